@@ -1,0 +1,46 @@
+# eATA — two commands for a fresh machine: `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+PYTHON ?= python3
+
+.PHONY: setup run test test-postgres assets browser-deps worker scheduler lint clean
+
+setup: $(VENV)/.installed node_modules/.installed assets
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.installed
+	npm run --silent build
+
+browser-deps:
+	sh scripts/ensure-chromium.sh
+
+## run: install, migrate, load demo data and serve on the embedded default (SQLite, jobs inline)
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "Open http://customs-be.localhost:5000/ (or customs-fr, customs-ch)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: install everything and run the whole suite (SQLite, or PostgreSQL/Redis via DATABASE_URL/REDIS_URL)
+test: setup browser-deps
+	$(PY) -m pytest
+
+test-postgres: setup browser-deps
+	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} $(PY) -m pytest
+
+lint:
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/vendor instance

@@ -1,0 +1,138 @@
+"""eATA: the ATA Carnet real-time lifecycle system."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import os
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import load_config
+from portal.extensions import csrf, db, htmx, limiter, login_manager
+
+# (module, site kind) of every blueprint; the module exposes `bp`.
+BLUEPRINTS = [
+    ("portal.blueprints.auth", "customs"),
+    ("portal.blueprints.home", "customs"),
+    ("portal.blueprints.admin", "customs"),
+    ("portal.blueprints.nics_api", "api"),
+]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=None)
+    app.config.from_mapping(load_config(config))
+    os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
+    os.makedirs(app.config["STORAGE_DIR"], exist_ok=True)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    logging.basicConfig(level=logging.INFO)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to open this page."
+    login_manager.session_protection = None  # the server-side session is the protection
+    import portal.login  # noqa: F401  (registers the user loader)
+    from portal.domain.passwords import use_fast_hashing
+
+    use_fast_hashing(app.config["PASSWORD_HASH_FAST"])
+    app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+    app.jinja_env.globals["SITE_NAME"] = "eATA"
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.tenancy import register_site
+
+    for module_name, kind in BLUEPRINTS:
+        bp = importlib.import_module(module_name).bp
+        app.register_blueprint(bp)
+        register_site(bp.name, kind)
+
+    @app.get("/healthz")
+    def health():
+        return {"status": "ok"}
+
+
+def register_request_hooks(app: Flask) -> None:
+    from portal.tenancy import resolve_request_site
+
+    app.before_request(resolve_request_site)
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+        if app.config["EATA_SCHEME"] == "https":
+            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        if request.endpoint != "static":
+            h.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _wants_problem_json() -> bool:
+    site = getattr(g, "site", None)
+    return (site is not None and site.kind == "api") or request.path.startswith("/v1/")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    titles = {
+        400: "Bad request",
+        403: "Not allowed",
+        404: "Page not found",
+        405: "Method not allowed",
+        413: "Too large",
+        422: "Unprocessable content",
+        429: "Too many attempts",
+        500: "Something went wrong",
+    }
+
+    def handle(error):
+        code = getattr(error, "code", 500) or 500
+        if code == 500:
+            db.session.rollback()
+        title = titles.get(code, "Error")
+        detail = getattr(error, "description", None) or title
+        if code == 429:
+            detail = "Too many attempts. Please wait a moment and try again."
+        if _wants_problem_json():
+            resp = jsonify(
+                {"type": f"https://eata.dev/problems/{code}", "title": title, "status": code,
+                 "detail": detail}
+            )
+            resp.status_code = code
+            resp.mimetype = "application/problem+json"
+            return resp
+        return render_template("error.html", code=code, title=title, detail=detail), code
+
+    for code in titles:
+        app.register_error_handler(code, handle)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.commands import register
+
+    register(app)

@@ -1,0 +1,44 @@
+"""The customs portal's start page and its navigation."""
+from flask import current_app, render_template, request
+from flask_login import current_user, login_required
+
+from portal.blueprints.home import bp
+from portal.domain.permissions import has_permission
+
+# (permission or None, endpoint, label): the side navigation, shown by role (F-13).
+# Entries whose endpoint does not exist yet are left out.
+NAVIGATION = [
+    (None, "home.index", "Home"),
+    ("process_carnet", "customs.new_transaction", "New transaction"),
+    ("process_carnet", "customs.on_hold", "On hold"),
+    ("process_carnet", "customs.predeclarations", "Pre-declarations"),
+    ("transit_monitoring", "monitoring.transits", "Transit monitoring"),
+    ("logs", "logs.carnets", "Logs"),
+    ("statistics", "stats.index", "Statistics"),
+    ("news", "info.news", "News"),
+    ("directory", "info.directory", "Directory"),
+    ("create_office", "admin.offices", "Offices"),
+    ("create_region", "admin.regions", "Regions"),
+    ("create_officer_account", "admin.accounts", "Accounts"),
+    ("bulk_creation", "admin.bulk", "Bulk creation"),
+    ("customs_settings", "admin.settings", "Settings"),
+]
+
+
+@bp.app_context_processor
+def navigation():
+    if not current_user or not current_user.is_authenticated or not hasattr(current_user, "role"):
+        return {"nav_items": []}
+    views = current_app.view_functions
+    items = [
+        (endpoint, label, request.endpoint == endpoint)
+        for permission, endpoint, label in NAVIGATION
+        if endpoint in views and (permission is None or has_permission(current_user.role, permission))
+    ]
+    return {"nav_items": items}
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("home/index.html")

@@ -1,0 +1,1 @@
+"""Routes of the nics_api area (filled in by its issue)."""

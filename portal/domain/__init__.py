@@ -1,0 +1,34 @@
+"""The rules of eATA: plain functions over a session, no Flask imports."""
+
+
+class DomainError(Exception):
+    """A refused action, with a message a person can read (R-12). `field` names the form field."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str = "Not found.", field: str | None = None):
+        super().__init__(message, field, code="not_found")
+
+
+class Conflict(DomainError):
+    status = 409
+
+    def __init__(self, message: str, field: str | None = None, code: str = "conflict"):
+        super().__init__(message, field, code)
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+    def __init__(self, message: str = "You are not allowed to do this.", field: str | None = None):
+        super().__init__(message, field, code="forbidden")

@@ -1,0 +1,35 @@
+"""Writing the append-only audit trail (F-25)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from portal.models import AuditEvent
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_type: str,
+    actor_id: int | None = None,
+    actor_label: str = "",
+    customs_id: int | None = None,
+    object_type: str | None = None,
+    object_id: object = None,
+    ip: str | None = None,
+    data: dict | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it is stored with the caller's transaction."""
+    event = AuditEvent(
+        action=action,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        actor_label=actor_label[:254],
+        customs_id=customs_id,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        ip=ip,
+        data=data,
+    )
+    session.add(event)
+    return event

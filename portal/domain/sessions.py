@@ -1,0 +1,61 @@
+"""Server-side sessions: creation, validation with idle and absolute timeouts, revocation."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.models import Account
+from portal.models.identity import UserSession
+
+# last_seen is written at most this often, so a busy page does not write on every request
+TOUCH_EVERY = dt.timedelta(seconds=60)
+
+
+def open_session(session: Session, account: Account, *, remember: bool = False,
+                 ip: str | None = None, user_agent: str | None = None) -> UserSession:
+    us = UserSession(id=secrets.token_urlsafe(32), account_id=account.id, remember=remember,
+                     ip=ip, user_agent=(user_agent or "")[:255])
+    session.add(us)
+    session.flush()
+    return us
+
+
+def live_session(session: Session, sid: str, *, idle: dt.timedelta, absolute: dt.timedelta,
+                 now: dt.datetime | None = None) -> UserSession | None:
+    """The session `sid` if it is still valid (not revoked, not idle or too old, account active)."""
+    now = now or now_utc()
+    us = session.get(UserSession, sid)
+    if us is None or us.revoked_at is not None:
+        return None
+    if now - us.created_at > absolute or now - us.last_seen_at > idle:
+        us.revoked_at = now
+        session.commit()
+        return None
+    if not us.account.active:
+        return None
+    if now - us.last_seen_at > TOUCH_EVERY:
+        us.last_seen_at = now
+        session.commit()
+    return us
+
+
+def revoke_session(session: Session, sid: str) -> None:
+    session.execute(update(UserSession).where(UserSession.id == sid, UserSession.revoked_at.is_(None))
+                    .values(revoked_at=now_utc()))
+
+
+def revoke_all_sessions(session: Session, account_id: int, except_sid: str | None = None) -> int:
+    stmt = update(UserSession).where(UserSession.account_id == account_id,
+                                     UserSession.revoked_at.is_(None))
+    if except_sid:
+        stmt = stmt.where(UserSession.id != except_sid)
+    return session.execute(stmt.values(revoked_at=now_utc())).rowcount
+
+
+def active_sessions(session: Session, account_id: int) -> list[UserSession]:
+    return list(session.scalars(select(UserSession).where(
+        UserSession.account_id == account_id, UserSession.revoked_at.is_(None))))

@@ -1,0 +1,54 @@
+"""flask-login wired to server-side sessions: the cookie holds only a random session id.
+
+`login_account` opens a session (new id: the old session cookie's contents are cleared, so a
+session id planted before login is never reused), `logout_current` revokes it on the server.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, g, request, session
+from flask_login import login_user, logout_user
+
+from portal.domain.sessions import live_session, open_session, revoke_session
+from portal.extensions import db, login_manager
+from portal.models import Account
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    kind, _, sid = user_id.partition(":")
+    if kind != "c" or not sid:
+        return None
+    tenant = getattr(g, "tenant", None)
+    if tenant is None:
+        return None
+    cfg = current_app.config
+    us = live_session(
+        db.session, sid,
+        idle=dt.timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
+        absolute=dt.timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]),
+    )
+    if us is None or us.account.customs_id != tenant.id:
+        return None
+    account = us.account
+    account.session_id = us.id
+    return account
+
+
+def login_account(account: Account, remember: bool = False) -> str:
+    """Log `account` in on this request; returns the new server-side session id."""
+    session.clear()
+    us = open_session(db.session, account, remember=remember, ip=request.remote_addr,
+                      user_agent=request.headers.get("User-Agent"))
+    account.session_id = us.id
+    session.permanent = remember
+    login_user(account, remember=False, fresh=True)
+    return us.id
+
+
+def logout_current(account: Account | None) -> None:
+    if account is not None and getattr(account, "session_id", None):
+        revoke_session(db.session, account.session_id)
+    logout_user()
+    session.clear()

@@ -1,0 +1,30 @@
+"""Server-side login sessions and single-use tokens (F-10 … F-12)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, now_utc
+from portal.models.accounts import Account
+
+__all__ = ["UserSession"]
+
+
+class UserSession(Base):
+    """One login. The cookie carries only the random `id`; revoking the row ends the session
+    wherever its cookie has been copied to (logout, password change, account disabled)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, url-safe
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+    account: Mapped[Account] = relationship()

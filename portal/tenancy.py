@@ -1,0 +1,121 @@
+"""Tenancy by host (F-01, F-02): the one place that turns a Host header into a site and tenant.
+
+customs-<cc>.<domain> → that customs administration; wallet.<domain> → holder wallet;
+api.<domain> → machine APIs. Anything else is a 404, never a fallback to a default tenant.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, request
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, with_loader_criteria
+
+from portal.models import CustomsAdministration, TenantOwned
+
+_CUSTOMS_HOST = re.compile(r"^customs-([a-z]{2})$")
+
+
+@dataclass(frozen=True)
+class Site:
+    kind: str  # 'customs' | 'wallet' | 'api'
+    code: str | None = None  # the administration code for 'customs'
+
+
+def parse_host(host: str, domain: str) -> Site | None:
+    host = host.lower().strip()
+    domain = domain.lower()
+    suffix = "." + domain
+    if not host.endswith(suffix):
+        # a deployment behind a proxy may see the domain without the port
+        bare_domain = domain.split(":")[0]
+        bare_host = host.split(":")[0]
+        if not bare_host.endswith("." + bare_domain):
+            return None
+        host, suffix = bare_host, "." + bare_domain
+    label = host[: -len(suffix)]
+    if label == "wallet":
+        return Site("wallet")
+    if label == "api":
+        return Site("api")
+    m = _CUSTOMS_HOST.match(label)
+    if m:
+        return Site("customs", m.group(1))
+    return None
+
+
+def site_url(kind: str, code: str | None = None, path: str = "/") -> str:
+    """Absolute URL of a page on another site (emails, links between wallet and customs)."""
+    cfg = current_app.config
+    label = f"customs-{code}" if kind == "customs" else kind
+    return f"{cfg['EATA_SCHEME']}://{label}.{cfg['EATA_DOMAIN']}{path}"
+
+
+# Blueprints declare the site they belong to; a request to a blueprint of another site is a 404.
+SITE_OF_BLUEPRINT: dict[str, str] = {}
+
+
+def register_site(blueprint_name: str, kind: str) -> None:
+    SITE_OF_BLUEPRINT[blueprint_name] = kind
+
+
+def resolve_request_site() -> None:
+    """before_request: sets g.site and, on a customs host, g.tenant; 404s what matches nothing."""
+    from portal.extensions import db
+
+    g.site = None
+    g.tenant = None
+    if request.endpoint in ("static", "health"):
+        return
+    site = parse_host(request.host, current_app.config["EATA_DOMAIN"])
+    if site is None:
+        abort(404)
+    if site.kind == "customs":
+        tenant = db.session.scalar(
+            select(CustomsAdministration).where(
+                CustomsAdministration.code == site.code, CustomsAdministration.active.is_(True)
+            )
+        )
+        if tenant is None:
+            abort(404)
+        g.tenant = tenant
+        db.session.info["customs_id"] = tenant.id
+    g.site = site
+    wanted = SITE_OF_BLUEPRINT.get(request.blueprint or "")
+    if request.endpoint is None or wanted is None or wanted != site.kind:
+        abort(404)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_tenant_owned(state) -> None:
+    """Safety net: a session bound to a tenant only ever loads that tenant's rows."""
+    customs_id = state.session.info.get("customs_id")
+    if customs_id is None or not state.is_select or state.execution_options.get("all_tenants"):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned, lambda cls: cls.customs_id == customs_id, include_aliases=True
+        )
+    )
+
+
+def tenant_select(model):
+    """select(model) limited to the current administration — the way routes query tenant tables."""
+    return select(model).where(model.customs_id == g.tenant.id)
+
+
+def get_for_tenant_or_404(model, object_id):
+    """Look an object up by id within the current administration; another tenant's is a 404."""
+    from portal.extensions import db
+
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.scalar(
+        select(model).where(model.id == object_id, model.customs_id == g.tenant.id)
+    )
+    if obj is None:
+        abort(404)
+    return obj

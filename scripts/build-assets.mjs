@@ -1,0 +1,22 @@
+// Copies the front-end libraries installed by npm into portal/static/vendor/.
+// Run by `make assets` (and so by `make run` / `make test`); never edit the copies by hand.
+import { copyFileSync, mkdirSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "portal", "static", "vendor");
+const assets = [
+  ["node_modules/htmx.org/dist/htmx.min.js", "htmx.min.js"],
+  ["node_modules/@picocss/pico/css/pico.min.css", "pico.min.css"],
+];
+mkdirSync(out, { recursive: true });
+for (const [src, name] of assets) {
+  const from = join(root, src);
+  if (!existsSync(from)) {
+    console.error(`missing ${src}: run npm ci first`);
+    process.exit(1);
+  }
+  copyFileSync(from, join(out, name));
+  console.log(`copied ${src} -> portal/static/vendor/${name}`);
+}

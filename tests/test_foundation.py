@@ -1,0 +1,100 @@
+"""The application's frame: configuration, migrations, tenancy by host (F-01, F-02)."""
+import pytest
+from alembic.script import ScriptDirectory
+
+from portal.config import ConfigError, load_config
+from portal.migrate import alembic_config
+from portal.tenancy import Site, parse_host
+
+
+def test_migrations_have_a_single_head():
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+def test_models_and_migrations_agree(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from portal.db import Base
+    from portal.extensions import db
+
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == [], f"models differ from the migrations: {diff}"
+
+
+def test_production_refuses_default_secrets(monkeypatch):
+    monkeypatch.setenv("EATA_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config({"DATABASE_URL": "postgresql+psycopg://x/y"})
+
+
+def test_production_starts_with_real_secrets(monkeypatch):
+    monkeypatch.setenv("EATA_ENV", "production")
+    cfg = load_config({
+        "SECRET_KEY": "x" * 40,
+        "DATA_KEYS": "k2:" + "A" * 43 + "=",
+        "LOOKUP_KEY": "y" * 40,
+        "DATABASE_URL": "postgresql+psycopg://db/eata",
+    })
+    assert cfg["ENV_NAME"] == "production"
+
+
+@pytest.mark.parametrize("host,site", [
+    ("customs-be.eata.test", Site("customs", "be")),
+    ("customs-fr.eata.test:5000", Site("customs", "fr")),
+    ("wallet.eata.test", Site("wallet")),
+    ("api.eata.test", Site("api")),
+    ("customs-bel.eata.test", None),
+    ("customs-be.evil.test", None),
+    ("eata.test", None),
+    ("x.customs-be.eata.test", None),
+])
+def test_f01_host_decides_the_site(host, site):
+    assert parse_host(host, "eata.test") == site
+
+
+def test_f01_unknown_host_is_404(app, client_for, demo):
+    assert client_for("customs", "zz").get("/login").status_code == 404
+    c = app.test_client()
+    assert c.get("/login", base_url="http://localhost").status_code == 404
+    assert c.get("/login", base_url="http://customs-be.other.test").status_code == 404
+
+
+def test_f01_known_administration_serves_its_login(client_for, demo):
+    r = client_for("customs", "be").get("/login")
+    assert r.status_code == 200
+    assert b"Belgian Customs" in r.data
+
+
+def test_f01_customs_pages_are_not_served_on_the_api_or_wallet_host(client_for, demo):
+    assert client_for("api").get("/login").status_code == 404
+    assert client_for("wallet").get("/login").status_code == 404
+
+
+def test_security_headers(client_for, demo):
+    r = client_for("customs", "be").get("/login")
+    csp = r.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
+        assert directive in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_f02_session_is_scoped_to_the_tenant(login_as, demo):
+    """A logged-in BE admin's cookie means nothing on the FR host."""
+    be = login_as("be", "admin")
+    assert be.get("/").status_code == 200
+    fr = be.client.get("/", base_url="http://customs-fr.eata.test")
+    assert fr.status_code in (302, 303)  # not logged in there: sent to FR's login
+
+
+def test_f04_reference_data(session):
+    from portal.models import Country
+
+    be, no, us = session.get(Country, "BE"), session.get(Country, "NO"), session.get(Country, "US")
+    assert be.territory.code == "EU" and no.territory.code == "NO"
+    assert be.ata_status == "digital" and str(be.digital_from) == "2026-06-01"
+    assert us.ata_status == "paper"
