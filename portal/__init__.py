@@ -17,6 +17,8 @@ BLUEPRINTS = [
     ("portal.blueprints.auth", "customs"),
     ("portal.blueprints.home", "customs"),
     ("portal.blueprints.admin", "customs"),
+    ("portal.blueprints.bulk", "customs"),
+    ("portal.blueprints.carnets", "customs"),
     ("portal.blueprints.nics_api", "api"),
 ]
 
@@ -51,6 +53,9 @@ def register_extensions(app: Flask) -> None:
     from portal.domain.passwords import use_fast_hashing
 
     use_fast_hashing(app.config["PASSWORD_HASH_FAST"])
+    from portal.domain import codes
+
+    codes.configure(app.config["LOOKUP_KEY"], app.config["SECRET_KEY"])
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     app.jinja_env.globals["SITE_NAME"] = "eATA"
 

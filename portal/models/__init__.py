@@ -1,6 +1,8 @@
 """All models, imported here so Alembic and the tests see the whole metadata."""
 from portal.models.accounts import Account, Office, Region, TenantOwned  # noqa: F401
 from portal.models.audit import AuditEvent  # noqa: F401
-from portal.models.identity import *  # noqa: F401,F403
-from portal.models.carnets import *  # noqa: F401,F403
 from portal.models.tenancy import Country, Currency, CustomsAdministration, CustomsTerritory  # noqa: F401
+from portal.models.identity import *  # noqa: F401,F403,E402
+from portal.models.carnets import *  # noqa: F401,F403,E402
+from portal.models.jobs import *  # noqa: F401,F403,E402
+from portal.models.bulk import *  # noqa: F401,F403,E402

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import Base, now_utc
 from portal.models.accounts import Account
 
-__all__ = ["UserSession"]
+__all__ = ["UserSession", "AccountToken"]
 
 
 class UserSession(Base):
@@ -26,5 +26,22 @@ class UserSession(Base):
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+
+    account: Mapped[Account] = relationship()
+
+
+class AccountToken(Base):
+    """A single-use link token (invitation, password reset, email OTP). Only its keyed hash is
+    stored; `used_at` makes it single-use."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # 'invite' | 'reset' | 'email_otp' | …
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     account: Mapped[Account] = relationship()

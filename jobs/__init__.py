@@ -1,0 +1,1 @@
+"""Background jobs (RQ task functions, the enqueue helper, the scheduler)."""

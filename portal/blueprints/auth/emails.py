@@ -1,0 +1,48 @@
+"""The emails of the identity flows: invitation and password reset links (F-11)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, g
+
+from portal.domain.tokens import issue_token
+from portal.extensions import db
+from portal.mail import send_mail
+from portal.models import Account
+from portal.tenancy import site_url
+
+
+def _customs_code(account: Account) -> str:
+    tenant = getattr(g, "tenant", None)
+    if tenant is not None and tenant.id == account.customs_id:
+        return tenant.code
+    from portal.models import CustomsAdministration
+
+    return db.session.get(CustomsAdministration, account.customs_id).code
+
+
+def send_invitation(account: Account, days: int | None = None) -> str:
+    """Issue an invitation token and email the set-password link; returns the link."""
+    days = days or current_app.config["INVITATION_DAYS"]
+    raw = issue_token(db.session, account, "invite", dt.timedelta(days=days))
+    link = site_url("customs", _customs_code(account), f"/set-password/{raw}")
+    send_mail(
+        current_app.config, account.email, "Your eATA customs account",
+        f"Hello {account.full_name},\n\nAn account was created for you on eATA Customs.\n"
+        f"Set your password within {days} days with this single-use link:\n\n{link}\n\n"
+        "If the link has expired, use \"Forgot your password?\" on the login page.\n",
+    )
+    return link
+
+
+def send_password_reset(account: Account) -> str:
+    minutes = current_app.config["RESET_TOKEN_MINUTES"]
+    raw = issue_token(db.session, account, "reset", dt.timedelta(minutes=minutes))
+    link = site_url("customs", _customs_code(account), f"/set-password/{raw}")
+    send_mail(
+        current_app.config, account.email, "Reset your eATA password",
+        f"Hello {account.full_name},\n\nSomeone asked to reset the password of your eATA account.\n"
+        f"This single-use link works for {minutes} minutes:\n\n{link}\n\n"
+        "If it was not you, ignore this message: your password stays as it is.\n",
+    )
+    return link

@@ -1,0 +1,1 @@
+"""Routes of the bulk area (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Routes of the carnets area (filled in by its issue)."""

@@ -1,0 +1,2 @@
+"""jobs models (filled in by its issue)."""
+__all__: list[str] = []
