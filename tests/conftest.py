@@ -8,7 +8,6 @@ live server see the same clean database as the others.
 from __future__ import annotations
 
 import os
-import tempfile
 
 import pytest
 from sqlalchemy import text
