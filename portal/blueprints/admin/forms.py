@@ -16,10 +16,14 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 
 def optional_id(value):
-    """Select values: '' → None, digits → int; anything else fails the field's validation."""
+    """Select values: '' → None, digits → int; anything else → 0, an id that never exists, so
+    the domain refuses it with its own words ("Choose a region from the list.")."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 class EmptyForm(FlaskForm):

@@ -25,7 +25,7 @@ from portal.blueprints.admin.forms import (
 )
 from portal.blueprints.auth.emails import send_invitation, send_password_reset
 from portal.db import now_utc
-from portal.domain import DomainError, NotFound
+from portal.domain import DomainError, NotFound, PermissionDenied
 from portal.domain import organisation as org
 from portal.domain.permissions import ACCOUNT_ROLE_PERMISSION, ROLE_LABELS, manageable_roles
 from portal.extensions import db
@@ -76,11 +76,24 @@ def _page_url(endpoint: str, filters: dict[str, str], page: int) -> str:
 
 
 def _show_domain_error(form, error: DomainError) -> None:
+    form._denied = isinstance(error, PermissionDenied)
+    if form._denied:
+        audit_request("permission.denied", object_type="permission",
+                      object_id=error.field or "", data={"path": request.path,
+                                                         "reason": error.message})
+        db.session.commit()
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def _form_status(form) -> int:
+    """200 for a GET; for a refused POST 403 when a role was not the user's to give, else 422."""
+    if request.method == "GET":
+        return 200
+    return 403 if getattr(form, "_denied", False) else 422
 
 
 def _get_or_404(getter, object_id):
@@ -411,7 +424,7 @@ def account_new():
             db.session.commit()
             flash(f"Account created: an invitation was sent to {account.email}.", "success")
             return redirect(url_for("admin.accounts"), code=303)
-    status = 422 if request.method == "POST" else 200
+    status = _form_status(form)
     return render_template("admin/account_form.html", form=form, account=None), status
 
 
@@ -434,7 +447,7 @@ def account_edit(account_id: int):
             db.session.commit()
             flash(f"Account of {account.full_name} saved.", "success")
             return redirect(url_for("admin.accounts"), code=303)
-    status = 422 if request.method == "POST" else 200
+    status = _form_status(form)
     return render_template("admin/account_form.html", form=form, account=account,
                            action_form=EmptyForm(), role_labels=ROLE_LABELS), status
 
