@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.models import Account, CustomsAdministration, Office, Region
+from portal.models import Account, CustomsAdministration
 
 
 @pytest.fixture
