@@ -28,7 +28,7 @@ from portal.db import now_utc
 from portal.domain import DomainError, NotFound, PermissionDenied
 from portal.domain import organisation as org
 from portal.domain.permissions import ACCOUNT_ROLE_PERMISSION, ROLE_LABELS, manageable_roles
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import Country, CustomsTerritory
 from portal.web import audit_request, permission_required
 
@@ -496,8 +496,13 @@ def account_force_password_change(account_id: int):
         "{account.full_name} must change their password at next login.")
 
 
+def _reset_target() -> str:
+    return f"admin-reset:{g.tenant.id}:{request.view_args.get('account_id')}"
+
+
 @bp.post("/accounts/<int:account_id>/reset-password")
 @any_account_permission
+@limiter.limit("5 per hour", key_func=_reset_target)
 def account_reset_password(account_id: int):
     def run(account):
         org.check_can_reset(db.session, current_user, account)

@@ -255,3 +255,20 @@ def test_f14_post_without_csrf_token_is_refused(login_as, find, count):
     assert c.post(f"/admin/accounts/{officer.id}/disable", csrf=False).status_code == 400
     assert count(Account, "be") == 4 and find(Region, "be", "NoToken") is None
     assert find(Account, "be", "officer@customs-be.demo").active is True
+
+
+def test_r10_password_reset_requests_per_account_are_rate_limited(app, login_as, find):
+    c = login_as("be", "admin")
+    officer = find(Account, "be", "officer@customs-be.demo")
+    for _ in range(5):
+        assert c.post(f"/admin/accounts/{officer.id}/reset-password").status_code == 303
+    assert c.post(f"/admin/accounts/{officer.id}/reset-password").status_code == 429
+    assert len(outbox(app)) == 5
+    controller = find(Account, "be", "controller@customs-be.demo")
+    assert c.post(f"/admin/accounts/{controller.id}/reset-password").status_code == 303
+
+
+def test_f14_export_link_follows_the_htmx_filters(login_as):
+    c = login_as("be", "admin")
+    frag = c.get("/admin/accounts?role=officer", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'href="/admin/accounts/export.xlsx?role=officer"' in frag
