@@ -11,6 +11,7 @@ the audit trail; they flush but never commit (the caller commits with its audit 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -51,6 +52,18 @@ OFFICE_TYPES = {
     "is_land_port": "Land port",
 }
 INVITATION_DAYS_RANGE = (1, 30)
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@functools.cache
+def timezones() -> tuple[str, ...]:
+    """The IANA zones offered for an office (reading them walks the tz database: done once)."""
+    return tuple(sorted(z for z in _known_zones()
+                        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))))
 
 
 # ---------------------------------------------------------------- helpers
@@ -118,6 +131,44 @@ def _delete(session: Session, obj: Any, message: str) -> None:
             session.flush()
     except IntegrityError:
         raise Conflict(message) from None
+
+
+class Invalid(DomainError):
+    """Several fields refused at once: `errors` maps each field to its message (the first one is
+    also `field`/`message`), so a form shows every error in one round trip."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field, code="invalid")
+        self.errors = dict(errors)
+
+
+class _Fields:
+    """Runs one check per field and gathers their refusals (a PermissionDenied stops at once)."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def check(self, field: str, run) -> Any:
+        try:
+            return run()
+        except PermissionDenied:
+            raise
+        except DomainError as e:
+            if e.field is None:
+                raise
+            self.errors.setdefault(e.field, e.message)
+            return None
+
+    def refuse(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def done(self) -> None:
+        if len(self.errors) == 1:
+            [(field, message)] = self.errors.items()
+            raise DomainError(message, field)
+        if self.errors:
+            raise Invalid(self.errors)
 
 
 def jsonable(changes: Changes) -> dict[str, dict[str, Any]]:
@@ -258,21 +309,32 @@ def get_region(session: Session, actor: Account, region_id: Any) -> Region:
 
 def _region_values(session: Session, administration: CustomsAdministration, region: Region | None,
                    name: Any, territory_id: Any, active: Any) -> dict[str, Any]:
-    name = _text(name, "name", "region name", required=True, max_len=120)
-    clash = session.scalar(select(Region.id).where(
-        Region.customs_id == administration.id, func.lower(Region.name) == name.lower(),
-        *([Region.id != region.id] if region is not None else [])))
-    if clash is not None:
-        raise DomainError(f"A region called \u201c{name}\u201d already exists.", "name")
-    if territory_id in (None, ""):
-        territory_id = administration.territory_id
-    try:
-        territory = session.get(CustomsTerritory, int(territory_id))
-    except (TypeError, ValueError):
-        territory = None
-    if territory is None:
-        raise DomainError("Choose a customs territory from the list.", "territory_id")
-    return {"name": name, "territory_id": territory.id, "active": bool(active)}
+    fields = _Fields()
+
+    def check_name() -> str:
+        value = _text(name, "name", "region name", required=True, max_len=120)
+        clash = session.scalar(select(Region.id).where(
+            Region.customs_id == administration.id, func.lower(Region.name) == value.lower(),
+            *([Region.id != region.id] if region is not None else [])))
+        if clash is not None:
+            raise DomainError(f"A region called \u201c{value}\u201d already exists.", "name")
+        return value
+
+    def check_territory() -> int:
+        wanted = administration.territory_id if territory_id in (None, "") else territory_id
+        try:
+            territory = session.get(CustomsTerritory, int(wanted))
+        except (TypeError, ValueError):
+            territory = None
+        if territory is None:
+            raise DomainError("Choose a customs territory from the list.", "territory_id")
+        return territory.id
+
+    values = {"name": fields.check("name", check_name),
+              "territory_id": fields.check("territory_id", check_territory),
+              "active": bool(active)}
+    fields.done()
+    return values
 
 
 def create_region(session: Session, administration: CustomsAdministration, *, name: Any,
@@ -345,45 +407,68 @@ def get_office(session: Session, actor: Account, office_id: Any) -> Office:
 def _office_values(session: Session, actor: Account, office: Office | None,
                    data: dict[str, Any]) -> dict[str, Any]:
     cid = actor.customs_id
-    region = region_of(session, cid, data.get("region_id"))
-    if _is_regional(actor) and region.id != actor.region_id:
-        raise DomainError("You can only manage offices of your own region.", "region_id")
-    name = _text(data.get("name"), "name", "office name", required=True, max_len=160)
-    clash = session.scalar(select(Office.id).where(
-        Office.customs_id == cid, func.lower(Office.name) == name.lower(),
-        *([Office.id != office.id] if office is not None else [])))
-    if clash is not None:
-        raise DomainError(f"An office called \u201c{name}\u201d already exists.", "name")
-    country_code = (data.get("country_code") or "").strip().upper() or None
-    if country_code is not None and session.get(Country, country_code) is None:
-        raise DomainError("Choose a country from the list.", "country_code")
-    timezone = (data.get("timezone") or "").strip() or None
-    if timezone is not None and timezone not in zoneinfo.available_timezones():
-        raise DomainError("Choose a time zone from the list, like Europe/Brussels.", "timezone")
-    latitude = _coordinate(data.get("latitude"), "latitude", "latitude", 90)
-    longitude = _coordinate(data.get("longitude"), "longitude", "longitude", 180)
-    if (latitude is None) != (longitude is None):
-        missing = "longitude" if longitude is None else "latitude"
-        raise DomainError(f"Enter the {missing} too, or leave both coordinates empty.", missing)
+    fields = _Fields()
+
+    def check_region() -> int:
+        region = region_of(session, cid, data.get("region_id"))
+        if _is_regional(actor) and region.id != actor.region_id:
+            raise DomainError("You can only manage offices of your own region.", "region_id")
+        return region.id
+
+    def check_name() -> str:
+        name = _text(data.get("name"), "name", "office name", required=True, max_len=160)
+        clash = session.scalar(select(Office.id).where(
+            Office.customs_id == cid, func.lower(Office.name) == name.lower(),
+            *([Office.id != office.id] if office is not None else [])))
+        if clash is not None:
+            raise DomainError(f"An office called \u201c{name}\u201d already exists.", "name")
+        return name
+
+    def check_country() -> str | None:
+        code = (data.get("country_code") or "").strip().upper() or None
+        if code is not None and session.get(Country, code) is None:
+            raise DomainError("Choose a country from the list.", "country_code")
+        return code
+
+    def check_timezone() -> str | None:
+        zone = (data.get("timezone") or "").strip() or None
+        if zone is not None and zone not in _known_zones():
+            raise DomainError("Choose a time zone from the list, like Europe/Brussels.", "timezone")
+        return zone
+
+    def check_phone() -> str:
+        phone = _text(data.get("phone"), "phone", "phone number", max_len=40)
+        if phone and not re.fullmatch(r"[0-9+()./ -]{3,40}", phone):
+            raise DomainError("Enter a phone number with digits, spaces and + ( ) - only.", "phone")
+        return phone
+
+    def text(field: str, label: str, max_len: int):
+        return fields.check(field, lambda: _text(data.get(field), field, label, max_len=max_len))
+
     values = {
-        "region_id": region.id,
-        "name": name,
-        "code": _text(data.get("code"), "code", "office code", max_len=32) or None,
-        "street": _text(data.get("street"), "street", "street", max_len=200),
-        "postal_code": _text(data.get("postal_code"), "postal_code", "postal code", max_len=20),
-        "city": _text(data.get("city"), "city", "city", max_len=120),
-        "country_code": country_code,
-        "email": _email(data.get("email"), required=False),
-        "phone": _text(data.get("phone"), "phone", "phone number", max_len=40),
-        "opening_hours": _text(data.get("opening_hours"), "opening_hours", "opening hours",
-                               max_len=2000),
-        "latitude": latitude,
-        "longitude": longitude,
-        "timezone": timezone,
+        "region_id": fields.check("region_id", check_region),
+        "name": fields.check("name", check_name),
+        "code": text("code", "office code", 32) or None,
+        "street": text("street", "street", 200),
+        "postal_code": text("postal_code", "postal code", 20),
+        "city": text("city", "city", 120),
+        "country_code": fields.check("country_code", check_country),
+        "email": fields.check("email", lambda: _email(data.get("email"), required=False)),
+        "phone": fields.check("phone", check_phone),
+        "opening_hours": text("opening_hours", "opening hours", 2000),
+        "latitude": fields.check("latitude", lambda: _coordinate(
+            data.get("latitude"), "latitude", "latitude", 90)),
+        "longitude": fields.check("longitude", lambda: _coordinate(
+            data.get("longitude"), "longitude", "longitude", 180)),
+        "timezone": fields.check("timezone", check_timezone),
         "active": bool(data.get("active")),
     }
-    if values["phone"] and not re.fullmatch(r"[0-9+()./ -]{3,40}", values["phone"]):
-        raise DomainError("Enter a phone number with digits, spaces and + ( ) - only.", "phone")
+    lat, lon = values["latitude"], values["longitude"]
+    if "latitude" not in fields.errors and "longitude" not in fields.errors and (
+            (lat is None) != (lon is None)):
+        missing = "longitude" if lon is None else "latitude"
+        fields.refuse(missing, f"Enter the {missing} too, or leave both coordinates empty.")
+    fields.done()
     for flag in OFFICE_TYPES:
         values[flag] = bool(data.get(flag))
     return values
@@ -464,31 +549,56 @@ def get_account(session: Session, actor: Account, account_id: Any) -> Account:
 def _account_values(session: Session, actor: Account, account: Account | None,
                     data: dict[str, Any]) -> dict[str, Any]:
     cid = actor.customs_id
-    full_name = _text(data.get("full_name"), "full_name", "full name", required=True, max_len=200)
-    email = _email(data.get("email"))
-    clash = session.scalar(select(Account.id).where(
-        Account.customs_id == cid, Account.email == email,
-        *([Account.id != account.id] if account is not None else [])))
-    if clash is not None:
-        raise DomainError("Another account already uses this email address.", "email")
-    role = data.get("role") or ""
-    if role not in ROLES:
-        raise DomainError("Choose a role.", "role")
-    if not has_permission(actor.role, ACCOUNT_ROLE_PERMISSION[role]):
-        raise PermissionDenied(f"You may not manage {ROLE_LABELS[role].lower()} accounts.", "role")
-    if account is not None and account.id == actor.id and role != account.role:
-        raise DomainError("You cannot change your own role: ask another admin.", "role")
-    region = region_of(session, cid, data.get("region_id"), required=is_region_bound(role))
-    if region is not None and _is_regional(actor) and region.id != actor.region_id:
-        raise DomainError("You can only manage accounts of your own region.", "region_id")
-    if (account is not None and account.id == actor.id
-            and (region.id if region else None) != account.region_id):
-        raise DomainError("You cannot change your own region: ask an admin.", "region_id")
-    office = office_of(session, cid, data.get("office_id"))
-    if office is not None and region is not None and office.region_id != region.id:
-        raise DomainError(f"Choose an office of the region \u201c{region.name}\u201d.", "office_id")
-    if office is not None and _is_regional(actor) and office.region_id != actor.region_id:
-        raise DomainError("Choose an office of your own region.", "office_id")
+    fields = _Fields()
+    is_self = account is not None and account.id == actor.id
+
+    def check_email() -> str:
+        email = _email(data.get("email"))
+        clash = session.scalar(select(Account.id).where(
+            Account.customs_id == cid, Account.email == email,
+            *([Account.id != account.id] if account is not None else [])))
+        if clash is not None:
+            raise DomainError("Another account already uses this email address.", "email")
+        return email
+
+    def check_role() -> str:
+        role = data.get("role") or ""
+        if role not in ROLES:
+            raise DomainError("Choose a role.", "role")
+        if not has_permission(actor.role, ACCOUNT_ROLE_PERMISSION[role]):
+            raise PermissionDenied(f"You may not manage {ROLE_LABELS[role].lower()} accounts.",
+                                   "role")
+        if is_self and role != account.role:
+            raise DomainError("You cannot change your own role: ask another admin.", "role")
+        return role
+
+    def check_region() -> Region | None:
+        bound = role is None or is_region_bound(role)
+        region = region_of(session, cid, data.get("region_id"), required=bound)
+        if region is not None and _is_regional(actor) and region.id != actor.region_id:
+            raise DomainError("You can only manage accounts of your own region.", "region_id")
+        if is_self and (region.id if region else None) != account.region_id:
+            raise DomainError("You cannot change your own region: ask an admin.", "region_id")
+        return region
+
+    def check_office() -> Office | None:
+        office = office_of(session, cid, data.get("office_id"))
+        if office is None:
+            return None
+        if region is not None and office.region_id != region.id:
+            raise DomainError(f"Choose an office of the region \u201c{region.name}\u201d.",
+                              "office_id")
+        if _is_regional(actor) and office.region_id != actor.region_id:
+            raise DomainError("Choose an office of your own region.", "office_id")
+        return office
+
+    full_name = fields.check("full_name", lambda: _text(
+        data.get("full_name"), "full_name", "full name", required=True, max_len=200))
+    email = fields.check("email", check_email)
+    role = fields.check("role", check_role)
+    region = fields.check("region_id", check_region)
+    office = fields.check("office_id", check_office) if "region_id" not in fields.errors else None
+    fields.done()
     return {"full_name": full_name, "email": email, "role": role,
             "region_id": region.id if region else None,
             "office_id": office.id if office else None}

@@ -1,6 +1,6 @@
-"""Forms of the administration screens. They parse and carry CSRF; the rules (uniqueness,
-regions of a regional manager, ranges) live in portal.domain.organisation, whose refusals are
-put next to the field they name."""
+"""Forms of the administration screens. They parse and carry CSRF; every rule (required
+fields, lengths, uniqueness, regions of a regional manager, ranges) lives in
+portal.domain.organisation, which reports all refused fields at once, each put next to its field."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -12,7 +12,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange
+
+
+class Required:
+    """Marks a field required (the label's asterisk); the domain does the checking."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
 
 
 def optional_id(value):
@@ -31,24 +40,25 @@ class EmptyForm(FlaskForm):
 
 
 class RegionForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Enter the region name."), Length(max=120)])
+    name = StringField("Name", validators=[Required()])
     territory_id = SelectField("Customs territory", coerce=optional_id, validate_choice=False)
     active = BooleanField("Activated", default=True)
 
 
 class OfficeForm(FlaskForm):
-    region_id = SelectField("Region", coerce=optional_id, validate_choice=False)
-    name = StringField("Name", validators=[InputRequired("Enter the office name."), Length(max=160)])
-    code = StringField("Office code", validators=[Optional(), Length(max=32)])
-    street = StringField("Street and number", validators=[Length(max=200)])
-    postal_code = StringField("Postal code", validators=[Length(max=20)])
-    city = StringField("City", validators=[Length(max=120)])
+    region_id = SelectField("Region", coerce=optional_id, validate_choice=False,
+                            validators=[Required()])
+    name = StringField("Name", validators=[Required()])
+    code = StringField("Office code")
+    street = StringField("Street and number")
+    postal_code = StringField("Postal code")
+    city = StringField("City")
     country_code = SelectField("Country", validate_choice=False)
-    email = EmailField("Email", validators=[Length(max=254)])
-    phone = StringField("Phone", validators=[Length(max=40)])
-    opening_hours = TextAreaField("Opening hours", validators=[Length(max=2000)])
-    latitude = StringField("Latitude", validators=[Length(max=20)])
-    longitude = StringField("Longitude", validators=[Length(max=20)])
+    email = EmailField("Email")
+    phone = StringField("Phone")
+    opening_hours = TextAreaField("Opening hours")
+    latitude = StringField("Latitude")
+    longitude = StringField("Longitude")
     timezone = SelectField("Time zone", validate_choice=False)
     is_administrative = BooleanField("Administrative office")
     is_sea_port = BooleanField("Sea port")
@@ -59,10 +69,9 @@ class OfficeForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     full_name = StringField("Full name / badge number",
-                            validators=[InputRequired("Enter the full name."), Length(max=200)])
-    email = EmailField("Email", validators=[InputRequired("Enter an email address."),
-                                            Length(max=254)])
-    role = SelectField("Role", validate_choice=False)
+                            validators=[Required()])
+    email = EmailField("Email", validators=[Required()])
+    role = SelectField("Role", validate_choice=False, validators=[Required()])
     region_id = SelectField("Region", coerce=optional_id, validate_choice=False)
     office_id = SelectField("Customs office", coerce=optional_id, validate_choice=False)
 

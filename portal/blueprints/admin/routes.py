@@ -5,7 +5,6 @@ the whole page, or only its results for an htmx request (search, filters, pagina
 """
 from __future__ import annotations
 
-import zoneinfo
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -76,17 +75,19 @@ def _page_url(endpoint: str, filters: dict[str, str], page: int) -> str:
 
 
 def _show_domain_error(form, error: DomainError) -> None:
+    """Each refused field's message goes next to that field; the rest above the form."""
+    for name, message in getattr(error, "errors", {error.field: error.message}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
     form._denied = isinstance(error, PermissionDenied)
     if form._denied:
         audit_request("permission.denied", object_type="permission",
                       object_id=error.field or "", data={"path": request.path,
                                                          "reason": error.message})
         db.session.commit()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _form_status(form) -> int:
@@ -251,8 +252,10 @@ def _prepare_office_form(form: OfficeForm) -> None:
     form.country_code.choices = [("", "—")] + [
         (c.code, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))
     ]
-    form.timezone.choices = [("", "—")] + [(z, z) for z in sorted(zoneinfo.available_timezones())
-                                          if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
+    zones = list(org.timezones())
+    if form.timezone.data and form.timezone.data not in zones:
+        zones.insert(0, form.timezone.data)  # keep an office's existing zone (e.g. "UTC")
+    form.timezone.choices = [("", "—")] + [(z, z) for z in zones]
 
 
 def _office_data(form: OfficeForm) -> dict:

@@ -272,3 +272,14 @@ def test_f14_export_link_follows_the_htmx_filters(login_as):
     c = login_as("be", "admin")
     frag = c.get("/admin/accounts?role=officer", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'href="/admin/accounts/export.xlsx?role=officer"' in frag
+
+
+def test_r12_every_refused_account_field_is_shown_at_once(login_as, count):
+    c = login_as("be", "admin")
+    r = c.post("/admin/accounts/new", data={"full_name": "", "email": "officer@customs-be.demo",
+                                            "role": "officer", "region_id": ""})
+    assert r.status_code == 422
+    assert field_error(r, "full_name") == "Enter the full name."
+    assert field_error(r, "email") == "Another account already uses this email address."
+    assert field_error(r, "region_id") == "Choose a region."
+    assert count(Account, "be") == 4

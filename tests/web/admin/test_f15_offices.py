@@ -141,3 +141,17 @@ def test_f13_officers_and_controllers_cannot_manage_offices(login_as, find, offi
         assert c.post("/admin/offices/new", data=office_form(antwerp.id)).status_code == 403
     assert find(Office, "be", "Liège Airport") is None
     assert find(Account, "be", "officer@customs-be.demo") is not None
+
+
+def test_r12_every_refused_office_field_is_shown_at_once(login_as, count):
+    c = login_as("be", "admin")
+    r = c.post("/admin/offices/new", data={"region_id": "", "name": "", "latitude": "91",
+                                           "longitude": "5", "email": "x@", "phone": "?"})
+    assert r.status_code == 422
+    assert field_error(r, "region_id") == "Choose a region."
+    assert field_error(r, "name") == "Enter the office name."
+    assert field_error(r, "latitude") == "The latitude must be between -90 and 90."
+    assert field_error(r, "longitude") is None
+    assert field_error(r, "email") == "Enter a valid email address, like name@customs.example."
+    assert field_error(r, "phone") == "Enter a phone number with digits, spaces and + ( ) - only."
+    assert count(Office, "be") == 3
