@@ -1,0 +1,109 @@
+"""F-13 / R-16: a regional manager manages the accounts of their own region only, never admins."""
+import pytest
+from sqlalchemy import select
+
+from portal.models import Account, AuditEvent, Office, Region
+from tests.web.admin.conftest import field_error, outbox
+
+
+@pytest.fixture
+def brussels_officer(find, demo):
+    brussels, airport = find(Region, "be", "Brussels"), find(Office, "be", "Brussels Airport")
+    account = Account(customs_id=brussels.customs_id, email="jan@customs-be.demo", full_name="Jan Brussels",
+                      role="officer", region_id=brussels.id, office_id=airport.id)
+    demo.add(account)
+    demo.commit()
+    return account
+
+
+def test_f13_regional_manager_sees_own_region_and_no_admin(login_as, brussels_officer):
+    c = login_as("be", "regional_manager")
+    page = c.get("/admin/accounts").get_data(as_text=True)
+    assert "officer@customs-be.demo" in page and "controller@customs-be.demo" in page
+    assert "admin@customs-be.demo" not in page and "jan@customs-be.demo" not in page
+    assert '<option value="admin"' not in page
+    export = c.get("/admin/accounts/export.xlsx")
+    assert b"jan@customs-be.demo" not in export.data
+
+
+@pytest.mark.parametrize("target", ["jan@customs-be.demo", "admin@customs-be.demo"])
+@pytest.mark.parametrize("method,suffix", [
+    ("GET", ""), ("POST", ""), ("GET", "/delete"), ("POST", "/delete"), ("POST", "/disable"),
+    ("POST", "/enable"), ("POST", "/reset-password"), ("POST", "/force-password-change"),
+])
+def test_f13_other_region_or_admin_account_is_404_for_regional_manager(
+        app, login_as, find, brussels_officer, target, method, suffix):
+    c = login_as("be", "regional_manager")
+    account = find(Account, "be", target)
+    path = f"/admin/accounts/{account.id}{suffix}"
+    r = c.get(path) if method == "GET" else c.post(path, data={
+        "full_name": "Changed", "email": target, "role": "officer"})
+    assert r.status_code == 404
+    after = find(Account, "be", target)
+    assert (after.full_name, after.active, after.must_change_password) == (
+        account.full_name, True, False)
+    assert outbox(app) == []
+
+
+def test_f13_regional_manager_cannot_create_an_admin(login_as, find, count, demo):
+    c = login_as("be", "regional_manager")
+    antwerp = find(Region, "be", "Antwerp")
+    form = c.get("/admin/accounts/new").get_data(as_text=True)
+    assert '<option value="admin"' not in form and '<option value="officer"' in form
+    r = c.post("/admin/accounts/new", data={"full_name": "Wannabe", "email": "wannabe@customs-be.demo",
+                                            "role": "admin", "region_id": str(antwerp.id)})
+    assert r.status_code == 403
+    assert field_error(r, "role") == "You may not manage admin accounts."
+    assert count(Account, "be") == 4
+    denied = demo.scalar(select(AuditEvent).where(AuditEvent.action == "permission.denied"))
+    assert denied.object_id == "role"
+
+
+def test_f13_r16_regional_manager_creates_accounts_in_own_region_only(app, login_as, find, count):
+    c = login_as("be", "regional_manager")
+    antwerp, brussels = find(Region, "be", "Antwerp"), find(Region, "be", "Brussels")
+    port = find(Office, "be", "Antwerp Port")
+    base = {"full_name": "Piet", "email": "piet@customs-be.demo", "role": "controller"}
+    r = c.post("/admin/accounts/new", data={**base, "region_id": str(brussels.id)})
+    assert r.status_code == 422
+    assert field_error(r, "region_id") == "You can only manage accounts of your own region."
+    r = c.post("/admin/accounts/new", data={**base, "region_id": str(antwerp.id),
+                                            "office_id": str(find(Office, "be", "Brussels Airport").id)})
+    assert r.status_code == 422
+    assert count(Account, "be") == 4 and outbox(app) == []
+    r = c.post("/admin/accounts/new", data={**base, "region_id": str(antwerp.id),
+                                            "office_id": str(port.id)})
+    assert r.status_code == 303
+    assert find(Account, "be", "piet@customs-be.demo").region_id == antwerp.id
+    assert len(outbox(app)) == 1
+
+
+def test_f13_regional_manager_edits_own_region_account_but_cannot_move_it_out(login_as, find):
+    c = login_as("be", "regional_manager")
+    controller = find(Account, "be", "controller@customs-be.demo")
+    brussels, antwerp = find(Region, "be", "Brussels"), find(Region, "be", "Antwerp")
+    r = c.post(f"/admin/accounts/{controller.id}", data={
+        "full_name": "Controller BE", "email": controller.email, "role": "controller",
+        "region_id": str(brussels.id)})
+    assert r.status_code == 422
+    assert find(Account, "be", "controller@customs-be.demo").region_id == antwerp.id
+    r = c.post(f"/admin/accounts/{controller.id}", data={
+        "full_name": "Controller BE", "email": controller.email, "role": "officer",
+        "region_id": str(antwerp.id), "office_id": str(find(Office, "be", "Antwerp Port").id)})
+    assert r.status_code == 303
+    assert find(Account, "be", "controller@customs-be.demo").role == "officer"
+    # and cannot promote anyone to admin
+    r = c.post(f"/admin/accounts/{controller.id}", data={
+        "full_name": "Controller BE", "email": controller.email, "role": "admin"})
+    assert r.status_code == 403
+    assert find(Account, "be", "controller@customs-be.demo").role == "officer"
+
+
+def test_f13_regional_manager_cannot_change_own_region(login_as, find):
+    c = login_as("be", "regional_manager")
+    me = find(Account, "be", "regional-manager@customs-be.demo")
+    r = c.post(f"/admin/accounts/{me.id}", data={
+        "full_name": me.full_name, "email": me.email, "role": "regional_manager",
+        "region_id": ""})
+    assert r.status_code == 422
+    assert field_error(r, "region_id") == "Choose a region."
