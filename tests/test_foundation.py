@@ -91,6 +91,19 @@ def test_f02_session_is_scoped_to_the_tenant(login_as, demo):
     assert fr.status_code in (302, 303)  # not logged in there: sent to FR's login
 
 
+def test_f02_copied_session_cookie_is_useless_on_another_tenant(login_as, client_for, demo):
+    """A BE session cookie replayed on customs-fr is not a login there (and no error)."""
+    be = login_as("be", "admin")
+    with be.session_transaction() as sess:
+        user_id = sess["_user_id"]
+    fr = client_for("customs", "fr")
+    with fr.session_transaction() as sess:
+        sess["_user_id"] = user_id
+        sess["_fresh"] = True
+    r = fr.get("/")
+    assert r.status_code in (302, 303) and "/login" in r.headers["Location"]
+
+
 def test_f04_reference_data(session):
     from portal.models import Country
 

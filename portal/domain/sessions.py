@@ -35,7 +35,8 @@ def live_session(session: Session, sid: str, *, idle: dt.timedelta, absolute: dt
         us.revoked_at = now
         session.commit()
         return None
-    if not us.account.active:
+    # the account of another tenant's session is filtered out by the tenant scope: None
+    if us.account is None or not us.account.active:
         return None
     if now - us.last_seen_at > TOUCH_EVERY:
         us.last_seen_at = now
