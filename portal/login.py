@@ -33,15 +33,19 @@ def load_user(user_id: str):
         return None
     account = us.account
     account.session_id = us.id
+    account.user_session = us
     return account
 
 
-def login_account(account: Account, remember: bool = False) -> str:
+def login_account(account: Account, remember: bool = False,
+                  password_verified_at: dt.datetime | None = None) -> str:
     """Log `account` in on this request; returns the new server-side session id."""
     session.clear()
     us = open_session(db.session, account, remember=remember, ip=request.remote_addr,
-                      user_agent=request.headers.get("User-Agent"))
+                      user_agent=request.headers.get("User-Agent"),
+                      password_verified_at=password_verified_at)
     account.session_id = us.id
+    account.user_session = us
     session.permanent = remember
     login_user(account, remember=False, fresh=True)
     return us.id

@@ -46,3 +46,30 @@ def send_password_reset(account: Account) -> str:
         "If it was not you, ignore this message: your password stays as it is.\n",
     )
     return link
+
+
+def send_mfa_code(account: Account, address: str, code: str, minutes: int) -> None:
+    """The six-digit code of the email second factor, sent to the alternative address."""
+    send_mail(
+        current_app.config, address, f"Your eATA code: {code}",
+        f"Hello {account.full_name},\n\nYour eATA verification code is:\n\n    {code}\n\n"
+        f"It works once, for {minutes} minutes. If you did not try to log in, change your password.\n",
+    )
+
+
+def send_email_changed(account: Account, old_email: str) -> None:
+    """Tell the previous address that the login email was changed (it may not be the owner)."""
+    send_mail(
+        current_app.config, old_email, "Your eATA login email was changed",
+        f"Hello {account.full_name},\n\nThe login email of your eATA customs account was changed "
+        f"to {account.email}.\nIf you did not do this, contact your administrator at once.\n",
+    )
+
+
+def send_password_changed(account: Account) -> None:
+    send_mail(
+        current_app.config, account.email, "Your eATA password was changed",
+        f"Hello {account.full_name},\n\nThe password of your eATA customs account was changed and "
+        "every session was logged out.\nIf you did not do this, use \"Forgot your password?\" and "
+        "contact your administrator.\n",
+    )
