@@ -1,7 +1,14 @@
 """F-10: password login, lockout, rate limit, audit, server-side sessions and their timeouts."""
 from __future__ import annotations
 
-from conftest import DEMO_PASSWORD, NEW_PASSWORD, audit_actions, logged_in, login_password, reload
+from auth_helpers import (
+    DEMO_PASSWORD,
+    NEW_PASSWORD,
+    audit_actions,
+    logged_in,
+    login_password,
+    reload,
+)
 
 from portal.domain.demo import demo_email
 from portal.domain.identity import LOCK_AFTER

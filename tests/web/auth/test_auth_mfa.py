@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
-from conftest import (
+from auth_helpers import (
     DEMO_PASSWORD,
     audit_actions,
     enable_totp_for,
@@ -15,6 +13,7 @@ from conftest import (
     reload,
     totp_now,
 )
+from sqlalchemy import select
 
 from portal.domain.demo import demo_email
 from portal.domain.identity import LOCK_AFTER

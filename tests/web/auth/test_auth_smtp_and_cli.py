@@ -7,7 +7,7 @@ import re
 import socket
 
 from aiosmtpd.controller import Controller
-from conftest import NEW_PASSWORD, logged_in, login_password, path_of
+from auth_helpers import NEW_PASSWORD, logged_in, login_password, path_of
 from sqlalchemy import select
 
 from portal.domain.demo import demo_email
