@@ -60,7 +60,7 @@ def demo_load() -> None:
 @click.option("--admin-name", required=True, help="Full name of the first admin")
 def customs_create(code: str, name: str, country: str, admin_email: str, admin_name: str) -> None:
     """Create a customs administration and its first admin; prints the invitation link."""
-    from portal.blueprints.auth.emails import send_invitation
+    from portal.blueprints.auth.emails import send_account_invitation
     from portal.domain import DomainError
     from portal.domain.identity import create_administration
 
@@ -69,7 +69,7 @@ def customs_create(code: str, name: str, country: str, admin_email: str, admin_n
         administration, admin = create_administration(
             session, code=code, name=name, country_code=country, admin_email=admin_email,
             admin_name=admin_name)
-        link = send_invitation(admin, days=administration.invitation_days)
+        link = send_account_invitation(admin)
         from portal.domain import audit
 
         audit.record(session, "customs.created", actor_type="operator", actor_label="cli",

@@ -73,3 +73,13 @@ def send_password_changed(account: Account) -> None:
         "every session was logged out.\nIf you did not do this, use \"Forgot your password?\" and "
         "contact your administrator.\n",
     )
+
+
+def send_account_invitation(account: Account) -> str:
+    """send_invitation with the lifetime of the account's administration (invitation_days),
+    falling back to INVITATION_DAYS. Returns the link."""
+    from portal.models import CustomsAdministration
+
+    administration = db.session.get(CustomsAdministration, account.customs_id)
+    days = getattr(administration, "invitation_days", None) or current_app.config["INVITATION_DAYS"]
+    return send_invitation(account, days=days)

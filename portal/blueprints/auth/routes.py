@@ -55,7 +55,7 @@ from portal.web import audit_request
 PENDING_MINUTES = 10
 
 
-@bp.record_once
+@bp.record
 def _configure(state) -> None:
     mfa.configure(state.app.config["DATA_KEYS"])
 

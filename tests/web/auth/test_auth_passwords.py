@@ -25,7 +25,7 @@ OFFICER = demo_email("be", "officer")
 
 
 def _invite(app, session, account_of, email="new.officer@customs-be.demo", days=None):
-    from portal.blueprints.auth.emails import send_invitation
+    from portal.blueprints.auth.emails import send_account_invitation, send_invitation
 
     officer = account_of("be", "officer")
     acc = Account(customs_id=officer.customs_id, email=email, full_name="New Officer",
@@ -33,7 +33,8 @@ def _invite(app, session, account_of, email="new.officer@customs-be.demo", days=
     session.add(acc)
     session.commit()
     with app.app_context():
-        link = send_invitation(db.session.get(Account, acc.id), days=days)
+        account = db.session.get(Account, acc.id)
+        link = send_invitation(account, days=days) if days else send_account_invitation(account)
         db.session.commit()
     return acc, link
 
@@ -60,8 +61,13 @@ def test_f11_invitation_link_sets_the_password_once(app, client_for, demo, accou
     assert "password.set" in [e.action for e in audit_actions(session)]
 
 
-def test_f11_invitation_expires(app, client_for, demo, account_of, session, clock):
-    acc, link = _invite(app, session, account_of, days=3)
+def test_f11_invitation_expires_after_the_administrations_invitation_days(
+        app, client_for, demo, account_of, session, clock):
+    from portal.models import CustomsAdministration
+
+    session.get(CustomsAdministration, account_of("be", "officer").customs_id).invitation_days = 3
+    session.commit()
+    acc, link = _invite(app, session, account_of)
     client = client_for("customs", "be")
     clock.advance(days=2, hours=23)
     assert client.get(path_of(link)).status_code == 200
