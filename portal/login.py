@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, g, request, session
+from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from portal.domain.sessions import live_session, open_session, revoke_session
@@ -56,3 +56,15 @@ def logout_current(account: Account | None) -> None:
         revoke_session(db.session, account.session_id)
     logout_user()
     session.clear()
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Not logged in (or the session ended): to the login page, coming back here afterwards.
+    An htmx request gets HX-Redirect, so the login page replaces the page, not a fragment."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    login_url = url_for("auth.login", next=target) if target and target != "/" else url_for("auth.login")
+    if request.headers.get("HX-Request"):
+        return Response(status=401, headers={"HX-Redirect": login_url})
+    flash(login_manager.login_message, "info")
+    return redirect(login_url)

@@ -99,11 +99,12 @@ def _password_hint(account: Account | None) -> str:
 
 # --- the pending login --------------------------------------------------------------------
 
-def _start_pending(account: Account, remember: bool) -> None:
+def _start_pending(account: Account, remember: bool, next_path: str | None) -> None:
     session.clear()
     now = now_utc()
     session["pending_login"] = {
         "aid": account.id, "cid": g.tenant.id, "remember": bool(remember), "mfa_ok": False,
+        "next": next_path,
         "exp": (now + dt.timedelta(minutes=PENDING_MINUTES)).isoformat(),
         "pw_at": now.isoformat(),
     }
@@ -159,7 +160,7 @@ def _continue_login():
     if step is not None:
         return redirect(url_for(step), code=303)
     _finish_login(data, account)
-    return redirect(url_for("home.index"), code=303)
+    return redirect(data.get("next") or url_for("home.index"), code=303)
 
 
 def pending_required(view):
@@ -188,7 +189,7 @@ def login():
         account = result.account
         if result.ok:
             _audit_account("login.password_ok", account)
-            _start_pending(account, form.remember.data)
+            _start_pending(account, form.remember.data, _relative(request.args.get("next")))
             db.session.commit()
             return _continue_login()
         if result.outcome == "locked":
@@ -202,7 +203,7 @@ def login():
             _audit_account("login.failure", account, email, reason="password" if account else "unknown")
             form.form_errors.append("The email or password is not correct.")
         db.session.commit()
-    return _render("auth/login.html", form)
+    return _render("auth/login.html", form, next=_relative(request.args.get("next")))
 
 
 @bp.post("/logout")
@@ -467,10 +468,15 @@ def set_password(token: str):
 
 # --- the account menu ---------------------------------------------------------------------
 
-def _safe_next(target: str | None) -> str:
+def _relative(target: str | None) -> str | None:
+    """`target` when it is a path on this site (never another host: no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("auth.mfa_settings")
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    return _relative(target) or url_for("auth.mfa_settings")
 
 
 def reauth_required(view):

@@ -178,3 +178,20 @@ def test_f02_credentials_of_one_administration_do_not_open_another(client_for, d
     client = client_for("customs", "fr")
     r = login_password(client, OFFICER)
     assert r.status_code == 422 and b"The email or password is not correct." in r.data
+
+
+def test_f10_back_to_the_page_asked_for_after_login_never_to_another_site(client_for, demo):
+    client = client_for("customs", "be")
+    r = client.get("/account/office")
+    assert r.status_code == 302 and r.location.endswith("/login?next=/account/office")
+    r = client.post("/login?next=%2Faccount%2Foffice", data={"email": OFFICER, "password": DEMO_PASSWORD})
+    assert r.status_code == 303 and r.location.endswith("/account/office")
+    client.post("/logout")
+    r = client.post("/login?next=//evil.example/x", data={"email": OFFICER, "password": DEMO_PASSWORD})
+    assert r.status_code == 303 and r.location.endswith("/") and "evil" not in r.location
+
+
+def test_f10_htmx_request_after_the_session_ended_redirects_the_whole_page(client_for, demo):
+    client = client_for("customs", "be")
+    r = client.get("/account/office", headers={"HX-Request": "true"})
+    assert r.status_code == 401 and r.headers["HX-Redirect"].startswith("/login")
