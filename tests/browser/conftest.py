@@ -57,5 +57,14 @@ def page(browser, live_server):
     context = browser.new_context(locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(15_000)
     pg = context.new_page()
+    pg.csp_violations = []
+    pg.on("console", lambda msg: "Content Security Policy" in msg.text
+          and pg.csp_violations.append(msg.text))
     yield pg
     context.close()
+
+
+@pytest.fixture
+def outbox_dir(app):
+    """The folder where the development mailer writes each message (.eml)."""
+    return app.config["MAIL_OUTBOX_DIR"]
