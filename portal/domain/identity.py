@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
@@ -48,7 +48,16 @@ def record_failure(account: Account, now: dt.datetime | None = None) -> bool:
     if account.locked_until is not None and account.locked_until <= now:
         account.failed_logins = 0  # the previous lock has run out: start counting again
         account.locked_until = None
-    account.failed_logins = (account.failed_logins or 0) + 1
+    session = object_session(account)
+    if session is not None and account.id is not None:
+        # counted in SQL, so parallel guesses from many addresses are all counted
+        session.flush()
+        session.execute(update(Account).where(Account.id == account.id)
+                        .values(failed_logins=Account.failed_logins + 1)
+                        .execution_options(synchronize_session=False))
+        session.refresh(account, ["failed_logins"])
+    else:
+        account.failed_logins = (account.failed_logins or 0) + 1
     if account.failed_logins >= LOCK_AFTER:
         account.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
         account.failed_logins = 0

@@ -15,8 +15,9 @@ import secrets
 import pyotp
 import segno
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc
 from portal.domain import DomainError
@@ -99,12 +100,26 @@ def _matching_counter(secret: str, code: str, now: dt.datetime) -> int | None:
 
 
 def verify_totp(account: Account, code: str, now: dt.datetime | None = None) -> bool:
-    """True once per time-step: a replayed or older code is refused."""
+    """True once per time-step: a replayed or older code is refused. The counter moves forward
+    with a conditional UPDATE, so two requests racing with the same code produce one success."""
     if account.mfa_method != "totp" or not account.totp_secret_enc:
         return False
     counter = _matching_counter(decrypt(account.totp_secret_enc), code, now or now_utc())
     if counter is None or (account.totp_last_counter is not None and counter <= account.totp_last_counter):
         return False
+    session = object_session(account)
+    if session is not None and account.id is not None:
+        session.flush()
+        moved = session.execute(
+            update(Account).where(Account.id == account.id,
+                                  or_(Account.totp_last_counter.is_(None),
+                                      Account.totp_last_counter < counter))
+            .values(totp_last_counter=counter).execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            return False
+        set_committed_value(account, "totp_last_counter", counter)  # no second, older write
+        return True
     account.totp_last_counter = counter
     return True
 
@@ -164,9 +179,14 @@ def check_email_otp(session: Session, account: Account, code: str,
         return None
     code = "".join(code.split())
     if same(otp.code_hash, _otp_hash(account.id, code)):
-        otp.used_at = now
+        used = session.execute(update(EmailOtp).where(EmailOtp.id == otp.id, EmailOtp.used_at.is_(None))
+                               .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        if used != 1:  # a concurrent request used it first
+            return None
+        set_committed_value(otp, "used_at", now)
         return otp
-    otp.attempts += 1
+    session.execute(update(EmailOtp).where(EmailOtp.id == otp.id)
+                    .values(attempts=EmailOtp.attempts + 1).execution_options(synchronize_session=False))
     return None
 
 

@@ -172,3 +172,37 @@ def test_f11_set_password_with_token_checks_the_rules_before_using_the_link(demo
     assert purpose == "invite" and account.id == officer.id and not account.must_change_password
     with pytest.raises(DomainError, match="expired or was already used"):
         identity.set_password_with_token(demo, officer.customs_id, raw, "another long pass phrase")
+
+
+def test_f12_same_totp_code_in_two_racing_requests_passes_once(app, demo, officer):
+    from portal.extensions import db
+    from portal.models import Account
+
+    secret = mfa.new_totp_secret()
+    t0 = now_utc()
+    mfa.enable_totp(demo, officer, secret, pyotp.TOTP(secret).at(t0.replace(tzinfo=dt.UTC)), t0)
+    demo.commit()
+    t1 = t0 + dt.timedelta(seconds=30)
+    code = pyotp.TOTP(secret).at(t1.replace(tzinfo=dt.UTC))
+    with db.new_session() as first, db.new_session() as second:
+        a, b = first.get(Account, officer.id), second.get(Account, officer.id)  # both read it now
+        assert mfa.verify_totp(a, code, t1)
+        first.commit()
+        assert not mfa.verify_totp(b, code, t1)  # its stale copy says "unused": the UPDATE says no
+        second.commit()
+
+
+def test_f12_same_email_code_in_two_racing_requests_passes_once(app, demo, officer):
+    from portal.extensions import db
+    from portal.models import Account
+
+    t0 = now_utc()
+    code = mfa.issue_email_otp(demo, officer, "alt@example.org", t0)
+    demo.commit()
+    with db.new_session() as first, db.new_session() as second:
+        a, b = first.get(Account, officer.id), second.get(Account, officer.id)
+        mfa.live_email_otp(second, b, t0)  # the second request has loaded the live code too
+        assert mfa.check_email_otp(first, a, code, t0) is not None
+        first.commit()
+        assert mfa.check_email_otp(second, b, code, t0) is None
+        second.commit()
