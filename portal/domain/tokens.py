@@ -49,3 +49,11 @@ def consume_token(session: Session, raw: str, purpose: str) -> Account | None:
         .values(used_at=now_utc())
     ).rowcount
     return tok.account if done == 1 else None
+
+
+def issued_recently(session: Session, account: Account, purpose: str, within: dt.timedelta) -> bool:
+    """Whether a token of `purpose` was issued to `account` within `within` (to throttle mails)."""
+    since = now_utc() - within
+    return session.scalar(select(AccountToken.id).where(
+        AccountToken.account_id == account.id, AccountToken.purpose == purpose,
+        AccountToken.created_at > since).limit(1)) is not None

@@ -47,12 +47,14 @@ from portal.db import now_utc
 from portal.domain import DomainError, identity, mfa
 from portal.domain.passwords import MIN_LENGTH, MIN_LENGTH_WITH_MFA
 from portal.domain.sessions import recently_verified
+from portal.domain.tokens import issued_recently
 from portal.extensions import db, limiter
 from portal.login import login_account, logout_current
 from portal.models import Account
 from portal.web import audit_request
 
 PENDING_MINUTES = 10
+RESET_MAIL_INTERVAL = dt.timedelta(minutes=1)
 
 
 @bp.record
@@ -425,8 +427,12 @@ def forgot_password():
         email = form.email.data.strip().lower()
         account = identity.find_account(db.session, g.tenant.id, email)
         if account is not None and account.active:
-            send_password_reset(account)
-            _audit_account("password.reset_requested", account)
+            if issued_recently(db.session, account, "reset", RESET_MAIL_INTERVAL):
+                # one mail per minute per account: no mail-bombing (the answer stays the same)
+                _audit_account("password.reset_throttled", account)
+            else:
+                send_password_reset(account)
+                _audit_account("password.reset_requested", account)
         else:
             _audit_account("password.reset_requested", None, email, known=False)
         db.session.commit()
