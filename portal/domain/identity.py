@@ -18,13 +18,13 @@ from portal.domain.passwords import (
 )
 from portal.domain.permissions import is_region_bound
 from portal.domain.sessions import revoke_all_sessions
-from portal.domain.tokens import consume_token, peek_token
+from portal.domain.tokens import consume_token, issue_token, peek_token
 from portal.models import Account, Country, CustomsAdministration, Office
 
 LOCK_AFTER = 5  # failed attempts (password or second factor) in a row …
 LOCK_MINUTES = 15  # … lock the account for this long
 REAUTH_MINUTES = 5  # MFA and email changes need the password typed this recently
-TOKEN_PURPOSES = ("invite", "reset")
+TOKEN_PURPOSES = ("invite", "reset")  # the links of /set-password/<token>
 
 
 def find_account(session: Session, customs_id: int, email: str) -> Account | None:
@@ -156,8 +156,10 @@ def set_password_with_token(session: Session, customs_id: int, raw: str, passwor
     return purpose, account
 
 
-def change_email(session: Session, account: Account, new_email: str) -> str:
-    """Change the login email; returns the old one (to notify it)."""
+EMAIL_CHANGE_MINUTES = 60
+
+
+def _check_new_email(session: Session, account: Account, new_email: str) -> str:
     new_email = new_email.strip().lower()
     if new_email == account.email:
         raise DomainError("This is already your login email.", field="email")
@@ -166,8 +168,41 @@ def change_email(session: Session, account: Account, new_email: str) -> str:
                        field="email")
     if account.mfa_method == "email" and account.mfa_email == new_email:
         raise DomainError("This is your multifactor address: use another one.", field="email")
+    return new_email
+
+
+def request_email_change(session: Session, account: Account, new_email: str) -> tuple[str, str]:
+    """Start changing the login email: returns (new address, raw token). The email changes only
+    when the link sent to the new address is opened, proving it belongs to the user."""
+    new_email = _check_new_email(session, account, new_email)
+    raw = issue_token(session, account, "email", dt.timedelta(minutes=EMAIL_CHANGE_MINUTES),
+                      new_email=new_email)
+    return new_email, raw
+
+
+def email_change_of(session: Session, customs_id: int, raw: str) -> tuple[Account, str] | None:
+    """(account, new email) of a valid email-change link of this administration."""
+    tok = peek_token(session, raw, "email")
+    if tok is None:
+        return None
+    account = session.get(Account, tok.account_id)
+    if account is None or account.customs_id != customs_id or not account.active:
+        return None
+    return account, tok.new_email
+
+
+def confirm_email_change(session: Session, customs_id: int, raw: str) -> tuple[Account, str]:
+    """Open the link: the login email becomes the new address. Returns (account, old email)."""
+    found = email_change_of(session, customs_id, raw)
+    if found is None:
+        raise NotFound("This link has expired or was already used. Ask for the change again "
+                       "from the account menu.")
+    account, new_email = found
+    new_email = _check_new_email(session, account, new_email)
+    if consume_token(session, raw, "email") is None:
+        raise NotFound("This link has expired or was already used.")
     old, account.email = account.email, new_email
-    return old
+    return account, old
 
 
 def allowed_offices(session: Session, account: Account) -> list[Office]:

@@ -12,7 +12,8 @@ from portal.models import Account
 from portal.models.identity import AccountToken
 
 
-def issue_token(session: Session, account: Account, purpose: str, lifetime: dt.timedelta) -> str:
+def issue_token(session: Session, account: Account, purpose: str, lifetime: dt.timedelta,
+                *, new_email: str | None = None) -> str:
     """Create a token for `account`; earlier unused tokens of the same purpose stop working.
     Returns the raw token (to put in a link); only its keyed hash is stored."""
     now = now_utc()
@@ -24,7 +25,7 @@ def issue_token(session: Session, account: Account, purpose: str, lifetime: dt.t
     )
     raw = new_token()
     session.add(AccountToken(account_id=account.id, purpose=purpose, token_hash=keyed_hash(raw),
-                             created_at=now, expires_at=now + lifetime))
+                             created_at=now, expires_at=now + lifetime, new_email=new_email))
     session.flush()
     return raw
 

@@ -40,11 +40,13 @@ class AccountToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(20))  # 'invite' | 'reset' | 'email_otp' | …
+    purpose: Mapped[str] = mapped_column(String(20))  # 'invite' | 'reset' | 'email'
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # purpose 'email': the new login email, confirmed by opening the link sent to it
+    new_email: Mapped[str | None] = mapped_column(String(254))
 
     account: Mapped[Account] = relationship()
 

@@ -83,3 +83,15 @@ def send_account_invitation(account: Account) -> str:
     administration = db.session.get(CustomsAdministration, account.customs_id)
     days = getattr(administration, "invitation_days", None) or current_app.config["INVITATION_DAYS"]
     return send_invitation(account, days=days)
+
+
+def send_email_change_link(account: Account, new_email: str, raw_token: str, minutes: int) -> str:
+    """The link that confirms a new login email, sent to that new address. Returns the link."""
+    link = site_url("customs", _customs_code(account), f"/confirm-email/{raw_token}")
+    send_mail(
+        current_app.config, new_email, "Confirm your new eATA login email",
+        f"Hello {account.full_name},\n\nOpen this link within {minutes} minutes to make {new_email} "
+        f"the login email of your eATA customs account:\n\n{link}\n\n"
+        "If you did not ask for this, ignore this message.\n",
+    )
+    return link

@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.emails import (
+    send_email_change_link,
     send_email_changed,
     send_mfa_code,
     send_password_changed,
@@ -621,17 +622,46 @@ def change_email():
     if form.validate_on_submit():
         account = current_user._get_current_object()
         try:
-            old = identity.change_email(db.session, account, form.email.data)
+            new_email, raw = identity.request_email_change(db.session, account, form.email.data)
         except DomainError as exc:
             db.session.rollback()
             _form_error(form, exc)
         else:
-            _audit_account("account.email_changed", account, old=old)
+            _audit_account("account.email_change_requested", account, new=new_email)
             db.session.commit()
-            send_email_changed(account, old)
-            flash(f"Your login email is now {account.email}.", "success")
+            send_email_change_link(account, new_email, raw, identity.EMAIL_CHANGE_MINUTES)
+            flash(f"We sent a link to {new_email}. Your login email changes when you open it "
+                  f"(within {identity.EMAIL_CHANGE_MINUTES} minutes).", "success")
             return redirect(url_for("home.index"), code=303)
     return _render("auth/change_email.html", form)
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("TOKEN_RATE_LIMIT", "20 per minute"))
+def confirm_email(token: str):
+    """GET shows a button (mail scanners that open links change nothing); POST confirms."""
+    found = identity.email_change_of(db.session, g.tenant.id, token)
+    if found is None:
+        _audit_account("token.invalid", None, page="confirm-email")
+        db.session.commit()
+        return render_template("auth/link_invalid.html", email_change=True), 404
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            account, old = identity.confirm_email_change(db.session, g.tenant.id, token)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("auth.login"), code=303)
+        _audit_account("account.email_changed", account, old=old)
+        db.session.commit()
+        send_email_changed(account, old)
+        flash(f"Your login email is now {account.email}.", "success")
+        return redirect(url_for("home.index" if current_user.is_authenticated else "auth.login"),
+                        code=303)
+    account, new_email = found
+    return render_template("auth/confirm_email.html", form=form, new_email=new_email,
+                           account=account)
 
 
 @bp.route("/account/office", methods=["GET", "POST"])

@@ -176,8 +176,8 @@ def test_f11_forced_password_change_at_next_login(client_for, demo, account_of, 
     assert reload(session, officer).must_change_password is False
 
 
-def test_f10_change_email_needs_reauth_and_tells_the_old_address(login_as, demo, account_of,
-                                                                 session, outbox):
+def test_f10_change_email_needs_reauth_and_a_link_sent_to_the_new_address(
+        login_as, client_for, demo, account_of, session, outbox, clock):
     officer = account_of("be", "officer")
     client = login_as("be", "officer", account=officer)
     r = client.post("/account/email", data={"email": "officer.new@customs-be.demo"})
@@ -187,8 +187,22 @@ def test_f10_change_email_needs_reauth_and_tells_the_old_address(login_as, demo,
     assert r.status_code == 422 and b"Another account of this administration already uses" in r.data
     r = client.post("/account/email", data={"email": "Officer.New@customs-be.demo"})
     assert r.status_code == 303
+    assert reload(session, officer).email == OFFICER  # not yet: the new address must confirm
+    link = outbox.last_link("officer.new@customs-be.demo")
+    visitor = client_for("customs", "be")
+    page = visitor.get(path_of(link))  # opening (or a mail scanner fetching) the link changes nothing
+    assert page.status_code == 200 and reload(session, officer).email == OFFICER
+    assert visitor.post(path_of(link)).status_code == 303
     assert reload(session, officer).email == "officer.new@customs-be.demo"
-    assert "officer.new@customs-be.demo" in outbox.last_body(OFFICER)
+    assert "officer.new@customs-be.demo" in outbox.last_body(OFFICER)  # the old address is told
+    assert visitor.post(path_of(link)).status_code == 404  # single use
+    assert login_password(visitor, "officer.new@customs-be.demo").status_code == 303
+    # a second request's link expires after an hour
+    client.post("/account/confirm-password?next=/account/email", data={"password": DEMO_PASSWORD})
+    client.post("/account/email", data={"email": "officer.third@customs-be.demo"})
+    link = outbox.last_link("officer.third@customs-be.demo")
+    clock.advance(minutes=61)
+    assert visitor.get(path_of(link)).status_code == 404
 
 
 def test_r16_default_office_only_in_my_region(login_as, demo, account_of, session):
