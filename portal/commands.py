@@ -46,7 +46,7 @@ def demo_load() -> None:
         logins = load_demo_data(session)
         session.commit()
     scheme, domain = current_app.config["EATA_SCHEME"], current_app.config["EATA_DOMAIN"]
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for code, email, role in logins:
         click.echo(f"  {scheme}://customs-{code}.{domain}/  {email:40} {role}")
     click.echo("Admins enrol an authenticator app (TOTP) at their first login.")
