@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, g, request, session
+from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from portal.domain.sessions import live_session, open_session, revoke_session
@@ -33,15 +33,19 @@ def load_user(user_id: str):
         return None
     account = us.account
     account.session_id = us.id
+    account.user_session = us
     return account
 
 
-def login_account(account: Account, remember: bool = False) -> str:
+def login_account(account: Account, remember: bool = False,
+                  password_verified_at: dt.datetime | None = None) -> str:
     """Log `account` in on this request; returns the new server-side session id."""
     session.clear()
     us = open_session(db.session, account, remember=remember, ip=request.remote_addr,
-                      user_agent=request.headers.get("User-Agent"))
+                      user_agent=request.headers.get("User-Agent"),
+                      password_verified_at=password_verified_at)
     account.session_id = us.id
+    account.user_session = us
     session.permanent = remember
     login_user(account, remember=False, fresh=True)
     return us.id
@@ -52,3 +56,15 @@ def logout_current(account: Account | None) -> None:
         revoke_session(db.session, account.session_id)
     logout_user()
     session.clear()
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Not logged in (or the session ended): to the login page, coming back here afterwards.
+    An htmx request gets HX-Redirect, so the login page replaces the page, not a fragment."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    login_url = url_for("auth.login", next=target) if target and target != "/" else url_for("auth.login")
+    if request.headers.get("HX-Request"):
+        return Response(status=401, headers={"HX-Redirect": login_url})
+    flash(login_manager.login_message, "info")
+    return redirect(login_url)

@@ -1,6 +1,11 @@
 """Password and secret hashing with argon2id (F-10, R-10)."""
 from __future__ import annotations
 
+import functools
+import gzip
+import os
+import unicodedata
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -45,3 +50,41 @@ def _dummy() -> str:
     if key not in _dummy_cache:
         _dummy_cache[key] = _hasher.hash("dummy-password-for-timing")
     return _dummy_cache[key]
+
+
+# NIST SP 800-63B rev 4 / ASVS 5.0 V6: length is what counts, no composition rules, a blocklist.
+MIN_LENGTH = 15
+MIN_LENGTH_WITH_MFA = 8
+MAX_LENGTH = 128
+COMMON_PASSWORDS_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                                     "common-passwords.txt.gz")
+
+
+def normalize_password(password: str) -> str:
+    """NFKC, as NIST asks, so the same password typed on two keyboards hashes the same."""
+    return unicodedata.normalize("NFKC", password)
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 20,000 common passwords shipped by Django (portal/data; see docs/identity.md)."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as fh:
+        return frozenset(line.strip().lower() for line in fh if line.strip())
+
+
+def password_problem(password: str, *, email: str = "", mfa_enabled: bool = False) -> str | None:
+    """Why `password` may not be used, in the user's words; None when it is acceptable."""
+    password = normalize_password(password)
+    minimum = MIN_LENGTH_WITH_MFA if mfa_enabled else MIN_LENGTH
+    if len(password) < minimum:
+        extra = "" if mfa_enabled else " (8 once multifactor authentication is on)"
+        return f"Use at least {minimum} characters{extra}."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = password.lower()
+    if lowered in common_passwords() or lowered.strip() in common_passwords():
+        return "This password is too common: it is on a list of passwords attackers try first."
+    local_part = email.split("@")[0].lower()
+    if len(local_part) >= 3 and local_part in lowered:
+        return "The password must not contain your email name."
+    return None

@@ -16,9 +16,12 @@ TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
 def open_session(session: Session, account: Account, *, remember: bool = False,
-                 ip: str | None = None, user_agent: str | None = None) -> UserSession:
+                 ip: str | None = None, user_agent: str | None = None,
+                 password_verified_at: dt.datetime | None = None) -> UserSession:
+    now = now_utc()
     us = UserSession(id=secrets.token_urlsafe(32), account_id=account.id, remember=remember,
-                     ip=ip, user_agent=(user_agent or "")[:255])
+                     ip=ip, user_agent=(user_agent or "")[:255], created_at=now, last_seen_at=now,
+                     password_verified_at=password_verified_at)
     session.add(us)
     session.flush()
     return us
@@ -60,3 +63,9 @@ def revoke_all_sessions(session: Session, account_id: int, except_sid: str | Non
 def active_sessions(session: Session, account_id: int) -> list[UserSession]:
     return list(session.scalars(select(UserSession).where(
         UserSession.account_id == account_id, UserSession.revoked_at.is_(None))))
+
+
+def recently_verified(us: UserSession, within: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """Whether the password was typed in this session within `within` (re-authentication)."""
+    now = now or now_utc()
+    return us.password_verified_at is not None and now - us.password_verified_at <= within

@@ -12,7 +12,8 @@ from portal.models import Account
 from portal.models.identity import AccountToken
 
 
-def issue_token(session: Session, account: Account, purpose: str, lifetime: dt.timedelta) -> str:
+def issue_token(session: Session, account: Account, purpose: str, lifetime: dt.timedelta,
+                *, new_email: str | None = None) -> str:
     """Create a token for `account`; earlier unused tokens of the same purpose stop working.
     Returns the raw token (to put in a link); only its keyed hash is stored."""
     now = now_utc()
@@ -24,7 +25,7 @@ def issue_token(session: Session, account: Account, purpose: str, lifetime: dt.t
     )
     raw = new_token()
     session.add(AccountToken(account_id=account.id, purpose=purpose, token_hash=keyed_hash(raw),
-                             created_at=now, expires_at=now + lifetime))
+                             created_at=now, expires_at=now + lifetime, new_email=new_email))
     session.flush()
     return raw
 
@@ -49,3 +50,11 @@ def consume_token(session: Session, raw: str, purpose: str) -> Account | None:
         .values(used_at=now_utc())
     ).rowcount
     return tok.account if done == 1 else None
+
+
+def issued_recently(session: Session, account: Account, purpose: str, within: dt.timedelta) -> bool:
+    """Whether a token of `purpose` was issued to `account` within `within` (to throttle mails)."""
+    since = now_utc() - within
+    return session.scalar(select(AccountToken.id).where(
+        AccountToken.account_id == account.id, AccountToken.purpose == purpose,
+        AccountToken.created_at > since).limit(1)) is not None

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, now_utc
 from portal.models.accounts import Account
 
-__all__ = ["UserSession", "AccountToken"]
+__all__ = ["UserSession", "AccountToken", "RecoveryCode", "EmailOtp"]
 
 
 class UserSession(Base):
@@ -26,6 +26,8 @@ class UserSession(Base):
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # when the password was last typed in this session: re-authentication for MFA/email changes
+    password_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     account: Mapped[Account] = relationship()
 
@@ -38,10 +40,40 @@ class AccountToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(20))  # 'invite' | 'reset' | 'email_otp' | …
+    purpose: Mapped[str] = mapped_column(String(20))  # 'invite' | 'reset' | 'email'
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # purpose 'email': the new login email, confirmed by opening the link sent to it
+    new_email: Mapped[str | None] = mapped_column(String(254))
 
     account: Mapped[Account] = relationship()
+
+
+class RecoveryCode(Base):
+    """One of an account's ten backup codes (F-12): shown once, stored as a keyed hash, usable once."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class EmailOtp(Base):
+    """A six-digit code emailed to the account's alternative address (F-12). Only the keyed hash is
+    stored; it expires after ten minutes and dies after a few wrong attempts."""
+
+    __tablename__ = "email_otp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    sent_to: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -46,3 +46,52 @@ def send_password_reset(account: Account) -> str:
         "If it was not you, ignore this message: your password stays as it is.\n",
     )
     return link
+
+
+def send_mfa_code(account: Account, address: str, code: str, minutes: int) -> None:
+    """The six-digit code of the email second factor, sent to the alternative address."""
+    send_mail(
+        current_app.config, address, f"Your eATA code: {code}",
+        f"Hello {account.full_name},\n\nYour eATA verification code is:\n\n    {code}\n\n"
+        f"It works once, for {minutes} minutes. If you did not try to log in, change your password.\n",
+    )
+
+
+def send_email_changed(account: Account, old_email: str) -> None:
+    """Tell the previous address that the login email was changed (it may not be the owner)."""
+    send_mail(
+        current_app.config, old_email, "Your eATA login email was changed",
+        f"Hello {account.full_name},\n\nThe login email of your eATA customs account was changed "
+        f"to {account.email}.\nIf you did not do this, contact your administrator at once.\n",
+    )
+
+
+def send_password_changed(account: Account) -> None:
+    send_mail(
+        current_app.config, account.email, "Your eATA password was changed",
+        f"Hello {account.full_name},\n\nThe password of your eATA customs account was changed and "
+        "every session was logged out.\nIf you did not do this, use \"Forgot your password?\" and "
+        "contact your administrator.\n",
+    )
+
+
+def send_account_invitation(account: Account) -> str:
+    """send_invitation with the lifetime of the account's administration (invitation_days),
+    falling back to INVITATION_DAYS. Returns the link."""
+    from portal.models import CustomsAdministration
+
+    administration = db.session.get(CustomsAdministration, account.customs_id)
+    days = getattr(administration, "invitation_days", None) or current_app.config["INVITATION_DAYS"]
+    return send_invitation(account, days=days)
+
+
+def send_email_change_link(account: Account, new_email: str, raw_token: str, minutes: int) -> str:
+    """The link that confirms a new login email, sent to that new address. Returns the link."""
+    link = site_url("customs", _customs_code(account), f"/confirm-email/{raw_token}")
+    send_mail(
+        current_app.config, new_email, "Confirm your new eATA login email",
+        f"Hello {account.full_name},\n\nOpen this link within {minutes} minutes to make {new_email} "
+        f"the login email of your eATA customs account:\n\n{link}\n\n"
+        "If you did not ask for this, ignore this message.\n",
+    )
+    return link
