@@ -14,6 +14,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.parsers import expat
 
@@ -229,19 +230,24 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
         is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
         is_strings = name == "xl/sharedStrings.xml"
         scanner = _Scanner(name, limits, is_sheet, is_strings)
-        with zf.open(info) as fh:
-            while True:
-                chunk = fh.read(CHUNK)
-                if not chunk:
-                    break
-                unpacked += len(chunk)
-                if unpacked > limits.max_unpacked_bytes:
-                    raise HostileFile("This file is refused: it unpacks to more than "
-                                      f"{limits.max_unpacked_bytes // (1024 * 1024)} MB.")
-                if name == "[Content_Types].xml" and len(content_types) < 1024 * 1024:
-                    content_types += chunk
-                scanner.feed(chunk)
-        scanner.feed(b"", final=True)
+        try:
+            with zf.open(info) as fh:
+                while True:
+                    chunk = fh.read(CHUNK)
+                    if not chunk:
+                        break
+                    unpacked += len(chunk)
+                    if unpacked > limits.max_unpacked_bytes:
+                        raise HostileFile("This file is refused: it unpacks to more than "
+                                          f"{limits.max_unpacked_bytes // (1024 * 1024)} MB.")
+                    if name == "[Content_Types].xml" and len(content_types) < 1024 * 1024:
+                        content_types += chunk
+                    scanner.feed(chunk)
+            scanner.feed(b"", final=True)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            # a size or checksum that does not match what inflates, an unknown compression…
+            raise HostileFile("This file is not a valid Excel workbook: it is damaged "
+                              f"({name[:80]}).") from exc
 
     types = content_types.decode("utf-8", "replace").lower()
     if any(t in types for t in MACRO_TYPES):
