@@ -60,6 +60,16 @@ def job_session():
             yield session
 
 
+def storage_path(relative: str) -> str:
+    """Absolute path of a result file under STORAGE_DIR (its folder created)."""
+    root = os.path.realpath(get_app().config["STORAGE_DIR"])
+    path = os.path.realpath(os.path.join(root, relative))
+    if not path.startswith(root + os.sep):
+        raise ValueError("result files stay under STORAGE_DIR")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+
 def redis_connection(app: Flask | None = None):
     import redis
 
@@ -113,7 +123,8 @@ def _retries_left() -> int:
 
 
 def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None) -> None:
-    """Run `work(session, job, progress)` for the job row `job_id`.
+    """Run `work(session, job, progress)` for the job row `job_id`; it returns (result dict,
+    message) or (result, message, result file path relative to STORAGE_DIR).
 
     Idempotent: a job already done or failed is not run again. On success the job is marked
     done in the same commit as the work's changes (`work` returns (result, message)). On any
@@ -138,8 +149,11 @@ def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None)
         session.commit()
         progress = ProgressReporter(job_id, session.get_bind().dialect.name)
         try:
-            result, message = work(session, job, progress)
-            domain_jobs.finish_job(session, job_id, result=result, message=message)
+            outcome = work(session, job, progress)
+            result, message = outcome[0], outcome[1]
+            result_path = outcome[2] if len(outcome) > 2 else None
+            domain_jobs.finish_job(session, job_id, result=result, message=message,
+                                   result_path=result_path)
             session.commit()
         except BaseException as exc:
             session.rollback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from jobs.runtime import job_session, run_tracked, task
+from jobs.runtime import job_session, run_tracked, storage_path, task
 
 log = logging.getLogger(__name__)
 
@@ -16,26 +16,59 @@ def import_bulk_session(job_id: int) -> None:
     from portal.domain import bulk
 
     def work(session, job, progress):
-        return bulk.import_session(session, job.params["bulk_session_id"], progress)
+        result, message = bulk.import_session(session, job.params["bulk_session_id"], progress)
+        path = write_import_report(session, job.id, job.params["bulk_session_id"])
+        return result, message, path
 
     run_tracked(job_id, work, on_failure=bulk.release_after_failure)
     drain_outbox_soon()
 
 
+def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
+    """The result report as .xlsx under STORAGE_DIR: every row, created or why not."""
+    from openpyxl import Workbook
+
+    from portal.domain import bulk
+    from portal.models.bulk import BulkSession
+
+    bs = session.get(BulkSession, bulk_session_id)
+    spec = bulk.spec_of(bs.kind)
+    relative = f"jobs/{job_id}/import-report-{bs.kind}.xlsx"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Report")
+    ws.append(["Row", "Result", "Created id", "Errors"] + [c.header for c in spec.columns])
+    for row in bulk.report_rows(session, bs):
+        status = "created" if row.imported_id else "not imported"
+        errors = " ".join((row.errors or {}).values())
+        ws.append([row.row_number, status, row.imported_id, errors]
+                  + [bulk.safe_cell(row.data.get(c.key, "")) for c in spec.columns])
+    wb.save(storage_path(relative))
+    return relative
+
+
 def drain_outbox_soon() -> None:
-    """Send the invitations just written: inline now, or as a job on the outbox queue."""
-    from jobs.runtime import enqueue
+    """Send the invitations just written: a first batch inline (the embedded default; the
+    scheduler or `flask outbox drain` sends the rest), or a drain job on the outbox queue."""
+    from jobs.runtime import enqueue, get_app
 
-    enqueue(drain_outbox)
+    inline = get_app().config.get("JOBS_INLINE", True)
+    enqueue(drain_outbox, 200) if inline else enqueue(drain_outbox)
 
 
-@task(queue="high", timeout=10 * 60)
-def drain_outbox(limit: int = 500) -> dict:
-    """Send the due outbox messages once each (claimed rows; failures retried later)."""
+@task(queue="high", timeout=30 * 60)
+def drain_outbox(limit: int = 20_000) -> dict:
+    """Send up to `limit` due outbox messages, once each (claimed in batches; failures are
+    retried later)."""
     from portal.domain import outbox
 
+    counts = {"sent": 0, "failed": 0}
     with job_session() as session:
-        counts = outbox.drain(session, send_outbox_message, limit=limit)
+        while counts["sent"] + counts["failed"] < limit:
+            batch = outbox.drain(session, send_outbox_message,
+                                 limit=min(200, limit - counts["sent"] - counts["failed"]))
+            counts = {k: counts[k] + batch[k] for k in counts}
+            if not (batch["sent"] or batch["failed"]):
+                break
     if counts["sent"] or counts["failed"]:
         log.info("outbox: %(sent)s sent, %(failed)s failed", counts)
     return counts

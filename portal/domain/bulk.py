@@ -738,6 +738,17 @@ def import_session(session: Session, bulk_session_id: int,
             "skipped": skipped[:200]}, message
 
 
+def report_rows(session: Session, bs: BulkSession):
+    """Every row of the session in sheet order, streamed (for the result report file)."""
+    return session.scalars(select(BulkRow).where(BulkRow.bulk_session_id == bs.id)
+                           .order_by(BulkRow.row_number).execution_options(yield_per=1000))
+
+
+def safe_cell(text: str) -> str:
+    """A value written back into a spreadsheet never becomes a formula there."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def release_after_failure(session: Session, job_id: int) -> None:
     """A failed import leaves the session as it was, ready to be fixed and imported again."""
     session.execute(update(BulkSession).where(BulkSession.job_id == job_id,

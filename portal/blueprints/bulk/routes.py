@@ -202,3 +202,20 @@ def job_status(session_id: int):
     if htmx and job is not None and job.is_final and polling:
         response.headers["HX-Refresh"] = "true"
     return response
+
+
+@bp.get("/bulk/sessions/<int:session_id>/report.xlsx")
+@permission_required(PERMISSION)
+def report(session_id: int):
+    """The last import's result report: every row, created or why not."""
+    import os
+
+    bs = _own_session(session_id)
+    job = db.session.get(Job, bs.job_id) if bs.job_id else None
+    if job is None or job.status != "done" or not job.result_path:
+        abort(404)
+    root = os.path.realpath(current_app.config["STORAGE_DIR"])
+    path = os.path.realpath(os.path.join(root, job.result_path))
+    if not path.startswith(root + os.sep) or not os.path.exists(path):
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=os.path.basename(path))

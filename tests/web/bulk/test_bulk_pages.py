@@ -259,3 +259,31 @@ def test_f16_double_import_starts_one_job(bulk_pages, session):
     assert r.status_code == 409
     assert "already running" in r.data.decode()
     assert _count(session, Job) == 0
+
+
+def test_f16_result_report_lists_every_row_and_is_stored_under_storage_dir(app, bulk_pages, session):
+    pages = bulk_pages()
+    sid = pages.upload_rows("region", "CustomsRegions", [["Fresh", "EU", "Yes"], ["Antwerp", "EU", "Yes"]])
+    page = pages.import_and_wait(sid)
+    assert b"Download the result report" in page.data
+    job = session.scalar(select(Job))
+    assert os.path.exists(os.path.join(app.config["STORAGE_DIR"], job.result_path))
+    r = pages.client.get(f"/bulk/sessions/{sid}/report.xlsx")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    data = r.data
+    r.close()
+    rows = sheet_rows(data, "Report")
+    assert rows[0][:4] == ("Row", "Result", "Created id", "Errors")
+    assert rows[1][:2] == (2, "created") and rows[2][:2] == (3, "not imported")
+    assert "already exists" in rows[2][3]
+    fr = bulk_pages("fr")
+    assert fr.client.get(f"/bulk/sessions/{sid}/report.xlsx").status_code == 404
+
+
+def test_f16_pages_of_rows_are_fragments_for_htmx(bulk_pages):
+    pages = bulk_pages()
+    sid = pages.upload_rows("region", "CustomsRegions", [[f"R{i:03d}", "EU", "Yes"] for i in range(60)])
+    full = pages.client.get(f"/bulk/sessions/{sid}?page=2").data.decode()
+    assert "<html" in full and 'value="R050"' in full and 'value="R000"' not in full
+    fragment = pages.client.get(f"/bulk/sessions/{sid}?page=2", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.data.decode() and 'id="cleaning"' in fragment.data.decode()
