@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.domain import DomainError
-from portal.domain import bulk
-from portal.models import Account, CustomsAdministration
+from portal.domain import DomainError, bulk
+from portal.models import CustomsAdministration
 from portal.models.bulk import BulkRow
 from tests.unit.bulk.xlsx_builders import workbook
 
