@@ -81,10 +81,18 @@ def _check_name(name: str) -> None:
                           f"path ({name[:80]!r}).")
 
 
-class _Scanner:
-    """Streams one XML part through expat: no DTD, no entities; rows, columns, formulas, cells."""
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_EQUALS = re.compile(rb"<(?:\w+:)?(?:t|v)(?:\s[^>]*)?>=")
+_WIDE_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{2,3})\d')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?\bref="([^"]*)"')
 
-    TEXT_TAGS = {"v", "t"}
+
+class _Scanner:
+    """Streams one XML part: expat (C speed, no Python callbacks per element) refuses DTDs and
+    entities and broken XML; on sheets and shared strings, regular expressions over the same
+    chunks count rows and find formulas, "=" values, wide columns and huge cells. A chunk is
+    examined up to its last "<"; the rest is carried over, so nothing is split."""
 
     def __init__(self, part: str, limits: Limits, is_sheet: bool, is_strings: bool):
         self.part = part
@@ -92,18 +100,13 @@ class _Scanner:
         self.is_sheet = is_sheet
         self.is_strings = is_strings
         self.rows = 0
-        self.in_text = False
-        self.text_len = 0
-        self.text_start = True
-        p = expat.ParserCreate(namespace_separator=" ")
+        self.carry = b""
+        self.huge = re.compile(rb">([^<]{%d,})" % (limits.max_cell_chars + 1))
+        p = expat.ParserCreate()
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.StartDoctypeDeclHandler = self._doctype
         p.EntityDeclHandler = self._entity
         p.ExternalEntityRefHandler = self._external
-        p.StartElementHandler = self._start
-        p.EndElementHandler = self._end
-        p.CharacterDataHandler = self._chars
-        p.buffer_text = False
         self.parser = p
 
     def _doctype(self, *args):
@@ -116,53 +119,13 @@ class _Scanner:
     def _external(self, *args):
         raise HostileFile("This file is refused: it refers to external XML entities.")
 
-    def _start(self, name: str, attrs: dict) -> None:
-        local = name.rsplit(" ", 1)[-1]
-        if self.is_sheet:
-            if local == "f":
-                raise HostileFile("This file is refused: it contains formulas. Paste the "
-                                  "values only (Paste special → Values) and upload it again.")
-            if local == "dimension":
-                self._check_ref(attrs.get("ref", ""))
-            elif local == "row":
-                self.rows += 1
-                if self.rows > self.limits.max_rows + 1:
-                    raise HostileFile(f"This file has too many rows: at most "
-                                      f"{self.limits.max_rows:,} rows can be uploaded at once.")
-            elif local == "c":
-                ref = attrs.get("r", "")
-                m = _CELL_REF.match(ref)
-                if m and _column_index(m.group(1)) > self.limits.max_columns:
-                    raise HostileFile(f"This file has too many columns: at most "
-                                      f"{self.limits.max_columns} are allowed.")
-        if self.is_strings:
-            if local == "si":
-                self.text_len = 0
-                self.text_start = True
-            elif local == "t":
-                self.in_text = True
-        elif self.is_sheet and local in self.TEXT_TAGS:
-            self.in_text = True
-            self.text_start = True
-            self.text_len = 0
+    def _too_many_rows(self):
+        return HostileFile(f"This file has too many rows: at most {self.limits.max_rows:,} "
+                           "rows can be uploaded at once.")
 
-    def _end(self, name: str) -> None:
-        local = name.rsplit(" ", 1)[-1]
-        if local in self.TEXT_TAGS:
-            self.in_text = False
-
-    def _chars(self, data: str) -> None:
-        if not self.in_text:
-            return
-        if self.text_start and data:
-            self.text_start = False
-            if data[0] == "=":
-                raise HostileFile("This file is refused: a cell starts with \"=\" (a formula). "
-                                  "Remove it or type the value without the \"=\".")
-        self.text_len += len(data)
-        if self.text_len > self.limits.max_cell_chars:
-            raise HostileFile(f"This file is refused: a cell holds more than "
-                              f"{self.limits.max_cell_chars:,} characters.")
+    def _too_many_columns(self):
+        return HostileFile(f"This file has too many columns: at most "
+                           f"{self.limits.max_columns} are allowed.")
 
     def _check_ref(self, ref: str) -> None:
         last = ref.split(":")[-1].replace("$", "")
@@ -170,11 +133,33 @@ class _Scanner:
         if not m:
             return
         if int(m.group(2)) > self.limits.max_rows + 1:
-            raise HostileFile(f"This file has too many rows: at most {self.limits.max_rows:,} "
-                              "rows can be uploaded at once.")
+            raise self._too_many_rows()
         if _column_index(m.group(1)) > self.limits.max_columns:
-            raise HostileFile(f"This file has too many columns: at most "
-                              f"{self.limits.max_columns} are allowed.")
+            raise self._too_many_columns()
+
+    def _examine(self, text: bytes) -> None:
+        for m in self.huge.finditer(text):
+            if len(m.group(1).decode("utf-8", "replace")) > self.limits.max_cell_chars:
+                raise HostileFile(f"This file is refused: a cell holds more than "
+                                  f"{self.limits.max_cell_chars:,} characters.")
+        if _EQUALS.search(text):
+            raise HostileFile("This file is refused: a cell starts with \"=\" (a formula). "
+                              "Remove it or type the value without the \"=\".")
+        if not self.is_sheet:
+            return
+        if _FORMULA.search(text):
+            raise HostileFile("This file is refused: it contains formulas. Paste the values "
+                              "only (Paste special → Values) and upload it again.")
+        if self.rows == 0:
+            m = _DIMENSION.search(text)
+            if m:
+                self._check_ref(m.group(1).decode("ascii", "replace"))
+        self.rows += len(_ROW.findall(text))
+        if self.rows > self.limits.max_rows + 1:
+            raise self._too_many_rows()
+        for m in _WIDE_CELL.finditer(text):
+            if _column_index(m.group(1).decode()) > self.limits.max_columns:
+                raise self._too_many_columns()
 
     def feed(self, data: bytes, final: bool = False) -> None:
         try:
@@ -182,6 +167,19 @@ class _Scanner:
         except expat.ExpatError as exc:
             raise HostileFile("This file is not a valid Excel workbook (broken XML in "
                               f"{self.part}).") from exc
+        if not (self.is_sheet or self.is_strings):
+            return
+        buffer = self.carry + data
+        cut = len(buffer) if final else buffer.rfind(b"<")
+        if cut <= 0:
+            # no tag in sight: all text; a run this long is a huge cell whatever follows
+            self.carry = buffer
+            if len(buffer) > 4 * self.limits.max_cell_chars + 16:
+                self._examine(b">" + buffer)
+                self.carry = buffer[-(4 * self.limits.max_cell_chars + 16):]
+            return
+        self._examine(buffer[:cut])
+        self.carry = buffer[cut:]
 
 
 def check_xlsx(data: bytes, limits: Limits | None = None) -> None:

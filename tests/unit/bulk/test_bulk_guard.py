@@ -156,3 +156,19 @@ def test_f16_encrypted_entries_are_refused(good):
 def test_f16_limits_come_from_the_config():
     limits = Limits.from_config({"BULK_MAX_ROWS": "5", "BULK_MAX_CELL_CHARS": 10})
     assert (limits.max_rows, limits.max_cell_chars, limits.max_ratio) == (5, 10, 50)
+
+
+def test_f16_huge_cell_spanning_several_chunks_is_refused():
+    data = workbook("CustomsRegions", HEADER, [["ok", "EU", "Yes"], ["y" * 200_000, "EU", "Yes"]])
+    _refused(data, "more than 2,000 characters", Limits(max_ratio=10_000))
+
+
+def test_f16_prefixed_formula_elements_are_refused(good):
+    sheet = _part(good, SHEET).replace(
+        b"</row></sheetData>", b'<x:c r="D2"><x:f>1+1</x:f></x:c></row></sheetData>').replace(
+        b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ')
+    _refused(rezip(good, replace={SHEET: sheet}), "formulas")
+
+
+def test_f16_broken_xml_is_refused(good):
+    _refused(rezip(good, replace={SHEET: b"<worksheet><sheetData><row>"}), "broken XML")
