@@ -6,7 +6,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from flask import Flask, current_app, has_app_context
 
@@ -47,7 +47,9 @@ def get_app() -> Flask:
 def job_session():
     """An app context and a database session of the job's own (never the request's)."""
     app = get_app()
-    with app.app_context():
+    # reuse the current context: pushing a nested one would run the app's teardown on exit
+    # and remove the scoped session of the request that ran this job inline
+    with nullcontext() if has_app_context() else app.app_context():
         from portal.extensions import db
 
         engine = db.engine

@@ -185,3 +185,14 @@ def test_cli_scheduler_once_and_outbox_drain(app, session):
     run_queued_jobs(app)
     result = runner.invoke(args=["outbox", "drain"])
     assert result.exit_code == 0 and "sent: 0" in result.output  # the scheduler's drain sent it
+
+
+def test_an_inline_job_leaves_the_callers_session_alone(app, session):
+    from portal.extensions import db
+
+    job_id = _new_job(session, n=1)
+    with app.test_request_context():
+        before = db.session()
+        enqueue(count_to, job_id)
+        assert db.session() is before
+    run_queued_jobs(app)

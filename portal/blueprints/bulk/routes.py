@@ -185,7 +185,10 @@ def start_import(session_id: int):
     enqueue(import_bulk_session, job.id)
     if htmx:
         db.session.expire_all()
-        return job_status(bs.id)
+        response = job_status(bs.id)
+        if db.session.get(Job, job.id).is_final:  # ran inline: show the imported rows too
+            response.headers["HX-Refresh"] = "true"
+        return response
     return redirect(url_for("bulk.show", session_id=bs.id), code=303)
 
 

@@ -287,3 +287,15 @@ def test_f16_pages_of_rows_are_fragments_for_htmx(bulk_pages):
     assert "<html" in full and 'value="R050"' in full and 'value="R000"' not in full
     fragment = pages.client.get(f"/bulk/sessions/{sid}?page=2", headers={"HX-Request": "true"})
     assert "<html" not in fragment.data.decode() and 'id="cleaning"' in fragment.data.decode()
+
+
+def test_f16_save_cannot_touch_rows_of_another_session(bulk_pages, session):
+    be = bulk_pages("be")
+    theirs = be.upload_rows("region", "CustomsRegions", [["Theirs", "EU", "Yes"]])
+    other_row = session.scalar(select(BulkRow).where(BulkRow.bulk_session_id == theirs))
+    fr = bulk_pages("fr")
+    mine = fr.upload_rows("region", "CustomsRegions", [["Mine", "EU", "Yes"]])
+    r = fr.client.post(f"/bulk/sessions/{mine}", data={f"r-{other_row.id}-name": "Hijacked"})
+    assert r.status_code == 303
+    session.expire_all()
+    assert session.get(BulkRow, other_row.id).data["name"] == "Theirs"
