@@ -115,6 +115,7 @@ def _yes_no(value: str, default: bool) -> bool | None:
     return None
 
 
+@lru_cache(maxsize=65_536)  # each address is checked for in-file uniqueness, then as a value
 def _email(value: str) -> str | None:
     try:
         return validate_email(value, check_deliverability=False).normalized.lower()
