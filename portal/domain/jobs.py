@@ -76,15 +76,21 @@ def fail_job(session: Session, job_id: int, error: str, *, retrying: bool = Fals
     session.flush()
 
 
-def fail_stale_jobs(session: Session, older_than: dt.timedelta) -> list[Job]:
-    """Jobs still running long after their time limit (the worker died): mark them failed."""
-    limit = now_utc() - older_than
-    jobs = list(session.scalars(select(Job).where(Job.status == "running",
-                                                  Job.started_at < limit)))
+def fail_stale_jobs(session: Session, older_than: dt.timedelta,
+                    never_started_after: dt.timedelta = dt.timedelta(hours=24)) -> list[Job]:
+    """Jobs still running long after their time limit (the worker died), or still queued a
+    day later (lost from the queue): mark them failed, so every job reaches a final state."""
+    now = now_utc()
+    running = select(Job).where(Job.status == "running", Job.started_at < now - older_than)
+    queued = select(Job).where(Job.status == "queued", Job.created_at < now - never_started_after)
+    jobs = list(session.scalars(running)) + list(session.scalars(queued))
     for job in jobs:
         job.status = "failed"
-        job.error = "The worker stopped before the job finished."
-        job.message = "Failed: the worker stopped. Nothing was changed."
-        job.finished_at = now_utc()
+        if job.started_at is None:
+            job.error = "The job never started (no worker took it)."
+        else:
+            job.error = "The worker stopped before the job finished."
+        job.message = "Failed: the job did not finish. Nothing was changed."
+        job.finished_at = now
     session.flush()
     return jobs

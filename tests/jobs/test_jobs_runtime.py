@@ -101,13 +101,16 @@ def test_stale_running_jobs_are_failed_and_their_bulk_session_released(app, sess
                             status="importing", job_id=job_id))
     job = session.get(Job, job_id)
     job.status, job.started_at = "running", dt.datetime(2020, 1, 1)
+    lost = _new_job(session)
+    session.get(Job, lost).created_at = dt.datetime(2020, 1, 1)  # queued, never taken
     fresh = _new_job(session)
     session.get(Job, fresh).status = "running"
     session.get(Job, fresh).started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     session.commit()
     with app.app_context():
-        assert fail_stale_jobs() == 1
+        assert fail_stale_jobs() == 2
     assert _job(session, job_id).status == "failed"
+    assert "never started" in _job(session, lost).error
     assert _job(session, fresh).status == "running"
     assert session.scalar(select(BulkSession.status)) == "cleaning"
 
