@@ -299,3 +299,11 @@ def test_f16_save_cannot_touch_rows_of_another_session(bulk_pages, session):
     assert r.status_code == 303
     session.expire_all()
     assert session.get(BulkRow, other_row.id).data["name"] == "Theirs"
+
+
+def test_f16_posts_without_the_csrf_token_are_refused(bulk_pages, session):
+    pages = bulk_pages()
+    sid = pages.upload_rows("region", "CustomsRegions", [["Guarded", "EU", "Yes"]])
+    assert pages.client.post(f"/bulk/sessions/{sid}/import", csrf=False).status_code == 400
+    assert pages.client.post(f"/bulk/sessions/{sid}", data={"page": "1"}, csrf=False).status_code == 400
+    assert _count(session, Job) == 0
