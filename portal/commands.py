@@ -60,8 +60,11 @@ def jobs_worker(burst: bool, queues: str | None) -> None:
     """Run an RQ worker on the configured queues (needs REDIS_URL)."""
     from jobs.worker import run_worker
 
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, there is no queue.")
     names = [q.strip() for q in queues.split(",")] if queues else None
-    run_worker(current_app._get_current_object(), burst=burst, names=names)
+    run_worker(app, burst=burst, names=names)
 
 
 @jobs_cli.command("scheduler")
