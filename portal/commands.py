@@ -11,6 +11,8 @@ db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 refdata_cli = AppGroup("refdata", help="Reference data: countries, currencies, territories.")
 demo_cli = AppGroup("demo", help="Demo data for the embedded default.")
 customs_cli = AppGroup("customs", help="Customs administrations (operator).")
+jobs_cli = AppGroup("jobs", help="Background jobs: the RQ worker and the daily scheduler.")
+outbox_cli = AppGroup("outbox", help="Emails and notifications waiting to be sent.")
 
 
 @db_cli.command("upgrade")
@@ -85,6 +87,41 @@ def customs_create(code: str, name: str, country: str, admin_email: str, admin_n
     click.echo(link)
 
 
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queues", default=None, help="Comma-separated queues (default JOBS_QUEUES).")
+def jobs_worker(burst: bool, queues: str | None) -> None:
+    """Run an RQ worker on the configured queues (needs REDIS_URL)."""
+    from jobs.worker import run_worker
+
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, there is no queue.")
+    names = [q.strip() for q in queues.split(",")] if queues else None
+    run_worker(app, burst=burst, names=names)
+
+
+@jobs_cli.command("scheduler")
+@click.option("--interval", default=20.0, help="Seconds between two checks.")
+@click.option("--once", is_flag=True, help="Enqueue what is due now and stop.")
+def jobs_scheduler(interval: float, once: bool) -> None:
+    """Enqueue the daily jobs (05:00 UTC) and the periodic ones (outbox drain)."""
+    from jobs.scheduler import DAILY, Scheduler, register_builtin
+
+    register_builtin()
+    click.echo("daily jobs: " + ", ".join(f"{d.name} at {d.at:%H:%M} UTC" for d in DAILY.values()))
+    Scheduler(current_app._get_current_object()).run(interval, ticks=1 if once else None)
+
+
+@outbox_cli.command("drain")
+def outbox_drain() -> None:
+    """Send the due emails of the outbox now."""
+    from jobs.tasks import drain_outbox
+
+    counts = drain_outbox()
+    click.echo(f"sent: {counts['sent']}, failed: {counts['failed']}")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, refdata_cli, demo_cli, customs_cli):
+    for group in (db_cli, refdata_cli, demo_cli, customs_cli, jobs_cli, outbox_cli):
         app.cli.add_command(group)
