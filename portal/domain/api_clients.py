@@ -174,11 +174,15 @@ def store_token(session: Session, client: ApiClient, access_token: str, scope: s
     return token
 
 
+def token_expired(token: ApiToken) -> bool:
+    return token.expires_at <= now_utc()
+
+
 def token_is_live(token: ApiToken | None) -> bool:
     return (
         token is not None
         and token.revoked_at is None
-        and token.expires_at > now_utc()
+        and not token_expired(token)
         and token.client.active
     )
 

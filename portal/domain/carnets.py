@@ -141,9 +141,16 @@ def check_carnet_input(session: Session, nga: NGA, data: dict, today: dt.date,
     def err(field: str, message: str) -> None:
         errors.append({"field": field, "message": message})
 
-    countries = set(session.scalars(select(Country.code)))
-    ata_countries = set(session.scalars(
-        select(Country.code).where(Country.ata_status.in_(("paper", "digital")))))
+    mentioned = {data.get("departure_country")}
+    if isinstance(data.get("countries"), list):
+        mentioned.update(data["countries"])
+    if isinstance(data.get("items"), list):
+        mentioned.update(i.get("origin_country") for i in data["items"] if isinstance(i, dict))
+    mentioned = {c for c in mentioned if isinstance(c, str)}
+    status_of = dict(session.execute(
+        select(Country.code, Country.ata_status).where(Country.code.in_(mentioned))).all())
+    countries = set(status_of)
+    ata_countries = {c for c, st in status_of.items() if st in ("paper", "digital")}
 
     issue_date, valid_until = _date(data.get("issue_date")), _date(data.get("valid_until"))
     if "issue_date" in data and issue_date is None:
@@ -276,13 +283,15 @@ def _new_eata_id(session: Session) -> int:
 # --- issuance -------------------------------------------------------------------------------
 
 def issue_carnet(session: Session, nga: NGA, data: dict, actor: Actor, *,
-                 today: dt.date | None = None, original: Carnet | None = None
-                 ) -> tuple[Carnet, str]:
-    """Register a carnet; returns it and its download PIN (shown once, stored as argon2)."""
+                 today: dt.date | None = None, original: Carnet | None = None,
+                 checked: bool = False) -> tuple[Carnet, str]:
+    """Register a carnet; returns it and its download PIN (shown once, stored as argon2).
+    `checked`: the caller already ran check_carnet_input (with the schema checks)."""
     today = today or now_utc().date()
-    errors = check_carnet_input(session, nga, data, today, original)
-    if errors:
-        raise ValidationFailed(errors)
+    if not checked:
+        errors = check_carnet_input(session, nga, data, today, original)
+        if errors:
+            raise ValidationFailed(errors)
     eata_id = _new_eata_id(session)
     pin = new_digits(PIN_DIGITS)
     items = data["items"]
@@ -326,8 +335,9 @@ def issue_carnet(session: Session, nga: NGA, data: dict, actor: Actor, *,
             marks_enc=crypto.encrypt(item["marks"], _item_aad(eata_id, item["item_no"], "marks"))
             if item.get("marks") else None,
             origin_country=item["origin_country"],
-            value=Decimal(str(item["value"])),
-            quantity=Decimal(str(item["quantity"])) if item.get("quantity") is not None else None,
+            value=Decimal(str(item["value"])).quantize(Decimal("0.01")),
+            quantity=Decimal(str(item["quantity"])).quantize(Decimal("0.001"))
+            if item.get("quantity") is not None else None,
             unit=item.get("unit"),
         ))
     for code in data["countries"]:
@@ -441,7 +451,8 @@ ALLOWED_FROM = {
 }
 
 
-def _check(carnet: Carnet, action: str, today: dt.date) -> str:
+def check_allowed(carnet: Carnet, action: str, today: dt.date) -> str:
+    """The carnet's effective status if `action` is allowed from it; Conflict otherwise."""
     status = carnet.effective_status(today)
     if status not in ALLOWED_FROM[action]:
         raise _refuse(carnet, status, action)
@@ -451,7 +462,7 @@ def _check(carnet: Carnet, action: str, today: dt.date) -> str:
 def add_sets(session: Session, carnet: Carnet, kind: str, count: int, actor: Actor, *,
              today: dt.date | None = None) -> Carnet:
     today = today or now_utc().date()
-    _check(carnet, "add_sets", today)
+    check_allowed(carnet, "add_sets", today)
     sets = carnet.sets_of(kind)
     if sets is None:
         sets = CarnetSets(kind=kind, issued=0, remaining=0)
@@ -480,7 +491,7 @@ def _set_status(session: Session, carnet: Carnet, status: str, reason: str, acti
 
 def cancel(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
            today: dt.date | None = None) -> Carnet:
-    _check(carnet, "cancel", today or now_utc().date())
+    check_allowed(carnet, "cancel", today or now_utc().date())
     for s in carnet.sets:
         s.remaining = 0
     return _set_status(session, carnet, "cancelled", reason, "carnet.cancelled", actor)
@@ -488,13 +499,13 @@ def cancel(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
 
 def block(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
           today: dt.date | None = None) -> Carnet:
-    _check(carnet, "block", today or now_utc().date())
+    check_allowed(carnet, "block", today or now_utc().date())
     return _set_status(session, carnet, "blocked", reason, "carnet.blocked", actor)
 
 
 def unblock(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
             today: dt.date | None = None) -> Carnet:
-    _check(carnet, "unblock", today or now_utc().date())
+    check_allowed(carnet, "unblock", today or now_utc().date())
     status = "active" if carnet.activated_at is not None else "issued"
     return _set_status(session, carnet, status, reason, "carnet.unblocked", actor)
 
@@ -502,22 +513,24 @@ def unblock(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
 def discharge(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
               today: dt.date | None = None) -> Carnet:
     """Terminate a returned carnet; its unused vouchers are blocked (F-74)."""
-    _check(carnet, "discharge", today or now_utc().date())
+    check_allowed(carnet, "discharge", today or now_utc().date())
     for s in carnet.sets:
         s.remaining = 0
     return _set_status(session, carnet, "discharged", reason, "carnet.discharged", actor)
 
 
 def issue_replacement(session: Session, nga: NGA, original: Carnet, data: dict, actor: Actor,
-                      *, today: dt.date | None = None) -> tuple[Carnet, str]:
+                      *, today: dt.date | None = None, checked: bool = False
+                      ) -> tuple[Carnet, str]:
     today = today or now_utc().date()
-    _check(original, "replace", today)
+    check_allowed(original, "replace", today)
     replaced = next((link for link in original.links if link.kind == "replaced_by"), None)
     if replaced is not None:
         raise Conflict(f"Carnet {original.carnet_number} has already been replaced by carnet "
                        f"{replaced.linked_number}.", code="carnet_replaced")
     before = snapshot(original)
-    carnet, pin = issue_carnet(session, nga, data, actor, today=today, original=original)
+    carnet, pin = issue_carnet(session, nga, data, actor, today=today, original=original,
+                               checked=checked)
     _audit(session, "carnet.replaced", original, actor, before,
            {"replacement": carnet.eata_id, "replacement_number": carnet.carnet_number})
     return carnet, pin
