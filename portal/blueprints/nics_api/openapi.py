@@ -7,6 +7,7 @@ runs schemathesis over it.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -411,8 +412,38 @@ DOCUMENT: dict = {
 }
 
 
-def document() -> dict:
-    return copy.deepcopy(DOCUMENT)
+def example_carnet(today: dt.date) -> dict:
+    """A valid CarnetInput, dated today (shown on the docs page, used by the contract tests)."""
+    return {
+        "carnet_number": f"BE{today:%Y}990062",
+        "carnet_type": "ATA",
+        "format": "digital",
+        "issue_date": today.isoformat(),
+        "valid_until": (today + dt.timedelta(days=364)).isoformat(),
+        "intended_use": "professional_equipment",
+        "currency": "EUR",
+        "holder": {"name": "Studio Lumière SPRL", "address": {
+            "street": "Rue Haute 12", "postal_code": "1000", "city": "Bruxelles",
+            "country": "BE"}},
+        "representatives": [{"name": "Anne Peeters", "id_number": "BE-99-1234"}],
+        "items": [
+            {"item_no": 1, "pieces": 1, "description": "Camera ARRI Alexa Mini LF, SN 23456",
+             "origin_country": "DE", "value": 65000.00, "quantity": 2.6, "unit": "kg",
+             "marks": "ARRI 23456"},
+            {"item_no": 2, "pieces": 4, "description": "Lenses Zeiss Supreme Prime, SN 1-4",
+             "origin_country": "DE", "value": 72000.00, "quantity": 6.4, "unit": "kg"},
+        ],
+        "countries": ["CH", "FR", "NO"],
+        "sets": {"export_reimport": 1, "import_reexport": 3, "transit": 1},
+    }
+
+
+def document(today: dt.date | None = None) -> dict:
+    doc = copy.deepcopy(DOCUMENT)
+    today = today or dt.date.today()
+    media = doc["paths"]["/carnets"]["post"]["requestBody"]["content"]["application/json"]
+    media["example"] = example_carnet(today)
+    return doc
 
 
 _validators: dict[str, Draft202012Validator] = {}

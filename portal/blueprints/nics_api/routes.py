@@ -248,12 +248,12 @@ def _issued(carnet, pin: str):
 
 @bp.get("/v1/openapi.json")
 def openapi_json():
-    return jsonify(document())
+    return jsonify(document(_today()))
 
 
 @bp.get("/v1/docs")
 def docs():
-    return render_template("nics_api/docs.html", doc=document())
+    return render_template("nics_api/docs.html", doc=document(_today()))
 
 
 @bp.post("/v1/oauth/token")
