@@ -38,7 +38,8 @@ class Keyring:
             if not sep or not _KID.match(kid):
                 raise DataKeyError(f"data key {kid!r}: expected kid:base64key")
             try:
-                raw = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+                std = b64.strip().replace("-", "+").replace("_", "/")
+                raw = base64.b64decode(std + "=" * (-len(std) % 4), validate=True)
             except (binascii.Error, ValueError) as exc:
                 raise DataKeyError(f"data key {kid!r} is not base64") from exc
             if len(raw) != 32:

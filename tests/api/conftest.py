@@ -5,15 +5,13 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
-import itertools
+import secrets
 
 import pytest
 
 from portal.db import now_utc
 from portal.domain import api_clients
 from portal.extensions import db as database
-
-_numbers = itertools.count(1)
 
 
 @pytest.fixture
@@ -83,9 +81,9 @@ def api(api_as):
 
 def carnet_body(items: int = 3, **overrides) -> dict:
     today = now_utc().date()
-    n = next(_numbers)
     body = {
-        "carnet_number": f"BE{today.year}{n:06d}",
+        # random, not a counter: this module may be imported twice (as conftest and by path)
+        "carnet_number": f"BE{today.year}{secrets.token_hex(5).upper()}",
         "carnet_type": "ATA",
         "format": "digital",
         "issue_date": today.isoformat(),

@@ -20,9 +20,8 @@ from portal.blueprints.nics_api import bp, present
 from portal.blueprints.nics_api.oauth import authenticate, authorization
 from portal.blueprints.nics_api.openapi import document, schema_errors
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError
+from portal.domain import Conflict, DomainError, idempotency
 from portal.domain import carnets as domain
-from portal.domain import idempotency
 from portal.domain.api_clients import Actor
 from portal.domain.carnets import ValidationFailed
 from portal.extensions import db, limiter
