@@ -190,7 +190,7 @@ def check_carnet_input(session: Session, nga: NGA, data: dict, today: dt.date,
 
     ia_id = data.get("issuing_association_id")
     if isinstance(ia_id, int) and not isinstance(ia_id, bool):
-        ia = session.get(IssuingAssociation, ia_id)
+        ia = session.get(IssuingAssociation, ia_id) if 0 < ia_id < 2**31 else None
         if ia is None or ia.nga_id != nga.id:
             err("issuing_association_id", "No issuing association with this id under your NGA.")
 

@@ -153,3 +153,10 @@ def test_f24_docs_page_is_readable_and_csp_clean(client_for):
     assert "POST /v1/carnets" in page and "CarnetInput" in page
     assert "<script" not in page and "style=" not in page and "http://" not in page.split("</head>")[0]
     assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
+
+
+def test_f24_nul_characters_are_refused_not_a_500(api, issued):
+    eata_id, _, _ = issued()
+    r = api.post(f"/v1/carnets/{eata_id}/block", json={"reason": "a\x00b"})
+    assert _fields(r) == {"reason": "Must not contain NUL characters."}
+    assert api.get("/v1/carnets/by-number/BE%00").status_code == 404

@@ -8,6 +8,7 @@ the change.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from functools import wraps
 
@@ -18,7 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.blueprints.nics_api import bp, present
 from portal.blueprints.nics_api.oauth import authenticate, authorization
-from portal.blueprints.nics_api.openapi import document, schema_errors
+from portal.blueprints.nics_api.openapi import CARNET_NUMBER, document, schema_errors
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, idempotency
 from portal.domain import carnets as domain
@@ -31,6 +32,7 @@ TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Not allowed", 404:
           409: "Conflict", 413: "Too large", 415: "Unsupported media type",
           422: "Unprocessable content", 429: "Too many requests"}
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
+CARNET_NUMBER_RE = re.compile(CARNET_NUMBER["pattern"])
 
 
 class Problem(Exception):
@@ -149,10 +151,30 @@ def json_body():
         raise Problem(415, "Send the body as JSON with Content-Type: application/json.")
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        body = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise Problem(400, f"The body is not valid JSON: {exc}".rstrip(".") + ".",
                       "malformed_json") from None
+    nul = list(_nul_fields(body, ""))
+    if nul:  # PostgreSQL text cannot hold NUL, and no carnet field needs it
+        raise ValidationFailed([{"field": f or "body", "message": "Must not contain NUL characters."}
+                                for f in nul])
+    return body
+
+
+def _nul_fields(value, path: str):
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if "\x00" in k:
+                yield path or "body"
+            else:
+                yield from _nul_fields(v, f"{path}.{k}" if path else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _nul_fields(v, f"{path}[{i}]")
 
 
 def _validate(schema: str, body) -> None:
@@ -304,6 +326,8 @@ def list_carnets():
 
 @api("/v1/carnets/by-number/<string:carnet_number>", "GET", "carnets:read")
 def carnet_by_number(carnet_number: str):
+    if not CARNET_NUMBER_RE.match(carnet_number):
+        raise Problem(404, f"No carnet numbered {carnet_number[:40]!r}.")
     carnet = domain.find_by_number(db.session, g.nga.id, carnet_number)
     return jsonify(present.full(carnet, _today()))
 
