@@ -160,3 +160,10 @@ def test_f24_nul_characters_are_refused_not_a_500(api, issued):
     r = api.post(f"/v1/carnets/{eata_id}/block", json={"reason": "a\x00b"})
     assert _fields(r) == {"reason": "Must not contain NUL characters."}
     assert api.get("/v1/carnets/by-number/BE%00").status_code == 404
+
+
+def test_f24_deeply_nested_json_is_400_not_a_500(api):
+    for depth in (25, 900):
+        deep = '{"holder": ' + "[" * depth + "]" * depth + "}"
+        r = api.post("/v1/carnets", data=deep, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, depth

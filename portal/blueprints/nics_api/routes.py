@@ -155,26 +155,38 @@ def json_body():
     except (ValueError, RecursionError) as exc:
         raise Problem(400, f"The body is not valid JSON: {exc}".rstrip(".") + ".",
                       "malformed_json") from None
-    nul = list(_nul_fields(body, ""))
+    nul = _scan(body)
     if nul:  # PostgreSQL text cannot hold NUL, and no carnet field needs it
         raise ValidationFailed([{"field": f or "body", "message": "Must not contain NUL characters."}
                                 for f in nul])
     return body
 
 
-def _nul_fields(value, path: str):
-    if isinstance(value, str):
-        if "\x00" in value:
-            yield path
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            if "\x00" in k:
-                yield path or "body"
-            else:
-                yield from _nul_fields(v, f"{path}.{k}" if path else k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _nul_fields(v, f"{path}[{i}]")
+MAX_DEPTH = 20
+
+
+def _scan(body) -> list[str]:
+    """Fields holding a NUL character; refuses bodies nested deeper than any schema allows
+    (iterative, so no input can exhaust the stack)."""
+    found: list[str] = []
+    stack = [(body, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise Problem(400, f"The body is nested more than {MAX_DEPTH} levels deep.",
+                          "too_deep")
+        if isinstance(value, str):
+            if "\x00" in value:
+                found.append(path)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if "\x00" in k:
+                    found.append(path)
+                else:
+                    stack.append((v, f"{path}.{k}" if path else k, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))
+    return sorted(set(found))
 
 
 def _validate(schema: str, body) -> None:
