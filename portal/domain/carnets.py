@@ -542,6 +542,44 @@ def mark_activated(carnet: Carnet, at: dt.datetime | None = None) -> None:
     carnet.activated_at = at or now_utc()
 
 
+# --- where and when a carnet can be used (R-02, R-07) — for the transaction engine ---------
+
+TRANSACTION_KINDS = ("validation", "exportation", "importation", "re_exportation",
+                     "re_importation", "transit_open", "transit_close")
+HOME_KINDS = ("validation", "exportation", "re_importation")  # in the departure territory
+KIND_LABELS = {k: k.replace("_", "-") if k.startswith("re_") else k.replace("_", " ")
+               for k in TRANSACTION_KINDS}
+
+
+def check_usable(session: Session, carnet: Carnet, country_code: str, kind: str,
+                 today: dt.date) -> None:
+    """Refuse (Conflict, in words) a transaction of `kind` in `country_code` that R-02 forbids:
+    the carnet is cancelled, blocked or discharged; it expired and the kind is not a
+    re-exportation or re-importation (R-07); or the country is outside Box P (home kinds:
+    outside the departure country). Countries compare by customs territory (the EU is one)."""
+    n = carnet.carnet_number
+    status = carnet.effective_status(today)
+    if status in ("cancelled", "blocked", "discharged"):
+        raise Conflict(f"Carnet {n} is {status}: no transaction is possible.",
+                       code=f"carnet_{status}")
+    if status == "expired" and kind not in ("re_exportation", "re_importation"):
+        raise Conflict(f"This carnet expired on {fmt_date(carnet.valid_until)}: only "
+                       f"re-exportation and re-importation are possible.", code="carnet_expired")
+    codes = {country_code, carnet.departure_country, *(c.country_code for c in carnet.countries)}
+    territory = dict(session.execute(
+        select(Country.code, Country.territory_id).where(Country.code.in_(codes))).all())
+    here = territory.get(country_code)
+    if kind in HOME_KINDS:
+        if here is None or here != territory.get(carnet.departure_country):
+            raise Conflict(f"A {KIND_LABELS[kind]} of carnet {n} takes place in its departure "
+                           f"country ({carnet.departure_country}), not in {country_code}.",
+                           code="not_departure_country")
+    elif here is None or here not in {territory.get(c.country_code) for c in carnet.countries}:
+        listed = ", ".join(sorted(c.country_code for c in carnet.countries))
+        raise Conflict(f"Carnet {n} is not valid in {country_code}: its Box P lists {listed}.",
+                       code="not_in_box_p")
+
+
 # --- audit trail ----------------------------------------------------------------------------
 
 def audit_trail(session: Session, eata_id: int) -> list[AuditEvent]:
