@@ -18,7 +18,7 @@ from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, audit, crypto
 from portal.domain.api_clients import Actor
 from portal.domain.codes import new_digits
-from portal.domain.passwords import hash_secret
+from portal.domain.passwords import hash_secret, verify_secret
 from portal.models import (
     NGA,
     SET_KINDS,
@@ -540,6 +540,16 @@ def mark_activated(carnet: Carnet, at: dt.datetime | None = None) -> None:
     """Validation by customs (R-01) — called by the transaction engine."""
     carnet.status = "active"
     carnet.activated_at = at or now_utc()
+
+
+def verify_download_pin(session: Session, eata_id: int, pin: str) -> Carnet | None:
+    """The carnet if `pin` is its download PIN, else None — the same time either way (the
+    caller rate-limits and logs failures, R-10)."""
+    carnet = None
+    if 0 < eata_id < 2**31:
+        carnet = session.scalar(select(Carnet).where(Carnet.eata_id == eata_id))
+    ok = verify_secret(carnet.pin_hash if carnet is not None else None, pin)
+    return carnet if ok and carnet is not None else None
 
 
 # --- where and when a carnet can be used (R-02, R-07) — for the transaction engine ---------

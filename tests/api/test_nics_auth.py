@@ -136,3 +136,17 @@ def test_f18_operator_commands(app, session):
     r = runner.invoke(args=["nga", "list"])
     assert "Swiss ATA NGA" in r.output and "revoked" in r.output
     assert runner.invoke(args=["api-client", "purge"]).exit_code == 0
+
+
+def test_r10_failed_token_requests_are_logged(app, ngas, session):
+    _, client_id, secret = ngas["be"]
+    assert get_token(app, client_id, "guess").status_code == 401
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "api_client.auth_failed"))
+    assert event is not None and event.actor_label == client_id and event.ip
+
+
+def test_r10_token_endpoint_is_rate_limited(app, ngas, monkeypatch):
+    monkeypatch.setitem(app.config, "NICS_TOKEN_RATE_LIMIT", "2/minute")
+    _, client_id, secret = ngas["be"]
+    codes = [get_token(app, client_id, "guess").status_code for _ in range(3)]
+    assert codes == [401, 401, 429]

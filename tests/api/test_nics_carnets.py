@@ -268,3 +268,12 @@ def test_f25_carnet_audit_command(app, api, issued):
     assert "carnet.blocked" in r.output and "status: issued → blocked" in r.output
     r = app.test_cli_runner().invoke(args=["carnet", "audit", "1"])
     assert r.exit_code != 0 and "No carnet" in r.output
+
+
+def test_f22_download_pin_opens_the_carnet_and_nothing_else(issued, session):
+    eata_id, pin, _ = issued()
+    wrong = "0" * 8 if pin != "0" * 8 else "1" * 8
+    assert domain.verify_download_pin(session, eata_id, pin).eata_id == eata_id
+    assert domain.verify_download_pin(session, eata_id, wrong) is None
+    assert domain.verify_download_pin(session, eata_id + 1, pin) is None
+    assert domain.verify_download_pin(session, 10**12, pin) is None

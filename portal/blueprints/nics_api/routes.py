@@ -21,7 +21,7 @@ from portal.blueprints.nics_api import bp, present
 from portal.blueprints.nics_api.oauth import authenticate, authorization
 from portal.blueprints.nics_api.openapi import CARNET_NUMBER, document, schema_errors
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, idempotency
+from portal.domain import Conflict, DomainError, audit, idempotency
 from portal.domain import carnets as domain
 from portal.domain.api_clients import Actor
 from portal.domain.carnets import ValidationFailed
@@ -293,9 +293,18 @@ def docs():
 @limiter.limit(_token_rate)
 def token():
     try:
-        return authorization.create_token_response()
+        response = authorization.create_token_response()
     except InsecureTransportError:
         raise Problem(400, "Request tokens over HTTPS.", "insecure_transport") from None
+    if response.status_code == 401:  # failed attempts are logged (and rate-limited)
+        auth = request.authorization
+        tried = (auth.username if auth is not None and auth.username
+                 else request.form.get("client_id", ""))
+        audit.record(db.session, "api_client.auth_failed", actor_type="anonymous",
+                     actor_label=(tried or "")[:64], ip=request.remote_addr,
+                     object_type="api_client", object_id=(tried or "")[:40] or None)
+        db.session.commit()
+    return response
 
 
 # --- carnets -------------------------------------------------------------------------------
