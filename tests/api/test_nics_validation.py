@@ -167,3 +167,26 @@ def test_f24_deeply_nested_json_is_400_not_a_500(api):
         deep = '{"holder": ' + "[" * depth + "]" * depth + "}"
         r = api.post("/v1/carnets", data=deep, headers={"Content-Type": "application/json"})
         assert r.status_code == 400, depth
+
+
+def test_r11_two_identical_requests_racing_issue_one_carnet(app, api, session):
+    import threading
+
+    body, key = carnet_body(), {"Idempotency-Key": "race-1"}
+    barrier, results = threading.Barrier(2), []
+
+    def send():
+        from tests.api.conftest import ApiClient
+
+        client = ApiClient(app, api.token)
+        barrier.wait()
+        results.append(client.post("/v1/carnets", json=body, headers=key))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in results) == [201, 201], [r.get_json() for r in results]
+    assert results[0].get_json()["eata_id"] == results[1].get_json()["eata_id"]
+    assert session.scalar(select(func.count()).select_from(Carnet)) == 1

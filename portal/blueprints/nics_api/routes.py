@@ -222,10 +222,10 @@ def write(handler):
             resp.status_code = status
             resp.headers["Idempotent-Replayed"] = "true"
             return resp
-    status, payload, headers = handler(body)
-    if key:
-        idempotency.remember(db.session, client.id, key, fingerprint, status, payload)
     try:
+        status, payload, headers = handler(body)  # flushes: a unique clash may surface here
+        if key:
+            idempotency.remember(db.session, client.id, key, fingerprint, status, payload)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
