@@ -150,3 +150,16 @@ def test_r10_token_endpoint_is_rate_limited(app, ngas, monkeypatch):
     _, client_id, secret = ngas["be"]
     codes = [get_token(app, client_id, "guess").status_code for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_f18_rate_limit_is_shared_by_all_endpoints_of_a_client(app, api, monkeypatch):
+    monkeypatch.setitem(app.config, "NICS_RATE_LIMIT", "2/minute")
+    assert api.get("/v1/carnets").status_code == 200
+    assert api.get("/v1/claims").status_code == 200
+    assert api.get("/v1/carnets/123456789").status_code == 429
+
+
+def test_r10_guessing_tokens_is_rate_limited_per_address(app, ngas, monkeypatch):
+    monkeypatch.setitem(app.config, "NICS_BAD_TOKEN_RATE_LIMIT", "3/minute")
+    guesser = ApiClient(app, "guessed-token")
+    assert [guesser.get("/v1/carnets").status_code for _ in range(4)] == [401, 401, 401, 429]

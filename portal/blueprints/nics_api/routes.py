@@ -14,6 +14,7 @@ from functools import wraps
 
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from flask import current_app, g, jsonify, render_template, request
+from limits import parse
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -110,12 +111,14 @@ def api(rule: str, method: str, scope: str):
     """Register a protected endpoint: bearer token with `scope`, then the client's rate limit."""
 
     def decorator(view):
-        limited = limiter.limit(_client_rate, key_func=_client_key)(view)
+        # one budget per client across every endpoint of this API
+        limited = limiter.shared_limit(_client_rate, scope="nics_api", key_func=_client_key)(view)
 
         @wraps(view)
         def wrapped(**kwargs):
             client, error = authenticate(scope)
             if error is not None:
+                _count_failed_auth()
                 status = error.status_code or 401
                 detail = {
                     "missing_authorization": "Send an access token: Authorization: Bearer <token>.",
@@ -133,6 +136,16 @@ def api(rule: str, method: str, scope: str):
         return wrapped
 
     return decorator
+
+
+def _count_failed_auth() -> None:
+    """R-10: calls with a wrong or expired token are limited per address, so tokens cannot be
+    guessed at the speed of the server."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    rate = parse(current_app.config.get("NICS_BAD_TOKEN_RATE_LIMIT", "120/minute"))
+    if not limiter.limiter.hit(rate, "nics_bad_token", request.remote_addr or "?"):
+        raise Problem(429, "Too many requests with an invalid token from this address.")
 
 
 def _today():
