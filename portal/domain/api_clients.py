@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, audit
@@ -190,6 +190,7 @@ def token_is_live(token: ApiToken | None) -> bool:
 def find_token(session: Session, access_token: str) -> ApiToken | None:
     return session.scalar(
         select(ApiToken).where(ApiToken.token_hash == keyed_hash(access_token))
+        .options(joinedload(ApiToken.client).joinedload(ApiClient.nga))
     )
 
 

@@ -12,7 +12,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, audit, crypto
@@ -365,8 +365,10 @@ def issue_carnet(session: Session, nga: NGA, data: dict, actor: Actor, *,
 # --- look-ups -------------------------------------------------------------------------------
 
 def _loaded():
-    return (selectinload(Carnet.items), selectinload(Carnet.countries),
-            selectinload(Carnet.sets), selectinload(Carnet.links))
+    return (joinedload(Carnet.nga), joinedload(Carnet.issuing_association),
+            selectinload(Carnet.items), selectinload(Carnet.countries),
+            selectinload(Carnet.sets),
+            selectinload(Carnet.links).joinedload(CarnetLink.linked_carnet))
 
 
 def get_for_nga(session: Session, nga_id: int, eata_id: int, *, for_update: bool = False
