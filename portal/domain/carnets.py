@@ -376,7 +376,7 @@ def get_for_nga(session: Session, nga_id: int, eata_id: int, *, for_update: bool
     """The carnet of this NGA; another NGA's carnet is not found, exactly like a missing one."""
     stmt = select(Carnet).where(Carnet.eata_id == eata_id, Carnet.nga_id == nga_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Carnet)  # not the outer-joined NGA/association
     carnet = session.scalar(stmt.options(*_loaded()))
     if carnet is None:
         raise NotFound(f"No carnet with eATA ID {eata_id}.")
