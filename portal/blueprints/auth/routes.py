@@ -476,8 +476,11 @@ def set_password(token: str):
 # --- the account menu ---------------------------------------------------------------------
 
 def _relative(target: str | None) -> str | None:
-    """`target` when it is a path on this site (never another host: no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """`target` when it is a path on this site (never another host: no open redirect).
+    Whitespace and control characters are refused: browsers drop tabs and newlines from a URL,
+    so "/\t/evil.example" would become "//evil.example"."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target)):
         return target
     return None
 
