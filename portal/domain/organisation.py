@@ -559,6 +559,10 @@ def _account_values(session: Session, actor: Account, account: Account | None,
             *([Account.id != account.id] if account is not None else [])))
         if clash is not None:
             raise DomainError("Another account already uses this email address.", "email")
+        if is_self and email != account.email:
+            # the account menu's change needs the password again and the new address confirmed
+            raise DomainError("Change your own login email from the account menu (Change email).",
+                              "email")
         return email
 
     def check_role() -> str:
