@@ -558,6 +558,10 @@ def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[in
                     if len(text) > limits.max_cell_chars:
                         raise HostileFile("This file is refused: a cell holds more than "
                                           f"{limits.max_cell_chars:,} characters.")
+                    if text.startswith("="):  # also after spaces the byte scan lets by
+                        raise HostileFile("This file is refused: a cell starts with \"=\" (a "
+                                          "formula). Remove it or type the value without the "
+                                          "\"=\".")
                     record[key] = text
             if any(record.values()):
                 out.append((number, record))
