@@ -447,14 +447,14 @@ def forgot_password():
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @limiter.limit(_limit("TOKEN_RATE_LIMIT", "20 per minute"))
 def set_password(token: str):
-    if current_user.is_authenticated:
-        logout_current(current_user)
-        db.session.commit()
     found = identity.token_account(db.session, g.tenant.id, token)
     if found is None:
         _audit_account("token.invalid", None, page="set-password")
         db.session.commit()
         return render_template("auth/link_invalid.html"), 404
+    if current_user.is_authenticated:  # only a valid link ends the session it is opened in
+        logout_current(current_user)
+        db.session.commit()
     purpose, account = found
     form = NewPasswordForm()
     if form.validate_on_submit():
