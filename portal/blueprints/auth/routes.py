@@ -9,6 +9,7 @@ forced password change, MFA enrolment when MFA is required.
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from functools import wraps
 
 from flask import (
@@ -432,8 +433,15 @@ def forgot_password():
                 # one mail per minute per account: no mail-bombing (the answer stays the same)
                 _audit_account("password.reset_throttled", account)
             else:
-                send_password_reset(account)
-                _audit_account("password.reset_requested", account)
+                try:
+                    send_password_reset(account)
+                except (OSError, smtplib.SMTPException):
+                    # the same answer as for an unknown email: a failure must not tell them apart
+                    current_app.logger.exception("password reset mail to account %s failed",
+                                                 account.id)
+                    _audit_account("password.reset_mail_failed", account)
+                else:
+                    _audit_account("password.reset_requested", account)
         else:
             _audit_account("password.reset_requested", None, email, known=False)
         db.session.commit()
