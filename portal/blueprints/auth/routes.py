@@ -551,6 +551,13 @@ def change_password():
                                      form.password.data)
         except DomainError as exc:
             _audit_account("password.change_refused", account, field=exc.field)
+            if exc.field == "current_password" and identity.is_locked(account):
+                # guessing the password here ends the session, as on the re-authentication page
+                _audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
+                logout_current(account)
+                db.session.commit()
+                flash(identity.lock_message(account), "error")
+                return redirect(url_for("auth.login"), code=303)
             db.session.commit()
             _form_error(form, exc)
         else:
