@@ -51,6 +51,187 @@ def demo_load() -> None:
     click.echo("Admins enrol an authenticator app (TOTP) at their first login.")
 
 
+nga_cli = AppGroup("nga", help="National guaranteeing associations and their chambers.")
+api_client_cli = AppGroup("api-client", help="Credentials of NICS systems (OAuth clients).")
+keys_cli = AppGroup("keys", help="Data keys of the encryption at rest (EATA_DATA_KEYS).")
+carnet_cli = AppGroup("carnet", help="The carnet registry.")
+
+
+def _fail(error) -> None:
+    raise click.ClickException(error.message)
+
+
+@nga_cli.command("create")
+@click.option("--country", required=True, help="ISO 3166 code of the NGA's country, e.g. BE")
+@click.option("--name", required=True)
+@click.option("--street", default="")
+@click.option("--postal-code", default="")
+@click.option("--city", default="")
+@click.option("--email", default="")
+@click.option("--phone", default="")
+def nga_create(country, name, street, postal_code, city, email, phone) -> None:
+    """Register an NGA."""
+    from portal.domain import DomainError
+    from portal.domain.api_clients import create_nga
+
+    with db.new_session() as session:
+        try:
+            nga = create_nga(session, country, name, street=street, postal_code=postal_code,
+                             city=city, email=email, phone=phone)
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+        click.echo(f"NGA {nga.id}: {nga.name} ({nga.country_code})")
+
+
+@nga_cli.command("add-association")
+@click.argument("nga")
+@click.option("--name", required=True)
+@click.option("--city", default="")
+@click.option("--email", default="")
+def nga_add_association(nga, name, city, email) -> None:
+    """Add an issuing association (chamber) under NGA (id or name)."""
+    from portal.domain import DomainError
+    from portal.domain.api_clients import create_issuing_association, find_nga
+
+    with db.new_session() as session:
+        try:
+            ia = create_issuing_association(session, find_nga(session, nga), name, city=city,
+                                            email=email)
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+        click.echo(f"Issuing association {ia.id}: {ia.name}")
+
+
+@nga_cli.command("list")
+def nga_list() -> None:
+    """List NGAs, their associations and API clients."""
+    from sqlalchemy import select
+
+    from portal.models import NGA, ApiClient
+
+    with db.new_session() as session:
+        for nga in session.scalars(select(NGA).order_by(NGA.country_code, NGA.name)):
+            click.echo(f"{nga.id:>4} {nga.country_code} {nga.name}")
+            for ia in nga.associations:
+                click.echo(f"       association {ia.id}: {ia.name}")
+            for c in session.scalars(select(ApiClient).where(ApiClient.nga_id == nga.id)):
+                state = "active" if c.active else f"revoked {c.revoked_at:%d/%m/%Y}"
+                click.echo(f"       client {c.client_id} ({c.name}, {c.scopes}) {state}")
+
+
+def _show_secret(client, secret: str) -> None:
+    click.echo(f"client_id:     {client.client_id}")
+    click.echo(f"client_secret: {secret}")
+    click.echo("The secret is shown once and stored only as a keyed hash: keep it now.")
+
+
+@api_client_cli.command("create")
+@click.option("--nga", "nga_ref", required=True, help="NGA id or name")
+@click.option("--name", required=True, help="what the client is, e.g. 'FEB NICS production'")
+@click.option("--scope", "scopes", multiple=True, help="default: carnets:read carnets:write")
+def api_client_create(nga_ref, name, scopes) -> None:
+    """Create an API client for an NGA's system; prints its secret once."""
+    from portal.domain import DomainError
+    from portal.domain.api_clients import create_client, find_nga
+
+    with db.new_session() as session:
+        try:
+            client, secret = create_client(session, name, nga=find_nga(session, nga_ref),
+                                           scopes=tuple(scopes) or None)
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+        _show_secret(client, secret)
+
+
+@api_client_cli.command("rotate")
+@click.argument("client_id")
+def api_client_rotate(client_id) -> None:
+    """Give CLIENT_ID a new secret; the old secret and its tokens stop working at once."""
+    from portal.domain import DomainError
+    from portal.domain.api_clients import find_client, rotate_secret
+
+    with db.new_session() as session:
+        try:
+            client = find_client(session, client_id)
+            secret = rotate_secret(session, client)
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+        _show_secret(client, secret)
+
+
+@api_client_cli.command("revoke")
+@click.argument("client_id")
+def api_client_revoke(client_id) -> None:
+    """Revoke CLIENT_ID for good; its tokens stop working at once."""
+    from portal.domain import DomainError
+    from portal.domain.api_clients import find_client, revoke_client
+
+    with db.new_session() as session:
+        try:
+            revoke_client(session, find_client(session, client_id))
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+    click.echo(f"{client_id} revoked")
+
+
+@api_client_cli.command("purge")
+def api_client_purge() -> None:
+    """Delete expired tokens and idempotency records older than a day."""
+    from portal.domain import idempotency
+    from portal.domain.api_clients import purge_expired_tokens
+
+    with db.new_session() as session:
+        tokens = purge_expired_tokens(session)
+        records = idempotency.purge(session)
+        session.commit()
+    click.echo(f"{tokens} expired tokens and {records} idempotency records deleted")
+
+
+@keys_cli.command("new")
+@click.argument("kid")
+def keys_new(kid) -> None:
+    """Print a fresh data key entry KID:base64 to put first in EATA_DATA_KEYS."""
+    from portal.domain.crypto import new_key_spec
+
+    click.echo(new_key_spec(kid))
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every carnet with the first key of EATA_DATA_KEYS (the others must still be
+    listed until this has run)."""
+    from portal.domain import crypto
+    from portal.domain.carnets import rotate_keys
+
+    with db.new_session() as session:
+        counts = rotate_keys(session)
+    click.echo(f"re-encrypted under {crypto.keyring().primary}: "
+               + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@carnet_cli.command("audit")
+@click.argument("eata_id", type=int)
+def carnet_audit(eata_id) -> None:
+    """Print the audit trail of a carnet: who, when, from which client or account, what."""
+    from portal.domain import DomainError
+    from portal.domain.carnets import audit_lines, get_by_eata_id
+
+    with db.new_session() as session:
+        try:
+            carnet = get_by_eata_id(session, eata_id)
+        except DomainError as error:
+            _fail(error)
+        click.echo(f"Carnet {carnet.carnet_number} (eATA ID {carnet.eata_id})")
+        for line in audit_lines(session, eata_id):
+            click.echo(f"{line['at']:%d/%m/%Y %H:%M:%S} UTC  {line['action']:<22} "
+                       f"{line['actor']}  {line['changes']}")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, refdata_cli, demo_cli):
+    for group in (db_cli, refdata_cli, demo_cli, nga_cli, api_client_cli, keys_cli, carnet_cli):
         app.cli.add_command(group)
