@@ -1,1 +1,204 @@
-"""Routes of the bulk area (filled in by its issue)."""
+"""Bulk creation from Excel (F-16): templates, cleaning sessions, import jobs. Admins only."""
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from portal.blueprints.bulk import bp
+from portal.blueprints.bulk.forms import EmptyForm, UploadForm
+from portal.domain import DomainError
+from portal.domain import bulk as bulk_domain
+from portal.domain.xlsx_guard import HostileFile, Limits
+from portal.extensions import db, htmx, limiter
+from portal.models.bulk import BulkSession
+from portal.models.jobs import Job
+from portal.tenancy import get_for_tenant_or_404
+from portal.web import audit_request, permission_required
+
+PERMISSION = "bulk_creation"
+
+
+def _kind(kind: str | None) -> str:
+    if kind not in bulk_domain.KINDS:
+        abort(404)
+    return kind
+
+
+def _own_session(session_id) -> BulkSession:
+    """The current admin's cleaning session; another admin's or administration's is a 404."""
+    bs = get_for_tenant_or_404(BulkSession, session_id)
+    if bs.account_id != current_user.id:
+        abort(404)
+    return bs
+
+
+def _limits() -> Limits:
+    return Limits.from_config(current_app.config)
+
+
+def _per_page(spec) -> int:
+    # stays under werkzeug's 1000 form parts when the page is posted back
+    return max(10, min(50, 900 // len(spec.columns)))
+
+
+@bp.get("/bulk/")
+@permission_required(PERMISSION)
+def index():
+    kind = _kind(request.args.get("kind", "region"))
+    return _render_index(kind, UploadForm())
+
+
+def _render_index(kind: str, form: UploadForm, status: int = 200):
+    sessions = {k: bulk_domain.current_session(db.session, g.tenant.id, current_user.id, k)
+                for k in bulk_domain.KINDS}
+    return render_template("bulk/index.html", kind=kind, spec=bulk_domain.spec_of(kind),
+                           specs=bulk_domain.SPECS, sessions=sessions, form=form,
+                           max_rows=_limits().max_rows), status
+
+
+@bp.get("/bulk/<kind>/template.xlsx")
+@permission_required(PERMISSION)
+def template(kind: str):
+    import io
+
+    kind = _kind(kind)
+    data = bulk_domain.build_template(db.session, g.tenant, kind, _limits().max_rows)
+    spec = bulk_domain.spec_of(kind)
+    return send_file(io.BytesIO(data), as_attachment=True,
+                     download_name=f"eata-{g.tenant.code}-{spec.sheet}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/bulk/<kind>/upload")
+@permission_required(PERMISSION)
+@limiter.limit("30 per minute")
+def upload(kind: str):
+    kind = _kind(kind)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _render_index(kind, form, 422)
+    file = form.file.data
+    data = file.read(_limits().max_file_bytes + 1)
+    try:
+        bs = bulk_domain.upload(db.session, g.tenant, current_user, kind, file.filename or "",
+                                data, _limits())
+    except DomainError as exc:
+        db.session.rollback()
+        if isinstance(exc, HostileFile):
+            audit_request("bulk.file_refused", object_type="bulk_upload", object_id=kind,
+                          data={"filename": (file.filename or "")[:200], "reason": exc.message})
+            db.session.commit()
+        form.file.errors = [exc.message]
+        return _render_index(kind, form, 422)
+    audit_request("bulk.uploaded", object_type="bulk_session", object_id=bs.id,
+                  data={"kind": kind, "rows": bs.row_count, "errors": bs.error_count})
+    db.session.commit()
+    return redirect(url_for("bulk.show", session_id=bs.id), code=303)
+
+
+def _session_context(bs: BulkSession, page: int) -> dict:
+    spec = bulk_domain.spec_of(bs.kind)
+    per_page = _per_page(spec)
+    pages = max(1, -(-bs.row_count // per_page))
+    page = min(max(page, 1), pages)
+    job = db.session.get(Job, bs.job_id) if bs.job_id else None
+    return {"bs": bs, "spec": spec, "rows": bulk_domain.page_of_rows(db.session, bs, page, per_page),
+            "page": page, "pages": pages, "job": job, "form": EmptyForm()}
+
+
+@bp.get("/bulk/sessions/<int:session_id>")
+@permission_required(PERMISSION)
+def show(session_id: int):
+    bs = _own_session(session_id)
+    ctx = _session_context(bs, request.args.get("page", 1, type=int))
+    if htmx:
+        return render_block("bulk/session.html", "cleaning", **ctx)
+    return render_template("bulk/session.html", **ctx)
+
+
+@bp.post("/bulk/sessions/<int:session_id>")
+@permission_required(PERMISSION)
+def save(session_id: int):
+    """"Save changes": the rows of the page as edited in the browser, then all re-validated."""
+    bs = _own_session(session_id)
+    edits: dict[int, dict] = {}
+    removed: set[int] = set()
+    for name, value in request.form.items():
+        parts = name.split("-", 2)
+        if len(parts) == 3 and parts[0] == "r" and parts[1].isdigit():
+            edits.setdefault(int(parts[1]), {})[parts[2]] = value
+        elif len(parts) == 2 and parts[0] == "remove" and parts[1].isdigit():
+            removed.add(int(parts[1]))
+    page = request.form.get("page", 1, type=int)
+    try:
+        bulk_domain.save_rows(db.session, bs, g.tenant, edits, removed)
+    except DomainError as exc:
+        db.session.rollback()
+        ctx = _session_context(bs, page)
+        ctx["save_error"] = exc.message
+        if htmx:
+            return render_block("bulk/session.html", "cleaning", **ctx), 409
+        return render_template("bulk/session.html", **ctx), 409
+    audit_request("bulk.saved", object_type="bulk_session", object_id=bs.id,
+                  data={"edited": len(edits), "removed": len(removed)})
+    db.session.commit()
+    if htmx:
+        ctx = _session_context(bs, page)
+        ctx["saved"] = True
+        return render_block("bulk/session.html", "cleaning", **ctx)
+    return redirect(url_for("bulk.show", session_id=bs.id, page=page), code=303)
+
+
+@bp.post("/bulk/sessions/<int:session_id>/import")
+@permission_required(PERMISSION)
+def start_import(session_id: int):
+    from jobs import enqueue
+    from jobs.tasks import import_bulk_session
+
+    bs = _own_session(session_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        job = bulk_domain.begin_import(db.session, bs, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        ctx = _session_context(bs, 1)
+        ctx["import_error"] = exc.message
+        if htmx:
+            return render_block("bulk/session.html", "job", **ctx), 409
+        return render_template("bulk/session.html", **ctx), 409
+    audit_request("bulk.import_started", object_type="bulk_session", object_id=bs.id,
+                  data={"job": job.id})
+    db.session.commit()
+    enqueue(import_bulk_session, job.id)
+    if htmx:
+        db.session.expire_all()
+        return job_status(bs.id)
+    return redirect(url_for("bulk.show", session_id=bs.id), code=303)
+
+
+@bp.get("/bulk/sessions/<int:session_id>/job")
+@permission_required(PERMISSION)
+def job_status(session_id: int):
+    """The progress component: polls itself while the job runs; the final answer stops the
+    polling and reloads the page so the rows show what was imported."""
+    bs = _own_session(session_id)
+    job = db.session.get(Job, bs.job_id) if bs.job_id else None
+    html = render_template("bulk/_job.html", bs=bs, job=job, form=EmptyForm())
+    response = make_response(html)
+    polling = request.args.get("poll") == "1"
+    if htmx and job is not None and job.is_final and polling:
+        response.headers["HX-Refresh"] = "true"
+    return response

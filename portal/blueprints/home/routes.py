@@ -20,7 +20,7 @@ NAVIGATION = [
     ("create_office", "admin.offices", "Offices"),
     ("create_region", "admin.regions", "Regions"),
     ("create_officer_account", "admin.accounts", "Accounts"),
-    ("bulk_creation", "admin.bulk", "Bulk creation"),
+    ("bulk_creation", "bulk.index", "Bulk creation"),
     ("customs_settings", "admin.settings", "Settings"),
 ]
 

@@ -1,0 +1,126 @@
+"""RQ task functions: thin wrappers over portal.domain. They take ids, declare their queue,
+time limit and retries beside them, are safe to run twice and always leave a final state."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from jobs.runtime import job_session, run_tracked, task
+
+log = logging.getLogger(__name__)
+
+
+@task(queue="default", timeout=30 * 60, retry=(2, [10, 60]))
+def import_bulk_session(job_id: int) -> None:
+    """Create the valid rows of a bulk creation session (F-16) in one transaction."""
+    from portal.domain import bulk
+
+    def work(session, job, progress):
+        return bulk.import_session(session, job.params["bulk_session_id"], progress)
+
+    run_tracked(job_id, work, on_failure=bulk.release_after_failure)
+    drain_outbox_soon()
+
+
+def drain_outbox_soon() -> None:
+    """Send the invitations just written: inline now, or as a job on the outbox queue."""
+    from jobs.runtime import enqueue
+
+    enqueue(drain_outbox)
+
+
+@task(queue="high", timeout=10 * 60)
+def drain_outbox(limit: int = 500) -> dict:
+    """Send the due outbox messages once each (claimed rows; failures retried later)."""
+    from portal.domain import outbox
+
+    with job_session() as session:
+        counts = outbox.drain(session, send_outbox_message, limit=limit)
+    if counts["sent"] or counts["failed"]:
+        log.info("outbox: %(sent)s sent, %(failed)s failed", counts)
+    return counts
+
+
+def send_outbox_message(session, message) -> None:
+    """Deliver one outbox message with portal.mail.send_mail."""
+    from flask import current_app
+
+    from portal.mail import send_mail
+
+    config = current_app.config
+    if message.kind == "email":
+        send_mail(config, message.recipient, message.subject, message.body)
+        return
+    if message.kind == "account_invitation":
+        subject, body = render_invitation(session, message)
+        if body:
+            send_mail(config, message.recipient, subject, body)
+        return
+    raise ValueError(f"unknown outbox message kind {message.kind!r}")
+
+
+def render_invitation(session, message) -> tuple[str, str | None]:
+    """The same invitation as portal/blueprints/auth/emails.py sends, with a fresh single-use
+    token issued in the drain's transaction. None when the account is gone or already set."""
+    from flask import current_app
+
+    from portal.domain.tokens import issue_token
+    from portal.models import Account, CustomsAdministration
+    from portal.tenancy import site_url
+
+    account = session.get(Account, (message.payload or {}).get("account_id"))
+    if account is None or not account.active or account.password_hash:
+        return "", None
+    days = (message.payload or {}).get("days") or current_app.config["INVITATION_DAYS"]
+    raw = issue_token(session, account, "invite", dt.timedelta(days=days))
+    code = session.get(CustomsAdministration, account.customs_id).code
+    link = site_url("customs", code, f"/set-password/{raw}")
+    body = (f"Hello {account.full_name},\n\nAn account was created for you on eATA Customs.\n"
+            f"Set your password within {days} days with this single-use link:\n\n{link}\n\n"
+            "If the link has expired, use \"Forgot your password?\" on the login page.\n")
+    return "Your eATA customs account", body
+
+
+@task(queue="low", timeout=10 * 60)
+def fail_stale_jobs(max_hours: int = 2) -> int:
+    """Mark jobs whose worker died as failed, and give their sessions back to the user."""
+    from portal.domain import bulk
+    from portal.domain import jobs as domain_jobs
+
+    with job_session() as session:
+        stale = domain_jobs.fail_stale_jobs(session, dt.timedelta(hours=max_hours))
+        for job in stale:
+            if job.kind.startswith("bulk_"):
+                bulk.release_after_failure(session, job.id)
+        session.commit()
+    return len(stale)
+
+
+@task(queue="low", timeout=30 * 60)
+def cleanup(keep_days: int = 30) -> dict:
+    """Daily: forget finished jobs, their result files and sent messages after `keep_days`."""
+    import os
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from portal.db import now_utc
+    from portal.domain import outbox
+    from portal.models.bulk import BulkSession
+    from portal.models.jobs import Job
+
+    limit = now_utc() - dt.timedelta(days=keep_days)
+    with job_session() as session:
+        storage = current_app.config["STORAGE_DIR"]
+        in_use = set(session.scalars(select(BulkSession.job_id).where(BulkSession.job_id.is_not(None))))
+        old = [j for j in session.scalars(select(Job).where(Job.finished_at < limit))
+               if j.id not in in_use]
+        for job in old:
+            if job.result_path:
+                path = os.path.realpath(os.path.join(storage, job.result_path))
+                if path.startswith(os.path.realpath(storage) + os.sep) and os.path.exists(path):
+                    os.remove(path)
+            session.delete(job)
+        purged = outbox.purge_sent(session, dt.timedelta(days=keep_days))
+        session.commit()
+    return {"jobs": len(old), "messages": purged}

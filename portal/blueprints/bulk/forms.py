@@ -1,0 +1,10 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Filled template (.xlsx)", validators=[FileRequired("Choose the file to upload.")])
+
+
+class EmptyForm(FlaskForm):
+    """Button-only posts (Import): CSRF and nothing else."""

@@ -1,0 +1,90 @@
+"""The job row behind every background job a user waits for (DESIGN "Jobs").
+
+A job moves queued → running → done | failed and always reaches a final state: the runner
+marks it failed on any error, and `fail_stale_jobs` catches a worker that died mid-way.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.models.jobs import JOB_FINAL_STATES, Job
+
+
+def create_job(session: Session, kind: str, *, customs_id: int | None = None,
+               account_id: int | None = None, params: dict | None = None,
+               message: str = "Waiting to start…") -> Job:
+    job = Job(kind=kind, customs_id=customs_id, account_id=account_id, params=params,
+              status="queued", message=message)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def start_job(session: Session, job_id: int) -> Job | None:
+    """Mark the job running; None when it is unknown or already final (a replay does nothing)."""
+    job = session.get(Job, job_id)
+    if job is None or job.status in JOB_FINAL_STATES:
+        return None
+    job.status = "running"
+    job.started_at = now_utc()
+    job.attempts = (job.attempts or 0) + 1
+    job.message = "Running…"
+    session.flush()
+    return job
+
+
+def record_progress(session: Session, job_id: int, progress: int, total: int | None = None,
+                    message: str | None = None) -> None:
+    values: dict = {"progress": progress}
+    if total is not None:
+        values["total"] = total
+    if message is not None:
+        values["message"] = message[:300]
+    session.execute(update(Job).where(Job.id == job_id, Job.status == "running").values(**values))
+
+
+def finish_job(session: Session, job_id: int, *, result: dict | None = None,
+               result_path: str | None = None, message: str = "Done.") -> None:
+    job = session.get(Job, job_id)
+    job.status = "done"
+    job.result = result
+    job.result_path = result_path
+    job.message = message[:300]
+    job.error = None
+    if job.total:
+        job.progress = job.total
+    job.finished_at = now_utc()
+    session.flush()
+
+
+def fail_job(session: Session, job_id: int, error: str, *, retrying: bool = False) -> None:
+    job = session.get(Job, job_id)
+    if job is None or job.status in JOB_FINAL_STATES:
+        return
+    job.error = error[-4000:]
+    if retrying:
+        job.status = "queued"
+        job.message = "Failed, will be retried shortly."
+    else:
+        job.status = "failed"
+        job.message = "Failed. Nothing was changed; see the error below."
+        job.finished_at = now_utc()
+    session.flush()
+
+
+def fail_stale_jobs(session: Session, older_than: dt.timedelta) -> list[Job]:
+    """Jobs still running long after their time limit (the worker died): mark them failed."""
+    limit = now_utc() - older_than
+    jobs = list(session.scalars(select(Job).where(Job.status == "running",
+                                                  Job.started_at < limit)))
+    for job in jobs:
+        job.status = "failed"
+        job.error = "The worker stopped before the job finished."
+        job.message = "Failed: the worker stopped. Nothing was changed."
+        job.finished_at = now_utc()
+    session.flush()
+    return jobs
