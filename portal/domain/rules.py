@@ -111,17 +111,16 @@ def check_activation(carnet: Carnet, kind: str) -> None:
 
 def check_place(session: Session, carnet: Carnet, kind: str, voucher_country: str,
                 place: Place) -> None:
-    voucher_territory = territory_of(session, voucher_country)
-    if voucher_territory != place.territory_id:
+    if kind in HOME_KINDS and territory_of(session, carnet.departure_country) != place.territory_id:
+        raise DomainError(
+            f"The {label(kind)} of this carnet is made in its departure country, "
+            f"{country_name(session, carnet.departure_country)}, not in "
+            f"{place.country_name}.", code="not_departure_country")
+    if territory_of(session, voucher_country) != place.territory_id:
         raise DomainError(
             f"This voucher is for the {label(kind)} in {country_name(session, voucher_country)}: "
             f"it cannot be committed in {place.country_name}.", code="wrong_place")
     if kind in HOME_KINDS:
-        if territory_of(session, carnet.departure_country) != place.territory_id:
-            raise DomainError(
-                f"The {label(kind)} of this carnet is made in its departure country, "
-                f"{country_name(session, carnet.departure_country)}, not in "
-                f"{place.country_name}.", code="not_departure_country")
         return
     box_p = [c.country_code for c in carnet.countries]
     territories = set(session.scalars(

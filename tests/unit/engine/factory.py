@@ -105,3 +105,29 @@ def commit(world: World, t, kind: str, cc: str, *, fields: dict | None = None, *
     result = commit_voucher(world.session, v.id, world.officer(cc), fields=fields, **kw)
     world.session.commit()
     return result
+
+
+def add_administration(world: World, code: str, country: str) -> Officer:
+    """One more customs administration (e.g. Norway) with one office and one officer."""
+    from portal.models import Country, Region
+
+    session = world.session
+    c = session.get(Country, country)
+    admin = CustomsAdministration(code=code, name=f"{country} Customs", country_code=country,
+                                  territory_id=c.territory_id)
+    session.add(admin)
+    session.flush()
+    region = Region(customs_id=admin.id, name="Main", territory_id=c.territory_id)
+    session.add(region)
+    session.flush()
+    office = Office(customs_id=admin.id, region_id=region.id, name=f"{country} Border",
+                    country_code=country)
+    session.add(office)
+    session.flush()
+    account = Account(customs_id=admin.id, email=f"officer@customs-{code}.test",
+                      full_name=f"Officer {country}", role="officer", region_id=region.id,
+                      office_id=office.id)
+    session.add(account)
+    session.commit()
+    world.officers[code] = Officer(account=account, office=office)
+    return world.officers[code]
