@@ -205,19 +205,28 @@ def check_quantities(session: Session, carnet: Carnet, kind: str, territory_id: 
 
 
 def check_balances_after_cancel(session: Session, txn: Transaction, territory_label: str) -> None:
-    """Cancelling must not leave a later transaction without the goods it moved (R-05, R-06)."""
+    """Cancelling must leave every balance within 0 … pieces (R-05, R-06): an importation whose
+    goods were re-exported since, or a re-importation of goods exported again since, waits
+    until that later transaction is cancelled."""
     bal = balances(session, txn.carnet_id, exclude_transaction=txn.id)
+    pieces = {i.id: i.pieces for i in session.scalars(
+        select(GoodsItem).where(GoodsItem.carnet_id == txn.carnet_id))}
+    done = {"reimport": "re-imported", "reexport": "re-exported",
+            "transit_close": "closed in transit", "export": "exported again",
+            "import": "imported again", "transit_open": "opened in transit again"}
     for add, remove in PAIRS:
-        if txn.kind != add:
+        if txn.kind not in (add, remove):
             continue
         for line in txn.items:
             if line.line != "cleared":
                 continue
-            if outstanding(bal, add, remove, txn.territory_id, line.goods_item_id) < 0:
+            out = outstanding(bal, add, remove, txn.territory_id, line.goods_item_id)
+            if out < 0 or out > pieces[line.goods_item_id]:
+                later = remove if out < 0 else add
                 raise Conflict(
                     f"This {label(txn.kind)} cannot be cancelled: item {line.item_no} was "
-                    f"{dict(reimport='re-imported', reexport='re-exported', transit_close='closed in transit')[remove]} "
-                    f"after it. Cancel that transaction first.", code="cancel_order")
+                    f"{done[later]} after it in {territory_label}. Cancel that "
+                    f"{label(later)} first.", code="cancel_order")
 
 
 # --- R-08: final dates -----------------------------------------------------------------------

@@ -137,7 +137,7 @@ def _run(world, carnet, steps) -> None:
         _check_invariants(world, carnet, committed)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(step, min_size=10, max_size=40))
 def test_r06_r09_r05_invariants_hold_for_random_sequences(world, steps):

@@ -444,3 +444,24 @@ def test_r12_a_refusal_says_why_and_changes_nothing(world):
                        f"{HOLDER_NAME}"):
         travels.prepare_travel(world.session, world.holder, carnet, travels.TravelInput(
             "CH", "FR", "air", {1: 1}, signed_name="Someone Else"))
+
+
+def test_r05_r06_cancel_refused_while_a_later_transaction_depends_on_it(world):
+    carnet = issue(world, items=1, pieces=1)
+    _abroad(world, carnet)
+    back = travel(world, carnet, "FR", "CH")
+    commit(world, back, "reexport", "fr")
+    imp = world.session.scalar(select(Transaction).where(Transaction.kind == "import"))
+    with pytest.raises(DomainError, match="This importation cannot be cancelled: item 1 was "
+                       "re-exported after it in the EU. Cancel that re-exportation first"):
+        cancel_transaction(world.session, imp.id, world.officer("fr"),
+                           cancellation_code_of(imp), "mistake")
+    world.session.rollback()
+    reimp = commit(world, back, "reimport", "ch")
+    again = travel(world, carnet, "CH", "FR")
+    commit(world, again, "export", "ch")
+    txn = world.session.get(Transaction, reimp.transaction_id)
+    with pytest.raises(DomainError, match="This re-importation cannot be cancelled: item 1 was "
+                       "exported again after it in Switzerland. Cancel that exportation first"):
+        cancel_transaction(world.session, txn.id, world.officer("ch"),
+                           cancellation_code_of(txn), "mistake")
