@@ -21,8 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
-from portal.domain import outbox
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto, outbox
 from portal.domain.carnets import fmt_date, mark_activated
 from portal.domain.codes import keyed_hash, new_typable_code, same
 from portal.domain.rules import (
@@ -483,7 +482,8 @@ def cancel_transaction(session: Session, transaction_id: int, officer: Officer,
     if txn.territory_id != place.territory_id:
         raise PermissionDenied("This transaction was committed in another customs territory: "
                                "only an officer of that territory can cancel it.")
-    subjects = [f"transaction:{txn.id}", f"client:{client_key or 'account:%s' % place.account_id}"]
+    client = client_key or f"account:{place.account_id}"
+    subjects = [f"transaction:{txn.id}", f"client:{client}"]
     check_not_locked(session, subjects, now)
     if not same(keyed_hash("cancellation:" + normalize_code(cancellation_code)),
                 txn.cancellation_code_hash):

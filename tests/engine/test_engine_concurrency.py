@@ -7,7 +7,6 @@ import threading
 
 from sqlalchemy import func, select
 
-from portal.domain import DomainError
 from portal.domain.transactions import Officer, commit_voucher
 from portal.extensions import db as database
 from portal.models import Account, Office, Transaction

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from portal.db import now_utc
-from portal.domain import api_clients
+from portal.domain import api_clients, travels
 from portal.domain import carnets as carnet_domain
-from portal.domain import travels
 from portal.domain.api_clients import OPERATOR
 from portal.domain.demo import load_demo_data
 from portal.domain.transactions import Officer, commit_voucher

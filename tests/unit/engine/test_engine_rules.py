@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portal.db import now_utc
-from portal.domain import DomainError, PermissionDenied
+from portal.domain import DomainError, PermissionDenied, codes, travels, vouchers
 from portal.domain import carnets as carnet_domain
-from portal.domain import codes, travels, vouchers
 from portal.domain.transactions import (
     cancel_transaction,
     cancellation_code_of,
