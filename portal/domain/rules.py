@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from portal.domain import Conflict, DomainError
 from portal.domain.carnets import fmt_date
-from portal.models import Carnet, Country, GoodsItem, Hold, Transaction, TransactionItem
+from portal.models import (
+    Carnet,
+    CarnetCountry,
+    Country,
+    GoodsItem,
+    Hold,
+    Transaction,
+    TransactionItem,
+)
 
 KIND_LABELS = {
     "validation": "validation",
@@ -57,8 +65,21 @@ class Place:
         return self.territory_code == "EU"
 
 
+_TERRITORIES: dict[str, int | None] = {}
+
+
 def territory_of(session: Session, country_code: str) -> int | None:
-    return session.scalar(select(Country.territory_id).where(Country.code == country_code))
+    """A country's customs territory (reference data: cached per process)."""
+    if country_code not in _TERRITORIES:
+        _TERRITORIES[country_code] = session.scalar(
+            select(Country.territory_id).where(Country.code == country_code))
+    return _TERRITORIES[country_code]
+
+
+def box_p_territories(session: Session, carnet_id: int) -> set[int]:
+    return set(session.scalars(
+        select(Country.territory_id).join(CarnetCountry, CarnetCountry.country_code == Country.code)
+        .where(CarnetCountry.carnet_id == carnet_id)))
 
 
 def country_name(session: Session, code: str) -> str:
@@ -122,10 +143,7 @@ def check_place(session: Session, carnet: Carnet, kind: str, voucher_country: st
             f"it cannot be committed in {place.country_name}.", code="wrong_place")
     if kind in HOME_KINDS:
         return
-    box_p = [c.country_code for c in carnet.countries]
-    territories = set(session.scalars(
-        select(Country.territory_id).where(Country.code.in_(box_p)))) if box_p else set()
-    if place.territory_id not in territories:
+    if place.territory_id not in box_p_territories(session, carnet.id):
         raise DomainError(f"This carnet is not valid in {place.country_name}: it is not "
                           f"listed in Box P.", code="not_in_box_p")
 

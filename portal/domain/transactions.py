@@ -106,21 +106,34 @@ class CommitResult:
     replayed: bool = False
 
 
+_PLACES: dict[tuple, Place] = {}
+
+
 def place_of(session: Session, officer: Officer) -> Place:
+    """Where the officer acts. The office → administration → territory resolution is cached
+    per process (reference data); the active flags are checked on every call."""
     account, office = officer.account, officer.office
     if office is None or office.customs_id != account.customs_id:
         raise PermissionDenied("Choose an office of your own administration.")
     if not office.active or not account.active:
         raise PermissionDenied("This office or account is not active.")
-    admin = session.get(CustomsAdministration, account.customs_id)
-    country_code = office.country_code or admin.country_code
-    country = session.get(Country, country_code)
-    territory_id = country.territory_id or admin.territory_id
-    territory = session.get(CustomsTerritory, territory_id)
-    return Place(customs_id=admin.id, office_id=office.id, office_name=office.name,
-                 territory_id=territory_id, territory_code=territory.code,
-                 country_code=country_code, country_name=country.name,
-                 account_id=account.id, officer_name=account.full_name)
+    key = (account.id, account.customs_id, account.full_name, office.id, office.customs_id,
+           office.name, office.country_code)
+    place = _PLACES.get(key)
+    if place is None:
+        admin = session.get(CustomsAdministration, account.customs_id)
+        country_code = office.country_code or admin.country_code
+        country = session.get(Country, country_code)
+        territory_id = country.territory_id or admin.territory_id
+        territory = session.get(CustomsTerritory, territory_id)
+        place = Place(customs_id=admin.id, office_id=office.id, office_name=office.name,
+                      territory_id=territory_id, territory_code=territory.code,
+                      country_code=country_code, country_name=country.name,
+                      account_id=account.id, officer_name=account.full_name)
+        if len(_PLACES) > 10_000:
+            _PLACES.clear()
+        _PLACES[key] = place
+    return place
 
 
 def _is_pg(session: Session) -> bool:
@@ -129,18 +142,22 @@ def _is_pg(session: Session) -> bool:
 
 def _lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
     """Lock the carnet and the voucher (see the module docstring) and return them fresh."""
-    carnet_id = session.scalar(select(Voucher.carnet_id).where(Voucher.id == voucher_id))
-    if carnet_id is None:
-        raise NotFound("No such voucher.")
     if _is_pg(session):
-        carnet = session.scalar(select(Carnet).where(Carnet.id == carnet_id).with_for_update()
-                                .execution_options(populate_existing=True))
+        carnet = session.scalar(
+            select(Carnet).where(Carnet.id == select(Voucher.carnet_id).where(
+                Voucher.id == voucher_id).scalar_subquery())
+            .with_for_update().execution_options(populate_existing=True))
+        if carnet is None:
+            raise NotFound("No such voucher.")
         voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
                                  .with_for_update().execution_options(populate_existing=True))
     else:
         session.execute(update(Voucher).where(Voucher.id == voucher_id)
                         .values(lock_seq=Voucher.lock_seq + 1)
                         .execution_options(synchronize_session=False))
+        carnet_id = session.scalar(select(Voucher.carnet_id).where(Voucher.id == voucher_id))
+        if carnet_id is None:
+            raise NotFound("No such voucher.")
         carnet = session.scalar(select(Carnet).where(Carnet.id == carnet_id)
                                 .execution_options(populate_existing=True))
         voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
@@ -166,9 +183,16 @@ def _token_hash(token: str) -> str:
     return keyed_hash("commit:" + token)
 
 
+def _aad(code_hash: str, what: str) -> str:
+    """Binds a code's ciphertext to its row (through the row's unique code hash)."""
+    return f"transaction:{code_hash}:{what}"
+
+
 def _codes(txn: Transaction) -> tuple[str, str]:
-    return (crypto.decrypt(txn.verification_code_enc, f"transaction:{txn.id}:verification"),
-            crypto.decrypt(txn.cancellation_code_enc, f"transaction:{txn.id}:cancellation"))
+    return (crypto.decrypt(txn.verification_code_enc,
+                           _aad(txn.verification_code_hash, "verification")),
+            crypto.decrypt(txn.cancellation_code_enc,
+                           _aad(txn.cancellation_code_hash, "cancellation")))
 
 
 def verification_code_of(txn: Transaction) -> str:
@@ -333,6 +357,8 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     for i, k in enumerate(kinds):
         verification = new_typable_code(CODE_LENGTH)
         cancellation = new_typable_code(CODE_LENGTH)
+        v_hash = keyed_hash("verification:" + verification)
+        c_hash = keyed_hash("cancellation:" + cancellation)
         txn = Transaction(
             voucher_id=voucher.id, carnet_id=carnet.id, kind=k, state="committed",
             territory_id=place.territory_id, country_code=place.country_code,
@@ -345,9 +371,10 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
             action_not_produced=text["action_not_produced"],
             signed_name=signature.signed_name if signature else "",
             signed_at=signature.signed_at if signature else None,
-            verification_code_hash=keyed_hash("verification:" + verification),
-            verification_code_enc="", cancellation_code_hash=keyed_hash(
-                "cancellation:" + cancellation), cancellation_code_enc="",
+            verification_code_hash=v_hash,
+            verification_code_enc=crypto.encrypt(verification, _aad(v_hash, "verification")),
+            cancellation_code_hash=c_hash,
+            cancellation_code_enc=crypto.encrypt(cancellation, _aad(c_hash, "cancellation")),
             commit_token_hash=token_hash if i == len(kinds) - 1 else None,
         )
         for item, qty in lines:
@@ -358,12 +385,8 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
                 txn.items.append(TransactionItem(goods_item_id=item.id, item_no=item.item_no,
                                                  quantity=qty, line=line))
         session.add(txn)
-        session.flush()
-        txn.verification_code_enc = crypto.encrypt(verification,
-                                                   f"transaction:{txn.id}:verification")
-        txn.cancellation_code_enc = crypto.encrypt(cancellation,
-                                                   f"transaction:{txn.id}:cancellation")
         stored.append(txn)
+    session.flush()
 
     voucher.state = "pre_exported" if kinds == ["pre_export"] else "used"
     voucher.used_at = now
