@@ -163,6 +163,8 @@ def failed_guess(session: Session, action: str, subjects: list[str], *, now: dt.
 
 def find_carnet(session: Session, carnet_ref: str | int) -> Carnet | None:
     ref = str(carnet_ref).strip().upper()
+    if not ref.isprintable():  # e.g. a NUL byte, which PostgreSQL refuses in a string
+        return None
     if ref.isdigit():
         carnet = session.scalar(select(Carnet).where(Carnet.eata_id == int(ref)))
         if carnet is not None:
