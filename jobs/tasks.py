@@ -89,6 +89,11 @@ def send_outbox_message(session, message) -> None:
         if body:
             send_mail(config, message.recipient, subject, body)
         return
+    if message.kind == "holder_notification":
+        from portal.domain.outbox import deliver_holder_notification
+
+        deliver_holder_notification(session, message)
+        return
     raise ValueError(f"unknown outbox message kind {message.kind!r}")
 
 

@@ -116,3 +116,23 @@ def purge_sent(session: Session, older_than: dt.timedelta) -> int:
         delete(OutboxMessage).where(OutboxMessage.status == "sent",
                                     OutboxMessage.sent_at < now_utc() - older_than)
     ).rowcount
+
+
+def add_holder_notification(session: Session, holder_id: int, notification_id: int,
+                            recipient: str) -> OutboxMessage:
+    """The signal that a holder notification (F-34) was written: the drain marks it delivered
+    (a push channel would send it here); the wallet shows the notification itself."""
+    msg = OutboxMessage(kind="holder_notification", recipient=recipient, status="pending",
+                        payload={"holder_id": holder_id, "notification_id": notification_id},
+                        next_attempt_at=now_utc())
+    session.add(msg)
+    return msg
+
+
+def deliver_holder_notification(session: Session, message: OutboxMessage) -> None:
+    """Drain handler of 'holder_notification' messages: idempotent."""
+    from portal.models import HolderNotification
+
+    note = session.get(HolderNotification, (message.payload or {}).get("notification_id"))
+    if note is not None and note.delivered_at is None:
+        note.delivered_at = now_utc()

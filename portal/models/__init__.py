@@ -7,3 +7,4 @@ from portal.models.identity import *  # noqa: F401,F403,E402
 from portal.models.carnets import *  # noqa: F401,F403,E402
 from portal.models.jobs import *  # noqa: F401,F403,E402
 from portal.models.bulk import *  # noqa: F401,F403,E402
+from portal.models.transactions import *  # noqa: F401,F403,E402

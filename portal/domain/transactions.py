@@ -1,0 +1,654 @@
+"""The transaction engine (F-41 … F-48, R-01 … R-11): commit, reject, cancel, hold, release.
+
+`commit_voucher` is the one function every caller uses (wizard, customs API, jobs). It:
+1. takes the locks — the carnet row, then the voucher row: SELECT … FOR UPDATE on PostgreSQL;
+   on SQLite an UPDATE of the voucher first, which takes the database's single write lock —
+   so two officers committing the same voucher, or two vouchers of the same carnet, are
+   serialised and every rule below is checked against the state that will be written on;
+2. answers a replay of the same commit token with the first result (R-11);
+3. checks every rule (portal/domain/rules.py) against the current state;
+4. adds the transaction, its items, the audit event, the holder notifications and the outbox
+   rows (notification signal, email receipt) to the session.
+The caller commits: all of it is stored, or none. Every refusal raises DomainError and adds
+nothing to the session.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
+from portal.domain import outbox
+from portal.domain.carnets import fmt_date, mark_activated
+from portal.domain.codes import keyed_hash, new_typable_code, same
+from portal.domain.rules import (
+    FINAL_DATE_LABELS,
+    Place,
+    check_activation,
+    check_balances_after_cancel,
+    check_final_date,
+    check_holds,
+    check_place,
+    check_quantities,
+    check_status,
+    label,
+)
+from portal.domain.vouchers import (
+    TooManyGuesses,
+    check_not_locked,
+    failed_guess,
+    normalize_code,
+)
+from portal.models import (
+    Account,
+    Cancellation,
+    Carnet,
+    Country,
+    CustomsAdministration,
+    CustomsTerritory,
+    GoodsItem,
+    Hold,
+    Holder,
+    HolderNotification,
+    Office,
+    Rejection,
+    Signature,
+    Transaction,
+    TransactionItem,
+    Travel,
+    Voucher,
+    WalletCarnet,
+)
+
+CODE_LENGTH = 13
+COMMON_FIELDS = {"reference", "remarks"}
+# the commit fields of each kind, exactly as the Customs User Guide's step 4 (F-41)
+KIND_FIELDS = {
+    "validation": {"goods_examined"},
+    "export": {"final_date"},
+    "import": {"final_date"},
+    "reexport": {"action_not_reexported", "action_not_produced"},
+    "reimport": {"not_reimported", "processed_abroad"},
+    "transit_open": {"final_date", "customs_seals"},
+    "transit_close": set(),
+}
+FIELD_LABELS = {
+    "goods_examined": "goods examined", "final_date": "final date",
+    "action_not_reexported": "action taken for goods produced but not re-exported",
+    "action_not_produced": "action taken for goods not produced",
+    "not_reimported": "goods not re-imported", "processed_abroad": "goods processed abroad",
+    "customs_seals": "customs seals", "reference": "customs reference number",
+    "remarks": "customs remarks",
+}
+EXPORT_STEPS = ("export", "exit")
+
+
+@dataclass(frozen=True)
+class Officer:
+    """Who acts at customs: the account and the office it works from (changeable within the
+    region in the wizard)."""
+
+    account: Account
+    office: Office
+    ip: str | None = None
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    transaction_id: int
+    kind: str
+    verification_code: str
+    cancellation_code: str
+    transaction_ids: tuple[int, ...]
+    replayed: bool = False
+
+
+def place_of(session: Session, officer: Officer) -> Place:
+    account, office = officer.account, officer.office
+    if office is None or office.customs_id != account.customs_id:
+        raise PermissionDenied("Choose an office of your own administration.")
+    if not office.active or not account.active:
+        raise PermissionDenied("This office or account is not active.")
+    admin = session.get(CustomsAdministration, account.customs_id)
+    country_code = office.country_code or admin.country_code
+    country = session.get(Country, country_code)
+    territory_id = country.territory_id or admin.territory_id
+    territory = session.get(CustomsTerritory, territory_id)
+    return Place(customs_id=admin.id, office_id=office.id, office_name=office.name,
+                 territory_id=territory_id, territory_code=territory.code,
+                 country_code=country_code, country_name=country.name,
+                 account_id=account.id, officer_name=account.full_name)
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
+    """Lock the carnet and the voucher (see the module docstring) and return them fresh."""
+    carnet_id = session.scalar(select(Voucher.carnet_id).where(Voucher.id == voucher_id))
+    if carnet_id is None:
+        raise NotFound("No such voucher.")
+    if _is_pg(session):
+        carnet = session.scalar(select(Carnet).where(Carnet.id == carnet_id).with_for_update()
+                                .execution_options(populate_existing=True))
+        voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
+                                 .with_for_update().execution_options(populate_existing=True))
+    else:
+        session.execute(update(Voucher).where(Voucher.id == voucher_id)
+                        .values(lock_seq=Voucher.lock_seq + 1)
+                        .execution_options(synchronize_session=False))
+        carnet = session.scalar(select(Carnet).where(Carnet.id == carnet_id)
+                                .execution_options(populate_existing=True))
+        voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
+                                 .execution_options(populate_existing=True))
+    return carnet, voucher
+
+
+def _lock_carnet(session: Session, carnet_id: int) -> Carnet:
+    stmt = select(Carnet).where(Carnet.id == carnet_id).execution_options(populate_existing=True)
+    if _is_pg(session):
+        stmt = stmt.with_for_update()
+    else:
+        session.execute(update(Carnet).where(Carnet.id == carnet_id)
+                        .values(updated_at=Carnet.updated_at)
+                        .execution_options(synchronize_session=False))
+    carnet = session.scalar(stmt)
+    if carnet is None:
+        raise NotFound("No such carnet.")
+    return carnet
+
+
+def _token_hash(token: str) -> str:
+    return keyed_hash("commit:" + token)
+
+
+def _codes(txn: Transaction) -> tuple[str, str]:
+    return (crypto.decrypt(txn.verification_code_enc, f"transaction:{txn.id}:verification"),
+            crypto.decrypt(txn.cancellation_code_enc, f"transaction:{txn.id}:cancellation"))
+
+
+def verification_code_of(txn: Transaction) -> str:
+    return _codes(txn)[0]
+
+
+def cancellation_code_of(txn: Transaction) -> str:
+    """The holder's cancellation code (wallet, F-34), to show at the same counter (R-05)."""
+    return _codes(txn)[1]
+
+
+def _result(txn: Transaction, ids: tuple[int, ...], replayed: bool) -> CommitResult:
+    verification, cancellation = _codes(txn)
+    return CommitResult(txn.id, txn.kind, verification, cancellation, ids, replayed)
+
+
+def _parse_date(value, field_name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError("Give the date as dd/mm/yyyy.", field=field_name) from None
+
+
+def _check_fields(kind: str, fields: dict) -> None:
+    allowed = KIND_FIELDS[kind] | COMMON_FIELDS
+    for name in fields:
+        if name not in allowed:
+            what = FIELD_LABELS.get(name, name)
+            raise DomainError(f"The field “{what}” does not apply to a {label(kind)}.",
+                              field=name, code="field_not_applicable")
+
+
+def _item_lines(session: Session, carnet: Carnet, value, field_name: str
+                ) -> list[tuple[GoodsItem, int]]:
+    """{item_no: quantity} → [(item, quantity)], each within the item's pieces."""
+    by_no = {i.item_no: i for i in carnet.items}
+    out = []
+    for no, qty in sorted((value or {}).items(), key=lambda kv: int(kv[0])):
+        item = by_no.get(int(no))
+        if item is None:
+            raise DomainError(f"Item {no} is not on the general list.", field=field_name)
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0 or qty > item.pieces:
+            raise DomainError(f"Item {no}: give between 0 and {item.pieces} piece(s).",
+                              field=field_name)
+        if qty:
+            out.append((item, qty))
+    return out
+
+
+def _voucher_lines(session: Session, carnet: Carnet, voucher: Voucher
+                   ) -> list[tuple[GoodsItem, int]]:
+    """The goods a voucher clears: the whole general list for a validation, the travel's
+    declared items otherwise."""
+    if voucher.kind == "validation":
+        return [(item, item.pieces) for item in carnet.items]
+    travel = session.get(Travel, voucher.travel_id)
+    by_id = {i.id: i for i in carnet.items}
+    return [(by_id[ti.goods_item_id], ti.quantity) for ti in travel.items]
+
+
+def _check_voucher_state(voucher: Voucher, step: str | None) -> None:
+    if voucher.state == "void":
+        raise DomainError("This transaction code is no longer valid: the holder changed or "
+                          "deleted the travel. Ask for the current code.", code="voucher_void")
+    if voucher.state == "used":
+        when = voucher.used_at.strftime("%d/%m/%Y %H:%M") if voucher.used_at else ""
+        raise Conflict(f"This voucher was already committed ({when} UTC): a voucher is "
+                       f"committed once.", code="already_committed")
+    if voucher.state == "pre_exported" and step == "export":
+        raise Conflict("This exportation is already pre-exported: commit the exit when the "
+                       "goods leave the EU.", code="already_pre_exported")
+
+
+def _signature(session: Session, voucher: Voucher) -> Signature | None:
+    return session.scalar(select(Signature).where(
+        Signature.travel_id == voucher.travel_id, Signature.kind == "declaration")
+        .order_by(Signature.signed_at.desc(), Signature.id.desc()).limit(1))
+
+
+def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
+                   fields: dict | None = None, step: str | None = None,
+                   commit_token: str | None = None, today: dt.date | None = None,
+                   now: dt.datetime | None = None) -> CommitResult:
+    """Commit a voucher (F-41, F-42). `step` is 'export' or 'exit' for an exportation at an EU
+    office (F-42): 'export' stores a pre-exportation, 'exit' the exportation — and the
+    pre-exportation too when none was made (the office of export is also the office of exit);
+    no step at an EU office means 'exit'. `commit_token` is the wizard's one-time token or the
+    API's Idempotency-Key: a replay returns the first result (R-11)."""
+    now = now or now_utc()
+    today = today or now.date()
+    fields = dict(fields or {})
+    place = place_of(session, officer)
+    token_hash = _token_hash(commit_token) if commit_token else None
+
+    carnet, voucher = _lock(session, voucher_id)
+    if token_hash is not None:
+        first = session.scalar(select(Transaction).where(
+            Transaction.commit_token_hash == token_hash))
+        if first is not None:
+            if first.voucher_id != voucher.id:
+                raise Conflict("This commit token was already used for another voucher.",
+                               code="token_reused")
+            ids = tuple(session.scalars(select(Transaction.id).where(
+                Transaction.voucher_id == voucher.id, Transaction.committed_at == first.committed_at,
+                Transaction.state == "committed").order_by(Transaction.id)))
+            return _result(first, ids or (first.id,), replayed=True)
+
+    kind = voucher.kind
+    if step is not None and step not in EXPORT_STEPS:
+        raise DomainError("Choose Export or Exit.", field="step")
+    if step is not None and not (kind == "export" and place.is_eu):
+        raise DomainError("The Export and Exit steps exist only for an exportation at an EU "
+                          "office.", field="step")
+    if kind == "export" and place.is_eu and step is None:
+        step = "exit"
+    _check_voucher_state(voucher, step)
+    _check_fields(kind, fields)
+
+    # the rules, against the locked state (R-01 … R-08)
+    check_status(carnet, kind, today)
+    check_activation(carnet, kind)
+    check_place(session, carnet, kind, voucher.country_code, place)
+    check_holds(session, carnet, place)
+    lines = _voucher_lines(session, carnet, voucher)
+    territory_label = ("the EU" if place.is_eu else place.country_name)
+    kinds = (["pre_export"] if step == "export" else
+             ["pre_export", "export"] if step == "exit" and voucher.state == "open" else
+             [kind])
+    check_quantities(session, carnet, kind, place.territory_id, territory_label, lines)
+
+    goods_examined = None
+    if kind == "validation":
+        goods_examined = fields.get("goods_examined")
+        if not isinstance(goods_examined, bool):
+            raise DomainError("Say whether the goods were examined (yes or no).",
+                              field="goods_examined")
+    final_date = None
+    if "final_date" in KIND_FIELDS[kind]:
+        final_date = _parse_date(fields.get("final_date"), "final_date") or carnet.valid_until
+        check_final_date(session, carnet, kind, final_date, today)
+    extra_lines = []
+    if kind == "reimport":
+        for name, line in (("not_reimported", "not_reimported"),
+                           ("processed_abroad", "processed_abroad")):
+            extra_lines += [(item, qty, line) for item, qty in
+                            _item_lines(session, carnet, fields.get(name), name)]
+    text = {k: str(fields.get(k) or "").strip() for k in
+            ("reference", "remarks", "customs_seals", "action_not_reexported",
+             "action_not_produced")}
+    if len(text["reference"]) > 100 or len(text["customs_seals"]) > 300:
+        raise DomainError("The reference number or seals are too long.", field="reference")
+
+    # store
+    signature = _signature(session, voucher)
+    stored: list[Transaction] = []
+    for i, k in enumerate(kinds):
+        verification = new_typable_code(CODE_LENGTH)
+        cancellation = new_typable_code(CODE_LENGTH)
+        txn = Transaction(
+            voucher_id=voucher.id, carnet_id=carnet.id, kind=k, state="committed",
+            territory_id=place.territory_id, country_code=place.country_code,
+            customs_id=place.customs_id, office_id=place.office_id,
+            account_id=place.account_id, officer_name=place.officer_name,
+            office_name=place.office_name, committed_at=now, goods_examined=goods_examined,
+            final_date=final_date, reference=text["reference"], remarks=text["remarks"],
+            customs_seals=text["customs_seals"] if kind == "transit_open" else "",
+            action_not_reexported=text["action_not_reexported"],
+            action_not_produced=text["action_not_produced"],
+            signed_name=signature.signed_name if signature else "",
+            signed_at=signature.signed_at if signature else None,
+            verification_code_hash=keyed_hash("verification:" + verification),
+            verification_code_enc="", cancellation_code_hash=keyed_hash(
+                "cancellation:" + cancellation), cancellation_code_enc="",
+            commit_token_hash=token_hash if i == len(kinds) - 1 else None,
+        )
+        for item, qty in lines:
+            txn.items.append(TransactionItem(goods_item_id=item.id, item_no=item.item_no,
+                                             quantity=qty, line="cleared"))
+        if k == "reimport":
+            for item, qty, line in extra_lines:
+                txn.items.append(TransactionItem(goods_item_id=item.id, item_no=item.item_no,
+                                                 quantity=qty, line=line))
+        session.add(txn)
+        session.flush()
+        txn.verification_code_enc = crypto.encrypt(verification,
+                                                   f"transaction:{txn.id}:verification")
+        txn.cancellation_code_enc = crypto.encrypt(cancellation,
+                                                   f"transaction:{txn.id}:cancellation")
+        stored.append(txn)
+
+    voucher.state = "pre_exported" if kinds == ["pre_export"] else "used"
+    voucher.used_at = now
+    if kind == "validation":
+        mark_activated(carnet, now)
+    carnet.updated_at = now
+    last = stored[-1]
+    audit.record(session, "transaction.committed", actor_type="account",
+                 actor_id=place.account_id, actor_label=officer.account.email,
+                 customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
+                 object_id=carnet.eata_id,
+                 data={"transactions": [t.id for t in stored], "kinds": kinds,
+                       "voucher_id": voucher.id, "office": place.office_name,
+                       "country": place.country_code,
+                       "items": {str(item.item_no): qty for item, qty in lines},
+                       "final_date": final_date.isoformat() if final_date else None})
+    _notify(session, carnet, "committed", voucher=voucher, transaction=last,
+            title=f"{label(last.kind).capitalize()} committed",
+            body=(f"The {label(last.kind)} of carnet {carnet.carnet_number} was committed at "
+                  f"{place.office_name} ({place.country_name}) on "
+                  f"{now.strftime('%d/%m/%Y %H:%M')} UTC"
+                  + (f"; {FINAL_DATE_LABELS[kind]}: {fmt_date(final_date)}" if final_date
+                     and kind in FINAL_DATE_LABELS else "")
+                  + ". Open your wallet to check the officer's verification code."),
+            email=True)
+    session.flush()
+    return CommitResult(last.id, last.kind, *_codes(last),
+                        transaction_ids=tuple(t.id for t in stored))
+
+
+# --- notifications --------------------------------------------------------------------------
+
+def _notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str,
+            voucher: Voucher | None = None, transaction: Transaction | None = None,
+            email: bool = False) -> None:
+    """A notification for every holder who has the carnet in their wallet, with its outbox
+    signal, and an email receipt when asked."""
+    holders = session.scalars(select(Holder).join(
+        WalletCarnet, WalletCarnet.holder_id == Holder.id).where(
+        WalletCarnet.carnet_id == carnet.id, Holder.active.is_(True)))
+    for holder in holders:
+        note = HolderNotification(holder_id=holder.id, carnet_id=carnet.id,
+                                  voucher_id=voucher.id if voucher else None,
+                                  transaction_id=transaction.id if transaction else None,
+                                  kind=kind, title=title, body=body)
+        session.add(note)
+        session.flush()
+        outbox.add_holder_notification(session, holder.id, note.id, holder.email)
+        if email:
+            outbox.add_email(session, holder.email, f"eATA: {title} — carnet "
+                             f"{carnet.carnet_number}",
+                             f"Hello {holder.legal_name},\n\n{body}\n\neATA\n")
+
+
+# --- rejection (F-44a) ------------------------------------------------------------------------
+
+def reject_voucher(session: Session, voucher_id: int, officer: Officer, reason: str, *,
+                   now: dt.datetime | None = None) -> Rejection:
+    """Reject the declaration: nothing committed, the voucher stays usable; the reason is
+    visible to this territory only; the holder is told it was rejected (not why)."""
+    now = now or now_utc()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for the rejection.", field="reason")
+    place = place_of(session, officer)
+    carnet, voucher = _lock(session, voucher_id)
+    _check_voucher_state(voucher, None)
+    if voucher.territory_id is not None and voucher.territory_id != place.territory_id:
+        raise DomainError(f"This voucher is for the {label(voucher.kind)} in another customs "
+                          f"territory: it cannot be rejected in {place.country_name}.",
+                          code="wrong_place")
+    rejection = Rejection(voucher_id=voucher.id, carnet_id=carnet.id,
+                          territory_id=place.territory_id, customs_id=place.customs_id,
+                          office_id=place.office_id, account_id=place.account_id,
+                          officer_name=place.officer_name, office_name=place.office_name,
+                          reason=reason[:1000], at=now)
+    session.add(rejection)
+    audit.record(session, "transaction.rejected", actor_type="account",
+                 actor_id=place.account_id, actor_label=officer.account.email,
+                 customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
+                 object_id=carnet.eata_id,
+                 data={"voucher_id": voucher.id, "kind": voucher.kind, "reason": reason[:1000],
+                       "office": place.office_name})
+    _notify(session, carnet, "rejected", voucher=voucher,
+            title=f"{label(voucher.kind).capitalize()} rejected",
+            body=(f"Customs at {place.office_name} ({place.country_name}) rejected the "
+                  f"{label(voucher.kind)} of carnet {carnet.carnet_number} on "
+                  f"{now.strftime('%d/%m/%Y %H:%M')} UTC. Nothing was committed; ask the "
+                  f"officer what to correct."), email=True)
+    session.flush()
+    return rejection
+
+
+def rejections_for(session: Session, carnet_id: int, territory_id: int) -> list[Rejection]:
+    return list(session.scalars(select(Rejection).where(
+        Rejection.carnet_id == carnet_id, Rejection.territory_id == territory_id)
+        .order_by(Rejection.at.desc())))
+
+
+# --- cancellation (F-44, R-05) ----------------------------------------------------------------
+
+def cancel_transaction(session: Session, transaction_id: int, officer: Officer,
+                       cancellation_code: str, reason: str, *, client_key: str | None = None,
+                       now: dt.datetime | None = None) -> Cancellation:
+    """Cancel a committed transaction of the officer's territory with the holder's
+    cancellation code and a reason. Recorded, never deleted; the voucher can be transacted
+    again and the quantities come back exactly (they are sums of committed transactions)."""
+    now = now or now_utc()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for the cancellation.", field="reason")
+    place = place_of(session, officer)
+    txn = session.get(Transaction, transaction_id)
+    if txn is None:
+        raise NotFound("No such transaction.")
+    if txn.territory_id != place.territory_id:
+        raise PermissionDenied("This transaction was committed in another customs territory: "
+                               "only an officer of that territory can cancel it.")
+    subjects = [f"transaction:{txn.id}", f"client:{client_key or 'account:%s' % place.account_id}"]
+    check_not_locked(session, subjects, now)
+    if not same(keyed_hash("cancellation:" + normalize_code(cancellation_code)),
+                txn.cancellation_code_hash):
+        failed_guess(session, "transaction.cancel_code_failed", subjects, now=now,
+                     data={"transaction_id": transaction_id}, actor_type="account",
+                     actor_id=place.account_id, actor_label=officer.account.email,
+                     customs_id=place.customs_id, ip=officer.ip, object_type="transaction",
+                     object_id=txn.id)
+        raise DomainError("This cancellation code is not the holder's code for this "
+                          "transaction.", field="cancellation_code", code="wrong_code")
+    carnet = _lock_carnet(session, txn.carnet_id)
+    _, voucher = _lock(session, txn.voucher_id)
+    session.refresh(txn)
+    if txn.state == "cancelled":
+        raise Conflict("This transaction has already been cancelled.", code="already_cancelled")
+    territory_label = "the EU" if place.is_eu else place.country_name
+    if txn.kind == "pre_export":
+        later = session.scalar(select(Transaction.id).where(
+            Transaction.voucher_id == txn.voucher_id, Transaction.kind == "export",
+            Transaction.state == "committed"))
+        if later is not None:
+            raise Conflict("Cancel the exit (exportation) first: this pre-exportation belongs "
+                           "to it.", code="cancel_order")
+    if txn.kind == "validation":
+        later = session.scalar(select(Transaction.id).where(
+            Transaction.carnet_id == txn.carnet_id, Transaction.kind != "validation",
+            Transaction.state == "committed").limit(1))
+        if later is not None:
+            raise Conflict("This validation cannot be cancelled: later transactions of the "
+                           "carnet depend on it. Cancel them first.", code="cancel_order")
+    check_balances_after_cancel(session, txn, territory_label)
+
+    txn.state = "cancelled"
+    record = Cancellation(transaction_id=txn.id, territory_id=place.territory_id,
+                          customs_id=place.customs_id, office_id=place.office_id,
+                          account_id=place.account_id, officer_name=place.officer_name,
+                          office_name=place.office_name, reason=reason[:1000], at=now)
+    session.add(record)
+    # the voucher can be transacted again: back to where it was before this transaction
+    if txn.kind == "export":
+        pre = session.scalar(select(Transaction.id).where(
+            Transaction.voucher_id == voucher.id, Transaction.kind == "pre_export",
+            Transaction.state == "committed"))
+        voucher.state = "pre_exported" if pre is not None else "open"
+    else:
+        voucher.state = "open"
+    if voucher.state == "open":
+        voucher.used_at = None
+    if txn.kind == "validation":
+        carnet.status = "issued" if carnet.status == "active" else carnet.status
+        carnet.activated_at = None
+    carnet.updated_at = now
+    audit.record(session, "transaction.cancelled", actor_type="account",
+                 actor_id=place.account_id, actor_label=officer.account.email,
+                 customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
+                 object_id=carnet.eata_id,
+                 data={"transaction_id": txn.id, "kind": txn.kind, "reason": reason[:1000],
+                       "office": place.office_name, "voucher_state": voucher.state})
+    _notify(session, carnet, "cancelled", voucher=voucher, transaction=txn,
+            title=f"{label(txn.kind).capitalize()} cancelled",
+            body=(f"The {label(txn.kind)} of carnet {carnet.carnet_number} committed on "
+                  f"{txn.committed_at.strftime('%d/%m/%Y %H:%M')} UTC was cancelled at "
+                  f"{place.office_name}. Its voucher can be used again."), email=True)
+    session.flush()
+    return record
+
+
+def check_verification_code(session: Session, holder: Holder, transaction_id: int, code: str,
+                            *, now: dt.datetime | None = None) -> bool:
+    """The holder checks the officer's verification code (typed or scanned) against the commit
+    (F-34); wrong guesses are counted (R-10)."""
+    now = now or now_utc()
+    txn = session.get(Transaction, transaction_id)
+    if txn is None or session.scalar(select(WalletCarnet.id).where(
+            WalletCarnet.holder_id == holder.id, WalletCarnet.carnet_id == txn.carnet_id)) is None:
+        raise NotFound("No such transaction.")
+    subjects = [f"holder:{holder.id}"]
+    check_not_locked(session, subjects, now)
+    if same(keyed_hash("verification:" + normalize_code(code)), txn.verification_code_hash):
+        return txn.state == "committed"
+    failed_guess(session, "transaction.verification_failed", subjects, now=now,
+                 data={"transaction_id": txn.id}, actor_type="holder", actor_id=holder.id,
+                 actor_label=holder.email, object_type="carnet", object_id=txn.carnet_id)
+    return False
+
+
+# --- holds (F-46, R-03) -----------------------------------------------------------------------
+
+def hold_carnet(session: Session, voucher_id: int, officer: Officer, reason: str, *,
+                now: dt.datetime | None = None) -> Hold:
+    """Hold the transaction: the carnet is blocked for every transaction in this customs
+    territory until an officer of the same office releases it."""
+    now = now or now_utc()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for holding the carnet.", field="reason")
+    place = place_of(session, officer)
+    carnet, voucher = _lock(session, voucher_id)
+    _check_voucher_state(voucher, None)
+    check_holds(session, carnet, place)
+    hold = Hold(carnet_id=carnet.id, voucher_id=voucher.id, territory_id=place.territory_id,
+                customs_id=place.customs_id, office_id=place.office_id,
+                account_id=place.account_id, held_by=place.officer_name,
+                office_name=place.office_name, reason=reason[:1000], held_at=now)
+    session.add(hold)
+    audit.record(session, "carnet.held", actor_type="account", actor_id=place.account_id,
+                 actor_label=officer.account.email, customs_id=place.customs_id, ip=officer.ip,
+                 object_type="carnet", object_id=carnet.eata_id,
+                 data={"voucher_id": voucher.id, "kind": voucher.kind, "reason": reason[:1000],
+                       "office": place.office_name})
+    session.flush()
+    return hold
+
+
+def release_hold(session: Session, hold_id: int, officer: Officer, *,
+                 now: dt.datetime | None = None) -> Hold:
+    now = now or now_utc()
+    place = place_of(session, officer)
+    hold = session.get(Hold, hold_id)
+    if hold is None or hold.territory_id != place.territory_id:
+        raise NotFound("No such hold.")
+    _lock_carnet(session, hold.carnet_id)
+    session.refresh(hold)
+    if hold.released_at is not None:
+        raise Conflict(f"This hold was already released on "
+                       f"{hold.released_at.strftime('%d/%m/%Y %H:%M')} by {hold.released_by}.",
+                       code="already_released")
+    if hold.office_id != place.office_id:
+        raise PermissionDenied(f"Only an officer of {hold.office_name}, where the carnet was "
+                               f"held, can release it.")
+    hold.released_at = now
+    hold.released_by_account_id = place.account_id
+    hold.released_by = place.officer_name
+    carnet = session.get(Carnet, hold.carnet_id)
+    audit.record(session, "carnet.released", actor_type="account", actor_id=place.account_id,
+                 actor_label=officer.account.email, customs_id=place.customs_id, ip=officer.ip,
+                 object_type="carnet", object_id=carnet.eata_id,
+                 data={"hold_id": hold.id, "office": place.office_name})
+    session.flush()
+    return hold
+
+
+def holds_of(session: Session, *, territory_id: int | None = None, office_id: int | None = None,
+             active: bool = True) -> list[Hold]:
+    """The "On hold" list of an office or a territory, newest first."""
+    cond = []
+    if territory_id is not None:
+        cond.append(Hold.territory_id == territory_id)
+    if office_id is not None:
+        cond.append(Hold.office_id == office_id)
+    if active:
+        cond.append(Hold.released_at.is_(None))
+    return list(session.scalars(select(Hold).where(*cond).order_by(Hold.held_at.desc())))
+
+
+def last_commits(session: Session, office_id: int, limit: int = 20) -> list[Transaction]:
+    """F-45: the office's latest commits, newest first."""
+    return list(session.scalars(select(Transaction).where(Transaction.office_id == office_id)
+                                .order_by(Transaction.committed_at.desc(), Transaction.id.desc())
+                                .limit(limit)))
+
+
+__all__ = [
+    "Officer", "CommitResult", "commit_voucher", "reject_voucher", "cancel_transaction",
+    "hold_carnet", "release_hold", "holds_of", "last_commits", "rejections_for",
+    "check_verification_code", "cancellation_code_of", "verification_code_of", "place_of",
+    "TooManyGuesses",
+]

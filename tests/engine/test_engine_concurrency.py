@@ -1,0 +1,77 @@
+"""R-11 under real concurrency: 20 threads, each with its own session and connection, commit
+the same voucher at once. PostgreSQL serialises them on the row locks (SELECT … FOR UPDATE);
+SQLite on its single write lock (the commit's first statement is an UPDATE of the voucher)."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from portal.domain import DomainError
+from portal.domain.transactions import Officer, commit_voucher
+from portal.extensions import db as database
+from portal.models import Account, Office, Transaction
+from tests.unit.engine.factory import commit, issue, travel, voucher
+
+THREADS = 20
+
+
+def _race(world, voucher_id: int, token_for) -> list:
+    officer = world.officer("fr")
+    barrier = threading.Barrier(THREADS, timeout=60)
+    results: list = [None] * THREADS
+
+    def run(n: int) -> None:
+        with database.new_session() as s:
+            me = Officer(account=s.get(Account, officer.account.id),
+                         office=s.get(Office, officer.office.id))
+            s.commit()  # give the connection back: the pool has fewer than 20 on SQLite
+            barrier.wait()
+            try:
+                r = commit_voucher(s, voucher_id, me, commit_token=token_for(n))
+                s.commit()
+                results[n] = r
+            except Exception as exc:  # noqa: BLE001 — reported by the assertions
+                s.rollback()
+                results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _ready(world):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+    commit(world, t, "validation", "ch")
+    commit(world, t, "export", "ch")
+    return voucher(world, t, "import")
+
+
+def _imports(world) -> int:
+    world.session.expire_all()
+    return world.session.scalar(select(func.count()).select_from(Transaction)
+                                .where(Transaction.kind == "import"))
+
+
+def test_r11_twenty_officers_commit_the_same_voucher_at_once(world):
+    v = _ready(world)
+    results = _race(world, v.id, lambda n: f"officer-{n}")
+    wins = [r for r in results if not isinstance(r, Exception)]
+    losses = [r for r in results if isinstance(r, Exception)]
+    assert len(wins) == 1 and len(losses) == THREADS - 1
+    assert all("already committed" in e.message for e in losses)
+    assert _imports(world) == 1
+
+
+def test_r11_twenty_replays_of_one_commit_token_give_one_transaction(world):
+    v = _ready(world)
+    results = _race(world, v.id, lambda n: "double-click")
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert len({r.transaction_id for r in results}) == 1
+    assert len({r.verification_code for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert _imports(world) == 1

@@ -1,0 +1,133 @@
+"""Builders for the engine tests: the demo administrations (BE, FR in the EU; CH), a Swiss NGA,
+carnets, a holder with the carnet in the wallet, travels and commits."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from portal.db import now_utc
+from portal.domain import api_clients
+from portal.domain import carnets as carnet_domain
+from portal.domain import travels
+from portal.domain.api_clients import OPERATOR
+from portal.domain.demo import load_demo_data
+from portal.domain.transactions import Officer, commit_voucher
+from portal.models import Account, CustomsAdministration, Holder, Office, Voucher
+from tests.api.conftest import carnet_body
+
+HOLDER_NAME = "Anne Peeters"
+
+
+@dataclass
+class World:
+    session: object
+    nga: object
+    holder: Holder
+    officers: dict = field(default_factory=dict)  # "be" → Officer (first office)
+    others: dict = field(default_factory=dict)  # "be" → Officer of another office, same admin
+
+    def officer(self, cc: str) -> Officer:
+        return self.officers[cc]
+
+
+def _officer(session, code: str, office_index: int = 0) -> Officer:
+    admin = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == code))
+    offices = list(session.scalars(select(Office).where(Office.customs_id == admin.id)
+                                   .order_by(Office.id)))
+    account = session.scalar(select(Account).where(Account.customs_id == admin.id,
+                                                   Account.role == "officer"))
+    return Officer(account=account, office=offices[office_index])
+
+
+def make_world(session) -> World:
+    load_demo_data(session)
+    nga = api_clients.create_nga(session, "CH", f"ATA Suisse {secrets.token_hex(3)}")
+    holder = Holder(kind="private", given_names="Anne", surname="Peeters",
+                    email=f"anne-{secrets.token_hex(4)}@example.test", country_code="CH")
+    session.add(holder)
+    session.commit()
+    world = World(session=session, nga=nga, holder=holder)
+    for cc in ("be", "fr", "ch"):
+        world.officers[cc] = _officer(session, cc, 0)
+        world.others[cc] = _officer(session, cc, 1)
+    return world
+
+
+def issue(world: World, *, items: int = 4, pieces: int = 1, sets: dict | None = None,
+          countries=("BE", "FR", "DE", "NO"), departure: str = "CH",
+          issue_date: dt.date | None = None, valid_days: int = 300, original=None,
+          in_wallet: bool = True):
+    session = world.session
+    issue_date = issue_date or now_utc().date()
+    body = carnet_body(items=items, countries=list(countries), departure_country=departure,
+                       carnet_number=f"CH{secrets.token_hex(5).upper()}", currency="CHF",
+                       issue_date=issue_date.isoformat(),
+                       valid_until=(issue_date + dt.timedelta(days=valid_days)).isoformat(),
+                       sets=sets or {"export_reimport": 3, "import_reexport": 6, "transit": 2})
+    for item in body["items"]:
+        item["pieces"] = pieces
+    if original is not None:
+        carnet, _ = carnet_domain.issue_replacement(session, world.nga, original, body, OPERATOR,
+                                                    today=issue_date)
+    else:
+        carnet, _ = carnet_domain.issue_carnet(session, world.nga, body, OPERATOR,
+                                               today=issue_date)
+    if in_wallet:
+        travels.add_to_wallet(session, world.holder, carnet)
+        travels.accept_general_list(session, world.holder, carnet, HOLDER_NAME)
+    session.commit()
+    return carnet
+
+
+def travel(world: World, carnet, departure: str, destination: str, *, items: dict | None = None,
+           transits=(), mode: str = "air", now: dt.datetime | None = None):
+    data = travels.TravelInput(
+        departure_country=departure, destination_country=destination, transport_mode=mode,
+        items=items if items is not None else {i.item_no: i.pieces for i in carnet.items},
+        transit_countries=list(transits), signed_name=HOLDER_NAME, nickname="trip")
+    t = travels.prepare_travel(world.session, world.holder, carnet, data, now=now)
+    world.session.commit()
+    return t
+
+
+def voucher(world: World, t, kind: str) -> Voucher:
+    world.session.refresh(t)
+    return next(v for v in t.vouchers if v.kind == kind and v.state != "void")
+
+
+def commit(world: World, t, kind: str, cc: str, *, fields: dict | None = None, **kw):
+    v = voucher(world, t, kind)
+    if kind == "validation" and fields is None:
+        fields = {"goods_examined": False}
+    result = commit_voucher(world.session, v.id, world.officer(cc), fields=fields, **kw)
+    world.session.commit()
+    return result
+
+
+def add_administration(world: World, code: str, country: str) -> Officer:
+    """One more customs administration (e.g. Norway) with one office and one officer."""
+    from portal.models import Country, Region
+
+    session = world.session
+    c = session.get(Country, country)
+    admin = CustomsAdministration(code=code, name=f"{country} Customs", country_code=country,
+                                  territory_id=c.territory_id)
+    session.add(admin)
+    session.flush()
+    region = Region(customs_id=admin.id, name="Main", territory_id=c.territory_id)
+    session.add(region)
+    session.flush()
+    office = Office(customs_id=admin.id, region_id=region.id, name=f"{country} Border",
+                    country_code=country)
+    session.add(office)
+    session.flush()
+    account = Account(customs_id=admin.id, email=f"officer@customs-{code}.test",
+                      full_name=f"Officer {country}", role="officer", region_id=region.id,
+                      office_id=office.id)
+    session.add(account)
+    session.commit()
+    world.officers[code] = Officer(account=account, office=office)
+    return world.officers[code]

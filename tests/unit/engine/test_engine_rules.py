@@ -1,0 +1,446 @@
+"""R-01 … R-12: one test per rule, each with its refusal message (R-12)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, text
+
+from portal.db import now_utc
+from portal.domain import DomainError, PermissionDenied
+from portal.domain import carnets as carnet_domain
+from portal.domain import codes, travels, vouchers
+from portal.domain.transactions import (
+    cancel_transaction,
+    cancellation_code_of,
+    commit_voucher,
+    hold_carnet,
+    release_hold,
+)
+from portal.domain.visibility import history_for_territory
+from portal.models import (
+    AuditEvent,
+    Cancellation,
+    CarnetCountry,
+    OutboxMessage,
+    Transaction,
+    Voucher,
+)
+from tests.unit.engine.factory import (
+    HOLDER_NAME,
+    add_administration,
+    commit,
+    issue,
+    travel,
+    voucher,
+)
+
+
+def _sets(world, carnet) -> dict:
+    world.session.expire_all()
+    return {s.kind: s.remaining for s in carnet.sets}
+
+
+def _abroad(world, carnet, dest="FR"):
+    """Validated, exported from CH and imported into `dest`."""
+    t = travel(world, carnet, "CH", dest)
+    commit(world, t, "validation", "ch")
+    commit(world, t, "export", "ch")
+    commit(world, t, "import", "fr" if dest in ("FR", "BE", "DE") else dest.lower())
+    return t
+
+
+# --- R-01 -------------------------------------------------------------------------------------
+
+def test_r01_export_needs_validation_first(world):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+    with pytest.raises(DomainError, match="has not been validated yet: its validation must be "
+                       "committed in its departure country before the exportation"):
+        commit(world, t, "export", "ch")
+    commit(world, t, "validation", "ch")
+    world.session.refresh(carnet)
+    assert carnet.status == "active" and carnet.activated_at is not None
+    commit(world, t, "export", "ch")
+
+
+def test_r01_validation_happens_once(world):
+    carnet = issue(world)
+    first = travel(world, carnet, "CH", "FR")
+    second = travel(world, carnet, "CH", "BE")
+    assert [v.kind for v in second.vouchers] == ["export", "import"]  # only one validation
+    carnet_domain.mark_activated(carnet)  # e.g. validated in a paper country (F-73)
+    world.session.commit()
+    with pytest.raises(DomainError, match="already validated on .*validation happens only once"):
+        commit(world, first, "validation", "ch")
+
+
+# --- R-02 -------------------------------------------------------------------------------------
+
+def test_r02_only_box_p_countries_and_the_departure_country(world):
+    carnet = issue(world, countries=("NO", "FR"))
+    with pytest.raises(DomainError, match="not valid in United States: it is not listed in Box P"):
+        travel(world, carnet, "CH", "US")
+    t = travel(world, carnet, "CH", "FR")
+    with pytest.raises(DomainError, match="The validation of this carnet is made in its "
+                       "departure country, Switzerland, not in Belgium"):
+        commit(world, t, "validation", "be")
+    world.session.rollback()
+    commit(world, t, "validation", "ch")
+    commit(world, t, "export", "ch")
+    with pytest.raises(DomainError, match="This voucher is for the importation in France: it "
+                       "cannot be committed in Switzerland"):
+        commit(world, t, "import", "ch")
+    world.session.rollback()
+    # Box P is the territory's: a carnet valid in France is valid at a Belgian EU office
+    commit(world, t, "import", "be")
+
+
+def test_r02_box_p_checked_again_at_commit(world):
+    carnet = issue(world, countries=("NO", "FR"))
+    t = _abroad(world, carnet)
+    back = travel(world, carnet, "FR", "CH")
+    world.session.execute(CarnetCountry.__table__.delete().where(
+        CarnetCountry.carnet_id == carnet.id, CarnetCountry.country_code == "FR"))
+    world.session.commit()
+    world.session.expire_all()
+    with pytest.raises(DomainError, match="This carnet is not valid in France: it is not listed "
+                       "in Box P"):
+        commit(world, back, "reexport", "fr")
+    assert t is not None
+
+
+@pytest.mark.parametrize("status,message", [
+    ("blocked", "is blocked by its issuing association: no transaction is possible"),
+    ("cancelled", "has been cancelled by its issuing association"),
+    ("discharged", "has been discharged: no transaction is possible"),
+])
+def test_r02_no_transaction_on_blocked_cancelled_or_discharged_carnets(world, status, message):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+    carnet.status = status
+    world.session.commit()
+    with pytest.raises(DomainError, match=message):
+        commit(world, t, "validation", "ch")
+
+
+# --- R-03 -------------------------------------------------------------------------------------
+
+def test_r03_a_hold_in_belgium_blocks_france_until_released_by_the_same_office(world):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+    commit(world, t, "validation", "ch")
+    commit(world, t, "export", "ch")
+    v = voucher(world, t, "import")
+    hold = hold_carnet(world.session, v.id, world.officer("be"), "Goods to be checked later")
+    world.session.commit()
+    with pytest.raises(DomainError, match="This carnet is on hold in this customs territory "
+                       r"since .* \(Antwerp Port, by Officer BE\): Goods to be checked later. An "
+                       "officer of Antwerp Port must release it first"):
+        commit(world, t, "import", "fr")
+    world.session.rollback()
+    # another territory is not blocked: the hold is the EU's
+    back_home = travel(world, carnet, "FR", "CH")
+    assert back_home is not None
+    with pytest.raises(PermissionDenied, match="Only an officer of Antwerp Port"):
+        release_hold(world.session, hold.id, world.others["be"])
+    world.session.rollback()
+    with pytest.raises(DomainError, match="No such hold"):
+        release_hold(world.session, hold.id, world.officer("ch"))
+    world.session.rollback()
+    release_hold(world.session, hold.id, world.officer("be"))
+    world.session.commit()
+    assert commit(world, t, "import", "fr").kind == "import"
+
+
+# --- R-04 -------------------------------------------------------------------------------------
+
+def test_r04_a_territory_sees_what_came_before_its_own_and_the_final_reimport(world):
+    add_administration(world, "no", "NO")
+    carnet = issue(world)
+    t = _abroad(world, carnet, "FR")
+    onward = travel(world, carnet, "FR", "NO")
+    commit(world, onward, "reexport", "fr")
+    commit(world, onward, "import", "no")
+    home = travel(world, carnet, "NO", "CH")
+    commit(world, home, "reexport", "no")
+    commit(world, home, "reimport", "ch")
+    eu = world.officer("fr").office
+    from portal.domain.rules import territory_of
+
+    kinds = lambda cc: [  # noqa: E731
+        (x.kind, x.country_code) for x in history_for_territory(
+            world.session, carnet.id, territory_of(world.session, cc))]
+    assert kinds("FR") == [("validation", "CH"), ("export", "CH"), ("import", "FR"),
+                           ("reexport", "FR"), ("reimport", "CH")]
+    assert kinds("NO") == [("validation", "CH"), ("export", "CH"), ("import", "FR"),
+                           ("reexport", "FR"), ("import", "NO"), ("reexport", "NO"),
+                           ("reimport", "CH")]
+    assert kinds("CH") == [("validation", "CH"), ("export", "CH"), ("reimport", "CH")]
+    assert eu is not None and t is not None
+
+
+# --- R-05 -------------------------------------------------------------------------------------
+
+def test_r05_cancellation_needs_the_holders_code_and_is_recorded(world):
+    carnet = issue(world)
+    t = _abroad(world, carnet)
+    txn = world.session.scalar(select(Transaction).where(Transaction.kind == "import"))
+    with pytest.raises(DomainError, match="This cancellation code is not the holder's code for "
+                       "this transaction"):
+        cancel_transaction(world.session, txn.id, world.officer("fr"), "AAAAAAAAAAAAA", "typo")
+    # the wrong guess is logged and kept
+    assert world.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "transaction.cancel_code_failed")) == 1
+    with pytest.raises(PermissionDenied, match="another customs territory"):
+        cancel_transaction(world.session, txn.id, world.officer("ch"),
+                           cancellation_code_of(txn), "wrong goods")
+    world.session.rollback()
+    with pytest.raises(DomainError, match="Give the reason"):
+        cancel_transaction(world.session, txn.id, world.officer("be"),
+                           cancellation_code_of(txn), "  ")
+    record = cancel_transaction(world.session, txn.id, world.officer("be"),
+                                cancellation_code_of(txn), "wrong goods declared")
+    world.session.commit()
+    world.session.refresh(txn)
+    assert txn.state == "cancelled" and record.reason == "wrong goods declared"
+    assert world.session.get(Cancellation, record.id).transaction_id == txn.id
+    assert voucher(world, t, "import").state == "open"
+    with pytest.raises(DomainError, match="already been cancelled"):
+        cancel_transaction(world.session, txn.id, world.officer("fr"),
+                           cancellation_code_of(txn), "again")
+    world.session.rollback()
+    again = commit(world, t, "import", "fr")  # the voucher can be transacted again
+    assert again.transaction_id != txn.id
+    assert world.session.scalar(select(func.count()).select_from(Transaction)) == 4
+
+
+# --- R-06 -------------------------------------------------------------------------------------
+
+def test_r06_split_shipments_never_below_zero(world):
+    carnet = issue(world, items=4, pieces=2)
+    _abroad(world, carnet)
+    part1 = travel(world, carnet, "FR", "CH", items={1: 2, 2: 1})
+    part2 = travel(world, carnet, "FR", "CH", items={2: 1, 3: 2, 4: 2})
+    too_much = travel(world, carnet, "FR", "CH", items={1: 1})
+    commit(world, part1, "reexport", "fr")
+    with pytest.raises(DomainError, match=r"Item 1: 1 piece\(s\) cannot be re-exported: only 0 "
+                       r"piece\(s\) were imported into the EU and not yet re-exported"):
+        commit(world, too_much, "reexport", "fr")
+    world.session.rollback()
+    commit(world, part2, "reexport", "fr")
+    commit(world, part1, "reimport", "ch")
+    commit(world, part2, "reimport", "ch")
+    with pytest.raises(DomainError, match=r"Item 1: 1 piece\(s\) cannot be re-imported: only 0 "
+                       r"piece\(s\) were exported from Switzerland and not yet re-imported"):
+        commit(world, too_much, "reimport", "ch")
+
+
+def test_r06_cannot_export_more_than_is_at_home(world):
+    carnet = issue(world, items=2, pieces=1)
+    _abroad(world, carnet)
+    again = travel(world, carnet, "CH", "BE")
+    with pytest.raises(DomainError, match=r"Item 1: 1 piece\(s\) cannot be exported again: 1 of "
+                       r"its 1 piece\(s\) are already exported from Switzerland"):
+        commit(world, again, "export", "ch")
+
+
+# --- R-07 -------------------------------------------------------------------------------------
+
+def test_r07_expired_carnet_allows_only_reexport_and_reimport(world):
+    issued_on = now_utc().date() - dt.timedelta(days=40)
+    carnet = issue(world, issue_date=issued_on, valid_days=30)
+    t = travel(world, carnet, "CH", "FR", now=now_utc() - dt.timedelta(days=39))
+    commit(world, t, "validation", "ch", today=issued_on, now=now_utc() - dt.timedelta(days=39))
+    commit(world, t, "export", "ch", today=issued_on, fields={"final_date": issued_on.isoformat()})
+    commit(world, t, "import", "fr", today=issued_on, fields={"final_date": issued_on.isoformat()})
+    stale = travel(world, carnet, "FR", "NO", now=now_utc() - dt.timedelta(days=35))
+    expiry = (issued_on + dt.timedelta(days=30)).strftime("%d/%m/%Y")
+    with pytest.raises(DomainError, match=f"This carnet expired on {expiry}: only re-exportation "
+                       "and re-importation are possible"):
+        travel(world, carnet, "CH", "BE")
+    back = travel(world, carnet, "FR", "CH")
+    commit(world, back, "reexport", "fr")
+    commit(world, back, "reimport", "ch")
+    # an open voucher of another kind is refused at commit too
+    world.session.rollback()
+    with pytest.raises(DomainError, match=f"This carnet expired on {expiry}"):
+        commit_voucher(world.session, voucher(world, stale, "import").id, world.officer("fr"))
+
+
+# --- R-08 -------------------------------------------------------------------------------------
+
+def test_r08_final_date_never_later_than_validity_and_extension_of_stay(world):
+    carnet = issue(world, valid_days=200)
+    t = travel(world, carnet, "CH", "FR")
+    commit(world, t, "validation", "ch")
+    commit(world, t, "export", "ch")
+    late = carnet.valid_until + dt.timedelta(days=1)
+    with pytest.raises(DomainError, match=r"The final date for re-exportation \(.*\) cannot be "
+                       r"later than the carnet's validity"):
+        commit(world, t, "import", "fr", fields={"final_date": late.isoformat()})
+    world.session.rollback()
+    early = now_utc().date() + dt.timedelta(days=30)
+    first = commit(world, t, "import", "fr", fields={"final_date": early.isoformat()})
+    # default: the carnet's validity
+    assert world.session.get(Transaction, first.transaction_id).final_date == early
+    # extension of stay: re-export, then a new importation with a new final date
+    extend = travel(world, carnet, "FR", "FR")
+    assert [v.kind for v in extend.vouchers] == ["reexport", "import"]
+    commit(world, extend, "reexport", "fr")
+    new = commit(world, extend, "import", "fr", fields={"final_date": carnet.valid_until})
+    assert world.session.get(Transaction, new.transaction_id).final_date == carnet.valid_until
+
+
+def test_r08_replacement_stay_capped_at_24_months_from_the_original(world):
+    start = now_utc().date() - dt.timedelta(days=360)
+    original = issue(world, issue_date=start, valid_days=365)
+    t = travel(world, original, "CH", "FR")
+    commit(world, t, "validation", "ch", today=start)
+    commit(world, t, "export", "ch", today=start)
+    commit(world, t, "import", "fr", today=start)
+    replacement = issue(world, original=original)
+    # a validity beyond the cap (e.g. data from before the check): the cap still holds
+    cap = original.issue_date.replace(year=original.issue_date.year + 2)
+    replacement.valid_until = cap + dt.timedelta(days=60)
+    world.session.commit()
+    r = travel(world, replacement, "CH", "FR")
+    commit(world, r, "validation", "ch")
+    commit(world, r, "export", "ch", fields={"final_date": cap.isoformat()})
+    with pytest.raises(DomainError, match=f"with its original carnet {original.carnet_number} "
+                       r"issued on .*, the stay may not exceed 24 months, so "
+                       f"{cap.strftime('%d/%m/%Y')} at the latest"):
+        commit(world, r, "import", "fr",
+               fields={"final_date": (cap + dt.timedelta(days=1)).isoformat()})
+    world.session.rollback()
+    commit(world, r, "import", "fr", fields={"final_date": cap.isoformat()})
+
+
+# --- R-09 -------------------------------------------------------------------------------------
+
+def test_r09_sets_consumed_returned_and_exhausted(world):
+    carnet = issue(world, sets={"export_reimport": 1, "import_reexport": 2, "transit": 1})
+    assert _sets(world, carnet) == {"export_reimport": 1, "import_reexport": 2, "transit": 1}
+    t = travel(world, carnet, "CH", "NO", transits=["FR"])
+    assert [v.kind for v in t.vouchers] == ["validation", "export", "transit_open",
+                                            "transit_close", "import"]
+    assert _sets(world, carnet) == {"export_reimport": 0, "import_reexport": 1, "transit": 0}
+    with pytest.raises(DomainError, match="This carnet has no export/re-import sets left, and "
+                       "this travel needs 1: ask your issuing association for additional sets"):
+        travel(world, carnet, "CH", "FR")
+    world.session.rollback()
+    assert _sets(world, carnet) == {"export_reimport": 0, "import_reexport": 1, "transit": 0}
+    travels.delete_travel(world.session, world.holder, t.id)
+    world.session.commit()
+    assert _sets(world, carnet) == {"export_reimport": 1, "import_reexport": 2, "transit": 1}
+    assert all(v.state == "void" for v in t.vouchers)
+    # a transacted travel can be neither changed nor deleted
+    t2 = travel(world, carnet, "CH", "FR")
+    commit(world, t2, "validation", "ch")
+    with pytest.raises(DomainError, match="customs already committed one of its vouchers"):
+        travels.delete_travel(world.session, world.holder, t2.id)
+
+
+# --- R-10 -------------------------------------------------------------------------------------
+
+def test_r10_lookup_guesses_are_rate_limited_logged_and_do_not_say_what_was_wrong(world):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+    v = voucher(world, t, "validation")
+    code = vouchers.code_of(v)
+    assert len(code) == 13 and set(code) <= set(codes.TYPABLE_ALPHABET)
+    # the raw code is stored nowhere in clear
+    dump = " ".join(str(r) for r in world.session.execute(text("SELECT * FROM voucher")))
+    assert code not in dump
+    found = vouchers.lookup_voucher(world.session, str(carnet.eata_id),
+                                    vouchers.format_code(code).lower(), client_key="acc:1")
+    assert found.id == v.id
+    assert vouchers.lookup_voucher(world.session, carnet.carnet_number, code,
+                                   client_key="acc:1").id == v.id
+    msgs = set()
+    for ref, guess in [(carnet.eata_id, "AAAAAAAAAAAAA"), ("999999999", code)] * 5:
+        with pytest.raises(DomainError) as exc:
+            vouchers.lookup_voucher(world.session, str(ref), guess, client_key="acc:1")
+        msgs.add(exc.value.message)
+    assert msgs == {"No voucher matches this carnet and transaction code: check both and try "
+                    "again."}
+    assert world.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "voucher.lookup_failed")) == 10
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            vouchers.lookup_voucher(world.session, str(carnet.eata_id), "AAAAAAAAAAAAA",
+                                    client_key=f"acc:{_ + 2}")
+    # ten wrong guesses on this carnet: locked out, even with the right code
+    with pytest.raises(vouchers.TooManyGuesses, match="Too many wrong codes: try again after"):
+        vouchers.lookup_voucher(world.session, str(carnet.eata_id), code, client_key="acc:9")
+    later = now_utc() + vouchers.LOCKOUT + dt.timedelta(minutes=1)
+    assert vouchers.lookup_voucher(world.session, str(carnet.eata_id), code,
+                                   client_key="acc:9", now=later).id == v.id
+
+
+def test_r10_qr_payload_carries_only_id_and_code_and_refuses_forgery(world):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+    code = vouchers.code_of(voucher(world, t, "export"))
+    payload = vouchers.qr_payload(carnet.eata_id, code)
+    assert payload.split(":")[:3] == ["EATA1", str(carnet.eata_id), code]
+    assert vouchers.parse_qr_payload(payload) == (carnet.eata_id, code)
+    forged = payload.replace(str(carnet.eata_id), str(carnet.eata_id + 1))
+    with pytest.raises(DomainError, match="not an eATA transaction code"):
+        vouchers.parse_qr_payload(forged)
+    with pytest.raises(DomainError, match="not an eATA transaction code"):
+        vouchers.parse_qr_payload("hello")
+
+
+# --- R-11 -------------------------------------------------------------------------------------
+
+def test_r11_replay_of_a_commit_token_returns_the_first_result(world):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+    first = commit(world, t, "validation", "ch", commit_token="tok-1")
+    v = world.session.get(Voucher, world.session.get(Transaction, first.transaction_id).voucher_id)
+    replay = commit_voucher(world.session, v.id, world.officer("ch"),
+                            fields={"goods_examined": False}, commit_token="tok-1")
+    assert replay.replayed and replay.transaction_id == first.transaction_id
+    assert replay.verification_code == first.verification_code
+    with pytest.raises(DomainError, match="This voucher was already committed .*: a voucher is "
+                       "committed once"):
+        commit_voucher(world.session, v.id, world.officer("ch"),
+                       fields={"goods_examined": False}, commit_token="tok-2")
+    world.session.rollback()
+    with pytest.raises(DomainError, match="already used for another voucher"):
+        commit(world, t, "export", "ch", commit_token="tok-1")
+    assert world.session.scalar(select(func.count()).select_from(Transaction)) == 1
+
+
+# --- R-12 -------------------------------------------------------------------------------------
+
+def test_r12_a_refusal_says_why_and_changes_nothing(world):
+    carnet = issue(world)
+    t = travel(world, carnet, "CH", "FR")
+
+    def counts():
+        s = world.session
+        return tuple(s.scalar(select(func.count()).select_from(m)) for m in
+                     (Transaction, AuditEvent, OutboxMessage))
+
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        commit(world, t, "export", "ch")
+    assert "validated" in exc.value.message and exc.value.message.endswith(".")
+    world.session.rollback()
+    with pytest.raises(DomainError, match="Say whether the goods were examined"):
+        commit(world, t, "validation", "ch", fields={})
+    world.session.rollback()
+    with pytest.raises(DomainError, match="The field “final date” does not apply to a "
+                       "validation"):
+        commit(world, t, "validation", "ch",
+               fields={"goods_examined": True, "final_date": "2030-01-01"})
+    world.session.rollback()
+    assert counts() == before
+    world.session.refresh(carnet)
+    assert carnet.status == "issued" and voucher(world, t, "validation").state == "open"
+    with pytest.raises(DomainError, match=f"Sign with your legal name as registered: "
+                       f"{HOLDER_NAME}"):
+        travels.prepare_travel(world.session, world.holder, carnet, travels.TravelInput(
+            "CH", "FR", "air", {1: 1}, signed_name="Someone Else"))
