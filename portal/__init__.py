@@ -61,7 +61,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
     from portal.tenancy import register_site
+    from portal.web import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        """<int:…> ids beyond what the database holds match no route (a 404, not a 500)."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
     for module_name, kind in BLUEPRINTS:
         bp = importlib.import_module(module_name).bp

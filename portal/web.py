@@ -10,6 +10,16 @@ from portal.domain import audit
 from portal.domain.permissions import has_permission
 from portal.extensions import db
 
+# the largest id the databases hold (SQLite INTEGER, PostgreSQL bigint): a larger number typed
+# in a URL, filter or form is an id that exists nowhere, not a query to run
+MAX_ID = 2**63 - 1
+
+
+def bounded_int(value) -> int:
+    """int(value) for ids from a request; beyond MAX_ID → 0 (never exists)."""
+    number = int(value)
+    return number if -MAX_ID <= number <= MAX_ID else 0
+
 
 def audit_request(action: str, **kwargs) -> None:
     """Record an audit event with the request's tenant, actor and client address."""

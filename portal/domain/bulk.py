@@ -456,7 +456,8 @@ def build_template(session: Session, customs: CustomsAdministration, kind: str,
         letter = get_column_letter(idx)
         lv.cell(row=1, column=idx, value=name).font = Font(bold=True)
         for r, item in enumerate(items, start=2):
-            lv.cell(row=r, column=idx, value=item)
+            # names typed by users: text, never a formula (openpyxl reads "=…" as one)
+            lv.cell(row=r, column=idx, value=item).data_type = "s"
         list_ranges[name] = f"ListValues!${letter}$2:${letter}${max(len(items), 1) + 1}"
         lv.column_dimensions[letter].width = 28
     lv.protection.sheet = True
@@ -557,6 +558,10 @@ def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[in
                     if len(text) > limits.max_cell_chars:
                         raise HostileFile("This file is refused: a cell holds more than "
                                           f"{limits.max_cell_chars:,} characters.")
+                    if text.startswith("="):  # also after spaces the byte scan lets by
+                        raise HostileFile("This file is refused: a cell starts with \"=\" (a "
+                                          "formula). Remove it or type the value without the "
+                                          "\"=\".")
                     record[key] = text
             if any(record.values()):
                 out.append((number, record))

@@ -18,7 +18,7 @@ from portal.domain.passwords import (
 )
 from portal.domain.permissions import is_region_bound
 from portal.domain.sessions import revoke_all_sessions
-from portal.domain.tokens import consume_token, issue_token, peek_token
+from portal.domain.tokens import consume_token, end_tokens, issue_token, peek_token
 from portal.models import Account, Country, CustomsAdministration, Office
 
 LOCK_AFTER = 5  # failed attempts (password or second factor) in a row …
@@ -116,6 +116,7 @@ def set_password(session: Session, account: Account, password: str,
     account.must_change_password = False
     record_success(account, now)
     revoke_all_sessions(session, account.id)
+    end_tokens(session, account.id, TOKEN_PURPOSES)  # other invitation/reset links stop working
 
 
 def change_password(session: Session, account: Account, current: str, new: str,
@@ -202,6 +203,7 @@ def confirm_email_change(session: Session, customs_id: int, raw: str) -> tuple[A
     if consume_token(session, raw, "email") is None:
         raise NotFound("This link has expired or was already used.")
     old, account.email = account.email, new_email
+    end_tokens(session, account.id, TOKEN_PURPOSES)  # links sent to the old address stop working
     return account, old
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
+from portal.domain.identity import TOKEN_PURPOSES
 from portal.domain.permissions import (
     ACCOUNT_ROLE_PERMISSION,
     ADMIN,
@@ -34,6 +35,7 @@ from portal.domain.permissions import (
     manageable_roles,
 )
 from portal.domain.sessions import revoke_all_sessions
+from portal.domain.tokens import end_tokens
 from portal.models import (
     Account,
     Country,
@@ -559,6 +561,10 @@ def _account_values(session: Session, actor: Account, account: Account | None,
             *([Account.id != account.id] if account is not None else [])))
         if clash is not None:
             raise DomainError("Another account already uses this email address.", "email")
+        if is_self and email != account.email:
+            # the account menu's change needs the password again and the new address confirmed
+            raise DomainError("Change your own login email from the account menu (Change email).",
+                              "email")
         return email
 
     def check_role() -> str:
@@ -620,6 +626,8 @@ def update_account(session: Session, actor: Account, account: Account,
     values = _account_values(session, actor, account, data)
     changes = _apply(account, values)
     _flush(session, "Another account already uses this email address.", "email")
+    if "email" in changes:  # invitation/reset links sent to the old address stop working
+        end_tokens(session, account.id, TOKEN_PURPOSES)
     return changes
 
 

@@ -30,6 +30,17 @@ def issue_token(session: Session, account: Account, purpose: str, lifetime: dt.t
     return raw
 
 
+def end_tokens(session: Session, account_id: int, purposes: tuple[str, ...]) -> int:
+    """Make the account's unused tokens of `purposes` stop working (the address they were sent
+    to, or the password they would set, changed)."""
+    return session.execute(
+        update(AccountToken)
+        .where(AccountToken.account_id == account_id, AccountToken.purpose.in_(purposes),
+               AccountToken.used_at.is_(None))
+        .values(used_at=now_utc())
+    ).rowcount
+
+
 def peek_token(session: Session, raw: str, purpose: str) -> AccountToken | None:
     """The valid (unused, unexpired) token for `raw`, without using it up."""
     tok = session.scalar(select(AccountToken).where(AccountToken.token_hash == keyed_hash(raw),

@@ -81,6 +81,9 @@ def _check_name(name: str) -> None:
                           f"path ({name[:80]!r}).")
 
 
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<")
+_OTHER_ENCODING = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"'](?!utf-?8[\"'])", re.I)
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _EQUALS = re.compile(rb"<(?:\w+:)?(?:t|v)(?:\s[^>]*)?>=")
@@ -223,17 +226,24 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
     content_types = b""
     for info in infos:
         name = info.filename
-        if not name.lower().endswith((".xml", ".rels", ".vml")):
-            continue
-        is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-        is_strings = name == "xl/sharedStrings.xml"
-        scanner = _Scanner(name, limits, is_sheet, is_strings)
         try:
             with zf.open(info) as fh:
-                while True:
-                    chunk = fh.read(CHUNK)
-                    if not chunk:
-                        break
+                chunk = fh.read(CHUNK)
+                # openpyxl opens whatever part the relationships name, in the encoding its XML
+                # declares: every part that is XML gets the sheet rules, and only UTF-8 is let
+                # through (the rules read bytes; Excel always writes UTF-8)
+                head = chunk[:4]
+                if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"<" in head and b"\x00" in head):
+                    raise HostileFile("This file is not a plain Excel workbook: a part of it is "
+                                      f"not UTF-8 XML ({name[:80]}).")
+                if (not name.lower().endswith((".xml", ".rels", ".vml"))
+                        and not _XML_START.match(chunk)):
+                    continue  # a picture or another binary part
+                if _OTHER_ENCODING.match(chunk):
+                    raise HostileFile("This file is not a plain Excel workbook: a part of it is "
+                                      f"not UTF-8 XML ({name[:80]}).")
+                scanner = _Scanner(name, limits, is_sheet=True, is_strings=True)
+                while chunk:
                     unpacked += len(chunk)
                     if unpacked > limits.max_unpacked_bytes:
                         raise HostileFile("This file is refused: it unpacks to more than "
@@ -241,6 +251,7 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
                     if name == "[Content_Types].xml" and len(content_types) < 1024 * 1024:
                         content_types += chunk
                     scanner.feed(chunk)
+                    chunk = fh.read(CHUNK)
             scanner.feed(b"", final=True)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
             # a size or checksum that does not match what inflates, an unknown compression…

@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange
 
+from portal.web import bounded_int
+
 
 class Required:
     """Marks a field required (the label's asterisk); the domain does the checking."""
@@ -30,7 +32,7 @@ def optional_id(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        return bounded_int(value)
     except (TypeError, ValueError):
         return 0
 

@@ -29,7 +29,7 @@ from portal.domain import organisation as org
 from portal.domain.permissions import ACCOUNT_ROLE_PERMISSION, ROLE_LABELS, manageable_roles
 from portal.extensions import db, limiter
 from portal.models import Country, CustomsTerritory
-from portal.web import audit_request, permission_required
+from portal.web import audit_request, bounded_int, permission_required
 
 PER_PAGE = 20
 ACTIVE_CHOICES = [("", "All"), ("1", "Activated"), ("0", "Deactivated")]
@@ -56,7 +56,7 @@ def _page_arg() -> int:
 
 def _int_arg(name: str) -> int | None:
     try:
-        return int(request.args[name]) if request.args.get(name) else None
+        return bounded_int(request.args[name]) if request.args.get(name) else None
     except ValueError:
         return None
 

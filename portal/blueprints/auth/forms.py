@@ -3,6 +3,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.domain.passwords import MAX_LENGTH
+from portal.web import bounded_int
 
 
 class LoginForm(FlaskForm):
@@ -49,7 +50,7 @@ class ChangeEmailForm(FlaskForm):
 
 
 class OfficeForm(FlaskForm):
-    office_id = SelectField("Default office", coerce=int, validators=[DataRequired()])
+    office_id = SelectField("Default office", coerce=bounded_int, validators=[DataRequired()])
 
 
 class ButtonForm(FlaskForm):

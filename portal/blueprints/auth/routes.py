@@ -9,6 +9,7 @@ forced password change, MFA enrolment when MFA is required.
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from functools import wraps
 
 from flask import (
@@ -432,8 +433,15 @@ def forgot_password():
                 # one mail per minute per account: no mail-bombing (the answer stays the same)
                 _audit_account("password.reset_throttled", account)
             else:
-                send_password_reset(account)
-                _audit_account("password.reset_requested", account)
+                try:
+                    send_password_reset(account)
+                except (OSError, smtplib.SMTPException):
+                    # the same answer as for an unknown email: a failure must not tell them apart
+                    current_app.logger.exception("password reset mail to account %s failed",
+                                                 account.id)
+                    _audit_account("password.reset_mail_failed", account)
+                else:
+                    _audit_account("password.reset_requested", account)
         else:
             _audit_account("password.reset_requested", None, email, known=False)
         db.session.commit()
@@ -447,14 +455,14 @@ def forgot_password():
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @limiter.limit(_limit("TOKEN_RATE_LIMIT", "20 per minute"))
 def set_password(token: str):
-    if current_user.is_authenticated:
-        logout_current(current_user)
-        db.session.commit()
     found = identity.token_account(db.session, g.tenant.id, token)
     if found is None:
         _audit_account("token.invalid", None, page="set-password")
         db.session.commit()
         return render_template("auth/link_invalid.html"), 404
+    if current_user.is_authenticated:  # only a valid link ends the session it is opened in
+        logout_current(current_user)
+        db.session.commit()
     purpose, account = found
     form = NewPasswordForm()
     if form.validate_on_submit():
@@ -476,8 +484,11 @@ def set_password(token: str):
 # --- the account menu ---------------------------------------------------------------------
 
 def _relative(target: str | None) -> str | None:
-    """`target` when it is a path on this site (never another host: no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """`target` when it is a path on this site (never another host: no open redirect).
+    Whitespace and control characters are refused: browsers drop tabs and newlines from a URL,
+    so "/\t/evil.example" would become "//evil.example"."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target)):
         return target
     return None
 
@@ -540,6 +551,13 @@ def change_password():
                                      form.password.data)
         except DomainError as exc:
             _audit_account("password.change_refused", account, field=exc.field)
+            if exc.field == "current_password" and identity.is_locked(account):
+                # guessing the password here ends the session, as on the re-authentication page
+                _audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
+                logout_current(account)
+                db.session.commit()
+                flash(identity.lock_message(account), "error")
+                return redirect(url_for("auth.login"), code=303)
             db.session.commit()
             _form_error(form, exc)
         else:

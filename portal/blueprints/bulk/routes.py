@@ -24,7 +24,7 @@ from portal.extensions import db, htmx, limiter
 from portal.models.bulk import BulkSession
 from portal.models.jobs import Job
 from portal.tenancy import get_for_tenant_or_404
-from portal.web import audit_request, permission_required
+from portal.web import audit_request, bounded_int, permission_required
 
 PERMISSION = "bulk_creation"
 
@@ -136,10 +136,11 @@ def save(session_id: int):
     removed: set[int] = set()
     for name, value in request.form.items():
         parts = name.split("-", 2)
-        if len(parts) == 3 and parts[0] == "r" and parts[1].isdigit():
-            edits.setdefault(int(parts[1]), {})[parts[2]] = value
-        elif len(parts) == 2 and parts[0] == "remove" and parts[1].isdigit():
-            removed.add(int(parts[1]))
+        number = parts[1] if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None
+        if len(parts) == 3 and parts[0] == "r" and number:
+            edits.setdefault(bounded_int(number), {})[parts[2]] = value
+        elif len(parts) == 2 and parts[0] == "remove" and number:
+            removed.add(bounded_int(number))
     page = request.form.get("page", 1, type=int)
     try:
         bulk_domain.save_rows(db.session, bs, g.tenant, edits, removed)

@@ -1,0 +1,29 @@
+"""Review finding: names typed by other users (a regional manager's office, an admin's region)
+go into the template's ListValues sheet. Written as they are, a name starting with "=" became
+a formula in the workbook an admin opens (spreadsheet formula injection)."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.models import Region
+
+
+def test_f16_template_list_values_are_text_never_formulas(bulk_pages, login_as, session):
+    manager = login_as("be", "regional_manager")
+    region_id = manager.account.region_id
+    r = manager.post("/admin/offices/new", data={
+        "region_id": region_id, "name": '=HYPERLINK("http://evil.example","Open")',
+        "active": "y"})
+    assert r.status_code == 303, r.data.decode()[:500]
+    assert session.scalar(select(Region).where(Region.id == region_id)) is not None
+
+    data = bulk_pages("be").template("account")
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for row in wb["ListValues"].iter_rows() for c in row if c.value is not None]
+    planted = [c for c in cells if "HYPERLINK" in str(c.value)]
+    assert planted, "the office name is offered in the list"
+    assert all(c.data_type == "s" for c in planted)
+    assert not any(c.data_type == "f" for c in cells)
