@@ -1,0 +1,1 @@
+"""Routes of the monitoring area (filled in by its issue)."""

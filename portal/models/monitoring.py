@@ -1,0 +1,2 @@
+"""monitoring models (filled in by its issue)."""
+__all__: list[str] = []
