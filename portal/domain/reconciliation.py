@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.models import Carnet, Cancellation, Country, Transaction, TransactionItem
+from portal.models import Cancellation, Carnet, Country, Transaction, TransactionItem
 from portal.models.monitoring import (
     Reconciliation,
     ReconciliationLine,
