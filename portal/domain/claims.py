@@ -91,6 +91,12 @@ def liability_cap(claim: Claim) -> Decimal:
         Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+class Invalid(DomainError):
+    """A refused input (shown next to its field; a 422 on the API)."""
+
+    status = 422
+
+
 def _parse_amount(raw) -> Decimal:
     try:
         value = Decimal(str(raw or "0").strip().replace(",", "."))
@@ -157,14 +163,14 @@ def answer(session: Session, claim: Claim, *, nga_name: str, text: str,
     text = (text or "").strip()
     ids = [int(i) for i in (transaction_ids or [])]
     if not text and not ids:
-        raise DomainError("Give an explanation or point to recorded transactions.",
+        raise Invalid("Give an explanation or point to recorded transactions.",
                           field="text")
     if ids:
         found = set(session.scalars(select(Transaction.id).where(
             Transaction.id.in_(ids), Transaction.carnet_id == claim.carnet_id)))
         missing = [i for i in ids if i not in found]
         if missing:
-            raise DomainError("These transactions are not recorded on the carnet: "
+            raise Invalid("These transactions are not recorded on the carnet: "
                               + ", ".join(map(str, missing)), field="transaction_ids")
     now = now or now_utc()
     claim.status = "answered"
@@ -180,15 +186,15 @@ def add_evidence(session: Session, claim: Claim, *, kind: str, filename: str,
     """A document or certificate of location, size-limited, stored under STORAGE_DIR."""
     _active(claim)
     if kind not in ("document", "certificate_of_location"):
-        raise DomainError("The evidence kind is document or certificate_of_location.",
+        raise Invalid("The evidence kind is document or certificate_of_location.",
                           field="kind")
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type not in EVIDENCE_TYPES:
-        raise DomainError("Send a PDF, PNG or JPEG file.", field="file")
+        raise Invalid("Send a PDF, PNG or JPEG file.", field="file")
     if not data:
-        raise DomainError("The file is empty.", field="file")
+        raise Invalid("The file is empty.", field="file")
     if len(data) > limits.evidence_max_bytes:
-        raise DomainError(f"The file is larger than {limits.evidence_max_bytes // 1024} KB.",
+        raise Invalid(f"The file is larger than {limits.evidence_max_bytes // 1024} KB.",
                           field="file")
     now = now or now_utc()
     relative = f"claims/{claim.id}/{secrets.token_hex(8)}{EVIDENCE_TYPES[content_type]}"

@@ -319,7 +319,7 @@ def claim_action(claim_id: int, action: str):
             abort(404)
     except DomainError as exc:
         db.session.rollback()
-        return _render_claim(c, exc, 422 if exc.__class__ is DomainError else 409)
+        return _render_claim(c, exc, 409 if exc.status == 409 else 422)
     audit_request(f"monitoring.claim_{action.replace('-', '_')}", object_type="claim",
                   object_id=str(c.id))
     db.session.commit()
