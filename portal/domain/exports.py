@@ -12,7 +12,9 @@ import os
 import zipfile
 from collections.abc import Callable
 
-from lxml import etree
+import xml.etree.ElementTree as etree
+
+import xmlschema
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -24,7 +26,7 @@ XSD_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "tra
 NS = "urn:eata:transaction:1"
 ZIP_LIMIT = 25
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_schema: etree.XMLSchema | None = None
+_schema: xmlschema.XMLSchema | None = None
 
 
 def safe_cell(value):
@@ -87,10 +89,10 @@ def write_xlsx(path: str, headers: list[str], rows: list[list],
     return len(rows)
 
 
-def schema() -> etree.XMLSchema:
+def schema() -> xmlschema.XMLSchema:
     global _schema
     if _schema is None:
-        _schema = etree.XMLSchema(etree.parse(XSD_PATH))
+        _schema = xmlschema.XMLSchema(XSD_PATH)
     return _schema
 
 
@@ -102,7 +104,8 @@ def transaction_xml(txn: Transaction, carnet: Carnet) -> bytes:
             e.text = str(text)
         return e
 
-    root = etree.Element(f"{{{NS}}}transaction", nsmap={None: NS})
+    etree.register_namespace("", NS)
+    root = etree.Element(f"{{{NS}}}transaction")
     el(root, "id", txn.id)
     el(root, "kind", txn.kind)
     el(root, "state", txn.state)
@@ -134,8 +137,10 @@ def transaction_xml(txn: Transaction, carnet: Carnet) -> bytes:
         item.set("no", str(i.item_no))
         item.set("quantity", str(i.quantity))
         item.set("line", i.line)
-    schema().assertValid(root)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    etree.indent(root)
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    schema().validate(data.decode("utf-8"))  # raises XMLSchemaValidationError
+    return data
 
 
 def write_zip(session: Session, path: str, transaction_ids: list[int],
