@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import xml.etree.ElementTree as etree
 import zipfile
 from collections.abc import Callable
-
-import xml.etree.ElementTree as etree
 
 import xmlschema
 from sqlalchemy import select

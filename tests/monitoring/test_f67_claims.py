@@ -8,11 +8,18 @@ import pytest
 from sqlalchemy import select
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError
-from portal.domain import claims
+from portal.domain import Conflict, DomainError, claims
 from portal.models import Account, Country, CustomsAdministration
-from tests.monitoring.helpers import ALL, _items, _outbound, commit, expire, reconcile, travel
-from tests.monitoring.helpers import to_check_carnet
+from tests.monitoring.helpers import (
+    ALL,
+    _items,
+    _outbound,
+    commit,
+    expire,
+    reconcile,
+    to_check_carnet,
+    travel,
+)
 
 LIMITS = claims.Limits()
 
