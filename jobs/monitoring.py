@@ -54,10 +54,10 @@ def purge_expired_exports() -> int:
     from portal.db import now_utc
     from portal.models.jobs import Job
 
-    hours = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
-    limit = now_utc() - dt.timedelta(hours=hours)
     removed = 0
     with job_session() as session:
+        hours = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
+        limit = now_utc() - dt.timedelta(hours=hours)
         root = os.path.realpath(current_app.config["STORAGE_DIR"])
         for job in session.scalars(select(Job).where(
                 Job.kind.in_((EXPORT_LIST, EXPORT_TRANSACTIONS)), Job.finished_at < limit,
