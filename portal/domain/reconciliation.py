@@ -34,6 +34,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union,
 )
 from sqlalchemy.orm import Session
@@ -62,6 +63,7 @@ _SIGNED = case(
     (Transaction.kind.in_(("export", "import", "transit_open")), TransactionItem.quantity),
     else_=-TransactionItem.quantity,
 )
+_LOCK_KEY = 6061  # pg_advisory_xact_lock key of the reconciliation
 _MOVES = ("export", "reimport", "import", "reexport", "transit_open", "transit_close")
 
 
@@ -83,6 +85,10 @@ def run(session: Session, *, full: bool = False, today: dt.date | None = None,
         now: dt.datetime | None = None, job_id: int | None = None, progress=None) -> RunResult:
     """Reconcile the scope (everything when `full` or on the first run) and refresh the
     transit states of the same carnets. The caller commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        # one run at a time (the daily job and a controller's button may overlap); the lock
+        # is released with the caller's transaction
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     now = now or now_utc()
     today = today or now.date()
     previous = None if full else last_run(session)
