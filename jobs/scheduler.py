@@ -53,9 +53,10 @@ def periodic(name: str, seconds: int):
 
 
 def register_builtin() -> None:
-    from jobs import tasks
+    from jobs import monitoring, tasks
 
     daily("jobs.cleanup")(tasks.cleanup)
+    daily("monitoring.reconciliation", hour=5)(monitoring.daily_reconciliation)
     periodic("outbox.drain", 60)(tasks.drain_outbox)
     periodic("jobs.fail_stale", 300)(tasks.fail_stale_jobs)
 

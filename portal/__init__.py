@@ -19,7 +19,11 @@ BLUEPRINTS = [
     ("portal.blueprints.admin", "customs"),
     ("portal.blueprints.bulk", "customs"),
     ("portal.blueprints.carnets", "customs"),
+    ("portal.blueprints.customs", "customs"),
+    ("portal.blueprints.monitoring", "customs"),
     ("portal.blueprints.nics_api", "api"),
+    ("portal.blueprints.customs_api", "api"),
+    ("portal.blueprints.wallet", "wallet"),
 ]
 
 

@@ -9,6 +9,10 @@ const out = join(root, "portal", "static", "vendor");
 const assets = [
   ["node_modules/htmx.org/dist/htmx.min.js", "htmx.min.js"],
   ["node_modules/@picocss/pico/css/pico.min.css", "pico.min.css"],
+  // camera QR scanning (uses the browser's BarcodeDetector where present, a worker otherwise);
+  // loaded only on the pages that scan
+  ["node_modules/qr-scanner/qr-scanner.umd.min.js", "qr-scanner.umd.min.js"],
+  ["node_modules/qr-scanner/qr-scanner-worker.min.js", "qr-scanner-worker.min.js"],
 ];
 mkdirSync(out, { recursive: true });
 for (const [src, name] of assets) {

@@ -8,3 +8,6 @@ from portal.models.carnets import *  # noqa: F401,F403,E402
 from portal.models.jobs import *  # noqa: F401,F403,E402
 from portal.models.bulk import *  # noqa: F401,F403,E402
 from portal.models.transactions import *  # noqa: F401,F403,E402
+from portal.models.customs_desk import *  # noqa: F401,F403,E402
+from portal.models.wallet import *  # noqa: F401,F403,E402
+from portal.models.monitoring import *  # noqa: F401,F403,E402

@@ -247,9 +247,57 @@ SCHEMAS: dict[str, dict] = {
         "status": {"enum": ["N/A", "Terminated", "To check"]},
         "unbalanced": {"type": "array", "items": _obj({
             "item_no": {"type": "integer"}, "territory": {"type": "string"},
-            "pieces": {"type": "integer"}}, ["item_no", "territory", "pieces"])},
+            "pieces": {"type": "integer"},
+            "obligation": {"enum": ["reimport", "reexport", "transit"]}},
+            ["item_no", "territory", "pieces"])},
     }, ["eata_id", "status", "unbalanced"]),
-    "Claim": {"type": "object"},
+    "Claim": _obj({
+        "id": {"type": "integer"}, "eata_id": {"type": "integer"},
+        "carnet_number": {"type": "string"},
+        "customs": {"type": "string", "description": "The administration that opened it"},
+        "status": {"enum": ["open", "answered", "settled", "withdrawn"]},
+        "reason": {"type": "string"},
+        "import_duties": {"type": "string"},
+        "liability_cap": {"type": "string", "description": "Import duties plus 10 %"},
+        "currency": {"type": "string"},
+        "opened_at": {"type": "string", "format": "date-time"},
+        "answered_at": {"type": ["string", "null"], "format": "date-time"},
+        "provisional_payment_at": {"type": ["string", "null"], "format": "date-time"},
+        "closed_at": {"type": ["string", "null"], "format": "date-time"},
+        "items": {"type": "array", "items": _obj({
+            "item_no": {"type": "integer"}, "obligation": {"type": "string"},
+            "missing": {"type": "integer"}}, ["item_no", "obligation", "missing"])},
+        "deadlines": {"type": "array", "items": _obj({
+            "label": {"type": "string"}, "due": {"type": "string", "format": "date"},
+            "met_on": {"type": ["string", "null"], "format": "date"},
+            "overdue": {"type": "boolean"}}, ["label", "due", "met_on", "overdue"])},
+        "events": {"type": "array", "items": _obj({
+            "kind": {"type": "string"}, "actor": {"enum": ["customs", "nga"]},
+            "at": {"type": "string", "format": "date-time"}, "text": {"type": "string"},
+            "transaction_ids": {"type": "array", "items": {"type": "integer"}}},
+            ["kind", "actor", "at", "text", "transaction_ids"])},
+        "evidence": {"type": "array", "items": _obj({
+            "id": {"type": "integer"},
+            "kind": {"enum": ["document", "certificate_of_location"]},
+            "filename": {"type": "string"}, "content_type": {"type": "string"},
+            "size": {"type": "integer"},
+            "uploaded_at": {"type": "string", "format": "date-time"}},
+            ["id", "kind", "filename", "content_type", "size", "uploaded_at"])},
+        "transactions": {"type": "array", "items": _obj({
+            "id": {"type": "integer"}, "kind": {"type": "string"},
+            "state": {"type": "string"}, "country": {"type": "string"},
+            "committed_at": {"type": "string", "format": "date-time"}},
+            ["id", "kind", "state", "country", "committed_at"])},
+    }, ["id", "eata_id", "carnet_number", "customs", "status", "reason", "import_duties",
+        "liability_cap", "currency", "opened_at", "items", "deadlines"]),
+    "Binary": {"type": "string", "format": "binary",
+               "description": "The file's bytes as the request body"},
+    "ClaimAnswer": _obj({
+        "text": {"type": "string", "maxLength": 8000},
+        "transaction_ids": {"type": "array", "maxItems": 100,
+                            "items": {"type": "integer", "minimum": 1,
+                                      "maximum": INT32_MAX}},
+    }),
     "ClaimPage": _obj({
         "items": {"type": "array", "items": _ref("Claim")},
         "page": {"type": "integer"}, "per_page": {"type": "integer"},
@@ -283,6 +331,8 @@ IDEMPOTENCY_KEY = {
                    "the same key with another body is a 422. Kept 24 hours.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
 }
+CLAIM_ID = {"name": "claim_id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": INT32_MAX}}
 EATA_ID = {"name": "eata_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 1, "maximum": INT32_MAX}}
 
@@ -408,6 +458,32 @@ DOCUMENT: dict = {
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                            "maximum": 200, "default": 50}},
         ], not_found=False)},
+        "/claims/{claim_id}": {"get": _read("A claim concerning your NGA, with its history, "
+                                            "evidence and the carnet's recorded transactions",
+                                            "Claim", [CLAIM_ID])},
+        "/claims/{claim_id}/answer": {"post": _write(
+            "Answer a claim: an explanation and pointers to recorded transactions",
+            "ClaimAnswer", "200", "Claim", [CLAIM_ID],
+            "The claim is already settled or withdrawn")},
+        "/claims/{claim_id}/evidence": {"post": {
+            "summary": "Furnish evidence: a document or a certificate of location, as the raw "
+                       "body (application/pdf, image/png or image/jpeg), size-limited",
+            "security": [{"oauth2": ["carnets:write"]}],
+            "parameters": [CLAIM_ID,
+                           {"name": "kind", "in": "query", "schema": {
+                               "enum": ["document", "certificate_of_location"],
+                               "default": "document"}},
+                           {"name": "filename", "in": "query",
+                            "schema": {"type": "string", "maxLength": 200}}],
+            "requestBody": {"required": True, "content": {
+                m: {"schema": _ref("Binary")}
+                for m in ("application/pdf", "image/png", "image/jpeg")}},
+            "responses": {"201": _json("Claim", "Stored"), **COMMON_ERRORS,
+                          "404": _problem("No such claim concerning your NGA"),
+                          "409": _problem("The claim is already settled or withdrawn"),
+                          "413": _problem("File larger than the limit"),
+                          "415": _problem("Not a PDF, PNG or JPEG"),
+                          "422": _problem("Invalid kind or empty file")}}},
     },
 }
 

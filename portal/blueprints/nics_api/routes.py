@@ -18,7 +18,7 @@ from limits import parse
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from portal.blueprints.nics_api import bp, present
+from portal.blueprints.nics_api import bp, claims_present, present
 from portal.blueprints.nics_api.oauth import authenticate, authorization
 from portal.blueprints.nics_api.openapi import CARNET_NUMBER, document, schema_errors
 from portal.db import now_utc
@@ -434,13 +434,99 @@ def carnet_transactions(eata_id: int):
 
 @api("/v1/carnets/<int:eata_id>/reconciliation", "GET", "carnets:read")
 def carnet_reconciliation(eata_id: int):
+    from portal.domain import reconciliation as rec
+
     carnet = _carnet(eata_id)
-    # Filled by reconciliation (F-60): N/A until it runs for this carnet.
-    return jsonify({"eata_id": carnet.eata_id, "status": "N/A", "unbalanced": []})
+    return jsonify(claims_present.reconciliation(
+        carnet, rec.overall_status(db.session, carnet, _today()),
+        rec.lines_for(db.session, carnet.id), claims_present.territory_codes(db.session)))
 
 
 @api("/v1/claims", "GET", "carnets:read")
 def list_claims():
+    from portal.domain import claims as claim_domain
+
     page, per_page = _page_args()
-    # Filled by claims (F-67).
-    return jsonify({"items": [], "page": page, "per_page": per_page, "total": 0})
+    rows, total = claim_domain.for_nga(db.session, g.nga.id, page, per_page)
+    return jsonify({"items": [claims_present.claim(db.session, c, _claim_limits(), _today())
+                              for c in rows],
+                    "page": page, "per_page": per_page, "total": total})
+
+
+def _claim_limits():
+    from portal.domain import claims as claim_domain
+
+    return claim_domain.Limits.from_config(current_app.config)
+
+
+def _audit_claim(action: str, claim) -> None:
+    a = g.actor
+    audit.record(db.session, action, actor_type=a.type, actor_id=a.id, actor_label=a.label,
+                 ip=a.ip, customs_id=claim.customs_id, object_type="claim", object_id=claim.id)
+
+
+def _claim(claim_id: int):
+    from portal.domain import NotFound
+    from portal.domain import claims as claim_domain
+
+    if claim_id > 2_147_483_647:
+        raise Problem(404, f"No claim {claim_id} concerning your NGA.")
+    try:
+        return claim_domain.get_for_nga(db.session, g.nga.id, claim_id)
+    except NotFound:
+        raise Problem(404, f"No claim {claim_id} concerning your NGA.") from None
+
+
+@api("/v1/claims/<int:claim_id>", "GET", "carnets:read")
+def get_claim(claim_id: int):
+    return jsonify(claims_present.claim(db.session, _claim(claim_id), _claim_limits(), _today(),
+                                        detail=True))
+
+
+@api("/v1/claims/<int:claim_id>/answer", "POST", "carnets:write")
+def answer_claim(claim_id: int):
+    from portal.domain import claims as claim_domain
+
+    def handle(body):
+        _validate("ClaimAnswer", body)
+        claim = _claim(claim_id)
+        claim_domain.answer(db.session, claim, nga_name=g.nga.name, text=body.get("text", ""),
+                            transaction_ids=body.get("transaction_ids") or [])
+        _audit_claim("claim.answered", claim)
+        return 200, claims_present.claim(db.session, claim, _claim_limits(), _today(),
+                                         detail=True), {}
+
+    return write(handle)
+
+
+@api("/v1/claims/<int:claim_id>/evidence", "POST", "carnets:write")
+def claim_evidence(claim_id: int):
+    """Upload one document or certificate of location as the raw body (PDF, PNG or JPEG)."""
+    from portal.domain import claims as claim_domain
+
+    limits = _claim_limits()
+    request.max_content_length = limits.evidence_max_bytes + 1
+    kind = request.args.get("kind", "document")
+    filename = request.args.get("filename", "evidence")[:200]
+    claim = _claim(claim_id)
+    data = request.get_data(cache=False)
+    if len(data) > limits.evidence_max_bytes:
+        raise Problem(413, f"The file is larger than {limits.evidence_max_bytes} bytes.")
+    if (request.mimetype or "") not in claim_domain.EVIDENCE_TYPES:
+        raise Problem(415, "Send a PDF, PNG or JPEG file as the body, with its Content-Type.")
+    try:
+        claim_domain.add_evidence(db.session, claim, kind=kind, filename=filename,
+                                  content_type=request.mimetype, data=data,
+                                  storage_dir=current_app.config["STORAGE_DIR"], limits=limits,
+                                  nga_name=g.nga.name)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 409:
+            raise Problem(409, exc.message) from None
+        raise Problem(422, exc.message, errors=[{"field": exc.field or "body",
+                                                  "message": exc.message}]) from None
+    _audit_claim("claim.evidence", claim)
+    db.session.commit()
+    resp = jsonify(claims_present.claim(db.session, claim, limits, _today(), detail=True))
+    resp.status_code = 201
+    return resp

@@ -1,0 +1,116 @@
+"""RQ tasks of the monitoring area (F-61, F-62, F-64): the daily reconciliation and transit
+refresh, and the exports. They take ids only, keep their job row truthful (run_tracked), are
+safe to run twice and are retried on failure."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from jobs.runtime import job_session, run_tracked, storage_path, task
+
+log = logging.getLogger(__name__)
+
+RECONCILE = "reconciliation"
+EXPORT_LIST = "export_list"
+EXPORT_TRANSACTIONS = "export_transactions"
+
+
+@task(queue="low", timeout=60 * 60, retry=(2, [60, 300]))
+def reconcile(job_id: int) -> None:
+    """On demand (a controller's button): an incremental run, or a full one if asked."""
+    from portal.domain import reconciliation
+
+    def work(session, job, progress):
+        result = reconciliation.run(session, full=bool((job.params or {}).get("full")),
+                                    job_id=job.id, progress=progress)
+        return ({"run_id": result.run_id, "kind": result.kind, "carnets": result.carnets,
+                 "to_check": result.to_check},
+                f"{result.carnets} carnets reconciled ({result.kind}), "
+                f"{result.to_check} to check.")
+
+    run_tracked(job_id, work)
+
+
+@task(queue="low", timeout=60 * 60, retry=(2, [60, 300]))
+def daily_reconciliation() -> None:
+    """Daily at 05:00 UTC: a system job (no administration) running the incremental
+    reconciliation and transit refresh, then removing expired export files."""
+    from portal.domain import jobs as domain_jobs
+
+    with job_session() as session:
+        job = domain_jobs.create_job(session, RECONCILE, params={"full": False})
+        session.commit()
+        job_id = job.id
+    reconcile(job_id)
+    purge_expired_exports()
+
+
+def purge_expired_exports() -> int:
+    """Remove export files older than EXPORT_TTL_HOURS (the job row stays, marked expired)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from portal.db import now_utc
+    from portal.models.jobs import Job
+
+    removed = 0
+    with job_session() as session:
+        hours = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
+        limit = now_utc() - dt.timedelta(hours=hours)
+        root = os.path.realpath(current_app.config["STORAGE_DIR"])
+        for job in session.scalars(select(Job).where(
+                Job.kind.in_((EXPORT_LIST, EXPORT_TRANSACTIONS)), Job.finished_at < limit,
+                Job.result_path.is_not(None))):
+            path = os.path.realpath(os.path.join(root, job.result_path))
+            if path.startswith(root + os.sep) and os.path.exists(path):
+                os.remove(path)
+                removed += 1
+            job.result_path = None
+            job.message = "The file has expired."
+        session.commit()
+    return removed
+
+
+@task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
+def export_list(job_id: int) -> None:
+    from portal.domain import exports, logs
+
+    def work(session, job, progress):
+        p = job.params
+        f = logs.parse_filters(p["filters"])
+        headers, rows = exports.list_rows(session, p["view"], p["territory_id"], f,
+                                          dt.date.fromisoformat(p["today"]))
+        relative = f"exports/{job.id}/eata-{p['view']}.xlsx"
+        n = exports.write_xlsx(storage_path(relative), headers, rows, progress)
+        return {"rows": n}, f"{n} rows exported.", relative
+
+    run_tracked(job_id, work)
+
+
+@task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
+def export_transactions(job_id: int) -> None:
+    from portal.domain import exports, logs
+
+    def work(session, job, progress):
+        p = job.params
+        ids = logs.visible_transaction_ids(session, p["territory_id"], p["transaction_ids"])
+        relative = f"exports/{job.id}/eata-transactions.zip"
+        n = exports.write_zip(session, storage_path(relative), ids[:exports.ZIP_LIMIT],
+                              render_transaction_pdf, progress)
+        return {"transactions": n}, f"{n} transactions exported.", relative
+
+    run_tracked(job_id, work)
+
+
+def render_transaction_pdf(txn, carnet) -> bytes:
+    from flask import render_template
+    from weasyprint import HTML
+
+    from portal.domain.logs import KIND_LABELS
+    from portal.domain.reconciliation import item_ranges
+
+    html = render_template("monitoring/transaction_pdf.html", t=txn, carnet=carnet,
+                           kind_label=KIND_LABELS.get(txn.kind, txn.kind),
+                           goods=item_ranges(i.item_no for i in txn.items))
+    return HTML(string=html).write_pdf()

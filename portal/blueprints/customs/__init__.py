@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("customs", __name__)
+
+from portal.blueprints.customs import routes  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Routes of the customs area (filled in by its issue)."""

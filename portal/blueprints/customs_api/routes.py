@@ -1,0 +1,1 @@
+"""Routes of the customs_api area (filled in by its issue)."""

@@ -1,0 +1,341 @@
+"""Customs monitoring screens: transit monitoring (F-62), logs (F-63) with exports (F-64) and
+on-demand reconciliation (F-61), statistics (F-66) and claims (F-67).
+
+Everything is seen from the customs territory of the site's administration (g.tenant); the
+logs respect the visibility rule (R-04). Jobs and claims of another administration are a 404.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from portal.blueprints.monitoring import bp
+from portal.db import now_utc
+from portal.domain import DomainError, NotFound
+from portal.domain import claims as claim_domain
+from portal.domain import exports as export_domain
+from portal.domain import jobs as domain_jobs
+from portal.domain import logs as log_domain
+from portal.domain import reconciliation as rec
+from portal.domain import statistics as stats
+from portal.domain import transits as transit_domain
+from portal.domain.visibility import history_for_territory
+from portal.extensions import db, htmx, limiter
+from portal.models import Carnet, Office, Transaction
+from portal.models.jobs import Job
+from portal.models.monitoring import Claim, ClaimEvidence
+from portal.tenancy import get_for_tenant_or_404, tenant_select
+from portal.web import audit_request, permission_required
+
+
+def _territory() -> int:
+    return g.tenant.territory_id
+
+
+def _today():
+    return now_utc().date()
+
+
+def _offices() -> list[Office]:
+    return list(db.session.scalars(tenant_select(Office).order_by(Office.name)))
+
+
+def _limits() -> claim_domain.Limits:
+    return claim_domain.Limits.from_config(current_app.config)
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+
+
+# --- transit monitoring (F-62) -------------------------------------------------------------
+
+@bp.get("/monitoring/transits")
+@permission_required("transit_monitoring")
+def transits():
+    state = request.args.get("state", "")
+    rows, total = transit_domain.transits(db.session, _territory(), _today(), state=state,
+                                          page=_page_arg())
+    ctx = dict(rows=rows, total=total, state=state, page=_page_arg(),
+               pages=max(1, -(-total // 20)), labels=transit_domain.STATE_LABELS)
+    if htmx and not htmx.boosted:
+        return render_block("monitoring/transits.html", "results", **ctx)
+    return render_template("monitoring/transits.html", **ctx)
+
+
+@bp.get("/monitoring/transits/<int:open_id>")
+@permission_required("transit_monitoring")
+def transit_detail(open_id: int):
+    view = transit_domain.transit(db.session, _territory(), open_id, _today())
+    if view is None:
+        abort(404)
+    return render_template("monitoring/transit_detail.html", t=view)
+
+
+# --- logs (F-63) ---------------------------------------------------------------------------
+
+@bp.get("/monitoring/logs")
+@permission_required("logs")
+def logs():
+    tab = "transactions" if request.args.get("tab") == "transactions" else "carnets"
+    f = log_domain.parse_filters(request.args)
+    if tab == "carnets":
+        page = log_domain.carnets_page(db.session, _territory(), f, _today())
+    else:
+        page = log_domain.transactions_page(db.session, _territory(), f)
+        carnets = {c.id: c for c in db.session.scalars(
+            select(Carnet).where(Carnet.id.in_({t.carnet_id for t in page.rows})))}
+        page.carnets = carnets
+    ctx = dict(tab=tab, f=f, page=page, offices=_offices(), labels=rec.STATUS_LABELS,
+               kinds=log_domain.KIND_LABELS, item_ranges=rec.item_ranges,
+               last_run=rec.last_run(db.session))
+    status = 422 if f.errors else 200
+    if htmx and not htmx.boosted:
+        return render_block("monitoring/logs.html", "results", **ctx), status
+    return render_template("monitoring/logs.html", **ctx), status
+
+
+@bp.get("/monitoring/logs/carnets/<int:carnet_id>")
+@permission_required("logs")
+def carnet_transactions(carnet_id: int):
+    carnet = db.session.get(Carnet, carnet_id)
+    if carnet is None or not db.session.scalar(select(Transaction.id).where(
+            Transaction.carnet_id == carnet_id, Transaction.territory_id == _territory())
+            .limit(1)):
+        abort(404)
+    history = history_for_territory(db.session, carnet_id, _territory())
+    ctx = dict(carnet=carnet, history=history, kinds=log_domain.KIND_LABELS,
+               item_ranges=rec.item_ranges,
+               status=rec.status_for(db.session, carnet, _territory(), _today()),
+               lines=rec.lines_for(db.session, carnet_id, _territory()),
+               obligations=rec.OBLIGATION_LABELS, labels=rec.STATUS_LABELS,
+               claim=db.session.scalar(tenant_select(Claim).where(
+                   Claim.carnet_id == carnet_id).order_by(Claim.id.desc()).limit(1)))
+    if htmx:
+        return render_template("monitoring/_carnet_transactions.html", **ctx)
+    return render_template("monitoring/carnet.html", **ctx)
+
+
+@bp.get("/monitoring/logs/transactions/<int:transaction_id>")
+@permission_required("logs")
+def transaction_detail(transaction_id: int):
+    try:
+        txn = log_domain.get_visible_transaction(db.session, _territory(), transaction_id)
+    except NotFound:
+        abort(404)
+    carnet = db.session.get(Carnet, txn.carnet_id)
+    return render_template("monitoring/transaction.html", t=txn, carnet=carnet,
+                           kind_label=log_domain.KIND_LABELS.get(txn.kind, txn.kind),
+                           goods=rec.item_ranges(i.item_no for i in txn.items),
+                           receipt=request.args.get("receipt") == "1")
+
+
+# --- jobs: reconciliation on demand (F-61) and exports (F-64) ---------------------------------
+
+def _start(kind: str, params: dict, task) -> Job:
+    from jobs.runtime import enqueue
+
+    job = domain_jobs.create_job(db.session, kind, customs_id=g.tenant.id,
+                                 account_id=current_user.id, params=params)
+    audit_request(f"monitoring.{kind}", object_type="job", object_id=str(job.id))
+    db.session.commit()
+    enqueue(task, job.id)
+    return job
+
+
+def _job_redirect(job: Job):
+    return redirect(url_for("monitoring.job", job_id=job.id), 303)
+
+
+@bp.post("/monitoring/reconcile")
+@permission_required("logs")
+@limiter.limit("10 per hour")
+def reconcile():
+    from jobs import monitoring as tasks
+
+    job = _start(tasks.RECONCILE, {"full": False}, tasks.reconcile)
+    return _job_redirect(job)
+
+
+@bp.post("/monitoring/exports/list")
+@permission_required("logs")
+@limiter.limit("60 per hour")
+def export_list():
+    from jobs import monitoring as tasks
+
+    view = "transactions" if request.form.get("view") == "transactions" else "carnets"
+    f = log_domain.parse_filters(request.form)
+    job = _start(tasks.EXPORT_LIST, {"view": view, "filters": f.as_params(),
+                                     "territory_id": _territory(),
+                                     "today": _today().isoformat()}, tasks.export_list)
+    return _job_redirect(job)
+
+
+@bp.post("/monitoring/exports/transactions")
+@permission_required("logs")
+@limiter.limit("60 per hour")
+def export_transactions():
+    from jobs import monitoring as tasks
+
+    raw = request.form.getlist("ids")
+    ids = sorted({int(x) for x in raw if x.isdigit() and len(x) < 10})
+    try:
+        log_domain.check_selection(ids, export_domain.ZIP_LIMIT)
+    except DomainError as exc:
+        return render_template("monitoring/export_error.html", error=exc.message), 422
+    job = _start(tasks.EXPORT_TRANSACTIONS, {"transaction_ids": ids,
+                                             "territory_id": _territory()},
+                 tasks.export_transactions)
+    return _job_redirect(job)
+
+
+def _own_job(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or job.customs_id != g.tenant.id or not job.kind.startswith(
+            ("export_", "reconciliation")):
+        abort(404)
+    return job
+
+
+@bp.get("/monitoring/jobs/<int:job_id>")
+@permission_required("logs")
+def job(job_id: int):
+    job = _own_job(job_id)
+    ttl = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
+    ctx = dict(job=job, expires_at=export_domain.expires_at(job.finished_at, ttl))
+    if htmx:
+        return render_template("monitoring/_job.html", **ctx)
+    return render_template("monitoring/job.html", **ctx)
+
+
+@bp.get("/monitoring/jobs/<int:job_id>/download")
+@permission_required("logs")
+def download(job_id: int):
+    job = _own_job(job_id)
+    if job.status != "done" or not job.result_path:
+        abort(404)
+    root = os.path.realpath(current_app.config["STORAGE_DIR"])
+    path = os.path.realpath(os.path.join(root, job.result_path))
+    if not path.startswith(root + os.sep) or not os.path.exists(path):
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=os.path.basename(path))
+
+
+# --- statistics (F-66) ---------------------------------------------------------------------
+
+@bp.get("/monitoring/statistics")
+@permission_required("statistics")
+def statistics():
+    t = _territory()
+    charts = [
+        ("by-year", "Transactions by year", stats.transactions_by_year(db.session, t)),
+        ("countries", "Carnet issuing countries", stats.issuing_countries(db.session, t)),
+        ("claims", "Carnet potential claims", stats.potential_claims(db.session, t, _today())),
+    ]
+    return render_template("monitoring/statistics.html",
+                           charts=[(key, title, pairs, stats.bars(pairs))
+                                   for key, title, pairs in charts])
+
+
+# --- claims (F-67) -------------------------------------------------------------------------
+
+@bp.get("/monitoring/claims")
+@permission_required("logs")
+def claims():
+    rows = list(db.session.scalars(tenant_select(Claim).order_by(Claim.id.desc()).limit(200)))
+    carnets = {c.id: c for c in db.session.scalars(
+        select(Carnet).where(Carnet.id.in_({c.carnet_id for c in rows})))}
+    today, limits = _today(), _limits()
+    return render_template("monitoring/claims.html", rows=rows, carnets=carnets,
+                           overdue={c.id for c in rows if claim_domain.is_overdue(
+                               c, carnets[c.carnet_id], limits, today)},
+                           labels=claim_domain.STATUS_LABELS)
+
+
+@bp.post("/monitoring/claims")
+@permission_required("logs")
+def open_claim():
+    raw = request.form.get("carnet_id", "")
+    carnet = db.session.get(Carnet, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if carnet is None:
+        abort(404)
+    try:
+        claim = claim_domain.open_claim(
+            db.session, customs_id=g.tenant.id, territory_id=_territory(),
+            account=current_user, carnet=carnet, reason=request.form.get("reason", ""),
+            import_duties=request.form.get("import_duties", "0"), limits=_limits())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("monitoring/claim_new.html", carnet=carnet, error=exc,
+                               form=request.form), 422
+    audit_request("monitoring.claim_opened", object_type="claim", object_id=str(claim.id))
+    db.session.commit()
+    return redirect(url_for("monitoring.claim", claim_id=claim.id), 303)
+
+
+@bp.get("/monitoring/claims/new/<int:carnet_id>")
+@permission_required("logs")
+def new_claim(carnet_id: int):
+    carnet = db.session.get(Carnet, carnet_id)
+    if carnet is None:
+        abort(404)
+    return render_template("monitoring/claim_new.html", carnet=carnet, error=None, form={})
+
+
+@bp.get("/monitoring/claims/<int:claim_id>")
+@permission_required("logs")
+def claim(claim_id: int):
+    c = get_for_tenant_or_404(Claim, claim_id)
+    return _render_claim(c)
+
+
+def _render_claim(c: Claim, error=None, status: int = 200):
+    carnet = db.session.get(Carnet, c.carnet_id)
+    return render_template(
+        "monitoring/claim.html", claim=c, carnet=carnet, error=error,
+        deadlines=claim_domain.deadlines(c, carnet, _limits(), _today()),
+        cap=claim_domain.liability_cap(c), labels=claim_domain.STATUS_LABELS,
+        obligations=rec.OBLIGATION_LABELS), status
+
+
+@bp.post("/monitoring/claims/<int:claim_id>/<action>")
+@permission_required("logs")
+def claim_action(claim_id: int, action: str):
+    c = get_for_tenant_or_404(Claim, claim_id)
+    text = request.form.get("text", "")
+    try:
+        if action == "settle":
+            claim_domain.settle(db.session, c, current_user, text)
+        elif action == "withdraw":
+            claim_domain.withdraw(db.session, c, current_user, text)
+        elif action == "provisional-payment":
+            claim_domain.record_provisional_payment(db.session, c, current_user)
+        else:
+            abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        return _render_claim(c, exc, 409 if exc.status == 409 else 422)
+    audit_request(f"monitoring.claim_{action.replace('-', '_')}", object_type="claim",
+                  object_id=str(c.id))
+    db.session.commit()
+    return redirect(url_for("monitoring.claim", claim_id=c.id), 303)
+
+
+@bp.get("/monitoring/claims/<int:claim_id>/evidence/<int:evidence_id>")
+@permission_required("logs")
+def claim_evidence(claim_id: int, evidence_id: int):
+    c = get_for_tenant_or_404(Claim, claim_id)
+    ev = db.session.get(ClaimEvidence, evidence_id)
+    if ev is None or ev.claim_id != c.id:
+        abort(404)
+    root = os.path.realpath(current_app.config["STORAGE_DIR"])
+    path = os.path.realpath(os.path.join(root, ev.path))
+    if not path.startswith(root + os.sep) or not os.path.exists(path):
+        abort(404)
+    return send_file(path, mimetype=ev.content_type, as_attachment=True,
+                     download_name=ev.filename)

@@ -1,0 +1,1 @@
+"""Routes of the wallet area (filled in by its issue)."""

@@ -1,0 +1,169 @@
+"""Exports (F-64): the filtered list as .xlsx (up to 500 rows, openpyxl write-only mode,
+formula-like cells neutralised) and selected transactions as a .zip of one PDF and one XML each
+(the XML validated against portal/data/transaction.xsd before it is written).
+
+The PDF's HTML is produced by the caller (a template), so this module stays free of Flask.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import xml.etree.ElementTree as etree
+import zipfile
+from collections.abc import Callable
+
+import xmlschema
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.domain import logs
+from portal.domain.reconciliation import STATUS_LABELS, item_ranges
+from portal.models import Carnet, Transaction
+
+XSD_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "transaction.xsd")
+NS = "urn:eata:transaction:1"
+ZIP_LIMIT = 25
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_schema: xmlschema.XMLSchema | None = None
+
+
+def safe_cell(value):
+    """A cell value that a spreadsheet never runs as a formula: text starting with
+    = + - @ (or a tab / carriage return) is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _d(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _dt(value) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+CARNET_HEADERS = ["Reconciliation", "Carnet ID", "Carnet number", "Type", "Order type", "Issue",
+                  "Valid until", "Total value", "Currency"]
+TRANSACTION_HEADERS = ["Carnet", "Type", "Transaction", "State", "Time (UTC)", "Cleared goods",
+                       "Final date", "Customs territory", "Customs office",
+                       "Customs reference number"]
+
+
+def list_rows(session: Session, view: str, territory_id: int, f: logs.Filters,
+              today: dt.date) -> tuple[list[str], list[list]]:
+    """The rows of the Logs list as filtered, at most EXPORT_LIMIT."""
+    if view == "carnets":
+        q = logs.carnets_query(territory_id, f, today).limit(logs.EXPORT_LIMIT)
+        rows = [[STATUS_LABELS[s], c.eata_id, c.carnet_number, c.carnet_type, c.order_type,
+                 _d(c.issue_date), _d(c.valid_until), float(c.total_value), c.currency]
+                for c, s in session.execute(q).all()]
+        return CARNET_HEADERS, rows
+    q = logs.transactions_query(territory_id, f).limit(logs.EXPORT_LIMIT)
+    txns = list(session.scalars(q))
+    carnets = {c.id: c for c in session.scalars(
+        select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))}
+    rows = []
+    for t in txns:
+        c = carnets[t.carnet_id]
+        rows.append([c.carnet_number, c.carnet_type, logs.KIND_LABELS.get(t.kind, t.kind),
+                     t.state, _dt(t.committed_at), item_ranges(i.item_no for i in t.items),
+                     _d(t.final_date), t.country_code, t.office_name, t.reference])
+    return TRANSACTION_HEADERS, rows
+
+
+def write_xlsx(path: str, headers: list[str], rows: list[list],
+               progress: Callable | None = None) -> int:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Logs")
+    ws.append(headers)
+    for n, row in enumerate(rows, 1):
+        ws.append([safe_cell(v) for v in row])
+        if progress:
+            progress(n, len(rows))
+    wb.save(path)
+    return len(rows)
+
+
+def schema() -> xmlschema.XMLSchema:
+    global _schema
+    if _schema is None:
+        _schema = xmlschema.XMLSchema(XSD_PATH)
+    return _schema
+
+
+def transaction_xml(txn: Transaction, carnet: Carnet) -> bytes:
+    """One transaction as XML, validated against the shipped XSD (raises on a mismatch)."""
+    def el(parent, name, text=None):
+        e = etree.SubElement(parent, f"{{{NS}}}{name}")
+        if text is not None:
+            e.text = str(text)
+        return e
+
+    etree.register_namespace("", NS)
+    root = etree.Element(f"{{{NS}}}transaction")
+    el(root, "id", txn.id)
+    el(root, "kind", txn.kind)
+    el(root, "state", txn.state)
+    el(root, "committedAt", txn.committed_at.replace(microsecond=0).isoformat())
+    c = el(root, "carnet")
+    el(c, "eataId", carnet.eata_id)
+    el(c, "number", carnet.carnet_number)
+    el(c, "type", carnet.carnet_type)
+    el(c, "issueDate", carnet.issue_date.isoformat())
+    el(c, "validUntil", carnet.valid_until.isoformat())
+    el(root, "country", txn.country_code)
+    el(root, "office", txn.office_name)
+    el(root, "officer", txn.officer_name)
+    if txn.reference:
+        el(root, "reference", txn.reference)
+    if txn.final_date:
+        el(root, "finalDate", txn.final_date.isoformat())
+    if txn.goods_examined is not None:
+        el(root, "goodsExamined", "true" if txn.goods_examined else "false")
+    if txn.customs_seals:
+        el(root, "customsSeals", txn.customs_seals)
+    if txn.remarks:
+        el(root, "remarks", txn.remarks)
+    if txn.signed_name:
+        el(root, "signedBy", txn.signed_name)
+    items = el(root, "items")
+    for i in txn.items:
+        item = el(items, "item")
+        item.set("no", str(i.item_no))
+        item.set("quantity", str(i.quantity))
+        item.set("line", i.line)
+    etree.indent(root)
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    schema().validate(data.decode("utf-8"))  # raises XMLSchemaValidationError
+    return data
+
+
+def write_zip(session: Session, path: str, transaction_ids: list[int],
+              render_pdf: Callable[[Transaction, Carnet], bytes],
+              progress: Callable | None = None) -> int:
+    """One PDF and one XML per transaction, in a .zip written to `path`."""
+    txns = list(session.scalars(select(Transaction).where(Transaction.id.in_(transaction_ids))
+                                .options(selectinload(Transaction.items))
+                                .order_by(Transaction.committed_at, Transaction.id)))
+    carnets = {c.id: c for c in session.scalars(
+        select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, t in enumerate(txns, 1):
+            c = carnets[t.carnet_id]
+            stem = f"{c.carnet_number}-{t.id}-{t.kind}"
+            zf.writestr(f"{stem}.xml", transaction_xml(t, c))
+            zf.writestr(f"{stem}.pdf", render_pdf(t, c))
+            if progress:
+                progress(n, len(txns))
+    with open(path, "wb") as fh:
+        fh.write(buffer.getvalue())
+    return len(txns)
+
+
+def expires_at(finished_at: dt.datetime | None, ttl_hours: int) -> dt.datetime | None:
+    return finished_at + dt.timedelta(hours=ttl_hours) if finished_at else None

@@ -1,0 +1,305 @@
+"""Reconciliation of virtual vouchers (F-60, F-61), set-based.
+
+Every committed (not cancelled) transaction line moves a quantity into or out of an
+obligation, per carnet, general-list item and customs territory:
+
+    exportation        +q  reimport  (in the territory of exportation: the home territory)
+    re-importation     -q  reimport  (cleared and not-re-imported lines alike: both regularise)
+    importation        +q  reexport  (in the territory of importation)
+    re-exportation     -q  reexport
+    transit open       +q  transit
+    transit close      -q  transit
+
+After expiry an obligation with a positive balance is an unbalanced line; a territory's status
+is "To check" when it has one, "Terminated" otherwise; before expiry it is N/A.
+
+A run works on a *scope* of carnets — all of them (full) or those touched since the last run
+(a transaction committed or cancelled since) plus those that expired since — written into
+`reconciliation_scope` with INSERT … SELECT; then the old results of the scope are deleted and
+the new ones inserted with INSERT … SELECT … GROUP BY. Portable SQLAlchemy Core: SQLite and
+PostgreSQL run the same statements, with no loop per carnet.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union,
+)
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.models import Cancellation, Carnet, Country, Transaction, TransactionItem
+from portal.models.monitoring import (
+    Reconciliation,
+    ReconciliationLine,
+    ReconciliationRun,
+    ReconciliationScope,
+    TransitState,
+)
+
+STATUS_LABELS = {"na": "N/A", "terminated": "Terminated", "to_check": "To check"}
+OBLIGATION_LABELS = {"reimport": "Exported, not re-imported",
+                     "reexport": "Imported, not re-exported",
+                     "transit": "Transit opened, not closed"}
+
+_OBLIGATION = case(
+    (Transaction.kind.in_(("export", "reimport")), literal("reimport")),
+    (Transaction.kind.in_(("import", "reexport")), literal("reexport")),
+    else_=literal("transit"),
+)
+_SIGNED = case(
+    (Transaction.kind.in_(("export", "import", "transit_open")), TransactionItem.quantity),
+    else_=-TransactionItem.quantity,
+)
+_LOCK_KEY = 6061  # pg_advisory_xact_lock key of the reconciliation
+_MOVES = ("export", "reimport", "import", "reexport", "transit_open", "transit_close")
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    kind: str
+    carnets: int
+    to_check: int
+
+
+def last_run(session: Session) -> ReconciliationRun | None:
+    return session.scalar(select(ReconciliationRun).where(ReconciliationRun.finished_at
+                                                          .is_not(None))
+                          .order_by(ReconciliationRun.started_at.desc()).limit(1))
+
+
+def run(session: Session, *, full: bool = False, today: dt.date | None = None,
+        now: dt.datetime | None = None, job_id: int | None = None, progress=None) -> RunResult:
+    """Reconcile the scope (everything when `full` or on the first run) and refresh the
+    transit states of the same carnets. The caller commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        # one run at a time (the daily job and a controller's button may overlap); the lock
+        # is released with the caller's transaction
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    now = now or now_utc()
+    today = today or now.date()
+    previous = None if full else last_run(session)
+    kind = "full" if previous is None else "incremental"
+    the_run = ReconciliationRun(kind=kind, since=previous.started_at if previous else None,
+                                started_at=now, today=today, job_id=job_id)
+    session.add(the_run)
+    session.flush()
+    run_id = the_run.id
+    report = progress or (lambda *a, **k: None)
+    report(0, 4, "Selecting the carnets to reconcile…", force=True)
+
+    _fill_scope(session, run_id, previous, today)
+    scope = select(ReconciliationScope.carnet_id).where(ReconciliationScope.run_id == run_id)
+    report(1, 4, "Computing the balances…", force=True)
+
+    session.execute(delete(ReconciliationLine).where(ReconciliationLine.carnet_id.in_(scope)))
+    session.execute(delete(Reconciliation).where(Reconciliation.carnet_id.in_(scope)))
+    _insert_lines(session, scope, today)
+    report(2, 4, "Writing the statuses…", force=True)
+    _insert_statuses(session, scope, today, now)
+    report(3, 4, "Refreshing transit states…", force=True)
+    refresh_transits(session, scope, today, now)
+
+    carnets = session.scalar(select(func.count()).select_from(ReconciliationScope)
+                             .where(ReconciliationScope.run_id == run_id)) or 0
+    to_check = session.scalar(select(func.count(func.distinct(Reconciliation.carnet_id)))
+                              .where(Reconciliation.carnet_id.in_(scope),
+                                     Reconciliation.status == "to_check")) or 0
+    session.execute(delete(ReconciliationScope).where(ReconciliationScope.run_id == run_id))
+    the_run.carnets = carnets
+    the_run.to_check = to_check
+    the_run.finished_at = now_utc()
+    session.flush()
+    report(4, 4, "Done.", force=True)
+    return RunResult(run_id, kind, carnets, to_check)
+
+
+def _fill_scope(session: Session, run_id: int, previous: ReconciliationRun | None,
+                today: dt.date) -> None:
+    if previous is None:
+        carnets = select(Carnet.id)
+    else:
+        since = previous.started_at
+        touched = select(Transaction.carnet_id).where(Transaction.committed_at >= since)
+        cancelled = (select(Transaction.carnet_id)
+                     .join(Cancellation, Cancellation.transaction_id == Transaction.id)
+                     .where(Cancellation.at >= since))
+        # expired since the previous run: valid on its day, no longer valid today
+        expired = select(Carnet.id).where(Carnet.valid_until >= previous.today,
+                                          Carnet.valid_until < today)
+        open_transits = select(TransitState.carnet_id).where(TransitState.state == "in_progress")
+        carnets = union(touched, cancelled, expired, open_transits)
+    sub = carnets.subquery()
+    session.execute(insert(ReconciliationScope).from_select(
+        ["run_id", "carnet_id"], select(literal(run_id), sub.c[0]).distinct()))
+
+
+def _insert_lines(session: Session, scope, today: dt.date) -> None:
+    moves = (
+        select(Transaction.carnet_id.label("carnet_id"),
+               Transaction.territory_id.label("territory_id"),
+               TransactionItem.goods_item_id.label("goods_item_id"),
+               TransactionItem.item_no.label("item_no"),
+               _OBLIGATION.label("obligation"), _SIGNED.label("qty"))
+        .join(TransactionItem, TransactionItem.transaction_id == Transaction.id)
+        .join(Carnet, Carnet.id == Transaction.carnet_id)
+        .where(Transaction.carnet_id.in_(scope), Transaction.state == "committed",
+               Transaction.kind.in_(_MOVES), Carnet.valid_until < today)
+    ).subquery()
+    balance = func.sum(moves.c.qty)
+    rows = (
+        select(moves.c.carnet_id, moves.c.territory_id, moves.c.goods_item_id,
+               func.min(moves.c.item_no), moves.c.obligation,
+               func.sum(case((moves.c.qty > 0, moves.c.qty), else_=0)),
+               func.sum(case((moves.c.qty < 0, -moves.c.qty), else_=0)), balance)
+        .group_by(moves.c.carnet_id, moves.c.territory_id, moves.c.goods_item_id,
+                  moves.c.obligation)
+        .having(balance > 0)
+    )
+    session.execute(insert(ReconciliationLine).from_select(
+        ["carnet_id", "territory_id", "goods_item_id", "item_no", "obligation", "expected",
+         "accounted", "missing"], rows))
+
+
+def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) -> None:
+    """One row per carnet of the scope and territory it was transacted in, plus its home
+    territory (where it must come back)."""
+    transacted = (select(Transaction.carnet_id.label("carnet_id"),
+                         Transaction.territory_id.label("territory_id"))
+                  .where(Transaction.carnet_id.in_(scope), Transaction.state == "committed"))
+    home = (select(Carnet.id.label("carnet_id"), Country.territory_id.label("territory_id"))
+            .join(Country, Country.code == Carnet.departure_country)
+            .where(Carnet.id.in_(scope), Country.territory_id.is_not(None),
+                   exists().where(Transaction.carnet_id == Carnet.id)))
+    pairs = union(transacted, home).subquery()
+    unbalanced = (select(func.count()).where(ReconciliationLine.carnet_id == pairs.c.carnet_id,
+                                             ReconciliationLine.territory_id
+                                             == pairs.c.territory_id)
+                  .scalar_subquery())
+    rows = (
+        select(pairs.c.carnet_id, pairs.c.territory_id,
+               case((Carnet.valid_until >= today, literal("na")),
+                    (unbalanced > 0, literal("to_check")), else_=literal("terminated")),
+               unbalanced, literal(now))
+        .join(Carnet, Carnet.id == pairs.c.carnet_id)
+    )
+    session.execute(insert(Reconciliation).from_select(
+        ["carnet_id", "territory_id", "status", "unbalanced", "computed_at"], rows))
+
+
+# --- transits (F-62) ---------------------------------------------------------------------
+
+def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=None):
+    """A SELECT of (open id, carnet id, territory id, close id, due date, state) for every
+    committed transit open: closed when a committed transit close of the same travel exists,
+    expired when its due date (the final date for production) has passed without a close
+    (or the close came late), in progress otherwise."""
+    from sqlalchemy.orm import aliased
+
+    from portal.models import Voucher
+
+    opened = aliased(Transaction)
+    closed = aliased(Transaction)
+    v_open = aliased(Voucher)
+    v_close = aliased(Voucher)
+    close_id = (select(func.min(closed.id))
+                .join(v_close, v_close.id == closed.voucher_id)
+                .where(closed.carnet_id == opened.carnet_id, closed.kind == "transit_close",
+                       closed.state == "committed", v_close.travel_id == v_open.travel_id)
+                .scalar_subquery())
+    close_at = (select(func.min(closed.committed_at))
+                .join(v_close, v_close.id == closed.voucher_id)
+                .where(closed.carnet_id == opened.carnet_id, closed.kind == "transit_close",
+                       closed.state == "committed", v_close.travel_id == v_open.travel_id)
+                .scalar_subquery())
+    state = case(
+        (and_(close_id.is_not(None),
+              or_(opened.final_date.is_(None), func.date(close_at) <= opened.final_date)),
+         literal("closed")),
+        (and_(opened.final_date.is_not(None), opened.final_date < today), literal("expired")),
+        (close_id.is_not(None), literal("expired")),
+        else_=literal("in_progress"),
+    )
+    q = (select(opened.id.label("open_id"), opened.carnet_id.label("carnet_id"),
+                opened.territory_id.label("territory_id"), close_id.label("close_id"),
+                opened.final_date.label("due_date"), state.label("state"))
+         .join(v_open, v_open.id == opened.voucher_id)
+         .where(opened.kind == "transit_open", opened.state == "committed"))
+    if territory_id is not None:
+        q = q.where(opened.territory_id == territory_id)
+    if carnets is not None:
+        q = q.where(opened.carnet_id.in_(carnets))
+    return q
+
+
+def refresh_transits(session: Session, scope, today: dt.date, now: dt.datetime) -> None:
+    session.execute(delete(TransitState).where(TransitState.carnet_id.in_(scope)))
+    rows = transit_rows(today, carnets=scope).subquery()
+    session.execute(insert(TransitState).from_select(
+        ["open_transaction_id", "carnet_id", "territory_id", "close_transaction_id", "due_date",
+         "state", "computed_at"],
+        select(rows.c.open_id, rows.c.carnet_id, rows.c.territory_id, rows.c.close_id,
+               rows.c.due_date, rows.c.state, literal(now))))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def status_for(session: Session, carnet: Carnet, territory_id: int,
+               today: dt.date | None = None) -> str:
+    """The status `territory_id` sees: N/A while valid, else the last run's result."""
+    today = today or now_utc().date()
+    if carnet.valid_until >= today:
+        return "na"
+    row = session.get(Reconciliation, (carnet.id, territory_id))
+    return row.status if row else "na"
+
+
+def lines_for(session: Session, carnet_id: int, territory_id: int | None = None
+              ) -> list[ReconciliationLine]:
+    q = select(ReconciliationLine).where(ReconciliationLine.carnet_id == carnet_id)
+    if territory_id is not None:
+        q = q.where(ReconciliationLine.territory_id == territory_id)
+    return list(session.scalars(q.order_by(ReconciliationLine.territory_id,
+                                           ReconciliationLine.obligation,
+                                           ReconciliationLine.item_no)))
+
+
+def overall_status(session: Session, carnet: Carnet, today: dt.date | None = None) -> str:
+    """Across territories (the NGA's view): To check when any territory has a line."""
+    today = today or now_utc().date()
+    if carnet.valid_until >= today:
+        return "na"
+    statuses = set(session.scalars(select(Reconciliation.status)
+                                   .where(Reconciliation.carnet_id == carnet.id)))
+    if "to_check" in statuses:
+        return "to_check"
+    return "terminated" if statuses else "na"
+
+
+def item_ranges(numbers) -> str:
+    """[1,2,3,5] → "1-3, 5" (the guide's "Cleared goods")."""
+    nos = sorted(set(numbers))
+    if not nos:
+        return ""
+    out, start, prev = [], nos[0], nos[0]
+    for n in nos[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)

@@ -1,0 +1,71 @@
+"""Transit monitoring (F-62): every transit opened in a customs territory and its state —
+in progress (orange), closed in due time (green), expired without a (timely) close (red).
+
+Computed live with one query (portal.domain.reconciliation.transit_rows) so the page is right
+at any hour; the daily job also writes the same states into `transit_state` for statistics.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.domain.reconciliation import item_ranges, transit_rows
+from portal.models import Carnet, Transaction
+
+STATE_LABELS = {"in_progress": "Transit in progress", "closed": "Transit closed in due time",
+                "expired": "Transit expired"}
+STATES = tuple(STATE_LABELS)
+
+
+@dataclass
+class TransitView:
+    state: str
+    carnet: Carnet
+    opened: Transaction
+    closed: Transaction | None
+    due_date: dt.date | None
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def open_goods(self) -> str:
+        return item_ranges(i.item_no for i in self.opened.items)
+
+    @property
+    def close_goods(self) -> str:
+        return item_ranges(i.item_no for i in self.closed.items) if self.closed else ""
+
+
+def transits(session: Session, territory_id: int, today: dt.date, *, state: str = "",
+             page: int = 1, per_page: int = 20) -> tuple[list[TransitView], int]:
+    rows = transit_rows(today, territory_id=territory_id).subquery()
+    q = select(rows)
+    if state in STATES:
+        q = q.where(rows.c.state == state)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    found = session.execute(q.order_by(rows.c.open_id.desc()).limit(per_page)
+                            .offset((page - 1) * per_page)).all()
+    ids = {r.open_id for r in found} | {r.close_id for r in found if r.close_id}
+    txns = {t.id: t for t in session.scalars(select(Transaction).where(Transaction.id.in_(ids))
+                                             .options(selectinload(Transaction.items)))}
+    carnets = {c.id: c for c in session.scalars(
+        select(Carnet).where(Carnet.id.in_({r.carnet_id for r in found})))}
+    return [TransitView(r.state, carnets[r.carnet_id], txns[r.open_id],
+                        txns.get(r.close_id) if r.close_id else None, r.due_date)
+            for r in found], total
+
+
+def transit(session: Session, territory_id: int, open_id: int, today: dt.date
+            ) -> TransitView | None:
+    rows = transit_rows(today, territory_id=territory_id).subquery()
+    r = session.execute(select(rows).where(rows.c.open_id == open_id)).first()
+    if r is None:
+        return None
+    opened = session.get(Transaction, r.open_id)
+    closed = session.get(Transaction, r.close_id) if r.close_id else None
+    return TransitView(r.state, session.get(Carnet, r.carnet_id), opened, closed, r.due_date)

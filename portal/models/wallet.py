@@ -1,0 +1,2 @@
+"""wallet models (filled in by its issue)."""
+__all__: list[str] = []

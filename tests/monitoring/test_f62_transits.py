@@ -1,0 +1,75 @@
+"""F-62: transit states around the due date (time travel), live and in the daily snapshot."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from portal.db import now_utc
+from portal.domain import reconciliation as rec
+from portal.domain import transits
+from portal.models import Country
+from portal.models.monitoring import TransitState
+from tests.unit.engine.factory import commit, issue, travel
+
+
+def _opened(world, days: int = 5):
+    carnet = issue(world, items=2, countries=("FR", "NO"))
+    t = travel(world, carnet, "CH", "NO", transits=["FR"])
+    commit(world, t, "validation", "ch")
+    commit(world, t, "export", "ch")
+    due = now_utc().date() + dt.timedelta(days=days)
+    commit(world, t, "transit_open", "fr", fields={"final_date": due.isoformat()})
+    return carnet, t, due
+
+
+def _states(world, today):
+    eu = world.session.get(Country, "FR").territory_id
+    rows, total = transits.transits(world.session, eu, today)
+    return [r.state for r in rows]
+
+
+def test_f62_open_transit_is_in_progress_until_its_due_date_then_expired(world):
+    carnet, t, due = _opened(world)
+    assert _states(world, due) == ["in_progress"]
+    assert _states(world, due + dt.timedelta(days=1)) == ["expired"]
+
+
+def test_f62_transit_closed_in_due_time_is_green_whatever_the_date(world):
+    carnet, t, due = _opened(world)
+    commit(world, t, "transit_close", "be")
+    assert _states(world, due) == ["closed"]
+    assert _states(world, due + dt.timedelta(days=400)) == ["closed"]
+    eu = world.session.get(Country, "FR").territory_id
+    view = transits.transits(world.session, eu, due)[0][0]
+    assert view.closed is not None and view.close_goods == "1-2"
+
+
+def test_f62_transit_closed_after_its_due_date_is_red(world):
+    carnet, t, due = _opened(world, days=1)
+    commit(world, t, "transit_close", "be",
+           now=dt.datetime.combine(due + dt.timedelta(days=3), dt.time(12)))
+    assert _states(world, due + dt.timedelta(days=5)) == ["expired"]
+
+
+def test_f62_other_territory_does_not_list_the_transit(world):
+    _opened(world)
+    ch = world.session.get(Country, "CH").territory_id
+    assert transits.transits(world.session, ch, now_utc().date())[1] == 0
+
+
+def test_f62_daily_job_snapshot_follows_the_due_date(world):
+    carnet, t, due = _opened(world)
+    s = world.session
+    rec.run(s, today=due)
+    s.commit()
+    assert s.scalar(select(TransitState.state)) == "in_progress"
+    # the next day's incremental run picks open transits up again, though nothing changed
+    rec.run(s, today=due + dt.timedelta(days=1))
+    s.commit()
+    assert s.scalar(select(TransitState.state)) == "expired"
+    commit(world, t, "transit_close", "be")
+    rec.run(s, today=due + dt.timedelta(days=2))
+    s.commit()
+    # the close is dated today, before the due date: closed in due time
+    assert s.scalar(select(TransitState.state)) == "closed"
