@@ -18,7 +18,7 @@ from portal.domain import carnets as carnet_domain
 from portal.domain.rules import label
 from portal.domain.transactions import verification_code_of
 from portal.domain.vouchers import format_code
-from portal.models import Carnet, Cancellation, Transaction, Travel, Voucher
+from portal.models import Cancellation, Carnet, Transaction, Travel, Voucher
 
 STATIC_BASE = "https://eata-static.invalid/static/"
 VERIFY_PREFIX = "EATAV1"

@@ -17,9 +17,8 @@ from sqlalchemy import select
 
 from portal.blueprints.customs import bp
 from portal.db import now_utc
-from portal.domain import DomainError, NotFound
+from portal.domain import DomainError, NotFound, receipts
 from portal.domain import carnets as carnet_domain
-from portal.domain import receipts
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
 from portal.domain.organisation import offices_for
@@ -100,6 +99,11 @@ class Wizard:
 
     def place(self):
         return engine.place_of(db.session, self.officer)
+
+
+def _status(error: DomainError) -> int:
+    """A refusal re-renders its step: 422 for invalid input, else the engine's status."""
+    return 422 if error.status in (400, 404) else error.status
 
 
 def _render(step: int, status: int = 200, **ctx):
@@ -217,7 +221,7 @@ def hold(w: str):
         held = engine.hold_carnet(db.session, wz.voucher.id, wz.officer, reason)
     except DomainError as e:
         db.session.rollback()
-        return _render(2, 422, **_carnet_context(wz), errors={e.field or "hold": e.message},
+        return _render(2, _status(e), **_carnet_context(wz), errors={e.field or "hold": e.message},
                        hold_reason=reason)
     db.session.commit()
     flash(f"Carnet {wz.carnet.carnet_number} is on hold at {held.office_name}.", "success")
@@ -234,7 +238,7 @@ def reject(w: str):
     except DomainError as e:
         db.session.rollback()
         field = "reject_reason" if e.field == "reason" else "reject"
-        return _render(2, 422, **_carnet_context(wz), errors={field: e.message},
+        return _render(2, _status(e), **_carnet_context(wz), errors={field: e.message},
                        reject_reason=reason)
     db.session.commit()
     flash(f"The {label(wz.voucher.kind)} of carnet {wz.carnet.carnet_number} was rejected. "
@@ -299,7 +303,7 @@ def commit(w: str):
                                        step=step, commit_token=wz.commit_token)
     except DomainError as e:
         db.session.rollback()
-        return _render(4, 422, **ctx, errors={e.field or "commit": e.message})
+        return _render(4, _status(e), **ctx, errors={e.field or "commit": e.message})
     db.session.commit()
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)
 
@@ -365,7 +369,7 @@ def cancel(transaction_id: int):
         db.session.rollback()
         errors = {txn.id: {e.field or "cancel": e.message}}
         return render_template("customs/last.html", **_last_context(office), errors=errors,
-                               values=request.form), e.status if e.status != 404 else 422
+                               values=request.form), _status(e)
     db.session.commit()
     flash(f"The {label(txn.kind)} of {txn.committed_at.strftime('%d/%m/%Y %H:%M')} was "
           f"cancelled.", "success")
@@ -409,7 +413,7 @@ def release(hold_id: int):
     except DomainError as e:
         db.session.rollback()
         return render_template("customs/holds.html", rows=_holds(),
-                               errors={held.id: e.message}), 422 if e.status == 404 else e.status
+                               errors={held.id: e.message}), _status(e)
     db.session.commit()
     flash("The carnet was released.", "success")
     return redirect(url_for("customs.on_hold"), 303)
