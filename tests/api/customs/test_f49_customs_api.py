@@ -135,3 +135,19 @@ def test_f49_documented_in_the_served_openapi(client_for):
                  "/customs/transactions/{transaction_id}/cancel"):
         assert path in doc["paths"]
     assert "CustomsCommitRequest" in doc["components"]["schemas"]
+
+
+def test_f49_cli_creates_a_customs_client_that_can_get_a_token(app, world):
+    from tests.api.conftest import get_token
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["api-client", "create-customs", "--customs", "be",
+                                 "--name", "BE bridge"])
+    assert result.exit_code == 0, result.output
+    client_id = result.output.split("client_id:")[1].split()[0]
+    secret = result.output.split("client_secret:")[1].split()[0]
+    assert client_id.startswith("customs_")
+    r = get_token(app, client_id, secret)
+    assert r.status_code == 200 and "customs:write" in r.get_json()["scope"]
+    bad = runner.invoke(args=["api-client", "create-customs", "--customs", "zz", "--name", "x"])
+    assert bad.exit_code != 0 and "No customs administration" in bad.output
