@@ -176,13 +176,24 @@ def _is_eu_export(wz: Wizard) -> bool:
     return wz.voucher.kind == "export" and wz.place().is_eu
 
 
+def _recent(office: Office | None) -> list[dict]:
+    """The office's last ten transactions, shown under step 1 as in the guide."""
+    out = []
+    for t in engine.last_commits(db.session, office.id, limit=10) if office else []:
+        carnet = db.session.get(Carnet, t.carnet_id)
+        out.append({"t": t, "carnet": carnet, "kind": label(t.kind),
+                    "goods": sum(i.quantity for i in t.items if i.line == "cleared")})
+    return out
+
+
 # --- step 1: scan or type --------------------------------------------------------------------
 
 @bp.get("/transactions/new")
 @permission_required("process_carnet")
 def new_transaction():
+    office = _office_or_none(_default_office_id())
     return _render(1, offices=_my_offices(), form={"office_id": _default_office_id()},
-                   errors={})
+                   errors={}, recent=_recent(office))
 
 
 @bp.post("/transactions/new")
@@ -218,7 +229,8 @@ def lookup():
         else:
             token = Wizard.start(voucher, office)
             return redirect(url_for("customs.check_carnet", w=token), 303)
-    return _render(1, 422, offices=_my_offices(), form=form, errors=errors)
+    return _render(1, 422, offices=_my_offices(), form=form, errors=errors,
+                   recent=_recent(office))
 
 
 # --- step 2: check the carnet; hold or reject ------------------------------------------------
@@ -266,12 +278,28 @@ def reject(w: str):
 
 # --- step 3: check the goods -----------------------------------------------------------------
 
-@bp.get("/transactions/w/<w>/goods")
+@bp.route("/transactions/w/<w>/goods", methods=["GET", "POST"])
 @permission_required("process_carnet")
 def check_goods(w: str):
     wz = Wizard(w)
+    if request.method == "POST":
+        marks = {int(k[6:]): v for k, v in request.form.items()
+                 if k.startswith("marks_") and k[6:].isdigit() and len(k) < 12}
+        try:
+            changed = engine.mark_goods(db.session, wz.voucher.id, wz.officer, marks)
+        except DomainError as e:
+            db.session.rollback()
+            ctx = _carnet_context(wz)
+            declared = _declared(ctx)
+            field = e.field if e.field in {f"marks_{i['no']}" for i in declared} else "marks"
+            return _render(3, _status(e), **ctx, declared=declared,
+                           errors={field: e.message}, values=request.form)
+        db.session.commit()
+        if changed:
+            flash("Identification marks saved.", "success")
+        return redirect(url_for("customs.check_goods", w=w), 303)
     ctx = _carnet_context(wz)
-    return _render(3, **ctx, declared=_declared(ctx), errors={})
+    return _render(3, **ctx, declared=_declared(ctx), errors={}, values={})
 
 
 # --- step 4: commit --------------------------------------------------------------------------

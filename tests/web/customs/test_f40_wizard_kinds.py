@@ -127,3 +127,28 @@ def test_f40_step1_office_is_prefilled_and_only_the_region_offices_are_offered(k
     carnet, voucher, _ = _prepare(kit, "validation")
     step2 = d.client.get(d.start(voucher)).get_data(as_text=True)
     assert "qr-scanner" not in step2
+
+
+def test_f40_step3_officer_puts_identification_marks(kit, desk, world):
+    from portal.domain.carnets import item_marks
+
+    carnet, voucher, cc = _prepare(kit, "validation")
+    d = desk(cc)
+    _, step3, _ = d.steps(d.start(voucher))
+    r = d.client.post(step3, data={"marks_1": "SEAL CH-77", "marks_2": ""})
+    assert r.status_code == 303
+    world.session.expire_all()
+    item = next(i for i in world.session.get(type(carnet), carnet.id).items if i.item_no == 1)
+    assert item_marks(carnet, item) == "SEAL CH-77"
+    assert "SEAL CH-77" in d.client.get(step3).get_data(as_text=True)
+    r = d.client.post(step3, data={"marks_99": "x"})
+    assert r.status_code == 422 and "Item 99 is not among the goods" in r.get_data(as_text=True)
+    r = d.client.post(step3, data={"marks_1": "x" * 201})
+    assert r.status_code == 422 and 'id="marks_1-error"' in r.get_data(as_text=True)
+
+
+def test_f45_step1_lists_the_offices_last_transactions(kit, desk):
+    carnet, voucher, cc = _prepare(kit, "export")
+    kit.commit(voucher.travel, "export", cc)
+    page = desk(cc).client.get("/transactions/new").get_data(as_text=True)
+    assert "Last transactions" in page and carnet.carnet_number in page
