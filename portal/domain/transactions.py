@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto, outbox
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
+from portal.domain import outbox
 from portal.domain.carnets import fmt_date, mark_activated
 from portal.domain.codes import keyed_hash, new_typable_code, same
 from portal.domain.rules import (
