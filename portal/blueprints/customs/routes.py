@@ -14,6 +14,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.blueprints.customs import bp
 from portal.db import now_utc
@@ -103,8 +104,14 @@ class Wizard:
         if self.voucher is None or self.office is None:
             abort(404)
         self.commit_token = data["t"]
-        self.carnet = db.session.get(Carnet, self.voucher.carnet_id)
-        self.travel = db.session.get(Travel, self.voucher.travel_id)
+        # one round trip for the carnet and everything the steps show of it
+        self.carnet = db.session.scalar(
+            select(Carnet).where(Carnet.id == self.voucher.carnet_id).options(
+                selectinload(Carnet.items), selectinload(Carnet.countries),
+                joinedload(Carnet.nga), joinedload(Carnet.issuing_association)))
+        self.travel = db.session.scalar(select(Travel).where(
+            Travel.id == self.voucher.travel_id).options(selectinload(Travel.items)))
+        self._place = None
 
     @staticmethod
     def start(voucher: Voucher, office: Office) -> str:
@@ -116,7 +123,9 @@ class Wizard:
         return _officer(self.office)
 
     def place(self):
-        return engine.place_of(db.session, self.officer)
+        if self._place is None:
+            self._place = engine.place_of(db.session, self.officer)
+        return self._place
 
 
 def _status(error: DomainError) -> int:
