@@ -187,12 +187,16 @@ def _is_eu_export(wz: Wizard) -> bool:
 
 def _recent(office: Office | None) -> list[dict]:
     """The office's last ten transactions, shown under step 1 as in the guide."""
-    out = []
-    for t in engine.last_commits(db.session, office.id, limit=10) if office else []:
-        carnet = db.session.get(Carnet, t.carnet_id)
-        out.append({"t": t, "carnet": carnet, "kind": label(t.kind),
-                    "goods": sum(i.quantity for i in t.items if i.line == "cleared")})
-    return out
+    if office is None:
+        return []
+    rows = list(db.session.scalars(
+        select(Transaction).where(Transaction.office_id == office.id)
+        .options(selectinload(Transaction.items))
+        .order_by(Transaction.committed_at.desc(), Transaction.id.desc()).limit(10)))
+    carnets = {c.id: c for c in db.session.scalars(
+        select(Carnet).where(Carnet.id.in_({t.carnet_id for t in rows})))} if rows else {}
+    return [{"t": t, "carnet": carnets[t.carnet_id], "kind": label(t.kind),
+             "goods": sum(i.quantity for i in t.items if i.line == "cleared")} for t in rows]
 
 
 # --- step 1: scan or type --------------------------------------------------------------------
