@@ -134,3 +134,34 @@ def test_f40_scanner_reads_the_qr_from_the_camera(app, world, browser, live_serv
         context.close()
     finally:
         camera_browser.close()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (800, 1280), (390, 844)])
+def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, browser,
+                                                                 live_server, width, height):
+    carnet, voucher = _voucher(world)
+    context = browser.new_context(locale="en-GB", timezone_id="UTC",
+                                  viewport={"width": width, "height": height}, has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _log_in(app, context, live_server, world.officer("ch").account)
+    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    # nothing of the wizard sticks out (wide tables scroll inside their own box)
+    fits = ("[...document.querySelectorAll('#wizard *')].every(e => "
+            "e.parentElement.closest('.table-scroll') || "
+            "e.getBoundingClientRect().right <= window.innerWidth + 1)")
+    small = ("[...document.querySelectorAll('#wizard button, #wizard [role=button]')]"
+             ".filter(b => b.offsetParent !== null)"
+             ".filter(b => { const r = b.getBoundingClientRect();"
+             " return r.height < 44 || r.width < 44; }).map(b => b.textContent.trim())")
+    assert page.evaluate(fits) and page.evaluate(small) == []
+    # keyboard only: type the codes and submit with Enter
+    page.get_by_label("Carnet eATA ID or carnet number").focus()
+    page.keyboard.type(str(carnet.eata_id))
+    page.keyboard.press("Tab")
+    page.keyboard.type(code_of(voucher))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    assert page.evaluate("document.activeElement.classList.contains('step-heading')")
+    assert page.evaluate(fits) and page.evaluate(small) == []
+    context.close()
