@@ -217,6 +217,33 @@ def api_client_create(nga_ref, name, scopes) -> None:
         _show_secret(client, secret)
 
 
+@api_client_cli.command("create-customs")
+@click.option("--customs", "code", required=True, help="the administration's code, e.g. be")
+@click.option("--name", required=True, help="what the client is, e.g. 'BE customs NCTS bridge'")
+@click.option("--scope", "scopes", multiple=True, help="default: customs:read customs:write")
+def api_client_create_customs(code, name, scopes) -> None:
+    """Create a client of the customs integration API (F-49) for an administration's system;
+    prints its secret once."""
+    from sqlalchemy import select
+
+    from portal.domain import DomainError
+    from portal.domain.api_clients import create_client
+    from portal.models import CustomsAdministration
+
+    with db.new_session() as session:
+        admin = session.scalar(select(CustomsAdministration).where(
+            CustomsAdministration.code == code.lower()))
+        if admin is None:
+            _fail(DomainError(f"No customs administration with the code {code!r}."))
+        try:
+            client, secret = create_client(session, name, customs_id=admin.id,
+                                           scopes=tuple(scopes) or None)
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+        _show_secret(client, secret)
+
+
 @api_client_cli.command("rotate")
 @click.argument("client_id")
 def api_client_rotate(client_id) -> None:

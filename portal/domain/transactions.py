@@ -669,9 +669,53 @@ def last_commits(session: Session, office_id: int, limit: int = 20) -> list[Tran
                                 .limit(limit)))
 
 
+# --- identification marks at the desk (F-40 step 3) ------------------------------------------
+
+MAX_MARKS = 200
+
+
+def mark_goods(session: Session, voucher_id: int, officer: Officer, marks: dict[int, str], *,
+               now: dt.datetime | None = None) -> list[int]:
+    """The officer puts identification marks on goods of the voucher being processed ("Check
+    goods and put identification marks if required"). Only items this voucher clears; a blank
+    mark leaves the item as it was. Returns the item numbers changed."""
+    from portal.domain.carnets import _item_aad, item_marks
+
+    now = now or now_utc()
+    place = place_of(session, officer)
+    carnet, voucher = _lock(session, voucher_id)
+    _check_voucher_state(voucher, None)
+    allowed = {item.item_no: item for item, _ in _voucher_lines(session, carnet, voucher)}
+    changed = []
+    for no, text in sorted(marks.items()):
+        text = (text or "").strip()
+        if not text:
+            continue
+        item = allowed.get(int(no))
+        if item is None:
+            raise DomainError(f"Item {no} is not among the goods of this voucher.",
+                              field=f"marks_{no}")
+        if len(text) > MAX_MARKS:
+            raise DomainError(f"Item {no}: at most {MAX_MARKS} characters.", field=f"marks_{no}")
+        if text == (item_marks(carnet, item) or ""):
+            continue
+        item.marks_enc = crypto.encrypt(text, _item_aad(carnet.eata_id, item.item_no, "marks"))
+        changed.append(item.item_no)
+    if changed:
+        carnet.updated_at = now
+        audit.record(session, "carnet.goods_marked", actor_type="account",
+                     actor_id=place.account_id, actor_label=officer.account.email,
+                     customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
+                     object_id=carnet.eata_id,
+                     data={"voucher_id": voucher.id, "items": changed,
+                           "office": place.office_name})
+    session.flush()
+    return changed
+
+
 __all__ = [
     "Officer", "CommitResult", "commit_voucher", "reject_voucher", "cancel_transaction",
     "hold_carnet", "release_hold", "holds_of", "last_commits", "rejections_for",
     "check_verification_code", "cancellation_code_of", "verification_code_of", "place_of",
-    "TooManyGuesses",
+    "TooManyGuesses", "mark_goods",
 ]

@@ -1,0 +1,98 @@
+"""Receipts of committed transactions (F-43): the data shown on step 5, the verification QR and
+the printable PDF (weasyprint).
+
+The PDF is rendered from the application's own HTML with a URL fetcher that serves only the
+application's static files: whatever a template or a stored value might reference, nothing else
+is read — no file of the server, no address on the network.
+"""
+from __future__ import annotations
+
+import mimetypes
+import os
+
+import segno
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.domain import carnets as carnet_domain
+from portal.domain.rules import label
+from portal.domain.transactions import verification_code_of
+from portal.domain.vouchers import format_code
+from portal.models import Cancellation, Carnet, Transaction, Travel, Voucher
+
+STATIC_BASE = "https://eata-static.invalid/static/"
+VERIFY_PREFIX = "EATAV1"
+LINE_LABELS = {"cleared": "Cleared", "not_reimported": "Not re-imported",
+               "processed_abroad": "Processed abroad"}
+
+
+def receipt_data(session: Session, txn: Transaction) -> dict:
+    carnet = session.get(Carnet, txn.carnet_id)
+    voucher = session.get(Voucher, txn.voucher_id)
+    travel = session.get(Travel, voucher.travel_id) if voucher else None
+    items = {i.item_no: i for i in carnet.items}
+    lines = []
+    for ti in sorted(txn.items, key=lambda t: (t.line, t.item_no)):
+        item = items.get(ti.item_no)
+        lines.append({"no": ti.item_no, "quantity": ti.quantity,
+                      "line": LINE_LABELS.get(ti.line, ti.line),
+                      "description": carnet_domain.item_description(carnet, item) if item else "",
+                      "marks": (carnet_domain.item_marks(carnet, item) or "") if item else ""})
+    siblings = list(session.scalars(select(Transaction).where(
+        Transaction.voucher_id == txn.voucher_id, Transaction.committed_at == txn.committed_at,
+        Transaction.id != txn.id)))
+    cancellation = session.scalar(select(Cancellation).where(
+        Cancellation.transaction_id == txn.id))
+    code = verification_code_of(txn)
+    holder = carnet_domain.holder_of(carnet)
+    return {
+        "id": txn.id, "kind": txn.kind, "kind_label": label(txn.kind), "state": txn.state,
+        "carnet_number": carnet.carnet_number, "eata_id": carnet.eata_id,
+        "holder_name": holder.get("name", ""), "office": txn.office_name,
+        "country": txn.country_code, "officer": txn.officer_name,
+        "committed_at": txn.committed_at, "verification_code": code,
+        "verification_code_display": format_code(code),
+        "verification_payload": f"{VERIFY_PREFIX}:{txn.id}:{code}",
+        "goods_examined": txn.goods_examined, "final_date": txn.final_date,
+        "customs_seals": txn.customs_seals, "reference": txn.reference, "remarks": txn.remarks,
+        "action_not_reexported": txn.action_not_reexported,
+        "action_not_produced": txn.action_not_produced,
+        "signed_name": txn.signed_name, "signed_at": txn.signed_at,
+        "departure": travel.departure_country if travel else "",
+        "destination": travel.destination_country if travel else "",
+        "lines": lines, "also": [label(t.kind) for t in siblings],
+        "cancelled_at": cancellation.at if cancellation else None,
+    }
+
+
+def verification_qr_svg(data: dict) -> str:
+    """The verification QR as inline SVG (the holder's wallet scans it, F-34)."""
+    return segno.make(data["verification_payload"], error="m").svg_inline(
+        scale=4, omitsize=True, title="Verification QR code")
+
+
+def static_url_fetcher(static_folder: str):
+    """A weasyprint URL fetcher that serves only files under the app's static folder."""
+    root = os.path.realpath(static_folder)
+
+    def fetch(url: str, *args, **kwargs):
+        if not url.startswith(STATIC_BASE) or "?" in url or "#" in url:
+            raise ValueError(f"Refused to fetch {url[:80]!r}: only the application's own "
+                             f"static files can be used in a receipt.")
+        relative = url[len(STATIC_BASE):]
+        path = os.path.realpath(os.path.join(root, relative))
+        if not path.startswith(root + os.sep) or not os.path.isfile(path):
+            raise ValueError(f"Refused to fetch {url[:80]!r}.")
+        with open(path, "rb") as fh:
+            body = fh.read()
+        return {"string": body, "mime_type": mimetypes.guess_type(path)[0] or
+                "application/octet-stream", "redirected_url": url}
+
+    return fetch
+
+
+def render_pdf(html: str, static_folder: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=STATIC_BASE,
+                url_fetcher=static_url_fetcher(static_folder)).write_pdf()

@@ -1,0 +1,86 @@
+// Customs desk: camera QR scanning on step 1 (the qr-scanner library is loaded only when the
+// officer starts the camera there), focus on the new step's heading after each htmx swap, and
+// 422 answers (a refusal) swapped in like any other so the message shows on its step.
+(function () {
+  "use strict";
+  let scanner = null;
+
+  function loadLibrary(src) {
+    if (window.QrScanner) return Promise.resolve(window.QrScanner);
+    return new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = src;
+      s.onload = () => resolve(window.QrScanner);
+      s.onerror = () => reject(new Error("The scanner could not be loaded."));
+      document.head.appendChild(s);
+    });
+  }
+
+  function stop() {
+    if (scanner) { scanner.stop(); scanner.destroy(); scanner = null; }
+    const video = document.getElementById("scan-video");
+    if (video) video.hidden = true;
+    const startBtn = document.getElementById("scan-start");
+    const stopBtn = document.getElementById("scan-stop");
+    if (startBtn) startBtn.hidden = false;
+    if (stopBtn) stopBtn.hidden = true;
+  }
+
+  function onResult(result) {
+    const text = typeof result === "string" ? result : result.data;
+    const form = document.getElementById("lookup-form");
+    const qr = document.getElementById("qr");
+    if (!form || !qr || !text) return;
+    qr.value = text;
+    document.getElementById("scan-status").textContent = "QR code read: looking up the carnet…";
+    stop();
+    form.requestSubmit();
+  }
+
+  async function start() {
+    const box = document.getElementById("scanner");
+    const status = document.getElementById("scan-status");
+    const video = document.getElementById("scan-video");
+    try {
+      const QrScanner = await loadLibrary(box.dataset.lib);
+      video.hidden = false;
+      scanner = new QrScanner(video, onResult, {
+        preferredCamera: "environment", returnDetailedScanResult: true,
+        maxScansPerSecond: 10,
+      });
+      await scanner.start();
+      document.getElementById("scan-start").hidden = true;
+      document.getElementById("scan-stop").hidden = false;
+      status.textContent = "Point the camera at the QR code.";
+    } catch (e) {
+      stop();
+      status.textContent = "The camera could not be started (" + (e && e.message ? e.message : e) +
+        "). Type the carnet and transaction code instead.";
+    }
+  }
+
+  function wire(root) {
+    const startBtn = root.querySelector ? root.querySelector("#scan-start") : null;
+    if (startBtn && !startBtn.dataset.wired) {
+      startBtn.dataset.wired = "1";
+      startBtn.addEventListener("click", start);
+      document.getElementById("scan-stop").addEventListener("click", stop);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    wire(document);
+    document.body.addEventListener("htmx:beforeSwap", (evt) => {
+      if (evt.detail.xhr && evt.detail.xhr.status === 422) {
+        evt.detail.shouldSwap = true;
+        evt.detail.isError = false;
+      }
+      if (scanner) stop();
+    });
+    document.body.addEventListener("htmx:afterSettle", () => {
+      wire(document);
+      const heading = document.querySelector("#wizard .step-heading");
+      if (heading) heading.focus();
+    });
+  });
+})();

@@ -1,0 +1,46 @@
+"""Fixtures of the customs API tests: the engine's world and a customs client per
+administration."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.domain import api_clients
+from portal.models import CustomsAdministration
+from tests.api.conftest import ApiClient, get_token
+from tests.unit.engine import factory
+from tests.unit.engine.factory import make_world
+
+
+@pytest.fixture
+def world(app, session):
+    return make_world(session)
+
+
+@pytest.fixture
+def customs_client(app, world):
+    """customs_client("be") → (ApiClient with a customs:read+write token, the admin's office)."""
+    session = world.session
+
+    def make(cc: str, scope: str | None = None):
+        admin = session.scalar(select(CustomsAdministration).where(
+            CustomsAdministration.code == cc))
+        client, secret = api_clients.create_client(session, f"{cc} customs system",
+                                                   customs_id=admin.id)
+        session.commit()
+        r = get_token(app, client.client_id, secret, scope)
+        assert r.status_code == 200, r.get_json()
+        return ApiClient(app, r.get_json()["access_token"]), world.officer(cc).office
+
+    return make
+
+
+@pytest.fixture
+def kit(world):
+    class Kit:
+        issue = staticmethod(lambda **kw: factory.issue(world, **kw))
+        travel = staticmethod(lambda c, a, b, **kw: factory.travel(world, c, a, b, **kw))
+        voucher = staticmethod(lambda t, k: factory.voucher(world, t, k))
+        commit = staticmethod(lambda t, k, cc, **kw: factory.commit(world, t, k, cc, **kw))
+
+    return Kit()

@@ -1,0 +1,169 @@
+"""F-40, F-43: the officer's journey in a real browser — typed codes to the receipt PDF — and
+the camera scanner reading a QR code from a fake camera stream."""
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+import segno
+
+from portal.domain.vouchers import code_of, qr_payload
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.unit.engine import factory
+from tests.unit.engine.factory import make_world
+
+pytestmark = pytest.mark.browser
+FOCUSED = ("document.activeElement && document.activeElement.classList.contains('step-heading')"
+           " && document.activeElement.closest('#wizard') !== null")
+
+
+@pytest.fixture
+def world(app, session):
+    return make_world(session)
+
+
+def _log_in(app, context, live_server, account, cc="ch"):
+    """Put a real server-side session of `account` in the browser's cookie jar."""
+    from portal.domain.sessions import open_session
+    from portal.extensions import db
+
+    with db.new_session() as s:
+        us = open_session(s, s.merge(account))
+        s.commit()
+        sid = us.id
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_user_id": f"c:{sid}", "_fresh": True})
+    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie,
+                          "url": live_server.url("customs", cc, "/")}])
+
+
+def _voucher(world):
+    carnet = factory.issue(world, items=2)
+    t = factory.travel(world, carnet, "CH", "FR")
+    return carnet, factory.voucher(world, t, "validation")
+
+
+def _check_and_commit(page):
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    page.wait_for_function(FOCUSED)  # focus follows the step
+    page.get_by_role("button", name="Next: check goods").click()
+    page.get_by_role("heading", name="3. Check the goods").wait_for()
+    page.get_by_role("button", name="Next: commit").click()
+    page.get_by_role("heading", name="4. Commit the validation").wait_for()
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Commit").click()
+    page.get_by_role("heading", name="5. Receipt: validation committed").wait_for()
+
+
+def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, live_server):
+    carnet, voucher = _voucher(world)
+    context = browser.new_context(locale="en-GB", timezone_id="UTC", accept_downloads=True,
+                                  viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    _log_in(app, context, live_server, world.officer("ch").account)
+    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    page.get_by_role("heading", name="1. Scan the transaction code").wait_for()
+    # a wrong code first: refused on step 1, next to the field
+    page.get_by_label("Carnet eATA ID or carnet number").fill(str(carnet.eata_id))
+    page.get_by_label("Transaction code").fill("AAAA-AAAA-AAAA-A")
+    page.get_by_role("button", name="Look up the carnet").click()
+    page.locator("#code-error").wait_for()
+    page.get_by_label("Transaction code").fill(code_of(voucher))
+    page.get_by_role("button", name="Look up the carnet").click()
+    _check_and_commit(page)
+    assert "/receipt" in page.url
+    code = page.locator("#verification-code").inner_text().replace("-", "").strip()
+    assert len(code) == 13
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Print receipt").click()
+    path = info.value.path()
+    with open(path, "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+    # reload the receipt: nothing is committed twice
+    page.reload()
+    page.get_by_role("heading", name="5. Receipt: validation committed").wait_for()
+    assert violations == []
+    context.close()
+
+
+def _mjpeg(payload: str, path: str, frames: int = 20) -> None:
+    """A fake camera stream: the QR code on a white 640×480 frame, as concatenated JPEGs."""
+    from PIL import Image
+
+    png = io.BytesIO()
+    segno.make(payload, error="m").save(png, kind="png", scale=8, border=4)
+    qr = Image.open(io.BytesIO(png.getvalue())).convert("RGB")
+    qr.thumbnail((420, 420))
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(qr, ((640 - qr.width) // 2, (480 - qr.height) // 2))
+    with open(path, "wb") as out:
+        for _ in range(frames):
+            buf = io.BytesIO()
+            frame.save(buf, format="JPEG", quality=90)
+            out.write(buf.getvalue())
+
+
+def test_f40_scanner_reads_the_qr_from_the_camera(app, world, browser, live_server, tmp_path):
+    carnet, voucher = _voucher(world)
+    video = os.path.join(tmp_path, "qr.mjpeg")
+    _mjpeg(qr_payload(carnet.eata_id, code_of(voucher)), video)
+    origin = live_server.url("customs", "ch", "/").rstrip("/")
+    # a browser of its own, whose fake camera films the QR code
+    camera_browser = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+        # the test server speaks http: let the camera work there as on the https site
+        f"--unsafely-treat-insecure-origin-as-secure={origin}"])
+    try:
+        context = camera_browser.new_context(locale="en-GB", timezone_id="UTC",
+                                             viewport={"width": 800, "height": 1280})
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        violations = []
+        page.on("console", lambda m: "Content Security Policy" in m.text
+                and violations.append(m.text))
+        _log_in(app, context, live_server, world.officer("ch").account)
+        page.goto(live_server.url("customs", "ch", "/transactions/new"))
+        scripts = page.evaluate("[...document.scripts].map(s => s.src).join(' ')")
+        assert "qr-scanner" not in scripts  # loaded only when the camera starts
+        page.get_by_role("button", name="Start the camera").click()
+        _check_and_commit(page)
+        assert violations == []
+        context.close()
+    finally:
+        camera_browser.close()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (800, 1280), (390, 844)])
+def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, browser,
+                                                                 live_server, width, height):
+    carnet, voucher = _voucher(world)
+    context = browser.new_context(locale="en-GB", timezone_id="UTC",
+                                  viewport={"width": width, "height": height}, has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _log_in(app, context, live_server, world.officer("ch").account)
+    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    # nothing of the wizard sticks out (wide tables scroll inside their own box)
+    fits = ("[...document.querySelectorAll('#wizard *')].every(e => "
+            "e.parentElement.closest('.table-scroll') || "
+            "e.getBoundingClientRect().right <= window.innerWidth + 1)")
+    small = ("[...document.querySelectorAll('#wizard button, #wizard [role=button]')]"
+             ".filter(b => b.offsetParent !== null)"
+             ".filter(b => { const r = b.getBoundingClientRect();"
+             " return r.height < 44 || r.width < 44; }).map(b => b.textContent.trim())")
+    assert page.evaluate(fits) and page.evaluate(small) == []
+    # keyboard only: type the codes and submit with Enter
+    page.get_by_label("Carnet eATA ID or carnet number").focus()
+    page.keyboard.type(str(carnet.eata_id))
+    page.keyboard.press("Tab")
+    page.keyboard.type(code_of(voucher))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    page.wait_for_function(FOCUSED)
+    assert page.evaluate(fits) and page.evaluate(small) == []
+    context.close()

@@ -1,0 +1,154 @@
+"""F-40, F-41, F-43: every one of the seven kinds through the five steps of the wizard."""
+import pytest
+from sqlalchemy import select
+
+from portal.domain.transactions import verification_code_of
+from portal.domain.vouchers import format_code
+from portal.models import OutboxMessage
+
+
+def _prepare(kit, kind):
+    """A voucher of `kind` ready to commit, and the administration whose officer commits it."""
+    carnet = kit.issue(items=3)
+    out = kit.travel(carnet, "CH", "FR")
+    if kind == "validation":
+        return carnet, kit.voucher(out, "validation"), "ch"
+    kit.commit(out, "validation", "ch")
+    if kind == "export":
+        return carnet, kit.voucher(out, "export"), "ch"
+    if kind in ("transit_open", "transit_close"):
+        carnet = kit.issue(items=3)
+        t = kit.travel(carnet, "CH", "NO", transits=["FR"])
+        kit.commit(t, "validation", "ch")
+        kit.commit(t, "export", "ch")
+        if kind == "transit_close":
+            kit.commit(t, "transit_open", "fr")
+        return carnet, kit.voucher(t, kind), "fr"
+    kit.commit(out, "export", "ch")
+    if kind == "import":
+        return carnet, kit.voucher(out, "import"), "fr"
+    kit.commit(out, "import", "fr")
+    back = kit.travel(carnet, "FR", "CH")
+    if kind == "reexport":
+        return carnet, kit.voucher(back, "reexport"), "fr"
+    kit.commit(back, "reexport", "fr")
+    return carnet, kit.voucher(back, "reimport"), "ch"
+
+
+FIELDS = {
+    "validation": ({"goods_examined": "yes"}, ["Goods examined?"]),
+    "export": ({"final_date": ""}, ["Final date for re-importation"]),
+    "import": ({"final_date": ""}, ["Final date for re-exportation"]),
+    "reexport": ({"action_not_reexported": "None", "action_not_produced": "Sold, duty paid"},
+                 ["Action taken for goods produced but not re-exported"]),
+    "reimport": ({"not_reimported_1": "0", "processed_abroad_2": "0"},
+                 ["Goods not re-imported / processed abroad"]),
+    "transit_open": ({"customs_seals": "SEAL-42"}, ["Customs seals", "Final date for the transit"]),
+    "transit_close": ({}, []),
+}
+
+
+@pytest.mark.parametrize("kind", list(FIELDS))
+def test_f40_f41_each_kind_through_the_five_steps(kit, desk, world, kind):
+    carnet, voucher, cc = _prepare(kit, kind)
+    d = desk(cc)
+    carnet_url = d.start(voucher)
+    step2, step3, step4 = d.steps(carnet_url)
+
+    page = d.client.get(step2).get_data(as_text=True)
+    assert carnet.carnet_number in page and "Studio Lumière SPRL" in page
+    assert "Anne Peeters" in page and "Box P" in page and "Camera body Arri Alexa" in page
+    goods = d.client.get(step3).get_data(as_text=True)
+    assert "ARRI-1001" in goods and "3. Check the goods" in goods
+    form = d.client.get(step4).get_data(as_text=True)
+    for text in FIELDS[kind][1]:
+        assert text in form
+    data, _ = FIELDS[kind]
+    if kind in ("export", "import"):
+        data = {"final_date": carnet.valid_until.isoformat()}
+    r = d.commit(step4, {**data, "reference": "REF-1"})
+    assert r.status_code == 303, r.get_data(as_text=True)[-3000:]
+    txns = kit.transactions(voucher)
+    assert [t.kind for t in txns] == [kind] and txns[0].reference == "REF-1"
+    assert r.headers["Location"].endswith(f"/transactions/{txns[0].id}/receipt")
+    receipt = d.client.get(r.headers["Location"]).get_data(as_text=True)
+    assert format_code(verification_code_of(txns[0])) in receipt and "<svg" in receipt
+    assert "New transaction" in receipt and "Print receipt" in receipt
+    if kind == "transit_open":
+        assert txns[0].customs_seals == "SEAL-42"
+    if kind == "validation":
+        assert txns[0].goods_examined is True
+    # the engine wrote the email receipt to the holder's outbox
+    mails = world.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "email", OutboxMessage.recipient == world.holder.email)).all()
+    assert any("committed" in m.subject and carnet.carnet_number in m.subject for m in mails)
+
+
+def test_f40_steps_answer_htmx_with_a_fragment(kit, desk):
+    carnet, voucher, cc = _prepare(kit, "validation")
+    d = desk(cc)
+    from portal.domain.vouchers import code_of
+
+    r = d.lookup(carnet.eata_id, code_of(voucher), htmx=True)
+    assert r.status_code == 303
+    full = d.client.get(r.headers["Location"])
+    frag = d.client.get(r.headers["Location"], headers={"HX-Request": "true"})
+    body = frag.get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="wizard"') and "<html" not in body
+    assert frag.headers["HX-Push-Url"].endswith("/carnet")
+    assert len(frag.data) < len(full.data) and b"<html" in full.data
+
+
+def test_f42_eu_export_then_exit(kit, desk):
+    carnet = kit.issue(departure="BE", countries=("CH", "FR", "NO"))
+    t = kit.travel(carnet, "BE", "CH")
+    kit.commit(t, "validation", "be")
+    voucher = kit.voucher(t, "export")
+    d = desk("be")
+    _, _, step4 = d.steps(d.start(voucher))
+    form = d.client.get(step4).get_data(as_text=True)
+    assert "EU exportation" in form and 'value="export"' in form
+    r = d.commit(step4, {"step": "export", "final_date": carnet.valid_until.isoformat()})
+    assert r.status_code == 303
+    assert [x.kind for x in kit.transactions(voucher)] == ["pre_export"]
+    # the exit, at the office where the goods leave the EU: a new pass through the wizard
+    _, _, step4 = d.steps(d.start(voucher))
+    r = d.commit(step4, {"step": "exit", "final_date": carnet.valid_until.isoformat()})
+    assert r.status_code == 303
+    assert [x.kind for x in kit.transactions(voucher)] == ["pre_export", "export"]
+
+
+def test_f40_step1_office_is_prefilled_and_only_the_region_offices_are_offered(kit, desk):
+    d = desk("be")
+    page = d.client.get("/transactions/new").get_data(as_text=True)
+    assert f'value="{d.office_id}" selected' in page
+    assert d.officer.account.full_name in page
+    assert "qr-scanner.umd.min.js" in page  # offered on step 1 only
+    carnet, voucher, _ = _prepare(kit, "validation")
+    step2 = d.client.get(d.start(voucher)).get_data(as_text=True)
+    assert "qr-scanner" not in step2
+
+
+def test_f40_step3_officer_puts_identification_marks(kit, desk, world):
+    from portal.domain.carnets import item_marks
+
+    carnet, voucher, cc = _prepare(kit, "validation")
+    d = desk(cc)
+    _, step3, _ = d.steps(d.start(voucher))
+    r = d.client.post(step3, data={"marks_1": "SEAL CH-77", "marks_2": ""})
+    assert r.status_code == 303
+    world.session.expire_all()
+    item = next(i for i in world.session.get(type(carnet), carnet.id).items if i.item_no == 1)
+    assert item_marks(carnet, item) == "SEAL CH-77"
+    assert "SEAL CH-77" in d.client.get(step3).get_data(as_text=True)
+    r = d.client.post(step3, data={"marks_99": "x"})
+    assert r.status_code == 422 and "Item 99 is not among the goods" in r.get_data(as_text=True)
+    r = d.client.post(step3, data={"marks_1": "x" * 201})
+    assert r.status_code == 422 and 'id="marks_1-error"' in r.get_data(as_text=True)
+
+
+def test_f45_step1_lists_the_offices_last_transactions(kit, desk):
+    carnet, voucher, cc = _prepare(kit, "export")
+    kit.commit(voucher.travel, "export", cc)
+    page = desk(cc).client.get("/transactions/new").get_data(as_text=True)
+    assert "Last transactions" in page and carnet.carnet_number in page
