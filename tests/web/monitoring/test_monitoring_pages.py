@@ -227,3 +227,22 @@ def test_f67_claim_opened_from_the_logs_and_other_administration_gets_404(world,
     assert fr.post(r.headers["Location"] + "/withdraw", data={"text": ""}).status_code == 422
     assert fr.post(r.headers["Location"] + "/settle", data={"text": "ok"}).status_code == 303
     assert "Settled" in fr.get("/monitoring/claims").get_data(as_text=True)
+
+
+def test_f63_print_receipt_gives_the_pdf_for_own_transactions_and_a_page_for_others(
+        world, login_as):
+    carnet = _outbound_no(world)
+    s = world.session
+    own = s.scalar(select(Transaction).where(Transaction.carnet_id == carnet.id,
+                                             Transaction.kind == "import",
+                                             Transaction.country_code == fr_country(world)))
+    other = s.scalar(select(Transaction).where(Transaction.carnet_id == carnet.id,
+                                               Transaction.kind == "validation"))
+    fr = login_as("fr", "controller")
+    listing = fr.get("/monitoring/logs?tab=transactions").get_data(as_text=True)
+    assert f"/transactions/{own.id}/receipt.pdf" in listing
+    assert f"/transactions/{other.id}/receipt.pdf" not in listing
+    assert f"/monitoring/logs/transactions/{other.id}?receipt=1" in listing
+    pdf = fr.get(f"/transactions/{own.id}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert fr.get(f"/transactions/{other.id}/receipt.pdf").status_code == 404
