@@ -23,7 +23,7 @@ from portal.domain.carnets import verify_download_pin
 from portal.domain.codes import keyed_hash, new_token, same
 from portal.domain.passwords import hash_secret, normalize_password, password_problem, verify_secret
 from portal.domain.travels import add_to_wallet, get_travel
-from portal.domain.vouchers import check_not_locked, failed_guess, find_carnet
+from portal.domain.vouchers import TooManyGuesses, check_not_locked, failed_guess, find_carnet
 from portal.models import (
     Carnet,
     Country,
@@ -389,6 +389,18 @@ def parse_download_qr(text: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def _check_download_lock(session: Session, subjects: list[str], now: dt.datetime) -> None:
+    try:
+        check_not_locked(session, subjects, now)
+    except TooManyGuesses as err:
+        err.message = (f"Too many wrong PINs for this carnet or from your account: downloading "
+                       f"is blocked until {err.until.strftime('%H:%M')} UTC. If you lost the "
+                       f"PIN, ask your issuing association.")
+        err.field = "pin"
+        err.args = (err.message,)
+        raise
+
+
 def download_carnet(session: Session, holder: Holder, ref: str, pin: str, *,
                     ip: str | None = None, now: dt.datetime | None = None) -> Carnet:
     """Put a carnet into the wallet with its eATA ID (or number) and download PIN (F-30).
@@ -400,7 +412,7 @@ def download_carnet(session: Session, holder: Holder, ref: str, pin: str, *,
     carnet = find_carnet(session, ref)
     subjects = [f"carnet:download:{carnet.id if carnet is not None else 'ref:' + ref}"[:120],
                 f"holder:download:{holder.id}"]
-    check_not_locked(session, subjects, now)
+    _check_download_lock(session, subjects, now)
     pin = (pin or "").strip()
     found = verify_download_pin(session, carnet.eata_id if carnet is not None else 0, pin)
     if found is None:
@@ -408,7 +420,7 @@ def download_carnet(session: Session, holder: Holder, ref: str, pin: str, *,
                      data={"carnet_ref": ref}, actor_type="holder", actor_id=holder.id,
                      actor_label=holder.email, ip=ip, object_type="carnet",
                      object_id=carnet.eata_id if carnet is not None else None)
-        check_not_locked(session, subjects, now)
+        _check_download_lock(session, subjects, now)
         raise DomainError(DOWNLOAD_FAILED, field="pin", code="download_failed")
     already = session.scalar(select(WalletCarnet.id).where(
         WalletCarnet.holder_id == holder.id, WalletCarnet.carnet_id == found.id)) is not None

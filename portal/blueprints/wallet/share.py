@@ -1,7 +1,7 @@
 """Voucher share links for a representative (F-35): no account needed, one voucher only."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import EmptyForm, ShareForm
@@ -71,8 +71,7 @@ def shared(token: str):
              for ti in v.travel.items]
     status = wallet_domain.voucher_status(db.session, v)
     return render_template("wallet/shared.html", share=share, voucher=v, carnet=carnet,
-                           code=code_of(v), items=items, status=status, token=token,
-                           print_mode=request.args.get("print") == "1")
+                           code=code_of(v), items=items, status=status, token=token)
 
 
 @bp.get("/s/<token>/qr.svg")

@@ -53,7 +53,7 @@ def test_r10_wrong_pin_refused_audited_and_rate_limited_per_carnet(app, make_hol
         assert "do not match" in r.text or "Too many" in r.text
     # the carnet is locked for everyone, even with the right PIN
     r = _download(clients[0], str(one.eata_id), one.pin)
-    assert r.status_code == 429 and "Too many wrong codes" in r.text
+    assert r.status_code == 429 and "Too many wrong PINs for this carnet or from your account" in r.text
     assert session.scalar(select(WalletCarnet.id)) is None
     failures = session.scalars(select(AuditEvent).where(
         AuditEvent.action == "carnet.download_failed")).all()
