@@ -131,6 +131,18 @@ def send_confirmation(session: Session, holder: Holder, *, confirm_url: str,
     return raw
 
 
+def holder_by_email(session: Session, email: str) -> Holder | None:
+    return session.scalar(select(Holder).where(Holder.email == (email or "").strip().lower()))
+
+
+def may_resend_confirmation(session: Session, holder: Holder,
+                            now: dt.datetime | None = None) -> bool:
+    now = now or now_utc()
+    last = session.scalar(select(func.max(HolderToken.created_at)).where(
+        HolderToken.holder_id == holder.id, HolderToken.purpose == "confirm_email"))
+    return last is None or now - last > dt.timedelta(minutes=10)
+
+
 def confirm_email(session: Session, raw: str, *, now: dt.datetime | None = None) -> Holder | None:
     """Use a confirmation link once; None when unknown, used, expired or for an old address."""
     now = now or now_utc()

@@ -62,6 +62,7 @@ def test_f34_holder_journey_live_confirmation(page, live_server, demo):
     page.get_by_label("Cell phone").fill("+41 79 123 45 67")
     page.locator("#password").fill(PASSWORD)
     page.locator("#pin").fill(PIN)
+    page.locator("#pin_confirm").fill(PIN)
     page.get_by_label("I accept the terms").check()
     page.get_by_role("button", name="Create my wallet").click()
     page.get_by_role("heading", name="Check your email").wait_for()

@@ -60,7 +60,9 @@ def country_choices() -> list[tuple[str, str]]:
 def register():
     form = RegisterForm()
     form.country_code.choices = choices([("", "Choose…")] + country_choices())
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.pin.data != form.pin_confirm.data:
+        form.pin_confirm.errors = ["The two PINs differ: type the same PIN twice."]
+    elif form.validate_on_submit():
         try:
             holder, _ = wallet_domain.register(
                 db.session, {k: getattr(form, k).data for k in wallet_domain.HOLDER_FIELDS},
@@ -110,6 +112,8 @@ def login():
         except DomainError as err:
             db.session.rollback()
             form.form_errors.append(err.message)
+            if err.code == "email_unconfirmed":
+                _resend_confirmation(form.email.data)
         else:
             hs = wallet_domain.open_holder_session(
                 db.session, result.holder, mfa_pending=result.needs_totp, ip=request.remote_addr,
@@ -122,6 +126,17 @@ def login():
             return redirect(url_for("wallet.unlock", next=nxt), 303)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("wallet/login.html", form=form), status
+
+
+def _resend_confirmation(email: str) -> None:
+    """After a login with the right password but an unconfirmed email: a new link, at most one
+    every 10 minutes."""
+    holder = wallet_domain.holder_by_email(db.session, email)
+    if holder is not None and wallet_domain.may_resend_confirmation(db.session, holder):
+        wallet_domain.send_confirmation(
+            db.session, holder, confirm_url=site_url("wallet", path="/my/confirm/{token}"))
+        db.session.commit()
+        flash("We sent you a new confirmation link.", "info")
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

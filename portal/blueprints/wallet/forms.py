@@ -55,6 +55,8 @@ class RegisterForm(FlaskForm):
                              validators=[DataRequired(), Length(max=128)])
     pin = PasswordField("Wallet PIN (6 to 12 digits, to unlock your wallet)",
                         validators=[DataRequired(), Length(max=12)])
+    pin_confirm = PasswordField("Re-enter the wallet PIN", validators=[DataRequired(),
+                                                                      Length(max=12)])
     accept_terms = BooleanField("I accept the terms of use of the eATA wallet")
 
 

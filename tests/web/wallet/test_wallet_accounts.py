@@ -15,7 +15,7 @@ from tests.web.wallet.conftest import PASSWORD, PIN
 FORM = {"kind": "private", "title": "Ms", "given_names": "Anne", "surname": "Peeters",
         "email": "Anne@Example.test", "street": "Rue Haute 12", "postal_code": "1000",
         "city": "Bruxelles", "state": "", "country_code": "BE", "phone": "+32 470 12 34 56",
-        "password": PASSWORD, "pin": PIN, "accept_terms": "y"}
+        "password": PASSWORD, "pin": PIN, "pin_confirm": PIN, "accept_terms": "y"}
 
 
 def _confirm_link(session) -> str:
@@ -36,9 +36,12 @@ def test_f17_register_confirm_login_unlock(app, client_for, session):
     holder = session.scalar(select(Holder).where(Holder.email == "anne@example.test"))
     assert holder.country_code == "BE" and holder.legal_name == "Anne Peeters"
     # not confirmed yet: login refused
+    first_link = _confirm_link(session)
     r = _login(c)
     assert r.status_code == 422 and "Confirm your email" in r.text
-    link = _confirm_link(session)
+    # a link was sent less than 10 minutes ago: no new one yet
+    assert _confirm_link(session) == first_link
+    link = first_link
     assert c.get(link).status_code == 303
     assert c.get(link).status_code == 404  # single use
     r = _login(c)
@@ -61,7 +64,9 @@ def test_f17_registration_refusals_next_to_the_field(app, client_for, make_holde
     c = client_for("wallet")
     r = c.post("/my/register", data={**FORM, "email": "taken@example.test"})
     assert r.status_code == 422 and "already exists" in r.text
-    r = c.post("/my/register", data={**FORM, "pin": "111111"})
+    r = c.post("/my/register", data={**FORM, "pin_confirm": "999999"})
+    assert r.status_code == 422 and "two PINs differ" in r.text
+    r = c.post("/my/register", data={**FORM, "pin": "111111", "pin_confirm": "111111"})
     assert r.status_code == 422 and "too easy" in r.text
     r = c.post("/my/register", data={**FORM, "password": "short"})
     assert r.status_code == 422 and "at least 15" in r.text
