@@ -115,7 +115,7 @@ class TravelForm(FlaskForm):
                                             validators=[Optional()])
     transport_mode = SelectField("Mode of transport", choices=choices([
         ("air", "Air"), ("sea", "Sea"), ("land", "Land")]), validators=[DataRequired()])
-    location = StringField("Place of passage (airport, port, border crossing)",
+    location = StringField("Location / city / event",
                            validators=[Optional(), Length(max=200)])
     extra_details = StringField("Extra details (flight number, vehicle…)",
                                 validators=[Optional(), Length(max=500)])

@@ -1,7 +1,7 @@
 """Voucher share links for a representative (F-35): no account needed, one voucher only."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import Response, abort, flash, g, redirect, render_template, url_for
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import EmptyForm, ShareForm
@@ -72,6 +72,38 @@ def shared(token: str):
     status = wallet_domain.voucher_status(db.session, v)
     return render_template("wallet/shared.html", share=share, voucher=v, carnet=carnet,
                            code=code_of(v), items=items, status=status, token=token)
+
+
+@bp.get("/s/<token>/voucher.pdf")
+@limiter.limit("10 per minute")
+def shared_pdf(token: str):
+    """The same voucher as a PDF (weasyprint), QR embedded as an SVG data URI: nothing fetched."""
+    import segno
+    from weasyprint import HTML
+
+    share = _open(token)
+    v = share.voucher
+    carnet = db.session.get(Carnet, v.carnet_id)
+    items = [(ti, item_description(carnet, next(i for i in carnet.items
+                                                if i.id == ti.goods_item_id)))
+             for ti in v.travel.items]
+    qr = segno.make(qr_payload(carnet.eata_id, code_of(v)), error="m").svg_data_uri(scale=6,
+                                                                                    border=2)
+    html = render_template("wallet/shared_pdf.html", share=share, voucher=v, carnet=carnet,
+                           code=code_of(v), items=items, qr=qr)
+    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = (
+        f'inline; filename="eata-voucher-{carnet.carnet_number}-{v.kind}.pdf"')
+    return resp
+
+
+def _no_fetch(url: str, *args, **kwargs):
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url)
+    raise ValueError("external resources are not fetched")
 
 
 @bp.get("/s/<token>/qr.svg")

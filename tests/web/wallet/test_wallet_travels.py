@@ -235,6 +235,8 @@ def test_f35_share_link_works_expires_and_is_revoked(app, ready, client_for, ses
             assert format_code(code_of(other)) not in page.text
     assert holder.email not in page.text and "Paris shoot" not in page.text
     assert anon.get(link + "/qr.svg").mimetype == "image/svg+xml"
+    pdf = anon.get(link + "/voucher.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert client_for("customs", "be").get(link).status_code == 404
     # expiry
     share = session.scalar(select(VoucherShare))
@@ -248,4 +250,5 @@ def test_f35_share_link_works_expires_and_is_revoked(app, ready, client_for, ses
     assert c.post(f"/my/shares/{share.id}/revoke").status_code == 303
     assert anon.get(link).status_code == 404
     assert anon.get(link + "/qr.svg").status_code == 404
+    assert anon.get(link + "/voucher.pdf").status_code == 404
     assert anon.get("/my/s/not-a-token").status_code == 404
