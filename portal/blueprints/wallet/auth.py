@@ -60,20 +60,22 @@ def country_choices() -> list[tuple[str, str]]:
 def register():
     form = RegisterForm()
     form.country_code.choices = choices([("", "Choose…")] + country_choices())
-    if form.validate_on_submit() and form.pin.data != form.pin_confirm.data:
-        form.pin_confirm.errors = ["The two PINs differ: type the same PIN twice."]
-    elif form.validate_on_submit():
-        try:
-            holder, _ = wallet_domain.register(
-                db.session, {k: getattr(form, k).data for k in wallet_domain.HOLDER_FIELDS},
-                form.password.data, form.pin.data, accepted_terms=form.accept_terms.data,
-                confirm_url=site_url("wallet", path="/my/confirm/{token}"))
-        except DomainError as err:
-            db.session.rollback()
-            put_error(form, err)
+    if form.validate_on_submit():
+        if form.pin.data != form.pin_confirm.data:
+            form.pin_confirm.errors = ["The two PINs differ: type the same PIN twice."]
         else:
-            db.session.commit()
-            return redirect(url_for("wallet.registered"), 303)
+            try:
+                wallet_domain.register(
+                    db.session,
+                    {k: getattr(form, k).data for k in wallet_domain.HOLDER_FIELDS},
+                    form.password.data, form.pin.data, accepted_terms=form.accept_terms.data,
+                    confirm_url=site_url("wallet", path="/my/confirm/{token}"))
+            except DomainError as err:
+                db.session.rollback()
+                put_error(form, err)
+            else:
+                db.session.commit()
+                return redirect(url_for("wallet.registered"), 303)
     return render_template("wallet/register.html", form=form), 422 if form.errors or \
         form.form_errors else 200
 

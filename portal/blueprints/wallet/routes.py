@@ -276,22 +276,23 @@ def _travel_ctx(travel: Travel) -> dict:
                       for ti in travel.items]}
 
 
+def is_poll() -> bool:
+    """An htmx poll of the page's live fragment (the element with id="live")."""
+    return bool(request.headers.get("HX-Request")) and request.headers.get("HX-Trigger") == "live"
+
+
 @bp.get("/travels/<int:travel_id>")
 @holder_required
 def travel(travel_id: int):
+    """The travel; polled by htmx (id="live"), only the vouchers' states — or an empty 204 while
+    nothing changed, so a poll costs a few COUNT queries."""
     t = _or_404(travel_domain.get_travel, db.session, g.holder, travel_id)
+    if is_poll():
+        ids = [v.id for v in travel_domain.active_vouchers(t)]
+        if request.args.get("k") == wallet_domain.status_key(db.session, ids):
+            return Response(status=204)
+        return render_block("wallet/travel.html", "live", empty=EmptyForm(), **_travel_ctx(t))
     return render_template("wallet/travel.html", empty=EmptyForm(), **_travel_ctx(t))
-
-
-@bp.get("/travels/<int:travel_id>/live")
-@holder_required(touch=False)
-def travel_live(travel_id: int):
-    """The polled fragment: 204 (nothing to swap) while nothing changed."""
-    t = _or_404(travel_domain.get_travel, db.session, g.holder, travel_id)
-    ids = [v.id for v in travel_domain.active_vouchers(t)]
-    if request.args.get("k") == wallet_domain.status_key(db.session, ids):
-        return Response(status=204)
-    return render_block("wallet/travel.html", "live", empty=EmptyForm(), **_travel_ctx(t))
 
 
 @bp.route("/travels/<int:travel_id>/edit", methods=["GET", "POST"])
@@ -371,16 +372,11 @@ def voucher(voucher_id: int):
     v = _or_404(wallet_domain.holder_voucher, db.session, g.holder, voucher_id)
     if not _disclaimed(v.travel_id):
         return redirect(url_for("wallet.vouchers", travel_id=v.travel_id))
+    if is_poll():
+        if request.args.get("k") == wallet_domain.status_key(db.session, [v.id]):
+            return Response(status=204)
+        return render_block("wallet/voucher.html", "live", **_voucher_ctx(v))
     return render_template("wallet/voucher.html", **_voucher_ctx(v))
-
-
-@bp.get("/vouchers/<int:voucher_id>/live")
-@holder_required(touch=False)
-def voucher_live(voucher_id: int):
-    v = _or_404(wallet_domain.holder_voucher, db.session, g.holder, voucher_id)
-    if request.args.get("k") == wallet_domain.status_key(db.session, [v.id]):
-        return Response(status=204)
-    return render_block("wallet/voucher.html", "live", **_voucher_ctx(v))
 
 
 def qr_svg(payload: str) -> Response:

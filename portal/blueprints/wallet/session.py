@@ -79,7 +79,8 @@ def holder_required(view=None, *, unlocked: bool = True, touch: bool = True):
         if unlocked:
             if not wallet_domain.is_unlocked(current_user.hs):
                 return _to("wallet.unlock")
-            if touch:
+            polling = request.headers.get("HX-Trigger") == "live"  # not the holder's activity
+            if touch and not polling:
                 wallet_domain.keep_unlocked(db.session, current_user.hs)
         return view(*args, **kwargs)
 

@@ -137,6 +137,22 @@ def test_f17_wallet_pin_asked_again_after_idle(app, make_holder, wallet_client, 
     # htmx polling gets a redirect header, not the unlock page inside a fragment
     r = c.get("/my/notifications", headers={"HX-Request": "true"})
     assert r.status_code == 401 and "/my/unlock" in r.headers["HX-Redirect"]
+
+
+def test_f17_polling_does_not_keep_the_wallet_unlocked(app, make_holder, wallet_client,
+                                                        session):
+    holder = make_holder()
+    c = wallet_client(holder)
+    hs = session.get(HolderSession, c.session_id)
+    idle_since = now_utc() - dt.timedelta(minutes=5)
+    hs.unlocked_at = idle_since
+    session.commit()
+    c.get("/my/notifications", headers={"HX-Request": "true", "HX-Trigger": "live"})
+    session.expire_all()
+    assert session.get(HolderSession, c.session_id).unlocked_at == idle_since
+    c.get("/my/notifications")  # a page the holder opens is activity
+    session.expire_all()
+    assert session.get(HolderSession, c.session_id).unlocked_at > idle_since
     assert c.post("/my/unlock", data={"pin": PIN}).status_code == 303
     assert c.get("/my/carnets").status_code == 200
 

@@ -20,6 +20,11 @@ from portal.models import CarnetSets, OutboxMessage, Travel, Voucher, VoucherSha
 NAME = "Anne Peeters"
 
 
+def _poll(client, path):
+    """What htmx sends when the live fragment polls."""
+    return client.get(path, headers={"HX-Request": "true", "HX-Trigger": "live"})
+
+
 def _sets(session, carnet_id):
     session.expire_all()
     return {s.kind: s.remaining for s in session.scalars(
@@ -147,21 +152,22 @@ def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, offic
     c.post(f"/my/travels/{t.id}/vouchers")
     validation = t.vouchers[0]
     first = c.get(f"/my/vouchers/{validation.id}")
-    key = re.search(r"/live\?k=([0-9A-Za-z-]+)", first.text).group(1)
+    key = re.search(r"\?k=([0-9A-Za-z-]+)", first.text).group(1)
     # nothing changed: the poll is a cheap 204
-    assert c.get(f"/my/vouchers/{validation.id}/live?k={key}").status_code == 204
+    assert _poll(c, f"/my/vouchers/{validation.id}?k={key}").status_code == 204
     reject_voucher(session, validation.id, officer("ch"), "Goods not presented")
     session.commit()
-    frag = c.get(f"/my/vouchers/{validation.id}/live?k={key}", headers={"HX-Request": "true"})
+    frag = _poll(c, f"/my/vouchers/{validation.id}?k={key}")
     assert frag.status_code == 200 and "Rejected" in frag.text and "<html" not in frag.text
     assert "Goods not presented" not in frag.text  # the reason stays with customs
     result = commit_voucher(session, validation.id, officer("ch"),
                             fields={"goods_examined": True})
     session.commit()
-    frag = c.get(f"/my/vouchers/{validation.id}/live?k={key}")
+    frag = _poll(c, f"/my/vouchers/{validation.id}?k={key}")
     assert "Committed" in frag.text
     assert format_code(result.cancellation_code) in frag.text
     # the travel page shows the state per voucher
+    assert 'data-state="committed"' in _poll(c, f"/my/travels/{t.id}?k=x").text
     travel_page = c.get(f"/my/travels/{t.id}")
     assert 'data-state="committed"' in travel_page.text and "Delete travel" not in travel_page.text
     assert c.post(f"/my/travels/{t.id}/delete").status_code == 303
@@ -184,7 +190,7 @@ def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, offic
     cancel_transaction(session, result.transaction_id, officer("ch"), result.cancellation_code,
                        "Typing error")
     session.commit()
-    frag = c.get(f"/my/vouchers/{validation.id}/live?k=x")
+    frag = _poll(c, f"/my/vouchers/{validation.id}?k=x")
     assert "Cancelled" in frag.text or "Pending" in frag.text
 
 
@@ -207,10 +213,11 @@ def test_f35_isolation_other_holder_gets_404(app, ready, make_holder, wallet_cli
     session.commit()
     stranger = wallet_client(make_holder(given="Mallory"))
     stranger.post(f"/my/travels/{t.id}/vouchers")
-    for path in (f"/my/travels/{t.id}", f"/my/travels/{t.id}/edit", f"/my/travels/{t.id}/live",
+    for path in (f"/my/travels/{t.id}", f"/my/travels/{t.id}/edit",
                  f"/my/vouchers/{v.id}", f"/my/vouchers/{v.id}/qr.svg",
-                 f"/my/vouchers/{v.id}/live", f"/my/travels/{t.id}/vouchers"):
+                 f"/my/travels/{t.id}/vouchers"):
         assert stranger.get(path).status_code == 404, path
+        assert _poll(stranger, path + "?k=x").status_code == 404, path
     assert stranger.post(f"/my/travels/{t.id}/delete").status_code == 404
     assert stranger.post(f"/my/vouchers/{v.id}/share", data={"days": "7"}).status_code == 404
     assert stranger.post(f"/my/transactions/{result.transaction_id}/verify",
