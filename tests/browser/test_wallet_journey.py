@@ -110,6 +110,7 @@ def test_f34_holder_journey_live_confirmation(page, live_server, demo):
     page.get_by_role("button", name="Show vouchers").click()
     page.get_by_role("button", name="I understand: show the vouchers").click()
     page.get_by_role("heading", name="Validation").wait_for()
+    page.wait_for_load_state("load")  # wallet.js (deferred) listens for the arrow keys
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Exportation").wait_for()
     assert page.locator("img.voucher-qr").evaluate("img => img.naturalWidth > 0")
