@@ -18,6 +18,10 @@ from portal.models import Account
 @login_manager.user_loader
 def load_user(user_id: str):
     kind, _, sid = user_id.partition(":")
+    if kind == "h" and sid:  # a holder's wallet session (portal/blueprints/wallet/session.py)
+        from portal.blueprints.wallet.session import load_holder
+
+        return load_holder(sid)
     if kind != "c" or not sid:
         return None
     tenant = getattr(g, "tenant", None)

@@ -1,5 +1,7 @@
 from flask import Blueprint
 
-bp = Blueprint("wallet", __name__)
+# every wallet page lives under /my (the URL map is shared with the customs site, whose "/"
+# is the customs start page); wallet.<domain>/ redirects to the carnets list
+bp = Blueprint("wallet", __name__, url_prefix="/my")
 
-from portal.blueprints.wallet import routes  # noqa: E402,F401
+from portal.blueprints.wallet import auth, routes, share  # noqa: E402,F401

@@ -1,0 +1,285 @@
+"""Wallet accounts (F-17): register, confirm email, login (+ TOTP), wallet PIN, logout, account."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.blueprints.wallet import bp
+from portal.blueprints.wallet.forms import (
+    ChangePinForm,
+    CodeForm,
+    EmptyForm,
+    LoginForm,
+    PinForm,
+    ProfileForm,
+    RegisterForm,
+    TotpEnrolForm,
+    choices,
+    put_error,
+)
+from portal.blueprints.wallet.session import (
+    current_holder,
+    holder_required,
+    login_holder,
+    logout_holder,
+)
+from portal.domain import DomainError
+from portal.domain import wallet as wallet_domain
+from portal.extensions import db, limiter
+from portal.models import Country
+from portal.tenancy import parse_host, site_url
+
+LOGIN_LIMIT = "10 per minute;50 per hour"
+
+
+@bp.before_app_request
+def wallet_root():
+    """wallet.<domain>/ → the carnets list (the shared URL map gives "/" to the customs site)."""
+    if request.path == "/" and current_app.config.get("EATA_DOMAIN"):
+        site = parse_host(request.host, current_app.config["EATA_DOMAIN"])
+        if site is not None and site.kind == "wallet":
+            return redirect(url_for("wallet.carnets"))
+    return None
+
+
+def safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    if target.startswith("/my/") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+def country_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Country.code, Country.name).order_by(Country.name)).all()
+    return [(c, n) for c, n in rows]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    form = RegisterForm()
+    form.country_code.choices = choices([("", "Choose…")] + country_choices())
+    if form.validate_on_submit():
+        if form.pin.data != form.pin_confirm.data:
+            form.pin_confirm.errors = ["The two PINs differ: type the same PIN twice."]
+        else:
+            try:
+                wallet_domain.register(
+                    db.session,
+                    {k: getattr(form, k).data for k in wallet_domain.HOLDER_FIELDS},
+                    form.password.data, form.pin.data, accepted_terms=form.accept_terms.data,
+                    confirm_url=site_url("wallet", path="/my/confirm/{token}"))
+            except DomainError as err:
+                db.session.rollback()
+                put_error(form, err)
+            else:
+                db.session.commit()
+                return redirect(url_for("wallet.registered"), 303)
+    return render_template("wallet/register.html", form=form), 422 if form.errors or \
+        form.form_errors else 200
+
+
+@bp.get("/registered")
+def registered():
+    return render_template("wallet/message.html", title="Check your email",
+                           message="We sent you a link to confirm your email address. Open it, "
+                                   "then log in with your email and password.")
+
+
+@bp.get("/confirm/<token>")
+@limiter.limit("20 per hour")
+def confirm(token: str):
+    holder = wallet_domain.confirm_email(db.session, token)
+    if holder is None:
+        db.session.rollback()
+        return render_template("wallet/message.html", title="Link not valid",
+                               message="This link is not valid any more: it was used already or "
+                                       "has expired. Log in to ask for a new one."), 404
+    db.session.commit()
+    flash("Your email address is confirmed: you can log in.", "success")
+    return redirect(url_for("wallet.login"), 303)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login():
+    if current_holder() is not None:
+        return redirect(url_for("wallet.carnets"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            result = wallet_domain.authenticate(db.session, form.email.data, form.password.data,
+                                                ip=request.remote_addr)
+        except DomainError as err:
+            db.session.rollback()
+            form.form_errors.append(err.message)
+            if err.code == "email_unconfirmed":
+                _resend_confirmation(form.email.data)
+        else:
+            hs = wallet_domain.open_holder_session(
+                db.session, result.holder, mfa_pending=result.needs_totp, ip=request.remote_addr,
+                user_agent=request.headers.get("User-Agent"))
+            db.session.commit()
+            login_holder(hs)
+            nxt = safe_next(url_for("wallet.carnets"))
+            if result.needs_totp:
+                return redirect(url_for("wallet.login_totp", next=nxt), 303)
+            return redirect(url_for("wallet.unlock", next=nxt), 303)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("wallet/login.html", form=form), status
+
+
+def _resend_confirmation(email: str) -> None:
+    """After a login with the right password but an unconfirmed email: a new link, at most one
+    every 10 minutes."""
+    holder = wallet_domain.holder_by_email(db.session, email)
+    if holder is not None and wallet_domain.may_resend_confirmation(db.session, holder):
+        wallet_domain.send_confirmation(
+            db.session, holder, confirm_url=site_url("wallet", path="/my/confirm/{token}"))
+        db.session.commit()
+        flash("We sent you a new confirmation link.", "info")
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login_totp():
+    user = current_user
+    if not getattr(user, "is_holder", False) or not user.is_authenticated:
+        return redirect(url_for("wallet.login"))
+    if not user.hs.mfa_pending:
+        return redirect(url_for("wallet.carnets"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            ok = wallet_domain.verify_totp(db.session, user.hs, form.code.data,
+                                           ip=request.remote_addr)
+        except DomainError as err:
+            db.session.rollback()
+            form.form_errors.append(err.message)
+        else:
+            if ok:
+                db.session.commit()
+                return redirect(url_for("wallet.unlock",
+                                        next=safe_next(url_for("wallet.carnets"))), 303)
+            if user.hs.revoked_at is not None:
+                logout_holder()
+                flash("Too many wrong codes: log in again later.", "error")
+                return redirect(url_for("wallet.login"), 303)
+            form.code.errors = ["This code does not match: type the 6 digits your app shows."]
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("wallet/login_code.html", form=form), status
+
+
+@bp.route("/unlock", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@holder_required(unlocked=False)
+def unlock():
+    form = PinForm()
+    if form.validate_on_submit():
+        if wallet_domain.unlock(db.session, g.holder_session, form.pin.data,
+                                ip=request.remote_addr):
+            db.session.commit()
+            return redirect(safe_next(url_for("wallet.carnets")), 303)
+        if g.holder_session.revoked_at is not None:
+            logout_holder()
+            flash("Too many wrong PINs: log in again with your password.", "error")
+            return redirect(url_for("wallet.login"), 303)
+        form.pin.errors = ["Wrong wallet PIN."]
+    status = 422 if form.errors else 200
+    return render_template("wallet/unlock.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_holder()
+    flash("You are logged out.", "info")
+    return redirect(url_for("wallet.login"), 303)
+
+
+@bp.get("/lock")
+@holder_required(unlocked=False)
+def lock():
+    g.holder_session.unlocked_at = None
+    db.session.commit()
+    return redirect(url_for("wallet.unlock"), 303)
+
+
+# --- account -----------------------------------------------------------------------------------
+
+@bp.route("/account", methods=["GET", "POST"])
+@holder_required
+def account():
+    holder = g.holder
+    form = ProfileForm(obj=holder)
+    if form.validate_on_submit():
+        try:
+            data = {k: getattr(form, k).data for k in ("title", "street", "postal_code", "city",
+                                                       "state", "phone")}
+            data["country_code"] = request.form.get("country_code", holder.country_code)
+            wallet_domain.update_profile(db.session, holder, data)
+        except DomainError as err:
+            db.session.rollback()
+            put_error(form, err)
+        else:
+            db.session.commit()
+            flash("Your details are saved.", "success")
+            return redirect(url_for("wallet.account"), 303)
+    cred = wallet_domain.credential_of(db.session, holder)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("wallet/account.html", form=form, holder=holder, cred=cred,
+                           pin_form=ChangePinForm(), empty=EmptyForm(),
+                           country=db.session.get(Country, holder.country_code)), status
+
+
+@bp.post("/account/pin")
+@limiter.limit("10 per hour")
+@holder_required
+def change_pin():
+    form = ChangePinForm()
+    if form.validate_on_submit():
+        try:
+            wallet_domain.change_pin(db.session, g.holder, form.current_pin.data, form.pin.data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash("Your wallet PIN is changed.", "success")
+    return redirect(url_for("wallet.account"), 303)
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@holder_required
+def totp():
+    form = TotpEnrolForm()
+    if form.validate_on_submit():
+        try:
+            wallet_domain.enable_totp(db.session, g.holder, form.secret.data, form.code.data)
+        except DomainError as err:
+            db.session.rollback()
+            put_error(form, err)
+        else:
+            db.session.commit()
+            flash("Two-step login with your authenticator app is on.", "success")
+            return redirect(url_for("wallet.account"), 303)
+    if not form.secret.data:
+        form.secret.data = wallet_domain.new_totp()[0]
+    from portal.domain import mfa
+
+    uri = mfa.provisioning_uri(form.secret.data, g.holder.email, issuer="eATA Wallet")
+    status = 422 if form.errors else 200
+    return render_template("wallet/totp.html", form=form, qr=mfa.qr_data_uri(uri),
+                           secret=form.secret.data), status
+
+
+@bp.post("/account/totp/off")
+@holder_required
+def totp_off():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    wallet_domain.disable_totp(db.session, g.holder)
+    db.session.commit()
+    flash("Two-step login is off.", "info")
+    return redirect(url_for("wallet.account"), 303)
