@@ -52,6 +52,14 @@ def demo_load() -> None:
     for code, email, role in logins:
         click.echo(f"  {scheme}://customs-{code}.{domain}/  {email:40} {role}")
     click.echo("Admins enrol an authenticator app (TOTP) at their first login.")
+    from portal.domain.demo import load_demo_carnet
+
+    with db.new_session() as session:
+        eata_id, number, pin = load_demo_carnet(session)
+        session.commit()
+    click.echo(f"Demo carnet {number}, eATA ID {eata_id}: download it in the wallet at "
+               f"{scheme}://wallet.{domain}/ " + (f"with the PIN {pin}" if pin else
+                                                    "(its PIN was printed when it was issued)"))
 
 
 @customs_cli.command("create")

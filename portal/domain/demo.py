@@ -94,3 +94,56 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
             logins.append((code, email, role))
     session.flush()
     return logins
+
+
+DEMO_NGA = "FEB ATA (demo)"
+DEMO_CARNET_NUMBER = "BEDEMO0000001"
+
+
+def load_demo_carnet(session: Session) -> tuple[int, str, str | None]:
+    """A Belgian NGA and one digital carnet (departure BE, Box P FR, CH, NO) to try the wallet and
+    the customs desk with. Returns (eATA ID, carnet number, PIN); the PIN only on the run that
+    issued the carnet, since only its hash is kept."""
+    import datetime as dt
+
+    from portal.db import now_utc
+    from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
+    from portal.domain.carnets import issue_carnet
+    from portal.models import NGA, Carnet
+
+    existing = session.scalar(select(Carnet).where(Carnet.carnet_number == DEMO_CARNET_NUMBER))
+    if existing is not None:
+        return existing.eata_id, existing.carnet_number, None
+    nga = session.scalar(select(NGA).where(NGA.name == DEMO_NGA))
+    if nga is None:
+        nga = create_nga(session, "BE", DEMO_NGA, city="Bruxelles")
+        create_issuing_association(session, nga, "Chambre de commerce de Bruxelles (demo)",
+                                   city="Bruxelles")
+        session.flush()
+    today = now_utc().date()
+    body = {
+        "carnet_number": DEMO_CARNET_NUMBER, "carnet_type": "ATA", "format": "digital",
+        "issue_date": today.isoformat(),
+        "valid_until": (today + dt.timedelta(days=300)).isoformat(),
+        "intended_use": "professional_equipment", "currency": "EUR",
+        "holder": {"name": "Studio Lumière SPRL",
+                   "address": {"street": "Rue Haute 12", "postal_code": "1000",
+                               "city": "Bruxelles", "country": "BE"}},
+        "representatives": [{"name": "Anne Peeters", "id_number": "BE-99-1234"}],
+        "items": [
+            {"item_no": i, "pieces": pieces, "description": desc, "origin_country": "DE",
+             "value": value, "quantity": weight, "unit": "kg", "marks": f"SLS-{100 + i}"}
+            for i, (pieces, desc, value, weight) in enumerate([
+                (1, "Camera body Arri Alexa Mini LF SN 21034", 48000, 2.6),
+                (4, "Prime lenses Zeiss Supreme SN 5512-5515", 36000, 6.4),
+                (2, "Tripod Sachtler Flowtech 100", 2400, 8.0),
+                (6, "V-mount batteries 150 Wh", 1800, 7.2),
+                (1, "Field monitor SmallHD Cine 7 SN 7781", 2900, 1.1),
+            ], start=1)
+        ],
+        "countries": ["FR", "CH", "NO"],
+        "sets": {"export_reimport": 2, "import_reexport": 4, "transit": 1},
+    }
+    carnet, pin = issue_carnet(session, nga, body, OPERATOR, today=today)
+    session.flush()
+    return carnet.eata_id, carnet.carnet_number, pin
