@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, now_utc
@@ -11,6 +11,8 @@ from portal.db import Base, now_utc
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
+    # the audit trail of one object (a carnet's page, `flask carnet audit`)
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, index=True)
