@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, null, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto, outbox
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
 from portal.domain.carnets import fmt_date, mark_activated
 from portal.domain.codes import keyed_hash, new_typable_code, same
 from portal.domain.rules import (
@@ -62,6 +62,7 @@ from portal.models import (
     Voucher,
     WalletCarnet,
 )
+from portal.models.jobs import OutboxMessage
 
 CODE_LENGTH = 13
 COMMON_FIELDS = {"reference", "remarks"}
@@ -143,14 +144,17 @@ def _is_pg(session: Session) -> bool:
 def _lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
     """Lock the carnet and the voucher (see the module docstring) and return them fresh."""
     if _is_pg(session):
-        carnet = session.scalar(
-            select(Carnet).where(Carnet.id == select(Voucher.carnet_id).where(
-                Voucher.id == voucher_id).scalar_subquery())
-            .with_for_update().execution_options(populate_existing=True))
-        if carnet is None:
+        # one round trip: FOR UPDATE OF carnet, voucher (PostgreSQL locks the rows of the
+        # tables in FROM order: the carnet, then the voucher), with the general list the rules
+        # read loaded by the same query
+        row = session.execute(
+            select(Carnet, Voucher).join(Voucher, Voucher.carnet_id == Carnet.id)
+            .where(Voucher.id == voucher_id).options(joinedload(Carnet.items))
+            .with_for_update(of=[Carnet, Voucher])
+            .execution_options(populate_existing=True)).unique().one_or_none()
+        if row is None:
             raise NotFound("No such voucher.")
-        voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
-                                 .with_for_update().execution_options(populate_existing=True))
+        carnet, voucher = row
     else:
         session.execute(update(Voucher).where(Voucher.id == voucher_id)
                         .values(lock_seq=Voucher.lock_seq + 1)
@@ -377,16 +381,21 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
             cancellation_code_enc=crypto.encrypt(cancellation, _aad(c_hash, "cancellation")),
             commit_token_hash=token_hash if i == len(kinds) - 1 else None,
         )
-        for item, qty in lines:
-            txn.items.append(TransactionItem(goods_item_id=item.id, item_no=item.item_no,
-                                             quantity=qty, line="cleared"))
-        if k == "reimport":
-            for item, qty, line in extra_lines:
-                txn.items.append(TransactionItem(goods_item_id=item.id, item_no=item.item_no,
-                                                 quantity=qty, line=line))
         session.add(txn)
         stored.append(txn)
     session.flush()
+    # the item lines: one multi-row Core insert (no ORM unit of work per line)
+    item_rows = []
+    for txn in stored:
+        item_rows += [{"transaction_id": txn.id, "goods_item_id": item.id,
+                       "item_no": item.item_no, "quantity": qty, "line": "cleared"}
+                      for item, qty in lines]
+        if txn.kind == "reimport":
+            item_rows += [{"transaction_id": txn.id, "goods_item_id": item.id,
+                           "item_no": item.item_no, "quantity": qty, "line": line}
+                          for item, qty, line in extra_lines]
+    if item_rows:
+        session.execute(insert(TransactionItem.__table__).values(item_rows))
 
     voucher.state = "pre_exported" if kinds == ["pre_export"] else "used"
     voucher.used_at = now
@@ -394,7 +403,7 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
         mark_activated(carnet, now)
     carnet.updated_at = now
     last = stored[-1]
-    audit.record(session, "transaction.committed", actor_type="account",
+    audit.insert(session, "transaction.committed", actor_type="account",
                  actor_id=place.account_id, actor_label=officer.account.email,
                  customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
                  object_id=carnet.eata_id,
@@ -427,18 +436,28 @@ def _notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: st
     holders = session.scalars(select(Holder).join(
         WalletCarnet, WalletCarnet.holder_id == Holder.id).where(
         WalletCarnet.carnet_id == carnet.id, Holder.active.is_(True)))
+    # Core inserts (no ORM unit of work): the notification with RETURNING for its id, then the
+    # outbox rows of every holder in one multi-row insert — the same rows
+    # outbox.add_holder_notification / outbox.add_email would store
+    messages = []
     for holder in holders:
-        note = HolderNotification(holder_id=holder.id, carnet_id=carnet.id,
-                                  voucher_id=voucher.id if voucher else None,
-                                  transaction_id=transaction.id if transaction else None,
-                                  kind=kind, title=title, body=body)
-        session.add(note)
-        session.flush()
-        outbox.add_holder_notification(session, holder.id, note.id, holder.email)
+        note_id = session.scalar(insert(HolderNotification.__table__).values(
+            holder_id=holder.id, carnet_id=carnet.id,
+            voucher_id=voucher.id if voucher else None,
+            transaction_id=transaction.id if transaction else None,
+            kind=kind, title=title, body=body).returning(HolderNotification.__table__.c.id))
+        messages.append({"kind": "holder_notification", "recipient": holder.email,
+                         "customs_id": None, "subject": "", "body": "", "status": "pending",
+                         "payload": {"holder_id": holder.id, "notification_id": note_id},
+                         "next_attempt_at": now_utc()})
         if email:
-            outbox.add_email(session, holder.email, f"eATA: {title} — carnet "
-                             f"{carnet.carnet_number}",
-                             f"Hello {holder.legal_name},\n\n{body}\n\neATA\n")
+            messages.append({"kind": "email", "recipient": holder.email, "customs_id": None,
+                             "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
+                             "body": f"Hello {holder.legal_name},\n\n{body}\n\neATA\n",
+                             "status": "pending", "payload": null(),
+                             "next_attempt_at": now_utc()})
+    if messages:
+        session.execute(insert(OutboxMessage.__table__).values(messages))
 
 
 # --- rejection (F-44a) ------------------------------------------------------------------------
