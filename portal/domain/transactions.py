@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, null, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
-from portal.domain.carnets import fmt_date, mark_activated
+from portal.domain.carnets import fmt_date
 from portal.domain.codes import keyed_hash, new_typable_code, same
 from portal.domain.rules import (
     FINAL_DATE_LABELS,
@@ -357,13 +358,16 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
 
     # store
     signature = _signature(session, voucher)
-    stored: list[Transaction] = []
+    # the transactions: Core INSERT … RETURNING id, one per kind in order (ids ascend as the
+    # ORM flush would number them)
+    stored: list[tuple[int, str, str, str]] = []  # (id, kind, verification, cancellation)
+    table = Transaction.__table__
     for i, k in enumerate(kinds):
         verification = new_typable_code(CODE_LENGTH)
         cancellation = new_typable_code(CODE_LENGTH)
         v_hash = keyed_hash("verification:" + verification)
         c_hash = keyed_hash("cancellation:" + cancellation)
-        txn = Transaction(
+        txn_id = session.scalar(insert(table).values(
             voucher_id=voucher.id, carnet_id=carnet.id, kind=k, state="committed",
             territory_id=place.territory_id, country_code=place.country_code,
             customs_id=place.customs_id, office_id=place.office_id,
@@ -380,41 +384,48 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
             cancellation_code_hash=c_hash,
             cancellation_code_enc=crypto.encrypt(cancellation, _aad(c_hash, "cancellation")),
             commit_token_hash=token_hash if i == len(kinds) - 1 else None,
-        )
-        session.add(txn)
-        stored.append(txn)
-    session.flush()
+        ).returning(table.c.id))
+        stored.append((txn_id, k, verification, cancellation))
     # the item lines: one multi-row Core insert (no ORM unit of work per line)
     item_rows = []
-    for txn in stored:
-        item_rows += [{"transaction_id": txn.id, "goods_item_id": item.id,
+    for txn_id, k, _, _ in stored:
+        item_rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
                        "item_no": item.item_no, "quantity": qty, "line": "cleared"}
                       for item, qty in lines]
-        if txn.kind == "reimport":
-            item_rows += [{"transaction_id": txn.id, "goods_item_id": item.id,
+        if k == "reimport":
+            item_rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
                            "item_no": item.item_no, "quantity": qty, "line": line}
                           for item, qty, line in extra_lines]
     if item_rows:
         session.execute(insert(TransactionItem.__table__).values(item_rows))
 
-    voucher.state = "pre_exported" if kinds == ["pre_export"] else "used"
-    voucher.used_at = now
+    # the voucher and the carnet rows: Core UPDATEs of the locked rows (no unit of work), the
+    # new values then set on the loaded objects as their committed state
+    voucher_values = {"state": "pre_exported" if kinds == ["pre_export"] else "used",
+                      "used_at": now}
+    carnet_values = {"updated_at": now}
     if kind == "validation":
-        mark_activated(carnet, now)
-    carnet.updated_at = now
-    last = stored[-1]
+        carnet_values.update(status="active", activated_at=now)  # as carnets.mark_activated
+    session.execute(update(Voucher.__table__).where(Voucher.__table__.c.id == voucher.id)
+                    .values(voucher_values))
+    session.execute(update(Carnet.__table__).where(Carnet.__table__.c.id == carnet.id)
+                    .values(carnet_values))
+    for obj, values in ((voucher, voucher_values), (carnet, carnet_values)):
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
+    last_id, last_kind, verification, cancellation = stored[-1]
     audit.insert(session, "transaction.committed", actor_type="account",
                  actor_id=place.account_id, actor_label=officer.account.email,
                  customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
                  object_id=carnet.eata_id,
-                 data={"transactions": [t.id for t in stored], "kinds": kinds,
+                 data={"transactions": [t[0] for t in stored], "kinds": kinds,
                        "voucher_id": voucher.id, "office": place.office_name,
                        "country": place.country_code,
                        "items": {str(item.item_no): qty for item, qty in lines},
                        "final_date": final_date.isoformat() if final_date else None})
-    _notify(session, carnet, "committed", voucher=voucher, transaction=last,
-            title=f"{label(last.kind).capitalize()} committed",
-            body=(f"The {label(last.kind)} of carnet {carnet.carnet_number} was committed at "
+    _notify(session, carnet, "committed", voucher=voucher, transaction_id=last_id,
+            title=f"{label(last_kind).capitalize()} committed",
+            body=(f"The {label(last_kind)} of carnet {carnet.carnet_number} was committed at "
                   f"{place.office_name} ({place.country_name}) on "
                   f"{now.strftime('%d/%m/%Y %H:%M')} UTC"
                   + (f"; {FINAL_DATE_LABELS[kind]}: {fmt_date(final_date)}" if final_date
@@ -422,15 +433,15 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
                   + ". Open your wallet to check the officer's verification code."),
             email=True)
     session.flush()
-    return CommitResult(last.id, last.kind, *_codes(last),
-                        transaction_ids=tuple(t.id for t in stored))
+    return CommitResult(last_id, last_kind, verification, cancellation,
+                        transaction_ids=tuple(t[0] for t in stored))
 
 
 # --- notifications --------------------------------------------------------------------------
 
 def _notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str,
             voucher: Voucher | None = None, transaction: Transaction | None = None,
-            email: bool = False) -> None:
+            transaction_id: int | None = None, email: bool = False) -> None:
     """A notification for every holder who has the carnet in their wallet, with its outbox
     signal, and an email receipt when asked."""
     holders = session.scalars(select(Holder).join(
@@ -444,7 +455,7 @@ def _notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: st
         note_id = session.scalar(insert(HolderNotification.__table__).values(
             holder_id=holder.id, carnet_id=carnet.id,
             voucher_id=voucher.id if voucher else None,
-            transaction_id=transaction.id if transaction else None,
+            transaction_id=transaction.id if transaction else transaction_id,
             kind=kind, title=title, body=body).returning(HolderNotification.__table__.c.id))
         messages.append({"kind": "holder_notification", "recipient": holder.email,
                          "customs_id": None, "subject": "", "body": "", "status": "pending",
