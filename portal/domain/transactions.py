@@ -7,10 +7,11 @@
    serialised and every rule below is checked against the state that will be written on;
 2. answers a replay of the same commit token with the first result (R-11);
 3. checks every rule (portal/domain/rules.py) against the current state;
-4. adds the transaction, its items, the audit event, the holder notifications and the outbox
-   rows (notification signal, email receipt) to the session.
-The caller commits: all of it is stored, or none. Every refusal raises DomainError and adds
-nothing to the session.
+4. writes the transaction, its items, the audit event, the holder notifications and the outbox
+   rows (notification signal, email receipt) in the session's transaction — as Core
+   statements, not ORM objects (bench/README.md "Transaction engine").
+The caller commits: all of it is stored, or none. Every refusal raises DomainError before
+anything is written.
 """
 from __future__ import annotations
 
