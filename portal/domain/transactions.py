@@ -7,22 +7,24 @@
    serialised and every rule below is checked against the state that will be written on;
 2. answers a replay of the same commit token with the first result (R-11);
 3. checks every rule (portal/domain/rules.py) against the current state;
-4. adds the transaction, its items, the audit event, the holder notifications and the outbox
-   rows (notification signal, email receipt) to the session.
-The caller commits: all of it is stored, or none. Every refusal raises DomainError and adds
-nothing to the session.
+4. writes the transaction, its items, the audit event, the holder notifications and the outbox
+   rows (notification signal, email receipt) in the session's transaction — as Core
+   statements, not ORM objects (bench/README.md "Transaction engine").
+The caller commits: all of it is stored, or none. Every refusal raises DomainError before
+anything is written.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, null, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto, outbox
-from portal.domain.carnets import fmt_date, mark_activated
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
+from portal.domain.carnets import fmt_date
 from portal.domain.codes import keyed_hash, new_typable_code, same
 from portal.domain.rules import (
     FINAL_DATE_LABELS,
@@ -62,6 +64,7 @@ from portal.models import (
     Voucher,
     WalletCarnet,
 )
+from portal.models.jobs import OutboxMessage
 
 CODE_LENGTH = 13
 COMMON_FIELDS = {"reference", "remarks"}
@@ -143,14 +146,17 @@ def _is_pg(session: Session) -> bool:
 def _lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
     """Lock the carnet and the voucher (see the module docstring) and return them fresh."""
     if _is_pg(session):
-        carnet = session.scalar(
-            select(Carnet).where(Carnet.id == select(Voucher.carnet_id).where(
-                Voucher.id == voucher_id).scalar_subquery())
-            .with_for_update().execution_options(populate_existing=True))
-        if carnet is None:
+        # one round trip: FOR UPDATE OF carnet, voucher (PostgreSQL locks the rows of the
+        # tables in FROM order: the carnet, then the voucher), with the general list the rules
+        # read loaded by the same query
+        row = session.execute(
+            select(Carnet, Voucher).join(Voucher, Voucher.carnet_id == Carnet.id)
+            .where(Voucher.id == voucher_id).options(joinedload(Carnet.items))
+            .with_for_update(of=[Carnet, Voucher])
+            .execution_options(populate_existing=True)).unique().one_or_none()
+        if row is None:
             raise NotFound("No such voucher.")
-        voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
-                                 .with_for_update().execution_options(populate_existing=True))
+        carnet, voucher = row
     else:
         session.execute(update(Voucher).where(Voucher.id == voucher_id)
                         .values(lock_seq=Voucher.lock_seq + 1)
@@ -353,13 +359,16 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
 
     # store
     signature = _signature(session, voucher)
-    stored: list[Transaction] = []
+    # the transactions: Core INSERT … RETURNING id, one per kind in order (ids ascend as the
+    # ORM flush would number them)
+    stored: list[tuple[int, str, str, str]] = []  # (id, kind, verification, cancellation)
+    table = Transaction.__table__
     for i, k in enumerate(kinds):
         verification = new_typable_code(CODE_LENGTH)
         cancellation = new_typable_code(CODE_LENGTH)
         v_hash = keyed_hash("verification:" + verification)
         c_hash = keyed_hash("cancellation:" + cancellation)
-        txn = Transaction(
+        txn_id = session.scalar(insert(table).values(
             voucher_id=voucher.id, carnet_id=carnet.id, kind=k, state="committed",
             territory_id=place.territory_id, country_code=place.country_code,
             customs_id=place.customs_id, office_id=place.office_id,
@@ -376,36 +385,48 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
             cancellation_code_hash=c_hash,
             cancellation_code_enc=crypto.encrypt(cancellation, _aad(c_hash, "cancellation")),
             commit_token_hash=token_hash if i == len(kinds) - 1 else None,
-        )
-        for item, qty in lines:
-            txn.items.append(TransactionItem(goods_item_id=item.id, item_no=item.item_no,
-                                             quantity=qty, line="cleared"))
+        ).returning(table.c.id))
+        stored.append((txn_id, k, verification, cancellation))
+    # the item lines: one multi-row Core insert (no ORM unit of work per line)
+    item_rows = []
+    for txn_id, k, _, _ in stored:
+        item_rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
+                       "item_no": item.item_no, "quantity": qty, "line": "cleared"}
+                      for item, qty in lines]
         if k == "reimport":
-            for item, qty, line in extra_lines:
-                txn.items.append(TransactionItem(goods_item_id=item.id, item_no=item.item_no,
-                                                 quantity=qty, line=line))
-        session.add(txn)
-        stored.append(txn)
-    session.flush()
+            item_rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
+                           "item_no": item.item_no, "quantity": qty, "line": line}
+                          for item, qty, line in extra_lines]
+    if item_rows:
+        session.execute(insert(TransactionItem.__table__).values(item_rows))
 
-    voucher.state = "pre_exported" if kinds == ["pre_export"] else "used"
-    voucher.used_at = now
+    # the voucher and the carnet rows: Core UPDATEs of the locked rows (no unit of work), the
+    # new values then set on the loaded objects as their committed state
+    voucher_values = {"state": "pre_exported" if kinds == ["pre_export"] else "used",
+                      "used_at": now}
+    carnet_values = {"updated_at": now}
     if kind == "validation":
-        mark_activated(carnet, now)
-    carnet.updated_at = now
-    last = stored[-1]
-    audit.record(session, "transaction.committed", actor_type="account",
+        carnet_values.update(status="active", activated_at=now)  # as carnets.mark_activated
+    session.execute(update(Voucher.__table__).where(Voucher.__table__.c.id == voucher.id)
+                    .values(voucher_values))
+    session.execute(update(Carnet.__table__).where(Carnet.__table__.c.id == carnet.id)
+                    .values(carnet_values))
+    for obj, values in ((voucher, voucher_values), (carnet, carnet_values)):
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
+    last_id, last_kind, verification, cancellation = stored[-1]
+    audit.insert(session, "transaction.committed", actor_type="account",
                  actor_id=place.account_id, actor_label=officer.account.email,
                  customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
                  object_id=carnet.eata_id,
-                 data={"transactions": [t.id for t in stored], "kinds": kinds,
+                 data={"transactions": [t[0] for t in stored], "kinds": kinds,
                        "voucher_id": voucher.id, "office": place.office_name,
                        "country": place.country_code,
                        "items": {str(item.item_no): qty for item, qty in lines},
                        "final_date": final_date.isoformat() if final_date else None})
-    _notify(session, carnet, "committed", voucher=voucher, transaction=last,
-            title=f"{label(last.kind).capitalize()} committed",
-            body=(f"The {label(last.kind)} of carnet {carnet.carnet_number} was committed at "
+    _notify(session, carnet, "committed", voucher=voucher, transaction_id=last_id,
+            title=f"{label(last_kind).capitalize()} committed",
+            body=(f"The {label(last_kind)} of carnet {carnet.carnet_number} was committed at "
                   f"{place.office_name} ({place.country_name}) on "
                   f"{now.strftime('%d/%m/%Y %H:%M')} UTC"
                   + (f"; {FINAL_DATE_LABELS[kind]}: {fmt_date(final_date)}" if final_date
@@ -413,32 +434,42 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
                   + ". Open your wallet to check the officer's verification code."),
             email=True)
     session.flush()
-    return CommitResult(last.id, last.kind, *_codes(last),
-                        transaction_ids=tuple(t.id for t in stored))
+    return CommitResult(last_id, last_kind, verification, cancellation,
+                        transaction_ids=tuple(t[0] for t in stored))
 
 
 # --- notifications --------------------------------------------------------------------------
 
 def _notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str,
             voucher: Voucher | None = None, transaction: Transaction | None = None,
-            email: bool = False) -> None:
+            transaction_id: int | None = None, email: bool = False) -> None:
     """A notification for every holder who has the carnet in their wallet, with its outbox
     signal, and an email receipt when asked."""
     holders = session.scalars(select(Holder).join(
         WalletCarnet, WalletCarnet.holder_id == Holder.id).where(
         WalletCarnet.carnet_id == carnet.id, Holder.active.is_(True)))
+    # Core inserts (no ORM unit of work): the notification with RETURNING for its id, then the
+    # outbox rows of every holder in one multi-row insert — the same rows
+    # outbox.add_holder_notification / outbox.add_email would store
+    messages = []
     for holder in holders:
-        note = HolderNotification(holder_id=holder.id, carnet_id=carnet.id,
-                                  voucher_id=voucher.id if voucher else None,
-                                  transaction_id=transaction.id if transaction else None,
-                                  kind=kind, title=title, body=body)
-        session.add(note)
-        session.flush()
-        outbox.add_holder_notification(session, holder.id, note.id, holder.email)
+        note_id = session.scalar(insert(HolderNotification.__table__).values(
+            holder_id=holder.id, carnet_id=carnet.id,
+            voucher_id=voucher.id if voucher else None,
+            transaction_id=transaction.id if transaction else transaction_id,
+            kind=kind, title=title, body=body).returning(HolderNotification.__table__.c.id))
+        messages.append({"kind": "holder_notification", "recipient": holder.email,
+                         "customs_id": None, "subject": "", "body": "", "status": "pending",
+                         "payload": {"holder_id": holder.id, "notification_id": note_id},
+                         "next_attempt_at": now_utc()})
         if email:
-            outbox.add_email(session, holder.email, f"eATA: {title} — carnet "
-                             f"{carnet.carnet_number}",
-                             f"Hello {holder.legal_name},\n\n{body}\n\neATA\n")
+            messages.append({"kind": "email", "recipient": holder.email, "customs_id": None,
+                             "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
+                             "body": f"Hello {holder.legal_name},\n\n{body}\n\neATA\n",
+                             "status": "pending", "payload": null(),
+                             "next_attempt_at": now_utc()})
+    if messages:
+        session.execute(insert(OutboxMessage.__table__).values(messages))
 
 
 # --- rejection (F-44a) ------------------------------------------------------------------------
