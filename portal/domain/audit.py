@@ -7,58 +7,32 @@ from sqlalchemy.orm import Session
 from portal.models import AuditEvent
 
 
-def record(
-    session: Session,
-    action: str,
-    *,
-    actor_type: str,
-    actor_id: int | None = None,
-    actor_label: str = "",
-    customs_id: int | None = None,
-    object_type: str | None = None,
-    object_id: object = None,
-    ip: str | None = None,
-    data: dict | None = None,
-) -> AuditEvent:
-    """Add an audit event to the session; it is stored with the caller's transaction."""
-    event = AuditEvent(
-        action=action,
-        actor_type=actor_type,
-        actor_id=actor_id,
-        actor_label=actor_label[:254],
-        customs_id=customs_id,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        ip=ip,
-        data=data,
-    )
+def _row(action: str, *, actor_type: str, actor_id: int | None = None, actor_label: str = "",
+         customs_id: int | None = None, object_type: str | None = None, object_id: object = None,
+         ip: str | None = None, data: dict | None = None) -> dict:
+    return {
+        "action": action,
+        "actor_type": actor_type,
+        "actor_id": actor_id,
+        "actor_label": actor_label[:254],
+        "customs_id": customs_id,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "ip": ip,
+        "data": data,
+    }
+
+
+def record(session: Session, action: str, **fields) -> AuditEvent:
+    """Add an audit event to the session; it is stored with the caller's transaction.
+    Fields: actor_type (required), actor_id, actor_label, customs_id, object_type, object_id,
+    ip, data."""
+    event = AuditEvent(**_row(action, **fields))
     session.add(event)
     return event
 
 
-def insert(
-    session: Session,
-    action: str,
-    *,
-    actor_type: str,
-    actor_id: int | None = None,
-    actor_label: str = "",
-    customs_id: int | None = None,
-    object_type: str | None = None,
-    object_id: object = None,
-    ip: str | None = None,
-    data: dict | None = None,
-) -> None:
+def insert(session: Session, action: str, **fields) -> None:
     """The same row as `record`, written at once with a Core INSERT (no ORM object): for hot
     paths such as the transaction engine. Stored with the caller's transaction."""
-    session.execute(_insert(AuditEvent.__table__).values(
-        action=action,
-        actor_type=actor_type,
-        actor_id=actor_id,
-        actor_label=actor_label[:254],
-        customs_id=customs_id,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        ip=ip,
-        data=data,
-    ))
+    session.execute(_insert(AuditEvent.__table__).values(**_row(action, **fields)))
