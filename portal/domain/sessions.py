@@ -27,24 +27,33 @@ def open_session(session: Session, account: Account, *, remember: bool = False,
     return us
 
 
-def live_session(session: Session, sid: str, *, idle: dt.timedelta, absolute: dt.timedelta,
-                 now: dt.datetime | None = None) -> UserSession | None:
-    """The session `sid` if it is still valid (not revoked, not idle or too old, account active)."""
+def keep_alive(session: Session, row, owner: str, *, idle: dt.timedelta,
+               absolute: dt.timedelta, now: dt.datetime | None = None):
+    """`row` (a customs or holder session) if it is still valid: not revoked, not idle or too
+    old (then it is revoked now), its `owner` relationship present and active. Touches
+    last_seen_at at most every TOUCH_EVERY."""
     now = now or now_utc()
-    us = session.get(UserSession, sid)
-    if us is None or us.revoked_at is not None:
+    if row is None or row.revoked_at is not None:
         return None
-    if now - us.created_at > absolute or now - us.last_seen_at > idle:
-        us.revoked_at = now
+    if now - row.created_at > absolute or now - row.last_seen_at > idle:
+        row.revoked_at = now
         session.commit()
         return None
     # the account of another tenant's session is filtered out by the tenant scope: None
-    if us.account is None or not us.account.active:
+    who = getattr(row, owner)
+    if who is None or not who.active:
         return None
-    if now - us.last_seen_at > TOUCH_EVERY:
-        us.last_seen_at = now
+    if now - row.last_seen_at > TOUCH_EVERY:
+        row.last_seen_at = now
         session.commit()
-    return us
+    return row
+
+
+def live_session(session: Session, sid: str, *, idle: dt.timedelta, absolute: dt.timedelta,
+                 now: dt.datetime | None = None) -> UserSession | None:
+    """The customs session `sid` if it is still valid (see keep_alive)."""
+    return keep_alive(session, session.get(UserSession, sid), "account", idle=idle,
+                      absolute=absolute, now=now)
 
 
 def revoke_session(session: Session, sid: str) -> None:

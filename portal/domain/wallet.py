@@ -22,6 +22,7 @@ from portal.domain import DomainError, NotFound, audit, mfa, outbox
 from portal.domain.carnets import verify_download_pin
 from portal.domain.codes import keyed_hash, new_token, same
 from portal.domain.passwords import hash_secret, normalize_password, password_problem, verify_secret
+from portal.domain.sessions import TOUCH_EVERY, keep_alive
 from portal.domain.travels import add_to_wallet, get_travel
 from portal.domain.vouchers import TooManyGuesses, check_not_locked, failed_guess, find_carnet
 from portal.models import (
@@ -45,7 +46,6 @@ MAX_PIN_FAILURES = 5
 PIN_IDLE = dt.timedelta(minutes=10)  # the wallet PIN is asked again after this much idle time
 SESSION_IDLE = dt.timedelta(hours=2)
 SESSION_ABSOLUTE = dt.timedelta(hours=12)
-TOUCH_EVERY = dt.timedelta(seconds=60)
 CONFIRM_LIFETIME = dt.timedelta(days=2)
 SHARE_DAYS = (1, 7, 30)
 LOGIN_FAILED = "Wrong email or password."
@@ -242,20 +242,8 @@ def open_holder_session(session: Session, holder: Holder, *, mfa_pending: bool,
 
 def live_holder_session(session: Session, sid: str, *, now: dt.datetime | None = None
                         ) -> HolderSession | None:
-    now = now or now_utc()
-    hs = session.get(HolderSession, sid)
-    if hs is None or hs.revoked_at is not None:
-        return None
-    if now - hs.created_at > SESSION_ABSOLUTE or now - hs.last_seen_at > SESSION_IDLE:
-        hs.revoked_at = now
-        session.commit()
-        return None
-    if hs.holder is None or not hs.holder.active:
-        return None
-    if now - hs.last_seen_at > TOUCH_EVERY:
-        hs.last_seen_at = now
-        session.commit()
-    return hs
+    return keep_alive(session, session.get(HolderSession, sid), "holder", idle=SESSION_IDLE,
+                      absolute=SESSION_ABSOLUTE, now=now)
 
 
 def revoke_holder_session(session: Session, sid: str) -> None:
