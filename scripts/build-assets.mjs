@@ -1,6 +1,6 @@
 // Copies the front-end libraries installed by npm into portal/static/vendor/.
 // Run by `make assets` (and so by `make run` / `make test`); never edit the copies by hand.
-import { copyFileSync, mkdirSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, existsSync, lstatSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,6 +14,10 @@ const assets = [
   ["node_modules/qr-scanner/qr-scanner.umd.min.js", "qr-scanner.umd.min.js"],
   ["node_modules/qr-scanner/qr-scanner-worker.min.js", "qr-scanner-worker.min.js"],
 ];
+// a symlink left here (e.g. from a worktree) is replaced by a real folder
+try {
+  if (lstatSync(out).isSymbolicLink()) rmSync(out);
+} catch {}
 mkdirSync(out, { recursive: true });
 for (const [src, name] of assets) {
   const from = join(root, src);

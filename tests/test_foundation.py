@@ -111,3 +111,19 @@ def test_f04_reference_data(session):
     assert be.territory.code == "EU" and no.territory.code == "NO"
     assert be.ata_status == "digital" and str(be.digital_from) == "2026-06-01"
     assert us.ata_status == "paper"
+
+
+def test_repository_tracks_no_symlinks_or_built_assets():
+    """A clean clone must build its own front-end assets: a committed symlink (e.g. into a
+    worktree) or a copied vendor file would make `make setup` fail or serve stale libraries."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    listing = subprocess.run(["git", "ls-files", "-s"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+    links = [line.split("\t", 1)[1] for line in listing if line.startswith("120000")]
+    assert links == [], f"symlinks tracked by git: {links}"
+    vendored = [line.split("\t", 1)[1] for line in listing
+                if line.split("\t", 1)[1].startswith("portal/static/vendor")]
+    assert vendored == [], f"built assets tracked by git: {vendored}"
