@@ -190,3 +190,30 @@ def test_r11_two_identical_requests_racing_issue_one_carnet(app, api, session):
     assert sorted(r.status_code for r in results) == [201, 201], [r.get_json() for r in results]
     assert results[0].get_json()["eata_id"] == results[1].get_json()["eata_id"]
     assert session.scalar(select(func.count()).select_from(Carnet)) == 1
+
+
+def test_r11_twin_request_refused_after_the_first_committed_gets_the_first_answer(
+        api, session, monkeypatch):
+    """The window of the race above, made deterministic: the twin looked for a replay before
+    the first request committed, then its validation saw the first carnet ("number already
+    exists"). It must answer with the first result, not a 422."""
+    from portal.domain import idempotency
+
+    body, key = carnet_body(), {"Idempotency-Key": "race-2"}
+    first = api.post("/v1/carnets", json=body, headers=key)
+    assert first.status_code == 201
+    real, calls = idempotency.find_replay, []
+
+    def late(*args, **kwargs):
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(idempotency, "find_replay", late)
+    twin = api.post("/v1/carnets", json=body, headers=key)
+    assert twin.status_code == 201, twin.get_json()
+    assert twin.headers["Idempotent-Replayed"] == "true"
+    assert twin.get_json()["eata_id"] == first.get_json()["eata_id"]
+    assert session.scalar(select(func.count()).select_from(Carnet)) == 1
+    # without a key, the same body is refused as a duplicate number, as before
+    again = api.post("/v1/carnets", json=body)
+    assert again.status_code == 422

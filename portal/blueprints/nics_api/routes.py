@@ -227,14 +227,21 @@ def write(handler):
     body = json_body()
     client = g.api_client
     fingerprint = idempotency.fingerprint(request.method, request.path, body) if key else ""
-    if key:
+
+    def replayed():
+        """The first answer to this key, if one is stored (None otherwise)."""
+        if not key:
+            return None
         replay = idempotency.find_replay(db.session, client.id, key, fingerprint)
-        if replay is not None:
-            status, payload = replay
-            resp = jsonify(payload)
-            resp.status_code = status
-            resp.headers["Idempotent-Replayed"] = "true"
-            return resp
+        if replay is None:
+            return None
+        resp = jsonify(replay[1])
+        resp.status_code = replay[0]
+        resp.headers["Idempotent-Replayed"] = "true"
+        return resp
+
+    if (resp := replayed()) is not None:
+        return resp
     try:
         status, payload, headers = handler(body)  # flushes: a unique clash may surface here
         if key:
@@ -242,15 +249,17 @@ def write(handler):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        if key:
-            replay = idempotency.find_replay(db.session, client.id, key, fingerprint)
-            if replay is not None:
-                resp = jsonify(replay[1])
-                resp.status_code = replay[0]
-                resp.headers["Idempotent-Replayed"] = "true"
-                return resp
+        if (resp := replayed()) is not None:
+            return resp
         raise Conflict("The request collided with a concurrent change (for instance the same "
                        "carnet number sent twice at once). Read the carnet, then retry.") from None
+    except DomainError:
+        # a refusal may come from a twin request with the same key that committed while this
+        # one was validating (e.g. "carnet number already exists"): answer with its result
+        db.session.rollback()
+        if (resp := replayed()) is not None:
+            return resp
+        raise
     resp = jsonify(payload)
     resp.status_code = status
     resp.headers.update(headers)
