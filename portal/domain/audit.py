@@ -36,3 +36,9 @@ def insert(session: Session, action: str, **fields) -> None:
     """The same row as `record`, written at once with a Core INSERT (no ORM object): for hot
     paths such as the transaction engine. Stored with the caller's transaction."""
     session.execute(_insert(AuditEvent.__table__).values(**_row(action, **fields)))
+
+
+def queue(writes, action: str, **fields) -> None:
+    """The same row as `record`, added to a `portal.domain.batch.Batch` (the engine's commit):
+    written with the batch, in the caller's transaction."""
+    writes.insert(AuditEvent.__table__, [_row(action, **fields)])

@@ -131,7 +131,9 @@ def check_activation(carnet: Carnet, kind: str) -> None:
 # --- R-02: the place --------------------------------------------------------------------------
 
 def check_place(session: Session, carnet: Carnet, kind: str, voucher_country: str,
-                place: Place) -> None:
+                place: Place, in_box_p: bool | None = None) -> None:
+    """`in_box_p`: whether the place's territory is in the carnet's Box P, when the caller
+    already read it (the engine folds it into its locking query); read here otherwise."""
     if kind in HOME_KINDS and territory_of(session, carnet.departure_country) != place.territory_id:
         raise DomainError(
             f"The {label(kind)} of this carnet is made in its departure country, "
@@ -143,7 +145,9 @@ def check_place(session: Session, carnet: Carnet, kind: str, voucher_country: st
             f"it cannot be committed in {place.country_name}.", code="wrong_place")
     if kind in HOME_KINDS:
         return
-    if place.territory_id not in box_p_territories(session, carnet.id):
+    if in_box_p is None:
+        in_box_p = place.territory_id in box_p_territories(session, carnet.id)
+    if not in_box_p:
         raise DomainError(f"This carnet is not valid in {place.country_name}: it is not "
                           f"listed in Box P.", code="not_in_box_p")
 
@@ -157,7 +161,11 @@ def active_hold(session: Session, carnet_id: int, territory_id: int) -> Hold | N
 
 
 def check_holds(session: Session, carnet: Carnet, place: Place) -> None:
-    hold = active_hold(session, carnet.id, place.territory_id)
+    check_hold(active_hold(session, carnet.id, place.territory_id))
+
+
+def check_hold(hold: Hold | None) -> None:
+    """R-03: refuse while `hold` — the carnet's active hold in this territory — exists."""
     if hold is not None:
         raise Conflict(
             f"This carnet is on hold in this customs territory since "

@@ -16,14 +16,15 @@ anything is written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import insert, null, select, update
+from sqlalchemy import Integer, String, Text, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, batch, crypto
 from portal.domain.carnets import fmt_date
 from portal.domain.codes import keyed_hash, new_typable_code, same
 from portal.domain.rules import (
@@ -32,6 +33,7 @@ from portal.domain.rules import (
     check_activation,
     check_balances_after_cancel,
     check_final_date,
+    check_hold,
     check_holds,
     check_place,
     check_quantities,
@@ -48,6 +50,7 @@ from portal.models import (
     Account,
     Cancellation,
     Carnet,
+    CarnetCountry,
     Country,
     CustomsAdministration,
     CustomsTerritory,
@@ -145,18 +148,103 @@ def _is_pg(session: Session) -> bool:
 
 def _lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
     """Lock the carnet and the voucher (see the module docstring) and return them fresh."""
+    carnet, voucher, _ = _lock_with_context(session, voucher_id, None)
+    return carnet, voucher
+
+
+def _context_columns(carnet_id, travel_id, pg: bool) -> list:
+    """What a commit reads besides the carnet and the voucher, as scalar subqueries, so that
+    it comes with the locking query (PostgreSQL) or in one more (elsewhere): the transaction
+    stored under this commit token (R-11), the active hold in the territory (R-03), whether
+    the territory is in Box P (R-02), the holder's latest signature of the travel's declaration
+    (F-31) and, on PostgreSQL, the id of the transaction to write. Parameters: territory_id,
+    token_hash (None: no token)."""
+    T, H, S = Transaction, Hold, Signature
+    territory_id = bindparam("territory_id", type_=Integer)
+    sig = (select(S.signed_name, S.signed_at)
+           .where(S.travel_id == travel_id, S.kind == "declaration")
+           .order_by(S.signed_at.desc(), S.id.desc()).limit(1))
+    cols = [
+        select(T.id).where(T.commit_token_hash == bindparam("token_hash", type_=String))
+        .scalar_subquery().label("replay_id"),
+        select(H.id).where(H.carnet_id == carnet_id, H.territory_id == territory_id,
+                           H.released_at.is_(None)).order_by(H.held_at).limit(1)
+        .scalar_subquery().label("hold_id"),
+        exists().where(CarnetCountry.carnet_id == carnet_id,
+                       CarnetCountry.country_code == Country.code,
+                       Country.territory_id == territory_id).label("in_box_p"),
+        sig.with_only_columns(S.signed_name).scalar_subquery().label("signed_name"),
+        sig.with_only_columns(S.signed_at).scalar_subquery().label("signed_at"),
+    ]
+    if pg:
+        # uncorrelated scalar subqueries run once per statement (InitPlans): the id of the
+        # transaction to write, and the holders to notify with the ids of their notifications
+        cols.append(select(batch.nextval(T.__table__)).scalar_subquery().label("txn_id"))
+        carnet_of_voucher = (select(Voucher.carnet_id)
+                             .where(Voucher.id == bindparam("voucher_id", type_=Integer))
+                             .scalar_subquery())
+        cols.append(select(func.json_agg(func.json_build_array(
+            Holder.id, Holder.email, Holder.given_names, Holder.surname,
+            batch.nextval(HolderNotification.__table__))).cast(Text))  # text: hashable
+            .join(WalletCarnet, WalletCarnet.holder_id == Holder.id)
+            .where(WalletCarnet.carnet_id == carnet_of_voucher, Holder.active.is_(True))
+            .scalar_subquery().label("holders"))
+    return cols
+
+
+_STATEMENTS: dict[str, object] = {}
+
+
+def _statement(name: str):
+    """The engine's fixed statements, built once per process (building a statement with its
+    subqueries costs more Python than running it)."""
+    stmt = _STATEMENTS.get(name)
+    if stmt is not None:
+        return stmt
+    voucher_id = bindparam("voucher_id", type_=Integer)
+    if name in ("lock_pg", "lock_pg_context"):
+        # FOR UPDATE OF carnet, voucher (PostgreSQL locks the rows of the tables in FROM
+        # order: the carnet, then the voucher), with the general list the rules read loaded by
+        # the same query, and the context columns
+        extra = (_context_columns(Carnet.id, Voucher.travel_id, pg=True)
+                 if name == "lock_pg_context" else [])
+        stmt = (select(Carnet, Voucher, *extra).join(Voucher, Voucher.carnet_id == Carnet.id)
+                .where(Voucher.id == voucher_id).options(joinedload(Carnet.items))
+                .with_for_update(of=[Carnet, Voucher])
+                .execution_options(populate_existing=True))
+    elif name == "context":
+        stmt = select(*_context_columns(bindparam("carnet_id", type_=Integer),
+                                        bindparam("travel_id", type_=Integer), pg=False))
+    elif name in ("holders", "holders_pg"):
+        cols = [Holder.id, Holder.email, Holder.given_names, Holder.surname]
+        if name == "holders_pg":
+            # the notification's id, taken with the read (one per holder row)
+            cols.append(batch.nextval(HolderNotification.__table__).label("note_id"))
+        stmt = select(*cols).join(WalletCarnet, WalletCarnet.holder_id == Holder.id).where(
+            WalletCarnet.carnet_id == bindparam("carnet_id", type_=Integer),
+            Holder.active.is_(True))
+    else:
+        raise KeyError(name)
+    _STATEMENTS[name] = stmt
+    return stmt
+
+
+def _lock_with_context(session: Session, voucher_id: int, context: tuple | None
+                       ) -> tuple[Carnet, Voucher, object]:
+    """`_lock`, and when `context` = (place, token_hash) is given, the row of
+    `_context_columns` too."""
+    ctx = None
+    params = {"voucher_id": voucher_id}
+    if context:
+        params.update(territory_id=context[0].territory_id, token_hash=context[1])
     if _is_pg(session):
-        # one round trip: FOR UPDATE OF carnet, voucher (PostgreSQL locks the rows of the
-        # tables in FROM order: the carnet, then the voucher), with the general list the rules
-        # read loaded by the same query
-        row = session.execute(
-            select(Carnet, Voucher).join(Voucher, Voucher.carnet_id == Carnet.id)
-            .where(Voucher.id == voucher_id).options(joinedload(Carnet.items))
-            .with_for_update(of=[Carnet, Voucher])
-            .execution_options(populate_existing=True)).unique().one_or_none()
+        row = session.execute(_statement("lock_pg_context" if context else "lock_pg"),
+                              params).unique().one_or_none()
         if row is None:
             raise NotFound("No such voucher.")
-        carnet, voucher = row
+        carnet, voucher = row[0], row[1]
+        if context:
+            ctx = row._mapping
     else:
         session.execute(update(Voucher).where(Voucher.id == voucher_id)
                         .values(lock_seq=Voucher.lock_seq + 1)
@@ -168,7 +256,10 @@ def _lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
                                 .execution_options(populate_existing=True))
         voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
                                  .execution_options(populate_existing=True))
-    return carnet, voucher
+        if context:
+            ctx = session.connection().execute(_statement("context"), {
+                **params, "carnet_id": carnet.id, "travel_id": voucher.travel_id}).one()._mapping
+    return carnet, voucher, ctx
 
 
 def _lock_carnet(session: Session, carnet_id: int) -> Carnet:
@@ -278,12 +369,6 @@ def _check_voucher_state(voucher: Voucher, step: str | None) -> None:
                        "goods leave the EU.", code="already_pre_exported")
 
 
-def _signature(session: Session, voucher: Voucher) -> Signature | None:
-    return session.scalar(select(Signature).where(
-        Signature.travel_id == voucher.travel_id, Signature.kind == "declaration")
-        .order_by(Signature.signed_at.desc(), Signature.id.desc()).limit(1))
-
-
 def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
                    fields: dict | None = None, step: str | None = None,
                    commit_token: str | None = None, today: dt.date | None = None,
@@ -299,10 +384,9 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     place = place_of(session, officer)
     token_hash = _token_hash(commit_token) if commit_token else None
 
-    carnet, voucher = _lock(session, voucher_id)
-    if token_hash is not None:
-        first = session.scalar(select(Transaction).where(
-            Transaction.commit_token_hash == token_hash))
+    carnet, voucher, ctx = _lock_with_context(session, voucher_id, (place, token_hash))
+    if ctx["replay_id"] is not None:
+        first = session.get(Transaction, ctx["replay_id"])
         if first is not None:
             if first.voucher_id != voucher.id:
                 raise Conflict("This commit token was already used for another voucher.",
@@ -326,8 +410,9 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     # the rules, against the locked state (R-01 … R-08)
     check_status(carnet, kind, today)
     check_activation(carnet, kind)
-    check_place(session, carnet, kind, voucher.country_code, place)
-    check_holds(session, carnet, place)
+    check_place(session, carnet, kind, voucher.country_code, place,
+                in_box_p=bool(ctx["in_box_p"]))
+    check_hold(session.get(Hold, ctx["hold_id"]) if ctx["hold_id"] is not None else None)
     lines = _voucher_lines(session, carnet, voucher)
     territory_label = ("the EU" if place.is_eu else place.country_name)
     kinds = (["pre_export"] if step == "export" else
@@ -357,18 +442,17 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     if len(text["reference"]) > 100 or len(text["customs_seals"]) > 300:
         raise DomainError("The reference number or seals are too long.", field="reference")
 
-    # store
-    signature = _signature(session, voucher)
-    # the transactions: Core INSERT … RETURNING id, one per kind in order (ids ascend as the
-    # ORM flush would number them)
-    stored: list[tuple[int, str, str, str]] = []  # (id, kind, verification, cancellation)
-    table = Transaction.__table__
+    # store: every row through one Batch — on PostgreSQL a single pipelined round trip
+    writes = batch.Batch(session)
+    txn_table = Transaction.__table__
+    codes, txn_rows = [], []
     for i, k in enumerate(kinds):
         verification = new_typable_code(CODE_LENGTH)
         cancellation = new_typable_code(CODE_LENGTH)
         v_hash = keyed_hash("verification:" + verification)
         c_hash = keyed_hash("cancellation:" + cancellation)
-        txn_id = session.scalar(insert(table).values(
+        codes.append((verification, cancellation))
+        txn_rows.append(dict(
             voucher_id=voucher.id, carnet_id=carnet.id, kind=k, state="committed",
             territory_id=place.territory_id, country_code=place.country_code,
             customs_id=place.customs_id, office_id=place.office_id,
@@ -378,16 +462,21 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
             customs_seals=text["customs_seals"] if kind == "transit_open" else "",
             action_not_reexported=text["action_not_reexported"],
             action_not_produced=text["action_not_produced"],
-            signed_name=signature.signed_name if signature else "",
-            signed_at=signature.signed_at if signature else None,
+            signed_name=ctx["signed_name"] or "", signed_at=ctx["signed_at"],
             verification_code_hash=v_hash,
             verification_code_enc=crypto.encrypt(verification, _aad(v_hash, "verification")),
             cancellation_code_hash=c_hash,
             cancellation_code_enc=crypto.encrypt(cancellation, _aad(c_hash, "cancellation")),
             commit_token_hash=token_hash if i == len(kinds) - 1 else None,
-        ).returning(table.c.id))
-        stored.append((txn_id, k, verification, cancellation))
-    # the item lines: one multi-row Core insert (no ORM unit of work per line)
+        ))
+    # the transactions, one per kind in order (ids ascend as the ORM flush would number them)
+    if writes.pg:
+        txn_ids = [ctx["txn_id"], *writes.next_ids(txn_table, len(kinds) - 1)]
+        writes.insert(txn_table, [{"id": tid, **row} for tid, row in zip(txn_ids, txn_rows, strict=True)])
+    else:
+        txn_ids = [writes.insert_returning(txn_table, row) for row in txn_rows]
+    stored = [(tid, k, v, c) for tid, k, (v, c) in zip(txn_ids, kinds, codes, strict=True)]
+    # the item lines
     item_rows = []
     for txn_id, k, _, _ in stored:
         item_rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
@@ -397,33 +486,27 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
             item_rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
                            "item_no": item.item_no, "quantity": qty, "line": line}
                           for item, qty, line in extra_lines]
-    if item_rows:
-        session.execute(insert(TransactionItem.__table__).values(item_rows))
+    writes.insert(TransactionItem.__table__, item_rows)
 
-    # the voucher and the carnet rows: Core UPDATEs of the locked rows (no unit of work), the
-    # new values then set on the loaded objects as their committed state
+    # the voucher and the carnet rows (locked above); the new values are then set on the
+    # loaded objects as their committed state
     voucher_values = {"state": "pre_exported" if kinds == ["pre_export"] else "used",
                       "used_at": now}
     carnet_values = {"updated_at": now}
     if kind == "validation":
         carnet_values.update(status="active", activated_at=now)  # as carnets.mark_activated
-    session.execute(update(Voucher.__table__).where(Voucher.__table__.c.id == voucher.id)
-                    .values(voucher_values))
-    session.execute(update(Carnet.__table__).where(Carnet.__table__.c.id == carnet.id)
-                    .values(carnet_values))
-    for obj, values in ((voucher, voucher_values), (carnet, carnet_values)):
-        for key, value in values.items():
-            set_committed_value(obj, key, value)
+    writes.update(Voucher.__table__, voucher.id, voucher_values)
+    writes.update(Carnet.__table__, carnet.id, carnet_values)
     last_id, last_kind, verification, cancellation = stored[-1]
-    audit.insert(session, "transaction.committed", actor_type="account",
-                 actor_id=place.account_id, actor_label=officer.account.email,
-                 customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
-                 object_id=carnet.eata_id,
-                 data={"transactions": [t[0] for t in stored], "kinds": kinds,
-                       "voucher_id": voucher.id, "office": place.office_name,
-                       "country": place.country_code,
-                       "items": {str(item.item_no): qty for item, qty in lines},
-                       "final_date": final_date.isoformat() if final_date else None})
+    audit.queue(writes, "transaction.committed", actor_type="account",
+                actor_id=place.account_id, actor_label=officer.account.email,
+                customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
+                object_id=carnet.eata_id,
+                data={"transactions": [t[0] for t in stored], "kinds": kinds,
+                      "voucher_id": voucher.id, "office": place.office_name,
+                      "country": place.country_code,
+                      "items": {str(item.item_no): qty for item, qty in lines},
+                      "final_date": final_date.isoformat() if final_date else None})
     _notify(session, carnet, "committed", voucher=voucher, transaction_id=last_id,
             title=f"{label(last_kind).capitalize()} committed",
             body=(f"The {label(last_kind)} of carnet {carnet.carnet_number} was committed at "
@@ -432,8 +515,12 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
                   + (f"; {FINAL_DATE_LABELS[kind]}: {fmt_date(final_date)}" if final_date
                      and kind in FINAL_DATE_LABELS else "")
                   + ". Open your wallet to check the officer's verification code."),
-            email=True)
-    session.flush()
+            email=True, writes=writes,
+            holders=json.loads(ctx["holders"] or "[]") if writes.pg else None)
+    writes.run()
+    for obj, values in ((voucher, voucher_values), (carnet, carnet_values)):
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
     return CommitResult(last_id, last_kind, verification, cancellation,
                         transaction_ids=tuple(t[0] for t in stored))
 
@@ -442,34 +529,44 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
 
 def _notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str,
             voucher: Voucher | None = None, transaction: Transaction | None = None,
-            transaction_id: int | None = None, email: bool = False) -> None:
+            transaction_id: int | None = None, email: bool = False,
+            writes: batch.Batch | None = None, holders: list | None = None) -> None:
     """A notification for every holder who has the carnet in their wallet, with its outbox
-    signal, and an email receipt when asked."""
-    holders = session.scalars(select(Holder).join(
-        WalletCarnet, WalletCarnet.holder_id == Holder.id).where(
-        WalletCarnet.carnet_id == carnet.id, Holder.active.is_(True)))
-    # Core inserts (no ORM unit of work): the notification with RETURNING for its id, then the
-    # outbox rows of every holder in one multi-row insert — the same rows
-    # outbox.add_holder_notification / outbox.add_email would store
-    messages = []
-    for holder in holders:
-        note_id = session.scalar(insert(HolderNotification.__table__).values(
-            holder_id=holder.id, carnet_id=carnet.id,
-            voucher_id=voucher.id if voucher else None,
-            transaction_id=transaction.id if transaction else transaction_id,
-            kind=kind, title=title, body=body).returning(HolderNotification.__table__.c.id))
-        messages.append({"kind": "holder_notification", "recipient": holder.email,
+    signal, and an email receipt when asked — the same rows outbox.add_holder_notification /
+    outbox.add_email would store, written through `writes` (or at once). `holders`: rows of
+    (id, email, given_names, surname, notification id) when the caller read them already."""
+    own = writes is None
+    writes = writes or batch.Batch(session)
+    note_table = HolderNotification.__table__
+    if holders is None:
+        holders = writes.conn.execute(_statement("holders_pg" if writes.pg else "holders"),
+                                      {"carnet_id": carnet.id}).all()
+    notes, messages = [], []
+    for holder_id, address, given_names, surname, *pre in holders:
+        note = {"holder_id": holder_id, "carnet_id": carnet.id,
+                "voucher_id": voucher.id if voucher else None,
+                "transaction_id": transaction.id if transaction else transaction_id,
+                "kind": kind, "title": title, "body": body}
+        if writes.pg:
+            note_id = pre[0]
+            notes.append({"id": note_id, **note})
+        else:
+            note_id = writes.insert_returning(note_table, note)
+        at = now_utc()
+        messages.append({"kind": "holder_notification", "recipient": address,
                          "customs_id": None, "subject": "", "body": "", "status": "pending",
-                         "payload": {"holder_id": holder.id, "notification_id": note_id},
-                         "next_attempt_at": now_utc()})
+                         "payload": {"holder_id": holder_id, "notification_id": note_id},
+                         "next_attempt_at": at})
         if email:
-            messages.append({"kind": "email", "recipient": holder.email, "customs_id": None,
+            name = " ".join(p for p in (given_names, surname) if p).strip()
+            messages.append({"kind": "email", "recipient": address, "customs_id": None,
                              "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
-                             "body": f"Hello {holder.legal_name},\n\n{body}\n\neATA\n",
-                             "status": "pending", "payload": null(),
-                             "next_attempt_at": now_utc()})
-    if messages:
-        session.execute(insert(OutboxMessage.__table__).values(messages))
+                             "body": f"Hello {name},\n\n{body}\n\neATA\n",
+                             "status": "pending", "payload": None, "next_attempt_at": at})
+    writes.insert(note_table, notes)
+    writes.insert(OutboxMessage.__table__, messages)
+    if own:
+        writes.run()
 
 
 # --- rejection (F-44a) ------------------------------------------------------------------------

@@ -16,6 +16,15 @@ def test_r10_typable_code_has_at_least_60_bits_and_no_ambiguous_letters():
     assert len({codes.new_typable_code() for _ in range(200)}) == 200
 
 
+def test_r10_typable_code_uses_the_whole_alphabet_at_every_position():
+    """Every position is drawn from all 25 letters (a skewed or truncated conversion would
+    leave letters out at some position and lower the entropy)."""
+    drawn = [codes.new_typable_code() for _ in range(3000)]
+    assert {len(c) for c in drawn} == {13}
+    for pos in range(13):
+        assert {c[pos] for c in drawn} == set(codes.TYPABLE_ALPHABET), pos
+
+
 def test_r10_token_stored_only_as_keyed_hash(app, session, account_of):
     officer = account_of("be", "officer")
     raw = issue_token(session, officer, "invite", dt.timedelta(days=1))

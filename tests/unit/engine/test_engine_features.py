@@ -279,3 +279,95 @@ def test_f47_code_valid_until_used_even_after_a_refusal(world):
     code = vouchers.code_of(v)
     assert vouchers.lookup_voucher(world.session, carnet.carnet_number, code,
                                    client_key="k").id == v.id
+
+
+def test_f41_commit_writes_every_row_once_for_every_active_holder(world):
+    """The commit's rows (batched: one pipeline on PostgreSQL): the transaction with the
+    holder's signature, its item lines, the voucher and carnet updates, one audit event, and a
+    notification + notification signal + email receipt for every active holder with the
+    carnet in the wallet — each outbox row pointing at that holder's own notification."""
+    from portal.domain.codes import keyed_hash
+    from portal.models import AuditEvent, Carnet, Holder, Voucher
+    from portal.models.transactions import WalletCarnet
+
+    s = world.session
+    carnet = issue(world, items=3)
+    t = travel(world, carnet, "CH", "FR")
+    second = Holder(kind="company", company_name="Peeters NV", given_names="Bert",
+                    surname="Maes", email="bert-f41@example.test", country_code="CH")
+    gone = Holder(kind="private", given_names="Old", surname="Account",
+                  email="gone-f41@example.test", country_code="CH", active=False)
+    s.add_all([second, gone])
+    s.flush()
+    s.add_all([WalletCarnet(holder_id=second.id, carnet_id=carnet.id),
+               WalletCarnet(holder_id=gone.id, carnet_id=carnet.id)])
+    s.commit()
+
+    r = commit(world, t, "validation", "ch", commit_token="f41-rows")
+    s.expire_all()
+    txn = s.get(Transaction, r.transaction_id)
+    assert txn.kind == "validation" and txn.state == "committed"
+    assert txn.signed_name == HOLDER_NAME and txn.signed_at is not None
+    assert txn.verification_code_hash == keyed_hash("verification:" + r.verification_code)
+    assert txn.commit_token_hash is not None
+    lines = s.scalars(select(TransactionItem).where(
+        TransactionItem.transaction_id == txn.id).order_by(TransactionItem.item_no)).all()
+    assert [(li.item_no, li.quantity, li.line) for li in lines] == [
+        (1, 1, "cleared"), (2, 1, "cleared"), (3, 1, "cleared")]
+    v = s.get(Voucher, txn.voucher_id)
+    assert v.state == "used" and v.used_at == txn.committed_at
+    c = s.get(Carnet, carnet.id)
+    assert c.status == "active" and c.activated_at == txn.committed_at
+    events = s.scalars(select(AuditEvent).where(
+        AuditEvent.action == "transaction.committed")).all()
+    assert len(events) == 1 and events[0].data["transactions"] == [txn.id]
+    assert events[0].object_id == str(carnet.eata_id) and events[0].at is not None
+
+    notes = {n.holder_id: n for n in s.scalars(select(HolderNotification))}
+    assert set(notes) == {world.holder.id, second.id}  # not the disabled holder
+    assert all(n.transaction_id == txn.id and n.created_at for n in notes.values())
+    signals = s.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "holder_notification")).all()
+    assert sorted((m.payload["holder_id"], m.payload["notification_id"]) for m in signals) == \
+        sorted((hid, n.id) for hid, n in notes.items())
+    emails = {m.recipient: m for m in s.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "email"))}
+    assert set(emails) == {world.holder.email, "bert-f41@example.test"}
+    assert emails["bert-f41@example.test"].body.startswith("Hello Bert Maes,")
+    assert all(m.payload is None and m.status == "pending" and m.attempts == 0
+               and m.created_at for m in emails.values())
+    # the replay of the token writes nothing more
+    again = commit_voucher(s, v.id, world.officer("ch"), fields={"goods_examined": False},
+                           commit_token="f41-rows")
+    s.commit()
+    assert again.replayed and again.transaction_id == txn.id
+    assert s.scalar(select(func.count()).select_from(Transaction)) == 1
+    assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 4
+
+
+def test_r11_a_failing_write_in_the_commit_batch_stores_nothing(world, monkeypatch):
+    """A constraint violation among the batched writes surfaces as IntegrityError and the
+    rollback leaves no row of the commit behind (all or nothing)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.domain.transactions import cancellation_code_of, verification_code_of
+    from portal.models import AuditEvent, Voucher
+
+    s = world.session
+    c1, c2 = issue(world), issue(world)
+    t1, t2 = travel(world, c1, "CH", "FR"), travel(world, c2, "CH", "FR")
+    commit(world, t1, "validation", "ch")
+    # the next codes repeat the first transaction's: its unique code hashes clash
+    first = s.scalar(select(Transaction))
+    repeat = iter([verification_code_of(first), cancellation_code_of(first)])
+    monkeypatch.setattr("portal.domain.transactions.new_typable_code",
+                        lambda n=13: next(repeat))
+    v2 = voucher(world, t2, "validation")
+    counts = {m: s.scalar(select(func.count()).select_from(m))
+              for m in (Transaction, TransactionItem, AuditEvent, HolderNotification,
+                        OutboxMessage)}
+    with pytest.raises(IntegrityError):
+        commit_voucher(s, v2.id, world.officer("ch"), fields={"goods_examined": False})
+    s.rollback()
+    assert {m: s.scalar(select(func.count()).select_from(m)) for m in counts} == counts
+    assert s.get(Voucher, v2.id).state == "open"
