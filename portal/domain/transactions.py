@@ -74,12 +74,12 @@ COMMON_FIELDS = {"reference", "remarks"}
 # the commit fields of each kind, exactly as the Customs User Guide's step 4 (F-41)
 KIND_FIELDS = {
     "validation": {"goods_examined"},
-    "export": {"final_date"},
-    "import": {"final_date"},
-    "reexport": {"action_not_reexported", "action_not_produced"},
-    "reimport": {"not_reimported", "processed_abroad"},
-    "transit_open": {"final_date", "customs_seals"},
-    "transit_close": set(),
+    "export": {"final_date", "quantities"},
+    "import": {"final_date", "quantities"},
+    "reexport": {"action_not_reexported", "action_not_produced", "quantities"},
+    "reimport": {"not_reimported", "processed_abroad", "quantities"},
+    "transit_open": {"final_date", "customs_seals", "quantities"},
+    "transit_close": {"quantities"},
 }
 FIELD_LABELS = {
     "goods_examined": "goods examined", "final_date": "final date",
@@ -87,7 +87,7 @@ FIELD_LABELS = {
     "action_not_produced": "action taken for goods not produced",
     "not_reimported": "goods not re-imported", "processed_abroad": "goods processed abroad",
     "customs_seals": "customs seals", "reference": "customs reference number",
-    "remarks": "customs remarks",
+    "remarks": "customs remarks", "quantities": "quantities presented",
 }
 EXPORT_STEPS = ("export", "exit")
 
@@ -328,6 +328,35 @@ def _check_fields(kind: str, fields: dict) -> None:
                               field=name, code="field_not_applicable")
 
 
+def _desk_quantities(carnet: Carnet, declared: list[tuple[GoodsItem, int]], value
+                     ) -> list[tuple[GoodsItem, int]]:
+    """The officer's quick change of the declared quantities at step 3 (the Customs User
+    Guide: "other fields might be already populated by the holder … the officer can apply
+    quick changes"): {item_no: pieces presented}, each within the item's pieces; items not
+    named keep the holder's quantity; at least one piece in all. The rules (R-06) then check
+    these quantities."""
+    if not isinstance(value, dict):
+        raise DomainError("Give the quantities per item.", field="quantities")
+    by_no = {i.item_no: i for i in carnet.items}
+    out = {item.item_no: qty for item, qty in declared}
+    for no, qty in value.items():
+        try:
+            item = by_no.get(int(no))
+        except (TypeError, ValueError):
+            item = None
+        if item is None:
+            raise DomainError(f"Item {no} is not on the general list.", field="quantities")
+        if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= item.pieces:
+            raise DomainError(f"Item {item.item_no}: give between 0 and {item.pieces} "
+                              f"piece(s).", field="quantities")
+        out[item.item_no] = qty
+    lines = [(by_no[no], qty) for no, qty in sorted(out.items()) if qty]
+    if not lines:
+        raise DomainError("At least one item must be presented: to clear nothing, reject the "
+                          "declaration instead.", field="quantities")
+    return lines
+
+
 def _item_lines(session: Session, carnet: Carnet, value, field_name: str
                 ) -> list[tuple[GoodsItem, int]]:
     """{item_no: quantity} → [(item, quantity)], each within the item's pieces."""
@@ -414,6 +443,8 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
                 in_box_p=bool(ctx["in_box_p"]))
     check_hold(session.get(Hold, ctx["hold_id"]) if ctx["hold_id"] is not None else None)
     lines = _voucher_lines(session, carnet, voucher)
+    if fields.get("quantities") is not None:
+        lines = _desk_quantities(carnet, lines, fields["quantities"])
     territory_label = ("the EU" if place.is_eu else place.country_name)
     kinds = (["pre_export"] if step == "export" else
              ["pre_export", "export"] if step == "exit" and voucher.state == "open" else

@@ -635,6 +635,10 @@ CUSTOMS_SCHEMAS: dict[str, dict] = {
                 "type": "integer", "minimum": 0}, "propertyNames": {"pattern": "^[0-9]{1,4}$"}},
             "processed_abroad": {"type": "object", "additionalProperties": {
                 "type": "integer", "minimum": 0}, "propertyNames": {"pattern": "^[0-9]{1,4}$"}},
+            "quantities": {"type": "object", "additionalProperties": {
+                "type": "integer", "minimum": 0}, "propertyNames": {"pattern": "^[0-9]{1,4}$"},
+                "description": "the pieces presented per item_no when they differ from the "
+                               "holder's declaration (not for a validation)"},
             "reference": {"type": "string", "maxLength": 100},
             "remarks": {"type": "string", "maxLength": 2000},
         }),
@@ -716,7 +720,7 @@ DOCUMENT["paths"].update({
         description="The fields of each kind: validation goods_examined; export/import "
                     "final_date; re-export action_not_reexported/action_not_produced; "
                     "re-import not_reimported/processed_abroad {item_no: pieces}; transit "
-                    "open final_date/customs_seals. The Idempotency-Key is also the engine's "
+                    "open final_date/customs_seals; every kind but validation: quantities {item_no: pieces} when the goods presented differ from the declaration. The Idempotency-Key is also the engine's "
                     "commit token: a replay never commits twice (R-11).")},
     "/customs/vouchers/reject": {"post": _customs_op(
         "Reject the declaration with a reason (F-44a)", "customs:write", "CustomsReasonRequest",

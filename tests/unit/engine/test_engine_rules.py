@@ -464,3 +464,52 @@ def test_r05_r06_cancel_refused_while_a_later_transaction_depends_on_it(world):
                        "exported again after it in Switzerland. Cancel that exportation first"):
         cancel_transaction(world.session, txn.id, world.officer("ch"),
                            cancellation_code_of(txn), "mistake")
+
+
+def test_r06_desk_quantities_change_what_is_cleared_and_are_checked(world):
+    """Step 3's quick change: the officer clears the pieces actually presented. They replace the
+    holder's declared quantity of the items named, stay within each item's pieces, and R-06
+    checks them like declared ones; a validation has no quantities; nothing is stored on a
+    refusal."""
+    from portal.models import TransactionItem
+
+    carnet = issue(world, items=3, pieces=2)
+    t = travel(world, carnet, "CH", "FR")
+    commit(world, t, "validation", "ch")
+    s = world.session
+    v = voucher(world, t, "export")
+    officer = world.officer("ch")
+    for bad, message in (({"9": 1}, "Item 9 is not on the general list"),
+                         ({"1": 3}, r"Item 1: give between 0 and 2 piece\(s\)"),
+                         ({"1": -1}, r"Item 1: give between 0 and 2 piece\(s\)"),
+                         ({"1": True}, r"Item 1: give between 0 and 2 piece\(s\)"),
+                         ({"x": 1}, "Item x is not on the general list"),
+                         ([1, 2], "Give the quantities per item"),
+                         ({"1": 0, "2": 0, "3": 0}, "At least one item must be presented")):
+        with pytest.raises(DomainError, match=message) as err:
+            commit_voucher(s, v.id, officer, fields={"quantities": bad})
+        assert err.value.field == "quantities"
+        s.rollback()
+    assert s.scalar(select(func.count()).select_from(Transaction)) == 1
+    with pytest.raises(DomainError, match="does not apply to a validation"):
+        commit_voucher(s, voucher(world, travel(world, issue(world), "CH", "FR"),
+                                  "validation").id, officer,
+                       fields={"goods_examined": True, "quantities": {"1": 1}})
+    s.rollback()
+
+    # item 1: 1 of the 2 declared pieces presented; item 3 not presented
+    r = commit_voucher(s, v.id, officer, fields={"quantities": {"1": 1, "3": 0}})
+    s.commit()
+    lines = s.execute(select(TransactionItem.item_no, TransactionItem.quantity).where(
+        TransactionItem.transaction_id == r.transaction_id)
+        .order_by(TransactionItem.item_no)).all()
+    assert [tuple(li) for li in lines] == [(1, 1), (2, 2)]
+    # R-06 counts what was cleared: the piece of item 1 left at home can be exported later,
+    # not a third one
+    later = travel(world, carnet, "CH", "BE", items={1: 1})
+    with pytest.raises(DomainError, match=r"Item 1: 2 piece\(s\) cannot be exported again: 1 "
+                       r"of its 2 piece\(s\) are already exported from Switzerland"):
+        commit_voucher(s, voucher(world, later, "export").id, officer,
+                       fields={"quantities": {"1": 2}})
+    s.rollback()
+    commit(world, later, "export", "ch")
