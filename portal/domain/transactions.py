@@ -16,10 +16,9 @@ anything is written.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, Text, bindparam, exists, func, select, update
+from sqlalchemy import Integer, String, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -153,8 +152,8 @@ def _lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
 
 
 def _context_columns(carnet_id, travel_id, pg: bool) -> list:
-    """What a commit reads besides the carnet and the voucher, as scalar subqueries, so that
-    it comes with the locking query (PostgreSQL) or in one more (elsewhere): the transaction
+    """What a commit reads besides the carnet and the voucher, as scalar subqueries of one
+    statement run right after the locks are taken: the transaction
     stored under this commit token (R-11), the active hold in the territory (R-03), whether
     the territory is in Box P (R-02), the holder's latest signature of the travel's declaration
     (F-31) and, on PostgreSQL, the id of the transaction to write. Parameters: territory_id,
@@ -177,17 +176,14 @@ def _context_columns(carnet_id, travel_id, pg: bool) -> list:
         sig.with_only_columns(S.signed_at).scalar_subquery().label("signed_at"),
     ]
     if pg:
-        # uncorrelated scalar subqueries run once per statement (InitPlans): the id of the
-        # transaction to write, and the holders to notify with the ids of their notifications
+        # the id of the transaction to write, and the holders to notify with the ids of their
+        # notifications (each subquery runs once: the statement has no FROM of its own)
         cols.append(select(batch.nextval(T.__table__)).scalar_subquery().label("txn_id"))
-        carnet_of_voucher = (select(Voucher.carnet_id)
-                             .where(Voucher.id == bindparam("voucher_id", type_=Integer))
-                             .scalar_subquery())
         cols.append(select(func.json_agg(func.json_build_array(
             Holder.id, Holder.email, Holder.given_names, Holder.surname,
-            batch.nextval(HolderNotification.__table__))).cast(Text))  # text: hashable
+            batch.nextval(HolderNotification.__table__))))
             .join(WalletCarnet, WalletCarnet.holder_id == Holder.id)
-            .where(WalletCarnet.carnet_id == carnet_of_voucher, Holder.active.is_(True))
+            .where(WalletCarnet.carnet_id == carnet_id, Holder.active.is_(True))
             .scalar_subquery().label("holders"))
     return cols
 
@@ -202,19 +198,18 @@ def _statement(name: str):
     if stmt is not None:
         return stmt
     voucher_id = bindparam("voucher_id", type_=Integer)
-    if name in ("lock_pg", "lock_pg_context"):
+    if name == "lock_pg":
         # FOR UPDATE OF carnet, voucher (PostgreSQL locks the rows of the tables in FROM
         # order: the carnet, then the voucher), with the general list the rules read loaded by
-        # the same query, and the context columns
-        extra = (_context_columns(Carnet.id, Voucher.travel_id, pg=True)
-                 if name == "lock_pg_context" else [])
-        stmt = (select(Carnet, Voucher, *extra).join(Voucher, Voucher.carnet_id == Carnet.id)
+        # the same query
+        stmt = (select(Carnet, Voucher).join(Voucher, Voucher.carnet_id == Carnet.id)
                 .where(Voucher.id == voucher_id).options(joinedload(Carnet.items))
                 .with_for_update(of=[Carnet, Voucher])
                 .execution_options(populate_existing=True))
-    elif name == "context":
+    elif name in ("context", "context_pg"):
         stmt = select(*_context_columns(bindparam("carnet_id", type_=Integer),
-                                        bindparam("travel_id", type_=Integer), pg=False))
+                                        bindparam("travel_id", type_=Integer),
+                                        pg=name == "context_pg"))
     elif name in ("holders", "holders_pg"):
         cols = [Holder.id, Holder.email, Holder.given_names, Holder.surname]
         if name == "holders_pg":
@@ -232,19 +227,16 @@ def _statement(name: str):
 def _lock_with_context(session: Session, voucher_id: int, context: tuple | None
                        ) -> tuple[Carnet, Voucher, object]:
     """`_lock`, and when `context` = (place, token_hash) is given, the row of
-    `_context_columns` too."""
-    ctx = None
-    params = {"voucher_id": voucher_id}
-    if context:
-        params.update(territory_id=context[0].territory_id, token_hash=context[1])
-    if _is_pg(session):
-        row = session.execute(_statement("lock_pg_context" if context else "lock_pg"),
-                              params).unique().one_or_none()
+    `_context_columns` too — read by its own statement once the locks are held: a statement
+    that had to wait for a lock still sees the rows as they were when it started (a hold or a
+    first commit made meanwhile would be missed), a new statement sees them as committed."""
+    pg = _is_pg(session)
+    if pg:
+        row = session.execute(_statement("lock_pg"), {"voucher_id": voucher_id}
+                              ).unique().one_or_none()
         if row is None:
             raise NotFound("No such voucher.")
-        carnet, voucher = row[0], row[1]
-        if context:
-            ctx = row._mapping
+        carnet, voucher = row
     else:
         session.execute(update(Voucher).where(Voucher.id == voucher_id)
                         .values(lock_seq=Voucher.lock_seq + 1)
@@ -256,9 +248,12 @@ def _lock_with_context(session: Session, voucher_id: int, context: tuple | None
                                 .execution_options(populate_existing=True))
         voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
                                  .execution_options(populate_existing=True))
-        if context:
-            ctx = session.connection().execute(_statement("context"), {
-                **params, "carnet_id": carnet.id, "travel_id": voucher.travel_id}).one()._mapping
+    ctx = None
+    if context:
+        place, token_hash = context
+        ctx = session.connection().execute(_statement("context_pg" if pg else "context"), {
+            "territory_id": place.territory_id, "token_hash": token_hash,
+            "carnet_id": carnet.id, "travel_id": voucher.travel_id}).one()._mapping
     return carnet, voucher, ctx
 
 
@@ -547,7 +542,7 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
                      and kind in FINAL_DATE_LABELS else "")
                   + ". Open your wallet to check the officer's verification code."),
             email=True, writes=writes,
-            holders=json.loads(ctx["holders"] or "[]") if writes.pg else None)
+            holders=(ctx["holders"] or []) if writes.pg else None)
     writes.run()
     for obj, values in ((voucher, voucher_values), (carnet, carnet_values)):
         for key, value in values.items():

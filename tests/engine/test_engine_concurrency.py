@@ -74,3 +74,44 @@ def test_r11_twenty_replays_of_one_commit_token_give_one_transaction(world):
     assert len({r.verification_code for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
     assert _imports(world) == 1
+
+
+def test_r03_a_hold_committed_while_a_commit_waits_for_the_lock_refuses_it(world):
+    """Officer A holds the carnet (its lock taken, not yet committed) while officer B commits a
+    voucher of the same carnet: B waits for the lock, then must see the hold — its rule
+    checks read the state after the wait, not the state when its statement started."""
+    import time
+
+    from portal.domain import DomainError
+    from portal.domain.transactions import hold_carnet
+
+    v = _ready(world)
+    officer = world.officer("fr")
+    started, result = threading.Event(), {}
+
+    def officer_b() -> None:
+        with database.new_session() as s:
+            me = Officer(account=s.get(Account, officer.account.id),
+                         office=s.get(Office, officer.office.id))
+            s.commit()
+            started.set()
+            try:
+                result["ok"] = commit_voucher(s, v.id, me, commit_token="b")
+                s.commit()
+            except DomainError as exc:
+                s.rollback()
+                result["error"] = exc
+
+    with database.new_session() as a:
+        me = Officer(account=a.get(Account, officer.account.id),
+                     office=a.get(Office, officer.office.id))
+        hold_carnet(a, v.id, me, "Goods to be examined")  # holds the carnet's lock
+        thread = threading.Thread(target=officer_b)
+        thread.start()
+        started.wait(10)
+        time.sleep(0.5)  # B is now waiting for the lock
+        a.commit()
+    thread.join(60)
+    assert "ok" not in result, "committed despite the hold"
+    assert result["error"].code == "on_hold"
+    assert _imports(world) == 0
