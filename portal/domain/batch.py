@@ -25,10 +25,6 @@ _SQL: dict[tuple, str] = {}
 _SEQUENCES: dict[str, str] = {}
 
 
-def is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _sequence(table: Table) -> str:
     # the SERIAL sequence of the table's integer primary key (created by the migrations)
     return _SEQUENCES.setdefault(table.name, f"{table.name}_id_seq")
@@ -39,37 +35,69 @@ def nextval(table: Table):
     return func.nextval(_sequence(table))
 
 
-_SHAPES: dict[str, tuple[list, frozenset]] = {}
+class _Context:
+    """What a column default function may read of SQLAlchemy's execution context: the
+    parameters of the row being written."""
+
+    def __init__(self, row: dict):
+        self.current_parameters = row
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict:
+        return self.current_parameters
 
 
-def _shape(table: Table) -> tuple[list, frozenset]:
-    """(columns with a Python-side default, keys of the JSON columns) of a table."""
+def _value(default, row: dict):
+    return default.arg if default.is_scalar else default.arg(_Context(row))
+
+
+_SHAPES: dict[str, tuple[list, list, frozenset, frozenset]] = {}
+
+
+def _shape(table: Table) -> tuple[list, list, frozenset, frozenset]:
+    """(columns with a Python-side default, columns with a Python-side onupdate, keys of the
+    JSON columns, all column keys) of a table."""
     shape = _SHAPES.get(table.name)
     if shape is None:
-        odd = [c.key for c in table.columns if c.default is not None and not c.primary_key
-               and not (c.default.is_scalar or c.default.is_callable)]
+        odd = [c.key for c in table.columns
+               for d in (c.default, c.onupdate)
+               if d is not None and not (d.is_scalar or d.is_callable)]
         if odd:
             raise TypeError(f"{table.name}: defaults the batch cannot apply: {odd}")
         shape = _SHAPES[table.name] = (
-            [c for c in table.columns if c.default is not None and not c.primary_key],
-            frozenset(c.key for c in table.columns if isinstance(c.type, JSON)))
+            [c for c in table.columns if c.default is not None],
+            [c for c in table.columns if c.onupdate is not None],
+            frozenset(c.key for c in table.columns if isinstance(c.type, JSON)),
+            frozenset(table.c.keys()))
     return shape
 
 
-def _full_row(table: Table, row: dict) -> dict:
-    """The row with the Python-side column defaults SQLAlchemy would have applied, and its
-    JSON values wrapped for psycopg."""
+def _check_keys(table: Table, keys) -> None:
+    # the SQL is built from these names: only the table's own columns
+    unknown = set(keys) - _shape(table)[3]
+    if unknown:
+        raise KeyError(f"{table.name} has no column {sorted(unknown)}")
+
+
+def _pg_row(table: Table, row: dict, *, update: bool = False) -> dict:
+    """The row with the Python-side defaults (onupdates for an UPDATE) SQLAlchemy would have
+    applied, and its JSON values wrapped for psycopg."""
     from psycopg.types.json import Json
 
-    defaults, json_keys = _shape(table)
+    defaults, onupdates, json_keys, _ = _shape(table)
     out = dict(row)
-    for col in defaults:
+    for col in (onupdates if update else defaults):
         if col.key not in out:
-            out[col.key] = col.default.arg if col.default.is_scalar else col.default.arg(None)
+            out[col.key] = _value(col.onupdate if update else col.default, out)
     for key in json_keys:
         if out.get(key) is not None:
             out[key] = Json(out[key])
     return out
+
+
+def _sqlite_row(table: Table, row: dict) -> dict:
+    # None in a JSON column is SQL NULL, as on PostgreSQL (not the JSON value null)
+    json_keys = _shape(table)[2]
+    return {k: (null() if v is None and k in json_keys else v) for k, v in row.items()}
 
 
 def _insert_sql(table: Table, keys: tuple[str, ...]) -> str:
@@ -96,7 +124,9 @@ class Batch:
     def __init__(self, session: Session):
         self.session = session
         self.conn = session.connection()
-        self.pg = self.conn.dialect.name == "postgresql"
+        dialect = self.conn.dialect
+        # the pipeline needs psycopg 3 (postgresql+psycopg://); other drivers write at once
+        self.pg = dialect.name == "postgresql" and dialect.driver == "psycopg"
         self._ops: list[tuple[str, list[dict]]] = []
 
     def next_ids(self, table: Table, n: int) -> list[int]:
@@ -111,32 +141,29 @@ class Batch:
         """Insert rows (all with the same keys; with their id when they have one)."""
         if not rows:
             return
+        _check_keys(table, rows[0])
         if not self.pg:
-            # None in a JSON column is SQL NULL, as on PostgreSQL (not the JSON value null)
-            json_cols = _shape(table)[1]
-            if json_cols:
-                rows = [{k: (null() if v is None and k in json_cols else v)
-                         for k, v in r.items()} for r in rows]
-            self.conn.execute(insert(table).values(rows))
+            self.conn.execute(insert(table).values([_sqlite_row(table, r) for r in rows]))
             return
-        full = [_full_row(table, r) for r in rows]
+        full = [_pg_row(table, r) for r in rows]
         self._ops.append((_insert_sql(table, tuple(full[0])), full))
 
     def insert_returning(self, table: Table, row: dict) -> int:
         """Elsewhere than PostgreSQL: insert one row at once and return its id."""
         assert not self.pg
-        return self.conn.execute(insert(table).values(row).returning(table.c.id)).scalar_one()
+        _check_keys(table, row)
+        return self.conn.execute(insert(table).values(_sqlite_row(table, row))
+                                 .returning(table.c.id)).scalar_one()
 
     def update(self, table: Table, row_id: int, values: dict[str, Any]) -> None:
+        """Update one row by id (its onupdate columns too, as SQLAlchemy would)."""
+        _check_keys(table, values)
         if not self.pg:
-            self.conn.execute(update(table).where(table.c.id == row_id).values(values))
+            self.conn.execute(update(table).where(table.c.id == row_id)
+                              .values(_sqlite_row(table, values)))
             return
-        from psycopg.types.json import Json
-
-        json_keys = _shape(table)[1]
-        row = {k: (Json(v) if k in json_keys and v is not None else v)
-               for k, v in values.items()}
-        self._ops.append((_update_sql(table, tuple(values)), [{**row, "__id": row_id}]))
+        row = _pg_row(table, values, update=True)
+        self._ops.append((_update_sql(table, tuple(row)), [{**row, "__id": row_id}]))
 
     def run(self) -> None:
         """Send what is queued (PostgreSQL): one pipeline, one synchronisation."""
@@ -146,7 +173,6 @@ class Batch:
         import psycopg
 
         raw = self.conn.connection.driver_connection
-        sql = ""
         try:
             with raw.pipeline(), raw.cursor() as cur:
                 for sql, rows in ops:
@@ -155,5 +181,12 @@ class Batch:
                     else:
                         cur.executemany(sql, rows)
         except psycopg.Error as exc:
-            # the same exception classes as through SQLAlchemy (IntegrityError, …)
-            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+            # errors come back at the synchronisation: name the whole batch. A lost
+            # connection is invalidated, as SQLAlchemy does, so that the caller's rollback
+            # succeeds and the pool replaces it.
+            dead = raw.closed or raw.broken
+            if dead:
+                self.conn.invalidate(exc)
+            raise DBAPIError.instance("; ".join(sql for sql, _ in ops), None, exc,
+                                      psycopg.Error, connection_invalidated=dead,
+                                      dialect=self.conn.dialect) from exc

@@ -323,29 +323,35 @@ def _check_fields(kind: str, fields: dict) -> None:
                               field=name, code="field_not_applicable")
 
 
-def _desk_quantities(carnet: Carnet, declared: list[tuple[GoodsItem, int]], value
+def _desk_quantities(declared: list[tuple[GoodsItem, int]], value
                      ) -> list[tuple[GoodsItem, int]]:
-    """The officer's quick change of the declared quantities at step 3 (the Customs User
-    Guide: "other fields might be already populated by the holder … the officer can apply
-    quick changes"): {item_no: pieces presented}, each within the item's pieces; items not
-    named keep the holder's quantity; at least one piece in all. The rules (R-06) then check
-    these quantities."""
+    """The officer's quick change of the quantities at step 3 (the Customs User Guide: "other
+    fields might be already populated by the holder … the officer can apply quick changes"):
+    {item_no: pieces presented} for items of the holder's declaration, each at most the
+    declared quantity (the holder signed for no more); items not named keep the declared
+    quantity; at least one piece in all. The rules (R-06) then check these quantities."""
     if not isinstance(value, dict):
         raise DomainError("Give the quantities per item.", field="quantities")
-    by_no = {i.item_no: i for i in carnet.items}
-    out = {item.item_no: qty for item, qty in declared}
-    for no, qty in value.items():
+    by_no = {item.item_no: (item, qty) for item, qty in declared}
+    out = {no: qty for no, (_, qty) in by_no.items()}
+    seen = set()
+    for key, qty in value.items():
         try:
-            item = by_no.get(int(no))
+            no = int(key)
         except (TypeError, ValueError):
-            item = None
-        if item is None:
-            raise DomainError(f"Item {no} is not on the general list.", field="quantities")
-        if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= item.pieces:
-            raise DomainError(f"Item {item.item_no}: give between 0 and {item.pieces} "
-                              f"piece(s).", field="quantities")
-        out[item.item_no] = qty
-    lines = [(by_no[no], qty) for no, qty in sorted(out.items()) if qty]
+            no = None
+        if no not in by_no:
+            raise DomainError(f"Item {key} is not declared for this transaction.",
+                              field="quantities")
+        if no in seen:
+            raise DomainError(f"Item {no} is given twice.", field="quantities")
+        seen.add(no)
+        limit = by_no[no][1]
+        if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= limit:
+            raise DomainError(f"Item {no}: give between 0 and the {limit} piece(s) declared.",
+                              field="quantities")
+        out[no] = qty
+    lines = [(by_no[no][0], qty) for no, qty in sorted(out.items()) if qty]
     if not lines:
         raise DomainError("At least one item must be presented: to clear nothing, reject the "
                           "declaration instead.", field="quantities")
@@ -371,12 +377,22 @@ def _item_lines(session: Session, carnet: Carnet, value, field_name: str
 
 def _voucher_lines(session: Session, carnet: Carnet, voucher: Voucher
                    ) -> list[tuple[GoodsItem, int]]:
-    """The goods a voucher clears: the whole general list for a validation, the travel's
-    declared items otherwise."""
+    """The goods a voucher clears: the whole general list for a validation; at the exit of a
+    pre-exported exportation, the goods of its pre-exportation (which the officer may have
+    changed at the desk); the travel's declared items otherwise."""
     if voucher.kind == "validation":
         return [(item, item.pieces) for item in carnet.items]
-    travel = session.get(Travel, voucher.travel_id)
     by_id = {i.id: i for i in carnet.items}
+    if voucher.state == "pre_exported":
+        pre = session.scalar(select(Transaction.id).where(
+            Transaction.voucher_id == voucher.id, Transaction.kind == "pre_export",
+            Transaction.state == "committed").order_by(Transaction.id.desc()).limit(1))
+        if pre is not None:
+            return [(by_id[g], q) for g, q in session.execute(
+                select(TransactionItem.goods_item_id, TransactionItem.quantity).where(
+                    TransactionItem.transaction_id == pre, TransactionItem.line == "cleared")
+                .order_by(TransactionItem.item_no))]
+    travel = session.get(Travel, voucher.travel_id)
     return [(by_id[ti.goods_item_id], ti.quantity) for ti in travel.items]
 
 
@@ -439,7 +455,11 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     check_hold(session.get(Hold, ctx["hold_id"]) if ctx["hold_id"] is not None else None)
     lines = _voucher_lines(session, carnet, voucher)
     if fields.get("quantities") is not None:
-        lines = _desk_quantities(carnet, lines, fields["quantities"])
+        if voucher.state == "pre_exported":
+            raise DomainError("The goods of a pre-exported exportation are those of its "
+                              "pre-exportation: the quantities cannot change at the exit.",
+                              field="quantities")
+        lines = _desk_quantities(lines, fields["quantities"])
     territory_label = ("the EU" if place.is_eu else place.country_name)
     kinds = (["pre_export"] if step == "export" else
              ["pre_export", "export"] if step == "exit" and voucher.state == "open" else

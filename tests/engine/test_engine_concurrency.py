@@ -109,7 +109,21 @@ def test_r03_a_hold_committed_while_a_commit_waits_for_the_lock_refuses_it(world
         thread = threading.Thread(target=officer_b)
         thread.start()
         started.wait(10)
-        time.sleep(0.5)  # B is now waiting for the lock
+        if a.get_bind().dialect.name == "postgresql":
+            # until B is seen waiting for the carnet's row lock
+            from sqlalchemy import text
+
+            for _ in range(200):
+                with database.new_session() as probe:
+                    if probe.scalar(text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND datname = current_database()")):
+                        break
+                time.sleep(0.05)
+            else:
+                raise AssertionError("officer B never waited for the lock")
+        else:
+            time.sleep(0.5)  # SQLite: B waits for the database's write lock
         a.commit()
     thread.join(60)
     assert "ok" not in result, "committed despite the hold"

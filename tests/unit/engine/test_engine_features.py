@@ -323,6 +323,7 @@ def test_f41_commit_writes_every_row_once_for_every_active_holder(world):
     assert len(events) == 1 and events[0].data["transactions"] == [txn.id]
     assert events[0].object_id == str(carnet.eata_id) and events[0].at is not None
 
+    assert s.scalar(select(func.count()).select_from(HolderNotification)) == 2
     notes = {n.holder_id: n for n in s.scalars(select(HolderNotification))}
     assert set(notes) == {world.holder.id, second.id}  # not the disabled holder
     assert all(n.transaction_id == txn.id and n.created_at for n in notes.values())
@@ -334,8 +335,11 @@ def test_f41_commit_writes_every_row_once_for_every_active_holder(world):
         OutboxMessage.kind == "email"))}
     assert set(emails) == {world.holder.email, "bert-f41@example.test"}
     assert emails["bert-f41@example.test"].body.startswith("Hello Bert Maes,")
-    assert all(m.payload is None and m.status == "pending" and m.attempts == 0
-               and m.created_at for m in emails.values())
+    assert all(m.status == "pending" and m.attempts == 0 and m.created_at
+               for m in emails.values())
+    # no payload: SQL NULL (not the JSON value null) on every database
+    assert s.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.__table__.c.payload.is_(None))) == 2
     # the replay of the token writes nothing more
     again = commit_voucher(s, v.id, world.officer("ch"), fields={"goods_examined": False},
                            commit_token="f41-rows")
@@ -371,3 +375,65 @@ def test_r11_a_failing_write_in_the_commit_batch_stores_nothing(world, monkeypat
     s.rollback()
     assert {m: s.scalar(select(func.count()).select_from(m)) for m in counts} == counts
     assert s.get(Voucher, v2.id).state == "open"
+
+
+def test_r11_a_late_failing_write_undoes_the_earlier_ones(world, monkeypatch):
+    """The audit event is written after the transaction, its items and the voucher and carnet
+    updates: when it fails, none of those stays (the batch is one database transaction)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.domain import audit
+    from portal.models import AuditEvent, Carnet, Voucher
+
+    s = world.session
+    carnet = issue(world)
+    v = voucher(world, travel(world, carnet, "CH", "FR"), "validation")
+    real = audit.queue
+    monkeypatch.setattr(audit, "queue",
+                        lambda w, action, **f: real(w, action, **{**f, "actor_type": None}))
+    counts = {m: s.scalar(select(func.count()).select_from(m))
+              for m in (Transaction, TransactionItem, AuditEvent, HolderNotification,
+                        OutboxMessage)}
+    with pytest.raises(IntegrityError):
+        commit_voucher(s, v.id, world.officer("ch"), fields={"goods_examined": False})
+    s.rollback()
+    s.expire_all()
+    assert {m: s.scalar(select(func.count()).select_from(m)) for m in counts} == counts
+    assert s.get(Voucher, v.id).state == "open" and s.get(Voucher, v.id).used_at is None
+    assert s.get(Carnet, carnet.id).status == "issued"
+    assert s.get(Carnet, carnet.id).activated_at is None
+
+
+def test_r11_a_connection_lost_during_the_commit_writes_is_rolled_back_cleanly(world):
+    """On PostgreSQL the writes go in one pipeline: if the connection dies there, the error
+    is SQLAlchemy's (connection invalidated) and the caller's rollback succeeds — nothing is
+    stored and the next commit works. On SQLite the batch writes at once (no pipeline)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.domain.batch import Batch
+    from portal.extensions import db
+    from portal.models import AuditEvent
+
+    s = world.session
+    before = s.scalar(select(func.count()).select_from(AuditEvent))
+    writes = Batch(s)
+    writes.insert(AuditEvent.__table__, [{"action": "test.batch", "actor_type": "system"}])
+    if not writes.pg:
+        # written at once, in the open transaction
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
+        s.rollback()
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == before
+        return
+    pid = s.scalar(text("SELECT pg_backend_pid()"))
+    with db.engine.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        other.commit()
+    with pytest.raises(DBAPIError) as err:
+        writes.run()
+    assert err.value.connection_invalidated
+    s.rollback()  # must not raise
+    assert s.scalar(select(func.count()).select_from(AuditEvent)) == before
+    carnet = issue(world)
+    r = commit(world, travel(world, carnet, "CH", "FR"), "validation", "ch")
+    assert r.transaction_id

@@ -467,23 +467,24 @@ def test_r05_r06_cancel_refused_while_a_later_transaction_depends_on_it(world):
 
 
 def test_r06_desk_quantities_change_what_is_cleared_and_are_checked(world):
-    """Step 3's quick change: the officer clears the pieces actually presented. They replace the
-    holder's declared quantity of the items named, stay within each item's pieces, and R-06
-    checks them like declared ones; a validation has no quantities; nothing is stored on a
-    refusal."""
+    """Step 3's quick change: the officer clears the pieces actually presented — at most what
+    the holder declared, of declared items only — and R-06 checks them like declared ones; a
+    validation has no quantities; nothing is stored on a refusal."""
     from portal.models import TransactionItem
 
-    carnet = issue(world, items=3, pieces=2)
-    t = travel(world, carnet, "CH", "FR")
+    carnet = issue(world, items=4, pieces=2)
+    t = travel(world, carnet, "CH", "FR", items={1: 2, 2: 2, 3: 1})
     commit(world, t, "validation", "ch")
     s = world.session
     v = voucher(world, t, "export")
     officer = world.officer("ch")
-    for bad, message in (({"9": 1}, "Item 9 is not on the general list"),
-                         ({"1": 3}, r"Item 1: give between 0 and 2 piece\(s\)"),
-                         ({"1": -1}, r"Item 1: give between 0 and 2 piece\(s\)"),
-                         ({"1": True}, r"Item 1: give between 0 and 2 piece\(s\)"),
-                         ({"x": 1}, "Item x is not on the general list"),
+    for bad, message in (({"4": 1}, "Item 4 is not declared for this transaction"),
+                         ({"9": 1}, "Item 9 is not declared for this transaction"),
+                         ({"x": 1}, "Item x is not declared for this transaction"),
+                         ({"3": 2}, r"Item 3: give between 0 and the 1 piece\(s\) declared"),
+                         ({"1": -1}, r"Item 1: give between 0 and the 2 piece\(s\) declared"),
+                         ({"1": True}, r"Item 1: give between 0 and the 2 piece\(s\) declared"),
+                         ({"1": 1, "01": 2}, "Item 1 is given twice"),
                          ([1, 2], "Give the quantities per item"),
                          ({"1": 0, "2": 0, "3": 0}, "At least one item must be presented")):
         with pytest.raises(DomainError, match=message) as err:
@@ -506,10 +507,36 @@ def test_r06_desk_quantities_change_what_is_cleared_and_are_checked(world):
     assert [tuple(li) for li in lines] == [(1, 1), (2, 2)]
     # R-06 counts what was cleared: the piece of item 1 left at home can be exported later,
     # not a third one
-    later = travel(world, carnet, "CH", "BE", items={1: 1})
+    later = travel(world, carnet, "CH", "BE", items={1: 2})
     with pytest.raises(DomainError, match=r"Item 1: 2 piece\(s\) cannot be exported again: 1 "
                        r"of its 2 piece\(s\) are already exported from Switzerland"):
-        commit_voucher(s, voucher(world, later, "export").id, officer,
-                       fields={"quantities": {"1": 2}})
+        commit_voucher(s, voucher(world, later, "export").id, officer)
     s.rollback()
-    commit(world, later, "export", "ch")
+    r2 = commit_voucher(s, voucher(world, later, "export").id, officer,
+                        fields={"quantities": {"1": 1}})
+    s.commit()
+    assert r2.transaction_id
+
+
+def test_r06_desk_quantities_of_a_pre_exportation_are_those_of_its_exit(world):
+    """EU two-step exportation (F-42): the quantities changed at the pre-exportation are the
+    ones the exit clears; the exit cannot change them again."""
+    from portal.models import TransactionItem
+
+    carnet = issue(world, items=2, pieces=2, departure="BE", countries=("CH", "NO"))
+    t = travel(world, carnet, "BE", "CH")
+    commit(world, t, "validation", "be")
+    pre = commit(world, t, "export", "be", step="export", fields={"quantities": {"2": 1}})
+    v = voucher(world, t, "export")
+    with pytest.raises(DomainError, match="quantities cannot change at the exit"):
+        commit_voucher(world.session, v.id, world.officer("fr"), step="exit",
+                       fields={"quantities": {"2": 2}})
+    world.session.rollback()
+    exit_ = commit(world, t, "export", "fr", step="exit")
+
+    def cleared(txn_id):
+        return [tuple(r) for r in world.session.execute(
+            select(TransactionItem.item_no, TransactionItem.quantity).where(
+                TransactionItem.transaction_id == txn_id).order_by(TransactionItem.item_no))]
+
+    assert cleared(pre.transaction_id) == cleared(exit_.transaction_id) == [(1, 2), (2, 1)]
