@@ -151,14 +151,17 @@ def main() -> None:
     print(f"recreating {args.url.rsplit('/', 1)[-1]}; preparing {total} carnets …", flush=True)
     recreate_database(args.url)
     _app, vouchers, ids = setup(args.url, total)
-    print(f"{'workers':>7} {'domain commits/s':>17} {'bare tx/s':>10} {'ratio':>6}")
+    print(f"{'workers':>7} {'domain commits/s':>17} {'bare tx/s':>10} {'ratio':>6}"
+          f"  load average (1 min) before → after")
     offset = 0
     for w in counts:
         chunk = vouchers[offset:offset + w * per]
         offset += len(chunk)
+        load_before = os.getloadavg()[0]
         domain = run("domain", args.url, chunk, w, ids)
         bare = run("bare", args.url, chunk, w, ids)
-        print(f"{w:>7} {domain:>17.0f} {bare:>10.0f} {domain / bare:>6.2f}", flush=True)
+        print(f"{w:>7} {domain:>17.0f} {bare:>10.0f} {domain / bare:>6.2f}"
+              f"  {load_before:.1f} → {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":
