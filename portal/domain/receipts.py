@@ -7,6 +7,8 @@ is read — no file of the server, no address on the network.
 """
 from __future__ import annotations
 
+import functools
+import io
 import mimetypes
 import os
 
@@ -63,6 +65,20 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         "lines": lines, "also": [label(t.kind) for t in siblings],
         "cancelled_at": cancellation.at if cancellation else None,
     }
+
+
+@functools.lru_cache(maxsize=512)
+def _qr_file(payload: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(payload, error="m").save(out, kind="svg", scale=4, xmldecl=False,
+                                        title="Verification QR code")
+    return out.getvalue()
+
+
+def verification_qr_file(txn: Transaction) -> bytes:
+    """The verification QR as a standalone SVG image (step 5 shows it with <img>); it never
+    changes for a transaction, so it is built once per process."""
+    return _qr_file(f"{VERIFY_PREFIX}:{txn.id}:{verification_code_of(txn)}")
 
 
 def verification_qr_svg(data: dict) -> str:
