@@ -57,8 +57,10 @@ def main() -> None:
     prof = cProfile.Profile()
     csrf = ""
 
+    panel = {"key": ""}
+
     def call(step, method, path, data=None, htmx=True, expect=200):
-        headers = {"HX-Request": "true"} if htmx else {}
+        headers = {"HX-Request": "true", "X-Desk-Panel": panel["key"]} if htmx else {}
         if method == "POST":
             headers["X-CSRFToken"] = csrf
         statements.clear()
@@ -83,15 +85,20 @@ def main() -> None:
         if j == 0:
             csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True)).group(1)
         office = re.search(r'<option value="(\d+)" selected', page.get_data(as_text=True)).group(1)
+        call("1 recent list", "GET", f"/transactions/recent?office_id={office}")
+        panel["key"] = ""
         r = call("1 look-up (POST)", "POST", "/transactions/new",
                  {"carnet": str(eata_id), "code": code, "office_id": office}, expect=303)
         step2 = r.headers["Location"]
         b = step2.rsplit("/", 1)[0]
-        call("2 check carnet", "GET", step2)
+        page = call("2 check carnet", "GET", step2)
+        panel["key"] = re.search(r'data-key="(\d+)"', page.get_data(as_text=True)).group(1)
         call("3 check goods", "GET", b + "/goods")
         call("4 commit form", "GET", b + "/commit")
         r = call("4 commit (POST)", "POST", b + "/commit", {"goods_examined": "no"}, expect=303)
-        call("5 receipt", "GET", r.headers["Location"])
+        receipt = r.headers["Location"]
+        call("5 receipt", "GET", receipt)
+        call("5 receipt QR", "GET", receipt.replace("/receipt", "/qr.svg"))
 
     print(f"\n{len(codes)} journeys, in process (median of runs after the first):")
     print(f"  {'step':18s} {'wall ms':>8s} {'cpu ms':>7s} {'SQL':>4s} {'bytes':>6s}")

@@ -13,14 +13,22 @@ import mimetypes
 import os
 
 import segno
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from portal.domain import carnets as carnet_domain
 from portal.domain.rules import label
 from portal.domain.transactions import verification_code_of
 from portal.domain.vouchers import format_code
-from portal.models import Cancellation, Carnet, Transaction, Travel, Voucher
+from portal.models import (
+    Cancellation,
+    Carnet,
+    GoodsItem,
+    Transaction,
+    TransactionItem,
+    Travel,
+    Voucher,
+)
 
 STATIC_BASE = "https://eata-static.invalid/static/"
 VERIFY_PREFIX = "EATAV1"
@@ -29,13 +37,19 @@ LINE_LABELS = {"cleared": "Cleared", "not_reimported": "Not re-imported",
 
 
 def receipt_data(session: Session, txn: Transaction) -> dict:
-    carnet = session.get(Carnet, txn.carnet_id)
-    voucher = session.get(Voucher, txn.voucher_id)
-    travel = session.get(Travel, voucher.travel_id) if voucher else None
-    items = {i.item_no: i for i in carnet.items}
+    # the carnet, voucher and travel in one query; the committed lines with their goods item
+    # in another (the step-5 page, the PDF and the wallet read this)
+    carnet, voucher, travel = session.execute(
+        select(Carnet, Voucher, Travel).select_from(Carnet)
+        .outerjoin(Voucher, Voucher.id == txn.voucher_id)
+        .outerjoin(Travel, Travel.id == Voucher.travel_id)
+        .where(Carnet.id == txn.carnet_id)).one()
+    rows = session.execute(
+        select(TransactionItem, GoodsItem).outerjoin(GoodsItem, and_(
+            GoodsItem.carnet_id == txn.carnet_id, GoodsItem.item_no == TransactionItem.item_no))
+        .where(TransactionItem.transaction_id == txn.id)).all()
     lines = []
-    for ti in sorted(txn.items, key=lambda t: (t.line, t.item_no)):
-        item = items.get(ti.item_no)
+    for ti, item in sorted(rows, key=lambda r: (r[0].line, r[0].item_no)):
         lines.append({"no": ti.item_no, "quantity": ti.quantity,
                       "line": LINE_LABELS.get(ti.line, ti.line),
                       "description": carnet_domain.item_description(carnet, item) if item else "",

@@ -113,6 +113,11 @@ _GOODS_MAX = 256
 _GOODS_LOCK = threading.Lock()
 
 
+def forget_goods() -> None:
+    with _GOODS_LOCK:
+        _GOODS.clear()
+
+
 def _goods_of(carnet: Carnet) -> tuple[list[dict], list[str]]:
     key = (carnet.id, carnet.updated_at)
     hit = _GOODS.get(key)
@@ -499,7 +504,7 @@ def receipt(transaction_id: int):
     txn = _own_transaction(transaction_id)
     data = receipts.receipt_data(db.session, txn)
     voucher = SimpleNamespace(id=txn.voucher_id)
-    return _render(5, panel=_panel(_ReceiptPanel(txn)), voucher=voucher, r=data)
+    return _render(5, panel=lambda: _panel(_ReceiptPanel(txn))(), voucher=voucher, r=data)
 
 
 @bp.get("/transactions/<int:transaction_id>/qr.svg")
