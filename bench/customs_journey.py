@@ -272,10 +272,32 @@ def _child(kind, args, out):
     out.put(asyncio.run(_officers(*args) if kind == "officers" else _bare(*args)))
 
 
+SERVER_PIDS: list[int] = []
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes (from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(root: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-g", str(root)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
 def run_phase(kind: str, per_proc_args: list[tuple]) -> tuple[list, list, float]:
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     procs = [ctx.Process(target=_child, args=(kind, a, q)) for a in per_proc_args]
+    server0, gen0 = _cpu_of(SERVER_PIDS), os.times()
     t0 = time.perf_counter()
     for p in procs:
         p.start()
@@ -287,7 +309,14 @@ def run_phase(kind: str, per_proc_args: list[tuple]) -> tuple[list, list, float]
     wall = time.perf_counter() - t0
     for p in procs:
         p.join()
+    gen1 = os.times()
+    CPU["server"] = _cpu_of(SERVER_PIDS) - server0
+    CPU["generator"] = (gen1.children_user + gen1.children_system
+                        - gen0.children_user - gen0.children_system)
     return results, errors, wall
+
+
+CPU: dict[str, float] = {}
 
 
 def officers_phase(port, cookies, codes, think, duration, procs, seed=1):
@@ -313,6 +342,11 @@ def summary(title: str, results, errors, wall, load) -> float:
         print(f"  {step:17s} n={len(ms):5d}  p50 {pct(ms, 50):6.1f} ms  p95 {pct(ms, 95):6.1f} ms"
               f"  max {max(ms):7.1f} ms  errors {sum(1 for _, ok, _ in by_step[step] if not ok)}"
               f"  bytes {statistics.mean(s for _, _, s in by_step[step]):.0f}")
+    n = max(len(results), 1)
+    print(f"  CPU: gunicorn workers {CPU['server']:.1f} s ({1000 * CPU['server'] / n:.2f} ms per "
+          f"request), load generator {CPU['generator']:.1f} s "
+          f"({1000 * CPU['generator'] / n:.2f} ms per request); the rest of the machine "
+          f"(PostgreSQL, Redis, other users) not counted")
     for e in errors[:3]:
         print("  error:", e)
     return rate
@@ -330,12 +364,18 @@ def page_weight(base: str, cookie: str, codes) -> None:
         return http.get(base + url, headers=h, allow_redirects=False)
 
     first = get("/transactions/new")
+    name = cookie.split("=", 1)[0]
+    for h in first.raw.headers.getlist("Set-Cookie"):  # the CSRF token went into the session
+        if h.split("=", 1)[0] == name:
+            hdr["Cookie"] = h.split(";", 1)[0]
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', first.text).group(1)
     office = re.search(r'<option value="(\d+)" selected', first.text).group(1)
     post = {**hdr, "X-CSRFToken": csrf, "HX-Request": "true"}
     eata_id, code = codes[-1]
     r = http.post(base + "/transactions/new", headers=post, allow_redirects=False,
                   data={"carnet": str(eata_id), "code": code, "office_id": office})
+    if r.status_code != 303:
+        raise SystemExit(f"page weight: look-up answered {r.status_code}: {r.text[:3000]}")
     step2 = r.headers["Location"]
     b = step2.rsplit("/", 1)[0]
     key = re.search(r'data-key="(\d+)"', get(step2).text).group(1)
@@ -389,22 +429,27 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--sat-journeys", type=int, default=20, help="vouchers per officer, closed loop")
     args = ap.parse_args()
-    levels = [int(x) for x in args.levels.split(",")]
+    levels = [int(x) for x in args.levels.split(",") if x.strip()]
     # enough vouchers for every officer to go on for the whole phase
     per_think = int(args.duration / (5 * args.think * 0.9) + 2) if args.think else 40
-    plan = [(n, per_think) for n in levels] + [(args.saturation, args.sat_journeys)]
+    warmup = (8, 2)  # every gunicorn worker compiles its templates and queries first: not measured
+    plan = [warmup] + [(n, per_think) for n in levels] + [(args.saturation, args.sat_journeys)]
     need = sum(n * j for n, j in plan) + 1
     codes, cookies = prepare(os.environ.get("DATABASE_URL", ""), need,
                              max(n for n, _ in plan) + 1)
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads)
+    SERVER_PIDS.extend(_server_pids(server.pid))
     base = f"http://127.0.0.1:{port}"
     try:
         print(f"gunicorn -w {args.workers} --threads {args.threads}; load generator: "
               f"{args.procs} processes; think time {args.think} s (uniform "
               f"{args.think * 0.5:.2f}–{args.think * 1.5:.2f} s) before each action")
         offset = 0
-        for n, journeys in plan[:-1]:
+        n, journeys = plan[0]
+        officers_phase(port, cookies[:n], codes[:n * journeys], 0, 30, args.procs)
+        offset = n * journeys
+        for n, journeys in plan[1:-1]:
             chunk = codes[offset:offset + n * journeys]
             offset += n * journeys
             load0 = os.getloadavg()[0]

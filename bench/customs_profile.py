@@ -30,6 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--journeys", type=int, default=20)
     ap.add_argument("--cprofile", default="", help="step name to profile (substring)")
+    ap.add_argument("--sort", default="cumulative", help="cProfile order (cumulative, tottime)")
     ap.add_argument("--sql", default="", help="print the SQL of this step (substring)")
     args = ap.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -110,7 +111,7 @@ def main() -> None:
               f"{statistics.median(r[3] for r in rows):6.0f}")
     if args.cprofile:
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(prof, stream=out).sort_stats(args.sort).print_stats(45)
         print(out.getvalue())
 
 
