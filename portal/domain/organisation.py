@@ -284,6 +284,14 @@ def office_within_reach(actor: Account, office: Office | None) -> bool:
             and (not _is_regional(actor) or office.region_id == actor.region_id))
 
 
+def offices_within_reach(actor: Account) -> list:
+    """The same as SQL conditions on Office, to join in a query."""
+    cond = [Office.active.is_(True), Office.customs_id == actor.customs_id]
+    if _is_regional(actor):
+        cond.append(Office.region_id == actor.region_id)
+    return cond
+
+
 def offices_for(session: Session, actor: Account) -> list[Office]:
     stmt = (select(Office).where(Office.customs_id == actor.customs_id)
             .order_by(Office.name))

@@ -37,13 +37,14 @@ LINE_LABELS = {"cleared": "Cleared", "not_reimported": "Not re-imported",
 
 
 def receipt_data(session: Session, txn: Transaction) -> dict:
-    # the carnet, voucher and travel in one query; the committed lines with their goods item
-    # in another (the step-5 page, the PDF and the wallet read this)
-    carnet, voucher, travel = session.execute(
-        select(Carnet, Voucher, Travel).select_from(Carnet)
+    # the carnet, voucher, travel and cancellation in one query; the committed lines with their
+    # goods item in another (the step-5 page, the PDF and the wallet read this)
+    carnet, voucher, travel, cancelled_at = session.execute(
+        select(Carnet, Voucher, Travel, Cancellation.at).select_from(Carnet)
         .outerjoin(Voucher, Voucher.id == txn.voucher_id)
         .outerjoin(Travel, Travel.id == Voucher.travel_id)
-        .where(Carnet.id == txn.carnet_id)).one()
+        .outerjoin(Cancellation, Cancellation.transaction_id == txn.id)
+        .where(Carnet.id == txn.carnet_id)).first()
     rows = session.execute(
         select(TransactionItem, GoodsItem).outerjoin(GoodsItem, and_(
             GoodsItem.carnet_id == txn.carnet_id, GoodsItem.item_no == TransactionItem.item_no))
@@ -57,8 +58,6 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
     siblings = list(session.scalars(select(Transaction).where(
         Transaction.voucher_id == txn.voucher_id, Transaction.committed_at == txn.committed_at,
         Transaction.id != txn.id)))
-    cancellation = session.scalar(select(Cancellation).where(
-        Cancellation.transaction_id == txn.id))
     code = verification_code_of(txn)
     holder = carnet_domain.holder_of(carnet)
     return {
@@ -77,7 +76,7 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         "departure": travel.departure_country if travel else "",
         "destination": travel.destination_country if travel else "",
         "lines": lines, "also": [label(t.kind) for t in siblings],
-        "cancelled_at": cancellation.at if cancellation else None,
+        "cancelled_at": cancelled_at,
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from types import SimpleNamespace
 
@@ -23,7 +24,7 @@ from portal.domain import DomainError, NotFound, receipts
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
-from portal.domain.organisation import office_within_reach, offices_for
+from portal.domain.organisation import office_within_reach, offices_for, offices_within_reach
 from portal.domain.rules import label
 from portal.domain.visibility import history_for_territory
 from portal.extensions import db, limiter
@@ -41,7 +42,7 @@ from portal.models import (
     TravelItem,
     Voucher,
 )
-from portal.web import MAX_ID, permission_required
+from portal.web import MAX_ID, bounded_int, permission_required
 
 WIZARD_SALT = "customs-wizard"
 WIZARD_MAX_AGE = 12 * 3600
@@ -114,8 +115,10 @@ _GOODS_LOCK = threading.Lock()
 
 
 def forget_goods() -> None:
+    """Drop this process's caches of carnet goods and issuer names (tests)."""
     with _GOODS_LOCK:
         _GOODS.clear()
+    _NAMES.clear()
 
 
 def _goods_of(carnet: Carnet) -> tuple[list[dict], list[str]]:
@@ -216,18 +219,34 @@ def _render(step: int, status: int = 200, panel=None, **ctx):
     return resp
 
 
+# Names of the issuing NGAs and associations (reference data), per process, NAMES_TTL at most.
+NAMES_TTL = 60.0
+_NAMES: dict[tuple, tuple[float, str]] = {}
+
+
+def _name_of(model, object_id: int | None) -> str:
+    if object_id is None:
+        return ""
+    now = time.monotonic()
+    hit = _NAMES.get((model.__name__, object_id))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    name = db.session.scalar(select(model.name).where(model.id == object_id)) or ""
+    if len(_NAMES) > 10_000:
+        _NAMES.clear()
+    _NAMES[(model.__name__, object_id)] = (now + NAMES_TTL, name)
+    return name
+
+
 def _panel(wz: Wizard):
     """The carnet panel of steps 2–5: the carnet and its holder, what the officer checks."""
     def build() -> dict:
         carnet = wz.carnet
-        nga = db.session.get(NGA, carnet.nga_id)
-        association = (db.session.get(IssuingAssociation, carnet.issuing_association_id)
-                       if carnet.issuing_association_id else None)
         return {"carnet": carnet, "holder": carnet_domain.holder_of(carnet),
                 "representatives": carnet_domain.representatives_of(carnet),
                 "carnet_status": carnet.effective_status(now_utc().date()),
-                "countries": _goods_of(carnet)[1], "issuer": nga.name,
-                "association": association.name if association else "",
+                "countries": _goods_of(carnet)[1], "issuer": _name_of(NGA, carnet.nga_id),
+                "association": _name_of(IssuingAssociation, carnet.issuing_association_id),
                 "kind_label": label(wz.voucher.kind), "voucher": wz.voucher,
                 "travel": wz.travel, "place": wz.place()}
     return build
@@ -268,9 +287,10 @@ def _is_eu_export(wz: Wizard) -> bool:
     return wz.voucher.kind == "export" and wz.place().is_eu
 
 
-def _recent(office: Office | None) -> list[dict]:
-    """The office's last ten transactions, shown under step 1 as in the guide: one query."""
-    if office is None:
+def _recent(office_id: int | None) -> list[dict]:
+    """The office's last ten transactions, shown under step 1 as in the guide: one query, which
+    also checks that the office is one of the officer's (R-16; another's lists nothing)."""
+    if office_id is None:
         return []
     goods = (select(func.coalesce(func.sum(TransactionItem.quantity), 0))
              .where(TransactionItem.transaction_id == Transaction.id,
@@ -279,7 +299,8 @@ def _recent(office: Office | None) -> list[dict]:
         select(Transaction.id, Transaction.kind, Transaction.committed_at, Carnet.eata_id,
                Carnet.carnet_number, goods.label("goods"))
         .join(Carnet, Carnet.id == Transaction.carnet_id)
-        .where(Transaction.office_id == office.id)
+        .join(Office, Office.id == Transaction.office_id)
+        .where(Transaction.office_id == office_id, *offices_within_reach(current_user))
         .order_by(Transaction.committed_at.desc(), Transaction.id.desc()).limit(10)).all()
     return [{"id": r.id, "eata_id": r.eata_id, "carnet_number": r.carnet_number,
              "kind": label(r.kind), "at": r.committed_at, "goods": r.goods} for r in rows]
@@ -303,8 +324,11 @@ def new_transaction():
 @permission_required("process_carnet")
 def recent():
     """Step 1's list of the office's last ten transactions (loaded by htmx after the step)."""
-    office = _office_or_none(request.args.get("office_id") or _default_office_id())
-    return render_template("customs/_recent.html", recent=_recent(office))
+    try:
+        office_id = bounded_int(request.args.get("office_id") or _default_office_id())
+    except (TypeError, ValueError):
+        office_id = None
+    return render_template("customs/_recent.html", recent=_recent(office_id))
 
 
 @bp.post("/transactions/new")
