@@ -288,6 +288,18 @@ def _cpu_of(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _pg_cpu(url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the bench database."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                     "current_database() AND pid <> pg_backend_pid()")).scalars()
+            return {pid: _cpu_of([pid]) for pid in pids}
+    finally:
+        engine.dispose()
+
+
 def _server_pids(root: int) -> list[int]:
     out = subprocess.run(["pgrep", "-g", str(root)], capture_output=True, text=True).stdout
     return [int(x) for x in out.split()]
@@ -298,6 +310,7 @@ def run_phase(kind: str, per_proc_args: list[tuple]) -> tuple[list, list, float]
     q = ctx.Queue()
     procs = [ctx.Process(target=_child, args=(kind, a, q)) for a in per_proc_args]
     server0, gen0 = _cpu_of(SERVER_PIDS), os.times()
+    pg0 = _pg_cpu(os.environ["DATABASE_URL"])
     t0 = time.perf_counter()
     for p in procs:
         p.start()
@@ -310,6 +323,8 @@ def run_phase(kind: str, per_proc_args: list[tuple]) -> tuple[list, list, float]
     for p in procs:
         p.join()
     gen1 = os.times()
+    pg1 = _pg_cpu(os.environ["DATABASE_URL"])
+    CPU["postgres"] = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
     CPU["server"] = _cpu_of(SERVER_PIDS) - server0
     CPU["generator"] = (gen1.children_user + gen1.children_system
                         - gen0.children_user - gen0.children_system)
@@ -334,8 +349,9 @@ def summary(title: str, results, errors, wall, load) -> float:
     # requests/s over the time the officers were working (the last journeys end unevenly)
     rate = len(results) / wall
     bad = sum(1 for r in results if not r[2]) + len(errors)
+    commits = len(by_step.get("4 commit (POST)", []))
     print(f"\n{title}: {len(results)} requests in {wall:.1f} s = {rate:.1f} req/s, "
-          f"{len(by_step.get('4 commit (POST)', []))} commits; errors {bad}; "
+          f"{commits} journeys ({commits / wall:.2f}/s); errors {bad}; "
           f"load average before/after {load[0]:.2f} / {load[1]:.2f}")
     for step in [s for s in STEPS if s in by_step] + [s for s in by_step if s not in STEPS]:
         ms = [m for m, _, _ in by_step[step]]
@@ -343,10 +359,10 @@ def summary(title: str, results, errors, wall, load) -> float:
               f"  max {max(ms):7.1f} ms  errors {sum(1 for _, ok, _ in by_step[step] if not ok)}"
               f"  bytes {statistics.mean(s for _, _, s in by_step[step]):.0f}")
     n = max(len(results), 1)
-    print(f"  CPU: gunicorn workers {CPU['server']:.1f} s ({1000 * CPU['server'] / n:.2f} ms per "
-          f"request), load generator {CPU['generator']:.1f} s "
-          f"({1000 * CPU['generator'] / n:.2f} ms per request); the rest of the machine "
-          f"(PostgreSQL, Redis, other users) not counted")
+    print(f"  CPU per request: gunicorn workers {1000 * CPU['server'] / n:.2f} ms, PostgreSQL "
+          f"backends {1000 * CPU['postgres'] / n:.2f} ms, load generator "
+          f"{1000 * CPU['generator'] / n:.2f} ms (of {CPU['server']:.1f} + {CPU['postgres']:.1f}"
+          f" + {CPU['generator']:.1f} s; Redis and the machine's other users not counted)")
     for e in errors[:3]:
         print("  error:", e)
     return rate
