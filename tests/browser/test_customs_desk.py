@@ -7,6 +7,7 @@ import os
 
 import pytest
 import segno
+from playwright.sync_api import expect
 
 from portal.domain.vouchers import code_of, qr_payload
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -14,8 +15,13 @@ from tests.unit.engine import factory
 from tests.unit.engine.factory import make_world
 
 pytestmark = pytest.mark.browser
-FOCUSED = ("document.activeElement && document.activeElement.classList.contains('step-heading')"
-           " && document.activeElement.closest('#wizard') !== null")
+
+
+def _wait_focused(page) -> None:
+    """The focus reaches the step's heading (it moves after htmx settles). Playwright's expect
+    polls from its own script world: a wait_for_function string would be eval'd in the page,
+    which the CSP forbids (a race: it fails whenever the first check is too early)."""
+    expect(page.locator("#wizard .step-heading")).to_be_focused()
 
 
 @pytest.fixture
@@ -46,7 +52,7 @@ def _voucher(world):
 
 def _check_and_commit(page):
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
-    page.wait_for_function(FOCUSED)  # focus follows the step
+    _wait_focused(page)  # focus follows the step
     page.get_by_role("button", name="Next: check goods").click()
     page.get_by_role("heading", name="3. Check the goods").wait_for()
     page.get_by_role("button", name="Next: commit").click()
@@ -188,6 +194,6 @@ def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, bro
     page.keyboard.type(code_of(voucher))
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
-    page.wait_for_function(FOCUSED)
+    _wait_focused(page)
     assert page.evaluate(fits) and page.evaluate(small) == []
     context.close()
