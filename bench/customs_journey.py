@@ -1,34 +1,48 @@
 """Benchmark: the customs officer's journey (F-40: scan/type → check carnet → check goods →
-commit → receipt) over HTTP against gunicorn + PostgreSQL + Redis, at 10 and 50 concurrent
-officers, with a bare Flask route (/healthz) served the same way as the ratio to beat.
+commit → receipt) over HTTP against gunicorn + PostgreSQL + Redis.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_desk \\
     REDIS_URL=redis://127.0.0.1:6379/8 \\
-    /work/main/.venv/bin/python bench/customs_journey.py --journeys 8
+    .venv/bin/python bench/customs_journey.py            # resets bench_desk!
 
 It (re)creates the schema of the database named in DATABASE_URL (never point it at data you
 keep), loads the demo administrations, issues one carnet + travel per journey (each gives a
 validation voucher for the Swiss office), opens one server-side session per virtual officer,
-starts gunicorn, and runs the journeys from a pool of threads (one thread = one officer, each
-with its own session cookie). Every journey commits. The step requests are htmx requests
-(HX-Request), as in the browser; the first page of each officer is the full page. It then
-prints requests/s, p50/p95 per step, errors, the bytes of each step as fragment vs full page,
-and the first full page with its assets gzip-compressed.
+starts gunicorn, then runs four phases with the same load generator:
+
+1. 10 officers, with think time (locust-style users: a random pause of THINK seconds, uniform
+   0.5–1.5 s by default, before every action the officer takes), for --duration seconds;
+2. the same with 50 officers → requests/s, p50/p95 per step, errors;
+3. saturation: 50 officers in a closed loop without think time → the step throughput;
+4. the bare Flask route /healthz, 50 connections in a closed loop, same server, same
+   generator → the ratio to beat (3 / 4).
+
+Then the bytes of every step as htmx fragment vs full page, and the first page with its assets.
+
+The load generator shares the two cores with the server and PostgreSQL, so it is kept cheap:
+--procs processes (default 2), each an asyncio loop speaking HTTP/1.1 on one keep-alive
+connection per officer (no HTTP library), about 0.1 ms of CPU per request. An officer's
+journey is what the browser sends: step 1 (the first time the full page, then the htmx
+fragment), the office's last transactions (loaded by step 1), the look-up POST (303) and
+step 2 (htmx follows the redirect), step 3, step 4, the commit POST (303) and the receipt,
+then the receipt's QR image. htmx requests carry HX-Request, the CSRF header and X-Desk-Panel
+as scan.js does. Every journey commits.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
+import multiprocessing as mp
 import os
+import random
 import re
 import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from sqlalchemy import create_engine, text
@@ -42,6 +56,8 @@ from nics_issue import free_port, pct  # noqa: E402
 HOST = "customs-ch.eata.test"
 INSTANCE = "/tmp/eata-bench-desk"
 ENV = {"EATA_DOMAIN": "eata.test", "EATA_INSTANCE_DIR": INSTANCE, "RATELIMIT_ENABLED": "0"}
+STEPS = ("1 scan page", "1 recent list", "1 look-up (POST)", "2 check carnet", "3 check goods",
+         "4 commit form", "4 commit (POST)", "5 receipt", "5 receipt QR")
 
 
 def prepare(url: str, journeys: int, officers: int) -> tuple[list[tuple[int, str]], list[str]]:
@@ -81,13 +97,15 @@ def prepare(url: str, journeys: int, officers: int) -> tuple[list[tuple[int, str
             s.commit()
             cookies.append(serializer.dumps({"_user_id": f"c:{us.id}", "_fresh": True}))
         cookie_name = app.config["SESSION_COOKIE_NAME"]
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
     return codes, [f"{cookie_name}={c}" for c in cookies]
 
 
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, **ENV}
     cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "5", "wsgi:app"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(150):
         try:
@@ -99,122 +117,315 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+# --- the load generator: one asyncio loop per process, one keep-alive connection per officer --
+
+class Conn:
+    """HTTP/1.1 over one keep-alive connection; reconnects when the server closed it."""
+
+    def __init__(self, port: int):
+        self.port, self.reader, self.writer = port, None, None
+
+    async def request(self, method: str, path: str, headers: dict, body: bytes = b""):
+        for attempt in (1, 2):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
+            head += [f"{k}: {v}" for k, v in headers.items()]
+            if method == "POST":
+                head += ["Content-Type: application/x-www-form-urlencoded",
+                         f"Content-Length: {len(body)}"]
+            try:
+                self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+                raw = await self.reader.readuntil(b"\r\n\r\n")
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt == 2:
+                    raise
+                continue
+            lines = raw.decode("latin-1").split("\r\n")
+            status = int(lines[0].split(" ", 2)[1])
+            hdrs: dict[str, list[str]] = defaultdict(list)
+            for line in lines[1:]:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    hdrs[k.strip().lower()].append(v.strip())
+            length = int(hdrs.get("content-length", ["0"])[0])
+            data = await self.reader.readexactly(length) if length else b""
+            if "close" in hdrs.get("connection", [""])[0].lower():
+                self.close()
+            return status, hdrs, data
+        raise RuntimeError("unreachable")
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 class Officer:
-    """One officer's browser: a session cookie, the CSRF token of the page, htmx headers."""
+    """One officer's browser: session cookie, CSRF token, the carnet panel shown."""
 
-    def __init__(self, base: str, cookie: str, stats, sizes, lock):
-        self.base, self.http = base, requests.Session()
-        self.cookie, self.csrf = cookie, ""
-        self.stats, self.sizes, self.lock = stats, sizes, lock
+    def __init__(self, port: int, cookie: str, think: float, rng: random.Random, results: list):
+        self.conn, self.cookie, self.csrf, self.panel = Conn(port), cookie, "", ""
+        self.think, self.rng, self.results = think, rng, results
 
-    def _update_cookie(self, resp) -> None:
-        for header in resp.raw.headers.getlist("Set-Cookie"):
-            pair = header.split(";", 1)[0]
-            if pair.split("=", 1)[0] == self.cookie.split("=", 1)[0]:
-                self.cookie = pair
+    async def pause(self):
+        if self.think:
+            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
 
-    def call(self, step: str, method: str, path: str, data=None, htmx=True, expect=200):
-        headers = {"Host": HOST, "Cookie": self.cookie, "Accept-Encoding": "identity"}
+    async def call(self, step, method, path, data=None, htmx=True, expect=200):
+        headers = {"Cookie": self.cookie, "Accept-Encoding": "identity"}
         if htmx:
-            headers["HX-Request"] = "true"
+            headers.update({"HX-Request": "true", "X-Desk-Panel": self.panel})
         if method == "POST":
             headers["X-CSRFToken"] = self.csrf
+        body = "&".join(f"{k}={v}" for k, v in (data or {}).items()).encode()
         t0 = time.perf_counter()
-        resp = self.http.request(method, self.base + path, data=data, headers=headers,
-                                 allow_redirects=False, timeout=60)
-        elapsed = time.perf_counter() - t0
-        self._update_cookie(resp)
-        ok = resp.status_code == expect
-        with self.lock:
-            self.stats[step].append((elapsed, ok))
-            self.sizes[step].append(len(resp.content))
-        if not ok:
-            raise RuntimeError(f"{step}: {resp.status_code} {resp.text[:300]}")
-        return resp
+        try:
+            status, hdrs, payload = await self.conn.request(method, path, headers, body)
+        except Exception as e:  # noqa: BLE001 — counted and shown
+            self.results.append((step, time.perf_counter() - t0, False, 0))
+            raise RuntimeError(f"{step}: {e!r}") from e
+        self.results.append((step, time.perf_counter() - t0, status == expect, len(payload)))
+        name = self.cookie.split("=", 1)[0]
+        for h in hdrs.get("set-cookie", []):
+            pair = h.split(";", 1)[0]
+            if pair.split("=", 1)[0] == name:
+                self.cookie = pair
+        if status != expect:
+            raise RuntimeError(f"{step}: {status} {payload[:200]!r}")
+        return hdrs, payload.decode()
 
-    def journey(self, eata_id: int, code: str, first: bool) -> None:
-        page = self.call("1 scan page", "GET", "/transactions/new", htmx=not first)
+    async def journey(self, eata_id: int, code: str) -> None:
+        first = not self.csrf
+        _, page = await self.call("1 scan page", "GET", "/transactions/new", htmx=not first)
         if first:
-            self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page.text).group(1)
-        office = re.search(r'<option value="(\d+)" selected', page.text).group(1)
-        r = self.call("1 look-up (POST)", "POST", "/transactions/new",
-                      {"carnet": str(eata_id), "code": code, "office_id": office}, expect=303)
-        step2 = r.headers["Location"]
+            self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        self.panel = ""
+        office = re.search(r'<option value="(\d+)" selected', page).group(1)
+        await self.call("1 recent list", "GET", f"/transactions/recent?office_id={office}")
+        await self.pause()  # types or scans the codes
+        hdrs, _ = await self.call("1 look-up (POST)", "POST", "/transactions/new",
+                                  {"carnet": eata_id, "code": code, "office_id": office},
+                                  expect=303)
+        step2 = hdrs["location"][0]
         base = step2.rsplit("/", 1)[0]
-        self.call("2 check carnet", "GET", step2)
-        self.call("3 check goods", "GET", base + "/goods")
-        self.call("4 commit form", "GET", base + "/commit")
-        r = self.call("4 commit (POST)", "POST", base + "/commit", {"goods_examined": "no"},
-                      expect=303)
-        self.call("5 receipt", "GET", r.headers["Location"])
+        _, page = await self.call("2 check carnet", "GET", step2)
+        self.panel = re.search(r'data-key="(\d+)"', page).group(1)
+        await self.pause()
+        await self.call("3 check goods", "GET", base + "/goods")
+        await self.pause()
+        await self.call("4 commit form", "GET", base + "/commit")
+        await self.pause()
+        hdrs, _ = await self.call("4 commit (POST)", "POST", base + "/commit",
+                                  {"goods_examined": "no"}, expect=303)
+        receipt = hdrs["location"][0]
+        await self.call("5 receipt", "GET", receipt)
+        await self.call("5 receipt QR", "GET", receipt.replace("/receipt", "/qr.svg"))
+        await self.pause()  # "New transaction"
 
 
-def run_journeys(base, cookies, codes, stats, sizes) -> tuple[float, int]:
-    lock = threading.Lock()
-    per = len(codes) // len(cookies)
-    errors = []
+async def _officers(port, jobs, think, duration, seed):
+    """jobs: [(cookie, [(eata_id, code)…])] of this process. Returns (results, errors)."""
+    results, errors = [], []
+    deadline = time.perf_counter() + duration
 
-    def officer_run(i: int) -> None:
-        o = Officer(base, cookies[i], stats, sizes, lock)
-        for j in range(per):
-            eata_id, code = codes[i * per + j]
+    async def run(cookie, codes, i):
+        o = Officer(port, cookie, think, random.Random(seed * 1000 + i), results)
+        if think:  # officers do not all arrive in the same second
+            await asyncio.sleep(o.rng.uniform(0, think * 2))
+        for eata_id, code in codes:
+            if time.perf_counter() > deadline:
+                break
             try:
-                o.journey(eata_id, code, first=(j == 0) or not o.csrf)
-            except Exception as e:  # noqa: BLE001 — counted and shown
-                errors.append(str(e))
+                await o.journey(eata_id, code)
+            except Exception as e:  # noqa: BLE001
+                errors.append(str(e)[:300])
+                o.csrf = ""  # start again from a full page
+        o.conn.close()
 
+    await asyncio.gather(*(run(c, codes, i) for i, (c, codes) in enumerate(jobs)))
+    return results, errors
+
+
+async def _bare(port, connections, duration):
+    results, errors = [], []
+    deadline = time.perf_counter() + duration
+
+    async def loop():
+        c = Conn(port)
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            try:
+                status, _, data = await c.request("GET", "/healthz", {})
+                results.append(("bare /healthz", time.perf_counter() - t0, status == 200,
+                                len(data)))
+            except Exception as e:  # noqa: BLE001
+                errors.append(str(e))
+        c.close()
+
+    await asyncio.gather(*(loop() for _ in range(connections)))
+    return results, errors
+
+
+def _child(kind, args, out):
+    out.put(asyncio.run(_officers(*args) if kind == "officers" else _bare(*args)))
+
+
+SERVER_PIDS: list[int] = []
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes (from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _pg_cpu(url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the bench database."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                     "current_database() AND pid <> pg_backend_pid()")).scalars()
+            return {pid: _cpu_of([pid]) for pid in pids}
+    finally:
+        engine.dispose()
+
+
+def _server_pids(root: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-g", str(root)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def run_phase(kind: str, per_proc_args: list[tuple]) -> tuple[list, list, float]:
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_child, args=(kind, a, q)) for a in per_proc_args]
+    server0, gen0 = _cpu_of(SERVER_PIDS), os.times()
+    pg0 = _pg_cpu(os.environ["DATABASE_URL"])
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(len(cookies)) as pool:
-        list(pool.map(officer_run, range(len(cookies))))
+    for p in procs:
+        p.start()
+    results, errors = [], []
+    for _ in procs:
+        r, e = q.get()
+        results += r
+        errors += e
     wall = time.perf_counter() - t0
+    for p in procs:
+        p.join()
+    gen1 = os.times()
+    pg1 = _pg_cpu(os.environ["DATABASE_URL"])
+    CPU["postgres"] = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
+    CPU["server"] = _cpu_of(SERVER_PIDS) - server0
+    CPU["generator"] = (gen1.children_user + gen1.children_system
+                        - gen0.children_user - gen0.children_system)
+    return results, errors, wall
+
+
+CPU: dict[str, float] = {}
+
+
+def officers_phase(port, cookies, codes, think, duration, procs, seed=1):
+    n = len(cookies)
+    per = len(codes) // n
+    jobs = [(cookies[i], codes[i * per:(i + 1) * per]) for i in range(n)]
+    args = [(port, jobs[k::procs], think, duration, seed + k) for k in range(procs)]
+    return run_phase("officers", args)
+
+
+def summary(title: str, results, errors, wall, load) -> float:
+    by_step = defaultdict(list)
+    for step, elapsed, ok, size in results:
+        by_step[step].append((elapsed * 1000, ok, size))
+    # requests/s over the time the officers were working (the last journeys end unevenly)
+    rate = len(results) / wall
+    bad = sum(1 for r in results if not r[2]) + len(errors)
+    commits = len(by_step.get("4 commit (POST)", []))
+    print(f"\n{title}: {len(results)} requests in {wall:.1f} s = {rate:.1f} req/s, "
+          f"{commits} journeys ({commits / wall:.2f}/s); errors {bad}; "
+          f"load average before/after {load[0]:.2f} / {load[1]:.2f}")
+    for step in [s for s in STEPS if s in by_step] + [s for s in by_step if s not in STEPS]:
+        ms = [m for m, _, _ in by_step[step]]
+        print(f"  {step:17s} n={len(ms):5d}  p50 {pct(ms, 50):6.1f} ms  p95 {pct(ms, 95):6.1f} ms"
+              f"  max {max(ms):7.1f} ms  errors {sum(1 for _, ok, _ in by_step[step] if not ok)}"
+              f"  bytes {statistics.mean(s for _, _, s in by_step[step]):.0f}")
+    n = max(len(results), 1)
+    print(f"  CPU per request: gunicorn workers {1000 * CPU['server'] / n:.2f} ms, PostgreSQL "
+          f"backends {1000 * CPU['postgres'] / n:.2f} ms, load generator "
+          f"{1000 * CPU['generator'] / n:.2f} ms (of {CPU['server']:.1f} + {CPU['postgres']:.1f}"
+          f" + {CPU['generator']:.1f} s; Redis and the machine's other users not counted)")
     for e in errors[:3]:
         print("  error:", e)
-    return wall, len(errors)
-
-
-def bare(base: str, concurrency: int, total: int) -> float:
-    def one(_):
-        requests.get(base + "/healthz", headers={"Host": HOST}, timeout=30)
-
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(total)))
-    return total / (time.perf_counter() - t0)
+    return rate
 
 
 def page_weight(base: str, cookie: str, codes) -> None:
-    """Bytes per step, fragment vs full page, and the first page with its assets gzipped."""
-    o = Officer(base, cookie, defaultdict(list), defaultdict(list), threading.Lock())
-    first = o.call("page", "GET", "/transactions/new", htmx=False)
-    o.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', first.text).group(1)
+    """Bytes per step, htmx fragment vs full page, and the first page with its assets."""
+    http = requests.Session()
+    hdr = {"Host": HOST, "Cookie": cookie, "Accept-Encoding": "identity"}
+
+    def get(url, htmx=False, panel=""):
+        h = dict(hdr)
+        if htmx:
+            h.update({"HX-Request": "true", "X-Desk-Panel": panel})
+        return http.get(base + url, headers=h, allow_redirects=False)
+
+    first = get("/transactions/new")
+    name = cookie.split("=", 1)[0]
+    for h in first.raw.headers.getlist("Set-Cookie"):  # the CSRF token went into the session
+        if h.split("=", 1)[0] == name:
+            hdr["Cookie"] = h.split(";", 1)[0]
+    csrf = re.search(r'"X-CSRFToken": "([^"]+)"', first.text).group(1)
     office = re.search(r'<option value="(\d+)" selected', first.text).group(1)
+    post = {**hdr, "X-CSRFToken": csrf, "HX-Request": "true"}
     eata_id, code = codes[-1]
-    r = o.call("x", "POST", "/transactions/new",
-               {"carnet": str(eata_id), "code": code, "office_id": office}, expect=303)
+    r = http.post(base + "/transactions/new", headers=post, allow_redirects=False,
+                  data={"carnet": str(eata_id), "code": code, "office_id": office})
+    if r.status_code != 303:
+        raise SystemExit(f"page weight: look-up answered {r.status_code}: {r.text[:3000]}")
     step2 = r.headers["Location"]
     b = step2.rsplit("/", 1)[0]
-    urls = [("1 scan page", "/transactions/new"), ("2 check carnet", step2),
-            ("3 check goods", b + "/goods"), ("4 commit form", b + "/commit")]
-    r = o.call("x", "POST", b + "/commit", {"goods_examined": "no"}, expect=303)
-    urls.append(("5 receipt", r.headers["Location"]))
-    print("\nbytes per step (uncompressed / gzip): full page vs htmx fragment")
-    for name, url in urls:
-        full = o.call("f", "GET", url, htmx=False).content
-        frag = o.call("h", "GET", url, htmx=True).content
-        print(f"  {name:16s} full {len(full):6d} / {len(gzip.compress(full)):5d}   fragment "
-              f"{len(frag):6d} / {len(gzip.compress(frag)):5d}   ({100 * len(frag) / len(full):.0f} %)")
+    key = re.search(r'data-key="(\d+)"', get(step2).text).group(1)
+    r = http.post(base + b + "/commit", headers=post, allow_redirects=False,
+                  data={"goods_examined": "no"})
+    receipt = r.headers["Location"]
+    rows = [("1 scan (from receipt)", "/transactions/new", key),
+            ("2 check carnet (arrival)", step2, ""),
+            ("2 check carnet (back)", step2, key),
+            ("3 check goods", b + "/goods", key), ("4 commit form", b + "/commit", key),
+            ("5 receipt", receipt, key)]
+    print("\nbytes per step, uncompressed / gzip -6: htmx fragment vs full page")
+    for name, url, panel in rows:
+        full = get(url).content
+        frag = get(url, True, panel).content
+        zf, zr = len(gzip.compress(full)), len(gzip.compress(frag))
+        print(f"  {name:25s} full {len(full):5d} / {zf:4d}   fragment {len(frag):5d} / {zr:4d}"
+              f"   ({100 * len(frag) / len(full):.0f} % / {100 * zr / zf:.0f} %)")
+    for name, url in (("recent list (step 1)", f"/transactions/recent?office_id={office}"),
+                      ("receipt QR (step 5)", receipt.replace("/receipt", "/qr.svg"))):
+        body = get(url, True, key).content
+        print(f"  {name:25s} {len(body):5d} / {len(gzip.compress(body)):4d} (own request)")
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', first.text)
     total = len(gzip.compress(first.content))
     print("\nfirst full page + assets, gzip -6:")
     print(f"  /transactions/new {len(first.content)} → {total}")
     for a in assets:
-        body = requests.get(base + a, headers={"Host": HOST}).content
+        body = http.get(base + a, headers={"Host": HOST}).content
         z = len(gzip.compress(body))
         total += z
         print(f"  {a} {len(body)} → {z}")
     print(f"  total {total / 1024:.1f} KB (without the scanner library)")
     for a in ("/static/vendor/qr-scanner.umd.min.js", "/static/vendor/qr-scanner-worker.min.js"):
-        body = requests.get(base + a, headers={"Host": HOST}).content
+        body = http.get(base + a, headers={"Host": HOST}).content
         z = len(gzip.compress(body))
         total += z
         print(f"  + {a} (on 'Start the camera' only) {len(body)} → {z}")
@@ -223,38 +434,61 @@ def page_weight(base: str, cookie: str, codes) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--journeys", type=int, default=8, help="journeys per officer")
-    ap.add_argument("--levels", default="10,50", help="concurrent officers")
+    ap.add_argument("--levels", default="10,50", help="concurrent officers with think time")
+    ap.add_argument("--think", type=float, default=1.0,
+                    help="mean think time in seconds (uniform 0.5×–1.5×)")
+    ap.add_argument("--duration", type=float, default=60, help="seconds per think-time phase")
+    ap.add_argument("--saturation", type=int, default=50, help="officers in the closed loop")
+    ap.add_argument("--sat-duration", type=float, default=30)
+    ap.add_argument("--procs", type=int, default=2, help="load generator processes")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--sat-journeys", type=int, default=20, help="vouchers per officer, closed loop")
     args = ap.parse_args()
-    levels = [int(x) for x in args.levels.split(",")]
-    need = sum(n * args.journeys for n in levels) + 1
-    codes, cookies = prepare(os.environ.get("DATABASE_URL", ""), need, max(levels) + 1)
+    levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    # enough vouchers for every officer to go on for the whole phase
+    per_think = int(args.duration / (5 * args.think * 0.9) + 2) if args.think else 40
+    warmup = (8, 2)  # every gunicorn worker compiles its templates and queries first: not measured
+    plan = [warmup] + [(n, per_think) for n in levels] + [(args.saturation, args.sat_journeys)]
+    need = sum(n * j for n, j in plan) + 1
+    codes, cookies = prepare(os.environ.get("DATABASE_URL", ""), need,
+                             max(n for n, _ in plan) + 1)
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads)
+    SERVER_PIDS.extend(_server_pids(server.pid))
     base = f"http://127.0.0.1:{port}"
     try:
+        print(f"gunicorn -w {args.workers} --threads {args.threads}; load generator: "
+              f"{args.procs} processes; think time {args.think} s (uniform "
+              f"{args.think * 0.5:.2f}–{args.think * 1.5:.2f} s) before each action")
         offset = 0
-        print(f"gunicorn -w {args.workers} --threads {args.threads}; journeys per officer "
-              f"{args.journeys}")
-        for n in levels:
-            stats, sizes = defaultdict(list), defaultdict(list)
-            chunk = codes[offset:offset + n * args.journeys]
-            offset += n * args.journeys
-            wall, errors = run_journeys(base, cookies[:n], chunk, stats, sizes)
-            reqs = sum(len(v) for v in stats.values())
-            rate_bare = bare(base, n, 2000)
-            print(f"\n{n} officers: {n * args.journeys} journeys, {reqs} requests in {wall:.1f} s"
-                  f" = {reqs / wall:.1f} req/s, {n * args.journeys / wall:.2f} journeys/s; "
-                  f"errors {errors}; bare /healthz {rate_bare:.0f} req/s "
-                  f"(ratio {reqs / wall / rate_bare:.2f})")
-            for step in sorted(stats):
-                ms = [e * 1000 for e, _ in stats[step]]
-                bad = sum(1 for _, ok in stats[step] if not ok)
-                print(f"  {step:16s} n={len(ms):4d} p50 {pct(ms, 50):6.0f} ms  p95 "
-                      f"{pct(ms, 95):6.0f} ms  mean {statistics.mean(ms):6.0f} ms  errors {bad}"
-                      f"  bytes {statistics.mean(sizes[step]):.0f}")
+        n, journeys = plan[0]
+        officers_phase(port, cookies[:n], codes[:n * journeys], 0, 30, args.procs)
+        offset = n * journeys
+        for n, journeys in plan[1:-1]:
+            chunk = codes[offset:offset + n * journeys]
+            offset += n * journeys
+            load0 = os.getloadavg()[0]
+            res, err, wall = officers_phase(port, cookies[:n], chunk, args.think,
+                                            args.duration, min(args.procs, n))
+            summary(f"{n} officers, think time {args.think} s", res, err, wall,
+                    (load0, os.getloadavg()[0]))
+        n, journeys = plan[-1]
+        chunk = codes[offset:offset + n * journeys]
+        offset += n * journeys
+        load0 = os.getloadavg()[0]
+        res, err, wall = officers_phase(port, cookies[:n], chunk, 0, args.sat_duration,
+                                        args.procs)
+        steps_rate = summary(f"saturation: {n} officers, closed loop (no think time)", res,
+                             err, wall, (load0, os.getloadavg()[0]))
+        load0 = os.getloadavg()[0]
+        per = [(port, n // args.procs + (1 if k < n % args.procs else 0), args.sat_duration)
+               for k in range(args.procs)]
+        res, err, wall = run_phase("bare", per)
+        bare_rate = summary(f"bare /healthz: {n} connections, closed loop", res, err, wall,
+                            (load0, os.getloadavg()[0]))
+        print(f"\nratio step throughput / bare route: {steps_rate:.1f} / {bare_rate:.1f} = "
+              f"{steps_rate / bare_rate:.2f} (target ≥ 0.25)")
         page_weight(base, cookies[-1], codes[offset:])
     finally:
         os.killpg(server.pid, signal.SIGTERM)

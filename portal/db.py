@@ -6,11 +6,13 @@ Domain functions take the session as an argument so they run the same everywhere
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -31,6 +33,9 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+PING_AFTER_IDLE = 10.0  # seconds
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -43,8 +48,34 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return ping_when_idle(engine)
+    return ping_when_idle(create_engine(url, pool_size=10, max_overflow=20))
+
+
+def ping_when_idle(engine: Engine) -> Engine:
+    """Pessimistic disconnect handling, only for a connection that sat idle in the pool for
+    PING_AFTER_IDLE seconds: a busy worker does not pay a round trip per request (as with
+    pool_pre_ping); a connection broken while idle (database restart, network) is replaced at
+    checkout; one broken within the last seconds fails that one request."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT 1")
+            cur.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 — whatever failed: take a new connection
+            raise DisconnectionError() from exc
+
+    return engine
 
 
 class Database:

@@ -6,11 +6,14 @@ api.<domain> → machine APIs. Anything else is a 404, never a fallback to a def
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, request
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm import Session, make_transient_to_detached, with_loader_criteria
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.models import CustomsAdministration, TenantOwned
 
@@ -60,6 +63,47 @@ def register_site(blueprint_name: str, kind: str) -> None:
     SITE_OF_BLUEPRINT[blueprint_name] = kind
 
 
+# The administration behind each customs host, per process: reference data read on every request.
+# Kept TENANT_TTL seconds at most (another process's change shows after that), and dropped at
+# once in this process when a CustomsAdministration row is inserted, updated or deleted here.
+TENANT_TTL = 30.0
+_TENANTS: dict[str, tuple[float, dict | None]] = {}
+_TENANTS_LOCK = threading.Lock()
+_COLUMNS = [c.key for c in CustomsAdministration.__table__.columns]
+
+
+def forget_tenants(*_args) -> None:
+    with _TENANTS_LOCK:
+        _TENANTS.clear()
+
+
+for _event in ("after_insert", "after_update", "after_delete"):
+    event.listen(CustomsAdministration, _event, forget_tenants)
+
+
+def tenant_for(session: Session, code: str) -> CustomsAdministration | None:
+    """The active administration `code` as an object of `session` (no query while cached)."""
+    now = time.monotonic()
+    hit = _TENANTS.get(code)
+    if hit is None or hit[0] < now:
+        tenant = session.scalar(select(CustomsAdministration).where(
+            CustomsAdministration.code == code, CustomsAdministration.active.is_(True)))
+        values = None if tenant is None else {k: getattr(tenant, k) for k in _COLUMNS}
+        with _TENANTS_LOCK:
+            if len(_TENANTS) > 1000:
+                _TENANTS.clear()
+            _TENANTS[code] = (now + TENANT_TTL, values)
+        return tenant
+    if hit[1] is None:
+        return None
+    # merge(load=False) puts a clean detached copy into the session without a query
+    copy = CustomsAdministration.__mapper__.class_manager.new_instance()
+    for key, value in hit[1].items():
+        set_committed_value(copy, key, value)
+    make_transient_to_detached(copy)
+    return session.merge(copy, load=False)
+
+
 def resolve_request_site() -> None:
     """before_request: sets g.site and, on a customs host, g.tenant; 404s what matches nothing."""
     from portal.extensions import db
@@ -72,11 +116,7 @@ def resolve_request_site() -> None:
     if site is None:
         abort(404)
     if site.kind == "customs":
-        tenant = db.session.scalar(
-            select(CustomsAdministration).where(
-                CustomsAdministration.code == site.code, CustomsAdministration.active.is_(True)
-            )
-        )
+        tenant = tenant_for(db.session, site.code)
         if tenant is None:
             abort(404)
         g.tenant = tenant

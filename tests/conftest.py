@@ -82,12 +82,22 @@ def _truncate_all() -> None:
                 conn.execute(t.delete())
 
 
+def _forget_process_caches() -> None:
+    """Per-process caches of rows the truncation removed behind the ORM's back."""
+    from portal.blueprints.customs.routes import forget_goods
+    from portal.tenancy import forget_tenants
+
+    forget_tenants()
+    forget_goods()
+
+
 @pytest.fixture(autouse=True)
 def _clean_state(request):
     yield
     if "app" in request.fixturenames:
         database.session.remove()
         _truncate_all()
+        _forget_process_caches()
         limiter.reset()
         import shutil
 

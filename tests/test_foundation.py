@@ -1,6 +1,7 @@
 """The application's frame: configuration, migrations, tenancy by host (F-01, F-02)."""
 import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import select
 
 from portal.config import ConfigError, load_config
 from portal.migrate import alembic_config
@@ -127,3 +128,38 @@ def test_repository_tracks_no_symlinks_or_built_assets():
     vendored = [line.split("\t", 1)[1] for line in listing
                 if line.split("\t", 1)[1].startswith("portal/static/vendor")]
     assert vendored == [], f"built assets tracked by git: {vendored}"
+
+
+def test_f01_administration_is_cached_per_process_and_dropped_when_it_changes(
+        app, client_for, demo):
+    """The host's administration is read once per process (no query per request); turning it
+    off in this process is seen by the next request (a 404), another process after
+    TENANT_TTL at most."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+    from portal.models import CustomsAdministration
+    from portal.tenancy import TENANT_TTL
+
+    assert 0 < TENANT_TTL <= 60
+    client = client_for("customs", "be")
+    assert client.get("/login").status_code == 200
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        r = client.get("/login")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert r.status_code == 200 and b"Belgian Customs" in r.data
+    assert not [s for s in seen if "customs_administration" in s]
+    be = demo.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "be"))
+    be.active = False
+    demo.commit()
+    assert client.get("/login").status_code == 404
+    be.active = True
+    demo.commit()
+    assert client.get("/login").status_code == 200

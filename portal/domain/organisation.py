@@ -278,6 +278,20 @@ def regions_for(session: Session, actor: Account) -> list[Region]:
     return list(session.scalars(stmt))
 
 
+def office_within_reach(actor: Account, office: Office | None) -> bool:
+    """Whether `office` is an active office among offices_for(actor) (R-16)."""
+    return (office is not None and office.active and office.customs_id == actor.customs_id
+            and (not _is_regional(actor) or office.region_id == actor.region_id))
+
+
+def offices_within_reach(actor: Account) -> list:
+    """The same as SQL conditions on Office, to join in a query."""
+    cond = [Office.active.is_(True), Office.customs_id == actor.customs_id]
+    if _is_regional(actor):
+        cond.append(Office.region_id == actor.region_id)
+    return cond
+
+
 def offices_for(session: Session, actor: Account) -> list[Office]:
     stmt = (select(Office).where(Office.customs_id == actor.customs_id)
             .order_by(Office.name))

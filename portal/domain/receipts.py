@@ -7,18 +7,28 @@ is read — no file of the server, no address on the network.
 """
 from __future__ import annotations
 
+import functools
+import io
 import mimetypes
 import os
 
 import segno
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from portal.domain import carnets as carnet_domain
 from portal.domain.rules import label
 from portal.domain.transactions import verification_code_of
 from portal.domain.vouchers import format_code
-from portal.models import Cancellation, Carnet, Transaction, Travel, Voucher
+from portal.models import (
+    Cancellation,
+    Carnet,
+    GoodsItem,
+    Transaction,
+    TransactionItem,
+    Travel,
+    Voucher,
+)
 
 STATIC_BASE = "https://eata-static.invalid/static/"
 VERIFY_PREFIX = "EATAV1"
@@ -27,13 +37,20 @@ LINE_LABELS = {"cleared": "Cleared", "not_reimported": "Not re-imported",
 
 
 def receipt_data(session: Session, txn: Transaction) -> dict:
-    carnet = session.get(Carnet, txn.carnet_id)
-    voucher = session.get(Voucher, txn.voucher_id)
-    travel = session.get(Travel, voucher.travel_id) if voucher else None
-    items = {i.item_no: i for i in carnet.items}
+    # the carnet, voucher, travel and cancellation in one query; the committed lines with their
+    # goods item in another (the step-5 page, the PDF and the wallet read this)
+    carnet, voucher, travel, cancelled_at = session.execute(
+        select(Carnet, Voucher, Travel, Cancellation.at).select_from(Carnet)
+        .outerjoin(Voucher, Voucher.id == txn.voucher_id)
+        .outerjoin(Travel, Travel.id == Voucher.travel_id)
+        .outerjoin(Cancellation, Cancellation.transaction_id == txn.id)
+        .where(Carnet.id == txn.carnet_id)).first()
+    rows = session.execute(
+        select(TransactionItem, GoodsItem).outerjoin(GoodsItem, and_(
+            GoodsItem.carnet_id == txn.carnet_id, GoodsItem.item_no == TransactionItem.item_no))
+        .where(TransactionItem.transaction_id == txn.id)).all()
     lines = []
-    for ti in sorted(txn.items, key=lambda t: (t.line, t.item_no)):
-        item = items.get(ti.item_no)
+    for ti, item in sorted(rows, key=lambda r: (r[0].line, r[0].item_no)):
         lines.append({"no": ti.item_no, "quantity": ti.quantity,
                       "line": LINE_LABELS.get(ti.line, ti.line),
                       "description": carnet_domain.item_description(carnet, item) if item else "",
@@ -41,8 +58,6 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
     siblings = list(session.scalars(select(Transaction).where(
         Transaction.voucher_id == txn.voucher_id, Transaction.committed_at == txn.committed_at,
         Transaction.id != txn.id)))
-    cancellation = session.scalar(select(Cancellation).where(
-        Cancellation.transaction_id == txn.id))
     code = verification_code_of(txn)
     holder = carnet_domain.holder_of(carnet)
     return {
@@ -61,8 +76,22 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         "departure": travel.departure_country if travel else "",
         "destination": travel.destination_country if travel else "",
         "lines": lines, "also": [label(t.kind) for t in siblings],
-        "cancelled_at": cancellation.at if cancellation else None,
+        "cancelled_at": cancelled_at,
     }
+
+
+@functools.lru_cache(maxsize=512)
+def _qr_file(payload: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(payload, error="m").save(out, kind="svg", scale=4, xmldecl=False,
+                                        title="Verification QR code")
+    return out.getvalue()
+
+
+def verification_qr_file(txn: Transaction) -> bytes:
+    """The verification QR as a standalone SVG image (step 5 shows it with <img>); it never
+    changes for a transaction, so it is built once per process."""
+    return _qr_file(f"{VERIFY_PREFIX}:{txn.id}:{verification_code_of(txn)}")
 
 
 def verification_qr_svg(data: dict) -> str:

@@ -5,7 +5,7 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc
 from portal.models import Account
@@ -51,9 +51,10 @@ def keep_alive(session: Session, row, owner: str, *, idle: dt.timedelta,
 
 def live_session(session: Session, sid: str, *, idle: dt.timedelta, absolute: dt.timedelta,
                  now: dt.datetime | None = None) -> UserSession | None:
-    """The customs session `sid` if it is still valid (see keep_alive)."""
-    return keep_alive(session, session.get(UserSession, sid), "account", idle=idle,
-                      absolute=absolute, now=now)
+    """The customs session `sid` if it is still valid (see keep_alive). The row and its account
+    come in one query; the validity is checked on every request (never cached)."""
+    row = session.get(UserSession, sid, options=[joinedload(UserSession.account)])
+    return keep_alive(session, row, "account", idle=idle, absolute=absolute, now=now)
 
 
 def revoke_session(session: Session, sid: str) -> None:

@@ -7,6 +7,7 @@ import os
 
 import pytest
 import segno
+from playwright.sync_api import expect
 
 from portal.domain.vouchers import code_of, qr_payload
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -14,8 +15,13 @@ from tests.unit.engine import factory
 from tests.unit.engine.factory import make_world
 
 pytestmark = pytest.mark.browser
-FOCUSED = ("document.activeElement && document.activeElement.classList.contains('step-heading')"
-           " && document.activeElement.closest('#wizard') !== null")
+
+
+def _wait_focused(page) -> None:
+    """The focus reaches the step's heading (it moves after htmx settles). Playwright's expect
+    polls from its own script world: a wait_for_function string would be eval'd in the page,
+    which the CSP forbids (a race: it fails whenever the first check is too early)."""
+    expect(page.locator("#wizard .step-heading")).to_be_focused()
 
 
 @pytest.fixture
@@ -46,7 +52,7 @@ def _voucher(world):
 
 def _check_and_commit(page):
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
-    page.wait_for_function(FOCUSED)  # focus follows the step
+    _wait_focused(page)  # focus follows the step
     page.get_by_role("button", name="Next: check goods").click()
     page.get_by_role("heading", name="3. Check the goods").wait_for()
     page.get_by_role("button", name="Next: commit").click()
@@ -74,8 +80,26 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     page.locator("#code-error").wait_for()
     page.get_by_label("Transaction code").fill(code_of(voucher))
     page.get_by_role("button", name="Look up the carnet").click()
+    # the stable shell: the carnet panel arrives with step 2 and stays while the steps change;
+    # the stepper follows (out of band); Back returns to step 2 without fetching the panel
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    panel = page.locator("#carnet-panel")
+    assert "Studio Lumière SPRL" in panel.inner_text()
+    htmx_answers = []
+    page.on("response", lambda r: r.request.headers.get("hx-request") and htmx_answers.append(r))
+    page.get_by_role("button", name="Next: check goods").click()
+    page.get_by_role("heading", name="3. Check the goods").wait_for()
+    assert page.locator("#steps [aria-current=step]").inner_text() == "Check goods"
+    assert "Studio Lumière SPRL" in panel.inner_text()
+    page.get_by_role("button", name="Back").click()
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    assert page.locator("#steps [aria-current=step]").inner_text() == "Check carnet"
+    assert [r.request.headers.get("x-desk-panel") for r in htmx_answers] == [str(voucher.id)] * 2
+    assert all("carnet-panel" not in r.text() for r in htmx_answers)
     _check_and_commit(page)
     assert "/receipt" in page.url
+    assert page.locator(".qr img").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert "Studio Lumière SPRL" in panel.inner_text()
     code = page.locator("#verification-code").inner_text().replace("-", "").strip()
     assert len(code) == 13
     with page.expect_download() as info:
@@ -86,6 +110,12 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     # reload the receipt: nothing is committed twice
     page.reload()
     page.get_by_role("heading", name="5. Receipt: validation committed").wait_for()
+    # a new transaction: step 1 without a carnet panel, the office's last transactions below
+    page.get_by_role("button", name="New transaction").click()
+    page.get_by_role("heading", name="1. Scan the transaction code").wait_for()
+    page.locator("#recent table").wait_for()
+    assert carnet.carnet_number in page.locator("#recent").inner_text()
+    assert page.locator("#carnet-panel").inner_text().strip() == ""
     assert violations == []
     context.close()
 
@@ -164,6 +194,6 @@ def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, bro
     page.keyboard.type(code_of(voucher))
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
-    page.wait_for_function(FOCUSED)
+    _wait_focused(page)
     assert page.evaluate(fits) and page.evaluate(small) == []
     context.close()

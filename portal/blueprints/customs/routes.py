@@ -8,13 +8,15 @@ engine answers with the first result (R-11).
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from types import SimpleNamespace
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from jinja2_fragments.flask import render_block
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select
 
 from portal.blueprints.customs import bp
 from portal.db import now_utc
@@ -22,12 +24,25 @@ from portal.domain import DomainError, NotFound, receipts
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
-from portal.domain.organisation import offices_for
+from portal.domain.organisation import office_within_reach, offices_for, offices_within_reach
 from portal.domain.rules import label
 from portal.domain.visibility import history_for_territory
 from portal.extensions import db, limiter
-from portal.models import Carnet, Hold, Office, Transaction, Travel, Voucher
-from portal.web import permission_required
+from portal.models import (
+    NGA,
+    Carnet,
+    CarnetCountry,
+    GoodsItem,
+    Hold,
+    IssuingAssociation,
+    Office,
+    Transaction,
+    TransactionItem,
+    Travel,
+    TravelItem,
+    Voucher,
+)
+from portal.web import MAX_ID, bounded_int, permission_required
 
 WIZARD_SALT = "customs-wizard"
 WIZARD_MAX_AGE = 12 * 3600
@@ -62,20 +77,23 @@ def _my_offices() -> list[Office]:
     return [o for o in offices_for(db.session, current_user) if o.active]
 
 
-def _default_office_id() -> int | None:
-    offices = _my_offices()
-    ids = [o.id for o in offices]
+def _default_office_id(offices: list[Office] | None = None) -> int | None:
+    ids = [o.id for o in (offices if offices is not None else _my_offices())]
     if current_user.office_id in ids:
         return current_user.office_id
     return ids[0] if ids else None
 
 
 def _office_or_none(office_id) -> Office | None:
+    """An active office within the officer's reach (R-16), by id: one primary-key look-up."""
     try:
         office_id = int(office_id)
     except (TypeError, ValueError):
         return None
-    return next((o for o in _my_offices() if o.id == office_id), None)
+    if not 0 < office_id <= MAX_ID:
+        return None
+    office = db.session.get(Office, office_id)
+    return office if office_within_reach(current_user, office) else None
 
 
 def _officer(office: Office) -> engine.Officer:
@@ -88,8 +106,45 @@ def _current_office() -> Office | None:
     return _office_or_none(request.values.get("office_id") or _default_office_id())
 
 
+# The decrypted general list and Box P of a carnet, per process, keyed by the carnet's id and
+# updated_at (every change of the carnet, its items or their marks moves updated_at), so the
+# steps of a wizard decrypt and load them once. Small and bounded.
+_GOODS: OrderedDict[tuple, tuple[list[dict], list[str]]] = OrderedDict()
+_GOODS_MAX = 256
+_GOODS_LOCK = threading.Lock()
+
+
+def forget_goods() -> None:
+    """Drop this process's caches of carnet goods and issuer names (tests)."""
+    with _GOODS_LOCK:
+        _GOODS.clear()
+    _NAMES.clear()
+
+
+def _goods_of(carnet: Carnet) -> tuple[list[dict], list[str]]:
+    key = (carnet.id, carnet.updated_at)
+    hit = _GOODS.get(key)
+    if hit is not None:
+        return hit
+    goods = db.session.scalars(select(GoodsItem).where(GoodsItem.carnet_id == carnet.id)
+                               .order_by(GoodsItem.item_no)).all()
+    items = [{"no": item.item_no, "pieces": item.pieces,
+              "description": carnet_domain.item_description(carnet, item),
+              "marks": carnet_domain.item_marks(carnet, item) or "",
+              "value": item.value, "quantity": item.quantity, "unit": item.unit or "",
+              "origin": item.origin_country} for item in goods]
+    countries = sorted(db.session.scalars(select(CarnetCountry.country_code).where(
+        CarnetCountry.carnet_id == carnet.id)))
+    with _GOODS_LOCK:
+        _GOODS[key] = (items, countries)
+        while len(_GOODS) > _GOODS_MAX:
+            _GOODS.popitem(last=False)
+    return items, countries
+
+
 class Wizard:
-    """The state of one pass through the wizard, decoded from the signed token."""
+    """The state of one pass through the wizard, decoded from the signed token: the voucher,
+    its carnet and travel and the office, in one query."""
 
     def __init__(self, token: str):
         try:
@@ -99,18 +154,16 @@ class Wizard:
         if data.get("a") != current_user.id:
             abort(404)
         self.token = token
-        self.voucher = db.session.get(Voucher, int(data["v"]))
-        self.office = _office_or_none(data["o"])
-        if self.voucher is None or self.office is None:
-            abort(404)
         self.commit_token = data["t"]
-        # one round trip for the carnet and everything the steps show of it
-        self.carnet = db.session.scalar(
-            select(Carnet).where(Carnet.id == self.voucher.carnet_id).options(
-                selectinload(Carnet.items), selectinload(Carnet.countries),
-                joinedload(Carnet.nga), joinedload(Carnet.issuing_association)))
-        self.travel = db.session.scalar(select(Travel).where(
-            Travel.id == self.voucher.travel_id).options(selectinload(Travel.items)))
+        row = db.session.execute(
+            select(Voucher, Carnet, Travel, Office)
+            .join(Carnet, Carnet.id == Voucher.carnet_id)
+            .join(Travel, Travel.id == Voucher.travel_id)
+            .join(Office, Office.id == int(data["o"]))
+            .where(Voucher.id == int(data["v"]))).first()
+        if row is None or not office_within_reach(current_user, row[3]):
+            abort(404)
+        self.voucher, self.carnet, self.travel, self.office = row
         self._place = None
 
     @staticmethod
@@ -133,80 +186,149 @@ def _status(error: DomainError) -> int:
     return 422 if error.status in (400, 404) else error.status
 
 
-def _render(step: int, status: int = 200, **ctx):
-    """The whole page, or only the #wizard fragment for htmx."""
+def _panel_shown() -> str:
+    """The voucher whose carnet panel the officer's page shows (sent by wizard.js)."""
+    return request.headers.get("X-Desk-Panel", "")
+
+
+def _htmx() -> bool:
+    return bool(request.headers.get("HX-Request")) and \
+        not request.headers.get("HX-History-Restore-Request")
+
+
+def _render(step: int, status: int = 200, panel=None, **ctx):
+    """The whole page (stable shell: stepper, carnet panel; then the step), or for htmx only
+    the step with the stepper swapped out of band, and the carnet panel only when the page
+    shows another one. `panel` is a callable giving the panel's context (or None: no panel)."""
     ctx.update(step=step, steps=STEPS)
-    template = "customs/wizard.html"
-    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
-        resp = current_app.make_response((render_block(template, "wizard", **ctx), status))
+    key = str(ctx["voucher"].id) if panel is not None else ""
+    if _htmx():
+        ctx["oob"] = True
+        if key != _panel_shown():
+            ctx["panel_oob"] = True
+            ctx["panel"] = panel() if panel is not None else None
+        resp = current_app.make_response((render_template("customs/fragment.html", **ctx),
+                                          status))
         if status == 200:
             resp.headers["HX-Push-Url"] = request.full_path.rstrip("?")
-        resp.headers["Vary"] = "HX-Request"
+        resp.headers["Vary"] = "HX-Request, X-Desk-Panel"
         return resp
-    return render_template(template, **ctx), status
+    ctx["panel"] = panel() if panel is not None else None
+    resp = current_app.make_response((render_template("customs/wizard.html", **ctx), status))
+    resp.headers["Vary"] = "HX-Request, X-Desk-Panel"
+    return resp
 
 
-def _carnet_context(wz: Wizard) -> dict:
-    carnet = wz.carnet
+# Names of the issuing NGAs and associations (reference data), per process, NAMES_TTL at most.
+NAMES_TTL = 60.0
+_NAMES: dict[tuple, tuple[float, str]] = {}
+
+
+def _name_of(model, object_id: int | None) -> str:
+    if object_id is None:
+        return ""
+    now = time.monotonic()
+    hit = _NAMES.get((model.__name__, object_id))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    name = db.session.scalar(select(model.name).where(model.id == object_id)) or ""
+    if len(_NAMES) > 10_000:
+        _NAMES.clear()
+    _NAMES[(model.__name__, object_id)] = (now + NAMES_TTL, name)
+    return name
+
+
+def _panel(wz: Wizard):
+    """The carnet panel of steps 2–5: the carnet and its holder, what the officer checks."""
+    def build() -> dict:
+        carnet = wz.carnet
+        return {"carnet": carnet, "holder": carnet_domain.holder_of(carnet),
+                "representatives": carnet_domain.representatives_of(carnet),
+                "carnet_status": carnet.effective_status(now_utc().date()),
+                "countries": _goods_of(carnet)[1], "issuer": _name_of(NGA, carnet.nga_id),
+                "association": _name_of(IssuingAssociation, carnet.issuing_association_id),
+                "kind_label": label(wz.voucher.kind), "voucher": wz.voucher,
+                "travel": wz.travel, "place": wz.place()}
+    return build
+
+
+def _wizard_context(wz: Wizard) -> dict:
+    return {"wz": wz, "carnet": wz.carnet, "voucher": wz.voucher, "travel": wz.travel,
+            "kind_label": label(wz.voucher.kind), "label": label}
+
+
+def _check_context(wz: Wizard) -> dict:
+    """Step 2's own content: the general list, the history the territory may see, this
+    territory's rejections and holds of the carnet."""
     place = wz.place()
-    items = []
-    for item in sorted(carnet.items, key=lambda i: i.item_no):
-        items.append({"no": item.item_no, "pieces": item.pieces,
-                      "description": carnet_domain.item_description(carnet, item),
-                      "marks": carnet_domain.item_marks(carnet, item) or "",
-                      "value": item.value, "quantity": item.quantity, "unit": item.unit or "",
-                      "origin": item.origin_country})
+    carnet_id, territory_id = wz.carnet.id, place.territory_id
     return {
-        "wz": wz, "carnet": carnet, "voucher": wz.voucher, "travel": wz.travel,
-        "kind_label": label(wz.voucher.kind), "place": place,
-        "holder": carnet_domain.holder_of(carnet),
-        "representatives": carnet_domain.representatives_of(carnet),
-        "items": items, "carnet_status": carnet.effective_status(now_utc().date()),
-        "countries": sorted(c.country_code for c in carnet.countries),
-        "history": history_for_territory(db.session, carnet.id, place.territory_id),
-        "rejections": engine.rejections_for(db.session, carnet.id, place.territory_id),
-        "holds": [h for h in engine.holds_of(db.session, territory_id=place.territory_id)
-                  if h.carnet_id == carnet.id],
-        "label": label,
+        **_wizard_context(wz), "items": _goods_of(wz.carnet)[0],
+        "history": history_for_territory(db.session, carnet_id, territory_id),
+        "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
+        "holds": db.session.scalars(select(Hold).where(
+            Hold.carnet_id == carnet_id, Hold.territory_id == territory_id,
+            Hold.released_at.is_(None)).order_by(Hold.held_at.desc())).all(),
     }
 
 
-def _declared(ctx: dict) -> list[dict]:
+def _declared(wz: Wizard) -> list[dict]:
     """The goods this voucher clears: the whole list for a validation, else the travel's."""
-    voucher, travel = ctx["voucher"], ctx["travel"]
-    by_no = {i["no"]: i for i in ctx["items"]}
-    if voucher.kind == "validation":
-        return [{**i, "qty": i["pieces"]} for i in ctx["items"]]
-    return [{**by_no[ti.item_no], "qty": ti.quantity}
-            for ti in sorted(travel.items, key=lambda t: t.item_no)]
+    items = _goods_of(wz.carnet)[0]
+    if wz.voucher.kind == "validation":
+        return [{**i, "qty": i["pieces"]} for i in items]
+    by_no = {i["no"]: i for i in items}
+    rows = db.session.execute(select(TravelItem.item_no, TravelItem.quantity).where(
+        TravelItem.travel_id == wz.travel.id).order_by(TravelItem.item_no)).all()
+    return [{**by_no[no], "qty": qty} for no, qty in rows]
 
 
 def _is_eu_export(wz: Wizard) -> bool:
     return wz.voucher.kind == "export" and wz.place().is_eu
 
 
-def _recent(office: Office | None) -> list[dict]:
-    """The office's last ten transactions, shown under step 1 as in the guide."""
-    if office is None:
+def _recent(office_id: int | None) -> list[dict]:
+    """The office's last ten transactions, shown under step 1 as in the guide: one query, which
+    also checks that the office is one of the officer's (R-16; another's lists nothing)."""
+    if office_id is None:
         return []
-    rows = list(db.session.scalars(
-        select(Transaction).where(Transaction.office_id == office.id)
-        .options(selectinload(Transaction.items))
-        .order_by(Transaction.committed_at.desc(), Transaction.id.desc()).limit(10)))
-    carnets = {c.id: c for c in db.session.scalars(
-        select(Carnet).where(Carnet.id.in_({t.carnet_id for t in rows})))} if rows else {}
-    return [{"t": t, "carnet": carnets[t.carnet_id], "kind": label(t.kind),
-             "goods": sum(i.quantity for i in t.items if i.line == "cleared")} for t in rows]
+    goods = (select(func.coalesce(func.sum(TransactionItem.quantity), 0))
+             .where(TransactionItem.transaction_id == Transaction.id,
+                    TransactionItem.line == "cleared").scalar_subquery())
+    rows = db.session.execute(
+        select(Transaction.id, Transaction.kind, Transaction.committed_at, Carnet.eata_id,
+               Carnet.carnet_number, goods.label("goods"))
+        .join(Carnet, Carnet.id == Transaction.carnet_id)
+        .join(Office, Office.id == Transaction.office_id)
+        .where(Transaction.office_id == office_id, *offices_within_reach(current_user))
+        .order_by(Transaction.committed_at.desc(), Transaction.id.desc()).limit(10)).all()
+    return [{"id": r.id, "eata_id": r.eata_id, "carnet_number": r.carnet_number,
+             "kind": label(r.kind), "at": r.committed_at, "goods": r.goods} for r in rows]
 
 
 # --- step 1: scan or type --------------------------------------------------------------------
 
+def _step1(status: int, form: dict, errors: dict, offices=None):
+    offices = offices if offices is not None else _my_offices()
+    return _render(1, status, offices=offices, form=form, errors=errors)
+
+
 @bp.get("/transactions/new")
 @permission_required("process_carnet")
 def new_transaction():
-    office = _office_or_none(_default_office_id())
-    return _render(1, offices=_my_offices(), form={"office_id": _default_office_id()},
-                   errors={}, recent=_recent(office))
+    offices = _my_offices()
+    return _step1(200, {"office_id": _default_office_id(offices)}, {}, offices)
+
+
+@bp.get("/transactions/recent")
+@permission_required("process_carnet")
+def recent():
+    """Step 1's list of the office's last ten transactions (loaded by htmx after the step)."""
+    try:
+        office_id = bounded_int(request.args.get("office_id") or _default_office_id())
+    except (TypeError, ValueError):
+        office_id = None
+    return render_template("customs/_recent.html", recent=_recent(office_id))
 
 
 @bp.post("/transactions/new")
@@ -242,17 +364,27 @@ def lookup():
         else:
             token = Wizard.start(voucher, office)
             return redirect(url_for("customs.check_carnet", w=token), 303)
-    return _render(1, 422, offices=_my_offices(), form=form, errors=errors,
-                   recent=_recent(office))
+    return _step1(422, form, errors)
 
 
 # --- step 2: check the carnet; hold or reject ------------------------------------------------
 
+def _leave_wizard(url: str):
+    """After a hold or a rejection the officer goes to a whole page (with its flash message):
+    a 303 for a plain form, HX-Redirect for htmx (a 303 would be followed into #step)."""
+    if _htmx():
+        return current_app.response_class(status=200, headers={"HX-Redirect": url})
+    return redirect(url, 303)
+
+
+def _step2(wz: Wizard, status: int = 200, **extra):
+    return _render(2, status, panel=_panel(wz), **_check_context(wz), **extra)
+
+
 @bp.get("/transactions/w/<w>/carnet")
 @permission_required("process_carnet")
 def check_carnet(w: str):
-    wz = Wizard(w)
-    return _render(2, **_carnet_context(wz), errors={})
+    return _step2(Wizard(w), errors={})
 
 
 @bp.post("/transactions/w/<w>/hold")
@@ -264,11 +396,10 @@ def hold(w: str):
         held = engine.hold_carnet(db.session, wz.voucher.id, wz.officer, reason)
     except DomainError as e:
         db.session.rollback()
-        return _render(2, _status(e), **_carnet_context(wz), errors={e.field or "hold": e.message},
-                       hold_reason=reason)
+        return _step2(wz, _status(e), errors={e.field or "hold": e.message}, hold_reason=reason)
     db.session.commit()
     flash(f"Carnet {wz.carnet.carnet_number} is on hold at {held.office_name}.", "success")
-    return redirect(url_for("customs.on_hold"), 303)
+    return _leave_wizard(url_for("customs.on_hold"))
 
 
 @bp.post("/transactions/w/<w>/reject")
@@ -281,12 +412,11 @@ def reject(w: str):
     except DomainError as e:
         db.session.rollback()
         field = "reject_reason" if e.field == "reason" else "reject"
-        return _render(2, _status(e), **_carnet_context(wz), errors={field: e.message},
-                       reject_reason=reason)
+        return _step2(wz, _status(e), errors={field: e.message}, reject_reason=reason)
     db.session.commit()
     flash(f"The {label(wz.voucher.kind)} of carnet {wz.carnet.carnet_number} was rejected. "
           f"The holder was told; the voucher stays usable.", "success")
-    return redirect(url_for("customs.new_transaction"), 303)
+    return _leave_wizard(url_for("customs.new_transaction"))
 
 
 # --- step 3: check the goods -----------------------------------------------------------------
@@ -302,17 +432,16 @@ def check_goods(w: str):
             changed = engine.mark_goods(db.session, wz.voucher.id, wz.officer, marks)
         except DomainError as e:
             db.session.rollback()
-            ctx = _carnet_context(wz)
-            declared = _declared(ctx)
+            declared = _declared(wz)
             field = e.field if e.field in {f"marks_{i['no']}" for i in declared} else "marks"
-            return _render(3, _status(e), **ctx, declared=declared,
-                           errors={field: e.message}, values=request.form)
+            return _render(3, _status(e), panel=_panel(wz), **_wizard_context(wz),
+                           declared=declared, errors={field: e.message}, values=request.form)
         db.session.commit()
         if changed:
             flash("Identification marks saved.", "success")
         return redirect(url_for("customs.check_goods", w=w), 303)
-    ctx = _carnet_context(wz)
-    return _render(3, **ctx, declared=_declared(ctx), errors={}, values={})
+    return _render(3, panel=_panel(wz), **_wizard_context(wz), declared=_declared(wz),
+                   errors={}, values={})
 
 
 # --- step 4: commit --------------------------------------------------------------------------
@@ -348,21 +477,24 @@ def _commit_form(wz: Wizard) -> tuple[dict, str | None]:
     return fields, step
 
 
+def _step4(wz: Wizard, status: int = 200, errors=None):
+    return _render(4, status, panel=_panel(wz), **_wizard_context(wz), declared=_declared(wz),
+                   eu_export=_is_eu_export(wz), values=request.form, errors=errors or {})
+
+
 @bp.route("/transactions/w/<w>/commit", methods=["GET", "POST"])
 @permission_required("process_carnet")
 def commit(w: str):
     wz = Wizard(w)
-    ctx = _carnet_context(wz)
-    ctx.update(declared=_declared(ctx), eu_export=_is_eu_export(wz), values=request.form)
     if request.method == "GET":
-        return _render(4, **ctx, errors={})
+        return _step4(wz)
     try:
         fields, step = _commit_form(wz)
         result = engine.commit_voucher(db.session, wz.voucher.id, wz.officer, fields=fields,
                                        step=step, commit_token=wz.commit_token)
     except DomainError as e:
         db.session.rollback()
-        return _render(4, _status(e), **ctx, errors={e.field or "commit": e.message})
+        return _step4(wz, _status(e), {e.field or "commit": e.message})
     db.session.commit()
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)
 
@@ -376,12 +508,38 @@ def _own_transaction(transaction_id: int) -> Transaction:
     return txn
 
 
+class _ReceiptPanel:
+    """What the carnet panel needs on step 5, from the transaction (no wizard token there)."""
+
+    def __init__(self, txn: Transaction):
+        self.voucher = db.session.get(Voucher, txn.voucher_id)
+        self.carnet = db.session.get(Carnet, txn.carnet_id)
+        self.travel = db.session.get(Travel, self.voucher.travel_id)
+        self._txn = txn
+
+    def place(self):
+        t = self._txn
+        return SimpleNamespace(office_name=t.office_name, officer_name=t.officer_name)
+
+
 @bp.get("/transactions/<int:transaction_id>/receipt")
 @permission_required("process_carnet")
 def receipt(transaction_id: int):
     txn = _own_transaction(transaction_id)
     data = receipts.receipt_data(db.session, txn)
-    return _render(5, r=data, qr_svg=receipts.verification_qr_svg(data))
+    voucher = SimpleNamespace(id=txn.voucher_id)
+    return _render(5, panel=lambda: _panel(_ReceiptPanel(txn))(), voucher=voucher, r=data)
+
+
+@bp.get("/transactions/<int:transaction_id>/qr.svg")
+@permission_required("process_carnet")
+def receipt_qr(transaction_id: int):
+    """Step 5's verification QR as an image: fetched once, kept by the browser (private)."""
+    txn = _own_transaction(transaction_id)
+    resp = current_app.response_class(receipts.verification_qr_file(txn),
+                                      mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = "private, max-age=86400"
+    return resp
 
 
 @bp.get("/transactions/<int:transaction_id>/receipt.pdf")
@@ -438,16 +596,14 @@ def cancel(transaction_id: int):
 # --- on hold and release (F-46) --------------------------------------------------------------
 
 def _holds() -> list[dict]:
-    rows = db.session.scalars(select(Hold).where(
-        Hold.customs_id == g.tenant.id, Hold.released_at.is_(None))
+    """The administration's holds with their carnet and voucher kind: one query."""
+    rows = db.session.execute(
+        select(Hold, Carnet, Voucher.kind).join(Carnet, Carnet.id == Hold.carnet_id)
+        .outerjoin(Voucher, Voucher.id == Hold.voucher_id)
+        .where(Hold.customs_id == g.tenant.id, Hold.released_at.is_(None))
         .order_by(Hold.held_at.desc())).all()
-    out = []
-    for h in rows:
-        carnet = db.session.get(Carnet, h.carnet_id)
-        voucher = db.session.get(Voucher, h.voucher_id) if h.voucher_id else None
-        out.append({"hold": h, "carnet": carnet, "holder": carnet_domain.holder_of(carnet),
-                    "kind": label(voucher.kind) if voucher else ""})
-    return out
+    return [{"hold": h, "carnet": carnet, "holder": carnet_domain.holder_of(carnet),
+             "kind": label(kind) if kind else ""} for h, carnet, kind in rows]
 
 
 @bp.get("/holds")

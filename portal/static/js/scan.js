@@ -1,6 +1,8 @@
 // Customs desk: camera QR scanning on step 1 (the qr-scanner library is loaded only when the
-// officer starts the camera there), focus on the new step's heading after each htmx swap, and
-// 422 answers (a refusal) swapped in like any other so the message shows on its step.
+// officer starts the camera there), focus on the new step's heading after each htmx swap, 422
+// answers (a refusal) swapped in like any other so the message shows on its step, and the
+// X-Desk-Panel header: which carnet panel the page shows, so the server sends it only when it
+// changes.
 (function () {
   "use strict";
   let scanner = null;
@@ -70,6 +72,10 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     wire(document);
+    document.body.addEventListener("htmx:configRequest", (evt) => {
+      const panel = document.getElementById("carnet-panel");
+      if (panel) evt.detail.headers["X-Desk-Panel"] = panel.dataset.key || "";
+    });
     document.body.addEventListener("htmx:beforeSwap", (evt) => {
       if (evt.detail.xhr && evt.detail.xhr.status === 422) {
         evt.detail.shouldSwap = true;
@@ -77,8 +83,10 @@
       }
       if (scanner) stop();
     });
-    document.body.addEventListener("htmx:afterSettle", () => {
+    document.body.addEventListener("htmx:afterSettle", (evt) => {
       wire(document);
+      // the office's last transactions load after step 1: leave the focus where it is
+      if (evt.detail && evt.detail.target && evt.detail.target.id === "recent") return;
       const heading = document.querySelector("#wizard .step-heading");
       if (heading) heading.focus();
     });

@@ -206,3 +206,39 @@ def test_f12_same_email_code_in_two_racing_requests_passes_once(app, demo, offic
         first.commit()
         assert mfa.check_email_otp(second, b, code, t0) is None
         second.commit()
+
+
+def test_f10_last_seen_is_written_at_most_every_minute_and_idle_sessions_still_expire(
+        demo, officer):
+    """The keep-alive write is throttled (TOUCH_EVERY): requests within a minute write
+    nothing, yet an idle session never lives longer than `idle` after the last write — at most
+    TOUCH_EVERY less than after the last request, never more. Revocation is seen at once."""
+    from portal.domain.sessions import TOUCH_EVERY, revoke_session
+
+    assert TOUCH_EVERY <= dt.timedelta(minutes=1)
+    idle, absolute = dt.timedelta(minutes=30), dt.timedelta(hours=12)
+    us = open_session(demo, officer)
+    demo.commit()
+    start = us.created_at
+    seconds = dt.timedelta(seconds=1)
+    assert live_session(demo, us.id, idle=idle, absolute=absolute, now=start + 30 * seconds)
+    demo.expire_all()
+    assert demo.get(type(us), us.id).last_seen_at == start  # within the minute: no write
+    assert live_session(demo, us.id, idle=idle, absolute=absolute, now=start + 61 * seconds)
+    demo.expire_all()
+    touched = demo.get(type(us), us.id).last_seen_at
+    assert touched == start + 61 * seconds  # after a minute: written
+    # a request 30 s after the write writes nothing; idle is counted from the write
+    assert live_session(demo, us.id, idle=idle, absolute=absolute, now=touched + 30 * seconds)
+    assert live_session(demo, us.id, idle=idle, absolute=absolute,
+                        now=touched + idle + seconds) is None
+    demo.expire_all()
+    assert demo.get(type(us), us.id).revoked_at is not None
+    # revocation (logout elsewhere, account disabled) is not cached: the next check refuses
+    us2 = open_session(demo, officer)
+    demo.commit()
+    assert live_session(demo, us2.id, idle=idle, absolute=absolute)
+    revoke_session(demo, us2.id)
+    demo.commit()
+    demo.expire_all()  # the next request has a session of its own
+    assert live_session(demo, us2.id, idle=idle, absolute=absolute) is None

@@ -72,7 +72,11 @@ def test_f40_f41_each_kind_through_the_five_steps(kit, desk, world, kind):
     assert [t.kind for t in txns] == [kind] and txns[0].reference == "REF-1"
     assert r.headers["Location"].endswith(f"/transactions/{txns[0].id}/receipt")
     receipt = d.client.get(r.headers["Location"]).get_data(as_text=True)
-    assert format_code(verification_code_of(txns[0])) in receipt and "<svg" in receipt
+    assert format_code(verification_code_of(txns[0])) in receipt
+    qr_url = f"/transactions/{txns[0].id}/qr.svg"
+    assert f'<img src="{qr_url}"' in receipt
+    qr = d.client.get(qr_url)
+    assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data and b"<path" in qr.data
     assert "New transaction" in receipt and "Print receipt" in receipt
     if kind == "transit_open":
         assert txns[0].customs_seals == "SEAL-42"
@@ -85,18 +89,38 @@ def test_f40_f41_each_kind_through_the_five_steps(kit, desk, world, kind):
 
 
 def test_f40_steps_answer_htmx_with_a_fragment(kit, desk):
+    """The full page is the wizard's shell (stepper, carnet panel) around the step; an htmx
+    request gets the step only, the stepper out of band, and the carnet panel only when the
+    page shows another one (X-Desk-Panel, sent by scan.js)."""
     carnet, voucher, cc = _prepare(kit, "validation")
     d = desk(cc)
     from portal.domain.vouchers import code_of
 
     r = d.lookup(carnet.eata_id, code_of(voucher), htmx=True)
     assert r.status_code == 303
-    full = d.client.get(r.headers["Location"])
-    frag = d.client.get(r.headers["Location"], headers={"HX-Request": "true"})
+    step2, step3, _ = d.steps(r.headers["Location"])
+    full = d.client.get(step2).get_data(as_text=True)
+    assert "<html" in full and 'id="carnet-panel"' in full and 'id="steps"' in full
+    assert f'data-key="{voucher.id}"' in full and "hx-swap-oob" not in full
+    # arriving from step 1 (the page shows no panel): step, stepper and panel
+    frag = d.client.get(step2, headers={"HX-Request": "true", "X-Desk-Panel": ""})
     body = frag.get_data(as_text=True)
-    assert body.lstrip().startswith('<section id="wizard"') and "<html" not in body
+    assert body.lstrip().startswith('<div id="step"') and "<html" not in body
+    assert '<ol id="steps" class="steps" aria-label="Steps" hx-swap-oob="true">' in body
+    assert '<aside id="carnet-panel"' in body and "Studio Lumière SPRL" in body
     assert frag.headers["HX-Push-Url"].endswith("/carnet")
-    assert len(frag.data) < len(full.data) and b"<html" in full.data
+    assert "X-Desk-Panel" in frag.headers["Vary"]
+    # within the same wizard the panel stays on the page: not sent again
+    frag3 = d.client.get(step3, headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)})
+    body3 = frag3.get_data(as_text=True)
+    assert "3. Check the goods" in body3 and 'id="carnet-panel"' not in body3
+    assert '<li aria-current="step">Check goods</li>' in body3
+    assert "Studio Lumière SPRL" not in body3 and len(frag3.data) < len(full) * 0.6
+    # back to step 1: the panel is emptied out of band
+    frag1 = d.client.get("/transactions/new",
+                         headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)})
+    assert '<div id="carnet-panel" data-key="" hx-swap-oob="true"></div>' in frag1.get_data(
+        as_text=True)
 
 
 def test_f42_eu_export_then_exit(kit, desk):
@@ -148,7 +172,17 @@ def test_f40_step3_officer_puts_identification_marks(kit, desk, world):
 
 
 def test_f45_step1_lists_the_offices_last_transactions(kit, desk):
+    """Step 1 loads the office's last transactions after the step (hx-trigger=load)."""
     carnet, voucher, cc = _prepare(kit, "export")
     kit.commit(voucher.travel, "export", cc)
-    page = desk(cc).client.get("/transactions/new").get_data(as_text=True)
-    assert "Last transactions" in page and carnet.carnet_number in page
+    d = desk(cc)
+    page = d.client.get("/transactions/new").get_data(as_text=True)
+    url = f"/transactions/recent?office_id={d.office_id}"
+    assert f'hx-get="{url}" hx-trigger="load"' in page
+    listed = d.client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Last transactions" in listed and carnet.carnet_number in listed
+    assert "<html" not in listed
+    # another administration's office lists nothing of this one (tenant isolation)
+    other = d.world.officer("fr" if cc != "fr" else "be").office.id
+    assert carnet.carnet_number not in d.client.get(
+        f"/transactions/recent?office_id={other}").get_data(as_text=True)

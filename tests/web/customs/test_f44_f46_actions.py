@@ -120,6 +120,23 @@ def test_f44a_reject_needs_a_reason_and_keeps_the_voucher(kit, desk, world):
     assert d.lookup(carnet.eata_id, code_of(voucher)).status_code == 303
 
 
+def test_f44a_f46_reject_and_hold_from_htmx(kit, desk, world):
+    """From the wizard (htmx) a refusal swaps step 2 in with the message next to the reason;
+    success sends the browser to a whole page (HX-Redirect), not a fragment of it."""
+    carnet, voucher, cc = _prepare(kit, "validation")
+    d = desk(cc)
+    wiz = d.start(voucher).rsplit("/", 1)[0]
+    htmx = {"HX-Request": "true", "X-Desk-Panel": str(voucher.id)}
+    r = d.client.post(wiz + "/reject", data={"reason": ""}, headers=htmx)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'id="reject_reason-error"' in body and "<html" not in body
+    assert 'aria-describedby="reject_reason-error"' in body
+    r = d.client.post(wiz + "/hold", data={"reason": "Check with the NGA"}, headers=htmx)
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == "/holds" and not r.data
+    assert "Check with the NGA" in _text(d.client.get("/holds"))
+    assert world.session.scalar(select(Hold).where(Hold.carnet_id == carnet.id)) is not None
+
+
 def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
     carnet, voucher, cc = _prepare(kit, "export")
     d = desk(cc)
