@@ -9,6 +9,7 @@ import re
 import secrets
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.db import now_utc
@@ -113,6 +114,8 @@ def test_f34_holder_journey_live_confirmation(page, live_server, demo):
     page.wait_for_load_state("load")  # wallet.js (deferred) listens for the arrow keys
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Exportation").wait_for()
+    # the QR image is loaded after the heading shows: wait for it before reading its size
+    expect(page.locator("img.voucher-qr")).to_have_js_property("complete", True)
     assert page.locator("img.voucher-qr").evaluate("img => img.naturalWidth > 0")
     assert page.locator("#voucher-status").get_attribute("data-state") == "pending"
     page.evaluate("window.__noReload = 'still here'")
