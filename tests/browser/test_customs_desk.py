@@ -98,7 +98,9 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     assert all("carnet-panel" not in r.text() for r in htmx_answers)
     _check_and_commit(page)
     assert "/receipt" in page.url
-    assert page.locator(".qr img").evaluate("img => img.complete && img.naturalWidth > 0")
+    # the QR is its own request: wait until the image has loaded (or failed) before its size
+    expect(page.locator(".qr img")).to_have_js_property("complete", True)
+    assert page.locator(".qr img").evaluate("img => img.naturalWidth > 0")
     assert "Studio Lumière SPRL" in panel.inner_text()
     code = page.locator("#verification-code").inner_text().replace("-", "").strip()
     assert len(code) == 13
