@@ -15,7 +15,9 @@ starts gunicorn, then runs four phases with the same load generator:
 2. the same with 50 officers → requests/s, p50/p95 per step, errors;
 3. saturation: 50 officers in a closed loop without think time → the step throughput;
 4. the bare Flask route /healthz, 50 connections in a closed loop, same server, same
-   generator → the ratio to beat (3 / 4).
+   generator → the ratio to beat (3 / 4); then, the same way, two reference routes of
+   bench/reference_wsgi.py: one `SELECT 1` through the app's session, and the officer's
+   session check alone — the floors under any desk step.
 
 Then the bytes of every step as htmx fragment vs full page, and the first page with its assets.
 
@@ -104,8 +106,10 @@ def prepare(url: str, journeys: int, officers: int) -> tuple[list[tuple[int, str
 
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, **ENV}
+    # wsgi:app plus the reference routes /bench/one-query and /bench/signed-in
     cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "5", "wsgi:app"]
+           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "5",
+           "bench.reference_wsgi:app"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(150):
         try:
@@ -248,17 +252,19 @@ async def _officers(port, jobs, think, duration, seed):
     return results, errors
 
 
-async def _bare(port, connections, duration):
+async def _bare(port, connections, duration, path="/healthz", cookie=""):
+    """A reference route in a closed loop (the bare route, or one of reference_wsgi's)."""
     results, errors = [], []
     deadline = time.perf_counter() + duration
+    headers = {"Cookie": cookie} if cookie else {}
 
     async def loop():
         c = Conn(port)
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
             try:
-                status, _, data = await c.request("GET", "/healthz", {})
-                results.append(("bare /healthz", time.perf_counter() - t0, status == 200,
+                status, _, data = await c.request("GET", path, headers)
+                results.append((f"ref {path}", time.perf_counter() - t0, status == 200,
                                 len(data)))
             except Exception as e:  # noqa: BLE001
                 errors.append(str(e))
@@ -481,14 +487,23 @@ def main() -> None:
                                         args.procs)
         steps_rate = summary(f"saturation: {n} officers, closed loop (no think time)", res,
                              err, wall, (load0, os.getloadavg()[0]))
-        load0 = os.getloadavg()[0]
-        per = [(port, n // args.procs + (1 if k < n % args.procs else 0), args.sat_duration)
-               for k in range(args.procs)]
-        res, err, wall = run_phase("bare", per)
-        bare_rate = summary(f"bare /healthz: {n} connections, closed loop", res, err, wall,
-                            (load0, os.getloadavg()[0]))
+        refs = {}
+        for path, cookie, what in (("/healthz", "", "bare route /healthz"),
+                                   ("/bench/one-query", "", "one SELECT 1 through the app's session"),
+                                   ("/bench/signed-in", cookies[0],
+                                    "the officer's session checked, nothing else")):
+            load0 = os.getloadavg()[0]
+            per = [(port, n // args.procs + (1 if k < n % args.procs else 0), args.sat_duration,
+                    path, cookie) for k in range(args.procs)]
+            res, err, wall = run_phase("bare", per)
+            refs[path] = summary(f"reference {path} ({what}): {n} connections, closed loop",
+                                 res, err, wall, (load0, os.getloadavg()[0]))
+        bare_rate = refs["/healthz"]
         print(f"\nratio step throughput / bare route: {steps_rate:.1f} / {bare_rate:.1f} = "
               f"{steps_rate / bare_rate:.2f} (target ≥ 0.25)")
+        for path in ("/bench/one-query", "/bench/signed-in"):
+            print(f"ratio {path} / bare route: {refs[path]:.1f} / {bare_rate:.1f} = "
+                  f"{refs[path] / bare_rate:.2f}")
         page_weight(base, cookies[-1], codes[offset:])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
