@@ -432,6 +432,18 @@ def page_weight(base: str, cookie: str, codes) -> None:
     print(f"  total with the scanner {total / 1024:.1f} KB")
 
 
+def bytes_only() -> None:
+    """The bytes per step alone: two vouchers, one gunicorn worker, no load (cheap)."""
+    codes, cookies = prepare(os.environ.get("DATABASE_URL", ""), 2, 1)
+    port = free_port()
+    server = start_gunicorn(port, 1, 2)
+    try:
+        page_weight(f"http://127.0.0.1:{port}", cookies[-1], codes)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--levels", default="10,50", help="concurrent officers with think time")
@@ -444,7 +456,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--sat-journeys", type=int, default=20, help="vouchers per officer, closed loop")
+    ap.add_argument("--bytes-only", action="store_true",
+                    help="only the bytes per step (fragment vs full page): no load phases")
     args = ap.parse_args()
+    if args.bytes_only:
+        bytes_only()
+        return
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     # enough vouchers for every officer to go on for the whole phase
     per_think = int(args.duration / (5 * args.think * 0.9) + 2) if args.think else 40
