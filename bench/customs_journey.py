@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import html
 import multiprocessing as mp
 import os
 import random
@@ -43,6 +44,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from urllib.parse import quote_plus
 
 import requests
 from sqlalchemy import create_engine, text
@@ -56,8 +58,10 @@ from nics_issue import free_port, pct  # noqa: E402
 HOST = "customs-ch.eata.test"
 INSTANCE = "/tmp/eata-bench-desk"
 ENV = {"EATA_DOMAIN": "eata.test", "EATA_INSTANCE_DIR": INSTANCE, "RATELIMIT_ENABLED": "0"}
-STEPS = ("1 scan page", "1 recent list", "1 look-up (POST)", "2 check carnet", "3 check goods",
-         "4 commit form", "4 commit (POST)", "5 receipt", "5 receipt QR")
+STEPS = ("1 scan page", "1 recent list", "1 look-up (POST)", "2 check carnet", "2 lists",
+         "3 check goods", "3 next (POST)", "4 commit form", "4 commit (POST)", "5 receipt",
+         "5 receipt QR")
+MARKS = re.compile(r'name="(marks_\d+)" value="([^"]*)"')
 
 
 def prepare(url: str, journeys: int, officers: int) -> tuple[list[tuple[int, str]], list[str]]:
@@ -212,10 +216,15 @@ class Officer:
         base = step2.rsplit("/", 1)[0]
         _, page = await self.call("2 check carnet", "GET", step2)
         self.panel = re.search(r'data-key="(\d+)"', page).group(1)
+        await self.call("2 lists", "GET", base + "/lists")  # loaded by htmx after the step
         await self.pause()
-        await self.call("3 check goods", "GET", base + "/goods")
+        _, page = await self.call("3 check goods", "GET", base + "/goods")
         await self.pause()
-        await self.call("4 commit form", "GET", base + "/commit")
+        # "Next: commit" posts step 3's form (its marks as shown) and follows the 303
+        form = {k: quote_plus(html.unescape(v)) for k, v in MARKS.findall(page)}
+        hdrs, _ = await self.call("3 next (POST)", "POST", base + "/goods",
+                                  {**form, "action": "next"}, expect=303)
+        await self.call("4 commit form", "GET", hdrs["location"][0])
         await self.pause()
         hdrs, _ = await self.call("4 commit (POST)", "POST", base + "/commit",
                                   {"goods_examined": "no"}, expect=303)
@@ -411,6 +420,8 @@ def page_weight(base: str, cookie: str, codes) -> None:
         print(f"  {name:25s} full {len(full):5d} / {zf:4d}   fragment {len(frag):5d} / {zr:4d}"
               f"   ({100 * len(frag) / len(full):.0f} % / {100 * zr / zf:.0f} %)")
     for name, url in (("recent list (step 1)", f"/transactions/recent?office_id={office}"),
+                      ("lists (step 2)", b + "/lists"),
+                      ("hold/reject (step 2)", b + "/actions"),
                       ("receipt QR (step 5)", receipt.replace("/receipt", "/qr.svg"))):
         body = get(url, True, key).content
         print(f"  {name:25s} {len(body):5d} / {len(gzip.compress(body)):4d} (own request)")

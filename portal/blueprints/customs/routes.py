@@ -257,19 +257,26 @@ def _wizard_context(wz: Wizard) -> dict:
             "kind_label": label(wz.voucher.kind), "label": label}
 
 
+def _history_context(wz: Wizard) -> dict:
+    """The history the territory may see and this territory's rejections of the carnet."""
+    carnet_id, territory_id = wz.carnet.id, wz.place().territory_id
+    return {"history": history_for_territory(db.session, carnet_id, territory_id),
+            "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
+            "label": label}
+
+
 def _check_context(wz: Wizard) -> dict:
-    """Step 2's own content: the general list, the history the territory may see, this
-    territory's rejections and holds of the carnet."""
-    place = wz.place()
-    carnet_id, territory_id = wz.carnet.id, place.territory_id
-    return {
-        **_wizard_context(wz), "items": _goods_of(wz.carnet)[0],
-        "history": history_for_territory(db.session, carnet_id, territory_id),
-        "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
+    """Step 2's own content: this territory's holds of the carnet; the general list and the
+    history in a full page (an htmx answer loads them after the step: carnet_lists)."""
+    ctx = {
+        **_wizard_context(wz),
         "holds": db.session.scalars(select(Hold).where(
-            Hold.carnet_id == carnet_id, Hold.territory_id == territory_id,
+            Hold.carnet_id == wz.carnet.id, Hold.territory_id == wz.place().territory_id,
             Hold.released_at.is_(None)).order_by(Hold.held_at.desc())).all(),
     }
+    if not _htmx():
+        ctx.update(items=_goods_of(wz.carnet)[0], **_history_context(wz))
+    return ctx
 
 
 def _declared(wz: Wizard) -> list[dict]:
@@ -420,6 +427,25 @@ def reject(w: str):
     return _leave_wizard(url_for("customs.new_transaction"))
 
 
+@bp.get("/transactions/w/<w>/lists")
+@permission_required("process_carnet")
+def carnet_lists(w: str):
+    """Step 2's general list, history and this territory's rejections, loaded by htmx after
+    the step (a full page of step 2 has them in it)."""
+    wz = Wizard(w)
+    return render_template("customs/_lists.html", items=_goods_of(wz.carnet)[0],
+                           **_history_context(wz))
+
+
+@bp.get("/transactions/w/<w>/actions")
+@permission_required("process_carnet")
+def hold_reject_forms(w: str):
+    """Step 2's Hold and Reject forms, fetched by htmx when the officer opens "Hold or
+    reject…" (posted by htmx: the CSRF token goes in the header)."""
+    Wizard(w)
+    return render_template("customs/_hold_reject.html", errors={}, oob=True)
+
+
 # --- step 3: check the goods -----------------------------------------------------------------
 # The officer may put identification marks (saved at once, audited) and, for every kind but a
 # validation, change the pieces presented per item (the guide's "quick changes"). The pieces
@@ -441,8 +467,8 @@ def _quantities_in(source, declared: list[dict]) -> tuple[dict[int, int], dict[s
         no, raw = int(key[2:]), (raw or "").strip()
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             limit = declared_qty.get(no)
-            errors[key] = (f"Item {no}: type the number of pieces presented, a whole number"
-                           + (f" from 0 to {limit}." if limit is not None else "."))
+            errors[key] = (f"Item {no}: type a whole number of pieces"
+                           + (f", from 0 to {limit}." if limit is not None else "."))
         elif int(raw) != declared_qty.get(no):
             changes[no] = int(raw)
     return changes, errors
