@@ -17,15 +17,17 @@ starts gunicorn, then runs four phases with the same load generator:
 4. the bare Flask route /healthz, 50 connections in a closed loop, same server, same
    generator → the ratio to beat (3 / 4).
 
-Then the bytes of every step as htmx fragment vs full page, and the first page with its assets.
+Then the bytes of every step as htmx fragment vs full page, and the first page with its assets
+(--bytes-only: only that, with two vouchers and one gunicorn worker, no load phase).
 
 The load generator shares the two cores with the server and PostgreSQL, so it is kept cheap:
 --procs processes (default 2), each an asyncio loop speaking HTTP/1.1 on one keep-alive
 connection per officer (no HTTP library), about 0.1 ms of CPU per request. An officer's
 journey is what the browser sends: step 1 (the first time the full page, then the htmx
 fragment), the office's last transactions (loaded by step 1), the look-up POST (303) and
-step 2 (htmx follows the redirect), step 3, step 4, the commit POST (303) and the receipt,
-then the receipt's QR image. htmx requests carry HX-Request, the CSRF header and X-Desk-Panel
+step 2 (htmx follows the redirect), step 2's general list and history (loaded after it),
+step 3, step 3's "Next: commit" POST (303) and step 4, the commit POST (303) and the
+receipt, then the receipt's QR image. htmx requests carry HX-Request, the CSRF header and X-Desk-Panel
 as scan.js does. Every journey commits.
 """
 from __future__ import annotations

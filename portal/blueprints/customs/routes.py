@@ -443,7 +443,7 @@ def hold_reject_forms(w: str):
     """Step 2's Hold and Reject forms, fetched by htmx when the officer opens "Hold or
     reject…" (posted by htmx: the CSRF token goes in the header)."""
     Wizard(w)
-    return render_template("customs/_hold_reject.html", errors={}, oob=True)
+    return render_template("customs/_hold_reject.html", errors={}, oob=True, lazy=True)
 
 
 # --- step 3: check the goods -----------------------------------------------------------------
