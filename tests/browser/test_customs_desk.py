@@ -93,9 +93,9 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     expect(page.get_by_label("Reason for rejecting the declaration")).to_be_visible()
     page.get_by_role("button", name="Reject", exact=True).click()
     expect(page.locator("#reject_reason-error")).to_have_text("Give the reason for the rejection.")
-    expect(page.get_by_label("Reason for rejecting the declaration")).to_have_attribute(
-        "aria-invalid", "true")
-    _wait_focused(page)
+    reason = page.get_by_label("Reason for rejecting the declaration")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_be_focused()  # a refusal: the focus goes to the field to correct
     step_answers = []
     page.on("response", lambda r: r.request.headers.get("hx-request")
             and r.url.endswith(("/goods", "/carnet")) and step_answers.append(r))
@@ -251,8 +251,7 @@ def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
     expect(page.locator("#steps [aria-current=step]")).to_have_text("Check goods")
     qty = page.get_by_label("Pieces presented of item 1, 3 declared")
     assert qty.get_attribute("aria-invalid") == "true" and qty.input_value() == "9"
-    qty.focus()
-    page.keyboard.press("Control+A")
+    expect(qty).to_be_focused()  # the refused field, its content selected: type it again
     page.keyboard.type("2")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="4. Commit the exportation").wait_for()

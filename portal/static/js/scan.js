@@ -1,6 +1,7 @@
 // Customs desk: camera QR scanning on step 1 (the qr-scanner library is loaded only when the
 // officer starts the camera there), the stepper following the step htmx swapped in (fragments
-// do not repeat it), focus on the new step's heading after each htmx swap, 422 answers (a
+// do not repeat it), focus on the new step's heading after each htmx swap (on the first
+// refused field after a refusal), 422 answers (a
 // refusal) swapped in like any other so the message shows on its step, and the X-Desk-Panel
 // header: which carnet panel the page shows, so the server sends it only when it changes.
 (function () {
@@ -103,6 +104,14 @@
       // history): leave the focus where it is
       const target = evt.detail && evt.detail.target;
       if (target && (target.id === "recent" || target.classList.contains("lazy"))) return;
+      // a refusal: focus its first field (its content selected, to type it again); else the
+      // new step's heading
+      const invalid = document.querySelector("#step [aria-invalid=true]");
+      if (invalid) {
+        invalid.focus();
+        if (invalid.select) invalid.select();
+        return;
+      }
       const heading = document.querySelector("#wizard .step-heading");
       if (heading) heading.focus();
     });
