@@ -19,15 +19,17 @@ starts gunicorn, then runs four phases with the same load generator:
    bench/reference_wsgi.py: one `SELECT 1` through the app's session, and the officer's
    session check alone — the floors under any desk step.
 
-Then the bytes of every step as htmx fragment vs full page, and the first page with its assets.
+Then the bytes of every step as htmx fragment vs full page, and the first page with its assets
+(--bytes-only: only that, with two vouchers and one gunicorn worker, no load phase).
 
 The load generator shares the two cores with the server and PostgreSQL, so it is kept cheap:
 --procs processes (default 2), each an asyncio loop speaking HTTP/1.1 on one keep-alive
 connection per officer (no HTTP library), about 0.1 ms of CPU per request. An officer's
 journey is what the browser sends: step 1 (the first time the full page, then the htmx
 fragment), the office's last transactions (loaded by step 1), the look-up POST (303) and
-step 2 (htmx follows the redirect), step 3, step 4, the commit POST (303) and the receipt,
-then the receipt's QR image. htmx requests carry HX-Request, the CSRF header and X-Desk-Panel
+step 2 (htmx follows the redirect), step 2's general list and history (loaded after it),
+step 3, step 3's "Next: commit" POST (303) and step 4, the commit POST (303) and the
+receipt, then the receipt's QR image. htmx requests carry HX-Request, the CSRF header and X-Desk-Panel
 as scan.js does. Every journey commits.
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import html
 import multiprocessing as mp
 import os
 import random
@@ -45,6 +48,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from urllib.parse import quote_plus
 
 import requests
 from sqlalchemy import create_engine, text
@@ -58,8 +62,10 @@ from nics_issue import free_port, pct  # noqa: E402
 HOST = "customs-ch.eata.test"
 INSTANCE = "/tmp/eata-bench-desk"
 ENV = {"EATA_DOMAIN": "eata.test", "EATA_INSTANCE_DIR": INSTANCE, "RATELIMIT_ENABLED": "0"}
-STEPS = ("1 scan page", "1 recent list", "1 look-up (POST)", "2 check carnet", "3 check goods",
-         "4 commit form", "4 commit (POST)", "5 receipt", "5 receipt QR")
+STEPS = ("1 scan page", "1 recent list", "1 look-up (POST)", "2 check carnet", "2 lists",
+         "3 check goods", "3 next (POST)", "4 commit form", "4 commit (POST)", "5 receipt",
+         "5 receipt QR")
+MARKS = re.compile(r'name="(marks_\d+)" value="([^"]*)"')
 
 
 def prepare(url: str, journeys: int, officers: int) -> tuple[list[tuple[int, str]], list[str]]:
@@ -216,10 +222,15 @@ class Officer:
         base = step2.rsplit("/", 1)[0]
         _, page = await self.call("2 check carnet", "GET", step2)
         self.panel = re.search(r'data-key="(\d+)"', page).group(1)
+        await self.call("2 lists", "GET", base + "/lists")  # loaded by htmx after the step
         await self.pause()
-        await self.call("3 check goods", "GET", base + "/goods")
+        _, page = await self.call("3 check goods", "GET", base + "/goods")
         await self.pause()
-        await self.call("4 commit form", "GET", base + "/commit")
+        # "Next: commit" posts step 3's form (its marks as shown) and follows the 303
+        form = {k: quote_plus(html.unescape(v)) for k, v in MARKS.findall(page)}
+        hdrs, _ = await self.call("3 next (POST)", "POST", base + "/goods",
+                                  {**form, "action": "next"}, expect=303)
+        await self.call("4 commit form", "GET", hdrs["location"][0])
         await self.pause()
         hdrs, _ = await self.call("4 commit (POST)", "POST", base + "/commit",
                                   {"goods_examined": "no"}, expect=303)
@@ -417,6 +428,8 @@ def page_weight(base: str, cookie: str, codes) -> None:
         print(f"  {name:25s} full {len(full):5d} / {zf:4d}   fragment {len(frag):5d} / {zr:4d}"
               f"   ({100 * len(frag) / len(full):.0f} % / {100 * zr / zf:.0f} %)")
     for name, url in (("recent list (step 1)", f"/transactions/recent?office_id={office}"),
+                      ("lists (step 2)", b + "/lists"),
+                      ("hold/reject (step 2)", b + "/actions"),
                       ("receipt QR (step 5)", receipt.replace("/receipt", "/qr.svg"))):
         body = get(url, True, key).content
         print(f"  {name:25s} {len(body):5d} / {len(gzip.compress(body)):4d} (own request)")
@@ -438,6 +451,18 @@ def page_weight(base: str, cookie: str, codes) -> None:
     print(f"  total with the scanner {total / 1024:.1f} KB")
 
 
+def bytes_only() -> None:
+    """The bytes per step alone: two vouchers, one gunicorn worker, no load (cheap)."""
+    codes, cookies = prepare(os.environ.get("DATABASE_URL", ""), 2, 1)
+    port = free_port()
+    server = start_gunicorn(port, 1, 2)
+    try:
+        page_weight(f"http://127.0.0.1:{port}", cookies[-1], codes)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--levels", default="10,50", help="concurrent officers with think time")
@@ -450,7 +475,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--sat-journeys", type=int, default=20, help="vouchers per officer, closed loop")
+    ap.add_argument("--bytes-only", action="store_true",
+                    help="only the bytes per step (fragment vs full page): no load phases")
     args = ap.parse_args()
+    if args.bytes_only:
+        bytes_only()
+        return
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     # enough vouchers for every officer to go on for the whole phase
     per_think = int(args.duration / (5 * args.think * 0.9) + 2) if args.think else 40

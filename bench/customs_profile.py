@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import html
 import io
 import os
 import pstats
@@ -23,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
-from customs_journey import ENV, HOST, prepare  # noqa: E402
+from customs_journey import ENV, HOST, MARKS, prepare  # noqa: E402
 
 
 def main() -> None:
@@ -94,8 +95,11 @@ def main() -> None:
         b = step2.rsplit("/", 1)[0]
         page = call("2 check carnet", "GET", step2)
         panel["key"] = re.search(r'data-key="(\d+)"', page.get_data(as_text=True)).group(1)
-        call("3 check goods", "GET", b + "/goods")
-        call("4 commit form", "GET", b + "/commit")
+        call("2 lists", "GET", b + "/lists")
+        page = call("3 check goods", "GET", b + "/goods")
+        form = {k: html.unescape(v) for k, v in MARKS.findall(page.get_data(as_text=True))}
+        r = call("3 next (POST)", "POST", b + "/goods", {**form, "action": "next"}, expect=303)
+        call("4 commit form", "GET", r.headers["Location"])
         r = call("4 commit (POST)", "POST", b + "/commit", {"goods_examined": "no"}, expect=303)
         receipt = r.headers["Location"]
         call("5 receipt", "GET", receipt)

@@ -2,15 +2,19 @@
 
 
 class DomainError(Exception):
-    """A refused action, with a message a person can read (R-12). `field` names the form field."""
+    """A refused action, with a message a person can read (R-12). `field` names the form field;
+    `item`, when the refusal concerns one goods item, its item number (a form with a field per
+    item shows the message next to that item's)."""
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None, code: str = "refused"):
+    def __init__(self, message: str, field: str | None = None, code: str = "refused", *,
+                 item: int | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+        self.item = item
 
 
 class NotFound(DomainError):
@@ -23,8 +27,9 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
 
-    def __init__(self, message: str, field: str | None = None, code: str = "conflict"):
-        super().__init__(message, field, code)
+    def __init__(self, message: str, field: str | None = None, code: str = "conflict", *,
+                 item: int | None = None):
+        super().__init__(message, field, code, item=item)
 
 
 class PermissionDenied(DomainError):

@@ -220,14 +220,15 @@ def check_quantities(session: Session, carnet: Carnet, kind: str, territory_id: 
                 raise Conflict(
                     f"Item {item.item_no}: {qty} piece(s) cannot be {WHERE[add].split()[0]} "
                     f"again: {out} of its {item.pieces} piece(s) are already {WHERE[add]} "
-                    f"{territory_label} and not back yet.", code="quantity")
+                    f"{territory_label} and not back yet.", code="quantity",
+                    item=item.item_no)
             if kind == remove and qty > out:
                 verb = {"reimport": "re-imported", "reexport": "re-exported",
                         "transit_close": "closed in transit"}[remove]
                 raise Conflict(
                     f"Item {item.item_no}: {qty} piece(s) cannot be {verb}: only {out} "
                     f"piece(s) were {WHERE[add]} {territory_label} and not yet {verb}.",
-                    code="quantity")
+                    code="quantity", item=item.item_no)
 
 
 def check_balances_after_cancel(session: Session, txn: Transaction, territory_label: str) -> None:

@@ -63,6 +63,7 @@ from portal.models import (
     Transaction,
     TransactionItem,
     Travel,
+    TravelItem,
     Voucher,
     WalletCarnet,
 )
@@ -329,7 +330,8 @@ def _desk_quantities(declared: list[tuple[GoodsItem, int]], value
     fields might be already populated by the holder … the officer can apply quick changes"):
     {item_no: pieces presented} for items of the holder's declaration, each at most the
     declared quantity (the holder signed for no more); items not named keep the declared
-    quantity; at least one piece in all. The rules (R-06) then check these quantities."""
+    quantity; at least one piece in all. The rules (R-06) then check these quantities.
+    A refusal about one item names it (`DomainError.item`)."""
     if not isinstance(value, dict):
         raise DomainError("Give the quantities per item.", field="quantities")
     by_no = {item.item_no: (item, qty) for item, qty in declared}
@@ -342,20 +344,82 @@ def _desk_quantities(declared: list[tuple[GoodsItem, int]], value
             no = None
         if no not in by_no:
             raise DomainError(f"Item {key} is not declared for this transaction.",
-                              field="quantities")
+                              field="quantities", item=no)
         if no in seen:
-            raise DomainError(f"Item {no} is given twice.", field="quantities")
+            raise DomainError(f"Item {no} is given twice.", field="quantities", item=no)
         seen.add(no)
         limit = by_no[no][1]
         if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= limit:
             raise DomainError(f"Item {no}: give between 0 and the {limit} piece(s) declared.",
-                              field="quantities")
+                              field="quantities", item=no)
         out[no] = qty
     lines = [(by_no[no][0], qty) for no, qty in sorted(out.items()) if qty]
     if not lines:
         raise DomainError("At least one item must be presented: to clear nothing, reject the "
                           "declaration instead.", field="quantities")
     return lines
+
+
+def _presented_lines(session: Session, carnet: Carnet, voucher: Voucher, quantities
+                     ) -> list[tuple[GoodsItem, int]]:
+    """The goods the commit clears: the voucher's (`_voucher_lines`), with the officer's
+    quantities when given (`quantities` None: as declared)."""
+    lines = _voucher_lines(session, carnet, voucher)
+    if quantities is not None:
+        if voucher.state == "pre_exported":
+            raise DomainError("The goods of a pre-exported exportation are those of its "
+                              "pre-exportation: the quantities cannot change at the exit.",
+                              field="quantities")
+        lines = _desk_quantities(lines, quantities)
+    return lines
+
+
+def quantities_editable(voucher: Voucher) -> bool:
+    """Whether the officer may change the pieces presented at step 3: every kind but a
+    validation (it clears the whole general list), and not at the exit of a pre-exported
+    exportation (its goods are those of the pre-exportation)."""
+    return "quantities" in KIND_FIELDS[voucher.kind] and voucher.state != "pre_exported"
+
+
+def declared_goods(session: Session, voucher: Voucher) -> list[tuple[int, int]] | None:
+    """What the voucher clears as declared, [(item_no, pieces)] in item order, as the commit
+    takes it (`_voucher_lines`) without loading the items: None for a validation (the whole
+    general list); at the exit of a pre-exported exportation, its pre-exportation's goods;
+    else the travel's."""
+    if voucher.kind == "validation":
+        return None
+    if voucher.state == "pre_exported":
+        pre = session.scalar(select(Transaction.id).where(
+            Transaction.voucher_id == voucher.id, Transaction.kind == "pre_export",
+            Transaction.state == "committed").order_by(Transaction.id.desc()).limit(1))
+        if pre is not None:
+            return [tuple(r) for r in session.execute(
+                select(TransactionItem.item_no, TransactionItem.quantity).where(
+                    TransactionItem.transaction_id == pre, TransactionItem.line == "cleared")
+                .order_by(TransactionItem.item_no))]
+    return [tuple(r) for r in session.execute(
+        select(TravelItem.item_no, TravelItem.quantity).where(
+            TravelItem.travel_id == voucher.travel_id).order_by(TravelItem.item_no))]
+
+
+def check_presented(session: Session, voucher_id: int, officer: Officer,
+                    quantities: dict | None) -> list[tuple[int, int]]:
+    """Step 3's quantities checked before step 4, by the commit's own rules (the quantities a
+    kind allows, at most the declared pieces, at least one piece, none at the exit of a
+    pre-exportation, R-06 against the committed balances) — read-only, without locks: the
+    commit checks them again under its locks. Returns the goods the commit would clear,
+    [(item_no, pieces)]; refuses with the commit's DomainError otherwise."""
+    voucher = session.get(Voucher, voucher_id)
+    if voucher is None:
+        raise NotFound("No such voucher.")
+    carnet = session.get(Carnet, voucher.carnet_id)
+    if quantities is not None:
+        _check_fields(voucher.kind, {"quantities": quantities})
+    place = place_of(session, officer)
+    lines = _presented_lines(session, carnet, voucher, quantities)
+    check_quantities(session, carnet, voucher.kind, place.territory_id,
+                     "the EU" if place.is_eu else place.country_name, lines)
+    return [(item.item_no, qty) for item, qty in lines]
 
 
 def _item_lines(session: Session, carnet: Carnet, value, field_name: str
@@ -453,13 +517,7 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     check_place(session, carnet, kind, voucher.country_code, place,
                 in_box_p=bool(ctx["in_box_p"]))
     check_hold(session.get(Hold, ctx["hold_id"]) if ctx["hold_id"] is not None else None)
-    lines = _voucher_lines(session, carnet, voucher)
-    if fields.get("quantities") is not None:
-        if voucher.state == "pre_exported":
-            raise DomainError("The goods of a pre-exported exportation are those of its "
-                              "pre-exportation: the quantities cannot change at the exit.",
-                              field="quantities")
-        lines = _desk_quantities(lines, fields["quantities"])
+    lines = _presented_lines(session, carnet, voucher, fields.get("quantities"))
     territory_label = ("the EU" if place.is_eu else place.country_name)
     kinds = (["pre_export"] if step == "export" else
              ["pre_export", "export"] if step == "exit" and voucher.state == "open" else
@@ -891,5 +949,5 @@ __all__ = [
     "Officer", "CommitResult", "commit_voucher", "reject_voucher", "cancel_transaction",
     "hold_carnet", "release_hold", "holds_of", "last_commits", "rejections_for",
     "check_verification_code", "cancellation_code_of", "verification_code_of", "place_of",
-    "TooManyGuesses", "mark_goods",
+    "TooManyGuesses", "mark_goods", "quantities_editable", "declared_goods", "check_presented",
 ]

@@ -85,17 +85,32 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
     panel = page.locator("#carnet-panel")
     assert "Studio Lumière SPRL" in panel.inner_text()
-    htmx_answers = []
-    page.on("response", lambda r: r.request.headers.get("hx-request") and htmx_answers.append(r))
+    # the general list and history arrive after the step, without taking the focus
+    expect(page.locator("#carnet-lists")).to_contain_text("Camera body Arri Alexa")
+    _wait_focused(page)
+    # Hold and Reject: fetched when the officer opens them; a refusal shows on step 2
+    page.get_by_role("button", name="Hold or reject…").click()
+    expect(page.get_by_label("Reason for rejecting the declaration")).to_be_visible()
+    page.get_by_role("button", name="Reject", exact=True).click()
+    expect(page.locator("#reject_reason-error")).to_have_text("Give the reason for the rejection.")
+    reason = page.get_by_label("Reason for rejecting the declaration")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_be_focused()  # a refusal: the focus goes to the field to correct
+    step_answers = []
+    page.on("response", lambda r: r.request.headers.get("hx-request")
+            and r.url.endswith(("/goods", "/carnet")) and step_answers.append(r))
     page.get_by_role("button", name="Next: check goods").click()
     page.get_by_role("heading", name="3. Check the goods").wait_for()
-    assert page.locator("#steps [aria-current=step]").inner_text() == "Check goods"
+    # the stepper follows the step (scan.js: fragments do not carry it)
+    expect(page.locator("#steps [aria-current=step]")).to_have_text("Check goods")
+    assert page.locator("#steps li.done").all_inner_texts() == ["Scan", "Check carnet"]
     assert "Studio Lumière SPRL" in panel.inner_text()
     page.get_by_role("button", name="Back").click()
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
-    assert page.locator("#steps [aria-current=step]").inner_text() == "Check carnet"
-    assert [r.request.headers.get("x-desk-panel") for r in htmx_answers] == [str(voucher.id)] * 2
-    assert all("carnet-panel" not in r.text() for r in htmx_answers)
+    expect(page.locator("#steps [aria-current=step]")).to_have_text("Check carnet")
+    assert [r.request.headers.get("x-desk-panel") for r in step_answers] == [str(voucher.id)] * 2
+    assert all("carnet-panel" not in r.text() and 'id="steps"' not in r.text()
+               for r in step_answers)
     _check_and_commit(page)
     assert "/receipt" in page.url
     # the QR is its own request: wait until the image has loaded (or failed) before its size
@@ -198,4 +213,53 @@ def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, bro
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
     _wait_focused(page)
     assert page.evaluate(fits) and page.evaluate(small) == []
+    context.close()
+
+
+def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
+        app, world, browser, live_server):
+    """An exportation on a touch tablet, keyboard only: more pieces than declared are refused
+    next to the item's field, then the partial quantity goes through step 4 to the receipt."""
+    carnet = factory.issue(world, items=2, pieces=3)
+    t = factory.travel(world, carnet, "CH", "FR")
+    factory.commit(world, t, "validation", "ch")
+    voucher = factory.voucher(world, t, "export")
+    context = browser.new_context(locale="en-GB", timezone_id="UTC", has_touch=True,
+                                  viewport={"width": 1024, "height": 768})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _log_in(app, context, live_server, world.officer("ch").account)
+    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    page.get_by_label("Carnet eATA ID or carnet number").focus()
+    page.keyboard.type(str(carnet.eata_id))
+    page.keyboard.press("Tab")
+    page.keyboard.type(code_of(voucher))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    page.get_by_role("button", name="Next: check goods").press("Enter")
+    page.get_by_role("heading", name="3. Check the goods").wait_for()
+    qty = page.get_by_label("Pieces presented of item 1, 3 declared")
+    assert qty.get_attribute("inputmode") == "numeric" and qty.input_value() == "3"
+    assert qty.bounding_box()["height"] >= 44
+    # more than declared: Enter (the form's default button is "Next: commit") → refused here
+    qty.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("9")
+    page.keyboard.press("Enter")
+    error = page.locator("#q_1-error")
+    expect(error).to_have_text("Item 1: give between 0 and the 3 piece(s) declared.")
+    expect(page.locator("#steps [aria-current=step]")).to_have_text("Check goods")
+    qty = page.get_by_label("Pieces presented of item 1, 3 declared")
+    assert qty.get_attribute("aria-invalid") == "true" and qty.input_value() == "9"
+    expect(qty).to_be_focused()  # the refused field, its content selected: type it again
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="4. Commit the exportation").wait_for()
+    assert page.url.endswith("/commit?q_1=2")
+    expect(page.locator("#step table.goods")).to_contain_text("2 of 3 declared")
+    page.get_by_role("button", name="Commit").press("Enter")
+    page.get_by_role("heading", name="5. Receipt: exportation committed").wait_for()
+    rows = page.locator("#step table tbody tr")
+    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())] == \
+        ["2", "3"]
     context.close()

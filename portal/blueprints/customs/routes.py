@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -39,7 +40,6 @@ from portal.models import (
     Transaction,
     TransactionItem,
     Travel,
-    TravelItem,
     Voucher,
 )
 from portal.web import MAX_ID, bounded_int, permission_required
@@ -257,29 +257,37 @@ def _wizard_context(wz: Wizard) -> dict:
             "kind_label": label(wz.voucher.kind), "label": label}
 
 
+def _history_context(wz: Wizard) -> dict:
+    """The history the territory may see and this territory's rejections of the carnet."""
+    carnet_id, territory_id = wz.carnet.id, wz.place().territory_id
+    return {"history": history_for_territory(db.session, carnet_id, territory_id),
+            "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
+            "label": label}
+
+
 def _check_context(wz: Wizard) -> dict:
-    """Step 2's own content: the general list, the history the territory may see, this
-    territory's rejections and holds of the carnet."""
-    place = wz.place()
-    carnet_id, territory_id = wz.carnet.id, place.territory_id
-    return {
-        **_wizard_context(wz), "items": _goods_of(wz.carnet)[0],
-        "history": history_for_territory(db.session, carnet_id, territory_id),
-        "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
+    """Step 2's own content: this territory's holds of the carnet; the general list and the
+    history in a full page (an htmx answer loads them after the step: carnet_lists)."""
+    ctx = {
+        **_wizard_context(wz),
         "holds": db.session.scalars(select(Hold).where(
-            Hold.carnet_id == carnet_id, Hold.territory_id == territory_id,
+            Hold.carnet_id == wz.carnet.id, Hold.territory_id == wz.place().territory_id,
             Hold.released_at.is_(None)).order_by(Hold.held_at.desc())).all(),
     }
+    if not _htmx():
+        ctx.update(items=_goods_of(wz.carnet)[0], **_history_context(wz))
+    return ctx
 
 
 def _declared(wz: Wizard) -> list[dict]:
-    """The goods this voucher clears: the whole list for a validation, else the travel's."""
+    """The goods this voucher clears as declared (`engine.declared_goods`): the whole list for a
+    validation, the pre-exportation's at the exit of a pre-exported exportation, else the
+    travel's."""
     items = _goods_of(wz.carnet)[0]
-    if wz.voucher.kind == "validation":
+    rows = engine.declared_goods(db.session, wz.voucher)
+    if rows is None:
         return [{**i, "qty": i["pieces"]} for i in items]
     by_no = {i["no"]: i for i in items}
-    rows = db.session.execute(select(TravelItem.item_no, TravelItem.quantity).where(
-        TravelItem.travel_id == wz.travel.id).order_by(TravelItem.item_no)).all()
     return [{**by_no[no], "qty": qty} for no, qty in rows]
 
 
@@ -419,29 +427,114 @@ def reject(w: str):
     return _leave_wizard(url_for("customs.new_transaction"))
 
 
+@bp.get("/transactions/w/<w>/lists")
+@permission_required("process_carnet")
+def carnet_lists(w: str):
+    """Step 2's general list, history and this territory's rejections, loaded by htmx after
+    the step (a full page of step 2 has them in it)."""
+    wz = Wizard(w)
+    return render_template("customs/_lists.html", items=_goods_of(wz.carnet)[0],
+                           **_history_context(wz))
+
+
+@bp.get("/transactions/w/<w>/actions")
+@permission_required("process_carnet")
+def hold_reject_forms(w: str):
+    """Step 2's Hold and Reject forms, fetched by htmx when the officer opens "Hold or
+    reject…" (posted by htmx: the CSRF token goes in the header)."""
+    Wizard(w)
+    return render_template("customs/_hold_reject.html", errors={}, oob=True, lazy=True)
+
+
 # --- step 3: check the goods -----------------------------------------------------------------
+# The officer may put identification marks (saved at once, audited) and, for every kind but a
+# validation, change the pieces presented per item (the guide's "quick changes"). The pieces
+# are not stored before the commit: they travel as q_<item no> in the URL of steps 3 and 4
+# (only those that differ from the declaration) and as hidden inputs of step 4's commit form;
+# the engine checks them when the officer leaves step 3 and again, under its locks, at the
+# commit. A refusal re-renders step 3 with the message next to the item's field.
+
+def _quantities_in(source, declared: list[dict]) -> tuple[dict[int, int], dict[str, str]]:
+    """The pieces presented typed on step 3 (q_<item no>, from a form or the URL):
+    ({item_no: pieces} where they differ from the declaration, errors by field). Only the
+    format is checked here; which pieces may be presented is the engine's to say."""
+    declared_qty = {i["no"]: i["qty"] for i in declared}
+    changes: dict[int, int] = {}
+    errors: dict[str, str] = {}
+    for key, raw in source.items():
+        if not key.startswith("q_") or not key[2:].isdigit() or len(key) > 12:
+            continue
+        no, raw = int(key[2:]), (raw or "").strip()
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+            limit = declared_qty.get(no)
+            errors[key] = (f"Item {no}: type a whole number of pieces"
+                           + (f", from 0 to {limit}." if limit is not None else "."))
+        elif int(raw) != declared_qty.get(no):
+            changes[no] = int(raw)
+    return changes, errors
+
+
+def _query(changes: dict[int, int]) -> str:
+    """The quantities' state for a relative link of the wizard ("", or "?q_1=2&q_3=0")."""
+    return ("?" + urlencode({f"q_{no}": n for no, n in sorted(changes.items())})
+            if changes else "")
+
+
+def _goods_errors(e: DomainError, declared: list[dict]) -> dict[str, str]:
+    """An engine refusal on step 3, next to the field it concerns: an item's marks or pieces
+    presented, else above the goods."""
+    nos = {i["no"] for i in declared}
+    if e.field and e.field.startswith("marks_"):
+        return {e.field if e.field[6:].isdigit() and int(e.field[6:]) in nos else "marks":
+                e.message}
+    if e.item in nos:
+        return {f"q_{e.item}": e.message}
+    return {"quantities": e.message}
+
+
+def _about_quantities(e: DomainError) -> bool:
+    return e.field == "quantities" or e.code == "quantity" or e.item is not None
+
+
+def _step3(wz: Wizard, declared: list[dict], status: int = 200, errors=None, values=None,
+           changes=None):
+    changes = changes or {}
+    return _render(3, status, panel=_panel(wz), **_wizard_context(wz), declared=declared,
+                   editable=engine.quantities_editable(wz.voucher),
+                   presented={i["no"]: changes.get(i["no"], i["qty"]) for i in declared},
+                   errors=errors or {}, values=values or {})
+
 
 @bp.route("/transactions/w/<w>/goods", methods=["GET", "POST"])
 @permission_required("process_carnet")
 def check_goods(w: str):
     wz = Wizard(w)
-    if request.method == "POST":
-        marks = {int(k[6:]): v for k, v in request.form.items()
-                 if k.startswith("marks_") and k[6:].isdigit() and len(k) < 12}
-        try:
+    declared = _declared(wz)
+    editable = engine.quantities_editable(wz.voucher)
+    source = request.form if request.method == "POST" else request.args
+    changes, errors = _quantities_in(source, declared) if editable else ({}, {})
+    if request.method == "GET":
+        return _step3(wz, declared, errors=errors, values=request.args, changes=changes)
+    if errors:
+        return _step3(wz, declared, 422, errors, request.form)
+    going_on = request.form.get("action") == "next"
+    marks = {int(k[6:]): v for k, v in request.form.items()
+             if k.startswith("marks_") and k[6:].isdigit() and len(k) < 12}
+    current = {i["no"]: i["marks"] for i in declared}
+    try:
+        if editable and (changes or going_on):
+            engine.check_presented(db.session, wz.voucher.id, wz.officer, changes or None)
+        changed = []
+        if any(v.strip() and v.strip() != current.get(no) for no, v in marks.items()):
             changed = engine.mark_goods(db.session, wz.voucher.id, wz.officer, marks)
-        except DomainError as e:
-            db.session.rollback()
-            declared = _declared(wz)
-            field = e.field if e.field in {f"marks_{i['no']}" for i in declared} else "marks"
-            return _render(3, _status(e), panel=_panel(wz), **_wizard_context(wz),
-                           declared=declared, errors={field: e.message}, values=request.form)
-        db.session.commit()
-        if changed:
-            flash("Identification marks saved.", "success")
-        return redirect(url_for("customs.check_goods", w=w), 303)
-    return _render(3, panel=_panel(wz), **_wizard_context(wz), declared=_declared(wz),
-                   errors={}, values={})
+    except DomainError as e:
+        db.session.rollback()
+        return _step3(wz, declared, _status(e), _goods_errors(e, declared), request.form)
+    db.session.commit()
+    if changed:
+        flash("Identification marks saved.", "success")
+    endpoint = "customs.commit" if going_on else "customs.check_goods"
+    return redirect(url_for(endpoint, w=w) + _query(changes), 303)
 
 
 # --- step 4: commit --------------------------------------------------------------------------
@@ -477,8 +570,11 @@ def _commit_form(wz: Wizard) -> tuple[dict, str | None]:
     return fields, step
 
 
-def _step4(wz: Wizard, status: int = 200, errors=None):
-    return _render(4, status, panel=_panel(wz), **_wizard_context(wz), declared=_declared(wz),
+def _step4(wz: Wizard, declared: list[dict], changes: dict[int, int], status: int = 200,
+           errors=None):
+    goods = [{**i, "presented": changes.get(i["no"], i["qty"])} for i in declared]
+    return _render(4, status, panel=_panel(wz), **_wizard_context(wz), goods=goods,
+                   changes=sorted(changes.items()), back="goods" + _query(changes),
                    eu_export=_is_eu_export(wz), values=request.form, errors=errors or {})
 
 
@@ -486,15 +582,32 @@ def _step4(wz: Wizard, status: int = 200, errors=None):
 @permission_required("process_carnet")
 def commit(w: str):
     wz = Wizard(w)
+    declared = _declared(wz)
+    editable = engine.quantities_editable(wz.voucher)
+    source = request.form if request.method == "POST" else request.args
+    changes, errors = _quantities_in(source, declared) if editable else ({}, {})
+    if errors:  # the pieces presented are step 3's: back there, the message next to the field
+        return _step3(wz, declared, 422, errors, source)
     if request.method == "GET":
-        return _step4(wz)
+        if changes:
+            try:
+                engine.check_presented(db.session, wz.voucher.id, wz.officer, changes)
+            except DomainError as e:
+                db.session.rollback()
+                return _step3(wz, declared, _status(e), _goods_errors(e, declared), source)
+        return _step4(wz, declared, changes)
     try:
         fields, step = _commit_form(wz)
+        if changes:
+            fields["quantities"] = changes
         result = engine.commit_voucher(db.session, wz.voucher.id, wz.officer, fields=fields,
                                        step=step, commit_token=wz.commit_token)
     except DomainError as e:
         db.session.rollback()
-        return _step4(wz, _status(e), {e.field or "commit": e.message})
+        if editable and _about_quantities(e):
+            return _step3(wz, declared, _status(e), _goods_errors(e, declared),
+                          changes=changes)
+        return _step4(wz, declared, changes, _status(e), {e.field or "commit": e.message})
     db.session.commit()
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)
 

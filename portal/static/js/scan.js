@@ -1,8 +1,9 @@
 // Customs desk: camera QR scanning on step 1 (the qr-scanner library is loaded only when the
-// officer starts the camera there), focus on the new step's heading after each htmx swap, 422
-// answers (a refusal) swapped in like any other so the message shows on its step, and the
-// X-Desk-Panel header: which carnet panel the page shows, so the server sends it only when it
-// changes.
+// officer starts the camera there), the stepper following the step htmx swapped in (fragments
+// do not repeat it), focus on the new step's heading after each htmx swap (on the first
+// refused field after a refusal), 422 answers (a
+// refusal) swapped in like any other so the message shows on its step, and the X-Desk-Panel
+// header: which carnet panel the page shows, so the server sends it only when it changes.
 (function () {
   "use strict";
   let scanner = null;
@@ -61,6 +62,19 @@
     }
   }
 
+  // the stepper of the page (#steps) shows the step of #step: current, and the ones done
+  function syncStepper() {
+    const step = document.getElementById("step");
+    const steps = document.getElementById("steps");
+    if (!step || !steps) return;
+    const current = parseInt(step.dataset.step, 10);
+    steps.querySelectorAll("li").forEach((li, i) => {
+      if (i + 1 === current) li.setAttribute("aria-current", "step");
+      else li.removeAttribute("aria-current");
+      li.classList.toggle("done", i + 1 < current);
+    });
+  }
+
   function wire(root) {
     const startBtn = root.querySelector ? root.querySelector("#scan-start") : null;
     if (startBtn && !startBtn.dataset.wired) {
@@ -83,10 +97,21 @@
       }
       if (scanner) stop();
     });
+    document.body.addEventListener("htmx:afterSwap", syncStepper);
     document.body.addEventListener("htmx:afterSettle", (evt) => {
       wire(document);
-      // the office's last transactions load after step 1: leave the focus where it is
-      if (evt.detail && evt.detail.target && evt.detail.target.id === "recent") return;
+      // parts loaded after a step (step 1's last transactions, step 2's general list and
+      // history): leave the focus where it is
+      const target = evt.detail && evt.detail.target;
+      if (target && (target.id === "recent" || target.classList.contains("lazy"))) return;
+      // a refusal: focus its first field (its content selected, to type it again); else the
+      // new step's heading
+      const invalid = document.querySelector("#step [aria-invalid=true]");
+      if (invalid) {
+        invalid.focus();
+        if (invalid.select) invalid.select();
+        return;
+      }
       const heading = document.querySelector("#wizard .step-heading");
       if (heading) heading.focus();
     });

@@ -518,6 +518,42 @@ def test_r06_desk_quantities_change_what_is_cleared_and_are_checked(world):
     assert r2.transaction_id
 
 
+def test_r06_desk_quantities_checked_before_the_commit_name_their_item(world):
+    """check_presented: the commit's rules on the officer's quantities, read-only (the desk
+    refuses them on step 3); a refusal about one item names it (DomainError.item), R-06 too;
+    declared_goods / quantities_editable say what step 3 shows."""
+    from portal.domain.transactions import (
+        check_presented,
+        declared_goods,
+        quantities_editable,
+    )
+
+    carnet = issue(world, items=3, pieces=2)
+    t = travel(world, carnet, "CH", "FR", items={1: 2, 2: 1})
+    assert not quantities_editable(voucher(world, t, "validation"))
+    assert declared_goods(world.session, voucher(world, t, "validation")) is None
+    commit(world, t, "validation", "ch")
+    s, officer = world.session, world.officer("ch")
+    v = voucher(world, t, "export")
+    assert quantities_editable(v) and declared_goods(s, v) == [(1, 2), (2, 1)]
+    assert check_presented(s, v.id, officer, None) == [(1, 2), (2, 1)]
+    assert check_presented(s, v.id, officer, {2: 0}) == [(1, 2)]
+    with pytest.raises(DomainError, match=r"Item 2: give between 0 and the 1 piece") as err:
+        check_presented(s, v.id, officer, {1: 1, 2: 2})
+    assert (err.value.field, err.value.item) == ("quantities", 2)
+    with pytest.raises(DomainError, match="At least one item") as err:
+        check_presented(s, v.id, officer, {1: 0, 2: 0})
+    assert err.value.item is None
+    assert not s.new and not s.dirty  # nothing written
+    # R-06: 1 of item 1's pieces exported, the way back may re-import 1, not 2
+    commit(world, t, "export", "ch", fields={"quantities": {"1": 1}})
+    back = travel(world, carnet, "FR", "CH", items={1: 2})
+    with pytest.raises(DomainError, match=r"Item 1: 2 piece\(s\) cannot be re-imported") as err:
+        check_presented(s, voucher(world, back, "reimport").id, officer, None)
+    assert (err.value.code, err.value.item) == ("quantity", 1)
+    assert check_presented(s, voucher(world, back, "reimport").id, officer, {1: 1}) == [(1, 1)]
+
+
 def test_r06_desk_quantities_of_a_pre_exportation_are_those_of_its_exit(world):
     """EU two-step exportation (F-42): the quantities changed at the pre-exportation are the
     ones the exit clears; the exit cannot change them again."""

@@ -90,8 +90,8 @@ def test_f40_f41_each_kind_through_the_five_steps(kit, desk, world, kind):
 
 def test_f40_steps_answer_htmx_with_a_fragment(kit, desk):
     """The full page is the wizard's shell (stepper, carnet panel) around the step; an htmx
-    request gets the step only, the stepper out of band, and the carnet panel only when the
-    page shows another one (X-Desk-Panel, sent by scan.js)."""
+    request gets the step only (scan.js moves the stepper to its data-step), and the carnet
+    panel only when the page shows another one (X-Desk-Panel, sent by scan.js)."""
     carnet, voucher, cc = _prepare(kit, "validation")
     d = desk(cc)
     from portal.domain.vouchers import code_of
@@ -99,28 +99,47 @@ def test_f40_steps_answer_htmx_with_a_fragment(kit, desk):
     r = d.lookup(carnet.eata_id, code_of(voucher), htmx=True)
     assert r.status_code == 303
     step2, step3, _ = d.steps(r.headers["Location"])
+    wizard = step2.rsplit("/", 1)[0]
     full = d.client.get(step2).get_data(as_text=True)
     assert "<html" in full and 'id="carnet-panel"' in full and 'id="steps"' in full
     assert f'data-key="{voucher.id}"' in full and "hx-swap-oob" not in full
-    # arriving from step 1 (the page shows no panel): step, stepper and panel
+    # a full page has everything in it: the general list, the history, Hold and Reject
+    assert "Camera body Arri Alexa" in full and "No transactions yet." in full
+    assert 'id="hold-reason"' in full and 'id="reject_reason"' in full and "csrf_token" in full
+    # arriving from step 1 (the page shows no panel): the step and the panel, no stepper
     frag = d.client.get(step2, headers={"HX-Request": "true", "X-Desk-Panel": ""})
     body = frag.get_data(as_text=True)
-    assert body.lstrip().startswith('<div id="step"') and "<html" not in body
-    assert '<ol id="steps" class="steps" aria-label="Steps" hx-swap-oob="true">' in body
+    assert body.lstrip().startswith('<div id="step" class="step" data-step="2">')
+    assert "<html" not in body and 'id="steps"' not in body
     assert '<aside id="carnet-panel"' in body and "Studio Lumière SPRL" in body
     assert frag.headers["HX-Push-Url"].endswith("/carnet")
     assert "X-Desk-Panel" in frag.headers["Vary"]
+    # ... the general list and history come after it, in their own request; Hold and Reject
+    # when the officer opens "Hold or reject…"
+    assert 'hx-get="lists" hx-trigger="load"' in body and "Camera body Arri Alexa" not in body
+    assert 'hx-get="actions" hx-trigger="toggle once"' in body and 'id="hold-reason"' not in body
+    lists = d.client.get(wizard + "/lists", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Camera body Arri Alexa" in lists and "No transactions yet." in lists
+    assert "<html" not in lists
+    actions = d.client.get(wizard + "/actions",
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="hold-reason"' in actions and 'id="reject_reason"' in actions
+    assert "csrf_token" not in actions  # htmx posts them with the X-CSRFToken header
     # within the same wizard the panel stays on the page: not sent again
     frag3 = d.client.get(step3, headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)})
     body3 = frag3.get_data(as_text=True)
     assert "3. Check the goods" in body3 and 'id="carnet-panel"' not in body3
-    assert '<li aria-current="step">Check goods</li>' in body3
+    assert 'data-step="3"' in body3 and 'id="steps"' not in body3
     assert "Studio Lumière SPRL" not in body3 and len(frag3.data) < len(full) * 0.6
     # back to step 1: the panel is emptied out of band
     frag1 = d.client.get("/transactions/new",
                          headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)})
     assert '<div id="carnet-panel" data-key="" hx-swap-oob="true"></div>' in frag1.get_data(
         as_text=True)
+    # the parts of step 2 are the wizard's: another officer's session gets a 404
+    other = desk(cc, 1) if cc != "ch" else desk("fr")
+    assert other.client.get(wizard + "/lists").status_code == 404
+    assert other.client.get(wizard + "/actions").status_code == 404
 
 
 def test_f42_eu_export_then_exit(kit, desk):

@@ -137,6 +137,28 @@ def test_f44a_f46_reject_and_hold_from_htmx(kit, desk, world):
     assert world.session.scalar(select(Hold).where(Hold.carnet_id == carnet.id)) is not None
 
 
+def test_f44a_step2_shows_the_rejections_of_its_territory_in_page_and_htmx_lists(kit, desk):
+    """Step 2 shows the history and this territory's rejections: in a full page, and in the
+    lists an htmx answer loads after the step."""
+    carnet, voucher, cc = _prepare(kit, "export")
+    d = desk(cc)
+    wiz = d.start(voucher).rsplit("/", 1)[0]
+    assert d.client.post(wiz + "/reject", data={"reason": "Seal broken"}).status_code == 303
+    wiz = d.start(voucher).rsplit("/", 1)[0]
+    full = _text(d.client.get(wiz + "/carnet"))
+    lists = _text(d.client.get(wiz + "/lists", headers={"HX-Request": "true"}))
+    for page in (full, lists):
+        assert "Rejections in this territory" in page and "Seal broken" in page
+        assert "validation" in page  # the history: the validation committed before
+    # a refusal of Hold from htmx re-renders step 2 with its forms open, the message next to
+    # the reason and the reason kept
+    r = d.client.post(wiz + "/hold", data={"reason": " "},
+                      headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and '<details class="hold-reject" open>' in body
+    assert 'id="reason-error"' in body and 'hx-get="actions"' not in body
+
+
 def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
     carnet, voucher, cc = _prepare(kit, "export")
     d = desk(cc)
