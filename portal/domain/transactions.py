@@ -402,6 +402,13 @@ def declared_goods(session: Session, voucher: Voucher) -> list[tuple[int, int]] 
             TravelItem.travel_id == voucher.travel_id).order_by(TravelItem.item_no))]
 
 
+def committed_by_token(session: Session, commit_token: str) -> int | None:
+    """The id of the transaction that a wizard's one-time commit token (or an API's
+    Idempotency-Key) committed, if it did (the last one of an export + exit pair)."""
+    return session.scalar(select(Transaction.id).where(
+        Transaction.commit_token_hash == _token_hash(commit_token)))
+
+
 def check_presented(session: Session, voucher_id: int, officer: Officer,
                     quantities: dict | None) -> list[tuple[int, int]]:
     """Step 3's quantities checked before step 4, by the commit's own rules (the quantities a
@@ -412,6 +419,7 @@ def check_presented(session: Session, voucher_id: int, officer: Officer,
     voucher = session.get(Voucher, voucher_id)
     if voucher is None:
         raise NotFound("No such voucher.")
+    _check_voucher_state(voucher, None)
     carnet = session.get(Carnet, voucher.carnet_id)
     if quantities is not None:
         _check_fields(voucher.kind, {"quantities": quantities})
@@ -950,4 +958,5 @@ __all__ = [
     "hold_carnet", "release_hold", "holds_of", "last_commits", "rejections_for",
     "check_verification_code", "cancellation_code_of", "verification_code_of", "place_of",
     "TooManyGuesses", "mark_goods", "quantities_editable", "declared_goods", "check_presented",
+    "committed_by_token",
 ]

@@ -263,3 +263,46 @@ def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
     assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())] == \
         ["2", "3"]
     context.close()
+
+
+def test_f40_a_step_form_submitted_before_htmx_wires_it_still_commits_once(
+        app, world, browser, live_server):
+    """htmx wires a swapped-in form up only when the swap settles; Enter or a tap just before
+    (a fast officer, a slow tablet) submits it as a plain form. The step's fragment has no
+    CSRF field (htmx sends the header), so the page's script gives the plain POST the token:
+    the commit goes through and the receipt shows — not "The CSRF token is missing"."""
+    carnet, voucher = _voucher(world)
+    context = browser.new_context(locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _log_in(app, context, live_server, world.officer("ch").account)
+    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    page.get_by_label("Carnet eATA ID or carnet number").fill(str(carnet.eata_id))
+    page.get_by_label("Transaction code").fill(code_of(voucher))
+    page.get_by_role("button", name="Look up").click()
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    page.get_by_role("button", name="Next: check goods").click()
+    page.get_by_role("heading", name="3. Check the goods").wait_for()
+    page.get_by_role("button", name="Next: commit").click()
+    page.get_by_role("heading", name="4. Commit the validation").wait_for()
+    page.get_by_label("Yes").check()
+    # the form as htmx left it before wiring it up: a copy without htmx's handlers
+    had_token = page.evaluate("""() => {
+        const form = document.querySelector("form.commit-form");
+        const copy = form.cloneNode(true);
+        copy.querySelectorAll("input").forEach((el, i) => {
+            el.checked = form.querySelectorAll("input")[i].checked; });
+        form.replaceWith(copy);
+        const had = copy.querySelector("input[name=csrf_token]") !== null;
+        copy.requestSubmit();
+        return had;
+    }""")
+    assert had_token is False  # the fragment's form: the token comes from the page's script
+    page.get_by_role("heading", name="5. Receipt: validation committed").wait_for()
+    assert "The CSRF token is missing" not in page.content()
+    with app.app_context():
+        from portal.extensions import db
+        from portal.models import Transaction
+
+        assert db.session.query(Transaction).filter_by(voucher_id=voucher.id).count() == 1
+    context.close()

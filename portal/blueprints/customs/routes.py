@@ -7,6 +7,7 @@ engine answers with the first result (R-11).
 """
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -170,6 +171,12 @@ class Wizard:
     def start(voucher: Voucher, office: Office) -> str:
         return _serializer().dumps({"v": voucher.id, "o": office.id, "a": current_user.id,
                                     "t": secrets.token_urlsafe(18)})
+
+    def receipt_url(self) -> str | None:
+        """The receipt of what this pass through the wizard committed (its one-time commit
+        token), or None: Back or a reload after the commit shows the receipt again."""
+        tid = engine.committed_by_token(db.session, self.commit_token)
+        return url_for("customs.receipt", transaction_id=tid) if tid is not None else None
 
     @property
     def officer(self) -> engine.Officer:
@@ -454,6 +461,13 @@ def hold_reject_forms(w: str):
 # the engine checks them when the officer leaves step 3 and again, under its locks, at the
 # commit. A refusal re-renders step 3 with the message next to the item's field.
 
+# an item's field on step 3: q_<item no> (pieces presented), marks_<item no> (identification
+# marks); item numbers as the general list numbers them (ASCII digits, no leading zero), so two
+# spellings never name the same item
+QTY_KEY = re.compile(r"q_([1-9][0-9]{0,8})")
+MARKS_KEY = re.compile(r"marks_([1-9][0-9]{0,8})")
+
+
 def _quantities_in(source, declared: list[dict]) -> tuple[dict[int, int], dict[str, str]]:
     """The pieces presented typed on step 3 (q_<item no>, from a form or the URL):
     ({item_no: pieces} where they differ from the declaration, errors by field). Only the
@@ -462,9 +476,10 @@ def _quantities_in(source, declared: list[dict]) -> tuple[dict[int, int], dict[s
     changes: dict[int, int] = {}
     errors: dict[str, str] = {}
     for key, raw in source.items():
-        if not key.startswith("q_") or not key[2:].isdigit() or len(key) > 12:
+        m = QTY_KEY.fullmatch(key)
+        if m is None:
             continue
-        no, raw = int(key[2:]), (raw or "").strip()
+        no, raw = int(m.group(1)), (raw or "").strip()
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             limit = declared_qty.get(no)
             errors[key] = (f"Item {no}: type a whole number of pieces"
@@ -509,17 +524,21 @@ def _step3(wz: Wizard, declared: list[dict], status: int = 200, errors=None, val
 @permission_required("process_carnet")
 def check_goods(w: str):
     wz = Wizard(w)
+    done = wz.receipt_url()
+    if done is not None:  # Back after the commit: its receipt, never a second pass
+        return redirect(done, 303)
     declared = _declared(wz)
     editable = engine.quantities_editable(wz.voucher)
     source = request.form if request.method == "POST" else request.args
     changes, errors = _quantities_in(source, declared) if editable else ({}, {})
-    if request.method == "GET":
-        return _step3(wz, declared, errors=errors, values=request.args, changes=changes)
+    if request.method == "GET":  # the URL carries the pieces presented, nothing else
+        return _step3(wz, declared, errors=errors, changes=changes,
+                      values={k: v for k, v in request.args.items() if QTY_KEY.fullmatch(k)})
     if errors:
         return _step3(wz, declared, 422, errors, request.form)
     going_on = request.form.get("action") == "next"
-    marks = {int(k[6:]): v for k, v in request.form.items()
-             if k.startswith("marks_") and k[6:].isdigit() and len(k) < 12}
+    marks = {int(m.group(1)): v for k, v in request.form.items()
+             if (m := MARKS_KEY.fullmatch(k)) is not None}
     current = {i["no"]: i["marks"] for i in declared}
     try:
         if editable and (changes or going_on):
@@ -582,10 +601,24 @@ def _step4(wz: Wizard, declared: list[dict], changes: dict[int, int], status: in
 @permission_required("process_carnet")
 def commit(w: str):
     wz = Wizard(w)
+    if request.method == "GET":
+        done = wz.receipt_url()
+        if done is not None:  # Back or a reload after the commit: its receipt
+            return redirect(done, 303)
     declared = _declared(wz)
     editable = engine.quantities_editable(wz.voucher)
     source = request.form if request.method == "POST" else request.args
-    changes, errors = _quantities_in(source, declared) if editable else ({}, {})
+    changes, errors = _quantities_in(source, declared)
+    if not editable and (changes or errors):
+        # the pieces presented can no longer change (a validation clears the whole list; an
+        # exportation pre-exported meanwhile clears its pre-exportation's goods): never commit
+        # other goods than step 4 showed. A replay of this wizard's own commit is its receipt.
+        done = wz.receipt_url()
+        if done is not None:
+            return redirect(done, 303)
+        return _step4(wz, declared, {}, 409, {"commit": (
+            "The pieces presented can no longer be changed for this voucher: it clears the "
+            "goods listed below. Check them and commit again.")})
     if errors:  # the pieces presented are step 3's: back there, the message next to the field
         return _step3(wz, declared, 422, errors, source)
     if request.method == "GET":

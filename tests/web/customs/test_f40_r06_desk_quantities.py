@@ -142,11 +142,16 @@ def test_f41_validation_shows_no_quantity_inputs(kit, desk):
     page = _text(d.client.get(step3))
     assert "3. Check the goods" in page and 'name="q_' not in page
     assert "Pieces presented" not in page and "Save identification marks" in page
-    # pieces sent anyway are not the validation's: it clears the whole general list
+    # pieces sent anyway are not the validation's: it clears the whole general list, and a
+    # commit form that names other pieces is refused, so nothing else than step 4 showed goes
     r = d.client.post(step3, data={"action": "next", "q_1": "0"})
     assert r.status_code == 303 and r.headers["Location"] == step4
-    assert 'name="q_' not in _text(d.client.get(step4 + "?q_1=0"))
+    r = d.client.get(step4 + "?q_1=0")
+    assert r.status_code == 409 and 'name="q_' not in _text(r)
     r = d.commit(step4, {"goods_examined": "yes", "q_1": "0"})
+    assert r.status_code == 409 and "can no longer be changed" in _text(r)
+    assert kit.transactions(voucher) == []
+    r = d.commit(step4, {"goods_examined": "yes"})
     assert r.status_code == 303 and _cleared(kit.transactions(voucher)[0]) == {1: 3, 2: 3}
 
 
@@ -205,7 +210,12 @@ def test_f42_exit_of_a_pre_exportation_keeps_its_pieces_without_inputs(kit, desk
     page = _text(d.client.get(step3))
     assert 'name="q_' not in page and "goods of the pre-exportation" in page
     assert re.search(r"<tr><td>1</td><td>[^<]*</td><td><strong>1</strong></td>", page)
+    # a commit form still naming other pieces (step 4 shown before the pre-exportation, in
+    # another tab) is refused: the exit clears the pre-exportation's goods, nothing else
     r = d.commit(step4, {"step": "exit", "final_date": final, "q_1": "3"})
+    assert r.status_code == 409 and "can no longer be changed" in _text(r)
+    assert [t.kind for t in kit.transactions(voucher)] == ["pre_export"]
+    r = d.commit(step4, {"step": "exit", "final_date": final})
     assert r.status_code == 303
     pre, export = kit.transactions(voucher)
     assert (pre.kind, export.kind) == ("pre_export", "export")
@@ -221,3 +231,50 @@ def test_f40_step3_enter_in_a_field_goes_on_to_step4(kit, desk):
     page = _text(d.client.get(step3, headers={**HTMX, "X-Desk-Panel": str(voucher.id)}))
     buttons = re.findall(r'<button type="submit"[^>]*>([^<]*)</button>', page)
     assert buttons[:2] == ["Next: commit", "Update"]
+
+
+def test_r11_back_after_a_commit_with_changed_pieces_shows_its_receipt(kit, desk):
+    """Back or a reload of steps 3 and 4 after the commit (their URLs still carry the pieces
+    presented) shows the receipt of what was committed — no false refusal counting the
+    officer's own commit against the stock, and no second pass."""
+    carnet, _, voucher = _export(kit)
+    d = desk("ch")
+    _, step3, step4 = d.steps(d.start(voucher))
+    r = d.commit(step4, {"final_date": carnet.valid_until.isoformat(), "q_1": "2"})
+    assert r.status_code == 303
+    receipt = r.headers["Location"]
+    for method, url, data in (("GET", step4 + "?q_1=2", None), ("GET", step3 + "?q_1=2", None),
+                              ("POST", step3, {"action": "next", "q_1": "2"})):
+        for htmx in (False, True):
+            headers = HTMX if htmx else {}
+            r = (d.client.get(url, headers=headers) if method == "GET" else
+                 d.client.post(url, data=data, headers=headers))
+            assert r.status_code == 303 and r.headers["Location"] == receipt, (method, url)
+    (txn,) = kit.transactions(voucher)
+    assert _cleared(txn) == {1: 2, 2: 4, 3: 4}
+
+
+def test_r12_item_fields_spelled_otherwise_are_no_fields_and_never_fail(kit, desk, world):
+    """q_/marks_ fields name an item by its number in ASCII digits without a leading zero:
+    other spellings (superscript or Arabic-Indic digits, a leading zero) name no item — no
+    server error, no second value for the same item — and the URL fills no marks."""
+    carnet, _, voucher = _export(kit)
+    d = desk("ch")
+    _, step3, step4 = d.steps(d.start(voucher))
+    marks_before = {i.item_no: item_marks(carnet, i) for i in carnet.items}
+    for query in ("?q_²=1", "?q_01=1", "?q_\u0661=1"):
+        r = d.client.get(step3 + query)
+        assert r.status_code == 200 and 'value="4"' in _input(_text(r), "q_1"), query
+    r = d.client.post(step3, data={"action": "next", "q_1": "2", "q_01": "0", "q_²": "0",
+                                   "marks_²": "X", "marks_01": "Y"})
+    assert r.status_code == 303 and r.headers["Location"] == step4 + "?q_1=2"
+    world.session.expire_all()
+    carnet = world.session.get(type(carnet), carnet.id)
+    assert {i.item_no: item_marks(carnet, i) for i in carnet.items} == marks_before
+    # a link cannot put identification marks into the officer's form
+    page = _text(d.client.get(step3 + "?marks_1=FORGED"))
+    assert "FORGED" not in page
+    r = d.commit(step4, {"final_date": carnet.valid_until.isoformat(), "q_1": "2", "q_01": "0"})
+    assert r.status_code == 303
+    (txn,) = kit.transactions(voucher)
+    assert _cleared(txn) == {1: 2, 2: 4, 3: 4}
