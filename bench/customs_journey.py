@@ -412,21 +412,26 @@ def page_weight(base: str, cookie: str, codes) -> None:
     step2 = r.headers["Location"]
     b = step2.rsplit("/", 1)[0]
     key = re.search(r'data-key="(\d+)"', get(step2).text).group(1)
+
+    def measure(rows):
+        for name, url, panel in rows:
+            full, frag = get(url), get(url, True, panel)
+            if full.status_code != 200 or frag.status_code != 200:
+                raise SystemExit(f"page weight: {name} answered {full.status_code} / "
+                                 f"{frag.status_code}")
+            full, frag = full.content, frag.content
+            zf, zr = len(gzip.compress(full)), len(gzip.compress(frag))
+            print(f"  {name:25s} full {len(full):5d} / {zf:4d}   fragment {len(frag):5d} / "
+                  f"{zr:4d}   ({100 * len(frag) / len(full):.0f} % / {100 * zr / zf:.0f} %)")
+
+    print("\nbytes per step, uncompressed / gzip -6: htmx fragment vs full page")
+    # steps 2–4 before the commit (after it, they lead to the receipt)
+    measure([("2 check carnet (arrival)", step2, ""), ("2 check carnet (back)", step2, key),
+             ("3 check goods", b + "/goods", key), ("4 commit form", b + "/commit", key)])
     r = http.post(base + b + "/commit", headers=post, allow_redirects=False,
                   data={"goods_examined": "no"})
     receipt = r.headers["Location"]
-    rows = [("1 scan (from receipt)", "/transactions/new", key),
-            ("2 check carnet (arrival)", step2, ""),
-            ("2 check carnet (back)", step2, key),
-            ("3 check goods", b + "/goods", key), ("4 commit form", b + "/commit", key),
-            ("5 receipt", receipt, key)]
-    print("\nbytes per step, uncompressed / gzip -6: htmx fragment vs full page")
-    for name, url, panel in rows:
-        full = get(url).content
-        frag = get(url, True, panel).content
-        zf, zr = len(gzip.compress(full)), len(gzip.compress(frag))
-        print(f"  {name:25s} full {len(full):5d} / {zf:4d}   fragment {len(frag):5d} / {zr:4d}"
-              f"   ({100 * len(frag) / len(full):.0f} % / {100 * zr / zf:.0f} %)")
+    measure([("5 receipt", receipt, key), ("1 scan (from receipt)", "/transactions/new", key)])
     for name, url in (("recent list (step 1)", f"/transactions/recent?office_id={office}"),
                       ("lists (step 2)", b + "/lists"),
                       ("hold/reject (step 2)", b + "/actions"),
