@@ -642,6 +642,9 @@ def commit(w: str):
                           changes=changes)
         return _step4(wz, declared, changes, _status(e), {e.field or "commit": e.message})
     db.session.commit()
+    if result.replayed:  # a double click, a resubmitted form: the first commit stands
+        flash("This pass was already committed: the receipt shows what was committed then.",
+              "info")
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)
 
 

@@ -191,6 +191,11 @@ def test_r11_partial_quantities_commit_once(kit, desk):
     assert r1.headers["Location"] == r2.headers["Location"] == r3.headers["Location"]
     (txn,) = kit.transactions(voucher)
     assert _cleared(txn) == {1: 1, 2: 4, 3: 4}
+    # the receipt says the resubmission committed nothing new (its own numbers are the first)
+    page = _text(d.client.get(r3.headers["Location"], headers=HTMX))
+    assert "already committed: the receipt shows what was committed then" in page
+    page = _text(d.client.get(r3.headers["Location"], headers=HTMX))
+    assert "already committed" not in page  # said once
 
 
 def test_f42_exit_of_a_pre_exportation_keeps_its_pieces_without_inputs(kit, desk):
