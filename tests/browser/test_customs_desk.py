@@ -50,6 +50,16 @@ def _voucher(world):
     return carnet, factory.voucher(world, t, "validation")
 
 
+def _type_codes(page, carnet, voucher):
+    """Step 1 by keyboard only: the codes typed, Enter, step 2 shown."""
+    page.get_by_label("Carnet eATA ID or carnet number").focus()
+    page.keyboard.type(str(carnet.eata_id))
+    page.keyboard.press("Tab")
+    page.keyboard.type(code_of(voucher))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+
+
 def _check_and_commit(page):
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
     _wait_focused(page)  # focus follows the step
@@ -205,12 +215,7 @@ def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, bro
              " return r.height < 44 || r.width < 44; }).map(b => b.textContent.trim())")
     assert page.evaluate(fits) and page.evaluate(small) == []
     # keyboard only: type the codes and submit with Enter
-    page.get_by_label("Carnet eATA ID or carnet number").focus()
-    page.keyboard.type(str(carnet.eata_id))
-    page.keyboard.press("Tab")
-    page.keyboard.type(code_of(voucher))
-    page.keyboard.press("Enter")
-    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    _type_codes(page, carnet, voucher)
     _wait_focused(page)
     assert page.evaluate(fits) and page.evaluate(small) == []
     context.close()
@@ -230,12 +235,7 @@ def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
     page = context.new_page()
     _log_in(app, context, live_server, world.officer("ch").account)
     page.goto(live_server.url("customs", "ch", "/transactions/new"))
-    page.get_by_label("Carnet eATA ID or carnet number").focus()
-    page.keyboard.type(str(carnet.eata_id))
-    page.keyboard.press("Tab")
-    page.keyboard.type(code_of(voucher))
-    page.keyboard.press("Enter")
-    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    _type_codes(page, carnet, voucher)
     page.get_by_role("button", name="Next: check goods").press("Enter")
     page.get_by_role("heading", name="3. Check the goods").wait_for()
     qty = page.get_by_label("Pieces presented of item 1, 3 declared")
