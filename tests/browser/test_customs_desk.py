@@ -306,3 +306,35 @@ def test_f40_a_step_form_submitted_before_htmx_wires_it_still_commits_once(
 
         assert db.session.query(Transaction).filter_by(voucher_id=voucher.id).count() == 1
     context.close()
+
+
+def test_f40_focus_stays_where_the_officer_put_it_before_the_step_settled(
+        app, world, browser, live_server):
+    """After a step is swapped in, the focus moves to its heading when htmx settles (~20 ms
+    later) — unless the officer already focused something in the new step (a tap or Tab in
+    between): then their Enter must not land on the heading."""
+    carnet, voucher = _voucher(world)
+    context = browser.new_context(locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _log_in(app, context, live_server, world.officer("ch").account)
+    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    _type_codes(page, carnet, voucher)
+    page.get_by_role("button", name="Next: check goods").click()
+    page.get_by_role("heading", name="3. Check the goods").wait_for()
+    _wait_focused(page)  # no one moved the focus: the heading has it
+    # the officer reaches the Commit button between step 4's swap and its settle
+    page.evaluate("""() => document.body.addEventListener("htmx:afterSwap", () => {
+        const button = document.querySelector("#step form.commit-form button[type=submit]");
+        if (button) button.focus();
+    }, {once: true})""")
+    page.get_by_role("button", name="Next: commit").click()
+    page.get_by_role("heading", name="4. Commit the validation").wait_for()
+    commit = page.get_by_role("button", name="Commit")
+    expect(commit).to_be_focused()
+    page.wait_for_timeout(100)  # well after the settle
+    expect(commit).to_be_focused()
+    page.get_by_label("Yes").check()
+    commit.click()
+    page.get_by_role("heading", name="5. Receipt: validation committed").wait_for()
+    context.close()

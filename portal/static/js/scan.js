@@ -112,6 +112,13 @@
         if (invalid.select) invalid.select();
         return;
       }
+      // the officer already went on in the new step (a tap or Tab between the swap and the
+      // settle, ~20 ms): leave the focus with them, or their Enter would land on the heading
+      const active = document.activeElement;
+      const step = document.getElementById("step");
+      if (active && step && step.contains(active) && !active.classList.contains("step-heading")) {
+        return;
+      }
       const heading = document.querySelector("#wizard .step-heading");
       if (heading) heading.focus();
     });
