@@ -414,12 +414,17 @@ def check_presented(session: Session, voucher_id: int, officer: Officer,
     """Step 3's quantities checked before step 4, by the commit's own rules (the quantities a
     kind allows, at most the declared pieces, at least one piece, none at the exit of a
     pre-exportation, R-06 against the committed balances) — read-only, without locks: the
-    commit checks them again under its locks. Returns the goods the commit would clear,
-    [(item_no, pieces)]; refuses with the commit's DomainError otherwise."""
+    commit checks them again under its locks. Quantities given where they cannot change (a
+    validation, the exit of a pre-exportation: `quantities_editable`) are refused. Returns the
+    goods the commit would clear, [(item_no, pieces)]; refuses with a DomainError otherwise."""
     voucher = session.get(Voucher, voucher_id)
     if voucher is None:
         raise NotFound("No such voucher.")
     _check_voucher_state(voucher, None)
+    if quantities is not None and not quantities_editable(voucher):
+        raise Conflict("The pieces presented can no longer be changed for this voucher: it "
+                       "clears the goods listed below. Check them and commit again.",
+                       field="quantities", code="pieces_fixed")
     carnet = session.get(Carnet, voucher.carnet_id)
     if quantities is not None:
         _check_fields(voucher.kind, {"quantities": quantities})

@@ -50,6 +50,17 @@ def _voucher(world):
     return carnet, factory.voucher(world, t, "validation")
 
 
+def _open_desk(app, world, browser, live_server, **options):
+    """A new browser context (en-GB, UTC, 15 s timeouts, `options`) with the Swiss officer
+    logged in, on step 1 of the wizard: (context, page)."""
+    context = browser.new_context(locale="en-GB", timezone_id="UTC", **options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _log_in(app, context, live_server, world.officer("ch").account)
+    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    return context, page
+
+
 def _type_codes(page, carnet, voucher):
     """Step 1 by keyboard only: the codes typed, Enter, step 2 shown."""
     page.get_by_label("Carnet eATA ID or carnet number").focus()
@@ -199,12 +210,8 @@ def test_f40_scanner_reads_the_qr_from_the_camera(app, world, browser, live_serv
 def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, browser,
                                                                  live_server, width, height):
     carnet, voucher = _voucher(world)
-    context = browser.new_context(locale="en-GB", timezone_id="UTC",
-                                  viewport={"width": width, "height": height}, has_touch=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    _log_in(app, context, live_server, world.officer("ch").account)
-    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    context, page = _open_desk(app, world, browser, live_server, has_touch=True,
+                               viewport={"width": width, "height": height})
     # nothing of the wizard sticks out (wide tables scroll inside their own box)
     fits = ("[...document.querySelectorAll('#wizard *')].every(e => "
             "e.parentElement.closest('.table-scroll') || "
@@ -229,12 +236,8 @@ def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
     t = factory.travel(world, carnet, "CH", "FR")
     factory.commit(world, t, "validation", "ch")
     voucher = factory.voucher(world, t, "export")
-    context = browser.new_context(locale="en-GB", timezone_id="UTC", has_touch=True,
-                                  viewport={"width": 1024, "height": 768})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    _log_in(app, context, live_server, world.officer("ch").account)
-    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    context, page = _open_desk(app, world, browser, live_server, has_touch=True,
+                               viewport={"width": 1024, "height": 768})
     _type_codes(page, carnet, voucher)
     page.get_by_role("button", name="Next: check goods").press("Enter")
     page.get_by_role("heading", name="3. Check the goods").wait_for()
@@ -272,11 +275,7 @@ def test_f40_a_step_form_submitted_before_htmx_wires_it_still_commits_once(
     CSRF field (htmx sends the header), so the page's script gives the plain POST the token:
     the commit goes through and the receipt shows — not "The CSRF token is missing"."""
     carnet, voucher = _voucher(world)
-    context = browser.new_context(locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    _log_in(app, context, live_server, world.officer("ch").account)
-    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    context, page = _open_desk(app, world, browser, live_server)
     page.get_by_label("Carnet eATA ID or carnet number").fill(str(carnet.eata_id))
     page.get_by_label("Transaction code").fill(code_of(voucher))
     page.get_by_role("button", name="Look up").click()
@@ -314,11 +313,7 @@ def test_f40_focus_stays_where_the_officer_put_it_before_the_step_settled(
     later) — unless the officer already focused something in the new step (a tap or Tab in
     between): then their Enter must not land on the heading."""
     carnet, voucher = _voucher(world)
-    context = browser.new_context(locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    _log_in(app, context, live_server, world.officer("ch").account)
-    page.goto(live_server.url("customs", "ch", "/transactions/new"))
+    context, page = _open_desk(app, world, browser, live_server)
     _type_codes(page, carnet, voucher)
     page.get_by_role("button", name="Next: check goods").click()
     page.get_by_role("heading", name="3. Check the goods").wait_for()

@@ -500,8 +500,8 @@ def _goods_errors(e: DomainError, declared: list[dict]) -> dict[str, str]:
     presented, else above the goods."""
     nos = {i["no"] for i in declared}
     if e.field and e.field.startswith("marks_"):
-        return {e.field if e.field[6:].isdigit() and int(e.field[6:]) in nos else "marks":
-                e.message}
+        m = MARKS_KEY.fullmatch(e.field)
+        return {e.field if m and int(m.group(1)) in nos else "marks": e.message}
     if e.item in nos:
         return {f"q_{e.item}": e.message}
     return {"quantities": e.message}
@@ -601,24 +601,23 @@ def _step4(wz: Wizard, declared: list[dict], changes: dict[int, int], status: in
 @permission_required("process_carnet")
 def commit(w: str):
     wz = Wizard(w)
-    if request.method == "GET":
-        done = wz.receipt_url()
-        if done is not None:  # Back or a reload after the commit: its receipt
-            return redirect(done, 303)
     declared = _declared(wz)
-    editable = engine.quantities_editable(wz.voucher)
     source = request.form if request.method == "POST" else request.args
     changes, errors = _quantities_in(source, declared)
-    if not editable and (changes or errors):
-        # the pieces presented can no longer change (a validation clears the whole list; an
-        # exportation pre-exported meanwhile clears its pre-exportation's goods): never commit
-        # other goods than step 4 showed. A replay of this wizard's own commit is its receipt.
+    editable = engine.quantities_editable(wz.voucher)
+    # pieces sent where they can no longer change (a validation; an exportation pre-exported
+    # meanwhile, in another tab): the engine refuses them, step 4 shows what will be cleared
+    fixed = bool(changes or errors) and not editable
+    if request.method == "GET" or fixed:
         done = wz.receipt_url()
-        if done is not None:
+        if done is not None:  # Back, a reload or a replay after this pass's commit
             return redirect(done, 303)
-        return _step4(wz, declared, {}, 409, {"commit": (
-            "The pieces presented can no longer be changed for this voucher: it clears the "
-            "goods listed below. Check them and commit again.")})
+    if fixed:
+        try:
+            engine.check_presented(db.session, wz.voucher.id, wz.officer, changes)
+        except DomainError as e:
+            db.session.rollback()
+            return _step4(wz, declared, {}, _status(e), {"commit": e.message})
     if errors:  # the pieces presented are step 3's: back there, the message next to the field
         return _step3(wz, declared, 422, errors, source)
     if request.method == "GET":

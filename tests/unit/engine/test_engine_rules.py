@@ -576,3 +576,23 @@ def test_r06_desk_quantities_of_a_pre_exportation_are_those_of_its_exit(world):
                 TransactionItem.transaction_id == txn_id).order_by(TransactionItem.item_no))]
 
     assert cleared(pre.transaction_id) == cleared(exit_.transaction_id) == [(1, 2), (2, 1)]
+
+
+def test_r06_desk_quantities_where_they_cannot_change_are_refused_before_the_commit(world):
+    """check_presented refuses pieces presented for a validation (it clears the whole list)
+    and at the exit of a pre-exportation (its goods are the pre-exportation's)."""
+    from portal.domain import Conflict
+    from portal.domain.transactions import check_presented
+
+    carnet = issue(world, items=2, pieces=2, departure="BE", countries=("CH", "NO"))
+    t = travel(world, carnet, "BE", "CH")
+    s = world.session
+    with pytest.raises(Conflict, match="can no longer be changed") as err:
+        check_presented(s, voucher(world, t, "validation").id, world.officer("be"), {1: 1})
+    assert err.value.code == "pieces_fixed"
+    commit(world, t, "validation", "be")
+    commit(world, t, "export", "be", step="export")
+    exit_voucher = voucher(world, t, "export")
+    with pytest.raises(Conflict, match="can no longer be changed"):
+        check_presented(s, exit_voucher.id, world.officer("fr"), {2: 1})
+    assert check_presented(s, exit_voucher.id, world.officer("fr"), None) == [(1, 2), (2, 2)]
