@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, g, request
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, make_transient_to_detached, with_loader_criteria
+from sqlalchemy.orm import (
+    Session,
+    make_transient_to_detached,
+    object_session,
+    with_loader_criteria,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.models import CustomsAdministration, TenantOwned
@@ -77,8 +82,25 @@ def forget_tenants(*_args) -> None:
         _TENANTS.clear()
 
 
+def _tenants_changed(_mapper, _connection, target) -> None:
+    """A CustomsAdministration row was written (flushed, not yet committed): drop the cache
+    now, and again when the transaction ends — a request of another session may have cached
+    the state before the commit in between (an administration not there yet, for TENANT_TTL)."""
+    forget_tenants()
+    session = object_session(target)
+    if session is not None:
+        session.info["tenants_changed"] = True
+
+
 for _event in ("after_insert", "after_update", "after_delete"):
-    event.listen(CustomsAdministration, _event, forget_tenants)
+    event.listen(CustomsAdministration, _event, _tenants_changed)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_tenants_at_transaction_end(session) -> None:
+    if session.info.pop("tenants_changed", False):
+        forget_tenants()
 
 
 def tenant_for(session: Session, code: str) -> CustomsAdministration | None:

@@ -163,3 +163,21 @@ def test_f01_administration_is_cached_per_process_and_dropped_when_it_changes(
     be.active = True
     demo.commit()
     assert client.get("/login").status_code == 200
+
+
+def test_f01_administration_cached_between_its_write_and_commit_is_dropped_at_commit(
+        app, client_for, session):
+    """A request that reads the host's administration while another session has written it but
+    not committed yet (no administration there yet: a 404) must not keep that answer for
+    TENANT_TTL: the commit drops the cache."""
+    from portal.models import CustomsAdministration, CustomsTerritory
+
+    client = client_for("customs", "zz")
+    eu = session.scalar(select(CustomsTerritory).where(CustomsTerritory.code == "EU"))
+    session.add(CustomsAdministration(code="zz", name="Zedland Customs", country_code="BE",
+                                      territory_id=eu.id))
+    session.flush()  # written, not committed: other sessions do not see it
+    assert client.get("/login").status_code == 404  # … and this answer is cached
+    session.commit()
+    r = client.get("/login")
+    assert r.status_code == 200 and b"Zedland Customs" in r.data
