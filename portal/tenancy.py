@@ -20,6 +20,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal import caches
 from portal.models import CustomsAdministration, TenantOwned
 
 _CUSTOMS_HOST = re.compile(r"^customs-([a-z]{2})$")
@@ -77,6 +78,7 @@ _TENANTS_LOCK = threading.Lock()
 _COLUMNS = [c.key for c in CustomsAdministration.__table__.columns]
 
 
+@caches.register("tenants")
 def forget_tenants(*_args) -> None:
     with _TENANTS_LOCK:
         _TENANTS.clear()
@@ -167,17 +169,29 @@ def tenant_select(model):
     return select(model).where(model.customs_id == g.tenant.id)
 
 
-def get_for_tenant_or_404(model, object_id):
-    """Look an object up by id within the current administration; another tenant's is a 404."""
+def get_for_tenant_or_404(model, object_id, *criteria, parent=None):
+    """The one way a route loads an object owned by the current administration by id; any
+    other administration's object (or none) is a 404, never a 403 or its data.
+
+    `model` either has a `customs_id` column (Region, Office, Account, Claim, Job, Hold,
+    Transaction…) or belongs to a parent the caller already loaded through this helper:
+    `parent=(ClaimEvidence.claim_id, claim)`. `criteria` narrow it further (the user's reach,
+    a kind of job); an object outside them is a 404 too.
+    """
     from portal.extensions import db
+    from portal.web import bounded_int
 
     try:
-        object_id = int(object_id)
+        object_id = bounded_int(object_id)
     except (TypeError, ValueError):
         abort(404)
-    obj = db.session.scalar(
-        select(model).where(model.id == object_id, model.customs_id == g.tenant.id)
-    )
+    stmt = select(model).where(model.id == object_id, *criteria)
+    if parent is not None:
+        column, owner = parent
+        stmt = stmt.where(column == owner.id)
+    else:
+        stmt = stmt.where(model.customs_id == g.tenant.id)
+    obj = db.session.scalar(stmt)
     if obj is None:
         abort(404)
     return obj

@@ -1,14 +1,16 @@
-"""Helpers shared by the page blueprints: the permission decorator and audit from a request."""
+"""Helpers shared by the page blueprints: the permission decorator, audit from a request, the
+one way to answer htmx (page or fragment, redirects) and the request arguments of lists."""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, current_app, g, redirect, render_template, request
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from portal.domain import audit
 from portal.domain.permissions import has_permission
-from portal.extensions import db
+from portal.extensions import db, htmx
 
 # the largest id the databases hold (SQLite INTEGER, PostgreSQL bigint): a larger number typed
 # in a URL, filter or form is an id that exists nowhere, not a query to run
@@ -19,6 +21,57 @@ def bounded_int(value) -> int:
     """int(value) for ids from a request; beyond MAX_ID → 0 (never exists)."""
     number = int(value)
     return number if -MAX_ID <= number <= MAX_ID else 0
+
+
+def int_arg(name: str) -> int | None:
+    """An integer query argument (an id or a number filter); missing or not a number → None."""
+    try:
+        return bounded_int(request.args[name]) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+def page_arg() -> int:
+    """The `page` query argument of a list (1 when missing or not a number)."""
+    try:
+        return max(1, min(int(request.args.get("page", 1)), MAX_ID))
+    except ValueError:
+        return 1
+
+
+# --- htmx: the one way a route answers a page or a fragment -----------------------------------
+
+def wants_fragment() -> bool:
+    """An htmx request that swaps part of the page. A history restore (Back after the cache
+    missed) and a boosted link want the whole page."""
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+def is_poll(trigger_id: str) -> bool:
+    """An htmx request triggered by the element `trigger_id` (a live region polling itself)."""
+    return bool(htmx) and htmx.trigger == trigger_id
+
+
+def render_page(template: str, *, block: str | None = None, fragment: str | None = None,
+                status: int = 200, vary: str = "", **ctx):
+    """The whole page `template`; for htmx only its `block` (rendered from the same template)
+    or the separate `fragment` template. `Vary: HX-Request` (plus `vary`) either way, so a
+    cache never serves the fragment for the page."""
+    if wants_fragment() and (block or fragment):
+        body = render_block(template, block, **ctx) if block else render_template(fragment, **ctx)
+    else:
+        body = render_template(template, **ctx)
+    response = current_app.make_response((body, status))
+    response.headers["Vary"] = "HX-Request" + (f", {vary}" if vary else "")
+    return response
+
+
+def redirect_to(url: str):
+    """After a POST: a 303 for a plain form, `HX-Redirect` for htmx (a 303 would be followed
+    by htmx and its page swapped into the target)."""
+    if htmx:
+        return current_app.response_class(status=200, headers={"HX-Redirect": url})
+    return redirect(url, 303)
 
 
 def audit_request(action: str, **kwargs) -> None:

@@ -83,12 +83,11 @@ def _truncate_all() -> None:
 
 
 def _forget_process_caches() -> None:
-    """Per-process caches of rows the truncation removed behind the ORM's back."""
-    from portal.blueprints.customs.routes import forget_goods
-    from portal.tenancy import forget_tenants
+    """Per-process caches of rows the truncation removed behind the ORM's back: every cache
+    registered in portal.caches."""
+    from portal import caches
 
-    forget_tenants()
-    forget_goods()
+    caches.clear_all()
 
 
 @pytest.fixture(autouse=True)

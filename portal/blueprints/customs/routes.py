@@ -43,6 +43,7 @@ from portal.models import (
     Travel,
     Voucher,
 )
+from portal import caches
 from portal.web import MAX_ID, bounded_int, permission_required
 
 WIZARD_SALT = "customs-wizard"
@@ -115,6 +116,7 @@ _GOODS_MAX = 256
 _GOODS_LOCK = threading.Lock()
 
 
+@caches.register("desk_goods_and_names")
 def forget_goods() -> None:
     """Drop this process's caches of carnet goods and issuer names (tests)."""
     with _GOODS_LOCK:
