@@ -364,7 +364,7 @@ def test_r11_a_failing_write_in_the_commit_batch_stores_nothing(world, monkeypat
     # the next codes repeat the first transaction's: its unique code hashes clash
     first = s.scalar(select(Transaction))
     repeat = iter([verification_code_of(first), cancellation_code_of(first)])
-    monkeypatch.setattr("portal.domain.transactions.new_typable_code",
+    monkeypatch.setattr("portal.domain.transactions.codes.new_typable_code",
                         lambda n=13: next(repeat))
     v2 = voucher(world, t2, "validation")
     counts = {m: s.scalar(select(func.count()).select_from(m))

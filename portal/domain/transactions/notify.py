@@ -1,0 +1,52 @@
+"""The holders' notifications of an engine action (commit, rejection, cancellation)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import batch
+from portal.domain.transactions.locking import statement
+from portal.models import Carnet, HolderNotification, Transaction, Voucher
+from portal.models.jobs import OutboxMessage
+
+
+def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str,
+           voucher: Voucher | None = None, transaction: Transaction | None = None,
+           transaction_id: int | None = None, email: bool = False,
+           writes: batch.Batch | None = None, holders: list | None = None) -> None:
+    """A notification for every holder who has the carnet in their wallet, with its outbox
+    signal, and an email receipt when asked — the same rows outbox.add_holder_notification /
+    outbox.add_email would store, written through `writes` (or at once). `holders`: rows of
+    (id, email, given_names, surname, notification id) when the caller read them already."""
+    own = writes is None
+    writes = writes or batch.Batch(session)
+    note_table = HolderNotification.__table__
+    if holders is None:
+        holders = list(writes.conn.execute(statement("holders_pg" if writes.pg else "holders"),
+                                           {"carnet_id": carnet.id}).all())
+    notes, messages = [], []
+    for holder_id, address, given_names, surname, *pre in holders:
+        note = {"holder_id": holder_id, "carnet_id": carnet.id,
+                "voucher_id": voucher.id if voucher else None,
+                "transaction_id": transaction.id if transaction else transaction_id,
+                "kind": kind, "title": title, "body": body}
+        if writes.pg:
+            note_id = pre[0]
+            notes.append({"id": note_id, **note})
+        else:
+            note_id = writes.insert_returning(note_table, note)
+        at = now_utc()
+        messages.append({"kind": "holder_notification", "recipient": address,
+                         "customs_id": None, "subject": "", "body": "", "status": "pending",
+                         "payload": {"holder_id": holder_id, "notification_id": note_id},
+                         "next_attempt_at": at})
+        if email:
+            name = " ".join(p for p in (given_names, surname) if p).strip()
+            messages.append({"kind": "email", "recipient": address, "customs_id": None,
+                             "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
+                             "body": f"Hello {name},\n\n{body}\n\neATA\n",
+                             "status": "pending", "payload": None, "next_attempt_at": at})
+    writes.insert(note_table, notes)
+    writes.insert(OutboxMessage.__table__, messages)
+    if own:
+        writes.run()
