@@ -32,7 +32,12 @@ def clock() -> float:
 
 
 def expires_at() -> float:
+    """The expiry of an entry cached now."""
     return clock() + REFDATA_TTL
+
+
+def fresh(expiry: float) -> bool:
+    return expiry > clock()
 
 
 def invalidated_by_refdata(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:

@@ -1,7 +1,7 @@
 """The rules a commit is checked against (R-01 … R-08), each a function that raises DomainError
 with a sentence the officer can repeat to the holder (R-12) and changes nothing.
 
-They read the state they are given; portal/domain/transactions.py calls them with the carnet
+They read the state they are given; the engine (portal/domain/transactions/) calls them with the carnet
 and voucher rows locked, so what they checked is still true when the transaction is stored.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.domain import Conflict, DomainError
 from portal.domain.carnets import fmt_date
+from portal.domain.refdata_cache import expires_at, fresh, invalidated_by_refdata
 from portal.models import (
     Carnet,
     CarnetCountry,
@@ -65,15 +66,25 @@ class Place:
         return self.territory_code == "EU"
 
 
-_TERRITORIES: dict[str, int | None] = {}
+# country code → (expiry, territory id): reference data, per process
+# (portal/domain/refdata_cache.py: REFDATA_TTL at most, dropped at once on a change here)
+_TERRITORIES: dict[str, tuple[float, int | None]] = {}
+
+
+@invalidated_by_refdata("engine_territories")
+def forget_territories() -> None:
+    _TERRITORIES.clear()
 
 
 def territory_of(session: Session, country_code: str) -> int | None:
     """A country's customs territory (reference data: cached per process)."""
-    if country_code not in _TERRITORIES:
-        _TERRITORIES[country_code] = session.scalar(
-            select(Country.territory_id).where(Country.code == country_code))
-    return _TERRITORIES[country_code]
+    hit = _TERRITORIES.get(country_code)
+    if hit is not None and fresh(hit[0]):
+        return hit[1]
+    territory_id = session.scalar(
+        select(Country.territory_id).where(Country.code == country_code))
+    _TERRITORIES[country_code] = (expires_at(), territory_id)
+    return territory_id
 
 
 def box_p_territories(session: Session, carnet_id: int) -> set[int]:

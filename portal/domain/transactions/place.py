@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from portal.domain import PermissionDenied
-from portal.domain.refdata_cache import clock, expires_at, invalidated_by_refdata
+from portal.domain.refdata_cache import expires_at, fresh, invalidated_by_refdata
 from portal.domain.rules import Place
 from portal.models import Account, Country, CustomsAdministration, CustomsTerritory, Office
 
@@ -43,7 +43,7 @@ def place_of(session: Session, officer: Officer) -> Place:
     key = (account.id, account.customs_id, account.full_name, office.id, office.customs_id,
            office.name, office.country_code)
     hit = _PLACES.get(key)
-    if hit is not None and hit[0] > clock():
+    if hit is not None and fresh(hit[0]):
         return hit[1]
     admin = session.get(CustomsAdministration, account.customs_id)
     assert admin is not None  # the account's foreign key
