@@ -1,0 +1,32 @@
+"""Operator commands (`flask <group> <command>`), one module per area:
+
+| module | groups |
+|---|---|
+| `database` | `db upgrade` |
+| `refdata` | `refdata load` |
+| `demo` | `demo load` |
+| `customs` | `customs create` |
+| `nics` | `nga create / add-association / list`, `api-client create / create-customs / rotate / revoke / purge` |
+| `keys` | `keys new / rotate` |
+| `carnets` | `carnet audit` |
+| `jobs` | `jobs worker / scheduler`, `outbox drain` |
+
+The app factory calls `register(app)`, which adds every group.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import AppGroup
+
+
+def groups() -> list[AppGroup]:
+    from portal.commands import carnets, customs, database, demo, jobs, keys, nics, refdata
+
+    return [database.db_cli, refdata.refdata_cli, demo.demo_cli, customs.customs_cli,
+            jobs.jobs_cli, jobs.outbox_cli, nics.nga_cli, nics.api_client_cli, keys.keys_cli,
+            carnets.carnet_cli]
+
+
+def register(app: Flask) -> None:
+    for group in groups():
+        app.cli.add_command(group)

@@ -1,0 +1,35 @@
+"""`flask demo load`: the demo administrations (BE, FR, CH) and a demo carnet."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data for the embedded default.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo administrations (BE, FR, CH) with one account per role."""
+    from portal.domain.demo import DEMO_PASSWORD, load_demo_data
+    from portal.domain.refdata import load_reference_data
+
+    with db.new_session() as session:
+        load_reference_data(session)
+        logins = load_demo_data(session)
+        session.commit()
+    scheme, domain = current_app.config["EATA_SCHEME"], current_app.config["EATA_DOMAIN"]
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for code, email, role in logins:
+        click.echo(f"  {scheme}://customs-{code}.{domain}/  {email:40} {role}")
+    click.echo("Admins enrol an authenticator app (TOTP) at their first login.")
+    from portal.domain.demo import load_demo_carnet
+
+    with db.new_session() as session:
+        eata_id, number, pin = load_demo_carnet(session)
+        session.commit()
+    click.echo(f"Demo carnet {number}, eATA ID {eata_id}: download it in the wallet at "
+               f"{scheme}://wallet.{domain}/ " + (f"with the PIN {pin}" if pin else
+                                                    "(its PIN was printed when it was issued)"))
