@@ -15,7 +15,7 @@ would through the ORM.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Table, func, insert, null, select, update
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +28,11 @@ _SEQUENCES: dict[str, str] = {}
 def _sequence(table: Table) -> str:
     # the SERIAL sequence of the table's integer primary key (created by the migrations)
     return _SEQUENCES.setdefault(table.name, f"{table.name}_id_seq")
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's Table, typed as one (`Model.__table__` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 def nextval(table: Table):
@@ -173,6 +178,7 @@ class Batch:
         import psycopg
 
         raw = self.conn.connection.driver_connection
+        assert raw is not None
         try:
             with raw.pipeline(), raw.cursor() as cur:
                 for sql, rows in ops:

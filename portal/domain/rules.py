@@ -129,11 +129,11 @@ def check_status(carnet: Carnet, kind: str, today: dt.date) -> None:
 # --- validation (activation) happens once, before anything else -------------------------
 
 def check_activation(carnet: Carnet, kind: str) -> None:
-    activated = carnet.activated_at is not None
-    if kind == "validation" and activated:
-        raise Conflict(f"This carnet was already validated on {fmt_date(carnet.activated_at)}: "
+    activated_at = carnet.activated_at
+    if kind == "validation" and activated_at is not None:
+        raise Conflict(f"This carnet was already validated on {fmt_date(activated_at)}: "
                        f"validation happens only once.", code="already_validated")
-    if kind != "validation" and not activated:
+    if kind != "validation" and activated_at is None:
         raise Conflict(f"This carnet has not been validated yet: its validation must be "
                        f"committed in its departure country before the {label(kind)}.",
                        code="not_validated")

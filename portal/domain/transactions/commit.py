@@ -57,6 +57,10 @@ from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, place_of
 from portal.models import Carnet, GoodsItem, Hold, Transaction, TransactionItem, Voucher
 
+TRANSACTIONS = batch.table_of(Transaction)
+TRANSACTION_ITEMS = batch.table_of(TransactionItem)
+VOUCHERS = batch.table_of(Voucher)
+CARNETS = batch.table_of(Carnet)
 TEXT_FIELDS = ("reference", "remarks", "customs_seals", "action_not_reexported",
                "action_not_produced")
 
@@ -251,16 +255,15 @@ def _item_rows(c: Commit, txn_ids: list[int]) -> list[dict]:
 def _write(session: Session, c: Commit) -> CommitResult:
     """Every row through one Batch — on PostgreSQL a single pipelined round trip."""
     writes = batch.Batch(session)
-    txn_table = Transaction.__table__
     codes, txn_rows = _transaction_rows(c)
     # the transactions, one per kind in order (ids ascend as the ORM flush would number them)
     if writes.pg:
-        txn_ids = [c.ctx["txn_id"], *writes.next_ids(txn_table, len(c.kinds) - 1)]
-        writes.insert(txn_table, [{"id": tid, **row}
+        txn_ids = [c.ctx["txn_id"], *writes.next_ids(TRANSACTIONS, len(c.kinds) - 1)]
+        writes.insert(TRANSACTIONS, [{"id": tid, **row}
                                   for tid, row in zip(txn_ids, txn_rows, strict=True)])
     else:
-        txn_ids = [writes.insert_returning(txn_table, row) for row in txn_rows]
-    writes.insert(TransactionItem.__table__, _item_rows(c, txn_ids))
+        txn_ids = [writes.insert_returning(TRANSACTIONS, row) for row in txn_rows]
+    writes.insert(TRANSACTION_ITEMS, _item_rows(c, txn_ids))
 
     # the voucher and the carnet rows (locked above); the new values are then set on the
     # loaded objects as their committed state
@@ -270,8 +273,8 @@ def _write(session: Session, c: Commit) -> CommitResult:
     carnet_values: dict[str, Any] = {"updated_at": now}
     if kind == "validation":
         carnet_values.update(status="active", activated_at=now)  # as carnets.mark_activated
-    writes.update(Voucher.__table__, voucher.id, voucher_values)
-    writes.update(Carnet.__table__, carnet.id, carnet_values)
+    writes.update(VOUCHERS, voucher.id, voucher_values)
+    writes.update(CARNETS, carnet.id, carnet_values)
 
     last_id, last_kind = txn_ids[-1], c.kinds[-1]
     final_date = c.entries.final_date

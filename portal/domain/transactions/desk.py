@@ -110,6 +110,7 @@ def release_hold(session: Session, hold_id: int, officer: Officer, *,
     hold.released_by_account_id = place.account_id
     hold.released_by = place.officer_name
     carnet = session.get(Carnet, hold.carnet_id)
+    assert carnet is not None  # the hold's foreign key
     audit.record(session, "carnet.released", actor_type="account", actor_id=place.account_id,
                  actor_label=officer.account.email, customs_id=place.customs_id, ip=officer.ip,
                  object_type="carnet", object_id=carnet.eata_id,

@@ -61,10 +61,10 @@ def context_columns(carnet_id: Any, travel_id: Any, pg: bool) -> list:
     if pg:
         # the id of the transaction to write, and the holders to notify with the ids of their
         # notifications (each subquery runs once: the statement has no FROM of its own)
-        cols.append(select(batch.nextval(T.__table__)).scalar_subquery().label("txn_id"))
+        cols.append(select(batch.nextval(batch.table_of(T))).scalar_subquery().label("txn_id"))
         cols.append(select(func.json_agg(func.json_build_array(
             Holder.id, Holder.email, Holder.given_names, Holder.surname,
-            batch.nextval(HolderNotification.__table__))))
+            batch.nextval(batch.table_of(HolderNotification)))))
             .join(WalletCarnet, WalletCarnet.holder_id == Holder.id)
             .where(WalletCarnet.carnet_id == carnet_id, Holder.active.is_(True))
             .scalar_subquery().label("holders"))
@@ -98,7 +98,7 @@ def statement(name: str) -> Any:
         cols: list[Any] = [Holder.id, Holder.email, Holder.given_names, Holder.surname]
         if name == "holders_pg":
             # the notification's id, taken with the read (one per holder row)
-            cols.append(batch.nextval(HolderNotification.__table__).label("note_id"))
+            cols.append(batch.nextval(batch.table_of(HolderNotification)).label("note_id"))
         stmt = select(*cols).join(WalletCarnet, WalletCarnet.holder_id == Holder.id).where(
             WalletCarnet.carnet_id == bindparam("carnet_id", type_=Integer),
             Holder.active.is_(True))

@@ -9,6 +9,9 @@ from portal.domain.transactions.locking import statement
 from portal.models import Carnet, HolderNotification, Transaction, Voucher
 from portal.models.jobs import OutboxMessage
 
+NOTES = batch.table_of(HolderNotification)
+OUTBOX = batch.table_of(OutboxMessage)
+
 
 def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str,
            voucher: Voucher | None = None, transaction: Transaction | None = None,
@@ -20,7 +23,6 @@ def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str
     (id, email, given_names, surname, notification id) when the caller read them already."""
     own = writes is None
     writes = writes or batch.Batch(session)
-    note_table = HolderNotification.__table__
     if holders is None:
         holders = list(writes.conn.execute(statement("holders_pg" if writes.pg else "holders"),
                                            {"carnet_id": carnet.id}).all())
@@ -34,7 +36,7 @@ def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str
             note_id = pre[0]
             notes.append({"id": note_id, **note})
         else:
-            note_id = writes.insert_returning(note_table, note)
+            note_id = writes.insert_returning(NOTES, note)
         at = now_utc()
         messages.append({"kind": "holder_notification", "recipient": address,
                          "customs_id": None, "subject": "", "body": "", "status": "pending",
@@ -46,7 +48,7 @@ def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str
                              "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
                              "body": f"Hello {name},\n\n{body}\n\neATA\n",
                              "status": "pending", "payload": None, "next_attempt_at": at})
-    writes.insert(note_table, notes)
-    writes.insert(OutboxMessage.__table__, messages)
+    writes.insert(NOTES, notes)
+    writes.insert(OUTBOX, messages)
     if own:
         writes.run()
