@@ -1,10 +1,15 @@
 """Writing the append-only audit trail (F-25)."""
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Table
 from sqlalchemy import insert as _insert
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent
+
+AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
 
 def _row(action: str, *, actor_type: str, actor_id: int | None = None, actor_label: str = "",
@@ -35,10 +40,10 @@ def record(session: Session, action: str, **fields) -> AuditEvent:
 def insert(session: Session, action: str, **fields) -> None:
     """The same row as `record`, written at once with a Core INSERT (no ORM object): for hot
     paths such as the transaction engine. Stored with the caller's transaction."""
-    session.execute(_insert(AuditEvent.__table__).values(**_row(action, **fields)))
+    session.execute(_insert(AUDIT_EVENTS).values(**_row(action, **fields)))
 
 
 def queue(writes, action: str, **fields) -> None:
     """The same row as `record`, added to a `portal.domain.batch.Batch` (the engine's commit):
     written with the batch, in the caller's transaction."""
-    writes.insert(AuditEvent.__table__, [_row(action, **fields)])
+    writes.insert(AUDIT_EVENTS, [_row(action, **fields)])

@@ -50,6 +50,7 @@ def record_progress(session: Session, job_id: int, progress: int, total: int | N
 def finish_job(session: Session, job_id: int, *, result: dict | None = None,
                result_path: str | None = None, message: str = "Done.") -> None:
     job = session.get(Job, job_id)
+    assert job is not None, job_id  # the job running this
     job.status = "done"
     job.result = result
     job.result_path = result_path
