@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
+from portal.domain.carnets import _item_aad, item_marks
 from portal.domain.rules import check_holds, label
 from portal.domain.transactions.checks import check_voucher_state, voucher_lines
 from portal.domain.transactions.locking import lock, lock_carnet
@@ -149,8 +150,6 @@ def mark_goods(session: Session, voucher_id: int, officer: Officer, marks: dict[
     """The officer puts identification marks on goods of the voucher being processed ("Check
     goods and put identification marks if required"). Only items this voucher clears; a blank
     mark leaves the item as it was. Returns the item numbers changed."""
-    from portal.domain.carnets import _item_aad, item_marks
-
     now = now or now_utc()
     place = place_of(session, officer)
     carnet, voucher = lock(session, voucher_id)
