@@ -1,9 +1,9 @@
 """`commit_voucher` (F-41, F-42, R-01 … R-08, R-11): the one function every caller uses to
 commit a voucher (wizard, customs API, jobs). It runs in five phases:
 
-1. **load and lock** (`locking.lock_with_context`): the carnet and voucher rows locked, then
-   the commit's context read in one statement — the transaction already stored under this
-   commit token, the active hold, Box P, the holder's signature, ids to write with;
+1. **load and lock** (`locking.lock`, `locking.commit_context`): the carnet and voucher rows
+   locked, then the commit's context read in one statement — the transaction already stored
+   under this commit token, the active hold, Box P, the holder's signature, ids to write with;
 2. **replay** (`_replay`): a commit token used before answers the first result (R-11);
 3. **checks** (`_check_rules`, `_check_entries`): the voucher's state, the fields its kind
    takes, every rule of portal/domain/rules.py against the locked state, then what the
@@ -52,7 +52,7 @@ from portal.domain.transactions.checks import (
     presented_lines,
 )
 from portal.domain.transactions.codes import CommitResult, new_codes, result_of, token_hash
-from portal.domain.transactions.locking import lock_with_context
+from portal.domain.transactions.locking import commit_context, lock
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, place_of
 from portal.models import Carnet, GoodsItem, Hold, Transaction, TransactionItem, Voucher
@@ -107,8 +107,8 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     hashed_token = token_hash(commit_token) if commit_token else None
 
     # 1. load and lock
-    carnet, voucher, ctx = lock_with_context(session, voucher_id, (place, hashed_token))
-    assert ctx is not None
+    carnet, voucher = lock(session, voucher_id)
+    ctx = commit_context(session, carnet, voucher, place, hashed_token)
     # 2. replay
     replayed = _replay(session, voucher, ctx)
     if replayed is not None:

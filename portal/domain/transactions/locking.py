@@ -110,20 +110,9 @@ def statement(name: str) -> Any:
 
 def lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
     """Lock the carnet and the voucher (see the module docstring) and return them fresh."""
-    carnet, voucher, _ = lock_with_context(session, voucher_id, None)
-    return carnet, voucher
-
-
-def lock_with_context(session: Session, voucher_id: int, context: tuple[Place, str | None] | None
-                      ) -> tuple[Carnet, Voucher, RowMapping | None]:
-    """`lock`, and when `context` = (place, token_hash) is given, the row of
-    `context_columns` too — read by its own statement once the locks are held: a statement
-    that had to wait for a lock still sees the rows as they were when it started (a hold or a
-    first commit made meanwhile would be missed), a new statement sees them as committed."""
-    pg = is_pg(session)
     carnet: Carnet | None
     voucher: Voucher | None
-    if pg:
+    if is_pg(session):
         row = session.execute(statement("lock_pg"), {"voucher_id": voucher_id}
                               ).unique().one_or_none()
         if row is None:
@@ -141,13 +130,19 @@ def lock_with_context(session: Session, voucher_id: int, context: tuple[Place, s
         voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id)
                                  .execution_options(populate_existing=True))
     assert carnet is not None and voucher is not None  # the voucher's foreign key
-    ctx = None
-    if context:
-        place, token_hash = context
-        ctx = session.connection().execute(statement("context_pg" if pg else "context"), {
+    return carnet, voucher
+
+
+def commit_context(session: Session, carnet: Carnet, voucher: Voucher, place: Place,
+                   token_hash: str | None) -> RowMapping:
+    """The row of `context_columns`, read by its own statement once the locks are held (call
+    it after `lock`): a statement that had to wait for a lock still sees the rows as they were
+    when it started (a hold or a first commit made meanwhile would be missed), a new statement
+    sees them as committed."""
+    return session.connection().execute(
+        statement("context_pg" if is_pg(session) else "context"), {
             "territory_id": place.territory_id, "token_hash": token_hash,
             "carnet_id": carnet.id, "travel_id": voucher.travel_id}).one()._mapping
-    return carnet, voucher, ctx
 
 
 def lock_carnet(session: Session, carnet_id: int) -> Carnet:
