@@ -21,7 +21,7 @@ from portal.domain import DomainError, NotFound
 from portal.domain import travels as travel_domain
 from portal.domain import wallet as wallet_domain
 from portal.domain.carnets import SET_LABELS, STATUS_LABELS, item_description
-from portal.domain.rules import country_name, label
+from portal.domain.rules import country_name, label, territory_of
 from portal.domain.transactions import cancellation_code_of, check_verification_code
 from portal.domain.visibility import full_history
 from portal.domain.vouchers import code_of, format_code, qr_payload
@@ -156,7 +156,6 @@ def _travel_form(carnet: Carnet, travel: Travel | None = None) -> TravelForm:
     route = [(carnet.departure_country, names[carnet.departure_country])] + [
         (c, names[c]) for c in box_p if c != carnet.departure_country]
     form.departure_country.choices = choices(route)
-    form.destination_country.choices = choices(route)
     form.transit_countries.choices = choices([(c, names[c]) for c in box_p])
     if travel is not None and request.method == "GET":
         form.nickname.data = travel.nickname
@@ -169,6 +168,15 @@ def _travel_form(carnet: Carnet, travel: Travel | None = None) -> TravelForm:
         form.packaging_details.data = travel.packaging_details
     elif request.method == "GET":
         form.departure_country.data = carnet.departure_country
+    if request.method == "GET" and request.args.get("departure_country") in names:
+        form.departure_country.data = request.args["departure_country"]  # the form's refresh
+    # leaving from the home customs territory, the destination is abroad: home is not offered
+    # (it is offered for the way back, when the departure is abroad)
+    home = territory_of(db.session, carnet.departure_country)
+    leaving_home = territory_of(db.session, form.departure_country.data
+                                or carnet.departure_country) == home
+    form.destination_country.choices = choices(
+        [(c, n) for c, n in route if not (leaving_home and territory_of(db.session, c) == home)])
     return form
 
 

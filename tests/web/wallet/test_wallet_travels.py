@@ -259,3 +259,31 @@ def test_f35_share_link_works_expires_and_is_revoked(app, ready, client_for, ses
     assert anon.get(link + "/qr.svg").status_code == 404
     assert anon.get(link + "/voucher.pdf").status_code == 404
     assert anon.get("/my/s/not-a-token").status_code == 404
+
+
+def test_f32_travel_with_transit_country_opens(app, ready, session):
+    c, holder, one = ready
+    t = _new_travel(c, session, one.carnet_id, destination_country="NO", transit_countries="DE",
+                    transport_mode="land")
+    assert t.transit_countries == ["DE"]
+    page = c.get(f"/my/travels/{t.id}")
+    assert page.status_code == 200
+    assert re.search(r"<dt>Transit</dt><dd>Germany</dd>", page.text)
+
+
+def _destinations(html: str) -> list[str]:
+    select_html = re.search(r'<select[^>]*id="destination_country".*?</select>', html, re.S)
+    return re.findall(r'value="([A-Z]{2})"', select_html.group(0))
+
+
+def test_f32_destination_offers_home_only_for_the_way_back(app, ready, session):
+    c, holder, one = ready
+    page = c.get(f"/my/carnets/{one.carnet_id}/travels/new")
+    assert page.status_code == 200
+    assert "CH" not in _destinations(page.text) and "FR" in _destinations(page.text)
+    # the departure select refreshes the destination field (htmx) for a departure abroad
+    back = c.get(f"/my/carnets/{one.carnet_id}/travels/new?departure_country=FR",
+                 headers={"HX-Request": "true"})
+    assert back.status_code == 200 and "CH" in _destinations(back.text)
+    t = _new_travel(c, session, one.carnet_id, departure_country="FR", destination_country="CH")
+    assert [v.kind for v in t.vouchers][-1] == "reimport"
