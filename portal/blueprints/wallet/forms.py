@@ -110,7 +110,9 @@ class TravelForm(FlaskForm):
     nickname = StringField("Name of this travel (optional)", validators=[Optional(),
                                                                        Length(max=120)])
     departure_country = SelectField("Departure country", validators=[DataRequired()])
-    destination_country = SelectField("Destination country", validators=[DataRequired()])
+    # the choices follow the departure; the domain says why another destination is refused
+    destination_country = SelectField("Destination country", validators=[DataRequired()],
+                                      validate_choice=False)
     transit_countries = SelectMultipleField("Transit countries (optional)",
                                             validators=[Optional()])
     transport_mode = SelectField("Mode of transport", choices=choices([

@@ -26,7 +26,7 @@ from portal.domain.transactions import cancellation_code_of, check_verification_
 from portal.domain.visibility import full_history
 from portal.domain.vouchers import code_of, format_code, qr_payload
 from portal.extensions import db, limiter
-from portal.models import Carnet, Transaction, Travel
+from portal.models import Carnet, Travel
 
 POLL_SECONDS = 3
 
@@ -412,9 +412,7 @@ def voucher_qr(voucher_id: int):
 @holder_required
 def verify(transaction_id: int):
     form = VerifyForm()
-    txn = db.session.get(Transaction, transaction_id)
-    if txn is None:
-        abort(404)
+    txn = _or_404(wallet_domain.holder_transaction, db.session, g.holder, transaction_id)
     if form.validate_on_submit():
         try:
             ok = check_verification_code(db.session, g.holder, transaction_id, form.code.data)

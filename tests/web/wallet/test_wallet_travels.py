@@ -223,6 +223,24 @@ def test_f35_isolation_other_holder_gets_404(app, ready, make_holder, wallet_cli
     assert stranger.post(f"/my/transactions/{result.transaction_id}/verify",
                          data={"code": result.verification_code}).status_code == 404
     assert "committed" not in stranger.get("/my/notifications").text.lower()
+    # an incomplete form tells nothing either: an existing id answers as an unknown one
+    assert stranger.post(f"/my/transactions/{result.transaction_id}/verify",
+                         data={"code": ""}).status_code == 404
+    assert stranger.post("/my/transactions/999999/verify", data={"code": ""}).status_code == 404
+
+
+def test_f35_a_committed_voucher_cannot_be_shared(app, ready, session, officer):
+    c, holder, one = ready
+    t = _new_travel(c, session, one.carnet_id)
+    v = t.vouchers[0]
+    commit_voucher(session, v.id, officer("ch"), fields={"goods_examined": False})
+    session.commit()
+    c.post(f"/my/travels/{t.id}/vouchers")
+    page = c.get(f"/my/vouchers/{v.id}")
+    assert "cannot be shared any more" in page.text and "Create link" not in page.text
+    r = c.post(f"/my/vouchers/{v.id}/share", data={"days": "7"}, follow_redirects=True)
+    assert "it cannot be shared" in r.text
+    assert session.scalar(select(VoucherShare)) is None
 
 
 def test_f35_share_link_works_expires_and_is_revoked(app, ready, client_for, session):
