@@ -76,6 +76,7 @@ def register():
             else:
                 db.session.commit()
                 return redirect(url_for("wallet.registered"), 303)
+    form.keep_secrets()
     return render_template("wallet/register.html", form=form), 422 if form.errors or \
         form.form_errors else 200
 

@@ -76,6 +76,30 @@ def test_f17_registration_refusals_next_to_the_field(app, client_for, make_holde
     assert r.status_code == 400
 
 
+def _value(html: str, name: str) -> str | None:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+    found = re.search(r'value="([^"]*)"', tag)
+    return found.group(1) if found else None
+
+
+def test_f17_register_form_keeps_what_was_typed(app, client_for, make_holder):
+    """A refusal about one field gives back everything else, password and PIN included; a
+    refused password or PIN is emptied."""
+    c = client_for("wallet")
+    r = c.post("/my/register", data={**FORM, "phone": "call me"})
+    assert r.status_code == 422 and "cell phone number" in r.text
+    assert _value(r.text, "street") == "Rue Haute 12"
+    assert _value(r.text, "password") == PASSWORD
+    assert _value(r.text, "pin") == PIN and _value(r.text, "pin_confirm") == PIN
+    r = c.post("/my/register", data={**FORM, "password": "short"})
+    assert r.status_code == 422 and not _value(r.text, "password")
+    assert _value(r.text, "pin") == PIN
+    r = c.post("/my/register", data={**FORM, "pin_confirm": "999999"})
+    assert r.status_code == 422 and _value(r.text, "password") == PASSWORD
+    assert not _value(r.text, "pin") and not _value(r.text, "pin_confirm")
+    assert r.headers["Cache-Control"] == "no-store"
+
+
 def test_f17_country_of_residence_cannot_change(app, make_holder, wallet_client, session):
     holder = make_holder(country="CH")
     c = wallet_client(holder)
