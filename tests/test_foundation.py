@@ -32,15 +32,53 @@ def test_production_refuses_default_secrets(monkeypatch):
         load_config({"DATABASE_URL": "postgresql+psycopg://x/y"})
 
 
+PRODUCTION = {
+    "SECRET_KEY": "x" * 40,
+    "DATA_KEYS": "k2:" + "A" * 43 + "=",
+    "LOOKUP_KEY": "y" * 40,
+    "DATABASE_URL": "postgresql+psycopg://db/eata",
+    "EATA_SCHEME": "https",
+    "MAIL_SERVER": "smtp.example.org",
+}
+
+
 def test_production_starts_with_real_secrets(monkeypatch):
     monkeypatch.setenv("EATA_ENV", "production")
-    cfg = load_config({
-        "SECRET_KEY": "x" * 40,
-        "DATA_KEYS": "k2:" + "A" * 43 + "=",
-        "LOOKUP_KEY": "y" * 40,
-        "DATABASE_URL": "postgresql+psycopg://db/eata",
-    })
+    cfg = load_config(PRODUCTION)
     assert cfg["ENV_NAME"] == "production"
+    assert cfg["SESSION_COOKIE_SECURE"] and not cfg["AUTHLIB_INSECURE_TRANSPORT"]
+
+
+@pytest.mark.parametrize("override,problem", [
+    ({"EATA_SCHEME": "http"}, "EATA_SCHEME must be https"),
+    ({"LOOKUP_KEY": "k"}, "EATA_LOOKUP_KEY must be set to a random value of 32+"),
+    ({"LOOKUP_KEY": "k" * 31}, "EATA_LOOKUP_KEY"),
+    ({"MAIL_SERVER": ""}, "MAIL_SERVER must be set"),
+])
+def test_production_refuses_http_a_short_lookup_key_and_no_smtp(monkeypatch, override, problem):
+    monkeypatch.setenv("EATA_ENV", "production")
+    with pytest.raises(ConfigError, match=problem):
+        load_config({**PRODUCTION, **override})
+
+
+def test_authlib_plain_http_only_in_development(monkeypatch):
+    monkeypatch.delenv("EATA_ENV", raising=False)
+    assert load_config({"EATA_SCHEME": "http"})["AUTHLIB_INSECURE_TRANSPORT"]
+    assert not load_config({"EATA_SCHEME": "https"})["AUTHLIB_INSECURE_TRANSPORT"]
+
+
+def test_configuration_is_applied_by_the_factory_only():
+    """No blueprint configures a domain module or the environment at its registration."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "portal"
+    offenders = []
+    for path in (root / "blueprints").rglob("*.py"):
+        text = path.read_text()
+        if re.search(r"\b(crypto|mfa|codes)\.configure\(|os\.environ\[", text):
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
 
 
 @pytest.mark.parametrize("host,site", [

@@ -126,3 +126,18 @@ def test_outbox_invitation_issues_a_token_when_sent(app, session, demo, account_
     with open(os.path.join(app.config["MAIL_OUTBOX_DIR"], os.listdir(app.config["MAIL_OUTBOX_DIR"])[0]), "rb") as fh:
         body = fh.read()
     assert b"customs-be.eata.test/set-password/" in body and b"within 7 days" in body
+
+
+def test_r10_development_mail_is_written_to_a_file_and_the_log_holds_no_link(app, caplog):
+    from portal.mail import send_mail
+
+    link = "http://wallet.eata.test/my/confirm/SECRET-TOKEN-123"
+    with caplog.at_level("DEBUG"):
+        send_mail(app.config, "ann@example.org", "Confirm", f"Open {link}\nCode 482915\n")
+    folder = app.config["MAIL_OUTBOX_DIR"]
+    files = os.listdir(folder)
+    assert len(files) == 1
+    with open(os.path.join(folder, files[0]), "rb") as fh:
+        assert b"SECRET-TOKEN-123" in fh.read()
+    assert "message to ann@example.org written to" in caplog.text
+    assert "SECRET-TOKEN-123" not in caplog.text and "482915" not in caplog.text
