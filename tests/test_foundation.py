@@ -219,3 +219,38 @@ def test_f01_administration_cached_between_its_write_and_commit_is_dropped_at_co
     session.commit()
     r = client.get("/login")
     assert r.status_code == 200 and b"Zedland Customs" in r.data
+
+
+def test_every_direct_import_is_a_declared_dependency():
+    """`pip install .` must give an application that starts: each package that portal/ or jobs/
+    imports is listed in pyproject's dependencies (not only reached through test tools)."""
+    import ast
+    import importlib.metadata
+    import pathlib
+    import re
+    import sys
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(re.split(r"[<>=!\[;~ ]", dep, maxsplit=1)[0])
+                for dep in project["dependencies"]}
+    modules = set()
+    for folder in ("portal", "jobs"):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    modules |= {a.name.split(".")[0] for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module.split(".")[0])
+    distributions = importlib.metadata.packages_distributions()
+    missing = []
+    for module in sorted(modules - set(sys.stdlib_module_names) - {"portal", "jobs"}):
+        names = {norm(d) for d in distributions.get(module, [module])}
+        if not names & declared:
+            missing.append(f"{module} ({', '.join(sorted(names))})")
+    assert missing == [], f"imported but not declared in pyproject.toml: {missing}"
