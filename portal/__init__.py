@@ -38,6 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     apply_config(app)
     register_extensions(app)
+    from jobs.runtime import install_outbox_pump
+
+    install_outbox_pump(app)  # without Redis the outbox sends itself (OUTBOX_AUTODRAIN)
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)

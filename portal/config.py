@@ -80,6 +80,8 @@ def load_config(overrides: dict | None = None) -> dict:
         cfg.update(overrides)
     if cfg["REDIS_URL"] and "JOBS_INLINE" not in (overrides or {}):
         cfg["JOBS_INLINE"] = False
+    if cfg["TESTING"] and "OUTBOX_AUTODRAIN" not in (overrides or {}):
+        cfg["OUTBOX_AUTODRAIN"] = False  # tests drain explicitly (jobs.tasks.drain_outbox)
     cfg["SESSION_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"] or cfg["EATA_SCHEME"] == "https"
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     # Authlib's process-wide permission to run OAuth over plain http: development/tests only

@@ -305,3 +305,24 @@ def test_f32_destination_offers_home_only_for_the_way_back(app, ready, session):
     assert back.status_code == 200 and "CH" in _destinations(back.text)
     t = _new_travel(c, session, one.carnet_id, departure_country="FR", destination_country="CH")
     assert [v.kind for v in t.vouchers][-1] == "reimport"
+
+
+def test_f34_the_receipt_page_says_whether_the_holder_was_emailed(app, ready, session, officer,
+                                                                 login_as):
+    from jobs.tasks import drain_outbox
+
+    c, holder, one = ready
+    t = _new_travel(c, session, one.carnet_id)
+    desk_officer = officer("ch")
+    result = commit_voucher(session, t.vouchers[0].id, desk_officer,
+                            fields={"goods_examined": False})
+    session.commit()
+    desk = login_as("ch", "officer", account=desk_officer.account)
+    page = desk.get(f"/transactions/{result.transaction_id}/receipt")
+    assert page.status_code == 200
+    assert "its email is queued" in page.text
+    assert "received the receipt by email" not in page.text
+    with app.app_context():
+        drain_outbox()
+    page = desk.get(f"/transactions/{result.transaction_id}/receipt")
+    assert "The holder received the receipt by email and in the wallet." in page.text
