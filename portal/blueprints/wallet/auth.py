@@ -1,6 +1,8 @@
 """Wallet accounts (F-17): register, confirm email, login (+ TOTP), wallet PIN, logout, account."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,10 +12,12 @@ from portal.blueprints.wallet.forms import (
     ChangePinForm,
     CodeForm,
     EmptyForm,
+    ForgotForm,
     LoginForm,
     PinForm,
     ProfileForm,
     RegisterForm,
+    ResetForm,
     TotpEnrolForm,
     choices,
     put_error,
@@ -24,7 +28,7 @@ from portal.blueprints.wallet.session import (
     login_holder,
     logout_holder,
 )
-from portal.domain import DomainError
+from portal.domain import DomainError, holder_reset
 from portal.domain import wallet as wallet_domain
 from portal.extensions import db, limiter
 from portal.models import Country
@@ -140,6 +144,60 @@ def _resend_confirmation(email: str) -> None:
             db.session, holder, confirm_url=site_url("wallet", path="/my/confirm/{token}"))
         db.session.commit()
         flash("We sent you a new confirmation link.", "info")
+
+
+# --- password reset ------------------------------------------------------------------------------
+
+RESET_SENT = ("If a wallet exists for this address, we emailed it a link to choose a new "
+              "password. The link works once, for {minutes} minutes.")
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    """The same answer whether or not a wallet has this address (no account enumeration)."""
+    form = ForgotForm()
+    minutes = current_app.config["RESET_TOKEN_MINUTES"]
+    if form.validate_on_submit():
+        holder_reset.request_reset(
+            db.session, form.email.data, ip=request.remote_addr,
+            lifetime=dt.timedelta(minutes=minutes),
+            reset_url=site_url("wallet", path="/my/password/reset/{token}"))
+        db.session.commit()
+        return render_template("wallet/message.html", title="Check your email",
+                               message=RESET_SENT.format(minutes=minutes))
+    status = 422 if form.errors else 200
+    return render_template("wallet/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour")
+def reset_password(token: str):
+    if holder_reset.valid_token(db.session, token) is None:
+        return render_template("wallet/message.html", title="Link not valid",
+                               message="This link is not valid any more: it was used already or "
+                                       "has expired. Ask for a new one from the login page."), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        if form.password.data != form.password_confirm.data:
+            form.password_confirm.errors = ["The two passwords differ: type the same twice."]
+        else:
+            try:
+                holder = holder_reset.reset_password(db.session, token, form.password.data,
+                                                     ip=request.remote_addr)
+            except DomainError as err:
+                db.session.rollback()
+                put_error(form, err)
+            else:
+                if holder is None:
+                    db.session.rollback()
+                    abort(404)
+                db.session.commit()
+                logout_holder()
+                flash("Your password is changed: log in with it.", "success")
+                return redirect(url_for("wallet.login"), 303)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("wallet/reset.html", form=form), status
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

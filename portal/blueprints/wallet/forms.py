@@ -78,6 +78,17 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
 
 
+class ForgotForm(FlaskForm):
+    email = EmailField("Email of your wallet", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password (at least 15 characters)",
+                             validators=[DataRequired(), Length(max=128)])
+    password_confirm = PasswordField("Type the new password again",
+                                     validators=[DataRequired(), Length(max=128)])
+
+
 class CodeForm(FlaskForm):
     code = StringField("6-digit code from your authenticator app",
                        validators=[DataRequired(), Length(max=10)])

@@ -203,3 +203,65 @@ def test_f17_wallet_and_customs_hosts_are_separate(app, client_for, login_as, ma
     assert w.get("/admin/accounts").status_code == 404
     r = w.get("/")
     assert r.status_code == 302 and r.headers["Location"].endswith("/my/carnets")
+
+
+def _reset_link(session, email: str) -> str | None:
+    msg = session.scalar(select(OutboxMessage).where(
+        OutboxMessage.recipient == email, OutboxMessage.subject.like("%reset your password"))
+        .order_by(OutboxMessage.id.desc()))
+    return re.search(r"http://wallet\.eata\.test(/my/password/reset/\S+)", msg.body).group(1) \
+        if msg else None
+
+
+def test_f17_password_reset_by_a_single_use_emailed_link(app, client_for, make_holder,
+                                                         wallet_client, session):
+    holder = make_holder(email="ann@example.test")
+    other_device = wallet_client(holder)
+    c = client_for("wallet")
+    assert "/my/password/forgot" in c.get("/my/login").text
+    r = c.post("/my/password/forgot", data={"email": "Ann@Example.test"})
+    assert r.status_code == 200 and "If a wallet exists for this address" in r.text
+    link = _reset_link(session, "ann@example.test")
+    assert c.get(link).status_code == 200
+    new = "a brand new sentence for my wallet"
+    r = c.post(link, data={"password": new, "password_confirm": new + "x"})
+    assert r.status_code == 422 and "two passwords differ" in r.text
+    r = c.post(link, data={"password": "short", "password_confirm": "short"})
+    assert r.status_code == 422 and "at least 15" in r.text
+    r = c.post(link, data={"password": new, "password_confirm": new})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/my/login")
+    assert c.get(link).status_code == 404  # single use
+    assert c.post(link, data={"password": new, "password_confirm": new}).status_code == 404
+    assert _login(c, "ann@example.test", PASSWORD).status_code == 422
+    assert _login(c, "ann@example.test", new).status_code == 303
+    # every session open before the reset is ended; the holder is told by email
+    assert "/my/login" in other_device.get("/my/carnets").headers["Location"]
+    assert session.scalar(select(OutboxMessage).where(
+        OutboxMessage.subject == "eATA wallet: your password was changed")) is not None
+
+
+def test_r10_password_reset_tells_nothing_expires_and_is_rate_limited(app, client_for,
+                                                                      make_holder, session):
+    from portal.models import HolderToken
+
+    make_holder(email="ann@example.test")
+    c = client_for("wallet")
+    unknown = c.post("/my/password/forgot", data={"email": "nobody@example.test"})
+    known = c.post("/my/password/forgot", data={"email": "ann@example.test"})
+    assert unknown.status_code == known.status_code == 200
+    assert unknown.text == known.text.replace("ann@example.test", "nobody@example.test")
+    assert _reset_link(session, "nobody@example.test") is None
+    first = _reset_link(session, "ann@example.test")
+    # a second request within 10 minutes sends nothing new (same answer)
+    again = c.post("/my/password/forgot", data={"email": "ann@example.test"})
+    assert again.text == known.text and _reset_link(session, "ann@example.test") == first
+    # the link expires
+    token = session.scalar(select(HolderToken).where(HolderToken.purpose == "reset_password"))
+    token.expires_at = now_utc() - dt.timedelta(seconds=1)
+    session.commit()
+    assert c.get(first).status_code == 404
+    # the route limits requests per client
+    for _ in range(3):
+        c.post("/my/password/forgot", data={"email": "ann@example.test"})
+    assert c.post("/my/password/forgot",
+                  data={"email": "ann@example.test"}).status_code == 429
