@@ -254,3 +254,13 @@ def test_every_direct_import_is_a_declared_dependency():
         if not names & declared:
             missing.append(f"{module} ({', '.join(sorted(names))})")
     assert missing == [], f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_the_wallet_answers_htmx_through_portal_web():
+    """No hand-written HX-* header checks or fragment renders in the wallet's routes."""
+    import pathlib
+
+    folder = pathlib.Path(__file__).resolve().parents[1] / "portal" / "blueprints" / "wallet"
+    for path in folder.glob("*.py"):
+        text = path.read_text()
+        assert "HX-" not in text and "render_block" not in text, path.name
