@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
@@ -193,3 +194,100 @@ class ProgressReporter:
         with db.new_session() as s:
             domain_jobs.record_progress(s, self.job_id, done, total, message)
             s.commit()
+
+
+class OutboxPump:
+    """Without Redis (JOBS_INLINE), the outbox sends itself: one daemon thread per process,
+    started by the first request (never by a CLI command), drains the outbox right after each
+    commit of this process and every OUTBOX_DRAIN_SECONDS (retries, messages of other
+    processes). A message is claimed before it is sent (portal.domain.outbox.claim_due), so
+    several threads or processes never send it twice; one left unsent by a crash is sent by the
+    next pass, so none is lost. With Redis, the scheduler's drain job does this instead.
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._wake = threading.Event()
+        self._state = threading.Condition()
+        self._draining = False
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self.passes = 0  # drains run by this pump
+
+    @property
+    def enabled(self) -> bool:
+        cfg = self.app.config
+        return bool(cfg.get("OUTBOX_AUTODRAIN")) and bool(cfg.get("JOBS_INLINE", True))
+
+    def running(self) -> bool:
+        return (self._thread is not None and self._thread.is_alive()
+                and self._pid == os.getpid())
+
+    def start(self) -> None:
+        """Start the thread in this process (a forked worker starts its own)."""
+        with self._state:
+            if self.running() or not self.enabled:
+                return
+            self._stopping = False
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="eata-outbox", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """After a commit: drain now (ignored for the pump's own commits)."""
+        if self.running() and threading.current_thread() is not self._thread:
+            self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        with self._state:
+            self._stopping = True
+        self._wake.set()
+        if self._thread is not None and self._pid == os.getpid():
+            self._thread.join(timeout)
+        self._thread = None
+
+    def settle(self, timeout: float = 30.0, passes: int = 0) -> bool:
+        """Wait until at least `passes` drains ran and no drain is asked for or running
+        (tests); False on timeout."""
+        with self._state:
+            return self._state.wait_for(
+                lambda: self.passes >= passes and not self._draining
+                and not self._wake.is_set(), timeout)
+
+    def _run(self) -> None:
+        from jobs.tasks import drain_outbox
+
+        while True:
+            self._wake.wait(self.app.config.get("OUTBOX_DRAIN_SECONDS", 60))
+            with self._state:
+                if self._stopping:
+                    self._state.notify_all()
+                    return
+                self._draining = True
+                self._wake.clear()
+            try:
+                with self.app.app_context():
+                    drain_outbox()
+            except Exception:  # noqa: BLE001 — the next pass tries again
+                log.exception("outbox drain failed")
+            finally:
+                with self._state:
+                    self._draining = False
+                    self.passes += 1
+                    self._state.notify_all()
+
+
+def install_outbox_pump(app: Flask) -> OutboxPump:
+    """Called by the app factory: the pump starts with the first request and is woken by every
+    commit of the app's engine (a PostgreSQL batch writes outbox rows past the ORM, so the
+    commit, not the INSERT, is the signal; a pass with nothing due is one indexed query)."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    pump = OutboxPump(app)
+    app.extensions["outbox_pump"] = pump
+    event.listen(db.engine, "commit", lambda _conn: pump.wake())
+    app.before_request(pump.start)
+    return pump

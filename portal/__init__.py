@@ -36,7 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO)
+    apply_config(app)
     register_extensions(app)
+    from jobs.runtime import install_outbox_pump
+
+    install_outbox_pump(app)  # without Redis the outbox sends itself (OUTBOX_AUTODRAIN)
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)
@@ -54,14 +58,25 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to open this page."
     login_manager.session_protection = None  # the server-side session is the protection
     import portal.login  # noqa: F401  (registers the user loader)
+
+    app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+    app.jinja_env.globals["SITE_NAME"] = "eATA"
+
+
+def apply_config(app: Flask) -> None:
+    """The one place where settings reach the domain modules and the libraries (never at a
+    blueprint's registration, never from os.environ elsewhere)."""
+    from portal.domain import codes, crypto, mfa
     from portal.domain.passwords import use_fast_hashing
 
     use_fast_hashing(app.config["PASSWORD_HASH_FAST"])
-    from portal.domain import codes
-
     codes.configure(app.config["LOOKUP_KEY"], app.config["SECRET_KEY"])
-    app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
-    app.jinja_env.globals["SITE_NAME"] = "eATA"
+    crypto.configure(app.config["DATA_KEYS"])  # carnet contents
+    mfa.configure(app.config["DATA_KEYS"])  # TOTP secrets
+    # Authlib refuses OAuth over plain http unless this process-wide flag is set: only a
+    # development or test deployment (http, no TLS) sets it; production requires https
+    if app.config["AUTHLIB_INSECURE_TRANSPORT"]:
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,6 +10,8 @@ import os
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 # 32 bytes, base64url: the development data key. Production must set EATA_DATA_KEYS.
 DEV_DATA_KEYS = "dev1:ZGV2LW9ubHktZGF0YS1rZXktMzItYnl0ZXMtbG9uZyE="
+# the HMAC key of lookup codes and tokens: 32+ characters (e.g. `openssl rand -base64 32`)
+MIN_LOOKUP_KEY = 32
 
 
 class ConfigError(RuntimeError):
@@ -25,7 +27,6 @@ def _bool(value: str | None, default: bool = False) -> bool:
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
-
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -69,14 +70,23 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (server-side) session
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "JOBS_INLINE": not env.get("REDIS_URL"),
+        # without Redis: a thread of each process sends the outbox right after the commit that
+        # wrote to it, and every OUTBOX_DRAIN_SECONDS (off in tests, which drain explicitly)
+        "OUTBOX_AUTODRAIN": _bool(env.get("EATA_OUTBOX_AUTODRAIN"), True),
+        "OUTBOX_DRAIN_SECONDS": _int("EATA_OUTBOX_DRAIN_SECONDS", 60),
         "TESTING": False,
     }
     if overrides:
         cfg.update(overrides)
     if cfg["REDIS_URL"] and "JOBS_INLINE" not in (overrides or {}):
         cfg["JOBS_INLINE"] = False
+    if cfg["TESTING"] and "OUTBOX_AUTODRAIN" not in (overrides or {}):
+        cfg["OUTBOX_AUTODRAIN"] = False  # tests drain explicitly (jobs.tasks.drain_outbox)
     cfg["SESSION_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"] or cfg["EATA_SCHEME"] == "https"
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    # Authlib's process-wide permission to run OAuth over plain http: development/tests only
+    cfg["AUTHLIB_INSECURE_TRANSPORT"] = (cfg["ENV_NAME"] != "production"
+                                         and cfg["EATA_SCHEME"] != "https")
     cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or (
         cfg["REDIS_URL"] or "memory://"
     )
@@ -92,8 +102,13 @@ def check_production(cfg: dict) -> None:
         problems.append("SECRET_KEY must be set to a random value of 32+ characters")
     if not cfg["DATA_KEYS"] or cfg["DATA_KEYS"] == DEV_DATA_KEYS:
         problems.append("EATA_DATA_KEYS must be set (kid:base64-32-byte-key)")
-    if not cfg["LOOKUP_KEY"]:
-        problems.append("EATA_LOOKUP_KEY must be set")
+    if len(cfg["LOOKUP_KEY"] or "") < MIN_LOOKUP_KEY:
+        problems.append(f"EATA_LOOKUP_KEY must be set to a random value of {MIN_LOOKUP_KEY}+ "
+                        "characters")
+    if cfg["EATA_SCHEME"] != "https":
+        problems.append("EATA_SCHEME must be https (Secure cookies, HSTS, OAuth over TLS)")
+    if not cfg["MAIL_SERVER"]:
+        problems.append("MAIL_SERVER must be set (production sends its email over SMTP)")
     if cfg["DATABASE_URL"].startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL in production")
     if problems:

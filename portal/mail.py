@@ -1,5 +1,6 @@
 """Sending email: SMTP when MAIL_SERVER is set, otherwise one .eml file per message in the
-outbox folder (the development default), with the message logged so its links can be followed."""
+outbox folder (development only: production refuses to start without MAIL_SERVER). The log
+names the recipient and the file, never the message: it holds links, codes and PINs."""
 from __future__ import annotations
 
 import logging
@@ -38,4 +39,4 @@ def send_mail(config: dict, to: str, subject: str, body: str, html: str | None =
     path = os.path.join(folder, f"{uuid.uuid4().hex}.eml")
     with open(path, "wb") as fh:
         fh.write(bytes(msg))
-    log.warning("mail to %s: %s (written to %s)\n%s", to, subject, path, body)
+    log.info("message to %s written to %s", to, path)

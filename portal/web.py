@@ -66,12 +66,12 @@ def render_page(template: str, *, block: str | None = None, fragment: str | None
     return response
 
 
-def redirect_to(url: str):
+def redirect_to(url: str, code: int = 303):
     """After a POST: a 303 for a plain form, `HX-Redirect` for htmx (a 303 would be followed
-    by htmx and its page swapped into the target)."""
+    by htmx and its page swapped into the target). `code=302` for a GET sent elsewhere."""
     if htmx:
         return current_app.response_class(status=200, headers={"HX-Redirect": url})
-    return redirect(url, 303)
+    return redirect(url, code)
 
 
 def audit_request(action: str, **kwargs) -> None:

@@ -32,15 +32,53 @@ def test_production_refuses_default_secrets(monkeypatch):
         load_config({"DATABASE_URL": "postgresql+psycopg://x/y"})
 
 
+PRODUCTION = {
+    "SECRET_KEY": "x" * 40,
+    "DATA_KEYS": "k2:" + "A" * 43 + "=",
+    "LOOKUP_KEY": "y" * 40,
+    "DATABASE_URL": "postgresql+psycopg://db/eata",
+    "EATA_SCHEME": "https",
+    "MAIL_SERVER": "smtp.example.org",
+}
+
+
 def test_production_starts_with_real_secrets(monkeypatch):
     monkeypatch.setenv("EATA_ENV", "production")
-    cfg = load_config({
-        "SECRET_KEY": "x" * 40,
-        "DATA_KEYS": "k2:" + "A" * 43 + "=",
-        "LOOKUP_KEY": "y" * 40,
-        "DATABASE_URL": "postgresql+psycopg://db/eata",
-    })
+    cfg = load_config(PRODUCTION)
     assert cfg["ENV_NAME"] == "production"
+    assert cfg["SESSION_COOKIE_SECURE"] and not cfg["AUTHLIB_INSECURE_TRANSPORT"]
+
+
+@pytest.mark.parametrize("override,problem", [
+    ({"EATA_SCHEME": "http"}, "EATA_SCHEME must be https"),
+    ({"LOOKUP_KEY": "k"}, "EATA_LOOKUP_KEY must be set to a random value of 32+"),
+    ({"LOOKUP_KEY": "k" * 31}, "EATA_LOOKUP_KEY"),
+    ({"MAIL_SERVER": ""}, "MAIL_SERVER must be set"),
+])
+def test_production_refuses_http_a_short_lookup_key_and_no_smtp(monkeypatch, override, problem):
+    monkeypatch.setenv("EATA_ENV", "production")
+    with pytest.raises(ConfigError, match=problem):
+        load_config({**PRODUCTION, **override})
+
+
+def test_authlib_plain_http_only_in_development(monkeypatch):
+    monkeypatch.delenv("EATA_ENV", raising=False)
+    assert load_config({"EATA_SCHEME": "http"})["AUTHLIB_INSECURE_TRANSPORT"]
+    assert not load_config({"EATA_SCHEME": "https"})["AUTHLIB_INSECURE_TRANSPORT"]
+
+
+def test_configuration_is_applied_by_the_factory_only():
+    """No blueprint configures a domain module or the environment at its registration."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "portal"
+    offenders = []
+    for path in (root / "blueprints").rglob("*.py"):
+        text = path.read_text()
+        if re.search(r"\b(crypto|mfa|codes)\.configure\(|os\.environ\[", text):
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
 
 
 @pytest.mark.parametrize("host,site", [
@@ -181,3 +219,48 @@ def test_f01_administration_cached_between_its_write_and_commit_is_dropped_at_co
     session.commit()
     r = client.get("/login")
     assert r.status_code == 200 and b"Zedland Customs" in r.data
+
+
+def test_every_direct_import_is_a_declared_dependency():
+    """`pip install .` must give an application that starts: each package that portal/ or jobs/
+    imports is listed in pyproject's dependencies (not only reached through test tools)."""
+    import ast
+    import importlib.metadata
+    import pathlib
+    import re
+    import sys
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(re.split(r"[<>=!\[;~ ]", dep, maxsplit=1)[0])
+                for dep in project["dependencies"]}
+    modules = set()
+    for folder in ("portal", "jobs"):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    modules |= {a.name.split(".")[0] for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module.split(".")[0])
+    distributions = importlib.metadata.packages_distributions()
+    missing = []
+    for module in sorted(modules - set(sys.stdlib_module_names) - {"portal", "jobs"}):
+        names = {norm(d) for d in distributions.get(module, [module])}
+        if not names & declared:
+            missing.append(f"{module} ({', '.join(sorted(names))})")
+    assert missing == [], f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_the_wallet_answers_htmx_through_portal_web():
+    """No hand-written HX-* header checks or fragment renders in the wallet's routes."""
+    import pathlib
+
+    folder = pathlib.Path(__file__).resolve().parents[1] / "portal" / "blueprints" / "wallet"
+    for path in folder.glob("*.py"):
+        text = path.read_text()
+        assert "HX-" not in text and "render_block" not in text, path.name

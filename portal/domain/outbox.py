@@ -136,3 +136,25 @@ def deliver_holder_notification(session: Session, message: OutboxMessage) -> Non
     note = session.get(HolderNotification, (message.payload or {}).get("notification_id"))
     if note is not None and note.delivered_at is None:
         note.delivered_at = now_utc()
+
+
+def receipt_email_state(session: Session, carnet_id: int, transaction_ids: list[int]) -> str:
+    """Where the holders' email receipt of these transactions (one commit) stands, from the
+    outbox: 'queued' (waiting or being sent), 'failed' (given up), 'sent', or 'none' (no holder
+    had the carnet in a wallet, so none was written). Reads the few unsent messages through
+    the due index and the holders' notifications, never the whole outbox."""
+    from portal.models import HolderNotification, WalletCarnet
+
+    unsent = set(session.scalars(select(OutboxMessage.status).where(
+        OutboxMessage.status.in_(("pending", "sending", "failed")),
+        OutboxMessage.kind == "email",
+        OutboxMessage.payload["transaction_id"].as_integer().in_(transaction_ids))))
+    if unsent - {"failed"}:
+        return "queued"
+    if unsent:
+        return "failed"
+    notified = session.scalar(select(HolderNotification.id).where(
+        HolderNotification.holder_id.in_(select(WalletCarnet.holder_id).where(
+            WalletCarnet.carnet_id == carnet_id)),
+        HolderNotification.transaction_id.in_(transaction_ids)).limit(1))
+    return "sent" if notified is not None else "none"

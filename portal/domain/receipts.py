@@ -17,6 +17,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from portal.domain import carnets as carnet_domain
+from portal.domain import outbox
 from portal.domain.rules import label
 from portal.domain.transactions import verification_code_of
 from portal.domain.vouchers import format_code
@@ -77,6 +78,8 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         "destination": travel.destination_country if travel else "",
         "lines": lines, "also": [label(t.kind) for t in siblings],
         "cancelled_at": cancelled_at,
+        "email": outbox.receipt_email_state(session, txn.carnet_id,
+                                            [txn.id] + [t.id for t in siblings]),
     }
 
 

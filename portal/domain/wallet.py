@@ -460,6 +460,17 @@ def holder_voucher(session: Session, holder: Holder, voucher_id: int) -> Voucher
     return voucher
 
 
+def holder_transaction(session: Session, holder: Holder, transaction_id: int) -> Transaction:
+    """A transaction of a carnet in this holder's wallet; any other id is NotFound (the holder
+    learns nothing about which transaction ids exist)."""
+    txn = session.scalar(select(Transaction).join(
+        WalletCarnet, WalletCarnet.carnet_id == Transaction.carnet_id).where(
+        Transaction.id == transaction_id, WalletCarnet.holder_id == holder.id))
+    if txn is None:
+        raise NotFound("No such transaction.")
+    return txn
+
+
 @dataclass
 class VoucherStatus:
     state: str  # pending | committed | rejected | cancelled
@@ -526,6 +537,9 @@ def create_share(session: Session, holder: Holder, voucher_id: int, *, days: int
                  label: str = "", now: dt.datetime | None = None) -> tuple[VoucherShare, str]:
     now = now or now_utc()
     voucher = holder_voucher(session, holder, voucher_id)
+    if voucher.state != "open":
+        raise DomainError("Customs already committed this voucher: there is nothing left to "
+                          "present, so it cannot be shared.", code="voucher_committed")
     if days not in SHARE_DAYS:
         raise DomainError("Choose how long the link works: 1, 7 or 30 days.", field="days")
     raw = new_token()

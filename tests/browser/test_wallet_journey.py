@@ -96,6 +96,13 @@ def test_f34_holder_journey_live_confirmation(page, live_server, demo):
     # prepare a travel with the picker
     page.get_by_role("button", name="Prepare a travel").click()
     page.get_by_label("Name of this travel").fill("Paris shoot")
+    # leaving home (CH) the destination is abroad; a departure abroad offers the way home
+    home = page.locator("#destination_country option[value='CH']")
+    assert home.count() == 0
+    page.get_by_label("Departure country").select_option("BE")
+    home.wait_for(state="attached")
+    page.get_by_label("Departure country").select_option("CH")
+    home.wait_for(state="detached")
     page.get_by_label("Destination country").select_option("FR")
     page.get_by_role("button", name="Select all").click()
     assert page.locator("#qty-1").input_value() == "2"

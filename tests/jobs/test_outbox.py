@@ -126,3 +126,67 @@ def test_outbox_invitation_issues_a_token_when_sent(app, session, demo, account_
     with open(os.path.join(app.config["MAIL_OUTBOX_DIR"], os.listdir(app.config["MAIL_OUTBOX_DIR"])[0]), "rb") as fh:
         body = fh.read()
     assert b"customs-be.eata.test/set-password/" in body and b"within 7 days" in body
+
+
+def test_r10_development_mail_is_written_to_a_file_and_the_log_holds_no_link(app, caplog):
+    from portal.mail import send_mail
+
+    link = "http://wallet.eata.test/my/confirm/SECRET-TOKEN-123"
+    with caplog.at_level("DEBUG"):
+        send_mail(app.config, "ann@example.org", "Confirm", f"Open {link}\nCode 482915\n")
+    folder = app.config["MAIL_OUTBOX_DIR"]
+    files = os.listdir(folder)
+    assert len(files) == 1
+    with open(os.path.join(folder, files[0]), "rb") as fh:
+        assert b"SECRET-TOKEN-123" in fh.read()
+    assert "message to ann@example.org written to" in caplog.text
+    assert "SECRET-TOKEN-123" not in caplog.text and "482915" not in caplog.text
+
+
+@pytest.fixture
+def pump(app, monkeypatch):
+    """The outbox pump of `make run` (no Redis), on for one test."""
+    monkeypatch.setitem(app.config, "OUTBOX_AUTODRAIN", True)
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)
+    pump = app.extensions["outbox_pump"]
+    yield pump
+    pump.stop()
+
+
+def test_f17_without_redis_the_registration_email_is_sent_after_the_commit(
+        app, client_for, session, pump, mails):
+    from tests.web.wallet.test_wallet_accounts import FORM
+
+    c = client_for("wallet")
+    assert c.post("/my/register", data=FORM).status_code == 303
+    assert pump.running() and pump.settle()
+    assert mails() == 1
+    msg = session.scalar(select(OutboxMessage))
+    assert msg.status == "sent" and msg.subject == "eATA wallet: confirm your email address"
+    folder = app.config["MAIL_OUTBOX_DIR"]
+    with open(os.path.join(folder, os.listdir(folder)[0]), "rb") as fh:
+        assert b"/my/confirm/" in fh.read()
+
+
+def test_f17_without_redis_the_outbox_is_drained_periodically(app, session, pump, mails,
+                                                              monkeypatch):
+    """A message no commit of this process announced (another process wrote it, a retry fell
+    due) is sent by the periodic pass."""
+    outbox.add_email(session, "ann@example.org", "Receipt", "Your receipt")
+    session.commit()  # the pump is not running yet: nothing woke it
+    monkeypatch.setitem(app.config, "OUTBOX_DRAIN_SECONDS", 0.05)
+    pump.start()
+    assert pump.settle(passes=1)
+    assert mails() == 1
+    session.expire_all()
+    assert session.scalar(select(OutboxMessage.status)) == "sent"
+
+
+def test_outbox_pump_is_off_in_cli_and_with_redis(app, monkeypatch):
+    pump = app.extensions["outbox_pump"]
+    monkeypatch.setitem(app.config, "OUTBOX_AUTODRAIN", True)
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    pump.start()
+    assert not pump.running()
+    pump.wake()  # a commit before any request (a CLI command) starts nothing
+    assert not pump.running()

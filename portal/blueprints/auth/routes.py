@@ -59,11 +59,6 @@ PENDING_MINUTES = 10
 RESET_MAIL_INTERVAL = dt.timedelta(minutes=1)
 
 
-@bp.record
-def _configure(state) -> None:
-    mfa.configure(state.app.config["DATA_KEYS"])
-
-
 def _limit(name: str, default: str):
     return lambda: current_app.config.get(name, default)
 

@@ -12,11 +12,7 @@ csrf.exempt(bp)  # machine clients authenticate with bearer tokens, not cookies
 @bp.record_once
 def _setup(state) -> None:
     from portal.blueprints.nics_api.oauth import init_oauth
-    from portal.domain import crypto
 
-    # The data keys are needed wherever carnets are read or written; this blueprint is always
-    # registered, so its registration is where the keyring is loaded from the configuration.
-    crypto.configure(state.app.config["DATA_KEYS"])
     # Settings of this API; the environment overrides the defaults, create_app(config) both.
     for name, default in (("NICS_RATE_LIMIT", "600/minute;20000/hour"),
                           ("NICS_TOKEN_RATE_LIMIT", "30/minute"),

@@ -6,8 +6,6 @@ the storage — clients and hashed tokens — is portal.domain.api_clients.
 """
 from __future__ import annotations
 
-import os
-
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from authlib.oauth2.rfc6749.errors import OAuth2Error
@@ -108,10 +106,6 @@ require_oauth.register_token_validator(Validator())
 
 
 def init_oauth(app) -> None:
-    if app.config["EATA_SCHEME"] != "https":
-        # Authlib refuses plain http; a development or test deployment (EATA_SCHEME=http) has
-        # no TLS, production (https) keeps the check.
-        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     seconds = int(app.config.get("NICS_TOKEN_SECONDS", TOKEN_SECONDS))
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {"client_credentials": seconds})
     authorization.init_app(app, query_client=_query_client, save_token=_save_token)

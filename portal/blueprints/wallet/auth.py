@@ -1,7 +1,9 @@
 """Wallet accounts (F-17): register, confirm email, login (+ TOTP), wallet PIN, logout, account."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+import datetime as dt
+
+from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,10 +12,12 @@ from portal.blueprints.wallet.forms import (
     ChangePinForm,
     CodeForm,
     EmptyForm,
+    ForgotForm,
     LoginForm,
     PinForm,
     ProfileForm,
     RegisterForm,
+    ResetForm,
     TotpEnrolForm,
     choices,
     put_error,
@@ -24,11 +28,12 @@ from portal.blueprints.wallet.session import (
     login_holder,
     logout_holder,
 )
-from portal.domain import DomainError
+from portal.domain import DomainError, holder_reset
 from portal.domain import wallet as wallet_domain
 from portal.extensions import db, limiter
 from portal.models import Country
 from portal.tenancy import parse_host, site_url
+from portal.web import redirect_to
 
 LOGIN_LIMIT = "10 per minute;50 per hour"
 
@@ -39,7 +44,7 @@ def wallet_root():
     if request.path == "/" and current_app.config.get("EATA_DOMAIN"):
         site = parse_host(request.host, current_app.config["EATA_DOMAIN"])
         if site is not None and site.kind == "wallet":
-            return redirect(url_for("wallet.carnets"))
+            return redirect_to(url_for("wallet.carnets"), 302)
     return None
 
 
@@ -75,7 +80,8 @@ def register():
                 put_error(form, err)
             else:
                 db.session.commit()
-                return redirect(url_for("wallet.registered"), 303)
+                return redirect_to(url_for("wallet.registered"))
+    form.keep_secrets()
     return render_template("wallet/register.html", form=form), 422 if form.errors or \
         form.form_errors else 200
 
@@ -98,14 +104,14 @@ def confirm(token: str):
                                        "has expired. Log in to ask for a new one."), 404
     db.session.commit()
     flash("Your email address is confirmed: you can log in.", "success")
-    return redirect(url_for("wallet.login"), 303)
+    return redirect_to(url_for("wallet.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
     if current_holder() is not None:
-        return redirect(url_for("wallet.carnets"))
+        return redirect_to(url_for("wallet.carnets"), 302)
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -124,8 +130,8 @@ def login():
             login_holder(hs)
             nxt = safe_next(url_for("wallet.carnets"))
             if result.needs_totp:
-                return redirect(url_for("wallet.login_totp", next=nxt), 303)
-            return redirect(url_for("wallet.unlock", next=nxt), 303)
+                return redirect_to(url_for("wallet.login_totp", next=nxt))
+            return redirect_to(url_for("wallet.unlock", next=nxt))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("wallet/login.html", form=form), status
 
@@ -141,14 +147,68 @@ def _resend_confirmation(email: str) -> None:
         flash("We sent you a new confirmation link.", "info")
 
 
+# --- password reset ------------------------------------------------------------------------------
+
+RESET_SENT = ("If a wallet exists for this address, we emailed it a link to choose a new "
+              "password. The link works once, for {minutes} minutes.")
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    """The same answer whether or not a wallet has this address (no account enumeration)."""
+    form = ForgotForm()
+    minutes = current_app.config["RESET_TOKEN_MINUTES"]
+    if form.validate_on_submit():
+        holder_reset.request_reset(
+            db.session, form.email.data, ip=request.remote_addr,
+            lifetime=dt.timedelta(minutes=minutes),
+            reset_url=site_url("wallet", path="/my/password/reset/{token}"))
+        db.session.commit()
+        return render_template("wallet/message.html", title="Check your email",
+                               message=RESET_SENT.format(minutes=minutes))
+    status = 422 if form.errors else 200
+    return render_template("wallet/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour")
+def reset_password(token: str):
+    if holder_reset.valid_token(db.session, token) is None:
+        return render_template("wallet/message.html", title="Link not valid",
+                               message="This link is not valid any more: it was used already or "
+                                       "has expired. Ask for a new one from the login page."), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        if form.password.data != form.password_confirm.data:
+            form.password_confirm.errors = ["The two passwords differ: type the same twice."]
+        else:
+            try:
+                holder = holder_reset.reset_password(db.session, token, form.password.data,
+                                                     ip=request.remote_addr)
+            except DomainError as err:
+                db.session.rollback()
+                put_error(form, err)
+            else:
+                if holder is None:
+                    db.session.rollback()
+                    abort(404)
+                db.session.commit()
+                logout_holder()
+                flash("Your password is changed: log in with it.", "success")
+                return redirect_to(url_for("wallet.login"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("wallet/reset.html", form=form), status
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login_totp():
     user = current_user
     if not getattr(user, "is_holder", False) or not user.is_authenticated:
-        return redirect(url_for("wallet.login"))
+        return redirect_to(url_for("wallet.login"), 302)
     if not user.hs.mfa_pending:
-        return redirect(url_for("wallet.carnets"))
+        return redirect_to(url_for("wallet.carnets"), 302)
     form = CodeForm()
     if form.validate_on_submit():
         try:
@@ -160,12 +220,12 @@ def login_totp():
         else:
             if ok:
                 db.session.commit()
-                return redirect(url_for("wallet.unlock",
-                                        next=safe_next(url_for("wallet.carnets"))), 303)
+                return redirect_to(url_for("wallet.unlock",
+                                        next=safe_next(url_for("wallet.carnets"))))
             if user.hs.revoked_at is not None:
                 logout_holder()
                 flash("Too many wrong codes: log in again later.", "error")
-                return redirect(url_for("wallet.login"), 303)
+                return redirect_to(url_for("wallet.login"))
             form.code.errors = ["This code does not match: type the 6 digits your app shows."]
     status = 422 if form.errors or form.form_errors else 200
     return render_template("wallet/login_code.html", form=form), status
@@ -180,11 +240,11 @@ def unlock():
         if wallet_domain.unlock(db.session, g.holder_session, form.pin.data,
                                 ip=request.remote_addr):
             db.session.commit()
-            return redirect(safe_next(url_for("wallet.carnets")), 303)
+            return redirect_to(safe_next(url_for("wallet.carnets")))
         if g.holder_session.revoked_at is not None:
             logout_holder()
             flash("Too many wrong PINs: log in again with your password.", "error")
-            return redirect(url_for("wallet.login"), 303)
+            return redirect_to(url_for("wallet.login"))
         form.pin.errors = ["Wrong wallet PIN."]
     status = 422 if form.errors else 200
     return render_template("wallet/unlock.html", form=form), status
@@ -194,7 +254,7 @@ def unlock():
 def logout():
     logout_holder()
     flash("You are logged out.", "info")
-    return redirect(url_for("wallet.login"), 303)
+    return redirect_to(url_for("wallet.login"))
 
 
 @bp.get("/lock")
@@ -202,7 +262,7 @@ def logout():
 def lock():
     g.holder_session.unlocked_at = None
     db.session.commit()
-    return redirect(url_for("wallet.unlock"), 303)
+    return redirect_to(url_for("wallet.unlock"))
 
 
 # --- account -----------------------------------------------------------------------------------
@@ -224,7 +284,7 @@ def account():
         else:
             db.session.commit()
             flash("Your details are saved.", "success")
-            return redirect(url_for("wallet.account"), 303)
+            return redirect_to(url_for("wallet.account"))
     cred = wallet_domain.credential_of(db.session, holder)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("wallet/account.html", form=form, holder=holder, cred=cred,
@@ -246,7 +306,7 @@ def change_pin():
         else:
             db.session.commit()
             flash("Your wallet PIN is changed.", "success")
-    return redirect(url_for("wallet.account"), 303)
+    return redirect_to(url_for("wallet.account"))
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
@@ -263,7 +323,7 @@ def totp():
         else:
             db.session.commit()
             flash("Two-step login with your authenticator app is on.", "success")
-            return redirect(url_for("wallet.account"), 303)
+            return redirect_to(url_for("wallet.account"))
     if not form.secret.data:
         form.secret.data = wallet_domain.new_totp()[0]
     from portal.domain import mfa
@@ -282,4 +342,4 @@ def totp_off():
     wallet_domain.disable_totp(db.session, g.holder)
     db.session.commit()
     flash("Two-step login is off.", "info")
-    return redirect(url_for("wallet.account"), 303)
+    return redirect_to(url_for("wallet.account"))

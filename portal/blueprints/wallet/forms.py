@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import PasswordInput
 
 from portal.domain import DomainError
 
@@ -51,18 +52,41 @@ class RegisterForm(FlaskForm):
     country_code = SelectField("Country of residence (cannot be changed later)",
                                validators=[DataRequired()])
     phone = StringField("Cell phone", validators=[DataRequired(), Length(max=40)])
+    # after a refusal about another field the password and PIN are given back (the answer is
+    # never cached: Cache-Control no-store); a refused password or PIN is emptied (keep_secrets)
     password = PasswordField("Password (at least 15 characters)",
-                             validators=[DataRequired(), Length(max=128)])
+                             validators=[DataRequired(), Length(max=128)],
+                             widget=PasswordInput(hide_value=False))
     pin = PasswordField("Wallet PIN (6 to 12 digits, to unlock your wallet)",
-                        validators=[DataRequired(), Length(max=12)])
+                        validators=[DataRequired(), Length(max=12)],
+                        widget=PasswordInput(hide_value=False))
     pin_confirm = PasswordField("Re-enter the wallet PIN", validators=[DataRequired(),
-                                                                      Length(max=12)])
+                                                                      Length(max=12)],
+                                widget=PasswordInput(hide_value=False))
     accept_terms = BooleanField("I accept the terms of use of the eATA wallet")
+
+    def keep_secrets(self) -> None:
+        """Before showing the form again: empty the password or PINs that were refused."""
+        if self.password.errors:
+            self.password.data = ""
+        if self.pin.errors or self.pin_confirm.errors:
+            self.pin.data = self.pin_confirm.data = ""
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Email of your wallet", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password (at least 15 characters)",
+                             validators=[DataRequired(), Length(max=128)])
+    password_confirm = PasswordField("Type the new password again",
+                                     validators=[DataRequired(), Length(max=128)])
 
 
 class CodeForm(FlaskForm):
@@ -110,7 +134,9 @@ class TravelForm(FlaskForm):
     nickname = StringField("Name of this travel (optional)", validators=[Optional(),
                                                                        Length(max=120)])
     departure_country = SelectField("Departure country", validators=[DataRequired()])
-    destination_country = SelectField("Destination country", validators=[DataRequired()])
+    # the choices follow the departure; the domain says why another destination is refused
+    destination_country = SelectField("Destination country", validators=[DataRequired()],
+                                      validate_choice=False)
     transit_countries = SelectMultipleField("Transit countries (optional)",
                                             validators=[Optional()])
     transport_mode = SelectField("Mode of transport", choices=choices([

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
-from jinja2_fragments.flask import render_block
+from flask import Response, abort, flash, g, render_template, request, session, url_for
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import (
@@ -21,12 +20,13 @@ from portal.domain import DomainError, NotFound
 from portal.domain import travels as travel_domain
 from portal.domain import wallet as wallet_domain
 from portal.domain.carnets import SET_LABELS, STATUS_LABELS, item_description
-from portal.domain.rules import country_name, label
+from portal.domain.rules import country_name, label, territory_of
 from portal.domain.transactions import cancellation_code_of, check_verification_code
 from portal.domain.visibility import full_history
 from portal.domain.vouchers import code_of, format_code, qr_payload
 from portal.extensions import db, limiter
-from portal.models import Carnet, Transaction, Travel
+from portal.models import Carnet, Travel
+from portal.web import is_poll, redirect_to, render_page
 
 POLL_SECONDS = 3
 
@@ -92,7 +92,7 @@ def download():
                 err.status == 429 else 422
         db.session.commit()
         flash(f"Carnet {carnet.carnet_number} is in your wallet.", "success")
-        return redirect(url_for("wallet.carnet", carnet_id=carnet.id), 303)
+        return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id))
     status = 422 if form.errors else 200
     return render_template("wallet/download.html", form=form), status
 
@@ -132,7 +132,7 @@ def accept(carnet_id: int):
             else:
                 db.session.commit()
                 flash("You signed the general list: you can now prepare travels.", "success")
-                return redirect(url_for("wallet.carnet", carnet_id=carnet.id), 303)
+                return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id))
     ctx = {"entry": entry, "carnet": carnet, "tab": "general", "sign_form": form,
            "items": [(i, item_description(carnet, i)) for i in carnet.items], "history": [],
            "travels": [], "status": carnet.effective_status(_today())}
@@ -156,7 +156,6 @@ def _travel_form(carnet: Carnet, travel: Travel | None = None) -> TravelForm:
     route = [(carnet.departure_country, names[carnet.departure_country])] + [
         (c, names[c]) for c in box_p if c != carnet.departure_country]
     form.departure_country.choices = choices(route)
-    form.destination_country.choices = choices(route)
     form.transit_countries.choices = choices([(c, names[c]) for c in box_p])
     if travel is not None and request.method == "GET":
         form.nickname.data = travel.nickname
@@ -169,6 +168,15 @@ def _travel_form(carnet: Carnet, travel: Travel | None = None) -> TravelForm:
         form.packaging_details.data = travel.packaging_details
     elif request.method == "GET":
         form.departure_country.data = carnet.departure_country
+    if request.method == "GET" and request.args.get("departure_country") in names:
+        form.departure_country.data = request.args["departure_country"]  # the form's refresh
+    # leaving from the home customs territory, the destination is abroad: home is not offered
+    # (it is offered for the way back, when the departure is abroad)
+    home = territory_of(db.session, carnet.departure_country)
+    leaving_home = territory_of(db.session, form.departure_country.data
+                                or carnet.departure_country) == home
+    form.destination_country.choices = choices(
+        [(c, n) for c, n in route if not (leaving_home and territory_of(db.session, c) == home)])
     return form
 
 
@@ -237,7 +245,7 @@ def _save_travel(carnet: Carnet, travel: Travel | None):
                 else:
                     db.session.commit()
                     flash("Your travel is saved: open its vouchers at customs.", "success")
-                    return redirect(url_for("wallet.travel", travel_id=saved.id), 303)
+                    return redirect_to(url_for("wallet.travel", travel_id=saved.id))
         return _render_travel_form(form, carnet, travel, quantities, 422)
     return _render_travel_form(form, carnet, travel, quantities)
 
@@ -248,7 +256,7 @@ def new_travel(carnet_id: int):
     entry, carnet = _or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
     if entry.accepted_at is None:
         flash("Sign the carnet's general list before your first travel.", "error")
-        return redirect(url_for("wallet.carnet", carnet_id=carnet.id))
+        return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id), 302)
     return _save_travel(carnet, None)
 
 
@@ -276,23 +284,19 @@ def _travel_ctx(travel: Travel) -> dict:
                       for ti in travel.items]}
 
 
-def is_poll() -> bool:
-    """An htmx poll of the page's live fragment (the element with id="live")."""
-    return bool(request.headers.get("HX-Request")) and request.headers.get("HX-Trigger") == "live"
-
-
 @bp.get("/travels/<int:travel_id>")
 @holder_required
 def travel(travel_id: int):
     """The travel; polled by htmx (id="live"), only the vouchers' states — or an empty 204 while
     nothing changed, so a poll costs a few COUNT queries."""
     t = _or_404(travel_domain.get_travel, db.session, g.holder, travel_id)
-    if is_poll():
+    if is_poll("live"):
         ids = [v.id for v in travel_domain.active_vouchers(t)]
         if request.args.get("k") == wallet_domain.status_key(db.session, ids):
             return Response(status=204)
-        return render_block("wallet/travel.html", "live", empty=EmptyForm(), **_travel_ctx(t))
-    return render_template("wallet/travel.html", empty=EmptyForm(), **_travel_ctx(t))
+        return render_page("wallet/travel.html", block="live", empty=EmptyForm(),
+                           **_travel_ctx(t))
+    return render_page("wallet/travel.html", empty=EmptyForm(), **_travel_ctx(t))
 
 
 @bp.route("/travels/<int:travel_id>/edit", methods=["GET", "POST"])
@@ -302,7 +306,7 @@ def edit_travel(travel_id: int):
     if travel_domain.is_transacted(t):
         flash("This travel cannot be changed: customs already committed one of its vouchers.",
               "error")
-        return redirect(url_for("wallet.travel", travel_id=t.id))
+        return redirect_to(url_for("wallet.travel", travel_id=t.id), 302)
     carnet = db.session.get(Carnet, t.carnet_id)
     return _save_travel(carnet, t)
 
@@ -319,10 +323,10 @@ def delete_travel(travel_id: int):
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return redirect(url_for("wallet.travel", travel_id=travel_id), 303)
+        return redirect_to(url_for("wallet.travel", travel_id=travel_id))
     db.session.commit()
     flash("The travel is deleted; its sets are back on the carnet.", "success")
-    return redirect(url_for("wallet.carnet", carnet_id=carnet_id, tab="travels"), 303)
+    return redirect_to(url_for("wallet.carnet", carnet_id=carnet_id, tab="travels"))
 
 
 # --- vouchers (F-33, F-34) ---------------------------------------------------------------------
@@ -340,7 +344,7 @@ def vouchers(travel_id: int):
     if request.method == "POST" and form.validate_on_submit():
         session["wallet_disclaimer"] = (session.get("wallet_disclaimer", []) + [t.id])[-50:]
     if _disclaimed(t.id) and active:
-        return redirect(url_for("wallet.voucher", voucher_id=active[0].id), 303)
+        return redirect_to(url_for("wallet.voucher", voucher_id=active[0].id))
     return render_template("wallet/disclaimer.html", travel=t, form=form)
 
 
@@ -357,7 +361,7 @@ def _voucher_ctx(v) -> dict:
             "position": idx + 1, "count": len(active),
             "prev": active[idx - 1] if idx > 0 else None,
             "next": active[idx + 1] if idx + 1 < len(active) else None,
-            "status": status, "cancellation": cancellation, "poll": POLL_SECONDS,
+            "vstatus": status, "cancellation": cancellation, "poll": POLL_SECONDS,
             "key": wallet_domain.status_key(db.session, [v.id]), "verify_form": VerifyForm(),
             "share_form": ShareForm(), "empty": EmptyForm(),
             "shares": wallet_domain.shares_of(db.session, g.holder, v.id),
@@ -371,12 +375,12 @@ def _voucher_ctx(v) -> dict:
 def voucher(voucher_id: int):
     v = _or_404(wallet_domain.holder_voucher, db.session, g.holder, voucher_id)
     if not _disclaimed(v.travel_id):
-        return redirect(url_for("wallet.vouchers", travel_id=v.travel_id))
-    if is_poll():
+        return redirect_to(url_for("wallet.vouchers", travel_id=v.travel_id), 302)
+    if is_poll("live"):
         if request.args.get("k") == wallet_domain.status_key(db.session, [v.id]):
             return Response(status=204)
-        return render_block("wallet/voucher.html", "live", **_voucher_ctx(v))
-    return render_template("wallet/voucher.html", **_voucher_ctx(v))
+        return render_page("wallet/voucher.html", block="live", **_voucher_ctx(v))
+    return render_page("wallet/voucher.html", **_voucher_ctx(v))
 
 
 def qr_svg(payload: str) -> Response:
@@ -404,9 +408,7 @@ def voucher_qr(voucher_id: int):
 @holder_required
 def verify(transaction_id: int):
     form = VerifyForm()
-    txn = db.session.get(Transaction, transaction_id)
-    if txn is None:
-        abort(404)
+    txn = _or_404(wallet_domain.holder_transaction, db.session, g.holder, transaction_id)
     if form.validate_on_submit():
         try:
             ok = check_verification_code(db.session, g.holder, transaction_id, form.code.data)
@@ -422,7 +424,7 @@ def verify(transaction_id: int):
             else:
                 flash("This verification code does NOT match the transaction: ask the officer "
                       "again, and contact your issuing association if in doubt.", "error")
-    return redirect(url_for("wallet.voucher", voucher_id=txn.voucher_id), 303)
+    return redirect_to(url_for("wallet.voucher", voucher_id=txn.voucher_id))
 
 
 # --- notifications (F-34) ----------------------------------------------------------------------

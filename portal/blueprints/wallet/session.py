@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, g, redirect, request, session, url_for
+from flask import g, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from portal.domain import wallet as wallet_domain
 from portal.extensions import db
 from portal.models import Holder, HolderSession
+from portal.web import is_poll, redirect_to
 
 
 class HolderUser(UserMixin):
@@ -57,10 +58,7 @@ def current_holder() -> Holder | None:
 
 def _to(endpoint: str, keep_next: bool = True):
     target = request.full_path.rstrip("?") if request.method == "GET" and keep_next else None
-    url = url_for(endpoint, next=target) if target else url_for(endpoint)
-    if request.headers.get("HX-Request"):
-        return Response(status=401, headers={"HX-Redirect": url})
-    return redirect(url)
+    return redirect_to(url_for(endpoint, next=target) if target else url_for(endpoint), 302)
 
 
 def holder_required(view=None, *, unlocked: bool = True, touch: bool = True):
@@ -79,8 +77,7 @@ def holder_required(view=None, *, unlocked: bool = True, touch: bool = True):
         if unlocked:
             if not wallet_domain.is_unlocked(current_user.hs):
                 return _to("wallet.unlock")
-            polling = request.headers.get("HX-Trigger") == "live"  # not the holder's activity
-            if touch and not polling:
+            if touch and not is_poll("live"):  # polling is not the holder's activity
                 wallet_domain.keep_unlocked(db.session, current_user.hs)
         return view(*args, **kwargs)
 

@@ -1,7 +1,7 @@
 """Voucher share links for a representative (F-35): no account needed, one voucher only."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import Response, abort, flash, g, render_template, url_for
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import EmptyForm, ShareForm
@@ -14,6 +14,7 @@ from portal.domain.vouchers import code_of, qr_payload
 from portal.extensions import db, limiter
 from portal.models import Carnet
 from portal.tenancy import site_url
+from portal.web import redirect_to
 
 
 @bp.post("/vouchers/<int:voucher_id>/share")
@@ -31,7 +32,7 @@ def create_share(voucher_id: int):
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return redirect(url_for("wallet.voucher", voucher_id=voucher_id), 303)
+        return redirect_to(url_for("wallet.voucher", voucher_id=voucher_id))
     db.session.commit()
     link = site_url("wallet", path=url_for("wallet.shared", token=raw))
     return render_template("wallet/share_created.html", link=link, share=share,
@@ -49,7 +50,7 @@ def revoke_share(share_id: int):
         abort(404)
     db.session.commit()
     flash("The link no longer works.", "success")
-    return redirect(url_for("wallet.voucher", voucher_id=share.voucher_id), 303)
+    return redirect_to(url_for("wallet.voucher", voucher_id=share.voucher_id))
 
 
 def _open(token: str):

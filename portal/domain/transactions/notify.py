@@ -47,7 +47,8 @@ def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str
             messages.append({"kind": "email", "recipient": address, "customs_id": None,
                              "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
                              "body": f"Hello {name},\n\n{body}\n\neATA\n",
-                             "status": "pending", "payload": None, "next_attempt_at": at})
+                             "status": "pending", "next_attempt_at": at,
+                             "payload": {"transaction_id": note["transaction_id"]}})
     writes.insert(NOTES, notes)
     writes.insert(OUTBOX, messages)
     if own:

@@ -76,6 +76,30 @@ def test_f17_registration_refusals_next_to_the_field(app, client_for, make_holde
     assert r.status_code == 400
 
 
+def _value(html: str, name: str) -> str | None:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+    found = re.search(r'value="([^"]*)"', tag)
+    return found.group(1) if found else None
+
+
+def test_f17_register_form_keeps_what_was_typed(app, client_for, make_holder):
+    """A refusal about one field gives back everything else, password and PIN included; a
+    refused password or PIN is emptied."""
+    c = client_for("wallet")
+    r = c.post("/my/register", data={**FORM, "phone": "call me"})
+    assert r.status_code == 422 and "cell phone number" in r.text
+    assert _value(r.text, "street") == "Rue Haute 12"
+    assert _value(r.text, "password") == PASSWORD
+    assert _value(r.text, "pin") == PIN and _value(r.text, "pin_confirm") == PIN
+    r = c.post("/my/register", data={**FORM, "password": "short"})
+    assert r.status_code == 422 and not _value(r.text, "password")
+    assert _value(r.text, "pin") == PIN
+    r = c.post("/my/register", data={**FORM, "pin_confirm": "999999"})
+    assert r.status_code == 422 and _value(r.text, "password") == PASSWORD
+    assert not _value(r.text, "pin") and not _value(r.text, "pin_confirm")
+    assert r.headers["Cache-Control"] == "no-store"
+
+
 def test_f17_country_of_residence_cannot_change(app, make_holder, wallet_client, session):
     holder = make_holder(country="CH")
     c = wallet_client(holder)
@@ -134,9 +158,10 @@ def test_f17_wallet_pin_asked_again_after_idle(app, make_holder, wallet_client, 
     session.commit()
     r = c.get("/my/carnets")
     assert r.status_code == 302 and "/my/unlock" in r.headers["Location"]
-    # htmx polling gets a redirect header, not the unlock page inside a fragment
+    # htmx polling gets a redirect header (portal.web.redirect_to), not the unlock page inside
+    # a fragment
     r = c.get("/my/notifications", headers={"HX-Request": "true"})
-    assert r.status_code == 401 and "/my/unlock" in r.headers["HX-Redirect"]
+    assert not r.data and "/my/unlock" in r.headers["HX-Redirect"]
 
 
 def test_f17_polling_does_not_keep_the_wallet_unlocked(app, make_holder, wallet_client,
@@ -179,3 +204,65 @@ def test_f17_wallet_and_customs_hosts_are_separate(app, client_for, login_as, ma
     assert w.get("/admin/accounts").status_code == 404
     r = w.get("/")
     assert r.status_code == 302 and r.headers["Location"].endswith("/my/carnets")
+
+
+def _reset_link(session, email: str) -> str | None:
+    msg = session.scalar(select(OutboxMessage).where(
+        OutboxMessage.recipient == email, OutboxMessage.subject.like("%reset your password"))
+        .order_by(OutboxMessage.id.desc()))
+    return re.search(r"http://wallet\.eata\.test(/my/password/reset/\S+)", msg.body).group(1) \
+        if msg else None
+
+
+def test_f17_password_reset_by_a_single_use_emailed_link(app, client_for, make_holder,
+                                                         wallet_client, session):
+    holder = make_holder(email="ann@example.test")
+    other_device = wallet_client(holder)
+    c = client_for("wallet")
+    assert "/my/password/forgot" in c.get("/my/login").text
+    r = c.post("/my/password/forgot", data={"email": "Ann@Example.test"})
+    assert r.status_code == 200 and "If a wallet exists for this address" in r.text
+    link = _reset_link(session, "ann@example.test")
+    assert c.get(link).status_code == 200
+    new = "a brand new sentence for my wallet"
+    r = c.post(link, data={"password": new, "password_confirm": new + "x"})
+    assert r.status_code == 422 and "two passwords differ" in r.text
+    r = c.post(link, data={"password": "short", "password_confirm": "short"})
+    assert r.status_code == 422 and "at least 15" in r.text
+    r = c.post(link, data={"password": new, "password_confirm": new})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/my/login")
+    assert c.get(link).status_code == 404  # single use
+    assert c.post(link, data={"password": new, "password_confirm": new}).status_code == 404
+    assert _login(c, "ann@example.test", PASSWORD).status_code == 422
+    assert _login(c, "ann@example.test", new).status_code == 303
+    # every session open before the reset is ended; the holder is told by email
+    assert "/my/login" in other_device.get("/my/carnets").headers["Location"]
+    assert session.scalar(select(OutboxMessage).where(
+        OutboxMessage.subject == "eATA wallet: your password was changed")) is not None
+
+
+def test_r10_password_reset_tells_nothing_expires_and_is_rate_limited(app, client_for,
+                                                                      make_holder, session):
+    from portal.models import HolderToken
+
+    make_holder(email="ann@example.test")
+    c = client_for("wallet")
+    unknown = c.post("/my/password/forgot", data={"email": "nobody@example.test"})
+    known = c.post("/my/password/forgot", data={"email": "ann@example.test"})
+    assert unknown.status_code == known.status_code == 200
+    assert unknown.text == known.text.replace("ann@example.test", "nobody@example.test")
+    assert _reset_link(session, "nobody@example.test") is None
+    first = _reset_link(session, "ann@example.test")
+    # a second request within 10 minutes sends nothing new (same answer)
+    again = c.post("/my/password/forgot", data={"email": "ann@example.test"})
+    assert again.text == known.text and _reset_link(session, "ann@example.test") == first
+    # the link expires
+    token = session.scalar(select(HolderToken).where(HolderToken.purpose == "reset_password"))
+    token.expires_at = now_utc() - dt.timedelta(seconds=1)
+    session.commit()
+    assert c.get(first).status_code == 404
+    # the route limits requests per client
+    for _ in range(3):
+        c.post("/my/password/forgot", data={"email": "ann@example.test"})
+    assert c.post("/my/password/forgot",
+                  data={"email": "ann@example.test"}).status_code == 429

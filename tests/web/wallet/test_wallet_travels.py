@@ -223,6 +223,24 @@ def test_f35_isolation_other_holder_gets_404(app, ready, make_holder, wallet_cli
     assert stranger.post(f"/my/transactions/{result.transaction_id}/verify",
                          data={"code": result.verification_code}).status_code == 404
     assert "committed" not in stranger.get("/my/notifications").text.lower()
+    # an incomplete form tells nothing either: an existing id answers as an unknown one
+    assert stranger.post(f"/my/transactions/{result.transaction_id}/verify",
+                         data={"code": ""}).status_code == 404
+    assert stranger.post("/my/transactions/999999/verify", data={"code": ""}).status_code == 404
+
+
+def test_f35_a_committed_voucher_cannot_be_shared(app, ready, session, officer):
+    c, holder, one = ready
+    t = _new_travel(c, session, one.carnet_id)
+    v = t.vouchers[0]
+    commit_voucher(session, v.id, officer("ch"), fields={"goods_examined": False})
+    session.commit()
+    c.post(f"/my/travels/{t.id}/vouchers")
+    page = c.get(f"/my/vouchers/{v.id}")
+    assert "cannot be shared any more" in page.text and "Create link" not in page.text
+    r = c.post(f"/my/vouchers/{v.id}/share", data={"days": "7"}, follow_redirects=True)
+    assert "it cannot be shared" in r.text
+    assert session.scalar(select(VoucherShare)) is None
 
 
 def test_f35_share_link_works_expires_and_is_revoked(app, ready, client_for, session):
@@ -259,3 +277,52 @@ def test_f35_share_link_works_expires_and_is_revoked(app, ready, client_for, ses
     assert anon.get(link + "/qr.svg").status_code == 404
     assert anon.get(link + "/voucher.pdf").status_code == 404
     assert anon.get("/my/s/not-a-token").status_code == 404
+
+
+def test_f32_travel_with_transit_country_opens(app, ready, session):
+    c, holder, one = ready
+    t = _new_travel(c, session, one.carnet_id, destination_country="NO", transit_countries="DE",
+                    transport_mode="land")
+    assert t.transit_countries == ["DE"]
+    page = c.get(f"/my/travels/{t.id}")
+    assert page.status_code == 200
+    assert re.search(r"<dt>Transit</dt><dd>Germany</dd>", page.text)
+
+
+def _destinations(html: str) -> list[str]:
+    select_html = re.search(r'<select[^>]*id="destination_country".*?</select>', html, re.S)
+    return re.findall(r'value="([A-Z]{2})"', select_html.group(0))
+
+
+def test_f32_destination_offers_home_only_for_the_way_back(app, ready, session):
+    c, holder, one = ready
+    page = c.get(f"/my/carnets/{one.carnet_id}/travels/new")
+    assert page.status_code == 200
+    assert "CH" not in _destinations(page.text) and "FR" in _destinations(page.text)
+    # the departure select refreshes the destination field (htmx) for a departure abroad
+    back = c.get(f"/my/carnets/{one.carnet_id}/travels/new?departure_country=FR",
+                 headers={"HX-Request": "true"})
+    assert back.status_code == 200 and "CH" in _destinations(back.text)
+    t = _new_travel(c, session, one.carnet_id, departure_country="FR", destination_country="CH")
+    assert [v.kind for v in t.vouchers][-1] == "reimport"
+
+
+def test_f34_the_receipt_page_says_whether_the_holder_was_emailed(app, ready, session, officer,
+                                                                 login_as):
+    from jobs.tasks import drain_outbox
+
+    c, holder, one = ready
+    t = _new_travel(c, session, one.carnet_id)
+    desk_officer = officer("ch")
+    result = commit_voucher(session, t.vouchers[0].id, desk_officer,
+                            fields={"goods_examined": False})
+    session.commit()
+    desk = login_as("ch", "officer", account=desk_officer.account)
+    page = desk.get(f"/transactions/{result.transaction_id}/receipt")
+    assert page.status_code == 200
+    assert "its email is queued" in page.text
+    assert "received the receipt by email" not in page.text
+    with app.app_context():
+        drain_outbox()
+    page = desk.get(f"/transactions/{result.transaction_id}/receipt")
+    assert "The holder received the receipt by email and in the wallet." in page.text
