@@ -45,20 +45,29 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.2):
 
 
 def stop_group(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
-    """SIGTERM to the process group, SIGKILL to what is left after `grace` seconds."""
-    if proc is None or proc.poll() is not None and not _group_alive(proc.pid):
+    """SIGTERM to the process group, SIGKILL to what is left after `grace` seconds; the
+    leader is reaped."""
+    if proc is None:
         return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            proc.poll()
-            if not _group_alive(proc.pid):
+    try:
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            if proc.poll() is not None and not _group_alive(proc.pid):
                 return
-            time.sleep(0.1)
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                proc.poll()
+                if not _group_alive(proc.pid):
+                    return
+                time.sleep(0.1)
+    finally:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def _group_alive(pgid: int) -> bool:
