@@ -31,6 +31,9 @@ def workdir():
     path = tempfile.mkdtemp(prefix="eata-reliability-")
     os.chmod(path, 0o755)
     yield path
+    keep = os.environ.get("EATA_RELIABILITY_LOGS")  # copy the processes' logs there (CI)
+    if keep:
+        shutil.copytree(os.path.join(path, "logs"), keep, dirs_exist_ok=True)
     shutil.rmtree(path, ignore_errors=True)
 
 

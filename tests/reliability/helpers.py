@@ -113,10 +113,24 @@ def commit_body(ticket: Ticket, office_id: int) -> dict:
 
 def officer_cookie(stack, world, cc: str = "ch") -> str:
     """A server-side session of the administration's officer, as the login would open it."""
+    return account_cookie(stack, world, world.officer(cc).account)
+
+
+def demo_account(world, cc: str, role: str):
+    from portal.domain.demo import demo_email
+    from portal.models import Account
+
+    s = world.session
+    admin = s.scalar(select(CustomsAdministration).where(CustomsAdministration.code == cc))
+    return s.scalar(select(Account).where(Account.customs_id == admin.id,
+                                          Account.email == demo_email(cc, role)))
+
+
+def account_cookie(stack, world, account) -> str:
     from portal.domain.sessions import open_session
 
     s = world.session
-    us = open_session(s, world.officer(cc).account)
+    us = open_session(s, account)
     s.commit()
     app = stack.app
     signed = app.session_interface.get_signing_serializer(app).dumps(
@@ -127,8 +141,8 @@ def officer_cookie(stack, world, cc: str = "ch") -> str:
 class Desk:
     """The officer's browser on the customs desk, without JavaScript (plain form posts)."""
 
-    def __init__(self, stack, cookie: str):
-        self.base, headers = stack.base(DESK_HOST)
+    def __init__(self, stack, cookie: str = "session=", host: str = DESK_HOST):
+        self.base, headers = stack.base(host)
         self.http = requests.Session()
         self.http.headers.update(headers)
         self.cookie = cookie  # set by hand: the site's cookie names its domain, not 127.0.0.1

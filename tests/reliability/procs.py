@@ -179,7 +179,16 @@ class Redis:
 
         wait_for(lambda: redis.Redis(port=self.port).ping(), 20, "redis-server")
 
-    def stop(self) -> None:
+    def stop(self, save: bool = False) -> None:
+        """Stop the server; with `save`, as a Redis with persistence would (its data is back
+        when it starts again)."""
+        if save and self.proc is not None:
+            import redis
+
+            try:
+                redis.Redis(port=self.port).shutdown(save=True)
+            except redis.RedisError:
+                pass
         stop_group(self.proc, grace=5)
         self.proc = None
 
@@ -253,7 +262,8 @@ class Stack:
                 "SECRET_KEY": SECRET_KEY, "DATABASE_URL": self.pg.url,
                 "REDIS_URL": self.redis.url, "EATA_INSTANCE_DIR": self.instance,
                 "EATA_STORAGE_DIR": self.storage, "MAIL_SERVER": "127.0.0.1",
-                "MAIL_PORT": str(self.smtp.port), "RATELIMIT_ENABLED": "1",
+                "MAIL_PORT": str(self.smtp.port),
+                "RATELIMIT_ENABLED": os.environ.get("EATA_RELIABILITY_RATELIMIT", "1"),
                 "PYTHONPATH": ROOT, "PYTHONUNBUFFERED": "1"}
 
     def base(self, host: str) -> tuple[str, dict]:
