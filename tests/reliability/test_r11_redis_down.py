@@ -22,7 +22,8 @@ from tests.reliability.helpers import (
     officer_cookie,
 )
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability,
+              pytest.mark.timeout(int(REDIS_DOWN_SECONDS) + 300)]  # 300 s in the full run
 
 
 def test_r11_redis_down_pages_keep_working_and_commits_resume(healthy, world):
