@@ -2,6 +2,7 @@
 database session of a job, and the runner that keeps the job row truthful."""
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import threading
@@ -20,9 +21,11 @@ _engine_pid: dict[int, int] = {}
 def task(queue: str = "default", timeout: int = 600, retry: tuple[int, list[int]] | None = None,
          result_ttl: int = 3600):
     """Declare a task's queue, time limit and retries beside its definition (redash's @job).
-    `retry` is (max retries, [intervals in seconds])."""
+    `retry` is (max retries, [intervals in seconds]). A task whose one parameter is `job_id`
+    runs a job row a user waits for: it waits for the queue when Redis is unreachable."""
 
     def decorate(func: Callable) -> Callable:
+        func.tracked = list(inspect.signature(func).parameters) == ["job_id"]
         func.queue = queue
         func.timeout = timeout
         func.retry = retry
@@ -101,16 +104,58 @@ def enqueue(func: Callable, *args, **kwargs):
         except Exception:  # the job row already says 'failed'; the request goes on
             log.exception("inline job %s failed", func.__name__)
         return None
+    from redis.exceptions import RedisError
     from rq import Retry
 
     retry = None
     if getattr(func, "retry", None):
         max_retries, intervals = func.retry
         retry = Retry(max=max_retries, interval=intervals)
-    return queue(getattr(func, "queue", "default"), app).enqueue(
-        func, *args, job_timeout=getattr(func, "timeout", 600), retry=retry,
-        result_ttl=getattr(func, "result_ttl", 3600), failure_ttl=7 * 86400, **kwargs,
-    )
+    try:
+        return queue(getattr(func, "queue", "default"), app).enqueue(
+            func, *args, job_timeout=getattr(func, "timeout", 600), retry=retry,
+            result_ttl=getattr(func, "result_ttl", 3600), failure_ttl=7 * 86400, **kwargs,
+        )
+    except RedisError:
+        # Redis is unreachable: what the request committed stands. A tracked job (its first
+        # argument is the job row's id) waits, marked, for requeue_waiting_jobs; an untracked
+        # one (an outbox drain) is done by the scheduler's next periodic run.
+        log.warning("job queue unreachable: %s not queued now", func.__name__)
+        if getattr(func, "tracked", False) and args and not kwargs:
+            _mark_waiting(args[0], f"{func.__module__}:{func.__name__}")
+        return None
+
+
+WAITING_MESSAGE = "Waiting: the job queue is unreachable; the job starts when it is back."
+
+
+def _mark_waiting(job_id: int, task_path: str) -> None:
+    from portal.domain import jobs as domain_jobs
+
+    with job_session() as session:
+        domain_jobs.mark_waiting(session, job_id, task_path, WAITING_MESSAGE)
+        session.commit()
+
+
+def requeue_waiting(limit: int = 500) -> int:
+    """Queue the jobs asked for while Redis was unreachable (scheduler, every minute). A job
+    that still cannot be queued stays waiting; run_tracked runs each job row at most once."""
+    import importlib
+
+    from portal.domain import jobs as domain_jobs
+
+    with job_session() as session:
+        waiting = domain_jobs.waiting_jobs(session, limit)
+    queued = 0
+    for job_id, task_path in waiting:
+        module, name = task_path.split(":")
+        func = getattr(importlib.import_module(module), name)
+        with job_session() as session:
+            domain_jobs.clear_waiting(session, job_id)
+            session.commit()
+        if enqueue(func, job_id) is not None or get_app().config.get("JOBS_INLINE", True):
+            queued += 1
+    return queued
 
 
 def _retries_left() -> int:

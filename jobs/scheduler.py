@@ -59,6 +59,7 @@ def register_builtin() -> None:
     daily("monitoring.reconciliation", hour=5)(monitoring.daily_reconciliation)
     periodic("outbox.drain", 60)(tasks.drain_outbox)
     periodic("jobs.fail_stale", 300)(tasks.fail_stale_jobs)
+    periodic("jobs.requeue_waiting", 60)(tasks.requeue_waiting_jobs)
 
 
 class Scheduler:

@@ -119,6 +119,14 @@ def render_invitation(session, message) -> tuple[str, str | None]:
     return "Your eATA customs account", body
 
 
+@task(queue="high", timeout=5 * 60)
+def requeue_waiting_jobs() -> int:
+    """Queue the jobs users asked for while Redis was unreachable."""
+    from jobs.runtime import requeue_waiting
+
+    return requeue_waiting()
+
+
 @task(queue="low", timeout=10 * 60)
 def fail_stale_jobs(max_hours: int = 2) -> int:
     """Mark jobs whose worker died as failed, and give their sessions back to the user."""

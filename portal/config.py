@@ -61,6 +61,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_FAST": _bool(env.get("EATA_PASSWORD_HASH_FAST")),  # tests only
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # Redis unreachable: each process counts in memory meanwhile (limits still hold, per
+        # process), instead of a 500 on every rate-limited route
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # cookies
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "SESSION_COOKIE_HTTPONLY": True,

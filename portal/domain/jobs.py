@@ -95,3 +95,30 @@ def fail_stale_jobs(session: Session, older_than: dt.timedelta,
         job.finished_at = now
     session.flush()
     return jobs
+
+
+WAITING_KEY = "_waiting_for_queue"
+
+
+def mark_waiting(session: Session, job_id: int, task_path: str, message: str) -> None:
+    """A queued job whose queue was unreachable: remember its task to queue it later."""
+    job = session.get(Job, job_id)
+    if job is None or job.status != "queued":
+        return
+    job.params = {**(job.params or {}), WAITING_KEY: task_path}
+    job.message = message
+
+
+def waiting_jobs(session: Session, limit: int) -> list[tuple[int, str]]:
+    """(job id, task path) of the queued jobs waiting for the queue, oldest first. Queued jobs
+    are few (they start within seconds), so the JSON key is read in Python on any database."""
+    rows = session.execute(select(Job.id, Job.params).where(Job.status == "queued")
+                           .order_by(Job.id).limit(limit * 4)).all()
+    return [(i, p[WAITING_KEY]) for i, p in rows if p and WAITING_KEY in p][:limit]
+
+
+def clear_waiting(session: Session, job_id: int) -> None:
+    job = session.get(Job, job_id)
+    if job is not None and job.params and WAITING_KEY in job.params:
+        job.params = {k: v for k, v in job.params.items() if k != WAITING_KEY}
+        job.message = ""

@@ -199,3 +199,57 @@ def test_an_inline_job_leaves_the_callers_session_alone(app, session):
         enqueue(count_to, job_id)
         assert db.session() is before
     run_queued_jobs(app)
+
+
+def test_r11_a_job_asked_for_while_redis_is_unreachable_waits_and_runs_once_when_it_is_back(
+        app, session, monkeypatch):
+    """Redis down: the request that asked for the job does not fail, the job row says it waits
+    for the queue, and the scheduler's requeue runs it once when Redis is back."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from jobs import runtime
+
+    job_id = _new_job(session, n=2)
+
+    def unreachable(*_a, **_k):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", app.config["REDIS_URL"] or "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(runtime, "queue", unreachable)
+    with app.app_context():
+        assert enqueue(count_to, job_id) is None
+    job = _job(session, job_id)
+    assert job.status == "queued" and job.message == runtime.WAITING_MESSAGE
+    with app.app_context():  # still unreachable: it keeps waiting, nothing lost
+        runtime.requeue_waiting()
+    assert domain_jobs.waiting_jobs(session, 10) == [(job_id, f"{__name__}:count_to")]
+
+    monkeypatch.undo()  # Redis is back (or, without Redis, jobs run inline again)
+    with app.app_context():
+        assert runtime.requeue_waiting() == 1
+        assert runtime.requeue_waiting() == 0  # once
+    run_queued_jobs(app)
+    job = _job(session, job_id)
+    assert job.status == "done" and job.result == {"counted": 2}
+    assert domain_jobs.waiting_jobs(session, 10) == []
+
+
+def test_r11_untracked_job_while_redis_is_unreachable_is_only_logged(app, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from jobs import runtime
+
+    @task(queue="high")
+    def drain(limit: int = 5) -> None:
+        raise AssertionError("not run now")
+
+    def unreachable(*_a, **_k):
+        raise RedisConnectionError("refused")
+
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(runtime, "queue", unreachable)
+    assert drain.tracked is False and count_to.tracked is True
+    with app.app_context():
+        assert enqueue(drain, 5) is None
