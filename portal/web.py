@@ -41,10 +41,11 @@ def page_arg() -> int:
 
 # --- htmx: the one way a route answers a page or a fragment -----------------------------------
 
-def wants_fragment() -> bool:
+def wants_fragment(*, boosted: bool = False) -> bool:
     """An htmx request that swaps part of the page. A history restore (Back after the cache
-    missed) and a boosted link want the whole page."""
-    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+    missed) wants the whole page, and so does a boosted link — unless `boosted=True`: a screen
+    that boosts its own region (the desk's wizard: hx-boost with hx-target) answers that region."""
+    return bool(htmx) and not htmx.history_restore_request and (boosted or not htmx.boosted)
 
 
 def is_poll(trigger_id: str) -> bool:
