@@ -13,10 +13,10 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from portal.domain import DomainError
+from portal.domain.paging import PER_PAGE, Page, paginate
 from portal.models import Carnet, Transaction
 from portal.models.monitoring import Reconciliation
 
-PER_PAGE = 20
 EXPORT_LIMIT = 500
 STATUS_FILTERS = ("all", "na", "terminated", "to_check", "valid", "expired")
 KIND_LABELS = {"validation": "Validation", "export": "Exportation", "import": "Importation",
@@ -69,7 +69,8 @@ def parse_filters(args) -> Filters:
             f.errors["office_id"] = "Choose an office of the list."
     f.q = (str(args.get("q") or "")).strip()[:60]
     page = str(args.get("page") or "1")
-    f.page = int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1
+    f.page = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 7 else 1
+    f.page = max(1, f.page)
     return f
 
 
@@ -172,24 +173,12 @@ def transactions_query(territory_id: int, f: Filters):
     return q.order_by(Transaction.committed_at.desc(), Transaction.id.desc())
 
 
-@dataclass
-class Page:
-    rows: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def carnets_page(session: Session, territory_id: int, f: Filters, today: dt.date,
                  per_page: int = PER_PAGE) -> Page:
-    q = carnets_query(territory_id, f, today)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.execute(q.limit(per_page).offset((f.page - 1) * per_page)).all()
-    return Page([(c, s) for c, s in rows], total, f.page, per_page)
+    """A page of the Carnets tab: items are (carnet, reconciliation status) pairs."""
+    page = paginate(session, carnets_query(territory_id, f, today), f.page, per_page, rows=True)
+    page.items = [(c, s) for c, s in page.items]
+    return page
 
 
 def transactions_page(session: Session, territory_id: int, f: Filters,
@@ -197,8 +186,7 @@ def transactions_page(session: Session, territory_id: int, f: Filters,
     q = transactions_query(territory_id, f)
     total = session.scalar(select(func.count()).select_from(
         q.with_only_columns(Transaction.id).order_by(None).subquery())) or 0
-    rows = list(session.scalars(q.limit(per_page).offset((f.page - 1) * per_page)))
-    return Page(rows, total, f.page, per_page)
+    return paginate(session, q, f.page, per_page, total=total)
 
 
 def visible_transaction_ids(session: Session, territory_id: int, ids: list[int]) -> list[int]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.domain.paging import PER_PAGE, Page, paginate
 from portal.domain.reconciliation import item_ranges, transit_rows
 from portal.models import Carnet, Transaction
 
@@ -42,22 +43,23 @@ class TransitView:
 
 
 def transits(session: Session, territory_id: int, today: dt.date, *, state: str = "",
-             page: int = 1, per_page: int = 20) -> tuple[list[TransitView], int]:
+             page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """A page of the territory's transits (items are TransitView), newest first."""
     rows = transit_rows(today, territory_id=territory_id).subquery()
     q = select(rows)
     if state in STATES:
         q = q.where(rows.c.state == state)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    found = session.execute(q.order_by(rows.c.open_id.desc()).limit(per_page)
-                            .offset((page - 1) * per_page)).all()
+    result = paginate(session, q.order_by(rows.c.open_id.desc()), page, per_page, rows=True)
+    found = result.items
     ids = {r.open_id for r in found} | {r.close_id for r in found if r.close_id}
     txns = {t.id: t for t in session.scalars(select(Transaction).where(Transaction.id.in_(ids))
                                              .options(selectinload(Transaction.items)))}
     carnets = {c.id: c for c in session.scalars(
         select(Carnet).where(Carnet.id.in_({r.carnet_id for r in found})))}
-    return [TransitView(r.state, carnets[r.carnet_id], txns[r.open_id],
-                        txns.get(r.close_id) if r.close_id else None, r.due_date)
-            for r in found], total
+    result.items = [TransitView(r.state, carnets[r.carnet_id], txns[r.open_id],
+                                txns.get(r.close_id) if r.close_id else None, r.due_date)
+                    for r in found]
+    return result
 
 
 def transit(session: Session, territory_id: int, open_id: int, today: dt.date
