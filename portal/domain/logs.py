@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from portal.domain import DomainError
 from portal.domain.paging import PER_PAGE, Page, paginate
+from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
 from portal.models.monitoring import Reconciliation
 
@@ -181,12 +182,16 @@ def carnets_page(session: Session, territory_id: int, f: Filters, today: dt.date
     return page
 
 
-def transactions_page(session: Session, territory_id: int, f: Filters,
+def transactions_page(session: Session, territory_id: int, f: Filters, customs_id: int,
                       per_page: int = PER_PAGE) -> Page:
+    """A page of the Transactions tab, as the administration `customs_id` sees them
+    (visibility.seen_by: another administration's without officer name or remarks)."""
     q = transactions_query(territory_id, f)
     total = session.scalar(select(func.count()).select_from(
         q.with_only_columns(Transaction.id).order_by(None).subquery())) or 0
-    return paginate(session, q, f.page, per_page, total=total)
+    page = paginate(session, q, f.page, per_page, total=total)
+    page.items = seen_by(session, page.items, customs_id)
+    return page
 
 
 def visible_transaction_ids(session: Session, territory_id: int, ids: list[int]) -> list[int]:
@@ -198,15 +203,17 @@ def visible_transaction_ids(session: Session, territory_id: int, ids: list[int])
         Transaction.id.in_(ids), visible_transactions(territory_id)).order_by(Transaction.id)))
 
 
-def get_visible_transaction(session: Session, territory_id: int, transaction_id: int
-                            ) -> Transaction:
+def get_visible_transaction(session: Session, territory_id: int, transaction_id: int,
+                            customs_id: int) -> SeenTransaction:
+    """One transaction the territory may see (R-04), as the administration `customs_id`
+    sees it; any other is NotFound."""
     from portal.domain import NotFound
 
     txn = session.scalar(select(Transaction).where(Transaction.id == transaction_id,
                                                    visible_transactions(territory_id)))
     if txn is None:
         raise NotFound("No such transaction.")
-    return txn
+    return seen_by(session, [txn], customs_id)[0]
 
 
 def check_selection(ids: list[int], limit: int = 25) -> None:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain.organisation import office_within_reach, offices_for, offices_within_reach
 from portal.domain.rules import label
-from portal.domain.visibility import history_for_territory
+from portal.domain.visibility import history_seen_by
 from portal.extensions import db
 from portal.models import (
     NGA,
@@ -262,7 +262,7 @@ def wizard_context(wz: Wizard) -> dict:
 def history_context(wz: Wizard) -> dict:
     """The history the territory may see and this territory's rejections of the carnet."""
     carnet_id, territory_id = wz.carnet.id, wz.place().territory_id
-    return {"history": history_for_territory(db.session, carnet_id, territory_id),
+    return {"history": history_seen_by(db.session, carnet_id, territory_id, g.tenant.id),
             "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
             "label": label}
 

@@ -22,7 +22,7 @@ from portal.domain import logs as log_domain
 from portal.domain import reconciliation as rec
 from portal.domain import statistics as stats
 from portal.domain import transits as transit_domain
-from portal.domain.visibility import history_for_territory
+from portal.domain.visibility import history_seen_by
 from portal.extensions import db, limiter
 from portal.models import Carnet, Office, Transaction
 from portal.models.jobs import Job
@@ -74,7 +74,7 @@ def transits():
     state = request.args.get("state", "")
     state = state if state in transit_domain.STATES else ""
     page = transit_domain.transits(db.session, _territory(), _today(), state=state,
-                                   page=page_arg())
+                                   page=page_arg(), customs_id=g.tenant.id)
     return render_page("monitoring/transits.html", block="results", page=page, state=state,
                        labels=transit_domain.STATE_LABELS)
 
@@ -82,7 +82,8 @@ def transits():
 @bp.get("/monitoring/transits/<int:open_id>")
 @permission_required("transit_monitoring")
 def transit_detail(open_id: int):
-    view = transit_domain.transit(db.session, _territory(), bounded_int(open_id), _today())
+    view = transit_domain.transit(db.session, _territory(), bounded_int(open_id), _today(),
+                                  customs_id=g.tenant.id)
     if view is None:
         abort(404)
     return render_template("monitoring/transit_detail.html", t=view)
@@ -99,7 +100,7 @@ def logs():
     if tab == "carnets":
         page = log_domain.carnets_page(db.session, _territory(), f, _today())
     else:
-        page = log_domain.transactions_page(db.session, _territory(), f)
+        page = log_domain.transactions_page(db.session, _territory(), f, g.tenant.id)
         carnets = {c.id: c for c in db.session.scalars(
             select(Carnet).where(Carnet.id.in_({t.carnet_id for t in page.items})))}
     return render_page("monitoring/logs.html", block="results", status=422 if f.errors else 200,
@@ -117,7 +118,7 @@ def carnet_transactions(carnet_id: int):
             .limit(1)):
         abort(404)
     carnet_id = carnet.id
-    history = history_for_territory(db.session, carnet_id, _territory())
+    history = history_seen_by(db.session, carnet_id, _territory(), g.tenant.id)
     ctx = dict(carnet=carnet, history=history, kinds=log_domain.KIND_LABELS,
                item_ranges=rec.item_ranges,
                recon_status=rec.status_for(db.session, carnet, _territory(), _today()),
@@ -134,7 +135,7 @@ def carnet_transactions(carnet_id: int):
 def transaction_detail(transaction_id: int):
     try:
         txn = log_domain.get_visible_transaction(db.session, _territory(),
-                                                 bounded_int(transaction_id))
+                                                 bounded_int(transaction_id), g.tenant.id)
     except NotFound:
         abort(404)
     carnet = db.session.get(Carnet, txn.carnet_id)
