@@ -10,6 +10,7 @@ The PDF's HTML is produced by the caller (a template), so this module stays free
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import xml.etree.ElementTree as etree
@@ -20,6 +21,7 @@ import xmlschema
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import caches
 from portal.domain import logs
 from portal.domain.cells import safe_cell
 from portal.domain.reconciliation import STATUS_LABELS, item_ranges
@@ -29,7 +31,6 @@ from portal.models import Carnet, Transaction
 XSD_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "transaction.xsd")
 NS = "urn:eata:transaction:1"
 ZIP_LIMIT = 25
-_schema: xmlschema.XMLSchema | None = None
 
 
 def _d(value) -> str:
@@ -86,11 +87,13 @@ def write_xlsx(path: str, headers: list[str], rows: list[list],
     return len(rows)
 
 
+@functools.cache
 def schema() -> xmlschema.XMLSchema:
-    global _schema
-    if _schema is None:
-        _schema = xmlschema.XMLSchema(XSD_PATH)
-    return _schema
+    """The shipped XSD, parsed once per process."""
+    return xmlschema.XMLSchema(XSD_PATH)
+
+
+caches.register("transaction_xsd", schema.cache_clear)
 
 
 def transaction_xml(txn: SeenTransaction, carnet: Carnet) -> bytes:

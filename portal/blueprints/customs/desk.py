@@ -114,12 +114,11 @@ _GOODS_MAX = 256
 _GOODS_LOCK = threading.Lock()
 
 
-@caches.register("desk_goods_and_names")
+@caches.register("desk_goods")
 def forget_goods() -> None:
-    """Drop this process's caches of carnet goods and issuer names (tests)."""
+    """Drop this process's cache of carnet goods (tests, reference data changed)."""
     with _GOODS_LOCK:
         _GOODS.clear()
-    _NAMES.clear()
 
 
 def goods_of(carnet: Carnet) -> tuple[list[dict], list[str]]:
@@ -224,6 +223,7 @@ def render_step(step: int, status: int = 200, panel=None, **ctx):
 # Names of the issuing NGAs and associations (reference data), per process, NAMES_TTL at most.
 NAMES_TTL = 60.0
 _NAMES: dict[tuple, tuple[float, str]] = {}
+caches.register("desk_issuer_names", _NAMES.clear)
 
 
 def _name_of(model, object_id: int | None) -> str:

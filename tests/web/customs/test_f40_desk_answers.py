@@ -71,3 +71,10 @@ def test_f40_ids_beyond_range_at_the_desk_are_404_or_a_message(kit, desk, number
     r = d.lookup(number, code_of(voucher))
     assert r.status_code == 422
     assert d.lookup("²³", code_of(voucher)).status_code == 422  # digits, but not an eATA ID
+
+
+def test_f40_the_desks_per_process_caches_are_in_the_registry(app):
+    from portal import caches
+
+    assert {"desk_goods", "desk_issuer_names", "receipt_qr_images",
+            "transaction_xsd"} <= set(caches.registered())
