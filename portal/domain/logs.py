@@ -64,7 +64,7 @@ def parse_filters(args) -> Filters:
                 f.errors[name] = "Give a date as dd/mm/yyyy."
     office = str(args.get("office_id") or "").strip()
     if office:
-        if office.isdigit() and len(office) < 10:
+        if office.isascii() and office.isdigit() and len(office) < 10:
             f.office_id = int(office)
         else:
             f.errors["office_id"] = "Choose an office of the list."
@@ -129,7 +129,7 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
     if f.q:
         like = f"%{f.q.upper()}%"
         cond = func.upper(Carnet.carnet_number).like(like)
-        if f.q.isdigit() and len(f.q) < 10:
+        if f.q.isascii() and f.q.isdigit() and len(f.q) < 10:
             cond = or_(cond, Carnet.eata_id == int(f.q))
         q = q.where(cond)
     return q.order_by(Carnet.id.desc())

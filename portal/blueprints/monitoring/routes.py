@@ -193,7 +193,7 @@ def export_transactions():
     from jobs import monitoring as tasks
 
     raw = request.form.getlist("ids")
-    ids = sorted({int(x) for x in raw if x.isdigit() and len(x) < 10})
+    ids = sorted({int(x) for x in raw if x.isascii() and x.isdigit() and len(x) < 10})
     try:
         log_domain.check_selection(ids, export_domain.ZIP_LIMIT)
     except DomainError as exc:

@@ -78,3 +78,21 @@ def test_f40_the_desks_per_process_caches_are_in_the_registry(app):
 
     assert {"desk_goods", "desk_issuer_names", "receipt_qr_images",
             "transaction_xsd"} <= set(caches.registered())
+
+
+@pytest.mark.parametrize("number", BEYOND)
+def test_f41_numbers_beyond_range_in_step4_and_step3_fields_are_refused_not_a_5xx(
+        kit, desk, number):
+    from tests.web.customs.test_f40_wizard_kinds import _prepare
+
+    carnet, voucher, cc = _prepare(kit, "reimport")
+    d = desk(cc)
+    _, step3, step4 = d.steps(d.start(voucher))
+    for data in ({f"not_reimported_{number}": "1"}, {"not_reimported_1": number},
+                 {f"processed_abroad_{number}": number}):
+        r = d.commit(step4, data)
+        assert r.status_code == 422, (data, r.status_code)
+    assert d.client.get(f"{step3}?q_1={number}").status_code in (200, 422)
+    assert d.client.post(step3, data={f"marks_{number}": "x", "action": "next"}
+                         ).status_code in (303, 422)
+    assert kit.transactions(voucher) == []

@@ -116,3 +116,15 @@ def _pdf_objects(pdf: bytes) -> bytes:
         except zlib.error:
             pass
     return b"\n".join(out)
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "٣" * 12])
+def test_f63_digits_that_are_not_ascii_in_filters_and_forms_are_refused_not_a_5xx(
+        world, login_as, value):
+    fr = login_as("fr", "controller")
+    for url in (f"/monitoring/logs?office_id={value}", f"/monitoring/logs?q={value}",
+                f"/monitoring/logs?tab=transactions&q={value}", f"/monitoring/logs?page={value}",
+                f"/carnets/audit?eata_id={value}"):
+        assert fr.get(url).status_code in (200, 422), url
+    assert fr.post("/monitoring/exports/transactions", data={"ids": [value]}).status_code == 422
+    assert fr.post("/monitoring/claims", data={"carnet_id": value}).status_code == 404
