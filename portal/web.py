@@ -55,11 +55,11 @@ def is_poll(trigger_id: str) -> bool:
 
 
 def render_page(template: str, *, block: str | None = None, fragment: str | None = None,
-                status: int = 200, vary: str = "", **ctx):
+                status: int = 200, vary: str = "", boosted: bool = False, **ctx):
     """The whole page `template`; for htmx only its `block` (rendered from the same template)
-    or the separate `fragment` template. `Vary: HX-Request` (plus `vary`) either way, so a
-    cache never serves the fragment for the page."""
-    if wants_fragment() and (block or fragment):
+    or the separate `fragment` template (`boosted`: as in wants_fragment). `Vary: HX-Request`
+    (plus `vary`) either way, so a cache never serves the fragment for the page."""
+    if wants_fragment(boosted=boosted) and (block or fragment):
         body = render_block(template, block, **ctx) if block else render_template(fragment, **ctx)
     else:
         body = render_template(template, **ctx)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -42,7 +42,7 @@ from portal.models import (
     Voucher,
 )
 from portal.tenancy import tenant_select
-from portal.web import MAX_ID, wants_fragment
+from portal.web import MAX_ID, render_page, wants_fragment
 
 WIZARD_SALT = "customs-wizard"
 WIZARD_MAX_AGE = 12 * 3600
@@ -203,20 +203,14 @@ def render_step(step: int, status: int = 200, panel=None, **ctx):
     shows another one. `panel` is a callable giving the panel's context (or None: no panel)."""
     ctx.update(step=step, steps=STEPS)
     key = str(ctx["voucher"].id) if panel is not None else ""
-    if wants_fragment(boosted=True):
-        ctx["oob"] = True
-        if key != _panel_shown():
-            ctx["panel_oob"] = True
-            ctx["panel"] = panel() if panel is not None else None
-        resp = current_app.make_response((render_template("customs/fragment.html", **ctx),
-                                          status))
-        if status == 200:
-            resp.headers["HX-Push-Url"] = request.full_path.rstrip("?")
-        resp.headers["Vary"] = "HX-Request, X-Desk-Panel"
-        return resp
-    ctx["panel"] = panel() if panel is not None else None
-    resp = current_app.make_response((render_template("customs/wizard.html", **ctx), status))
-    resp.headers["Vary"] = "HX-Request, X-Desk-Panel"
+    fragment = wants_fragment(boosted=True)
+    if not fragment or key != _panel_shown():
+        ctx["panel_oob"] = fragment
+        ctx["panel"] = panel() if panel is not None else None
+    resp = render_page("customs/wizard.html", fragment="customs/fragment.html", boosted=True,
+                       status=status, vary="X-Desk-Panel", oob=fragment, **ctx)
+    if fragment and status == 200:
+        resp.headers["HX-Push-Url"] = request.full_path.rstrip("?")
     return resp
 
 
