@@ -204,16 +204,14 @@ def export_transactions():
     return _job_redirect(job)
 
 
-def _own_job(job_id: int) -> Job:
-    """One of the administration's exports or reconciliations (another job is a 404)."""
-    return get_for_tenant_or_404(Job, job_id, or_(Job.kind.startswith("export_"),
-                                                  Job.kind.startswith("reconciliation")))
+# the jobs these pages show: the administration's exports and reconciliations (another is a 404)
+MONITORING_JOB = or_(Job.kind.startswith("export_"), Job.kind.startswith("reconciliation"))
 
 
 @bp.get("/monitoring/jobs/<int:job_id>")
 @permission_required("logs")
 def job(job_id: int):
-    job = _own_job(job_id)
+    job = get_for_tenant_or_404(Job, job_id, MONITORING_JOB)
     ttl = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
     return render_page("monitoring/job.html", fragment="monitoring/_job.html", job=job,
                        expires_at=export_domain.expires_at(job.finished_at, ttl))
@@ -222,7 +220,7 @@ def job(job_id: int):
 @bp.get("/monitoring/jobs/<int:job_id>/download")
 @permission_required("logs")
 def download(job_id: int):
-    job = _own_job(job_id)
+    job = get_for_tenant_or_404(Job, job_id, MONITORING_JOB)
     if job.status != "done" or not job.result_path:
         abort(404)
     root = os.path.realpath(current_app.config["STORAGE_DIR"])
