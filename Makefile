@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: setup run test test-postgres assets browser-deps worker scheduler lint clean
+.PHONY: setup run test test-postgres test-reliability assets browser-deps worker scheduler lint clean
 
 setup: $(VENV)/.installed node_modules/.installed assets
 
@@ -38,6 +38,10 @@ test: setup browser-deps
 test-postgres: setup browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} $(PY) -m pytest
+
+## test-reliability: fault tests against real processes (own PostgreSQL, Redis, SMTP, gunicorn, RQ)
+test-reliability: setup
+	$(PY) -m pytest -m reliability tests/reliability
 
 lint:
 	$(VENV)/bin/ruff check .

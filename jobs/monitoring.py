@@ -20,14 +20,15 @@ EXPORT_TRANSACTIONS = "export_transactions"
 def reconcile(job_id: int) -> None:
     """On demand (a controller's button): an incremental run, or a full one if asked."""
     from portal.domain import reconciliation
+    from portal.domain.wording import plural
 
     def work(session, job, progress):
         result = reconciliation.run(session, full=bool((job.params or {}).get("full")),
                                     job_id=job.id, progress=progress)
         return ({"run_id": result.run_id, "kind": result.kind, "carnets": result.carnets,
                  "to_check": result.to_check},
-                f"{result.carnets} carnets reconciled ({result.kind}), "
-                f"{result.to_check} to check.")
+                f"{plural(result.carnets, 'carnet')} reconciled ({result.kind}), "
+                f"{result.to_check:,} to check.")
 
     run_tracked(job_id, work)
 
@@ -75,15 +76,16 @@ def purge_expired_exports() -> int:
 @task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
 def export_list(job_id: int) -> None:
     from portal.domain import exports, logs
+    from portal.domain.wording import plural
 
     def work(session, job, progress):
         p = job.params
         f = logs.parse_filters(p["filters"])
         headers, rows = exports.list_rows(session, p["view"], p["territory_id"], f,
-                                          dt.date.fromisoformat(p["today"]))
+                                          dt.date.fromisoformat(p["today"]), job.customs_id)
         relative = f"exports/{job.id}/eata-{p['view']}.xlsx"
         n = exports.write_xlsx(storage_path(relative), headers, rows, progress)
-        return {"rows": n}, f"{n} rows exported.", relative
+        return {"rows": n}, f"{plural(n, 'row')} exported.", relative
 
     run_tracked(job_id, work)
 
@@ -91,26 +93,29 @@ def export_list(job_id: int) -> None:
 @task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
 def export_transactions(job_id: int) -> None:
     from portal.domain import exports, logs
+    from portal.domain.wording import plural
 
     def work(session, job, progress):
         p = job.params
         ids = logs.visible_transaction_ids(session, p["territory_id"], p["transaction_ids"])
         relative = f"exports/{job.id}/eata-transactions.zip"
         n = exports.write_zip(session, storage_path(relative), ids[:exports.ZIP_LIMIT],
-                              render_transaction_pdf, progress)
-        return {"transactions": n}, f"{n} transactions exported.", relative
+                              render_transaction_pdf, progress, customs_id=job.customs_id)
+        return {"transactions": n}, f"{plural(n, 'transaction')} exported.", relative
 
     run_tracked(job_id, work)
 
 
 def render_transaction_pdf(txn, carnet) -> bytes:
-    from flask import render_template
-    from weasyprint import HTML
+    """One transaction of the ZIP export as a PDF, with the restricted URL fetcher of every
+    PDF (receipts.render_pdf: the application's static files, nothing else)."""
+    from flask import current_app, render_template
 
+    from portal.domain import receipts
     from portal.domain.logs import KIND_LABELS
     from portal.domain.reconciliation import item_ranges
 
     html = render_template("monitoring/transaction_pdf.html", t=txn, carnet=carnet,
                            kind_label=KIND_LABELS.get(txn.kind, txn.kind),
                            goods=item_ranges(i.item_no for i in txn.items))
-    return HTML(string=html).write_pdf()
+    return receipts.render_pdf(html, current_app.static_folder)

@@ -12,9 +12,10 @@ from portal.domain import audit
 from portal.domain.permissions import has_permission
 from portal.extensions import db, htmx
 
-# the largest id the databases hold (SQLite INTEGER, PostgreSQL bigint): a larger number typed
-# in a URL, filter or form is an id that exists nowhere, not a query to run
-MAX_ID = 2**63 - 1
+# the largest id the databases hold (the id columns are INTEGER: 32 bits on PostgreSQL, which
+# refuses a larger parameter with an error): a larger number typed in a URL, filter or form is
+# an id that exists nowhere, not a query to run
+MAX_ID = 2**31 - 1
 
 
 def bounded_int(value) -> int:
@@ -41,10 +42,11 @@ def page_arg() -> int:
 
 # --- htmx: the one way a route answers a page or a fragment -----------------------------------
 
-def wants_fragment() -> bool:
+def wants_fragment(*, boosted: bool = False) -> bool:
     """An htmx request that swaps part of the page. A history restore (Back after the cache
-    missed) and a boosted link want the whole page."""
-    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+    missed) wants the whole page, and so does a boosted link — unless `boosted=True`: a screen
+    that boosts its own region (the desk's wizard: hx-boost with hx-target) answers that region."""
+    return bool(htmx) and not htmx.history_restore_request and (boosted or not htmx.boosted)
 
 
 def is_poll(trigger_id: str) -> bool:
@@ -53,11 +55,11 @@ def is_poll(trigger_id: str) -> bool:
 
 
 def render_page(template: str, *, block: str | None = None, fragment: str | None = None,
-                status: int = 200, vary: str = "", **ctx):
+                status: int = 200, vary: str = "", boosted: bool = False, **ctx):
     """The whole page `template`; for htmx only its `block` (rendered from the same template)
-    or the separate `fragment` template. `Vary: HX-Request` (plus `vary`) either way, so a
-    cache never serves the fragment for the page."""
-    if wants_fragment() and (block or fragment):
+    or the separate `fragment` template (`boosted`: as in wants_fragment). `Vary: HX-Request`
+    (plus `vary`) either way, so a cache never serves the fragment for the page."""
+    if wants_fragment(boosted=boosted) and (block or fragment):
         body = render_block(template, block, **ctx) if block else render_template(fragment, **ctx)
     else:
         body = render_template(template, **ctx)

@@ -1,12 +1,16 @@
 """Exports (F-64): the filtered list as .xlsx (up to 500 rows, openpyxl write-only mode,
-formula-like cells neutralised) and selected transactions as a .zip of one PDF and one XML each
-(the XML validated against portal/data/transaction.xsd before it is written).
+formula-like cells neutralised by portal.domain.cells) and selected transactions as a .zip of one
+PDF and one XML each (the XML validated against portal/data/transaction.xsd before it is
+written). Transactions are written as the exporting administration sees them
+(visibility.seen_by: another administration's without officer name or remarks), with the
+reason of a cancellation.
 
 The PDF's HTML is produced by the caller (a template), so this module stays free of Flask.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import xml.etree.ElementTree as etree
@@ -17,23 +21,16 @@ import xmlschema
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import caches
 from portal.domain import logs
+from portal.domain.cells import safe_cell
 from portal.domain.reconciliation import STATUS_LABELS, item_ranges
+from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
 
 XSD_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "transaction.xsd")
 NS = "urn:eata:transaction:1"
 ZIP_LIMIT = 25
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_schema: xmlschema.XMLSchema | None = None
-
-
-def safe_cell(value):
-    """A cell value that a spreadsheet never runs as a formula: text starting with
-    = + - @ (or a tab / carriage return) is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _d(value) -> str:
@@ -48,12 +45,13 @@ CARNET_HEADERS = ["Reconciliation", "Carnet ID", "Carnet number", "Type", "Order
                   "Valid until", "Total value", "Currency"]
 TRANSACTION_HEADERS = ["Carnet", "Type", "Transaction", "State", "Time (UTC)", "Cleared goods",
                        "Final date", "Customs territory", "Customs office",
-                       "Customs reference number"]
+                       "Customs reference number", "Cancellation reason"]
 
 
 def list_rows(session: Session, view: str, territory_id: int, f: logs.Filters,
-              today: dt.date) -> tuple[list[str], list[list]]:
-    """The rows of the Logs list as filtered, at most EXPORT_LIMIT."""
+              today: dt.date, customs_id: int | None = None) -> tuple[list[str], list[list]]:
+    """The rows of the Logs list as filtered, at most EXPORT_LIMIT, as the administration
+    `customs_id` sees them."""
     if view == "carnets":
         q = logs.carnets_query(territory_id, f, today).limit(logs.EXPORT_LIMIT)
         rows = [[STATUS_LABELS[s], c.eata_id, c.carnet_number, c.carnet_type, c.order_type,
@@ -61,7 +59,7 @@ def list_rows(session: Session, view: str, territory_id: int, f: logs.Filters,
                 for c, s in session.execute(q).all()]
         return CARNET_HEADERS, rows
     q = logs.transactions_query(territory_id, f).limit(logs.EXPORT_LIMIT)
-    txns = list(session.scalars(q))
+    txns = seen_by(session, session.scalars(q), customs_id)
     carnets = {c.id: c for c in session.scalars(
         select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))}
     rows = []
@@ -69,7 +67,8 @@ def list_rows(session: Session, view: str, territory_id: int, f: logs.Filters,
         c = carnets[t.carnet_id]
         rows.append([c.carnet_number, c.carnet_type, logs.KIND_LABELS.get(t.kind, t.kind),
                      t.state, _dt(t.committed_at), item_ranges(i.item_no for i in t.items),
-                     _d(t.final_date), t.country_code, t.office_name, t.reference])
+                     _d(t.final_date), t.country_code, t.office_name, t.reference,
+                     t.cancellation_reason])
     return TRANSACTION_HEADERS, rows
 
 
@@ -88,15 +87,18 @@ def write_xlsx(path: str, headers: list[str], rows: list[list],
     return len(rows)
 
 
+@functools.cache
 def schema() -> xmlschema.XMLSchema:
-    global _schema
-    if _schema is None:
-        _schema = xmlschema.XMLSchema(XSD_PATH)
-    return _schema
+    """The shipped XSD, parsed once per process."""
+    return xmlschema.XMLSchema(XSD_PATH)
 
 
-def transaction_xml(txn: Transaction, carnet: Carnet) -> bytes:
-    """One transaction as XML, validated against the shipped XSD (raises on a mismatch)."""
+caches.register("transaction_xsd", schema.cache_clear)
+
+
+def transaction_xml(txn: SeenTransaction, carnet: Carnet) -> bytes:
+    """One transaction as XML (as seen_by the exporting administration), validated against
+    the shipped XSD (raises on a mismatch)."""
     def el(parent, name, text=None):
         e = etree.SubElement(parent, f"{{{NS}}}{name}")
         if text is not None:
@@ -117,7 +119,8 @@ def transaction_xml(txn: Transaction, carnet: Carnet) -> bytes:
     el(c, "validUntil", carnet.valid_until.isoformat())
     el(root, "country", txn.country_code)
     el(root, "office", txn.office_name)
-    el(root, "officer", txn.officer_name)
+    if txn.officer_name:
+        el(root, "officer", txn.officer_name)
     if txn.reference:
         el(root, "reference", txn.reference)
     if txn.final_date:
@@ -130,6 +133,8 @@ def transaction_xml(txn: Transaction, carnet: Carnet) -> bytes:
         el(root, "remarks", txn.remarks)
     if txn.signed_name:
         el(root, "signedBy", txn.signed_name)
+    if txn.cancellation_reason:
+        el(root, "cancellationReason", txn.cancellation_reason)
     items = el(root, "items")
     for i in txn.items:
         item = el(items, "item")
@@ -143,12 +148,14 @@ def transaction_xml(txn: Transaction, carnet: Carnet) -> bytes:
 
 
 def write_zip(session: Session, path: str, transaction_ids: list[int],
-              render_pdf: Callable[[Transaction, Carnet], bytes],
-              progress: Callable | None = None) -> int:
-    """One PDF and one XML per transaction, in a .zip written to `path`."""
-    txns = list(session.scalars(select(Transaction).where(Transaction.id.in_(transaction_ids))
-                                .options(selectinload(Transaction.items))
-                                .order_by(Transaction.committed_at, Transaction.id)))
+              render_pdf: Callable[[SeenTransaction, Carnet], bytes],
+              progress: Callable | None = None, customs_id: int | None = None) -> int:
+    """One PDF and one XML per transaction (as the administration `customs_id` sees it), in a
+    .zip written to `path`."""
+    txns = seen_by(session, session.scalars(
+        select(Transaction).where(Transaction.id.in_(transaction_ids))
+        .options(selectinload(Transaction.items))
+        .order_by(Transaction.committed_at, Transaction.id)), customs_id)
     carnets = {c.id: c for c in session.scalars(
         select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))}
     buffer = io.BytesIO()

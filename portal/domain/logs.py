@@ -13,10 +13,11 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from portal.domain import DomainError
+from portal.domain.paging import PER_PAGE, Page, paginate
+from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
 from portal.models.monitoring import Reconciliation
 
-PER_PAGE = 20
 EXPORT_LIMIT = 500
 STATUS_FILTERS = ("all", "na", "terminated", "to_check", "valid", "expired")
 KIND_LABELS = {"validation": "Validation", "export": "Exportation", "import": "Importation",
@@ -63,13 +64,14 @@ def parse_filters(args) -> Filters:
                 f.errors[name] = "Give a date as dd/mm/yyyy."
     office = str(args.get("office_id") or "").strip()
     if office:
-        if office.isdigit() and len(office) < 10:
+        if office.isascii() and office.isdigit() and len(office) < 10:
             f.office_id = int(office)
         else:
             f.errors["office_id"] = "Choose an office of the list."
     f.q = (str(args.get("q") or "")).strip()[:60]
     page = str(args.get("page") or "1")
-    f.page = int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1
+    f.page = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 7 else 1
+    f.page = max(1, f.page)
     return f
 
 
@@ -127,7 +129,7 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
     if f.q:
         like = f"%{f.q.upper()}%"
         cond = func.upper(Carnet.carnet_number).like(like)
-        if f.q.isdigit() and len(f.q) < 10:
+        if f.q.isascii() and f.q.isdigit() and len(f.q) < 10:
             cond = or_(cond, Carnet.eata_id == int(f.q))
         q = q.where(cond)
     return q.order_by(Carnet.id.desc())
@@ -172,33 +174,24 @@ def transactions_query(territory_id: int, f: Filters):
     return q.order_by(Transaction.committed_at.desc(), Transaction.id.desc())
 
 
-@dataclass
-class Page:
-    rows: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def carnets_page(session: Session, territory_id: int, f: Filters, today: dt.date,
                  per_page: int = PER_PAGE) -> Page:
-    q = carnets_query(territory_id, f, today)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.execute(q.limit(per_page).offset((f.page - 1) * per_page)).all()
-    return Page([(c, s) for c, s in rows], total, f.page, per_page)
+    """A page of the Carnets tab: items are (carnet, reconciliation status) pairs."""
+    page = paginate(session, carnets_query(territory_id, f, today), f.page, per_page, rows=True)
+    page.items = [(c, s) for c, s in page.items]
+    return page
 
 
-def transactions_page(session: Session, territory_id: int, f: Filters,
+def transactions_page(session: Session, territory_id: int, f: Filters, customs_id: int,
                       per_page: int = PER_PAGE) -> Page:
+    """A page of the Transactions tab, as the administration `customs_id` sees them
+    (visibility.seen_by: another administration's without officer name or remarks)."""
     q = transactions_query(territory_id, f)
     total = session.scalar(select(func.count()).select_from(
         q.with_only_columns(Transaction.id).order_by(None).subquery())) or 0
-    rows = list(session.scalars(q.limit(per_page).offset((f.page - 1) * per_page)))
-    return Page(rows, total, f.page, per_page)
+    page = paginate(session, q, f.page, per_page, total=total)
+    page.items = seen_by(session, page.items, customs_id)
+    return page
 
 
 def visible_transaction_ids(session: Session, territory_id: int, ids: list[int]) -> list[int]:
@@ -210,15 +203,17 @@ def visible_transaction_ids(session: Session, territory_id: int, ids: list[int])
         Transaction.id.in_(ids), visible_transactions(territory_id)).order_by(Transaction.id)))
 
 
-def get_visible_transaction(session: Session, territory_id: int, transaction_id: int
-                            ) -> Transaction:
+def get_visible_transaction(session: Session, territory_id: int, transaction_id: int,
+                            customs_id: int) -> SeenTransaction:
+    """One transaction the territory may see (R-04), as the administration `customs_id`
+    sees it; any other is NotFound."""
     from portal.domain import NotFound
 
     txn = session.scalar(select(Transaction).where(Transaction.id == transaction_id,
                                                    visible_transactions(territory_id)))
     if txn is None:
         raise NotFound("No such transaction.")
-    return txn
+    return seen_by(session, [txn], customs_id)[0]
 
 
 def check_selection(ids: list[int], limit: int = 25) -> None:

@@ -16,6 +16,7 @@ import segno
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from portal import caches
 from portal.domain import carnets as carnet_domain
 from portal.domain import outbox
 from portal.domain.rules import label
@@ -89,6 +90,9 @@ def _qr_file(payload: str) -> bytes:
     segno.make(payload, error="m").save(out, kind="svg", scale=4, xmldecl=False,
                                         title="Verification QR code")
     return out.getvalue()
+
+
+caches.register("receipt_qr_images", _qr_file.cache_clear)
 
 
 def verification_qr_file(txn: Transaction) -> bytes:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.domain.paging import PER_PAGE, Page, paginate
 from portal.domain.reconciliation import item_ranges, transit_rows
+from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
 
 STATE_LABELS = {"in_progress": "Transit in progress", "closed": "Transit closed in due time",
@@ -24,8 +26,8 @@ STATES = tuple(STATE_LABELS)
 class TransitView:
     state: str
     carnet: Carnet
-    opened: Transaction
-    closed: Transaction | None
+    opened: SeenTransaction
+    closed: SeenTransaction | None
     due_date: dt.date | None
 
     @property
@@ -42,30 +44,35 @@ class TransitView:
 
 
 def transits(session: Session, territory_id: int, today: dt.date, *, state: str = "",
-             page: int = 1, per_page: int = 20) -> tuple[list[TransitView], int]:
+             page: int = 1, per_page: int = PER_PAGE, customs_id: int | None = None) -> Page:
+    """A page of the territory's transits (items are TransitView), newest first, as the
+    administration `customs_id` sees them (visibility.seen_by)."""
     rows = transit_rows(today, territory_id=territory_id).subquery()
     q = select(rows)
     if state in STATES:
         q = q.where(rows.c.state == state)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    found = session.execute(q.order_by(rows.c.open_id.desc()).limit(per_page)
-                            .offset((page - 1) * per_page)).all()
+    result = paginate(session, q.order_by(rows.c.open_id.desc()), page, per_page, rows=True)
+    found = result.items
     ids = {r.open_id for r in found} | {r.close_id for r in found if r.close_id}
-    txns = {t.id: t for t in session.scalars(select(Transaction).where(Transaction.id.in_(ids))
-                                             .options(selectinload(Transaction.items)))}
+    txns = {t.id: t for t in seen_by(session, session.scalars(
+        select(Transaction).where(Transaction.id.in_(ids))
+        .options(selectinload(Transaction.items))), customs_id)}
     carnets = {c.id: c for c in session.scalars(
         select(Carnet).where(Carnet.id.in_({r.carnet_id for r in found})))}
-    return [TransitView(r.state, carnets[r.carnet_id], txns[r.open_id],
-                        txns.get(r.close_id) if r.close_id else None, r.due_date)
-            for r in found], total
+    result.items = [TransitView(r.state, carnets[r.carnet_id], txns[r.open_id],
+                                txns.get(r.close_id) if r.close_id else None, r.due_date)
+                    for r in found]
+    return result
 
 
-def transit(session: Session, territory_id: int, open_id: int, today: dt.date
-            ) -> TransitView | None:
+def transit(session: Session, territory_id: int, open_id: int, today: dt.date,
+            customs_id: int | None = None) -> TransitView | None:
     rows = transit_rows(today, territory_id=territory_id).subquery()
     r = session.execute(select(rows).where(rows.c.open_id == open_id)).first()
     if r is None:
         return None
-    opened = session.get(Transaction, r.open_id)
-    closed = session.get(Transaction, r.close_id) if r.close_id else None
+    found = [session.get(Transaction, r.open_id)]
+    if r.close_id:
+        found.append(session.get(Transaction, r.close_id))
+    opened, closed = (seen_by(session, found, customs_id) + [None])[:2]
     return TransitView(r.state, session.get(Carnet, r.carnet_id), opened, closed, r.due_date)

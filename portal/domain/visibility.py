@@ -5,18 +5,68 @@ final re-importation — not what other territories did after the carnet came in
 never entered the territory shows everything (all of it happened "before"). Cancelled
 transactions stay in the history with their state (R-05). Rejections and holds are not
 transactions: a territory sees only its own (rejections_for / holds_of).
+
+Inside a territory (the EU: BE, FR…) R-04 shares the transaction — kind, office, country, time,
+goods, its state and a cancellation's reason — not who committed it: the officer's name and the
+internal remarks stay with the administration that committed it (F-02). Every screen and export
+that shows transactions to an administration goes through `seen_by`.
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.models import Transaction
+from portal.models import Cancellation, Transaction
+
+# what stays with the administration that committed a transaction (F-02)
+PRIVATE_FIELDS = frozenset({"officer_name", "remarks"})
+
+
+class SeenTransaction:
+    """A transaction as one administration sees it: every attribute of the transaction, the
+    private ones blank when another administration committed it, and `cancellation_reason`.
+    Read-only: nothing set on it reaches the database."""
+
+    __slots__ = ("_txn", "own", "cancellation_reason")
+
+    def __init__(self, txn: Transaction, customs_id: int | None, cancellation_reason: str = ""):
+        self._txn = txn
+        self.own = customs_id is not None and txn.customs_id == customs_id
+        self.cancellation_reason = cancellation_reason
+
+    def __getattr__(self, name: str):
+        if name in PRIVATE_FIELDS and not self.own:
+            return ""
+        return getattr(self._txn, name)
+
+    def __repr__(self) -> str:
+        return f"<SeenTransaction {self._txn.id} own={self.own}>"
+
+
+def cancellation_reasons(session: Session, transaction_ids: Iterable[int]) -> dict[int, str]:
+    """The reason of each cancelled transaction among `transaction_ids` (F-44): one query."""
+    ids = set(transaction_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Cancellation.transaction_id, Cancellation.reason)
+                                .where(Cancellation.transaction_id.in_(ids))).all())
+
+
+def seen_by(session: Session, txns: Iterable[Transaction], customs_id: int | None
+            ) -> list[SeenTransaction]:
+    """`txns` as the administration `customs_id` may see them (None: no administration's own,
+    e.g. a system export — every private field blank)."""
+    txns = list(txns)
+    reasons = cancellation_reasons(session, (t.id for t in txns if t.state == "cancelled"))
+    return [SeenTransaction(t, customs_id, reasons.get(t.id, "")) for t in txns]
 
 
 def history_for_territory(session: Session, carnet_id: int, territory_id: int
                           ) -> list[Transaction]:
-    """The carnet's transactions as `territory_id` may see them, oldest first."""
+    """The carnet's transactions as `territory_id` may see them, oldest first (the rows
+    themselves: a screen of an administration shows `history_seen_by`)."""
     rows = list(session.scalars(
         select(Transaction).where(Transaction.carnet_id == carnet_id)
         .options(selectinload(Transaction.items))
@@ -35,3 +85,10 @@ def full_history(session: Session, carnet_id: int) -> list[Transaction]:
         select(Transaction).where(Transaction.carnet_id == carnet_id)
         .options(selectinload(Transaction.items))
         .order_by(Transaction.committed_at, Transaction.id)))
+
+
+def history_seen_by(session: Session, carnet_id: int, territory_id: int, customs_id: int
+                    ) -> list[SeenTransaction]:
+    """The carnet's history as the administration `customs_id` of `territory_id` sees it:
+    R-04's transactions, another administration's without officer name or remarks."""
+    return seen_by(session, history_for_territory(session, carnet_id, territory_id), customs_id)

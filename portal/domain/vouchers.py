@@ -165,7 +165,7 @@ def find_carnet(session: Session, carnet_ref: str | int) -> Carnet | None:
     ref = str(carnet_ref).strip().upper()
     if not ref.isprintable():  # e.g. a NUL byte, which PostgreSQL refuses in a string
         return None
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and int(ref) <= 2**31 - 1:  # an eATA ID (INTEGER)
         carnet = session.scalar(select(Carnet).where(Carnet.eata_id == int(ref)))
         if carnet is not None:
             return carnet

@@ -271,9 +271,9 @@ def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
 def test_f40_a_step_form_submitted_before_htmx_wires_it_still_commits_once(
         app, world, browser, live_server):
     """htmx wires a swapped-in form up only when the swap settles; Enter or a tap just before
-    (a fast officer, a slow tablet) submits it as a plain form. The step's fragment has no
-    CSRF field (htmx sends the header), so the page's script gives the plain POST the token:
-    the commit goes through and the receipt shows — not "The CSRF token is missing"."""
+    (a fast officer, a slow tablet) submits it as a plain form. The step's fragment carries its
+    own CSRF field, so the plain POST has the token: the commit goes through and the receipt
+    shows — not "The CSRF token is missing"."""
     carnet, voucher = _voucher(world)
     context, page = _open_desk(app, world, browser, live_server)
     page.get_by_label("Carnet eATA ID or carnet number").fill(str(carnet.eata_id))
@@ -296,7 +296,7 @@ def test_f40_a_step_form_submitted_before_htmx_wires_it_still_commits_once(
         copy.requestSubmit();
         return had;
     }""")
-    assert had_token is False  # the fragment's form: the token comes from the page's script
+    assert had_token is True  # the fragment's form carries its token itself
     page.get_by_role("heading", name="5. Receipt: validation committed").wait_for()
     assert "The CSRF token is missing" not in page.content()
     with app.app_context():

@@ -25,8 +25,7 @@ def _opened(world, days: int = 5):
 
 def _states(world, today):
     eu = world.session.get(Country, "FR").territory_id
-    rows, total = transits.transits(world.session, eu, today)
-    return [r.state for r in rows]
+    return [r.state for r in transits.transits(world.session, eu, today).items]
 
 
 def test_f62_open_transit_is_in_progress_until_its_due_date_then_expired(world):
@@ -41,7 +40,7 @@ def test_f62_transit_closed_in_due_time_is_green_whatever_the_date(world):
     assert _states(world, due) == ["closed"]
     assert _states(world, due + dt.timedelta(days=400)) == ["closed"]
     eu = world.session.get(Country, "FR").territory_id
-    view = transits.transits(world.session, eu, due)[0][0]
+    view = transits.transits(world.session, eu, due).items[0]
     assert view.closed is not None and view.close_goods == "1-2"
 
 
@@ -55,7 +54,7 @@ def test_f62_transit_closed_after_its_due_date_is_red(world):
 def test_f62_other_territory_does_not_list_the_transit(world):
     _opened(world)
     ch = world.session.get(Country, "CH").territory_id
-    assert transits.transits(world.session, ch, now_utc().date())[1] == 0
+    assert transits.transits(world.session, ch, now_utc().date()).total == 0
 
 
 def test_f62_daily_job_snapshot_follows_the_due_date(world):

@@ -18,7 +18,7 @@ def find_audit():
     raw = (request.args.get("eata_id") or "").strip()
     error = None
     if raw:
-        if raw.isdigit() and len(raw) <= 10:
+        if raw.isascii() and raw.isdigit() and len(raw) <= 10:
             return redirect(url_for("carnets.audit", eata_id=int(raw)), 303)
         error = "Type the carnet's eATA ID: digits only."
     return render_template("carnets/find.html", value=raw, error=error), 422 if error else 200

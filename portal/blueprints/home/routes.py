@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from portal.blueprints.home import bp
 from portal.domain.permissions import has_permission
+from portal.domain.wording import plural
 
 # (permission or None, endpoint, label): the side navigation, shown by role (F-13).
 # Entries whose endpoint does not exist yet are left out.
@@ -25,6 +26,12 @@ NAVIGATION = [
     ("bulk_creation", "bulk.index", "Bulk creation"),
     ("customs_settings", "admin.settings", "Settings"),
 ]
+
+
+@bp.app_template_filter("plural")
+def plural_filter(n: int, word: str, words: str | None = None) -> str:
+    """`{{ n | plural("carnet") }}` → "1 carnet", "2 carnets"."""
+    return plural(n, word, words)
 
 
 @bp.app_context_processor

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import os
 
-from flask import abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, g, render_template, request, send_file, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.blueprints.monitoring import bp
 from portal.db import now_utc
@@ -23,13 +22,20 @@ from portal.domain import logs as log_domain
 from portal.domain import reconciliation as rec
 from portal.domain import statistics as stats
 from portal.domain import transits as transit_domain
-from portal.domain.visibility import history_for_territory
-from portal.extensions import db, htmx, limiter
+from portal.domain.visibility import history_seen_by
+from portal.extensions import db, limiter
 from portal.models import Carnet, Office, Transaction
 from portal.models.jobs import Job
 from portal.models.monitoring import Claim, ClaimEvidence
 from portal.tenancy import get_for_tenant_or_404, tenant_select
-from portal.web import audit_request, permission_required
+from portal.web import (
+    audit_request,
+    bounded_int,
+    page_arg,
+    permission_required,
+    redirect_to,
+    render_page,
+)
 
 
 def _territory() -> int:
@@ -44,13 +50,20 @@ def _offices() -> list[Office]:
     return list(db.session.scalars(tenant_select(Office).order_by(Office.name)))
 
 
+def _carnet_or_404(carnet_id) -> Carnet:
+    """A carnet by its id from a URL or form (reference data seen by every administration);
+    no such carnet, or not a number, is a 404."""
+    try:
+        carnet = db.session.get(Carnet, bounded_int(carnet_id))
+    except (TypeError, ValueError):
+        carnet = None
+    if carnet is None:
+        abort(404)
+    return carnet
+
+
 def _limits() -> claim_domain.Limits:
     return claim_domain.Limits.from_config(current_app.config)
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
 
 
 # --- transit monitoring (F-62) -------------------------------------------------------------
@@ -59,19 +72,18 @@ def _page_arg() -> int:
 @permission_required("transit_monitoring")
 def transits():
     state = request.args.get("state", "")
-    rows, total = transit_domain.transits(db.session, _territory(), _today(), state=state,
-                                          page=_page_arg())
-    ctx = dict(rows=rows, total=total, state=state, page=_page_arg(),
-               pages=max(1, -(-total // 20)), labels=transit_domain.STATE_LABELS)
-    if htmx and not htmx.boosted:
-        return render_block("monitoring/transits.html", "results", **ctx)
-    return render_template("monitoring/transits.html", **ctx)
+    state = state if state in transit_domain.STATES else ""
+    page = transit_domain.transits(db.session, _territory(), _today(), state=state,
+                                   page=page_arg(), customs_id=g.tenant.id)
+    return render_page("monitoring/transits.html", block="results", page=page, state=state,
+                       labels=transit_domain.STATE_LABELS)
 
 
 @bp.get("/monitoring/transits/<int:open_id>")
 @permission_required("transit_monitoring")
 def transit_detail(open_id: int):
-    view = transit_domain.transit(db.session, _territory(), open_id, _today())
+    view = transit_domain.transit(db.session, _territory(), bounded_int(open_id), _today(),
+                                  customs_id=g.tenant.id)
     if view is None:
         abort(404)
     return render_template("monitoring/transit_detail.html", t=view)
@@ -84,48 +96,46 @@ def transit_detail(open_id: int):
 def logs():
     tab = "transactions" if request.args.get("tab") == "transactions" else "carnets"
     f = log_domain.parse_filters(request.args)
+    carnets: dict = {}
     if tab == "carnets":
         page = log_domain.carnets_page(db.session, _territory(), f, _today())
     else:
-        page = log_domain.transactions_page(db.session, _territory(), f)
+        page = log_domain.transactions_page(db.session, _territory(), f, g.tenant.id)
         carnets = {c.id: c for c in db.session.scalars(
-            select(Carnet).where(Carnet.id.in_({t.carnet_id for t in page.rows})))}
-        page.carnets = carnets
-    ctx = dict(tab=tab, f=f, page=page, offices=_offices(), labels=rec.STATUS_LABELS,
-               kinds=log_domain.KIND_LABELS, item_ranges=rec.item_ranges,
-               last_run=rec.last_run(db.session))
-    status = 422 if f.errors else 200
-    if htmx and not htmx.boosted:
-        return render_block("monitoring/logs.html", "results", **ctx), status
-    return render_template("monitoring/logs.html", **ctx), status
+            select(Carnet).where(Carnet.id.in_({t.carnet_id for t in page.items})))}
+    return render_page("monitoring/logs.html", block="results", status=422 if f.errors else 200,
+                       tab=tab, f=f, page=page, carnets=carnets, offices=_offices(),
+                       labels=rec.STATUS_LABELS, kinds=log_domain.KIND_LABELS,
+                       item_ranges=rec.item_ranges, last_run=rec.last_run(db.session))
 
 
 @bp.get("/monitoring/logs/carnets/<int:carnet_id>")
 @permission_required("logs")
 def carnet_transactions(carnet_id: int):
-    carnet = db.session.get(Carnet, carnet_id)
-    if carnet is None or not db.session.scalar(select(Transaction.id).where(
-            Transaction.carnet_id == carnet_id, Transaction.territory_id == _territory())
+    carnet = _carnet_or_404(carnet_id)
+    if not db.session.scalar(select(Transaction.id).where(
+            Transaction.carnet_id == carnet.id, Transaction.territory_id == _territory())
             .limit(1)):
         abort(404)
-    history = history_for_territory(db.session, carnet_id, _territory())
+    carnet_id = carnet.id
+    history = history_seen_by(db.session, carnet_id, _territory(), g.tenant.id)
     ctx = dict(carnet=carnet, history=history, kinds=log_domain.KIND_LABELS,
                item_ranges=rec.item_ranges,
-               status=rec.status_for(db.session, carnet, _territory(), _today()),
+               recon_status=rec.status_for(db.session, carnet, _territory(), _today()),
                lines=rec.lines_for(db.session, carnet_id, _territory()),
                obligations=rec.OBLIGATION_LABELS, labels=rec.STATUS_LABELS,
                claim=db.session.scalar(tenant_select(Claim).where(
                    Claim.carnet_id == carnet_id).order_by(Claim.id.desc()).limit(1)))
-    if htmx:
-        return render_template("monitoring/_carnet_transactions.html", **ctx)
-    return render_template("monitoring/carnet.html", **ctx)
+    return render_page("monitoring/carnet.html", fragment="monitoring/_carnet_transactions.html",
+                       **ctx)
 
 
 @bp.get("/monitoring/logs/transactions/<int:transaction_id>")
 @permission_required("logs")
 def transaction_detail(transaction_id: int):
     try:
-        txn = log_domain.get_visible_transaction(db.session, _territory(), transaction_id)
+        txn = log_domain.get_visible_transaction(db.session, _territory(),
+                                                 bounded_int(transaction_id), g.tenant.id)
     except NotFound:
         abort(404)
     carnet = db.session.get(Carnet, txn.carnet_id)
@@ -149,7 +159,7 @@ def _start(kind: str, params: dict, task) -> Job:
 
 
 def _job_redirect(job: Job):
-    return redirect(url_for("monitoring.job", job_id=job.id), 303)
+    return redirect_to(url_for("monitoring.job", job_id=job.id))
 
 
 @bp.post("/monitoring/reconcile")
@@ -183,7 +193,7 @@ def export_transactions():
     from jobs import monitoring as tasks
 
     raw = request.form.getlist("ids")
-    ids = sorted({int(x) for x in raw if x.isdigit() and len(x) < 10})
+    ids = sorted({int(x) for x in raw if x.isascii() and x.isdigit() and len(x) < 10})
     try:
         log_domain.check_selection(ids, export_domain.ZIP_LIMIT)
     except DomainError as exc:
@@ -194,29 +204,23 @@ def export_transactions():
     return _job_redirect(job)
 
 
-def _own_job(job_id: int) -> Job:
-    job = db.session.get(Job, job_id)
-    if job is None or job.customs_id != g.tenant.id or not job.kind.startswith(
-            ("export_", "reconciliation")):
-        abort(404)
-    return job
+# the jobs these pages show: the administration's exports and reconciliations (another is a 404)
+MONITORING_JOB = or_(Job.kind.startswith("export_"), Job.kind.startswith("reconciliation"))
 
 
 @bp.get("/monitoring/jobs/<int:job_id>")
 @permission_required("logs")
 def job(job_id: int):
-    job = _own_job(job_id)
+    job = get_for_tenant_or_404(Job, job_id, MONITORING_JOB)
     ttl = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
-    ctx = dict(job=job, expires_at=export_domain.expires_at(job.finished_at, ttl))
-    if htmx:
-        return render_template("monitoring/_job.html", **ctx)
-    return render_template("monitoring/job.html", **ctx)
+    return render_page("monitoring/job.html", fragment="monitoring/_job.html", job=job,
+                       expires_at=export_domain.expires_at(job.finished_at, ttl))
 
 
 @bp.get("/monitoring/jobs/<int:job_id>/download")
 @permission_required("logs")
 def download(job_id: int):
-    job = _own_job(job_id)
+    job = get_for_tenant_or_404(Job, job_id, MONITORING_JOB)
     if job.status != "done" or not job.result_path:
         abort(404)
     root = os.path.realpath(current_app.config["STORAGE_DIR"])
@@ -260,10 +264,7 @@ def claims():
 @bp.post("/monitoring/claims")
 @permission_required("logs")
 def open_claim():
-    raw = request.form.get("carnet_id", "")
-    carnet = db.session.get(Carnet, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-    if carnet is None:
-        abort(404)
+    carnet = _carnet_or_404(request.form.get("carnet_id", ""))
     try:
         claim = claim_domain.open_claim(
             db.session, customs_id=g.tenant.id, territory_id=_territory(),
@@ -275,15 +276,13 @@ def open_claim():
                                form=request.form), 422
     audit_request("monitoring.claim_opened", object_type="claim", object_id=str(claim.id))
     db.session.commit()
-    return redirect(url_for("monitoring.claim", claim_id=claim.id), 303)
+    return redirect_to(url_for("monitoring.claim", claim_id=claim.id))
 
 
 @bp.get("/monitoring/claims/new/<int:carnet_id>")
 @permission_required("logs")
 def new_claim(carnet_id: int):
-    carnet = db.session.get(Carnet, carnet_id)
-    if carnet is None:
-        abort(404)
+    carnet = _carnet_or_404(carnet_id)
     return render_template("monitoring/claim_new.html", carnet=carnet, error=None, form={})
 
 
@@ -323,16 +322,14 @@ def claim_action(claim_id: int, action: str):
     audit_request(f"monitoring.claim_{action.replace('-', '_')}", object_type="claim",
                   object_id=str(c.id))
     db.session.commit()
-    return redirect(url_for("monitoring.claim", claim_id=c.id), 303)
+    return redirect_to(url_for("monitoring.claim", claim_id=c.id))
 
 
 @bp.get("/monitoring/claims/<int:claim_id>/evidence/<int:evidence_id>")
 @permission_required("logs")
 def claim_evidence(claim_id: int, evidence_id: int):
     c = get_for_tenant_or_404(Claim, claim_id)
-    ev = db.session.get(ClaimEvidence, evidence_id)
-    if ev is None or ev.claim_id != c.id:
-        abort(404)
+    ev = get_for_tenant_or_404(ClaimEvidence, evidence_id, parent=(ClaimEvidence.claim_id, c))
     root = os.path.realpath(current_app.config["STORAGE_DIR"])
     path = os.path.realpath(os.path.join(root, ev.path))
     if not path.startswith(root + os.sep) or not os.path.exists(path):

@@ -1,9 +1,9 @@
 // Customs desk: camera QR scanning on step 1 (the qr-scanner library is loaded only when the
 // officer starts the camera there), the stepper following the step htmx swapped in (fragments
 // do not repeat it), focus on the new step's heading after each htmx swap (on the first
-// refused field after a refusal), 422 answers (a
-// refusal) swapped in like any other so the message shows on its step, and the X-Desk-Panel
-// header: which carnet panel the page shows, so the server sends it only when it changes.
+// refused field after a refusal; a refusal's 422 is swapped in by base.html's htmx config),
+// and the X-Desk-Panel header: which carnet panel the page shows, so the server sends it only
+// when it changes.
 (function () {
   "use strict";
   let scanner = null;
@@ -91,10 +91,6 @@
       if (panel) evt.detail.headers["X-Desk-Panel"] = panel.dataset.key || "";
     });
     document.body.addEventListener("htmx:beforeSwap", (evt) => {
-      if (evt.detail.xhr && evt.detail.xhr.status === 422) {
-        evt.detail.shouldSwap = true;
-        evt.detail.isError = false;
-      }
       if (scanner) stop();
     });
     document.body.addEventListener("htmx:afterSwap", syncStepper);
