@@ -46,6 +46,30 @@ def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
     return relative
 
 
+@task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
+def export_accounts(job_id: int) -> None:
+    """The accounts of a list, as its filters and its user's reach select them (F-14)."""
+    from sqlalchemy import func, select
+
+    from portal.domain import organisation
+    from portal.models import Account
+
+    def work(session, job, progress):
+        actor = session.get(Account, job.account_id)
+        if actor is None or actor.customs_id != job.customs_id:
+            raise RuntimeError("The account that asked for this export no longer exists.")
+        stmt = organisation.account_list(actor, **job.params["filters"])
+        total = min(session.scalar(select(func.count()).select_from(
+            stmt.order_by(None).subquery())) or 0, organisation.EXPORT_LIMIT)
+        progress(0, total, "Writing the accounts…", force=True)
+        relative = f"exports/{job.id}/eata-accounts.xlsx"
+        n = organisation.write_accounts_xlsx(
+            storage_path(relative), organisation.account_rows(session, stmt), total, progress)
+        return {"rows": n}, f"{n:,} accounts exported.", relative
+
+    run_tracked(job_id, work)
+
+
 def drain_outbox_soon() -> None:
     """Send the invitations just written: a first batch inline (the embedded default; the
     scheduler or `flask outbox drain` sends the rest), or a drain job on the outbox queue."""

@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.emails import (
+    send_account_invitation,
     send_email_change_link,
     send_email_changed,
     send_mfa_code,
@@ -672,9 +673,13 @@ def confirm_email(token: str):
             flash(exc.message, "error")
             return redirect(url_for("auth.login"), code=303)
         _audit_account("account.email_changed", account, old=old)
+        if account.password_hash is None:  # invited, never logged in: a new invitation here
+            send_account_invitation(account)
         db.session.commit()
         send_email_changed(account, old)
-        flash(f"Your login email is now {account.email}.", "success")
+        flash(f"Your login email is now {account.email}."
+              + ("" if account.password_hash else " We sent you a link to set your password.")
+              , "success")
         return redirect(url_for("home.index" if current_user.is_authenticated else "auth.login"),
                         code=303)
     account, new_email = found
