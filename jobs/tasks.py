@@ -29,6 +29,7 @@ def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
     from openpyxl import Workbook
 
     from portal.domain import bulk
+    from portal.domain.cells import safe_cell
     from portal.models.bulk import BulkSession
 
     bs = session.get(BulkSession, bulk_session_id)
@@ -41,7 +42,7 @@ def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
         status = "created" if row.imported_id else "not imported"
         errors = " ".join((row.errors or {}).values())
         ws.append([row.row_number, status, row.imported_id, errors]
-                  + [bulk.safe_cell(row.data.get(c.key, "")) for c in spec.columns])
+                  + [safe_cell(row.data.get(c.key, "")) for c in spec.columns])
     wb.save(storage_path(relative))
     return relative
 

@@ -18,7 +18,7 @@ from portal.domain.organisation.base import (
     flush_or_conflict,
     search,
 )
-from portal.domain.organisation.fields import Fields, email_address, text
+from portal.domain.organisation.fields import Fields, email_address, text_of
 from portal.domain.organisation.scope import (
     account_reach,
     get_account,
@@ -113,8 +113,8 @@ def _account_values(session: Session, actor: Account, account: Account | None,
             raise DomainError("Choose an office of your own region.", "office_id")
         return office
 
-    full_name = fields.check("full_name", lambda: text(
-        data.get("full_name"), "full_name", "full name", required=True, max_len=200))
+    full_name = fields.check("full_name", lambda: text_of("account", "full_name",
+                                                          data.get("full_name")))
     email = fields.check("email", check_email)
     role = fields.check("role", check_role)
     region = fields.check("region_id", check_region)

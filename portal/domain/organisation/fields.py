@@ -8,6 +8,7 @@ raises DomainError naming that field.
 from __future__ import annotations
 
 import functools
+import re
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -123,6 +124,51 @@ class Fields:
             raise Invalid(self.errors)
 
 
+
+
+# the text values of an organisation: (object, field) → (label, max length, required)
+TEXTS: dict[tuple[str, str], tuple[str, int, bool]] = {
+    ("region", "name"): ("region name", 120, True),
+    ("office", "name"): ("office name", 160, True),
+    ("office", "code"): ("office code", 32, False),
+    ("office", "street"): ("street", 200, False),
+    ("office", "postal_code"): ("postal code", 20, False),
+    ("office", "city"): ("city", 120, False),
+    ("office", "phone"): ("phone number", 40, False),
+    ("office", "opening_hours"): ("opening hours", 2000, False),
+    ("account", "full_name"): ("full name", 200, True),
+}
+
+
+def text_of(kind: str, name: str, value: Any, field: str | None = None) -> str:
+    """The text value `name` of a `kind` (region, office, account) by its rule in TEXTS;
+    refusals name `field` (the form field, or the bulk column)."""
+    label, max_len, required = TEXTS[(kind, name)]
+    return text(value, field or name, label, required=required, max_len=max_len)
+
+
+def phone(value: Any, field: str = "phone") -> str:
+    number = text_of("office", "phone", value, field)
+    if number and not re.fullmatch(r"[0-9+()./ -]{3,40}", number):
+        raise DomainError("Enter a phone number with digits, spaces and + ( ) - only.", field)
+    return number
+
+
+def latitude(value: Any, field: str = "latitude") -> Decimal | None:
+    return coordinate(value, field, "latitude", 90)
+
+
+def longitude(value: Any, field: str = "longitude") -> Decimal | None:
+    return coordinate(value, field, "longitude", 180)
+
+
+def both_coordinates(fields: Fields, lat: Any, lon: Any, names=("latitude", "longitude")) -> None:
+    """A position has both coordinates or none."""
+    if names[0] in fields.errors or names[1] in fields.errors or (lat is None) == (lon is None):
+        return
+    missing = "longitude" if lon is None else "latitude"
+    fields.refuse(names[1] if lon is None else names[0],
+                  f"Enter the {missing} too, or leave both coordinates empty.")
 
 
 def timezone(value: Any, field: str = "timezone") -> str | None:

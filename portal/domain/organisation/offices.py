@@ -2,7 +2,6 @@
 regional manager within their region."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -19,9 +18,12 @@ from portal.domain.organisation.base import (
 )
 from portal.domain.organisation.fields import (
     Fields,
-    coordinate,
+    both_coordinates,
     email_address,
-    text,
+    latitude,
+    longitude,
+    phone,
+    text_of,
     timezone,
 )
 from portal.domain.organisation.scope import get_office, is_regional, region_of
@@ -65,7 +67,7 @@ def _office_values(session: Session, actor: Account, office: Office | None,
         return region.id
 
     def check_name() -> str:
-        name = text(data.get("name"), "name", "office name", required=True, max_len=160)
+        name = text_of("office", "name", data.get("name"))
         clash = session.scalar(select(Office.id).where(
             Office.customs_id == cid, func.lower(Office.name) == name.lower(),
             *([Office.id != office.id] if office is not None else [])))
@@ -79,38 +81,26 @@ def _office_values(session: Session, actor: Account, office: Office | None,
             raise DomainError("Choose a country from the list.", "country_code")
         return code
 
-    def check_phone() -> str:
-        phone = text(data.get("phone"), "phone", "phone number", max_len=40)
-        if phone and not re.fullmatch(r"[0-9+()./ -]{3,40}", phone):
-            raise DomainError("Enter a phone number with digits, spaces and + ( ) - only.", "phone")
-        return phone
-
-    def plain(field: str, label: str, max_len: int):
-        return fields.check(field, lambda: text(data.get(field), field, label, max_len=max_len))
+    def plain(name: str):
+        return fields.check(name, lambda: text_of("office", name, data.get(name)))
 
     values = {
         "region_id": fields.check("region_id", check_region),
         "name": fields.check("name", check_name),
-        "code": plain("code", "office code", 32) or None,
-        "street": plain("street", "street", 200),
-        "postal_code": plain("postal_code", "postal code", 20),
-        "city": plain("city", "city", 120),
+        "code": plain("code") or None,
+        "street": plain("street"),
+        "postal_code": plain("postal_code"),
+        "city": plain("city"),
         "country_code": fields.check("country_code", check_country),
         "email": fields.check("email", lambda: email_address(data.get("email"), required=False)),
-        "phone": fields.check("phone", check_phone),
-        "opening_hours": plain("opening_hours", "opening hours", 2000),
-        "latitude": fields.check("latitude", lambda: coordinate(
-            data.get("latitude"), "latitude", "latitude", 90)),
-        "longitude": fields.check("longitude", lambda: coordinate(
-            data.get("longitude"), "longitude", "longitude", 180)),
+        "phone": fields.check("phone", lambda: phone(data.get("phone"))),
+        "opening_hours": plain("opening_hours"),
+        "latitude": fields.check("latitude", lambda: latitude(data.get("latitude"))),
+        "longitude": fields.check("longitude", lambda: longitude(data.get("longitude"))),
         "timezone": fields.check("timezone", lambda: timezone(data.get("timezone"))),
         "active": bool(data.get("active")),
     }
-    lat, lon = values["latitude"], values["longitude"]
-    if "latitude" not in fields.errors and "longitude" not in fields.errors and (
-            (lat is None) != (lon is None)):
-        missing = "longitude" if lon is None else "latitude"
-        fields.refuse(missing, f"Enter the {missing} too, or leave both coordinates empty.")
+    both_coordinates(fields, values["latitude"], values["longitude"])
     fields.done()
     for flag in OFFICE_TYPES:
         values[flag] = bool(data.get(flag))

@@ -16,7 +16,7 @@ from portal.domain.organisation.base import (
     plural,
     search,
 )
-from portal.domain.organisation.fields import Fields, text
+from portal.domain.organisation.fields import Fields, text_of
 from portal.domain.organisation.scope import as_id
 from portal.models import Account, CustomsAdministration, CustomsTerritory, Office, Region
 
@@ -36,7 +36,7 @@ def _region_values(session: Session, administration: CustomsAdministration, regi
     fields = Fields()
 
     def check_name() -> str:
-        value = text(name, "name", "region name", required=True, max_len=120)
+        value = text_of("region", "name", name)
         clash = session.scalar(select(Region.id).where(
             Region.customs_id == administration.id, func.lower(Region.name) == value.lower(),
             *([Region.id != region.id] if region is not None else [])))
