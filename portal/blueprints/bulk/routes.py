@@ -10,16 +10,17 @@ import os
 
 from flask import abort, current_app, g, request, send_file, url_for
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.blueprints.bulk import bp
 from portal.blueprints.bulk.forms import EmptyForm, UploadForm
 from portal.domain import DomainError
 from portal.domain import bulk as bulk_domain
+from portal.domain.permissions import has_permission
 from portal.domain.xlsx_guard import HostileFile, Limits
 from portal.extensions import db, limiter
 from portal.models.bulk import BulkSession
-from portal.tenancy import get_for_tenant_or_404
+from portal.tenancy import get_for_tenant_or_404, resolve_request_site
 from portal.web import (
     audit_request,
     bounded_int,
@@ -74,9 +75,18 @@ def _too_large(_error):
     """A file over the request size limit: the upload form with its message, not the
     server's page (the body was not read, so the form is built without it)."""
     kind = (request.view_args or {}).get("kind")
+    generic = render_page("error.html", code=413, title="Too large",
+                          detail="The request is too large.", status=413)
     if request.endpoint != "bulk.upload" or kind not in bulk_domain.KINDS:
-        return render_page("error.html", code=413, title="Too large",
-                           detail="The request is too large.", status=413)
+        return generic
+    try:
+        if getattr(g, "tenant", None) is None:  # refused before the site was resolved:
+            resolve_request_site()              # resolve it, and load the user again
+            g.pop("_login_user", None)
+    except HTTPException:
+        return generic
+    if not current_user.is_authenticated or not has_permission(current_user.role, PERMISSION):
+        return generic
     form = UploadForm(formdata=None)
     limit = min(current_app.config.get("MAX_CONTENT_LENGTH") or _limits().max_file_bytes,
                 _limits().max_file_bytes)
