@@ -32,6 +32,13 @@ def find_account(session: Session, customs_id: int, email: str) -> Account | Non
                                                 Account.email == email.strip().lower()))
 
 
+def active_account(session: Session, customs_id: int, account_id: int) -> Account | None:
+    """The active account `account_id` of this administration (a pending login's), or None."""
+    return session.scalar(select(Account).where(Account.id == account_id,
+                                                Account.customs_id == customs_id,
+                                                Account.active.is_(True)))
+
+
 def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
     return account.locked_until is not None and account.locked_until > (now or now_utc())
 
