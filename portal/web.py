@@ -12,9 +12,10 @@ from portal.domain import audit
 from portal.domain.permissions import has_permission
 from portal.extensions import db, htmx
 
-# the largest id the databases hold (SQLite INTEGER, PostgreSQL bigint): a larger number typed
-# in a URL, filter or form is an id that exists nowhere, not a query to run
-MAX_ID = 2**63 - 1
+# the largest id the databases hold (the id columns are INTEGER: int4 on PostgreSQL, which
+# refuses a larger number in the query): a larger number typed in a URL, filter or form is an
+# id that exists nowhere, not a query to run
+MAX_ID = 2**31 - 1
 
 
 def bounded_int(value) -> int:

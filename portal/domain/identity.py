@@ -224,8 +224,8 @@ def allowed_offices(session: Session, account: Account) -> list[Office]:
 
 
 def change_default_office(session: Session, account: Account, office_id: int) -> Office:
-    office = session.scalar(select(Office).where(Office.id == office_id,
-                                                 Office.customs_id == account.customs_id))
+    office = None if not 0 < office_id <= 2**31 - 1 else session.scalar(select(Office).where(
+        Office.id == office_id, Office.customs_id == account.customs_id))
     if office is None:
         raise NotFound("This office does not exist.", field="office_id")
     if office not in allowed_offices(session, account):

@@ -14,7 +14,7 @@ from portal.domain import DomainError, NotFound
 from portal.domain.permissions import ADMIN, is_region_bound, manageable_roles
 from portal.models import Account, Office, Region
 
-MAX_ID = 2**63 - 1  # the largest id the databases hold: a larger number is an id of nothing
+MAX_ID = 2**31 - 1  # the largest id (INTEGER, int4 on PostgreSQL): a larger one is of nothing
 
 
 def as_id(value: Any) -> int | None:
