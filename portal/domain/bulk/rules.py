@@ -274,7 +274,9 @@ def validate_account(ctx: Context, data: dict) -> tuple[dict, dict]:
     row = _Row(SPECS["account"], data)
     full_name = row.check("full_name", lambda: rules.text_of("account", "full_name",
                                                              data.get("full_name"))) or ""
-    email = row.check("email", lambda: rules.email_address(data.get("email"))) or ""
+    # the cached result when valid; the shared rule again only to say why not
+    email = row.check("email", lambda: _email(row.value("email"))
+                      or rules.email_address(data.get("email"))) or ""
     if "email" not in row.errors:
         _unique(ctx, row, email, email in ctx.emails)
     role = None
