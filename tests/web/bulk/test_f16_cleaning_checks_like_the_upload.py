@@ -2,8 +2,6 @@
 upload over the size limit gets the form with its message; the counts follow each save."""
 from __future__ import annotations
 
-import io
-
 import pytest
 from sqlalchemy import select
 
