@@ -29,6 +29,7 @@ def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
     from openpyxl import Workbook
 
     from portal.domain import bulk
+    from portal.domain.cells import safe_cell
     from portal.models.bulk import BulkSession
 
     bs = session.get(BulkSession, bulk_session_id)
@@ -41,9 +42,33 @@ def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
         status = "created" if row.imported_id else "not imported"
         errors = " ".join((row.errors or {}).values())
         ws.append([row.row_number, status, row.imported_id, errors]
-                  + [bulk.safe_cell(row.data.get(c.key, "")) for c in spec.columns])
+                  + [safe_cell(row.data.get(c.key, "")) for c in spec.columns])
     wb.save(storage_path(relative))
     return relative
+
+
+@task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
+def export_accounts(job_id: int) -> None:
+    """The accounts of a list, as its filters and its user's reach select them (F-14)."""
+    from sqlalchemy import func, select
+
+    from portal.domain import organisation
+    from portal.models import Account
+
+    def work(session, job, progress):
+        actor = session.get(Account, job.account_id)
+        if actor is None or actor.customs_id != job.customs_id:
+            raise RuntimeError("The account that asked for this export no longer exists.")
+        stmt = organisation.account_list(actor, **job.params["filters"])
+        total = min(session.scalar(select(func.count()).select_from(
+            stmt.order_by(None).subquery())) or 0, organisation.EXPORT_LIMIT)
+        progress(0, total, "Writing the accounts…", force=True)
+        relative = f"exports/{job.id}/eata-accounts.xlsx"
+        n = organisation.write_accounts_xlsx(
+            storage_path(relative), organisation.account_rows(session, stmt), total, progress)
+        return {"rows": n}, f"{n:,} accounts exported.", relative
+
+    run_tracked(job_id, work)
 
 
 def drain_outbox_soon() -> None:

@@ -72,6 +72,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (server-side) session
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # bulk creation uploads (portal/domain/xlsx_guard.Limits; empty: its defaults)
+        **{key: _int(key, 0) or None for key in (
+            "BULK_MAX_FILE_BYTES", "BULK_MAX_UNPACKED_BYTES", "BULK_MAX_RATIO", "BULK_MAX_ROWS",
+            "BULK_MAX_COLUMNS", "BULK_MAX_CELL_CHARS", "BULK_MAX_ENTRIES")},
         "JOBS_INLINE": not env.get("REDIS_URL"),
         # without Redis: a thread of each process sends the outbox right after the commit that
         # wrote to it, and every OUTBOX_DRAIN_SECONDS (off in tests, which drain explicitly)

@@ -32,6 +32,13 @@ def find_account(session: Session, customs_id: int, email: str) -> Account | Non
                                                 Account.email == email.strip().lower()))
 
 
+def active_account(session: Session, customs_id: int, account_id: int) -> Account | None:
+    """The active account `account_id` of this administration (a pending login's), or None."""
+    return session.scalar(select(Account).where(Account.id == account_id,
+                                                Account.customs_id == customs_id,
+                                                Account.active.is_(True)))
+
+
 def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
     return account.locked_until is not None and account.locked_until > (now or now_utc())
 
@@ -217,8 +224,8 @@ def allowed_offices(session: Session, account: Account) -> list[Office]:
 
 
 def change_default_office(session: Session, account: Account, office_id: int) -> Office:
-    office = session.scalar(select(Office).where(Office.id == office_id,
-                                                 Office.customs_id == account.customs_id))
+    office = None if not 0 < office_id <= 2**31 - 1 else session.scalar(select(Office).where(
+        Office.id == office_id, Office.customs_id == account.customs_id))
     if office is None:
         raise NotFound("This office does not exist.", field="office_id")
     if office not in allowed_offices(session, account):

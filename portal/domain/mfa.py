@@ -86,6 +86,13 @@ def _counter(now: dt.datetime) -> int:
     return int(now.replace(tzinfo=dt.UTC).timestamp()) // TOTP_STEP
 
 
+def totp_counter(secret: str, code: str, now: dt.datetime, last: int | None = None) -> int | None:
+    """The one TOTP window check (accounts and holders): the time-step of `code` within
+    TOTP_WINDOW steps of `now`, if it is later than `last` (a code is accepted once)."""
+    counter = _matching_counter(secret, code, now)
+    return counter if counter is not None and (last is None or counter > last) else None
+
+
 def _matching_counter(secret: str, code: str, now: dt.datetime) -> int | None:
     code = "".join(code.split())
     if len(code) != 6 or not code.isdigit():
@@ -104,8 +111,9 @@ def verify_totp(account: Account, code: str, now: dt.datetime | None = None) -> 
     with a conditional UPDATE, so two requests racing with the same code produce one success."""
     if account.mfa_method != "totp" or not account.totp_secret_enc:
         return False
-    counter = _matching_counter(decrypt(account.totp_secret_enc), code, now or now_utc())
-    if counter is None or (account.totp_last_counter is not None and counter <= account.totp_last_counter):
+    counter = totp_counter(decrypt(account.totp_secret_enc), code, now or now_utc(),
+                           account.totp_last_counter)
+    if counter is None:
         return False
     session = object_session(account)
     if session is not None and account.id is not None:
@@ -127,7 +135,7 @@ def verify_totp(account: Account, code: str, now: dt.datetime | None = None) -> 
 def enable_totp(session: Session, account: Account, secret: str, code: str,
                 now: dt.datetime | None = None) -> list[str]:
     """Confirm enrolment with a first code from the app. Returns fresh recovery codes."""
-    counter = _matching_counter(secret, code, now or now_utc())
+    counter = totp_counter(secret, code, now or now_utc())
     if counter is None:
         raise DomainError("This code does not match. Check the time on your phone and type the "
                           "code your app shows now.", field="code")

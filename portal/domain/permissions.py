@@ -51,9 +51,19 @@ def has_permission(role: str | None, permission: str) -> bool:
     return role in PERMISSIONS[permission]
 
 
-def manageable_roles(role: str) -> list[str]:
-    """The roles of the accounts a user of `role` may create, edit and delete."""
+def creatable_roles(role: str) -> list[str]:
+    """The roles of the accounts a user of `role` may create (the guide's matrix)."""
     return [r for r in ROLES if has_permission(role, ACCOUNT_ROLE_PERMISSION[r])]
+
+
+def manageable_roles(role: str) -> list[str]:
+    """The roles of the accounts a user of `role` may list, edit, disable, reset and delete.
+    A regional manager may create a peer (the matrix) but manages officer and controller
+    accounts only: never a peer's or an admin's (F-13)."""
+    roles = creatable_roles(role)
+    if role == REGIONAL_MANAGER:
+        roles = [r for r in roles if r in (OFFICER, CONTROLLER)]
+    return roles
 
 
 def is_region_bound(role: str) -> bool:

@@ -11,7 +11,6 @@ bounded: nothing is held but the current chunk.
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 import zlib
@@ -52,13 +51,11 @@ class Limits:
 
     @classmethod
     def from_config(cls, config) -> Limits:
-        """BULK_* settings from the app config (or the environment), else the defaults."""
+        """The BULK_* settings of the app config (read from the environment in
+        portal/config.py); a missing or empty one keeps its default."""
         values = {}
         for name in cls.__dataclass_fields__:
-            key = "BULK_" + name.upper()
-            raw = config.get(key) if config is not None else None
-            if raw in (None, ""):
-                raw = os.environ.get(key)
+            raw = config.get("BULK_" + name.upper()) if config is not None else None
             if raw not in (None, ""):
                 values[name] = int(raw)
         return cls(**values)

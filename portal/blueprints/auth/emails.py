@@ -66,6 +66,17 @@ def send_email_changed(account: Account, old_email: str) -> None:
     )
 
 
+def send_email_change_requested(account: Account, new_email: str) -> None:
+    """Tell the current address that a change of the login email to `new_email` was asked
+    (by an administrator): it happens only if the new address confirms it."""
+    send_mail(
+        current_app.config, account.email, "A change of your eATA login email was requested",
+        f"Hello {account.full_name},\n\nAn administrator asked to change the login email of your "
+        f"eATA customs account to {new_email}.\nIt changes only when the link sent to that "
+        "address is opened. If this is not expected, contact your administrator at once.\n",
+    )
+
+
 def send_password_changed(account: Account) -> None:
     send_mail(
         current_app.config, account.email, "Your eATA password was changed",

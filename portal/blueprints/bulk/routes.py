@@ -1,32 +1,37 @@
-"""Bulk creation from Excel (F-16): templates, cleaning sessions, import jobs. Admins only."""
+"""Bulk creation from Excel (F-16): templates, cleaning sessions, import jobs. Admins only.
+
+Every answer goes through portal/web.py: the session page or its `cleaning`/`job` block for
+htmx; a cleaning session is loaded by `get_for_tenant_or_404` narrowed to its owner.
+"""
 from __future__ import annotations
 
-from flask import (
-    abort,
-    current_app,
-    g,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+import io
+import os
+
+from flask import abort, current_app, g, request, send_file, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.blueprints.bulk import bp
 from portal.blueprints.bulk.forms import EmptyForm, UploadForm
 from portal.domain import DomainError
 from portal.domain import bulk as bulk_domain
+from portal.domain.permissions import has_permission
 from portal.domain.xlsx_guard import HostileFile, Limits
-from portal.extensions import db, htmx, limiter
+from portal.extensions import db, limiter
 from portal.models.bulk import BulkSession
-from portal.models.jobs import Job
-from portal.tenancy import get_for_tenant_or_404
-from portal.web import audit_request, bounded_int, permission_required
+from portal.tenancy import get_for_tenant_or_404, resolve_request_site
+from portal.web import (
+    audit_request,
+    bounded_int,
+    permission_required,
+    redirect_to,
+    render_page,
+    wants_fragment,
+)
 
 PERMISSION = "bulk_creation"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _kind(kind: str | None) -> str:
@@ -37,10 +42,8 @@ def _kind(kind: str | None) -> str:
 
 def _own_session(session_id) -> BulkSession:
     """The current admin's cleaning session; another admin's or administration's is a 404."""
-    bs = get_for_tenant_or_404(BulkSession, session_id)
-    if bs.account_id != current_user.id:
-        abort(404)
-    return bs
+    return get_for_tenant_or_404(BulkSession, session_id,
+                                 BulkSession.account_id == current_user.id)
 
 
 def _limits() -> Limits:
@@ -62,22 +65,44 @@ def index():
 def _render_index(kind: str, form: UploadForm, status: int = 200):
     sessions = {k: bulk_domain.current_session(db.session, g.tenant.id, current_user.id, k)
                 for k in bulk_domain.KINDS}
-    return render_template("bulk/index.html", kind=kind, spec=bulk_domain.spec_of(kind),
-                           specs=bulk_domain.SPECS, sessions=sessions, form=form,
-                           max_rows=_limits().max_rows), status
+    return render_page("bulk/index.html", kind=kind, spec=bulk_domain.spec_of(kind),
+                       specs=bulk_domain.SPECS, sessions=sessions, form=form,
+                       max_rows=_limits().max_rows, status=status)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    """A file over the request size limit: the upload form with its message, not the
+    server's page (the body was not read, so the form is built without it)."""
+    kind = (request.view_args or {}).get("kind")
+    generic = render_page("error.html", code=413, title="Too large",
+                          detail="The request is too large.", status=413)
+    if request.endpoint != "bulk.upload" or kind not in bulk_domain.KINDS:
+        return generic
+    try:
+        if getattr(g, "tenant", None) is None:  # refused before the site was resolved:
+            resolve_request_site()              # resolve it, and load the user again
+            g.pop("_login_user", None)
+    except HTTPException:
+        return generic
+    if not current_user.is_authenticated or not has_permission(current_user.role, PERMISSION):
+        return generic
+    form = UploadForm(formdata=None)
+    limit = min(current_app.config.get("MAX_CONTENT_LENGTH") or _limits().max_file_bytes,
+                _limits().max_file_bytes)
+    form.file.errors = [f"This file is too large: at most {limit / (1024 * 1024):.0f} MB can "
+                        "be uploaded."]
+    return _render_index(kind, form, 413)
 
 
 @bp.get("/bulk/<kind>/template.xlsx")
 @permission_required(PERMISSION)
 def template(kind: str):
-    import io
-
     kind = _kind(kind)
     data = bulk_domain.build_template(db.session, g.tenant, kind, _limits().max_rows)
     spec = bulk_domain.spec_of(kind)
     return send_file(io.BytesIO(data), as_attachment=True,
-                     download_name=f"eata-{g.tenant.code}-{spec.sheet}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     download_name=f"eata-{g.tenant.code}-{spec.sheet}.xlsx", mimetype=XLSX)
 
 
 @bp.post("/bulk/<kind>/upload")
@@ -104,7 +129,14 @@ def upload(kind: str):
     audit_request("bulk.uploaded", object_type="bulk_session", object_id=bs.id,
                   data={"kind": kind, "rows": bs.row_count, "errors": bs.error_count})
     db.session.commit()
-    return redirect(url_for("bulk.show", session_id=bs.id), code=303)
+    return redirect_to(url_for("bulk.show", session_id=bs.id))
+
+
+def _page(value) -> int:
+    try:
+        return max(1, bounded_int(value))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _session_context(bs: BulkSession, page: int) -> dict:
@@ -112,19 +144,17 @@ def _session_context(bs: BulkSession, page: int) -> dict:
     per_page = _per_page(spec)
     pages = max(1, -(-bs.row_count // per_page))
     page = min(max(page, 1), pages)
-    job = db.session.get(Job, bs.job_id) if bs.job_id else None
     return {"bs": bs, "spec": spec, "rows": bulk_domain.page_of_rows(db.session, bs, page, per_page),
-            "page": page, "pages": pages, "job": job, "form": EmptyForm()}
+            "page": page, "pages": pages, "job": bulk_domain.job_of(db.session, bs),
+            "form": EmptyForm()}
 
 
 @bp.get("/bulk/sessions/<int:session_id>")
 @permission_required(PERMISSION)
 def show(session_id: int):
     bs = _own_session(session_id)
-    ctx = _session_context(bs, request.args.get("page", 1, type=int))
-    if htmx:
-        return render_block("bulk/session.html", "cleaning", **ctx)
-    return render_template("bulk/session.html", **ctx)
+    ctx = _session_context(bs, _page(request.args.get("page", 1)))
+    return render_page("bulk/session.html", block="cleaning", **ctx)
 
 
 @bp.post("/bulk/sessions/<int:session_id>")
@@ -141,24 +171,22 @@ def save(session_id: int):
             edits.setdefault(bounded_int(number), {})[parts[2]] = value
         elif len(parts) == 2 and parts[0] == "remove" and number:
             removed.add(bounded_int(number))
-    page = request.form.get("page", 1, type=int)
+    page = _page(request.form.get("page", 1))
     try:
-        bulk_domain.save_rows(db.session, bs, g.tenant, edits, removed)
+        bulk_domain.save_rows(db.session, bs, g.tenant, edits, removed,
+                              max_chars=_limits().max_cell_chars)
     except DomainError as exc:
         db.session.rollback()
         ctx = _session_context(bs, page)
-        ctx["save_error"] = exc.message
-        if htmx:
-            return render_block("bulk/session.html", "cleaning", **ctx), 409
-        return render_template("bulk/session.html", **ctx), 409
+        return render_page("bulk/session.html", block="cleaning", save_error=exc.message,
+                           status=409 if exc.status == 409 else 422, **ctx)
     audit_request("bulk.saved", object_type="bulk_session", object_id=bs.id,
                   data={"edited": len(edits), "removed": len(removed)})
     db.session.commit()
-    if htmx:
+    if wants_fragment():
         ctx = _session_context(bs, page)
-        ctx["saved"] = True
-        return render_block("bulk/session.html", "cleaning", **ctx)
-    return redirect(url_for("bulk.show", session_id=bs.id, page=page), code=303)
+        return render_page("bulk/session.html", block="cleaning", saved=True, job_oob=True, **ctx)
+    return redirect_to(url_for("bulk.show", session_id=bs.id, page=page))
 
 
 @bp.post("/bulk/sessions/<int:session_id>/import")
@@ -168,29 +196,26 @@ def start_import(session_id: int):
     from jobs.tasks import import_bulk_session
 
     bs = _own_session(session_id)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
     try:
         job = bulk_domain.begin_import(db.session, bs, current_user)
     except DomainError as exc:
         db.session.rollback()
         ctx = _session_context(bs, 1)
-        ctx["import_error"] = exc.message
-        if htmx:
-            return render_block("bulk/session.html", "job", **ctx), 409
-        return render_template("bulk/session.html", **ctx), 409
+        return render_page("bulk/session.html", block="job", import_error=exc.message,
+                           status=409, **ctx)
     audit_request("bulk.import_started", object_type="bulk_session", object_id=bs.id,
                   data={"job": job.id})
     db.session.commit()
     enqueue(import_bulk_session, job.id)
-    if htmx:
+    if wants_fragment():
         db.session.expire_all()
         response = job_status(bs.id)
-        if db.session.get(Job, job.id).is_final:  # ran inline: show the imported rows too
+        if bulk_domain.job_of(db.session, bs).is_final:  # ran inline: show the imported rows
             response.headers["HX-Refresh"] = "true"
         return response
-    return redirect(url_for("bulk.show", session_id=bs.id), code=303)
+    return redirect_to(url_for("bulk.show", session_id=bs.id))
 
 
 @bp.get("/bulk/sessions/<int:session_id>/job")
@@ -199,11 +224,9 @@ def job_status(session_id: int):
     """The progress component: polls itself while the job runs; the final answer stops the
     polling and reloads the page so the rows show what was imported."""
     bs = _own_session(session_id)
-    job = db.session.get(Job, bs.job_id) if bs.job_id else None
-    html = render_template("bulk/_job.html", bs=bs, job=job, form=EmptyForm())
-    response = make_response(html)
-    polling = request.args.get("poll") == "1"
-    if htmx and job is not None and job.is_final and polling:
+    job = bulk_domain.job_of(db.session, bs)
+    response = render_page("bulk/_job.html", bs=bs, job=job, form=EmptyForm())
+    if job is not None and job.is_final and wants_fragment() and request.args.get("poll") == "1":
         response.headers["HX-Refresh"] = "true"
     return response
 
@@ -212,10 +235,8 @@ def job_status(session_id: int):
 @permission_required(PERMISSION)
 def report(session_id: int):
     """The last import's result report: every row, created or why not."""
-    import os
-
     bs = _own_session(session_id)
-    job = db.session.get(Job, bs.job_id) if bs.job_id else None
+    job = bulk_domain.job_of(db.session, bs)
     if job is None or job.status != "done" or not job.result_path:
         abort(404)
     root = os.path.realpath(current_app.config["STORAGE_DIR"])

@@ -50,16 +50,17 @@ ACCOUNT = {"full_name": "Ann", "email": "ann@example.org", "role": "Officer",
     ("office", {**OFFICE, "region": "Atlantis"}, "region", "There is no region named “Atlantis”"),
     ("office", {**OFFICE, "region": ""}, "region", "Region is required."),
     ("office", {**OFFICE, "name": "Antwerp Port"}, "name", "This name already exists."),
-    ("office", {**OFFICE, "email": "not-an-email"}, "email", "not a valid email address"),
+    ("office", {**OFFICE, "email": "not-an-email"}, "email", "Enter a valid email address"),
     ("office", {**OFFICE, "latitude": "91"}, "latitude", "between -90 and 90"),
     ("office", {**OFFICE, "longitude": "-181"}, "longitude", "between -180 and 180"),
-    ("office", {**OFFICE, "latitude": "north"}, "latitude", "between -90 and 90"),
-    ("office", {**OFFICE, "longitude": ""}, "longitude", "Give the longitude as well"),
+    ("office", {**OFFICE, "latitude": "north"}, "latitude", "must be a number, like 50.901"),
+    ("office", {**OFFICE, "longitude": ""}, "longitude", "Enter the longitude too"),
+    ("office", {**OFFICE, "phone": "call me"}, "phone", "digits, spaces and + ( ) - only"),
     ("office", {**OFFICE, "sea_port": "often"}, "sea_port", "Sea port must be Yes or No."),
     ("office", {**OFFICE, "airport": "2"}, "airport", "Airport must be Yes or No."),
     ("office", {**OFFICE, "country": "Narnia"}, "country", "Choose a country from the list"),
-    ("office", {**OFFICE, "timezone": "Mars/Olympus"}, "timezone", "time zone name"),
-    ("account", {**ACCOUNT, "email": "ann@@example"}, "email", "not a valid email address"),
+    ("office", {**OFFICE, "timezone": "Mars/Olympus"}, "timezone", "Choose a time zone"),
+    ("account", {**ACCOUNT, "email": "ann@@example"}, "email", "Enter a valid email address"),
     ("account", {**ACCOUNT, "email": "Officer@Customs-BE.demo"}, "email", "This email already exists."),
     ("account", {**ACCOUNT, "full_name": ""}, "full_name", "Full name is required."),
     ("account", {**ACCOUNT, "role": "Boss"}, "role", "Choose a role from the list"),
@@ -70,7 +71,7 @@ ACCOUNT = {"full_name": "Ann", "email": "ann@example.org", "role": "Officer",
     ("account", {**ACCOUNT, "role": "Admin", "region": "Antwerp"}, "region", "leave Region empty"),
     ("account", {**ACCOUNT, "active": "sometimes"}, "active", "Active must be Yes or No."),
 ])
-def test_f16_each_validation_error(upload, kind, row, field, message):
+def test_f16_each_validation_error_in_the_forms_words(upload, kind, row, field, message):
     errors = upload(kind, [row])[0]
     assert field in errors, errors
     assert message in errors[field]

@@ -41,7 +41,17 @@ def test_f11_invitation_to_a_mistyped_address_dies_when_the_admin_corrects_it(
     assert stranger.get(stranger_link).status_code == 404
     r = stranger.post(stranger_link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert r.status_code == 404
+    # the new address confirms (F-13); the account then gets a fresh invitation there
+    _, confirm, notice = outbox(app)
+    assert confirm["To"] == "ana.peeters@customs-be.demo"
+    assert notice["To"] == "ana.peters@wrong.example"
+    owner = client_for("customs", "be")
+    assert owner.post(_link_path(confirm)).status_code == 303
+    [fresh] = [m for m in outbox(app)[3:] if "/set-password/" in body_of(m)]
+    assert fresh["To"] == "ana.peeters@customs-be.demo"
     assert find(Account, "be", "ana.peeters@customs-be.demo").password_hash is None
+    r = owner.post(_link_path(fresh), data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert r.status_code == 303
 
 
 def test_f11_password_set_by_a_reset_link_ends_the_invitation_link(app, login_as, find, client_for,

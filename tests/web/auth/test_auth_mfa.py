@@ -170,9 +170,9 @@ def test_f12_email_otp_enrolment_login_and_expiry(login_as, client_for, demo, ac
 
 def test_f12_email_code_expires_while_login_is_pending(client_for, demo, account_of, session,
                                                       outbox, clock, app, monkeypatch):
-    import portal.blueprints.auth.routes as routes
+    import portal.blueprints.auth.login_flow as login_flow
 
-    monkeypatch.setattr(routes, "PENDING_MINUTES", 30)
+    monkeypatch.setattr(login_flow, "PENDING_MINUTES", 30)
     officer = account_of("be", "officer")
     officer.mfa_method, officer.mfa_email = "email", "alt@example.org"
     session.commit()

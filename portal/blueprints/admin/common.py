@@ -1,0 +1,100 @@
+"""What the administration screens share: refusals shown on the form, the list arguments
+(filters, page links), the delete confirmation, the audit of a change, choices of selects.
+
+Routes are thin: parse the form, call portal.domain.organisation, audit, commit, answer through
+portal/web.py (a list URL renders the whole page, or only its `results` block for htmx).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import flash, request, url_for
+from flask_login import current_user
+
+from portal.domain import DomainError, PermissionDenied
+from portal.domain import organisation as org
+from portal.extensions import db
+from portal.web import audit_request, redirect_to, render_page
+
+ACTIVE_CHOICES = [("", "All"), ("1", "Activated"), ("0", "Deactivated")]
+
+
+def active_arg() -> bool | None:
+    return {"1": True, "0": False}.get(request.args.get("active", ""))
+
+
+def filters_of(**values) -> dict[str, str]:
+    """The non-empty filters, to rebuild pagination links and the export link."""
+    return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+
+def page_url(endpoint: str, filters: dict[str, str]):
+    return lambda page: url_for(endpoint) + "?" + urlencode({**filters, "page": page})
+
+
+def show_domain_error(form, error: DomainError) -> None:
+    """Each refused field's message goes next to that field; the rest above the form."""
+    for name, message in getattr(error, "errors", {error.field: error.message}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+    form._denied = isinstance(error, PermissionDenied)
+    if form._denied:
+        audit_request("permission.denied", object_type="permission",
+                      object_id=error.field or "", data={"path": request.path,
+                                                         "reason": error.message})
+        db.session.commit()
+
+
+def form_status(form) -> int:
+    """200 for a GET; for a refused POST 403 when a role was not the user's to give, else 422."""
+    if request.method == "GET":
+        return 200
+    return 403 if getattr(form, "_denied", False) else 422
+
+
+def audit_change(action: str, obj, changes: dict | None = None, **data) -> None:
+    payload = dict(data)
+    if changes:
+        payload.update(org.jsonable(changes))
+    audit_request(action, object_type=type(obj).__name__.lower(), object_id=obj.id, data=payload)
+
+
+def region_choices(blank: str | None = None):
+    choices = [(r.id, r.name + ("" if r.active else " (deactivated)"))
+               for r in org.regions_for(db.session, current_user)]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+def office_choices(region_id=None, blank: str | None = "— None —"):
+    offices = org.offices_for(db.session, current_user)
+    if region_id:
+        offices = [o for o in offices if o.region_id == region_id]
+    choices = [(o.id, o.name + ("" if o.active else " (deactivated)")) for o in offices]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+def confirm_delete(obj, *, kind: str, name: str, delete, back: str, done: str):
+    """GET: the confirmation page; POST: delete, audit, back to the list."""
+    from portal.blueprints.admin.forms import EmptyForm
+
+    form = EmptyForm()
+    error = None
+    if form.validate_on_submit():
+        object_id = obj.id
+        try:
+            result = delete()
+        except DomainError as e:
+            db.session.rollback()
+            error = e.message
+        else:
+            audit_request(f"{kind}.delete", object_type=kind, object_id=object_id,
+                          data={"before": result or {"name": name}})
+            db.session.commit()
+            flash(f"{kind.capitalize()} \u201c{name}\u201d deleted.", "success")
+            return redirect_to(done)
+    status = 200 if request.method == "GET" else (409 if error else 422)
+    return render_page("admin/confirm_delete.html", form=form, kind=kind, name=name, error=error,
+                       back=back, status=status)

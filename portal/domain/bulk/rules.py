@@ -1,0 +1,402 @@
+"""What a row of each kind must be (F-16): the columns of the templates and the checks of a row.
+
+Every value an administration form also has is checked by the same function as the form
+(portal/domain/organisation/fields.py), so a bulk cell and a form field are refused for the same
+reasons in the same words; what only a spreadsheet has (names instead of ids, Yes/No, uniqueness
+within the file) is checked here. Every cell goes through `check_cell` first, at the upload and
+when it is edited in the cleaning session alike.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import caches
+from portal.domain import DomainError
+from portal.domain.organisation import fields as rules
+from portal.domain.permissions import ADMIN, ROLE_LABELS, ROLES
+from portal.models import (
+    Account,
+    Country,
+    CustomsAdministration,
+    CustomsTerritory,
+    Office,
+    Region,
+)
+
+KINDS = ("region", "office", "account")
+YES_NO = ("Yes", "No")
+_YES = {"yes", "y", "true", "1", "x", "oui", "ja"}
+_NO = {"no", "n", "false", "0", "non", "nee", "nein"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    hint: str = ""
+    list_name: str | None = None  # a column of the ListValues sheet offered as a drop-down
+    max_len: int = 200
+    width: int = 20
+    decimal_range: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    sheet: str
+    title: str
+    columns: tuple[Column, ...]
+    unique: str  # the column unique within the file and the administration
+    validate: Callable
+    create: Callable
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+@dataclass
+class Context:
+    """What validation checks rows against, loaded once per pass (no query per row)."""
+
+    customs: CustomsAdministration
+    territory: CustomsTerritory
+    regions: dict[str, Region]
+    offices: dict[str, Office]
+    emails: set[str]
+    countries: dict[str, str]  # lower code or name → code
+    seen: Counter = field(default_factory=Counter)
+
+
+def load_context(session: Session, customs: CustomsAdministration) -> Context:
+    cid = customs.id
+    regions = {r.name.strip().lower(): r for r in
+               session.scalars(select(Region).where(Region.customs_id == cid))}
+    offices = {o.name.strip().lower(): o for o in
+               session.scalars(select(Office).where(Office.customs_id == cid))}
+    emails = set(session.scalars(select(func.lower(Account.email)).where(Account.customs_id == cid)))
+    countries: dict[str, str] = {}
+    for code, name in session.execute(select(Country.code, Country.name)):
+        countries[code.lower()] = code
+        countries[name.lower()] = code
+    territory = session.get(CustomsTerritory, customs.territory_id)
+    return Context(customs, territory, regions, offices, emails, countries)
+
+
+# --- one cell ------------------------------------------------------------------------------
+
+
+def check_cell(value: Any, max_chars: int) -> str:
+    """A cell as typed (in the file or in the cleaning screen): its text, trimmed. Refused —
+    the same way at the upload and in the cleaning session — when it is longer than
+    `max_chars` or starts with "=", a tab or a line break (a formula)."""
+    text = "" if value is None else str(value).strip()
+    if len(text) > max_chars:
+        raise DomainError(f"A cell holds more than {max_chars:,} characters.", field="file")
+    try:
+        rules.refuse_formula(text, "file", "cell")
+    except DomainError:
+        raise DomainError("A cell starts with \"=\" (a formula). Remove it or type the value "
+                          "without the \"=\".", field="file") from None
+    return text
+
+
+# --- value parsing ------------------------------------------------------------------------
+
+
+class _Row:
+    """The refusals of one row, keyed by column; each check runs the shared rule."""
+
+    def __init__(self, spec: KindSpec, data: dict) -> None:
+        self.spec, self.data, self.errors = spec, data, {}
+        for col in spec.columns:
+            value = data.get(col.key, "")
+            if value[:1] in rules.REFUSED_START:
+                self.errors[col.key] = (f"{col.header} cannot start with \"=\", a tab or a line "
+                                        "break: type the value itself.")
+            elif col.required and not value.strip():
+                self.errors[col.key] = f"{col.header} is required."
+            elif len(value) > col.max_len:
+                self.errors[col.key] = (f"{col.header} is too long (at most {col.max_len} "
+                                        "characters).")
+
+    def refuse(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, message)
+
+    def value(self, key: str) -> str:
+        return self.data.get(key, "").strip()
+
+    def check(self, key: str, run: Callable[[], Any]) -> Any:
+        """run() → the clean value; its refusal goes to the column `key` (the first one kept)."""
+        if key in self.errors:
+            return None
+        try:
+            return run()
+        except DomainError as e:
+            self.errors.setdefault(key, e.message)
+            return None
+
+    def yes_no(self, key: str, default: bool) -> bool:
+        v = self.value(key).lower()
+        if not v:
+            return default
+        if v in _YES or v in _NO:
+            return v in _YES
+        self.errors[key] = f"{self.spec.column(key).header} must be Yes or No."
+        return default
+
+
+@lru_cache(maxsize=65_536)  # each address is checked for in-file uniqueness, then as a value
+def _email(value: str) -> str | None:
+    try:
+        return rules.email_address(value, required=False) or None
+    except DomainError:
+        return None
+
+
+@caches.register("bulk.emails")
+def _forget_emails() -> None:
+    _email.cache_clear()
+
+
+def _role(value: str) -> str | None:
+    v = value.strip().lower()
+    if v.startswith("customs "):
+        v = v[len("customs "):]
+    v = v.replace("-", " ").replace(" ", "_")
+    if v in ROLES:
+        return v
+    for code, label in ROLE_LABELS.items():
+        if label.lower().replace(" ", "_") == v:
+            return code
+    return None
+
+
+def _unique(ctx: Context, row: _Row, key: str, existing: bool) -> None:
+    spec = row.spec
+    header = spec.column(spec.unique).header
+    if not key or spec.unique in row.errors:
+        return
+    if ctx.seen[key] > 1:
+        row.errors[spec.unique] = f"This {header.lower()} appears more than once in the file."
+    elif existing:
+        row.errors[spec.unique] = f"This {header.lower()} already exists."
+
+
+def _territory_label(t: CustomsTerritory) -> str:
+    return f"{t.code} – {t.name}"
+
+
+# --- regions -------------------------------------------------------------------------------
+
+
+def validate_region(ctx: Context, data: dict) -> tuple[dict, dict]:
+    row = _Row(SPECS["region"], data)
+    name = row.check("name", lambda: rules.text_of("region", "name", data.get("name"))) or ""
+    _unique(ctx, row, name.lower(), name.lower() in ctx.regions)
+    territory = row.value("territory").lower()
+    own = ctx.territory
+    if territory and "territory" not in row.errors and territory not in (
+            own.code.lower(), own.name.lower(), _territory_label(own).lower()):
+        row.errors["territory"] = (f"A region of {ctx.customs.name} belongs to its customs "
+                                   f"territory: choose {_territory_label(own)}.")
+    active = row.yes_no("active", True)
+    return row.errors, {"name": name, "territory_id": own.id, "active": active}
+
+
+def create_region(session: Session, customs_id: int, values: dict) -> Region:
+    region = Region(customs_id=customs_id, **values)
+    session.add(region)
+    return region
+
+
+# --- offices -------------------------------------------------------------------------------
+
+OFFICE_FLAGS = (("is_administrative", "administrative"), ("is_sea_port", "sea_port"),
+                ("is_airport", "airport"), ("is_land_port", "land_port"))
+OFFICE_TEXTS = ("code", "street", "postal_code", "city", "opening_hours")
+
+
+def validate_office(ctx: Context, data: dict) -> tuple[dict, dict]:
+    row = _Row(SPECS["office"], data)
+    name = row.check("name", lambda: rules.text_of("office", "name", data.get("name"))) or ""
+    _unique(ctx, row, name.lower(), name.lower() in ctx.offices)
+    region = None
+    region_name = row.value("region")
+    if region_name and "region" not in row.errors:
+        region = ctx.regions.get(region_name.lower())
+        if region is None:
+            row.errors["region"] = (f"There is no region named “{region_name}”. Create the "
+                                    "regions first, then download this template again.")
+    country = None
+    if row.value("country") and "country" not in row.errors:
+        country = ctx.countries.get(row.value("country").lower())
+        if country is None:
+            row.errors["country"] = "Choose a country from the list (ISO code or name)."
+    texts = {key: row.check(key, lambda key=key: rules.text_of("office", key, data.get(key)))
+             for key in OFFICE_TEXTS}
+    email = row.check("email", lambda: rules.email_address(data.get("email"), required=False))
+    phone = row.check("phone", lambda: rules.phone(data.get("phone")))
+    lat = row.check("latitude", lambda: rules.latitude(data.get("latitude")))
+    lon = row.check("longitude", lambda: rules.longitude(data.get("longitude")))
+    rules.both_coordinates(row, lat, lon)
+    timezone = row.check("timezone", lambda: rules.timezone(data.get("timezone")))
+    flags = {attr: row.yes_no(key, False) for attr, key in OFFICE_FLAGS}
+    values = {
+        "region_id": region.id if region is not None else None, "name": name,
+        **{key: value or "" for key, value in texts.items()},
+        "code": texts["code"] or None,
+        "country_code": country or ctx.customs.country_code, "email": email or "",
+        "phone": phone or "", "latitude": lat, "longitude": lon,
+        "timezone": timezone or ctx.customs.timezone, "active": row.yes_no("active", True),
+        **flags,
+    }
+    return row.errors, values
+
+
+def create_office(session: Session, customs_id: int, values: dict) -> Office:
+    office = Office(customs_id=customs_id, **values)
+    session.add(office)
+    return office
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def validate_account(ctx: Context, data: dict) -> tuple[dict, dict]:
+    row = _Row(SPECS["account"], data)
+    full_name = row.check("full_name", lambda: rules.text_of("account", "full_name",
+                                                             data.get("full_name"))) or ""
+    # the cached result when valid; the shared rule again only to say why not
+    email = row.check("email", lambda: _email(row.value("email"))
+                      or rules.email_address(data.get("email"))) or ""
+    if "email" not in row.errors:
+        _unique(ctx, row, email, email in ctx.emails)
+    role = None
+    if row.value("role") and "role" not in row.errors:
+        role = _role(row.value("role"))
+        if role is None:
+            row.errors["role"] = ("Choose a role from the list: "
+                                  + ", ".join(ROLE_LABELS.values()) + ".")
+    office = region = None
+    office_name, region_name = row.value("office"), row.value("region")
+    if office_name and "office" not in row.errors:
+        office = ctx.offices.get(office_name.lower())
+        if office is None:
+            row.errors["office"] = (f"There is no office named “{office_name}”. Create the "
+                                    "offices first, then download this template again.")
+    if region_name and "region" not in row.errors:
+        region = ctx.regions.get(region_name.lower())
+        if region is None:
+            row.errors["region"] = f"There is no region named “{region_name}”."
+    if role == ADMIN:
+        if region_name and "region" not in row.errors:
+            row.errors["region"] = ("An admin acts for the whole administration: leave Region "
+                                    "empty.")
+    elif role is not None:
+        if not office_name and "office" not in row.errors:
+            row.errors["office"] = "Office is required for this role."
+        if office is not None and region is not None and office.region_id != region.id:
+            row.errors["region"] = (f"The office “{office.name}” is not in the region "
+                                    f"“{region.name}”.")
+        if region is None and office is not None:
+            region = office.region
+    values = {
+        "full_name": full_name, "email": email, "role": role,
+        "office_id": office.id if office is not None else None,
+        "region_id": region.id if (region is not None and role != ADMIN) else None,
+        "active": row.yes_no("active", True),
+    }
+    return row.errors, values
+
+
+def create_account(session: Session, customs_id: int, values: dict) -> Account:
+    """A new account without a password: the invitation link lets its owner set one (F-11)."""
+    account = Account(customs_id=customs_id, password_hash=None, **values)
+    session.add(account)
+    return account
+
+
+# --- the kinds -----------------------------------------------------------------------------
+
+_ACTIVE = Column("active", "Active", hint="Yes or No (empty means Yes).", list_name="YesNo",
+                 max_len=5, width=10)
+
+
+def _flag(key: str, header: str) -> Column:
+    return Column(key, header, hint="Yes or No (empty means No).", list_name="YesNo",
+                  max_len=5, width=12)
+
+
+SPECS: dict[str, KindSpec] = {
+    "region": KindSpec("region", "CustomsRegions", "Customs regions", (
+        Column("name", "Name", True, "A unique region name.", max_len=120, width=30),
+        Column("territory", "Territory", True, "The customs territory the region belongs to.",
+               list_name="Territories", max_len=120, width=30),
+        _ACTIVE,
+    ), "name", validate_region, create_region),
+    "office": KindSpec("office", "CustomsOffices", "Customs offices", (
+        Column("region", "Region", True, "An existing region (from the list).",
+               list_name="Regions", max_len=120, width=26),
+        Column("name", "Name", True, "A unique office name.", max_len=160, width=30),
+        Column("code", "Code", hint="National office reference (optional).", max_len=32),
+        Column("street", "Street", max_len=200, width=28),
+        Column("postal_code", "Postal code", max_len=20, width=12),
+        Column("city", "City", max_len=120),
+        Column("country", "Country", hint="ISO code or name; empty means the administration's "
+               "country.", list_name="Countries", max_len=120),
+        Column("email", "Email", hint="Contact email of the office (optional).", max_len=254,
+               width=28),
+        Column("phone", "Phone", max_len=40),
+        Column("opening_hours", "Opening hours", max_len=2000, width=28),
+        Column("latitude", "Latitude", hint="Decimal degrees between -90 and 90 (e.g. 51.2602).",
+               max_len=20, width=12, decimal_range=(-90, 90)),
+        Column("longitude", "Longitude", hint="Decimal degrees between -180 and 180.",
+               max_len=20, width=12, decimal_range=(-180, 180)),
+        _flag("administrative", "Administrative"),
+        _flag("sea_port", "Sea port"),
+        _flag("airport", "Airport"),
+        _flag("land_port", "Land port"),
+        Column("timezone", "Time zone", hint="e.g. Europe/Brussels; empty means the "
+               "administration's.", max_len=64),
+        _ACTIVE,
+    ), "name", validate_office, create_office),
+    "account": KindSpec("account", "Accounts", "Accounts", (
+        Column("full_name", "Full name", True, "Full name or badge number.", max_len=200,
+               width=30),
+        Column("email", "Email", True, "A unique email address: the invitation is sent there.",
+               max_len=254, width=32),
+        Column("role", "Role", True, "Admin, Regional manager, Controller or Officer.",
+               list_name="Roles", max_len=40, width=18),
+        Column("office", "Office", hint="The assigned office (required except for admins).",
+               list_name="Offices", max_len=160, width=30),
+        Column("region", "Region", hint="Optional: taken from the office when empty.",
+               list_name="Regions", max_len=120, width=24),
+        Column("active", "Active", hint="Yes or No (empty means Yes): whether the user may log "
+               "in.", list_name="YesNo", max_len=5, width=10),
+    ), "email", validate_account, create_account),
+}
+
+
+def spec_of(kind: str) -> KindSpec:
+    if kind not in SPECS:
+        raise DomainError("Unknown kind of object.")
+    return SPECS[kind]
+
+
+def validate_all(ctx: Context, spec: KindSpec, rows: list[dict]) -> list[tuple[dict, dict]]:
+    """Validate every row, including uniqueness within the file."""
+    if spec.kind == "account":
+        keys = [(_email(r.get("email", "").strip()) or r.get("email", "")).strip().lower()
+                for r in rows]
+    else:
+        keys = [r.get(spec.unique, "").strip().lower() for r in rows]
+    ctx.seen = Counter(k for k in keys if k)
+    return [spec.validate(ctx, r) for r in rows]
