@@ -6,7 +6,7 @@ import importlib
 import logging
 import os
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
@@ -60,6 +60,11 @@ def register_extensions(app: Flask) -> None:
     from portal.domain import codes
 
     codes.configure(app.config["LOOKUP_KEY"], app.config["SECRET_KEY"])
+    from portal import api
+    from portal.domain import crypto
+
+    crypto.configure(app.config["DATA_KEYS"])
+    api.init_app(app)  # OAuth server and token lifetime of the APIs (NICS_* settings)
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     app.jinja_env.globals["SITE_NAME"] = "eATA"
 
@@ -126,6 +131,9 @@ def register_errorhandlers(app: Flask) -> None:
         404: "Page not found",
         405: "Method not allowed",
         413: "Too large",
+        414: "Request line too long",
+        415: "Unsupported media type",
+        431: "Request headers too large",
         422: "Unprocessable content",
         429: "Too many attempts",
         500: "Something went wrong",
@@ -139,15 +147,16 @@ def register_errorhandlers(app: Flask) -> None:
         detail = getattr(error, "description", None) or title
         if code == 429:
             detail = "Too many attempts. Please wait a moment and try again."
-        if _wants_problem_json():
-            resp = jsonify(
-                {"type": f"https://eata.dev/problems/{code}", "title": title, "status": code,
-                 "detail": detail}
-            )
-            resp.status_code = code
-            resp.mimetype = "application/problem+json"
-            return resp
-        return render_template("error.html", code=code, title=title, detail=detail), code
+        if _wants_problem_json():  # the one problem+json renderer (portal/api/problems.py)
+            from werkzeug.exceptions import HTTPException
+
+            from portal.api.problems import from_http_error, problem_response
+
+            if isinstance(error, HTTPException):
+                return from_http_error(error)
+            return problem_response(code, detail)
+        allow = {k: v for k, v in getattr(error, "get_headers", lambda: [])() if k == "Allow"}
+        return render_template("error.html", code=code, title=title, detail=detail), code, allow
 
     for code in titles:
         app.register_error_handler(code, handle)

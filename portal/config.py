@@ -68,6 +68,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (server-side) session
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # the APIs on api.<domain> (portal/api): per-client budget, token endpoint, bad tokens
+        "NICS_RATE_LIMIT": env.get("NICS_RATE_LIMIT", "600/minute;20000/hour"),
+        "NICS_TOKEN_RATE_LIMIT": env.get("NICS_TOKEN_RATE_LIMIT", "30/minute"),
+        "NICS_BAD_TOKEN_RATE_LIMIT": env.get("NICS_BAD_TOKEN_RATE_LIMIT", "120/minute"),
+        "NICS_TOKEN_SECONDS": _int("NICS_TOKEN_SECONDS", 900),
+        "NICS_MAX_BODY": _int("NICS_MAX_BODY", 2 * 1024 * 1024),
         "JOBS_INLINE": not env.get("REDIS_URL"),
         "TESTING": False,
     }

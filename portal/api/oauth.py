@@ -20,8 +20,6 @@ from portal.domain import api_clients
 from portal.extensions import db
 from portal.models import ApiClient, ApiToken
 
-TOKEN_SECONDS = 900
-
 
 class OAuthClient(ClientMixin):
     """Authlib's view of an ApiClient row."""
@@ -112,7 +110,7 @@ def init_oauth(app) -> None:
         # Authlib refuses plain http; a development or test deployment (EATA_SCHEME=http) has
         # no TLS, production (https) keeps the check.
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
-    seconds = int(app.config.get("NICS_TOKEN_SECONDS", TOKEN_SECONDS))
+    seconds = int(app.config["NICS_TOKEN_SECONDS"])
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {"client_credentials": seconds})
     authorization.init_app(app, query_client=_query_client, save_token=_save_token)
     authorization.register_grant(Grant)
