@@ -56,6 +56,27 @@ DOCUMENT: dict = {
 }
 
 
+def operation_id(method: str, path: str) -> str:
+    """e.g. post_carnets_eata_id_sets for POST /carnets/{eata_id}/sets."""
+    return method + re.sub(r"[^a-z0-9]+", "_", path.lower()).rstrip("_")
+
+
+def _add_links(doc: dict) -> None:
+    """operationId on every operation, and the OpenAPI links from an answer to the operations
+    that take one of its ids (what a client does next; the stateful fuzz run follows them)."""
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            op["operationId"] = operation_id(method, path)
+    for (path, method, status), (targets, params) in {**nics.LINKS, **customs.LINKS}.items():
+        links = doc["paths"][path][method]["responses"][status].setdefault("links", {})
+        for target_method, target_path in targets:
+            links[operation_id(target_method, target_path)] = {
+                "operationId": operation_id(target_method, target_path), "parameters": params}
+
+
+_add_links(DOCUMENT)
+
+
 def document(today: dt.date | None = None) -> dict:
     doc = copy.deepcopy(DOCUMENT)
     today = today or dt.date.today()

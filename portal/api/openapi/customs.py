@@ -207,3 +207,16 @@ PATHS: dict = {
 
 for _name in ("CustomsCommitRequest", "CustomsReasonRequest"):
     SCHEMAS[_name]["description"] = _NAMES_VOUCHER
+
+# (source path, method, status) → (target operations, their parameters from the answer)
+_BY_TRANSACTION = [("get", "/customs/transactions/{transaction_id}/receipt"),
+                   ("post", "/customs/transactions/{transaction_id}/cancel")]
+LINKS = {
+    ("/customs/vouchers/commit", "post", "201"): (
+        _BY_TRANSACTION, {"transaction_id": "$response.body#/transaction_id"}),
+    ("/customs/vouchers/hold", "post", "201"): (
+        [("post", "/customs/holds/{hold_id}/release")], {"hold_id": "$response.body#/hold_id"}),
+    ("/customs/vouchers/lookup", "post", "200"): (
+        [("get", "/customs/carnets/{eata_id}/history")],
+        {"eata_id": "$response.body#/carnet/eata_id"}),
+}

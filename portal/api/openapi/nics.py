@@ -364,6 +364,17 @@ PATHS: dict = {
                           "422": _problem("Invalid kind or empty file")}}},
 }
 
+_BY_EATA_ID = [("get", "/carnets/{eata_id}"), ("get", "/carnets/{eata_id}/transactions"),
+               ("get", "/carnets/{eata_id}/reconciliation"),
+               *(("post", f"/carnets/{{eata_id}}/{action}") for action in (
+                   "sets", "replacement", "cancel", "block", "unblock", "discharge"))]
+# (source path, method, status) → (target operations, their parameters from the answer)
+LINKS = {
+    ("/carnets", "post", "201"): (_BY_EATA_ID, {"eata_id": "$response.body#/eata_id"}),
+    ("/carnets/{eata_id}/replacement", "post", "201"): (
+        _BY_EATA_ID, {"eata_id": "$response.body#/eata_id"}),
+}
+
 
 def example_carnet(today: dt.date) -> dict:
     """A valid CarnetInput, dated today (shown on the docs page, used by the contract tests)."""
