@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.blueprints.nics_api.present import history_item
+from portal.api.present import history_item
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain.rules import label

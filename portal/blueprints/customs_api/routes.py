@@ -20,9 +20,9 @@ from portal.api.auth import protected
 from portal.api.bodies import json_body, validate
 from portal.api.idempotent import write
 from portal.api.paging import page_args
+from portal.api.present import history_item
 from portal.api.problems import Problem
 from portal.blueprints.customs_api import bp, present
-from portal.blueprints.nics_api.present import history_item
 from portal.domain import receipts
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from portal.api.present import history_item  # noqa: F401  (the NICS history items)
 from portal.domain import carnets as domain
 from portal.models import SET_KINDS, Carnet
 
@@ -75,18 +76,3 @@ def full(carnet: Carnet, today: dt.date) -> dict:
         "updated_at": _iso(carnet.updated_at),
     }
 
-
-def history_item(txn) -> dict:
-    """A transaction as both APIs list it (HistoryItem): what the counterfoil shows, without
-    the officer's name."""
-    return {
-        "transaction_id": txn.id,
-        "kind": txn.kind,
-        "state": txn.state,
-        "country": txn.country_code,
-        "office": txn.office_name,
-        "committed_at": _iso(txn.committed_at),
-        "reference": txn.reference or "",
-        "goods": [{"item_no": i.item_no, "pieces": i.quantity, "line": i.line}
-                  for i in sorted(txn.items, key=lambda i: (i.item_no, i.line))],
-    }
