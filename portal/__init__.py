@@ -6,7 +6,7 @@ import importlib
 import logging
 import os
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
@@ -77,6 +77,9 @@ def apply_config(app: Flask) -> None:
     # development or test deployment (http, no TLS) sets it; production requires https
     if app.config["AUTHLIB_INSECURE_TRANSPORT"]:
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    from portal import api
+
+    api.init_app(app)  # OAuth server and token lifetime of the APIs (NICS_* settings)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -141,6 +144,9 @@ def register_errorhandlers(app: Flask) -> None:
         404: "Page not found",
         405: "Method not allowed",
         413: "Too large",
+        414: "Request line too long",
+        415: "Unsupported media type",
+        431: "Request headers too large",
         422: "Unprocessable content",
         429: "Too many attempts",
         500: "Something went wrong",
@@ -154,15 +160,16 @@ def register_errorhandlers(app: Flask) -> None:
         detail = getattr(error, "description", None) or title
         if code == 429:
             detail = "Too many attempts. Please wait a moment and try again."
-        if _wants_problem_json():
-            resp = jsonify(
-                {"type": f"https://eata.dev/problems/{code}", "title": title, "status": code,
-                 "detail": detail}
-            )
-            resp.status_code = code
-            resp.mimetype = "application/problem+json"
-            return resp
-        return render_template("error.html", code=code, title=title, detail=detail), code
+        if _wants_problem_json():  # the one problem+json renderer (portal/api/problems.py)
+            from werkzeug.exceptions import HTTPException
+
+            from portal.api.problems import from_http_error, problem_response
+
+            if isinstance(error, HTTPException):
+                return from_http_error(error)
+            return problem_response(code, detail)
+        allow = {k: v for k, v in getattr(error, "get_headers", lambda: [])() if k == "Allow"}
+        return render_template("error.html", code=code, title=title, detail=detail), code, allow
 
     for code in titles:
         app.register_error_handler(code, handle)

@@ -76,6 +76,12 @@ def load_config(overrides: dict | None = None) -> dict:
         **{key: _int(key, 0) or None for key in (
             "BULK_MAX_FILE_BYTES", "BULK_MAX_UNPACKED_BYTES", "BULK_MAX_RATIO", "BULK_MAX_ROWS",
             "BULK_MAX_COLUMNS", "BULK_MAX_CELL_CHARS", "BULK_MAX_ENTRIES")},
+        # the APIs on api.<domain> (portal/api): per-client budget, token endpoint, bad tokens
+        "NICS_RATE_LIMIT": env.get("NICS_RATE_LIMIT", "600/minute;20000/hour"),
+        "NICS_TOKEN_RATE_LIMIT": env.get("NICS_TOKEN_RATE_LIMIT", "30/minute"),
+        "NICS_BAD_TOKEN_RATE_LIMIT": env.get("NICS_BAD_TOKEN_RATE_LIMIT", "120/minute"),
+        "NICS_TOKEN_SECONDS": _int("NICS_TOKEN_SECONDS", 900),
+        "NICS_MAX_BODY": _int("NICS_MAX_BODY", 2 * 1024 * 1024),
         "JOBS_INLINE": not env.get("REDIS_URL"),
         # without Redis: a thread of each process sends the outbox right after the commit that
         # wrote to it, and every OUTBOX_DRAIN_SECONDS (off in tests, which drain explicitly)

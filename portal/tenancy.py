@@ -146,9 +146,26 @@ def resolve_request_site() -> None:
         g.tenant = tenant
         db.session.info["customs_id"] = tenant.id
     g.site = site
-    wanted = SITE_OF_BLUEPRINT.get(request.blueprint or "")
-    if request.endpoint is None or wanted is None or wanted != site.kind:
+    endpoint = request.endpoint or _endpoint_of_405()
+    wanted = SITE_OF_BLUEPRINT.get(endpoint.rpartition(".")[0] if endpoint else "")
+    if endpoint is None or wanted is None or wanted != site.kind:
         abort(404)
+
+
+def _endpoint_of_405() -> str | None:
+    """The endpoint of a path asked with a method it does not answer (Flask then answers 405
+    with `Allow`, if the path belongs to this site)."""
+    from flask.globals import request_ctx
+    from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+    error = request.routing_exception
+    if not isinstance(error, MethodNotAllowed) or not error.valid_methods:
+        return None
+    try:
+        endpoint, _ = request_ctx.url_adapter.match(method=error.valid_methods[0])
+    except HTTPException:
+        return None
+    return endpoint
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, audit, crypto
 from portal.domain.api_clients import Actor
+from portal.domain.carnet_input import (  # noqa: F401  (re-exported)
+    check_carnet_input,
+    fmt_date,
+    one_year_after,
+)
 from portal.domain.codes import new_digits
+from portal.domain.paging import Page, paginate
 from portal.domain.passwords import hash_secret, verify_secret
 from portal.models import (
     NGA,
@@ -28,9 +34,8 @@ from portal.models import (
     CarnetLink,
     CarnetSets,
     Country,
-    Currency,
     GoodsItem,
-    IssuingAssociation,
+    Transaction,
 )
 
 CARNET_TYPES = ("ATA", "CPD")
@@ -59,24 +64,6 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: list[dict]):
         super().__init__(f"{len(errors)} field(s) are not valid.", code="validation")
         self.errors = errors
-
-
-def fmt_date(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def one_year_after(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
-
-
-def _years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 # --- encryption helpers: the only way to read a carnet's confidential contents ---------------
@@ -109,144 +96,6 @@ def item_marks(carnet: Carnet, item: GoodsItem) -> str | None:
     if item.marks_enc is None:
         return None
     return crypto.decrypt(item.marks_enc, _item_aad(carnet.eata_id, item.item_no, "marks"))
-
-
-# --- validation ----------------------------------------------------------------------------
-
-def _decimal(value) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        return None
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return d if d.is_finite() else None
-
-
-def _date(value) -> dt.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        return None
-
-
-def check_carnet_input(session: Session, nga: NGA, data: dict, today: dt.date,
-                       original: Carnet | None = None) -> list[dict]:
-    """The business checks of a carnet body (the JSON schema checks shapes and types; this
-    checks meaning). Defensive about types, so both lists can be reported together."""
-    errors: list[dict] = []
-
-    def err(field: str, message: str) -> None:
-        errors.append({"field": field, "message": message})
-
-    mentioned = {data.get("departure_country")}
-    if isinstance(data.get("countries"), list):
-        mentioned.update(data["countries"])
-    if isinstance(data.get("items"), list):
-        mentioned.update(i.get("origin_country") for i in data["items"] if isinstance(i, dict))
-    mentioned = {c for c in mentioned if isinstance(c, str)}
-    status_of = dict(session.execute(
-        select(Country.code, Country.ata_status).where(Country.code.in_(mentioned))).all())
-    countries = set(status_of)
-    ata_countries = {c for c, st in status_of.items() if st in ("paper", "digital")}
-
-    issue_date, valid_until = _date(data.get("issue_date")), _date(data.get("valid_until"))
-    if "issue_date" in data and issue_date is None:
-        err("issue_date", "Give the issue date as YYYY-MM-DD.")
-    if "valid_until" in data and valid_until is None:
-        err("valid_until", "Give the validity date as YYYY-MM-DD.")
-    if issue_date and issue_date > today:
-        err("issue_date", f"The issue date {fmt_date(issue_date)} is in the future.")
-    if issue_date and valid_until:
-        if valid_until < issue_date:
-            err("valid_until", "The carnet cannot expire before it is issued.")
-        elif valid_until > one_year_after(issue_date):
-            err("valid_until", f"A carnet is valid at most one year: issued on "
-                f"{fmt_date(issue_date)}, it can be valid until {fmt_date(one_year_after(issue_date))} "
-                f"at the latest.")
-    if valid_until and valid_until < today:
-        err("valid_until", f"The validity date {fmt_date(valid_until)} has already passed.")
-    if original is not None and valid_until:
-        limit = _years_after(original.issue_date, 2)
-        if valid_until > limit:
-            err("valid_until", f"With its replacement, a stay may not exceed 24 months from the "
-                f"original's issue ({fmt_date(original.issue_date)}): valid until "
-                f"{fmt_date(limit)} at the latest.")
-
-    number = data.get("carnet_number")
-    if isinstance(number, str) and session.scalar(
-            select(Carnet.id).where(Carnet.carnet_number == number)):
-        err("carnet_number", f"A carnet numbered {number} already exists.")
-
-    currency = data.get("currency")
-    if isinstance(currency, str) and session.get(Currency, currency) is None:
-        err("currency", f"{currency} is not an ISO 4217 currency code.")
-
-    dep = data.get("departure_country")
-    if isinstance(dep, str) and dep not in countries:
-        err("departure_country", f"{dep} is not an ISO 3166 country code.")
-
-    ia_id = data.get("issuing_association_id")
-    if isinstance(ia_id, int) and not isinstance(ia_id, bool):
-        ia = session.get(IssuingAssociation, ia_id) if 0 < ia_id < 2**31 else None
-        if ia is None or ia.nga_id != nga.id:
-            err("issuing_association_id", "No issuing association with this id under your NGA.")
-
-    box_p = data.get("countries")
-    if isinstance(box_p, list):
-        if not box_p:
-            err("countries", "Box P needs at least one country.")
-        seen: set[str] = set()
-        for i, code in enumerate(box_p):
-            if not isinstance(code, str):
-                continue
-            if code not in countries:
-                err(f"countries[{i}]", f"{code} is not an ISO 3166 country code.")
-            elif code not in ata_countries:
-                err(f"countries[{i}]", f"{code} does not accept ATA carnets.")
-            if code in seen:
-                err(f"countries[{i}]", f"{code} is listed twice.")
-            seen.add(code)
-
-    items = data.get("items")
-    if isinstance(items, list):
-        if not items:
-            err("items", "The general list needs at least one item.")
-        for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            no = item.get("item_no")
-            if isinstance(no, int) and not isinstance(no, bool) and no != i + 1:
-                err(f"items[{i}].item_no", f"Items are numbered 1 to {len(items)} in order: "
-                    f"this one should be {i + 1}, not {no}.")
-            origin = item.get("origin_country")
-            if isinstance(origin, str) and origin not in countries:
-                err(f"items[{i}].origin_country", f"{origin} is not an ISO 3166 country code.")
-            value = _decimal(item.get("value"))
-            if value is not None and value > 0 and value != value.quantize(Decimal("0.01")):
-                err(f"items[{i}].value", "Give the value with at most 2 decimals.")
-            quantity = _decimal(item.get("quantity"))
-            if quantity is not None and quantity > 0 and quantity != quantity.quantize(Decimal("0.001")):
-                err(f"items[{i}].quantity", "Give the weight or volume with at most 3 decimals.")
-            if ("quantity" in item) != ("unit" in item):
-                err(f"items[{i}].unit", "Give the weight/volume and its unit together.")
-
-    sets = data.get("sets")
-    if isinstance(sets, dict) and all(isinstance(v, int) for v in sets.values()):
-        if sum(v for v in sets.values() if v > 0) == 0:
-            err("sets", "The carnet needs at least one set.")
-
-    fmt = data.get("format")
-    paper = data.get("paper_carnet_number")
-    if fmt in ("paper_clone", "twin") and not paper:
-        err("paper_carnet_number", "A paper clone or twin names its paper carnet's number.")
-    if fmt == "digital" and paper:
-        err("paper_carnet_number", "A digital carnet has no paper carnet number.")
-    if fmt == "paper_clone" and paper and number and paper != number:
-        err("paper_carnet_number", "A digital clone carries the same number as its paper carnet.")
-    return errors
 
 
 # --- snapshots for the audit trail and the API ----------------------------------------------
@@ -410,6 +259,16 @@ def list_for_nga(session: Session, nga_id: int, *, page: int = 1, per_page: int 
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), total
+
+
+def transaction_history(session: Session, carnet_id: int, page: int, per_page: int) -> Page:
+    """The carnet's transactions, oldest first, cancelled ones included (the counterfoils,
+    F-23); a page past the end is empty."""
+    stmt = (select(Transaction).where(Transaction.carnet_id == carnet_id)
+            .options(selectinload(Transaction.items))
+            .order_by(Transaction.committed_at, Transaction.id))
+    result = paginate(session, stmt, page, per_page)
+    return result if result.page == page else Page([], result.total, page, per_page)
 
 
 # --- life-cycle -----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ WINDOW = dt.timedelta(minutes=15)
 LOCKOUT = dt.timedelta(minutes=15)
 MAX_FAILURES = {"carnet": 10, "client": 30, "transaction": 5, "holder": 10}
 
+MAX_EATA_ID = 2_147_483_647
 NO_MATCH = "No voucher matches this carnet and transaction code: check both and try again."
 
 
@@ -165,11 +166,18 @@ def find_carnet(session: Session, carnet_ref: str | int) -> Carnet | None:
     ref = str(carnet_ref).strip().upper()
     if not ref.isprintable():  # e.g. a NUL byte, which PostgreSQL refuses in a string
         return None
-    if ref.isascii() and ref.isdigit() and int(ref) <= 2**31 - 1:  # an eATA ID (INTEGER)
+    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_EATA_ID:  # a larger number is no eATA ID (int4)
         carnet = session.scalar(select(Carnet).where(Carnet.eata_id == int(ref)))
         if carnet is not None:
             return carnet
     return session.scalar(select(Carnet).where(Carnet.carnet_number == ref))
+
+
+def _guess_subjects(carnet: Carnet | None, ref: str, client_key: str) -> list[str]:
+    """What a wrong guess counts against (R-10): the carnet (or the reference typed, when it
+    names no carnet) and the client (an account, an API client, an address)."""
+    return [f"carnet:{carnet.id if carnet is not None else 'ref:' + ref}",
+            f"client:{client_key}"[:120]]
 
 
 def lookup_voucher(session: Session, carnet_ref: str | int, code: str, *, client_key: str,
@@ -182,8 +190,7 @@ def lookup_voucher(session: Session, carnet_ref: str | int, code: str, *, client
     now = now or now_utc()
     ref = str(carnet_ref).strip().upper()[:40]
     carnet = find_carnet(session, ref)
-    subjects = [f"carnet:{carnet.id if carnet is not None else 'ref:' + ref}",
-                f"client:{client_key}"[:120]]
+    subjects = _guess_subjects(carnet, ref, client_key)
     check_not_locked(session, subjects, now)
     normalized = normalize_code(code)
     voucher = None
@@ -201,3 +208,31 @@ def lookup_voucher(session: Session, carnet_ref: str | int, code: str, *, client
         raise DomainError("This transaction code is no longer valid: the holder changed or "
                           "deleted the travel. Ask for the current code.", code="voucher_void")
     return voucher
+
+
+def lookup_by_qr(session: Session, payload: str, *, client_key: str,
+                 account_id: int | None = None, customs_id: int | None = None,
+                 ip: str | None = None, now: dt.datetime | None = None) -> Voucher:
+    """The voucher of a scanned QR payload — the desk and the customs API call this.
+
+    A forged or damaged payload is a wrong guess like a wrong typed code (R-10): it counts
+    against the client and the carnet it names, leaves a `voucher.lookup_failed` audit event,
+    and a locked-out client or carnet is refused (TooManyGuesses) before anything is read."""
+    now = now or now_utc()
+    try:
+        eata_id, code = parse_qr_payload(payload)
+    except DomainError as refused:
+        parts = str(payload or "").strip().split(":")
+        ref = parts[1][:40] if len(parts) > 1 and parts[1].isdigit() else ""
+        carnet = find_carnet(session, ref) if ref else None
+        subjects = _guess_subjects(carnet, ref, client_key) if ref else [
+            f"client:{client_key}"[:120]]
+        check_not_locked(session, subjects, now)
+        failed_guess(session, "voucher.lookup_failed", subjects, now=now,
+                     data={"carnet_ref": ref, "client": client_key, "forged_qr": True},
+                     actor_type="account" if account_id else "anonymous", actor_id=account_id,
+                     customs_id=customs_id, ip=ip, object_type="carnet",
+                     object_id=carnet.eata_id if carnet is not None else None)
+        raise DomainError(refused.message, field="qr", code="bad_qr") from None
+    return lookup_voucher(session, str(eata_id), code, client_key=client_key,
+                          account_id=account_id, customs_id=customs_id, ip=ip, now=now)

@@ -218,7 +218,8 @@ def test_f20_paper_clone_and_twin_keep_their_paper_number(api):
 
 def test_f23_transactions_and_reconciliation_endpoints(api, issued):
     eata_id, _, _ = issued()
-    assert api.get(f"/v1/carnets/{eata_id}/transactions").get_json() == {"eata_id": eata_id, "items": []}
+    assert api.get(f"/v1/carnets/{eata_id}/transactions").get_json() == {
+        "eata_id": eata_id, "items": [], "page": 1, "per_page": 50, "total": 0}
     assert api.get(f"/v1/carnets/{eata_id}/reconciliation").get_json() == {
         "eata_id": eata_id, "status": "N/A", "unbalanced": []}
     assert api.get("/v1/claims").get_json()["items"] == []

@@ -80,26 +80,22 @@ def lookup():
     if office is None:
         errors["office_id"] = "Choose one of the offices of your region."
     carnet_ref, code = form["carnet"], form["code"]
-    if form["qr"]:
-        try:
-            eata_id, code = voucher_domain.parse_qr_payload(form["qr"])
-            carnet_ref = str(eata_id)
-            form.update(carnet=carnet_ref, code=code)
-        except DomainError as e:
-            errors["qr"] = e.message
-    else:
+    if not form["qr"]:
         if not carnet_ref:
             errors["carnet"] = "Type the carnet's eATA ID or carnet number."
         if not code:
             errors["code"] = "Type the transaction code."
     if not errors:
+        # one look-up for a typed code or a scanned QR: both count wrong guesses
+        who = {"client_key": f"account:{current_user.id}", "account_id": current_user.id,
+               "customs_id": g.tenant.id, "ip": request.remote_addr}
         try:
-            voucher = voucher_domain.lookup_voucher(
-                db.session, carnet_ref, code, client_key=f"account:{current_user.id}",
-                account_id=current_user.id, customs_id=g.tenant.id, ip=request.remote_addr)
+            voucher = (voucher_domain.lookup_by_qr(db.session, form["qr"], **who)
+                       if form["qr"] else
+                       voucher_domain.lookup_voucher(db.session, carnet_ref, code, **who))
         except DomainError as e:
             db.session.rollback()
-            errors["code"] = e.message
+            errors[e.field or "code"] = e.message
         else:
             token = Wizard.start(voucher, office)
             return redirect(url_for("customs.check_carnet", w=token), 303)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from portal.api.present import history_item  # noqa: F401  (the NICS history items)
 from portal.domain import carnets as domain
 from portal.models import SET_KINDS, Carnet
 
@@ -74,3 +75,4 @@ def full(carnet: Carnet, today: dt.date) -> dict:
         "created_at": _iso(carnet.created_at),
         "updated_at": _iso(carnet.updated_at),
     }
+

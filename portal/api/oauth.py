@@ -18,8 +18,6 @@ from portal.domain import api_clients
 from portal.extensions import db
 from portal.models import ApiClient, ApiToken
 
-TOKEN_SECONDS = 900
-
 
 class OAuthClient(ClientMixin):
     """Authlib's view of an ApiClient row."""
@@ -106,7 +104,7 @@ require_oauth.register_token_validator(Validator())
 
 
 def init_oauth(app) -> None:
-    seconds = int(app.config.get("NICS_TOKEN_SECONDS", TOKEN_SECONDS))
+    seconds = int(app.config["NICS_TOKEN_SECONDS"])
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {"client_credentials": seconds})
     authorization.init_app(app, query_client=_query_client, save_token=_save_token)
     authorization.register_grant(Grant)

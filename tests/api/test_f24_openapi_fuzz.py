@@ -1,0 +1,241 @@
+"""F-24: property-based testing of the served OpenAPI document with schemathesis, over both
+APIs, with valid data present (carnets, vouchers, holds, transactions) so the write paths run:
+no 5xx, every answer conforms to the documented schema, status code and content type.
+
+Each operation gets EATA_FUZZ_EXAMPLES generated cases (default 25, so CI stays within a few
+minutes), then the stateful phase follows the document's links (issue → read/sets/block…,
+commit → receipt/cancel, hold → release) for EATA_FUZZ_STATEFUL runs (default 10). A deeper
+run: EATA_FUZZ_EXAMPLES=300 EATA_FUZZ_STATEFUL=100 (figures in docs/nics-api.md).
+Half of the generated ids and voucher references are replaced by real ones.
+"""
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete
+
+from portal.domain import api_clients
+from portal.domain.vouchers import code_of
+from portal.models import GuessThrottle
+from tests.api.conftest import ApiClient, carnet_body, get_token
+from tests.unit.engine import factory
+from tests.unit.engine.factory import make_world
+
+# schemathesis 3.x still uses jsonschema's deprecated RefResolver (its problem, not ours)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import schemathesis
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+    from schemathesis.experimental import OPEN_API_3_1
+
+OPEN_API_3_1.enable()
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:jsonschema.RefResolver is deprecated:DeprecationWarning")
+
+EXAMPLES = int(os.environ.get("EATA_FUZZ_EXAMPLES", "25"))
+STATEFUL = int(os.environ.get("EATA_FUZZ_STATEFUL", "10"))
+CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance)
+VALID_CUSTOMS = {"/customs/vouchers/commit": {"fields": {"goods_examined": False}},
+                 "/customs/vouchers/hold": {"reason": "Check"},
+                 "/customs/vouchers/reject": {"reason": "No goods"}}
+SKIPPED = {("POST", "/oauth/token"),  # form-encoded, tested in test_nics_auth.py
+           ("POST", "/claims/{claim_id}/evidence")}  # raw file bodies, test_f67_claims_api.py
+
+
+class Fixture:
+    """The world the fuzzer runs against, and how a generated case is pointed at it."""
+
+    def __init__(self, app, world):
+        self.app, self.world, self.rng = app, world, random.Random(24)
+        s = world.session
+        client, secret = api_clients.create_client(s, "CH NICS", nga=world.nga)
+        s.commit()
+        self.nics_token = get_token(app, client.client_id, secret).get_json()["access_token"]
+        self.customs = {}
+        for cc in ("ch", "fr"):
+            admin_id = world.officer(cc).office.customs_id
+            c, secret = api_clients.create_client(s, f"{cc} customs", customs_id=admin_id)
+            s.commit()
+            self.customs[cc] = get_token(app, c.client_id, secret).get_json()["access_token"]
+        self.carnets = [factory.issue(world, items=2) for _ in range(6)]
+        travels = [factory.travel(world, c, "CH", "FR") for c in self.carnets]
+        factory.commit(world, travels[0], "validation", "ch")
+        # validations to commit, an exportation to commit (or refuse), one carnet on hold
+        self.vouchers = [factory.voucher(world, t, "validation") for t in travels[1:-1]]
+        self.vouchers.append(factory.voucher(world, travels[0], "export"))
+        hold = ApiClient(app, self.customs["ch"]).post("/v1/customs/vouchers/hold", json={
+            **self.ref(factory.voucher(world, travels[-1], "validation")),
+            "office_id": self.office(), "reason": "Check"})
+        assert hold.status_code == 201, hold.get_json()
+        self.holds = [hold.get_json()["hold_id"]]
+
+    def office(self) -> int:
+        return self.world.officer("ch").office.id
+
+    def ref(self, voucher) -> dict:
+        carnet = next(c for c in self.carnets if c.id == voucher.carnet_id)
+        return {"carnet": str(carnet.eata_id), "code": code_of(voucher)}
+
+    def headers(self, case) -> dict:
+        customs = case.path.startswith("/customs")
+        token = self.customs["ch"] if customs else self.nics_token
+        return {"Authorization": f"Bearer {token}", "Host": "api.eata.test"}
+
+    def point(self, case) -> None:
+        """Replace half of the generated ids and voucher references by real ones; forget the
+        wrong guesses so far (the fuzzer would lock its own client out, R-10)."""
+        self.world.session.execute(delete(GuessThrottle))
+        self.world.session.commit()
+        coin = self.rng.random
+        params = case.path_parameters or {}
+        real = {"eata_id": [c.eata_id for c in self.carnets], "hold_id": self.holds}
+        for name, values in real.items():
+            if name in params and values and coin() < 0.5:
+                params[name] = self.rng.choice(values)
+        if case.method == "POST" and case.path == "/carnets" and coin() < 0.5:
+            case.body = carnet_body(countries=["BE", "FR", "NO"], departure_country="CH",
+                                    currency="CHF", carnet_number=f"CH{secrets.token_hex(5)}"
+                                    .upper())
+        if case.method == "POST" and case.path in VALID_CUSTOMS and coin() < 0.5:
+            case.body = {**self.ref(self.rng.choice(self.vouchers)), "office_id": self.office(),
+                         **VALID_CUSTOMS[case.path]}
+        if isinstance(case.body, dict) and case.path.startswith("/customs"):
+            if "office_id" in case.body and coin() < 0.5:
+                case.body["office_id"] = self.office()
+            if coin() < 0.5 and case.path.startswith("/customs/vouchers"):
+                case.body.pop("qr", None)
+                case.body.update(self.ref(self.rng.choice(self.vouchers)))
+
+
+@pytest.fixture
+def fixture(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "NICS_RATE_LIMIT", "100000/minute")
+    return Fixture(app, make_world(session))
+
+
+@pytest.fixture
+def served_schema(app, client_for):
+    doc = client_for("api").get("/v1/openapi.json").get_json()
+    return schemathesis.from_dict(doc, app=app, base_url="http://api.eata.test/v1")
+
+
+def _operations():
+    from portal.api.openapi import document
+
+    return [(m.upper(), p) for p, item in document()["paths"].items() for m in item
+            if (m.upper(), p) not in SKIPPED]
+
+
+@pytest.mark.parametrize("method,path", _operations())
+def test_f24_openapi_fuzz_no_5xx_and_answers_match_the_schema(fixture, served_schema,
+                                                              method, path):
+    operation = served_schema[path][method]
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy())
+    def check(case):
+        fixture.point(case)
+        case.call_and_validate(headers=fixture.headers(case), checks=CHECKS)
+
+    check()
+
+
+def _chains():
+    """(source method, path) → [(target method, path, {param: response pointer})] from the
+    served document's links."""
+    from portal.api.openapi import document
+
+    doc = document()
+    by_id = {op["operationId"]: (m.upper(), p) for p, item in doc["paths"].items()
+             for m, op in item.items()}
+    chains = {}
+    for p, item in doc["paths"].items():
+        for m, op in item.items():
+            for response in op["responses"].values():
+                for link in response.get("links", {}).values():
+                    params = {k: v.removeprefix("$response.body#")
+                              for k, v in link["parameters"].items()}
+                    chains.setdefault((m.upper(), p), []).append(
+                        (*by_id[link["operationId"]], params))
+    return chains
+
+
+def _pointer(body, pointer: str):
+    for part in pointer.strip("/").split("/"):
+        body = body[part]
+    return body
+
+
+@pytest.mark.parametrize("method,path", sorted(
+    k for k in _chains() if k != ("POST", "/carnets/{eata_id}/replacement")))
+def test_f24_openapi_fuzz_stateful_follows_the_links(fixture, served_schema, method, path):
+    """The stateful phase: a generated call, then — when it succeeded — a generated call of
+    every operation its answer links to, with the id from the answer. The cases are drawn
+    before any call, so what the server answers never changes what is generated."""
+    links = _chains()[(method, path)]
+    source = served_schema[path][method]
+    targets = [served_schema[p][m] for m, p, _ in links]
+    answered: dict[str, set[int]] = {}
+
+    def call(case):
+        r = case.call_and_validate(headers=fixture.headers(case), checks=CHECKS)
+        answered.setdefault(f"{case.method} {case.path}", set()).add(r.status_code)
+        return r
+
+    @settings(max_examples=STATEFUL, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @given(cases=st.tuples(source.as_strategy(), *(t.as_strategy() for t in targets)))
+    def chain(cases):
+        first, *following = cases
+        fixture.point(first)
+        r = call(first)
+        if r.status_code >= 300:
+            return
+        for (_, _, params), case in zip(links, following, strict=True):
+            fixture.point(case)
+            case.path_parameters = {**(case.path_parameters or {}), **{
+                name: _pointer(r.json, pointer) for name, pointer in params.items()}}
+            call(case)
+
+    chain()
+    # the source succeeded with real data, and the linked operations answered
+    assert any(status < 300 for status in answered[f"{method} {path}"]), answered
+    assert len(answered) > 1, answered
+
+
+def test_f24_documented_example_is_accepted_and_its_answers_conform(app, ngas, served_schema,
+                                                                   client_for):
+    _, client_id, secret = ngas["be"]
+    token = get_token(app, client_id, secret).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Host": "api.eata.test"}
+    doc = client_for("api").get("/v1/openapi.json").get_json()
+    example = doc["paths"]["/carnets"]["post"]["requestBody"]["content"]["application/json"][
+        "example"]
+    issue = served_schema["/carnets"]["POST"].make_case(
+        body=example, media_type="application/json")
+    response = issue.call_and_validate(headers=headers, checks=CHECKS)
+    assert response.status_code == 201
+    eata_id = response.json["eata_id"]
+    for path in ("/carnets/{eata_id}", "/carnets/{eata_id}/transactions",
+                 "/carnets/{eata_id}/reconciliation"):
+        case = served_schema[path]["GET"].make_case(path_parameters={"eata_id": eata_id})
+        assert case.call_and_validate(headers=headers, checks=CHECKS).status_code == 200
+    for path, body in (("/carnets/{eata_id}/sets", {"kind": "transit", "count": 1}),
+                       ("/carnets/{eata_id}/block", {"reason": "stolen"}),
+                       ("/carnets/{eata_id}/cancel", {"reason": "x"})):  # 409: blocked
+        case = served_schema[path]["POST"].make_case(
+            path_parameters={"eata_id": eata_id}, body=body, media_type="application/json")
+        assert case.call_and_validate(headers=headers, checks=CHECKS).status_code in (200, 409)
