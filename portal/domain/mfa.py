@@ -94,7 +94,7 @@ def totp_counter(secret: str, code: str, now: dt.datetime, last: int | None = No
 
 
 def _matching_counter(secret: str, code: str, now: dt.datetime) -> int | None:
-    code = "".join(code.split())
+    code = "".join((code or "").split())
     if len(code) != 6 or not code.isdigit():
         return None
     totp = pyotp.TOTP(secret)
@@ -185,7 +185,7 @@ def check_email_otp(session: Session, account: Account, code: str,
     otp = live_email_otp(session, account, now)
     if otp is None:
         return None
-    code = "".join(code.split())
+    code = "".join((code or "").split())
     if same(otp.code_hash, _otp_hash(account.id, code)):
         used = session.execute(update(EmailOtp).where(EmailOtp.id == otp.id, EmailOtp.used_at.is_(None))
                                .values(used_at=now).execution_options(synchronize_session=False)).rowcount

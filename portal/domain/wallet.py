@@ -13,14 +13,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-import pyotp
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import DomainError, NotFound, audit, mfa, outbox
 from portal.domain.carnets import verify_download_pin
-from portal.domain.codes import keyed_hash, new_token, same
+from portal.domain.codes import keyed_hash, new_token
 from portal.domain.passwords import hash_secret, normalize_password, password_problem, verify_secret
 from portal.domain.sessions import TOUCH_EVERY, keep_alive
 from portal.domain.travels import add_to_wallet, get_travel
@@ -301,18 +300,6 @@ def change_pin(session: Session, holder: Holder, current: str, new: str) -> None
 
 # --- TOTP (optional second factor) ---------------------------------------------------------------
 
-def _totp_counter(secret: str, code: str, now: dt.datetime, last: int | None) -> int | None:
-    code = "".join((code or "").split())
-    if len(code) != 6 or not code.isdigit():
-        return None
-    totp = pyotp.TOTP(secret)
-    base = int(now.replace(tzinfo=dt.UTC).timestamp()) // 30
-    for counter in (base - 1, base, base + 1):
-        if same(totp.generate_otp(counter), code) and (last is None or counter > last):
-            return counter
-    return None
-
-
 def new_totp() -> tuple[str, str, str]:
     """(secret, provisioning URI, QR data URI) for enrolment."""
     secret = mfa.new_totp_secret()
@@ -323,7 +310,7 @@ def new_totp() -> tuple[str, str, str]:
 def enable_totp(session: Session, holder: Holder, secret: str, code: str, *,
                 now: dt.datetime | None = None) -> None:
     now = now or now_utc()
-    counter = _totp_counter(secret, code, now, None)
+    counter = mfa.totp_counter(secret, code, now, None)
     if counter is None:
         raise DomainError("This code does not match: type the 6 digits your app shows now.",
                           field="code")
@@ -351,7 +338,7 @@ def verify_totp(session: Session, hs: HolderSession, code: str, *, ip: str | Non
     if cred.locked_until is not None and cred.locked_until > now:
         raise DomainError(f"Too many failed logins: try again after "
                           f"{cred.locked_until.strftime('%H:%M')} UTC.", code="locked")
-    counter = (_totp_counter(mfa.decrypt(cred.totp_secret_enc), code, now,
+    counter = (mfa.totp_counter(mfa.decrypt(cred.totp_secret_enc), code, now,
                              cred.totp_last_counter) if cred.totp_secret_enc else None)
     if counter is None:
         cred.failed_logins += 1
