@@ -217,8 +217,11 @@ def test_f14_account_list_search_filters_and_htmx(login_as, find):
 
 def export(c, query: str = "") -> bytes:
     """Start the accounts export of the list `query` and download the file the job wrote."""
+    from jobs.testing import run_queued_jobs
+
     r = c.post(f"/admin/accounts/export{query}")
     assert r.status_code == 303
+    run_queued_jobs(c.app)  # with Redis the job waits for a worker, as in production
     page = c.get(r.headers["Location"]).get_data(as_text=True)
     [link] = re.findall(r'href="(/admin/exports/\d+/download)"', page)
     r = c.get(link)
