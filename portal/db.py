@@ -15,6 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
+# the largest id the databases hold (the id columns are INTEGER: 32 bits on PostgreSQL, which
+# refuses a larger parameter with an error): a larger number typed in a URL, filter, form or
+# API body is an id that exists nowhere, not a query to run
+MAX_ID = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

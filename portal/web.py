@@ -8,14 +8,10 @@ from flask import abort, current_app, g, redirect, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from portal.db import MAX_ID
 from portal.domain import audit
 from portal.domain.permissions import has_permission
 from portal.extensions import db, htmx
-
-# the largest id the databases hold (the id columns are INTEGER: 32 bits on PostgreSQL, which
-# refuses a larger parameter with an error): a larger number typed in a URL, filter or form is
-# an id that exists nowhere, not a query to run
-MAX_ID = 2**31 - 1
 
 
 def bounded_int(value) -> int:

@@ -15,11 +15,12 @@ from limits import parse
 
 from portal.api.oauth import authenticate
 from portal.api.problems import Problem
+from portal.db import MAX_ID
 from portal.extensions import limiter
 from portal.models import ApiClient
 
 # ids are PostgreSQL integer columns: a larger number in a path names nothing
-INT32_MAX = 2_147_483_647
+INT32_MAX = MAX_ID
 
 
 def client_key() -> str:

@@ -15,9 +15,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.db import MAX_ID
 from portal.models import NGA, Carnet, Country, Currency, IssuingAssociation
-
-INT32_MAX = 2_147_483_647
 
 
 def fmt_date(day: dt.date) -> str:
@@ -158,7 +157,7 @@ def check_issuing_association(body: Body) -> None:
     ia_id = whole(body.get("issuing_association_id"))
     if ia_id is None:
         return
-    ia = body.session.get(IssuingAssociation, ia_id) if 0 < ia_id <= INT32_MAX else None
+    ia = body.session.get(IssuingAssociation, ia_id) if 0 < ia_id <= MAX_ID else None
     if ia is None or ia.nga_id != body.nga.id:
         body.err("issuing_association_id", "No issuing association with this id under your NGA.")
 

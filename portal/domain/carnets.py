@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.db import now_utc
+from portal.db import MAX_ID, now_utc
 from portal.domain import Conflict, DomainError, NotFound, audit, crypto
 from portal.domain.api_clients import Actor
 from portal.domain.carnet_input import (  # noqa: F401  (re-exported)
@@ -407,7 +407,7 @@ def verify_download_pin(session: Session, eata_id: int, pin: str) -> Carnet | No
     """The carnet if `pin` is its download PIN, else None — the same time either way (the
     caller rate-limits and logs failures, R-10)."""
     carnet = None
-    if 0 < eata_id < 2**31:
+    if 0 < eata_id <= MAX_ID:
         carnet = session.scalar(select(Carnet).where(Carnet.eata_id == eata_id))
     ok = verify_secret(carnet.pin_hash if carnet is not None else None, pin)
     return carnet if ok and carnet is not None else None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
-from portal.db import now_utc
+from portal.db import MAX_ID, now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
 from portal.domain.passwords import (
     hash_secret,
@@ -224,7 +224,7 @@ def allowed_offices(session: Session, account: Account) -> list[Office]:
 
 
 def change_default_office(session: Session, account: Account, office_id: int) -> Office:
-    office = None if not 0 < office_id <= 2**31 - 1 else session.scalar(select(Office).where(
+    office = None if not 0 < office_id <= MAX_ID else session.scalar(select(Office).where(
         Office.id == office_id, Office.customs_id == account.customs_id))
     if office is None:
         raise NotFound("This office does not exist.", field="office_id")

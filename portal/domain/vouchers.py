@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import MAX_ID, now_utc
 from portal.domain import DomainError, audit, crypto
 from portal.domain.codes import TYPABLE_ALPHABET, keyed_hash, new_typable_code, same
 from portal.models import Carnet, GuessThrottle, Voucher
@@ -30,7 +30,7 @@ WINDOW = dt.timedelta(minutes=15)
 LOCKOUT = dt.timedelta(minutes=15)
 MAX_FAILURES = {"carnet": 10, "client": 30, "transaction": 5, "holder": 10}
 
-MAX_EATA_ID = 2_147_483_647
+MAX_EATA_ID = MAX_ID
 NO_MATCH = "No voucher matches this carnet and transaction code: check both and try again."
 
 

@@ -6,9 +6,10 @@ with a fraction part as the server parses it). Every text refuses the NUL charac
 """
 from __future__ import annotations
 
+from portal.db import MAX_ID
 from portal.models import TRANSACTION_KINDS
 
-INT32_MAX = 2_147_483_647
+INT32_MAX = MAX_ID
 COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2"}
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 DATETIME = {"type": "string", "format": "date-time"}

@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from portal.db import MAX_ID
 from portal.domain import DomainError, NotFound
 from portal.domain.permissions import ADMIN, is_region_bound, manageable_roles
 from portal.models import Account, Office, Region
-
-MAX_ID = 2**31 - 1  # the largest id (INTEGER, int4 on PostgreSQL): a larger one is of nothing
 
 
 def as_id(value: Any) -> int | None:
