@@ -43,7 +43,8 @@ test-postgres: setup browser-deps
 test-reliability: setup
 	$(PY) -m pytest -m reliability tests/reliability
 
-lint:
+lint: setup
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
 clean:

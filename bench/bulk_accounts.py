@@ -9,6 +9,7 @@ openpyxl read-only parse, every row validated, the cleaning session stored), the
 account and, with --drain, sending the invitations. Peak memory is the process's maximum resident set size (getrusage).
 Targets: validate < 10 s, import < 60 s, accounts export of every account < 10 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--drain", action="store_true", help="also send the invitations")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="report the Python heap peak of each phase (slower)")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="report the Python heap peak of each phase (slower)",
+    )
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="eata-bench-")
@@ -66,17 +70,28 @@ def main() -> None:
     from portal.models import Account, CustomsAdministration, Office
     from portal.models.jobs import Job, OutboxMessage
 
-    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "JOBS_INLINE": True,
-                      "INSTANCE_DIR": tmp, "STORAGE_DIR": f"{tmp}/storage",
-                      "MAIL_OUTBOX_DIR": f"{tmp}/mail", "MAIL_SERVER": "",
-                      "EATA_DOMAIN": "eata.test", "PASSWORD_HASH_FAST": True})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "REDIS_URL": "",
+            "JOBS_INLINE": True,
+            "INSTANCE_DIR": tmp,
+            "STORAGE_DIR": f"{tmp}/storage",
+            "MAIL_OUTBOX_DIR": f"{tmp}/mail",
+            "MAIL_SERVER": "",
+            "EATA_DOMAIN": "eata.test",
+            "PASSWORD_HASH_FAST": True,
+        }
+    )
     upgrade(url)
     with app.app_context(), db.new_session() as s:
         load_reference_data(s)
         load_demo_data(s)
         s.commit()
         be = s.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "be"))
-        admin = s.scalar(select(Account).where(Account.customs_id == be.id, Account.role == "admin"))
+        admin = s.scalar(
+            select(Account).where(Account.customs_id == be.id, Account.role == "admin")
+        )
         offices = list(s.scalars(select(Office.name).where(Office.customs_id == be.id)))
 
         t0 = time.perf_counter()
@@ -86,14 +101,24 @@ def main() -> None:
         ws = wb["Accounts"]
         roles = ["Officer", "Officer", "Officer", "Controller", "Regional manager"]
         for i in range(args.rows):
-            ws.append([f"Officer {i:05d}", f"officer{i:05d}@customs-be.example",
-                       roles[i % len(roles)], offices[i % len(offices)], None, "Yes"])
+            ws.append(
+                [
+                    f"Officer {i:05d}",
+                    f"officer{i:05d}@customs-be.example",
+                    roles[i % len(roles)],
+                    offices[i % len(offices)],
+                    None,
+                    "Yes",
+                ]
+            )
         out = io.BytesIO()
         wb.save(out)
         data = out.getvalue()
         del wb, ws
-        print(f"file: {args.rows:,} rows, {len(data) / 1024:,.0f} KB "
-              f"(template built in {t_template:.2f} s)")
+        print(
+            f"file: {args.rows:,} rows, {len(data) / 1024:,.0f} KB "
+            f"(template built in {t_template:.2f} s)"
+        )
 
         rss0 = rss_mb()
         if args.tracemalloc:
@@ -103,9 +128,10 @@ def main() -> None:
         s.commit()
         t_validate = time.perf_counter() - t0
         rss1 = rss_mb()
-        print(f"upload + validate: {t_validate:.2f} s  rows={bs.row_count:,} "
-              f"errors={bs.error_count}  peak RSS {rss1:,.0f} MB (+{rss1 - rss0:,.0f})"
-              + heap(args))
+        print(
+            f"upload + validate: {t_validate:.2f} s  rows={bs.row_count:,} "
+            f"errors={bs.error_count}  peak RSS {rss1:,.0f} MB (+{rss1 - rss0:,.0f})" + heap(args)
+        )
 
         t0 = time.perf_counter()
         job = bulk.begin_import(s, bs, admin)
@@ -125,11 +151,16 @@ def main() -> None:
     rss2 = rss_mb()
     with app.app_context(), db.new_session() as s:
         job = s.get(Job, job_id)
-        created = s.scalar(select(func.count()).select_from(Account)
-                           .where(Account.email.like("officer%@customs-be.example")))
+        created = s.scalar(
+            select(func.count())
+            .select_from(Account)
+            .where(Account.email.like("officer%@customs-be.example"))
+        )
         pending = s.scalar(select(func.count()).select_from(OutboxMessage))
-    print(f"import job: {t_import:.2f} s  status={job.status}  created={created:,}  "
-          f"invitations queued={pending:,}  peak RSS {rss2:,.0f} MB" + heap(args))
+    print(
+        f"import job: {t_import:.2f} s  status={job.status}  created={created:,}  "
+        f"invitations queued={pending:,}  peak RSS {rss2:,.0f} MB" + heap(args)
+    )
 
     # the accounts export (F-14) of every account: the job the list's Export button starts
     from jobs.tasks import export_accounts
@@ -137,9 +168,12 @@ def main() -> None:
 
     with app.app_context(), db.new_session() as s:
         be = s.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "be"))
-        admin = s.scalar(select(Account).where(Account.customs_id == be.id, Account.role == "admin"))
-        export_job = domain_jobs.create_job(s, "export_accounts", customs_id=be.id,
-                                            account_id=admin.id, params={"filters": {}})
+        admin = s.scalar(
+            select(Account).where(Account.customs_id == be.id, Account.role == "admin")
+        )
+        export_job = domain_jobs.create_job(
+            s, "export_accounts", customs_id=be.id, account_id=admin.id, params={"filters": {}}
+        )
         s.commit()
         export_id = export_job.id
     t0 = time.perf_counter()

@@ -32,6 +32,7 @@ step 3, step 3's "Next: commit" POST (303) and step 4, the commit POST (303) and
 receipt, then the receipt's QR image. htmx requests carry HX-Request, the CSRF header and X-Desk-Panel
 as scan.js does. Every journey commits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,9 +63,19 @@ from nics_issue import free_port, pct  # noqa: E402
 HOST = "customs-ch.eata.test"
 INSTANCE = "/tmp/eata-bench-desk"
 ENV = {"EATA_DOMAIN": "eata.test", "EATA_INSTANCE_DIR": INSTANCE, "RATELIMIT_ENABLED": "0"}
-STEPS = ("1 scan page", "1 recent list", "1 look-up (POST)", "2 check carnet", "2 lists",
-         "3 check goods", "3 next (POST)", "4 commit form", "4 commit (POST)", "5 receipt",
-         "5 receipt QR")
+STEPS = (
+    "1 scan page",
+    "1 recent list",
+    "1 look-up (POST)",
+    "2 check carnet",
+    "2 lists",
+    "3 check goods",
+    "3 next (POST)",
+    "4 commit form",
+    "4 commit (POST)",
+    "5 receipt",
+    "5 receipt QR",
+)
 MARKS = re.compile(r'name="(marks_\d+)" value="([^"]*)"')
 
 
@@ -113,9 +124,22 @@ def prepare(url: str, journeys: int, officers: int) -> tuple[list[tuple[int, str
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, **ENV}
     # wsgi:app plus the reference routes /bench/one-query and /bench/signed-in
-    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "5",
-           "bench.reference_wsgi:app"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--keep-alive",
+        "5",
+        "bench.reference_wsgi:app",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(150):
         try:
@@ -128,6 +152,7 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
 
 
 # --- the load generator: one asyncio loop per process, one keep-alive connection per officer --
+
 
 class Conn:
     """HTTP/1.1 over one keep-alive connection; reconnects when the server closed it."""
@@ -142,8 +167,10 @@ class Conn:
             head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
             head += [f"{k}: {v}" for k, v in headers.items()]
             if method == "POST":
-                head += ["Content-Type: application/x-www-form-urlencoded",
-                         f"Content-Length: {len(body)}"]
+                head += [
+                    "Content-Type: application/x-www-form-urlencoded",
+                    f"Content-Length: {len(body)}",
+                ]
             try:
                 self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
                 raw = await self.reader.readuntil(b"\r\n\r\n")
@@ -215,9 +242,13 @@ class Officer:
         office = re.search(r'<option value="(\d+)" selected', page).group(1)
         await self.call("1 recent list", "GET", f"/transactions/recent?office_id={office}")
         await self.pause()  # types or scans the codes
-        hdrs, _ = await self.call("1 look-up (POST)", "POST", "/transactions/new",
-                                  {"carnet": eata_id, "code": code, "office_id": office},
-                                  expect=303)
+        hdrs, _ = await self.call(
+            "1 look-up (POST)",
+            "POST",
+            "/transactions/new",
+            {"carnet": eata_id, "code": code, "office_id": office},
+            expect=303,
+        )
         step2 = hdrs["location"][0]
         base = step2.rsplit("/", 1)[0]
         _, page = await self.call("2 check carnet", "GET", step2)
@@ -228,12 +259,14 @@ class Officer:
         await self.pause()
         # "Next: commit" posts step 3's form (its marks as shown) and follows the 303
         form = {k: quote_plus(html.unescape(v)) for k, v in MARKS.findall(page)}
-        hdrs, _ = await self.call("3 next (POST)", "POST", base + "/goods",
-                                  {**form, "action": "next"}, expect=303)
+        hdrs, _ = await self.call(
+            "3 next (POST)", "POST", base + "/goods", {**form, "action": "next"}, expect=303
+        )
         await self.call("4 commit form", "GET", hdrs["location"][0])
         await self.pause()
-        hdrs, _ = await self.call("4 commit (POST)", "POST", base + "/commit",
-                                  {"goods_examined": "no"}, expect=303)
+        hdrs, _ = await self.call(
+            "4 commit (POST)", "POST", base + "/commit", {"goods_examined": "no"}, expect=303
+        )
         receipt = hdrs["location"][0]
         await self.call("5 receipt", "GET", receipt)
         await self.call("5 receipt QR", "GET", receipt.replace("/receipt", "/qr.svg"))
@@ -275,8 +308,7 @@ async def _bare(port, connections, duration, path="/healthz", cookie=""):
             t0 = time.perf_counter()
             try:
                 status, _, data = await c.request("GET", path, headers)
-                results.append((f"ref {path}", time.perf_counter() - t0, status == 200,
-                                len(data)))
+                results.append((f"ref {path}", time.perf_counter() - t0, status == 200, len(data)))
             except Exception as e:  # noqa: BLE001
                 errors.append(str(e))
         c.close()
@@ -310,8 +342,12 @@ def _pg_cpu(url: str) -> dict[int, float]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = "
-                                     "current_database() AND pid <> pg_backend_pid()")).scalars()
+            pids = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
             return {pid: _cpu_of([pid]) for pid in pids}
     finally:
         engine.dispose()
@@ -343,8 +379,9 @@ def run_phase(kind: str, per_proc_args: list[tuple]) -> tuple[list, list, float]
     pg1 = _pg_cpu(os.environ["DATABASE_URL"])
     CPU["postgres"] = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
     CPU["server"] = _cpu_of(SERVER_PIDS) - server0
-    CPU["generator"] = (gen1.children_user + gen1.children_system
-                        - gen0.children_user - gen0.children_system)
+    CPU["generator"] = (
+        gen1.children_user + gen1.children_system - gen0.children_user - gen0.children_system
+    )
     return results, errors, wall
 
 
@@ -354,7 +391,7 @@ CPU: dict[str, float] = {}
 def officers_phase(port, cookies, codes, think, duration, procs, seed=1):
     n = len(cookies)
     per = len(codes) // n
-    jobs = [(cookies[i], codes[i * per:(i + 1) * per]) for i in range(n)]
+    jobs = [(cookies[i], codes[i * per : (i + 1) * per]) for i in range(n)]
     args = [(port, jobs[k::procs], think, duration, seed + k) for k in range(procs)]
     return run_phase("officers", args)
 
@@ -367,19 +404,25 @@ def summary(title: str, results, errors, wall, load) -> float:
     rate = len(results) / wall
     bad = sum(1 for r in results if not r[2]) + len(errors)
     commits = len(by_step.get("4 commit (POST)", []))
-    print(f"\n{title}: {len(results)} requests in {wall:.1f} s = {rate:.1f} req/s, "
-          f"{commits} journeys ({commits / wall:.2f}/s); errors {bad}; "
-          f"load average before/after {load[0]:.2f} / {load[1]:.2f}")
+    print(
+        f"\n{title}: {len(results)} requests in {wall:.1f} s = {rate:.1f} req/s, "
+        f"{commits} journeys ({commits / wall:.2f}/s); errors {bad}; "
+        f"load average before/after {load[0]:.2f} / {load[1]:.2f}"
+    )
     for step in [s for s in STEPS if s in by_step] + [s for s in by_step if s not in STEPS]:
         ms = [m for m, _, _ in by_step[step]]
-        print(f"  {step:17s} n={len(ms):5d}  p50 {pct(ms, 50):6.1f} ms  p95 {pct(ms, 95):6.1f} ms"
-              f"  max {max(ms):7.1f} ms  errors {sum(1 for _, ok, _ in by_step[step] if not ok)}"
-              f"  bytes {statistics.mean(s for _, _, s in by_step[step]):.0f}")
+        print(
+            f"  {step:17s} n={len(ms):5d}  p50 {pct(ms, 50):6.1f} ms  p95 {pct(ms, 95):6.1f} ms"
+            f"  max {max(ms):7.1f} ms  errors {sum(1 for _, ok, _ in by_step[step] if not ok)}"
+            f"  bytes {statistics.mean(s for _, _, s in by_step[step]):.0f}"
+        )
     n = max(len(results), 1)
-    print(f"  CPU per request: gunicorn workers {1000 * CPU['server'] / n:.2f} ms, PostgreSQL "
-          f"backends {1000 * CPU['postgres'] / n:.2f} ms, load generator "
-          f"{1000 * CPU['generator'] / n:.2f} ms (of {CPU['server']:.1f} + {CPU['postgres']:.1f}"
-          f" + {CPU['generator']:.1f} s; Redis and the machine's other users not counted)")
+    print(
+        f"  CPU per request: gunicorn workers {1000 * CPU['server'] / n:.2f} ms, PostgreSQL "
+        f"backends {1000 * CPU['postgres'] / n:.2f} ms, load generator "
+        f"{1000 * CPU['generator'] / n:.2f} ms (of {CPU['server']:.1f} + {CPU['postgres']:.1f}"
+        f" + {CPU['generator']:.1f} s; Redis and the machine's other users not counted)"
+    )
     for e in errors[:3]:
         print("  error:", e)
     return rate
@@ -405,8 +448,12 @@ def page_weight(base: str, cookie: str, codes) -> None:
     office = re.search(r'<option value="(\d+)" selected', first.text).group(1)
     post = {**hdr, "X-CSRFToken": csrf, "HX-Request": "true"}
     eata_id, code = codes[-1]
-    r = http.post(base + "/transactions/new", headers=post, allow_redirects=False,
-                  data={"carnet": str(eata_id), "code": code, "office_id": office})
+    r = http.post(
+        base + "/transactions/new",
+        headers=post,
+        allow_redirects=False,
+        data={"carnet": str(eata_id), "code": code, "office_id": office},
+    )
     if r.status_code != 303:
         raise SystemExit(f"page weight: look-up answered {r.status_code}: {r.text[:3000]}")
     step2 = r.headers["Location"]
@@ -417,25 +464,37 @@ def page_weight(base: str, cookie: str, codes) -> None:
         for name, url, panel in rows:
             full, frag = get(url), get(url, True, panel)
             if full.status_code != 200 or frag.status_code != 200:
-                raise SystemExit(f"page weight: {name} answered {full.status_code} / "
-                                 f"{frag.status_code}")
+                raise SystemExit(
+                    f"page weight: {name} answered {full.status_code} / {frag.status_code}"
+                )
             full, frag = full.content, frag.content
             zf, zr = len(gzip.compress(full)), len(gzip.compress(frag))
-            print(f"  {name:25s} full {len(full):5d} / {zf:4d}   fragment {len(frag):5d} / "
-                  f"{zr:4d}   ({100 * len(frag) / len(full):.0f} % / {100 * zr / zf:.0f} %)")
+            print(
+                f"  {name:25s} full {len(full):5d} / {zf:4d}   fragment {len(frag):5d} / "
+                f"{zr:4d}   ({100 * len(frag) / len(full):.0f} % / {100 * zr / zf:.0f} %)"
+            )
 
     print("\nbytes per step, uncompressed / gzip -6: htmx fragment vs full page")
     # steps 2–4 before the commit (after it, they lead to the receipt)
-    measure([("2 check carnet (arrival)", step2, ""), ("2 check carnet (back)", step2, key),
-             ("3 check goods", b + "/goods", key), ("4 commit form", b + "/commit", key)])
-    r = http.post(base + b + "/commit", headers=post, allow_redirects=False,
-                  data={"goods_examined": "no"})
+    measure(
+        [
+            ("2 check carnet (arrival)", step2, ""),
+            ("2 check carnet (back)", step2, key),
+            ("3 check goods", b + "/goods", key),
+            ("4 commit form", b + "/commit", key),
+        ]
+    )
+    r = http.post(
+        base + b + "/commit", headers=post, allow_redirects=False, data={"goods_examined": "no"}
+    )
     receipt = r.headers["Location"]
     measure([("5 receipt", receipt, key), ("1 scan (from receipt)", "/transactions/new", key)])
-    for name, url in (("recent list (step 1)", f"/transactions/recent?office_id={office}"),
-                      ("lists (step 2)", b + "/lists"),
-                      ("hold/reject (step 2)", b + "/actions"),
-                      ("receipt QR (step 5)", receipt.replace("/receipt", "/qr.svg"))):
+    for name, url in (
+        ("recent list (step 1)", f"/transactions/recent?office_id={office}"),
+        ("lists (step 2)", b + "/lists"),
+        ("hold/reject (step 2)", b + "/actions"),
+        ("receipt QR (step 5)", receipt.replace("/receipt", "/qr.svg")),
+    ):
         body = get(url, True, key).content
         print(f"  {name:25s} {len(body):5d} / {len(gzip.compress(body)):4d} (own request)")
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', first.text)
@@ -471,17 +530,23 @@ def bytes_only() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--levels", default="10,50", help="concurrent officers with think time")
-    ap.add_argument("--think", type=float, default=1.0,
-                    help="mean think time in seconds (uniform 0.5×–1.5×)")
+    ap.add_argument(
+        "--think", type=float, default=1.0, help="mean think time in seconds (uniform 0.5×–1.5×)"
+    )
     ap.add_argument("--duration", type=float, default=60, help="seconds per think-time phase")
     ap.add_argument("--saturation", type=int, default=50, help="officers in the closed loop")
     ap.add_argument("--sat-duration", type=float, default=30)
     ap.add_argument("--procs", type=int, default=2, help="load generator processes")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--sat-journeys", type=int, default=20, help="vouchers per officer, closed loop")
-    ap.add_argument("--bytes-only", action="store_true",
-                    help="only the bytes per step (fragment vs full page): no load phases")
+    ap.add_argument(
+        "--sat-journeys", type=int, default=20, help="vouchers per officer, closed loop"
+    )
+    ap.add_argument(
+        "--bytes-only",
+        action="store_true",
+        help="only the bytes per step (fragment vs full page): no load phases",
+    )
     args = ap.parse_args()
     if args.bytes_only:
         bytes_only()
@@ -492,53 +557,82 @@ def main() -> None:
     warmup = (8, 2)  # every gunicorn worker compiles its templates and queries first: not measured
     plan = [warmup] + [(n, per_think) for n in levels] + [(args.saturation, args.sat_journeys)]
     need = sum(n * j for n, j in plan) + 1
-    codes, cookies = prepare(os.environ.get("DATABASE_URL", ""), need,
-                             max(n for n, _ in plan) + 1)
+    codes, cookies = prepare(os.environ.get("DATABASE_URL", ""), need, max(n for n, _ in plan) + 1)
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads)
     SERVER_PIDS.extend(_server_pids(server.pid))
     base = f"http://127.0.0.1:{port}"
     try:
-        print(f"gunicorn -w {args.workers} --threads {args.threads}; load generator: "
-              f"{args.procs} processes; think time {args.think} s (uniform "
-              f"{args.think * 0.5:.2f}–{args.think * 1.5:.2f} s) before each action")
+        print(
+            f"gunicorn -w {args.workers} --threads {args.threads}; load generator: "
+            f"{args.procs} processes; think time {args.think} s (uniform "
+            f"{args.think * 0.5:.2f}–{args.think * 1.5:.2f} s) before each action"
+        )
         offset = 0
         n, journeys = plan[0]
-        officers_phase(port, cookies[:n], codes[:n * journeys], 0, 30, args.procs)
+        officers_phase(port, cookies[:n], codes[: n * journeys], 0, 30, args.procs)
         offset = n * journeys
         for n, journeys in plan[1:-1]:
-            chunk = codes[offset:offset + n * journeys]
+            chunk = codes[offset : offset + n * journeys]
             offset += n * journeys
             load0 = os.getloadavg()[0]
-            res, err, wall = officers_phase(port, cookies[:n], chunk, args.think,
-                                            args.duration, min(args.procs, n))
-            summary(f"{n} officers, think time {args.think} s", res, err, wall,
-                    (load0, os.getloadavg()[0]))
+            res, err, wall = officers_phase(
+                port, cookies[:n], chunk, args.think, args.duration, min(args.procs, n)
+            )
+            summary(
+                f"{n} officers, think time {args.think} s",
+                res,
+                err,
+                wall,
+                (load0, os.getloadavg()[0]),
+            )
         n, journeys = plan[-1]
-        chunk = codes[offset:offset + n * journeys]
+        chunk = codes[offset : offset + n * journeys]
         offset += n * journeys
         load0 = os.getloadavg()[0]
-        res, err, wall = officers_phase(port, cookies[:n], chunk, 0, args.sat_duration,
-                                        args.procs)
-        steps_rate = summary(f"saturation: {n} officers, closed loop (no think time)", res,
-                             err, wall, (load0, os.getloadavg()[0]))
+        res, err, wall = officers_phase(port, cookies[:n], chunk, 0, args.sat_duration, args.procs)
+        steps_rate = summary(
+            f"saturation: {n} officers, closed loop (no think time)",
+            res,
+            err,
+            wall,
+            (load0, os.getloadavg()[0]),
+        )
         refs = {}
-        for path, cookie, what in (("/healthz", "", "bare route /healthz"),
-                                   ("/bench/one-query", "", "one SELECT 1 through the app's session"),
-                                   ("/bench/signed-in", cookies[0],
-                                    "the officer's session checked, nothing else")):
+        for path, cookie, what in (
+            ("/healthz", "", "bare route /healthz"),
+            ("/bench/one-query", "", "one SELECT 1 through the app's session"),
+            ("/bench/signed-in", cookies[0], "the officer's session checked, nothing else"),
+        ):
             load0 = os.getloadavg()[0]
-            per = [(port, n // args.procs + (1 if k < n % args.procs else 0), args.sat_duration,
-                    path, cookie) for k in range(args.procs)]
+            per = [
+                (
+                    port,
+                    n // args.procs + (1 if k < n % args.procs else 0),
+                    args.sat_duration,
+                    path,
+                    cookie,
+                )
+                for k in range(args.procs)
+            ]
             res, err, wall = run_phase("bare", per)
-            refs[path] = summary(f"reference {path} ({what}): {n} connections, closed loop",
-                                 res, err, wall, (load0, os.getloadavg()[0]))
+            refs[path] = summary(
+                f"reference {path} ({what}): {n} connections, closed loop",
+                res,
+                err,
+                wall,
+                (load0, os.getloadavg()[0]),
+            )
         bare_rate = refs["/healthz"]
-        print(f"\nratio step throughput / bare route: {steps_rate:.1f} / {bare_rate:.1f} = "
-              f"{steps_rate / bare_rate:.2f} (target ≥ 0.25)")
+        print(
+            f"\nratio step throughput / bare route: {steps_rate:.1f} / {bare_rate:.1f} = "
+            f"{steps_rate / bare_rate:.2f} (target ≥ 0.25)"
+        )
         for path in ("/bench/one-query", "/bench/signed-in"):
-            print(f"ratio {path} / bare route: {refs[path]:.1f} / {bare_rate:.1f} = "
-                  f"{refs[path] / bare_rate:.2f}")
+            print(
+                f"ratio {path} / bare route: {refs[path]:.1f} / {bare_rate:.1f} = "
+                f"{refs[path] / bare_rate:.2f}"
+            )
         page_weight(base, cookies[-1], codes[offset:])
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -6,6 +6,7 @@ no contention). Resets the bench database like customs_journey.py.
     REDIS_URL=redis://127.0.0.1:6379/8 \\
     .venv/bin/python bench/customs_profile.py --journeys 20 [--cprofile "2 check carnet"]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,7 +75,11 @@ def main() -> None:
         if profiling:
             prof.disable()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        assert resp.status_code == expect, (step, resp.status_code, resp.get_data(as_text=True)[:500])
+        assert resp.status_code == expect, (
+            step,
+            resp.status_code,
+            resp.get_data(as_text=True)[:500],
+        )
         stats[step].append((wall * 1000, cpu * 1000, len(statements), len(resp.data)))
         if args.sql and args.sql in step and len(stats[step]) == 2:
             print(f"--- SQL of {step}")
@@ -89,8 +94,13 @@ def main() -> None:
         office = re.search(r'<option value="(\d+)" selected', page.get_data(as_text=True)).group(1)
         call("1 recent list", "GET", f"/transactions/recent?office_id={office}")
         panel["key"] = ""
-        r = call("1 look-up (POST)", "POST", "/transactions/new",
-                 {"carnet": str(eata_id), "code": code, "office_id": office}, expect=303)
+        r = call(
+            "1 look-up (POST)",
+            "POST",
+            "/transactions/new",
+            {"carnet": str(eata_id), "code": code, "office_id": office},
+            expect=303,
+        )
         step2 = r.headers["Location"]
         b = step2.rsplit("/", 1)[0]
         page = call("2 check carnet", "GET", step2)
@@ -109,10 +119,12 @@ def main() -> None:
     print(f"  {'step':18s} {'wall ms':>8s} {'cpu ms':>7s} {'SQL':>4s} {'bytes':>6s}")
     for step in sorted(stats):
         rows = stats[step][1:] or stats[step]
-        print(f"  {step:18s} {statistics.median(r[0] for r in rows):8.1f} "
-              f"{statistics.median(r[1] for r in rows):7.1f} "
-              f"{statistics.median(r[2] for r in rows):4.0f} "
-              f"{statistics.median(r[3] for r in rows):6.0f}")
+        print(
+            f"  {step:18s} {statistics.median(r[0] for r in rows):8.1f} "
+            f"{statistics.median(r[1] for r in rows):7.1f} "
+            f"{statistics.median(r[2] for r in rows):4.0f} "
+            f"{statistics.median(r[3] for r in rows):6.0f}"
+        )
     if args.cprofile:
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats(args.sort).print_stats(45)

@@ -11,6 +11,7 @@ every rule, transaction + items + audit event + holder notification + 2 outbox r
 "CPU ms/commit" is the Python CPU of the workers per domain commit (time.process_time), which
 a machine shared with other work disturbs less than the rates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,16 @@ def setup(url: str, count: int):
     from portal.models import Account, CustomsAdministration, Office
     from tests.unit.engine.factory import issue, make_world, travel
 
-    app = create_app({"DATABASE_URL": url, "PASSWORD_HASH_FAST": True, "TESTING": True,
-                      "REDIS_URL": "", "JOBS_INLINE": True, "EATA_DOMAIN": "eata.test"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PASSWORD_HASH_FAST": True,
+            "TESTING": True,
+            "REDIS_URL": "",
+            "JOBS_INLINE": True,
+            "EATA_DOMAIN": "eata.test",
+        }
+    )
     upgrade(url)
     with app.app_context(), db.new_session() as s:
         load_reference_data(s)
@@ -67,10 +76,15 @@ def setup(url: str, count: int):
                 print(f"  prepared {n} carnets ({time.perf_counter() - t0:.0f}s)", flush=True)
         ch = s.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "ch"))
         office = s.scalar(select(Office).where(Office.customs_id == ch.id).order_by(Office.id))
-        account = s.scalar(select(Account).where(Account.customs_id == ch.id,
-                                                 Account.role == "officer"))
-        s.execute(text("CREATE TABLE IF NOT EXISTS bench_bare (id serial PRIMARY KEY, "
-                       "voucher_id integer NOT NULL, at timestamp NOT NULL DEFAULT now())"))
+        account = s.scalar(
+            select(Account).where(Account.customs_id == ch.id, Account.role == "officer")
+        )
+        s.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS bench_bare (id serial PRIMARY KEY, "
+                "voucher_id integer NOT NULL, at timestamp NOT NULL DEFAULT now())"
+            )
+        )
         s.commit()
         ids = (account.id, office.id)
     db.engine.dispose()
@@ -80,8 +94,9 @@ def setup(url: str, count: int):
 WARMUP = 5
 
 
-def _worker(kind: str, url: str, voucher_ids: list[int], ids: tuple[int, int], barrier,
-            out) -> None:
+def _worker(
+    kind: str, url: str, voucher_ids: list[int], ids: tuple[int, int], barrier, out
+) -> None:
     from sqlalchemy import text
     from sqlalchemy.orm import sessionmaker
 
@@ -97,17 +112,21 @@ def _worker(kind: str, url: str, voucher_ids: list[int], ids: tuple[int, int], b
 
         def one(vid: int) -> None:
             if kind == "domain":
-                commit_voucher(s, vid, officer, fields={"goods_examined": False},
-                               commit_token=f"bench-{vid}")
+                commit_voucher(
+                    s, vid, officer, fields={"goods_examined": False}, commit_token=f"bench-{vid}"
+                )
                 s.commit()
             else:
                 with engine.begin() as conn:
-                    conn.execute(text("SELECT id FROM voucher WHERE id = :v FOR UPDATE"),
-                                 {"v": vid})
-                    conn.execute(text("INSERT INTO bench_bare (voucher_id) VALUES (:v)"),
-                                 {"v": vid})
-                    conn.execute(text("UPDATE voucher SET lock_seq = lock_seq + 1 "
-                                      "WHERE id = :v"), {"v": vid})
+                    conn.execute(
+                        text("SELECT id FROM voucher WHERE id = :v FOR UPDATE"), {"v": vid}
+                    )
+                    conn.execute(
+                        text("INSERT INTO bench_bare (voucher_id) VALUES (:v)"), {"v": vid}
+                    )
+                    conn.execute(
+                        text("UPDATE voucher SET lock_seq = lock_seq + 1 WHERE id = :v"), {"v": vid}
+                    )
 
         # warm up (statement caches, prepared statements, pool) outside the measure
         warm, timed = voucher_ids[:WARMUP], voucher_ids[WARMUP:]
@@ -128,8 +147,12 @@ def run(kind: str, url: str, vouchers: list[int], workers: int, ids) -> tuple[fl
     barrier = ctx.Barrier(workers)
     out = ctx.Queue()
     per = len(vouchers) // workers
-    procs = [ctx.Process(target=_worker, args=(kind, url, vouchers[i * per:(i + 1) * per], ids,
-                                               barrier, out)) for i in range(workers)]
+    procs = [
+        ctx.Process(
+            target=_worker, args=(kind, url, vouchers[i * per : (i + 1) * per], ids, barrier, out)
+        )
+        for i in range(workers)
+    ]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
@@ -155,17 +178,22 @@ def main() -> None:
     print(f"recreating {args.url.rsplit('/', 1)[-1]}; preparing {total} carnets …", flush=True)
     recreate_database(args.url)
     _app, vouchers, ids = setup(args.url, total)
-    print(f"{'workers':>7} {'domain commits/s':>17} {'bare tx/s':>10} {'ratio':>6}"
-          f" {'CPU ms/commit':>14}  load average (1 min) before → after")
+    print(
+        f"{'workers':>7} {'domain commits/s':>17} {'bare tx/s':>10} {'ratio':>6}"
+        f" {'CPU ms/commit':>14}  load average (1 min) before → after"
+    )
     offset = 0
     for w in counts:
-        chunk = vouchers[offset:offset + w * per]
+        chunk = vouchers[offset : offset + w * per]
         offset += len(chunk)
         load_before = os.getloadavg()[0]
         domain, cpu = run("domain", args.url, chunk, w, ids)
         bare, _ = run("bare", args.url, chunk, w, ids)
-        print(f"{w:>7} {domain:>17.0f} {bare:>10.0f} {domain / bare:>6.2f} {cpu:>14.2f}"
-              f"  {load_before:.1f} → {os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"{w:>7} {domain:>17.0f} {bare:>10.0f} {domain / bare:>6.2f} {cpu:>14.2f}"
+            f"  {load_before:.1f} → {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

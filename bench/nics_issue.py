@@ -10,6 +10,7 @@ keep), loads the reference data, registers an NGA and an API client, starts guni
 port, takes a token, issues the carnets from a pool of threads, reads every one back (checking
 the decrypted holder and goods), and prints carnets/s and latency percentiles.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,14 +68,28 @@ def free_port() -> int:
 
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = dict(os.environ)
-    env.update({
-        "EATA_DOMAIN": f"localhost:{port}",
-        "NICS_RATE_LIMIT": "100000/minute",
-        "NICS_TOKEN_RATE_LIMIT": "1000/minute",
-        "EATA_INSTANCE_DIR": "/tmp/eata-bench-instance",
-    })
-    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    env.update(
+        {
+            "EATA_DOMAIN": f"localhost:{port}",
+            "NICS_RATE_LIMIT": "100000/minute",
+            "NICS_TOKEN_RATE_LIMIT": "1000/minute",
+            "EATA_INSTANCE_DIR": "/tmp/eata-bench-instance",
+        }
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -96,15 +111,29 @@ def carnet_body(i: int, items: int, today: dt.date) -> dict:
         "valid_until": (today + dt.timedelta(days=364)).isoformat(),
         "intended_use": "professional_equipment",
         "currency": "EUR",
-        "holder": {"name": f"Bench Holder {i} SA", "address": {
-            "street": f"Rue de la Loi {i}", "postal_code": "1000", "city": "Bruxelles",
-            "country": "BE"}},
+        "holder": {
+            "name": f"Bench Holder {i} SA",
+            "address": {
+                "street": f"Rue de la Loi {i}",
+                "postal_code": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
+            },
+        },
         "representatives": [{"name": f"Representative {i}", "id_number": f"ID-{i}"}],
-        "items": [{
-            "item_no": n, "pieces": 1 + n % 4,
-            "description": f"Professional camera equipment, serial SN-{i}-{n}",
-            "origin_country": "DE", "value": 1000 + n, "quantity": 1.5, "unit": "kg",
-            "marks": f"MARK-{i}-{n}"} for n in range(1, items + 1)],
+        "items": [
+            {
+                "item_no": n,
+                "pieces": 1 + n % 4,
+                "description": f"Professional camera equipment, serial SN-{i}-{n}",
+                "origin_country": "DE",
+                "value": 1000 + n,
+                "quantity": 1.5,
+                "unit": "kg",
+                "marks": f"MARK-{i}-{n}",
+            }
+            for n in range(1, items + 1)
+        ],
         "countries": ["CH", "FR", "NO", "US"],
         "sets": {"export_reimport": 1, "import_reexport": 4, "transit": 2},
     }
@@ -117,9 +146,11 @@ def pct(values: list[float], p: float) -> float:
 
 def report(name: str, latencies: list[float], wall: float) -> str:
     ms = [x * 1000 for x in latencies]
-    return (f"{name}: {len(ms)} in {wall:.1f} s = {len(ms) / wall:.1f}/s; latency ms "
-            f"p50 {pct(ms, 50):.0f}, p95 {pct(ms, 95):.0f}, p99 {pct(ms, 99):.0f}, "
-            f"max {max(ms):.0f}, mean {statistics.mean(ms):.0f}")
+    return (
+        f"{name}: {len(ms)} in {wall:.1f} s = {len(ms) / wall:.1f}/s; latency ms "
+        f"p50 {pct(ms, 50):.0f}, p95 {pct(ms, 95):.0f}, p99 {pct(ms, 99):.0f}, "
+        f"max {max(ms):.0f}, mean {statistics.mean(ms):.0f}"
+    )
 
 
 def main() -> None:
@@ -147,8 +178,12 @@ def main() -> None:
             """A valid token, renewed a minute before it expires (as a real NICS would)."""
             with token_lock:
                 if time.time() >= token_state["renew_at"]:
-                    r = httpx.post(f"{base}/v1/oauth/token", auth=(client_id, secret),
-                                   data={"grant_type": "client_credentials"}, headers=host)
+                    r = httpx.post(
+                        f"{base}/v1/oauth/token",
+                        auth=(client_id, secret),
+                        data={"grant_type": "client_credentials"},
+                        headers=host,
+                    )
                     r.raise_for_status()
                     token_state["token"] = r.json()["access_token"]
                     token_state["renew_at"] = time.time() + r.json()["expires_in"] - 60
@@ -167,15 +202,19 @@ def main() -> None:
         def issue(i: int):
             body = carnet_body(i, args.items, today)
             t0 = time.perf_counter()
-            resp = http().post("/v1/carnets", json=body,
-                               headers={"Idempotency-Key": str(uuid.uuid4())})
+            resp = http().post(
+                "/v1/carnets", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+            )
             elapsed = time.perf_counter() - t0
             if resp.status_code != 201:
                 raise RuntimeError(f"carnet {i}: {resp.status_code} {resp.text[:300]}")
             return i, resp.json()["eata_id"], elapsed
 
-        print(f"issuing {args.count} carnets of {args.items} items, concurrency "
-              f"{args.concurrency}, gunicorn {args.workers}x{args.threads}", flush=True)
+        print(
+            f"issuing {args.count} carnets of {args.items} items, concurrency "
+            f"{args.concurrency}, gunicorn {args.workers}x{args.threads}",
+            flush=True,
+        )
         t0 = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
             issued = list(pool.map(issue, range(1, args.count + 1)))
@@ -188,10 +227,13 @@ def main() -> None:
             resp = http().get(f"/v1/carnets/{eata_id}")
             elapsed = time.perf_counter() - t0
             data = resp.json()
-            if (resp.status_code != 200 or data["holder"]["name"] != f"Bench Holder {i} SA"
-                    or len(data["items"]) != args.items
-                    or data["items"][-1]["description"]
-                    != f"Professional camera equipment, serial SN-{i}-{args.items}"):
+            if (
+                resp.status_code != 200
+                or data["holder"]["name"] != f"Bench Holder {i} SA"
+                or len(data["items"]) != args.items
+                or data["items"][-1]["description"]
+                != f"Professional camera equipment, serial SN-{i}-{args.items}"
+            ):
                 raise RuntimeError(f"read back of carnet {i} differs: {resp.status_code}")
             return elapsed
 
@@ -210,8 +252,10 @@ def main() -> None:
                 if page * 200 >= data["total"]:
                     break
                 page += 1
-        print(f"list: {pages} pages of 200 in {time.perf_counter() - t0:.1f} s "
-              f"(total {data['total']})")
+        print(
+            f"list: {pages} pages of 200 in {time.perf_counter() - t0:.1f} s "
+            f"(total {data['total']})"
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -10,6 +10,7 @@
 
 Only the bench serves this module; production serves `wsgi:app`.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint

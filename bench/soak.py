@@ -10,6 +10,7 @@ monitoring pages, NICS carnet reads. Prints p50/p95/p99 per route, errors and 5x
 the gunicorn processes and the database connections every --sample seconds, then checks the
 invariant: every 2xx commit is exactly one complete set of rows, every refused one none.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,11 @@ def main() -> None:
     total = int(duration * args.rate)
     work = tempfile.mkdtemp(prefix="eata-soak-")
     os.chmod(work, 0o755)
-    pg, redis_server, smtp = Postgres(os.path.join(work, "pg")), Redis(
-        os.path.join(work, "redis")), SmtpServer()
+    pg, redis_server, smtp = (
+        Postgres(os.path.join(work, "pg")),
+        Redis(os.path.join(work, "redis")),
+        SmtpServer(),
+    )
     stack = Stack(work, pg, redis_server, smtp)
     try:
         pg.start()
@@ -127,8 +131,9 @@ def run(stack, world, tickets, duration, args) -> None:
                     if not pending:
                         return
                     t = pending.pop()
-                r = api.post("/v1/customs/vouchers/commit", commit_body(t, oid),
-                             key=f"soak-{t.code}")
+                r = api.post(
+                    "/v1/customs/vouchers/commit", commit_body(t, oid), key=f"soak-{t.code}"
+                )
                 with lock:
                     outcome[t.voucher_id] = r.status_code
             elif kind == "desk page":
@@ -154,11 +159,18 @@ def run(stack, world, tickets, duration, args) -> None:
         while time.monotonic() - start < duration:
             if time.monotonic() >= next_sample:
                 with engine.connect() as conn:
-                    conns = conn.execute(text("SELECT count(*) FROM pg_stat_activity "
-                                              "WHERE datname = current_database()")).scalar()
+                    conns = conn.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity "
+                            "WHERE datname = current_database()"
+                        )
+                    ).scalar()
                 pids = [stack.gunicorn.pid, *children_of(stack.gunicorn.pid)]
-                print(f"t={time.monotonic() - start:5.0f} s  gunicorn RSS {rss_mb(pids):6.1f} MB"
-                      f"  db connections {conns}  requests {n}", flush=True)
+                print(
+                    f"t={time.monotonic() - start:5.0f} s  gunicorn RSS {rss_mb(pids):6.1f} MB"
+                    f"  db connections {conns}  requests {n}",
+                    flush=True,
+                )
                 next_sample += args.sample
             pool.submit(one, mix[n % len(mix)])
             n += 1
@@ -166,8 +178,10 @@ def run(stack, world, tickets, duration, args) -> None:
     print(f"\n{'route':<12} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
     for kind in mix:
         v = times[kind]
-        print(f"{kind:<12} {len(v):>6} {pct(v, 50):>8.1f} {pct(v, 95):>8.1f} {pct(v, 99):>8.1f}"
-              f" {errors[kind]:>6}")
+        print(
+            f"{kind:<12} {len(v):>6} {pct(v, 50):>8.1f} {pct(v, 95):>8.1f} {pct(v, 99):>8.1f}"
+            f" {errors[kind]:>6}"
+        )
     if times["commit"]:
         print(f"mean commit {statistics.mean(times['commit']) * 1000:.1f} ms")
     bad = 0

@@ -1,6 +1,7 @@
 """RQ tasks of the monitoring area (F-61, F-62, F-64): the daily reconciliation and transit
 refresh, and the exports. They take ids only, keep their job row truthful (run_tracked), are
 safe to run twice and are retried on failure."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,12 +24,19 @@ def reconcile(job_id: int) -> None:
     from portal.domain.wording import plural
 
     def work(session, job, progress):
-        result = reconciliation.run(session, full=bool((job.params or {}).get("full")),
-                                    job_id=job.id, progress=progress)
-        return ({"run_id": result.run_id, "kind": result.kind, "carnets": result.carnets,
-                 "to_check": result.to_check},
-                f"{plural(result.carnets, 'carnet')} reconciled ({result.kind}), "
-                f"{result.to_check:,} to check.")
+        result = reconciliation.run(
+            session, full=bool((job.params or {}).get("full")), job_id=job.id, progress=progress
+        )
+        return (
+            {
+                "run_id": result.run_id,
+                "kind": result.kind,
+                "carnets": result.carnets,
+                "to_check": result.to_check,
+            },
+            f"{plural(result.carnets, 'carnet')} reconciled ({result.kind}), "
+            f"{result.to_check:,} to check.",
+        )
 
     run_tracked(job_id, work)
 
@@ -60,9 +68,13 @@ def purge_expired_exports() -> int:
         hours = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
         limit = now_utc() - dt.timedelta(hours=hours)
         root = os.path.realpath(current_app.config["STORAGE_DIR"])
-        for job in session.scalars(select(Job).where(
-                Job.kind.in_((EXPORT_LIST, EXPORT_TRANSACTIONS)), Job.finished_at < limit,
-                Job.result_path.is_not(None))):
+        for job in session.scalars(
+            select(Job).where(
+                Job.kind.in_((EXPORT_LIST, EXPORT_TRANSACTIONS)),
+                Job.finished_at < limit,
+                Job.result_path.is_not(None),
+            )
+        ):
             path = os.path.realpath(os.path.join(root, job.result_path))
             if path.startswith(root + os.sep) and os.path.exists(path):
                 os.remove(path)
@@ -81,8 +93,14 @@ def export_list(job_id: int) -> None:
     def work(session, job, progress):
         p = job.params
         f = logs.parse_filters(p["filters"])
-        headers, rows = exports.list_rows(session, p["view"], p["territory_id"], f,
-                                          dt.date.fromisoformat(p["today"]), job.customs_id)
+        headers, rows = exports.list_rows(
+            session,
+            p["view"],
+            p["territory_id"],
+            f,
+            dt.date.fromisoformat(p["today"]),
+            job.customs_id,
+        )
         relative = f"exports/{job.id}/eata-{p['view']}.xlsx"
         n = exports.write_xlsx(storage_path(relative), headers, rows, progress)
         return {"rows": n}, f"{plural(n, 'row')} exported.", relative
@@ -99,8 +117,14 @@ def export_transactions(job_id: int) -> None:
         p = job.params
         ids = logs.visible_transaction_ids(session, p["territory_id"], p["transaction_ids"])
         relative = f"exports/{job.id}/eata-transactions.zip"
-        n = exports.write_zip(session, storage_path(relative), ids[:exports.ZIP_LIMIT],
-                              render_transaction_pdf, progress, customs_id=job.customs_id)
+        n = exports.write_zip(
+            session,
+            storage_path(relative),
+            ids[: exports.ZIP_LIMIT],
+            render_transaction_pdf,
+            progress,
+            customs_id=job.customs_id,
+        )
         return {"transactions": n}, f"{plural(n, 'transaction')} exported.", relative
 
     run_tracked(job_id, work)
@@ -115,7 +139,11 @@ def render_transaction_pdf(txn, carnet) -> bytes:
     from portal.domain.logs import KIND_LABELS
     from portal.domain.reconciliation import item_ranges
 
-    html = render_template("monitoring/transaction_pdf.html", t=txn, carnet=carnet,
-                           kind_label=KIND_LABELS.get(txn.kind, txn.kind),
-                           goods=item_ranges(i.item_no for i in txn.items))
+    html = render_template(
+        "monitoring/transaction_pdf.html",
+        t=txn,
+        carnet=carnet,
+        kind_label=KIND_LABELS.get(txn.kind, txn.kind),
+        goods=item_ranges(i.item_no for i in txn.items),
+    )
     return receipts.render_pdf(html, current_app.static_folder)

@@ -1,5 +1,6 @@
 """The machinery shared by every task: the @task declaration, the enqueue helper, the app and
 database session of a job, and the runner that keeps the job row truthful."""
+
 from __future__ import annotations
 
 import inspect
@@ -18,8 +19,12 @@ _app: Flask | None = None
 _engine_pid: dict[int, int] = {}
 
 
-def task(queue: str = "default", timeout: int = 600, retry: tuple[int, list[int]] | None = None,
-         result_ttl: int = 3600):
+def task(
+    queue: str = "default",
+    timeout: int = 600,
+    retry: tuple[int, list[int]] | None = None,
+    result_ttl: int = 3600,
+):
     """Declare a task's queue, time limit and retries beside its definition (redash's @job).
     `retry` is (max retries, [intervals in seconds]). A task whose one parameter is `job_id`
     runs a job row a user waits for: it waits for the queue when Redis is unreachable."""
@@ -113,8 +118,13 @@ def enqueue(func: Callable, *args, **kwargs):
         retry = Retry(max=max_retries, interval=intervals)
     try:
         return queue(getattr(func, "queue", "default"), app).enqueue(
-            func, *args, job_timeout=getattr(func, "timeout", 600), retry=retry,
-            result_ttl=getattr(func, "result_ttl", 3600), failure_ttl=7 * 86400, **kwargs,
+            func,
+            *args,
+            job_timeout=getattr(func, "timeout", 600),
+            retry=retry,
+            result_ttl=getattr(func, "result_ttl", 3600),
+            failure_ttl=7 * 86400,
+            **kwargs,
         )
     except RedisError:
         # Redis is unreachable: what the request committed stands. A tracked job (its first
@@ -200,8 +210,9 @@ def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None)
             outcome = work(session, job, progress)
             result, message = outcome[0], outcome[1]
             result_path = outcome[2] if len(outcome) > 2 else None
-            domain_jobs.finish_job(session, job_id, result=result, message=message,
-                                   result_path=result_path)
+            domain_jobs.finish_job(
+                session, job_id, result=result, message=message, result_path=result_path
+            )
             session.commit()
         except BaseException as exc:
             session.rollback()
@@ -226,8 +237,9 @@ class ProgressReporter:
         self.every = every
         self._last = -1
 
-    def __call__(self, done: int, total: int, message: str | None = None,
-                 force: bool = False) -> None:
+    def __call__(
+        self, done: int, total: int, message: str | None = None, force: bool = False
+    ) -> None:
         if not self.enabled:
             return
         if not force and self._last >= 0 and done - self._last < self.every and done != total:
@@ -266,8 +278,7 @@ class OutboxPump:
         return bool(cfg.get("OUTBOX_AUTODRAIN")) and bool(cfg.get("JOBS_INLINE", True))
 
     def running(self) -> bool:
-        return (self._thread is not None and self._thread.is_alive()
-                and self._pid == os.getpid())
+        return self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
 
     def start(self) -> None:
         """Start the thread in this process (a forked worker starts its own)."""
@@ -297,8 +308,9 @@ class OutboxPump:
         (tests); False on timeout."""
         with self._state:
             return self._state.wait_for(
-                lambda: self.passes >= passes and not self._draining
-                and not self._wake.is_set(), timeout)
+                lambda: self.passes >= passes and not self._draining and not self._wake.is_set(),
+                timeout,
+            )
 
     def _run(self) -> None:
         from jobs.tasks import drain_outbox

@@ -5,6 +5,7 @@ rq 2.x has no built-in cron, so this is a small loop. Each daily run is claimed 
 SET NX on "eata:daily:<name>:<date>", so several schedulers (or a restart) enqueue it once per
 day; a scheduler started after the hour catches up at once. Without Redis the jobs run inline.
 """
+
 from __future__ import annotations
 
 import datetime as dt

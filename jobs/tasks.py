@@ -1,5 +1,6 @@
 """RQ task functions: thin wrappers over portal.domain. They take ids, declare their queue,
 time limit and retries beside them, are safe to run twice and always leave a final state."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,8 +42,10 @@ def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
     for row in bulk.report_rows(session, bs):
         status = "created" if row.imported_id else "not imported"
         errors = " ".join((row.errors or {}).values())
-        ws.append([row.row_number, status, row.imported_id, errors]
-                  + [safe_cell(row.data.get(c.key, "")) for c in spec.columns])
+        ws.append(
+            [row.row_number, status, row.imported_id, errors]
+            + [safe_cell(row.data.get(c.key, "")) for c in spec.columns]
+        )
     wb.save(storage_path(relative))
     return relative
 
@@ -60,12 +63,15 @@ def export_accounts(job_id: int) -> None:
         if actor is None or actor.customs_id != job.customs_id:
             raise RuntimeError("The account that asked for this export no longer exists.")
         stmt = organisation.account_list(actor, **job.params["filters"])
-        total = min(session.scalar(select(func.count()).select_from(
-            stmt.order_by(None).subquery())) or 0, organisation.EXPORT_LIMIT)
+        total = min(
+            session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0,
+            organisation.EXPORT_LIMIT,
+        )
         progress(0, total, "Writing the accounts…", force=True)
         relative = f"exports/{job.id}/eata-accounts.xlsx"
         n = organisation.write_accounts_xlsx(
-            storage_path(relative), organisation.account_rows(session, stmt), total, progress)
+            storage_path(relative), organisation.account_rows(session, stmt), total, progress
+        )
         return {"rows": n}, f"{n:,} accounts exported.", relative
 
     run_tracked(job_id, work)
@@ -89,8 +95,11 @@ def drain_outbox(limit: int = 20_000) -> dict:
     counts = {"sent": 0, "failed": 0}
     with job_session() as session:
         while counts["sent"] + counts["failed"] < limit:
-            batch = outbox.drain(session, send_outbox_message,
-                                 limit=min(200, limit - counts["sent"] - counts["failed"]))
+            batch = outbox.drain(
+                session,
+                send_outbox_message,
+                limit=min(200, limit - counts["sent"] - counts["failed"]),
+            )
             counts = {k: counts[k] + batch[k] for k in counts}
             if not (batch["sent"] or batch["failed"]):
                 break
@@ -138,9 +147,11 @@ def render_invitation(session, message) -> tuple[str, str | None]:
     raw = issue_token(session, account, "invite", dt.timedelta(days=days))
     code = session.get(CustomsAdministration, account.customs_id).code
     link = site_url("customs", code, f"/set-password/{raw}")
-    body = (f"Hello {account.full_name},\n\nAn account was created for you on eATA Customs.\n"
-            f"Set your password within {days} days with this single-use link:\n\n{link}\n\n"
-            "If the link has expired, use \"Forgot your password?\" on the login page.\n")
+    body = (
+        f"Hello {account.full_name},\n\nAn account was created for you on eATA Customs.\n"
+        f"Set your password within {days} days with this single-use link:\n\n{link}\n\n"
+        'If the link has expired, use "Forgot your password?" on the login page.\n'
+    )
     return "Your eATA customs account", body
 
 
@@ -183,9 +194,14 @@ def cleanup(keep_days: int = 30) -> dict:
     limit = now_utc() - dt.timedelta(days=keep_days)
     with job_session() as session:
         storage = current_app.config["STORAGE_DIR"]
-        in_use = set(session.scalars(select(BulkSession.job_id).where(BulkSession.job_id.is_not(None))))
-        old = [j for j in session.scalars(select(Job).where(Job.finished_at < limit))
-               if j.id not in in_use]
+        in_use = set(
+            session.scalars(select(BulkSession.job_id).where(BulkSession.job_id.is_not(None)))
+        )
+        old = [
+            j
+            for j in session.scalars(select(Job).where(Job.finished_at < limit))
+            if j.id not in in_use
+        ]
         for job in old:
             if job.result_path:
                 path = os.path.realpath(os.path.join(storage, job.result_path))

@@ -3,6 +3,7 @@
 With REDIS_URL set, an rq.SimpleWorker in burst mode runs the queued jobs in this process on the
 test's Redis database; without it, jobs already ran inline when they were enqueued.
 """
+
 from __future__ import annotations
 
 

@@ -1,16 +1,20 @@
 """The worker entry (`flask --app wsgi jobs worker`): an RQ worker booted through create_app,
 listening on the configured queues (JOBS_QUEUES, default "high,default,low")."""
+
 from __future__ import annotations
 
 DEFAULT_QUEUES = "high,default,low"
 
 
 def queue_names(app) -> list[str]:
-    return [q.strip() for q in (app.config.get("JOBS_QUEUES") or DEFAULT_QUEUES).split(",")
-            if q.strip()]
+    return [
+        q.strip() for q in (app.config.get("JOBS_QUEUES") or DEFAULT_QUEUES).split(",") if q.strip()
+    ]
 
 
-def run_worker(app, burst: bool = False, simple: bool = False, names: list[str] | None = None) -> bool:
+def run_worker(
+    app, burst: bool = False, simple: bool = False, names: list[str] | None = None
+) -> bool:
     """Work the queues until stopped (or until empty with `burst`). `simple` runs jobs in this
     process (rq.SimpleWorker) instead of a forked work horse: tests and platforms without fork."""
     from rq import SimpleWorker, Worker

@@ -1,4 +1,5 @@
 """eATA: the ATA Carnet real-time lifecycle system."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -5,6 +5,7 @@ behind a host, office → territory, decrypted general lists, issuer names…). 
 the function that empties it here, so one call empties them all: the test suite after each test
 (it removes rows behind the ORM's back), and an operator command that changes reference data.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,7 @@
 Development defaults are safe and visibly development-only; with EATA_ENV=production the
 application refuses to start while a secret is missing or left at its development value.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,9 +74,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (server-side) session
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         # bulk creation uploads (portal/domain/xlsx_guard.Limits; empty: its defaults)
-        **{key: _int(key, 0) or None for key in (
-            "BULK_MAX_FILE_BYTES", "BULK_MAX_UNPACKED_BYTES", "BULK_MAX_RATIO", "BULK_MAX_ROWS",
-            "BULK_MAX_COLUMNS", "BULK_MAX_CELL_CHARS", "BULK_MAX_ENTRIES")},
+        **{
+            key: _int(key, 0) or None
+            for key in (
+                "BULK_MAX_FILE_BYTES",
+                "BULK_MAX_UNPACKED_BYTES",
+                "BULK_MAX_RATIO",
+                "BULK_MAX_ROWS",
+                "BULK_MAX_COLUMNS",
+                "BULK_MAX_CELL_CHARS",
+                "BULK_MAX_ENTRIES",
+            )
+        },
         # the APIs on api.<domain> (portal/api): per-client budget, token endpoint, bad tokens
         "NICS_RATE_LIMIT": env.get("NICS_RATE_LIMIT", "600/minute;20000/hour"),
         "NICS_TOKEN_RATE_LIMIT": env.get("NICS_TOKEN_RATE_LIMIT", "30/minute"),
@@ -98,8 +108,9 @@ def load_config(overrides: dict | None = None) -> dict:
     cfg["SESSION_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"] or cfg["EATA_SCHEME"] == "https"
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     # Authlib's process-wide permission to run OAuth over plain http: development/tests only
-    cfg["AUTHLIB_INSECURE_TRANSPORT"] = (cfg["ENV_NAME"] != "production"
-                                         and cfg["EATA_SCHEME"] != "https")
+    cfg["AUTHLIB_INSECURE_TRANSPORT"] = (
+        cfg["ENV_NAME"] != "production" and cfg["EATA_SCHEME"] != "https"
+    )
     cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or (
         cfg["REDIS_URL"] or "memory://"
     )
@@ -116,8 +127,9 @@ def check_production(cfg: dict) -> None:
     if not cfg["DATA_KEYS"] or cfg["DATA_KEYS"] == DEV_DATA_KEYS:
         problems.append("EATA_DATA_KEYS must be set (kid:base64-32-byte-key)")
     if len(cfg["LOOKUP_KEY"] or "") < MIN_LOOKUP_KEY:
-        problems.append(f"EATA_LOOKUP_KEY must be set to a random value of {MIN_LOOKUP_KEY}+ "
-                        "characters")
+        problems.append(
+            f"EATA_LOOKUP_KEY must be set to a random value of {MIN_LOOKUP_KEY}+ characters"
+        )
     if cfg["EATA_SCHEME"] != "https":
         problems.append("EATA_SCHEME must be https (Secure cookies, HSTS, OAuth over TLS)")
     if not cfg["MAIL_SERVER"]:

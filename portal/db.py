@@ -3,6 +3,7 @@
 One session per request (removed at app-context teardown) and one per job or CLI command.
 Domain functions take the session as an argument so they run the same everywhere.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 `login_account` opens a session (new id: the old session cookie's contents are cleared, so a
 session id planted before login is never reused), `logout_current` revokes it on the server.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,8 @@ def load_user(user_id: str):
         return None
     cfg = current_app.config
     us = live_session(
-        db.session, sid,
+        db.session,
+        sid,
         idle=dt.timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
         absolute=dt.timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]),
     )
@@ -41,13 +43,19 @@ def load_user(user_id: str):
     return account
 
 
-def login_account(account: Account, remember: bool = False,
-                  password_verified_at: dt.datetime | None = None) -> str:
+def login_account(
+    account: Account, remember: bool = False, password_verified_at: dt.datetime | None = None
+) -> str:
     """Log `account` in on this request; returns the new server-side session id."""
     session.clear()
-    us = open_session(db.session, account, remember=remember, ip=request.remote_addr,
-                      user_agent=request.headers.get("User-Agent"),
-                      password_verified_at=password_verified_at)
+    us = open_session(
+        db.session,
+        account,
+        remember=remember,
+        ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+        password_verified_at=password_verified_at,
+    )
     account.session_id = us.id
     account.user_session = us
     session.permanent = remember
@@ -67,7 +75,9 @@ def unauthorized():
     """Not logged in (or the session ended): to the login page, coming back here afterwards.
     An htmx request gets HX-Redirect, so the login page replaces the page, not a fragment."""
     target = request.full_path.rstrip("?") if request.method == "GET" else None
-    login_url = url_for("auth.login", next=target) if target and target != "/" else url_for("auth.login")
+    login_url = (
+        url_for("auth.login", next=target) if target and target != "/" else url_for("auth.login")
+    )
     if request.headers.get("HX-Request"):
         return Response(status=401, headers={"HX-Redirect": login_url})
     flash(login_manager.login_message, "info")

@@ -1,6 +1,7 @@
 """Sending email: SMTP when MAIL_SERVER is set, otherwise one .eml file per message in the
 outbox folder (development only: production refuses to start without MAIL_SERVER). The log
 names the recipient and the file, never the message: it holds links, codes and PINs."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,9 @@ from email.message import EmailMessage
 log = logging.getLogger(__name__)
 
 
-def build_message(config: dict, to: str, subject: str, body: str, html: str | None = None) -> EmailMessage:
+def build_message(
+    config: dict, to: str, subject: str, body: str, html: str | None = None
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = config["MAIL_SENDER"]
     msg["To"] = to

@@ -1,4 +1,5 @@
 """Running the Alembic migrations from the application (CLI, tests, `make run`)."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 customs-<cc>.<domain> → that customs administration; wallet.<domain> → holder wallet;
 api.<domain> → machine APIs. Anything else is a 404, never a fallback to a default tenant.
 """
+
 from __future__ import annotations
 
 import re
@@ -110,8 +111,11 @@ def tenant_for(session: Session, code: str) -> CustomsAdministration | None:
     now = time.monotonic()
     hit = _TENANTS.get(code)
     if hit is None or hit[0] < now:
-        tenant = session.scalar(select(CustomsAdministration).where(
-            CustomsAdministration.code == code, CustomsAdministration.active.is_(True)))
+        tenant = session.scalar(
+            select(CustomsAdministration).where(
+                CustomsAdministration.code == code, CustomsAdministration.active.is_(True)
+            )
+        )
         values = None if tenant is None else {k: getattr(tenant, k) for k in _COLUMNS}
         with _TENANTS_LOCK:
             if len(_TENANTS) > 1000:

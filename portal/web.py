@@ -1,5 +1,6 @@
 """Helpers shared by the page blueprints: the permission decorator, audit from a request, the
 one way to answer htmx (page or fragment, redirects) and the request arguments of lists."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -38,6 +39,7 @@ def page_arg() -> int:
 
 # --- htmx: the one way a route answers a page or a fragment -----------------------------------
 
+
 def wants_fragment(*, boosted: bool = False) -> bool:
     """An htmx request that swaps part of the page. A history restore (Back after the cache
     missed) wants the whole page, and so does a boosted link — unless `boosted=True`: a screen
@@ -50,8 +52,16 @@ def is_poll(trigger_id: str) -> bool:
     return bool(htmx) and htmx.trigger == trigger_id
 
 
-def render_page(template: str, *, block: str | None = None, fragment: str | None = None,
-                status: int = 200, vary: str = "", boosted: bool = False, **ctx):
+def render_page(
+    template: str,
+    *,
+    block: str | None = None,
+    fragment: str | None = None,
+    status: int = 200,
+    vary: str = "",
+    boosted: bool = False,
+    **ctx,
+):
     """The whole page `template`; for htmx only its `block` (rendered from the same template)
     or the separate `fragment` template (`boosted`: as in wants_fragment). `Vary: HX-Request`
     (plus `vary`) either way, so a cache never serves the fragment for the page."""
@@ -104,7 +114,9 @@ def permission_required(permission: str):
                 return login_manager.unauthorized()
             if not has_permission(current_user.role, permission):
                 audit_request(
-                    "permission.denied", object_type="permission", object_id=permission,
+                    "permission.denied",
+                    object_type="permission",
+                    object_id=permission,
                     data={"path": request.path},
                 )
                 db.session.commit()

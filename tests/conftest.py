@@ -5,6 +5,7 @@ set (CI does both). The schema is built once per run by the Alembic migrations; 
 every table but the reference data is emptied, so tests that commit from threads, jobs or a
 live server see the same clean database as the others.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,20 +47,22 @@ def app(tmp_path_factory):
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "JOBS_INLINE": not redis_url,
-        "EATA_DOMAIN": DOMAIN,
-        "INSTANCE_DIR": tmp_dir,
-        "STORAGE_DIR": os.path.join(tmp_dir, "storage"),
-        "MAIL_OUTBOX_DIR": os.path.join(tmp_dir, "mail"),
-        "MAIL_SERVER": "",
-        "PASSWORD_HASH_FAST": True,
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "REDIS_URL": redis_url,
+            "JOBS_INLINE": not redis_url,
+            "EATA_DOMAIN": DOMAIN,
+            "INSTANCE_DIR": tmp_dir,
+            "STORAGE_DIR": os.path.join(tmp_dir, "storage"),
+            "MAIL_OUTBOX_DIR": os.path.join(tmp_dir, "mail"),
+            "MAIL_SERVER": "",
+            "PASSWORD_HASH_FAST": True,
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        }
+    )
     from portal.domain.refdata import load_reference_data
     from portal.migrate import upgrade
 
@@ -75,8 +78,13 @@ def _truncate_all() -> None:
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with database.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text(
+                    "TRUNCATE "
+                    + ", ".join(f'"{t.name}"' for t in tables)
+                    + " RESTART IDENTITY CASCADE"
+                )
+            )
         else:
             for t in tables:
                 conn.execute(t.delete())
@@ -181,7 +189,8 @@ def account_of(demo):
 
     def find(code: str, role: str) -> Account:
         return demo.scalar(
-            select(Account).join(CustomsAdministration, Account.customs_id == CustomsAdministration.id)
+            select(Account)
+            .join(CustomsAdministration, Account.customs_id == CustomsAdministration.id)
             .where(CustomsAdministration.code == code, Account.email == demo_email(code, role))
         )
 

@@ -4,6 +4,7 @@ GUIDE is the guide's table written out literally (X = the role has the permissio
 screen exists, a request to a representative route must answer as the cell says (allowed or
 403); for every cell, has_permission() must agree with the table.
 """
+
 import itertools
 
 import pytest
@@ -33,8 +34,10 @@ GUIDE = [
 # the admin's own row is not in the guide's table but in its text ("Admins can then create other
 # Customs admin accounts"); regional managers cannot ("an admin cannot be created by a RM")
 EXTRA = [("Create customs admin account", "create_admin_account", "- - - X")]
-TABLE = {key: dict(zip(COLUMNS, (mark == "X" for mark in marks.split()), strict=True))
-         for _, key, marks in GUIDE + EXTRA}
+TABLE = {
+    key: dict(zip(COLUMNS, (mark == "X" for mark in marks.split()), strict=True))
+    for _, key, marks in GUIDE + EXTRA
+}
 CELLS = [(perm, role) for perm, role in itertools.product(TABLE, COLUMNS)]
 
 
@@ -73,15 +76,24 @@ def test_f13_page_route_answers_as_the_cell_says(login_as, permission, role):
 
 
 @pytest.mark.parametrize("permission,role", [(p, r) for p, r in CELLS if p in ACCOUNT_ROLE_OF])
-def test_f13_creating_an_account_of_each_role_answers_as_the_cell_says(login_as, demo, permission,
-                                                                       role):
+def test_f13_creating_an_account_of_each_role_answers_as_the_cell_says(
+    login_as, demo, permission, role
+):
     be = demo.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "be"))
-    antwerp = demo.scalar(select(Region).where(Region.customs_id == be.id, Region.name == "Antwerp"))
+    antwerp = demo.scalar(
+        select(Region).where(Region.customs_id == be.id, Region.name == "Antwerp")
+    )
     target_role = ACCOUNT_ROLE_OF[permission]
     email = f"new-{target_role}@customs-be.demo"
-    response = login_as("be", role).post("/admin/accounts/new", data={
-        "full_name": "New account", "email": email, "role": target_role,
-        "region_id": "" if target_role == "admin" else str(antwerp.id)})
+    response = login_as("be", role).post(
+        "/admin/accounts/new",
+        data={
+            "full_name": "New account",
+            "email": email,
+            "role": target_role,
+            "region_id": "" if target_role == "admin" else str(antwerp.id),
+        },
+    )
     created = demo.scalar(select(func.count()).select_from(Account).where(Account.email == email))
     if TABLE[permission][role]:
         assert response.status_code == 303

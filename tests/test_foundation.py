@@ -1,4 +1,5 @@
 """The application's frame: configuration, migrations, tenancy by host (F-01, F-02)."""
+
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
@@ -49,12 +50,15 @@ def test_production_starts_with_real_secrets(monkeypatch):
     assert cfg["SESSION_COOKIE_SECURE"] and not cfg["AUTHLIB_INSECURE_TRANSPORT"]
 
 
-@pytest.mark.parametrize("override,problem", [
-    ({"EATA_SCHEME": "http"}, "EATA_SCHEME must be https"),
-    ({"LOOKUP_KEY": "k"}, "EATA_LOOKUP_KEY must be set to a random value of 32+"),
-    ({"LOOKUP_KEY": "k" * 31}, "EATA_LOOKUP_KEY"),
-    ({"MAIL_SERVER": ""}, "MAIL_SERVER must be set"),
-])
+@pytest.mark.parametrize(
+    "override,problem",
+    [
+        ({"EATA_SCHEME": "http"}, "EATA_SCHEME must be https"),
+        ({"LOOKUP_KEY": "k"}, "EATA_LOOKUP_KEY must be set to a random value of 32+"),
+        ({"LOOKUP_KEY": "k" * 31}, "EATA_LOOKUP_KEY"),
+        ({"MAIL_SERVER": ""}, "MAIL_SERVER must be set"),
+    ],
+)
 def test_production_refuses_http_a_short_lookup_key_and_no_smtp(monkeypatch, override, problem):
     monkeypatch.setenv("EATA_ENV", "production")
     with pytest.raises(ConfigError, match=problem):
@@ -81,16 +85,19 @@ def test_configuration_is_applied_by_the_factory_only():
     assert offenders == []
 
 
-@pytest.mark.parametrize("host,site", [
-    ("customs-be.eata.test", Site("customs", "be")),
-    ("customs-fr.eata.test:5000", Site("customs", "fr")),
-    ("wallet.eata.test", Site("wallet")),
-    ("api.eata.test", Site("api")),
-    ("customs-bel.eata.test", None),
-    ("customs-be.evil.test", None),
-    ("eata.test", None),
-    ("x.customs-be.eata.test", None),
-])
+@pytest.mark.parametrize(
+    "host,site",
+    [
+        ("customs-be.eata.test", Site("customs", "be")),
+        ("customs-fr.eata.test:5000", Site("customs", "fr")),
+        ("wallet.eata.test", Site("wallet")),
+        ("api.eata.test", Site("api")),
+        ("customs-bel.eata.test", None),
+        ("customs-be.evil.test", None),
+        ("eata.test", None),
+        ("x.customs-be.eata.test", None),
+    ],
+)
 def test_f01_host_decides_the_site(host, site):
     assert parse_host(host, "eata.test") == site
 
@@ -159,17 +166,22 @@ def test_repository_tracks_no_symlinks_or_built_assets():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    listing = subprocess.run(["git", "ls-files", "-s"], cwd=root, capture_output=True,
-                             text=True, check=True).stdout.splitlines()
+    listing = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     links = [line.split("\t", 1)[1] for line in listing if line.startswith("120000")]
     assert links == [], f"symlinks tracked by git: {links}"
-    vendored = [line.split("\t", 1)[1] for line in listing
-                if line.split("\t", 1)[1].startswith("portal/static/vendor")]
+    vendored = [
+        line.split("\t", 1)[1]
+        for line in listing
+        if line.split("\t", 1)[1].startswith("portal/static/vendor")
+    ]
     assert vendored == [], f"built assets tracked by git: {vendored}"
 
 
 def test_f01_administration_is_cached_per_process_and_dropped_when_it_changes(
-        app, client_for, demo):
+    app, client_for, demo
+):
     """The host's administration is read once per process (no query per request); turning it
     off in this process is seen by the next request (a 404), another process after
     TENANT_TTL at most."""
@@ -204,7 +216,8 @@ def test_f01_administration_is_cached_per_process_and_dropped_when_it_changes(
 
 
 def test_f01_administration_cached_between_its_write_and_commit_is_dropped_at_commit(
-        app, client_for, session):
+    app, client_for, session
+):
     """A request that reads the host's administration while another session has written it but
     not committed yet (no administration there yet: a 404) must not keep that answer for
     TENANT_TTL: the commit drops the cache."""
@@ -212,8 +225,11 @@ def test_f01_administration_cached_between_its_write_and_commit_is_dropped_at_co
 
     client = client_for("customs", "zz")
     eu = session.scalar(select(CustomsTerritory).where(CustomsTerritory.code == "EU"))
-    session.add(CustomsAdministration(code="zz", name="Zedland Customs", country_code="BE",
-                                      territory_id=eu.id))
+    session.add(
+        CustomsAdministration(
+            code="zz", name="Zedland Customs", country_code="BE", territory_id=eu.id
+        )
+    )
     session.flush()  # written, not committed: other sessions do not see it
     assert client.get("/login").status_code == 404  # … and this answer is cached
     session.commit()
@@ -237,8 +253,9 @@ def test_every_direct_import_is_a_declared_dependency():
     def norm(name: str) -> str:
         return re.sub(r"[-_.]+", "-", name).lower()
 
-    declared = {norm(re.split(r"[<>=!\[;~ ]", dep, maxsplit=1)[0])
-                for dep in project["dependencies"]}
+    declared = {
+        norm(re.split(r"[<>=!\[;~ ]", dep, maxsplit=1)[0]) for dep in project["dependencies"]
+    }
     modules = set()
     for folder in ("portal", "jobs"):
         for path in (root / folder).rglob("*.py"):

@@ -8,6 +8,7 @@
 - paging.py: `page` / `per_page` arguments;
 - openapi/: the contract, split into common schemas, the NICS part and the customs part.
 """
+
 from __future__ import annotations
 
 

@@ -6,6 +6,7 @@ the client (`admit` sets g.nga or g.customs, or refuses with a 403), the ids in 
 (beyond what the database holds: a 404), then the client's rate limit (one budget per client
 across every operation of the API).
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -55,8 +56,12 @@ def bearer_client(scope: str) -> ApiClient:
             "missing_authorization": "Send an access token: Authorization: Bearer <token>.",
             "insufficient_scope": f"This access token does not carry the scope {scope}.",
         }.get(error.error, "The access token is invalid, expired or revoked.")
-        raise Problem(error.status_code or 401, detail, error.error,
-                      headers={"WWW-Authenticate": 'Bearer realm="eata"'})
+        raise Problem(
+            error.status_code or 401,
+            detail,
+            error.error,
+            headers={"WWW-Authenticate": 'Bearer realm="eata"'},
+        )
     return client
 
 

@@ -2,6 +2,7 @@
 refused), NUL characters and deep nesting refused, then checked against a schema of the
 OpenAPI document — so each field has the JSON type the document says before any rule reads it.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,14 @@ def json_body():
     try:
         body = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
-        raise Problem(400, f"The body is not valid JSON: {exc}".rstrip(".") + ".",
-                      "malformed_json") from None
+        raise Problem(
+            400, f"The body is not valid JSON: {exc}".rstrip(".") + ".", "malformed_json"
+        ) from None
     nul = nul_fields(body)
     if nul:  # PostgreSQL text cannot hold NUL, and no field needs it
-        raise ValidationFailed([{"field": f or "body", "message": "Must not contain NUL characters."}
-                                for f in nul])
+        raise ValidationFailed(
+            [{"field": f or "body", "message": "Must not contain NUL characters."} for f in nul]
+        )
     return body
 
 
@@ -45,8 +48,7 @@ def nul_fields(body) -> list[str]:
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise Problem(400, f"The body is nested more than {MAX_DEPTH} levels deep.",
-                          "too_deep")
+            raise Problem(400, f"The body is nested more than {MAX_DEPTH} levels deep.", "too_deep")
         if isinstance(value, str):
             if "\x00" in value:
                 found.append(path)

@@ -1,5 +1,6 @@
 """POSTs run once per Idempotency-Key: the first successful answer is stored in the same
 database transaction as the change, and a replay (same client, key and body) returns it."""
+
 from __future__ import annotations
 
 from flask import g, jsonify, request
@@ -15,10 +16,12 @@ def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not 1 <= len(key) <= idempotency.MAX_KEY_LENGTH or not all(
-            33 <= ord(c) <= 126 for c in key):
-        raise Problem(400, "The Idempotency-Key must be 1 to 255 visible ASCII characters.",
-                      "bad_idempotency_key")
+    if not 1 <= len(key) <= idempotency.MAX_KEY_LENGTH or not all(33 <= ord(c) <= 126 for c in key):
+        raise Problem(
+            400,
+            "The Idempotency-Key must be 1 to 255 visible ASCII characters.",
+            "bad_idempotency_key",
+        )
     return key
 
 
@@ -54,8 +57,10 @@ def write(handler):
         db.session.rollback()
         if (resp := replayed()) is not None:
             return resp
-        raise Conflict("The request collided with a concurrent change (for instance the same "
-                       "carnet number sent twice at once). Read the carnet, then retry.") from None
+        raise Conflict(
+            "The request collided with a concurrent change (for instance the same "
+            "carnet number sent twice at once). Read the carnet, then retry."
+        ) from None
     except DomainError:
         # a refusal may come from a twin request with the same key that committed while this
         # one was validating (e.g. "carnet number already exists"): answer with its result

@@ -4,6 +4,7 @@ Authlib runs the token endpoint (RFC 6749 §4.4: client authentication by HTTP B
 fields, scope negotiation, the error bodies) and the bearer-token check of protected calls;
 the storage — clients and hashed tokens — is portal.domain.api_clients.
 """
+
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -41,8 +42,10 @@ class OAuthClient(ClientMixin):
         return False
 
     def check_client_secret(self, client_secret):
-        return api_clients.authenticate_client(
-            db.session, self.row.client_id, client_secret or "") is not None
+        return (
+            api_clients.authenticate_client(db.session, self.row.client_id, client_secret or "")
+            is not None
+        )
 
     def check_endpoint_auth_method(self, method, endpoint):
         return endpoint == "token" and method in ("client_secret_basic", "client_secret_post")
@@ -87,8 +90,13 @@ def _query_client(client_id):
 
 def _save_token(token: dict, request) -> None:
     client: OAuthClient = request.client
-    api_clients.store_token(db.session, client.row, token["access_token"],
-                            token.get("scope", ""), int(token["expires_in"]))
+    api_clients.store_token(
+        db.session,
+        client.row,
+        token["access_token"],
+        token.get("scope", ""),
+        int(token["expires_in"]),
+    )
     db.session.commit()
 
 

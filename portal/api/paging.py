@@ -1,4 +1,5 @@
 """The `page` and `per_page` arguments of the API's lists (1-based, bounded)."""
+
 from __future__ import annotations
 
 from flask import request
@@ -14,8 +15,10 @@ def page_args() -> tuple[int, int]:
     """(page, per_page) from the query; a value that is not a whole number in range is a 422."""
     errors = []
     values = {}
-    for name, default, high in (("page", 1, MAX_PAGE), ("per_page", DEFAULT_PER_PAGE,
-                                                        MAX_PER_PAGE)):
+    for name, default, high in (
+        ("page", 1, MAX_PAGE),
+        ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
+    ):
         raw = request.args.get(name)
         if raw is None:
             values[name] = default
@@ -31,4 +34,3 @@ def page_args() -> tuple[int, int]:
     if errors:
         raise ValidationFailed(errors)
     return values["page"], values["per_page"]
-

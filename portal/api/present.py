@@ -1,4 +1,5 @@
 """What both APIs answer alike: a transaction of a carnet's history (HistoryItem)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,6 +20,8 @@ def history_item(txn) -> dict:
         "office": txn.office_name,
         "committed_at": _iso(txn.committed_at),
         "reference": txn.reference or "",
-        "goods": [{"item_no": i.item_no, "pieces": i.quantity, "line": i.line}
-                  for i in sorted(txn.items, key=lambda i: (i.item_no, i.line))],
+        "goods": [
+            {"item_no": i.item_no, "pieces": i.quantity, "line": i.line}
+            for i in sorted(txn.items, key=lambda i: (i.item_no, i.line))
+        ],
     }

@@ -13,6 +13,7 @@
 
 The app factory calls `register(app)`, which adds every group.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -22,9 +23,18 @@ from flask.cli import AppGroup
 def groups() -> list[AppGroup]:
     from portal.commands import carnets, customs, database, demo, jobs, keys, nics, refdata
 
-    return [database.db_cli, refdata.refdata_cli, demo.demo_cli, customs.customs_cli,
-            jobs.jobs_cli, jobs.outbox_cli, nics.nga_cli, nics.api_client_cli, keys.keys_cli,
-            carnets.carnet_cli]
+    return [
+        database.db_cli,
+        refdata.refdata_cli,
+        demo.demo_cli,
+        customs.customs_cli,
+        jobs.jobs_cli,
+        jobs.outbox_cli,
+        nics.nga_cli,
+        nics.api_client_cli,
+        keys.keys_cli,
+        carnets.carnet_cli,
+    ]
 
 
 def register(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """`flask carnet audit`: a carnet's audit trail."""
+
 from __future__ import annotations
 
 import click
@@ -24,5 +25,7 @@ def carnet_audit(eata_id) -> None:
             fail(error)
         click.echo(f"Carnet {carnet.carnet_number} (eATA ID {carnet.eata_id})")
         for line in audit_lines(session, eata_id):
-            click.echo(f"{line['at']:%d/%m/%Y %H:%M:%S} UTC  {line['action']:<22} "
-                       f"{line['actor']}  {line['changes']}")
+            click.echo(
+                f"{line['at']:%d/%m/%Y %H:%M:%S} UTC  {line['action']:<22} "
+                f"{line['actor']}  {line['changes']}"
+            )

@@ -1,4 +1,5 @@
 """What the command modules share."""
+
 from __future__ import annotations
 
 from typing import NoReturn

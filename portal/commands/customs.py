@@ -1,4 +1,5 @@
 """`flask customs create`: a customs administration and its first admin (operator)."""
+
 from __future__ import annotations
 
 import click
@@ -10,7 +11,9 @@ customs_cli = AppGroup("customs", help="Customs administrations (operator).")
 
 
 @customs_cli.command("create")
-@click.option("--code", required=True, help="Two-letter code: the portal is customs-<code>.<domain>")
+@click.option(
+    "--code", required=True, help="Two-letter code: the portal is customs-<code>.<domain>"
+)
 @click.option("--name", required=True, help='Name, e.g. "Belgian Customs"')
 @click.option("--country", required=True, help="ISO 3166 country code; gives the customs territory")
 @click.option("--admin-email", required=True, help="Email of the first admin")
@@ -24,19 +27,33 @@ def customs_create(code: str, name: str, country: str, admin_email: str, admin_n
     session = db.session
     try:
         administration, admin = create_administration(
-            session, code=code, name=name, country_code=country, admin_email=admin_email,
-            admin_name=admin_name)
+            session,
+            code=code,
+            name=name,
+            country_code=country,
+            admin_email=admin_email,
+            admin_name=admin_name,
+        )
         link = send_account_invitation(admin)
         from portal.domain import audit
 
-        audit.record(session, "customs.created", actor_type="operator", actor_label="cli",
-                     customs_id=administration.id, object_type="customs_administration",
-                     object_id=administration.id, data={"admin": admin.email})
+        audit.record(
+            session,
+            "customs.created",
+            actor_type="operator",
+            actor_label="cli",
+            customs_id=administration.id,
+            object_type="customs_administration",
+            object_id=administration.id,
+            data={"admin": admin.email},
+        )
         session.commit()
     except DomainError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from None
-    click.echo(f"Created {administration.name} ({administration.code}, territory "
-               f"{administration.territory.code}) with admin {admin.email}.")
+    click.echo(
+        f"Created {administration.name} ({administration.code}, territory "
+        f"{administration.territory.code}) with admin {admin.email}."
+    )
     click.echo(f"Invitation link (valid {administration.invitation_days} days, also emailed):")
     click.echo(link)

@@ -1,4 +1,5 @@
 """`flask demo load`: the demo administrations (BE, FR, CH) and a demo carnet."""
+
 from __future__ import annotations
 
 import click
@@ -30,6 +31,8 @@ def demo_load() -> None:
     with db.new_session() as session:
         eata_id, number, pin = load_demo_carnet(session)
         session.commit()
-    click.echo(f"Demo carnet {number}, eATA ID {eata_id}: download it in the wallet at "
-               f"{scheme}://wallet.{domain}/ " + (f"with the PIN {pin}" if pin else
-                                                    "(its PIN was printed when it was issued)"))
+    click.echo(
+        f"Demo carnet {number}, eATA ID {eata_id}: download it in the wallet at "
+        f"{scheme}://wallet.{domain}/ "
+        + (f"with the PIN {pin}" if pin else "(its PIN was printed when it was issued)")
+    )

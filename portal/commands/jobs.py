@@ -1,4 +1,5 @@
 """`flask jobs worker / scheduler` (background jobs) and `flask outbox drain`."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """`flask keys new / rotate`: the data keys of the encryption at rest (EATA_DATA_KEYS)."""
+
 from __future__ import annotations
 
 import click
@@ -27,5 +28,7 @@ def keys_rotate() -> None:
 
     with db.new_session() as session:
         counts = rotate_keys(session)
-    click.echo(f"re-encrypted under {crypto.keyring().primary}: "
-               + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+    click.echo(
+        f"re-encrypted under {crypto.keyring().primary}: "
+        + ", ".join(f"{k}: {v}" for k, v in counts.items())
+    )

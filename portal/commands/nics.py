@@ -1,5 +1,6 @@
 """`flask nga …` (national guaranteeing associations and their chambers) and
 `flask api-client …` (credentials of NICS systems and of customs systems, OAuth clients)."""
+
 from __future__ import annotations
 
 import click
@@ -27,8 +28,16 @@ def nga_create(country, name, street, postal_code, city, email, phone) -> None:
 
     with db.new_session() as session:
         try:
-            nga = create_nga(session, country, name, street=street, postal_code=postal_code,
-                             city=city, email=email, phone=phone)
+            nga = create_nga(
+                session,
+                country,
+                name,
+                street=street,
+                postal_code=postal_code,
+                city=city,
+                email=email,
+                phone=phone,
+            )
         except DomainError as error:
             fail(error)
         session.commit()
@@ -47,8 +56,9 @@ def nga_add_association(nga, name, city, email) -> None:
 
     with db.new_session() as session:
         try:
-            ia = create_issuing_association(session, find_nga(session, nga), name, city=city,
-                                            email=email)
+            ia = create_issuing_association(
+                session, find_nga(session, nga), name, city=city, email=email
+            )
         except DomainError as error:
             fail(error)
         session.commit()
@@ -89,8 +99,9 @@ def api_client_create(nga_ref, name, scopes) -> None:
 
     with db.new_session() as session:
         try:
-            client, secret = create_client(session, name, nga=find_nga(session, nga_ref),
-                                           scopes=tuple(scopes) or None)
+            client, secret = create_client(
+                session, name, nga=find_nga(session, nga_ref), scopes=tuple(scopes) or None
+            )
         except DomainError as error:
             fail(error)
         session.commit()
@@ -111,13 +122,15 @@ def api_client_create_customs(code, name, scopes) -> None:
     from portal.models import CustomsAdministration
 
     with db.new_session() as session:
-        admin = session.scalar(select(CustomsAdministration).where(
-            CustomsAdministration.code == code.lower()))
+        admin = session.scalar(
+            select(CustomsAdministration).where(CustomsAdministration.code == code.lower())
+        )
         if admin is None:
             fail(DomainError(f"No customs administration with the code {code!r}."))
         try:
-            client, secret = create_client(session, name, customs_id=admin.id,
-                                           scopes=tuple(scopes) or None)
+            client, secret = create_client(
+                session, name, customs_id=admin.id, scopes=tuple(scopes) or None
+            )
         except DomainError as error:
             fail(error)
         session.commit()

@@ -1,6 +1,7 @@
 """`flask refdata load`: countries, currencies, customs territories, ATA statuses (idempotent).
 The engine's caches of reference data in this process are dropped as the rows are written
 (portal/domain/refdata_cache.py); other processes see the change within REFDATA_TTL."""
+
 from __future__ import annotations
 
 import click

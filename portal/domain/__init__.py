@@ -8,8 +8,14 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None, code: str = "refused", *,
-                 item: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        code: str = "refused",
+        *,
+        item: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -27,8 +33,14 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
 
-    def __init__(self, message: str, field: str | None = None, code: str = "conflict", *,
-                 item: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        code: str = "conflict",
+        *,
+        item: int | None = None,
+    ):
         super().__init__(message, field, code, item=item)
 
 

@@ -6,6 +6,7 @@ a person chose and could be guessed offline; a 256-bit random secret cannot be, 
 endpoint and every API call must check it quickly. The HMAC key lives outside the database
 (EATA_LOOKUP_KEY), so a stolen database alone does not even allow checking a guess.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,12 +43,20 @@ OPERATOR = Actor("operator", None, "operator (command line)")
 
 
 def _record(session: Session, action: str, actor: Actor, **kw) -> None:
-    audit.record(session, action, actor_type=actor.type, actor_id=actor.id,
-                 actor_label=actor.label, ip=actor.ip, **kw)
+    audit.record(
+        session,
+        action,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        ip=actor.ip,
+        **kw,
+    )
 
 
-def create_nga(session: Session, country_code: str, name: str, *, actor: Actor = OPERATOR,
-               **contact: str) -> NGA:
+def create_nga(
+    session: Session, country_code: str, name: str, *, actor: Actor = OPERATOR, **contact: str
+) -> NGA:
     country_code = country_code.upper()
     if session.get(Country, country_code) is None:
         raise DomainError(f"{country_code} is not an ISO 3166 country code.", "country")
@@ -56,28 +65,47 @@ def create_nga(session: Session, country_code: str, name: str, *, actor: Actor =
     nga = NGA(country_code=country_code, name=name, **contact)
     session.add(nga)
     session.flush()
-    _record(session, "nga.created", actor, object_type="nga", object_id=nga.id,
-            data={"name": name, "country": country_code})
+    _record(
+        session,
+        "nga.created",
+        actor,
+        object_type="nga",
+        object_id=nga.id,
+        data={"name": name, "country": country_code},
+    )
     return nga
 
 
-def create_issuing_association(session: Session, nga: NGA, name: str, *,
-                               actor: Actor = OPERATOR, **contact: str) -> IssuingAssociation:
-    if session.scalar(select(IssuingAssociation).where(
-            IssuingAssociation.nga_id == nga.id, IssuingAssociation.name == name)):
+def create_issuing_association(
+    session: Session, nga: NGA, name: str, *, actor: Actor = OPERATOR, **contact: str
+) -> IssuingAssociation:
+    if session.scalar(
+        select(IssuingAssociation).where(
+            IssuingAssociation.nga_id == nga.id, IssuingAssociation.name == name
+        )
+    ):
         raise Conflict(f"{nga.name} already has an issuing association named {name!r}.", "name")
     ia = IssuingAssociation(nga=nga, name=name, **contact)
     session.add(ia)
     session.flush()
-    _record(session, "issuing_association.created", actor, object_type="issuing_association",
-            object_id=ia.id, data={"name": name, "nga_id": nga.id})
+    _record(
+        session,
+        "issuing_association.created",
+        actor,
+        object_type="issuing_association",
+        object_id=ia.id,
+        data={"name": name, "nga_id": nga.id},
+    )
     return ia
 
 
 def find_nga(session: Session, ref: str) -> NGA:
     """An NGA by id or exact name (command line)."""
-    nga = session.get(NGA, int(ref)) if ref.isdigit() else session.scalar(
-        select(NGA).where(NGA.name == ref))
+    nga = (
+        session.get(NGA, int(ref))
+        if ref.isdigit()
+        else session.scalar(select(NGA).where(NGA.name == ref))
+    )
     if nga is None:
         raise NotFound(f"No NGA {ref!r}.")
     return nga
@@ -87,9 +115,15 @@ def _new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def create_client(session: Session, name: str, *, nga: NGA | None = None,
-                  customs_id: int | None = None, scopes: tuple[str, ...] | None = None,
-                  actor: Actor = OPERATOR) -> tuple[ApiClient, str]:
+def create_client(
+    session: Session,
+    name: str,
+    *,
+    nga: NGA | None = None,
+    customs_id: int | None = None,
+    scopes: tuple[str, ...] | None = None,
+    actor: Actor = OPERATOR,
+) -> tuple[ApiClient, str]:
     """A new client owned by an NGA (NICS) or a customs administration; returns the secret,
     which is shown once and never stored."""
     if (nga is None) == (customs_id is None):
@@ -102,16 +136,25 @@ def create_client(session: Session, name: str, *, nga: NGA | None = None,
         raise DomainError(f"Unknown scope(s) for a {kind} client: {', '.join(bad)}.", "scopes")
     secret = _new_secret()
     client = ApiClient(
-        client_id=f"{kind}_{secrets.token_hex(8)}", secret_hash=keyed_hash(secret), name=name,
-        owner_kind=kind, nga_id=nga.id if nga else None, customs_id=customs_id,
+        client_id=f"{kind}_{secrets.token_hex(8)}",
+        secret_hash=keyed_hash(secret),
+        name=name,
+        owner_kind=kind,
+        nga_id=nga.id if nga else None,
+        customs_id=customs_id,
         scopes=" ".join(scopes),
     )
     session.add(client)
     session.flush()
-    _record(session, "api_client.created", actor, object_type="api_client",
-            object_id=client.client_id, customs_id=customs_id,
-            data={"name": name, "owner_kind": kind, "nga_id": client.nga_id,
-                  "scopes": client.scopes})
+    _record(
+        session,
+        "api_client.created",
+        actor,
+        object_type="api_client",
+        object_id=client.client_id,
+        customs_id=customs_id,
+        data={"name": name, "owner_kind": kind, "nga_id": client.nga_id, "scopes": client.scopes},
+    )
     return client, secret
 
 
@@ -124,7 +167,8 @@ def find_client(session: Session, client_id: str) -> ApiClient:
 
 def revoke_tokens(session: Session, client: ApiClient) -> int:
     result = session.execute(
-        update(ApiToken).where(ApiToken.client_pk == client.id, ApiToken.revoked_at.is_(None))
+        update(ApiToken)
+        .where(ApiToken.client_pk == client.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now_utc())
     )
     return result.rowcount or 0
@@ -138,9 +182,15 @@ def rotate_secret(session: Session, client: ApiClient, *, actor: Actor = OPERATO
     client.secret_hash = keyed_hash(secret)
     client.rotated_at = now_utc()
     revoked = revoke_tokens(session, client)
-    _record(session, "api_client.rotated", actor, object_type="api_client",
-            object_id=client.client_id, customs_id=client.customs_id,
-            data={"tokens_revoked": revoked})
+    _record(
+        session,
+        "api_client.rotated",
+        actor,
+        object_type="api_client",
+        object_id=client.client_id,
+        customs_id=client.customs_id,
+        data={"tokens_revoked": revoked},
+    )
     return secret
 
 
@@ -150,9 +200,15 @@ def revoke_client(session: Session, client: ApiClient, *, actor: Actor = OPERATO
     client.active = False
     client.revoked_at = now_utc()
     revoked = revoke_tokens(session, client)
-    _record(session, "api_client.revoked", actor, object_type="api_client",
-            object_id=client.client_id, customs_id=client.customs_id,
-            data={"tokens_revoked": revoked})
+    _record(
+        session,
+        "api_client.revoked",
+        actor,
+        object_type="api_client",
+        object_id=client.client_id,
+        customs_id=client.customs_id,
+        data={"tokens_revoked": revoked},
+    )
 
 
 def authenticate_client(session: Session, client_id: str, secret: str) -> ApiClient | None:
@@ -164,11 +220,17 @@ def authenticate_client(session: Session, client_id: str, secret: str) -> ApiCli
     return client
 
 
-def store_token(session: Session, client: ApiClient, access_token: str, scope: str,
-                expires_in: int) -> ApiToken:
+def store_token(
+    session: Session, client: ApiClient, access_token: str, scope: str, expires_in: int
+) -> ApiToken:
     now = now_utc()
-    token = ApiToken(client_pk=client.id, token_hash=keyed_hash(access_token), scope=scope,
-                     issued_at=now, expires_at=now + dt.timedelta(seconds=expires_in))
+    token = ApiToken(
+        client_pk=client.id,
+        token_hash=keyed_hash(access_token),
+        scope=scope,
+        issued_at=now,
+        expires_at=now + dt.timedelta(seconds=expires_in),
+    )
     client.last_used_at = now
     session.add(token)
     return token
@@ -189,7 +251,8 @@ def token_is_live(token: ApiToken | None) -> bool:
 
 def find_token(session: Session, access_token: str) -> ApiToken | None:
     return session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == keyed_hash(access_token))
+        select(ApiToken)
+        .where(ApiToken.token_hash == keyed_hash(access_token))
         .options(joinedload(ApiToken.client).joinedload(ApiClient.nga))
     )
 

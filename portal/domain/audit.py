@@ -1,4 +1,5 @@
 """Writing the append-only audit trail (F-25)."""
+
 from __future__ import annotations
 
 from typing import cast
@@ -12,9 +13,18 @@ from portal.models import AuditEvent
 AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
 
-def _row(action: str, *, actor_type: str, actor_id: int | None = None, actor_label: str = "",
-         customs_id: int | None = None, object_type: str | None = None, object_id: object = None,
-         ip: str | None = None, data: dict | None = None) -> dict:
+def _row(
+    action: str,
+    *,
+    actor_type: str,
+    actor_id: int | None = None,
+    actor_label: str = "",
+    customs_id: int | None = None,
+    object_type: str | None = None,
+    object_id: object = None,
+    ip: str | None = None,
+    data: dict | None = None,
+) -> dict:
     return {
         "action": action,
         "actor_type": actor_type,

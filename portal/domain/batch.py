@@ -13,6 +13,7 @@ Either way the writes belong to the session's open transaction: the caller commi
 back all of them. A constraint violation surfaces as sqlalchemy.exc.IntegrityError, as it
 would through the ORM.
 """
+
 from __future__ import annotations
 
 from typing import Any, cast
@@ -63,16 +64,20 @@ def _shape(table: Table) -> tuple[list, list, frozenset, frozenset]:
     JSON columns, all column keys) of a table."""
     shape = _SHAPES.get(table.name)
     if shape is None:
-        odd = [c.key for c in table.columns
-               for d in (c.default, c.onupdate)
-               if d is not None and not (d.is_scalar or d.is_callable)]
+        odd = [
+            c.key
+            for c in table.columns
+            for d in (c.default, c.onupdate)
+            if d is not None and not (d.is_scalar or d.is_callable)
+        ]
         if odd:
             raise TypeError(f"{table.name}: defaults the batch cannot apply: {odd}")
         shape = _SHAPES[table.name] = (
             [c for c in table.columns if c.default is not None],
             [c for c in table.columns if c.onupdate is not None],
             frozenset(c.key for c in table.columns if isinstance(c.type, JSON)),
-            frozenset(table.c.keys()))
+            frozenset(table.c.keys()),
+        )
     return shape
 
 
@@ -90,7 +95,7 @@ def _pg_row(table: Table, row: dict, *, update: bool = False) -> dict:
 
     defaults, onupdates, json_keys, _ = _shape(table)
     out = dict(row)
-    for col in (onupdates if update else defaults):
+    for col in onupdates if update else defaults:
         if col.key not in out:
             out[col.key] = _value(col.onupdate if update else col.default, out)
     for key in json_keys:
@@ -119,7 +124,8 @@ def _update_sql(table: Table, keys: tuple[str, ...]) -> str:
     if sql is None:
         sets = ", ".join(f'"{k}" = %({k})s' for k in keys)
         sql = _SQL[("u", table.name, keys)] = (
-            f'UPDATE "{table.name}" SET {sets} WHERE id = %(__id)s')
+            f'UPDATE "{table.name}" SET {sets} WHERE id = %(__id)s'
+        )
     return sql
 
 
@@ -139,8 +145,11 @@ class Batch:
         assert self.pg
         if n <= 0:
             return []
-        return list(self.conn.execute(select(nextval(table)).select_from(
-            func.generate_series(1, n))).scalars())
+        return list(
+            self.conn.execute(
+                select(nextval(table)).select_from(func.generate_series(1, n))
+            ).scalars()
+        )
 
     def insert(self, table: Table, rows: list[dict]) -> None:
         """Insert rows (all with the same keys; with their id when they have one)."""
@@ -157,15 +166,17 @@ class Batch:
         """Elsewhere than PostgreSQL: insert one row at once and return its id."""
         assert not self.pg
         _check_keys(table, row)
-        return self.conn.execute(insert(table).values(_sqlite_row(table, row))
-                                 .returning(table.c.id)).scalar_one()
+        return self.conn.execute(
+            insert(table).values(_sqlite_row(table, row)).returning(table.c.id)
+        ).scalar_one()
 
     def update(self, table: Table, row_id: int, values: dict[str, Any]) -> None:
         """Update one row by id (its onupdate columns too, as SQLAlchemy would)."""
         _check_keys(table, values)
         if not self.pg:
-            self.conn.execute(update(table).where(table.c.id == row_id)
-                              .values(_sqlite_row(table, values)))
+            self.conn.execute(
+                update(table).where(table.c.id == row_id).values(_sqlite_row(table, values))
+            )
             return
         row = _pg_row(table, values, update=True)
         self._ops.append((_update_sql(table, tuple(row)), [{**row, "__id": row_id}]))
@@ -193,6 +204,11 @@ class Batch:
             dead = raw.closed or raw.broken
             if dead:
                 self.conn.invalidate(exc)
-            raise DBAPIError.instance("; ".join(sql for sql, _ in ops), None, exc,
-                                      psycopg.Error, connection_invalidated=dead,
-                                      dialect=self.conn.dialect) from exc
+            raise DBAPIError.instance(
+                "; ".join(sql for sql, _ in ops),
+                None,
+                exc,
+                psycopg.Error,
+                connection_invalidated=dead,
+                dialect=self.conn.dialect,
+            ) from exc

@@ -5,6 +5,7 @@ general list's numbering, the format's paper number). Each check is a named func
 one `Body`; a field of the wrong JSON type is skipped here (the schema reports it), so both
 lists of errors can be returned together and no input makes a check fail.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,6 +36,7 @@ def one_year_after(day: dt.date) -> dt.date:
 
 
 # --- reading fields of the expected type (None otherwise) -------------------------------------
+
 
 def text(value) -> str | None:
     return value if isinstance(value, str) else None
@@ -86,8 +88,11 @@ class Body:
         return self.data.get(name)
 
     def items(self) -> list[tuple[int, dict]]:
-        return [(i, item) for i, item in enumerate(listed(self.get("items")) or [])
-                if isinstance(item, dict)]
+        return [
+            (i, item)
+            for i, item in enumerate(listed(self.get("items")) or [])
+            if isinstance(item, dict)
+        ]
 
     def is_country(self, code: str) -> bool:
         return code in self.country_status
@@ -97,12 +102,16 @@ class Body:
 
 
 def mentioned_countries(body: Body) -> set[str]:
-    codes = [body.get("departure_country"), *(listed(body.get("countries")) or []),
-             *(item.get("origin_country") for _, item in body.items())]
+    codes = [
+        body.get("departure_country"),
+        *(listed(body.get("countries")) or []),
+        *(item.get("origin_country") for _, item in body.items()),
+    ]
     return {c for c in codes if isinstance(c, str)}
 
 
 # --- the checks, in the order their errors are listed ------------------------------------------
+
 
 def check_dates(body: Body) -> None:
     issue_date, valid_until = date(body.get("issue_date")), date(body.get("valid_until"))
@@ -116,9 +125,12 @@ def check_dates(body: Body) -> None:
         if valid_until < issue_date:
             body.err("valid_until", "The carnet cannot expire before it is issued.")
         elif valid_until > one_year_after(issue_date):
-            body.err("valid_until", f"A carnet is valid at most one year: issued on "
-                     f"{fmt_date(issue_date)}, it can be valid until "
-                     f"{fmt_date(one_year_after(issue_date))} at the latest.")
+            body.err(
+                "valid_until",
+                f"A carnet is valid at most one year: issued on "
+                f"{fmt_date(issue_date)}, it can be valid until "
+                f"{fmt_date(one_year_after(issue_date))} at the latest.",
+            )
     if valid_until and valid_until < body.today:
         body.err("valid_until", f"The validity date {fmt_date(valid_until)} has already passed.")
 
@@ -130,9 +142,12 @@ def check_replacement_stay(body: Body) -> None:
         return
     limit = years_after(body.original.issue_date, 2)
     if valid_until > limit:
-        body.err("valid_until", f"With its replacement, a stay may not exceed 24 months from "
-                 f"the original's issue ({fmt_date(body.original.issue_date)}): valid until "
-                 f"{fmt_date(limit)} at the latest.")
+        body.err(
+            "valid_until",
+            f"With its replacement, a stay may not exceed 24 months from "
+            f"the original's issue ({fmt_date(body.original.issue_date)}): valid until "
+            f"{fmt_date(limit)} at the latest.",
+        )
 
 
 def check_number_unique(body: Body) -> None:
@@ -186,8 +201,10 @@ def check_item(body: Body, i: int, item: dict, count: int) -> None:
     where = f"items[{i}]"
     no = whole(item.get("item_no"))
     if no is not None and no != i + 1:
-        body.err(f"{where}.item_no", f"Items are numbered 1 to {count} in order: "
-                 f"this one should be {i + 1}, not {no}.")
+        body.err(
+            f"{where}.item_no",
+            f"Items are numbered 1 to {count} in order: this one should be {i + 1}, not {no}.",
+        )
     origin = text(item.get("origin_country"))
     if origin is not None and not body.is_country(origin):
         body.err(f"{where}.origin_country", f"{origin} is not an ISO 3166 country code.")
@@ -228,22 +245,36 @@ def check_format(body: Body) -> None:
     if fmt == "digital" and paper:
         body.err("paper_carnet_number", "A digital carnet has no paper carnet number.")
     if fmt == "paper_clone" and paper and number and paper != number:
-        body.err("paper_carnet_number",
-                 "A digital clone carries the same number as its paper carnet.")
+        body.err(
+            "paper_carnet_number", "A digital clone carries the same number as its paper carnet."
+        )
 
 
 CHECKS: tuple[Callable[[Body], None], ...] = (
-    check_dates, check_replacement_stay, check_number_unique, check_currency, check_departure,
-    check_issuing_association, check_box_p, check_items, check_sets, check_format)
+    check_dates,
+    check_replacement_stay,
+    check_number_unique,
+    check_currency,
+    check_departure,
+    check_issuing_association,
+    check_box_p,
+    check_items,
+    check_sets,
+    check_format,
+)
 
 
-def check_carnet_input(session: Session, nga: NGA, data: dict, today: dt.date,
-                       original: Carnet | None = None) -> list[dict]:
+def check_carnet_input(
+    session: Session, nga: NGA, data: dict, today: dt.date, original: Carnet | None = None
+) -> list[dict]:
     """Every business error of a carnet body, as [{"field", "message"}] (see CHECKS)."""
     body = Body(session, nga, data, today, original)
     codes = mentioned_countries(body)
-    body.country_status = dict(session.execute(
-        select(Country.code, Country.ata_status).where(Country.code.in_(codes))).all())
+    body.country_status = dict(
+        session.execute(
+            select(Country.code, Country.ata_status).where(Country.code.in_(codes))
+        ).all()
+    )
     for check in CHECKS:
         check(body)
     return body.errors

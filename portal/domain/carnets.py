@@ -5,6 +5,7 @@ session; the caller commits. Refusals raise DomainError subclasses with a senten
 can read. Holder data, representatives and the general list's text are encrypted here and
 nowhere else (see crypto.py); the associated data names the row, e.g. "carnet:<eata_id>:holder".
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,8 +49,12 @@ SET_LABELS = {
     "transit": "transit",
 }
 STATUS_LABELS = {
-    "issued": "issued", "active": "active", "cancelled": "cancelled", "blocked": "blocked",
-    "discharged": "discharged", "expired": "expired",
+    "issued": "issued",
+    "active": "active",
+    "cancelled": "cancelled",
+    "blocked": "blocked",
+    "discharged": "discharged",
+    "expired": "expired",
 }
 MAX_SETS_PER_KIND = 99
 PIN_DIGITS = 8
@@ -67,6 +72,7 @@ class ValidationFailed(DomainError):
 
 
 # --- encryption helpers: the only way to read a carnet's confidential contents ---------------
+
 
 def _holder_aad(eata_id: int) -> str:
     return f"carnet:{eata_id}:holder"
@@ -89,7 +95,9 @@ def representatives_of(carnet: Carnet) -> list[dict]:
 
 
 def item_description(carnet: Carnet, item: GoodsItem) -> str:
-    return crypto.decrypt(item.description_enc, _item_aad(carnet.eata_id, item.item_no, "description"))
+    return crypto.decrypt(
+        item.description_enc, _item_aad(carnet.eata_id, item.item_no, "description")
+    )
 
 
 def item_marks(carnet: Carnet, item: GoodsItem) -> str | None:
@@ -99,6 +107,7 @@ def item_marks(carnet: Carnet, item: GoodsItem) -> str | None:
 
 
 # --- snapshots for the audit trail and the API ----------------------------------------------
+
 
 def snapshot(carnet: Carnet) -> dict:
     """The non-confidential state recorded as before/after in audit events."""
@@ -112,14 +121,28 @@ def snapshot(carnet: Carnet) -> dict:
     }
 
 
-def _audit(session: Session, action: str, carnet: Carnet, actor: Actor,
-           before: dict | None, extra: dict | None = None) -> None:
+def _audit(
+    session: Session,
+    action: str,
+    carnet: Carnet,
+    actor: Actor,
+    before: dict | None,
+    extra: dict | None = None,
+) -> None:
     data = {"carnet_number": carnet.carnet_number, "before": before, "after": snapshot(carnet)}
     if extra:
         data.update(extra)
-    audit.record(session, action, actor_type=actor.type, actor_id=actor.id,
-                 actor_label=actor.label, ip=actor.ip, object_type="carnet",
-                 object_id=carnet.eata_id, data=data)
+    audit.record(
+        session,
+        action,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        ip=actor.ip,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data=data,
+    )
 
 
 def _new_eata_id(session: Session) -> int:
@@ -131,9 +154,17 @@ def _new_eata_id(session: Session) -> int:
 
 # --- issuance -------------------------------------------------------------------------------
 
-def issue_carnet(session: Session, nga: NGA, data: dict, actor: Actor, *,
-                 today: dt.date | None = None, original: Carnet | None = None,
-                 checked: bool = False) -> tuple[Carnet, str]:
+
+def issue_carnet(
+    session: Session,
+    nga: NGA,
+    data: dict,
+    actor: Actor,
+    *,
+    today: dt.date | None = None,
+    original: Carnet | None = None,
+    checked: bool = False,
+) -> tuple[Carnet, str]:
     """Register a carnet; returns it and its download PIN (shown once, stored as argon2).
     `checked`: the caller already ran check_carnet_input (with the schema checks)."""
     today = today or now_utc().date()
@@ -145,13 +176,24 @@ def issue_carnet(session: Session, nga: NGA, data: dict, actor: Actor, *,
     pin = new_digits(PIN_DIGITS)
     items = data["items"]
     total_value = sum((Decimal(str(i["value"])) for i in items), Decimal("0"))
-    weights = [Decimal(str(i["quantity"])) for i in items
-               if i.get("unit") in ("kg", "g", "t") and i.get("quantity") is not None]
+    weights = [
+        Decimal(str(i["quantity"]))
+        for i in items
+        if i.get("unit") in ("kg", "g", "t") and i.get("quantity") is not None
+    ]
     to_kg = {"kg": Decimal(1), "g": Decimal("0.001"), "t": Decimal(1000)}
-    total_weight = sum(
-        (Decimal(str(i["quantity"])) * to_kg[i["unit"]] for i in items
-         if i.get("unit") in to_kg and i.get("quantity") is not None), Decimal("0")
-    ) if weights else None
+    total_weight = (
+        sum(
+            (
+                Decimal(str(i["quantity"])) * to_kg[i["unit"]]
+                for i in items
+                if i.get("unit") in to_kg and i.get("quantity") is not None
+            ),
+            Decimal("0"),
+        )
+        if weights
+        else None
+    )
     carnet = Carnet(
         eata_id=eata_id,
         carnet_number=data["carnet_number"],
@@ -166,8 +208,9 @@ def issue_carnet(session: Session, nga: NGA, data: dict, actor: Actor, *,
         intended_use=data["intended_use"],
         currency=data["currency"],
         holder_enc=crypto.encrypt_json(data["holder"], _holder_aad(eata_id)),
-        representatives_enc=crypto.encrypt_json(data.get("representatives", []),
-                                                _reps_aad(eata_id)),
+        representatives_enc=crypto.encrypt_json(
+            data.get("representatives", []), _reps_aad(eata_id)
+        ),
         item_count=len(items),
         total_value=total_value.quantize(Decimal("0.01")),
         total_weight=total_weight.quantize(Decimal("0.001")) if total_weight is not None else None,
@@ -176,52 +219,79 @@ def issue_carnet(session: Session, nga: NGA, data: dict, actor: Actor, *,
         created_by_client_pk=actor.id if actor.type == "api_client" else None,
     )
     for item in items:
-        carnet.items.append(GoodsItem(
-            item_no=item["item_no"],
-            pieces=item["pieces"],
-            description_enc=crypto.encrypt(
-                item["description"], _item_aad(eata_id, item["item_no"], "description")),
-            marks_enc=crypto.encrypt(item["marks"], _item_aad(eata_id, item["item_no"], "marks"))
-            if item.get("marks") else None,
-            origin_country=item["origin_country"],
-            value=Decimal(str(item["value"])).quantize(Decimal("0.01")),
-            quantity=Decimal(str(item["quantity"])).quantize(Decimal("0.001"))
-            if item.get("quantity") is not None else None,
-            unit=item.get("unit"),
-        ))
+        carnet.items.append(
+            GoodsItem(
+                item_no=item["item_no"],
+                pieces=item["pieces"],
+                description_enc=crypto.encrypt(
+                    item["description"], _item_aad(eata_id, item["item_no"], "description")
+                ),
+                marks_enc=crypto.encrypt(
+                    item["marks"], _item_aad(eata_id, item["item_no"], "marks")
+                )
+                if item.get("marks")
+                else None,
+                origin_country=item["origin_country"],
+                value=Decimal(str(item["value"])).quantize(Decimal("0.01")),
+                quantity=Decimal(str(item["quantity"])).quantize(Decimal("0.001"))
+                if item.get("quantity") is not None
+                else None,
+                unit=item.get("unit"),
+            )
+        )
     for code in data["countries"]:
         carnet.countries.append(CarnetCountry(country_code=code))
     for kind in SET_KINDS:
         count = data["sets"].get(kind, 0)
         carnet.sets.append(CarnetSets(kind=kind, issued=count, remaining=count))
     if data["format"] in ("paper_clone", "twin"):
-        carnet.links.append(CarnetLink(kind=data["format"],
-                                       linked_number=data["paper_carnet_number"]))
+        carnet.links.append(
+            CarnetLink(kind=data["format"], linked_number=data["paper_carnet_number"])
+        )
     session.add(carnet)
     session.flush()
     if original is not None:
-        carnet.links.append(CarnetLink(kind="replaces", linked_carnet_id=original.id,
-                                       linked_number=original.carnet_number))
-        original.links.append(CarnetLink(kind="replaced_by", linked_carnet_id=carnet.id,
-                                         linked_number=carnet.carnet_number))
+        carnet.links.append(
+            CarnetLink(
+                kind="replaces", linked_carnet_id=original.id, linked_number=original.carnet_number
+            )
+        )
+        original.links.append(
+            CarnetLink(
+                kind="replaced_by", linked_carnet_id=carnet.id, linked_number=carnet.carnet_number
+            )
+        )
         session.flush()
-    _audit(session, "carnet.issued", carnet, actor, None,
-           {"order_type": carnet.order_type, "format": carnet.format,
-            "original": original.eata_id if original is not None else None})
+    _audit(
+        session,
+        "carnet.issued",
+        carnet,
+        actor,
+        None,
+        {
+            "order_type": carnet.order_type,
+            "format": carnet.format,
+            "original": original.eata_id if original is not None else None,
+        },
+    )
     return carnet, pin
 
 
 # --- look-ups -------------------------------------------------------------------------------
 
+
 def _loaded():
-    return (joinedload(Carnet.nga), joinedload(Carnet.issuing_association),
-            selectinload(Carnet.items), selectinload(Carnet.countries),
-            selectinload(Carnet.sets),
-            selectinload(Carnet.links).joinedload(CarnetLink.linked_carnet))
+    return (
+        joinedload(Carnet.nga),
+        joinedload(Carnet.issuing_association),
+        selectinload(Carnet.items),
+        selectinload(Carnet.countries),
+        selectinload(Carnet.sets),
+        selectinload(Carnet.links).joinedload(CarnetLink.linked_carnet),
+    )
 
 
-def get_for_nga(session: Session, nga_id: int, eata_id: int, *, for_update: bool = False
-                ) -> Carnet:
+def get_for_nga(session: Session, nga_id: int, eata_id: int, *, for_update: bool = False) -> Carnet:
     """The carnet of this NGA; another NGA's carnet is not found, exactly like a missing one."""
     stmt = select(Carnet).where(Carnet.eata_id == eata_id, Carnet.nga_id == nga_id)
     if for_update:
@@ -233,30 +303,44 @@ def get_for_nga(session: Session, nga_id: int, eata_id: int, *, for_update: bool
 
 
 def find_by_number(session: Session, nga_id: int, carnet_number: str) -> Carnet:
-    carnet = session.scalar(select(Carnet).where(
-        Carnet.carnet_number == carnet_number, Carnet.nga_id == nga_id).options(*_loaded()))
+    carnet = session.scalar(
+        select(Carnet)
+        .where(Carnet.carnet_number == carnet_number, Carnet.nga_id == nga_id)
+        .options(*_loaded())
+    )
     if carnet is None:
         raise NotFound(f"No carnet numbered {carnet_number}.")
     return carnet
 
 
-def list_for_nga(session: Session, nga_id: int, *, page: int = 1, per_page: int = 50,
-                 status: str | None = None, today: dt.date | None = None
-                 ) -> tuple[list[Carnet], int]:
+def list_for_nga(
+    session: Session,
+    nga_id: int,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    status: str | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[Carnet], int]:
     today = today or now_utc().date()
     cond = [Carnet.nga_id == nga_id]
     if status == "expired":
-        cond.append((Carnet.status == "expired") | (
-            Carnet.status.in_(("issued", "active")) & (Carnet.valid_until < today)))
+        cond.append(
+            (Carnet.status == "expired")
+            | (Carnet.status.in_(("issued", "active")) & (Carnet.valid_until < today))
+        )
     elif status in ("issued", "active"):
         cond += [Carnet.status == status, Carnet.valid_until >= today]
     elif status:
         cond.append(Carnet.status == status)
     total = session.scalar(select(func.count()).select_from(Carnet).where(*cond)) or 0
     rows = session.scalars(
-        select(Carnet).where(*cond).options(selectinload(Carnet.sets))
+        select(Carnet)
+        .where(*cond)
+        .options(selectinload(Carnet.sets))
         .order_by(Carnet.created_at.desc(), Carnet.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return list(rows), total
 
@@ -264,14 +348,18 @@ def list_for_nga(session: Session, nga_id: int, *, page: int = 1, per_page: int 
 def transaction_history(session: Session, carnet_id: int, page: int, per_page: int) -> Page:
     """The carnet's transactions, oldest first, cancelled ones included (the counterfoils,
     F-23); a page past the end is empty."""
-    stmt = (select(Transaction).where(Transaction.carnet_id == carnet_id)
-            .options(selectinload(Transaction.items))
-            .order_by(Transaction.committed_at, Transaction.id))
+    stmt = (
+        select(Transaction)
+        .where(Transaction.carnet_id == carnet_id)
+        .options(selectinload(Transaction.items))
+        .order_by(Transaction.committed_at, Transaction.id)
+    )
     result = paginate(session, stmt, page, per_page)
     return result if result.page == page else Page([], result.total, page, per_page)
 
 
 # --- life-cycle -----------------------------------------------------------------------------
+
 
 def _refuse(carnet: Carnet, status: str, action: str) -> Conflict:
     """Why `action` is not possible on a carnet in `status`, in words (R-12)."""
@@ -281,20 +369,28 @@ def _refuse(carnet: Carnet, status: str, action: str) -> Conflict:
     elif status == "cancelled":
         msg = f"Carnet {n} has been cancelled: nothing can change on it any more."
     elif status == "expired" and action in ("add_sets", "block", "cancel"):
-        msg = (f"Carnet {n} expired on {fmt_date(carnet.valid_until)}: only re-exportation and "
-               f"re-importation remain possible; it can be replaced or discharged.")
+        msg = (
+            f"Carnet {n} expired on {fmt_date(carnet.valid_until)}: only re-exportation and "
+            f"re-importation remain possible; it can be replaced or discharged."
+        )
     elif status == "blocked" and action in ("add_sets", "block", "cancel"):
         verb = {"add_sets": "adding sets", "block": "blocking it again", "cancel": "cancelling it"}
         msg = f"Carnet {n} is blocked: unblock it before {verb[action]}."
     elif status == "active" and action == "cancel":
-        msg = (f"Carnet {n} has already been validated by customs: it can no longer be "
-               f"cancelled. Discharge it once the goods are back.")
+        msg = (
+            f"Carnet {n} has already been validated by customs: it can no longer be "
+            f"cancelled. Discharge it once the goods are back."
+        )
     elif status == "issued" and action == "discharge":
-        msg = (f"Carnet {n} was never validated by customs: there is nothing to discharge. "
-               f"Cancel it instead.")
+        msg = (
+            f"Carnet {n} was never validated by customs: there is nothing to discharge. "
+            f"Cancel it instead."
+        )
     elif status == "issued" and action == "replace":
-        msg = (f"Carnet {n} was never validated by customs: cancel it and issue a new carnet "
-               f"rather than a replacement.")
+        msg = (
+            f"Carnet {n} was never validated by customs: cancel it and issue a new carnet "
+            f"rather than a replacement."
+        )
     elif action == "unblock":
         msg = f"Carnet {n} is not blocked (it is {STATUS_LABELS[status]})."
     else:
@@ -320,8 +416,15 @@ def check_allowed(carnet: Carnet, action: str, today: dt.date) -> str:
     return status
 
 
-def add_sets(session: Session, carnet: Carnet, kind: str, count: int, actor: Actor, *,
-             today: dt.date | None = None) -> Carnet:
+def add_sets(
+    session: Session,
+    carnet: Carnet,
+    kind: str,
+    count: int,
+    actor: Actor,
+    *,
+    today: dt.date | None = None,
+) -> Carnet:
     today = today or now_utc().date()
     check_allowed(carnet, "add_sets", today)
     sets = carnet.sets_of(kind)
@@ -329,9 +432,15 @@ def add_sets(session: Session, carnet: Carnet, kind: str, count: int, actor: Act
         sets = CarnetSets(kind=kind, issued=0, remaining=0)
         carnet.sets.append(sets)
     if count < 1 or sets.issued + count > MAX_SETS_PER_KIND:
-        raise ValidationFailed([{"field": "count", "message":
-                                 f"A carnet holds at most {MAX_SETS_PER_KIND} {SET_LABELS[kind]} "
-                                 f"sets; it has {sets.issued}."}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "count",
+                    "message": f"A carnet holds at most {MAX_SETS_PER_KIND} {SET_LABELS[kind]} "
+                    f"sets; it has {sets.issued}.",
+                }
+            ]
+        )
     before = snapshot(carnet)
     sets.issued += count
     sets.remaining += count
@@ -340,8 +449,9 @@ def add_sets(session: Session, carnet: Carnet, kind: str, count: int, actor: Act
     return carnet
 
 
-def _set_status(session: Session, carnet: Carnet, status: str, reason: str, action: str,
-                actor: Actor) -> Carnet:
+def _set_status(
+    session: Session, carnet: Carnet, status: str, reason: str, action: str, actor: Actor
+) -> Carnet:
     before = snapshot(carnet)
     carnet.status = status
     carnet.status_reason = reason
@@ -350,29 +460,33 @@ def _set_status(session: Session, carnet: Carnet, status: str, reason: str, acti
     return carnet
 
 
-def cancel(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
-           today: dt.date | None = None) -> Carnet:
+def cancel(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
     check_allowed(carnet, "cancel", today or now_utc().date())
     for s in carnet.sets:
         s.remaining = 0
     return _set_status(session, carnet, "cancelled", reason, "carnet.cancelled", actor)
 
 
-def block(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
-          today: dt.date | None = None) -> Carnet:
+def block(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
     check_allowed(carnet, "block", today or now_utc().date())
     return _set_status(session, carnet, "blocked", reason, "carnet.blocked", actor)
 
 
-def unblock(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
-            today: dt.date | None = None) -> Carnet:
+def unblock(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
     check_allowed(carnet, "unblock", today or now_utc().date())
     status = "active" if carnet.activated_at is not None else "issued"
     return _set_status(session, carnet, status, reason, "carnet.unblocked", actor)
 
 
-def discharge(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
-              today: dt.date | None = None) -> Carnet:
+def discharge(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
     """Terminate a returned carnet; its unused vouchers are blocked (F-74)."""
     check_allowed(carnet, "discharge", today or now_utc().date())
     for s in carnet.sets:
@@ -380,20 +494,37 @@ def discharge(session: Session, carnet: Carnet, reason: str, actor: Actor, *,
     return _set_status(session, carnet, "discharged", reason, "carnet.discharged", actor)
 
 
-def issue_replacement(session: Session, nga: NGA, original: Carnet, data: dict, actor: Actor,
-                      *, today: dt.date | None = None, checked: bool = False
-                      ) -> tuple[Carnet, str]:
+def issue_replacement(
+    session: Session,
+    nga: NGA,
+    original: Carnet,
+    data: dict,
+    actor: Actor,
+    *,
+    today: dt.date | None = None,
+    checked: bool = False,
+) -> tuple[Carnet, str]:
     today = today or now_utc().date()
     check_allowed(original, "replace", today)
     replaced = next((link for link in original.links if link.kind == "replaced_by"), None)
     if replaced is not None:
-        raise Conflict(f"Carnet {original.carnet_number} has already been replaced by carnet "
-                       f"{replaced.linked_number}.", code="carnet_replaced")
+        raise Conflict(
+            f"Carnet {original.carnet_number} has already been replaced by carnet "
+            f"{replaced.linked_number}.",
+            code="carnet_replaced",
+        )
     before = snapshot(original)
-    carnet, pin = issue_carnet(session, nga, data, actor, today=today, original=original,
-                               checked=checked)
-    _audit(session, "carnet.replaced", original, actor, before,
-           {"replacement": carnet.eata_id, "replacement_number": carnet.carnet_number})
+    carnet, pin = issue_carnet(
+        session, nga, data, actor, today=today, original=original, checked=checked
+    )
+    _audit(
+        session,
+        "carnet.replaced",
+        original,
+        actor,
+        before,
+        {"replacement": carnet.eata_id, "replacement_number": carnet.carnet_number},
+    )
     return carnet, pin
 
 
@@ -415,15 +546,25 @@ def verify_download_pin(session: Session, eata_id: int, pin: str) -> Carnet | No
 
 # --- where and when a carnet can be used (R-02, R-07) — for the transaction engine ---------
 
-TRANSACTION_KINDS = ("validation", "exportation", "importation", "re_exportation",
-                     "re_importation", "transit_open", "transit_close")
+TRANSACTION_KINDS = (
+    "validation",
+    "exportation",
+    "importation",
+    "re_exportation",
+    "re_importation",
+    "transit_open",
+    "transit_close",
+)
 HOME_KINDS = ("validation", "exportation", "re_importation")  # in the departure territory
-KIND_LABELS = {k: k.replace("_", "-") if k.startswith("re_") else k.replace("_", " ")
-               for k in TRANSACTION_KINDS}
+KIND_LABELS = {
+    k: k.replace("_", "-") if k.startswith("re_") else k.replace("_", " ")
+    for k in TRANSACTION_KINDS
+}
 
 
-def check_usable(session: Session, carnet: Carnet, country_code: str, kind: str,
-                 today: dt.date) -> None:
+def check_usable(
+    session: Session, carnet: Carnet, country_code: str, kind: str, today: dt.date
+) -> None:
     """Refuse (Conflict, in words) a transaction of `kind` in `country_code` that R-02 forbids:
     the carnet is cancelled, blocked or discharged; it expired and the kind is not a
     re-exportation or re-importation (R-07); or the country is outside Box P (home kinds:
@@ -431,35 +572,49 @@ def check_usable(session: Session, carnet: Carnet, country_code: str, kind: str,
     n = carnet.carnet_number
     status = carnet.effective_status(today)
     if status in ("cancelled", "blocked", "discharged"):
-        raise Conflict(f"Carnet {n} is {status}: no transaction is possible.",
-                       code=f"carnet_{status}")
+        raise Conflict(
+            f"Carnet {n} is {status}: no transaction is possible.", code=f"carnet_{status}"
+        )
     if status == "expired" and kind not in ("re_exportation", "re_importation"):
-        raise Conflict(f"This carnet expired on {fmt_date(carnet.valid_until)}: only "
-                       f"re-exportation and re-importation are possible.", code="carnet_expired")
+        raise Conflict(
+            f"This carnet expired on {fmt_date(carnet.valid_until)}: only "
+            f"re-exportation and re-importation are possible.",
+            code="carnet_expired",
+        )
     codes = {country_code, carnet.departure_country, *(c.country_code for c in carnet.countries)}
-    territory = dict(session.execute(
-        select(Country.code, Country.territory_id).where(Country.code.in_(codes))).all())
+    territory = dict(
+        session.execute(
+            select(Country.code, Country.territory_id).where(Country.code.in_(codes))
+        ).all()
+    )
     here = territory.get(country_code)
     if kind in HOME_KINDS:
         if here is None or here != territory.get(carnet.departure_country):
-            raise Conflict(f"A {KIND_LABELS[kind]} of carnet {n} takes place in its departure "
-                           f"country ({carnet.departure_country}), not in {country_code}.",
-                           code="not_departure_country")
+            raise Conflict(
+                f"A {KIND_LABELS[kind]} of carnet {n} takes place in its departure "
+                f"country ({carnet.departure_country}), not in {country_code}.",
+                code="not_departure_country",
+            )
     elif here is None or here not in {territory.get(c.country_code) for c in carnet.countries}:
         listed = ", ".join(sorted(c.country_code for c in carnet.countries))
-        raise Conflict(f"Carnet {n} is not valid in {country_code}: its Box P lists {listed}.",
-                       code="not_in_box_p")
+        raise Conflict(
+            f"Carnet {n} is not valid in {country_code}: its Box P lists {listed}.",
+            code="not_in_box_p",
+        )
 
 
 # --- audit trail ----------------------------------------------------------------------------
 
+
 def audit_trail(session: Session, eata_id: int) -> list[AuditEvent]:
     """Every recorded change of a carnet, oldest first (F-25)."""
-    return list(session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "carnet",
-                                 AuditEvent.object_id == str(eata_id))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "carnet", AuditEvent.object_id == str(eata_id))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
 
 
 def _flatten(value, prefix: str = "") -> dict:
@@ -476,12 +631,18 @@ def describe_changes(before: dict | None, after: dict | None) -> list[tuple[str,
     old, new = _flatten(before or {}), _flatten(after or {})
     if before is None:
         return [(k, None, v) for k, v in new.items() if v not in ("", None)]
-    return [(k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
-            if old.get(k) != new.get(k)]
+    return [
+        (k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)
+    ]
 
 
-ACTOR_LABELS = {"api_client": "API client", "account": "customs account", "holder": "holder",
-                "operator": "operator", "system": "system"}
+ACTOR_LABELS = {
+    "api_client": "API client",
+    "account": "customs account",
+    "holder": "holder",
+    "operator": "operator",
+    "system": "system",
+}
 
 
 def audit_lines(session: Session, eata_id: int) -> list[dict]:
@@ -490,20 +651,25 @@ def audit_lines(session: Session, eata_id: int) -> list[dict]:
     for event in audit_trail(session, eata_id):
         data = event.data or {}
         changes = describe_changes(data.get("before"), data.get("after"))
-        lines.append({
-            "at": event.at,
-            "action": event.action,
-            "actor_type": event.actor_type,
-            "actor": f"{ACTOR_LABELS.get(event.actor_type, event.actor_type)} "
-                     f"{event.actor_label}".strip(),
-            "ip": event.ip,
-            "customs_id": event.customs_id,
-            "change_list": changes,
-            "changes": "; ".join(
-                f"{k}: {'—' if a is None else a} → {'—' if b is None else b}"
-                for k, a, b in changes) if data.get("before") is not None else "created",
-            "extra": {k: v for k, v in data.items() if k not in ("before", "after")},
-        })
+        lines.append(
+            {
+                "at": event.at,
+                "action": event.action,
+                "actor_type": event.actor_type,
+                "actor": f"{ACTOR_LABELS.get(event.actor_type, event.actor_type)} "
+                f"{event.actor_label}".strip(),
+                "ip": event.ip,
+                "customs_id": event.customs_id,
+                "change_list": changes,
+                "changes": "; ".join(
+                    f"{k}: {'—' if a is None else a} → {'—' if b is None else b}"
+                    for k, a, b in changes
+                )
+                if data.get("before") is not None
+                else "created",
+                "extra": {k: v for k, v in data.items() if k not in ("before", "after")},
+            }
+        )
     return lines
 
 
@@ -516,6 +682,7 @@ def get_by_eata_id(session: Session, eata_id: int) -> Carnet:
 
 # --- key rotation ---------------------------------------------------------------------------
 
+
 def rotate_keys(session: Session, batch: int = 500) -> dict[str, int]:
     """Re-encrypt every carnet field not under the primary data key (`flask keys rotate`).
     Commits per batch, so it can run on a live system and be resumed."""
@@ -525,7 +692,10 @@ def rotate_keys(session: Session, batch: int = 500) -> dict[str, int]:
     last_id = 0
     while True:
         carnets = session.scalars(
-            select(Carnet).where(Carnet.id > last_id).order_by(Carnet.id).limit(batch)
+            select(Carnet)
+            .where(Carnet.id > last_id)
+            .order_by(Carnet.id)
+            .limit(batch)
             .options(selectinload(Carnet.items))
         ).all()
         if not carnets:
@@ -535,9 +705,11 @@ def rotate_keys(session: Session, batch: int = 500) -> dict[str, int]:
             e = carnet.eata_id
             if ring.key_id_of(carnet.holder_enc) != primary:
                 carnet.holder_enc = crypto.encrypt(
-                    crypto.decrypt(carnet.holder_enc, _holder_aad(e)), _holder_aad(e))
+                    crypto.decrypt(carnet.holder_enc, _holder_aad(e)), _holder_aad(e)
+                )
                 carnet.representatives_enc = crypto.encrypt(
-                    crypto.decrypt(carnet.representatives_enc, _reps_aad(e)), _reps_aad(e))
+                    crypto.decrypt(carnet.representatives_enc, _reps_aad(e)), _reps_aad(e)
+                )
                 counts["carnets"] += 1
             for item in carnet.items:
                 changed = False

@@ -4,6 +4,7 @@ Text a spreadsheet would run as a formula (CSV/XLSX injection) starts with = + -
 carriage return. Exports write it with a leading apostrophe; bulk creation refuses it in a cell
 typed by a person, in the upload and in the cleaning session alike.
 """
+
 from __future__ import annotations
 
 from typing import Any

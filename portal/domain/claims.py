@@ -8,6 +8,7 @@ Time limits of the ATA Convention, configurable (`Limits`): customs notify the N
 provisional payment becomes final 3 months later. The liability is capped at the import duties
 plus 10 %.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -28,8 +29,12 @@ from portal.models.monitoring import Claim, ClaimEvent, ClaimEvidence
 
 EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 ACTIVE = ("open", "answered")
-STATUS_LABELS = {"open": "Open", "answered": "Answered", "settled": "Settled",
-                 "withdrawn": "Withdrawn"}
+STATUS_LABELS = {
+    "open": "Open",
+    "answered": "Answered",
+    "settled": "Settled",
+    "withdrawn": "Withdrawn",
+}
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,12 @@ class Limits:
 
     @classmethod
     def from_config(cls, config) -> Limits:
-        return cls(int(config.get("CLAIM_NOTIFY_MONTHS", 12)),
-                   int(config.get("CLAIM_PROOF_MONTHS", 6)),
-                   int(config.get("CLAIM_PAYMENT_FINAL_MONTHS", 3)),
-                   int(config.get("CLAIM_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)))
+        return cls(
+            int(config.get("CLAIM_NOTIFY_MONTHS", 12)),
+            int(config.get("CLAIM_PROOF_MONTHS", 6)),
+            int(config.get("CLAIM_PAYMENT_FINAL_MONTHS", 3)),
+            int(config.get("CLAIM_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),
+        )
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -61,24 +68,33 @@ class Deadline:
     overdue: bool
 
 
-def deadlines(claim: Claim, carnet: Carnet, limits: Limits, today: dt.date
-              ) -> list[Deadline]:
+def deadlines(claim: Claim, carnet: Carnet, limits: Limits, today: dt.date) -> list[Deadline]:
     """The due dates of the claim, met or not, and overdue when passed unmet."""
     out = []
     notify_by = add_months(carnet.valid_until, limits.notify_months)
     opened = claim.opened_at.date()
-    out.append(Deadline("Notify the guaranteeing association", notify_by, opened,
-                        opened > notify_by))
+    out.append(
+        Deadline("Notify the guaranteeing association", notify_by, opened, opened > notify_by)
+    )
     proof_by = add_months(opened, limits.proof_months)
     answered = claim.answered_at.date() if claim.answered_at else None
     active = claim.status in ACTIVE
-    out.append(Deadline("Guaranteeing association furnishes proof", proof_by, answered,
-                        answered is None and active and today > proof_by))
+    out.append(
+        Deadline(
+            "Guaranteeing association furnishes proof",
+            proof_by,
+            answered,
+            answered is None and active and today > proof_by,
+        )
+    )
     if claim.provisional_payment_at:
         final_on = add_months(claim.provisional_payment_at.date(), limits.payment_final_months)
         closed = claim.closed_at.date() if claim.closed_at else None
-        out.append(Deadline("Provisional payment becomes final", final_on, closed,
-                            active and today > final_on))
+        out.append(
+            Deadline(
+                "Provisional payment becomes final", final_on, closed, active and today > final_on
+            )
+        )
     return out
 
 
@@ -88,7 +104,8 @@ def is_overdue(claim: Claim, carnet: Carnet, limits: Limits, today: dt.date) -> 
 
 def liability_cap(claim: Claim) -> Decimal:
     return (Decimal(claim.import_duties or 0) * Decimal("1.10")).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP)
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
 
 
 class Invalid(DomainError):
@@ -101,24 +118,47 @@ def _parse_amount(raw) -> Decimal:
     try:
         value = Decimal(str(raw or "0").strip().replace(",", "."))
     except InvalidOperation:
-        raise DomainError("Give the import duties as an amount, e.g. 1250.00.",
-                          field="import_duties") from None
+        raise DomainError(
+            "Give the import duties as an amount, e.g. 1250.00.", field="import_duties"
+        ) from None
     if value < 0 or value >= Decimal("1e14") or not value.is_finite():
         raise DomainError("Give the import duties as a positive amount.", field="import_duties")
     return value.quantize(Decimal("0.01"))
 
 
-def _event(claim: Claim, kind: str, actor: str, name: str, text: str = "",
-           transaction_ids=None, now: dt.datetime | None = None) -> ClaimEvent:
-    event = ClaimEvent(kind=kind, actor=actor, actor_name=name, text=text,
-                       transaction_ids=list(transaction_ids or []), at=now or now_utc())
+def _event(
+    claim: Claim,
+    kind: str,
+    actor: str,
+    name: str,
+    text: str = "",
+    transaction_ids=None,
+    now: dt.datetime | None = None,
+) -> ClaimEvent:
+    event = ClaimEvent(
+        kind=kind,
+        actor=actor,
+        actor_name=name,
+        text=text,
+        transaction_ids=list(transaction_ids or []),
+        at=now or now_utc(),
+    )
     claim.events.append(event)
     return event
 
 
-def open_claim(session: Session, *, customs_id: int, territory_id: int, account,
-               carnet: Carnet, reason: str, import_duties, limits: Limits,
-               now: dt.datetime | None = None) -> Claim:
+def open_claim(
+    session: Session,
+    *,
+    customs_id: int,
+    territory_id: int,
+    account,
+    carnet: Carnet,
+    reason: str,
+    import_duties,
+    limits: Limits,
+    now: dt.datetime | None = None,
+) -> Claim:
     now = now or now_utc()
     today = now.date()
     reason = (reason or "").strip()
@@ -126,24 +166,39 @@ def open_claim(session: Session, *, customs_id: int, territory_id: int, account,
         raise DomainError("Say what the claim is about.", field="reason")
     duties = _parse_amount(import_duties)
     if rec.status_for(session, carnet, territory_id, today) != "to_check":
-        raise DomainError("A claim can only be opened on a carnet whose reconciliation is "
-                          "\"To check\".")
+        raise DomainError(
+            'A claim can only be opened on a carnet whose reconciliation is "To check".'
+        )
     notify_by = add_months(carnet.valid_until, limits.notify_months)
     if today > notify_by:
-        raise DomainError("The time limit to notify the guaranteeing association passed on "
-                          f"{notify_by:%d/%m/%Y}.")
-    existing = session.scalar(select(Claim.id).where(Claim.carnet_id == carnet.id,
-                                                     Claim.customs_id == customs_id,
-                                                     Claim.status.in_(ACTIVE)))
+        raise DomainError(
+            f"The time limit to notify the guaranteeing association passed on {notify_by:%d/%m/%Y}."
+        )
+    existing = session.scalar(
+        select(Claim.id).where(
+            Claim.carnet_id == carnet.id, Claim.customs_id == customs_id, Claim.status.in_(ACTIVE)
+        )
+    )
     if existing:
         raise Conflict("A claim on this carnet is already open.")
     lines = rec.lines_for(session, carnet.id, territory_id)
-    claim = Claim(customs_id=customs_id, carnet_id=carnet.id, nga_id=carnet.nga_id,
-                  territory_id=territory_id, opened_by_account_id=account.id,
-                  opened_by=account.full_name, reason=reason[:4000], import_duties=duties,
-                  currency=carnet.currency, opened_at=now, status="open",
-                  items=[{"item_no": ln.item_no, "obligation": ln.obligation,
-                          "missing": ln.missing} for ln in lines])
+    claim = Claim(
+        customs_id=customs_id,
+        carnet_id=carnet.id,
+        nga_id=carnet.nga_id,
+        territory_id=territory_id,
+        opened_by_account_id=account.id,
+        opened_by=account.full_name,
+        reason=reason[:4000],
+        import_duties=duties,
+        currency=carnet.currency,
+        opened_at=now,
+        status="open",
+        items=[
+            {"item_no": ln.item_no, "obligation": ln.obligation, "missing": ln.missing}
+            for ln in lines
+        ],
+    )
     session.add(claim)
     _event(claim, "opened", "customs", account.full_name, reason, now=now)
     session.flush()
@@ -155,23 +210,36 @@ def _active(claim: Claim) -> None:
         raise Conflict(f"The claim is already {STATUS_LABELS[claim.status].lower()}.")
 
 
-def answer(session: Session, claim: Claim, *, nga_name: str, text: str,
-           transaction_ids: list[int] | None = None, now: dt.datetime | None = None
-           ) -> ClaimEvent:
+def answer(
+    session: Session,
+    claim: Claim,
+    *,
+    nga_name: str,
+    text: str,
+    transaction_ids: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> ClaimEvent:
     """The NGA's answer: a text and pointers to transactions of the carnet."""
     _active(claim)
     text = (text or "").strip()
     ids = [int(i) for i in (transaction_ids or [])]
     if not text and not ids:
-        raise Invalid("Give an explanation or point to recorded transactions.",
-                          field="text")
+        raise Invalid("Give an explanation or point to recorded transactions.", field="text")
     if ids:
-        found = set(session.scalars(select(Transaction.id).where(
-            Transaction.id.in_(ids), Transaction.carnet_id == claim.carnet_id)))
+        found = set(
+            session.scalars(
+                select(Transaction.id).where(
+                    Transaction.id.in_(ids), Transaction.carnet_id == claim.carnet_id
+                )
+            )
+        )
         missing = [i for i in ids if i not in found]
         if missing:
-            raise Invalid("These transactions are not recorded on the carnet: "
-                              + ", ".join(map(str, missing)), field="transaction_ids")
+            raise Invalid(
+                "These transactions are not recorded on the carnet: "
+                + ", ".join(map(str, missing)),
+                field="transaction_ids",
+            )
     now = now or now_utc()
     claim.status = "answered"
     claim.answered_at = claim.answered_at or now
@@ -180,22 +248,32 @@ def answer(session: Session, claim: Claim, *, nga_name: str, text: str,
     return event
 
 
-def add_evidence(session: Session, claim: Claim, *, kind: str, filename: str,
-                 content_type: str, data: bytes, storage_dir: str, limits: Limits,
-                 nga_name: str = "", now: dt.datetime | None = None) -> ClaimEvidence:
+def add_evidence(
+    session: Session,
+    claim: Claim,
+    *,
+    kind: str,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    storage_dir: str,
+    limits: Limits,
+    nga_name: str = "",
+    now: dt.datetime | None = None,
+) -> ClaimEvidence:
     """A document or certificate of location, size-limited, stored under STORAGE_DIR."""
     _active(claim)
     if kind not in ("document", "certificate_of_location"):
-        raise Invalid("The evidence kind is document or certificate_of_location.",
-                          field="kind")
+        raise Invalid("The evidence kind is document or certificate_of_location.", field="kind")
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type not in EVIDENCE_TYPES:
         raise Invalid("Send a PDF, PNG or JPEG file.", field="file")
     if not data:
         raise Invalid("The file is empty.", field="file")
     if len(data) > limits.evidence_max_bytes:
-        raise Invalid(f"The file is larger than {limits.evidence_max_bytes // 1024} KB.",
-                          field="file")
+        raise Invalid(
+            f"The file is larger than {limits.evidence_max_bytes // 1024} KB.", field="file"
+        )
     now = now or now_utc()
     relative = f"claims/{claim.id}/{secrets.token_hex(8)}{EVIDENCE_TYPES[content_type]}"
     root = os.path.realpath(storage_dir)
@@ -207,8 +285,15 @@ def add_evidence(session: Session, claim: Claim, *, kind: str, filename: str,
     label = "Certificate of location" if kind == "certificate_of_location" else "Document"
     event = _event(claim, "evidence", "nga", nga_name, f"{label}: {safe_name}", now=now)
     session.flush()
-    evidence = ClaimEvidence(kind=kind, filename=safe_name, content_type=content_type,
-                             size=len(data), path=relative, uploaded_at=now, event_id=event.id)
+    evidence = ClaimEvidence(
+        kind=kind,
+        filename=safe_name,
+        content_type=content_type,
+        size=len(data),
+        path=relative,
+        uploaded_at=now,
+        event_id=event.id,
+    )
     claim.evidence.append(evidence)
     claim.status = "answered"
     claim.answered_at = claim.answered_at or now
@@ -216,8 +301,9 @@ def add_evidence(session: Session, claim: Claim, *, kind: str, filename: str,
     return evidence
 
 
-def record_provisional_payment(session: Session, claim: Claim, account,
-                               now: dt.datetime | None = None) -> None:
+def record_provisional_payment(
+    session: Session, claim: Claim, account, now: dt.datetime | None = None
+) -> None:
     _active(claim)
     if claim.provisional_payment_at:
         raise Conflict("The provisional payment is already recorded.")
@@ -227,8 +313,9 @@ def record_provisional_payment(session: Session, claim: Claim, account,
     session.flush()
 
 
-def settle(session: Session, claim: Claim, account, text: str = "",
-           now: dt.datetime | None = None) -> None:
+def settle(
+    session: Session, claim: Claim, account, text: str = "", now: dt.datetime | None = None
+) -> None:
     _active(claim)
     now = now or now_utc()
     claim.status = "settled"
@@ -237,8 +324,9 @@ def settle(session: Session, claim: Claim, account, text: str = "",
     session.flush()
 
 
-def withdraw(session: Session, claim: Claim, account, text: str,
-             now: dt.datetime | None = None) -> None:
+def withdraw(
+    session: Session, claim: Claim, account, text: str, now: dt.datetime | None = None
+) -> None:
     _active(claim)
     text = (text or "").strip()
     if not text:
@@ -253,8 +341,9 @@ def withdraw(session: Session, claim: Claim, account, text: str,
 def for_nga(session: Session, nga_id: int, page: int, per_page: int) -> tuple[list[Claim], int]:
     q = select(Claim).where(Claim.nga_id == nga_id)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = list(session.scalars(q.order_by(Claim.id.desc()).limit(per_page)
-                                .offset((page - 1) * per_page)))
+    rows = list(
+        session.scalars(q.order_by(Claim.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    )
     return rows, total
 
 

@@ -3,6 +3,7 @@
 Codes are generated with `secrets`; only an HMAC-SHA256 under the lookup key is stored, so a
 stolen database does not reveal a usable token, and lookups stay an indexed equality match.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -9,6 +9,7 @@ key encrypts, every listed key decrypts, so a new key is put first and the old o
 The associated data binds a ciphertext to its row and field (e.g. "carnet:123456789:holder"),
 so a value copied into another row or column fails to decrypt instead of being shown there.
 """
+
 from __future__ import annotations
 
 import base64

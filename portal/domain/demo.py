@@ -1,5 +1,6 @@
 """Demo data for the embedded default: three administrations (BE, FR in the EU territory; CH),
 regions, offices and one account per role. Idempotent: running it twice changes nothing."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,35 +14,131 @@ from portal.models import Account, Country, CustomsAdministration, Office, Regio
 DEMO_PASSWORD = "eata-demo-passw0rd"
 
 ADMINISTRATIONS = [
-    ("be", "Belgian Customs", "BE", "Europe/Brussels", [
-        ("Antwerp", [
-            ("Antwerp Port", "Noorderlaan 100", "2030", "Antwerpen", "51.2602", "4.3997", {"is_sea_port": True}),
-            ("Antwerp Administrative Centre", "Italiëlei 4", "2000", "Antwerpen", "51.2194", "4.4125", {"is_administrative": True}),
-        ]),
-        ("Brussels", [
-            ("Brussels Airport", "Brucargo 720", "1931", "Zaventem", "50.9010", "4.4844", {"is_airport": True}),
-        ]),
-    ]),
-    ("fr", "French Customs", "FR", "Europe/Paris", [
-        ("Île-de-France", [
-            ("Paris-Charles de Gaulle", "Zone de fret 3", "95700", "Roissy-en-France", "49.0097", "2.5479", {"is_airport": True}),
-        ]),
-        ("Normandie", [
-            ("Le Havre Port", "Quai de l'Europe", "76600", "Le Havre", "49.4844", "0.1120", {"is_sea_port": True}),
-        ]),
-    ]),
-    ("ch", "Swiss Customs", "CH", "Europe/Zurich", [
-        ("Genève", [
-            ("Genève Aéroport", "Route de l'Aéroport 21", "1215", "Genève", "46.2381", "6.1090", {"is_airport": True}),
-        ]),
-        ("Basel", [
-            ("Basel Weil am Rhein", "Autobahn A5", "4057", "Basel", "47.5890", "7.6000", {"is_land_port": True}),
-        ]),
-    ]),
+    (
+        "be",
+        "Belgian Customs",
+        "BE",
+        "Europe/Brussels",
+        [
+            (
+                "Antwerp",
+                [
+                    (
+                        "Antwerp Port",
+                        "Noorderlaan 100",
+                        "2030",
+                        "Antwerpen",
+                        "51.2602",
+                        "4.3997",
+                        {"is_sea_port": True},
+                    ),
+                    (
+                        "Antwerp Administrative Centre",
+                        "Italiëlei 4",
+                        "2000",
+                        "Antwerpen",
+                        "51.2194",
+                        "4.4125",
+                        {"is_administrative": True},
+                    ),
+                ],
+            ),
+            (
+                "Brussels",
+                [
+                    (
+                        "Brussels Airport",
+                        "Brucargo 720",
+                        "1931",
+                        "Zaventem",
+                        "50.9010",
+                        "4.4844",
+                        {"is_airport": True},
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "fr",
+        "French Customs",
+        "FR",
+        "Europe/Paris",
+        [
+            (
+                "Île-de-France",
+                [
+                    (
+                        "Paris-Charles de Gaulle",
+                        "Zone de fret 3",
+                        "95700",
+                        "Roissy-en-France",
+                        "49.0097",
+                        "2.5479",
+                        {"is_airport": True},
+                    ),
+                ],
+            ),
+            (
+                "Normandie",
+                [
+                    (
+                        "Le Havre Port",
+                        "Quai de l'Europe",
+                        "76600",
+                        "Le Havre",
+                        "49.4844",
+                        "0.1120",
+                        {"is_sea_port": True},
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "ch",
+        "Swiss Customs",
+        "CH",
+        "Europe/Zurich",
+        [
+            (
+                "Genève",
+                [
+                    (
+                        "Genève Aéroport",
+                        "Route de l'Aéroport 21",
+                        "1215",
+                        "Genève",
+                        "46.2381",
+                        "6.1090",
+                        {"is_airport": True},
+                    ),
+                ],
+            ),
+            (
+                "Basel",
+                [
+                    (
+                        "Basel Weil am Rhein",
+                        "Autobahn A5",
+                        "4057",
+                        "Basel",
+                        "47.5890",
+                        "7.6000",
+                        {"is_land_port": True},
+                    ),
+                ],
+            ),
+        ],
+    ),
 ]
 
-ROLES = [("admin", "Admin"), ("regional_manager", "Regional Manager"),
-         ("controller", "Controller"), ("officer", "Officer")]
+ROLES = [
+    ("admin", "Admin"),
+    ("regional_manager", "Regional Manager"),
+    ("controller", "Controller"),
+    ("officer", "Officer"),
+]
 
 
 def demo_email(code: str, role: str) -> str:
@@ -54,43 +151,71 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
     password_hash = hash_secret(DEMO_PASSWORD)
     for code, name, country_code, tz, regions in ADMINISTRATIONS:
         country = session.get(Country, country_code)
-        admin = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == code))
+        admin = session.scalar(
+            select(CustomsAdministration).where(CustomsAdministration.code == code)
+        )
         if admin is None:
-            admin = CustomsAdministration(code=code, name=name, country_code=country_code,
-                                          territory_id=country.territory_id, timezone=tz)
+            admin = CustomsAdministration(
+                code=code,
+                name=name,
+                country_code=country_code,
+                territory_id=country.territory_id,
+                timezone=tz,
+            )
             session.add(admin)
             session.flush()
         first_region = first_office = None
         for region_name, offices in regions:
-            region = session.scalar(select(Region).where(Region.customs_id == admin.id,
-                                                         Region.name == region_name))
+            region = session.scalar(
+                select(Region).where(Region.customs_id == admin.id, Region.name == region_name)
+            )
             if region is None:
-                region = Region(customs_id=admin.id, name=region_name, territory_id=admin.territory_id)
+                region = Region(
+                    customs_id=admin.id, name=region_name, territory_id=admin.territory_id
+                )
                 session.add(region)
                 session.flush()
             first_region = first_region or region
             for oname, street, pc, city, lat, lon, flags in offices:
-                office = session.scalar(select(Office).where(Office.customs_id == admin.id,
-                                                             Office.name == oname))
+                office = session.scalar(
+                    select(Office).where(Office.customs_id == admin.id, Office.name == oname)
+                )
                 if office is None:
-                    office = Office(customs_id=admin.id, region_id=region.id, name=oname, street=street,
-                                    postal_code=pc, city=city, country_code=country_code,
-                                    latitude=Decimal(lat), longitude=Decimal(lon),
-                                    opening_hours="Mon–Fri 08:00–18:00", timezone=tz,
-                                    email=f"{oname.split()[0].lower()}@customs-{code}.demo", **flags)
+                    office = Office(
+                        customs_id=admin.id,
+                        region_id=region.id,
+                        name=oname,
+                        street=street,
+                        postal_code=pc,
+                        city=city,
+                        country_code=country_code,
+                        latitude=Decimal(lat),
+                        longitude=Decimal(lon),
+                        opening_hours="Mon–Fri 08:00–18:00",
+                        timezone=tz,
+                        email=f"{oname.split()[0].lower()}@customs-{code}.demo",
+                        **flags,
+                    )
                     session.add(office)
                     session.flush()
                 first_office = first_office or office
         for role, label in ROLES:
             email = demo_email(code, role)
-            account = session.scalar(select(Account).where(Account.customs_id == admin.id,
-                                                           Account.email == email))
+            account = session.scalar(
+                select(Account).where(Account.customs_id == admin.id, Account.email == email)
+            )
             if account is None:
-                session.add(Account(
-                    customs_id=admin.id, email=email, full_name=f"{label} {country_code}", role=role,
-                    region_id=None if role == "admin" else first_region.id,
-                    office_id=first_office.id, password_hash=password_hash,
-                ))
+                session.add(
+                    Account(
+                        customs_id=admin.id,
+                        email=email,
+                        full_name=f"{label} {country_code}",
+                        role=role,
+                        region_id=None if role == "admin" else first_region.id,
+                        office_id=first_office.id,
+                        password_hash=password_hash,
+                    )
+                )
             logins.append((code, email, role))
     session.flush()
     return logins
@@ -117,29 +242,50 @@ def load_demo_carnet(session: Session) -> tuple[int, str, str | None]:
     nga = session.scalar(select(NGA).where(NGA.name == DEMO_NGA))
     if nga is None:
         nga = create_nga(session, "BE", DEMO_NGA, city="Bruxelles")
-        create_issuing_association(session, nga, "Chambre de commerce de Bruxelles (demo)",
-                                   city="Bruxelles")
+        create_issuing_association(
+            session, nga, "Chambre de commerce de Bruxelles (demo)", city="Bruxelles"
+        )
         session.flush()
     today = now_utc().date()
     body = {
-        "carnet_number": DEMO_CARNET_NUMBER, "carnet_type": "ATA", "format": "digital",
+        "carnet_number": DEMO_CARNET_NUMBER,
+        "carnet_type": "ATA",
+        "format": "digital",
         "issue_date": today.isoformat(),
         "valid_until": (today + dt.timedelta(days=300)).isoformat(),
-        "intended_use": "professional_equipment", "currency": "EUR",
-        "holder": {"name": "Studio Lumière SPRL",
-                   "address": {"street": "Rue Haute 12", "postal_code": "1000",
-                               "city": "Bruxelles", "country": "BE"}},
+        "intended_use": "professional_equipment",
+        "currency": "EUR",
+        "holder": {
+            "name": "Studio Lumière SPRL",
+            "address": {
+                "street": "Rue Haute 12",
+                "postal_code": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
+            },
+        },
         "representatives": [{"name": "Anne Peeters", "id_number": "BE-99-1234"}],
         "items": [
-            {"item_no": i, "pieces": pieces, "description": desc, "origin_country": "DE",
-             "value": value, "quantity": weight, "unit": "kg", "marks": f"SLS-{100 + i}"}
-            for i, (pieces, desc, value, weight) in enumerate([
-                (1, "Camera body Arri Alexa Mini LF SN 21034", 48000, 2.6),
-                (4, "Prime lenses Zeiss Supreme SN 5512-5515", 36000, 6.4),
-                (2, "Tripod Sachtler Flowtech 100", 2400, 8.0),
-                (6, "V-mount batteries 150 Wh", 1800, 7.2),
-                (1, "Field monitor SmallHD Cine 7 SN 7781", 2900, 1.1),
-            ], start=1)
+            {
+                "item_no": i,
+                "pieces": pieces,
+                "description": desc,
+                "origin_country": "DE",
+                "value": value,
+                "quantity": weight,
+                "unit": "kg",
+                "marks": f"SLS-{100 + i}",
+            }
+            for i, (pieces, desc, value, weight) in enumerate(
+                [
+                    (1, "Camera body Arri Alexa Mini LF SN 21034", 48000, 2.6),
+                    (4, "Prime lenses Zeiss Supreme SN 5512-5515", 36000, 6.4),
+                    (2, "Tripod Sachtler Flowtech 100", 2400, 8.0),
+                    (6, "V-mount batteries 150 Wh", 1800, 7.2),
+                    (1, "Field monitor SmallHD Cine 7 SN 7781", 2900, 1.1),
+                ],
+                start=1,
+            )
         ],
         "countries": ["FR", "CH", "NO"],
         "sets": {"export_reimport": 2, "import_reexport": 4, "transit": 1},

@@ -7,6 +7,7 @@ reason of a cancellation.
 
 The PDF's HTML is produced by the caller (a template), so this module stays free of Flask.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,39 +42,89 @@ def _dt(value) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value else ""
 
 
-CARNET_HEADERS = ["Reconciliation", "Carnet ID", "Carnet number", "Type", "Order type", "Issue",
-                  "Valid until", "Total value", "Currency"]
-TRANSACTION_HEADERS = ["Carnet", "Type", "Transaction", "State", "Time (UTC)", "Cleared goods",
-                       "Final date", "Customs territory", "Customs office",
-                       "Customs reference number", "Cancellation reason"]
+CARNET_HEADERS = [
+    "Reconciliation",
+    "Carnet ID",
+    "Carnet number",
+    "Type",
+    "Order type",
+    "Issue",
+    "Valid until",
+    "Total value",
+    "Currency",
+]
+TRANSACTION_HEADERS = [
+    "Carnet",
+    "Type",
+    "Transaction",
+    "State",
+    "Time (UTC)",
+    "Cleared goods",
+    "Final date",
+    "Customs territory",
+    "Customs office",
+    "Customs reference number",
+    "Cancellation reason",
+]
 
 
-def list_rows(session: Session, view: str, territory_id: int, f: logs.Filters,
-              today: dt.date, customs_id: int | None = None) -> tuple[list[str], list[list]]:
+def list_rows(
+    session: Session,
+    view: str,
+    territory_id: int,
+    f: logs.Filters,
+    today: dt.date,
+    customs_id: int | None = None,
+) -> tuple[list[str], list[list]]:
     """The rows of the Logs list as filtered, at most EXPORT_LIMIT, as the administration
     `customs_id` sees them."""
     if view == "carnets":
         q = logs.carnets_query(territory_id, f, today).limit(logs.EXPORT_LIMIT)
-        rows = [[STATUS_LABELS[s], c.eata_id, c.carnet_number, c.carnet_type, c.order_type,
-                 _d(c.issue_date), _d(c.valid_until), float(c.total_value), c.currency]
-                for c, s in session.execute(q).all()]
+        rows = [
+            [
+                STATUS_LABELS[s],
+                c.eata_id,
+                c.carnet_number,
+                c.carnet_type,
+                c.order_type,
+                _d(c.issue_date),
+                _d(c.valid_until),
+                float(c.total_value),
+                c.currency,
+            ]
+            for c, s in session.execute(q).all()
+        ]
         return CARNET_HEADERS, rows
     q = logs.transactions_query(territory_id, f).limit(logs.EXPORT_LIMIT)
     txns = seen_by(session, session.scalars(q), customs_id)
-    carnets = {c.id: c for c in session.scalars(
-        select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))}
+    carnets = {
+        c.id: c
+        for c in session.scalars(select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))
+    }
     rows = []
     for t in txns:
         c = carnets[t.carnet_id]
-        rows.append([c.carnet_number, c.carnet_type, logs.KIND_LABELS.get(t.kind, t.kind),
-                     t.state, _dt(t.committed_at), item_ranges(i.item_no for i in t.items),
-                     _d(t.final_date), t.country_code, t.office_name, t.reference,
-                     t.cancellation_reason])
+        rows.append(
+            [
+                c.carnet_number,
+                c.carnet_type,
+                logs.KIND_LABELS.get(t.kind, t.kind),
+                t.state,
+                _dt(t.committed_at),
+                item_ranges(i.item_no for i in t.items),
+                _d(t.final_date),
+                t.country_code,
+                t.office_name,
+                t.reference,
+                t.cancellation_reason,
+            ]
+        )
     return TRANSACTION_HEADERS, rows
 
 
-def write_xlsx(path: str, headers: list[str], rows: list[list],
-               progress: Callable | None = None) -> int:
+def write_xlsx(
+    path: str, headers: list[str], rows: list[list], progress: Callable | None = None
+) -> int:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -99,6 +150,7 @@ caches.register("transaction_xsd", schema.cache_clear)
 def transaction_xml(txn: SeenTransaction, carnet: Carnet) -> bytes:
     """One transaction as XML (as seen_by the exporting administration), validated against
     the shipped XSD (raises on a mismatch)."""
+
     def el(parent, name, text=None):
         e = etree.SubElement(parent, f"{{{NS}}}{name}")
         if text is not None:
@@ -147,17 +199,30 @@ def transaction_xml(txn: SeenTransaction, carnet: Carnet) -> bytes:
     return data
 
 
-def write_zip(session: Session, path: str, transaction_ids: list[int],
-              render_pdf: Callable[[SeenTransaction, Carnet], bytes],
-              progress: Callable | None = None, customs_id: int | None = None) -> int:
+def write_zip(
+    session: Session,
+    path: str,
+    transaction_ids: list[int],
+    render_pdf: Callable[[SeenTransaction, Carnet], bytes],
+    progress: Callable | None = None,
+    customs_id: int | None = None,
+) -> int:
     """One PDF and one XML per transaction (as the administration `customs_id` sees it), in a
     .zip written to `path`."""
-    txns = seen_by(session, session.scalars(
-        select(Transaction).where(Transaction.id.in_(transaction_ids))
-        .options(selectinload(Transaction.items))
-        .order_by(Transaction.committed_at, Transaction.id)), customs_id)
-    carnets = {c.id: c for c in session.scalars(
-        select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))}
+    txns = seen_by(
+        session,
+        session.scalars(
+            select(Transaction)
+            .where(Transaction.id.in_(transaction_ids))
+            .options(selectinload(Transaction.items))
+            .order_by(Transaction.committed_at, Transaction.id)
+        ),
+        customs_id,
+    )
+    carnets = {
+        c.id: c
+        for c in session.scalars(select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, t in enumerate(txns, 1):

@@ -6,6 +6,7 @@ only the keyed hash of the link is stored. Using the link sets the new password,
 email address (the link reached it), ends every session of the holder and tells them by email.
 The wallet PIN and two-step login are unchanged: a reset opens the password step only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,15 @@ def _hash(raw: str) -> str:
     return keyed_hash("holder-token:" + (raw or ""))
 
 
-def request_reset(session: Session, email: str, *, reset_url: str, ip: str | None = None,
-                  lifetime: dt.timedelta = DEFAULT_LIFETIME,
-                  now: dt.datetime | None = None) -> str | None:
+def request_reset(
+    session: Session,
+    email: str,
+    *,
+    reset_url: str,
+    ip: str | None = None,
+    lifetime: dt.timedelta = DEFAULT_LIFETIME,
+    now: dt.datetime | None = None,
+) -> str | None:
     """Email a reset link (`reset_url` has "{token}" in it) when an active wallet has this
     address and no link was sent in the last RESET_MAIL_INTERVAL. Returns the raw token or
     None; the caller answers the same in every case."""
@@ -38,32 +45,56 @@ def request_reset(session: Session, email: str, *, reset_url: str, ip: str | Non
     holder = session.scalar(select(Holder).where(Holder.email == (email or "").strip().lower()))
     if holder is None or not holder.active:
         return None
-    last = session.scalar(select(func.max(HolderToken.created_at)).where(
-        HolderToken.holder_id == holder.id, HolderToken.purpose == PURPOSE))
+    last = session.scalar(
+        select(func.max(HolderToken.created_at)).where(
+            HolderToken.holder_id == holder.id, HolderToken.purpose == PURPOSE
+        )
+    )
     if last is not None and now - last < RESET_MAIL_INTERVAL:
         return None
     raw = new_token()
-    session.add(HolderToken(holder_id=holder.id, purpose=PURPOSE, email=holder.email,
-                            token_hash=_hash(raw), created_at=now, expires_at=now + lifetime))
+    session.add(
+        HolderToken(
+            holder_id=holder.id,
+            purpose=PURPOSE,
+            email=holder.email,
+            token_hash=_hash(raw),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     minutes = int(lifetime.total_seconds() // 60)
-    outbox.add_email(session, holder.email, "eATA wallet: reset your password",
-                     f"Hello {holder.legal_name},\n\nSomebody asked to reset the password of "
-                     f"your eATA wallet. Choose a new password with this link (it works once, "
-                     f"for {minutes} minutes):\n\n{reset_url.replace('{token}', raw)}\n\n"
-                     f"If you did not ask for it, ignore this message: your password stays as "
-                     f"it is.\n\neATA\n")
-    audit.record(session, "holder.password_reset_requested", actor_type="anonymous", ip=ip,
-                 actor_label=holder.email, object_type="holder", object_id=holder.id)
+    outbox.add_email(
+        session,
+        holder.email,
+        "eATA wallet: reset your password",
+        f"Hello {holder.legal_name},\n\nSomebody asked to reset the password of "
+        f"your eATA wallet. Choose a new password with this link (it works once, "
+        f"for {minutes} minutes):\n\n{reset_url.replace('{token}', raw)}\n\n"
+        f"If you did not ask for it, ignore this message: your password stays as "
+        f"it is.\n\neATA\n",
+    )
+    audit.record(
+        session,
+        "holder.password_reset_requested",
+        actor_type="anonymous",
+        ip=ip,
+        actor_label=holder.email,
+        object_type="holder",
+        object_id=holder.id,
+    )
     session.flush()
     return raw
 
 
-def valid_token(session: Session, raw: str, now: dt.datetime | None = None
-                ) -> HolderToken | None:
+def valid_token(session: Session, raw: str, now: dt.datetime | None = None) -> HolderToken | None:
     """The unused, unexpired reset token of an active holder whose address has not changed."""
     now = now or now_utc()
-    token = session.scalar(select(HolderToken).where(HolderToken.token_hash == _hash(raw),
-                                                     HolderToken.purpose == PURPOSE))
+    token = session.scalar(
+        select(HolderToken).where(
+            HolderToken.token_hash == _hash(raw), HolderToken.purpose == PURPOSE
+        )
+    )
     if token is None or token.used_at is not None or token.expires_at < now:
         return None
     holder = session.get(Holder, token.holder_id)
@@ -72,8 +103,14 @@ def valid_token(session: Session, raw: str, now: dt.datetime | None = None
     return token
 
 
-def reset_password(session: Session, raw: str, password: str, *, ip: str | None = None,
-                   now: dt.datetime | None = None) -> Holder | None:
+def reset_password(
+    session: Session,
+    raw: str,
+    password: str,
+    *,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Holder | None:
     """Set the new password with the link, once. None when the link is not valid (any more);
     DomainError (field "password") when the password is refused — the link stays usable."""
     now = now or now_utc()
@@ -84,28 +121,52 @@ def reset_password(session: Session, raw: str, password: str, *, ip: str | None 
     problem = password_problem(password or "", email=holder.email)
     if problem:
         raise DomainError(problem, field="password")
-    used = session.execute(update(HolderToken).where(
-        HolderToken.id == token.id, HolderToken.used_at.is_(None)).values(used_at=now)
-        .execution_options(synchronize_session=False))
+    used = session.execute(
+        update(HolderToken)
+        .where(HolderToken.id == token.id, HolderToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if used.rowcount != 1:  # used by a request running at the same time
         return None
-    session.execute(update(HolderToken).where(  # the holder's other reset links die with it
-        HolderToken.holder_id == holder.id, HolderToken.purpose == PURPOSE,
-        HolderToken.used_at.is_(None)).values(used_at=now)
-        .execution_options(synchronize_session=False))
+    session.execute(
+        update(HolderToken)
+        .where(  # the holder's other reset links die with it
+            HolderToken.holder_id == holder.id,
+            HolderToken.purpose == PURPOSE,
+            HolderToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     cred = session.get(HolderCredential, holder.id)
     cred.password_hash = hash_secret(normalize_password(password))
     cred.failed_logins, cred.locked_until = 0, None
     cred.email_confirmed_at = cred.email_confirmed_at or now
-    session.execute(update(HolderSession).where(HolderSession.holder_id == holder.id,
-                                                HolderSession.revoked_at.is_(None))
-                    .values(revoked_at=now).execution_options(synchronize_session=False))
-    outbox.add_email(session, holder.email, "eATA wallet: your password was changed",
-                     f"Hello {holder.legal_name},\n\nThe password of your eATA wallet was "
-                     f"changed with a reset link on {now.strftime('%d/%m/%Y %H:%M')} UTC, and "
-                     f"every open session was ended.\n\nIf it was not you, contact your issuing "
-                     f"association at once.\n\neATA\n")
-    audit.record(session, "holder.password_reset", actor_type="holder", actor_id=holder.id,
-                 actor_label=holder.email, ip=ip, object_type="holder", object_id=holder.id)
+    session.execute(
+        update(HolderSession)
+        .where(HolderSession.holder_id == holder.id, HolderSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    outbox.add_email(
+        session,
+        holder.email,
+        "eATA wallet: your password was changed",
+        f"Hello {holder.legal_name},\n\nThe password of your eATA wallet was "
+        f"changed with a reset link on {now.strftime('%d/%m/%Y %H:%M')} UTC, and "
+        f"every open session was ended.\n\nIf it was not you, contact your issuing "
+        f"association at once.\n\neATA\n",
+    )
+    audit.record(
+        session,
+        "holder.password_reset",
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        ip=ip,
+        object_type="holder",
+        object_id=holder.id,
+    )
     session.flush()
     return holder

@@ -4,6 +4,7 @@ The first response to a (client, key) is stored — encrypted, as it may hold a 
 in the same database transaction as the change itself. A replay with the same request returns
 that response; the same key with a different request is refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,9 @@ class KeyReused(DomainError):
         super().__init__(
             "This Idempotency-Key was already used for a different request. Use a new key for "
             "a new request, or send exactly the same request to get its first result again.",
-            "Idempotency-Key", code="idempotency_key_reused")
+            "Idempotency-Key",
+            code="idempotency_key_reused",
+        )
 
 
 def fingerprint(method: str, path: str, body) -> str:
@@ -40,12 +43,16 @@ def _aad(client_pk: int, key: str) -> str:
     return f"idempotency:{client_pk}:{key}"
 
 
-def find_replay(session: Session, client_pk: int, key: str, request_hash: str
-                ) -> tuple[int, dict] | None:
+def find_replay(
+    session: Session, client_pk: int, key: str, request_hash: str
+) -> tuple[int, dict] | None:
     """The stored (status, body) for this key, None if the key is new; KeyReused if the key
     was used for another request."""
-    record = session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.client_pk == client_pk, IdempotencyRecord.key == key))
+    record = session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.client_pk == client_pk, IdempotencyRecord.key == key
+        )
+    )
     if record is None:
         return None
     if record.request_hash != request_hash:
@@ -53,15 +60,22 @@ def find_replay(session: Session, client_pk: int, key: str, request_hash: str
     return record.status_code, crypto.decrypt_json(record.response_enc, _aad(client_pk, key))
 
 
-def remember(session: Session, client_pk: int, key: str, request_hash: str, status: int,
-             body: dict) -> None:
-    session.add(IdempotencyRecord(
-        client_pk=client_pk, key=key, request_hash=request_hash, status_code=status,
-        response_enc=crypto.encrypt_json(body, _aad(client_pk, key)),
-    ))
+def remember(
+    session: Session, client_pk: int, key: str, request_hash: str, status: int, body: dict
+) -> None:
+    session.add(
+        IdempotencyRecord(
+            client_pk=client_pk,
+            key=key,
+            request_hash=request_hash,
+            status_code=status,
+            response_enc=crypto.encrypt_json(body, _aad(client_pk, key)),
+        )
+    )
 
 
 def purge(session: Session, older_than: dt.timedelta = dt.timedelta(hours=24)) -> int:
     result = session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now_utc() - older_than))
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now_utc() - older_than)
+    )
     return result.rowcount or 0

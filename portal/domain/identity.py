@@ -1,5 +1,6 @@
 """Accounts' credentials (F-10, F-11): password login with temporary lockout, setting and
 changing passwords, invitations and resets, login email and default office, new administrations."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,15 +29,20 @@ TOKEN_PURPOSES = ("invite", "reset")  # the links of /set-password/<token>
 
 
 def find_account(session: Session, customs_id: int, email: str) -> Account | None:
-    return session.scalar(select(Account).where(Account.customs_id == customs_id,
-                                                Account.email == email.strip().lower()))
+    return session.scalar(
+        select(Account).where(
+            Account.customs_id == customs_id, Account.email == email.strip().lower()
+        )
+    )
 
 
 def active_account(session: Session, customs_id: int, account_id: int) -> Account | None:
     """The active account `account_id` of this administration (a pending login's), or None."""
-    return session.scalar(select(Account).where(Account.id == account_id,
-                                                Account.customs_id == customs_id,
-                                                Account.active.is_(True)))
+    return session.scalar(
+        select(Account).where(
+            Account.id == account_id, Account.customs_id == customs_id, Account.active.is_(True)
+        )
+    )
 
 
 def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
@@ -45,8 +51,10 @@ def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
 
 def lock_message(account: Account) -> str:
     until = account.locked_until.strftime("%H:%M")
-    return (f"This account is locked for {LOCK_MINUTES} minutes after {LOCK_AFTER} failed attempts. "
-            f"Try again after {until} UTC, or reset your password with \"Forgot your password?\".")
+    return (
+        f"This account is locked for {LOCK_MINUTES} minutes after {LOCK_AFTER} failed attempts. "
+        f'Try again after {until} UTC, or reset your password with "Forgot your password?".'
+    )
 
 
 def record_failure(account: Account, now: dt.datetime | None = None) -> bool:
@@ -59,9 +67,12 @@ def record_failure(account: Account, now: dt.datetime | None = None) -> bool:
     if session is not None and account.id is not None:
         # counted in SQL, so parallel guesses from many addresses are all counted
         session.flush()
-        session.execute(update(Account).where(Account.id == account.id)
-                        .values(failed_logins=Account.failed_logins + 1)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Account)
+            .where(Account.id == account.id)
+            .values(failed_logins=Account.failed_logins + 1)
+            .execution_options(synchronize_session=False)
+        )
         session.refresh(account, ["failed_logins"])
     else:
         account.failed_logins = (account.failed_logins or 0) + 1
@@ -90,8 +101,9 @@ class PasswordCheck:
         return self.outcome == "ok"
 
 
-def check_password_login(session: Session, customs_id: int, email: str, password: str,
-                         now: dt.datetime | None = None) -> PasswordCheck:
+def check_password_login(
+    session: Session, customs_id: int, email: str, password: str, now: dt.datetime | None = None
+) -> PasswordCheck:
     now = now or now_utc()
     account = find_account(session, customs_id, email)
     if account is None or not account.active:
@@ -109,8 +121,9 @@ def verify_password(account: Account, password: str) -> bool:
     return verify_secret(account.password_hash, normalize_password(password))
 
 
-def set_password(session: Session, account: Account, password: str,
-                 now: dt.datetime | None = None) -> None:
+def set_password(
+    session: Session, account: Account, password: str, now: dt.datetime | None = None
+) -> None:
     """Store a new password (policy checked) and end every session of the account."""
     problem = password_problem(password, email=account.email, mfa_enabled=bool(account.mfa_method))
     if problem:
@@ -126,8 +139,9 @@ def set_password(session: Session, account: Account, password: str,
     end_tokens(session, account.id, TOKEN_PURPOSES)  # other invitation/reset links stop working
 
 
-def change_password(session: Session, account: Account, current: str, new: str,
-                    now: dt.datetime | None = None) -> None:
+def change_password(
+    session: Session, account: Account, current: str, new: str, now: dt.datetime | None = None
+) -> None:
     if not verify_password(account, current):
         record_failure(account, now)
         raise DomainError("The current password is not correct.", field="current_password")
@@ -146,14 +160,17 @@ def token_account(session: Session, customs_id: int, raw: str) -> tuple[str, Acc
     return None
 
 
-def set_password_with_token(session: Session, customs_id: int, raw: str, password: str,
-                            now: dt.datetime | None = None) -> tuple[str, Account]:
+def set_password_with_token(
+    session: Session, customs_id: int, raw: str, password: str, now: dt.datetime | None = None
+) -> tuple[str, Account]:
     """Use an invitation or reset link. The user is not logged in by it: they log in next, with
     their second factor if they have one, so a reset never bypasses MFA."""
     found = token_account(session, customs_id, raw)
     if found is None:
-        raise NotFound("This link has expired or was already used. Ask for a new one with "
-                       "\"Forgot your password?\".")
+        raise NotFound(
+            "This link has expired or was already used. Ask for a new one with "
+            '"Forgot your password?".'
+        )
     purpose, account = found
     problem = password_problem(password, email=account.email, mfa_enabled=bool(account.mfa_method))
     if problem:
@@ -172,8 +189,9 @@ def _check_new_email(session: Session, account: Account, new_email: str) -> str:
     if new_email == account.email:
         raise DomainError("This is already your login email.", field="email")
     if find_account(session, account.customs_id, new_email) is not None:
-        raise Conflict("Another account of this administration already uses this email.",
-                       field="email")
+        raise Conflict(
+            "Another account of this administration already uses this email.", field="email"
+        )
     if account.mfa_method == "email" and account.mfa_email == new_email:
         raise DomainError("This is your multifactor address: use another one.", field="email")
     return new_email
@@ -183,8 +201,9 @@ def request_email_change(session: Session, account: Account, new_email: str) -> 
     """Start changing the login email: returns (new address, raw token). The email changes only
     when the link sent to the new address is opened, proving it belongs to the user."""
     new_email = _check_new_email(session, account, new_email)
-    raw = issue_token(session, account, "email", dt.timedelta(minutes=EMAIL_CHANGE_MINUTES),
-                      new_email=new_email)
+    raw = issue_token(
+        session, account, "email", dt.timedelta(minutes=EMAIL_CHANGE_MINUTES), new_email=new_email
+    )
     return new_email, raw
 
 
@@ -203,8 +222,10 @@ def confirm_email_change(session: Session, customs_id: int, raw: str) -> tuple[A
     """Open the link: the login email becomes the new address. Returns (account, old email)."""
     found = email_change_of(session, customs_id, raw)
     if found is None:
-        raise NotFound("This link has expired or was already used. Ask for the change again "
-                       "from the account menu.")
+        raise NotFound(
+            "This link has expired or was already used. Ask for the change again "
+            "from the account menu."
+        )
     account, new_email = found
     new_email = _check_new_email(session, account, new_email)
     if consume_token(session, raw, "email") is None:
@@ -224,21 +245,29 @@ def allowed_offices(session: Session, account: Account) -> list[Office]:
 
 
 def change_default_office(session: Session, account: Account, office_id: int) -> Office:
-    office = None if not 0 < office_id <= MAX_ID else session.scalar(select(Office).where(
-        Office.id == office_id, Office.customs_id == account.customs_id))
+    office = (
+        None
+        if not 0 < office_id <= MAX_ID
+        else session.scalar(
+            select(Office).where(Office.id == office_id, Office.customs_id == account.customs_id)
+        )
+    )
     if office is None:
         raise NotFound("This office does not exist.", field="office_id")
     if office not in allowed_offices(session, account):
         if not office.active:
             raise DomainError(f"{office.name} is not active.", field="office_id")
-        raise PermissionDenied(f"{office.name} is not in your region: choose an office of your "
-                               "region.", field="office_id")
+        raise PermissionDenied(
+            f"{office.name} is not in your region: choose an office of your region.",
+            field="office_id",
+        )
     account.office_id = office.id
     return office
 
 
-def create_administration(session: Session, *, code: str, name: str, country_code: str,
-                          admin_email: str, admin_name: str) -> tuple[CustomsAdministration, Account]:
+def create_administration(
+    session: Session, *, code: str, name: str, country_code: str, admin_email: str, admin_name: str
+) -> tuple[CustomsAdministration, Account]:
     """A new customs administration (territory from its country) and its first admin, who has no
     password yet: send them an invitation."""
     code = code.strip().lower()
@@ -248,20 +277,26 @@ def create_administration(session: Session, *, code: str, name: str, country_cod
         raise Conflict(f"An administration with code '{code}' already exists.", field="code")
     country = session.get(Country, country_code.strip().upper())
     if country is None:
-        raise NotFound(f"Unknown country '{country_code}'. Use an ISO 3166 code such as BE, and "
-                       "load the reference data first (flask refdata load).", field="country")
+        raise NotFound(
+            f"Unknown country '{country_code}'. Use an ISO 3166 code such as BE, and "
+            "load the reference data first (flask refdata load).",
+            field="country",
+        )
     if country.territory_id is None:
-        raise DomainError(f"{country.name} has no customs territory in the reference data.",
-                          field="country")
+        raise DomainError(
+            f"{country.name} has no customs territory in the reference data.", field="country"
+        )
     email = admin_email.strip().lower()
     if "@" not in email or not admin_name.strip():
         raise DomainError("Give the first admin's email and name.", field="admin_email")
-    administration = CustomsAdministration(code=code, name=name.strip(), country_code=country.code,
-                                           territory_id=country.territory_id)
+    administration = CustomsAdministration(
+        code=code, name=name.strip(), country_code=country.code, territory_id=country.territory_id
+    )
     session.add(administration)
     session.flush()
-    admin = Account(customs_id=administration.id, email=email, full_name=admin_name.strip(),
-                    role="admin")
+    admin = Account(
+        customs_id=administration.id, email=email, full_name=admin_name.strip(), role="admin"
+    )
     session.add(admin)
     session.flush()
     return administration, admin

@@ -3,6 +3,7 @@
 A job moves queued → running → done | failed and always reaches a final state: the runner
 marks it failed on any error, and `fail_stale_jobs` catches a worker that died mid-way.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,11 +15,23 @@ from portal.db import now_utc
 from portal.models.jobs import JOB_FINAL_STATES, Job
 
 
-def create_job(session: Session, kind: str, *, customs_id: int | None = None,
-               account_id: int | None = None, params: dict | None = None,
-               message: str = "Waiting to start…") -> Job:
-    job = Job(kind=kind, customs_id=customs_id, account_id=account_id, params=params,
-              status="queued", message=message)
+def create_job(
+    session: Session,
+    kind: str,
+    *,
+    customs_id: int | None = None,
+    account_id: int | None = None,
+    params: dict | None = None,
+    message: str = "Waiting to start…",
+) -> Job:
+    job = Job(
+        kind=kind,
+        customs_id=customs_id,
+        account_id=account_id,
+        params=params,
+        status="queued",
+        message=message,
+    )
     session.add(job)
     session.flush()
     return job
@@ -37,8 +50,13 @@ def start_job(session: Session, job_id: int) -> Job | None:
     return job
 
 
-def record_progress(session: Session, job_id: int, progress: int, total: int | None = None,
-                    message: str | None = None) -> None:
+def record_progress(
+    session: Session,
+    job_id: int,
+    progress: int,
+    total: int | None = None,
+    message: str | None = None,
+) -> None:
     values: dict = {"progress": progress}
     if total is not None:
         values["total"] = total
@@ -47,8 +65,14 @@ def record_progress(session: Session, job_id: int, progress: int, total: int | N
     session.execute(update(Job).where(Job.id == job_id, Job.status == "running").values(**values))
 
 
-def finish_job(session: Session, job_id: int, *, result: dict | None = None,
-               result_path: str | None = None, message: str = "Done.") -> None:
+def finish_job(
+    session: Session,
+    job_id: int,
+    *,
+    result: dict | None = None,
+    result_path: str | None = None,
+    message: str = "Done.",
+) -> None:
     job = session.get(Job, job_id)
     assert job is not None, job_id  # the job running this
     job.status = "done"
@@ -77,8 +101,11 @@ def fail_job(session: Session, job_id: int, error: str, *, retrying: bool = Fals
     session.flush()
 
 
-def fail_stale_jobs(session: Session, older_than: dt.timedelta,
-                    never_started_after: dt.timedelta = dt.timedelta(hours=24)) -> list[Job]:
+def fail_stale_jobs(
+    session: Session,
+    older_than: dt.timedelta,
+    never_started_after: dt.timedelta = dt.timedelta(hours=24),
+) -> list[Job]:
     """Jobs still running long after their time limit (the worker died), or still queued a
     day later (lost from the queue): mark them failed, so every job reaches a final state."""
     now = now_utc()
@@ -112,8 +139,9 @@ def mark_waiting(session: Session, job_id: int, task_path: str, message: str) ->
 def waiting_jobs(session: Session, limit: int) -> list[tuple[int, str]]:
     """(job id, task path) of the queued jobs waiting for the queue, oldest first. Queued jobs
     are few (they start within seconds), so the JSON key is read in Python on any database."""
-    rows = session.execute(select(Job.id, Job.params).where(Job.status == "queued")
-                           .order_by(Job.id).limit(limit * 4)).all()
+    rows = session.execute(
+        select(Job.id, Job.params).where(Job.status == "queued").order_by(Job.id).limit(limit * 4)
+    ).all()
     return [(i, p[WAITING_KEY]) for i, p in rows if p and WAITING_KEY in p][:limit]
 
 

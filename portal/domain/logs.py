@@ -4,6 +4,7 @@ filtered and paginated, under the visibility rule (R-04, portal/domain/visibilit
 R-04 in SQL: of a carnet that entered the territory, the territory sees the transactions made
 before the carnet first entered it, its own, and the final re-importation.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,10 +21,16 @@ from portal.models.monitoring import Reconciliation
 
 EXPORT_LIMIT = 500
 STATUS_FILTERS = ("all", "na", "terminated", "to_check", "valid", "expired")
-KIND_LABELS = {"validation": "Validation", "export": "Exportation", "import": "Importation",
-               "reexport": "ReExportation", "reimport": "ReImportation",
-               "transit_open": "Transit open", "transit_close": "Transit close",
-               "pre_export": "Pre-exportation"}
+KIND_LABELS = {
+    "validation": "Validation",
+    "export": "Exportation",
+    "import": "Importation",
+    "reexport": "ReExportation",
+    "reimport": "ReImportation",
+    "transit_open": "Transit open",
+    "transit_close": "Transit close",
+    "pre_export": "Pre-exportation",
+}
 
 
 @dataclass
@@ -39,10 +46,15 @@ class Filters:
     errors: dict = field(default_factory=dict)
 
     def as_params(self) -> dict:
-        return {"status": self.status, "carnet_type": self.carnet_type, "kind": self.kind,
-                "date_from": self.date_from.isoformat() if self.date_from else "",
-                "date_to": self.date_to.isoformat() if self.date_to else "",
-                "office_id": self.office_id or "", "q": self.q}
+        return {
+            "status": self.status,
+            "carnet_type": self.carnet_type,
+            "kind": self.kind,
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "office_id": self.office_id or "",
+            "q": self.q,
+        }
 
 
 def parse_filters(args) -> Filters:
@@ -77,40 +89,58 @@ def parse_filters(args) -> Filters:
 
 def _entered(territory_id: int, carnet_col):
     t2 = aliased(Transaction)
-    return (select(func.min(t2.committed_at))
-            .where(t2.carnet_id == carnet_col, t2.territory_id == territory_id)
-            .scalar_subquery())
+    return (
+        select(func.min(t2.committed_at))
+        .where(t2.carnet_id == carnet_col, t2.territory_id == territory_id)
+        .scalar_subquery()
+    )
 
 
 def _final_reimport(carnet_col):
     t3 = aliased(Transaction)
-    return (select(func.max(t3.id))
-            .where(t3.carnet_id == carnet_col, t3.kind == "reimport",
-                   t3.state == "committed")
-            .scalar_subquery())
+    return (
+        select(func.max(t3.id))
+        .where(t3.carnet_id == carnet_col, t3.kind == "reimport", t3.state == "committed")
+        .scalar_subquery()
+    )
 
 
 def visible_transactions(territory_id: int):
     """A WHERE clause: the transactions `territory_id` sees in its logs (R-04)."""
     entered = _entered(territory_id, Transaction.carnet_id)
-    return and_(entered.is_not(None),
-                or_(Transaction.territory_id == territory_id,
-                    Transaction.committed_at < entered,
-                    Transaction.id == _final_reimport(Transaction.carnet_id)))
+    return and_(
+        entered.is_not(None),
+        or_(
+            Transaction.territory_id == territory_id,
+            Transaction.committed_at < entered,
+            Transaction.id == _final_reimport(Transaction.carnet_id),
+        ),
+    )
 
 
 def status_expr(territory_id: int, today: dt.date):
-    return case((Carnet.valid_until >= today, literal("na")),
-                else_=func.coalesce(Reconciliation.status, literal("na")))
+    return case(
+        (Carnet.valid_until >= today, literal("na")),
+        else_=func.coalesce(Reconciliation.status, literal("na")),
+    )
 
 
 def carnets_query(territory_id: int, f: Filters, today: dt.date):
     status = status_expr(territory_id, today).label("recon_status")
-    q = (select(Carnet, status)
-         .outerjoin(Reconciliation, and_(Reconciliation.carnet_id == Carnet.id,
-                                         Reconciliation.territory_id == territory_id))
-         .where(exists().where(Transaction.carnet_id == Carnet.id,
-                               Transaction.territory_id == territory_id)))
+    q = (
+        select(Carnet, status)
+        .outerjoin(
+            Reconciliation,
+            and_(
+                Reconciliation.carnet_id == Carnet.id, Reconciliation.territory_id == territory_id
+            ),
+        )
+        .where(
+            exists().where(
+                Transaction.carnet_id == Carnet.id, Transaction.territory_id == territory_id
+            )
+        )
+    )
     if f.status in ("na", "terminated", "to_check"):
         q = q.where(status_expr(territory_id, today) == f.status)
     elif f.status == "valid":
@@ -124,8 +154,9 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
     if f.date_to:
         q = q.where(Carnet.issue_date <= f.date_to)
     if f.office_id:
-        q = q.where(exists().where(Transaction.carnet_id == Carnet.id,
-                                   Transaction.office_id == f.office_id))
+        q = q.where(
+            exists().where(Transaction.carnet_id == Carnet.id, Transaction.office_id == f.office_id)
+        )
     if f.q:
         like = f"%{f.q.upper()}%"
         cond = func.upper(Carnet.carnet_number).like(like)
@@ -141,19 +172,32 @@ def transactions_query(territory_id: int, f: Filters):
     row, which matters with millions of transactions."""
     t2 = aliased(Transaction)
     t3 = aliased(Transaction)
-    entered = (select(t2.carnet_id.label("carnet_id"),
-                      func.min(t2.committed_at).label("entered_at"))
-               .where(t2.territory_id == territory_id).group_by(t2.carnet_id).subquery())
-    final = (select(t3.carnet_id.label("carnet_id"), func.max(t3.id).label("final_id"))
-             .where(t3.kind == "reimport", t3.state == "committed")
-             .group_by(t3.carnet_id).subquery())
-    q = (select(Transaction).join(Carnet, Carnet.id == Transaction.carnet_id)
-         .join(entered, entered.c.carnet_id == Transaction.carnet_id)
-         .outerjoin(final, final.c.carnet_id == Transaction.carnet_id)
-         .where(or_(Transaction.territory_id == territory_id,
-                    Transaction.committed_at < entered.c.entered_at,
-                    Transaction.id == final.c.final_id))
-         .options(selectinload(Transaction.items)))
+    entered = (
+        select(t2.carnet_id.label("carnet_id"), func.min(t2.committed_at).label("entered_at"))
+        .where(t2.territory_id == territory_id)
+        .group_by(t2.carnet_id)
+        .subquery()
+    )
+    final = (
+        select(t3.carnet_id.label("carnet_id"), func.max(t3.id).label("final_id"))
+        .where(t3.kind == "reimport", t3.state == "committed")
+        .group_by(t3.carnet_id)
+        .subquery()
+    )
+    q = (
+        select(Transaction)
+        .join(Carnet, Carnet.id == Transaction.carnet_id)
+        .join(entered, entered.c.carnet_id == Transaction.carnet_id)
+        .outerjoin(final, final.c.carnet_id == Transaction.carnet_id)
+        .where(
+            or_(
+                Transaction.territory_id == territory_id,
+                Transaction.committed_at < entered.c.entered_at,
+                Transaction.id == final.c.final_id,
+            )
+        )
+        .options(selectinload(Transaction.items))
+    )
     if f.kind:
         q = q.where(Transaction.kind == f.kind)
     if f.status in ("committed", "cancelled"):
@@ -163,32 +207,46 @@ def transactions_query(territory_id: int, f: Filters):
     if f.date_from:
         q = q.where(Transaction.committed_at >= dt.datetime.combine(f.date_from, dt.time()))
     if f.date_to:
-        q = q.where(Transaction.committed_at
-                    < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
+        q = q.where(
+            Transaction.committed_at
+            < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())
+        )
     if f.office_id:
         q = q.where(Transaction.office_id == f.office_id)
     if f.q:
         like = f"%{f.q.upper()}%"
-        q = q.where(or_(func.upper(Carnet.carnet_number).like(like),
-                        func.upper(Transaction.reference).like(like)))
+        q = q.where(
+            or_(
+                func.upper(Carnet.carnet_number).like(like),
+                func.upper(Transaction.reference).like(like),
+            )
+        )
     return q.order_by(Transaction.committed_at.desc(), Transaction.id.desc())
 
 
-def carnets_page(session: Session, territory_id: int, f: Filters, today: dt.date,
-                 per_page: int = PER_PAGE) -> Page:
+def carnets_page(
+    session: Session, territory_id: int, f: Filters, today: dt.date, per_page: int = PER_PAGE
+) -> Page:
     """A page of the Carnets tab: items are (carnet, reconciliation status) pairs."""
     page = paginate(session, carnets_query(territory_id, f, today), f.page, per_page, rows=True)
     page.items = [(c, s) for c, s in page.items]
     return page
 
 
-def transactions_page(session: Session, territory_id: int, f: Filters, customs_id: int,
-                      per_page: int = PER_PAGE) -> Page:
+def transactions_page(
+    session: Session, territory_id: int, f: Filters, customs_id: int, per_page: int = PER_PAGE
+) -> Page:
     """A page of the Transactions tab, as the administration `customs_id` sees them
     (visibility.seen_by: another administration's without officer name or remarks)."""
     q = transactions_query(territory_id, f)
-    total = session.scalar(select(func.count()).select_from(
-        q.with_only_columns(Transaction.id).order_by(None).subquery())) or 0
+    total = (
+        session.scalar(
+            select(func.count()).select_from(
+                q.with_only_columns(Transaction.id).order_by(None).subquery()
+            )
+        )
+        or 0
+    )
     page = paginate(session, q, f.page, per_page, total=total)
     page.items = seen_by(session, page.items, customs_id)
     return page
@@ -199,18 +257,27 @@ def visible_transaction_ids(session: Session, territory_id: int, ids: list[int])
     never carries what R-04 hides)."""
     if not ids:
         return []
-    return list(session.scalars(select(Transaction.id).where(
-        Transaction.id.in_(ids), visible_transactions(territory_id)).order_by(Transaction.id)))
+    return list(
+        session.scalars(
+            select(Transaction.id)
+            .where(Transaction.id.in_(ids), visible_transactions(territory_id))
+            .order_by(Transaction.id)
+        )
+    )
 
 
-def get_visible_transaction(session: Session, territory_id: int, transaction_id: int,
-                            customs_id: int) -> SeenTransaction:
+def get_visible_transaction(
+    session: Session, territory_id: int, transaction_id: int, customs_id: int
+) -> SeenTransaction:
     """One transaction the territory may see (R-04), as the administration `customs_id`
     sees it; any other is NotFound."""
     from portal.domain import NotFound
 
-    txn = session.scalar(select(Transaction).where(Transaction.id == transaction_id,
-                                                   visible_transactions(territory_id)))
+    txn = session.scalar(
+        select(Transaction).where(
+            Transaction.id == transaction_id, visible_transactions(territory_id)
+        )
+    )
     if txn is None:
         raise NotFound("No such transaction.")
     return seen_by(session, [txn], customs_id)[0]
@@ -220,5 +287,7 @@ def check_selection(ids: list[int], limit: int = 25) -> None:
     if not ids:
         raise DomainError("Select at least one transaction to export.", field="ids")
     if len(ids) > limit:
-        raise DomainError(f"Select at most {limit} transactions; use the filters to narrow "
-                          "down your export.", field="ids")
+        raise DomainError(
+            f"Select at most {limit} transactions; use the filters to narrow down your export.",
+            field="ids",
+        )

@@ -5,6 +5,7 @@ A TOTP code is accepted once: the time-step of the last accepted code is kept in
 whole window). TOTP secrets are stored encrypted (AES-GCM under the data key); email codes and
 recovery codes only as keyed hashes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -69,6 +70,7 @@ def mfa_required(account: Account, administration: CustomsAdministration) -> boo
 
 # --- TOTP ---------------------------------------------------------------------------------
 
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()  # 160 bits
 
@@ -111,18 +113,22 @@ def verify_totp(account: Account, code: str, now: dt.datetime | None = None) -> 
     with a conditional UPDATE, so two requests racing with the same code produce one success."""
     if account.mfa_method != "totp" or not account.totp_secret_enc:
         return False
-    counter = totp_counter(decrypt(account.totp_secret_enc), code, now or now_utc(),
-                           account.totp_last_counter)
+    counter = totp_counter(
+        decrypt(account.totp_secret_enc), code, now or now_utc(), account.totp_last_counter
+    )
     if counter is None:
         return False
     session = object_session(account)
     if session is not None and account.id is not None:
         session.flush()
         moved = session.execute(
-            update(Account).where(Account.id == account.id,
-                                  or_(Account.totp_last_counter.is_(None),
-                                      Account.totp_last_counter < counter))
-            .values(totp_last_counter=counter).execution_options(synchronize_session=False)
+            update(Account)
+            .where(
+                Account.id == account.id,
+                or_(Account.totp_last_counter.is_(None), Account.totp_last_counter < counter),
+            )
+            .values(totp_last_counter=counter)
+            .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:
             return False
@@ -132,13 +138,17 @@ def verify_totp(account: Account, code: str, now: dt.datetime | None = None) -> 
     return True
 
 
-def enable_totp(session: Session, account: Account, secret: str, code: str,
-                now: dt.datetime | None = None) -> list[str]:
+def enable_totp(
+    session: Session, account: Account, secret: str, code: str, now: dt.datetime | None = None
+) -> list[str]:
     """Confirm enrolment with a first code from the app. Returns fresh recovery codes."""
     counter = totp_counter(secret, code, now or now_utc())
     if counter is None:
-        raise DomainError("This code does not match. Check the time on your phone and type the "
-                          "code your app shows now.", field="code")
+        raise DomainError(
+            "This code does not match. Check the time on your phone and type the "
+            "code your app shows now.",
+            field="code",
+        )
     account.totp_secret_enc = encrypt(secret)
     account.totp_last_counter = counter
     account.mfa_method = "totp"
@@ -148,38 +158,67 @@ def enable_totp(session: Session, account: Account, secret: str, code: str,
 
 # --- email codes --------------------------------------------------------------------------
 
+
 def _otp_hash(account_id: int, code: str) -> str:
     return keyed_hash(f"email-otp:{account_id}:{code}")
 
 
-def issue_email_otp(session: Session, account: Account, sent_to: str,
-                    now: dt.datetime | None = None) -> str:
+def issue_email_otp(
+    session: Session, account: Account, sent_to: str, now: dt.datetime | None = None
+) -> str:
     """A new six-digit code for `sent_to` (earlier ones stop working). The caller emails it."""
     now = now or now_utc()
     window_start = now - dt.timedelta(minutes=EMAIL_OTP_MINUTES)
-    recent = session.scalar(select(func.count(EmailOtp.id)).where(
-        EmailOtp.account_id == account.id, EmailOtp.created_at > window_start))
+    recent = session.scalar(
+        select(func.count(EmailOtp.id)).where(
+            EmailOtp.account_id == account.id, EmailOtp.created_at > window_start
+        )
+    )
     if recent >= EMAIL_OTP_MAX_SENDS:
-        raise DomainError(f"{EMAIL_OTP_MAX_SENDS} codes were sent in the last {EMAIL_OTP_MINUTES} "
-                          "minutes. Use the latest one or wait a few minutes.", field="code")
-    session.execute(update(EmailOtp).where(EmailOtp.account_id == account.id,
-                                           EmailOtp.used_at.is_(None)).values(used_at=now))
+        raise DomainError(
+            f"{EMAIL_OTP_MAX_SENDS} codes were sent in the last {EMAIL_OTP_MINUTES} "
+            "minutes. Use the latest one or wait a few minutes.",
+            field="code",
+        )
+    session.execute(
+        update(EmailOtp)
+        .where(EmailOtp.account_id == account.id, EmailOtp.used_at.is_(None))
+        .values(used_at=now)
+    )
     code = new_digits(6)
-    session.add(EmailOtp(account_id=account.id, sent_to=sent_to, code_hash=_otp_hash(account.id, code),
-                         created_at=now, expires_at=now + dt.timedelta(minutes=EMAIL_OTP_MINUTES)))
+    session.add(
+        EmailOtp(
+            account_id=account.id,
+            sent_to=sent_to,
+            code_hash=_otp_hash(account.id, code),
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=EMAIL_OTP_MINUTES),
+        )
+    )
     session.flush()
     return code
 
 
-def live_email_otp(session: Session, account: Account, now: dt.datetime | None = None) -> EmailOtp | None:
+def live_email_otp(
+    session: Session, account: Account, now: dt.datetime | None = None
+) -> EmailOtp | None:
     now = now or now_utc()
-    return session.scalar(select(EmailOtp).where(
-        EmailOtp.account_id == account.id, EmailOtp.used_at.is_(None), EmailOtp.expires_at > now,
-        EmailOtp.attempts < EMAIL_OTP_MAX_ATTEMPTS).order_by(EmailOtp.id.desc()).limit(1))
+    return session.scalar(
+        select(EmailOtp)
+        .where(
+            EmailOtp.account_id == account.id,
+            EmailOtp.used_at.is_(None),
+            EmailOtp.expires_at > now,
+            EmailOtp.attempts < EMAIL_OTP_MAX_ATTEMPTS,
+        )
+        .order_by(EmailOtp.id.desc())
+        .limit(1)
+    )
 
 
-def check_email_otp(session: Session, account: Account, code: str,
-                    now: dt.datetime | None = None) -> EmailOtp | None:
+def check_email_otp(
+    session: Session, account: Account, code: str, now: dt.datetime | None = None
+) -> EmailOtp | None:
     """The live code matching `code`, used up; None (and one attempt counted) otherwise."""
     now = now or now_utc()
     otp = live_email_otp(session, account, now)
@@ -187,23 +226,34 @@ def check_email_otp(session: Session, account: Account, code: str,
         return None
     code = "".join((code or "").split())
     if same(otp.code_hash, _otp_hash(account.id, code)):
-        used = session.execute(update(EmailOtp).where(EmailOtp.id == otp.id, EmailOtp.used_at.is_(None))
-                               .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        used = session.execute(
+            update(EmailOtp)
+            .where(EmailOtp.id == otp.id, EmailOtp.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if used != 1:  # a concurrent request used it first
             return None
         set_committed_value(otp, "used_at", now)
         return otp
-    session.execute(update(EmailOtp).where(EmailOtp.id == otp.id)
-                    .values(attempts=EmailOtp.attempts + 1).execution_options(synchronize_session=False))
+    session.execute(
+        update(EmailOtp)
+        .where(EmailOtp.id == otp.id)
+        .values(attempts=EmailOtp.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
     return None
 
 
-def enable_email_mfa(session: Session, account: Account, code: str,
-                     now: dt.datetime | None = None) -> list[str]:
+def enable_email_mfa(
+    session: Session, account: Account, code: str, now: dt.datetime | None = None
+) -> list[str]:
     """Confirm the alternative address with the code sent to it. Returns fresh recovery codes."""
     otp = check_email_otp(session, account, code, now)
     if otp is None:
-        raise DomainError("This code is not correct or has expired. Ask for a new one.", field="code")
+        raise DomainError(
+            "This code is not correct or has expired. Ask for a new one.", field="code"
+        )
     account.mfa_method = "email"
     account.mfa_email = otp.sent_to
     account.totp_secret_enc = None
@@ -214,12 +264,16 @@ def enable_email_mfa(session: Session, account: Account, code: str,
 def check_alternative_email(account: Account, address: str) -> str:
     address = address.strip().lower()
     if address == account.email.lower():
-        raise DomainError("Use another address than your login email: a second factor must be "
-                          "something else than what you log in with.", field="address")
+        raise DomainError(
+            "Use another address than your login email: a second factor must be "
+            "something else than what you log in with.",
+            field="address",
+        )
     return address
 
 
 # --- recovery codes -----------------------------------------------------------------------
+
 
 def _recovery_hash(account_id: int, code: str) -> str:
     return keyed_hash(f"recovery:{account_id}:{code}")
@@ -241,24 +295,36 @@ def new_recovery_codes(session: Session, account: Account) -> list[str]:
     return codes
 
 
-def use_recovery_code(session: Session, account: Account, code: str,
-                      now: dt.datetime | None = None) -> bool:
+def use_recovery_code(
+    session: Session, account: Account, code: str, now: dt.datetime | None = None
+) -> bool:
     wanted = _recovery_hash(account.id, _normalize_recovery(code))
-    done = session.execute(update(RecoveryCode).where(
-        RecoveryCode.account_id == account.id, RecoveryCode.code_hash == wanted,
-        RecoveryCode.used_at.is_(None)).values(used_at=now or now_utc())).rowcount
+    done = session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.account_id == account.id,
+            RecoveryCode.code_hash == wanted,
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=now or now_utc())
+    ).rowcount
     return done == 1
 
 
 def recovery_codes_left(session: Session, account: Account) -> int:
-    return session.scalar(select(func.count(RecoveryCode.id)).where(
-        RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None)))
+    return session.scalar(
+        select(func.count(RecoveryCode.id)).where(
+            RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None)
+        )
+    )
 
 
 # --- the second step of the login ---------------------------------------------------------
 
-def verify_second_factor(session: Session, account: Account, code: str,
-                         now: dt.datetime | None = None) -> str | None:
+
+def verify_second_factor(
+    session: Session, account: Account, code: str, now: dt.datetime | None = None
+) -> str | None:
     """Check a code typed at the second login step: the account's method, or a recovery code.
     Returns how it passed ('totp', 'email', 'recovery') or None."""
     code = (code or "").strip()
@@ -278,10 +344,15 @@ def verify_second_factor(session: Session, account: Account, code: str,
 
 def disable_mfa(session: Session, account: Account, administration: CustomsAdministration) -> None:
     if mfa_required(account, administration):
-        why = ("it is always required for admins" if account.role == "admin"
-               else f"{administration.name} makes it mandatory")
-        raise DomainError(f"Multifactor authentication cannot be turned off: {why}. You can "
-                          "switch to another method instead.")
+        why = (
+            "it is always required for admins"
+            if account.role == "admin"
+            else f"{administration.name} makes it mandatory"
+        )
+        raise DomainError(
+            f"Multifactor authentication cannot be turned off: {why}. You can "
+            "switch to another method instead."
+        )
     account.mfa_method = None
     account.mfa_email = None
     account.totp_secret_enc = None

@@ -6,6 +6,7 @@ UPDATE SKIP LOCKED on PostgreSQL), so two drains running at once never send it t
 send goes back to 'pending' with a growing delay; after MAX_ATTEMPTS it is 'failed'. A claim
 left behind by a crashed drain is released after CLAIM_TIMEOUT.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,21 +22,35 @@ MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 
 
-def add_email(session: Session, to: str, subject: str, body: str, *,
-              customs_id: int | None = None) -> OutboxMessage:
-    msg = OutboxMessage(kind="email", recipient=to, subject=subject, body=body,
-                        customs_id=customs_id, status="pending", next_attempt_at=now_utc())
+def add_email(
+    session: Session, to: str, subject: str, body: str, *, customs_id: int | None = None
+) -> OutboxMessage:
+    msg = OutboxMessage(
+        kind="email",
+        recipient=to,
+        subject=subject,
+        body=body,
+        customs_id=customs_id,
+        status="pending",
+        next_attempt_at=now_utc(),
+    )
     session.add(msg)
     return msg
 
 
-def add_account_invitation(session: Session, account_id: int, recipient: str, customs_id: int,
-                           days: int | None = None) -> OutboxMessage:
+def add_account_invitation(
+    session: Session, account_id: int, recipient: str, customs_id: int, days: int | None = None
+) -> OutboxMessage:
     """The invitation of a new customs account; its single-use token is issued when it is sent,
     so no raw token is ever stored."""
-    msg = OutboxMessage(kind="account_invitation", recipient=recipient, customs_id=customs_id,
-                        payload={"account_id": account_id, "days": days}, status="pending",
-                        next_attempt_at=now_utc())
+    msg = OutboxMessage(
+        kind="account_invitation",
+        recipient=recipient,
+        customs_id=customs_id,
+        payload={"account_id": account_id, "days": days},
+        status="pending",
+        next_attempt_at=now_utc(),
+    )
     session.add(msg)
     return msg
 
@@ -56,9 +71,12 @@ def release_stale_claims(session: Session, now: dt.datetime | None = None) -> in
 def claim_due(session: Session, limit: int = 100, now: dt.datetime | None = None) -> list[int]:
     """Claim up to `limit` due messages for this drain and commit the claim; returns their ids."""
     now = now or now_utc()
-    query = (select(OutboxMessage.id)
-             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-             .order_by(OutboxMessage.id).limit(limit))
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     candidates = list(session.scalars(query))
@@ -75,8 +93,13 @@ def claim_due(session: Session, limit: int = 100, now: dt.datetime | None = None
     return claimed
 
 
-def drain(session: Session, send: Callable[[Session, OutboxMessage], None], *,
-          limit: int = 100, now: dt.datetime | None = None) -> dict:
+def drain(
+    session: Session,
+    send: Callable[[Session, OutboxMessage], None],
+    *,
+    limit: int = 100,
+    now: dt.datetime | None = None,
+) -> dict:
     """Send the due messages with `send(session, message)`; each is marked sent in the same
     commit as whatever `send` wrote (an invitation token). Returns counts."""
     release_stale_claims(session, now)
@@ -113,18 +136,24 @@ def purge_sent(session: Session, older_than: dt.timedelta) -> int:
     from sqlalchemy import delete
 
     return session.execute(
-        delete(OutboxMessage).where(OutboxMessage.status == "sent",
-                                    OutboxMessage.sent_at < now_utc() - older_than)
+        delete(OutboxMessage).where(
+            OutboxMessage.status == "sent", OutboxMessage.sent_at < now_utc() - older_than
+        )
     ).rowcount
 
 
-def add_holder_notification(session: Session, holder_id: int, notification_id: int,
-                            recipient: str) -> OutboxMessage:
+def add_holder_notification(
+    session: Session, holder_id: int, notification_id: int, recipient: str
+) -> OutboxMessage:
     """The signal that a holder notification (F-34) was written: the drain marks it delivered
     (a push channel would send it here); the wallet shows the notification itself."""
-    msg = OutboxMessage(kind="holder_notification", recipient=recipient, status="pending",
-                        payload={"holder_id": holder_id, "notification_id": notification_id},
-                        next_attempt_at=now_utc())
+    msg = OutboxMessage(
+        kind="holder_notification",
+        recipient=recipient,
+        status="pending",
+        payload={"holder_id": holder_id, "notification_id": notification_id},
+        next_attempt_at=now_utc(),
+    )
     session.add(msg)
     return msg
 
@@ -145,16 +174,27 @@ def receipt_email_state(session: Session, carnet_id: int, transaction_ids: list[
     the due index and the holders' notifications, never the whole outbox."""
     from portal.models import HolderNotification, WalletCarnet
 
-    unsent = set(session.scalars(select(OutboxMessage.status).where(
-        OutboxMessage.status.in_(("pending", "sending", "failed")),
-        OutboxMessage.kind == "email",
-        OutboxMessage.payload["transaction_id"].as_integer().in_(transaction_ids))))
+    unsent = set(
+        session.scalars(
+            select(OutboxMessage.status).where(
+                OutboxMessage.status.in_(("pending", "sending", "failed")),
+                OutboxMessage.kind == "email",
+                OutboxMessage.payload["transaction_id"].as_integer().in_(transaction_ids),
+            )
+        )
+    )
     if unsent - {"failed"}:
         return "queued"
     if unsent:
         return "failed"
-    notified = session.scalar(select(HolderNotification.id).where(
-        HolderNotification.holder_id.in_(select(WalletCarnet.holder_id).where(
-            WalletCarnet.carnet_id == carnet_id)),
-        HolderNotification.transaction_id.in_(transaction_ids)).limit(1))
+    notified = session.scalar(
+        select(HolderNotification.id)
+        .where(
+            HolderNotification.holder_id.in_(
+                select(WalletCarnet.holder_id).where(WalletCarnet.carnet_id == carnet_id)
+            ),
+            HolderNotification.transaction_id.in_(transaction_ids),
+        )
+        .limit(1)
+    )
     return "sent" if notified is not None else "none"

@@ -1,4 +1,5 @@
 """One page of a list: the one pagination helper of every screen (20 rows a page by default)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,13 +40,22 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(session: Session, stmt: Select, page: int, per_page: int = PER_PAGE, *,
-             rows: bool = False, total: int | None = None) -> Page:
+def paginate(
+    session: Session,
+    stmt: Select,
+    page: int,
+    per_page: int = PER_PAGE,
+    *,
+    rows: bool = False,
+    total: int | None = None,
+) -> Page:
     """The `page`-th page of `stmt` (clamped to the last page). `rows=True` keeps whole rows
     (several columns) instead of the first column's objects; `total` skips the count query
     when the caller already knows it."""
     if total is None:
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = (
+            session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        )
     per_page = max(1, per_page)
     page = min(max(1, page), max(1, -(-total // per_page)))
     limited = stmt.limit(per_page).offset((page - 1) * per_page)

@@ -1,4 +1,5 @@
 """Password and secret hashing with argon2id (F-10, R-10)."""
+
 from __future__ import annotations
 
 import functools
@@ -56,8 +57,9 @@ def _dummy() -> str:
 MIN_LENGTH = 15
 MIN_LENGTH_WITH_MFA = 8
 MAX_LENGTH = 128
-COMMON_PASSWORDS_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
-                                     "common-passwords.txt.gz")
+COMMON_PASSWORDS_FILE = os.path.join(
+    os.path.dirname(os.path.dirname(__file__)), "data", "common-passwords.txt.gz"
+)
 
 
 def normalize_password(password: str) -> str:

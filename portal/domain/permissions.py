@@ -4,6 +4,7 @@ Rows are the guide's rows; a role has a permission when the guide puts an X in i
 The guide leaves "Customs settings" without any X; SPEC.md §1 gives settings to the admin,
 so the admin has it here.
 """
+
 from __future__ import annotations
 
 OFFICER = "officer"

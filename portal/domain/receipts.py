@@ -5,6 +5,7 @@ The PDF is rendered from the application's own HTML with a URL fetcher that serv
 application's static files: whatever a template or a stored value might reference, nothing else
 is read — no file of the server, no address on the network.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,61 +35,97 @@ from portal.models import (
 
 STATIC_BASE = "https://eata-static.invalid/static/"
 VERIFY_PREFIX = "EATAV1"
-LINE_LABELS = {"cleared": "Cleared", "not_reimported": "Not re-imported",
-               "processed_abroad": "Processed abroad"}
+LINE_LABELS = {
+    "cleared": "Cleared",
+    "not_reimported": "Not re-imported",
+    "processed_abroad": "Processed abroad",
+}
 
 
 def receipt_data(session: Session, txn: Transaction) -> dict:
     # the carnet, voucher, travel and cancellation in one query; the committed lines with their
     # goods item in another (the step-5 page, the PDF and the wallet read this)
     carnet, voucher, travel, cancelled_at = session.execute(
-        select(Carnet, Voucher, Travel, Cancellation.at).select_from(Carnet)
+        select(Carnet, Voucher, Travel, Cancellation.at)
+        .select_from(Carnet)
         .outerjoin(Voucher, Voucher.id == txn.voucher_id)
         .outerjoin(Travel, Travel.id == Voucher.travel_id)
         .outerjoin(Cancellation, Cancellation.transaction_id == txn.id)
-        .where(Carnet.id == txn.carnet_id)).first()
+        .where(Carnet.id == txn.carnet_id)
+    ).first()
     rows = session.execute(
-        select(TransactionItem, GoodsItem).outerjoin(GoodsItem, and_(
-            GoodsItem.carnet_id == txn.carnet_id, GoodsItem.item_no == TransactionItem.item_no))
-        .where(TransactionItem.transaction_id == txn.id)).all()
+        select(TransactionItem, GoodsItem)
+        .outerjoin(
+            GoodsItem,
+            and_(
+                GoodsItem.carnet_id == txn.carnet_id, GoodsItem.item_no == TransactionItem.item_no
+            ),
+        )
+        .where(TransactionItem.transaction_id == txn.id)
+    ).all()
     lines = []
     for ti, item in sorted(rows, key=lambda r: (r[0].line, r[0].item_no)):
-        lines.append({"no": ti.item_no, "quantity": ti.quantity,
-                      "line": LINE_LABELS.get(ti.line, ti.line),
-                      "description": carnet_domain.item_description(carnet, item) if item else "",
-                      "marks": (carnet_domain.item_marks(carnet, item) or "") if item else ""})
-    siblings = list(session.scalars(select(Transaction).where(
-        Transaction.voucher_id == txn.voucher_id, Transaction.committed_at == txn.committed_at,
-        Transaction.id != txn.id)))
+        lines.append(
+            {
+                "no": ti.item_no,
+                "quantity": ti.quantity,
+                "line": LINE_LABELS.get(ti.line, ti.line),
+                "description": carnet_domain.item_description(carnet, item) if item else "",
+                "marks": (carnet_domain.item_marks(carnet, item) or "") if item else "",
+            }
+        )
+    siblings = list(
+        session.scalars(
+            select(Transaction).where(
+                Transaction.voucher_id == txn.voucher_id,
+                Transaction.committed_at == txn.committed_at,
+                Transaction.id != txn.id,
+            )
+        )
+    )
     code = verification_code_of(txn)
     holder = carnet_domain.holder_of(carnet)
     return {
-        "id": txn.id, "kind": txn.kind, "kind_label": label(txn.kind), "state": txn.state,
-        "carnet_number": carnet.carnet_number, "eata_id": carnet.eata_id,
-        "holder_name": holder.get("name", ""), "office": txn.office_name,
-        "country": txn.country_code, "officer": txn.officer_name,
-        "committed_at": txn.committed_at, "verification_code": code,
+        "id": txn.id,
+        "kind": txn.kind,
+        "kind_label": label(txn.kind),
+        "state": txn.state,
+        "carnet_number": carnet.carnet_number,
+        "eata_id": carnet.eata_id,
+        "holder_name": holder.get("name", ""),
+        "office": txn.office_name,
+        "country": txn.country_code,
+        "officer": txn.officer_name,
+        "committed_at": txn.committed_at,
+        "verification_code": code,
         "verification_code_display": format_code(code),
         "verification_payload": f"{VERIFY_PREFIX}:{txn.id}:{code}",
-        "goods_examined": txn.goods_examined, "final_date": txn.final_date,
-        "customs_seals": txn.customs_seals, "reference": txn.reference, "remarks": txn.remarks,
+        "goods_examined": txn.goods_examined,
+        "final_date": txn.final_date,
+        "customs_seals": txn.customs_seals,
+        "reference": txn.reference,
+        "remarks": txn.remarks,
         "action_not_reexported": txn.action_not_reexported,
         "action_not_produced": txn.action_not_produced,
-        "signed_name": txn.signed_name, "signed_at": txn.signed_at,
+        "signed_name": txn.signed_name,
+        "signed_at": txn.signed_at,
         "departure": travel.departure_country if travel else "",
         "destination": travel.destination_country if travel else "",
-        "lines": lines, "also": [label(t.kind) for t in siblings],
+        "lines": lines,
+        "also": [label(t.kind) for t in siblings],
         "cancelled_at": cancelled_at,
-        "email": outbox.receipt_email_state(session, txn.carnet_id,
-                                            [txn.id] + [t.id for t in siblings]),
+        "email": outbox.receipt_email_state(
+            session, txn.carnet_id, [txn.id] + [t.id for t in siblings]
+        ),
     }
 
 
 @functools.lru_cache(maxsize=512)
 def _qr_file(payload: str) -> bytes:
     out = io.BytesIO()
-    segno.make(payload, error="m").save(out, kind="svg", scale=4, xmldecl=False,
-                                        title="Verification QR code")
+    segno.make(payload, error="m").save(
+        out, kind="svg", scale=4, xmldecl=False, title="Verification QR code"
+    )
     return out.getvalue()
 
 
@@ -104,7 +141,8 @@ def verification_qr_file(txn: Transaction) -> bytes:
 def verification_qr_svg(data: dict) -> str:
     """The verification QR as inline SVG (the holder's wallet scans it, F-34)."""
     return segno.make(data["verification_payload"], error="m").svg_inline(
-        scale=4, omitsize=True, title="Verification QR code")
+        scale=4, omitsize=True, title="Verification QR code"
+    )
 
 
 def static_url_fetcher(static_folder: str):
@@ -113,16 +151,21 @@ def static_url_fetcher(static_folder: str):
 
     def fetch(url: str, *args, **kwargs):
         if not url.startswith(STATIC_BASE) or "?" in url or "#" in url:
-            raise ValueError(f"Refused to fetch {url[:80]!r}: only the application's own "
-                             f"static files can be used in a receipt.")
-        relative = url[len(STATIC_BASE):]
+            raise ValueError(
+                f"Refused to fetch {url[:80]!r}: only the application's own "
+                f"static files can be used in a receipt."
+            )
+        relative = url[len(STATIC_BASE) :]
         path = os.path.realpath(os.path.join(root, relative))
         if not path.startswith(root + os.sep) or not os.path.isfile(path):
             raise ValueError(f"Refused to fetch {url[:80]!r}.")
         with open(path, "rb") as fh:
             body = fh.read()
-        return {"string": body, "mime_type": mimetypes.guess_type(path)[0] or
-                "application/octet-stream", "redirected_url": url}
+        return {
+            "string": body,
+            "mime_type": mimetypes.guess_type(path)[0] or "application/octet-stream",
+            "redirected_url": url,
+        }
 
     return fetch
 
@@ -130,5 +173,6 @@ def static_url_fetcher(static_folder: str):
 def render_pdf(html: str, static_folder: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=STATIC_BASE,
-                url_fetcher=static_url_fetcher(static_folder)).write_pdf()
+    return HTML(
+        string=html, base_url=STATIC_BASE, url_fetcher=static_url_fetcher(static_folder)
+    ).write_pdf()

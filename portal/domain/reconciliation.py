@@ -19,6 +19,7 @@ A run works on a *scope* of carnets — all of them (full) or those touched sinc
 the new ones inserted with INSERT … SELECT … GROUP BY. Portable SQLAlchemy Core: SQLite and
 PostgreSQL run the same statements, with no loop per carnet.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,9 +51,11 @@ from portal.models.monitoring import (
 )
 
 STATUS_LABELS = {"na": "N/A", "terminated": "Terminated", "to_check": "To check"}
-OBLIGATION_LABELS = {"reimport": "Exported, not re-imported",
-                     "reexport": "Imported, not re-exported",
-                     "transit": "Transit opened, not closed"}
+OBLIGATION_LABELS = {
+    "reimport": "Exported, not re-imported",
+    "reexport": "Imported, not re-exported",
+    "transit": "Transit opened, not closed",
+}
 
 _OBLIGATION = case(
     (Transaction.kind.in_(("export", "reimport")), literal("reimport")),
@@ -76,13 +79,23 @@ class RunResult:
 
 
 def last_run(session: Session) -> ReconciliationRun | None:
-    return session.scalar(select(ReconciliationRun).where(ReconciliationRun.finished_at
-                                                          .is_not(None))
-                          .order_by(ReconciliationRun.started_at.desc()).limit(1))
+    return session.scalar(
+        select(ReconciliationRun)
+        .where(ReconciliationRun.finished_at.is_not(None))
+        .order_by(ReconciliationRun.started_at.desc())
+        .limit(1)
+    )
 
 
-def run(session: Session, *, full: bool = False, today: dt.date | None = None,
-        now: dt.datetime | None = None, job_id: int | None = None, progress=None) -> RunResult:
+def run(
+    session: Session,
+    *,
+    full: bool = False,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    job_id: int | None = None,
+    progress=None,
+) -> RunResult:
     """Reconcile the scope (everything when `full` or on the first run) and refresh the
     transit states of the same carnets. The caller commits."""
     if session.get_bind().dialect.name == "postgresql":
@@ -93,8 +106,13 @@ def run(session: Session, *, full: bool = False, today: dt.date | None = None,
     today = today or now.date()
     previous = None if full else last_run(session)
     kind = "full" if previous is None else "incremental"
-    the_run = ReconciliationRun(kind=kind, since=previous.started_at if previous else None,
-                                started_at=now, today=today, job_id=job_id)
+    the_run = ReconciliationRun(
+        kind=kind,
+        since=previous.started_at if previous else None,
+        started_at=now,
+        today=today,
+        job_id=job_id,
+    )
     session.add(the_run)
     session.flush()
     run_id = the_run.id
@@ -113,11 +131,22 @@ def run(session: Session, *, full: bool = False, today: dt.date | None = None,
     report(3, 4, "Refreshing transit states…", force=True)
     refresh_transits(session, scope, today, now)
 
-    carnets = session.scalar(select(func.count()).select_from(ReconciliationScope)
-                             .where(ReconciliationScope.run_id == run_id)) or 0
-    to_check = session.scalar(select(func.count(func.distinct(Reconciliation.carnet_id)))
-                              .where(Reconciliation.carnet_id.in_(scope),
-                                     Reconciliation.status == "to_check")) or 0
+    carnets = (
+        session.scalar(
+            select(func.count())
+            .select_from(ReconciliationScope)
+            .where(ReconciliationScope.run_id == run_id)
+        )
+        or 0
+    )
+    to_check = (
+        session.scalar(
+            select(func.count(func.distinct(Reconciliation.carnet_id))).where(
+                Reconciliation.carnet_id.in_(scope), Reconciliation.status == "to_check"
+            )
+        )
+        or 0
+    )
     session.execute(delete(ReconciliationScope).where(ReconciliationScope.run_id == run_id))
     the_run.carnets = carnets
     the_run.to_check = to_check
@@ -127,80 +156,130 @@ def run(session: Session, *, full: bool = False, today: dt.date | None = None,
     return RunResult(run_id, kind, carnets, to_check)
 
 
-def _fill_scope(session: Session, run_id: int, previous: ReconciliationRun | None,
-                today: dt.date) -> None:
+def _fill_scope(
+    session: Session, run_id: int, previous: ReconciliationRun | None, today: dt.date
+) -> None:
     if previous is None:
         carnets = select(Carnet.id)
     else:
         since = previous.started_at
         touched = select(Transaction.carnet_id).where(Transaction.committed_at >= since)
-        cancelled = (select(Transaction.carnet_id)
-                     .join(Cancellation, Cancellation.transaction_id == Transaction.id)
-                     .where(Cancellation.at >= since))
+        cancelled = (
+            select(Transaction.carnet_id)
+            .join(Cancellation, Cancellation.transaction_id == Transaction.id)
+            .where(Cancellation.at >= since)
+        )
         # expired since the previous run: valid on its day, no longer valid today
-        expired = select(Carnet.id).where(Carnet.valid_until >= previous.today,
-                                          Carnet.valid_until < today)
+        expired = select(Carnet.id).where(
+            Carnet.valid_until >= previous.today, Carnet.valid_until < today
+        )
         open_transits = select(TransitState.carnet_id).where(TransitState.state == "in_progress")
         carnets = union(touched, cancelled, expired, open_transits)
     sub = carnets.subquery()
-    session.execute(insert(ReconciliationScope).from_select(
-        ["run_id", "carnet_id"], select(literal(run_id), sub.c[0]).distinct()))
+    session.execute(
+        insert(ReconciliationScope).from_select(
+            ["run_id", "carnet_id"], select(literal(run_id), sub.c[0]).distinct()
+        )
+    )
 
 
 def _insert_lines(session: Session, scope, today: dt.date) -> None:
     moves = (
-        select(Transaction.carnet_id.label("carnet_id"),
-               Transaction.territory_id.label("territory_id"),
-               TransactionItem.goods_item_id.label("goods_item_id"),
-               TransactionItem.item_no.label("item_no"),
-               _OBLIGATION.label("obligation"), _SIGNED.label("qty"))
+        select(
+            Transaction.carnet_id.label("carnet_id"),
+            Transaction.territory_id.label("territory_id"),
+            TransactionItem.goods_item_id.label("goods_item_id"),
+            TransactionItem.item_no.label("item_no"),
+            _OBLIGATION.label("obligation"),
+            _SIGNED.label("qty"),
+        )
         .join(TransactionItem, TransactionItem.transaction_id == Transaction.id)
         .join(Carnet, Carnet.id == Transaction.carnet_id)
-        .where(Transaction.carnet_id.in_(scope), Transaction.state == "committed",
-               Transaction.kind.in_(_MOVES), Carnet.valid_until < today)
+        .where(
+            Transaction.carnet_id.in_(scope),
+            Transaction.state == "committed",
+            Transaction.kind.in_(_MOVES),
+            Carnet.valid_until < today,
+        )
     ).subquery()
     balance = func.sum(moves.c.qty)
     rows = (
-        select(moves.c.carnet_id, moves.c.territory_id, moves.c.goods_item_id,
-               func.min(moves.c.item_no), moves.c.obligation,
-               func.sum(case((moves.c.qty > 0, moves.c.qty), else_=0)),
-               func.sum(case((moves.c.qty < 0, -moves.c.qty), else_=0)), balance)
-        .group_by(moves.c.carnet_id, moves.c.territory_id, moves.c.goods_item_id,
-                  moves.c.obligation)
+        select(
+            moves.c.carnet_id,
+            moves.c.territory_id,
+            moves.c.goods_item_id,
+            func.min(moves.c.item_no),
+            moves.c.obligation,
+            func.sum(case((moves.c.qty > 0, moves.c.qty), else_=0)),
+            func.sum(case((moves.c.qty < 0, -moves.c.qty), else_=0)),
+            balance,
+        )
+        .group_by(
+            moves.c.carnet_id, moves.c.territory_id, moves.c.goods_item_id, moves.c.obligation
+        )
         .having(balance > 0)
     )
-    session.execute(insert(ReconciliationLine).from_select(
-        ["carnet_id", "territory_id", "goods_item_id", "item_no", "obligation", "expected",
-         "accounted", "missing"], rows))
+    session.execute(
+        insert(ReconciliationLine).from_select(
+            [
+                "carnet_id",
+                "territory_id",
+                "goods_item_id",
+                "item_no",
+                "obligation",
+                "expected",
+                "accounted",
+                "missing",
+            ],
+            rows,
+        )
+    )
 
 
 def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) -> None:
     """One row per carnet of the scope and territory it was transacted in, plus its home
     territory (where it must come back)."""
-    transacted = (select(Transaction.carnet_id.label("carnet_id"),
-                         Transaction.territory_id.label("territory_id"))
-                  .where(Transaction.carnet_id.in_(scope), Transaction.state == "committed"))
-    home = (select(Carnet.id.label("carnet_id"), Country.territory_id.label("territory_id"))
-            .join(Country, Country.code == Carnet.departure_country)
-            .where(Carnet.id.in_(scope), Country.territory_id.is_not(None),
-                   exists().where(Transaction.carnet_id == Carnet.id)))
-    pairs = union(transacted, home).subquery()
-    unbalanced = (select(func.count()).where(ReconciliationLine.carnet_id == pairs.c.carnet_id,
-                                             ReconciliationLine.territory_id
-                                             == pairs.c.territory_id)
-                  .scalar_subquery())
-    rows = (
-        select(pairs.c.carnet_id, pairs.c.territory_id,
-               case((Carnet.valid_until >= today, literal("na")),
-                    (unbalanced > 0, literal("to_check")), else_=literal("terminated")),
-               unbalanced, literal(now))
-        .join(Carnet, Carnet.id == pairs.c.carnet_id)
+    transacted = select(
+        Transaction.carnet_id.label("carnet_id"), Transaction.territory_id.label("territory_id")
+    ).where(Transaction.carnet_id.in_(scope), Transaction.state == "committed")
+    home = (
+        select(Carnet.id.label("carnet_id"), Country.territory_id.label("territory_id"))
+        .join(Country, Country.code == Carnet.departure_country)
+        .where(
+            Carnet.id.in_(scope),
+            Country.territory_id.is_not(None),
+            exists().where(Transaction.carnet_id == Carnet.id),
+        )
     )
-    session.execute(insert(Reconciliation).from_select(
-        ["carnet_id", "territory_id", "status", "unbalanced", "computed_at"], rows))
+    pairs = union(transacted, home).subquery()
+    unbalanced = (
+        select(func.count())
+        .where(
+            ReconciliationLine.carnet_id == pairs.c.carnet_id,
+            ReconciliationLine.territory_id == pairs.c.territory_id,
+        )
+        .scalar_subquery()
+    )
+    rows = select(
+        pairs.c.carnet_id,
+        pairs.c.territory_id,
+        case(
+            (Carnet.valid_until >= today, literal("na")),
+            (unbalanced > 0, literal("to_check")),
+            else_=literal("terminated"),
+        ),
+        unbalanced,
+        literal(now),
+    ).join(Carnet, Carnet.id == pairs.c.carnet_id)
+    session.execute(
+        insert(Reconciliation).from_select(
+            ["carnet_id", "territory_id", "status", "unbalanced", "computed_at"], rows
+        )
+    )
 
 
 # --- transits (F-62) ---------------------------------------------------------------------
+
 
 def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=None):
     """A SELECT of (open id, carnet id, territory id, close id, due date, state) for every
@@ -215,29 +294,52 @@ def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=Non
     closed = aliased(Transaction)
     v_open = aliased(Voucher)
     v_close = aliased(Voucher)
-    close_id = (select(func.min(closed.id))
-                .join(v_close, v_close.id == closed.voucher_id)
-                .where(closed.carnet_id == opened.carnet_id, closed.kind == "transit_close",
-                       closed.state == "committed", v_close.travel_id == v_open.travel_id)
-                .scalar_subquery())
-    close_at = (select(func.min(closed.committed_at))
-                .join(v_close, v_close.id == closed.voucher_id)
-                .where(closed.carnet_id == opened.carnet_id, closed.kind == "transit_close",
-                       closed.state == "committed", v_close.travel_id == v_open.travel_id)
-                .scalar_subquery())
+    close_id = (
+        select(func.min(closed.id))
+        .join(v_close, v_close.id == closed.voucher_id)
+        .where(
+            closed.carnet_id == opened.carnet_id,
+            closed.kind == "transit_close",
+            closed.state == "committed",
+            v_close.travel_id == v_open.travel_id,
+        )
+        .scalar_subquery()
+    )
+    close_at = (
+        select(func.min(closed.committed_at))
+        .join(v_close, v_close.id == closed.voucher_id)
+        .where(
+            closed.carnet_id == opened.carnet_id,
+            closed.kind == "transit_close",
+            closed.state == "committed",
+            v_close.travel_id == v_open.travel_id,
+        )
+        .scalar_subquery()
+    )
     state = case(
-        (and_(close_id.is_not(None),
-              or_(opened.final_date.is_(None), func.date(close_at) <= opened.final_date)),
-         literal("closed")),
+        (
+            and_(
+                close_id.is_not(None),
+                or_(opened.final_date.is_(None), func.date(close_at) <= opened.final_date),
+            ),
+            literal("closed"),
+        ),
         (and_(opened.final_date.is_not(None), opened.final_date < today), literal("expired")),
         (close_id.is_not(None), literal("expired")),
         else_=literal("in_progress"),
     )
-    q = (select(opened.id.label("open_id"), opened.carnet_id.label("carnet_id"),
-                opened.territory_id.label("territory_id"), close_id.label("close_id"),
-                opened.final_date.label("due_date"), state.label("state"))
-         .join(v_open, v_open.id == opened.voucher_id)
-         .where(opened.kind == "transit_open", opened.state == "committed"))
+    q = (
+        select(
+            opened.id.label("open_id"),
+            opened.carnet_id.label("carnet_id"),
+            opened.territory_id.label("territory_id"),
+            close_id.label("close_id"),
+            opened.final_date.label("due_date"),
+            state.label("state"),
+        )
+        .join(v_open, v_open.id == opened.voucher_id)
+        .where(opened.kind == "transit_open", opened.state == "committed")
+    )
     if territory_id is not None:
         q = q.where(opened.territory_id == territory_id)
     if carnets is not None:
@@ -248,17 +350,36 @@ def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=Non
 def refresh_transits(session: Session, scope, today: dt.date, now: dt.datetime) -> None:
     session.execute(delete(TransitState).where(TransitState.carnet_id.in_(scope)))
     rows = transit_rows(today, carnets=scope).subquery()
-    session.execute(insert(TransitState).from_select(
-        ["open_transaction_id", "carnet_id", "territory_id", "close_transaction_id", "due_date",
-         "state", "computed_at"],
-        select(rows.c.open_id, rows.c.carnet_id, rows.c.territory_id, rows.c.close_id,
-               rows.c.due_date, rows.c.state, literal(now))))
+    session.execute(
+        insert(TransitState).from_select(
+            [
+                "open_transaction_id",
+                "carnet_id",
+                "territory_id",
+                "close_transaction_id",
+                "due_date",
+                "state",
+                "computed_at",
+            ],
+            select(
+                rows.c.open_id,
+                rows.c.carnet_id,
+                rows.c.territory_id,
+                rows.c.close_id,
+                rows.c.due_date,
+                rows.c.state,
+                literal(now),
+            ),
+        )
+    )
 
 
 # --- reading ------------------------------------------------------------------------------
 
-def status_for(session: Session, carnet: Carnet, territory_id: int,
-               today: dt.date | None = None) -> str:
+
+def status_for(
+    session: Session, carnet: Carnet, territory_id: int, today: dt.date | None = None
+) -> str:
     """The status `territory_id` sees: N/A while valid, else the last run's result."""
     today = today or now_utc().date()
     if carnet.valid_until >= today:
@@ -267,14 +388,21 @@ def status_for(session: Session, carnet: Carnet, territory_id: int,
     return row.status if row else "na"
 
 
-def lines_for(session: Session, carnet_id: int, territory_id: int | None = None
-              ) -> list[ReconciliationLine]:
+def lines_for(
+    session: Session, carnet_id: int, territory_id: int | None = None
+) -> list[ReconciliationLine]:
     q = select(ReconciliationLine).where(ReconciliationLine.carnet_id == carnet_id)
     if territory_id is not None:
         q = q.where(ReconciliationLine.territory_id == territory_id)
-    return list(session.scalars(q.order_by(ReconciliationLine.territory_id,
-                                           ReconciliationLine.obligation,
-                                           ReconciliationLine.item_no)))
+    return list(
+        session.scalars(
+            q.order_by(
+                ReconciliationLine.territory_id,
+                ReconciliationLine.obligation,
+                ReconciliationLine.item_no,
+            )
+        )
+    )
 
 
 def overall_status(session: Session, carnet: Carnet, today: dt.date | None = None) -> str:
@@ -282,8 +410,9 @@ def overall_status(session: Session, carnet: Carnet, today: dt.date | None = Non
     today = today or now_utc().date()
     if carnet.valid_until >= today:
         return "na"
-    statuses = set(session.scalars(select(Reconciliation.status)
-                                   .where(Reconciliation.carnet_id == carnet.id)))
+    statuses = set(
+        session.scalars(select(Reconciliation.status).where(Reconciliation.carnet_id == carnet.id))
+    )
     if "to_check" in statuses:
         return "to_check"
     return "terminated" if statuses else "na"

@@ -1,5 +1,6 @@
 """Reference data (F-03, F-04): countries and currencies from pycountry, customs territories
 (the EU's 27 members form `EU`, every other country its own), and each country's ATA status."""
+
 from __future__ import annotations
 
 import csv

@@ -11,6 +11,7 @@ the commit may have cached the state before the change).
 A cache joins with `@refdata_cache.invalidated_by_refdata` on its clearer (which is also
 registered in `portal.caches`, so the tests empty it after each test).
 """
+
 from __future__ import annotations
 
 import time

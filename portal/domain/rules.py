@@ -4,6 +4,7 @@ with a sentence the officer can repeat to the holder (R-12) and changes nothing.
 They read the state they are given; the engine (portal/domain/transactions/) calls them with the carnet
 and voucher rows locked, so what they checked is still true when the transaction is stored.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,16 +82,19 @@ def territory_of(session: Session, country_code: str) -> int | None:
     hit = _TERRITORIES.get(country_code)
     if hit is not None and fresh(hit[0]):
         return hit[1]
-    territory_id = session.scalar(
-        select(Country.territory_id).where(Country.code == country_code))
+    territory_id = session.scalar(select(Country.territory_id).where(Country.code == country_code))
     _TERRITORIES[country_code] = (expires_at(), territory_id)
     return territory_id
 
 
 def box_p_territories(session: Session, carnet_id: int) -> set[int]:
-    return set(session.scalars(
-        select(Country.territory_id).join(CarnetCountry, CarnetCountry.country_code == Country.code)
-        .where(CarnetCountry.carnet_id == carnet_id)))
+    return set(
+        session.scalars(
+            select(Country.territory_id)
+            .join(CarnetCountry, CarnetCountry.country_code == Country.code)
+            .where(CarnetCountry.carnet_id == carnet_id)
+        )
+    )
 
 
 def country_name(session: Session, code: str) -> str:
@@ -110,65 +114,103 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 # --- R-02 / R-07: the carnet's status and validity ------------------------------------------
 
+
 def check_status(carnet: Carnet, kind: str, today: dt.date) -> None:
     n = carnet.carnet_number
     if carnet.status == "cancelled":
-        raise Conflict(f"Carnet {n} has been cancelled by its issuing association: no "
-                       f"transaction is possible.", code="carnet_cancelled")
+        raise Conflict(
+            f"Carnet {n} has been cancelled by its issuing association: no "
+            f"transaction is possible.",
+            code="carnet_cancelled",
+        )
     if carnet.status == "blocked":
-        raise Conflict(f"Carnet {n} is blocked by its issuing association: no transaction is "
-                       f"possible until it is unblocked.", code="carnet_blocked")
+        raise Conflict(
+            f"Carnet {n} is blocked by its issuing association: no transaction is "
+            f"possible until it is unblocked.",
+            code="carnet_blocked",
+        )
     if carnet.status == "discharged":
-        raise Conflict(f"Carnet {n} has been discharged: no transaction is possible.",
-                       code="carnet_discharged")
+        raise Conflict(
+            f"Carnet {n} has been discharged: no transaction is possible.", code="carnet_discharged"
+        )
     if carnet.effective_status(today) == "expired" and kind not in EXPIRED_KINDS:
-        raise Conflict(f"This carnet expired on {fmt_date(carnet.valid_until)}: only "
-                       f"re-exportation and re-importation are possible.", code="carnet_expired")
+        raise Conflict(
+            f"This carnet expired on {fmt_date(carnet.valid_until)}: only "
+            f"re-exportation and re-importation are possible.",
+            code="carnet_expired",
+        )
 
 
 # --- R-01: validation (activation) happens once, before anything else -------------------------
 
+
 def check_activation(carnet: Carnet, kind: str) -> None:
     activated_at = carnet.activated_at
     if kind == "validation" and activated_at is not None:
-        raise Conflict(f"This carnet was already validated on {fmt_date(activated_at)}: "
-                       f"validation happens only once.", code="already_validated")
+        raise Conflict(
+            f"This carnet was already validated on {fmt_date(activated_at)}: "
+            f"validation happens only once.",
+            code="already_validated",
+        )
     if kind != "validation" and activated_at is None:
-        raise Conflict(f"This carnet has not been validated yet: its validation must be "
-                       f"committed in its departure country before the {label(kind)}.",
-                       code="not_validated")
+        raise Conflict(
+            f"This carnet has not been validated yet: its validation must be "
+            f"committed in its departure country before the {label(kind)}.",
+            code="not_validated",
+        )
 
 
 # --- R-02: the place --------------------------------------------------------------------------
 
-def check_place(session: Session, carnet: Carnet, kind: str, voucher_country: str,
-                place: Place, in_box_p: bool | None = None) -> None:
+
+def check_place(
+    session: Session,
+    carnet: Carnet,
+    kind: str,
+    voucher_country: str,
+    place: Place,
+    in_box_p: bool | None = None,
+) -> None:
     """`in_box_p`: whether the place's territory is in the carnet's Box P, when the caller
     already read it (the engine folds it into its locking query); read here otherwise."""
     if kind in HOME_KINDS and territory_of(session, carnet.departure_country) != place.territory_id:
         raise DomainError(
             f"The {label(kind)} of this carnet is made in its departure country, "
             f"{country_name(session, carnet.departure_country)}, not in "
-            f"{place.country_name}.", code="not_departure_country")
+            f"{place.country_name}.",
+            code="not_departure_country",
+        )
     if territory_of(session, voucher_country) != place.territory_id:
         raise DomainError(
             f"This voucher is for the {label(kind)} in {country_name(session, voucher_country)}: "
-            f"it cannot be committed in {place.country_name}.", code="wrong_place")
+            f"it cannot be committed in {place.country_name}.",
+            code="wrong_place",
+        )
     if kind in HOME_KINDS:
         return
     if in_box_p is None:
         in_box_p = place.territory_id in box_p_territories(session, carnet.id)
     if not in_box_p:
-        raise DomainError(f"This carnet is not valid in {place.country_name}: it is not "
-                          f"listed in Box P.", code="not_in_box_p")
+        raise DomainError(
+            f"This carnet is not valid in {place.country_name}: it is not listed in Box P.",
+            code="not_in_box_p",
+        )
 
 
 # --- R-03: holds ------------------------------------------------------------------------------
 
+
 def active_hold(session: Session, carnet_id: int, territory_id: int) -> Hold | None:
     return session.scalar(
-        select(Hold).where(Hold.carnet_id == carnet_id, Hold.territory_id == territory_id,
-                           Hold.released_at.is_(None)).order_by(Hold.held_at).limit(1))
+        select(Hold)
+        .where(
+            Hold.carnet_id == carnet_id,
+            Hold.territory_id == territory_id,
+            Hold.released_at.is_(None),
+        )
+        .order_by(Hold.held_at)
+        .limit(1)
+    )
 
 
 def check_holds(session: Session, carnet: Carnet, place: Place) -> None:
@@ -182,21 +224,31 @@ def check_hold(hold: Hold | None) -> None:
             f"This carnet is on hold in this customs territory since "
             f"{hold.held_at.strftime('%d/%m/%Y %H:%M')} ({hold.office_name}, by {hold.held_by}): "
             f"{hold.reason}. An officer of {hold.office_name} must release it first.",
-            code="on_hold")
+            code="on_hold",
+        )
 
 
 # --- R-06: quantities per item per territory -------------------------------------------------
 
-def balances(session: Session, carnet_id: int, *, exclude_transaction: int | None = None
-             ) -> dict[tuple[str, int, int], int]:
+
+def balances(
+    session: Session, carnet_id: int, *, exclude_transaction: int | None = None
+) -> dict[tuple[str, int, int], int]:
     """Committed quantities: {(kind, territory_id, goods_item_id): quantity}."""
-    cond = [Transaction.carnet_id == carnet_id, Transaction.state == "committed",
-            TransactionItem.line == "cleared"]
+    cond = [
+        Transaction.carnet_id == carnet_id,
+        Transaction.state == "committed",
+        TransactionItem.line == "cleared",
+    ]
     if exclude_transaction is not None:
         cond.append(Transaction.id != exclude_transaction)
     rows = session.execute(
-        select(Transaction.kind, Transaction.territory_id, TransactionItem.goods_item_id,
-               func.sum(TransactionItem.quantity))
+        select(
+            Transaction.kind,
+            Transaction.territory_id,
+            TransactionItem.goods_item_id,
+            func.sum(TransactionItem.quantity),
+        )
         .join(TransactionItem, TransactionItem.transaction_id == Transaction.id)
         .where(*cond)
         .group_by(Transaction.kind, Transaction.territory_id, TransactionItem.goods_item_id)
@@ -207,16 +259,25 @@ def balances(session: Session, carnet_id: int, *, exclude_transaction: int | Non
 # (kind that adds, kind that removes): the pairs whose running balance must stay within
 # 0 … pieces in one territory
 PAIRS = (("export", "reimport"), ("import", "reexport"), ("transit_open", "transit_close"))
-WHERE = {"export": "exported from", "import": "imported into",
-         "transit_open": "opened in transit in"}
+WHERE = {
+    "export": "exported from",
+    "import": "imported into",
+    "transit_open": "opened in transit in",
+}
 
 
 def outstanding(bal: dict, add: str, remove: str, territory_id: int, item_id: int) -> int:
     return bal.get((add, territory_id, item_id), 0) - bal.get((remove, territory_id, item_id), 0)
 
 
-def check_quantities(session: Session, carnet: Carnet, kind: str, territory_id: int,
-                     territory_label: str, lines: list[tuple[GoodsItem, int]]) -> None:
+def check_quantities(
+    session: Session,
+    carnet: Carnet,
+    kind: str,
+    territory_id: int,
+    territory_label: str,
+    lines: list[tuple[GoodsItem, int]],
+) -> None:
     """R-06: a split shipment may take part of the goods; never more than went the other way."""
     if kind in ("validation", "pre_export"):
         kind_eff = "export" if kind == "pre_export" else None
@@ -231,15 +292,22 @@ def check_quantities(session: Session, carnet: Carnet, kind: str, territory_id: 
                 raise Conflict(
                     f"Item {item.item_no}: {qty} piece(s) cannot be {WHERE[add].split()[0]} "
                     f"again: {out} of its {item.pieces} piece(s) are already {WHERE[add]} "
-                    f"{territory_label} and not back yet.", code="quantity",
-                    item=item.item_no)
+                    f"{territory_label} and not back yet.",
+                    code="quantity",
+                    item=item.item_no,
+                )
             if kind == remove and qty > out:
-                verb = {"reimport": "re-imported", "reexport": "re-exported",
-                        "transit_close": "closed in transit"}[remove]
+                verb = {
+                    "reimport": "re-imported",
+                    "reexport": "re-exported",
+                    "transit_close": "closed in transit",
+                }[remove]
                 raise Conflict(
                     f"Item {item.item_no}: {qty} piece(s) cannot be {verb}: only {out} "
                     f"piece(s) were {WHERE[add]} {territory_label} and not yet {verb}.",
-                    code="quantity", item=item.item_no)
+                    code="quantity",
+                    item=item.item_no,
+                )
 
 
 def check_balances_after_cancel(session: Session, txn: Transaction, territory_label: str) -> None:
@@ -247,11 +315,18 @@ def check_balances_after_cancel(session: Session, txn: Transaction, territory_la
     goods were re-exported since, or a re-importation of goods exported again since, waits
     until that later transaction is cancelled."""
     bal = balances(session, txn.carnet_id, exclude_transaction=txn.id)
-    pieces = {i.id: i.pieces for i in session.scalars(
-        select(GoodsItem).where(GoodsItem.carnet_id == txn.carnet_id))}
-    done = {"reimport": "re-imported", "reexport": "re-exported",
-            "transit_close": "closed in transit", "export": "exported again",
-            "import": "imported again", "transit_open": "opened in transit again"}
+    pieces = {
+        i.id: i.pieces
+        for i in session.scalars(select(GoodsItem).where(GoodsItem.carnet_id == txn.carnet_id))
+    }
+    done = {
+        "reimport": "re-imported",
+        "reexport": "re-exported",
+        "transit_close": "closed in transit",
+        "export": "exported again",
+        "import": "imported again",
+        "transit_open": "opened in transit again",
+    }
     for add, remove in PAIRS:
         if txn.kind not in (add, remove):
             continue
@@ -264,17 +339,22 @@ def check_balances_after_cancel(session: Session, txn: Transaction, territory_la
                 raise Conflict(
                     f"This {label(txn.kind)} cannot be cancelled: item {line.item_no} was "
                     f"{done[later]} after it in {territory_label}. Cancel that "
-                    f"{label(later)} first.", code="cancel_order")
+                    f"{label(later)} first.",
+                    code="cancel_order",
+                )
 
 
 # --- R-08: final dates -----------------------------------------------------------------------
+
 
 def stay_cap(session: Session, carnet: Carnet) -> tuple[dt.date, Carnet] | None:
     """For a replacement carnet: the end of the 24-month stay from its original's issue."""
     if carnet.order_type != "replacement":
         return None
-    link = next((lk for lk in carnet.links if lk.kind == "replaces"
-                 and lk.linked_carnet_id is not None), None)
+    link = next(
+        (lk for lk in carnet.links if lk.kind == "replaces" and lk.linked_carnet_id is not None),
+        None,
+    )
     if link is None:
         return None
     original = session.get(Carnet, link.linked_carnet_id)
@@ -282,8 +362,14 @@ def stay_cap(session: Session, carnet: Carnet) -> tuple[dt.date, Carnet] | None:
     seen = {carnet.id}
     while original is not None and original.order_type == "replacement" and original.id not in seen:
         seen.add(original.id)
-        up = next((lk for lk in original.links if lk.kind == "replaces"
-                   and lk.linked_carnet_id is not None), None)
+        up = next(
+            (
+                lk
+                for lk in original.links
+                if lk.kind == "replaces" and lk.linked_carnet_id is not None
+            ),
+            None,
+        )
         if up is None:
             break
         original = session.get(Carnet, up.linked_carnet_id)
@@ -300,12 +386,16 @@ FINAL_DATE_LABELS = {
 }
 
 
-def check_final_date(session: Session, carnet: Carnet, kind: str, final_date: dt.date,
-                     today: dt.date) -> None:
+def check_final_date(
+    session: Session, carnet: Carnet, kind: str, final_date: dt.date, today: dt.date
+) -> None:
     what = FINAL_DATE_LABELS[kind]
     if final_date < today:
-        raise DomainError(f"The {what} ({fmt_date(final_date)}) is already past.",
-                          field="final_date", code="final_date")
+        raise DomainError(
+            f"The {what} ({fmt_date(final_date)}) is already past.",
+            field="final_date",
+            code="final_date",
+        )
     cap = stay_cap(session, carnet)
     if cap is not None and final_date > cap[0]:
         limit, original = cap
@@ -313,11 +403,16 @@ def check_final_date(session: Session, carnet: Carnet, kind: str, final_date: dt
             f"The {what} ({fmt_date(final_date)}) is too late: with its original carnet "
             f"{original.carnet_number} issued on {fmt_date(original.issue_date)}, the stay may "
             f"not exceed {STAY_MONTHS_CAP} months, so {fmt_date(limit)} at the latest.",
-            field="final_date", code="stay_cap")
+            field="final_date",
+            code="stay_cap",
+        )
     if final_date > carnet.valid_until:
         raise DomainError(
             f"The {what} ({fmt_date(final_date)}) cannot be later than the carnet's validity "
-            f"({fmt_date(carnet.valid_until)}).", field="final_date", code="final_date")
+            f"({fmt_date(carnet.valid_until)}).",
+            field="final_date",
+            code="final_date",
+        )
 
 
 def lines_by_item(lines: list[tuple[GoodsItem, int]]) -> dict[int, int]:

@@ -1,4 +1,5 @@
 """Server-side sessions: creation, validation with idle and absolute timeouts, revocation."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,20 +16,40 @@ from portal.models.identity import UserSession
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
-def open_session(session: Session, account: Account, *, remember: bool = False,
-                 ip: str | None = None, user_agent: str | None = None,
-                 password_verified_at: dt.datetime | None = None) -> UserSession:
+def open_session(
+    session: Session,
+    account: Account,
+    *,
+    remember: bool = False,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    password_verified_at: dt.datetime | None = None,
+) -> UserSession:
     now = now_utc()
-    us = UserSession(id=secrets.token_urlsafe(32), account_id=account.id, remember=remember,
-                     ip=ip, user_agent=(user_agent or "")[:255], created_at=now, last_seen_at=now,
-                     password_verified_at=password_verified_at)
+    us = UserSession(
+        id=secrets.token_urlsafe(32),
+        account_id=account.id,
+        remember=remember,
+        ip=ip,
+        user_agent=(user_agent or "")[:255],
+        created_at=now,
+        last_seen_at=now,
+        password_verified_at=password_verified_at,
+    )
     session.add(us)
     session.flush()
     return us
 
 
-def keep_alive(session: Session, row, owner: str, *, idle: dt.timedelta,
-               absolute: dt.timedelta, now: dt.datetime | None = None):
+def keep_alive(
+    session: Session,
+    row,
+    owner: str,
+    *,
+    idle: dt.timedelta,
+    absolute: dt.timedelta,
+    now: dt.datetime | None = None,
+):
     """`row` (a customs or holder session) if it is still valid: not revoked, not idle or too
     old (then it is revoked now), its `owner` relationship present and active. Touches
     last_seen_at at most every TOUCH_EVERY."""
@@ -49,8 +70,14 @@ def keep_alive(session: Session, row, owner: str, *, idle: dt.timedelta,
     return row
 
 
-def live_session(session: Session, sid: str, *, idle: dt.timedelta, absolute: dt.timedelta,
-                 now: dt.datetime | None = None) -> UserSession | None:
+def live_session(
+    session: Session,
+    sid: str,
+    *,
+    idle: dt.timedelta,
+    absolute: dt.timedelta,
+    now: dt.datetime | None = None,
+) -> UserSession | None:
     """The customs session `sid` if it is still valid (see keep_alive). The row and its account
     come in one query; the validity is checked on every request (never cached)."""
     row = session.get(UserSession, sid, options=[joinedload(UserSession.account)])
@@ -58,24 +85,35 @@ def live_session(session: Session, sid: str, *, idle: dt.timedelta, absolute: dt
 
 
 def revoke_session(session: Session, sid: str) -> None:
-    session.execute(update(UserSession).where(UserSession.id == sid, UserSession.revoked_at.is_(None))
-                    .values(revoked_at=now_utc()))
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == sid, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+    )
 
 
 def revoke_all_sessions(session: Session, account_id: int, except_sid: str | None = None) -> int:
-    stmt = update(UserSession).where(UserSession.account_id == account_id,
-                                     UserSession.revoked_at.is_(None))
+    stmt = update(UserSession).where(
+        UserSession.account_id == account_id, UserSession.revoked_at.is_(None)
+    )
     if except_sid:
         stmt = stmt.where(UserSession.id != except_sid)
     return session.execute(stmt.values(revoked_at=now_utc())).rowcount
 
 
 def active_sessions(session: Session, account_id: int) -> list[UserSession]:
-    return list(session.scalars(select(UserSession).where(
-        UserSession.account_id == account_id, UserSession.revoked_at.is_(None))))
+    return list(
+        session.scalars(
+            select(UserSession).where(
+                UserSession.account_id == account_id, UserSession.revoked_at.is_(None)
+            )
+        )
+    )
 
 
-def recently_verified(us: UserSession, within: dt.timedelta, now: dt.datetime | None = None) -> bool:
+def recently_verified(
+    us: UserSession, within: dt.timedelta, now: dt.datetime | None = None
+) -> bool:
     """Whether the password was typed in this session within `within` (re-authentication)."""
     now = now or now_utc()
     return us.password_verified_at is not None and now - us.password_verified_at <= within

@@ -1,6 +1,7 @@
 """Statistics (F-66) of one customs territory: transactions by year, carnet issuing countries
 (the NGA's country) and potential claims (reconciliation statuses) — aggregate queries, and the
 geometry of server-rendered SVG bar charts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,32 +25,45 @@ class Bar:
 
 def bars(pairs: list[tuple[str, int]], step: int = 28) -> list[Bar]:
     top = max((v for _, v in pairs), default=0) or 1
-    return [Bar(str(k), int(v), round(100.0 * v / top, 1), i * step)
-            for i, (k, v) in enumerate(pairs)]
+    return [
+        Bar(str(k), int(v), round(100.0 * v / top, 1), i * step) for i, (k, v) in enumerate(pairs)
+    ]
 
 
 def transactions_by_year(session: Session, territory_id: int) -> list[tuple[str, int]]:
     year = func.extract("year", Transaction.committed_at)
-    rows = session.execute(select(year, func.count()).where(
-        Transaction.territory_id == territory_id, Transaction.state == "committed")
-        .group_by(year).order_by(year)).all()
+    rows = session.execute(
+        select(year, func.count())
+        .where(Transaction.territory_id == territory_id, Transaction.state == "committed")
+        .group_by(year)
+        .order_by(year)
+    ).all()
     return [(str(int(y)), n) for y, n in rows]
 
 
 def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, int]]:
     rows = session.execute(
-        select(NGA.country_code, func.count(Carnet.id)).join(NGA, NGA.id == Carnet.nga_id)
-        .where(exists().where(Transaction.carnet_id == Carnet.id,
-                              Transaction.territory_id == territory_id))
-        .group_by(NGA.country_code).order_by(func.count(Carnet.id).desc(), NGA.country_code)
+        select(NGA.country_code, func.count(Carnet.id))
+        .join(NGA, NGA.id == Carnet.nga_id)
+        .where(
+            exists().where(
+                Transaction.carnet_id == Carnet.id, Transaction.territory_id == territory_id
+            )
+        )
+        .group_by(NGA.country_code)
+        .order_by(func.count(Carnet.id).desc(), NGA.country_code)
     ).all()
     return [(c, n) for c, n in rows]
 
 
-def potential_claims(session: Session, territory_id: int, today: dt.date
-                     ) -> list[tuple[str, int]]:
+def potential_claims(session: Session, territory_id: int, today: dt.date) -> list[tuple[str, int]]:
     status = case((Carnet.valid_until >= today, literal("na")), else_=Reconciliation.status)
-    rows = dict(session.execute(
-        select(status, func.count()).join(Carnet, Carnet.id == Reconciliation.carnet_id)
-        .where(Reconciliation.territory_id == territory_id).group_by(status)).all())
+    rows = dict(
+        session.execute(
+            select(status, func.count())
+            .join(Carnet, Carnet.id == Reconciliation.carnet_id)
+            .where(Reconciliation.territory_id == territory_id)
+            .group_by(status)
+        ).all()
+    )
     return [(STATUS_LABELS[s], rows.get(s, 0)) for s in ("to_check", "terminated", "na")]

@@ -4,6 +4,7 @@ in progress (orange), closed in due time (green), expired without a (timely) clo
 Computed live with one query (portal.domain.reconciliation.transit_rows) so the page is right
 at any hour; the daily job also writes the same states into `transit_state` for statistics.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,11 @@ from portal.domain.reconciliation import item_ranges, transit_rows
 from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
 
-STATE_LABELS = {"in_progress": "Transit in progress", "closed": "Transit closed in due time",
-                "expired": "Transit expired"}
+STATE_LABELS = {
+    "in_progress": "Transit in progress",
+    "closed": "Transit closed in due time",
+    "expired": "Transit expired",
+}
 STATES = tuple(STATE_LABELS)
 
 
@@ -43,8 +47,16 @@ class TransitView:
         return item_ranges(i.item_no for i in self.closed.items) if self.closed else ""
 
 
-def transits(session: Session, territory_id: int, today: dt.date, *, state: str = "",
-             page: int = 1, per_page: int = PER_PAGE, customs_id: int | None = None) -> Page:
+def transits(
+    session: Session,
+    territory_id: int,
+    today: dt.date,
+    *,
+    state: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    customs_id: int | None = None,
+) -> Page:
     """A page of the territory's transits (items are TransitView), newest first, as the
     administration `customs_id` sees them (visibility.seen_by)."""
     rows = transit_rows(today, territory_id=territory_id).subquery()
@@ -54,19 +66,38 @@ def transits(session: Session, territory_id: int, today: dt.date, *, state: str 
     result = paginate(session, q.order_by(rows.c.open_id.desc()), page, per_page, rows=True)
     found = result.items
     ids = {r.open_id for r in found} | {r.close_id for r in found if r.close_id}
-    txns = {t.id: t for t in seen_by(session, session.scalars(
-        select(Transaction).where(Transaction.id.in_(ids))
-        .options(selectinload(Transaction.items))), customs_id)}
-    carnets = {c.id: c for c in session.scalars(
-        select(Carnet).where(Carnet.id.in_({r.carnet_id for r in found})))}
-    result.items = [TransitView(r.state, carnets[r.carnet_id], txns[r.open_id],
-                                txns.get(r.close_id) if r.close_id else None, r.due_date)
-                    for r in found]
+    txns = {
+        t.id: t
+        for t in seen_by(
+            session,
+            session.scalars(
+                select(Transaction)
+                .where(Transaction.id.in_(ids))
+                .options(selectinload(Transaction.items))
+            ),
+            customs_id,
+        )
+    }
+    carnets = {
+        c.id: c
+        for c in session.scalars(select(Carnet).where(Carnet.id.in_({r.carnet_id for r in found})))
+    }
+    result.items = [
+        TransitView(
+            r.state,
+            carnets[r.carnet_id],
+            txns[r.open_id],
+            txns.get(r.close_id) if r.close_id else None,
+            r.due_date,
+        )
+        for r in found
+    ]
     return result
 
 
-def transit(session: Session, territory_id: int, open_id: int, today: dt.date,
-            customs_id: int | None = None) -> TransitView | None:
+def transit(
+    session: Session, territory_id: int, open_id: int, today: dt.date, customs_id: int | None = None
+) -> TransitView | None:
     rows = transit_rows(today, territory_id=territory_id).subquery()
     r = session.execute(select(rows).where(rows.c.open_id == open_id)).first()
     if r is None:

@@ -11,6 +11,7 @@ goods, its state and a cancellation's reason — not who committed it: the offic
 internal remarks stay with the administration that committed it (F-02). Every screen and export
 that shows transactions to an administration goes through `seen_by`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -50,12 +51,18 @@ def cancellation_reasons(session: Session, transaction_ids: Iterable[int]) -> di
     ids = set(transaction_ids)
     if not ids:
         return {}
-    return dict(session.execute(select(Cancellation.transaction_id, Cancellation.reason)
-                                .where(Cancellation.transaction_id.in_(ids))).all())
+    return dict(
+        session.execute(
+            select(Cancellation.transaction_id, Cancellation.reason).where(
+                Cancellation.transaction_id.in_(ids)
+            )
+        ).all()
+    )
 
 
-def seen_by(session: Session, txns: Iterable[Transaction], customs_id: int | None
-            ) -> list[SeenTransaction]:
+def seen_by(
+    session: Session, txns: Iterable[Transaction], customs_id: int | None
+) -> list[SeenTransaction]:
     """`txns` as the administration `customs_id` may see them (None: no administration's own,
     e.g. a system export — every private field blank)."""
     txns = list(txns)
@@ -63,32 +70,46 @@ def seen_by(session: Session, txns: Iterable[Transaction], customs_id: int | Non
     return [SeenTransaction(t, customs_id, reasons.get(t.id, "")) for t in txns]
 
 
-def history_for_territory(session: Session, carnet_id: int, territory_id: int
-                          ) -> list[Transaction]:
+def history_for_territory(session: Session, carnet_id: int, territory_id: int) -> list[Transaction]:
     """The carnet's transactions as `territory_id` may see them, oldest first (the rows
     themselves: a screen of an administration shows `history_seen_by`)."""
-    rows = list(session.scalars(
-        select(Transaction).where(Transaction.carnet_id == carnet_id)
-        .options(selectinload(Transaction.items))
-        .order_by(Transaction.committed_at, Transaction.id)))
+    rows = list(
+        session.scalars(
+            select(Transaction)
+            .where(Transaction.carnet_id == carnet_id)
+            .options(selectinload(Transaction.items))
+            .order_by(Transaction.committed_at, Transaction.id)
+        )
+    )
     entered = next((t.committed_at for t in rows if t.territory_id == territory_id), None)
-    final_reimport = next((t.id for t in reversed(rows)
-                           if t.kind == "reimport" and t.state == "committed"), None)
-    return [t for t in rows
-            if entered is None or t.committed_at < entered or t.territory_id == territory_id
-            or t.id == final_reimport]
+    final_reimport = next(
+        (t.id for t in reversed(rows) if t.kind == "reimport" and t.state == "committed"), None
+    )
+    return [
+        t
+        for t in rows
+        if entered is None
+        or t.committed_at < entered
+        or t.territory_id == territory_id
+        or t.id == final_reimport
+    ]
 
 
 def full_history(session: Session, carnet_id: int) -> list[Transaction]:
     """Every transaction of a carnet (the NGA's counterfoil view, discharge, reconciliation)."""
-    return list(session.scalars(
-        select(Transaction).where(Transaction.carnet_id == carnet_id)
-        .options(selectinload(Transaction.items))
-        .order_by(Transaction.committed_at, Transaction.id)))
+    return list(
+        session.scalars(
+            select(Transaction)
+            .where(Transaction.carnet_id == carnet_id)
+            .options(selectinload(Transaction.items))
+            .order_by(Transaction.committed_at, Transaction.id)
+        )
+    )
 
 
-def history_seen_by(session: Session, carnet_id: int, territory_id: int, customs_id: int
-                    ) -> list[SeenTransaction]:
+def history_seen_by(
+    session: Session, carnet_id: int, territory_id: int, customs_id: int
+) -> list[SeenTransaction]:
     """The carnet's history as the administration `customs_id` of `territory_id` sees it:
     R-04's transactions, another administration's without officer name or remarks."""
     return seen_by(session, history_for_territory(session, carnet_id, territory_id), customs_id)

@@ -9,6 +9,7 @@ who is offline can write down carnet ID + code and commit later.
 The QR payload carries only the carnet's eATA ID and the code, plus a tag (HMAC under the
 lookup key over both), so a forged or altered QR is refused before any look-up.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,10 @@ class TooManyGuesses(DomainError):
     status = 429
 
     def __init__(self, until: dt.datetime):
-        super().__init__(f"Too many wrong codes: try again after {until.strftime('%H:%M')} UTC.",
-                         code="rate_limited")
+        super().__init__(
+            f"Too many wrong codes: try again after {until.strftime('%H:%M')} UTC.",
+            code="rate_limited",
+        )
         self.until = until
 
 
@@ -49,7 +52,7 @@ def normalize_code(code: str) -> str:
 
 def format_code(code: str) -> str:
     """ABCD-EFGH-JKLM-N: easier to read out at a counter."""
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def code_hash(code: str) -> str:
@@ -70,8 +73,9 @@ def issue_code(session: Session, voucher: Voucher) -> str:
 
 def new_voucher(session: Session, **fields) -> Voucher:
     """A voucher row with its code: flushed first, so the ciphertext is bound to its id."""
-    voucher = Voucher(code_hash=keyed_hash("pending:" + new_typable_code(20)), code_enc="",
-                      **fields)
+    voucher = Voucher(
+        code_hash=keyed_hash("pending:" + new_typable_code(20)), code_enc="", **fields
+    )
     session.add(voucher)
     session.flush()
     issue_code(session, voucher)
@@ -84,6 +88,7 @@ def code_of(voucher: Voucher) -> str:
 
 
 # --- QR payload -------------------------------------------------------------------------------
+
 
 def _tag(eata_id: int, code: str) -> str:
     return keyed_hash(f"qr:{eata_id}:{code}")[:16]
@@ -100,13 +105,17 @@ def parse_qr_payload(payload: str) -> tuple[int, str]:
     if len(parts) != 4 or parts[0] != QR_PREFIX or not parts[1].isdigit():
         raise DomainError("This QR code is not an eATA transaction code.", code="bad_qr")
     eata_id, code, tag = int(parts[1]), parts[2], parts[3]
-    if (len(code) != CODE_LENGTH or any(c not in TYPABLE_ALPHABET for c in code)
-            or not same(tag, _tag(eata_id, code))):
+    if (
+        len(code) != CODE_LENGTH
+        or any(c not in TYPABLE_ALPHABET for c in code)
+        or not same(tag, _tag(eata_id, code))
+    ):
         raise DomainError("This QR code is not an eATA transaction code.", code="bad_qr")
     return eata_id, code
 
 
 # --- guess throttling (R-10) -----------------------------------------------------------------
+
 
 def _throttle(session: Session, subject: str) -> GuessThrottle | None:
     return session.scalar(select(GuessThrottle).where(GuessThrottle.subject == subject))
@@ -133,19 +142,33 @@ def record_failure(session: Session, subject: str, now: dt.datetime) -> GuessThr
     if row.window_started_at + WINDOW < now:
         row.failures, row.window_started_at, row.locked_until = 0, now, None
     # atomic increment: concurrent wrong guesses all count
-    session.execute(update(GuessThrottle).where(GuessThrottle.id == row.id)
-                    .values(failures=GuessThrottle.failures + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(GuessThrottle)
+        .where(GuessThrottle.id == row.id)
+        .values(failures=GuessThrottle.failures + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(row)
     if row.failures >= limit:
         row.locked_until = now + LOCKOUT
     return row
 
 
-def failed_guess(session: Session, action: str, subjects: list[str], *, now: dt.datetime,
-                 data: dict, actor_type: str = "anonymous", actor_id: int | None = None,
-                 actor_label: str = "", customs_id: int | None = None, ip: str | None = None,
-                 object_type: str | None = None, object_id: object = None) -> None:
+def failed_guess(
+    session: Session,
+    action: str,
+    subjects: list[str],
+    *,
+    now: dt.datetime,
+    data: dict,
+    actor_type: str = "anonymous",
+    actor_id: int | None = None,
+    actor_label: str = "",
+    customs_id: int | None = None,
+    ip: str | None = None,
+    object_type: str | None = None,
+    object_id: object = None,
+) -> None:
     """Count a wrong guess against every subject, log it, and commit both: the refusal that
     follows must not roll them back."""
     locked = []
@@ -153,20 +176,31 @@ def failed_guess(session: Session, action: str, subjects: list[str], *, now: dt.
         row = record_failure(session, subject, now)
         if row.locked_until is not None and row.locked_until > now:
             locked.append(subject)
-    audit.record(session, action, actor_type=actor_type, actor_id=actor_id,
-                 actor_label=actor_label, customs_id=customs_id, ip=ip,
-                 object_type=object_type, object_id=object_id,
-                 data={**data, "locked": locked})
+    audit.record(
+        session,
+        action,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        customs_id=customs_id,
+        ip=ip,
+        object_type=object_type,
+        object_id=object_id,
+        data={**data, "locked": locked},
+    )
     session.commit()
 
 
 # --- look-up for customs (F-40 step 1) -------------------------------------------------------
 
+
 def find_carnet(session: Session, carnet_ref: str | int) -> Carnet | None:
     ref = str(carnet_ref).strip().upper()
     if not ref.isprintable():  # e.g. a NUL byte, which PostgreSQL refuses in a string
         return None
-    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_EATA_ID:  # a larger number is no eATA ID (int4)
+    if (
+        ref.isascii() and ref.isdigit() and int(ref) <= MAX_EATA_ID
+    ):  # a larger number is no eATA ID (int4)
         carnet = session.scalar(select(Carnet).where(Carnet.eata_id == int(ref)))
         if carnet is not None:
             return carnet
@@ -176,13 +210,23 @@ def find_carnet(session: Session, carnet_ref: str | int) -> Carnet | None:
 def _guess_subjects(carnet: Carnet | None, ref: str, client_key: str) -> list[str]:
     """What a wrong guess counts against (R-10): the carnet (or the reference typed, when it
     names no carnet) and the client (an account, an API client, an address)."""
-    return [f"carnet:{carnet.id if carnet is not None else 'ref:' + ref}",
-            f"client:{client_key}"[:120]]
+    return [
+        f"carnet:{carnet.id if carnet is not None else 'ref:' + ref}",
+        f"client:{client_key}"[:120],
+    ]
 
 
-def lookup_voucher(session: Session, carnet_ref: str | int, code: str, *, client_key: str,
-                   account_id: int | None = None, customs_id: int | None = None,
-                   ip: str | None = None, now: dt.datetime | None = None) -> Voucher:
+def lookup_voucher(
+    session: Session,
+    carnet_ref: str | int,
+    code: str,
+    *,
+    client_key: str,
+    account_id: int | None = None,
+    customs_id: int | None = None,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Voucher:
     """The voucher for carnet eATA ID or number + transaction code (typed or from the QR).
 
     Wrong guesses are counted per carnet and per client key (an account, an API client, an
@@ -195,24 +239,45 @@ def lookup_voucher(session: Session, carnet_ref: str | int, code: str, *, client
     normalized = normalize_code(code)
     voucher = None
     if carnet is not None and len(normalized) == CODE_LENGTH:
-        voucher = session.scalar(select(Voucher).where(
-            Voucher.code_hash == code_hash(normalized), Voucher.carnet_id == carnet.id))
+        voucher = session.scalar(
+            select(Voucher).where(
+                Voucher.code_hash == code_hash(normalized), Voucher.carnet_id == carnet.id
+            )
+        )
     if voucher is None:
-        failed_guess(session, "voucher.lookup_failed", subjects, now=now,
-                     data={"carnet_ref": ref, "client": client_key},
-                     actor_type="account" if account_id else "anonymous", actor_id=account_id,
-                     customs_id=customs_id, ip=ip, object_type="carnet",
-                     object_id=carnet.eata_id if carnet is not None else None)
+        failed_guess(
+            session,
+            "voucher.lookup_failed",
+            subjects,
+            now=now,
+            data={"carnet_ref": ref, "client": client_key},
+            actor_type="account" if account_id else "anonymous",
+            actor_id=account_id,
+            customs_id=customs_id,
+            ip=ip,
+            object_type="carnet",
+            object_id=carnet.eata_id if carnet is not None else None,
+        )
         raise DomainError(NO_MATCH, code="lookup_failed")
     if voucher.state == "void":
-        raise DomainError("This transaction code is no longer valid: the holder changed or "
-                          "deleted the travel. Ask for the current code.", code="voucher_void")
+        raise DomainError(
+            "This transaction code is no longer valid: the holder changed or "
+            "deleted the travel. Ask for the current code.",
+            code="voucher_void",
+        )
     return voucher
 
 
-def lookup_by_qr(session: Session, payload: str, *, client_key: str,
-                 account_id: int | None = None, customs_id: int | None = None,
-                 ip: str | None = None, now: dt.datetime | None = None) -> Voucher:
+def lookup_by_qr(
+    session: Session,
+    payload: str,
+    *,
+    client_key: str,
+    account_id: int | None = None,
+    customs_id: int | None = None,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Voucher:
     """The voucher of a scanned QR payload — the desk and the customs API call this.
 
     A forged or damaged payload is a wrong guess like a wrong typed code (R-10): it counts
@@ -225,14 +290,31 @@ def lookup_by_qr(session: Session, payload: str, *, client_key: str,
         parts = str(payload or "").strip().split(":")
         ref = parts[1][:40] if len(parts) > 1 and parts[1].isdigit() else ""
         carnet = find_carnet(session, ref) if ref else None
-        subjects = _guess_subjects(carnet, ref, client_key) if ref else [
-            f"client:{client_key}"[:120]]
+        subjects = (
+            _guess_subjects(carnet, ref, client_key) if ref else [f"client:{client_key}"[:120]]
+        )
         check_not_locked(session, subjects, now)
-        failed_guess(session, "voucher.lookup_failed", subjects, now=now,
-                     data={"carnet_ref": ref, "client": client_key, "forged_qr": True},
-                     actor_type="account" if account_id else "anonymous", actor_id=account_id,
-                     customs_id=customs_id, ip=ip, object_type="carnet",
-                     object_id=carnet.eata_id if carnet is not None else None)
+        failed_guess(
+            session,
+            "voucher.lookup_failed",
+            subjects,
+            now=now,
+            data={"carnet_ref": ref, "client": client_key, "forged_qr": True},
+            actor_type="account" if account_id else "anonymous",
+            actor_id=account_id,
+            customs_id=customs_id,
+            ip=ip,
+            object_type="carnet",
+            object_id=carnet.eata_id if carnet is not None else None,
+        )
         raise DomainError(refused.message, field="qr", code="bad_qr") from None
-    return lookup_voucher(session, str(eata_id), code, client_key=client_key,
-                          account_id=account_id, customs_id=customs_id, ip=ip, now=now)
+    return lookup_voucher(
+        session,
+        str(eata_id),
+        code,
+        client_key=client_key,
+        account_id=account_id,
+        customs_id=customs_id,
+        ip=ip,
+        now=now,
+    )

@@ -1,4 +1,5 @@
 """Words of the screens and messages that depend on a number: "1 carnet", "2 carnets"."""
+
 from __future__ import annotations
 
 

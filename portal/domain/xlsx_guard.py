@@ -8,6 +8,7 @@ each entry, and then every XML part is streamed through expat with DTDs and enti
 (billion laughs), counting rows and columns, and refusing formulas and huge cells. Memory stays
 bounded: nothing is held but the current chunk.
 """
+
 from __future__ import annotations
 
 import io
@@ -72,15 +73,23 @@ def _column_index(letters: str) -> int:
 
 
 def _check_name(name: str) -> None:
-    if (name.startswith(("/", "\\")) or "\\" in name or re.match(r"^[A-Za-z]:", name)
-            or ".." in name.split("/") or "\x00" in name):
-        raise HostileFile("This file is not a valid Excel workbook: it contains a suspicious "
-                          f"path ({name[:80]!r}).")
+    if (
+        name.startswith(("/", "\\"))
+        or "\\" in name
+        or re.match(r"^[A-Za-z]:", name)
+        or ".." in name.split("/")
+        or "\x00" in name
+    ):
+        raise HostileFile(
+            "This file is not a valid Excel workbook: it contains a suspicious "
+            f"path ({name[:80]!r})."
+        )
 
 
 _XML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<")
 _OTHER_ENCODING = re.compile(
-    rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"'](?!utf-?8[\"'])", re.I)
+    rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"'](?!utf-?8[\"'])", re.I
+)
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _EQUALS = re.compile(rb"<(?:\w+:)?(?:t|v)(?:\s[^>]*)?>=")
@@ -110,8 +119,10 @@ class _Scanner:
         self.parser = p
 
     def _doctype(self, *args):
-        raise HostileFile("This file is refused: it declares XML entities (DTD), which Excel "
-                          "never writes in a workbook.")
+        raise HostileFile(
+            "This file is refused: it declares XML entities (DTD), which Excel "
+            "never writes in a workbook."
+        )
 
     def _entity(self, *args):
         raise HostileFile("This file is refused: it declares XML entities.")
@@ -120,12 +131,15 @@ class _Scanner:
         raise HostileFile("This file is refused: it refers to external XML entities.")
 
     def _too_many_rows(self):
-        return HostileFile(f"This file has too many rows: at most {self.limits.max_rows:,} "
-                           "rows can be uploaded at once.")
+        return HostileFile(
+            f"This file has too many rows: at most {self.limits.max_rows:,} "
+            "rows can be uploaded at once."
+        )
 
     def _too_many_columns(self):
-        return HostileFile(f"This file has too many columns: at most "
-                           f"{self.limits.max_columns} are allowed.")
+        return HostileFile(
+            f"This file has too many columns: at most {self.limits.max_columns} are allowed."
+        )
 
     def _check_ref(self, ref: str) -> None:
         last = ref.split(":")[-1].replace("$", "")
@@ -140,16 +154,22 @@ class _Scanner:
     def _examine(self, text: bytes) -> None:
         for m in self.huge.finditer(text):
             if len(m.group(1).decode("utf-8", "replace")) > self.limits.max_cell_chars:
-                raise HostileFile(f"This file is refused: a cell holds more than "
-                                  f"{self.limits.max_cell_chars:,} characters.")
+                raise HostileFile(
+                    f"This file is refused: a cell holds more than "
+                    f"{self.limits.max_cell_chars:,} characters."
+                )
         if _EQUALS.search(text):
-            raise HostileFile("This file is refused: a cell starts with \"=\" (a formula). "
-                              "Remove it or type the value without the \"=\".")
+            raise HostileFile(
+                'This file is refused: a cell starts with "=" (a formula). '
+                'Remove it or type the value without the "=".'
+            )
         if not self.is_sheet:
             return
         if _FORMULA.search(text):
-            raise HostileFile("This file is refused: it contains formulas. Paste the values "
-                              "only (Paste special → Values) and upload it again.")
+            raise HostileFile(
+                "This file is refused: it contains formulas. Paste the values "
+                "only (Paste special → Values) and upload it again."
+            )
         if self.rows == 0:
             m = _DIMENSION.search(text)
             if m:
@@ -165,8 +185,9 @@ class _Scanner:
         try:
             self.parser.Parse(data, final)
         except expat.ExpatError as exc:
-            raise HostileFile("This file is not a valid Excel workbook (broken XML in "
-                              f"{self.part}).") from exc
+            raise HostileFile(
+                f"This file is not a valid Excel workbook (broken XML in {self.part})."
+            ) from exc
         if not (self.is_sheet or self.is_strings):
             return
         buffer = self.carry + data
@@ -176,7 +197,7 @@ class _Scanner:
             self.carry = buffer
             if len(buffer) > 4 * self.limits.max_cell_chars + 16:
                 self._examine(b">" + buffer)
-                self.carry = buffer[-(4 * self.limits.max_cell_chars + 16):]
+                self.carry = buffer[-(4 * self.limits.max_cell_chars + 16) :]
             return
         self._examine(buffer[:cut])
         self.carry = buffer[cut:]
@@ -186,16 +207,22 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
     """Raise HostileFile unless `data` looks like a plain .xlsx workbook within the limits."""
     limits = limits or Limits()
     if len(data) > limits.max_file_bytes:
-        raise HostileFile(f"This file is too large: at most "
-                          f"{limits.max_file_bytes // (1024 * 1024)} MB can be uploaded.")
+        raise HostileFile(
+            f"This file is too large: at most "
+            f"{limits.max_file_bytes // (1024 * 1024)} MB can be uploaded."
+        )
     if not data.startswith(ZIP_MAGIC):
-        raise HostileFile("This file is not an Excel workbook (.xlsx). Download the template, "
-                          "fill it in and upload it again.")
+        raise HostileFile(
+            "This file is not an Excel workbook (.xlsx). Download the template, "
+            "fill it in and upload it again."
+        )
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
-        raise HostileFile("This file is not an Excel workbook (.xlsx): it cannot be opened.") from exc
+        raise HostileFile(
+            "This file is not an Excel workbook (.xlsx): it cannot be opened."
+        ) from exc
     if len(infos) > limits.max_entries:
         raise HostileFile("This file is not a plain Excel workbook: it holds too many parts.")
     names = set()
@@ -206,16 +233,22 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
         if info.flag_bits & 0x1:
             raise HostileFile("This file is refused: it is encrypted or password-protected.")
         if info.filename.lower().endswith("vbaproject.bin"):
-            raise HostileFile("This file contains macros (.xlsm). Save it as a plain Excel "
-                              "workbook (.xlsx) and upload it again.")
+            raise HostileFile(
+                "This file contains macros (.xlsm). Save it as a plain Excel "
+                "workbook (.xlsx) and upload it again."
+            )
         declared += info.file_size
         if declared > limits.max_unpacked_bytes:
-            raise HostileFile("This file is refused: it unpacks to more than "
-                              f"{limits.max_unpacked_bytes // (1024 * 1024)} MB.")
-        if (info.file_size > RATIO_MIN_BYTES
-                and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
-            raise HostileFile("This file is refused: it is compressed suspiciously well "
-                              "(a zip bomb?).")
+            raise HostileFile(
+                "This file is refused: it unpacks to more than "
+                f"{limits.max_unpacked_bytes // (1024 * 1024)} MB."
+            )
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > limits.max_ratio * max(
+            info.compress_size, 1
+        ):
+            raise HostileFile(
+                "This file is refused: it is compressed suspiciously well (a zip bomb?)."
+            )
     if "[Content_Types].xml" not in names:
         raise HostileFile("This file is not an Excel workbook (.xlsx): it has no content types.")
 
@@ -230,21 +263,30 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
                 # declares: every part that is XML gets the sheet rules, and only UTF-8 is let
                 # through (the rules read bytes; Excel always writes UTF-8)
                 head = chunk[:4]
-                if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"<" in head and b"\x00" in head):
-                    raise HostileFile("This file is not a plain Excel workbook: a part of it is "
-                                      f"not UTF-8 XML ({name[:80]}).")
-                if (not name.lower().endswith((".xml", ".rels", ".vml"))
-                        and not _XML_START.match(chunk)):
+                if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+                    b"<" in head and b"\x00" in head
+                ):
+                    raise HostileFile(
+                        "This file is not a plain Excel workbook: a part of it is "
+                        f"not UTF-8 XML ({name[:80]})."
+                    )
+                if not name.lower().endswith((".xml", ".rels", ".vml")) and not _XML_START.match(
+                    chunk
+                ):
                     continue  # a picture or another binary part
                 if _OTHER_ENCODING.match(chunk):
-                    raise HostileFile("This file is not a plain Excel workbook: a part of it is "
-                                      f"not UTF-8 XML ({name[:80]}).")
+                    raise HostileFile(
+                        "This file is not a plain Excel workbook: a part of it is "
+                        f"not UTF-8 XML ({name[:80]})."
+                    )
                 scanner = _Scanner(name, limits, is_sheet=True, is_strings=True)
                 while chunk:
                     unpacked += len(chunk)
                     if unpacked > limits.max_unpacked_bytes:
-                        raise HostileFile("This file is refused: it unpacks to more than "
-                                          f"{limits.max_unpacked_bytes // (1024 * 1024)} MB.")
+                        raise HostileFile(
+                            "This file is refused: it unpacks to more than "
+                            f"{limits.max_unpacked_bytes // (1024 * 1024)} MB."
+                        )
                     if name == "[Content_Types].xml" and len(content_types) < 1024 * 1024:
                         content_types += chunk
                     scanner.feed(chunk)
@@ -252,13 +294,18 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
             scanner.feed(b"", final=True)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
             # a size or checksum that does not match what inflates, an unknown compression…
-            raise HostileFile("This file is not a valid Excel workbook: it is damaged "
-                              f"({name[:80]}).") from exc
+            raise HostileFile(
+                f"This file is not a valid Excel workbook: it is damaged ({name[:80]})."
+            ) from exc
 
     types = content_types.decode("utf-8", "replace").lower()
     if any(t in types for t in MACRO_TYPES):
-        raise HostileFile("This file contains macros (.xlsm). Save it as a plain Excel "
-                          "workbook (.xlsx) and upload it again.")
+        raise HostileFile(
+            "This file contains macros (.xlsm). Save it as a plain Excel "
+            "workbook (.xlsx) and upload it again."
+        )
     if SPREADSHEET_MAIN not in types:
-        raise HostileFile("This file is not an Excel workbook (.xlsx). Download the template, "
-                          "fill it in and upload it again.")
+        raise HostileFile(
+            "This file is not an Excel workbook (.xlsx). Download the template, "
+            "fill it in and upload it again."
+        )

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the tests see the whole metadata."""
+
 # ruff: noqa: I001  (accounts and tenancy first: the other modules refer to them)
 from portal.models.accounts import Account, Office, Region, TenantOwned  # noqa: F401
 from portal.models.audit import AuditEvent  # noqa: F401

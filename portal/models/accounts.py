@@ -1,4 +1,5 @@
 """Regions, offices and customs accounts: the private account database of an administration."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The append-only audit trail (F-25): logins, denials, account changes, carnet changes."""
+
 from __future__ import annotations
 
 import datetime as dt

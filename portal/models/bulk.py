@@ -1,4 +1,5 @@
 """Bulk creation from Excel (F-16): the cleaning session of one admin and one object kind."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,9 +53,7 @@ class BulkRow(Base):
     __table_args__ = (Index("ix_bulk_row_order", "bulk_session_id", "has_errors", "row_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bulk_session_id: Mapped[int] = mapped_column(
-        ForeignKey("bulk_session.id", ondelete="CASCADE")
-    )
+    bulk_session_id: Mapped[int] = mapped_column(ForeignKey("bulk_session.id", ondelete="CASCADE"))
     row_number: Mapped[int] = mapped_column(Integer)  # the row in the sheet (header is row 1)
     data: Mapped[dict] = mapped_column(JSON)
     errors: Mapped[dict | None] = mapped_column(JSON)

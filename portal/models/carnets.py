@@ -5,6 +5,7 @@ representatives and the text of the general list are stored encrypted (F-26, see
 portal/domain/crypto.py); amounts, counts and dates stay plain so logs, statistics and the
 transaction engine can query them.
 """
+
 from __future__ import annotations
 
 import datetime as dt

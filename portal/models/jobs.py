@@ -1,4 +1,5 @@
 """Background jobs a user waits for, and the outbox of side effects drained after commit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,7 +76,9 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sending|sent|failed
+    status: Mapped[str] = mapped_column(
+        String(10), default="pending"
+    )  # pending|sending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

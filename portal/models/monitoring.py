@@ -8,6 +8,7 @@ the `job` row (kind export_list / export_transactions) and its result file.
 Claims belong to the customs administration that opened them (TenantOwned) and are addressed
 to the NGA of the carnet, which reads and answers them through the NICS API.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,10 +71,12 @@ class ReconciliationScope(Base):
 
     __tablename__ = "reconciliation_scope"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_run.id", ondelete="CASCADE"),
-                                        primary_key=True)
-    carnet_id: Mapped[int] = mapped_column(ForeignKey("carnet.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("reconciliation_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    carnet_id: Mapped[int] = mapped_column(
+        ForeignKey("carnet.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Reconciliation(Base):
@@ -85,10 +88,10 @@ class Reconciliation(Base):
         Index("ix_reconciliation_territory_status", "territory_id", "status"),
     )
 
-    carnet_id: Mapped[int] = mapped_column(ForeignKey("carnet.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"),
-                                              primary_key=True)
+    carnet_id: Mapped[int] = mapped_column(
+        ForeignKey("carnet.id", ondelete="CASCADE"), primary_key=True
+    )
+    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(10))
     unbalanced: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
@@ -126,12 +129,13 @@ class TransitState(Base):
     )
 
     open_transaction_id: Mapped[int] = mapped_column(
-        ForeignKey("carnet_transaction.id", ondelete="CASCADE"), primary_key=True)
-    carnet_id: Mapped[int] = mapped_column(ForeignKey("carnet.id", ondelete="CASCADE"),
-                                           index=True)
+        ForeignKey("carnet_transaction.id", ondelete="CASCADE"), primary_key=True
+    )
+    carnet_id: Mapped[int] = mapped_column(ForeignKey("carnet.id", ondelete="CASCADE"), index=True)
     territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"))
     close_transaction_id: Mapped[int | None] = mapped_column(
-        ForeignKey("carnet_transaction.id", ondelete="SET NULL"))
+        ForeignKey("carnet_transaction.id", ondelete="SET NULL")
+    )
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(12))
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
@@ -150,7 +154,8 @@ class Claim(TenantOwned, Base):
     nga_id: Mapped[int] = mapped_column(ForeignKey("nga.id"), index=True)
     territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"))
     opened_by_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("account.id", ondelete="SET NULL"))
+        ForeignKey("account.id", ondelete="SET NULL")
+    )
     opened_by: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(10), default="open")
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -164,9 +169,11 @@ class Claim(TenantOwned, Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     events: Mapped[list[ClaimEvent]] = relationship(
-        back_populates="claim", order_by="ClaimEvent.id", cascade="all, delete-orphan")
+        back_populates="claim", order_by="ClaimEvent.id", cascade="all, delete-orphan"
+    )
     evidence: Mapped[list[ClaimEvidence]] = relationship(
-        back_populates="claim", order_by="ClaimEvidence.id", cascade="all, delete-orphan")
+        back_populates="claim", order_by="ClaimEvidence.id", cascade="all, delete-orphan"
+    )
 
 
 class ClaimEvent(Base):

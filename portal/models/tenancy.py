@@ -1,4 +1,5 @@
 """Customs territories, countries, currencies and customs administrations (F-01 … F-04)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +36,11 @@ class Country(Base):
     territory: Mapped[CustomsTerritory | None] = relationship()
 
     def is_digital_on(self, day: dt.date) -> bool:
-        return self.ata_status == "digital" and self.digital_from is not None and self.digital_from <= day
+        return (
+            self.ata_status == "digital"
+            and self.digital_from is not None
+            and self.digital_from <= day
+        )
 
 
 class Currency(Base):

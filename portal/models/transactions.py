@@ -9,6 +9,7 @@ territory, R-03) even when the session is scoped to the French administration.
 Codes (transaction, verification, cancellation) are stored as a keyed hash for look-up and,
 where the holder must see them again, encrypted with the data key (portal/domain/crypto.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,8 +49,15 @@ __all__ = [
     "TRANSACTION_KINDS",
 ]
 
-VOUCHER_KINDS = ("validation", "export", "import", "reexport", "reimport",
-                 "transit_open", "transit_close")
+VOUCHER_KINDS = (
+    "validation",
+    "export",
+    "import",
+    "reexport",
+    "reimport",
+    "transit_open",
+    "transit_close",
+)
 # a pre-exportation is the first step of an EU two-step exportation (F-42)
 TRANSACTION_KINDS = VOUCHER_KINDS + ("pre_export",)
 
@@ -142,9 +150,11 @@ class Travel(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     items: Mapped[list[TravelItem]] = relationship(
-        back_populates="travel", order_by="TravelItem.item_no", cascade="all, delete-orphan")
+        back_populates="travel", order_by="TravelItem.item_no", cascade="all, delete-orphan"
+    )
     vouchers: Mapped[list[Voucher]] = relationship(
-        back_populates="travel", order_by="Voucher.position")
+        back_populates="travel", order_by="Voucher.position"
+    )
 
 
 class TravelItem(Base):
@@ -213,8 +223,9 @@ class Transaction(Base):
     state: Mapped[str] = mapped_column(String(10), default="committed")
     territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), index=True)
     country_code: Mapped[str] = mapped_column(ForeignKey("country.code"))
-    customs_id: Mapped[int | None] = mapped_column(ForeignKey("customs_administration.id"),
-                                                   index=True)
+    customs_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customs_administration.id"), index=True
+    )
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     officer_name: Mapped[str] = mapped_column(String(200), default="")
@@ -240,8 +251,8 @@ class Transaction(Base):
     commit_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     items: Mapped[list[TransactionItem]] = relationship(
-        back_populates="transaction", order_by="TransactionItem.id",
-        cascade="all, delete-orphan")
+        back_populates="transaction", order_by="TransactionItem.id", cascade="all, delete-orphan"
+    )
     voucher: Mapped[Voucher] = relationship()
 
 
@@ -257,7 +268,8 @@ class TransactionItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_id: Mapped[int] = mapped_column(
-        ForeignKey("carnet_transaction.id", ondelete="CASCADE"), index=True)
+        ForeignKey("carnet_transaction.id", ondelete="CASCADE"), index=True
+    )
     goods_item_id: Mapped[int] = mapped_column(ForeignKey("goods_item.id"), index=True)
     item_no: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
@@ -286,7 +298,8 @@ class Hold(Base):
     held_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     released_by_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("account.id", ondelete="SET NULL"))
+        ForeignKey("account.id", ondelete="SET NULL")
+    )
     released_by: Mapped[str] = mapped_column(String(200), default="")
 
 

@@ -1,6 +1,7 @@
 """The holder wallet's own tables (F-17, F-30, F-35): credentials, server-side sessions,
 single-use email tokens and voucher share links. The holder's identity is `Holder`
 (portal/models/transactions.py); wrong carnet-PIN guesses use `GuessThrottle`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,9 @@ class HolderCredential(Base):
 
     __tablename__ = "holder_credential"
 
-    holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    holder_id: Mapped[int] = mapped_column(
+        ForeignKey("holder.id", ondelete="CASCADE"), primary_key=True
+    )
     password_hash: Mapped[str] = mapped_column(String(200))
     pin_hash: Mapped[str] = mapped_column(String(200))
     totp_secret_enc: Mapped[str | None] = mapped_column(Text)
@@ -42,8 +44,7 @@ class HolderSession(Base):
     __tablename__ = "holder_session"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"),
-                                           index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     unlocked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -61,8 +62,7 @@ class HolderToken(Base):
     __tablename__ = "holder_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"),
-                                           index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -78,10 +78,10 @@ class VoucherShare(Base):
     __tablename__ = "voucher_share"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id", ondelete="CASCADE"),
-                                            index=True)
-    holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"),
-                                           index=True)
+    voucher_id: Mapped[int] = mapped_column(
+        ForeignKey("voucher.id", ondelete="CASCADE"), index=True
+    )
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)

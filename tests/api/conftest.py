@@ -1,5 +1,6 @@
 """Fixtures of the NICS API tests: two NGAs with a client each, a bearer-token client, a
 valid carnet body."""
+
 from __future__ import annotations
 
 import base64
@@ -44,12 +45,14 @@ class ApiClient:
         return h
 
     def get(self, path, **kw):
-        return self.client.get(path, base_url=self.base_url,
-                               headers=self.headers(kw.pop("headers", None)), **kw)
+        return self.client.get(
+            path, base_url=self.base_url, headers=self.headers(kw.pop("headers", None)), **kw
+        )
 
     def post(self, path, json=None, headers=None, **kw):
-        return self.client.post(path, base_url=self.base_url, json=json,
-                                headers=self.headers(headers), **kw)
+        return self.client.post(
+            path, base_url=self.base_url, json=json, headers=self.headers(headers), **kw
+        )
 
 
 def get_token(app, client_id: str, secret: str, scope: str | None = None):
@@ -57,8 +60,12 @@ def get_token(app, client_id: str, secret: str, scope: str | None = None):
     data = {"grant_type": "client_credentials"}
     if scope:
         data["scope"] = scope
-    return app.test_client().post("/v1/oauth/token", base_url="http://api.eata.test",
-                                  data=data, headers={"Authorization": f"Basic {basic}"})
+    return app.test_client().post(
+        "/v1/oauth/token",
+        base_url="http://api.eata.test",
+        data=data,
+        headers={"Authorization": f"Basic {basic}"},
+    )
 
 
 @pytest.fixture
@@ -90,14 +97,27 @@ def carnet_body(items: int = 3, **overrides) -> dict:
         "valid_until": (today + dt.timedelta(days=300)).isoformat(),
         "intended_use": "professional_equipment",
         "currency": "EUR",
-        "holder": {"name": "Studio Lumière SPRL",
-                   "address": {"street": "Rue Haute 12", "postal_code": "1000",
-                               "city": "Bruxelles", "country": "BE"}},
+        "holder": {
+            "name": "Studio Lumière SPRL",
+            "address": {
+                "street": "Rue Haute 12",
+                "postal_code": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
+            },
+        },
         "representatives": [{"name": "Anne Peeters", "id_number": "BE-99-1234"}],
         "items": [
-            {"item_no": i, "pieces": 1 + i % 3, "description": f"Camera body Arri Alexa SN {1000 + i}",
-             "origin_country": "DE", "value": 1250.5 + i, "quantity": 2.5, "unit": "kg",
-             "marks": f"ARRI-{1000 + i}"}
+            {
+                "item_no": i,
+                "pieces": 1 + i % 3,
+                "description": f"Camera body Arri Alexa SN {1000 + i}",
+                "origin_country": "DE",
+                "value": 1250.5 + i,
+                "quantity": 2.5,
+                "unit": "kg",
+                "marks": f"ARRI-{1000 + i}",
+            }
             for i in range(1, items + 1)
         ],
         "countries": ["FR", "CH", "NO"],

@@ -1,6 +1,7 @@
 """F-24: the contract under bad input — every answer a 4xx problem document, never a 5xx: ids
 beyond the database's integer range in every path and body, wrong JSON types in every field,
 a wrong method (405 with Allow), unknown paths, bodies over the limit."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,25 +19,44 @@ def _problem(r, *statuses):
     return r.get_json()
 
 
-@pytest.mark.parametrize("path", [
-    "/v1/carnets/{id}", "/v1/carnets/{id}/transactions", "/v1/carnets/{id}/reconciliation",
-    "/v1/claims/{id}"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/carnets/{id}",
+        "/v1/carnets/{id}/transactions",
+        "/v1/carnets/{id}/reconciliation",
+        "/v1/claims/{id}",
+    ],
+)
 @pytest.mark.parametrize("number", [BIG, HUGE])
 def test_f24_nics_ids_out_of_range_in_paths_are_404(api, path, number):
     _problem(api.get(path.format(id=number)), 404)
 
 
-@pytest.mark.parametrize("path", ["sets", "cancel", "block", "unblock", "discharge",
-                                  "replacement"])
+@pytest.mark.parametrize("path", ["sets", "cancel", "block", "unblock", "discharge", "replacement"])
 def test_f24_nics_write_paths_with_ids_out_of_range_are_404(api, path):
     _problem(api.post(f"/v1/carnets/{BIG}/{path}", json={"reason": "x"}), 404)
     _problem(api.post(f"/v1/claims/{BIG}/answer", json={"text": "x"}), 404)
 
 
-@pytest.mark.parametrize("field", ["departure_country", "countries", "items", "sets",
-                                   "holder", "issue_date", "valid_until", "currency",
-                                   "carnet_number", "format", "paper_carnet_number",
-                                   "issuing_association_id", "representatives"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "departure_country",
+        "countries",
+        "items",
+        "sets",
+        "holder",
+        "issue_date",
+        "valid_until",
+        "currency",
+        "carnet_number",
+        "format",
+        "paper_carnet_number",
+        "issuing_association_id",
+        "representatives",
+    ],
+)
 def test_f24_every_carnet_field_of_the_wrong_json_type_is_a_422(api, field):
     valid = {"countries": [["BE"]], "representatives": [[]]}.get(field, [])
     for wrong in (w for w in WRONG_TYPES if w not in valid):
@@ -46,11 +66,14 @@ def test_f24_every_carnet_field_of_the_wrong_json_type_is_a_422(api, field):
         assert any(e["field"].startswith(field) for e in problem["errors"]), (wrong, problem)
 
 
-@pytest.mark.parametrize("field", ["item_no", "pieces", "description", "origin_country",
-                                   "value", "quantity", "unit", "marks"])
+@pytest.mark.parametrize(
+    "field",
+    ["item_no", "pieces", "description", "origin_country", "value", "quantity", "unit", "marks"],
+)
 def test_f24_every_goods_item_field_of_the_wrong_json_type_is_a_422(api, field):
-    valid = {"description": ["x"], "marks": ["x"], "value": [13.5],
-             "quantity": [13.5]}.get(field, [])
+    valid = {"description": ["x"], "marks": ["x"], "value": [13.5], "quantity": [13.5]}.get(
+        field, []
+    )
     for wrong in (w for w in WRONG_TYPES if w not in valid):
         body = carnet_body()
         body["items"][0][field] = wrong
@@ -60,8 +83,9 @@ def test_f24_every_goods_item_field_of_the_wrong_json_type_is_a_422(api, field):
 
 def test_f24_ids_out_of_range_in_bodies_are_422(api):
     for value in (BIG, HUGE, 0, -1):
-        problem = _problem(api.post("/v1/carnets", json=carnet_body(
-            issuing_association_id=value)), 422)
+        problem = _problem(
+            api.post("/v1/carnets", json=carnet_body(issuing_association_id=value)), 422
+        )
         assert problem["errors"][0]["field"] == "issuing_association_id"
 
 

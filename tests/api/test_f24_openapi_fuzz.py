@@ -8,6 +8,7 @@ commit → receipt/cancel, hold → release) for EATA_FUZZ_STATEFUL runs (defaul
 run: EATA_FUZZ_EXAMPLES=300 EATA_FUZZ_STATEFUL=100 (figures in docs/nics-api.md).
 Half of the generated ids and voucher references are replaced by real ones.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,17 +42,26 @@ with warnings.catch_warnings():
 
 OPEN_API_3_1.enable()
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:jsonschema.RefResolver is deprecated:DeprecationWarning")
+    "ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"
+)
 
 EXAMPLES = int(os.environ.get("EATA_FUZZ_EXAMPLES", "25"))
 STATEFUL = int(os.environ.get("EATA_FUZZ_STATEFUL", "10"))
-CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance)
-VALID_CUSTOMS = {"/customs/vouchers/commit": {"fields": {"goods_examined": False}},
-                 "/customs/vouchers/hold": {"reason": "Check"},
-                 "/customs/vouchers/reject": {"reason": "No goods"}}
-SKIPPED = {("POST", "/oauth/token"),  # form-encoded, tested in test_nics_auth.py
-           ("POST", "/claims/{claim_id}/evidence")}  # raw file bodies, test_f67_claims_api.py
+CHECKS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+)
+VALID_CUSTOMS = {
+    "/customs/vouchers/commit": {"fields": {"goods_examined": False}},
+    "/customs/vouchers/hold": {"reason": "Check"},
+    "/customs/vouchers/reject": {"reason": "No goods"},
+}
+SKIPPED = {
+    ("POST", "/oauth/token"),  # form-encoded, tested in test_nics_auth.py
+    ("POST", "/claims/{claim_id}/evidence"),
+}  # raw file bodies, test_f67_claims_api.py
 
 
 class Fixture:
@@ -75,9 +85,14 @@ class Fixture:
         # validations to commit, an exportation to commit (or refuse), one carnet on hold
         self.vouchers = [factory.voucher(world, t, "validation") for t in travels[1:-1]]
         self.vouchers.append(factory.voucher(world, travels[0], "export"))
-        hold = ApiClient(app, self.customs["ch"]).post("/v1/customs/vouchers/hold", json={
-            **self.ref(factory.voucher(world, travels[-1], "validation")),
-            "office_id": self.office(), "reason": "Check"})
+        hold = ApiClient(app, self.customs["ch"]).post(
+            "/v1/customs/vouchers/hold",
+            json={
+                **self.ref(factory.voucher(world, travels[-1], "validation")),
+                "office_id": self.office(),
+                "reason": "Check",
+            },
+        )
         assert hold.status_code == 201, hold.get_json()
         self.holds = [hold.get_json()["hold_id"]]
 
@@ -105,12 +120,18 @@ class Fixture:
             if name in params and values and coin() < 0.5:
                 params[name] = self.rng.choice(values)
         if case.method == "POST" and case.path == "/carnets" and coin() < 0.5:
-            case.body = carnet_body(countries=["BE", "FR", "NO"], departure_country="CH",
-                                    currency="CHF", carnet_number=f"CH{secrets.token_hex(5)}"
-                                    .upper())
+            case.body = carnet_body(
+                countries=["BE", "FR", "NO"],
+                departure_country="CH",
+                currency="CHF",
+                carnet_number=f"CH{secrets.token_hex(5)}".upper(),
+            )
         if case.method == "POST" and case.path in VALID_CUSTOMS and coin() < 0.5:
-            case.body = {**self.ref(self.rng.choice(self.vouchers)), "office_id": self.office(),
-                         **VALID_CUSTOMS[case.path]}
+            case.body = {
+                **self.ref(self.rng.choice(self.vouchers)),
+                "office_id": self.office(),
+                **VALID_CUSTOMS[case.path],
+            }
         if isinstance(case.body, dict) and case.path.startswith("/customs"):
             if "office_id" in case.body and coin() < 0.5:
                 case.body["office_id"] = self.office()
@@ -134,17 +155,25 @@ def served_schema(app, client_for):
 def _operations():
     from portal.api.openapi import document
 
-    return [(m.upper(), p) for p, item in document()["paths"].items() for m in item
-            if (m.upper(), p) not in SKIPPED]
+    return [
+        (m.upper(), p)
+        for p, item in document()["paths"].items()
+        for m in item
+        if (m.upper(), p) not in SKIPPED
+    ]
 
 
 @pytest.mark.parametrize("method,path", _operations())
-def test_f24_openapi_fuzz_no_5xx_and_answers_match_the_schema(fixture, served_schema,
-                                                              method, path):
+def test_f24_openapi_fuzz_no_5xx_and_answers_match_the_schema(fixture, served_schema, method, path):
     operation = served_schema[path][method]
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy())
     def check(case):
         fixture.point(case)
@@ -159,17 +188,22 @@ def _chains():
     from portal.api.openapi import document
 
     doc = document()
-    by_id = {op["operationId"]: (m.upper(), p) for p, item in doc["paths"].items()
-             for m, op in item.items()}
+    by_id = {
+        op["operationId"]: (m.upper(), p)
+        for p, item in doc["paths"].items()
+        for m, op in item.items()
+    }
     chains = {}
     for p, item in doc["paths"].items():
         for m, op in item.items():
             for response in op["responses"].values():
                 for link in response.get("links", {}).values():
-                    params = {k: v.removeprefix("$response.body#")
-                              for k, v in link["parameters"].items()}
+                    params = {
+                        k: v.removeprefix("$response.body#") for k, v in link["parameters"].items()
+                    }
                     chains.setdefault((m.upper(), p), []).append(
-                        (*by_id[link["operationId"]], params))
+                        (*by_id[link["operationId"]], params)
+                    )
     return chains
 
 
@@ -179,8 +213,9 @@ def _pointer(body, pointer: str):
     return body
 
 
-@pytest.mark.parametrize("method,path", sorted(
-    k for k in _chains() if k != ("POST", "/carnets/{eata_id}/replacement")))
+@pytest.mark.parametrize(
+    "method,path", sorted(k for k in _chains() if k != ("POST", "/carnets/{eata_id}/replacement"))
+)
 def test_f24_openapi_fuzz_stateful_follows_the_links(fixture, served_schema, method, path):
     """The stateful phase: a generated call, then — when it succeeded — a generated call of
     every operation its answer links to, with the id from the answer. The cases are drawn
@@ -195,8 +230,14 @@ def test_f24_openapi_fuzz_stateful_follows_the_links(fixture, served_schema, met
         answered.setdefault(f"{case.method} {case.path}", set()).add(r.status_code)
         return r
 
-    @settings(max_examples=STATEFUL, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=STATEFUL,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     @given(cases=st.tuples(source.as_strategy(), *(t.as_strategy() for t in targets)))
     def chain(cases):
         first, *following = cases
@@ -206,8 +247,10 @@ def test_f24_openapi_fuzz_stateful_follows_the_links(fixture, served_schema, met
             return
         for (_, _, params), case in zip(links, following, strict=True):
             fixture.point(case)
-            case.path_parameters = {**(case.path_parameters or {}), **{
-                name: _pointer(r.json, pointer) for name, pointer in params.items()}}
+            case.path_parameters = {
+                **(case.path_parameters or {}),
+                **{name: _pointer(r.json, pointer) for name, pointer in params.items()},
+            }
             call(case)
 
     chain()
@@ -216,26 +259,33 @@ def test_f24_openapi_fuzz_stateful_follows_the_links(fixture, served_schema, met
     assert len(answered) > 1, answered
 
 
-def test_f24_documented_example_is_accepted_and_its_answers_conform(app, ngas, served_schema,
-                                                                   client_for):
+def test_f24_documented_example_is_accepted_and_its_answers_conform(
+    app, ngas, served_schema, client_for
+):
     _, client_id, secret = ngas["be"]
     token = get_token(app, client_id, secret).get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}", "Host": "api.eata.test"}
     doc = client_for("api").get("/v1/openapi.json").get_json()
     example = doc["paths"]["/carnets"]["post"]["requestBody"]["content"]["application/json"][
-        "example"]
-    issue = served_schema["/carnets"]["POST"].make_case(
-        body=example, media_type="application/json")
+        "example"
+    ]
+    issue = served_schema["/carnets"]["POST"].make_case(body=example, media_type="application/json")
     response = issue.call_and_validate(headers=headers, checks=CHECKS)
     assert response.status_code == 201
     eata_id = response.json["eata_id"]
-    for path in ("/carnets/{eata_id}", "/carnets/{eata_id}/transactions",
-                 "/carnets/{eata_id}/reconciliation"):
+    for path in (
+        "/carnets/{eata_id}",
+        "/carnets/{eata_id}/transactions",
+        "/carnets/{eata_id}/reconciliation",
+    ):
         case = served_schema[path]["GET"].make_case(path_parameters={"eata_id": eata_id})
         assert case.call_and_validate(headers=headers, checks=CHECKS).status_code == 200
-    for path, body in (("/carnets/{eata_id}/sets", {"kind": "transit", "count": 1}),
-                       ("/carnets/{eata_id}/block", {"reason": "stolen"}),
-                       ("/carnets/{eata_id}/cancel", {"reason": "x"})):  # 409: blocked
+    for path, body in (
+        ("/carnets/{eata_id}/sets", {"kind": "transit", "count": 1}),
+        ("/carnets/{eata_id}/block", {"reason": "stolen"}),
+        ("/carnets/{eata_id}/cancel", {"reason": "x"}),
+    ):  # 409: blocked
         case = served_schema[path]["POST"].make_case(
-            path_parameters={"eata_id": eata_id}, body=body, media_type="application/json")
+            path_parameters={"eata_id": eata_id}, body=body, media_type="application/json"
+        )
         assert case.call_and_validate(headers=headers, checks=CHECKS).status_code in (200, 409)

@@ -1,5 +1,6 @@
 """F-18 API credentials: OAuth 2.0 client credentials, hashed secrets and tokens, rotation,
 revocation, scopes, per-client rate limits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,11 @@ def test_f18_token_endpoint_issues_short_lived_bearer_tokens(app, ngas):
 
 def test_f18_secret_in_form_fields_works_too(app, ngas):
     _, client_id, secret = ngas["be"]
-    r = app.test_client().post("/v1/oauth/token", base_url="http://api.eata.test", data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+    r = app.test_client().post(
+        "/v1/oauth/token",
+        base_url="http://api.eata.test",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
     assert r.status_code == 200
 
 
@@ -35,8 +39,9 @@ def test_f18_wrong_secret_or_unknown_client_is_refused(app, ngas):
     _, client_id, secret = ngas["be"]
     assert get_token(app, client_id, secret + "x").status_code == 401
     assert get_token(app, "nga_0000000000000000", secret).status_code == 401
-    r = app.test_client().post("/v1/oauth/token", base_url="http://api.eata.test",
-                               data={"grant_type": "password"})
+    r = app.test_client().post(
+        "/v1/oauth/token", base_url="http://api.eata.test", data={"grant_type": "password"}
+    )
     assert r.status_code in (400, 401)
 
 

@@ -1,4 +1,5 @@
 """F-20 … F-23, F-25, R-12: issuing carnets through the NICS API and their life-cycle."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,9 +65,16 @@ def test_f22_find_by_number_and_list_with_pagination(api, issued):
 def test_f22_issuing_association_must_be_of_own_nga(api, ngas, session):
     from portal.models import IssuingAssociation
 
-    be_ia = session.scalar(select(IssuingAssociation).where(IssuingAssociation.nga_id == ngas["be"][0]))
-    fr_ia = session.scalar(select(IssuingAssociation).where(IssuingAssociation.nga_id == ngas["fr"][0]))
-    assert api.post("/v1/carnets", json=carnet_body(issuing_association_id=be_ia.id)).status_code == 201
+    be_ia = session.scalar(
+        select(IssuingAssociation).where(IssuingAssociation.nga_id == ngas["be"][0])
+    )
+    fr_ia = session.scalar(
+        select(IssuingAssociation).where(IssuingAssociation.nga_id == ngas["fr"][0])
+    )
+    assert (
+        api.post("/v1/carnets", json=carnet_body(issuing_association_id=be_ia.id)).status_code
+        == 201
+    )
     r = api.post("/v1/carnets", json=carnet_body(issuing_association_id=fr_ia.id))
     assert r.status_code == 422
     assert r.get_json()["errors"][0]["field"] == "issuing_association_id"
@@ -76,13 +84,21 @@ def test_f23_another_ngas_carnet_is_404_everywhere(api_as, issued):
     eata_id, _, data = issued()
     fr = api_as("fr")
     number = data["carnet"]["carnet_number"]
-    for path in (f"/v1/carnets/{eata_id}", f"/v1/carnets/by-number/{number}",
-                 f"/v1/carnets/{eata_id}/transactions", f"/v1/carnets/{eata_id}/reconciliation"):
+    for path in (
+        f"/v1/carnets/{eata_id}",
+        f"/v1/carnets/by-number/{number}",
+        f"/v1/carnets/{eata_id}/transactions",
+        f"/v1/carnets/{eata_id}/reconciliation",
+    ):
         r = fr.get(path)
         assert r.status_code == 404 and r.mimetype == "application/problem+json", path
-    for action, body in (("sets", {"kind": "transit", "count": 1}), ("cancel", {"reason": "x"}),
-                         ("block", {"reason": "x"}), ("discharge", {}),
-                         ("replacement", carnet_body())):
+    for action, body in (
+        ("sets", {"kind": "transit", "count": 1}),
+        ("cancel", {"reason": "x"}),
+        ("block", {"reason": "x"}),
+        ("discharge", {}),
+        ("replacement", carnet_body()),
+    ):
         assert fr.post(f"/v1/carnets/{eata_id}/{action}", json=body).status_code == 404, action
     assert fr.get("/v1/carnets").get_json()["total"] == 0
     assert fr.get(f"/v1/carnets/{eata_id + 1}").status_code == 404
@@ -117,7 +133,10 @@ def test_f23_lifecycle_transitions_allowed_and_refused(api, issued, session, sta
     eata_id, _, _ = issued()
     _put_in_state(session, eata_id, state)
     before = _row(session, eata_id)
-    before_status, before_sets = before.status, {s.kind: (s.issued, s.remaining) for s in before.sets}
+    before_status, before_sets = (
+        before.status,
+        {s.kind: (s.issued, s.remaining) for s in before.sets},
+    )
     path, body = ACTIONS[action]
     r = api.post(f"/v1/carnets/{eata_id}/{path}", json=body)
     if state in domain.ALLOWED_FROM[action]:
@@ -148,8 +167,9 @@ def test_r12_refusals_say_why(api, issued, session):
     assert "already been validated" in detail and "Discharge" in detail
     eata_id, _, _ = issued()
     _put_in_state(session, eata_id, "expired")
-    detail = api.post(f"/v1/carnets/{eata_id}/sets", json={"kind": "transit", "count": 1}
-                      ).get_json()["detail"]
+    detail = api.post(
+        f"/v1/carnets/{eata_id}/sets", json={"kind": "transit", "count": 1}
+    ).get_json()["detail"]
     expired_on = (now_utc().date() - dt.timedelta(days=1)).strftime("%d/%m/%Y")
     assert f"expired on {expired_on}" in detail
 
@@ -157,8 +177,14 @@ def test_r12_refusals_say_why(api, issued, session):
 def test_f23_unblock_returns_an_activated_carnet_to_active(api, issued, session):
     eata_id, _, _ = issued()
     _put_in_state(session, eata_id, "active")
-    assert api.post(f"/v1/carnets/{eata_id}/block", json={"reason": "unpaid"}).get_json()["status"] == "blocked"
-    assert api.post(f"/v1/carnets/{eata_id}/unblock", json={"reason": "paid"}).get_json()["status"] == "active"
+    assert (
+        api.post(f"/v1/carnets/{eata_id}/block", json={"reason": "unpaid"}).get_json()["status"]
+        == "blocked"
+    )
+    assert (
+        api.post(f"/v1/carnets/{eata_id}/unblock", json={"reason": "paid"}).get_json()["status"]
+        == "active"
+    )
 
 
 def test_f23_sets_have_a_ceiling(api, issued):
@@ -167,9 +193,17 @@ def test_f23_sets_have_a_ceiling(api, issued):
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "count"
 
 
-@pytest.mark.parametrize("state,allowed", [
-    ("issued", False), ("active", True), ("blocked", True), ("expired", True),
-    ("cancelled", False), ("discharged", False)])
+@pytest.mark.parametrize(
+    "state,allowed",
+    [
+        ("issued", False),
+        ("active", True),
+        ("blocked", True),
+        ("expired", True),
+        ("cancelled", False),
+        ("discharged", False),
+    ],
+)
 def test_f23_replacement_is_linked_to_its_original(api, issued, session, state, allowed):
     eata_id, _, data = issued()
     _put_in_state(session, eata_id, state)
@@ -181,11 +215,17 @@ def test_f23_replacement_is_linked_to_its_original(api, issued, session, state, 
     new = r.get_json()
     assert new["pin"] and new["eata_id"] != eata_id
     assert new["carnet"]["order_type"] == "replacement"
-    assert new["carnet"]["links"] == [{"kind": "replaces", "eata_id": eata_id,
-                                       "carnet_number": data["carnet"]["carnet_number"]}]
+    assert new["carnet"]["links"] == [
+        {"kind": "replaces", "eata_id": eata_id, "carnet_number": data["carnet"]["carnet_number"]}
+    ]
     original = api.get(f"/v1/carnets/{eata_id}").get_json()
-    assert original["links"] == [{"kind": "replaced_by", "eata_id": new["eata_id"],
-                                  "carnet_number": new["carnet"]["carnet_number"]}]
+    assert original["links"] == [
+        {
+            "kind": "replaced_by",
+            "eata_id": new["eata_id"],
+            "carnet_number": new["carnet"]["carnet_number"],
+        }
+    ]
     again = api.post(f"/v1/carnets/{eata_id}/replacement", json=carnet_body())
     assert again.status_code == 409 and "already been replaced" in again.get_json()["detail"]
 
@@ -207,21 +247,34 @@ def test_f20_paper_clone_and_twin_keep_their_paper_number(api):
     r = api.post("/v1/carnets", json=clone)
     assert r.status_code == 201
     assert r.get_json()["carnet"]["links"] == [
-        {"kind": "paper_clone", "eata_id": None, "carnet_number": clone["carnet_number"]}]
+        {"kind": "paper_clone", "eata_id": None, "carnet_number": clone["carnet_number"]}
+    ]
     twin = carnet_body(format="twin", paper_carnet_number="BE2026PAPER1")
     assert api.post("/v1/carnets", json=twin).status_code == 201
     r = api.post("/v1/carnets", json=carnet_body(format="twin"))
     assert r.status_code == 422
-    assert r.get_json()["errors"] == [{"field": "paper_carnet_number", "message":
-                                       "A paper clone or twin names its paper carnet's number."}]
+    assert r.get_json()["errors"] == [
+        {
+            "field": "paper_carnet_number",
+            "message": "A paper clone or twin names its paper carnet's number.",
+        }
+    ]
 
 
 def test_f23_transactions_and_reconciliation_endpoints(api, issued):
     eata_id, _, _ = issued()
     assert api.get(f"/v1/carnets/{eata_id}/transactions").get_json() == {
-        "eata_id": eata_id, "items": [], "page": 1, "per_page": 50, "total": 0}
+        "eata_id": eata_id,
+        "items": [],
+        "page": 1,
+        "per_page": 50,
+        "total": 0,
+    }
     assert api.get(f"/v1/carnets/{eata_id}/reconciliation").get_json() == {
-        "eata_id": eata_id, "status": "N/A", "unbalanced": []}
+        "eata_id": eata_id,
+        "status": "N/A",
+        "unbalanced": [],
+    }
     assert api.get("/v1/claims").get_json()["items"] == []
 
 
@@ -230,9 +283,11 @@ def test_f25_every_change_is_audited_with_the_api_client_as_actor(api, ngas, iss
     api.post(f"/v1/carnets/{eata_id}/sets", json={"kind": "transit", "count": 1})
     api.post(f"/v1/carnets/{eata_id}/block", json={"reason": "stolen"})
     api.post(f"/v1/carnets/{eata_id}/cancel", json={"reason": "x"})  # refused: not recorded
-    events = session.scalars(select(AuditEvent).where(
-        AuditEvent.object_type == "carnet", AuditEvent.object_id == str(eata_id))
-        .order_by(AuditEvent.id)).all()
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "carnet", AuditEvent.object_id == str(eata_id))
+        .order_by(AuditEvent.id)
+    ).all()
     assert [e.action for e in events] == ["carnet.issued", "carnet.sets_added", "carnet.blocked"]
     assert {(e.actor_type, e.actor_label) for e in events} == {("api_client", ngas["be"][1])}
     assert events[0].data["before"] is None

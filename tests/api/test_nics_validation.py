@@ -1,5 +1,6 @@
 """F-24: input validation with RFC 9457 problems listing every failing field, Idempotency-Key,
 body limits, and the served OpenAPI document as the contract."""
+
 from __future__ import annotations
 
 import json
@@ -21,22 +22,32 @@ def _fields(r) -> dict[str, str]:
 
 def test_f24_validation_lists_every_bad_field(api):
     body = carnet_body(items=4)
-    body["valid_until"] = "2099-01-01"          # more than a year after issue
-    body["currency"] = "XYZ"                     # not ISO 4217
-    body["countries"] = ["FR", "ZZ", "FR"]       # unknown, listed twice
-    body["items"][0]["pieces"] = 0               # not positive
-    body["items"][1]["value"] = -5               # not positive
-    body["items"][2]["item_no"] = 7              # numbered out of order
-    body["items"][3]["origin_country"] = "be"    # not an ISO code in capitals
-    body["holder"]["colour"] = "blue"            # unknown field
-    body["sets"] = {"transit": 100}              # over the ceiling
-    body["surprise"] = True                      # unknown field
-    del body["intended_use"]                     # missing
+    body["valid_until"] = "2099-01-01"  # more than a year after issue
+    body["currency"] = "XYZ"  # not ISO 4217
+    body["countries"] = ["FR", "ZZ", "FR"]  # unknown, listed twice
+    body["items"][0]["pieces"] = 0  # not positive
+    body["items"][1]["value"] = -5  # not positive
+    body["items"][2]["item_no"] = 7  # numbered out of order
+    body["items"][3]["origin_country"] = "be"  # not an ISO code in capitals
+    body["holder"]["colour"] = "blue"  # unknown field
+    body["sets"] = {"transit": 100}  # over the ceiling
+    body["surprise"] = True  # unknown field
+    del body["intended_use"]  # missing
     fields = _fields(api.post("/v1/carnets", json=body))
     assert set(fields) == {
-        "valid_until", "currency", "countries[1]", "countries[2]", "items[0].pieces",
-        "items[1].value", "items[2].item_no", "items[3].origin_country", "holder.colour",
-        "sets.transit", "surprise", "intended_use"}
+        "valid_until",
+        "currency",
+        "countries[1]",
+        "countries[2]",
+        "items[0].pieces",
+        "items[1].value",
+        "items[2].item_no",
+        "items[3].origin_country",
+        "holder.colour",
+        "sets.transit",
+        "surprise",
+        "intended_use",
+    }
     assert "one year" in fields["valid_until"]
     assert fields["surprise"] == "Unknown field."
     assert fields["intended_use"] == "This field is required."
@@ -51,7 +62,7 @@ def test_f24_meaning_checks(api):
     body["issue_date"] = "2026-02-30"
     body["items"][0]["value"] = 10.123
     body["items"][1].pop("unit")
-    body["countries"] = ["FR", "KP"]             # not an ATA country
+    body["countries"] = ["FR", "KP"]  # not an ATA country
     fields = _fields(api.post("/v1/carnets", json=body))
     assert set(fields) == {"issue_date", "items[0].value", "items[1].unit", "countries[1]"}
     assert "2 decimals" in fields["items[0].value"]
@@ -71,8 +82,11 @@ def test_f24_malformed_json_wrong_type_and_oversize_are_4xx(app, api):
     assert r.status_code == 400 and r.mimetype == "application/problem+json"
     r = api.post("/v1/carnets", data='{"value": NaN}', headers={"Content-Type": "application/json"})
     assert r.status_code == 400
-    r = api.post("/v1/carnets", data="carnet_number=X",
-                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = api.post(
+        "/v1/carnets",
+        data="carnet_number=X",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 415 and r.mimetype == "application/problem+json"
     big = json.dumps({"x": "a" * (2 * 1024 * 1024 + 10)})
     r = api.post("/v1/carnets", data=big, headers={"Content-Type": "application/json"})
@@ -135,12 +149,17 @@ def test_f24_openapi_document_is_served_and_matches_the_routes(app, client_for):
     assert r.status_code == 200
     doc = r.get_json()
     assert doc["openapi"].startswith("3.1")
-    documented = {(m.upper(), "/v1" + re.sub(r"\{(\w+)\}", r"<\1>", p))
-                  for p, ops in doc["paths"].items() for m in ops}
+    documented = {
+        (m.upper(), "/v1" + re.sub(r"\{(\w+)\}", r"<\1>", p))
+        for p, ops in doc["paths"].items()
+        for m in ops
+    }
     served = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(("nics_api.", "customs_api.")) and rule.rule not in (
-                "/v1/openapi.json", "/v1/docs"):
+            "/v1/openapi.json",
+            "/v1/docs",
+        ):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
             served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == documented
@@ -151,7 +170,9 @@ def test_f24_docs_page_is_readable_and_csp_clean(client_for):
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert "POST /v1/carnets" in page and "CarnetInput" in page
-    assert "<script" not in page and "style=" not in page and "http://" not in page.split("</head>")[0]
+    assert (
+        "<script" not in page and "style=" not in page and "http://" not in page.split("</head>")[0]
+    )
     assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
 
 
@@ -193,7 +214,8 @@ def test_r11_two_identical_requests_racing_issue_one_carnet(app, api, session):
 
 
 def test_r11_twin_request_refused_after_the_first_committed_gets_the_first_answer(
-        api, session, monkeypatch):
+    api, session, monkeypatch
+):
     """The window of the race above, made deterministic: the twin looked for a replay before
     the first request committed, then its validation saw the first carnet ("number already
     exists"). It must answer with the first result, not a 422."""

@@ -4,6 +4,7 @@ Chromium's host resolver rules, and the app ignores the port (EATA_DOMAIN has no
 
 pytest-playwright is not used: the fixtures below call playwright.sync_api directly.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,12 @@ from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("EATA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
     "--host-resolver-rules=MAP *.eata.test 127.0.0.1",
 ]
 
@@ -58,8 +63,10 @@ def page(browser, live_server):
     context.set_default_timeout(15_000)
     pg = context.new_page()
     pg.csp_violations = []
-    pg.on("console", lambda msg: "Content Security Policy" in msg.text
-          and pg.csp_violations.append(msg.text))
+    pg.on(
+        "console",
+        lambda msg: "Content Security Policy" in msg.text and pg.csp_violations.append(msg.text),
+    )
     yield pg
     context.close()
 

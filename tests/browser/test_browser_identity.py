@@ -1,5 +1,6 @@
 """Browser journey (F-10, F-12): the demo BE admin logs in, is made to enrol an authenticator app
 (QR code page), reaches the home page and logs out."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -65,7 +66,8 @@ def _emailed_link(outbox_dir: str, to: str) -> str:
 
 
 def test_f11_f14_f15_admin_creates_office_and_officer_who_sets_a_password_and_logs_in(
-        page, live_server, demo, outbox_dir):
+    page, live_server, demo, outbox_dir
+):
     """The issue's journey: admin logs in with TOTP, creates an office and an officer; the officer
     opens the emailed link, sets a password and logs in."""
     _enrol_admin(page, live_server)

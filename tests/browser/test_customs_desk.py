@@ -1,5 +1,6 @@
 """F-40, F-43: the officer's journey in a real browser — typed codes to the receipt PDF — and
 the camera scanner reading a QR code from a fake camera stream."""
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,15 @@ def _log_in(app, context, live_server, account, cc="ch"):
         sid = us.id
     serializer = app.session_interface.get_signing_serializer(app)
     cookie = serializer.dumps({"_user_id": f"c:{sid}", "_fresh": True})
-    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie,
-                          "url": live_server.url("customs", cc, "/")}])
+    context.add_cookies(
+        [
+            {
+                "name": app.config["SESSION_COOKIE_NAME"],
+                "value": cookie,
+                "url": live_server.url("customs", cc, "/"),
+            }
+        ]
+    )
 
 
 def _voucher(world):
@@ -85,8 +93,12 @@ def _check_and_commit(page):
 
 def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, live_server):
     carnet, voucher = _voucher(world)
-    context = browser.new_context(locale="en-GB", timezone_id="UTC", accept_downloads=True,
-                                  viewport={"width": 1280, "height": 800})
+    context = browser.new_context(
+        locale="en-GB",
+        timezone_id="UTC",
+        accept_downloads=True,
+        viewport={"width": 1280, "height": 800},
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     violations = []
@@ -118,8 +130,14 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     expect(reason).to_have_attribute("aria-invalid", "true")
     expect(reason).to_be_focused()  # a refusal: the focus goes to the field to correct
     step_answers = []
-    page.on("response", lambda r: r.request.headers.get("hx-request")
-            and r.url.endswith(("/goods", "/carnet")) and step_answers.append(r))
+    page.on(
+        "response",
+        lambda r: (
+            r.request.headers.get("hx-request")
+            and r.url.endswith(("/goods", "/carnet"))
+            and step_answers.append(r)
+        ),
+    )
     page.get_by_role("button", name="Next: check goods").click()
     page.get_by_role("heading", name="3. Check the goods").wait_for()
     # the stepper follows the step (scan.js: fragments do not carry it)
@@ -130,8 +148,9 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
     expect(page.locator("#steps [aria-current=step]")).to_have_text("Check carnet")
     assert [r.request.headers.get("x-desk-panel") for r in step_answers] == [str(voucher.id)] * 2
-    assert all("carnet-panel" not in r.text() and 'id="steps"' not in r.text()
-               for r in step_answers)
+    assert all(
+        "carnet-panel" not in r.text() and 'id="steps"' not in r.text() for r in step_answers
+    )
     _check_and_commit(page)
     assert "/receipt" in page.url
     # the QR is its own request: wait until the image has loaded (or failed) before its size
@@ -181,19 +200,28 @@ def test_f40_scanner_reads_the_qr_from_the_camera(app, world, browser, live_serv
     _mjpeg(qr_payload(carnet.eata_id, code_of(voucher)), video)
     origin = live_server.url("customs", "ch", "/").rstrip("/")
     # a browser of its own, whose fake camera films the QR code
-    camera_browser = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
-        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-        # the test server speaks http: let the camera work there as on the https site
-        f"--unsafely-treat-insecure-origin-as-secure={origin}"])
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+            # the test server speaks http: let the camera work there as on the https site
+            f"--unsafely-treat-insecure-origin-as-secure={origin}",
+        ],
+    )
     try:
-        context = camera_browser.new_context(locale="en-GB", timezone_id="UTC",
-                                             viewport={"width": 800, "height": 1280})
+        context = camera_browser.new_context(
+            locale="en-GB", timezone_id="UTC", viewport={"width": 800, "height": 1280}
+        )
         context.set_default_timeout(20_000)
         page = context.new_page()
         violations = []
-        page.on("console", lambda m: "Content Security Policy" in m.text
-                and violations.append(m.text))
+        page.on(
+            "console", lambda m: "Content Security Policy" in m.text and violations.append(m.text)
+        )
         _log_in(app, context, live_server, world.officer("ch").account)
         page.goto(live_server.url("customs", "ch", "/transactions/new"))
         scripts = page.evaluate("[...document.scripts].map(s => s.src).join(' ')")
@@ -207,19 +235,30 @@ def test_f40_scanner_reads_the_qr_from_the_camera(app, world, browser, live_serv
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (800, 1280), (390, 844)])
-def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, browser,
-                                                                 live_server, width, height):
+def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(
+    app, world, browser, live_server, width, height
+):
     carnet, voucher = _voucher(world)
-    context, page = _open_desk(app, world, browser, live_server, has_touch=True,
-                               viewport={"width": width, "height": height})
+    context, page = _open_desk(
+        app,
+        world,
+        browser,
+        live_server,
+        has_touch=True,
+        viewport={"width": width, "height": height},
+    )
     # nothing of the wizard sticks out (wide tables scroll inside their own box)
-    fits = ("[...document.querySelectorAll('#wizard *')].every(e => "
-            "e.parentElement.closest('.table-scroll') || "
-            "e.getBoundingClientRect().right <= window.innerWidth + 1)")
-    small = ("[...document.querySelectorAll('#wizard button, #wizard [role=button]')]"
-             ".filter(b => b.offsetParent !== null)"
-             ".filter(b => { const r = b.getBoundingClientRect();"
-             " return r.height < 44 || r.width < 44; }).map(b => b.textContent.trim())")
+    fits = (
+        "[...document.querySelectorAll('#wizard *')].every(e => "
+        "e.parentElement.closest('.table-scroll') || "
+        "e.getBoundingClientRect().right <= window.innerWidth + 1)"
+    )
+    small = (
+        "[...document.querySelectorAll('#wizard button, #wizard [role=button]')]"
+        ".filter(b => b.offsetParent !== null)"
+        ".filter(b => { const r = b.getBoundingClientRect();"
+        " return r.height < 44 || r.width < 44; }).map(b => b.textContent.trim())"
+    )
     assert page.evaluate(fits) and page.evaluate(small) == []
     # keyboard only: type the codes and submit with Enter
     _type_codes(page, carnet, voucher)
@@ -229,15 +268,17 @@ def test_f40_pages_fit_tablet_and_phone_with_large_touch_targets(app, world, bro
 
 
 def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
-        app, world, browser, live_server):
+    app, world, browser, live_server
+):
     """An exportation on a touch tablet, keyboard only: more pieces than declared are refused
     next to the item's field, then the partial quantity goes through step 4 to the receipt."""
     carnet = factory.issue(world, items=2, pieces=3)
     t = factory.travel(world, carnet, "CH", "FR")
     factory.commit(world, t, "validation", "ch")
     voucher = factory.voucher(world, t, "export")
-    context, page = _open_desk(app, world, browser, live_server, has_touch=True,
-                               viewport={"width": 1024, "height": 768})
+    context, page = _open_desk(
+        app, world, browser, live_server, has_touch=True, viewport={"width": 1024, "height": 768}
+    )
     _type_codes(page, carnet, voucher)
     page.get_by_role("button", name="Next: check goods").press("Enter")
     page.get_by_role("heading", name="3. Check the goods").wait_for()
@@ -263,13 +304,16 @@ def test_f40_r06_pieces_presented_typed_on_step3_by_keyboard_reach_the_receipt(
     page.get_by_role("button", name="Commit").press("Enter")
     page.get_by_role("heading", name="5. Receipt: exportation committed").wait_for()
     rows = page.locator("#step table tbody tr")
-    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())] == \
-        ["2", "3"]
+    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())] == [
+        "2",
+        "3",
+    ]
     context.close()
 
 
 def test_f40_a_step_form_submitted_before_htmx_wires_it_still_commits_once(
-        app, world, browser, live_server):
+    app, world, browser, live_server
+):
     """htmx wires a swapped-in form up only when the swap settles; Enter or a tap just before
     (a fast officer, a slow tablet) submits it as a plain form. The step's fragment carries its
     own CSRF field, so the plain POST has the token: the commit goes through and the receipt
@@ -308,7 +352,8 @@ def test_f40_a_step_form_submitted_before_htmx_wires_it_still_commits_once(
 
 
 def test_f40_focus_stays_where_the_officer_put_it_before_the_step_settled(
-        app, world, browser, live_server):
+    app, world, browser, live_server
+):
     """After a step is swapped in, the focus moves to its heading when htmx settles (~20 ms
     later) — unless the officer already focused something in the new step (a tap or Tab in
     between): then their Enter must not land on the heading."""

@@ -2,6 +2,7 @@
 unlocks the wallet, downloads a carnet, signs its general list, prepares a travel with the item
 picker, opens the export voucher (arrow key from the validation voucher); the officer commits
 through the engine and the open page shows the confirmation without a reload."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,10 +31,15 @@ PIN = "493817"
 def _issue(session):
     nga = api_clients.create_nga(session, "CH", f"ATA Suisse {secrets.token_hex(3)}")
     today = now_utc().date()
-    body = carnet_body(items=3, countries=["BE", "FR", "DE"], departure_country="CH",
-                       carnet_number=f"CH{secrets.token_hex(5).upper()}", currency="CHF",
-                       valid_until=(today + dt.timedelta(days=300)).isoformat(),
-                       sets={"export_reimport": 1, "import_reexport": 2, "transit": 0})
+    body = carnet_body(
+        items=3,
+        countries=["BE", "FR", "DE"],
+        departure_country="CH",
+        carnet_number=f"CH{secrets.token_hex(5).upper()}",
+        currency="CHF",
+        valid_until=(today + dt.timedelta(days=300)).isoformat(),
+        sets={"export_reimport": 1, "import_reexport": 2, "transit": 0},
+    )
     carnet, pin = carnet_domain.issue_carnet(session, nga, body, OPERATOR, today=today)
     session.commit()
     return carnet, pin
@@ -42,8 +48,9 @@ def _issue(session):
 def _officer(session, code: str) -> Officer:
     admin = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == code))
     office = session.scalar(select(Office).where(Office.customs_id == admin.id).order_by(Office.id))
-    account = session.scalar(select(Account).where(Account.customs_id == admin.id,
-                                                   Account.role == "officer"))
+    account = session.scalar(
+        select(Account).where(Account.customs_id == admin.id, Account.role == "officer")
+    )
     return Officer(account=account, office=office)
 
 
@@ -69,8 +76,9 @@ def test_f34_holder_journey_live_confirmation(page, live_server, demo):
     page.get_by_role("heading", name="Check your email").wait_for()
     # confirm through the emailed link
     demo.expire_all()
-    body = demo.scalar(select(OutboxMessage.body).where(
-        OutboxMessage.recipient == "anne.browser@example.test"))
+    body = demo.scalar(
+        select(OutboxMessage.body).where(OutboxMessage.recipient == "anne.browser@example.test")
+    )
     path = re.search(r"http://wallet\.eata\.test(/my/confirm/\S+)", body).group(1)
     page.goto(live_server.url("wallet", path=path))
     page.get_by_text("Your email address is confirmed").wait_for()
@@ -128,8 +136,9 @@ def test_f34_holder_journey_live_confirmation(page, live_server, demo):
     page.evaluate("window.__noReload = 'still here'")
     # the officer commits validation and exportation in Switzerland
     with database.new_session() as s:
-        vouchers = s.scalars(select(Voucher).where(Voucher.carnet_id == carnet.id)
-                             .order_by(Voucher.position)).all()
+        vouchers = s.scalars(
+            select(Voucher).where(Voucher.carnet_id == carnet.id).order_by(Voucher.position)
+        ).all()
         officer = _officer(s, "ch")
         commit_voucher(s, vouchers[0].id, officer, fields={"goods_examined": False})
         commit_voucher(s, vouchers[1].id, officer, fields={})

@@ -1,6 +1,7 @@
 """R-11 under real concurrency: 20 threads, each with its own session and connection, commit
 the same voucher at once. PostgreSQL serialises them on the row locks (SELECT … FOR UPDATE);
 SQLite on its single write lock (the commit's first statement is an UPDATE of the voucher)."""
+
 from __future__ import annotations
 
 import threading
@@ -22,8 +23,9 @@ def _race(world, voucher_id: int, token_for) -> list:
 
     def run(n: int) -> None:
         with database.new_session() as s:
-            me = Officer(account=s.get(Account, officer.account.id),
-                         office=s.get(Office, officer.office.id))
+            me = Officer(
+                account=s.get(Account, officer.account.id), office=s.get(Office, officer.office.id)
+            )
             s.commit()  # give the connection back: the pool has fewer than 20 on SQLite
             barrier.wait()
             try:
@@ -52,8 +54,9 @@ def _ready(world):
 
 def _imports(world) -> int:
     world.session.expire_all()
-    return world.session.scalar(select(func.count()).select_from(Transaction)
-                                .where(Transaction.kind == "import"))
+    return world.session.scalar(
+        select(func.count()).select_from(Transaction).where(Transaction.kind == "import")
+    )
 
 
 def test_r11_twenty_officers_commit_the_same_voucher_at_once(world):
@@ -91,8 +94,9 @@ def test_r03_a_hold_committed_while_a_commit_waits_for_the_lock_refuses_it(world
 
     def officer_b() -> None:
         with database.new_session() as s:
-            me = Officer(account=s.get(Account, officer.account.id),
-                         office=s.get(Office, officer.office.id))
+            me = Officer(
+                account=s.get(Account, officer.account.id), office=s.get(Office, officer.office.id)
+            )
             s.commit()
             started.set()
             try:
@@ -103,8 +107,9 @@ def test_r03_a_hold_committed_while_a_commit_waits_for_the_lock_refuses_it(world
                 result["error"] = exc
 
     with database.new_session() as a:
-        me = Officer(account=a.get(Account, officer.account.id),
-                     office=a.get(Office, officer.office.id))
+        me = Officer(
+            account=a.get(Account, officer.account.id), office=a.get(Office, officer.office.id)
+        )
         hold_carnet(a, v.id, me, "Goods to be examined")  # holds the carnet's lock
         thread = threading.Thread(target=officer_b)
         thread.start()
@@ -115,9 +120,12 @@ def test_r03_a_hold_committed_while_a_commit_waits_for_the_lock_refuses_it(world
 
             for _ in range(200):
                 with database.new_session() as probe:
-                    if probe.scalar(text(
+                    if probe.scalar(
+                        text(
                             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                            "'Lock' AND datname = current_database()")):
+                            "'Lock' AND datname = current_database()"
+                        )
+                    ):
                         break
                 time.sleep(0.05)
             else:

@@ -1,6 +1,7 @@
 """F-60 acceptance cases: the four "Example cases of reconciliation" of the Customs User Guide,
 replayed as transaction sequences that the engine must accept (their status is computed by the
 reconciliation issue). Carnets issued in Switzerland with 20 items; Germany is in the EU."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,8 +17,9 @@ def _items(lo: int, hi: int) -> dict:
 
 
 def _history(world, carnet) -> list[tuple[str, str, str]]:
-    rows = world.session.scalars(select(Transaction).where(Transaction.carnet_id == carnet.id)
-                                 .order_by(Transaction.id))
+    rows = world.session.scalars(
+        select(Transaction).where(Transaction.carnet_id == carnet.id).order_by(Transaction.id)
+    )
     out = []
     for t in rows:
         nos = sorted(i.item_no for i in t.items if i.line == "cleared")
@@ -40,8 +42,11 @@ def _fr_officer_country(world):
 
 def test_f60_case_full_shipment_reexportation_missing(world):
     carnet = _outbound(world, ALL)
-    assert _history(world, carnet) == [("validation", "1-20", "CH"), ("export", "1-20", "CH"),
-                                       ("import", "1-20", _fr_officer_country(world))]
+    assert _history(world, carnet) == [
+        ("validation", "1-20", "CH"),
+        ("export", "1-20", "CH"),
+        ("import", "1-20", _fr_officer_country(world)),
+    ]
 
 
 def test_f60_case_split_shipment_partial_reexportation(world):
@@ -50,8 +55,12 @@ def test_f60_case_split_shipment_partial_reexportation(world):
     commit(world, back, "reexport", "fr")
     commit(world, back, "reimport", "ch")
     assert [h[:2] for h in _history(world, carnet)] == [
-        ("validation", "1-20"), ("export", "1-20"), ("import", "1-20"), ("reexport", "1-10"),
-        ("reimport", "1-10")]
+        ("validation", "1-20"),
+        ("export", "1-20"),
+        ("import", "1-20"),
+        ("reexport", "1-10"),
+        ("reimport", "1-10"),
+    ]
 
 
 def test_f60_case_split_shipment_terminated(world):
@@ -63,8 +72,14 @@ def test_f60_case_split_shipment_terminated(world):
     commit(world, first, "reimport", "ch")
     commit(world, second, "reimport", "ch")
     assert [h[:2] for h in _history(world, carnet)] == [
-        ("validation", "1-20"), ("export", "1-20"), ("import", "1-20"), ("reexport", "1-10"),
-        ("reexport", "11-20"), ("reimport", "1-10"), ("reimport", "11-20")]
+        ("validation", "1-20"),
+        ("export", "1-20"),
+        ("import", "1-20"),
+        ("reexport", "1-10"),
+        ("reexport", "11-20"),
+        ("reimport", "1-10"),
+        ("reimport", "11-20"),
+    ]
 
 
 def test_f60_case_full_shipment_terminated_with_part_of_the_list(world):
@@ -73,5 +88,9 @@ def test_f60_case_full_shipment_terminated_with_part_of_the_list(world):
     commit(world, back, "reexport", "fr")
     commit(world, back, "reimport", "ch")
     assert [h[:2] for h in _history(world, carnet)] == [
-        ("validation", "1-20"), ("export", "7-10"), ("import", "7-10"), ("reexport", "7-10"),
-        ("reimport", "7-10")]
+        ("validation", "1-20"),
+        ("export", "7-10"),
+        ("import", "7-10"),
+        ("reexport", "7-10"),
+        ("reimport", "7-10"),
+    ]

@@ -1,4 +1,5 @@
 """The job infrastructure (DESIGN "Jobs"): inline without Redis, RQ with it — the same tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -90,15 +91,23 @@ def test_tasks_declare_queue_timeout_and_retry():
     assert tasks.drain_outbox.queue == "high"
 
 
-def test_stale_running_jobs_are_failed_and_their_bulk_session_released(app, session, demo,
-                                                                        account_of):
+def test_stale_running_jobs_are_failed_and_their_bulk_session_released(
+    app, session, demo, account_of
+):
     from jobs.tasks import fail_stale_jobs
     from portal.models.bulk import BulkSession
 
     admin = account_of("be", "admin")
     job_id = _new_job(session, kind="bulk_region_import")
-    session.add(BulkSession(customs_id=admin.customs_id, account_id=admin.id, kind="region",
-                            status="importing", job_id=job_id))
+    session.add(
+        BulkSession(
+            customs_id=admin.customs_id,
+            account_id=admin.id,
+            kind="region",
+            status="importing",
+            job_id=job_id,
+        )
+    )
     job = session.get(Job, job_id)
     job.status, job.started_at = "running", dt.datetime(2020, 1, 1)
     lost = _new_job(session)
@@ -115,15 +124,21 @@ def test_stale_running_jobs_are_failed_and_their_bulk_session_released(app, sess
     assert session.scalar(select(BulkSession.status)) == "cleaning"
 
 
-def test_bulk_import_failure_leaves_the_session_ready_to_import_again(app, session, demo,
-                                                                      account_of, monkeypatch):
+def test_bulk_import_failure_leaves_the_session_ready_to_import_again(
+    app, session, demo, account_of, monkeypatch
+):
     from jobs.tasks import import_bulk_session
     from portal.domain import bulk
     from portal.models.bulk import BulkSession
 
     admin = account_of("be", "admin")
-    bs = BulkSession(customs_id=admin.customs_id, account_id=admin.id, kind="region",
-                     status="cleaning", row_count=1)
+    bs = BulkSession(
+        customs_id=admin.customs_id,
+        account_id=admin.id,
+        kind="region",
+        status="cleaning",
+        row_count=1,
+    )
     session.add(bs)
     session.commit()
     job = bulk.begin_import(session, bs, admin)
@@ -202,7 +217,8 @@ def test_an_inline_job_leaves_the_callers_session_alone(app, session):
 
 
 def test_r11_a_job_asked_for_while_redis_is_unreachable_waits_and_runs_once_when_it_is_back(
-        app, session, monkeypatch):
+    app, session, monkeypatch
+):
     """Redis down: the request that asked for the job does not fail, the job row says it waits
     for the queue, and the scheduler's requeue runs it once when Redis is back."""
     from redis.exceptions import ConnectionError as RedisConnectionError

@@ -1,4 +1,5 @@
 """The outbox (DESIGN "Transactions are the heart"): sent once, after commit, retried on failure."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -112,8 +113,9 @@ def test_outbox_invitation_issues_a_token_when_sent(app, session, demo, account_
     from portal.models.identity import AccountToken
 
     admin = account_of("be", "admin")
-    acc = Account(customs_id=admin.customs_id, email="new@example.org", full_name="New One",
-                  role="officer")
+    acc = Account(
+        customs_id=admin.customs_id, email="new@example.org", full_name="New One", role="officer"
+    )
     session.add(acc)
     session.flush()
     outbox.add_account_invitation(session, acc.id, acc.email, acc.customs_id, 7)
@@ -123,7 +125,10 @@ def test_outbox_invitation_issues_a_token_when_sent(app, session, demo, account_
     token = session.scalar(select(AccountToken))
     assert token.purpose == "invite" and token.account_id == acc.id
     assert (token.expires_at - token.created_at).days == 7
-    with open(os.path.join(app.config["MAIL_OUTBOX_DIR"], os.listdir(app.config["MAIL_OUTBOX_DIR"])[0]), "rb") as fh:
+    with open(
+        os.path.join(app.config["MAIL_OUTBOX_DIR"], os.listdir(app.config["MAIL_OUTBOX_DIR"])[0]),
+        "rb",
+    ) as fh:
         body = fh.read()
     assert b"customs-be.eata.test/set-password/" in body and b"within 7 days" in body
 
@@ -154,7 +159,8 @@ def pump(app, monkeypatch):
 
 
 def test_f17_without_redis_the_registration_email_is_sent_after_the_commit(
-        app, client_for, session, pump, mails):
+    app, client_for, session, pump, mails
+):
     from tests.web.wallet.test_wallet_accounts import FORM
 
     c = client_for("wallet")
@@ -168,8 +174,9 @@ def test_f17_without_redis_the_registration_email_is_sent_after_the_commit(
         assert b"/my/confirm/" in fh.read()
 
 
-def test_f17_without_redis_the_outbox_is_drained_periodically(app, session, pump, mails,
-                                                              monkeypatch):
+def test_f17_without_redis_the_outbox_is_drained_periodically(
+    app, session, pump, mails, monkeypatch
+):
     """A message no commit of this process announced (another process wrote it, a retry fell
     due) is sent by the periodic pass."""
     outbox.add_email(session, "ann@example.org", "Receipt", "Your receipt")

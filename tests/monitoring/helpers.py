@@ -1,4 +1,5 @@
 """Builders shared by the monitoring tests: guide-case carnets and time travel."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,11 @@ def expire(world, carnet, days_ago: int = 1) -> None:
     """Time travel: the carnet expired `days_ago` days ago (its transactions stay dated now)."""
     from portal.db import now_utc
 
-    world.session.execute(update(Carnet).where(Carnet.id == carnet.id).values(
-        valid_until=now_utc().date() - dt.timedelta(days=days_ago)))
+    world.session.execute(
+        update(Carnet)
+        .where(Carnet.id == carnet.id)
+        .values(valid_until=now_utc().date() - dt.timedelta(days=days_ago))
+    )
     world.session.commit()
     world.session.refresh(carnet)
 

@@ -1,6 +1,7 @@
 """F-60/F-61: the four "Example cases of reconciliation" of the Customs User Guide (replayed by
 tests/engine as transaction sequences) give exactly the guide's statuses; split shipments;
 incremental runs; N/A while valid."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,13 +29,17 @@ def _reconcile(world, carnet, full=True):
 def _statuses(world, carnet):
     s = world.session
     today = _after_expiry(carnet)
-    return (rec.status_for(s, carnet, _territory(world, "CH"), today),
-            rec.status_for(s, carnet, _territory(world, "FR"), today))
+    return (
+        rec.status_for(s, carnet, _territory(world, "CH"), today),
+        rec.status_for(s, carnet, _territory(world, "FR"), today),
+    )
 
 
 def _missing(world, carnet, code):
-    return sorted((ln.item_no, ln.obligation, ln.missing)
-                  for ln in rec.lines_for(world.session, carnet.id, _territory(world, code)))
+    return sorted(
+        (ln.item_no, ln.obligation, ln.missing)
+        for ln in rec.lines_for(world.session, carnet.id, _territory(world, code))
+    )
 
 
 def test_f60_full_shipment_reexportation_missing_is_to_check(world):
@@ -83,8 +88,9 @@ def test_f60_valid_carnet_is_na_and_has_no_lines(world):
     carnet = _outbound(world, ALL)
     rec.run(world.session, full=True, today=carnet.valid_until)
     world.session.commit()
-    assert rec.status_for(world.session, carnet, _territory(world, "FR"),
-                          carnet.valid_until) == "na"
+    assert (
+        rec.status_for(world.session, carnet, _territory(world, "FR"), carnet.valid_until) == "na"
+    )
     assert rec.lines_for(world.session, carnet.id) == []
 
 
@@ -116,6 +122,7 @@ def test_f61_incremental_run_takes_touched_and_newly_expired_carnets_only(world)
 
 def test_f60_cancelled_reimportation_makes_a_terminated_carnet_to_check(world):
     from portal.domain.transactions import cancel_transaction, cancellation_code_of
+
     carnet = _outbound(world, _items(7, 10))
     back = travel(world, carnet, "DE", "CH", items=_items(7, 10))
     commit(world, back, "reexport", "fr")
@@ -123,9 +130,11 @@ def test_f60_cancelled_reimportation_makes_a_terminated_carnet_to_check(world):
     rec.run(world.session, today=carnet.valid_until)
     world.session.commit()
     from portal.models import Transaction
+
     txn = world.session.get(Transaction, result.transaction_id)
-    cancel_transaction(world.session, txn.id, world.officer("ch"), cancellation_code_of(txn),
-                       "Wrong carnet")
+    cancel_transaction(
+        world.session, txn.id, world.officer("ch"), cancellation_code_of(txn), "Wrong carnet"
+    )
     world.session.commit()
     incremental = _reconcile(world, carnet, full=False)
     assert incremental.kind == "incremental" and incremental.carnets == 1

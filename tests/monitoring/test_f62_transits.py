@@ -1,4 +1,5 @@
 """F-62: transit states around the due date (time travel), live and in the daily snapshot."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,13 @@ def test_f62_transit_closed_in_due_time_is_green_whatever_the_date(world):
 
 def test_f62_transit_closed_after_its_due_date_is_red(world):
     carnet, t, due = _opened(world, days=1)
-    commit(world, t, "transit_close", "be",
-           now=dt.datetime.combine(due + dt.timedelta(days=3), dt.time(12)))
+    commit(
+        world,
+        t,
+        "transit_close",
+        "be",
+        now=dt.datetime.combine(due + dt.timedelta(days=3), dt.time(12)),
+    )
     assert _states(world, due + dt.timedelta(days=5)) == ["expired"]
 
 

@@ -1,4 +1,5 @@
 """F-67: claims on "To check" carnets, Convention time limits (time travel), liability cap."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,19 +26,28 @@ LIMITS = claims.Limits()
 
 
 def _controller(world, code="fr"):
-    admin = world.session.scalar(select(CustomsAdministration)
-                                 .where(CustomsAdministration.code == code))
-    account = world.session.scalar(select(Account).where(Account.customs_id == admin.id,
-                                                         Account.role == "controller"))
+    admin = world.session.scalar(
+        select(CustomsAdministration).where(CustomsAdministration.code == code)
+    )
+    account = world.session.scalar(
+        select(Account).where(Account.customs_id == admin.id, Account.role == "controller")
+    )
     return admin, account
 
 
 def _open(world, carnet, now=None, duties="1000"):
     admin, account = _controller(world)
-    claim = claims.open_claim(world.session, customs_id=admin.id,
-                              territory_id=world.session.get(Country, "FR").territory_id,
-                              account=account, carnet=carnet, reason="Not re-exported",
-                              import_duties=duties, limits=LIMITS, now=now)
+    claim = claims.open_claim(
+        world.session,
+        customs_id=admin.id,
+        territory_id=world.session.get(Country, "FR").territory_id,
+        account=account,
+        carnet=carnet,
+        reason="Not re-exported",
+        import_duties=duties,
+        limits=LIMITS,
+        now=now,
+    )
     world.session.commit()
     return claim
 
@@ -69,8 +79,7 @@ def test_f67_no_claim_on_a_terminated_or_valid_carnet(world):
 def test_f67_deadlines_notify_within_a_year_proof_within_six_months(world):
     carnet = to_check_carnet(world)
     expired_on = carnet.valid_until
-    late = dt.datetime.combine(claims.add_months(expired_on, 12) + dt.timedelta(days=1),
-                               dt.time(9))
+    late = dt.datetime.combine(claims.add_months(expired_on, 12) + dt.timedelta(days=1), dt.time(9))
     with pytest.raises(DomainError, match="time limit to notify"):
         _open(world, carnet, now=late)
     opened = now_utc()
@@ -81,8 +90,13 @@ def test_f67_deadlines_notify_within_a_year_proof_within_six_months(world):
     assert not any(x.overdue for x in d)
     # time travel: the day after the proof deadline, unanswered → overdue
     assert claims.is_overdue(claim, carnet, LIMITS, proof_due + dt.timedelta(days=1))
-    claims.answer(world.session, claim, nga_name="ATA Suisse", text="Re-exported by road",
-                  now=opened + dt.timedelta(days=10))
+    claims.answer(
+        world.session,
+        claim,
+        nga_name="ATA Suisse",
+        text="Re-exported by road",
+        now=opened + dt.timedelta(days=10),
+    )
     assert not claims.is_overdue(claim, carnet, LIMITS, proof_due + dt.timedelta(days=1))
 
 
@@ -108,22 +122,43 @@ def test_f67_answer_points_only_to_transactions_of_the_carnet_and_evidence_is_li
     other = _outbound(world, ALL)
     claim = _open(world, carnet)
     from portal.models import Transaction
+
     foreign = world.session.scalar(select(Transaction.id).where(Transaction.carnet_id == other.id))
     with pytest.raises(DomainError, match="not recorded on the carnet"):
         claims.answer(world.session, claim, nga_name="NGA", text="x", transaction_ids=[foreign])
     small = claims.Limits(evidence_max_bytes=10)
     with pytest.raises(DomainError, match="larger than"):
-        claims.add_evidence(world.session, claim, kind="document", filename="a.pdf",
-                            content_type="application/pdf", data=b"%PDF-" + b"x" * 20,
-                            storage_dir=app.config["STORAGE_DIR"], limits=small)
+        claims.add_evidence(
+            world.session,
+            claim,
+            kind="document",
+            filename="a.pdf",
+            content_type="application/pdf",
+            data=b"%PDF-" + b"x" * 20,
+            storage_dir=app.config["STORAGE_DIR"],
+            limits=small,
+        )
     with pytest.raises(DomainError, match="PDF, PNG or JPEG"):
-        claims.add_evidence(world.session, claim, kind="document", filename="a.exe",
-                            content_type="application/x-msdownload", data=b"MZ",
-                            storage_dir=app.config["STORAGE_DIR"], limits=LIMITS)
-    ev = claims.add_evidence(world.session, claim, kind="certificate_of_location",
-                             filename="../../cert.pdf", content_type="application/pdf",
-                             data=b"%PDF-1.4 ok", storage_dir=app.config["STORAGE_DIR"],
-                             limits=LIMITS)
+        claims.add_evidence(
+            world.session,
+            claim,
+            kind="document",
+            filename="a.exe",
+            content_type="application/x-msdownload",
+            data=b"MZ",
+            storage_dir=app.config["STORAGE_DIR"],
+            limits=LIMITS,
+        )
+    ev = claims.add_evidence(
+        world.session,
+        claim,
+        kind="certificate_of_location",
+        filename="../../cert.pdf",
+        content_type="application/pdf",
+        data=b"%PDF-1.4 ok",
+        storage_dir=app.config["STORAGE_DIR"],
+        limits=LIMITS,
+    )
     assert ev.filename == "cert.pdf" and claim.status == "answered"
 
 

@@ -7,6 +7,7 @@ fixtures (SIGTERM, then SIGKILL), also when a test fails; PostgreSQL is stopped 
 
 Run with `pytest -m reliability tests/reliability` (the default run deselects the marker).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -23,7 +24,8 @@ REDIS_DOWN_SECONDS = float(os.environ.get("EATA_RELIABILITY_REDIS_DOWN", "20"))
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "reliability: fault tests with real processes (make test-reliability)")
+        "markers", "reliability: fault tests with real processes (make test-reliability)"
+    )
 
 
 @pytest.fixture(scope="session")

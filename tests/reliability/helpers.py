@@ -4,6 +4,7 @@ Data is arranged in this process (the engine's test factory: demo administration
 NGA, carnets in a holder's wallet, travels, vouchers); requests go over real sockets to the
 gunicorn of the stack with the Host header of the site (customs-ch.eata.test, api.eata.test).
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,8 +53,7 @@ def new_tickets(world, n: int, items: int = 3) -> list[Ticket]:
     for _ in range(n):
         carnet = issue(world, items=items)
         v = voucher(world, travel(world, carnet, "CH", "FR"), "validation")
-        out.append(Ticket(carnet.eata_id, carnet.id, carnet.carnet_number, v.id, code_of(v),
-                          items))
+        out.append(Ticket(carnet.eata_id, carnet.id, carnet.carnet_number, v.id, code_of(v), items))
     world.session.commit()
     return out
 
@@ -63,13 +63,18 @@ def customs_token(stack, world, cc: str = "ch") -> str:
 
     s = world.session
     admin = s.scalar(select(CustomsAdministration).where(CustomsAdministration.code == cc))
-    client, secret = api_clients.create_client(s, f"{cc} bridge {secrets.token_hex(3)}",
-                                               customs_id=admin.id)
+    client, secret = api_clients.create_client(
+        s, f"{cc} bridge {secrets.token_hex(3)}", customs_id=admin.id
+    )
     s.commit()
     base, headers = stack.base(API_HOST)
     basic = base64.b64encode(f"{client.client_id}:{secret}".encode()).decode()
-    r = requests.post(f"{base}/v1/oauth/token", data={"grant_type": "client_credentials"},
-                      headers={**headers, "Authorization": f"Basic {basic}"}, timeout=30)
+    r = requests.post(
+        f"{base}/v1/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={**headers, "Authorization": f"Basic {basic}"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
 
@@ -82,8 +87,12 @@ def nics_token(stack, world) -> str:
     s.commit()
     base, headers = stack.base(API_HOST)
     basic = base64.b64encode(f"{client.client_id}:{secret}".encode()).decode()
-    r = requests.post(f"{base}/v1/oauth/token", data={"grant_type": "client_credentials"},
-                      headers={**headers, "Authorization": f"Basic {basic}"}, timeout=30)
+    r = requests.post(
+        f"{base}/v1/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={**headers, "Authorization": f"Basic {basic}"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
 
@@ -107,8 +116,13 @@ class Api:
 
 
 def commit_body(ticket: Ticket, office_id: int) -> dict:
-    return {"carnet": str(ticket.eata_id), "code": ticket.code, "office_id": office_id,
-            "officer": "R. Test", "fields": {"goods_examined": True, "reference": "REL"}}
+    return {
+        "carnet": str(ticket.eata_id),
+        "code": ticket.code,
+        "office_id": office_id,
+        "officer": "R. Test",
+        "fields": {"goods_examined": True, "reference": "REL"},
+    }
 
 
 def officer_cookie(stack, world, cc: str = "ch") -> str:
@@ -122,8 +136,9 @@ def demo_account(world, cc: str, role: str):
 
     s = world.session
     admin = s.scalar(select(CustomsAdministration).where(CustomsAdministration.code == cc))
-    return s.scalar(select(Account).where(Account.customs_id == admin.id,
-                                          Account.email == demo_email(cc, role)))
+    return s.scalar(
+        select(Account).where(Account.customs_id == admin.id, Account.email == demo_email(cc, role))
+    )
 
 
 def account_cookie(stack, world, account) -> str:
@@ -134,7 +149,8 @@ def account_cookie(stack, world, account) -> str:
     s.commit()
     app = stack.app
     signed = app.session_interface.get_signing_serializer(app).dumps(
-        {"_user_id": f"c:{us.id}", "_fresh": True})
+        {"_user_id": f"c:{us.id}", "_fresh": True}
+    )
     return f"{app.config['SESSION_COOKIE_NAME']}={signed}"
 
 
@@ -157,14 +173,27 @@ class Desk:
         return r
 
     def get(self, path: str, **kw):
-        return self._keep_cookie(self.http.get(
-            self.base + path, allow_redirects=False, timeout=30,
-            headers={"Cookie": self.cookie}, **kw))
+        return self._keep_cookie(
+            self.http.get(
+                self.base + path,
+                allow_redirects=False,
+                timeout=30,
+                headers={"Cookie": self.cookie},
+                **kw,
+            )
+        )
 
     def post(self, path: str, data: dict, **kw):
-        return self._keep_cookie(self.http.post(
-            self.base + path, data=data, allow_redirects=False, timeout=30,
-            headers={"X-CSRFToken": self.csrf, "Cookie": self.cookie}, **kw))
+        return self._keep_cookie(
+            self.http.post(
+                self.base + path,
+                data=data,
+                allow_redirects=False,
+                timeout=30,
+                headers={"X-CSRFToken": self.csrf, "Cookie": self.cookie},
+                **kw,
+            )
+        )
 
     def to_commit_form(self, ticket: Ticket) -> str:
         """Steps 1–3 of the wizard; returns the path of the commit POST."""
@@ -172,8 +201,10 @@ class Desk:
         assert page.status_code == 200, page.status_code
         self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page.text).group(1)
         office = re.search(r'<option value="(\d+)" selected', page.text).group(1)
-        r = self.post("/transactions/new", {"carnet": ticket.eata_id, "code": ticket.code,
-                                            "office_id": office})
+        r = self.post(
+            "/transactions/new",
+            {"carnet": ticket.eata_id, "code": ticket.code, "office_id": office},
+        )
         assert r.status_code in (302, 303), (r.status_code, r.text[:300])
         step2 = urlsplit(r.headers["Location"]).path
         base = step2.rsplit("/", 1)[0]
@@ -189,35 +220,81 @@ class Desk:
 def commit_rows(ticket: Ticket) -> dict:
     """What a commit of this voucher wrote: every count is 0 (absent) or complete."""
     with db.new_session() as s:
-        txn_ids = list(s.scalars(select(Transaction.id).where(
-            Transaction.voucher_id == ticket.voucher_id)))
-        items = s.scalar(select(func.count()).select_from(TransactionItem).where(
-            TransactionItem.transaction_id.in_(txn_ids))) if txn_ids else 0
-        audits = [a for a in s.scalars(select(AuditEvent).where(
-            AuditEvent.action == "transaction.committed",
-            AuditEvent.object_id == str(ticket.eata_id)))
-            if (a.data or {}).get("voucher_id") == ticket.voucher_id]
-        notes = list(s.scalars(select(HolderNotification.id).where(
-            HolderNotification.voucher_id == ticket.voucher_id,
-            HolderNotification.kind == "committed")))
-        signals = [m for m in s.scalars(select(OutboxMessage).where(
-            OutboxMessage.kind == "holder_notification"))
-            if (m.payload or {}).get("notification_id") in notes]
-        emails = s.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.kind == "email",
-            OutboxMessage.subject.contains(ticket.carnet_number),
-            OutboxMessage.subject.contains("committed")))
-    return {"transactions": len(txn_ids), "items": items, "audit": len(audits),
-            "notifications": len(notes), "outbox_signals": len(signals), "emails": emails}
+        txn_ids = list(
+            s.scalars(select(Transaction.id).where(Transaction.voucher_id == ticket.voucher_id))
+        )
+        items = (
+            s.scalar(
+                select(func.count())
+                .select_from(TransactionItem)
+                .where(TransactionItem.transaction_id.in_(txn_ids))
+            )
+            if txn_ids
+            else 0
+        )
+        audits = [
+            a
+            for a in s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "transaction.committed",
+                    AuditEvent.object_id == str(ticket.eata_id),
+                )
+            )
+            if (a.data or {}).get("voucher_id") == ticket.voucher_id
+        ]
+        notes = list(
+            s.scalars(
+                select(HolderNotification.id).where(
+                    HolderNotification.voucher_id == ticket.voucher_id,
+                    HolderNotification.kind == "committed",
+                )
+            )
+        )
+        signals = [
+            m
+            for m in s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "holder_notification")
+            )
+            if (m.payload or {}).get("notification_id") in notes
+        ]
+        emails = s.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.kind == "email",
+                OutboxMessage.subject.contains(ticket.carnet_number),
+                OutboxMessage.subject.contains("committed"),
+            )
+        )
+    return {
+        "transactions": len(txn_ids),
+        "items": items,
+        "audit": len(audits),
+        "notifications": len(notes),
+        "outbox_signals": len(signals),
+        "emails": emails,
+    }
 
 
 def complete(ticket: Ticket) -> dict:
-    return {"transactions": 1, "items": ticket.items, "audit": 1, "notifications": 1,
-            "outbox_signals": 1, "emails": 1}
+    return {
+        "transactions": 1,
+        "items": ticket.items,
+        "audit": 1,
+        "notifications": 1,
+        "outbox_signals": 1,
+        "emails": 1,
+    }
 
 
-ABSENT = {"transactions": 0, "items": 0, "audit": 0, "notifications": 0, "outbox_signals": 0,
-          "emails": 0}
+ABSENT = {
+    "transactions": 0,
+    "items": 0,
+    "audit": 0,
+    "notifications": 0,
+    "outbox_signals": 0,
+    "emails": 0,
+}
 
 
 def office_id(world, cc: str = "ch") -> int:

@@ -4,6 +4,7 @@ Redis and an SMTP server of its own, and the application's gunicorn, RQ worker a
 Each runs in a process group of its own (start_new_session) and is stopped by its group id:
 SIGTERM, then SIGKILL after a grace period. Also used by bench/soak.py.
 """
+
 from __future__ import annotations
 
 import glob
@@ -94,6 +95,7 @@ def children_of(pid: int) -> list[int]:
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
+
 def _pg_bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if found:
@@ -130,20 +132,51 @@ class Postgres:
             if self._as:
                 user = pwd.getpwnam("postgres")
                 os.chown(self.folder, user.pw_uid, user.pw_gid)
-            self._run(_pg_bin("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres",
-                      "-E", "UTF8", "--no-sync")
+            self._run(
+                _pg_bin("initdb"),
+                "-D",
+                self.data,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            )
             self.started = True
             self.pg_ctl_start()
-            self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                      "postgres", "eata")
+            self._run(
+                _pg_bin("createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "eata",
+            )
         else:
             self.pg_ctl_start()
 
     def pg_ctl_start(self) -> None:
-        opts = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                "-c max_connections=300 -c shared_buffers=32MB")
-        self._run(_pg_bin("pg_ctl"), "-D", self.data, "-l", os.path.join(self.folder, "log"),
-                  "-o", opts, "-w", "-t", "60", "start")
+        opts = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            "-c max_connections=300 -c shared_buffers=32MB"
+        )
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            self.data,
+            "-l",
+            os.path.join(self.folder, "log"),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self.started = True
 
     def restart(self, mode: str = "fast") -> None:
@@ -152,12 +185,14 @@ class Postgres:
 
     def stop(self) -> None:
         if self.started and os.path.isdir(self.data):
-            self._run(_pg_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop",
-                      check=False)
+            self._run(
+                _pg_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop", check=False
+            )
             self.started = False
 
 
 # --- Redis --------------------------------------------------------------------------------------
+
 
 class Redis:
     def __init__(self, folder: str):
@@ -172,9 +207,24 @@ class Redis:
     def start(self) -> None:
         os.makedirs(self.folder, exist_ok=True)
         self.proc = subprocess.Popen(  # noqa: S603
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.folder, "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, start_new_session=True)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.folder,
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         import redis
 
         wait_for(lambda: redis.Redis(port=self.port).ping(), 20, "redis-server")
@@ -194,6 +244,7 @@ class Redis:
 
 
 # --- SMTP ---------------------------------------------------------------------------------------
+
 
 class SmtpServer:
     """aiosmtpd on a free port; `messages` collects (recipients, subject) of what arrived.
@@ -234,13 +285,21 @@ class SmtpServer:
 
 # --- the application ----------------------------------------------------------------------------
 
+
 class Stack:
     """The application as production runs it: gunicorn (2 workers × 4 threads here: the machine
     is shared), one RQ worker, the scheduler; plus an app object in this process for arranging
     data and checking rows (same database, same keys)."""
 
-    def __init__(self, workdir: str, pg: Postgres, redis_server: Redis, smtp: SmtpServer,
-                 workers: int = 2, threads: int = 4):
+    def __init__(
+        self,
+        workdir: str,
+        pg: Postgres,
+        redis_server: Redis,
+        smtp: SmtpServer,
+        workers: int = 2,
+        threads: int = 4,
+    ):
         self.workdir, self.pg, self.redis, self.smtp = workdir, pg, redis_server, smtp
         self.instance = os.path.join(workdir, "instance")
         self.storage = os.path.join(self.instance, "storage")
@@ -256,15 +315,26 @@ class Stack:
 
     @property
     def env(self) -> dict:
-        keep = {k: v for k, v in os.environ.items()
-                if not k.startswith(("EATA_", "DATABASE_", "REDIS_", "MAIL_", "RATELIMIT_"))}
-        return {**keep, "EATA_ENV": "development", "EATA_DOMAIN": DOMAIN,
-                "SECRET_KEY": SECRET_KEY, "DATABASE_URL": self.pg.url,
-                "REDIS_URL": self.redis.url, "EATA_INSTANCE_DIR": self.instance,
-                "EATA_STORAGE_DIR": self.storage, "MAIL_SERVER": "127.0.0.1",
-                "MAIL_PORT": str(self.smtp.port),
-                "RATELIMIT_ENABLED": os.environ.get("EATA_RELIABILITY_RATELIMIT", "1"),
-                "PYTHONPATH": ROOT, "PYTHONUNBUFFERED": "1"}
+        keep = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("EATA_", "DATABASE_", "REDIS_", "MAIL_", "RATELIMIT_"))
+        }
+        return {
+            **keep,
+            "EATA_ENV": "development",
+            "EATA_DOMAIN": DOMAIN,
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": self.pg.url,
+            "REDIS_URL": self.redis.url,
+            "EATA_INSTANCE_DIR": self.instance,
+            "EATA_STORAGE_DIR": self.storage,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(self.smtp.port),
+            "RATELIMIT_ENABLED": os.environ.get("EATA_RELIABILITY_RATELIMIT", "1"),
+            "PYTHONPATH": ROOT,
+            "PYTHONUNBUFFERED": "1",
+        }
 
     def base(self, host: str) -> tuple[str, dict]:
         return f"http://127.0.0.1:{self.port}", {"Host": host}
@@ -278,13 +348,20 @@ class Stack:
 
         os.makedirs(self.storage, exist_ok=True)
         env = self.env
-        self.app = create_app({
-            "DATABASE_URL": env["DATABASE_URL"], "REDIS_URL": env["REDIS_URL"],
-            "JOBS_INLINE": False, "EATA_DOMAIN": DOMAIN, "SECRET_KEY": SECRET_KEY,
-            "INSTANCE_DIR": self.instance, "STORAGE_DIR": self.storage,
-            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.smtp.port,
-            "RATELIMIT_STORAGE_URI": env["REDIS_URL"],
-        })
+        self.app = create_app(
+            {
+                "DATABASE_URL": env["DATABASE_URL"],
+                "REDIS_URL": env["REDIS_URL"],
+                "JOBS_INLINE": False,
+                "EATA_DOMAIN": DOMAIN,
+                "SECRET_KEY": SECRET_KEY,
+                "INSTANCE_DIR": self.instance,
+                "STORAGE_DIR": self.storage,
+                "MAIL_SERVER": "127.0.0.1",
+                "MAIL_PORT": self.smtp.port,
+                "RATELIMIT_STORAGE_URI": env["REDIS_URL"],
+            }
+        )
         self._ctx = self.app.app_context()
         self._ctx.push()
         upgrade(self.pg.url)
@@ -301,28 +378,53 @@ class Stack:
     # --- processes ---
     def _popen(self, name: str, cmd: list[str]) -> subprocess.Popen:
         with open(os.path.join(self.logs, f"{name}.log"), "ab") as log:
-            return subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log,
-                                    start_new_session=True)
+            return subprocess.Popen(
+                cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+            )
 
     def start_gunicorn(self) -> None:
-        self.gunicorn = self._popen("gunicorn", [
-            sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads",
-            str(self.threads), "--keep-alive", "5", "--timeout", "30", "--graceful-timeout", "5",
-            "-b", f"127.0.0.1:{self.port}", "wsgi:app"])
-        wait_for(lambda: requests.get(f"http://127.0.0.1:{self.port}/healthz",
-                                      timeout=2).status_code == 200, 60, "gunicorn")
+        self.gunicorn = self._popen(
+            "gunicorn",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--keep-alive",
+                "5",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "5",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "wsgi:app",
+            ],
+        )
+        wait_for(
+            lambda: (
+                requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200
+            ),
+            60,
+            "gunicorn",
+        )
         wait_for(lambda: len(self.gunicorn_workers()) >= self.workers, 30, "gunicorn workers")
 
     def gunicorn_workers(self) -> list[int]:
         return children_of(self.gunicorn.pid) if self.gunicorn else []
 
     def start_worker(self) -> None:
-        self.worker = self._popen("worker", [sys.executable, "-m", "flask", "--app", "wsgi",
-                                             "jobs", "worker"])
+        self.worker = self._popen(
+            "worker", [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"]
+        )
 
     def start_scheduler(self) -> None:
-        self.scheduler = self._popen("scheduler", [sys.executable, "-m", "flask", "--app",
-                                                   "wsgi", "jobs", "scheduler"])
+        self.scheduler = self._popen(
+            "scheduler", [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "scheduler"]
+        )
 
     def start_all(self) -> None:
         self.start_gunicorn()
@@ -341,8 +443,14 @@ class Stack:
                 getattr(self, f"start_{name}")()
 
     def flask(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                              env=self.env, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def stop(self) -> None:
         for name in ("scheduler", "worker", "gunicorn"):

@@ -1,6 +1,7 @@
 """Duplicate and replayed POSTs against the real server: a double click on the desk's commit,
 the NICS issue retried with and without Idempotency-Key, the customs commit retried after a
 client timeout → one row each, and the retry gets the first answer."""
+
 from __future__ import annotations
 
 import secrets
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.reliability
 
 
 def test_r11_desk_double_click_on_commit_gives_one_transaction(healthy, world):
-    ticket, = new_tickets(world, 1)
+    (ticket,) = new_tickets(world, 1)
     desk = Desk(healthy, officer_cookie(healthy, world))
     commit = desk.to_commit_form(ticket)
     answers = []
@@ -57,8 +58,9 @@ def test_r11_desk_double_click_on_commit_gives_one_transaction(healthy, world):
 
 def _carnets_numbered(number: str) -> int:
     with db.new_session() as s:
-        return s.scalar(select(func.count()).select_from(Carnet).where(
-            Carnet.carnet_number == number))
+        return s.scalar(
+            select(func.count()).select_from(Carnet).where(Carnet.carnet_number == number)
+        )
 
 
 def test_r11_nics_issue_retried_with_idempotency_key_gives_the_first_answer(healthy, world):
@@ -74,7 +76,8 @@ def test_r11_nics_issue_retried_with_idempotency_key_gives_the_first_answer(heal
     # the same key with another body is refused, nothing written
     other = api.post("/v1/carnets", {**body, "currency": "CHF"}, key=key)
     assert other.status_code == 422 and other.headers["Content-Type"].startswith(
-        "application/problem+json")
+        "application/problem+json"
+    )
     assert _carnets_numbered(body["carnet_number"]) == 1
 
 
@@ -94,14 +97,15 @@ def test_r11_nics_issue_retried_without_key_is_refused_as_a_duplicate(healthy, w
     for t in senders:
         t.join()
     codes = sorted(r.status_code for r in answers)
-    assert codes[0] == 201 and all(c in (409, 422) for c in codes[1:]), \
-        [(r.status_code, r.text[:200]) for r in answers]
+    assert codes[0] == 201 and all(c in (409, 422) for c in codes[1:]), [
+        (r.status_code, r.text[:200]) for r in answers
+    ]
     assert _carnets_numbered(body["carnet_number"]) == 1
 
 
 def test_r11_customs_commit_replayed_with_and_without_key(healthy, world):
     api = Api(healthy, customs_token(healthy, world))
-    ticket, = new_tickets(world, 1)
+    (ticket,) = new_tickets(world, 1)
     body = commit_body(ticket, office_id(world))
     key = f"commit-{secrets.token_hex(6)}"
     first = api.post("/v1/customs/vouchers/commit", body, key=key)

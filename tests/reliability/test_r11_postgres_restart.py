@@ -1,6 +1,7 @@
 """PostgreSQL restarted under load: the application recovers by itself within 30 s, no
 request hangs past its client timeout, and no 5xx once it answered again; every commit the
 clients saw is complete."""
+
 from __future__ import annotations
 
 import threading
@@ -58,8 +59,12 @@ def test_r11_postgres_restart_under_load_recovers_within_30_s(healthy, world):
                     return
                 t = tickets.pop()
             try:
-                r = api.post("/v1/customs/vouchers/commit", commit_body(t, oid),
-                             key=f"pg-{t.code}", timeout=TIMEOUT)
+                r = api.post(
+                    "/v1/customs/vouchers/commit",
+                    commit_body(t, oid),
+                    key=f"pg-{t.code}",
+                    timeout=TIMEOUT,
+                )
                 status = r.status_code
             except requests.Timeout:
                 status = 0

@@ -1,6 +1,7 @@
 """Redis down (EATA_RELIABILITY_REDIS_DOWN seconds, 20 by default, 300 in the full run): the
 pages that need neither a rate limit nor a job keep working, and everything works again when
 Redis returns (its data kept, as a Redis with persistence restarts)."""
+
 from __future__ import annotations
 
 import time
@@ -22,14 +23,17 @@ from tests.reliability.helpers import (
     officer_cookie,
 )
 
-pytestmark = [pytest.mark.reliability,
-              pytest.mark.timeout(int(REDIS_DOWN_SECONDS) + 300)]  # 300 s in the full run
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.timeout(int(REDIS_DOWN_SECONDS) + 300),
+]  # 300 s in the full run
 
 
 def test_r11_redis_down_pages_keep_working_and_commits_resume(healthy, world):
     desk = Desk(healthy, officer_cookie(healthy, world))
-    controller = Desk(healthy, account_cookie(healthy, world, demo_account(world, "ch",
-                                                                             "controller")))
+    controller = Desk(
+        healthy, account_cookie(healthy, world, demo_account(world, "ch", "controller"))
+    )
     statuses = []
     healthy.redis.stop(save=True)
     try:
@@ -42,8 +46,11 @@ def test_r11_redis_down_pages_keep_working_and_commits_resume(healthy, world):
         healthy.redis.start()
     assert statuses and set(statuses) == {200}
     api = Api(healthy, customs_token(healthy, world))
-    ticket, = new_tickets(world, 1)
-    r = api.post("/v1/customs/vouchers/commit", commit_body(ticket, office_id(world)),
-                 key=f"after-{ticket.code}")
+    (ticket,) = new_tickets(world, 1)
+    r = api.post(
+        "/v1/customs/vouchers/commit",
+        commit_body(ticket, office_id(world)),
+        key=f"after-{ticket.code}",
+    )
     assert r.status_code == 201, r.text
     assert commit_rows(ticket) == complete(ticket)

@@ -9,6 +9,7 @@ FAILS today (two defects, see docs/reliability.md "Not promised today"):
   POST /monitoring/exports/list answers 500: the job row is committed, then
   jobs.runtime.enqueue raises ConnectionError, and the row stays 'queued' for ever.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,10 @@ from tests.reliability.helpers import (
 )
 from tests.reliability.procs import wait_for
 
-pytestmark = [pytest.mark.reliability,
-              pytest.mark.timeout(int(REDIS_DOWN_SECONDS) + 300)]  # 300 s in the full run
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.timeout(int(REDIS_DOWN_SECONDS) + 300),
+]  # 300 s in the full run
 
 
 def _login(stack) -> int:
@@ -46,8 +49,14 @@ def _login(stack) -> int:
     if page.status_code != 200:
         return page.status_code
     browser.csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
-    r = browser.post("/login", {"csrf_token": browser.csrf, "email": demo_email("ch", "officer"),
-                                "password": DEMO_PASSWORD})
+    r = browser.post(
+        "/login",
+        {
+            "csrf_token": browser.csrf,
+            "email": demo_email("ch", "officer"),
+            "password": DEMO_PASSWORD,
+        },
+    )
     return r.status_code
 
 
@@ -55,8 +64,9 @@ def test_r11_redis_down_commits_logins_pages_work_jobs_run_later(healthy, world)
     api = Api(healthy, customs_token(healthy, world))
     oid = office_id(world)
     desk = Desk(healthy, officer_cookie(healthy, world))
-    controller = Desk(healthy, account_cookie(healthy, world, demo_account(world, "ch",
-                                                                             "controller")))
+    controller = Desk(
+        healthy, account_cookie(healthy, world, demo_account(world, "ch", "controller"))
+    )
     logs = controller.get("/monitoring/logs")
     assert logs.status_code == 200
     controller.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', logs.text).group(1)

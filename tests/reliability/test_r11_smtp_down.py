@@ -1,5 +1,6 @@
 """SMTP down: the commit's email receipts wait in the outbox (pending, the error recorded),
 and once the server is back each is sent once — never twice, even with drains racing."""
+
 from __future__ import annotations
 
 import threading
@@ -55,13 +56,18 @@ def test_r11_smtp_down_mail_waits_in_the_outbox_and_is_sent_once(healthy, world)
 
     # the retry delay passes (1 minute after the first failure): make the rows due now
     with db.new_session() as s:
-        s.execute(update(OutboxMessage).where(OutboxMessage.id.in_([m.id for m in waiting]))
-                  .values(next_attempt_at=now_utc()))
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([m.id for m in waiting]))
+            .values(next_attempt_at=now_utc())
+        )
         s.commit()
     # two drains at once (say the scheduler's and an operator's): each message goes once
     results = []
-    drains = [threading.Thread(target=lambda: results.append(healthy.flask("outbox", "drain")))
-              for _ in range(2)]
+    drains = [
+        threading.Thread(target=lambda: results.append(healthy.flask("outbox", "drain")))
+        for _ in range(2)
+    ]
     for d in drains:
         d.start()
     for d in drains:

@@ -1,6 +1,7 @@
 """kill -9 of gunicorn workers in the middle of customs API commits under load: every commit is
 complete (transaction, goods lines, audit event, notification, outbox rows) or absent, and the
 client's retry with the same Idempotency-Key gets the first answer."""
+
 from __future__ import annotations
 
 import os
@@ -88,8 +89,11 @@ def test_r11_kill_9_of_gunicorn_workers_mid_commit(healthy, world):
             pids = healthy.gunicorn_workers()
             if pids:
                 os.kill(pids[0], signal.SIGKILL)
-            wait_for(lambda: len(healthy.gunicorn_workers()) >= healthy.workers, 30,
-                     "a new gunicorn worker")
+            wait_for(
+                lambda: len(healthy.gunicorn_workers()) >= healthy.workers,
+                30,
+                "a new gunicorn worker",
+            )
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     kill = threading.Thread(target=killer)

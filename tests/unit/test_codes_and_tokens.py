@@ -1,4 +1,5 @@
 """R-10: codes and tokens are random, stored only as keyed hashes, single-use and expiring."""
+
 import datetime as dt
 import math
 

@@ -1,5 +1,6 @@
 """The operator commands: one module per area under portal/commands/, every group registered
 on the app by `portal.commands.register`."""
+
 from __future__ import annotations
 
 EXPECTED = {
@@ -17,8 +18,9 @@ EXPECTED = {
 
 
 def test_every_command_group_is_registered(app):
-    groups = {name: set(group.commands) for name, group in app.cli.commands.items()
-              if name in EXPECTED}
+    groups = {
+        name: set(group.commands) for name, group in app.cli.commands.items() if name in EXPECTED
+    }
     assert groups == EXPECTED
 
 

@@ -1,5 +1,6 @@
 """The pool pings a connection only after it sat idle (no round trip per busy request), and a
 connection broken while idle is replaced at checkout instead of failing the request."""
+
 from __future__ import annotations
 
 import importlib

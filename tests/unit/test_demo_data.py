@@ -1,4 +1,5 @@
 """The demo data of `make run`: idempotent, and its carnet can really be downloaded (F-30)."""
+
 from sqlalchemy import func, select
 
 from portal.domain.carnets import verify_download_pin

@@ -6,6 +6,7 @@ are validated against these same schemas (jsonschema, draft 2020-12), so what th
 says is what the server enforces; tests/api checks the routes against it and runs
 schemathesis over it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -44,11 +45,13 @@ DOCUMENT: dict = {
             "oauth2": {
                 "type": "oauth2",
                 "description": "Client credentials (HTTP Basic or form fields); tokens live "
-                               "15 minutes.",
-                "flows": {"clientCredentials": {
-                    "tokenUrl": "/v1/oauth/token",
-                    "scopes": {**nics.SCOPES, **customs.SCOPES},
-                }},
+                "15 minutes.",
+                "flows": {
+                    "clientCredentials": {
+                        "tokenUrl": "/v1/oauth/token",
+                        "scopes": {**nics.SCOPES, **customs.SCOPES},
+                    }
+                },
             },
         },
     },
@@ -71,7 +74,9 @@ def _add_links(doc: dict) -> None:
         links = doc["paths"][path][method]["responses"][status].setdefault("links", {})
         for target_method, target_path in targets:
             links[operation_id(target_method, target_path)] = {
-                "operationId": operation_id(target_method, target_path), "parameters": params}
+                "operationId": operation_id(target_method, target_path),
+                "parameters": params,
+            }
 
 
 _add_links(DOCUMENT)
@@ -90,8 +95,7 @@ _validators: dict[str, Draft202012Validator] = {}
 
 def validator(schema_name: str) -> Draft202012Validator:
     if schema_name not in _validators:
-        root = {"$ref": f"#/components/schemas/{schema_name}",
-                "components": {"schemas": SCHEMAS}}
+        root = {"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": SCHEMAS}}
         _validators[schema_name] = Draft202012Validator(root, format_checker=FormatChecker())
     return _validators[schema_name]
 

@@ -1,5 +1,6 @@
 """The NICS part of the OpenAPI document: the schemas and operations of the chambers' systems
 (F-18, F-22 … F-24, F-67)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,228 +31,442 @@ from portal.domain.carnets import (
 )
 from portal.models import CARNET_STATUSES, SET_KINDS
 
-DECIMAL_STRING = {"type": "string", "pattern": r"^\d+(\.\d+)?$",
-                  "description": "a decimal number as a string, to keep its precision"}
-CARNET_NUMBER = {"type": "string", "pattern": "^[A-Z]{2}[A-Z0-9/-]{1,30}$",
-                 "description": "the issuer's number, e.g. ES2023990062"}
+DECIMAL_STRING = {
+    "type": "string",
+    "pattern": r"^\d+(\.\d+)?$",
+    "description": "a decimal number as a string, to keep its precision",
+}
+CARNET_NUMBER = {
+    "type": "string",
+    "pattern": "^[A-Z]{2}[A-Z0-9/-]{1,30}$",
+    "description": "the issuer's number, e.g. ES2023990062",
+}
 
-SCOPES = {"carnets:read": "read your NGA's carnets",
-          "carnets:write": "issue carnets and change them"}
+SCOPES = {
+    "carnets:read": "read your NGA's carnets",
+    "carnets:write": "issue carnets and change them",
+}
 
 SCHEMAS: dict[str, dict] = {
-    "Address": _obj({
-        "street": {"type": "string", "maxLength": 200},
-        "postal_code": {"type": "string", "maxLength": 20},
-        "city": {"type": "string", "maxLength": 120},
-        "country": COUNTRY,
-    }, ["street", "city", "country"]),
-    "Holder": _obj({
-        "name": TEXT,
-        "address": _ref("Address"),
-        "email": {"type": "string", "maxLength": 254},
-        "phone": {"type": "string", "maxLength": 40},
-        "vat_number": {"type": "string", "maxLength": 40},
-    }, ["name", "address"]),
-    "Representative": _obj({
-        "name": TEXT,
-        "id_number": {"type": "string", "maxLength": 60},
-        "address": _ref("Address"),
-    }, ["name"]),
-    "GoodsItemInput": _obj({
-        "item_no": {"type": "integer", "minimum": 1, "maximum": 100000},
-        "pieces": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
-        "description": {"type": "string", "minLength": 1, "maxLength": 2000,
-                        "description": "with serial numbers"},
-        "origin_country": COUNTRY,
-        "value": {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000_000,
-                  "description": "in the carnet's currency, at most 2 decimals"},
-        "quantity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000,
-                     "description": "weight or volume, in `unit`"},
-        "unit": {"enum": list(UNITS)},
-        "marks": {"type": "string", "maxLength": 500, "description": "identification marks"},
-    }, ["item_no", "pieces", "description", "origin_country", "value"]),
-    "SetsInput": _obj({
-        kind: {"type": "integer", "minimum": 0, "maximum": MAX_SETS_PER_KIND}
-        for kind in SET_KINDS
-    }),
-    "CarnetInput": _obj({
-        "carnet_number": CARNET_NUMBER,
-        "carnet_type": {"enum": list(CARNET_TYPES)},
-        "format": {"enum": list(FORMATS),
-                   "description": "digital; paper_clone = digital clone of a paper carnet "
-                                  "(same number); twin = digital twin cross-referenced to a "
-                                  "paper carnet"},
-        "paper_carnet_number": CARNET_NUMBER,
-        "issuing_association_id": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
-        "departure_country": COUNTRY,
-        "issue_date": DATE,
-        "valid_until": {**DATE, "description": "at most one year after the issue date"},
-        "intended_use": {"enum": list(INTENDED_USES)},
-        "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"},
-        "holder": _ref("Holder"),
-        "representatives": {"type": "array", "maxItems": 20, "items": _ref("Representative")},
-        "items": {"type": "array", "minItems": 1, "maxItems": 2000,
-                  "items": _ref("GoodsItemInput"), "description": "numbered 1..n in order"},
-        "countries": {"type": "array", "minItems": 1, "maxItems": 120, "items": COUNTRY,
-                      "description": "Box P"},
-        "sets": _ref("SetsInput"),
-    }, ["carnet_number", "carnet_type", "format", "issue_date", "valid_until", "intended_use",
-        "currency", "holder", "items", "countries", "sets"]),
-    "SetsRequest": _obj({
-        "kind": {"enum": list(SET_KINDS)},
-        "count": {"type": "integer", "minimum": 1, "maximum": MAX_SETS_PER_KIND},
-    }, ["kind", "count"]),
-    "ReasonRequest": _obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
-                          ["reason"]),
+    "Address": _obj(
+        {
+            "street": {"type": "string", "maxLength": 200},
+            "postal_code": {"type": "string", "maxLength": 20},
+            "city": {"type": "string", "maxLength": 120},
+            "country": COUNTRY,
+        },
+        ["street", "city", "country"],
+    ),
+    "Holder": _obj(
+        {
+            "name": TEXT,
+            "address": _ref("Address"),
+            "email": {"type": "string", "maxLength": 254},
+            "phone": {"type": "string", "maxLength": 40},
+            "vat_number": {"type": "string", "maxLength": 40},
+        },
+        ["name", "address"],
+    ),
+    "Representative": _obj(
+        {
+            "name": TEXT,
+            "id_number": {"type": "string", "maxLength": 60},
+            "address": _ref("Address"),
+        },
+        ["name"],
+    ),
+    "GoodsItemInput": _obj(
+        {
+            "item_no": {"type": "integer", "minimum": 1, "maximum": 100000},
+            "pieces": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
+            "description": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 2000,
+                "description": "with serial numbers",
+            },
+            "origin_country": COUNTRY,
+            "value": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 1_000_000_000_000,
+                "description": "in the carnet's currency, at most 2 decimals",
+            },
+            "quantity": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 1_000_000_000,
+                "description": "weight or volume, in `unit`",
+            },
+            "unit": {"enum": list(UNITS)},
+            "marks": {"type": "string", "maxLength": 500, "description": "identification marks"},
+        },
+        ["item_no", "pieces", "description", "origin_country", "value"],
+    ),
+    "SetsInput": _obj(
+        {
+            kind: {"type": "integer", "minimum": 0, "maximum": MAX_SETS_PER_KIND}
+            for kind in SET_KINDS
+        }
+    ),
+    "CarnetInput": _obj(
+        {
+            "carnet_number": CARNET_NUMBER,
+            "carnet_type": {"enum": list(CARNET_TYPES)},
+            "format": {
+                "enum": list(FORMATS),
+                "description": "digital; paper_clone = digital clone of a paper carnet "
+                "(same number); twin = digital twin cross-referenced to a "
+                "paper carnet",
+            },
+            "paper_carnet_number": CARNET_NUMBER,
+            "issuing_association_id": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+            "departure_country": COUNTRY,
+            "issue_date": DATE,
+            "valid_until": {**DATE, "description": "at most one year after the issue date"},
+            "intended_use": {"enum": list(INTENDED_USES)},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"},
+            "holder": _ref("Holder"),
+            "representatives": {"type": "array", "maxItems": 20, "items": _ref("Representative")},
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 2000,
+                "items": _ref("GoodsItemInput"),
+                "description": "numbered 1..n in order",
+            },
+            "countries": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 120,
+                "items": COUNTRY,
+                "description": "Box P",
+            },
+            "sets": _ref("SetsInput"),
+        },
+        [
+            "carnet_number",
+            "carnet_type",
+            "format",
+            "issue_date",
+            "valid_until",
+            "intended_use",
+            "currency",
+            "holder",
+            "items",
+            "countries",
+            "sets",
+        ],
+    ),
+    "SetsRequest": _obj(
+        {
+            "kind": {"enum": list(SET_KINDS)},
+            "count": {"type": "integer", "minimum": 1, "maximum": MAX_SETS_PER_KIND},
+        },
+        ["kind", "count"],
+    ),
+    "ReasonRequest": _obj(
+        {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ["reason"]
+    ),
     "DischargeRequest": _obj({"reason": {"type": "string", "maxLength": 500}}),
-    "GoodsItem": _obj({
-        "item_no": {"type": "integer"},
-        "pieces": {"type": "integer"},
-        "description": {"type": "string"},
-        "origin_country": COUNTRY,
-        "value": DECIMAL_STRING,
-        "quantity": {"oneOf": [DECIMAL_STRING, {"type": "null"}]},
-        "unit": {"oneOf": [{"enum": list(UNITS)}, {"type": "null"}]},
-        "marks": {"type": ["string", "null"]},
-    }, ["item_no", "pieces", "description", "origin_country", "value", "quantity", "unit",
-        "marks"]),
-    "SetCount": _obj({"issued": {"type": "integer"}, "remaining": {"type": "integer"}},
-                     ["issued", "remaining"]),
-    "Sets": _obj({kind: _ref("SetCount") for kind in SET_KINDS}, list(SET_KINDS)),
-    "Totals": _obj({
-        "item_count": {"type": "integer"},
-        "value": DECIMAL_STRING,
-        "weight_kg": {"oneOf": [DECIMAL_STRING, {"type": "null"}]},
-    }, ["item_count", "value", "weight_kg"]),
-    "Link": _obj({
-        "kind": {"enum": ["replaces", "replaced_by", "twin", "paper_clone"]},
-        "eata_id": {"type": ["integer", "null"]},
-        "carnet_number": {"type": "string"},
-    }, ["kind", "eata_id", "carnet_number"]),
-    "CarnetSummary": _obj({
-        "eata_id": {"type": "integer"},
-        "carnet_number": {"type": "string"},
-        "carnet_type": {"enum": list(CARNET_TYPES)},
-        "order_type": {"enum": ["original", "replacement"]},
-        "format": {"enum": list(FORMATS)},
-        "status": {"enum": list(CARNET_STATUSES)},
-        "issue_date": DATE,
-        "valid_until": DATE,
-        "currency": {"type": "string"},
-        "totals": _ref("Totals"),
-        "sets": _ref("Sets"),
-    }, ["eata_id", "carnet_number", "carnet_type", "order_type", "format", "status",
-        "issue_date", "valid_until", "currency", "totals", "sets"]),
-    "Carnet": _obj({
-        "eata_id": {"type": "integer"},
-        "carnet_number": {"type": "string"},
-        "carnet_type": {"enum": list(CARNET_TYPES)},
-        "order_type": {"enum": ["original", "replacement"]},
-        "format": {"enum": list(FORMATS)},
-        "status": {"enum": list(CARNET_STATUSES)},
-        "status_reason": {"type": "string"},
-        "nga": _obj({"id": {"type": "integer"}, "name": {"type": "string"}, "country": COUNTRY},
-                    ["id", "name", "country"]),
-        "issuing_association": {"oneOf": [
-            _obj({"id": {"type": "integer"}, "name": {"type": "string"}}, ["id", "name"]),
-            {"type": "null"}]},
-        "departure_country": COUNTRY,
-        "issue_date": DATE,
-        "valid_until": DATE,
-        "intended_use": {"enum": list(INTENDED_USES)},
-        "currency": {"type": "string"},
-        "holder": {"type": "object"},
-        "representatives": {"type": "array", "items": {"type": "object"}},
-        "items": {"type": "array", "items": _ref("GoodsItem")},
-        "countries": {"type": "array", "items": COUNTRY},
-        "sets": _ref("Sets"),
-        "totals": _ref("Totals"),
-        "links": {"type": "array", "items": _ref("Link")},
-        "created_at": DATETIME,
-        "updated_at": DATETIME,
-    }, ["eata_id", "carnet_number", "carnet_type", "order_type", "format", "status",
-        "status_reason", "nga", "issuing_association", "departure_country", "issue_date",
-        "valid_until", "intended_use", "currency", "holder", "representatives", "items",
-        "countries", "sets", "totals", "links", "created_at", "updated_at"]),
-    "IssuedCarnet": _obj({
-        "eata_id": {"type": "integer"},
-        "pin": {"type": "string", "pattern": r"^\d{8}$",
-                "description": "download PIN for the holder; returned once, never again"},
-        "carnet": _ref("Carnet"),
-    }, ["eata_id", "pin", "carnet"]),
-    "CarnetPage": _obj({
-        "items": {"type": "array", "items": _ref("CarnetSummary")},
-        "page": {"type": "integer"},
-        "per_page": {"type": "integer"},
-        "total": {"type": "integer"},
-    }, ["items", "page", "per_page", "total"]),
-    "TransactionHistory": _obj({
-        "eata_id": {"type": "integer"},
-        "items": {"type": "array", "items": _ref("HistoryItem")},
-        "page": {"type": "integer"}, "per_page": {"type": "integer"},
-        "total": {"type": "integer"},
-    }, ["eata_id", "items", "page", "per_page", "total"]),
-    "Reconciliation": _obj({
-        "eata_id": {"type": "integer"},
-        "status": {"enum": ["N/A", "Terminated", "To check"]},
-        "unbalanced": {"type": "array", "items": _obj({
-            "item_no": {"type": "integer"}, "territory": {"type": "string"},
+    "GoodsItem": _obj(
+        {
+            "item_no": {"type": "integer"},
             "pieces": {"type": "integer"},
-            "obligation": {"enum": ["reimport", "reexport", "transit"]}},
-            ["item_no", "territory", "pieces"])},
-    }, ["eata_id", "status", "unbalanced"]),
-    "Claim": _obj({
-        "id": {"type": "integer"}, "eata_id": {"type": "integer"},
-        "carnet_number": {"type": "string"},
-        "customs": {"type": "string", "description": "The administration that opened it"},
-        "status": {"enum": ["open", "answered", "settled", "withdrawn"]},
-        "reason": {"type": "string"},
-        "import_duties": {"type": "string"},
-        "liability_cap": {"type": "string", "description": "Import duties plus 10 %"},
-        "currency": {"type": "string"},
-        "opened_at": {"type": "string", "format": "date-time"},
-        "answered_at": {"type": ["string", "null"], "format": "date-time"},
-        "provisional_payment_at": {"type": ["string", "null"], "format": "date-time"},
-        "closed_at": {"type": ["string", "null"], "format": "date-time"},
-        "items": {"type": "array", "items": _obj({
-            "item_no": {"type": "integer"}, "obligation": {"type": "string"},
-            "missing": {"type": "integer"}}, ["item_no", "obligation", "missing"])},
-        "deadlines": {"type": "array", "items": _obj({
-            "label": {"type": "string"}, "due": {"type": "string", "format": "date"},
-            "met_on": {"type": ["string", "null"], "format": "date"},
-            "overdue": {"type": "boolean"}}, ["label", "due", "met_on", "overdue"])},
-        "events": {"type": "array", "items": _obj({
-            "kind": {"type": "string"}, "actor": {"enum": ["customs", "nga"]},
-            "at": {"type": "string", "format": "date-time"}, "text": {"type": "string"},
-            "transaction_ids": {"type": "array", "items": {"type": "integer"}}},
-            ["kind", "actor", "at", "text", "transaction_ids"])},
-        "evidence": {"type": "array", "items": _obj({
+            "description": {"type": "string"},
+            "origin_country": COUNTRY,
+            "value": DECIMAL_STRING,
+            "quantity": {"oneOf": [DECIMAL_STRING, {"type": "null"}]},
+            "unit": {"oneOf": [{"enum": list(UNITS)}, {"type": "null"}]},
+            "marks": {"type": ["string", "null"]},
+        },
+        [
+            "item_no",
+            "pieces",
+            "description",
+            "origin_country",
+            "value",
+            "quantity",
+            "unit",
+            "marks",
+        ],
+    ),
+    "SetCount": _obj(
+        {"issued": {"type": "integer"}, "remaining": {"type": "integer"}}, ["issued", "remaining"]
+    ),
+    "Sets": _obj({kind: _ref("SetCount") for kind in SET_KINDS}, list(SET_KINDS)),
+    "Totals": _obj(
+        {
+            "item_count": {"type": "integer"},
+            "value": DECIMAL_STRING,
+            "weight_kg": {"oneOf": [DECIMAL_STRING, {"type": "null"}]},
+        },
+        ["item_count", "value", "weight_kg"],
+    ),
+    "Link": _obj(
+        {
+            "kind": {"enum": ["replaces", "replaced_by", "twin", "paper_clone"]},
+            "eata_id": {"type": ["integer", "null"]},
+            "carnet_number": {"type": "string"},
+        },
+        ["kind", "eata_id", "carnet_number"],
+    ),
+    "CarnetSummary": _obj(
+        {
+            "eata_id": {"type": "integer"},
+            "carnet_number": {"type": "string"},
+            "carnet_type": {"enum": list(CARNET_TYPES)},
+            "order_type": {"enum": ["original", "replacement"]},
+            "format": {"enum": list(FORMATS)},
+            "status": {"enum": list(CARNET_STATUSES)},
+            "issue_date": DATE,
+            "valid_until": DATE,
+            "currency": {"type": "string"},
+            "totals": _ref("Totals"),
+            "sets": _ref("Sets"),
+        },
+        [
+            "eata_id",
+            "carnet_number",
+            "carnet_type",
+            "order_type",
+            "format",
+            "status",
+            "issue_date",
+            "valid_until",
+            "currency",
+            "totals",
+            "sets",
+        ],
+    ),
+    "Carnet": _obj(
+        {
+            "eata_id": {"type": "integer"},
+            "carnet_number": {"type": "string"},
+            "carnet_type": {"enum": list(CARNET_TYPES)},
+            "order_type": {"enum": ["original", "replacement"]},
+            "format": {"enum": list(FORMATS)},
+            "status": {"enum": list(CARNET_STATUSES)},
+            "status_reason": {"type": "string"},
+            "nga": _obj(
+                {"id": {"type": "integer"}, "name": {"type": "string"}, "country": COUNTRY},
+                ["id", "name", "country"],
+            ),
+            "issuing_association": {
+                "oneOf": [
+                    _obj({"id": {"type": "integer"}, "name": {"type": "string"}}, ["id", "name"]),
+                    {"type": "null"},
+                ]
+            },
+            "departure_country": COUNTRY,
+            "issue_date": DATE,
+            "valid_until": DATE,
+            "intended_use": {"enum": list(INTENDED_USES)},
+            "currency": {"type": "string"},
+            "holder": {"type": "object"},
+            "representatives": {"type": "array", "items": {"type": "object"}},
+            "items": {"type": "array", "items": _ref("GoodsItem")},
+            "countries": {"type": "array", "items": COUNTRY},
+            "sets": _ref("Sets"),
+            "totals": _ref("Totals"),
+            "links": {"type": "array", "items": _ref("Link")},
+            "created_at": DATETIME,
+            "updated_at": DATETIME,
+        },
+        [
+            "eata_id",
+            "carnet_number",
+            "carnet_type",
+            "order_type",
+            "format",
+            "status",
+            "status_reason",
+            "nga",
+            "issuing_association",
+            "departure_country",
+            "issue_date",
+            "valid_until",
+            "intended_use",
+            "currency",
+            "holder",
+            "representatives",
+            "items",
+            "countries",
+            "sets",
+            "totals",
+            "links",
+            "created_at",
+            "updated_at",
+        ],
+    ),
+    "IssuedCarnet": _obj(
+        {
+            "eata_id": {"type": "integer"},
+            "pin": {
+                "type": "string",
+                "pattern": r"^\d{8}$",
+                "description": "download PIN for the holder; returned once, never again",
+            },
+            "carnet": _ref("Carnet"),
+        },
+        ["eata_id", "pin", "carnet"],
+    ),
+    "CarnetPage": _obj(
+        {
+            "items": {"type": "array", "items": _ref("CarnetSummary")},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+        ["items", "page", "per_page", "total"],
+    ),
+    "TransactionHistory": _obj(
+        {
+            "eata_id": {"type": "integer"},
+            "items": {"type": "array", "items": _ref("HistoryItem")},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+        ["eata_id", "items", "page", "per_page", "total"],
+    ),
+    "Reconciliation": _obj(
+        {
+            "eata_id": {"type": "integer"},
+            "status": {"enum": ["N/A", "Terminated", "To check"]},
+            "unbalanced": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "item_no": {"type": "integer"},
+                        "territory": {"type": "string"},
+                        "pieces": {"type": "integer"},
+                        "obligation": {"enum": ["reimport", "reexport", "transit"]},
+                    },
+                    ["item_no", "territory", "pieces"],
+                ),
+            },
+        },
+        ["eata_id", "status", "unbalanced"],
+    ),
+    "Claim": _obj(
+        {
             "id": {"type": "integer"},
-            "kind": {"enum": ["document", "certificate_of_location"]},
-            "filename": {"type": "string"}, "content_type": {"type": "string"},
-            "size": {"type": "integer"},
-            "uploaded_at": {"type": "string", "format": "date-time"}},
-            ["id", "kind", "filename", "content_type", "size", "uploaded_at"])},
-        "transactions": {"type": "array", "items": _obj({
-            "id": {"type": "integer"}, "kind": _ref("TransactionKind"),
-            "state": {"type": "string"}, "country": {"type": "string"},
-            "committed_at": {"type": "string", "format": "date-time"}},
-            ["id", "kind", "state", "country", "committed_at"])},
-    }, ["id", "eata_id", "carnet_number", "customs", "status", "reason", "import_duties",
-        "liability_cap", "currency", "opened_at", "items", "deadlines"]),
-    "Binary": {"type": "string", "format": "binary",
-               "description": "The file's bytes as the request body"},
-    "ClaimAnswer": _obj({
-        "text": {"type": "string", "maxLength": 8000},
-        "transaction_ids": {"type": "array", "maxItems": 100,
-                            "items": {"type": "integer", "minimum": 1,
-                                      "maximum": INT32_MAX}},
-    }),
-    "ClaimPage": _obj({
-        "items": {"type": "array", "items": _ref("Claim")},
-        "page": {"type": "integer"}, "per_page": {"type": "integer"},
-        "total": {"type": "integer"},
-    }, ["items", "page", "per_page", "total"]),
+            "eata_id": {"type": "integer"},
+            "carnet_number": {"type": "string"},
+            "customs": {"type": "string", "description": "The administration that opened it"},
+            "status": {"enum": ["open", "answered", "settled", "withdrawn"]},
+            "reason": {"type": "string"},
+            "import_duties": {"type": "string"},
+            "liability_cap": {"type": "string", "description": "Import duties plus 10 %"},
+            "currency": {"type": "string"},
+            "opened_at": {"type": "string", "format": "date-time"},
+            "answered_at": {"type": ["string", "null"], "format": "date-time"},
+            "provisional_payment_at": {"type": ["string", "null"], "format": "date-time"},
+            "closed_at": {"type": ["string", "null"], "format": "date-time"},
+            "items": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "item_no": {"type": "integer"},
+                        "obligation": {"type": "string"},
+                        "missing": {"type": "integer"},
+                    },
+                    ["item_no", "obligation", "missing"],
+                ),
+            },
+            "deadlines": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "label": {"type": "string"},
+                        "due": {"type": "string", "format": "date"},
+                        "met_on": {"type": ["string", "null"], "format": "date"},
+                        "overdue": {"type": "boolean"},
+                    },
+                    ["label", "due", "met_on", "overdue"],
+                ),
+            },
+            "events": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "kind": {"type": "string"},
+                        "actor": {"enum": ["customs", "nga"]},
+                        "at": {"type": "string", "format": "date-time"},
+                        "text": {"type": "string"},
+                        "transaction_ids": {"type": "array", "items": {"type": "integer"}},
+                    },
+                    ["kind", "actor", "at", "text", "transaction_ids"],
+                ),
+            },
+            "evidence": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "kind": {"enum": ["document", "certificate_of_location"]},
+                        "filename": {"type": "string"},
+                        "content_type": {"type": "string"},
+                        "size": {"type": "integer"},
+                        "uploaded_at": {"type": "string", "format": "date-time"},
+                    },
+                    ["id", "kind", "filename", "content_type", "size", "uploaded_at"],
+                ),
+            },
+            "transactions": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "kind": _ref("TransactionKind"),
+                        "state": {"type": "string"},
+                        "country": {"type": "string"},
+                        "committed_at": {"type": "string", "format": "date-time"},
+                    },
+                    ["id", "kind", "state", "country", "committed_at"],
+                ),
+            },
+        },
+        [
+            "id",
+            "eata_id",
+            "carnet_number",
+            "customs",
+            "status",
+            "reason",
+            "import_duties",
+            "liability_cap",
+            "currency",
+            "opened_at",
+            "items",
+            "deadlines",
+        ],
+    ),
+    "Binary": {
+        "type": "string",
+        "format": "binary",
+        "description": "The file's bytes as the request body",
+    },
+    "ClaimAnswer": _obj(
+        {
+            "text": {"type": "string", "maxLength": 8000},
+            "transaction_ids": {
+                "type": "array",
+                "maxItems": 100,
+                "items": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+            },
+        }
+    ),
+    "ClaimPage": _obj(
+        {
+            "items": {"type": "array", "items": _ref("Claim")},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+        ["items", "page", "per_page", "total"],
+    ),
 }
 
 CLAIM_ID = path_id("claim_id")
@@ -263,22 +478,39 @@ def _read(summary: str, schema: str, params: list | None = None, not_found: bool
     if not_found:
         responses["404"] = _problem("No such carnet of your NGA")
     if any(p["in"] == "query" for p in params or []):
-        responses["422"] = _problem("A query argument is not valid (every one is listed in "
-                                    "`errors`), e.g. status=null or page=0")
-    return {"summary": summary, "security": [{"oauth2": ["carnets:read"]}],
-            "parameters": params or [], "responses": responses}
+        responses["422"] = _problem(
+            "A query argument is not valid (every one is listed in "
+            "`errors`), e.g. status=null or page=0"
+        )
+    return {
+        "summary": summary,
+        "security": [{"oauth2": ["carnets:read"]}],
+        "parameters": params or [],
+        "responses": responses,
+    }
 
 
-def _write(summary: str, body: str, ok: str, ok_schema: str, params: list | None = None,
-           conflict: str | None = None, description: str = "") -> dict:
+def _write(
+    summary: str,
+    body: str,
+    ok: str,
+    ok_schema: str,
+    params: list | None = None,
+    conflict: str | None = None,
+    description: str = "",
+) -> dict:
     responses = {ok: _json(ok_schema, "Done"), **COMMON_ERRORS, **WRITE_ERRORS}
     if params:
         responses["404"] = _problem("No such carnet of your NGA")
     if conflict:
         responses["409"] = _problem(conflict)
-    op = {"summary": summary, "security": [{"oauth2": ["carnets:write"]}],
-          "parameters": [*(params or []), IDEMPOTENCY_KEY], "requestBody": _body(body),
-          "responses": responses}
+    op = {
+        "summary": summary,
+        "security": [{"oauth2": ["carnets:write"]}],
+        "parameters": [*(params or []), IDEMPOTENCY_KEY],
+        "requestBody": _body(body),
+        "responses": responses,
+    }
     if description:
         op["description"] = description
     return op
@@ -286,93 +518,193 @@ def _write(summary: str, body: str, ok: str, ok_schema: str, params: list | None
 
 STATE_CONFLICT = "Not possible in the carnet's current state; `detail` says why"
 PATHS: dict = {
-        "/oauth/token": {"post": {
+    "/oauth/token": {
+        "post": {
             "summary": "Get an access token (client credentials)",
             "security": [],
-            "requestBody": {"required": True, "content": {
-                "application/x-www-form-urlencoded": {"schema": _ref("TokenRequest")}}},
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": _ref("TokenRequest")}},
+            },
             "responses": {
                 "200": _json("TokenResponse", "A bearer token"),
-                "400": {"description": "RFC 6749 error", "content": {
-                    "application/json": {"schema": _ref("OAuthError")}}},
-                "401": {"description": "Unknown client or wrong secret", "content": {
-                    "application/json": {"schema": _ref("OAuthError")}}},
+                "400": {
+                    "description": "RFC 6749 error",
+                    "content": {"application/json": {"schema": _ref("OAuthError")}},
+                },
+                "401": {
+                    "description": "Unknown client or wrong secret",
+                    "content": {"application/json": {"schema": _ref("OAuthError")}},
+                },
                 "429": _problem("Too many attempts"),
             },
-        }},
-        "/carnets": {
-            "post": _write("Issue a carnet", "CarnetInput", "201", "IssuedCarnet",
-                           description="Returns the eATA ID and the holder's download PIN. "
-                                       "The PIN is shown once and stored only as a slow hash."),
-            "get": _read("List your NGA's carnets, newest first", "CarnetPage", [
+        }
+    },
+    "/carnets": {
+        "post": _write(
+            "Issue a carnet",
+            "CarnetInput",
+            "201",
+            "IssuedCarnet",
+            description="Returns the eATA ID and the holder's download PIN. "
+            "The PIN is shown once and stored only as a slow hash.",
+        ),
+        "get": _read(
+            "List your NGA's carnets, newest first",
+            "CarnetPage",
+            [
                 *PAGE_PARAMS,
                 {"name": "status", "in": "query", "schema": {"enum": list(CARNET_STATUSES)}},
-            ], not_found=False),
-        },
-        "/carnets/by-number/{carnet_number}": {"get": _read(
-            "Find a carnet by its number", "Carnet",
-            [{"name": "carnet_number", "in": "path", "required": True,
-              "schema": {"type": "string", "minLength": 1, "maxLength": 32}}])},
-        "/carnets/{eata_id}": {"get": _read("Read a carnet", "Carnet", [EATA_ID])},
-        "/carnets/{eata_id}/sets": {"post": _write(
-            "Add sets", "SetsRequest", "200", "Carnet", [EATA_ID], STATE_CONFLICT)},
-        "/carnets/{eata_id}/replacement": {"post": _write(
-            "Issue a replacement linked to this original", "CarnetInput", "201",
-            "IssuedCarnet", [EATA_ID], STATE_CONFLICT)},
-        "/carnets/{eata_id}/cancel": {"post": _write(
-            "Cancel a carnet that was never validated", "ReasonRequest", "200", "Carnet",
-            [EATA_ID], STATE_CONFLICT)},
-        "/carnets/{eata_id}/block": {"post": _write(
-            "Block a carnet (lost, stolen, unpaid…)", "ReasonRequest", "200", "Carnet",
-            [EATA_ID], STATE_CONFLICT)},
-        "/carnets/{eata_id}/unblock": {"post": _write(
-            "Lift a block", "ReasonRequest", "200", "Carnet", [EATA_ID], STATE_CONFLICT)},
-        "/carnets/{eata_id}/discharge": {"post": _write(
-            "Discharge (terminate) a carnet; unused vouchers are blocked", "DischargeRequest",
-            "200", "Carnet", [EATA_ID], STATE_CONFLICT)},
-        "/carnets/{eata_id}/transactions": {"get": _read(
+            ],
+            not_found=False,
+        ),
+    },
+    "/carnets/by-number/{carnet_number}": {
+        "get": _read(
+            "Find a carnet by its number",
+            "Carnet",
+            [
+                {
+                    "name": "carnet_number",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 32},
+                }
+            ],
+        )
+    },
+    "/carnets/{eata_id}": {"get": _read("Read a carnet", "Carnet", [EATA_ID])},
+    "/carnets/{eata_id}/sets": {
+        "post": _write("Add sets", "SetsRequest", "200", "Carnet", [EATA_ID], STATE_CONFLICT)
+    },
+    "/carnets/{eata_id}/replacement": {
+        "post": _write(
+            "Issue a replacement linked to this original",
+            "CarnetInput",
+            "201",
+            "IssuedCarnet",
+            [EATA_ID],
+            STATE_CONFLICT,
+        )
+    },
+    "/carnets/{eata_id}/cancel": {
+        "post": _write(
+            "Cancel a carnet that was never validated",
+            "ReasonRequest",
+            "200",
+            "Carnet",
+            [EATA_ID],
+            STATE_CONFLICT,
+        )
+    },
+    "/carnets/{eata_id}/block": {
+        "post": _write(
+            "Block a carnet (lost, stolen, unpaid…)",
+            "ReasonRequest",
+            "200",
+            "Carnet",
+            [EATA_ID],
+            STATE_CONFLICT,
+        )
+    },
+    "/carnets/{eata_id}/unblock": {
+        "post": _write("Lift a block", "ReasonRequest", "200", "Carnet", [EATA_ID], STATE_CONFLICT)
+    },
+    "/carnets/{eata_id}/discharge": {
+        "post": _write(
+            "Discharge (terminate) a carnet; unused vouchers are blocked",
+            "DischargeRequest",
+            "200",
+            "Carnet",
+            [EATA_ID],
+            STATE_CONFLICT,
+        )
+    },
+    "/carnets/{eata_id}/transactions": {
+        "get": _read(
             "The carnet's transactions, oldest first, cancelled ones included (counterfoil "
-            "level), paged", "TransactionHistory", [EATA_ID, *PAGE_PARAMS])},
-        "/carnets/{eata_id}/reconciliation": {"get": _read(
-            "The carnet's reconciliation status", "Reconciliation", [EATA_ID])},
-        "/claims": {"get": _read("Claims concerning your NGA", "ClaimPage", PAGE_PARAMS, not_found=False)},
-        "/claims/{claim_id}": {"get": _read("A claim concerning your NGA, with its history, "
-                                            "evidence and the carnet's recorded transactions",
-                                            "Claim", [CLAIM_ID])},
-        "/claims/{claim_id}/answer": {"post": _write(
+            "level), paged",
+            "TransactionHistory",
+            [EATA_ID, *PAGE_PARAMS],
+        )
+    },
+    "/carnets/{eata_id}/reconciliation": {
+        "get": _read("The carnet's reconciliation status", "Reconciliation", [EATA_ID])
+    },
+    "/claims": {
+        "get": _read("Claims concerning your NGA", "ClaimPage", PAGE_PARAMS, not_found=False)
+    },
+    "/claims/{claim_id}": {
+        "get": _read(
+            "A claim concerning your NGA, with its history, "
+            "evidence and the carnet's recorded transactions",
+            "Claim",
+            [CLAIM_ID],
+        )
+    },
+    "/claims/{claim_id}/answer": {
+        "post": _write(
             "Answer a claim: an explanation and pointers to recorded transactions",
-            "ClaimAnswer", "200", "Claim", [CLAIM_ID],
-            "The claim is already settled or withdrawn")},
-        "/claims/{claim_id}/evidence": {"post": {
+            "ClaimAnswer",
+            "200",
+            "Claim",
+            [CLAIM_ID],
+            "The claim is already settled or withdrawn",
+        )
+    },
+    "/claims/{claim_id}/evidence": {
+        "post": {
             "summary": "Furnish evidence: a document or a certificate of location, as the raw "
-                       "body (application/pdf, image/png or image/jpeg), size-limited",
+            "body (application/pdf, image/png or image/jpeg), size-limited",
             "security": [{"oauth2": ["carnets:write"]}],
-            "parameters": [CLAIM_ID,
-                           {"name": "kind", "in": "query", "schema": {
-                               "enum": ["document", "certificate_of_location"],
-                               "default": "document"}},
-                           {"name": "filename", "in": "query",
-                            "schema": {"type": "string", "maxLength": 200}}],
-            "requestBody": {"required": True, "content": {
-                m: {"schema": _ref("Binary")}
-                for m in ("application/pdf", "image/png", "image/jpeg")}},
-            "responses": {"201": _json("Claim", "Stored"), **COMMON_ERRORS,
-                          "404": _problem("No such claim concerning your NGA"),
-                          "409": _problem("The claim is already settled or withdrawn"),
-                          "413": _problem("File larger than the limit"),
-                          "415": _problem("Not a PDF, PNG or JPEG"),
-                          "422": _problem("Invalid kind or empty file")}}},
+            "parameters": [
+                CLAIM_ID,
+                {
+                    "name": "kind",
+                    "in": "query",
+                    "schema": {
+                        "enum": ["document", "certificate_of_location"],
+                        "default": "document",
+                    },
+                },
+                {"name": "filename", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    m: {"schema": _ref("Binary")}
+                    for m in ("application/pdf", "image/png", "image/jpeg")
+                },
+            },
+            "responses": {
+                "201": _json("Claim", "Stored"),
+                **COMMON_ERRORS,
+                "404": _problem("No such claim concerning your NGA"),
+                "409": _problem("The claim is already settled or withdrawn"),
+                "413": _problem("File larger than the limit"),
+                "415": _problem("Not a PDF, PNG or JPEG"),
+                "422": _problem("Invalid kind or empty file"),
+            },
+        }
+    },
 }
 
-_BY_EATA_ID = [("get", "/carnets/{eata_id}"), ("get", "/carnets/{eata_id}/transactions"),
-               ("get", "/carnets/{eata_id}/reconciliation"),
-               *(("post", f"/carnets/{{eata_id}}/{action}") for action in (
-                   "sets", "replacement", "cancel", "block", "unblock", "discharge"))]
+_BY_EATA_ID = [
+    ("get", "/carnets/{eata_id}"),
+    ("get", "/carnets/{eata_id}/transactions"),
+    ("get", "/carnets/{eata_id}/reconciliation"),
+    *(
+        ("post", f"/carnets/{{eata_id}}/{action}")
+        for action in ("sets", "replacement", "cancel", "block", "unblock", "discharge")
+    ),
+]
 # (source path, method, status) → (target operations, their parameters from the answer)
 LINKS = {
     ("/carnets", "post", "201"): (_BY_EATA_ID, {"eata_id": "$response.body#/eata_id"}),
     ("/carnets/{eata_id}/replacement", "post", "201"): (
-        _BY_EATA_ID, {"eata_id": "$response.body#/eata_id"}),
+        _BY_EATA_ID,
+        {"eata_id": "$response.body#/eata_id"},
+    ),
 }
 
 
@@ -386,18 +718,37 @@ def example_carnet(today: dt.date) -> dict:
         "valid_until": (today + dt.timedelta(days=364)).isoformat(),
         "intended_use": "professional_equipment",
         "currency": "EUR",
-        "holder": {"name": "Studio Lumière SPRL", "address": {
-            "street": "Rue Haute 12", "postal_code": "1000", "city": "Bruxelles",
-            "country": "BE"}},
+        "holder": {
+            "name": "Studio Lumière SPRL",
+            "address": {
+                "street": "Rue Haute 12",
+                "postal_code": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
+            },
+        },
         "representatives": [{"name": "Anne Peeters", "id_number": "BE-99-1234"}],
         "items": [
-            {"item_no": 1, "pieces": 1, "description": "Camera ARRI Alexa Mini LF, SN 23456",
-             "origin_country": "DE", "value": 65000.00, "quantity": 2.6, "unit": "kg",
-             "marks": "ARRI 23456"},
-            {"item_no": 2, "pieces": 4, "description": "Lenses Zeiss Supreme Prime, SN 1-4",
-             "origin_country": "DE", "value": 72000.00, "quantity": 6.4, "unit": "kg"},
+            {
+                "item_no": 1,
+                "pieces": 1,
+                "description": "Camera ARRI Alexa Mini LF, SN 23456",
+                "origin_country": "DE",
+                "value": 65000.00,
+                "quantity": 2.6,
+                "unit": "kg",
+                "marks": "ARRI 23456",
+            },
+            {
+                "item_no": 2,
+                "pieces": 4,
+                "description": "Lenses Zeiss Supreme Prime, SN 1-4",
+                "origin_country": "DE",
+                "value": 72000.00,
+                "quantity": 6.4,
+                "unit": "kg",
+            },
         ],
         "countries": ["CH", "FR", "NO"],
         "sets": {"export_reimport": 1, "import_reexport": 3, "transit": 1},
     }
-

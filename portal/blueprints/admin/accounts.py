@@ -5,6 +5,7 @@ a regional manager: officers and controllers of their region) is the domain's
 `organisation.account_reach`, given to `get_for_tenant_or_404`. The export is a job
 (portal/blueprints/admin/exports.py).
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -77,8 +78,11 @@ def _role_choices(roles: list[str]):
 
 
 def _prepare_account_form(form: AccountForm, account: Account | None) -> None:
-    roles = creatable_roles(current_user.role) if account is None else manageable_roles(
-        current_user.role)
+    roles = (
+        creatable_roles(current_user.role)
+        if account is None
+        else manageable_roles(current_user.role)
+    )
     if account is not None and account.role not in roles:
         roles = [account.role]  # one's own account: the role is shown, never changed here
     form.role.choices = _role_choices(roles)
@@ -92,11 +96,20 @@ def _account_data(form: AccountForm) -> dict:
 
 def list_filters() -> tuple[dict, dict[str, str]]:
     """The list's filters from the query string: (arguments of account_list, their text)."""
-    args = {"q": request.args.get("q", "").strip(), "role": request.args.get("role", ""),
-            "region_id": int_arg("region_id"), "office_id": int_arg("office_id"),
-            "active": active_arg()}
-    filters = filters_of(q=args["q"], role=args["role"], region_id=args["region_id"],
-                         office_id=args["office_id"], active=request.args.get("active", ""))
+    args = {
+        "q": request.args.get("q", "").strip(),
+        "role": request.args.get("role", ""),
+        "region_id": int_arg("region_id"),
+        "office_id": int_arg("office_id"),
+        "active": active_arg(),
+    }
+    filters = filters_of(
+        q=args["q"],
+        role=args["role"],
+        region_id=args["region_id"],
+        office_id=args["office_id"],
+        active=request.args.get("active", ""),
+    )
     return args, filters
 
 
@@ -107,21 +120,27 @@ def accounts():
     page = paginate(db.session, org.account_list(current_user, **args), page_arg())
     query = "?" + urlencode(filters) if filters else ""
     return render_page(
-        "admin/accounts.html", block="results", page=page, filters=filters,
+        "admin/accounts.html",
+        block="results",
+        page=page,
+        filters=filters,
         active_choices=ACTIVE_CHOICES,
         role_choices=[("", "All roles")] + _role_choices(manageable_roles(current_user.role)),
         region_choices=region_choices(blank="All regions"),
-        office_choices=office_choices(blank="All offices"), role_labels=ROLE_LABELS,
+        office_choices=office_choices(blank="All offices"),
+        role_labels=ROLE_LABELS,
         page_url=page_url("admin.accounts", filters),
-        export_url=url_for("admin.accounts_export") + query)
+        export_url=url_for("admin.accounts_export") + query,
+    )
 
 
 @bp.get("/accounts/office-options")
 @any_account_permission
 def office_options():
     """The <option>s of the office select for the chosen region (htmx, account form)."""
-    return render_page("admin/_office_options.html", choices=office_choices(int_arg("region_id")),
-                       selected=None)
+    return render_page(
+        "admin/_office_options.html", choices=office_choices(int_arg("region_id")), selected=None
+    )
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -139,15 +158,22 @@ def account_new():
             db.session.rollback()
             show_domain_error(form, e)
         else:
-            audit_change("account.create", account, after={
-                "email": account.email, "full_name": account.full_name, "role": account.role,
-                "region_id": account.region_id, "office_id": account.office_id,
-                "active": account.active})
+            audit_change(
+                "account.create",
+                account,
+                after={
+                    "email": account.email,
+                    "full_name": account.full_name,
+                    "role": account.role,
+                    "region_id": account.region_id,
+                    "office_id": account.office_id,
+                    "active": account.active,
+                },
+            )
             db.session.commit()
             flash(f"Account created: an invitation was sent to {account.email}.", "success")
             return redirect_to(url_for("admin.accounts"))
-    return render_page("admin/account_form.html", form=form, account=None,
-                       status=form_status(form))
+    return render_page("admin/account_form.html", form=form, account=None, status=form_status(form))
 
 
 @bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
@@ -168,20 +194,30 @@ def account_edit(account_id: int):
                 audit_change("account.update", account, update.changes)
             change = update.email_change
             if change is not None:
-                audit_change("account.email_change_requested", account, old=change.old,
-                             new=change.new)
+                audit_change(
+                    "account.email_change_requested", account, old=change.old, new=change.new
+                )
             db.session.commit()
             if change is not None:
                 send_email_change_link(account, change.new, change.token, EMAIL_CHANGE_MINUTES)
                 send_email_change_requested(account, change.new)
-                flash(f"Account of {account.full_name} saved. Its login email becomes "
-                      f"{change.new} when the link we sent there is opened (within "
-                      f"{EMAIL_CHANGE_MINUTES} minutes).", "success")
+                flash(
+                    f"Account of {account.full_name} saved. Its login email becomes "
+                    f"{change.new} when the link we sent there is opened (within "
+                    f"{EMAIL_CHANGE_MINUTES} minutes).",
+                    "success",
+                )
             else:
                 flash(f"Account of {account.full_name} saved.", "success")
             return redirect_to(url_for("admin.accounts"))
-    return render_page("admin/account_form.html", form=form, account=account,
-                       action_form=EmptyForm(), role_labels=ROLE_LABELS, status=form_status(form))
+    return render_page(
+        "admin/account_form.html",
+        form=form,
+        account=account,
+        action_form=EmptyForm(),
+        role_labels=ROLE_LABELS,
+        status=form_status(form),
+    )
 
 
 def _account_action(account_id: int, action: str, run, success: str):
@@ -205,27 +241,33 @@ def _account_action(account_id: int, action: str, run, success: str):
 @any_account_permission
 def account_disable(account_id: int):
     return _account_action(
-        account_id, "account.disable",
+        account_id,
+        "account.disable",
         lambda a: org.set_account_active(db.session, current_user, a, False),
-        "Account of {account.full_name} disabled: its sessions are closed.")
+        "Account of {account.full_name} disabled: its sessions are closed.",
+    )
 
 
 @bp.post("/accounts/<int:account_id>/enable")
 @any_account_permission
 def account_enable(account_id: int):
     return _account_action(
-        account_id, "account.enable",
+        account_id,
+        "account.enable",
         lambda a: org.set_account_active(db.session, current_user, a, True),
-        "Account of {account.full_name} enabled.")
+        "Account of {account.full_name} enabled.",
+    )
 
 
 @bp.post("/accounts/<int:account_id>/force-password-change")
 @any_account_permission
 def account_force_password_change(account_id: int):
     return _account_action(
-        account_id, "account.force_password_change",
+        account_id,
+        "account.force_password_change",
         lambda a: org.force_password_change(db.session, current_user, a),
-        "{account.full_name} must change their password at next login.")
+        "{account.full_name} must change their password at next login.",
+    )
 
 
 def _reset_target() -> str:
@@ -241,15 +283,23 @@ def account_reset_password(account_id: int):
         send_password_reset(account)
         return None
 
-    return _account_action(account_id, "account.password_reset_requested", run,
-                           "A password reset link was sent to {account.email}.")
+    return _account_action(
+        account_id,
+        "account.password_reset_requested",
+        run,
+        "A password reset link was sent to {account.email}.",
+    )
 
 
 @bp.route("/accounts/<int:account_id>/delete", methods=["GET", "POST"])
 @any_account_permission
 def account_delete(account_id: int):
     account = account_of(account_id)
-    return confirm_delete(account, kind="account", name=f"{account.full_name} ({account.email})",
-                          delete=lambda: org.delete_account(db.session, current_user, account),
-                          back=url_for("admin.account_edit", account_id=account.id),
-                          done=url_for("admin.accounts"))
+    return confirm_delete(
+        account,
+        kind="account",
+        name=f"{account.full_name} ({account.email})",
+        delete=lambda: org.delete_account(db.session, current_user, account),
+        back=url_for("admin.account_edit", account_id=account.id),
+        done=url_for("admin.accounts"),
+    )

@@ -4,6 +4,7 @@
 Routes are thin: parse the form, call portal.domain.organisation, audit, commit, answer through
 portal/web.py (a list URL renders the whole page, or only its `results` block for htmx).
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -42,9 +43,12 @@ def show_domain_error(form, error: DomainError) -> None:
             form.form_errors.append(message)
     form._denied = isinstance(error, PermissionDenied)
     if form._denied:
-        audit_request("permission.denied", object_type="permission",
-                      object_id=error.field or "", data={"path": request.path,
-                                                         "reason": error.message})
+        audit_request(
+            "permission.denied",
+            object_type="permission",
+            object_id=error.field or "",
+            data={"path": request.path, "reason": error.message},
+        )
         db.session.commit()
 
 
@@ -63,8 +67,10 @@ def audit_change(action: str, obj, changes: dict | None = None, **data) -> None:
 
 
 def region_choices(blank: str | None = None):
-    choices = [(r.id, r.name + ("" if r.active else " (deactivated)"))
-               for r in org.regions_for(db.session, current_user)]
+    choices = [
+        (r.id, r.name + ("" if r.active else " (deactivated)"))
+        for r in org.regions_for(db.session, current_user)
+    ]
     return ([("", blank)] if blank is not None else []) + choices
 
 
@@ -90,11 +96,22 @@ def confirm_delete(obj, *, kind: str, name: str, delete, back: str, done: str):
             db.session.rollback()
             error = e.message
         else:
-            audit_request(f"{kind}.delete", object_type=kind, object_id=object_id,
-                          data={"before": result or {"name": name}})
+            audit_request(
+                f"{kind}.delete",
+                object_type=kind,
+                object_id=object_id,
+                data={"before": result or {"name": name}},
+            )
             db.session.commit()
             flash(f"{kind.capitalize()} \u201c{name}\u201d deleted.", "success")
             return redirect_to(done)
     status = 200 if request.method == "GET" else (409 if error else 422)
-    return render_page("admin/confirm_delete.html", form=form, kind=kind, name=name, error=error,
-                       back=back, status=status)
+    return render_page(
+        "admin/confirm_delete.html",
+        form=form,
+        kind=kind,
+        name=name,
+        error=error,
+        back=back,
+        status=status,
+    )

@@ -1,5 +1,6 @@
 """The accounts export (F-14) as a job, like the other exports: the list's "Export" button
 starts it, its page shows the progress and offers the file when it is ready."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,9 @@ EXPORT_ACCOUNTS = "export_accounts"
 
 def _own_export(job_id: int) -> Job:
     """An accounts export started by the current user; anyone else's is a 404."""
-    return get_for_tenant_or_404(Job, job_id, Job.kind == EXPORT_ACCOUNTS,
-                                 Job.account_id == current_user.id)
+    return get_for_tenant_or_404(
+        Job, job_id, Job.kind == EXPORT_ACCOUNTS, Job.account_id == current_user.id
+    )
 
 
 @bp.post("/accounts/export")
@@ -35,10 +37,14 @@ def accounts_export():
     if not EmptyForm().validate_on_submit():
         abort(400)
     args, filters = list_filters()
-    job = domain_jobs.create_job(db.session, EXPORT_ACCOUNTS, customs_id=g.tenant.id,
-                                 account_id=current_user.id, params={"filters": args})
-    audit_request("account.export", object_type="job", object_id=job.id,
-                  data={"filters": filters})
+    job = domain_jobs.create_job(
+        db.session,
+        EXPORT_ACCOUNTS,
+        customs_id=g.tenant.id,
+        account_id=current_user.id,
+        params={"filters": args},
+    )
+    audit_request("account.export", object_type="job", object_id=job.id, data={"filters": filters})
     db.session.commit()
     enqueue(export_accounts, job.id)
     return redirect_to(url_for("admin.export_job", job_id=job.id))
@@ -61,7 +67,9 @@ def export_download(job_id: int):
     path = os.path.realpath(os.path.join(root, job.result_path))
     if not path.startswith(root + os.sep) or not os.path.exists(path):
         abort(404)
-    return send_file(path, as_attachment=True, download_name=os.path.basename(path),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
+    return send_file(
+        path,
+        as_attachment=True,
+        download_name=os.path.basename(path),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

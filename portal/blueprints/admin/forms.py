@@ -1,6 +1,7 @@
 """Forms of the administration screens. They parse and carry CSRF; every rule (required
 fields, lengths, uniqueness, regions of a regional manager, ranges) lives in
 portal.domain.organisation, which reports all refused fields at once, each put next to its field."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -48,8 +49,9 @@ class RegionForm(FlaskForm):
 
 
 class OfficeForm(FlaskForm):
-    region_id = SelectField("Region", coerce=optional_id, validate_choice=False,
-                            validators=[Required()])
+    region_id = SelectField(
+        "Region", coerce=optional_id, validate_choice=False, validators=[Required()]
+    )
     name = StringField("Name", validators=[Required()])
     code = StringField("Office code")
     street = StringField("Street and number")
@@ -70,8 +72,7 @@ class OfficeForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    full_name = StringField("Full name / badge number",
-                            validators=[Required()])
+    full_name = StringField("Full name / badge number", validators=[Required()])
     email = EmailField("Email", validators=[Required()])
     role = SelectField("Role", validate_choice=False, validators=[Required()])
     region_id = SelectField("Region", coerce=optional_id, validate_choice=False)
@@ -86,6 +87,8 @@ class SettingsForm(FlaskForm):
     mfa_mandatory = BooleanField("MFA mandatory for all accounts")
     invitation_days = IntegerField(
         "Invitation link lifetime (days)",
-        validators=[InputRequired("Enter a number of days."),
-                    NumberRange(1, 30, "The invitation link lifetime must be between 1 and 30 days.")],
+        validators=[
+            InputRequired("Enter a number of days."),
+            NumberRange(1, 30, "The invitation link lifetime must be between 1 and 30 days."),
+        ],
     )

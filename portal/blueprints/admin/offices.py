@@ -1,5 +1,6 @@
 """Offices (F-15): list, create, edit, delete, by admins and by regional managers within their
 region."""
+
 from __future__ import annotations
 
 from flask import flash, g, request, url_for
@@ -52,16 +53,26 @@ def offices():
     q = request.args.get("q", "").strip()
     region_id = int_arg("region_id")
     office_type = request.args.get("type", "")
-    stmt = org.office_list(current_user, q=q, region_id=region_id, office_type=office_type,
-                           active=active_arg())
+    stmt = org.office_list(
+        current_user, q=q, region_id=region_id, office_type=office_type, active=active_arg()
+    )
     page = paginate(db.session, stmt, page_arg())
-    filters = filters_of(q=q, region_id=region_id, type=office_type,
-                         active=request.args.get("active", ""))
+    filters = filters_of(
+        q=q, region_id=region_id, type=office_type, active=request.args.get("active", "")
+    )
     return render_page(
-        "admin/offices.html", block="results", page=page, q=q, filters=filters,
-        active_choices=ACTIVE_CHOICES, region_choices=region_choices(blank="All regions"),
-        region_id=region_id, office_types=org.OFFICE_TYPES, office_type=office_type,
-        page_url=page_url("admin.offices", filters))
+        "admin/offices.html",
+        block="results",
+        page=page,
+        q=q,
+        filters=filters,
+        active_choices=ACTIVE_CHOICES,
+        region_choices=region_choices(blank="All regions"),
+        region_id=region_id,
+        office_types=org.OFFICE_TYPES,
+        office_type=office_type,
+        page_url=page_url("admin.offices", filters),
+    )
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -81,13 +92,18 @@ def office_new():
             db.session.rollback()
             show_domain_error(form, e)
         else:
-            audit_change("office.create", office,
-                         {k: (None, getattr(office, k)) for k in _office_data(form)})
+            audit_change(
+                "office.create", office, {k: (None, getattr(office, k)) for k in _office_data(form)}
+            )
             db.session.commit()
             flash(f"Office \u201c{office.name}\u201d created.", "success")
             return redirect_to(url_for("admin.offices"))
-    return render_page("admin/office_form.html", form=form, office=None,
-                       status=422 if request.method == "POST" else 200)
+    return render_page(
+        "admin/office_form.html",
+        form=form,
+        office=None,
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @bp.route("/offices/<int:office_id>", methods=["GET", "POST"])
@@ -109,15 +125,23 @@ def office_edit(office_id: int):
             db.session.commit()
             flash(f"Office \u201c{office.name}\u201d saved.", "success")
             return redirect_to(url_for("admin.offices"))
-    return render_page("admin/office_form.html", form=form, office=office,
-                       status=422 if request.method == "POST" else 200)
+    return render_page(
+        "admin/office_form.html",
+        form=form,
+        office=office,
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @bp.route("/offices/<int:office_id>/delete", methods=["GET", "POST"])
 @permission_required("create_office")
 def office_delete(office_id: int):
     office = _office(office_id)
-    return confirm_delete(office, kind="office", name=office.name,
-                          delete=lambda: org.delete_office(db.session, current_user, office),
-                          back=url_for("admin.office_edit", office_id=office.id),
-                          done=url_for("admin.offices"))
+    return confirm_delete(
+        office,
+        kind="office",
+        name=office.name,
+        delete=lambda: org.delete_office(db.session, current_user, office),
+        back=url_for("admin.office_edit", office_id=office.id),
+        done=url_for("admin.offices"),
+    )

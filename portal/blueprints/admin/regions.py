@@ -1,4 +1,5 @@
 """Regions (F-15): list, create, edit, delete. Admins only."""
+
 from __future__ import annotations
 
 from flask import flash, g, request, url_for
@@ -40,14 +41,26 @@ def _prepare_region_form(form: RegionForm) -> None:
 @permission_required("create_region")
 def regions():
     q = request.args.get("q", "").strip()
-    page = paginate(db.session, org.region_list(g.tenant.id, q=q, active=active_arg()),
-                    page_arg())
+    page = paginate(db.session, org.region_list(g.tenant.id, q=q, active=active_arg()), page_arg())
     filters = filters_of(q=q, active=request.args.get("active", ""))
-    territories = {t.id: f"{t.code} – {t.name}" for t in db.session.scalars(
-        select(CustomsTerritory).where(CustomsTerritory.id.in_({r.territory_id for r in page.items})))}
-    return render_page("admin/regions.html", block="results", page=page, q=q, filters=filters,
-                       active_choices=ACTIVE_CHOICES, territories=territories,
-                       page_url=page_url("admin.regions", filters))
+    territories = {
+        t.id: f"{t.code} – {t.name}"
+        for t in db.session.scalars(
+            select(CustomsTerritory).where(
+                CustomsTerritory.id.in_({r.territory_id for r in page.items})
+            )
+        )
+    }
+    return render_page(
+        "admin/regions.html",
+        block="results",
+        page=page,
+        q=q,
+        filters=filters,
+        active_choices=ACTIVE_CHOICES,
+        territories=territories,
+        page_url=page_url("admin.regions", filters),
+    )
 
 
 @bp.route("/regions/new", methods=["GET", "POST"])
@@ -59,20 +72,35 @@ def region_new():
         form.territory_id.data = g.tenant.territory_id
     if form.validate_on_submit():
         try:
-            region = org.create_region(db.session, g.tenant, name=form.name.data,
-                                       territory_id=form.territory_id.data, active=form.active.data)
+            region = org.create_region(
+                db.session,
+                g.tenant,
+                name=form.name.data,
+                territory_id=form.territory_id.data,
+                active=form.active.data,
+            )
         except DomainError as e:
             db.session.rollback()
             show_domain_error(form, e)
         else:
-            audit_change("region.create", region, after={"name": region.name,
-                                                         "territory_id": region.territory_id,
-                                                         "active": region.active})
+            audit_change(
+                "region.create",
+                region,
+                after={
+                    "name": region.name,
+                    "territory_id": region.territory_id,
+                    "active": region.active,
+                },
+            )
             db.session.commit()
             flash(f"Region \u201c{region.name}\u201d created.", "success")
             return redirect_to(url_for("admin.regions"))
-    return render_page("admin/region_form.html", form=form, region=None,
-                       status=422 if request.method == "POST" else 200)
+    return render_page(
+        "admin/region_form.html",
+        form=form,
+        region=None,
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
@@ -83,9 +111,14 @@ def region_edit(region_id: int):
     _prepare_region_form(form)
     if form.validate_on_submit():
         try:
-            changes = org.update_region(db.session, g.tenant, region, name=form.name.data,
-                                        territory_id=form.territory_id.data,
-                                        active=form.active.data)
+            changes = org.update_region(
+                db.session,
+                g.tenant,
+                region,
+                name=form.name.data,
+                territory_id=form.territory_id.data,
+                active=form.active.data,
+            )
         except DomainError as e:
             db.session.rollback()
             region = _region(region_id)
@@ -96,15 +129,23 @@ def region_edit(region_id: int):
             db.session.commit()
             flash(f"Region \u201c{region.name}\u201d saved.", "success")
             return redirect_to(url_for("admin.regions"))
-    return render_page("admin/region_form.html", form=form, region=region,
-                       status=422 if request.method == "POST" else 200)
+    return render_page(
+        "admin/region_form.html",
+        form=form,
+        region=region,
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @bp.route("/regions/<int:region_id>/delete", methods=["GET", "POST"])
 @permission_required("create_region")
 def region_delete(region_id: int):
     region = _region(region_id)
-    return confirm_delete(region, kind="region", name=region.name,
-                          delete=lambda: org.delete_region(db.session, region),
-                          back=url_for("admin.region_edit", region_id=region.id),
-                          done=url_for("admin.regions"))
+    return confirm_delete(
+        region,
+        kind="region",
+        name=region.name,
+        delete=lambda: org.delete_region(db.session, region),
+        back=url_for("admin.region_edit", region_id=region.id),
+        done=url_for("admin.regions"),
+    )

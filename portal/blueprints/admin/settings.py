@@ -1,4 +1,5 @@
 """The administration's settings (F-12): mandatory MFA, invitation link lifetime. Admins only."""
+
 from __future__ import annotations
 
 from flask import flash, g, request, url_for
@@ -19,9 +20,12 @@ def settings():
     form = SettingsForm(obj=administration)
     if form.validate_on_submit():
         try:
-            changes = org.update_settings(db.session, administration,
-                                          mfa_mandatory=form.mfa_mandatory.data,
-                                          invitation_days=form.invitation_days.data)
+            changes = org.update_settings(
+                db.session,
+                administration,
+                mfa_mandatory=form.mfa_mandatory.data,
+                invitation_days=form.invitation_days.data,
+            )
         except DomainError as e:
             db.session.rollback()
             show_domain_error(form, e)
@@ -31,5 +35,6 @@ def settings():
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect_to(url_for("admin.settings"))
-    return render_page("admin/settings.html", form=form,
-                       status=422 if request.method == "POST" else 200)
+    return render_page(
+        "admin/settings.html", form=form, status=422 if request.method == "POST" else 200
+    )

@@ -1,5 +1,6 @@
 """The account menu (F-12): re-authentication, password, MFA, login email (confirmed by the
 new address), default office."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,9 @@ def reauth_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         us = getattr(current_user, "user_session", None)
-        if us is None or not recently_verified(us, dt.timedelta(minutes=identity.REAUTH_MINUTES),
-                                               now_utc()):
+        if us is None or not recently_verified(
+            us, dt.timedelta(minutes=identity.REAUTH_MINUTES), now_utc()
+        ):
             return redirect_to(url_for("auth.reauth", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
@@ -102,8 +104,9 @@ def change_password():
         account = current_user._get_current_object()
         remember = account.user_session.remember
         try:
-            identity.change_password(db.session, account, form.current_password.data,
-                                     form.password.data)
+            identity.change_password(
+                db.session, account, form.current_password.data, form.password.data
+            )
         except DomainError as exc:
             audit_account("password.change_refused", account, field=exc.field)
             if exc.field == "current_password" and identity.is_locked(account):
@@ -131,9 +134,13 @@ def change_password():
 def mfa_settings():
     account = current_user
     return render_page(
-        "auth/mfa.html", account=account, required=mfa.mfa_required(account, g.tenant),
+        "auth/mfa.html",
+        account=account,
+        required=mfa.mfa_required(account, g.tenant),
         codes_left=mfa.recovery_codes_left(db.session, account) if account.mfa_method else 0,
-        button=ButtonForm(), masked=mask_email(account.mfa_email) if account.mfa_email else "")
+        button=ButtonForm(),
+        masked=mask_email(account.mfa_email) if account.mfa_email else "",
+    )
 
 
 @bp.route("/account/mfa/totp", methods=["GET", "POST"])
@@ -149,7 +156,9 @@ def mfa_totp():
 @reauth_required
 @limiter.limit(CODE_LIMIT, methods=["POST"])
 def mfa_email():
-    return enrol_email(current_user._get_current_object(), url_for("auth.mfa_email"), in_login=False)
+    return enrol_email(
+        current_user._get_current_object(), url_for("auth.mfa_email"), in_login=False
+    )
 
 
 @bp.post("/account/mfa/recovery-codes")
@@ -181,8 +190,11 @@ def mfa_disable():
         return redirect_to(url_for("auth.mfa_settings"))
     audit_account("mfa.disabled", account)
     db.session.commit()
-    flash("Multifactor authentication is off. Your password must now have at least "
-          f"{MIN_LENGTH} characters when you next change it.", "success")
+    flash(
+        "Multifactor authentication is off. Your password must now have at least "
+        f"{MIN_LENGTH} characters when you next change it.",
+        "success",
+    )
     return redirect_to(url_for("auth.mfa_settings"))
 
 
@@ -203,8 +215,11 @@ def change_email():
             audit_account("account.email_change_requested", account, new=new_email)
             db.session.commit()
             send_email_change_link(account, new_email, raw, identity.EMAIL_CHANGE_MINUTES)
-            flash(f"We sent a link to {new_email}. Your login email changes when you open it "
-                  f"(within {identity.EMAIL_CHANGE_MINUTES} minutes).", "success")
+            flash(
+                f"We sent a link to {new_email}. Your login email changes when you open it "
+                f"(within {identity.EMAIL_CHANGE_MINUTES} minutes).",
+                "success",
+            )
             return redirect_to(url_for("home.index"))
     return render("auth/change_email.html", form)
 
@@ -231,14 +246,14 @@ def confirm_email(token: str):
             send_account_invitation(account)
         db.session.commit()
         send_email_changed(account, old)
-        flash(f"Your login email is now {account.email}."
-              + ("" if account.password_hash else " We sent you a link to set your password.")
-              , "success")
-        return redirect_to(url_for("home.index" if current_user.is_authenticated
-                                   else "auth.login"))
+        flash(
+            f"Your login email is now {account.email}."
+            + ("" if account.password_hash else " We sent you a link to set your password."),
+            "success",
+        )
+        return redirect_to(url_for("home.index" if current_user.is_authenticated else "auth.login"))
     account, new_email = found
-    return render_page("auth/confirm_email.html", form=form, new_email=new_email,
-                       account=account)
+    return render_page("auth/confirm_email.html", form=form, new_email=new_email, account=account)
 
 
 @bp.route("/account/office", methods=["GET", "POST"])
@@ -258,8 +273,12 @@ def default_office():
             except DomainError as exc:
                 db.session.rollback()
                 if exc.status == 403:
-                    audit_request("permission.denied", object_type="office",
-                                  object_id=form.office_id.data, data={"path": request.path})
+                    audit_request(
+                        "permission.denied",
+                        object_type="office",
+                        object_id=form.office_id.data,
+                        data={"path": request.path},
+                    )
                     db.session.commit()
                 form_error(form, exc)
             else:
@@ -268,5 +287,3 @@ def default_office():
                 flash(f"Your default office is now {office.name}.", "success")
                 return redirect_to(url_for("home.index"))
     return render("auth/office.html", form, offices=offices)
-
-

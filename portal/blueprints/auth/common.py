@@ -1,5 +1,6 @@
 """What the login and account pages share: rate limits, the audit of an account event, a
 refusal shown on its form, the page answer (portal/web.py), safe `next` paths."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,11 +28,15 @@ FORGOT_LIMIT = limit("FORGOT_RATE_LIMIT", "5 per minute")
 
 
 def audit_account(action: str, account: Account | None, email: str = "", **data) -> None:
-    audit_request(action, actor_type="account" if account else "anonymous",
-                  actor_id=account.id if account else None,
-                  actor_label=account.email if account else email,
-                  object_type="account" if account else None,
-                  object_id=account.id if account else None, data=data or None)
+    audit_request(
+        action,
+        actor_type="account" if account else "anonymous",
+        actor_id=account.id if account else None,
+        actor_label=account.email if account else email,
+        object_type="account" if account else None,
+        object_id=account.id if account else None,
+        data=data or None,
+    )
 
 
 def form_error(form, exc: DomainError) -> None:
@@ -50,16 +55,23 @@ def render(template: str, form=None, status: int | None = None, **ctx):
 
 def password_hint(account: Account | None) -> str:
     n = MIN_LENGTH_WITH_MFA if account is not None and account.mfa_method else MIN_LENGTH
-    return (f"At least {n} characters. A few unrelated words make a good one; no need for digits "
-            "or symbols. Common passwords and your email name are refused.")
+    return (
+        f"At least {n} characters. A few unrelated words make a good one; no need for digits "
+        "or symbols. Common passwords and your email name are refused."
+    )
 
 
 def relative(target: str | None) -> str | None:
     """`target` when it is a path on this site (never another host: no open redirect).
     Whitespace and control characters are refused: browsers drop tabs and newlines from a URL,
     so "/\t/evil.example" would become "//evil.example"."""
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target)):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
         return target
     return None
 
@@ -69,4 +81,3 @@ def mask_email(address: str | None) -> str:
         return ""
     local, _, domain = address.partition("@")
     return f"{local[:2]}{'•' * max(1, len(local) - 2)}@{domain}"
-

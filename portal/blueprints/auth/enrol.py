@@ -1,5 +1,6 @@
 """MFA enrolment (F-12): TOTP or email codes, at login when MFA is required and from the
 account menu; the recovery codes are shown once."""
+
 from __future__ import annotations
 
 from flask import (
@@ -26,6 +27,7 @@ from portal.web import redirect_to, render_page
 
 # --- MFA enrolment (at login when MFA is required, and from the account menu) --------------
 
+
 def totp_secret(account: Account) -> str:
     pending = session.get("totp_enrol")
     if not pending or pending.get("aid") != account.id:
@@ -47,15 +49,25 @@ def enrol_totp(account: Account, action: str, in_login: bool):
             audit_account("mfa.enabled", account, method="totp")
             return enrolled(account, codes, in_login)
     uri = mfa.provisioning_uri(secret, account.email, f"eATA {g.tenant.name}")
-    return render("auth/enrol_totp.html", form, account=account, secret=secret,
-                   qr=mfa.qr_data_uri(uri), action=action, in_login=in_login)
+    return render(
+        "auth/enrol_totp.html",
+        form,
+        account=account,
+        secret=secret,
+        qr=mfa.qr_data_uri(uri),
+        action=action,
+        in_login=in_login,
+    )
 
 
 def enrol_email(account: Account, action: str, in_login: bool):
     address_form = EmailMfaForm(prefix="addr")
     code_form = CodeForm(prefix="otp")
-    sent_to = session.get("email_enrol", {}).get("address") \
-        if session.get("email_enrol", {}).get("aid") == account.id else None
+    sent_to = (
+        session.get("email_enrol", {}).get("address")
+        if session.get("email_enrol", {}).get("aid") == account.id
+        else None
+    )
     if request.method == "POST" and "addr-address" in request.form:
         if address_form.validate():
             try:
@@ -82,8 +94,15 @@ def enrol_email(account: Account, action: str, in_login: bool):
                 audit_account("mfa.enabled", account, method="email")
                 return enrolled(account, codes, in_login)
     status = 422 if request.method == "POST" else 200
-    return render_page("auth/enrol_email.html", address_form=address_form, code_form=code_form,
-                       sent_to=sent_to, action=action, in_login=in_login, status=status)
+    return render_page(
+        "auth/enrol_email.html",
+        address_form=address_form,
+        code_form=code_form,
+        sent_to=sent_to,
+        action=action,
+        in_login=in_login,
+        status=status,
+    )
 
 
 def enrolled(account: Account, codes: list[str], in_login: bool):
@@ -104,5 +123,3 @@ def enrolled(account: Account, codes: list[str], in_login: bool):
     else:
         db.session.commit()
     return render_page("auth/recovery_codes.html", codes=codes, in_login=in_login)
-
-

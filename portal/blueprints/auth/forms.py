@@ -13,22 +13,37 @@ class LoginForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=32)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
-                                  "autocapitalize": "characters", "spellcheck": "false"})
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "text",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        },
+    )
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("password", "The two passwords differ.")],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", "The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ForgotForm(FlaskForm):
@@ -36,13 +51,17 @@ class ForgotForm(FlaskForm):
 
 
 class ReauthForm(FlaskForm):
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class EmailMfaForm(FlaskForm):
-    address = EmailField("Alternative email address",
-                         validators=[DataRequired(), Email(), Length(max=254)])
+    address = EmailField(
+        "Alternative email address", validators=[DataRequired(), Email(), Length(max=254)]
+    )
 
 
 class ChangeEmailForm(FlaskForm):

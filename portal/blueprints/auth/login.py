@@ -1,5 +1,6 @@
 """Login (password, then the steps of the pending login), logout, forgotten password and the
 set-password links of invitations and resets (F-10, F-11)."""
+
 from __future__ import annotations
 
 import smtplib
@@ -57,6 +58,7 @@ from portal.web import audit_request, redirect_to, render_page
 
 # --- login and logout ---------------------------------------------------------------------
 
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
@@ -80,7 +82,9 @@ def login():
             audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
             form.form_errors.append(identity.lock_message(account))
         else:
-            audit_account("login.failure", account, email, reason="password" if account else "unknown")
+            audit_account(
+                "login.failure", account, email, reason="password" if account else "unknown"
+            )
             form.form_errors.append("The email or password is not correct.")
         db.session.commit()
     return render("auth/login.html", form, next=relative(request.args.get("next")))
@@ -137,8 +141,11 @@ def login_verify(data: dict, account: Account):
             db.session.commit()
             if how == "recovery":
                 left = mfa.recovery_codes_left(db.session, account)
-                flash(f"Recovery code used: {left} left. Make new ones from the account menu "
-                      "when you run low.", "warning")
+                flash(
+                    f"Recovery code used: {left} left. Make new ones from the account menu "
+                    "when you run low.",
+                    "warning",
+                )
             return continue_login()
         locked = identity.record_failure(account)
         audit_account("mfa.failure", account, method=account.mfa_method)
@@ -150,8 +157,9 @@ def login_verify(data: dict, account: Account):
             return redirect_to(url_for("auth.login"))
         db.session.commit()
         form.code.errors = ["This code is not correct, already used or expired."]
-    return render("auth/verify.html", form, account=account, notice=notice,
-                   resend_form=ButtonForm())
+    return render(
+        "auth/verify.html", form, account=account, notice=notice, resend_form=ButtonForm()
+    )
 
 
 @bp.post("/login/verify/resend")
@@ -160,8 +168,10 @@ def login_verify(data: dict, account: Account):
 def login_verify_resend(data: dict, account: Account):
     if ButtonForm().validate_on_submit() and account.mfa_method == "email":
         problem = email_otp_for_login(account, resend=True)
-        flash(problem or f"A new code was sent to {mask_email(account.mfa_email)}.",
-              "warning" if problem else "success")
+        flash(
+            problem or f"A new code was sent to {mask_email(account.mfa_email)}.",
+            "warning" if problem else "success",
+        )
     return redirect_to(url_for("auth.login_verify"))
 
 
@@ -183,8 +193,13 @@ def login_new_password(data: dict, account: Account):
             db.session.commit()
             flash("Your new password is saved.", "success")
             return continue_login()
-    return render("auth/new_password.html", form, forced=True,
-                   hint=password_hint(account), action=url_for("auth.login_new_password"))
+    return render(
+        "auth/new_password.html",
+        form,
+        forced=True,
+        hint=password_hint(account),
+        action=url_for("auth.login_new_password"),
+    )
 
 
 @bp.get("/login/enrol")
@@ -215,6 +230,7 @@ def login_enrol_email(data: dict, account: Account):
 
 # --- invitations, resets ------------------------------------------------------------------
 
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(FORGOT_LIMIT, methods=["POST"])
 def forgot_password():
@@ -231,17 +247,20 @@ def forgot_password():
                     send_password_reset(account)
                 except (OSError, smtplib.SMTPException):
                     # the same answer as for an unknown email: a failure must not tell them apart
-                    current_app.logger.exception("password reset mail to account %s failed",
-                                                 account.id)
+                    current_app.logger.exception(
+                        "password reset mail to account %s failed", account.id
+                    )
                     audit_account("password.reset_mail_failed", account)
                 else:
                     audit_account("password.reset_requested", account)
         else:
             audit_account("password.reset_requested", None, email, known=False)
         db.session.commit()
-        flash("If an account uses this email, a message with a link to set a new password is on "
-              f"its way. The link works for {current_app.config['RESET_TOKEN_MINUTES']} minutes.",
-              "success")
+        flash(
+            "If an account uses this email, a message with a link to set a new password is on "
+            f"its way. The link works for {current_app.config['RESET_TOKEN_MINUTES']} minutes.",
+            "success",
+        )
         return redirect_to(url_for("auth.login"))
     return render("auth/forgot.html", form)
 
@@ -271,7 +290,12 @@ def set_password(token: str):
             session.clear()
             flash("Your password is saved. Log in with it now.", "success")
             return redirect_to(url_for("auth.login"))
-    return render("auth/new_password.html", form, forced=False, purpose=purpose, account=account,
-                   hint=password_hint(account), action=url_for("auth.set_password", token=token))
-
-
+    return render(
+        "auth/new_password.html",
+        form,
+        forced=False,
+        purpose=purpose,
+        account=account,
+        hint=password_hint(account),
+        action=url_for("auth.set_password", token=token),
+    )

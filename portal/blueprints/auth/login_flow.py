@@ -6,6 +6,7 @@ change, MFA enrolment when required) moves it on, and the session becomes logged
 server-side session, a new id) only when every step is done. It is web state — it lives in the
 browser's signed session cookie and answers with redirects to the next step's page — so it is a
 blueprint module; the rules it applies are portal/domain/{identity,mfa}.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,11 +31,15 @@ from portal.web import redirect_to
 
 PENDING_MINUTES = 10  # a pending login lives this long
 
+
 def start_pending(account: Account, remember: bool, next_path: str | None) -> None:
     session.clear()
     now = now_utc()
     session["pending_login"] = {
-        "aid": account.id, "cid": g.tenant.id, "remember": bool(remember), "mfa_ok": False,
+        "aid": account.id,
+        "cid": g.tenant.id,
+        "remember": bool(remember),
+        "mfa_ok": False,
         "next": next_path,
         "exp": (now + dt.timedelta(minutes=PENDING_MINUTES)).isoformat(),
         "pw_at": now.isoformat(),
@@ -71,12 +76,16 @@ def next_step(data: dict, account: Account) -> str | None:
 
 
 def finish_login(data: dict, account: Account) -> None:
-    login_account(account, remember=data["remember"],
-                  password_verified_at=dt.datetime.fromisoformat(data["pw_at"]))
+    login_account(
+        account,
+        remember=data["remember"],
+        password_verified_at=dt.datetime.fromisoformat(data["pw_at"]),
+    )
     identity.record_success(account)
     account.last_login_at = now_utc()
-    audit_account("login.success", account, remember=data["remember"],
-                   mfa=account.mfa_method or "none")
+    audit_account(
+        "login.success", account, remember=data["remember"], mfa=account.mfa_method or "none"
+    )
     db.session.commit()
 
 
@@ -104,5 +113,3 @@ def pending_required(view):
         return view(*found, *args, **kwargs)
 
     return wrapped
-
-

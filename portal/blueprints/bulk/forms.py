@@ -3,7 +3,9 @@ from flask_wtf.file import FileField, FileRequired
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Filled template (.xlsx)", validators=[FileRequired("Choose the file to upload.")])
+    file = FileField(
+        "Filled template (.xlsx)", validators=[FileRequired("Choose the file to upload.")]
+    )
 
 
 class EmptyForm(FlaskForm):

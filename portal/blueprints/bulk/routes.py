@@ -3,6 +3,7 @@
 Every answer goes through portal/web.py: the session page or its `cleaning`/`job` block for
 htmx; a cleaning session is loaded by `get_for_tenant_or_404` narrowed to its owner.
 """
+
 from __future__ import annotations
 
 import io
@@ -42,8 +43,7 @@ def _kind(kind: str | None) -> str:
 
 def _own_session(session_id) -> BulkSession:
     """The current admin's cleaning session; another admin's or administration's is a 404."""
-    return get_for_tenant_or_404(BulkSession, session_id,
-                                 BulkSession.account_id == current_user.id)
+    return get_for_tenant_or_404(BulkSession, session_id, BulkSession.account_id == current_user.id)
 
 
 def _limits() -> Limits:
@@ -63,11 +63,20 @@ def index():
 
 
 def _render_index(kind: str, form: UploadForm, status: int = 200):
-    sessions = {k: bulk_domain.current_session(db.session, g.tenant.id, current_user.id, k)
-                for k in bulk_domain.KINDS}
-    return render_page("bulk/index.html", kind=kind, spec=bulk_domain.spec_of(kind),
-                       specs=bulk_domain.SPECS, sessions=sessions, form=form,
-                       max_rows=_limits().max_rows, status=status)
+    sessions = {
+        k: bulk_domain.current_session(db.session, g.tenant.id, current_user.id, k)
+        for k in bulk_domain.KINDS
+    }
+    return render_page(
+        "bulk/index.html",
+        kind=kind,
+        spec=bulk_domain.spec_of(kind),
+        specs=bulk_domain.SPECS,
+        sessions=sessions,
+        form=form,
+        max_rows=_limits().max_rows,
+        status=status,
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -75,23 +84,27 @@ def _too_large(_error):
     """A file over the request size limit: the upload form with its message, not the
     server's page (the body was not read, so the form is built without it)."""
     kind = (request.view_args or {}).get("kind")
-    generic = render_page("error.html", code=413, title="Too large",
-                          detail="The request is too large.", status=413)
+    generic = render_page(
+        "error.html", code=413, title="Too large", detail="The request is too large.", status=413
+    )
     if request.endpoint != "bulk.upload" or kind not in bulk_domain.KINDS:
         return generic
     try:
         if getattr(g, "tenant", None) is None:  # refused before the site was resolved:
-            resolve_request_site()              # resolve it, and load the user again
+            resolve_request_site()  # resolve it, and load the user again
             g.pop("_login_user", None)
     except HTTPException:
         return generic
     if not current_user.is_authenticated or not has_permission(current_user.role, PERMISSION):
         return generic
     form = UploadForm(formdata=None)
-    limit = min(current_app.config.get("MAX_CONTENT_LENGTH") or _limits().max_file_bytes,
-                _limits().max_file_bytes)
-    form.file.errors = [f"This file is too large: at most {limit / (1024 * 1024):.0f} MB can "
-                        "be uploaded."]
+    limit = min(
+        current_app.config.get("MAX_CONTENT_LENGTH") or _limits().max_file_bytes,
+        _limits().max_file_bytes,
+    )
+    form.file.errors = [
+        f"This file is too large: at most {limit / (1024 * 1024):.0f} MB can be uploaded."
+    ]
     return _render_index(kind, form, 413)
 
 
@@ -101,8 +114,12 @@ def template(kind: str):
     kind = _kind(kind)
     data = bulk_domain.build_template(db.session, g.tenant, kind, _limits().max_rows)
     spec = bulk_domain.spec_of(kind)
-    return send_file(io.BytesIO(data), as_attachment=True,
-                     download_name=f"eata-{g.tenant.code}-{spec.sheet}.xlsx", mimetype=XLSX)
+    return send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name=f"eata-{g.tenant.code}-{spec.sheet}.xlsx",
+        mimetype=XLSX,
+    )
 
 
 @bp.post("/bulk/<kind>/upload")
@@ -116,18 +133,27 @@ def upload(kind: str):
     file = form.file.data
     data = file.read(_limits().max_file_bytes + 1)
     try:
-        bs = bulk_domain.upload(db.session, g.tenant, current_user, kind, file.filename or "",
-                                data, _limits())
+        bs = bulk_domain.upload(
+            db.session, g.tenant, current_user, kind, file.filename or "", data, _limits()
+        )
     except DomainError as exc:
         db.session.rollback()
         if isinstance(exc, HostileFile):
-            audit_request("bulk.file_refused", object_type="bulk_upload", object_id=kind,
-                          data={"filename": (file.filename or "")[:200], "reason": exc.message})
+            audit_request(
+                "bulk.file_refused",
+                object_type="bulk_upload",
+                object_id=kind,
+                data={"filename": (file.filename or "")[:200], "reason": exc.message},
+            )
             db.session.commit()
         form.file.errors = [exc.message]
         return _render_index(kind, form, 422)
-    audit_request("bulk.uploaded", object_type="bulk_session", object_id=bs.id,
-                  data={"kind": kind, "rows": bs.row_count, "errors": bs.error_count})
+    audit_request(
+        "bulk.uploaded",
+        object_type="bulk_session",
+        object_id=bs.id,
+        data={"kind": kind, "rows": bs.row_count, "errors": bs.error_count},
+    )
     db.session.commit()
     return redirect_to(url_for("bulk.show", session_id=bs.id))
 
@@ -144,9 +170,15 @@ def _session_context(bs: BulkSession, page: int) -> dict:
     per_page = _per_page(spec)
     pages = max(1, -(-bs.row_count // per_page))
     page = min(max(page, 1), pages)
-    return {"bs": bs, "spec": spec, "rows": bulk_domain.page_of_rows(db.session, bs, page, per_page),
-            "page": page, "pages": pages, "job": bulk_domain.job_of(db.session, bs),
-            "form": EmptyForm()}
+    return {
+        "bs": bs,
+        "spec": spec,
+        "rows": bulk_domain.page_of_rows(db.session, bs, page, per_page),
+        "page": page,
+        "pages": pages,
+        "job": bulk_domain.job_of(db.session, bs),
+        "form": EmptyForm(),
+    }
 
 
 @bp.get("/bulk/sessions/<int:session_id>")
@@ -160,7 +192,7 @@ def show(session_id: int):
 @bp.post("/bulk/sessions/<int:session_id>")
 @permission_required(PERMISSION)
 def save(session_id: int):
-    """"Save changes": the rows of the page as edited in the browser, then all re-validated."""
+    """ "Save changes": the rows of the page as edited in the browser, then all re-validated."""
     bs = _own_session(session_id)
     edits: dict[int, dict] = {}
     removed: set[int] = set()
@@ -173,15 +205,25 @@ def save(session_id: int):
             removed.add(bounded_int(number))
     page = _page(request.form.get("page", 1))
     try:
-        bulk_domain.save_rows(db.session, bs, g.tenant, edits, removed,
-                              max_chars=_limits().max_cell_chars)
+        bulk_domain.save_rows(
+            db.session, bs, g.tenant, edits, removed, max_chars=_limits().max_cell_chars
+        )
     except DomainError as exc:
         db.session.rollback()
         ctx = _session_context(bs, page)
-        return render_page("bulk/session.html", block="cleaning", save_error=exc.message,
-                           status=409 if exc.status == 409 else 422, **ctx)
-    audit_request("bulk.saved", object_type="bulk_session", object_id=bs.id,
-                  data={"edited": len(edits), "removed": len(removed)})
+        return render_page(
+            "bulk/session.html",
+            block="cleaning",
+            save_error=exc.message,
+            status=409 if exc.status == 409 else 422,
+            **ctx,
+        )
+    audit_request(
+        "bulk.saved",
+        object_type="bulk_session",
+        object_id=bs.id,
+        data={"edited": len(edits), "removed": len(removed)},
+    )
     db.session.commit()
     if wants_fragment():
         ctx = _session_context(bs, page)
@@ -203,10 +245,12 @@ def start_import(session_id: int):
     except DomainError as exc:
         db.session.rollback()
         ctx = _session_context(bs, 1)
-        return render_page("bulk/session.html", block="job", import_error=exc.message,
-                           status=409, **ctx)
-    audit_request("bulk.import_started", object_type="bulk_session", object_id=bs.id,
-                  data={"job": job.id})
+        return render_page(
+            "bulk/session.html", block="job", import_error=exc.message, status=409, **ctx
+        )
+    audit_request(
+        "bulk.import_started", object_type="bulk_session", object_id=bs.id, data={"job": job.id}
+    )
     db.session.commit()
     enqueue(import_bulk_session, job.id)
     if wants_fragment():

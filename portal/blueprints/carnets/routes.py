@@ -1,4 +1,5 @@
 """Customs-side views of the carnet registry: a carnet's audit trail (F-25)."""
+
 from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
@@ -35,7 +36,14 @@ def audit(eata_id: int):
         abort(404)
     # Events recorded by another administration stay private to it (F-02); those of NICS
     # clients, the operator and the system concern every customs.
-    lines = [line for line in domain.audit_lines(db.session, eata_id)
-             if line["customs_id"] in (None, g.tenant.id)]
-    return render_template("carnets/audit.html", carnet=carnet, lines=lines,
-                           status=carnet.effective_status(now_utc().date()))
+    lines = [
+        line
+        for line in domain.audit_lines(db.session, eata_id)
+        if line["customs_id"] in (None, g.tenant.id)
+    ]
+    return render_template(
+        "carnets/audit.html",
+        carnet=carnet,
+        lines=lines,
+        status=carnet.effective_status(now_utc().date()),
+    )

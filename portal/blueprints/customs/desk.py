@@ -6,6 +6,7 @@ commit token), so back, reload and a double click replay the same commit token a
 answers with the first result (R-11). The routes are in `routes.py` (the wizard's steps) and
 `screens.py` (receipt, Last transactions, On hold); request parsing is in `forms.py`.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -51,13 +52,22 @@ STEPS = ("Scan", "Check carnet", "Check goods", "Commit", "Receipt")
 
 # The qr-scanner library decodes in a Web Worker that it creates from a blob: URL; the wizard's
 # pages (any of them can swap back to step 1) allow exactly that, nothing else is loosened.
-WIZARD_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-              "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-              "worker-src 'self' blob:; base-uri 'none'; frame-ancestors 'none'; "
-              "form-action 'self'")
-WIZARD_ENDPOINTS = {"customs.new_transaction", "customs.lookup", "customs.check_carnet",
-                    "customs.check_goods", "customs.commit", "customs.receipt",
-                    "customs.hold", "customs.reject"}
+WIZARD_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "worker-src 'self' blob:; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+WIZARD_ENDPOINTS = {
+    "customs.new_transaction",
+    "customs.lookup",
+    "customs.check_carnet",
+    "customs.check_goods",
+    "customs.commit",
+    "customs.receipt",
+    "customs.hold",
+    "customs.reject",
+}
 
 
 @bp.after_request
@@ -68,6 +78,7 @@ def _wizard_csp(response):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=WIZARD_SALT)
@@ -97,8 +108,9 @@ def office_or_none(office_id) -> Office | None:
 
 
 def officer_at(office: Office) -> engine.Officer:
-    return engine.Officer(account=current_user._get_current_object(), office=office,
-                          ip=request.remote_addr)
+    return engine.Officer(
+        account=current_user._get_current_object(), office=office, ip=request.remote_addr
+    )
 
 
 def current_office() -> Office | None:
@@ -126,15 +138,27 @@ def goods_of(carnet: Carnet) -> tuple[list[dict], list[str]]:
     hit = _GOODS.get(key)
     if hit is not None:
         return hit
-    goods = db.session.scalars(select(GoodsItem).where(GoodsItem.carnet_id == carnet.id)
-                               .order_by(GoodsItem.item_no)).all()
-    items = [{"no": item.item_no, "pieces": item.pieces,
-              "description": carnet_domain.item_description(carnet, item),
-              "marks": carnet_domain.item_marks(carnet, item) or "",
-              "value": item.value, "quantity": item.quantity, "unit": item.unit or "",
-              "origin": item.origin_country} for item in goods]
-    countries = sorted(db.session.scalars(select(CarnetCountry.country_code).where(
-        CarnetCountry.carnet_id == carnet.id)))
+    goods = db.session.scalars(
+        select(GoodsItem).where(GoodsItem.carnet_id == carnet.id).order_by(GoodsItem.item_no)
+    ).all()
+    items = [
+        {
+            "no": item.item_no,
+            "pieces": item.pieces,
+            "description": carnet_domain.item_description(carnet, item),
+            "marks": carnet_domain.item_marks(carnet, item) or "",
+            "value": item.value,
+            "quantity": item.quantity,
+            "unit": item.unit or "",
+            "origin": item.origin_country,
+        }
+        for item in goods
+    ]
+    countries = sorted(
+        db.session.scalars(
+            select(CarnetCountry.country_code).where(CarnetCountry.carnet_id == carnet.id)
+        )
+    )
     with _GOODS_LOCK:
         _GOODS[key] = (items, countries)
         while len(_GOODS) > _GOODS_MAX:
@@ -160,7 +184,8 @@ class Wizard:
             .join(Carnet, Carnet.id == Voucher.carnet_id)
             .join(Travel, Travel.id == Voucher.travel_id)
             .join(Office, Office.id == int(data["o"]))
-            .where(Voucher.id == int(data["v"]))).first()
+            .where(Voucher.id == int(data["v"]))
+        ).first()
         if row is None or not office_within_reach(current_user, row[3]):
             abort(404)
         self.voucher, self.carnet, self.travel, self.office = row
@@ -168,8 +193,9 @@ class Wizard:
 
     @staticmethod
     def start(voucher: Voucher, office: Office) -> str:
-        return _serializer().dumps({"v": voucher.id, "o": office.id, "a": current_user.id,
-                                    "t": secrets.token_urlsafe(18)})
+        return _serializer().dumps(
+            {"v": voucher.id, "o": office.id, "a": current_user.id, "t": secrets.token_urlsafe(18)}
+        )
 
     def receipt_url(self) -> str | None:
         """The receipt of what this pass through the wizard committed (its one-time commit
@@ -207,8 +233,15 @@ def render_step(step: int, status: int = 200, panel=None, **ctx):
     if not fragment or key != _panel_shown():
         ctx["panel_oob"] = fragment
         ctx["panel"] = panel() if panel is not None else None
-    resp = render_page("customs/wizard.html", fragment="customs/fragment.html", boosted=True,
-                       status=status, vary="X-Desk-Panel", oob=fragment, **ctx)
+    resp = render_page(
+        "customs/wizard.html",
+        fragment="customs/fragment.html",
+        boosted=True,
+        status=status,
+        vary="X-Desk-Panel",
+        oob=fragment,
+        **ctx,
+    )
     if fragment and status == 200:
         resp.headers["HX-Push-Url"] = request.full_path.rstrip("?")
     return resp
@@ -236,29 +269,45 @@ def _name_of(model, object_id: int | None) -> str:
 
 def panel_of(wz: Wizard):
     """The carnet panel of steps 2–5: the carnet and its holder, what the officer checks."""
+
     def build() -> dict:
         carnet = wz.carnet
-        return {"carnet": carnet, "holder": carnet_domain.holder_of(carnet),
-                "representatives": carnet_domain.representatives_of(carnet),
-                "carnet_status": carnet.effective_status(now_utc().date()),
-                "countries": goods_of(carnet)[1], "issuer": _name_of(NGA, carnet.nga_id),
-                "association": _name_of(IssuingAssociation, carnet.issuing_association_id),
-                "kind_label": label(wz.voucher.kind), "voucher": wz.voucher,
-                "travel": wz.travel, "place": wz.place()}
+        return {
+            "carnet": carnet,
+            "holder": carnet_domain.holder_of(carnet),
+            "representatives": carnet_domain.representatives_of(carnet),
+            "carnet_status": carnet.effective_status(now_utc().date()),
+            "countries": goods_of(carnet)[1],
+            "issuer": _name_of(NGA, carnet.nga_id),
+            "association": _name_of(IssuingAssociation, carnet.issuing_association_id),
+            "kind_label": label(wz.voucher.kind),
+            "voucher": wz.voucher,
+            "travel": wz.travel,
+            "place": wz.place(),
+        }
+
     return build
 
 
 def wizard_context(wz: Wizard) -> dict:
-    return {"wz": wz, "carnet": wz.carnet, "voucher": wz.voucher, "travel": wz.travel,
-            "kind_label": label(wz.voucher.kind), "label": label}
+    return {
+        "wz": wz,
+        "carnet": wz.carnet,
+        "voucher": wz.voucher,
+        "travel": wz.travel,
+        "kind_label": label(wz.voucher.kind),
+        "label": label,
+    }
 
 
 def history_context(wz: Wizard) -> dict:
     """The history the territory may see and this territory's rejections of the carnet."""
     carnet_id, territory_id = wz.carnet.id, wz.place().territory_id
-    return {"history": history_seen_by(db.session, carnet_id, territory_id, g.tenant.id),
-            "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
-            "label": label}
+    return {
+        "history": history_seen_by(db.session, carnet_id, territory_id, g.tenant.id),
+        "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
+        "label": label,
+    }
 
 
 def check_context(wz: Wizard) -> dict:
@@ -266,9 +315,15 @@ def check_context(wz: Wizard) -> dict:
     history in a full page (an htmx answer loads them after the step: carnet_lists)."""
     ctx = {
         **wizard_context(wz),
-        "holds": db.session.scalars(select(Hold).where(
-            Hold.carnet_id == wz.carnet.id, Hold.territory_id == wz.place().territory_id,
-            Hold.released_at.is_(None)).order_by(Hold.held_at.desc())).all(),
+        "holds": db.session.scalars(
+            select(Hold)
+            .where(
+                Hold.carnet_id == wz.carnet.id,
+                Hold.territory_id == wz.place().territory_id,
+                Hold.released_at.is_(None),
+            )
+            .order_by(Hold.held_at.desc())
+        ).all(),
     }
     if not wants_fragment(boosted=True):
         ctx.update(items=goods_of(wz.carnet)[0], **history_context(wz))
@@ -296,17 +351,34 @@ def recent_rows(office_id: int | None) -> list[dict]:
     also checks that the office is one of the officer's (R-16; another's lists nothing)."""
     if office_id is None:
         return []
-    goods = (select(func.coalesce(func.sum(TransactionItem.quantity), 0))
-             .where(TransactionItem.transaction_id == Transaction.id,
-                    TransactionItem.line == "cleared").scalar_subquery())
+    goods = (
+        select(func.coalesce(func.sum(TransactionItem.quantity), 0))
+        .where(TransactionItem.transaction_id == Transaction.id, TransactionItem.line == "cleared")
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Transaction.id, Transaction.kind, Transaction.committed_at, Carnet.eata_id,
-               Carnet.carnet_number, goods.label("goods"))
+        select(
+            Transaction.id,
+            Transaction.kind,
+            Transaction.committed_at,
+            Carnet.eata_id,
+            Carnet.carnet_number,
+            goods.label("goods"),
+        )
         .join(Carnet, Carnet.id == Transaction.carnet_id)
         .join(Office, Office.id == Transaction.office_id)
         .where(Transaction.office_id == office_id, *offices_within_reach(current_user))
-        .order_by(Transaction.committed_at.desc(), Transaction.id.desc()).limit(10)).all()
-    return [{"id": r.id, "eata_id": r.eata_id, "carnet_number": r.carnet_number,
-             "kind": label(r.kind), "at": r.committed_at, "goods": r.goods} for r in rows]
-
-
+        .order_by(Transaction.committed_at.desc(), Transaction.id.desc())
+        .limit(10)
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "eata_id": r.eata_id,
+            "carnet_number": r.carnet_number,
+            "kind": label(r.kind),
+            "at": r.committed_at,
+            "goods": r.goods,
+        }
+        for r in rows
+    ]

@@ -9,6 +9,7 @@ those that differ from the declaration) and as hidden inputs of step 4's commit 
 checks them when the officer leaves step 3 and again, under its locks, at the commit. A refusal
 re-renders step 3 with the message next to the item's field.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,9 @@ def quantities_in(source, declared: list[dict]) -> tuple[dict[int, int], dict[st
         no, raw = int(m.group(1)), (raw or "").strip()
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             limit = declared_qty.get(no)
-            errors[key] = (f"Item {no}: type a whole number of pieces"
-                           + (f", from 0 to {limit}." if limit is not None else "."))
+            errors[key] = f"Item {no}: type a whole number of pieces" + (
+                f", from 0 to {limit}." if limit is not None else "."
+            )
         elif int(raw) != declared_qty.get(no):
             changes[no] = int(raw)
     return changes, errors
@@ -46,8 +48,7 @@ def quantities_in(source, declared: list[dict]) -> tuple[dict[int, int], dict[st
 
 def quantities_query(changes: dict[int, int]) -> str:
     """The quantities' state for a relative link of the wizard ("", or "?q_1=2&q_3=0")."""
-    return ("?" + urlencode({f"q_{no}": n for no, n in sorted(changes.items())})
-            if changes else "")
+    return "?" + urlencode({f"q_{no}": n for no, n in sorted(changes.items())}) if changes else ""
 
 
 def goods_errors(e: DomainError, declared: list[dict]) -> dict[str, str]:
@@ -88,7 +89,7 @@ def commit_fields(kind: str, f) -> tuple[dict, str | None]:
             for key, value in f.items():
                 if key.startswith(name + "_") and value.strip():
                     try:
-                        lines[int(key[len(name) + 1:])] = int(value)
+                        lines[int(key[len(name) + 1 :])] = int(value)
                     except ValueError:
                         raise DomainError("Give a whole number of pieces.", field=name) from None
             if lines:

@@ -7,6 +7,7 @@ Routes stay thin: parse the request (`forms.py`), call the transaction engine
 the officer goes to a whole page with its flash message (`redirect_to`: a 303, or HX-Redirect
 for htmx — a 303 would be followed into #step).
 """
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -46,6 +47,7 @@ from portal.extensions import db, limiter
 from portal.web import bounded_int, permission_required, redirect_to
 
 # --- step 1: scan or type --------------------------------------------------------------------
+
 
 def _step1(status: int, form: dict, errors: dict, offices=None):
     offices = offices if offices is not None else my_offices()
@@ -87,12 +89,18 @@ def lookup():
             errors["code"] = "Type the transaction code."
     if not errors:
         # one look-up for a typed code or a scanned QR: both count wrong guesses (R-10)
-        who = {"client_key": f"account:{current_user.id}", "account_id": current_user.id,
-               "customs_id": g.tenant.id, "ip": request.remote_addr}
+        who = {
+            "client_key": f"account:{current_user.id}",
+            "account_id": current_user.id,
+            "customs_id": g.tenant.id,
+            "ip": request.remote_addr,
+        }
         try:
-            voucher = (voucher_domain.lookup_by_qr(db.session, form["qr"], **who)
-                       if form["qr"] else
-                       voucher_domain.lookup_voucher(db.session, carnet_ref, code, **who))
+            voucher = (
+                voucher_domain.lookup_by_qr(db.session, form["qr"], **who)
+                if form["qr"]
+                else voucher_domain.lookup_voucher(db.session, carnet_ref, code, **who)
+            )
         except DomainError as e:
             db.session.rollback()
             errors[e.field or "code"] = e.message
@@ -103,6 +111,7 @@ def lookup():
 
 
 # --- step 2: check the carnet; hold or reject ------------------------------------------------
+
 
 def _step2(wz: Wizard, status: int = 200, **extra):
     return render_step(2, status, panel=panel_of(wz), **check_context(wz), **extra)
@@ -123,7 +132,9 @@ def hold(w: str):
         held = engine.hold_carnet(db.session, wz.voucher.id, wz.officer, reason)
     except DomainError as e:
         db.session.rollback()
-        return _step2(wz, refusal_status(e), errors={e.field or "hold": e.message}, hold_reason=reason)
+        return _step2(
+            wz, refusal_status(e), errors={e.field or "hold": e.message}, hold_reason=reason
+        )
     db.session.commit()
     flash(f"Carnet {wz.carnet.carnet_number} is on hold at {held.office_name}.", "success")
     return redirect_to(url_for("customs.on_hold"))
@@ -141,8 +152,11 @@ def reject(w: str):
         field = "reject_reason" if e.field == "reason" else "reject"
         return _step2(wz, refusal_status(e), errors={field: e.message}, reject_reason=reason)
     db.session.commit()
-    flash(f"The {label(wz.voucher.kind)} of carnet {wz.carnet.carnet_number} was rejected. "
-          f"The holder was told; the voucher stays usable.", "success")
+    flash(
+        f"The {label(wz.voucher.kind)} of carnet {wz.carnet.carnet_number} was rejected. "
+        f"The holder was told; the voucher stays usable.",
+        "success",
+    )
     return redirect_to(url_for("customs.new_transaction"))
 
 
@@ -152,8 +166,9 @@ def carnet_lists(w: str):
     """Step 2's general list, history and this territory's rejections, loaded by htmx after
     the step (a full page of step 2 has them in it)."""
     wz = Wizard(w)
-    return render_template("customs/_lists.html", items=goods_of(wz.carnet)[0],
-                           **history_context(wz))
+    return render_template(
+        "customs/_lists.html", items=goods_of(wz.carnet)[0], **history_context(wz)
+    )
 
 
 @bp.get("/transactions/w/<w>/actions")
@@ -165,13 +180,21 @@ def hold_reject_forms(w: str):
     return render_template("customs/_hold_reject.html", errors={}, oob=True, lazy=True)
 
 
-def _step3(wz: Wizard, declared: list[dict], status: int = 200, errors=None, values=None,
-           changes=None):
+def _step3(
+    wz: Wizard, declared: list[dict], status: int = 200, errors=None, values=None, changes=None
+):
     changes = changes or {}
-    return render_step(3, status, panel=panel_of(wz), **wizard_context(wz), declared=declared,
-                   editable=engine.quantities_editable(wz.voucher),
-                   presented={i["no"]: changes.get(i["no"], i["qty"]) for i in declared},
-                   errors=errors or {}, values=values or {})
+    return render_step(
+        3,
+        status,
+        panel=panel_of(wz),
+        **wizard_context(wz),
+        declared=declared,
+        editable=engine.quantities_editable(wz.voucher),
+        presented={i["no"]: changes.get(i["no"], i["qty"]) for i in declared},
+        errors=errors or {},
+        values=values or {},
+    )
 
 
 @bp.route("/transactions/w/<w>/goods", methods=["GET", "POST"])
@@ -186,13 +209,21 @@ def check_goods(w: str):
     source = request.form if request.method == "POST" else request.args
     changes, errors = quantities_in(source, declared) if editable else ({}, {})
     if request.method == "GET":  # the URL carries the pieces presented, nothing else
-        return _step3(wz, declared, errors=errors, changes=changes,
-                      values={k: v for k, v in request.args.items() if QTY_KEY.fullmatch(k)})
+        return _step3(
+            wz,
+            declared,
+            errors=errors,
+            changes=changes,
+            values={k: v for k, v in request.args.items() if QTY_KEY.fullmatch(k)},
+        )
     if errors:
         return _step3(wz, declared, 422, errors, request.form)
     going_on = request.form.get("action") == "next"
-    marks = {int(m.group(1)): v for k, v in request.form.items()
-             if (m := MARKS_KEY.fullmatch(k)) is not None}
+    marks = {
+        int(m.group(1)): v
+        for k, v in request.form.items()
+        if (m := MARKS_KEY.fullmatch(k)) is not None
+    }
     current = {i["no"]: i["marks"] for i in declared}
     try:
         if editable and (changes or going_on):
@@ -212,12 +243,23 @@ def check_goods(w: str):
 
 # --- step 4: commit --------------------------------------------------------------------------
 
-def _step4(wz: Wizard, declared: list[dict], changes: dict[int, int], status: int = 200,
-           errors=None):
+
+def _step4(
+    wz: Wizard, declared: list[dict], changes: dict[int, int], status: int = 200, errors=None
+):
     goods = [{**i, "presented": changes.get(i["no"], i["qty"])} for i in declared]
-    return render_step(4, status, panel=panel_of(wz), **wizard_context(wz), goods=goods,
-                   changes=sorted(changes.items()), back="goods" + quantities_query(changes),
-                   eu_export=is_eu_export(wz), values=request.form, errors=errors or {})
+    return render_step(
+        4,
+        status,
+        panel=panel_of(wz),
+        **wizard_context(wz),
+        goods=goods,
+        changes=sorted(changes.items()),
+        back="goods" + quantities_query(changes),
+        eu_export=is_eu_export(wz),
+        values=request.form,
+        errors=errors or {},
+    )
 
 
 @bp.route("/transactions/w/<w>/commit", methods=["GET", "POST"])
@@ -255,16 +297,22 @@ def commit(w: str):
         fields, step = commit_fields(wz.voucher.kind, request.form)
         if changes:
             fields["quantities"] = changes
-        result = engine.commit_voucher(db.session, wz.voucher.id, wz.officer, fields=fields,
-                                       step=step, commit_token=wz.commit_token)
+        result = engine.commit_voucher(
+            db.session,
+            wz.voucher.id,
+            wz.officer,
+            fields=fields,
+            step=step,
+            commit_token=wz.commit_token,
+        )
     except DomainError as e:
         db.session.rollback()
         if editable and about_quantities(e):
-            return _step3(wz, declared, refusal_status(e), goods_errors(e, declared),
-                          changes=changes)
+            return _step3(
+                wz, declared, refusal_status(e), goods_errors(e, declared), changes=changes
+            )
         return _step4(wz, declared, changes, refusal_status(e), {e.field or "commit": e.message})
     db.session.commit()
     if result.replayed:  # a double click, a resubmitted form: the first commit stands
-        flash("This pass was already committed: the receipt shows what was committed then.",
-              "info")
+        flash("This pass was already committed: the receipt shows what was committed then.", "info")
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)

@@ -1,5 +1,6 @@
 """The desk's screens around the wizard: the receipt (step 5, F-43) with its QR and PDF, Last
 transactions and cancellation (F-44, F-45), On hold and release (F-46)."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -29,6 +30,7 @@ from portal.web import permission_required, redirect_to
 
 # --- step 5: receipt -------------------------------------------------------------------------
 
+
 class _ReceiptPanel:
     """What the carnet panel needs on step 5, from the transaction (no wizard token there)."""
 
@@ -57,8 +59,7 @@ def receipt(transaction_id: int):
 def receipt_qr(transaction_id: int):
     """Step 5's verification QR as an image: fetched once, kept by the browser (private)."""
     txn = get_for_tenant_or_404(Transaction, transaction_id)
-    resp = current_app.response_class(receipts.verification_qr_file(txn),
-                                      mimetype="image/svg+xml")
+    resp = current_app.response_class(receipts.verification_qr_file(txn), mimetype="image/svg+xml")
     resp.headers["Cache-Control"] = "private, max-age=86400"
     return resp
 
@@ -68,16 +69,19 @@ def receipt_qr(transaction_id: int):
 def receipt_pdf(transaction_id: int):
     txn = get_for_tenant_or_404(Transaction, transaction_id)
     data = receipts.receipt_data(db.session, txn)
-    html = render_template("customs/receipt_pdf.html", r=data,
-                           qr_svg=receipts.verification_qr_svg(data))
+    html = render_template(
+        "customs/receipt_pdf.html", r=data, qr_svg=receipts.verification_qr_svg(data)
+    )
     pdf = receipts.render_pdf(html, current_app.static_folder)
     resp = current_app.response_class(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = (
-        f'attachment; filename="eata-receipt-{data["carnet_number"]}-{txn.id}.pdf"')
+        f'attachment; filename="eata-receipt-{data["carnet_number"]}-{txn.id}.pdf"'
+    )
     return resp
 
 
 # --- last transactions and cancellation (F-44, F-45) -----------------------------------------
+
 
 def _last_context(office: Office | None) -> dict:
     rows = engine.last_commits(db.session, office.id, limit=30) if office else []
@@ -95,36 +99,54 @@ def last_transactions():
 @limiter.limit("30/minute")
 def cancel(transaction_id: int):
     txn = get_for_tenant_or_404(Transaction, transaction_id)
-    office = office_or_none(request.form.get("office_id") or txn.office_id) or \
-        office_or_none(default_office_id())
+    office = office_or_none(request.form.get("office_id") or txn.office_id) or office_or_none(
+        default_office_id()
+    )
     if office is None:
         abort(404)
     try:
-        engine.cancel_transaction(db.session, txn.id, officer_at(office),
-                                  request.form.get("cancellation_code", ""),
-                                  request.form.get("reason", ""))
+        engine.cancel_transaction(
+            db.session,
+            txn.id,
+            officer_at(office),
+            request.form.get("cancellation_code", ""),
+            request.form.get("reason", ""),
+        )
     except DomainError as e:
         db.session.rollback()
         errors = {txn.id: {e.field or "cancel": e.message}}
-        return render_template("customs/last.html", **_last_context(office), errors=errors,
-                               values=request.form), refusal_status(e)
+        return render_template(
+            "customs/last.html", **_last_context(office), errors=errors, values=request.form
+        ), refusal_status(e)
     db.session.commit()
-    flash(f"The {label(txn.kind)} of {txn.committed_at.strftime('%d/%m/%Y %H:%M')} was "
-          f"cancelled.", "success")
+    flash(
+        f"The {label(txn.kind)} of {txn.committed_at.strftime('%d/%m/%Y %H:%M')} was cancelled.",
+        "success",
+    )
     return redirect_to(url_for("customs.last_transactions", office_id=office.id))
 
 
 # --- on hold and release (F-46) --------------------------------------------------------------
 
+
 def _holds() -> list[dict]:
     """The administration's holds with their carnet and voucher kind: one query."""
     rows = db.session.execute(
-        select(Hold, Carnet, Voucher.kind).join(Carnet, Carnet.id == Hold.carnet_id)
+        select(Hold, Carnet, Voucher.kind)
+        .join(Carnet, Carnet.id == Hold.carnet_id)
         .outerjoin(Voucher, Voucher.id == Hold.voucher_id)
         .where(Hold.customs_id == g.tenant.id, Hold.released_at.is_(None))
-        .order_by(Hold.held_at.desc())).all()
-    return [{"hold": h, "carnet": carnet, "holder": carnet_domain.holder_of(carnet),
-             "kind": label(kind) if kind else ""} for h, carnet, kind in rows]
+        .order_by(Hold.held_at.desc())
+    ).all()
+    return [
+        {
+            "hold": h,
+            "carnet": carnet,
+            "holder": carnet_domain.holder_of(carnet),
+            "kind": label(kind) if kind else "",
+        }
+        for h, carnet, kind in rows
+    ]
 
 
 @bp.get("/holds")
@@ -146,8 +168,9 @@ def release(hold_id: int):
         abort(404)
     except DomainError as e:
         db.session.rollback()
-        return render_template("customs/holds.html", rows=_holds(),
-                               errors={held.id: e.message}), refusal_status(e)
+        return render_template(
+            "customs/holds.html", rows=_holds(), errors={held.id: e.message}
+        ), refusal_status(e)
     db.session.commit()
     flash("The carnet was released.", "success")
     return redirect_to(url_for("customs.on_hold"))

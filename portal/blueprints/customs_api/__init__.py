@@ -1,5 +1,6 @@
 """The customs integration API (F-49): api.<domain>/v1/customs/… for the systems of customs
 administrations (OAuth client credentials of a client owned by the administration)."""
+
 from flask import Blueprint
 
 from portal.api import setup_blueprint

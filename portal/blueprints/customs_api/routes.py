@@ -9,6 +9,7 @@ as the tenant). Writes that concern a voucher carry the carnet and the transacti
 or the QR (a voucher id alone proves nothing); wrong codes and forged QR payloads are counted
 per client and per carnet (R-10).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,23 +65,28 @@ def _own(model, object_id: int, what: str):
     try:
         return get_for_tenant_or_404(model, object_id)
     except HttpNotFound:
-        raise Problem(404, f"No such {what} of your administration.",
-                      f"{what}_not_found") from None
+        raise Problem(404, f"No such {what} of your administration.", f"{what}_not_found") from None
 
 
 def _officer(body: dict) -> engine.Officer:
     office = _own(Office, body["office_id"], "office")
     client = g.api_client
     name = (body.get("officer") or "").strip()
-    account = ApiAccount(customs_id=g.customs.id, email=client.client_id,
-                         full_name=(f"{name} (via {client.name})" if name else client.name)[:200])
+    account = ApiAccount(
+        customs_id=g.customs.id,
+        email=client.client_id,
+        full_name=(f"{name} (via {client.name})" if name else client.name)[:200],
+    )
     return engine.Officer(account=account, office=office, ip=request.remote_addr)
 
 
 def _voucher(body: dict):
     """The voucher named by carnet + code, or by the QR payload; failures count (R-10)."""
-    who = {"client_key": f"api_client:{g.api_client.id}", "customs_id": g.customs.id,
-           "ip": request.remote_addr}
+    who = {
+        "client_key": f"api_client:{g.api_client.id}",
+        "customs_id": g.customs.id,
+        "ip": request.remote_addr,
+    }
     if "qr" in body:
         return voucher_domain.lookup_by_qr(db.session, body["qr"], **who)
     if "carnet" in body and "code" in body:
@@ -93,6 +99,7 @@ def _receipt_url(transaction_id: int) -> str:
 
 
 # --- operations ------------------------------------------------------------------------------
+
 
 @customs_api("/v1/customs/vouchers/lookup", "POST", "customs:read")
 def customs_lookup():
@@ -110,9 +117,16 @@ def customs_history(eata_id: int):
         raise Problem(404, f"No carnet with eATA ID {eata_id}.", "carnet_not_found")
     rows = present.territory_history(db.session, carnet, g.customs)
     start = (page - 1) * per_page
-    return jsonify({"eata_id": carnet.eata_id, "carnet_number": carnet.carnet_number,
-                    "items": [history_item(t) for t in rows[start:start + per_page]],
-                    "page": page, "per_page": per_page, "total": len(rows)})
+    return jsonify(
+        {
+            "eata_id": carnet.eata_id,
+            "carnet_number": carnet.carnet_number,
+            "items": [history_item(t) for t in rows[start : start + per_page]],
+            "page": page,
+            "per_page": per_page,
+            "total": len(rows),
+        }
+    )
 
 
 @customs_api("/v1/customs/vouchers/commit", "POST", "customs:write")
@@ -123,13 +137,25 @@ def customs_commit():
         voucher = _voucher(body)
         key = request.headers.get("Idempotency-Key")
         result = engine.commit_voucher(
-            db.session, voucher.id, officer, fields=body.get("fields") or {},
+            db.session,
+            voucher.id,
+            officer,
+            fields=body.get("fields") or {},
             step=body.get("step"),
-            commit_token=f"api:{g.api_client.id}:{key}" if key else None)
-        return 201, {"transaction_id": result.transaction_id, "kind": result.kind,
-                     "transaction_ids": list(result.transaction_ids),
-                     "verification_code": result.verification_code,
-                     "receipt": _receipt_url(result.transaction_id)}, {}
+            commit_token=f"api:{g.api_client.id}:{key}" if key else None,
+        )
+        return (
+            201,
+            {
+                "transaction_id": result.transaction_id,
+                "kind": result.kind,
+                "transaction_ids": list(result.transaction_ids),
+                "verification_code": result.verification_code,
+                "receipt": _receipt_url(result.transaction_id),
+            },
+            {},
+        )
+
     return write(handle)
 
 
@@ -142,6 +168,7 @@ def customs_reject():
         rejection = engine.reject_voucher(db.session, voucher.id, officer, body["reason"])
         db.session.flush()
         return 201, {"rejection_id": rejection.id, "kind": voucher.kind}, {}
+
     return write(handle)
 
 
@@ -153,13 +180,15 @@ def customs_hold():
         voucher = _voucher(body)
         hold = engine.hold_carnet(db.session, voucher.id, officer, body["reason"])
         return 201, present.hold(hold), {}
+
     return write(handle)
 
 
 @customs_api("/v1/customs/holds", "GET", "customs:read")
 def customs_holds():
-    rows = db.session.scalars(tenant_select(Hold).where(Hold.released_at.is_(None))
-                              .order_by(Hold.held_at.desc()))
+    rows = db.session.scalars(
+        tenant_select(Hold).where(Hold.released_at.is_(None)).order_by(Hold.held_at.desc())
+    )
     return jsonify({"holds": [present.hold(h) for h in rows]})
 
 
@@ -170,6 +199,7 @@ def customs_release(hold_id: int):
         hold = _own(Hold, hold_id, "hold")
         hold = engine.release_hold(db.session, hold.id, _officer(body))
         return 200, present.hold(hold), {}
+
     return write(handle)
 
 
@@ -185,8 +215,23 @@ def customs_cancel(transaction_id: int):
     def handle(body):
         validate("CustomsCancelRequest", body)
         txn = _own(Transaction, transaction_id, "transaction")
-        engine.cancel_transaction(db.session, txn.id, _officer(body), body["cancellation_code"],
-                                  body["reason"], client_key=f"api_client:{g.api_client.id}")
-        return 200, {"transaction_id": txn.id, "kind": txn.kind, "state": "cancelled",
-                     "receipt": _receipt_url(txn.id)}, {}
+        engine.cancel_transaction(
+            db.session,
+            txn.id,
+            _officer(body),
+            body["cancellation_code"],
+            body["reason"],
+            client_key=f"api_client:{g.api_client.id}",
+        )
+        return (
+            200,
+            {
+                "transaction_id": txn.id,
+                "kind": txn.kind,
+                "state": "cancelled",
+                "receipt": _receipt_url(txn.id),
+            },
+            {},
+        )
+
     return write(handle)

@@ -1,4 +1,5 @@
 """The customs portal's start page and its navigation."""
+
 from flask import current_app, render_template, request
 from flask_login import current_user, login_required
 
@@ -42,7 +43,8 @@ def navigation():
     items = [
         (endpoint, label, request.endpoint == endpoint)
         for permission, endpoint, label in NAVIGATION
-        if endpoint in views and (permission is None or has_permission(current_user.role, permission))
+        if endpoint in views
+        and (permission is None or has_permission(current_user.role, permission))
     ]
     return {"nav_items": items}
 

@@ -4,6 +4,7 @@ on-demand reconciliation (F-61), statistics (F-66) and claims (F-67).
 Everything is seen from the customs territory of the site's administration (g.tenant); the
 logs respect the visibility rule (R-04). Jobs and claims of another administration are a 404.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,28 +69,37 @@ def _limits() -> claim_domain.Limits:
 
 # --- transit monitoring (F-62) -------------------------------------------------------------
 
+
 @bp.get("/monitoring/transits")
 @permission_required("transit_monitoring")
 def transits():
     state = request.args.get("state", "")
     state = state if state in transit_domain.STATES else ""
-    page = transit_domain.transits(db.session, _territory(), _today(), state=state,
-                                   page=page_arg(), customs_id=g.tenant.id)
-    return render_page("monitoring/transits.html", block="results", page=page, state=state,
-                       labels=transit_domain.STATE_LABELS)
+    page = transit_domain.transits(
+        db.session, _territory(), _today(), state=state, page=page_arg(), customs_id=g.tenant.id
+    )
+    return render_page(
+        "monitoring/transits.html",
+        block="results",
+        page=page,
+        state=state,
+        labels=transit_domain.STATE_LABELS,
+    )
 
 
 @bp.get("/monitoring/transits/<int:open_id>")
 @permission_required("transit_monitoring")
 def transit_detail(open_id: int):
-    view = transit_domain.transit(db.session, _territory(), bounded_int(open_id), _today(),
-                                  customs_id=g.tenant.id)
+    view = transit_domain.transit(
+        db.session, _territory(), bounded_int(open_id), _today(), customs_id=g.tenant.id
+    )
     if view is None:
         abort(404)
     return render_template("monitoring/transit_detail.html", t=view)
 
 
 # --- logs (F-63) ---------------------------------------------------------------------------
+
 
 @bp.get("/monitoring/logs")
 @permission_required("logs")
@@ -101,57 +111,90 @@ def logs():
         page = log_domain.carnets_page(db.session, _territory(), f, _today())
     else:
         page = log_domain.transactions_page(db.session, _territory(), f, g.tenant.id)
-        carnets = {c.id: c for c in db.session.scalars(
-            select(Carnet).where(Carnet.id.in_({t.carnet_id for t in page.items})))}
-    return render_page("monitoring/logs.html", block="results", status=422 if f.errors else 200,
-                       tab=tab, f=f, page=page, carnets=carnets, offices=_offices(),
-                       labels=rec.STATUS_LABELS, kinds=log_domain.KIND_LABELS,
-                       item_ranges=rec.item_ranges, last_run=rec.last_run(db.session))
+        carnets = {
+            c.id: c
+            for c in db.session.scalars(
+                select(Carnet).where(Carnet.id.in_({t.carnet_id for t in page.items}))
+            )
+        }
+    return render_page(
+        "monitoring/logs.html",
+        block="results",
+        status=422 if f.errors else 200,
+        tab=tab,
+        f=f,
+        page=page,
+        carnets=carnets,
+        offices=_offices(),
+        labels=rec.STATUS_LABELS,
+        kinds=log_domain.KIND_LABELS,
+        item_ranges=rec.item_ranges,
+        last_run=rec.last_run(db.session),
+    )
 
 
 @bp.get("/monitoring/logs/carnets/<int:carnet_id>")
 @permission_required("logs")
 def carnet_transactions(carnet_id: int):
     carnet = _carnet_or_404(carnet_id)
-    if not db.session.scalar(select(Transaction.id).where(
-            Transaction.carnet_id == carnet.id, Transaction.territory_id == _territory())
-            .limit(1)):
+    if not db.session.scalar(
+        select(Transaction.id)
+        .where(Transaction.carnet_id == carnet.id, Transaction.territory_id == _territory())
+        .limit(1)
+    ):
         abort(404)
     carnet_id = carnet.id
     history = history_seen_by(db.session, carnet_id, _territory(), g.tenant.id)
-    ctx = dict(carnet=carnet, history=history, kinds=log_domain.KIND_LABELS,
-               item_ranges=rec.item_ranges,
-               recon_status=rec.status_for(db.session, carnet, _territory(), _today()),
-               lines=rec.lines_for(db.session, carnet_id, _territory()),
-               obligations=rec.OBLIGATION_LABELS, labels=rec.STATUS_LABELS,
-               claim=db.session.scalar(tenant_select(Claim).where(
-                   Claim.carnet_id == carnet_id).order_by(Claim.id.desc()).limit(1)))
-    return render_page("monitoring/carnet.html", fragment="monitoring/_carnet_transactions.html",
-                       **ctx)
+    ctx = dict(
+        carnet=carnet,
+        history=history,
+        kinds=log_domain.KIND_LABELS,
+        item_ranges=rec.item_ranges,
+        recon_status=rec.status_for(db.session, carnet, _territory(), _today()),
+        lines=rec.lines_for(db.session, carnet_id, _territory()),
+        obligations=rec.OBLIGATION_LABELS,
+        labels=rec.STATUS_LABELS,
+        claim=db.session.scalar(
+            tenant_select(Claim)
+            .where(Claim.carnet_id == carnet_id)
+            .order_by(Claim.id.desc())
+            .limit(1)
+        ),
+    )
+    return render_page(
+        "monitoring/carnet.html", fragment="monitoring/_carnet_transactions.html", **ctx
+    )
 
 
 @bp.get("/monitoring/logs/transactions/<int:transaction_id>")
 @permission_required("logs")
 def transaction_detail(transaction_id: int):
     try:
-        txn = log_domain.get_visible_transaction(db.session, _territory(),
-                                                 bounded_int(transaction_id), g.tenant.id)
+        txn = log_domain.get_visible_transaction(
+            db.session, _territory(), bounded_int(transaction_id), g.tenant.id
+        )
     except NotFound:
         abort(404)
     carnet = db.session.get(Carnet, txn.carnet_id)
-    return render_template("monitoring/transaction.html", t=txn, carnet=carnet,
-                           kind_label=log_domain.KIND_LABELS.get(txn.kind, txn.kind),
-                           goods=rec.item_ranges(i.item_no for i in txn.items),
-                           receipt=request.args.get("receipt") == "1")
+    return render_template(
+        "monitoring/transaction.html",
+        t=txn,
+        carnet=carnet,
+        kind_label=log_domain.KIND_LABELS.get(txn.kind, txn.kind),
+        goods=rec.item_ranges(i.item_no for i in txn.items),
+        receipt=request.args.get("receipt") == "1",
+    )
 
 
 # --- jobs: reconciliation on demand (F-61) and exports (F-64) ---------------------------------
 
+
 def _start(kind: str, params: dict, task) -> Job:
     from jobs.runtime import enqueue
 
-    job = domain_jobs.create_job(db.session, kind, customs_id=g.tenant.id,
-                                 account_id=current_user.id, params=params)
+    job = domain_jobs.create_job(
+        db.session, kind, customs_id=g.tenant.id, account_id=current_user.id, params=params
+    )
     audit_request(f"monitoring.{kind}", object_type="job", object_id=str(job.id))
     db.session.commit()
     enqueue(task, job.id)
@@ -180,9 +223,16 @@ def export_list():
 
     view = "transactions" if request.form.get("view") == "transactions" else "carnets"
     f = log_domain.parse_filters(request.form)
-    job = _start(tasks.EXPORT_LIST, {"view": view, "filters": f.as_params(),
-                                     "territory_id": _territory(),
-                                     "today": _today().isoformat()}, tasks.export_list)
+    job = _start(
+        tasks.EXPORT_LIST,
+        {
+            "view": view,
+            "filters": f.as_params(),
+            "territory_id": _territory(),
+            "today": _today().isoformat(),
+        },
+        tasks.export_list,
+    )
     return _job_redirect(job)
 
 
@@ -198,9 +248,11 @@ def export_transactions():
         log_domain.check_selection(ids, export_domain.ZIP_LIMIT)
     except DomainError as exc:
         return render_template("monitoring/export_error.html", error=exc.message), 422
-    job = _start(tasks.EXPORT_TRANSACTIONS, {"transaction_ids": ids,
-                                             "territory_id": _territory()},
-                 tasks.export_transactions)
+    job = _start(
+        tasks.EXPORT_TRANSACTIONS,
+        {"transaction_ids": ids, "territory_id": _territory()},
+        tasks.export_transactions,
+    )
     return _job_redirect(job)
 
 
@@ -213,8 +265,12 @@ MONITORING_JOB = or_(Job.kind.startswith("export_"), Job.kind.startswith("reconc
 def job(job_id: int):
     job = get_for_tenant_or_404(Job, job_id, MONITORING_JOB)
     ttl = int(current_app.config.get("EXPORT_TTL_HOURS", 24))
-    return render_page("monitoring/job.html", fragment="monitoring/_job.html", job=job,
-                       expires_at=export_domain.expires_at(job.finished_at, ttl))
+    return render_page(
+        "monitoring/job.html",
+        fragment="monitoring/_job.html",
+        job=job,
+        expires_at=export_domain.expires_at(job.finished_at, ttl),
+    )
 
 
 @bp.get("/monitoring/jobs/<int:job_id>/download")
@@ -232,6 +288,7 @@ def download(job_id: int):
 
 # --- statistics (F-66) ---------------------------------------------------------------------
 
+
 @bp.get("/monitoring/statistics")
 @permission_required("statistics")
 def statistics():
@@ -241,24 +298,35 @@ def statistics():
         ("countries", "Carnet issuing countries", stats.issuing_countries(db.session, t)),
         ("claims", "Carnet potential claims", stats.potential_claims(db.session, t, _today())),
     ]
-    return render_template("monitoring/statistics.html",
-                           charts=[(key, title, pairs, stats.bars(pairs))
-                                   for key, title, pairs in charts])
+    return render_template(
+        "monitoring/statistics.html",
+        charts=[(key, title, pairs, stats.bars(pairs)) for key, title, pairs in charts],
+    )
 
 
 # --- claims (F-67) -------------------------------------------------------------------------
+
 
 @bp.get("/monitoring/claims")
 @permission_required("logs")
 def claims():
     rows = list(db.session.scalars(tenant_select(Claim).order_by(Claim.id.desc()).limit(200)))
-    carnets = {c.id: c for c in db.session.scalars(
-        select(Carnet).where(Carnet.id.in_({c.carnet_id for c in rows})))}
+    carnets = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Carnet).where(Carnet.id.in_({c.carnet_id for c in rows}))
+        )
+    }
     today, limits = _today(), _limits()
-    return render_template("monitoring/claims.html", rows=rows, carnets=carnets,
-                           overdue={c.id for c in rows if claim_domain.is_overdue(
-                               c, carnets[c.carnet_id], limits, today)},
-                           labels=claim_domain.STATUS_LABELS)
+    return render_template(
+        "monitoring/claims.html",
+        rows=rows,
+        carnets=carnets,
+        overdue={
+            c.id for c in rows if claim_domain.is_overdue(c, carnets[c.carnet_id], limits, today)
+        },
+        labels=claim_domain.STATUS_LABELS,
+    )
 
 
 @bp.post("/monitoring/claims")
@@ -267,13 +335,20 @@ def open_claim():
     carnet = _carnet_or_404(request.form.get("carnet_id", ""))
     try:
         claim = claim_domain.open_claim(
-            db.session, customs_id=g.tenant.id, territory_id=_territory(),
-            account=current_user, carnet=carnet, reason=request.form.get("reason", ""),
-            import_duties=request.form.get("import_duties", "0"), limits=_limits())
+            db.session,
+            customs_id=g.tenant.id,
+            territory_id=_territory(),
+            account=current_user,
+            carnet=carnet,
+            reason=request.form.get("reason", ""),
+            import_duties=request.form.get("import_duties", "0"),
+            limits=_limits(),
+        )
     except DomainError as exc:
         db.session.rollback()
-        return render_template("monitoring/claim_new.html", carnet=carnet, error=exc,
-                               form=request.form), 422
+        return render_template(
+            "monitoring/claim_new.html", carnet=carnet, error=exc, form=request.form
+        ), 422
     audit_request("monitoring.claim_opened", object_type="claim", object_id=str(claim.id))
     db.session.commit()
     return redirect_to(url_for("monitoring.claim", claim_id=claim.id))
@@ -296,10 +371,15 @@ def claim(claim_id: int):
 def _render_claim(c: Claim, error=None, status: int = 200):
     carnet = db.session.get(Carnet, c.carnet_id)
     return render_template(
-        "monitoring/claim.html", claim=c, carnet=carnet, error=error,
+        "monitoring/claim.html",
+        claim=c,
+        carnet=carnet,
+        error=error,
         deadlines=claim_domain.deadlines(c, carnet, _limits(), _today()),
-        cap=claim_domain.liability_cap(c), labels=claim_domain.STATUS_LABELS,
-        obligations=rec.OBLIGATION_LABELS), status
+        cap=claim_domain.liability_cap(c),
+        labels=claim_domain.STATUS_LABELS,
+        obligations=rec.OBLIGATION_LABELS,
+    ), status
 
 
 @bp.post("/monitoring/claims/<int:claim_id>/<action>")
@@ -319,8 +399,9 @@ def claim_action(claim_id: int, action: str):
     except DomainError as exc:
         db.session.rollback()
         return _render_claim(c, exc, 409 if exc.status == 409 else 422)
-    audit_request(f"monitoring.claim_{action.replace('-', '_')}", object_type="claim",
-                  object_id=str(c.id))
+    audit_request(
+        f"monitoring.claim_{action.replace('-', '_')}", object_type="claim", object_id=str(c.id)
+    )
     db.session.commit()
     return redirect_to(url_for("monitoring.claim", claim_id=c.id))
 
@@ -334,5 +415,4 @@ def claim_evidence(claim_id: int, evidence_id: int):
     path = os.path.realpath(os.path.join(root, ev.path))
     if not path.startswith(root + os.sep) or not os.path.exists(path):
         abort(404)
-    return send_file(path, mimetype=ev.content_type, as_attachment=True,
-                     download_name=ev.filename)
+    return send_file(path, mimetype=ev.content_type, as_attachment=True, download_name=ev.filename)

@@ -1,5 +1,6 @@
 """The NICS API (F-18, F-22 … F-24): JSON on api.<domain>/v1, OAuth 2.0 client credentials.
 Its settings (NICS_*) are read in portal/config.py and applied by the app factory."""
+
 from flask import Blueprint
 
 from portal.api import setup_blueprint

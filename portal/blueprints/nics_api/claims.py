@@ -1,4 +1,5 @@
 """Claims concerning the client's NGA (F-67): list, read, answer, furnish evidence."""
+
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
@@ -20,8 +21,17 @@ def _limits() -> claim_domain.Limits:
 
 def _audit_claim(action: str, claim) -> None:
     a = g.actor
-    audit.record(db.session, action, actor_type=a.type, actor_id=a.id, actor_label=a.label,
-                 ip=a.ip, customs_id=claim.customs_id, object_type="claim", object_id=claim.id)
+    audit.record(
+        db.session,
+        action,
+        actor_type=a.type,
+        actor_id=a.id,
+        actor_label=a.label,
+        ip=a.ip,
+        customs_id=claim.customs_id,
+        object_type="claim",
+        object_id=claim.id,
+    )
 
 
 def _claim(claim_id: int):
@@ -39,8 +49,14 @@ def _json(claim, detail: bool = True) -> dict:
 def list_claims():
     page, per_page = page_args()
     rows, total = claim_domain.for_nga(db.session, g.nga.id, page, per_page)
-    return jsonify({"items": [_json(c, detail=False) for c in rows],
-                    "page": page, "per_page": per_page, "total": total})
+    return jsonify(
+        {
+            "items": [_json(c, detail=False) for c in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+        }
+    )
 
 
 @api("/v1/claims/<int:claim_id>", "GET", "carnets:read")
@@ -53,8 +69,13 @@ def answer_claim(claim_id: int):
     def handle(body):
         validate("ClaimAnswer", body)
         claim = _claim(claim_id)
-        claim_domain.answer(db.session, claim, nga_name=g.nga.name, text=body.get("text", ""),
-                            transaction_ids=body.get("transaction_ids") or [])
+        claim_domain.answer(
+            db.session,
+            claim,
+            nga_name=g.nga.name,
+            text=body.get("text", ""),
+            transaction_ids=body.get("transaction_ids") or [],
+        )
         _audit_claim("claim.answered", claim)
         return 200, _json(claim), {}
 
@@ -75,16 +96,24 @@ def claim_evidence(claim_id: int):
     if (request.mimetype or "") not in claim_domain.EVIDENCE_TYPES:
         raise Problem(415, "Send a PDF, PNG or JPEG file as the body, with its Content-Type.")
     try:
-        claim_domain.add_evidence(db.session, claim, kind=kind, filename=filename,
-                                  content_type=request.mimetype, data=data,
-                                  storage_dir=current_app.config["STORAGE_DIR"], limits=limits,
-                                  nga_name=g.nga.name)
+        claim_domain.add_evidence(
+            db.session,
+            claim,
+            kind=kind,
+            filename=filename,
+            content_type=request.mimetype,
+            data=data,
+            storage_dir=current_app.config["STORAGE_DIR"],
+            limits=limits,
+            nga_name=g.nga.name,
+        )
     except DomainError as exc:
         db.session.rollback()
         if exc.status == 409:
             raise Problem(409, exc.message) from None
-        raise Problem(422, exc.message, errors=[{"field": exc.field or "body",
-                                                  "message": exc.message}]) from None
+        raise Problem(
+            422, exc.message, errors=[{"field": exc.field or "body", "message": exc.message}]
+        ) from None
     _audit_claim("claim.evidence", claim)
     db.session.commit()
     resp = jsonify(_json(claim))

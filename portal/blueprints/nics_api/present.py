@@ -1,4 +1,5 @@
 """Carnets as the API shows them (the Carnet and CarnetSummary schemas of openapi.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,11 @@ def sets_of(carnet: Carnet) -> dict:
 
 
 def totals_of(carnet: Carnet) -> dict:
-    return {"item_count": carnet.item_count, "value": _dec(carnet.total_value),
-            "weight_kg": _dec(carnet.total_weight)}
+    return {
+        "item_count": carnet.item_count,
+        "value": _dec(carnet.total_value),
+        "weight_kg": _dec(carnet.total_weight),
+    }
 
 
 def summary(carnet: Carnet, today: dt.date) -> dict:
@@ -56,23 +60,28 @@ def full(carnet: Carnet, today: dt.date) -> dict:
         "intended_use": carnet.intended_use,
         "holder": domain.holder_of(carnet),
         "representatives": domain.representatives_of(carnet),
-        "items": [{
-            "item_no": item.item_no,
-            "pieces": item.pieces,
-            "description": domain.item_description(carnet, item),
-            "origin_country": item.origin_country,
-            "value": _dec(item.value),
-            "quantity": _dec(item.quantity),
-            "unit": item.unit,
-            "marks": domain.item_marks(carnet, item),
-        } for item in carnet.items],
+        "items": [
+            {
+                "item_no": item.item_no,
+                "pieces": item.pieces,
+                "description": domain.item_description(carnet, item),
+                "origin_country": item.origin_country,
+                "value": _dec(item.value),
+                "quantity": _dec(item.quantity),
+                "unit": item.unit,
+                "marks": domain.item_marks(carnet, item),
+            }
+            for item in carnet.items
+        ],
         "countries": sorted(c.country_code for c in carnet.countries),
-        "links": [{
-            "kind": link.kind,
-            "eata_id": link.linked_carnet.eata_id if link.linked_carnet is not None else None,
-            "carnet_number": link.linked_number,
-        } for link in carnet.links],
+        "links": [
+            {
+                "kind": link.kind,
+                "eata_id": link.linked_carnet.eata_id if link.linked_carnet is not None else None,
+                "carnet_number": link.linked_number,
+            }
+            for link in carnet.links
+        ],
         "created_at": _iso(carnet.created_at),
         "updated_at": _iso(carnet.updated_at),
     }
-

@@ -4,6 +4,7 @@ The plumbing is portal/api: each operation is `protected` (bearer token with its
 client of an NGA, ids in range, the client's rate limit); POSTs go through `write` (JSON body,
 Idempotency-Key); every error is a problem document. Claims are in claims.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,12 +52,12 @@ def _carnet(eata_id: int, for_update: bool = False):
 
 
 def _issued(carnet, pin: str):
-    payload = {"eata_id": carnet.eata_id, "pin": pin,
-               "carnet": present.full(carnet, _today())}
+    payload = {"eata_id": carnet.eata_id, "pin": pin, "carnet": present.full(carnet, _today())}
     return 201, payload, {"Location": f"/v1/carnets/{carnet.eata_id}"}
 
 
 # --- the contract and the token endpoint ---------------------------------------------------
+
 
 @bp.get("/v1/openapi.json")
 def openapi_json():
@@ -77,23 +78,34 @@ def token():
         raise Problem(400, "Request tokens over HTTPS.", "insecure_transport") from None
     if response.status_code == 401:  # R-10: failed attempts are logged (and rate-limited)
         auth = request.authorization
-        tried = (auth.username if auth is not None and auth.username
-                 else request.form.get("client_id", ""))
-        audit.record(db.session, "api_client.auth_failed", actor_type="anonymous",
-                     actor_label=(tried or "")[:64], ip=request.remote_addr,
-                     object_type="api_client", object_id=(tried or "")[:40] or None)
+        tried = (
+            auth.username
+            if auth is not None and auth.username
+            else request.form.get("client_id", "")
+        )
+        audit.record(
+            db.session,
+            "api_client.auth_failed",
+            actor_type="anonymous",
+            actor_label=(tried or "")[:64],
+            ip=request.remote_addr,
+            object_type="api_client",
+            object_id=(tried or "")[:40] or None,
+        )
         db.session.commit()
     return response
 
 
 # --- carnets -------------------------------------------------------------------------------
 
+
 @api("/v1/carnets", "POST", "carnets:write")
 def issue_carnet():
     def handle(body):
         _validate_carnet(body)
-        carnet, pin = domain.issue_carnet(db.session, g.nga, body, g.actor, today=_today(),
-                                          checked=True)
+        carnet, pin = domain.issue_carnet(
+            db.session, g.nga, body, g.actor, today=_today(), checked=True
+        )
         return _issued(carnet, pin)
 
     return write(handle)
@@ -105,8 +117,11 @@ def _validate_carnet(body, original=None) -> None:
     errors = schema_errors("CarnetInput", body)
     if isinstance(body, dict):
         seen = {e["field"] for e in errors}
-        errors += [e for e in domain.check_carnet_input(db.session, g.nga, body, _today(),
-                                                         original) if e["field"] not in seen]
+        errors += [
+            e
+            for e in domain.check_carnet_input(db.session, g.nga, body, _today(), original)
+            if e["field"] not in seen
+        ]
     if errors:
         raise ValidationFailed(errors)
 
@@ -116,13 +131,26 @@ def list_carnets():
     page, per_page = page_args()
     status = request.args.get("status")
     if status is not None and status not in domain.STATUS_LABELS:
-        raise ValidationFailed([{"field": "status", "message": "Must be one of: "
-                                 + ", ".join(domain.STATUS_LABELS) + "."}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "status",
+                    "message": "Must be one of: " + ", ".join(domain.STATUS_LABELS) + ".",
+                }
+            ]
+        )
     today = _today()
-    rows, total = domain.list_for_nga(db.session, g.nga.id, page=page, per_page=per_page,
-                                      status=status, today=today)
-    return jsonify({"items": [present.summary(c, today) for c in rows], "page": page,
-                    "per_page": per_page, "total": total})
+    rows, total = domain.list_for_nga(
+        db.session, g.nga.id, page=page, per_page=per_page, status=status, today=today
+    )
+    return jsonify(
+        {
+            "items": [present.summary(c, today) for c in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+        }
+    )
 
 
 @api("/v1/carnets/by-number/<string:carnet_number>", "GET", "carnets:read")
@@ -142,8 +170,9 @@ def read_carnet(eata_id: int):
 def add_sets(eata_id: int):
     def handle(body):
         validate("SetsRequest", body)
-        carnet = domain.add_sets(db.session, _carnet(eata_id, True), body["kind"], body["count"],
-                                 g.actor, today=_today())
+        carnet = domain.add_sets(
+            db.session, _carnet(eata_id, True), body["kind"], body["count"], g.actor, today=_today()
+        )
         return 200, present.full(carnet, _today()), {}
 
     return write(handle)
@@ -155,8 +184,9 @@ def replace_carnet(eata_id: int):
         original = _carnet(eata_id, True)
         domain.check_allowed(original, "replace", _today())
         _validate_carnet(body, original)
-        carnet, pin = domain.issue_replacement(db.session, g.nga, original, body, g.actor,
-                                               today=_today(), checked=True)
+        carnet, pin = domain.issue_replacement(
+            db.session, g.nga, original, body, g.actor, today=_today(), checked=True
+        )
         return _issued(carnet, pin)
 
     return write(handle)
@@ -165,8 +195,9 @@ def replace_carnet(eata_id: int):
 def _status_change(eata_id: int, action, schema: str = "ReasonRequest"):
     def handle(body):
         validate(schema, body)
-        carnet = action(db.session, _carnet(eata_id, True), body.get("reason", ""), g.actor,
-                        today=_today())
+        carnet = action(
+            db.session, _carnet(eata_id, True), body.get("reason", ""), g.actor, today=_today()
+        )
         return 200, present.full(carnet, _today()), {}
 
     return write(handle)
@@ -198,9 +229,15 @@ def carnet_transactions(eata_id: int):
     page, per_page = page_args()
     carnet = _carnet(eata_id)
     history = domain.transaction_history(db.session, carnet.id, page, per_page)
-    return jsonify({"eata_id": carnet.eata_id,
-                    "items": [present.history_item(t) for t in history.items],
-                    "page": page, "per_page": per_page, "total": history.total})
+    return jsonify(
+        {
+            "eata_id": carnet.eata_id,
+            "items": [present.history_item(t) for t in history.items],
+            "page": page,
+            "per_page": per_page,
+            "total": history.total,
+        }
+    )
 
 
 @api("/v1/carnets/<int:eata_id>/reconciliation", "GET", "carnets:read")
@@ -208,9 +245,14 @@ def carnet_reconciliation(eata_id: int):
     from portal.domain import reconciliation as rec
 
     carnet = _carnet(eata_id)
-    return jsonify(claims_present.reconciliation(
-        carnet, rec.overall_status(db.session, carnet, _today()),
-        rec.lines_for(db.session, carnet.id), claims_present.territory_codes(db.session)))
+    return jsonify(
+        claims_present.reconciliation(
+            carnet,
+            rec.overall_status(db.session, carnet, _today()),
+            rec.lines_for(db.session, carnet.id),
+            claims_present.territory_codes(db.session),
+        )
+    )
 
 
 from portal.blueprints.nics_api import claims  # noqa: E402,F401

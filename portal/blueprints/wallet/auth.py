@@ -1,4 +1,5 @@
 """Wallet accounts (F-17): register, confirm email, login (+ TOTP), wallet PIN, logout, account."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -73,8 +74,11 @@ def register():
                 wallet_domain.register(
                     db.session,
                     {k: getattr(form, k).data for k in wallet_domain.HOLDER_FIELDS},
-                    form.password.data, form.pin.data, accepted_terms=form.accept_terms.data,
-                    confirm_url=site_url("wallet", path="/my/confirm/{token}"))
+                    form.password.data,
+                    form.pin.data,
+                    accepted_terms=form.accept_terms.data,
+                    confirm_url=site_url("wallet", path="/my/confirm/{token}"),
+                )
             except DomainError as err:
                 db.session.rollback()
                 put_error(form, err)
@@ -82,15 +86,19 @@ def register():
                 db.session.commit()
                 return redirect_to(url_for("wallet.registered"))
     form.keep_secrets()
-    return render_template("wallet/register.html", form=form), 422 if form.errors or \
-        form.form_errors else 200
+    return render_template(
+        "wallet/register.html", form=form
+    ), 422 if form.errors or form.form_errors else 200
 
 
 @bp.get("/registered")
 def registered():
-    return render_template("wallet/message.html", title="Check your email",
-                           message="We sent you a link to confirm your email address. Open it, "
-                                   "then log in with your email and password.")
+    return render_template(
+        "wallet/message.html",
+        title="Check your email",
+        message="We sent you a link to confirm your email address. Open it, "
+        "then log in with your email and password.",
+    )
 
 
 @bp.get("/confirm/<token>")
@@ -99,9 +107,12 @@ def confirm(token: str):
     holder = wallet_domain.confirm_email(db.session, token)
     if holder is None:
         db.session.rollback()
-        return render_template("wallet/message.html", title="Link not valid",
-                               message="This link is not valid any more: it was used already or "
-                                       "has expired. Log in to ask for a new one."), 404
+        return render_template(
+            "wallet/message.html",
+            title="Link not valid",
+            message="This link is not valid any more: it was used already or "
+            "has expired. Log in to ask for a new one.",
+        ), 404
     db.session.commit()
     flash("Your email address is confirmed: you can log in.", "success")
     return redirect_to(url_for("wallet.login"))
@@ -115,8 +126,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            result = wallet_domain.authenticate(db.session, form.email.data, form.password.data,
-                                                ip=request.remote_addr)
+            result = wallet_domain.authenticate(
+                db.session, form.email.data, form.password.data, ip=request.remote_addr
+            )
         except DomainError as err:
             db.session.rollback()
             form.form_errors.append(err.message)
@@ -124,8 +136,12 @@ def login():
                 _resend_confirmation(form.email.data)
         else:
             hs = wallet_domain.open_holder_session(
-                db.session, result.holder, mfa_pending=result.needs_totp, ip=request.remote_addr,
-                user_agent=request.headers.get("User-Agent"))
+                db.session,
+                result.holder,
+                mfa_pending=result.needs_totp,
+                ip=request.remote_addr,
+                user_agent=request.headers.get("User-Agent"),
+            )
             db.session.commit()
             login_holder(hs)
             nxt = safe_next(url_for("wallet.carnets"))
@@ -142,15 +158,18 @@ def _resend_confirmation(email: str) -> None:
     holder = wallet_domain.holder_by_email(db.session, email)
     if holder is not None and wallet_domain.may_resend_confirmation(db.session, holder):
         wallet_domain.send_confirmation(
-            db.session, holder, confirm_url=site_url("wallet", path="/my/confirm/{token}"))
+            db.session, holder, confirm_url=site_url("wallet", path="/my/confirm/{token}")
+        )
         db.session.commit()
         flash("We sent you a new confirmation link.", "info")
 
 
 # --- password reset ------------------------------------------------------------------------------
 
-RESET_SENT = ("If a wallet exists for this address, we emailed it a link to choose a new "
-              "password. The link works once, for {minutes} minutes.")
+RESET_SENT = (
+    "If a wallet exists for this address, we emailed it a link to choose a new "
+    "password. The link works once, for {minutes} minutes."
+)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -161,12 +180,18 @@ def forgot_password():
     minutes = current_app.config["RESET_TOKEN_MINUTES"]
     if form.validate_on_submit():
         holder_reset.request_reset(
-            db.session, form.email.data, ip=request.remote_addr,
+            db.session,
+            form.email.data,
+            ip=request.remote_addr,
             lifetime=dt.timedelta(minutes=minutes),
-            reset_url=site_url("wallet", path="/my/password/reset/{token}"))
+            reset_url=site_url("wallet", path="/my/password/reset/{token}"),
+        )
         db.session.commit()
-        return render_template("wallet/message.html", title="Check your email",
-                               message=RESET_SENT.format(minutes=minutes))
+        return render_template(
+            "wallet/message.html",
+            title="Check your email",
+            message=RESET_SENT.format(minutes=minutes),
+        )
     status = 422 if form.errors else 200
     return render_template("wallet/forgot.html", form=form), status
 
@@ -175,17 +200,21 @@ def forgot_password():
 @limiter.limit("20 per hour")
 def reset_password(token: str):
     if holder_reset.valid_token(db.session, token) is None:
-        return render_template("wallet/message.html", title="Link not valid",
-                               message="This link is not valid any more: it was used already or "
-                                       "has expired. Ask for a new one from the login page."), 404
+        return render_template(
+            "wallet/message.html",
+            title="Link not valid",
+            message="This link is not valid any more: it was used already or "
+            "has expired. Ask for a new one from the login page.",
+        ), 404
     form = ResetForm()
     if form.validate_on_submit():
         if form.password.data != form.password_confirm.data:
             form.password_confirm.errors = ["The two passwords differ: type the same twice."]
         else:
             try:
-                holder = holder_reset.reset_password(db.session, token, form.password.data,
-                                                     ip=request.remote_addr)
+                holder = holder_reset.reset_password(
+                    db.session, token, form.password.data, ip=request.remote_addr
+                )
             except DomainError as err:
                 db.session.rollback()
                 put_error(form, err)
@@ -212,16 +241,18 @@ def login_totp():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            ok = wallet_domain.verify_totp(db.session, user.hs, form.code.data,
-                                           ip=request.remote_addr)
+            ok = wallet_domain.verify_totp(
+                db.session, user.hs, form.code.data, ip=request.remote_addr
+            )
         except DomainError as err:
             db.session.rollback()
             form.form_errors.append(err.message)
         else:
             if ok:
                 db.session.commit()
-                return redirect_to(url_for("wallet.unlock",
-                                        next=safe_next(url_for("wallet.carnets"))))
+                return redirect_to(
+                    url_for("wallet.unlock", next=safe_next(url_for("wallet.carnets")))
+                )
             if user.hs.revoked_at is not None:
                 logout_holder()
                 flash("Too many wrong codes: log in again later.", "error")
@@ -237,8 +268,9 @@ def login_totp():
 def unlock():
     form = PinForm()
     if form.validate_on_submit():
-        if wallet_domain.unlock(db.session, g.holder_session, form.pin.data,
-                                ip=request.remote_addr):
+        if wallet_domain.unlock(
+            db.session, g.holder_session, form.pin.data, ip=request.remote_addr
+        ):
             db.session.commit()
             return redirect_to(safe_next(url_for("wallet.carnets")))
         if g.holder_session.revoked_at is not None:
@@ -267,6 +299,7 @@ def lock():
 
 # --- account -----------------------------------------------------------------------------------
 
+
 @bp.route("/account", methods=["GET", "POST"])
 @holder_required
 def account():
@@ -274,8 +307,10 @@ def account():
     form = ProfileForm(obj=holder)
     if form.validate_on_submit():
         try:
-            data = {k: getattr(form, k).data for k in ("title", "street", "postal_code", "city",
-                                                       "state", "phone")}
+            data = {
+                k: getattr(form, k).data
+                for k in ("title", "street", "postal_code", "city", "state", "phone")
+            }
             data["country_code"] = request.form.get("country_code", holder.country_code)
             wallet_domain.update_profile(db.session, holder, data)
         except DomainError as err:
@@ -287,9 +322,15 @@ def account():
             return redirect_to(url_for("wallet.account"))
     cred = wallet_domain.credential_of(db.session, holder)
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("wallet/account.html", form=form, holder=holder, cred=cred,
-                           pin_form=ChangePinForm(), empty=EmptyForm(),
-                           country=db.session.get(Country, holder.country_code)), status
+    return render_template(
+        "wallet/account.html",
+        form=form,
+        holder=holder,
+        cred=cred,
+        pin_form=ChangePinForm(),
+        empty=EmptyForm(),
+        country=db.session.get(Country, holder.country_code),
+    ), status
 
 
 @bp.post("/account/pin")
@@ -330,8 +371,9 @@ def totp():
 
     uri = mfa.provisioning_uri(form.secret.data, g.holder.email, issuer="eATA Wallet")
     status = 422 if form.errors else 200
-    return render_template("wallet/totp.html", form=form, qr=mfa.qr_data_uri(uri),
-                           secret=form.secret.data), status
+    return render_template(
+        "wallet/totp.html", form=form, qr=mfa.qr_data_uri(uri), secret=form.secret.data
+    ), status
 
 
 @bp.post("/account/totp/off")

@@ -1,4 +1,5 @@
 """Wallet forms (flask-wtf: CSRF on every form)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -35,34 +36,49 @@ def put_error(form: FlaskForm, err: DomainError) -> None:
 
 
 class RegisterForm(FlaskForm):
-    kind = RadioField("I register as", choices=choices([("private", "Private person"),
-                                                 ("company", "Company")]), default="private")
+    kind = RadioField(
+        "I register as",
+        choices=choices([("private", "Private person"), ("company", "Company")]),
+        default="private",
+    )
     company_name = StringField("Company name", validators=[Optional(), Length(max=200)])
-    title = SelectField("Title", choices=choices([("", "—"), ("Mr", "Mr"), ("Ms", "Ms"), ("Mx", "Mx"),
-                                          ("Dr", "Dr")]), validators=[Optional()])
-    given_names = StringField("Given names (as on your passport)",
-                              validators=[DataRequired(), Length(max=120)])
-    surname = StringField("Surname (as on your passport)",
-                          validators=[DataRequired(), Length(max=120)])
+    title = SelectField(
+        "Title",
+        choices=choices([("", "—"), ("Mr", "Mr"), ("Ms", "Ms"), ("Mx", "Mx"), ("Dr", "Dr")]),
+        validators=[Optional()],
+    )
+    given_names = StringField(
+        "Given names (as on your passport)", validators=[DataRequired(), Length(max=120)]
+    )
+    surname = StringField(
+        "Surname (as on your passport)", validators=[DataRequired(), Length(max=120)]
+    )
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     street = StringField("Street", validators=[DataRequired(), Length(max=200)])
     postal_code = StringField("Postal code", validators=[DataRequired(), Length(max=20)])
     city = StringField("City", validators=[DataRequired(), Length(max=120)])
     state = StringField("State / province", validators=[Optional(), Length(max=120)])
-    country_code = SelectField("Country of residence (cannot be changed later)",
-                               validators=[DataRequired()])
+    country_code = SelectField(
+        "Country of residence (cannot be changed later)", validators=[DataRequired()]
+    )
     phone = StringField("Cell phone", validators=[DataRequired(), Length(max=40)])
     # after a refusal about another field the password and PIN are given back (the answer is
     # never cached: Cache-Control no-store); a refused password or PIN is emptied (keep_secrets)
-    password = PasswordField("Password (at least 15 characters)",
-                             validators=[DataRequired(), Length(max=128)],
-                             widget=PasswordInput(hide_value=False))
-    pin = PasswordField("Wallet PIN (6 to 12 digits, to unlock your wallet)",
-                        validators=[DataRequired(), Length(max=12)],
-                        widget=PasswordInput(hide_value=False))
-    pin_confirm = PasswordField("Re-enter the wallet PIN", validators=[DataRequired(),
-                                                                      Length(max=12)],
-                                widget=PasswordInput(hide_value=False))
+    password = PasswordField(
+        "Password (at least 15 characters)",
+        validators=[DataRequired(), Length(max=128)],
+        widget=PasswordInput(hide_value=False),
+    )
+    pin = PasswordField(
+        "Wallet PIN (6 to 12 digits, to unlock your wallet)",
+        validators=[DataRequired(), Length(max=12)],
+        widget=PasswordInput(hide_value=False),
+    )
+    pin_confirm = PasswordField(
+        "Re-enter the wallet PIN",
+        validators=[DataRequired(), Length(max=12)],
+        widget=PasswordInput(hide_value=False),
+    )
     accept_terms = BooleanField("I accept the terms of use of the eATA wallet")
 
     def keep_secrets(self) -> None:
@@ -83,15 +99,18 @@ class ForgotForm(FlaskForm):
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField("New password (at least 15 characters)",
-                             validators=[DataRequired(), Length(max=128)])
-    password_confirm = PasswordField("Type the new password again",
-                                     validators=[DataRequired(), Length(max=128)])
+    password = PasswordField(
+        "New password (at least 15 characters)", validators=[DataRequired(), Length(max=128)]
+    )
+    password_confirm = PasswordField(
+        "Type the new password again", validators=[DataRequired(), Length(max=128)]
+    )
 
 
 class CodeForm(FlaskForm):
-    code = StringField("6-digit code from your authenticator app",
-                       validators=[DataRequired(), Length(max=10)])
+    code = StringField(
+        "6-digit code from your authenticator app", validators=[DataRequired(), Length(max=10)]
+    )
 
 
 class TotpEnrolForm(CodeForm):
@@ -104,8 +123,9 @@ class PinForm(FlaskForm):
 
 class ChangePinForm(FlaskForm):
     current_pin = PasswordField("Current wallet PIN", validators=[DataRequired(), Length(max=12)])
-    pin = PasswordField("New wallet PIN (6 to 12 digits)", validators=[DataRequired(),
-                                                                      Length(max=12)])
+    pin = PasswordField(
+        "New wallet PIN (6 to 12 digits)", validators=[DataRequired(), Length(max=12)]
+    )
 
 
 class ProfileForm(FlaskForm):
@@ -120,51 +140,60 @@ class ProfileForm(FlaskForm):
 class DownloadForm(FlaskForm):
     carnet_ref = StringField("eATA ID or carnet number", validators=[Optional(), Length(max=40)])
     pin = PasswordField("Carnet PIN", validators=[Optional(), Length(max=20)])
-    qr_text = TextAreaField("…or paste the text of the carnet's QR code",
-                            validators=[Optional(), Length(max=200)])
+    qr_text = TextAreaField(
+        "…or paste the text of the carnet's QR code", validators=[Optional(), Length(max=200)]
+    )
 
 
 class SignForm(FlaskForm):
-    signed_name = StringField("Your legal name (as signature)",
-                              validators=[DataRequired(), Length(max=250)])
+    signed_name = StringField(
+        "Your legal name (as signature)", validators=[DataRequired(), Length(max=250)]
+    )
     accept = BooleanField("I accept the general list and my liability as carnet holder")
 
 
 class TravelForm(FlaskForm):
-    nickname = StringField("Name of this travel (optional)", validators=[Optional(),
-                                                                       Length(max=120)])
+    nickname = StringField(
+        "Name of this travel (optional)", validators=[Optional(), Length(max=120)]
+    )
     departure_country = SelectField("Departure country", validators=[DataRequired()])
     # the choices follow the departure; the domain says why another destination is refused
-    destination_country = SelectField("Destination country", validators=[DataRequired()],
-                                      validate_choice=False)
-    transit_countries = SelectMultipleField("Transit countries (optional)",
-                                            validators=[Optional()])
-    transport_mode = SelectField("Mode of transport", choices=choices([
-        ("air", "Air"), ("sea", "Sea"), ("land", "Land")]), validators=[DataRequired()])
-    location = StringField("Location / city / event",
-                           validators=[Optional(), Length(max=200)])
-    extra_details = StringField("Extra details (flight number, vehicle…)",
-                                validators=[Optional(), Length(max=500)])
-    packaging_details = StringField("Packaging details", validators=[Optional(),
-                                                                    Length(max=500)])
+    destination_country = SelectField(
+        "Destination country", validators=[DataRequired()], validate_choice=False
+    )
+    transit_countries = SelectMultipleField("Transit countries (optional)", validators=[Optional()])
+    transport_mode = SelectField(
+        "Mode of transport",
+        choices=choices([("air", "Air"), ("sea", "Sea"), ("land", "Land")]),
+        validators=[DataRequired()],
+    )
+    location = StringField("Location / city / event", validators=[Optional(), Length(max=200)])
+    extra_details = StringField(
+        "Extra details (flight number, vehicle…)", validators=[Optional(), Length(max=500)]
+    )
+    packaging_details = StringField("Packaging details", validators=[Optional(), Length(max=500)])
     items = HiddenField()  # errors of the item picker are shown on this field
-    signed_name = StringField("Sign the declaration with your legal name",
-                              validators=[DataRequired(), Length(max=250)])
+    signed_name = StringField(
+        "Sign the declaration with your legal name", validators=[DataRequired(), Length(max=250)]
+    )
 
 
 class VerifyForm(FlaskForm):
-    code = StringField("Verification code given by the officer",
-                       validators=[DataRequired(), Length(max=40)])
+    code = StringField(
+        "Verification code given by the officer", validators=[DataRequired(), Length(max=40)]
+    )
 
 
 class ShareForm(FlaskForm):
-    days = SelectField("Link works for", choices=choices([("1", "1 day"), ("7", "7 days"),
-                                                  ("30", "30 days")]), default="7")
-    label = StringField("For (name of your representative, optional)",
-                        validators=[Optional(), Length(max=120)])
+    days = SelectField(
+        "Link works for",
+        choices=choices([("1", "1 day"), ("7", "7 days"), ("30", "30 days")]),
+        default="7",
+    )
+    label = StringField(
+        "For (name of your representative, optional)", validators=[Optional(), Length(max=120)]
+    )
 
 
 class EmptyForm(FlaskForm):
     pass
-
-

@@ -1,4 +1,5 @@
 """The wallet's carnets, travels, vouchers and notifications (F-30 … F-34, F-38, R-09)."""
+
 from __future__ import annotations
 
 import segno
@@ -42,9 +43,14 @@ def ddmmyyyy(value) -> str:
 def wallet_context():
     holder = getattr(g, "holder", None)
     unread = wallet_domain.unread_count(db.session, holder) if holder is not None else 0
-    return {"unread": unread, "kind_label": label, "country_name":
-            lambda code: country_name(db.session, code), "format_code": format_code,
-            "SET_LABELS": SET_LABELS, "STATUS_LABELS": STATUS_LABELS}
+    return {
+        "unread": unread,
+        "kind_label": label,
+        "country_name": lambda code: country_name(db.session, code),
+        "format_code": format_code,
+        "SET_LABELS": SET_LABELS,
+        "STATUS_LABELS": STATUS_LABELS,
+    }
 
 
 def _or_404(fn, *args, **kwargs):
@@ -55,6 +61,7 @@ def _or_404(fn, *args, **kwargs):
 
 
 # --- carnets (F-30, F-31) ----------------------------------------------------------------------
+
 
 @bp.get("/carnets")
 @holder_required
@@ -83,13 +90,15 @@ def download():
                 raise DomainError("Give the eATA ID or the carnet number.", field="carnet_ref")
             if not pin:
                 raise DomainError("Give the carnet PIN.", field="pin")
-            carnet = wallet_domain.download_carnet(db.session, g.holder, ref, pin,
-                                                   ip=request.remote_addr)
+            carnet = wallet_domain.download_carnet(
+                db.session, g.holder, ref, pin, ip=request.remote_addr
+            )
         except DomainError as err:
             db.session.rollback()
             put_error(form, err)
-            return render_template("wallet/download.html", form=form), err.status if \
-                err.status == 429 else 422
+            return render_template(
+                "wallet/download.html", form=form
+            ), err.status if err.status == 429 else 422
         db.session.commit()
         flash(f"Carnet {carnet.carnet_number} is in your wallet.", "success")
         return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id))
@@ -105,7 +114,10 @@ def carnet(carnet_id: int):
     if tab not in ("general", "boxp", "history", "sets", "travels"):
         tab = "general"
     ctx = {
-        "entry": entry, "carnet": carnet, "tab": tab, "sign_form": SignForm(),
+        "entry": entry,
+        "carnet": carnet,
+        "tab": tab,
+        "sign_form": SignForm(),
         "items": [(i, item_description(carnet, i)) for i in carnet.items],
         "history": full_history(db.session, carnet.id),
         "travels": travel_domain.travels_of(db.session, g.holder, carnet),
@@ -124,8 +136,9 @@ def accept(carnet_id: int):
             form.accept.errors = ["Tick the box to accept the general list and your liability."]
         else:
             try:
-                travel_domain.accept_general_list(db.session, g.holder, carnet,
-                                                  form.signed_name.data)
+                travel_domain.accept_general_list(
+                    db.session, g.holder, carnet, form.signed_name.data
+                )
             except DomainError as err:
                 db.session.rollback()
                 put_error(form, err)
@@ -133,9 +146,16 @@ def accept(carnet_id: int):
                 db.session.commit()
                 flash("You signed the general list: you can now prepare travels.", "success")
                 return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id))
-    ctx = {"entry": entry, "carnet": carnet, "tab": "general", "sign_form": form,
-           "items": [(i, item_description(carnet, i)) for i in carnet.items], "history": [],
-           "travels": [], "status": carnet.effective_status(_today())}
+    ctx = {
+        "entry": entry,
+        "carnet": carnet,
+        "tab": "general",
+        "sign_form": form,
+        "items": [(i, item_description(carnet, i)) for i in carnet.items],
+        "history": [],
+        "travels": [],
+        "status": carnet.effective_status(_today()),
+    }
     return render_template("wallet/carnet.html", **ctx), 422
 
 
@@ -149,12 +169,14 @@ def share_carnet(carnet_id: int):
 
 # --- travels (F-32, F-38, R-09) ----------------------------------------------------------------
 
+
 def _travel_form(carnet: Carnet, travel: Travel | None = None) -> TravelForm:
     form = TravelForm(obj=None)
     box_p = sorted(c.country_code for c in carnet.countries)
     names = {c: country_name(db.session, c) for c in [carnet.departure_country, *box_p]}
     route = [(carnet.departure_country, names[carnet.departure_country])] + [
-        (c, names[c]) for c in box_p if c != carnet.departure_country]
+        (c, names[c]) for c in box_p if c != carnet.departure_country
+    ]
     form.departure_country.choices = choices(route)
     form.transit_countries.choices = choices([(c, names[c]) for c in box_p])
     if travel is not None and request.method == "GET":
@@ -173,10 +195,12 @@ def _travel_form(carnet: Carnet, travel: Travel | None = None) -> TravelForm:
     # leaving from the home customs territory, the destination is abroad: home is not offered
     # (it is offered for the way back, when the departure is abroad)
     home = territory_of(db.session, carnet.departure_country)
-    leaving_home = territory_of(db.session, form.departure_country.data
-                                or carnet.departure_country) == home
+    leaving_home = (
+        territory_of(db.session, form.departure_country.data or carnet.departure_country) == home
+    )
     form.destination_country.choices = choices(
-        [(c, n) for c, n in route if not (leaving_home and territory_of(db.session, c) == home)])
+        [(c, n) for c, n in route if not (leaving_home and territory_of(db.session, c) == home)]
+    )
     return form
 
 
@@ -188,8 +212,7 @@ def _quantities(carnet: Carnet) -> dict[int, int]:
         if not raw:
             continue
         if not raw.isdigit() or not raw.isascii() or len(raw) > 6:
-            raise DomainError(f"Item {item.item_no}: give a whole number of pieces.",
-                              field="items")
+            raise DomainError(f"Item {item.item_no}: give a whole number of pieces.", field="items")
         if int(raw):
             out[item.item_no] = int(raw)
     return out
@@ -203,15 +226,20 @@ def _transits_left(carnet: Carnet, travel: Travel | None) -> int:
 
 
 def _render_travel_form(form, carnet, travel, quantities, status=200):
-    items = [(i, item_description(carnet, i), quantities.get(i.item_no, 0))
-             for i in carnet.items]
-    return render_template("wallet/travel_form.html", form=form, carnet=carnet, travel=travel,
-                           items=items, transits_left=_transits_left(carnet, travel)), status
+    items = [(i, item_description(carnet, i), quantities.get(i.item_no, 0)) for i in carnet.items]
+    return render_template(
+        "wallet/travel_form.html",
+        form=form,
+        carnet=carnet,
+        travel=travel,
+        items=items,
+        transits_left=_transits_left(carnet, travel),
+    ), status
 
 
 def _save_travel(carnet: Carnet, travel: Travel | None):
     form = _travel_form(carnet, travel)
-    quantities = ({t.item_no: t.quantity for t in travel.items} if travel is not None else {})
+    quantities = {t.item_no: t.quantity for t in travel.items} if travel is not None else {}
     if request.method == "POST":
         ok = form.validate_on_submit()
         try:
@@ -223,16 +251,21 @@ def _save_travel(carnet: Carnet, travel: Travel | None):
             transits = form.transit_countries.data or []
             if transits and _transits_left(carnet, travel) < len(transits):
                 form.transit_countries.errors = [
-                    "This carnet has not enough transit sets left for these transit countries."]
+                    "This carnet has not enough transit sets left for these transit countries."
+                ]
             else:
                 data = travel_domain.TravelInput(
                     departure_country=form.departure_country.data,
                     destination_country=form.destination_country.data,
-                    transport_mode=form.transport_mode.data, items=quantities,
-                    signed_name=form.signed_name.data, transit_countries=transits,
-                    nickname=form.nickname.data or "", location=form.location.data or "",
+                    transport_mode=form.transport_mode.data,
+                    items=quantities,
+                    signed_name=form.signed_name.data,
+                    transit_countries=transits,
+                    nickname=form.nickname.data or "",
+                    location=form.location.data or "",
                     extra_details=form.extra_details.data or "",
-                    packaging_details=form.packaging_details.data or "")
+                    packaging_details=form.packaging_details.data or "",
+                )
                 try:
                     if travel is None:
                         saved = travel_domain.prepare_travel(db.session, g.holder, carnet, data)
@@ -268,20 +301,31 @@ def travels():
         for t in travel_domain.travels_of(db.session, g.holder, carnet):
             rows.append((carnet, t))
     rows.sort(key=lambda r: r[1].created_at, reverse=True)
-    return render_template("wallet/travels.html", rows=rows,
-                           is_transacted=travel_domain.is_transacted)
+    return render_template(
+        "wallet/travels.html", rows=rows, is_transacted=travel_domain.is_transacted
+    )
 
 
 def _travel_ctx(travel: Travel) -> dict:
     carnet = db.session.get(Carnet, travel.carnet_id)
     vouchers = travel_domain.active_vouchers(travel)
     statuses = {v.id: wallet_domain.voucher_status(db.session, v) for v in vouchers}
-    return {"travel": travel, "carnet": carnet, "vouchers": vouchers, "statuses": statuses,
-            "key": wallet_domain.status_key(db.session, [v.id for v in vouchers]),
-            "poll": POLL_SECONDS, "editable": not travel_domain.is_transacted(travel),
-            "items": [(ti, item_description(carnet, next(i for i in carnet.items
-                                                         if i.id == ti.goods_item_id)))
-                      for ti in travel.items]}
+    return {
+        "travel": travel,
+        "carnet": carnet,
+        "vouchers": vouchers,
+        "statuses": statuses,
+        "key": wallet_domain.status_key(db.session, [v.id for v in vouchers]),
+        "poll": POLL_SECONDS,
+        "editable": not travel_domain.is_transacted(travel),
+        "items": [
+            (
+                ti,
+                item_description(carnet, next(i for i in carnet.items if i.id == ti.goods_item_id)),
+            )
+            for ti in travel.items
+        ],
+    }
 
 
 @bp.get("/travels/<int:travel_id>")
@@ -294,8 +338,7 @@ def travel(travel_id: int):
         ids = [v.id for v in travel_domain.active_vouchers(t)]
         if request.args.get("k") == wallet_domain.status_key(db.session, ids):
             return Response(status=204)
-        return render_page("wallet/travel.html", block="live", empty=EmptyForm(),
-                           **_travel_ctx(t))
+        return render_page("wallet/travel.html", block="live", empty=EmptyForm(), **_travel_ctx(t))
     return render_page("wallet/travel.html", empty=EmptyForm(), **_travel_ctx(t))
 
 
@@ -304,8 +347,9 @@ def travel(travel_id: int):
 def edit_travel(travel_id: int):
     t = _or_404(travel_domain.get_travel, db.session, g.holder, travel_id)
     if travel_domain.is_transacted(t):
-        flash("This travel cannot be changed: customs already committed one of its vouchers.",
-              "error")
+        flash(
+            "This travel cannot be changed: customs already committed one of its vouchers.", "error"
+        )
         return redirect_to(url_for("wallet.travel", travel_id=t.id), 302)
     carnet = db.session.get(Carnet, t.carnet_id)
     return _save_travel(carnet, t)
@@ -331,6 +375,7 @@ def delete_travel(travel_id: int):
 
 # --- vouchers (F-33, F-34) ---------------------------------------------------------------------
 
+
 def _disclaimed(travel_id: int) -> bool:
     return travel_id in session.get("wallet_disclaimer", [])
 
@@ -354,20 +399,38 @@ def _voucher_ctx(v) -> dict:
     active = travel_domain.active_vouchers(t)
     idx = next(i for i, x in enumerate(active) if x.id == v.id)
     status = wallet_domain.voucher_status(db.session, v)
-    cancellation = (cancellation_code_of(status.transaction)
-                    if status.state == "committed" and status.transaction is not None
-                    and status.transaction.state == "committed" else None)
-    return {"voucher": v, "travel": t, "carnet": carnet, "code": code_of(v),
-            "position": idx + 1, "count": len(active),
-            "prev": active[idx - 1] if idx > 0 else None,
-            "next": active[idx + 1] if idx + 1 < len(active) else None,
-            "vstatus": status, "cancellation": cancellation, "poll": POLL_SECONDS,
-            "key": wallet_domain.status_key(db.session, [v.id]), "verify_form": VerifyForm(),
-            "share_form": ShareForm(), "empty": EmptyForm(),
-            "shares": wallet_domain.shares_of(db.session, g.holder, v.id),
-            "items": [(ti, item_description(carnet, next(i for i in carnet.items
-                                                         if i.id == ti.goods_item_id)))
-                      for ti in t.items]}
+    cancellation = (
+        cancellation_code_of(status.transaction)
+        if status.state == "committed"
+        and status.transaction is not None
+        and status.transaction.state == "committed"
+        else None
+    )
+    return {
+        "voucher": v,
+        "travel": t,
+        "carnet": carnet,
+        "code": code_of(v),
+        "position": idx + 1,
+        "count": len(active),
+        "prev": active[idx - 1] if idx > 0 else None,
+        "next": active[idx + 1] if idx + 1 < len(active) else None,
+        "vstatus": status,
+        "cancellation": cancellation,
+        "poll": POLL_SECONDS,
+        "key": wallet_domain.status_key(db.session, [v.id]),
+        "verify_form": VerifyForm(),
+        "share_form": ShareForm(),
+        "empty": EmptyForm(),
+        "shares": wallet_domain.shares_of(db.session, g.holder, v.id),
+        "items": [
+            (
+                ti,
+                item_description(carnet, next(i for i in carnet.items if i.id == ti.goods_item_id)),
+            )
+            for ti in t.items
+        ],
+    }
 
 
 @bp.get("/vouchers/<int:voucher_id>")
@@ -388,8 +451,9 @@ def qr_svg(payload: str) -> Response:
     import io
 
     buf = io.BytesIO()
-    segno.make(payload, error="m").save(buf, kind="svg", border=2, omitsize=True,
-                                        xmldecl=False, svgclass="qr", lineclass=None)
+    segno.make(payload, error="m").save(
+        buf, kind="svg", border=2, omitsize=True, xmldecl=False, svgclass="qr", lineclass=None
+    )
     resp = Response(buf.getvalue(), mimetype="image/svg+xml")
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -422,12 +486,16 @@ def verify(transaction_id: int):
             if ok:
                 flash("The verification code matches this committed transaction.", "success")
             else:
-                flash("This verification code does NOT match the transaction: ask the officer "
-                      "again, and contact your issuing association if in doubt.", "error")
+                flash(
+                    "This verification code does NOT match the transaction: ask the officer "
+                    "again, and contact your issuing association if in doubt.",
+                    "error",
+                )
     return redirect_to(url_for("wallet.voucher", voucher_id=txn.voucher_id))
 
 
 # --- notifications (F-34) ----------------------------------------------------------------------
+
 
 @bp.get("/notifications")
 @holder_required
@@ -438,5 +506,3 @@ def notifications():
     db.session.commit()
     g.holder_unread_cleared = True
     return render_template("wallet/notifications.html", notes=notes, unread_ids=unread_ids)
-
-

@@ -1,5 +1,6 @@
 """The holder side of flask-login: "h:<session id>" in the cookie, a HolderSession on the
 server; `holder_required` guards wallet pages (login, TOTP step, wallet PIN unlock)."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Voucher share links for a representative (F-35): no account needed, one voucher only."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, render_template, url_for
@@ -25,8 +26,9 @@ def create_share(voucher_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        share, raw = wallet_domain.create_share(db.session, g.holder, voucher_id,
-                                                days=int(form.days.data), label=form.label.data)
+        share, raw = wallet_domain.create_share(
+            db.session, g.holder, voucher_id, days=int(form.days.data), label=form.label.data
+        )
     except NotFound:
         abort(404)
     except DomainError as err:
@@ -35,8 +37,9 @@ def create_share(voucher_id: int):
         return redirect_to(url_for("wallet.voucher", voucher_id=voucher_id))
     db.session.commit()
     link = site_url("wallet", path=url_for("wallet.shared", token=raw))
-    return render_template("wallet/share_created.html", link=link, share=share,
-                           voucher_id=voucher_id)
+    return render_template(
+        "wallet/share_created.html", link=link, share=share, voucher_id=voucher_id
+    )
 
 
 @bp.post("/shares/<int:share_id>/revoke")
@@ -67,12 +70,21 @@ def shared(token: str):
     share = _open(token)
     v = share.voucher
     carnet = db.session.get(Carnet, v.carnet_id)
-    items = [(ti, item_description(carnet, next(i for i in carnet.items
-                                                if i.id == ti.goods_item_id)))
-             for ti in v.travel.items]
+    items = [
+        (ti, item_description(carnet, next(i for i in carnet.items if i.id == ti.goods_item_id)))
+        for ti in v.travel.items
+    ]
     status = wallet_domain.voucher_status(db.session, v)
-    return render_template("wallet/shared.html", share=share, voucher=v, carnet=carnet,
-                           code=code_of(v), items=items, status=status, token=token)
+    return render_template(
+        "wallet/shared.html",
+        share=share,
+        voucher=v,
+        carnet=carnet,
+        code=code_of(v),
+        items=items,
+        status=status,
+        token=token,
+    )
 
 
 @bp.get("/s/<token>/voucher.pdf")
@@ -85,17 +97,27 @@ def shared_pdf(token: str):
     share = _open(token)
     v = share.voucher
     carnet = db.session.get(Carnet, v.carnet_id)
-    items = [(ti, item_description(carnet, next(i for i in carnet.items
-                                                if i.id == ti.goods_item_id)))
-             for ti in v.travel.items]
-    qr = segno.make(qr_payload(carnet.eata_id, code_of(v)), error="m").svg_data_uri(scale=6,
-                                                                                    border=2)
-    html = render_template("wallet/shared_pdf.html", share=share, voucher=v, carnet=carnet,
-                           code=code_of(v), items=items, qr=qr)
+    items = [
+        (ti, item_description(carnet, next(i for i in carnet.items if i.id == ti.goods_item_id)))
+        for ti in v.travel.items
+    ]
+    qr = segno.make(qr_payload(carnet.eata_id, code_of(v)), error="m").svg_data_uri(
+        scale=6, border=2
+    )
+    html = render_template(
+        "wallet/shared_pdf.html",
+        share=share,
+        voucher=v,
+        carnet=carnet,
+        code=code_of(v),
+        items=items,
+        qr=qr,
+    )
     pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = (
-        f'inline; filename="eata-voucher-{carnet.carnet_number}-{v.kind}.pdf"')
+        f'inline; filename="eata-voucher-{carnet.carnet_number}-{v.kind}.pdf"'
+    )
     return resp
 
 

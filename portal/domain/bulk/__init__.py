@@ -7,6 +7,7 @@ parse, every row validated, stored as a cleaning session replacing the admin's p
 `importing.begin_import` (a job row) → `importing.import_session` (run by the job). What a row
 must be is `rules`, which uses the administration forms' own checks for every shared value.
 """
+
 from portal.domain.bulk.cleaning import page_of_rows, revalidate, save_rows
 from portal.domain.bulk.importing import (
     begin_import,
@@ -33,9 +34,29 @@ from portal.domain.bulk.template import build_template, list_values
 from portal.domain.bulk.upload import current_session, parse_workbook, upload
 
 __all__ = [
-    "KINDS", "SPECS", "Column", "Context", "KindSpec", "begin_import", "build_template",
-    "check_cell", "create_account", "create_office", "create_region", "current_session",
-    "import_session", "job_of", "list_values", "load_context", "page_of_rows", "parse_workbook",
-    "release_after_failure", "report_rows", "revalidate", "save_rows", "spec_of", "upload",
+    "KINDS",
+    "SPECS",
+    "Column",
+    "Context",
+    "KindSpec",
+    "begin_import",
+    "build_template",
+    "check_cell",
+    "create_account",
+    "create_office",
+    "create_region",
+    "current_session",
+    "import_session",
+    "job_of",
+    "list_values",
+    "load_context",
+    "page_of_rows",
+    "parse_workbook",
+    "release_after_failure",
+    "report_rows",
+    "revalidate",
+    "save_rows",
+    "spec_of",
+    "upload",
     "validate_all",
 ]

@@ -1,6 +1,7 @@
 """The cleaning session (F-16): rows with errors first, edits saved from the browser, the
 whole session validated again after each save (uniqueness depends on the other rows), its
 counts kept up to date."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
@@ -16,35 +17,54 @@ from portal.models.bulk import BulkRow, BulkSession
 
 def page_of_rows(session: Session, bs: BulkSession, page: int, per_page: int = 50) -> list[BulkRow]:
     """Rows with errors first, then the rest, imported rows last; in sheet order."""
-    return list(session.scalars(
-        select(BulkRow).where(BulkRow.bulk_session_id == bs.id)
-        .order_by(BulkRow.imported_id.is_not(None), BulkRow.has_errors.desc(), BulkRow.row_number)
-        .offset(max(page - 1, 0) * per_page).limit(per_page)))
+    return list(
+        session.scalars(
+            select(BulkRow)
+            .where(BulkRow.bulk_session_id == bs.id)
+            .order_by(
+                BulkRow.imported_id.is_not(None), BulkRow.has_errors.desc(), BulkRow.row_number
+            )
+            .offset(max(page - 1, 0) * per_page)
+            .limit(per_page)
+        )
+    )
 
 
 def revalidate(session: Session, bs: BulkSession, customs: CustomsAdministration) -> None:
     """Validate every row still to import again (uniqueness depends on the other rows)."""
     spec = spec_of(bs.kind)
-    rows = list(session.execute(
-        select(BulkRow.id, BulkRow.data, BulkRow.errors)
-        .where(BulkRow.bulk_session_id == bs.id, BulkRow.imported_id.is_(None))
-        .order_by(BulkRow.row_number)))
+    rows = list(
+        session.execute(
+            select(BulkRow.id, BulkRow.data, BulkRow.errors)
+            .where(BulkRow.bulk_session_id == bs.id, BulkRow.imported_id.is_(None))
+            .order_by(BulkRow.row_number)
+        )
+    )
     ctx = load_context(session, customs)
     results = validate_all(ctx, spec, [r.data for r in rows])
-    changes = [{"id": r.id, "errors": errs or None, "has_errors": bool(errs)}
-               for r, (errs, _) in zip(rows, results, strict=True) if (r.errors or {}) != errs]
+    changes = [
+        {"id": r.id, "errors": errs or None, "has_errors": bool(errs)}
+        for r, (errs, _) in zip(rows, results, strict=True)
+        if (r.errors or {}) != errs
+    ]
     if changes:
         session.execute(update(BulkRow), changes)
     bs.error_count = sum(1 for errs, _ in results if errs)
-    bs.row_count = session.scalar(select(func.count()).select_from(BulkRow)
-                                  .where(BulkRow.bulk_session_id == bs.id))
+    bs.row_count = session.scalar(
+        select(func.count()).select_from(BulkRow).where(BulkRow.bulk_session_id == bs.id)
+    )
     bs.updated_at = now_utc()
     session.flush()
 
 
-def save_rows(session: Session, bs: BulkSession, customs: CustomsAdministration,
-              edits: dict[int, dict], removed: set[int] | None = None,
-              max_chars: int = Limits.max_cell_chars) -> None:
+def save_rows(
+    session: Session,
+    bs: BulkSession,
+    customs: CustomsAdministration,
+    edits: dict[int, dict],
+    removed: set[int] | None = None,
+    max_chars: int = Limits.max_cell_chars,
+) -> None:
     """Store the values edited in the browser ("Save changes") and re-validate the session.
     Only rows of this session that are not imported yet can change. Every edited cell is
     checked as at the upload (`check_cell`): a refused one changes nothing."""
@@ -53,9 +73,20 @@ def save_rows(session: Session, bs: BulkSession, customs: CustomsAdministration,
     spec = spec_of(bs.kind)
     keys = {c.key: c for c in spec.columns}
     ids = set(edits) | set(removed or ())
-    rows = {r.id: r for r in session.scalars(
-        select(BulkRow).where(BulkRow.bulk_session_id == bs.id, BulkRow.id.in_(ids),
-                              BulkRow.imported_id.is_(None)))} if ids else {}
+    rows = (
+        {
+            r.id: r
+            for r in session.scalars(
+                select(BulkRow).where(
+                    BulkRow.bulk_session_id == bs.id,
+                    BulkRow.id.in_(ids),
+                    BulkRow.imported_id.is_(None),
+                )
+            )
+        }
+        if ids
+        else {}
+    )
     for row_id in removed or ():
         if row_id in rows:
             session.delete(rows.pop(row_id))
@@ -70,5 +101,3 @@ def save_rows(session: Session, bs: BulkSession, customs: CustomsAdministration,
         row.data = data
     session.flush()
     revalidate(session, bs, customs)
-
-

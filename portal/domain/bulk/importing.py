@@ -1,5 +1,6 @@
 """Importing a cleaning session (F-16): one job creates every valid row in one transaction
 with its audit events and, for accounts, the invitations through the outbox."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,10 +22,16 @@ def begin_import(session: Session, bs: BulkSession, account: Account) -> Job:
     """Claim the session for one import (a double click starts one job) and create its job."""
     if bs.row_count - bs.imported_count <= 0:
         raise DomainError("There is nothing left to import in this session.")
-    job = domain_jobs.create_job(session, f"bulk_{bs.kind}_import", customs_id=bs.customs_id,
-                                 account_id=account.id, params={"bulk_session_id": bs.id})
+    job = domain_jobs.create_job(
+        session,
+        f"bulk_{bs.kind}_import",
+        customs_id=bs.customs_id,
+        account_id=account.id,
+        params={"bulk_session_id": bs.id},
+    )
     claimed = session.execute(
-        update(BulkSession).where(BulkSession.id == bs.id, BulkSession.status == "cleaning")
+        update(BulkSession)
+        .where(BulkSession.id == bs.id, BulkSession.status == "cleaning")
         .values(status="importing", job_id=job.id)
     ).rowcount
     if claimed != 1:
@@ -33,8 +40,9 @@ def begin_import(session: Session, bs: BulkSession, account: Account) -> Job:
     return job
 
 
-def import_session(session: Session, bulk_session_id: int,
-                   progress: Callable[..., None] = lambda *a, **k: None) -> tuple[dict, str]:
+def import_session(
+    session: Session, bulk_session_id: int, progress: Callable[..., None] = lambda *a, **k: None
+) -> tuple[dict, str]:
     """Create every valid row of the session in the caller's transaction (the job commits it
     together with its 'done' state). Rows with errors are left in the session and listed in
     the report. Running it again creates nothing twice: imported rows are marked."""
@@ -44,9 +52,13 @@ def import_session(session: Session, bulk_session_id: int,
     customs = session.get(CustomsAdministration, bs.customs_id)
     owner = session.get(Account, bs.account_id)
     spec = spec_of(bs.kind)
-    rows = list(session.scalars(select(BulkRow).where(BulkRow.bulk_session_id == bs.id,
-                                                      BulkRow.imported_id.is_(None))
-                                .order_by(BulkRow.row_number)))
+    rows = list(
+        session.scalars(
+            select(BulkRow)
+            .where(BulkRow.bulk_session_id == bs.id, BulkRow.imported_id.is_(None))
+            .order_by(BulkRow.row_number)
+        )
+    )
     total = len(rows)
     progress(0, total, "Checking the rows again…", force=True)
     ctx = load_context(session, customs)
@@ -64,18 +76,34 @@ def import_session(session: Session, bulk_session_id: int,
             session.flush()
             progress(i, total, f"Created {len(created):,} of {total:,}…")
     session.flush()
-    actor = {"actor_type": "account", "actor_id": owner.id if owner else None,
-             "actor_label": owner.email if owner else "", "customs_id": customs.id}
+    actor = {
+        "actor_type": "account",
+        "actor_id": owner.id if owner else None,
+        "actor_label": owner.email if owner else "",
+        "customs_id": customs.id,
+    }
     for row, obj in created:
         row.imported_id = obj.id
-        audit_log.record(session, f"{spec.kind}.created", object_type=spec.kind,
-                         object_id=obj.id, data={"via": "bulk", "row": row.row_number}, **actor)
+        audit_log.record(
+            session,
+            f"{spec.kind}.created",
+            object_type=spec.kind,
+            object_id=obj.id,
+            data={"via": "bulk", "row": row.row_number},
+            **actor,
+        )
         if spec.kind == "account" and obj.active:
-            outbox.add_account_invitation(session, obj.id, obj.email, customs.id,
-                                          customs.invitation_days)
-    audit_log.record(session, "bulk.imported", object_type="bulk_session", object_id=bs.id,
-                     data={"kind": spec.kind, "created": len(created), "skipped": len(skipped)},
-                     **actor)
+            outbox.add_account_invitation(
+                session, obj.id, obj.email, customs.id, customs.invitation_days
+            )
+    audit_log.record(
+        session,
+        "bulk.imported",
+        object_type="bulk_session",
+        object_id=bs.id,
+        data={"kind": spec.kind, "created": len(created), "skipped": len(skipped)},
+        **actor,
+    )
     bs.imported_count += len(created)
     bs.error_count = len(skipped)
     bs.status = "cleaning"
@@ -85,21 +113,31 @@ def import_session(session: Session, bulk_session_id: int,
     noun = spec.title.lower()
     message = f"{len(created):,} {noun} created"
     message += f", {len(skipped):,} rows with errors not imported." if skipped else "."
-    return {"kind": spec.kind, "created": len(created), "skipped_count": len(skipped),
-            "skipped": skipped[:200]}, message
+    return {
+        "kind": spec.kind,
+        "created": len(created),
+        "skipped_count": len(skipped),
+        "skipped": skipped[:200],
+    }, message
 
 
 def report_rows(session: Session, bs: BulkSession):
     """Every row of the session in sheet order, streamed (for the result report file)."""
-    return session.scalars(select(BulkRow).where(BulkRow.bulk_session_id == bs.id)
-                           .order_by(BulkRow.row_number).execution_options(yield_per=1000))
+    return session.scalars(
+        select(BulkRow)
+        .where(BulkRow.bulk_session_id == bs.id)
+        .order_by(BulkRow.row_number)
+        .execution_options(yield_per=1000)
+    )
 
 
 def release_after_failure(session: Session, job_id: int) -> None:
     """A failed import leaves the session as it was, ready to be fixed and imported again."""
-    session.execute(update(BulkSession).where(BulkSession.job_id == job_id,
-                                              BulkSession.status == "importing")
-                    .values(status="cleaning"))
+    session.execute(
+        update(BulkSession)
+        .where(BulkSession.job_id == job_id, BulkSession.status == "importing")
+        .values(status="cleaning")
+    )
 
 
 def job_of(session: Session, bs: BulkSession) -> Job | None:

@@ -6,6 +6,7 @@ reasons in the same words; what only a spreadsheet has (names instead of ids, Ye
 within the file) is checked here. Every cell goes through `check_cell` first, at the upload and
 when it is edited in the cleaning session alike.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -77,11 +78,17 @@ class Context:
 
 def load_context(session: Session, customs: CustomsAdministration) -> Context:
     cid = customs.id
-    regions = {r.name.strip().lower(): r for r in
-               session.scalars(select(Region).where(Region.customs_id == cid))}
-    offices = {o.name.strip().lower(): o for o in
-               session.scalars(select(Office).where(Office.customs_id == cid))}
-    emails = set(session.scalars(select(func.lower(Account.email)).where(Account.customs_id == cid)))
+    regions = {
+        r.name.strip().lower(): r
+        for r in session.scalars(select(Region).where(Region.customs_id == cid))
+    }
+    offices = {
+        o.name.strip().lower(): o
+        for o in session.scalars(select(Office).where(Office.customs_id == cid))
+    }
+    emails = set(
+        session.scalars(select(func.lower(Account.email)).where(Account.customs_id == cid))
+    )
     countries: dict[str, str] = {}
     for code, name in session.execute(select(Country.code, Country.name)):
         countries[code.lower()] = code
@@ -103,8 +110,10 @@ def check_cell(value: Any, max_chars: int) -> str:
     try:
         rules.refuse_formula(text, "file", "cell")
     except DomainError:
-        raise DomainError("A cell starts with \"=\" (a formula). Remove it or type the value "
-                          "without the \"=\".", field="file") from None
+        raise DomainError(
+            'A cell starts with "=" (a formula). Remove it or type the value without the "=".',
+            field="file",
+        ) from None
     return text
 
 
@@ -119,13 +128,16 @@ class _Row:
         for col in spec.columns:
             value = data.get(col.key, "")
             if value[:1] in rules.REFUSED_START:
-                self.errors[col.key] = (f"{col.header} cannot start with \"=\", a tab or a line "
-                                        "break: type the value itself.")
+                self.errors[col.key] = (
+                    f'{col.header} cannot start with "=", a tab or a line '
+                    "break: type the value itself."
+                )
             elif col.required and not value.strip():
                 self.errors[col.key] = f"{col.header} is required."
             elif len(value) > col.max_len:
-                self.errors[col.key] = (f"{col.header} is too long (at most {col.max_len} "
-                                        "characters).")
+                self.errors[col.key] = (
+                    f"{col.header} is too long (at most {col.max_len} characters)."
+                )
 
     def refuse(self, key: str, message: str) -> None:
         self.errors.setdefault(key, message)
@@ -169,7 +181,7 @@ def _forget_emails() -> None:
 def _role(value: str) -> str | None:
     v = value.strip().lower()
     if v.startswith("customs "):
-        v = v[len("customs "):]
+        v = v[len("customs ") :]
     v = v.replace("-", " ").replace(" ", "_")
     if v in ROLES:
         return v
@@ -203,10 +215,15 @@ def validate_region(ctx: Context, data: dict) -> tuple[dict, dict]:
     _unique(ctx, row, name.lower(), name.lower() in ctx.regions)
     territory = row.value("territory").lower()
     own = ctx.territory
-    if territory and "territory" not in row.errors and territory not in (
-            own.code.lower(), own.name.lower(), _territory_label(own).lower()):
-        row.errors["territory"] = (f"A region of {ctx.customs.name} belongs to its customs "
-                                   f"territory: choose {_territory_label(own)}.")
+    if (
+        territory
+        and "territory" not in row.errors
+        and territory not in (own.code.lower(), own.name.lower(), _territory_label(own).lower())
+    ):
+        row.errors["territory"] = (
+            f"A region of {ctx.customs.name} belongs to its customs "
+            f"territory: choose {_territory_label(own)}."
+        )
     active = row.yes_no("active", True)
     return row.errors, {"name": name, "territory_id": own.id, "active": active}
 
@@ -219,8 +236,12 @@ def create_region(session: Session, customs_id: int, values: dict) -> Region:
 
 # --- offices -------------------------------------------------------------------------------
 
-OFFICE_FLAGS = (("is_administrative", "administrative"), ("is_sea_port", "sea_port"),
-                ("is_airport", "airport"), ("is_land_port", "land_port"))
+OFFICE_FLAGS = (
+    ("is_administrative", "administrative"),
+    ("is_sea_port", "sea_port"),
+    ("is_airport", "airport"),
+    ("is_land_port", "land_port"),
+)
 OFFICE_TEXTS = ("code", "street", "postal_code", "city", "opening_hours")
 
 
@@ -233,15 +254,19 @@ def validate_office(ctx: Context, data: dict) -> tuple[dict, dict]:
     if region_name and "region" not in row.errors:
         region = ctx.regions.get(region_name.lower())
         if region is None:
-            row.errors["region"] = (f"There is no region named “{region_name}”. Create the "
-                                    "regions first, then download this template again.")
+            row.errors["region"] = (
+                f"There is no region named “{region_name}”. Create the "
+                "regions first, then download this template again."
+            )
     country = None
     if row.value("country") and "country" not in row.errors:
         country = ctx.countries.get(row.value("country").lower())
         if country is None:
             row.errors["country"] = "Choose a country from the list (ISO code or name)."
-    texts = {key: row.check(key, lambda key=key: rules.text_of("office", key, data.get(key)))
-             for key in OFFICE_TEXTS}
+    texts = {
+        key: row.check(key, lambda key=key: rules.text_of("office", key, data.get(key)))
+        for key in OFFICE_TEXTS
+    }
     email = row.check("email", lambda: rules.email_address(data.get("email"), required=False))
     phone = row.check("phone", lambda: rules.phone(data.get("phone")))
     lat = row.check("latitude", lambda: rules.latitude(data.get("latitude")))
@@ -250,12 +275,17 @@ def validate_office(ctx: Context, data: dict) -> tuple[dict, dict]:
     timezone = row.check("timezone", lambda: rules.timezone(data.get("timezone")))
     flags = {attr: row.yes_no(key, False) for attr, key in OFFICE_FLAGS}
     values = {
-        "region_id": region.id if region is not None else None, "name": name,
+        "region_id": region.id if region is not None else None,
+        "name": name,
         **{key: value or "" for key, value in texts.items()},
         "code": texts["code"] or None,
-        "country_code": country or ctx.customs.country_code, "email": email or "",
-        "phone": phone or "", "latitude": lat, "longitude": lon,
-        "timezone": timezone or ctx.customs.timezone, "active": row.yes_no("active", True),
+        "country_code": country or ctx.customs.country_code,
+        "email": email or "",
+        "phone": phone or "",
+        "latitude": lat,
+        "longitude": lon,
+        "timezone": timezone or ctx.customs.timezone,
+        "active": row.yes_no("active", True),
         **flags,
     }
     return row.errors, values
@@ -272,44 +302,55 @@ def create_office(session: Session, customs_id: int, values: dict) -> Office:
 
 def validate_account(ctx: Context, data: dict) -> tuple[dict, dict]:
     row = _Row(SPECS["account"], data)
-    full_name = row.check("full_name", lambda: rules.text_of("account", "full_name",
-                                                             data.get("full_name"))) or ""
+    full_name = (
+        row.check("full_name", lambda: rules.text_of("account", "full_name", data.get("full_name")))
+        or ""
+    )
     # the cached result when valid; the shared rule again only to say why not
-    email = row.check("email", lambda: _email(row.value("email"))
-                      or rules.email_address(data.get("email"))) or ""
+    email = (
+        row.check(
+            "email", lambda: _email(row.value("email")) or rules.email_address(data.get("email"))
+        )
+        or ""
+    )
     if "email" not in row.errors:
         _unique(ctx, row, email, email in ctx.emails)
     role = None
     if row.value("role") and "role" not in row.errors:
         role = _role(row.value("role"))
         if role is None:
-            row.errors["role"] = ("Choose a role from the list: "
-                                  + ", ".join(ROLE_LABELS.values()) + ".")
+            row.errors["role"] = (
+                "Choose a role from the list: " + ", ".join(ROLE_LABELS.values()) + "."
+            )
     office = region = None
     office_name, region_name = row.value("office"), row.value("region")
     if office_name and "office" not in row.errors:
         office = ctx.offices.get(office_name.lower())
         if office is None:
-            row.errors["office"] = (f"There is no office named “{office_name}”. Create the "
-                                    "offices first, then download this template again.")
+            row.errors["office"] = (
+                f"There is no office named “{office_name}”. Create the "
+                "offices first, then download this template again."
+            )
     if region_name and "region" not in row.errors:
         region = ctx.regions.get(region_name.lower())
         if region is None:
             row.errors["region"] = f"There is no region named “{region_name}”."
     if role == ADMIN:
         if region_name and "region" not in row.errors:
-            row.errors["region"] = ("An admin acts for the whole administration: leave Region "
-                                    "empty.")
+            row.errors["region"] = "An admin acts for the whole administration: leave Region empty."
     elif role is not None:
         if not office_name and "office" not in row.errors:
             row.errors["office"] = "Office is required for this role."
         if office is not None and region is not None and office.region_id != region.id:
-            row.errors["region"] = (f"The office “{office.name}” is not in the region "
-                                    f"“{region.name}”.")
+            row.errors["region"] = (
+                f"The office “{office.name}” is not in the region “{region.name}”."
+            )
         if region is None and office is not None:
             region = office.region
     values = {
-        "full_name": full_name, "email": email, "role": role,
+        "full_name": full_name,
+        "email": email,
+        "role": role,
         "office_id": office.id if office is not None else None,
         "region_id": region.id if (region is not None and role != ADMIN) else None,
         "active": row.yes_no("active", True),
@@ -326,62 +367,160 @@ def create_account(session: Session, customs_id: int, values: dict) -> Account:
 
 # --- the kinds -----------------------------------------------------------------------------
 
-_ACTIVE = Column("active", "Active", hint="Yes or No (empty means Yes).", list_name="YesNo",
-                 max_len=5, width=10)
+_ACTIVE = Column(
+    "active", "Active", hint="Yes or No (empty means Yes).", list_name="YesNo", max_len=5, width=10
+)
 
 
 def _flag(key: str, header: str) -> Column:
-    return Column(key, header, hint="Yes or No (empty means No).", list_name="YesNo",
-                  max_len=5, width=12)
+    return Column(
+        key, header, hint="Yes or No (empty means No).", list_name="YesNo", max_len=5, width=12
+    )
 
 
 SPECS: dict[str, KindSpec] = {
-    "region": KindSpec("region", "CustomsRegions", "Customs regions", (
-        Column("name", "Name", True, "A unique region name.", max_len=120, width=30),
-        Column("territory", "Territory", True, "The customs territory the region belongs to.",
-               list_name="Territories", max_len=120, width=30),
-        _ACTIVE,
-    ), "name", validate_region, create_region),
-    "office": KindSpec("office", "CustomsOffices", "Customs offices", (
-        Column("region", "Region", True, "An existing region (from the list).",
-               list_name="Regions", max_len=120, width=26),
-        Column("name", "Name", True, "A unique office name.", max_len=160, width=30),
-        Column("code", "Code", hint="National office reference (optional).", max_len=32),
-        Column("street", "Street", max_len=200, width=28),
-        Column("postal_code", "Postal code", max_len=20, width=12),
-        Column("city", "City", max_len=120),
-        Column("country", "Country", hint="ISO code or name; empty means the administration's "
-               "country.", list_name="Countries", max_len=120),
-        Column("email", "Email", hint="Contact email of the office (optional).", max_len=254,
-               width=28),
-        Column("phone", "Phone", max_len=40),
-        Column("opening_hours", "Opening hours", max_len=2000, width=28),
-        Column("latitude", "Latitude", hint="Decimal degrees between -90 and 90 (e.g. 51.2602).",
-               max_len=20, width=12, decimal_range=(-90, 90)),
-        Column("longitude", "Longitude", hint="Decimal degrees between -180 and 180.",
-               max_len=20, width=12, decimal_range=(-180, 180)),
-        _flag("administrative", "Administrative"),
-        _flag("sea_port", "Sea port"),
-        _flag("airport", "Airport"),
-        _flag("land_port", "Land port"),
-        Column("timezone", "Time zone", hint="e.g. Europe/Brussels; empty means the "
-               "administration's.", max_len=64),
-        _ACTIVE,
-    ), "name", validate_office, create_office),
-    "account": KindSpec("account", "Accounts", "Accounts", (
-        Column("full_name", "Full name", True, "Full name or badge number.", max_len=200,
-               width=30),
-        Column("email", "Email", True, "A unique email address: the invitation is sent there.",
-               max_len=254, width=32),
-        Column("role", "Role", True, "Admin, Regional manager, Controller or Officer.",
-               list_name="Roles", max_len=40, width=18),
-        Column("office", "Office", hint="The assigned office (required except for admins).",
-               list_name="Offices", max_len=160, width=30),
-        Column("region", "Region", hint="Optional: taken from the office when empty.",
-               list_name="Regions", max_len=120, width=24),
-        Column("active", "Active", hint="Yes or No (empty means Yes): whether the user may log "
-               "in.", list_name="YesNo", max_len=5, width=10),
-    ), "email", validate_account, create_account),
+    "region": KindSpec(
+        "region",
+        "CustomsRegions",
+        "Customs regions",
+        (
+            Column("name", "Name", True, "A unique region name.", max_len=120, width=30),
+            Column(
+                "territory",
+                "Territory",
+                True,
+                "The customs territory the region belongs to.",
+                list_name="Territories",
+                max_len=120,
+                width=30,
+            ),
+            _ACTIVE,
+        ),
+        "name",
+        validate_region,
+        create_region,
+    ),
+    "office": KindSpec(
+        "office",
+        "CustomsOffices",
+        "Customs offices",
+        (
+            Column(
+                "region",
+                "Region",
+                True,
+                "An existing region (from the list).",
+                list_name="Regions",
+                max_len=120,
+                width=26,
+            ),
+            Column("name", "Name", True, "A unique office name.", max_len=160, width=30),
+            Column("code", "Code", hint="National office reference (optional).", max_len=32),
+            Column("street", "Street", max_len=200, width=28),
+            Column("postal_code", "Postal code", max_len=20, width=12),
+            Column("city", "City", max_len=120),
+            Column(
+                "country",
+                "Country",
+                hint="ISO code or name; empty means the administration's country.",
+                list_name="Countries",
+                max_len=120,
+            ),
+            Column(
+                "email",
+                "Email",
+                hint="Contact email of the office (optional).",
+                max_len=254,
+                width=28,
+            ),
+            Column("phone", "Phone", max_len=40),
+            Column("opening_hours", "Opening hours", max_len=2000, width=28),
+            Column(
+                "latitude",
+                "Latitude",
+                hint="Decimal degrees between -90 and 90 (e.g. 51.2602).",
+                max_len=20,
+                width=12,
+                decimal_range=(-90, 90),
+            ),
+            Column(
+                "longitude",
+                "Longitude",
+                hint="Decimal degrees between -180 and 180.",
+                max_len=20,
+                width=12,
+                decimal_range=(-180, 180),
+            ),
+            _flag("administrative", "Administrative"),
+            _flag("sea_port", "Sea port"),
+            _flag("airport", "Airport"),
+            _flag("land_port", "Land port"),
+            Column(
+                "timezone",
+                "Time zone",
+                hint="e.g. Europe/Brussels; empty means the administration's.",
+                max_len=64,
+            ),
+            _ACTIVE,
+        ),
+        "name",
+        validate_office,
+        create_office,
+    ),
+    "account": KindSpec(
+        "account",
+        "Accounts",
+        "Accounts",
+        (
+            Column(
+                "full_name", "Full name", True, "Full name or badge number.", max_len=200, width=30
+            ),
+            Column(
+                "email",
+                "Email",
+                True,
+                "A unique email address: the invitation is sent there.",
+                max_len=254,
+                width=32,
+            ),
+            Column(
+                "role",
+                "Role",
+                True,
+                "Admin, Regional manager, Controller or Officer.",
+                list_name="Roles",
+                max_len=40,
+                width=18,
+            ),
+            Column(
+                "office",
+                "Office",
+                hint="The assigned office (required except for admins).",
+                list_name="Offices",
+                max_len=160,
+                width=30,
+            ),
+            Column(
+                "region",
+                "Region",
+                hint="Optional: taken from the office when empty.",
+                list_name="Regions",
+                max_len=120,
+                width=24,
+            ),
+            Column(
+                "active",
+                "Active",
+                hint="Yes or No (empty means Yes): whether the user may log in.",
+                list_name="YesNo",
+                max_len=5,
+                width=10,
+            ),
+        ),
+        "email",
+        validate_account,
+        create_account,
+    ),
 }
 
 
@@ -394,8 +533,9 @@ def spec_of(kind: str) -> KindSpec:
 def validate_all(ctx: Context, spec: KindSpec, rows: list[dict]) -> list[tuple[dict, dict]]:
     """Validate every row, including uniqueness within the file."""
     if spec.kind == "account":
-        keys = [(_email(r.get("email", "").strip()) or r.get("email", "")).strip().lower()
-                for r in rows]
+        keys = [
+            (_email(r.get("email", "").strip()) or r.get("email", "")).strip().lower() for r in rows
+        ]
     else:
         keys = [r.get(spec.unique, "").strip().lower() for r in rows]
     ctx.seen = Counter(k for k in keys if k)

@@ -1,5 +1,6 @@
 """The templates to fill (F-16): the kind's sheet with drop-downs and input hints, and a
 protected ListValues sheet of the administration's current reference values."""
+
 from __future__ import annotations
 
 import io
@@ -17,18 +18,25 @@ def list_values(session: Session, customs: CustomsAdministration) -> dict[str, l
     territory = session.get(CustomsTerritory, customs.territory_id)
     return {
         "Territories": [_territory_label(territory)],
-        "Regions": list(session.scalars(select(Region.name).where(Region.customs_id == cid)
-                                        .order_by(Region.name))),
-        "Offices": list(session.scalars(select(Office.name).where(Office.customs_id == cid)
-                                        .order_by(Office.name))),
+        "Regions": list(
+            session.scalars(
+                select(Region.name).where(Region.customs_id == cid).order_by(Region.name)
+            )
+        ),
+        "Offices": list(
+            session.scalars(
+                select(Office.name).where(Office.customs_id == cid).order_by(Office.name)
+            )
+        ),
         "Roles": [ROLE_LABELS[r] for r in ROLES],
         "Countries": list(session.scalars(select(Country.code).order_by(Country.code))),
         "YesNo": list(YES_NO),
     }
 
 
-def build_template(session: Session, customs: CustomsAdministration, kind: str,
-                   max_rows: int) -> bytes:
+def build_template(
+    session: Session, customs: CustomsAdministration, kind: str, max_rows: int
+) -> bytes:
     """The .xlsx to fill: the kind's sheet with drop-downs and input hints on every fillable
     row up to `max_rows`, and a protected ListValues sheet of the current reference values."""
     from openpyxl import Workbook
@@ -60,21 +68,31 @@ def build_template(session: Session, customs: CustomsAdministration, kind: str,
         ws.column_dimensions[letter].width = col.width
         hint = col.hint or ("Required." if col.required else "Optional.")
         if col.list_name:
-            dv = DataValidation(type="list", formula1=list_ranges[col.list_name],
-                                allow_blank=not col.required)
+            dv = DataValidation(
+                type="list", formula1=list_ranges[col.list_name], allow_blank=not col.required
+            )
             dv.error = f"Choose a value from the list ({col.list_name} in ListValues)."
             dv.errorTitle = col.header
             dv.showErrorMessage = col.list_name in ("YesNo", "Roles", "Territories")
         elif col.decimal_range:
             low, high = col.decimal_range
-            dv = DataValidation(type="decimal", operator="between", formula1=str(low),
-                                formula2=str(high), allow_blank=True)
+            dv = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1=str(low),
+                formula2=str(high),
+                allow_blank=True,
+            )
             dv.error = f"{col.header} must be between {low} and {high}."
             dv.errorTitle = col.header
             dv.showErrorMessage = True
         else:
-            dv = DataValidation(type="textLength", operator="lessThanOrEqual",
-                                formula1=str(col.max_len), allow_blank=not col.required)
+            dv = DataValidation(
+                type="textLength",
+                operator="lessThanOrEqual",
+                formula1=str(col.max_len),
+                allow_blank=not col.required,
+            )
             dv.error = f"At most {col.max_len} characters."
             dv.showErrorMessage = True
         dv.promptTitle = col.header[:32]
@@ -86,5 +104,3 @@ def build_template(session: Session, customs: CustomsAdministration, kind: str,
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-

@@ -1,6 +1,7 @@
 """Uploading a filled template (F-16): the hostile-file guard, a streaming read-only parse
 where every cell goes through `rules.check_cell`, every row validated, all stored as the admin's
 cleaning session of that kind (replacing the previous one)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,11 @@ def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[in
         raise HostileFile("This file is not a valid Excel workbook (.xlsx).") from exc
     try:
         if spec.sheet not in wb.sheetnames:
-            raise DomainError(f"This file has no sheet named “{spec.sheet}”. Use the "
-                              f"{spec.title.lower()} template.", field="file")
+            raise DomainError(
+                f"This file has no sheet named “{spec.sheet}”. Use the "
+                f"{spec.title.lower()} template.",
+                field="file",
+            )
         ws = wb[spec.sheet]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
@@ -58,24 +62,32 @@ def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[in
                 positions[i] = key
         missing = [c.header for c in spec.columns if c.required and c.key not in positions.values()]
         if missing:
-            raise DomainError("The sheet has no column " + ", ".join(f"“{m}”" for m in missing)
-                              + ". Download the template again.", field="file")
+            raise DomainError(
+                "The sheet has no column "
+                + ", ".join(f"“{m}”" for m in missing)
+                + ". Download the template again.",
+                field="file",
+            )
         out: list[tuple[int, dict]] = []
         for number, row in enumerate(rows, start=2):
             if number - 1 > limits.max_rows:
-                raise HostileFile(f"This file has too many rows: at most {limits.max_rows:,} "
-                                  "rows can be uploaded at once.")
+                raise HostileFile(
+                    f"This file has too many rows: at most {limits.max_rows:,} "
+                    "rows can be uploaded at once."
+                )
             if len(row) > limits.max_columns:
-                raise HostileFile(f"This file has too many columns: at most "
-                                  f"{limits.max_columns} are allowed.")
+                raise HostileFile(
+                    f"This file has too many columns: at most {limits.max_columns} are allowed."
+                )
             record = {key: "" for key in positions.values()}
             for i, key in positions.items():
                 if i < len(row):
                     try:
                         text = check_cell(_text(row[i]), limits.max_cell_chars)
                     except DomainError as exc:  # the cleaning screen refuses it alike
-                        raise HostileFile("This file is refused: " + exc.message[0].lower()
-                                          + exc.message[1:]) from None
+                        raise HostileFile(
+                            "This file is refused: " + exc.message[0].lower() + exc.message[1:]
+                        ) from None
                     record[key] = text
             if any(record.values()):
                 out.append((number, record))
@@ -86,15 +98,27 @@ def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[in
     return out
 
 
-def current_session(session: Session, customs_id: int, account_id: int,
-                    kind: str) -> BulkSession | None:
-    return session.scalar(select(BulkSession).where(
-        BulkSession.customs_id == customs_id, BulkSession.account_id == account_id,
-        BulkSession.kind == kind))
+def current_session(
+    session: Session, customs_id: int, account_id: int, kind: str
+) -> BulkSession | None:
+    return session.scalar(
+        select(BulkSession).where(
+            BulkSession.customs_id == customs_id,
+            BulkSession.account_id == account_id,
+            BulkSession.kind == kind,
+        )
+    )
 
 
-def upload(session: Session, customs: CustomsAdministration, account: Account, kind: str,
-           filename: str, data: bytes, limits: Limits | None = None) -> BulkSession:
+def upload(
+    session: Session,
+    customs: CustomsAdministration,
+    account: Account,
+    kind: str,
+    filename: str,
+    data: bytes,
+    limits: Limits | None = None,
+) -> BulkSession:
     """Check, parse and validate an uploaded file into a new cleaning session, replacing the
     admin's previous one of this kind. A refused file stores nothing."""
     limits = limits or Limits()
@@ -110,17 +134,31 @@ def upload(session: Session, customs: CustomsAdministration, account: Account, k
         session.flush()
     ctx = load_context(session, customs)
     results = validate_all(ctx, spec, [d for _, d in parsed])
-    bs = BulkSession(customs_id=customs.id, account_id=account.id, kind=kind,
-                     filename=(filename or "upload.xlsx")[:255], status="cleaning",
-                     row_count=len(parsed), error_count=sum(1 for e, _ in results if e),
-                     created_at=now_utc(), updated_at=now_utc())
+    bs = BulkSession(
+        customs_id=customs.id,
+        account_id=account.id,
+        kind=kind,
+        filename=(filename or "upload.xlsx")[:255],
+        status="cleaning",
+        row_count=len(parsed),
+        error_count=sum(1 for e, _ in results if e),
+        created_at=now_utc(),
+        updated_at=now_utc(),
+    )
     session.add(bs)
     session.flush()
-    session.execute(BulkRow.__table__.insert(), [
-        {"bulk_session_id": bs.id, "row_number": number, "data": data_, "errors": errs or None,
-         "has_errors": bool(errs), "imported_id": None}
-        for (number, data_), (errs, _) in zip(parsed, results, strict=True)
-    ])
+    session.execute(
+        BulkRow.__table__.insert(),
+        [
+            {
+                "bulk_session_id": bs.id,
+                "row_number": number,
+                "data": data_,
+                "errors": errs or None,
+                "has_errors": bool(errs),
+                "imported_id": None,
+            }
+            for (number, data_), (errs, _) in zip(parsed, results, strict=True)
+        ],
+    )
     return bs
-
-

@@ -1,6 +1,7 @@
 """Customs accounts (F-13, F-14, R-16): list, create, update, enable/disable, force a password
 change, reset, delete — within the actor's reach (portal/domain/organisation/scope.py). A new
 login email is never applied by an edit: it is confirmed by a link to the new address."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,9 +39,15 @@ from portal.domain.tokens import end_tokens
 from portal.models import Account, Office, Region
 
 
-def account_list(actor: Account, *, q: str | None = None, role: str | None = None,
-                 region_id: int | None = None, office_id: int | None = None,
-                 active: bool | None = None) -> Select:
+def account_list(
+    actor: Account,
+    *,
+    q: str | None = None,
+    role: str | None = None,
+    region_id: int | None = None,
+    office_id: int | None = None,
+    active: bool | None = None,
+) -> Select:
     stmt = select(Account).where(*account_reach(actor))
     cond = search(q, Account.full_name, Account.email)
     if cond is not None:
@@ -61,23 +68,29 @@ def visible_roles(actor: Account) -> list[str]:
     return manageable_roles(actor.role)
 
 
-def _account_values(session: Session, actor: Account, account: Account | None,
-                    data: dict[str, Any]) -> dict[str, Any]:
+def _account_values(
+    session: Session, actor: Account, account: Account | None, data: dict[str, Any]
+) -> dict[str, Any]:
     cid = actor.customs_id
     fields = Fields()
     is_self = account is not None and account.id == actor.id
 
     def check_email() -> str:
         email = email_address(data.get("email"))
-        clash = session.scalar(select(Account.id).where(
-            Account.customs_id == cid, Account.email == email,
-            *([Account.id != account.id] if account is not None else [])))
+        clash = session.scalar(
+            select(Account.id).where(
+                Account.customs_id == cid,
+                Account.email == email,
+                *([Account.id != account.id] if account is not None else []),
+            )
+        )
         if clash is not None:
             raise DomainError("Another account already uses this email address.", "email")
         if is_self and email != account.email:
             # the account menu's change needs the password again and the new address confirmed
-            raise DomainError("Change your own login email from the account menu (Change email).",
-                              "email")
+            raise DomainError(
+                "Change your own login email from the account menu (Change email).", "email"
+            )
         return email
 
     def check_role() -> str:
@@ -89,8 +102,9 @@ def _account_values(session: Session, actor: Account, account: Account | None,
         # creating follows the matrix; changing an account's role, only to a role one manages
         allowed = creatable_roles(actor.role) if account is None else manageable_roles(actor.role)
         if role not in allowed and not is_self:
-            raise PermissionDenied(f"You may not manage {ROLE_LABELS[role].lower()} accounts.",
-                                   "role")
+            raise PermissionDenied(
+                f"You may not manage {ROLE_LABELS[role].lower()} accounts.", "role"
+            )
         return role
 
     def check_region() -> Region | None:
@@ -107,36 +121,47 @@ def _account_values(session: Session, actor: Account, account: Account | None,
         if office is None:
             return None
         if region is not None and office.region_id != region.id:
-            raise DomainError(f"Choose an office of the region \u201c{region.name}\u201d.",
-                              "office_id")
+            raise DomainError(
+                f"Choose an office of the region \u201c{region.name}\u201d.", "office_id"
+            )
         if is_regional(actor) and office.region_id != actor.region_id:
             raise DomainError("Choose an office of your own region.", "office_id")
         return office
 
-    full_name = fields.check("full_name", lambda: text_of("account", "full_name",
-                                                          data.get("full_name")))
+    full_name = fields.check(
+        "full_name", lambda: text_of("account", "full_name", data.get("full_name"))
+    )
     email = fields.check("email", check_email)
     role = fields.check("role", check_role)
     region = fields.check("region_id", check_region)
     office = fields.check("office_id", check_office) if "region_id" not in fields.errors else None
     fields.done()
-    return {"full_name": full_name, "email": email, "role": role,
-            "region_id": region.id if region else None,
-            "office_id": office.id if office else None}
+    return {
+        "full_name": full_name,
+        "email": email,
+        "role": role,
+        "region_id": region.id if region else None,
+        "office_id": office.id if office else None,
+    }
 
 
 def create_account(session: Session, actor: Account, data: dict[str, Any]) -> Account:
     """A new account, without a password: the caller sends the invitation (F-11)."""
     values = _account_values(session, actor, None, data)
-    account = Account(customs_id=actor.customs_id, active=bool(data.get("active", True)),
-                      password_hash=None, **values)
+    account = Account(
+        customs_id=actor.customs_id,
+        active=bool(data.get("active", True)),
+        password_hash=None,
+        **values,
+    )
     session.add(account)
     flush_or_conflict(session, "Another account already uses this email address.", "email")
     return account
 
 
-def update_account(session: Session, actor: Account, account: Account,
-                   data: dict[str, Any]) -> AccountUpdate:
+def update_account(
+    session: Session, actor: Account, account: Account, data: dict[str, Any]
+) -> AccountUpdate:
     """Save the account's fields. A new email is not applied: it is returned as an
     EmailChange (a link for the new address, which changes the email when followed — F-13),
     and the invitation/reset links sent to the current address stop working at once."""
@@ -197,12 +222,17 @@ def delete_account(session: Session, actor: Account, account: Account) -> dict[s
     get_account(session, actor, account.id)
     if account.id == actor.id:
         raise DomainError("You cannot delete your own account.")
-    snapshot = {"email": account.email, "full_name": account.full_name, "role": account.role,
-                "region_id": account.region_id, "office_id": account.office_id}
+    snapshot = {
+        "email": account.email,
+        "full_name": account.full_name,
+        "role": account.role,
+        "region_id": account.region_id,
+        "office_id": account.office_id,
+    }
     revoke_all_sessions(session, account.id)
-    delete_or_conflict(session, account,
-            "This account is still referenced by transactions or other records: disable it "
-            "instead.")
+    delete_or_conflict(
+        session,
+        account,
+        "This account is still referenced by transactions or other records: disable it instead.",
+    )
     return snapshot
-
-

@@ -1,5 +1,6 @@
 """What the organisation's write functions share: applying values with the changes recorded
 for the audit trail, flushing so a unique-constraint race becomes a readable refusal, search."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,8 +55,10 @@ def jsonable(changes: Changes) -> dict[str, dict[str, Any]]:
             return v.isoformat()
         return v
 
-    return {"before": {k: safe(b) for k, (b, _) in changes.items()},
-            "after": {k: safe(a) for k, (_, a) in changes.items()}}
+    return {
+        "before": {k: safe(b) for k, (b, _) in changes.items()},
+        "after": {k: safe(a) for k, (_, a) in changes.items()},
+    }
 
 
 def escape_like(term: str) -> str:
@@ -72,5 +75,3 @@ def search(term: str | None, *columns) -> Any | None:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-

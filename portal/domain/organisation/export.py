@@ -1,5 +1,6 @@
 """The accounts export (F-14): the accounts of a list, as the list filtered them, written by a
 job into an .xlsx file (10,000 accounts in a few seconds: one query, a streaming workbook)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,17 @@ from portal.domain.permissions import ROLE_LABELS
 from portal.models import Account, Office, Region
 
 EXPORT_LIMIT = 50_000
-HEADERS = ["Full name / badge number", "Email", "Role", "Region", "Office", "Status", "MFA",
-           "Last login (UTC)", "Created (UTC)"]
+HEADERS = [
+    "Full name / badge number",
+    "Email",
+    "Role",
+    "Region",
+    "Office",
+    "Status",
+    "MFA",
+    "Last login (UTC)",
+    "Created (UTC)",
+]
 WIDTHS = (30, 34, 18, 20, 28, 12, 8, 18, 18)
 
 
@@ -23,21 +33,43 @@ def account_rows(session: Session, stmt: Select) -> Iterator[list]:
     in one query with their region and office names."""
     accounts = stmt.subquery()
     a = aliased(Account, accounts)
-    query = (select(a.full_name, a.email, a.role, Region.name, Office.name, a.active,
-                    a.mfa_method, a.last_login_at, a.created_at)
-             .select_from(accounts)
-             .outerjoin(Region, Region.id == a.region_id)
-             .outerjoin(Office, Office.id == a.office_id)
-             .limit(EXPORT_LIMIT)
-             .execution_options(yield_per=2000))
+    query = (
+        select(
+            a.full_name,
+            a.email,
+            a.role,
+            Region.name,
+            Office.name,
+            a.active,
+            a.mfa_method,
+            a.last_login_at,
+            a.created_at,
+        )
+        .select_from(accounts)
+        .outerjoin(Region, Region.id == a.region_id)
+        .outerjoin(Office, Office.id == a.office_id)
+        .limit(EXPORT_LIMIT)
+        .execution_options(yield_per=2000)
+    )
     for name, email, role, region, office, active, mfa, last_login, created in session.execute(
-            query):
-        yield [name, email, ROLE_LABELS.get(role, role), region or "", office or "",
-               "Activated" if active else "Disabled", mfa or "", last_login, created]
+        query
+    ):
+        yield [
+            name,
+            email,
+            ROLE_LABELS.get(role, role),
+            region or "",
+            office or "",
+            "Activated" if active else "Disabled",
+            mfa or "",
+            last_login,
+            created,
+        ]
 
 
-def write_accounts_xlsx(path: str, rows: Iterator[list], total: int,
-                        progress: Callable[..., None] | None = None) -> int:
+def write_accounts_xlsx(
+    path: str, rows: Iterator[list], total: int, progress: Callable[..., None] | None = None
+) -> int:
     """Write the rows into `path`; text is never a formula (portal/domain/cells.py)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -5,6 +5,7 @@ are refused for the same reasons with the same words (R-12).
 Each check takes the raw value and the field it belongs to and returns the clean value or
 raises DomainError naming that field.
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,8 +33,13 @@ def known_zones() -> frozenset[str]:
 @functools.cache
 def timezones() -> tuple[str, ...]:
     """The IANA zones offered for an office (reading them walks the tz database: done once)."""
-    return tuple(sorted(z for z in known_zones()
-                        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))))
+    return tuple(
+        sorted(
+            z
+            for z in known_zones()
+            if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+        )
+    )
 
 
 @caches.register("organisation.zones")
@@ -55,8 +61,10 @@ def text(value: Any, field: str, label: str, *, required: bool = False, max_len:
 def refuse_formula(value: Any, field: str, label: str) -> None:
     """Refuse text starting with "=", a tab or a carriage return (a spreadsheet would run it)."""
     if isinstance(value, str) and value[:1] in REFUSED_START:
-        raise DomainError(f"The {label} cannot start with \"=\", a tab or a line break: type "
-                          "the value itself.", field)
+        raise DomainError(
+            f'The {label} cannot start with "=", a tab or a line break: type the value itself.',
+            field,
+        )
 
 
 def email_address(value: Any, field: str = "email", *, required: bool = True) -> str:
@@ -70,7 +78,9 @@ def email_address(value: Any, field: str = "email", *, required: bool = True) ->
     try:
         info = validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        raise DomainError("Enter a valid email address, like name@customs.example.", field) from None
+        raise DomainError(
+            "Enter a valid email address, like name@customs.example.", field
+        ) from None
     return info.normalized.lower()
 
 
@@ -124,8 +134,6 @@ class Fields:
             raise Invalid(self.errors)
 
 
-
-
 # the text values of an organisation: (object, field) → (label, max length, required)
 TEXTS: dict[tuple[str, str], tuple[str, int, bool]] = {
     ("region", "name"): ("region name", 120, True),
@@ -167,8 +175,10 @@ def both_coordinates(fields: Fields, lat: Any, lon: Any, names=("latitude", "lon
     if names[0] in fields.errors or names[1] in fields.errors or (lat is None) == (lon is None):
         return
     missing = "longitude" if lon is None else "latitude"
-    fields.refuse(names[1] if lon is None else names[0],
-                  f"Enter the {missing} too, or leave both coordinates empty.")
+    fields.refuse(
+        names[1] if lon is None else names[0],
+        f"Enter the {missing} too, or leave both coordinates empty.",
+    )
 
 
 def timezone(value: Any, field: str = "timezone") -> str | None:

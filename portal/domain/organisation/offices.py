@@ -1,5 +1,6 @@
 """Offices of an administration (F-15): list, create, update, delete, by an admin or by a
 regional manager within their region."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,9 +38,14 @@ OFFICE_TYPES = {
 }
 
 
-
-def office_list(actor: Account, *, q: str | None = None, region_id: int | None = None,
-                office_type: str | None = None, active: bool | None = None) -> Select:
+def office_list(
+    actor: Account,
+    *,
+    q: str | None = None,
+    region_id: int | None = None,
+    office_type: str | None = None,
+    active: bool | None = None,
+) -> Select:
     stmt = select(Office).where(Office.customs_id == actor.customs_id)
     if is_regional(actor):
         stmt = stmt.where(Office.region_id == actor.region_id)
@@ -55,8 +61,9 @@ def office_list(actor: Account, *, q: str | None = None, region_id: int | None =
     return stmt.order_by(func.lower(Office.name), Office.id)
 
 
-def _office_values(session: Session, actor: Account, office: Office | None,
-                   data: dict[str, Any]) -> dict[str, Any]:
+def _office_values(
+    session: Session, actor: Account, office: Office | None, data: dict[str, Any]
+) -> dict[str, Any]:
     cid = actor.customs_id
     fields = Fields()
 
@@ -68,9 +75,13 @@ def _office_values(session: Session, actor: Account, office: Office | None,
 
     def check_name() -> str:
         name = text_of("office", "name", data.get("name"))
-        clash = session.scalar(select(Office.id).where(
-            Office.customs_id == cid, func.lower(Office.name) == name.lower(),
-            *([Office.id != office.id] if office is not None else [])))
+        clash = session.scalar(
+            select(Office.id).where(
+                Office.customs_id == cid,
+                func.lower(Office.name) == name.lower(),
+                *([Office.id != office.id] if office is not None else []),
+            )
+        )
         if clash is not None:
             raise DomainError(f"An office called \u201c{name}\u201d already exists.", "name")
         return name
@@ -115,7 +126,9 @@ def create_office(session: Session, actor: Account, data: dict[str, Any]) -> Off
     return office
 
 
-def update_office(session: Session, actor: Account, office: Office, data: dict[str, Any]) -> Changes:
+def update_office(
+    session: Session, actor: Account, office: Office, data: dict[str, Any]
+) -> Changes:
     get_office(session, actor, office.id)
     values = _office_values(session, actor, office, data)
     changes = apply_changes(office, values)
@@ -126,11 +139,18 @@ def update_office(session: Session, actor: Account, office: Office, data: dict[s
 def delete_office(session: Session, actor: Account, office: Office) -> None:
     """Refused while accounts still have the office."""
     get_office(session, actor, office.id)
-    accounts = session.scalar(select(func.count()).select_from(Account).where(
-        Account.office_id == office.id, Account.customs_id == office.customs_id)) or 0
+    accounts = (
+        session.scalar(
+            select(func.count())
+            .select_from(Account)
+            .where(Account.office_id == office.id, Account.customs_id == office.customs_id)
+        )
+        or 0
+    )
     if accounts:
-        raise Conflict(f"This office still has {plural(accounts, 'account')}: move or delete "
-                       "them first.")
-    delete_or_conflict(session, office, "This office is still used elsewhere and cannot be deleted.")
-
-
+        raise Conflict(
+            f"This office still has {plural(accounts, 'account')}: move or delete them first."
+        )
+    delete_or_conflict(
+        session, office, "This office is still used elsewhere and cannot be deleted."
+    )

@@ -1,5 +1,6 @@
 """Regions of an administration (F-15): list, create, update, delete. Refusals name the form
 field they belong to (R-12); the write functions flush, the caller commits with its audit."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,15 +32,25 @@ def region_list(customs_id: int, *, q: str | None = None, active: bool | None = 
     return stmt.order_by(func.lower(Region.name), Region.id)
 
 
-def _region_values(session: Session, administration: CustomsAdministration, region: Region | None,
-                   name: Any, territory_id: Any, active: Any) -> dict[str, Any]:
+def _region_values(
+    session: Session,
+    administration: CustomsAdministration,
+    region: Region | None,
+    name: Any,
+    territory_id: Any,
+    active: Any,
+) -> dict[str, Any]:
     fields = Fields()
 
     def check_name() -> str:
         value = text_of("region", "name", name)
-        clash = session.scalar(select(Region.id).where(
-            Region.customs_id == administration.id, func.lower(Region.name) == value.lower(),
-            *([Region.id != region.id] if region is not None else [])))
+        clash = session.scalar(
+            select(Region.id).where(
+                Region.customs_id == administration.id,
+                func.lower(Region.name) == value.lower(),
+                *([Region.id != region.id] if region is not None else []),
+            )
+        )
         if clash is not None:
             raise DomainError(f"A region called \u201c{value}\u201d already exists.", "name")
         return value
@@ -52,15 +63,23 @@ def _region_values(session: Session, administration: CustomsAdministration, regi
             raise DomainError("Choose a customs territory from the list.", "territory_id")
         return territory.id
 
-    values = {"name": fields.check("name", check_name),
-              "territory_id": fields.check("territory_id", check_territory),
-              "active": bool(active)}
+    values = {
+        "name": fields.check("name", check_name),
+        "territory_id": fields.check("territory_id", check_territory),
+        "active": bool(active),
+    }
     fields.done()
     return values
 
 
-def create_region(session: Session, administration: CustomsAdministration, *, name: Any,
-                  territory_id: Any = None, active: Any = True) -> Region:
+def create_region(
+    session: Session,
+    administration: CustomsAdministration,
+    *,
+    name: Any,
+    territory_id: Any = None,
+    active: Any = True,
+) -> Region:
     values = _region_values(session, administration, None, name, territory_id, active)
     region = Region(customs_id=administration.id, **values)
     session.add(region)
@@ -68,8 +87,15 @@ def create_region(session: Session, administration: CustomsAdministration, *, na
     return region
 
 
-def update_region(session: Session, administration: CustomsAdministration, region: Region, *,
-                  name: Any, territory_id: Any, active: Any) -> Changes:
+def update_region(
+    session: Session,
+    administration: CustomsAdministration,
+    region: Region,
+    *,
+    name: Any,
+    territory_id: Any,
+    active: Any,
+) -> Changes:
     if region.customs_id != administration.id:
         raise NotFound()
     values = _region_values(session, administration, region, name, territory_id, active)
@@ -80,14 +106,32 @@ def update_region(session: Session, administration: CustomsAdministration, regio
 
 def delete_region(session: Session, region: Region) -> None:
     """Refused while offices or accounts still belong to the region."""
-    offices = session.scalar(select(func.count()).select_from(Office).where(
-        Office.region_id == region.id, Office.customs_id == region.customs_id)) or 0
-    accounts = session.scalar(select(func.count()).select_from(Account).where(
-        Account.region_id == region.id, Account.customs_id == region.customs_id)) or 0
+    offices = (
+        session.scalar(
+            select(func.count())
+            .select_from(Office)
+            .where(Office.region_id == region.id, Office.customs_id == region.customs_id)
+        )
+        or 0
+    )
+    accounts = (
+        session.scalar(
+            select(func.count())
+            .select_from(Account)
+            .where(Account.region_id == region.id, Account.customs_id == region.customs_id)
+        )
+        or 0
+    )
     if offices or accounts:
-        parts = [p for p in (offices and plural(offices, "office"),
-                             accounts and plural(accounts, "account")) if p]
+        parts = [
+            p
+            for p in (
+                offices and plural(offices, "office"),
+                accounts and plural(accounts, "account"),
+            )
+            if p
+        ]
         raise Conflict(f"This region still has {' and '.join(parts)}: move or delete them first.")
-    delete_or_conflict(session, region, "This region is still used elsewhere and cannot be deleted.")
-
-
+    delete_or_conflict(
+        session, region, "This region is still used elsewhere and cannot be deleted."
+    )

@@ -3,6 +3,7 @@ administration, a regional manager their region's offices and their region's off
 controller accounts. `*_reach(actor)` are SQL conditions: the routes pass them to
 `tenancy.get_for_tenant_or_404`, lists and checks use them too, so each rule is written once.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,14 +26,19 @@ def as_id(value: Any) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-
 def is_regional(actor: Account) -> bool:
     """A regional manager acts only within their region (an admin everywhere)."""
     return actor.role != ADMIN and is_region_bound(actor.role)
 
 
-def region_of(session: Session, customs_id: int, region_id: Any, *, field: str = "region_id",
-              required: bool = True) -> Region | None:
+def region_of(
+    session: Session,
+    customs_id: int,
+    region_id: Any,
+    *,
+    field: str = "region_id",
+    required: bool = True,
+) -> Region | None:
     """The region `region_id` of this administration, or a refusal on `field`."""
     if region_id in (None, ""):
         if required:
@@ -41,15 +47,22 @@ def region_of(session: Session, customs_id: int, region_id: Any, *, field: str =
     region_id = as_id(region_id)
     if region_id is None:
         raise DomainError("Choose a region from the list.", field)
-    region = session.scalar(select(Region).where(Region.id == region_id,
-                                                 Region.customs_id == customs_id))
+    region = session.scalar(
+        select(Region).where(Region.id == region_id, Region.customs_id == customs_id)
+    )
     if region is None:
         raise DomainError("Choose a region from the list.", field)
     return region
 
 
-def office_of(session: Session, customs_id: int, office_id: Any, *, field: str = "office_id",
-              required: bool = False) -> Office | None:
+def office_of(
+    session: Session,
+    customs_id: int,
+    office_id: Any,
+    *,
+    field: str = "office_id",
+    required: bool = False,
+) -> Office | None:
     if office_id in (None, ""):
         if required:
             raise DomainError("Choose an office.", field)
@@ -57,8 +70,9 @@ def office_of(session: Session, customs_id: int, office_id: Any, *, field: str =
     office_id = as_id(office_id)
     if office_id is None:
         raise DomainError("Choose an office from the list.", field)
-    office = session.scalar(select(Office).where(Office.id == office_id,
-                                                 Office.customs_id == customs_id))
+    office = session.scalar(
+        select(Office).where(Office.id == office_id, Office.customs_id == customs_id)
+    )
     if office is None:
         raise DomainError("Choose an office from the list.", field)
     return office
@@ -74,8 +88,12 @@ def regions_for(session: Session, actor: Account) -> list[Region]:
 
 def office_within_reach(actor: Account, office: Office | None) -> bool:
     """Whether `office` is an active office among offices_for(actor) (R-16)."""
-    return (office is not None and office.active and office.customs_id == actor.customs_id
-            and (not is_regional(actor) or office.region_id == actor.region_id))
+    return (
+        office is not None
+        and office.active
+        and office.customs_id == actor.customs_id
+        and (not is_regional(actor) or office.region_id == actor.region_id)
+    )
 
 
 def offices_within_reach(actor: Account) -> list:
@@ -87,32 +105,35 @@ def offices_within_reach(actor: Account) -> list:
 
 
 def offices_for(session: Session, actor: Account) -> list[Office]:
-    stmt = (select(Office).where(Office.customs_id == actor.customs_id)
-            .order_by(Office.name))
+    stmt = select(Office).where(Office.customs_id == actor.customs_id).order_by(Office.name)
     if is_regional(actor):
         stmt = stmt.where(Office.region_id == actor.region_id)
     return list(session.scalars(stmt))
 
 
-
-
 def region_reach(actor: Account) -> list:
     """The regions the actor may open (SQL conditions on Region)."""
-    return [Region.customs_id == actor.customs_id,
-            *([Region.id == actor.region_id] if is_regional(actor) else [])]
+    return [
+        Region.customs_id == actor.customs_id,
+        *([Region.id == actor.region_id] if is_regional(actor) else []),
+    ]
 
 
 def office_reach(actor: Account) -> list:
     """The offices the actor may open and change, active or not (SQL conditions on Office)."""
-    return [Office.customs_id == actor.customs_id,
-            *([Office.region_id == actor.region_id] if is_regional(actor) else [])]
+    return [
+        Office.customs_id == actor.customs_id,
+        *([Office.region_id == actor.region_id] if is_regional(actor) else []),
+    ]
 
 
 def account_reach(actor: Account) -> list:
     """The accounts the actor may open and manage: their own, and those of the roles they
     manage (for a regional manager, officers and controllers of their region)."""
-    managed = and_(Account.role.in_(manageable_roles(actor.role)),
-                   *([Account.region_id == actor.region_id] if is_regional(actor) else []))
+    managed = and_(
+        Account.role.in_(manageable_roles(actor.role)),
+        *([Account.region_id == actor.region_id] if is_regional(actor) else []),
+    )
     return [Account.customs_id == actor.customs_id, or_(Account.id == actor.id, managed)]
 
 
@@ -120,8 +141,11 @@ def get_within(session: Session, model, object_id: Any, reach: list):
     """The object `object_id` of `model` within `reach`, else NotFound (for the domain's own
     re-checks; routes use tenancy.get_for_tenant_or_404 with the same reach)."""
     object_id = as_id(object_id)
-    obj = None if object_id is None else session.scalar(
-        select(model).where(model.id == object_id, *reach))
+    obj = (
+        None
+        if object_id is None
+        else session.scalar(select(model).where(model.id == object_id, *reach))
+    )
     if obj is None:
         raise NotFound()
     return obj

@@ -21,6 +21,7 @@ Every function takes a session and adds its changes to it; the caller commits. E
 raises DomainError before anything is written. The rules themselves are in
 portal/domain/rules.py.
 """
+
 from __future__ import annotations
 
 from portal.domain.transactions.cancel import cancel_transaction, check_verification_code
@@ -55,10 +56,30 @@ from portal.domain.transactions.place import Officer, place_of
 from portal.domain.vouchers import TooManyGuesses
 
 __all__ = [
-    "Officer", "CommitResult", "commit_voucher", "reject_voucher", "cancel_transaction",
-    "hold_carnet", "release_hold", "holds_of", "last_commits", "rejections_for",
-    "check_verification_code", "cancellation_code_of", "verification_code_of", "place_of",
-    "TooManyGuesses", "mark_goods", "quantities_editable", "declared_goods", "check_presented",
-    "committed_by_token", "CODE_LENGTH", "COMMON_FIELDS", "KIND_FIELDS", "FIELD_LABELS",
-    "EXPORT_STEPS", "MAX_MARKS",
+    "Officer",
+    "CommitResult",
+    "commit_voucher",
+    "reject_voucher",
+    "cancel_transaction",
+    "hold_carnet",
+    "release_hold",
+    "holds_of",
+    "last_commits",
+    "rejections_for",
+    "check_verification_code",
+    "cancellation_code_of",
+    "verification_code_of",
+    "place_of",
+    "TooManyGuesses",
+    "mark_goods",
+    "quantities_editable",
+    "declared_goods",
+    "check_presented",
+    "committed_by_token",
+    "CODE_LENGTH",
+    "COMMON_FIELDS",
+    "KIND_FIELDS",
+    "FIELD_LABELS",
+    "EXPORT_STEPS",
+    "MAX_MARKS",
 ]

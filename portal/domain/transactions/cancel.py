@@ -1,5 +1,6 @@
 """Cancelling a committed transaction with the holder's cancellation code (F-44, R-05), and the
 holder's check of the officer's verification code (F-34); wrong codes are counted (R-10)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,9 +20,17 @@ from portal.models import Cancellation, Holder, Transaction, WalletCarnet
 
 # --- cancellation (F-44, R-05) ----------------------------------------------------------------
 
-def cancel_transaction(session: Session, transaction_id: int, officer: Officer,
-                       cancellation_code: str, reason: str, *, client_key: str | None = None,
-                       now: dt.datetime | None = None) -> Cancellation:
+
+def cancel_transaction(
+    session: Session,
+    transaction_id: int,
+    officer: Officer,
+    cancellation_code: str,
+    reason: str,
+    *,
+    client_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Cancellation:
     """Cancel a committed transaction of the officer's territory with the holder's
     cancellation code and a reason. Recorded, never deleted; the voucher can be transacted
     again and the quantities come back exactly (they are sums of committed transactions)."""
@@ -34,20 +43,35 @@ def cancel_transaction(session: Session, transaction_id: int, officer: Officer,
     if txn is None:
         raise NotFound("No such transaction.")
     if txn.territory_id != place.territory_id:
-        raise PermissionDenied("This transaction was committed in another customs territory: "
-                               "only an officer of that territory can cancel it.")
+        raise PermissionDenied(
+            "This transaction was committed in another customs territory: "
+            "only an officer of that territory can cancel it."
+        )
     client = client_key or f"account:{place.account_id}"
     subjects = [f"transaction:{txn.id}", f"client:{client}"]
     check_not_locked(session, subjects, now)
-    if not same(keyed_hash("cancellation:" + normalize_code(cancellation_code)),
-                txn.cancellation_code_hash):
-        failed_guess(session, "transaction.cancel_code_failed", subjects, now=now,
-                     data={"transaction_id": transaction_id}, actor_type="account",
-                     actor_id=place.account_id, actor_label=officer.account.email,
-                     customs_id=place.customs_id, ip=officer.ip, object_type="transaction",
-                     object_id=txn.id)
-        raise DomainError("This cancellation code is not the holder's code for this "
-                          "transaction.", field="cancellation_code", code="wrong_code")
+    if not same(
+        keyed_hash("cancellation:" + normalize_code(cancellation_code)), txn.cancellation_code_hash
+    ):
+        failed_guess(
+            session,
+            "transaction.cancel_code_failed",
+            subjects,
+            now=now,
+            data={"transaction_id": transaction_id},
+            actor_type="account",
+            actor_id=place.account_id,
+            actor_label=officer.account.email,
+            customs_id=place.customs_id,
+            ip=officer.ip,
+            object_type="transaction",
+            object_id=txn.id,
+        )
+        raise DomainError(
+            "This cancellation code is not the holder's code for this transaction.",
+            field="cancellation_code",
+            code="wrong_code",
+        )
     carnet = lock_carnet(session, txn.carnet_id)
     _, voucher = lock(session, txn.voucher_id)
     session.refresh(txn)
@@ -55,32 +79,58 @@ def cancel_transaction(session: Session, transaction_id: int, officer: Officer,
         raise Conflict("This transaction has already been cancelled.", code="already_cancelled")
     territory_label = "the EU" if place.is_eu else place.country_name
     if txn.kind == "pre_export":
-        later = session.scalar(select(Transaction.id).where(
-            Transaction.voucher_id == txn.voucher_id, Transaction.kind == "export",
-            Transaction.state == "committed"))
+        later = session.scalar(
+            select(Transaction.id).where(
+                Transaction.voucher_id == txn.voucher_id,
+                Transaction.kind == "export",
+                Transaction.state == "committed",
+            )
+        )
         if later is not None:
-            raise Conflict("Cancel the exit (exportation) first: this pre-exportation belongs "
-                           "to it.", code="cancel_order")
+            raise Conflict(
+                "Cancel the exit (exportation) first: this pre-exportation belongs to it.",
+                code="cancel_order",
+            )
     if txn.kind == "validation":
-        later = session.scalar(select(Transaction.id).where(
-            Transaction.carnet_id == txn.carnet_id, Transaction.kind != "validation",
-            Transaction.state == "committed").limit(1))
+        later = session.scalar(
+            select(Transaction.id)
+            .where(
+                Transaction.carnet_id == txn.carnet_id,
+                Transaction.kind != "validation",
+                Transaction.state == "committed",
+            )
+            .limit(1)
+        )
         if later is not None:
-            raise Conflict("This validation cannot be cancelled: later transactions of the "
-                           "carnet depend on it. Cancel them first.", code="cancel_order")
+            raise Conflict(
+                "This validation cannot be cancelled: later transactions of the "
+                "carnet depend on it. Cancel them first.",
+                code="cancel_order",
+            )
     check_balances_after_cancel(session, txn, territory_label)
 
     txn.state = "cancelled"
-    record = Cancellation(transaction_id=txn.id, territory_id=place.territory_id,
-                          customs_id=place.customs_id, office_id=place.office_id,
-                          account_id=place.account_id, officer_name=place.officer_name,
-                          office_name=place.office_name, reason=reason[:1000], at=now)
+    record = Cancellation(
+        transaction_id=txn.id,
+        territory_id=place.territory_id,
+        customs_id=place.customs_id,
+        office_id=place.office_id,
+        account_id=place.account_id,
+        officer_name=place.officer_name,
+        office_name=place.office_name,
+        reason=reason[:1000],
+        at=now,
+    )
     session.add(record)
     # the voucher can be transacted again: back to where it was before this transaction
     if txn.kind == "export":
-        pre = session.scalar(select(Transaction.id).where(
-            Transaction.voucher_id == voucher.id, Transaction.kind == "pre_export",
-            Transaction.state == "committed"))
+        pre = session.scalar(
+            select(Transaction.id).where(
+                Transaction.voucher_id == voucher.id,
+                Transaction.kind == "pre_export",
+                Transaction.state == "committed",
+            )
+        )
         voucher.state = "pre_exported" if pre is not None else "open"
     else:
         voucher.state = "open"
@@ -90,35 +140,78 @@ def cancel_transaction(session: Session, transaction_id: int, officer: Officer,
         carnet.status = "issued" if carnet.status == "active" else carnet.status
         carnet.activated_at = None
     carnet.updated_at = now
-    audit.record(session, "transaction.cancelled", actor_type="account",
-                 actor_id=place.account_id, actor_label=officer.account.email,
-                 customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
-                 object_id=carnet.eata_id,
-                 data={"transaction_id": txn.id, "kind": txn.kind, "reason": reason[:1000],
-                       "office": place.office_name, "voucher_state": voucher.state})
-    notify(session, carnet, "cancelled", voucher=voucher, transaction=txn,
-            title=f"{label(txn.kind).capitalize()} cancelled",
-            body=(f"The {label(txn.kind)} of carnet {carnet.carnet_number} committed on "
-                  f"{txn.committed_at.strftime('%d/%m/%Y %H:%M')} UTC was cancelled at "
-                  f"{place.office_name}. Its voucher can be used again."), email=True)
+    audit.record(
+        session,
+        "transaction.cancelled",
+        actor_type="account",
+        actor_id=place.account_id,
+        actor_label=officer.account.email,
+        customs_id=place.customs_id,
+        ip=officer.ip,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={
+            "transaction_id": txn.id,
+            "kind": txn.kind,
+            "reason": reason[:1000],
+            "office": place.office_name,
+            "voucher_state": voucher.state,
+        },
+    )
+    notify(
+        session,
+        carnet,
+        "cancelled",
+        voucher=voucher,
+        transaction=txn,
+        title=f"{label(txn.kind).capitalize()} cancelled",
+        body=(
+            f"The {label(txn.kind)} of carnet {carnet.carnet_number} committed on "
+            f"{txn.committed_at.strftime('%d/%m/%Y %H:%M')} UTC was cancelled at "
+            f"{place.office_name}. Its voucher can be used again."
+        ),
+        email=True,
+    )
     session.flush()
     return record
 
 
-def check_verification_code(session: Session, holder: Holder, transaction_id: int, code: str,
-                            *, now: dt.datetime | None = None) -> bool:
+def check_verification_code(
+    session: Session,
+    holder: Holder,
+    transaction_id: int,
+    code: str,
+    *,
+    now: dt.datetime | None = None,
+) -> bool:
     """The holder checks the officer's verification code (typed or scanned) against the commit
     (F-34); wrong guesses are counted (R-10)."""
     now = now or now_utc()
     txn = session.get(Transaction, transaction_id)
-    if txn is None or session.scalar(select(WalletCarnet.id).where(
-            WalletCarnet.holder_id == holder.id, WalletCarnet.carnet_id == txn.carnet_id)) is None:
+    if (
+        txn is None
+        or session.scalar(
+            select(WalletCarnet.id).where(
+                WalletCarnet.holder_id == holder.id, WalletCarnet.carnet_id == txn.carnet_id
+            )
+        )
+        is None
+    ):
         raise NotFound("No such transaction.")
     subjects = [f"holder:{holder.id}"]
     check_not_locked(session, subjects, now)
     if same(keyed_hash("verification:" + normalize_code(code)), txn.verification_code_hash):
         return txn.state == "committed"
-    failed_guess(session, "transaction.verification_failed", subjects, now=now,
-                 data={"transaction_id": txn.id}, actor_type="holder", actor_id=holder.id,
-                 actor_label=holder.email, object_type="carnet", object_id=txn.carnet_id)
+    failed_guess(
+        session,
+        "transaction.verification_failed",
+        subjects,
+        now=now,
+        data={"transaction_id": txn.id},
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        object_type="carnet",
+        object_id=txn.carnet_id,
+    )
     return False

@@ -2,6 +2,7 @@
 fields a kind of transaction takes (the Customs User Guide's step 4, F-41), the goods a voucher
 clears and the officer's quick change of the pieces presented (step 3), and the checks of
 step 3 made before the commit (`check_presented`)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,12 +36,16 @@ KIND_FIELDS = {
     "transit_close": {"quantities"},
 }
 FIELD_LABELS = {
-    "goods_examined": "goods examined", "final_date": "final date",
+    "goods_examined": "goods examined",
+    "final_date": "final date",
     "action_not_reexported": "action taken for goods produced but not re-exported",
     "action_not_produced": "action taken for goods not produced",
-    "not_reimported": "goods not re-imported", "processed_abroad": "goods processed abroad",
-    "customs_seals": "customs seals", "reference": "customs reference number",
-    "remarks": "customs remarks", "quantities": "quantities presented",
+    "not_reimported": "goods not re-imported",
+    "processed_abroad": "goods processed abroad",
+    "customs_seals": "customs seals",
+    "reference": "customs reference number",
+    "remarks": "customs remarks",
+    "quantities": "quantities presented",
 }
 EXPORT_STEPS = ("export", "exit")
 
@@ -49,15 +54,23 @@ Lines = list[tuple[GoodsItem, int]]
 
 def check_voucher_state(voucher: Voucher, step: str | None) -> None:
     if voucher.state == "void":
-        raise DomainError("This transaction code is no longer valid: the holder changed or "
-                          "deleted the travel. Ask for the current code.", code="voucher_void")
+        raise DomainError(
+            "This transaction code is no longer valid: the holder changed or "
+            "deleted the travel. Ask for the current code.",
+            code="voucher_void",
+        )
     if voucher.state == "used":
         when = voucher.used_at.strftime("%d/%m/%Y %H:%M") if voucher.used_at else ""
-        raise Conflict(f"This voucher was already committed ({when} UTC): a voucher is "
-                       f"committed once.", code="already_committed")
+        raise Conflict(
+            f"This voucher was already committed ({when} UTC): a voucher is committed once.",
+            code="already_committed",
+        )
     if voucher.state == "pre_exported" and step == "export":
-        raise Conflict("This exportation is already pre-exported: commit the exit when the "
-                       "goods leave the EU.", code="already_pre_exported")
+        raise Conflict(
+            "This exportation is already pre-exported: commit the exit when the "
+            "goods leave the EU.",
+            code="already_pre_exported",
+        )
 
 
 def check_fields(kind: str, fields: dict) -> None:
@@ -65,8 +78,11 @@ def check_fields(kind: str, fields: dict) -> None:
     for name in fields:
         if name not in allowed:
             what = FIELD_LABELS.get(name, name)
-            raise DomainError(f"The field “{what}” does not apply to a {label(kind)}.",
-                              field=name, code="field_not_applicable")
+            raise DomainError(
+                f"The field “{what}” does not apply to a {label(kind)}.",
+                field=name,
+                code="field_not_applicable",
+            )
 
 
 def parse_date(value: Any, field_name: str) -> dt.date | None:
@@ -91,8 +107,9 @@ def item_lines(carnet: Carnet, value: Any, field_name: str) -> Lines:
         if item is None:
             raise DomainError(f"Item {no} is not on the general list.", field=field_name)
         if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0 or qty > item.pieces:
-            raise DomainError(f"Item {no}: give between 0 and {item.pieces} piece(s).",
-                              field=field_name)
+            raise DomainError(
+                f"Item {no}: give between 0 and {item.pieces} piece(s).", field=field_name
+            )
         if qty:
             out.append((item, qty))
     return out
@@ -100,9 +117,16 @@ def item_lines(carnet: Carnet, value: Any, field_name: str) -> Lines:
 
 def _pre_export_of(session: Session, voucher: Voucher) -> int | None:
     """The committed pre-exportation of a pre-exported exportation's voucher."""
-    return session.scalar(select(Transaction.id).where(
-        Transaction.voucher_id == voucher.id, Transaction.kind == "pre_export",
-        Transaction.state == "committed").order_by(Transaction.id.desc()).limit(1))
+    return session.scalar(
+        select(Transaction.id)
+        .where(
+            Transaction.voucher_id == voucher.id,
+            Transaction.kind == "pre_export",
+            Transaction.state == "committed",
+        )
+        .order_by(Transaction.id.desc())
+        .limit(1)
+    )
 
 
 def voucher_lines(session: Session, carnet: Carnet, voucher: Voucher) -> Lines:
@@ -115,10 +139,14 @@ def voucher_lines(session: Session, carnet: Carnet, voucher: Voucher) -> Lines:
     if voucher.state == "pre_exported":
         pre = _pre_export_of(session, voucher)
         if pre is not None:
-            return [(by_id[g], q) for g, q in session.execute(
-                select(TransactionItem.goods_item_id, TransactionItem.quantity).where(
-                    TransactionItem.transaction_id == pre, TransactionItem.line == "cleared")
-                .order_by(TransactionItem.item_no))]
+            return [
+                (by_id[g], q)
+                for g, q in session.execute(
+                    select(TransactionItem.goods_item_id, TransactionItem.quantity)
+                    .where(TransactionItem.transaction_id == pre, TransactionItem.line == "cleared")
+                    .order_by(TransactionItem.item_no)
+                )
+            ]
     travel = session.get(Travel, voucher.travel_id)
     assert travel is not None  # the voucher's foreign key
     return [(by_id[ti.goods_item_id], ti.quantity) for ti in travel.items]
@@ -143,33 +171,41 @@ def desk_quantities(declared: Lines, value: Any) -> Lines:
         except (TypeError, ValueError):
             no = None
         if no is None or no not in by_no:
-            raise DomainError(f"Item {key} is not declared for this transaction.",
-                              field="quantities", item=no)
+            raise DomainError(
+                f"Item {key} is not declared for this transaction.", field="quantities", item=no
+            )
         if no in seen:
             raise DomainError(f"Item {no} is given twice.", field="quantities", item=no)
         seen.add(no)
         limit = by_no[no][1]
         if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= limit:
-            raise DomainError(f"Item {no}: give between 0 and the {limit} piece(s) declared.",
-                              field="quantities", item=no)
+            raise DomainError(
+                f"Item {no}: give between 0 and the {limit} piece(s) declared.",
+                field="quantities",
+                item=no,
+            )
         out[no] = qty
     lines = [(by_no[no][0], qty) for no, qty in sorted(out.items()) if qty]
     if not lines:
-        raise DomainError("At least one item must be presented: to clear nothing, reject the "
-                          "declaration instead.", field="quantities")
+        raise DomainError(
+            "At least one item must be presented: to clear nothing, reject the "
+            "declaration instead.",
+            field="quantities",
+        )
     return lines
 
 
-def presented_lines(session: Session, carnet: Carnet, voucher: Voucher, quantities: Any
-                    ) -> Lines:
+def presented_lines(session: Session, carnet: Carnet, voucher: Voucher, quantities: Any) -> Lines:
     """The goods the commit clears: the voucher's (`voucher_lines`), with the officer's
     quantities when given (`quantities` None: as declared)."""
     lines = voucher_lines(session, carnet, voucher)
     if quantities is not None:
         if voucher.state == "pre_exported":
-            raise DomainError("The goods of a pre-exported exportation are those of its "
-                              "pre-exportation: the quantities cannot change at the exit.",
-                              field="quantities")
+            raise DomainError(
+                "The goods of a pre-exported exportation are those of its "
+                "pre-exportation: the quantities cannot change at the exit.",
+                field="quantities",
+            )
         lines = desk_quantities(lines, quantities)
     return lines
 
@@ -191,17 +227,27 @@ def declared_goods(session: Session, voucher: Voucher) -> list[tuple[int, int]] 
     if voucher.state == "pre_exported":
         pre = _pre_export_of(session, voucher)
         if pre is not None:
-            return [(r[0], r[1]) for r in session.execute(
-                select(TransactionItem.item_no, TransactionItem.quantity).where(
-                    TransactionItem.transaction_id == pre, TransactionItem.line == "cleared")
-                .order_by(TransactionItem.item_no))]
-    return [(r[0], r[1]) for r in session.execute(
-        select(TravelItem.item_no, TravelItem.quantity).where(
-            TravelItem.travel_id == voucher.travel_id).order_by(TravelItem.item_no))]
+            return [
+                (r[0], r[1])
+                for r in session.execute(
+                    select(TransactionItem.item_no, TransactionItem.quantity)
+                    .where(TransactionItem.transaction_id == pre, TransactionItem.line == "cleared")
+                    .order_by(TransactionItem.item_no)
+                )
+            ]
+    return [
+        (r[0], r[1])
+        for r in session.execute(
+            select(TravelItem.item_no, TravelItem.quantity)
+            .where(TravelItem.travel_id == voucher.travel_id)
+            .order_by(TravelItem.item_no)
+        )
+    ]
 
 
-def check_presented(session: Session, voucher_id: int, officer: Officer,
-                    quantities: dict | None) -> list[tuple[int, int]]:
+def check_presented(
+    session: Session, voucher_id: int, officer: Officer, quantities: dict | None
+) -> list[tuple[int, int]]:
     """Step 3's quantities checked before step 4, by the commit's own rules (the quantities a
     kind allows, at most the declared pieces, at least one piece, none at the exit of a
     pre-exportation, R-06 against the committed balances) — read-only, without locks: the
@@ -213,15 +259,24 @@ def check_presented(session: Session, voucher_id: int, officer: Officer,
         raise NotFound("No such voucher.")
     check_voucher_state(voucher, None)
     if quantities is not None and not quantities_editable(voucher):
-        raise Conflict("The pieces presented can no longer be changed for this voucher: it "
-                       "clears the goods listed below. Check them and commit again.",
-                       field="quantities", code="pieces_fixed")
+        raise Conflict(
+            "The pieces presented can no longer be changed for this voucher: it "
+            "clears the goods listed below. Check them and commit again.",
+            field="quantities",
+            code="pieces_fixed",
+        )
     carnet = session.get(Carnet, voucher.carnet_id)
     assert carnet is not None  # the voucher's foreign key
     if quantities is not None:
         check_fields(voucher.kind, {"quantities": quantities})
     place = place_of(session, officer)
     lines = presented_lines(session, carnet, voucher, quantities)
-    check_quantities(session, carnet, voucher.kind, place.territory_id,
-                     "the EU" if place.is_eu else place.country_name, lines)
+    check_quantities(
+        session,
+        carnet,
+        voucher.kind,
+        place.territory_id,
+        "the EU" if place.is_eu else place.country_name,
+        lines,
+    )
     return [(item.item_no, qty) for item, qty in lines]

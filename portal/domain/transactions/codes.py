@@ -1,6 +1,7 @@
 """A transaction's codes: the officer's verification code and the holder's cancellation code
 (F-34, R-05), stored as a keyed hash (to look them up) and encrypted (to show them again), and
 the commit token of a wizard pass or an API call (R-11)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,19 +49,23 @@ def new_codes() -> NewCodes:
     cancellation = new_typable_code(CODE_LENGTH)
     v_hash = keyed_hash("verification:" + verification)
     c_hash = keyed_hash("cancellation:" + cancellation)
-    return NewCodes(verification, cancellation, {
-        "verification_code_hash": v_hash,
-        "verification_code_enc": crypto.encrypt(verification, aad(v_hash, "verification")),
-        "cancellation_code_hash": c_hash,
-        "cancellation_code_enc": crypto.encrypt(cancellation, aad(c_hash, "cancellation")),
-    })
+    return NewCodes(
+        verification,
+        cancellation,
+        {
+            "verification_code_hash": v_hash,
+            "verification_code_enc": crypto.encrypt(verification, aad(v_hash, "verification")),
+            "cancellation_code_hash": c_hash,
+            "cancellation_code_enc": crypto.encrypt(cancellation, aad(c_hash, "cancellation")),
+        },
+    )
 
 
 def codes_of(txn: Transaction) -> tuple[str, str]:
-    return (crypto.decrypt(txn.verification_code_enc,
-                           aad(txn.verification_code_hash, "verification")),
-            crypto.decrypt(txn.cancellation_code_enc,
-                           aad(txn.cancellation_code_hash, "cancellation")))
+    return (
+        crypto.decrypt(txn.verification_code_enc, aad(txn.verification_code_hash, "verification")),
+        crypto.decrypt(txn.cancellation_code_enc, aad(txn.cancellation_code_hash, "cancellation")),
+    )
 
 
 def verification_code_of(txn: Transaction) -> str:
@@ -80,5 +85,6 @@ def result_of(txn: Transaction, ids: tuple[int, ...], replayed: bool) -> CommitR
 def committed_by_token(session: Session, commit_token: str) -> int | None:
     """The id of the transaction that a wizard's one-time commit token (or an API's
     Idempotency-Key) committed, if it did (the last one of an export + exit pair)."""
-    return session.scalar(select(Transaction.id).where(
-        Transaction.commit_token_hash == token_hash(commit_token)))
+    return session.scalar(
+        select(Transaction.id).where(Transaction.commit_token_hash == token_hash(commit_token))
+    )

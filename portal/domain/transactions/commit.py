@@ -17,6 +17,7 @@ commit a voucher (wizard, customs API, jobs). It runs in five phases:
 The caller commits: all of it is stored, or none. Every refusal raises DomainError before
 anything is written.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,13 @@ TRANSACTIONS = batch.table_of(Transaction)
 TRANSACTION_ITEMS = batch.table_of(TransactionItem)
 VOUCHERS = batch.table_of(Voucher)
 CARNETS = batch.table_of(Carnet)
-TEXT_FIELDS = ("reference", "remarks", "customs_seals", "action_not_reexported",
-               "action_not_produced")
+TEXT_FIELDS = (
+    "reference",
+    "remarks",
+    "customs_seals",
+    "action_not_reexported",
+    "action_not_produced",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +97,17 @@ class Commit:
     now: dt.datetime
 
 
-def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
-                   fields: dict | None = None, step: str | None = None,
-                   commit_token: str | None = None, today: dt.date | None = None,
-                   now: dt.datetime | None = None) -> CommitResult:
+def commit_voucher(
+    session: Session,
+    voucher_id: int,
+    officer: Officer,
+    *,
+    fields: dict | None = None,
+    step: str | None = None,
+    commit_token: str | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> CommitResult:
     """Commit a voucher (F-41, F-42). `step` is 'export' or 'exit' for an exportation at an EU
     office (F-42): 'export' stores a pre-exportation, 'exit' the exportation — and the
     pre-exportation too when none was made (the office of export is also the office of exit);
@@ -121,11 +134,14 @@ def commit_voucher(session: Session, voucher_id: int, officer: Officer, *,
     entries = _check_entries(session, carnet, voucher.kind, fields, today)
     # 4, 5. build the rows and write them
     kinds = _kinds_written(voucher.kind, step, voucher.state)
-    return _write(session, Commit(officer, place, carnet, voucher, ctx, hashed_token, kinds,
-                                  lines, entries, now))
+    return _write(
+        session,
+        Commit(officer, place, carnet, voucher, ctx, hashed_token, kinds, lines, entries, now),
+    )
 
 
 # --- 2. replay (R-11) -------------------------------------------------------------------------
+
 
 def _replay(session: Session, voucher: Voucher, ctx: RowMapping) -> CommitResult | None:
     """The first result when this commit token committed already (the last transaction of an
@@ -136,15 +152,25 @@ def _replay(session: Session, voucher: Voucher, ctx: RowMapping) -> CommitResult
     if first is None:
         return None
     if first.voucher_id != voucher.id:
-        raise Conflict("This commit token was already used for another voucher.",
-                       code="token_reused")
-    ids = tuple(session.scalars(select(Transaction.id).where(
-        Transaction.voucher_id == voucher.id, Transaction.committed_at == first.committed_at,
-        Transaction.state == "committed").order_by(Transaction.id)))
+        raise Conflict(
+            "This commit token was already used for another voucher.", code="token_reused"
+        )
+    ids = tuple(
+        session.scalars(
+            select(Transaction.id)
+            .where(
+                Transaction.voucher_id == voucher.id,
+                Transaction.committed_at == first.committed_at,
+                Transaction.state == "committed",
+            )
+            .order_by(Transaction.id)
+        )
+    )
     return result_of(first, ids or (first.id,), replayed=True)
 
 
 # --- 3. checks --------------------------------------------------------------------------------
+
 
 def _export_step(kind: str, step: str | None, place: Place) -> str | None:
     """The step of an exportation at an EU office (F-42): 'export' or 'exit' (the default);
@@ -152,38 +178,53 @@ def _export_step(kind: str, step: str | None, place: Place) -> str | None:
     if step is not None and step not in EXPORT_STEPS:
         raise DomainError("Choose Export or Exit.", field="step")
     if step is not None and not (kind == "export" and place.is_eu):
-        raise DomainError("The Export and Exit steps exist only for an exportation at an EU "
-                          "office.", field="step")
+        raise DomainError(
+            "The Export and Exit steps exist only for an exportation at an EU office.", field="step"
+        )
     if kind == "export" and place.is_eu and step is None:
         return "exit"
     return step
 
 
-def _check_rules(session: Session, carnet: Carnet, voucher: Voucher, place: Place,
-                 ctx: RowMapping, quantities: Any, today: dt.date) -> Lines:
+def _check_rules(
+    session: Session,
+    carnet: Carnet,
+    voucher: Voucher,
+    place: Place,
+    ctx: RowMapping,
+    quantities: Any,
+    today: dt.date,
+) -> Lines:
     """The rules against the locked state (R-01 … R-08); returns the goods cleared."""
     kind = voucher.kind
     check_status(carnet, kind, today)
     check_activation(carnet, kind)
-    check_place(session, carnet, kind, voucher.country_code, place,
-                in_box_p=bool(ctx["in_box_p"]))
+    check_place(session, carnet, kind, voucher.country_code, place, in_box_p=bool(ctx["in_box_p"]))
     check_hold(session.get(Hold, ctx["hold_id"]) if ctx["hold_id"] is not None else None)
     lines = presented_lines(session, carnet, voucher, quantities)
-    check_quantities(session, carnet, kind, place.territory_id,
-                     "the EU" if place.is_eu else place.country_name, lines)
+    check_quantities(
+        session,
+        carnet,
+        kind,
+        place.territory_id,
+        "the EU" if place.is_eu else place.country_name,
+        lines,
+    )
     return lines
 
 
-def _check_entries(session: Session, carnet: Carnet, kind: str, fields: dict,
-                   today: dt.date) -> Entries:
+def _check_entries(
+    session: Session, carnet: Carnet, kind: str, fields: dict, today: dt.date
+) -> Entries:
     """Step 4's fields of this kind (F-41): goods examined (validation), the final date (R-08),
     the goods not re-imported or processed abroad (re-importation), the texts."""
     goods_examined = None
     if kind == "validation":
         goods_examined = fields.get("goods_examined")
         if not isinstance(goods_examined, bool):
-            raise DomainError("Say whether the goods were examined (yes or no).",
-                              field="goods_examined")
+            raise DomainError(
+                "Say whether the goods were examined (yes or no).", field="goods_examined"
+            )
     final_date = None
     if "final_date" in KIND_FIELDS[kind]:
         final_date = parse_date(fields.get("final_date"), "final_date") or carnet.valid_until
@@ -191,8 +232,9 @@ def _check_entries(session: Session, carnet: Carnet, kind: str, fields: dict,
     extra_lines: list[tuple[GoodsItem, int, str]] = []
     if kind == "reimport":
         for name in ("not_reimported", "processed_abroad"):
-            extra_lines += [(item, qty, name)
-                            for item, qty in item_lines(carnet, fields.get(name), name)]
+            extra_lines += [
+                (item, qty, name) for item, qty in item_lines(carnet, fields.get(name), name)
+            ]
     text = {k: str(fields.get(k) or "").strip() for k in TEXT_FIELDS}
     if len(text["reference"]) > 100 or len(text["customs_seals"]) > 300:
         raise DomainError("The reference number or seals are too long.", field="reference")
@@ -211,6 +253,7 @@ def _kinds_written(kind: str, step: str | None, voucher_state: str) -> list[str]
 
 # --- 4. build the rows ------------------------------------------------------------------------
 
+
 def _transaction_rows(c: Commit) -> tuple[list[tuple[str, str]], list[dict]]:
     """The transaction rows, one per kind written, and their (verification, cancellation)
     codes; the commit token goes on the last one."""
@@ -219,38 +262,65 @@ def _transaction_rows(c: Commit) -> tuple[list[tuple[str, str]], list[dict]]:
     for i, k in enumerate(c.kinds):
         new = new_codes()
         codes.append((new.verification, new.cancellation))
-        rows.append(dict(
-            voucher_id=c.voucher.id, carnet_id=c.carnet.id, kind=k, state="committed",
-            territory_id=place.territory_id, country_code=place.country_code,
-            customs_id=place.customs_id, office_id=place.office_id,
-            account_id=place.account_id, officer_name=place.officer_name,
-            office_name=place.office_name, committed_at=c.now,
-            goods_examined=c.entries.goods_examined, final_date=c.entries.final_date,
-            reference=text["reference"], remarks=text["remarks"],
-            customs_seals=text["customs_seals"] if kind == "transit_open" else "",
-            action_not_reexported=text["action_not_reexported"],
-            action_not_produced=text["action_not_produced"],
-            signed_name=c.ctx["signed_name"] or "", signed_at=c.ctx["signed_at"],
-            **new.stored,
-            commit_token_hash=c.token_hash if i == len(c.kinds) - 1 else None,
-        ))
+        rows.append(
+            dict(
+                voucher_id=c.voucher.id,
+                carnet_id=c.carnet.id,
+                kind=k,
+                state="committed",
+                territory_id=place.territory_id,
+                country_code=place.country_code,
+                customs_id=place.customs_id,
+                office_id=place.office_id,
+                account_id=place.account_id,
+                officer_name=place.officer_name,
+                office_name=place.office_name,
+                committed_at=c.now,
+                goods_examined=c.entries.goods_examined,
+                final_date=c.entries.final_date,
+                reference=text["reference"],
+                remarks=text["remarks"],
+                customs_seals=text["customs_seals"] if kind == "transit_open" else "",
+                action_not_reexported=text["action_not_reexported"],
+                action_not_produced=text["action_not_produced"],
+                signed_name=c.ctx["signed_name"] or "",
+                signed_at=c.ctx["signed_at"],
+                **new.stored,
+                commit_token_hash=c.token_hash if i == len(c.kinds) - 1 else None,
+            )
+        )
     return codes, rows
 
 
 def _item_rows(c: Commit, txn_ids: list[int]) -> list[dict]:
     rows = []
     for txn_id, k in zip(txn_ids, c.kinds, strict=True):
-        rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
-                  "item_no": item.item_no, "quantity": qty, "line": "cleared"}
-                 for item, qty in c.lines]
+        rows += [
+            {
+                "transaction_id": txn_id,
+                "goods_item_id": item.id,
+                "item_no": item.item_no,
+                "quantity": qty,
+                "line": "cleared",
+            }
+            for item, qty in c.lines
+        ]
         if k == "reimport":
-            rows += [{"transaction_id": txn_id, "goods_item_id": item.id,
-                      "item_no": item.item_no, "quantity": qty, "line": line}
-                     for item, qty, line in c.entries.extra_lines]
+            rows += [
+                {
+                    "transaction_id": txn_id,
+                    "goods_item_id": item.id,
+                    "item_no": item.item_no,
+                    "quantity": qty,
+                    "line": line,
+                }
+                for item, qty, line in c.entries.extra_lines
+            ]
     return rows
 
 
 # --- 5. write ---------------------------------------------------------------------------------
+
 
 def _write(session: Session, c: Commit) -> CommitResult:
     """Every row through one Batch — on PostgreSQL a single pipelined round trip."""
@@ -259,8 +329,9 @@ def _write(session: Session, c: Commit) -> CommitResult:
     # the transactions, one per kind in order (ids ascend as the ORM flush would number them)
     if writes.pg:
         txn_ids = [c.ctx["txn_id"], *writes.next_ids(TRANSACTIONS, len(c.kinds) - 1)]
-        writes.insert(TRANSACTIONS, [{"id": tid, **row}
-                                  for tid, row in zip(txn_ids, txn_rows, strict=True)])
+        writes.insert(
+            TRANSACTIONS, [{"id": tid, **row} for tid, row in zip(txn_ids, txn_rows, strict=True)]
+        )
     else:
         txn_ids = [writes.insert_returning(TRANSACTIONS, row) for row in txn_rows]
     writes.insert(TRANSACTION_ITEMS, _item_rows(c, txn_ids))
@@ -268,8 +339,10 @@ def _write(session: Session, c: Commit) -> CommitResult:
     # the voucher and the carnet rows (locked above); the new values are then set on the
     # loaded objects as their committed state
     kind, place, carnet, voucher, now = c.voucher.kind, c.place, c.carnet, c.voucher, c.now
-    voucher_values = {"state": "pre_exported" if c.kinds == ["pre_export"] else "used",
-                      "used_at": now}
+    voucher_values = {
+        "state": "pre_exported" if c.kinds == ["pre_export"] else "used",
+        "used_at": now,
+    }
     carnet_values: dict[str, Any] = {"updated_at": now}
     if kind == "validation":
         carnet_values.update(status="active", activated_at=now)  # as carnets.mark_activated
@@ -278,29 +351,53 @@ def _write(session: Session, c: Commit) -> CommitResult:
 
     last_id, last_kind = txn_ids[-1], c.kinds[-1]
     final_date = c.entries.final_date
-    audit.queue(writes, "transaction.committed", actor_type="account",
-                actor_id=place.account_id, actor_label=c.officer.account.email,
-                customs_id=place.customs_id, ip=c.officer.ip, object_type="carnet",
-                object_id=carnet.eata_id,
-                data={"transactions": txn_ids, "kinds": c.kinds,
-                      "voucher_id": voucher.id, "office": place.office_name,
-                      "country": place.country_code,
-                      "items": {str(item.item_no): qty for item, qty in c.lines},
-                      "final_date": final_date.isoformat() if final_date else None})
-    notify(session, carnet, "committed", voucher=voucher, transaction_id=last_id,
-           title=f"{label(last_kind).capitalize()} committed",
-           body=(f"The {label(last_kind)} of carnet {carnet.carnet_number} was committed at "
-                 f"{place.office_name} ({place.country_name}) on "
-                 f"{now.strftime('%d/%m/%Y %H:%M')} UTC"
-                 + (f"; {FINAL_DATE_LABELS[kind]}: {fmt_date(final_date)}" if final_date
-                    and kind in FINAL_DATE_LABELS else "")
-                 + ". Open your wallet to check the officer's verification code."),
-           email=True, writes=writes,
-           holders=(c.ctx["holders"] or []) if writes.pg else None)
+    audit.queue(
+        writes,
+        "transaction.committed",
+        actor_type="account",
+        actor_id=place.account_id,
+        actor_label=c.officer.account.email,
+        customs_id=place.customs_id,
+        ip=c.officer.ip,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={
+            "transactions": txn_ids,
+            "kinds": c.kinds,
+            "voucher_id": voucher.id,
+            "office": place.office_name,
+            "country": place.country_code,
+            "items": {str(item.item_no): qty for item, qty in c.lines},
+            "final_date": final_date.isoformat() if final_date else None,
+        },
+    )
+    notify(
+        session,
+        carnet,
+        "committed",
+        voucher=voucher,
+        transaction_id=last_id,
+        title=f"{label(last_kind).capitalize()} committed",
+        body=(
+            f"The {label(last_kind)} of carnet {carnet.carnet_number} was committed at "
+            f"{place.office_name} ({place.country_name}) on "
+            f"{now.strftime('%d/%m/%Y %H:%M')} UTC"
+            + (
+                f"; {FINAL_DATE_LABELS[kind]}: {fmt_date(final_date)}"
+                if final_date and kind in FINAL_DATE_LABELS
+                else ""
+            )
+            + ". Open your wallet to check the officer's verification code."
+        ),
+        email=True,
+        writes=writes,
+        holders=(c.ctx["holders"] or []) if writes.pg else None,
+    )
     writes.run()
     for obj, values in ((voucher, voucher_values), (carnet, carnet_values)):
         for key, value in values.items():
             set_committed_value(obj, key, value)
     verification, cancellation = codes[-1]
-    return CommitResult(last_id, last_kind, verification, cancellation,
-                        transaction_ids=tuple(txn_ids))
+    return CommitResult(
+        last_id, last_kind, verification, cancellation, transaction_ids=tuple(txn_ids)
+    )

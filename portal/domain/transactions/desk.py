@@ -1,6 +1,7 @@
 """What an officer does at the desk besides committing: reject the declaration (F-44a), hold
 and release the carnet (F-46, R-03), put identification marks on goods (F-40 step 3), and the
 office's lists (On hold, latest commits F-45, rejections)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,15 @@ from portal.models import Carnet, Hold, Rejection, Transaction
 
 # --- rejection (F-44a) ------------------------------------------------------------------------
 
-def reject_voucher(session: Session, voucher_id: int, officer: Officer, reason: str, *,
-                   now: dt.datetime | None = None) -> Rejection:
+
+def reject_voucher(
+    session: Session,
+    voucher_id: int,
+    officer: Officer,
+    reason: str,
+    *,
+    now: dt.datetime | None = None,
+) -> Rejection:
     """Reject the declaration: nothing committed, the voucher stays usable; the reason is
     visible to this territory only; the holder is told it was rejected (not why)."""
     now = now or now_utc()
@@ -32,41 +40,80 @@ def reject_voucher(session: Session, voucher_id: int, officer: Officer, reason: 
     carnet, voucher = lock(session, voucher_id)
     check_voucher_state(voucher, None)
     if voucher.territory_id is not None and voucher.territory_id != place.territory_id:
-        raise DomainError(f"This voucher is for the {label(voucher.kind)} in another customs "
-                          f"territory: it cannot be rejected in {place.country_name}.",
-                          code="wrong_place")
-    rejection = Rejection(voucher_id=voucher.id, carnet_id=carnet.id,
-                          territory_id=place.territory_id, customs_id=place.customs_id,
-                          office_id=place.office_id, account_id=place.account_id,
-                          officer_name=place.officer_name, office_name=place.office_name,
-                          reason=reason[:1000], at=now)
+        raise DomainError(
+            f"This voucher is for the {label(voucher.kind)} in another customs "
+            f"territory: it cannot be rejected in {place.country_name}.",
+            code="wrong_place",
+        )
+    rejection = Rejection(
+        voucher_id=voucher.id,
+        carnet_id=carnet.id,
+        territory_id=place.territory_id,
+        customs_id=place.customs_id,
+        office_id=place.office_id,
+        account_id=place.account_id,
+        officer_name=place.officer_name,
+        office_name=place.office_name,
+        reason=reason[:1000],
+        at=now,
+    )
     session.add(rejection)
-    audit.record(session, "transaction.rejected", actor_type="account",
-                 actor_id=place.account_id, actor_label=officer.account.email,
-                 customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
-                 object_id=carnet.eata_id,
-                 data={"voucher_id": voucher.id, "kind": voucher.kind, "reason": reason[:1000],
-                       "office": place.office_name})
-    notify(session, carnet, "rejected", voucher=voucher,
-            title=f"{label(voucher.kind).capitalize()} rejected",
-            body=(f"Customs at {place.office_name} ({place.country_name}) rejected the "
-                  f"{label(voucher.kind)} of carnet {carnet.carnet_number} on "
-                  f"{now.strftime('%d/%m/%Y %H:%M')} UTC. Nothing was committed; ask the "
-                  f"officer what to correct."), email=True)
+    audit.record(
+        session,
+        "transaction.rejected",
+        actor_type="account",
+        actor_id=place.account_id,
+        actor_label=officer.account.email,
+        customs_id=place.customs_id,
+        ip=officer.ip,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={
+            "voucher_id": voucher.id,
+            "kind": voucher.kind,
+            "reason": reason[:1000],
+            "office": place.office_name,
+        },
+    )
+    notify(
+        session,
+        carnet,
+        "rejected",
+        voucher=voucher,
+        title=f"{label(voucher.kind).capitalize()} rejected",
+        body=(
+            f"Customs at {place.office_name} ({place.country_name}) rejected the "
+            f"{label(voucher.kind)} of carnet {carnet.carnet_number} on "
+            f"{now.strftime('%d/%m/%Y %H:%M')} UTC. Nothing was committed; ask the "
+            f"officer what to correct."
+        ),
+        email=True,
+    )
     session.flush()
     return rejection
 
 
 def rejections_for(session: Session, carnet_id: int, territory_id: int) -> list[Rejection]:
-    return list(session.scalars(select(Rejection).where(
-        Rejection.carnet_id == carnet_id, Rejection.territory_id == territory_id)
-        .order_by(Rejection.at.desc())))
+    return list(
+        session.scalars(
+            select(Rejection)
+            .where(Rejection.carnet_id == carnet_id, Rejection.territory_id == territory_id)
+            .order_by(Rejection.at.desc())
+        )
+    )
 
 
 # --- holds (F-46, R-03) -----------------------------------------------------------------------
 
-def hold_carnet(session: Session, voucher_id: int, officer: Officer, reason: str, *,
-                now: dt.datetime | None = None) -> Hold:
+
+def hold_carnet(
+    session: Session,
+    voucher_id: int,
+    officer: Officer,
+    reason: str,
+    *,
+    now: dt.datetime | None = None,
+) -> Hold:
     """Hold the transaction: the carnet is blocked for every transaction in this customs
     territory until an officer of the same office releases it."""
     now = now or now_utc()
@@ -77,22 +124,43 @@ def hold_carnet(session: Session, voucher_id: int, officer: Officer, reason: str
     carnet, voucher = lock(session, voucher_id)
     check_voucher_state(voucher, None)
     check_holds(session, carnet, place)
-    hold = Hold(carnet_id=carnet.id, voucher_id=voucher.id, territory_id=place.territory_id,
-                customs_id=place.customs_id, office_id=place.office_id,
-                account_id=place.account_id, held_by=place.officer_name,
-                office_name=place.office_name, reason=reason[:1000], held_at=now)
+    hold = Hold(
+        carnet_id=carnet.id,
+        voucher_id=voucher.id,
+        territory_id=place.territory_id,
+        customs_id=place.customs_id,
+        office_id=place.office_id,
+        account_id=place.account_id,
+        held_by=place.officer_name,
+        office_name=place.office_name,
+        reason=reason[:1000],
+        held_at=now,
+    )
     session.add(hold)
-    audit.record(session, "carnet.held", actor_type="account", actor_id=place.account_id,
-                 actor_label=officer.account.email, customs_id=place.customs_id, ip=officer.ip,
-                 object_type="carnet", object_id=carnet.eata_id,
-                 data={"voucher_id": voucher.id, "kind": voucher.kind, "reason": reason[:1000],
-                       "office": place.office_name})
+    audit.record(
+        session,
+        "carnet.held",
+        actor_type="account",
+        actor_id=place.account_id,
+        actor_label=officer.account.email,
+        customs_id=place.customs_id,
+        ip=officer.ip,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={
+            "voucher_id": voucher.id,
+            "kind": voucher.kind,
+            "reason": reason[:1000],
+            "office": place.office_name,
+        },
+    )
     session.flush()
     return hold
 
 
-def release_hold(session: Session, hold_id: int, officer: Officer, *,
-                 now: dt.datetime | None = None) -> Hold:
+def release_hold(
+    session: Session, hold_id: int, officer: Officer, *, now: dt.datetime | None = None
+) -> Hold:
     now = now or now_utc()
     place = place_of(session, officer)
     hold = session.get(Hold, hold_id)
@@ -101,27 +169,43 @@ def release_hold(session: Session, hold_id: int, officer: Officer, *,
     lock_carnet(session, hold.carnet_id)
     session.refresh(hold)
     if hold.released_at is not None:
-        raise Conflict(f"This hold was already released on "
-                       f"{hold.released_at.strftime('%d/%m/%Y %H:%M')} by {hold.released_by}.",
-                       code="already_released")
+        raise Conflict(
+            f"This hold was already released on "
+            f"{hold.released_at.strftime('%d/%m/%Y %H:%M')} by {hold.released_by}.",
+            code="already_released",
+        )
     if hold.office_id != place.office_id:
-        raise PermissionDenied(f"Only an officer of {hold.office_name}, where the carnet was "
-                               f"held, can release it.")
+        raise PermissionDenied(
+            f"Only an officer of {hold.office_name}, where the carnet was held, can release it."
+        )
     hold.released_at = now
     hold.released_by_account_id = place.account_id
     hold.released_by = place.officer_name
     carnet = session.get(Carnet, hold.carnet_id)
     assert carnet is not None  # the hold's foreign key
-    audit.record(session, "carnet.released", actor_type="account", actor_id=place.account_id,
-                 actor_label=officer.account.email, customs_id=place.customs_id, ip=officer.ip,
-                 object_type="carnet", object_id=carnet.eata_id,
-                 data={"hold_id": hold.id, "office": place.office_name})
+    audit.record(
+        session,
+        "carnet.released",
+        actor_type="account",
+        actor_id=place.account_id,
+        actor_label=officer.account.email,
+        customs_id=place.customs_id,
+        ip=officer.ip,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={"hold_id": hold.id, "office": place.office_name},
+    )
     session.flush()
     return hold
 
 
-def holds_of(session: Session, *, territory_id: int | None = None, office_id: int | None = None,
-             active: bool = True) -> list[Hold]:
+def holds_of(
+    session: Session,
+    *,
+    territory_id: int | None = None,
+    office_id: int | None = None,
+    active: bool = True,
+) -> list[Hold]:
     """The "On hold" list of an office or a territory, newest first."""
     cond = []
     if territory_id is not None:
@@ -135,9 +219,14 @@ def holds_of(session: Session, *, territory_id: int | None = None, office_id: in
 
 def last_commits(session: Session, office_id: int, limit: int = 20) -> list[Transaction]:
     """F-45: the office's latest commits, newest first."""
-    return list(session.scalars(select(Transaction).where(Transaction.office_id == office_id)
-                                .order_by(Transaction.committed_at.desc(), Transaction.id.desc())
-                                .limit(limit)))
+    return list(
+        session.scalars(
+            select(Transaction)
+            .where(Transaction.office_id == office_id)
+            .order_by(Transaction.committed_at.desc(), Transaction.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # --- identification marks at the desk (F-40 step 3) ------------------------------------------
@@ -145,8 +234,14 @@ def last_commits(session: Session, office_id: int, limit: int = 20) -> list[Tran
 MAX_MARKS = 200
 
 
-def mark_goods(session: Session, voucher_id: int, officer: Officer, marks: dict[int, str], *,
-               now: dt.datetime | None = None) -> list[int]:
+def mark_goods(
+    session: Session,
+    voucher_id: int,
+    officer: Officer,
+    marks: dict[int, str],
+    *,
+    now: dt.datetime | None = None,
+) -> list[int]:
     """The officer puts identification marks on goods of the voucher being processed ("Check
     goods and put identification marks if required"). Only items this voucher clears; a blank
     mark leaves the item as it was. Returns the item numbers changed."""
@@ -162,8 +257,9 @@ def mark_goods(session: Session, voucher_id: int, officer: Officer, marks: dict[
             continue
         item = allowed.get(int(no))
         if item is None:
-            raise DomainError(f"Item {no} is not among the goods of this voucher.",
-                              field=f"marks_{no}")
+            raise DomainError(
+                f"Item {no} is not among the goods of this voucher.", field=f"marks_{no}"
+            )
         if len(text) > MAX_MARKS:
             raise DomainError(f"Item {no}: at most {MAX_MARKS} characters.", field=f"marks_{no}")
         if text == (item_marks(carnet, item) or ""):
@@ -172,11 +268,17 @@ def mark_goods(session: Session, voucher_id: int, officer: Officer, marks: dict[
         changed.append(item.item_no)
     if changed:
         carnet.updated_at = now
-        audit.record(session, "carnet.goods_marked", actor_type="account",
-                     actor_id=place.account_id, actor_label=officer.account.email,
-                     customs_id=place.customs_id, ip=officer.ip, object_type="carnet",
-                     object_id=carnet.eata_id,
-                     data={"voucher_id": voucher.id, "items": changed,
-                           "office": place.office_name})
+        audit.record(
+            session,
+            "carnet.goods_marked",
+            actor_type="account",
+            actor_id=place.account_id,
+            actor_label=officer.account.email,
+            customs_id=place.customs_id,
+            ip=officer.ip,
+            object_type="carnet",
+            object_id=carnet.eata_id,
+            data={"voucher_id": voucher.id, "items": changed, "office": place.office_name},
+        )
     session.flush()
     return changed

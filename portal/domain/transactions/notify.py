@@ -1,4 +1,5 @@
 """The holders' notifications of an engine action (commit, rejection, cancellation)."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -13,10 +14,20 @@ NOTES = batch.table_of(HolderNotification)
 OUTBOX = batch.table_of(OutboxMessage)
 
 
-def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str,
-           voucher: Voucher | None = None, transaction: Transaction | None = None,
-           transaction_id: int | None = None, email: bool = False,
-           writes: batch.Batch | None = None, holders: list | None = None) -> None:
+def notify(
+    session: Session,
+    carnet: Carnet,
+    kind: str,
+    *,
+    title: str,
+    body: str,
+    voucher: Voucher | None = None,
+    transaction: Transaction | None = None,
+    transaction_id: int | None = None,
+    email: bool = False,
+    writes: batch.Batch | None = None,
+    holders: list | None = None,
+) -> None:
     """A notification for every holder who has the carnet in their wallet, with its outbox
     signal, and an email receipt when asked — the same rows outbox.add_holder_notification /
     outbox.add_email would store, written through `writes` (or at once). `holders`: rows of
@@ -24,31 +35,54 @@ def notify(session: Session, carnet: Carnet, kind: str, *, title: str, body: str
     own = writes is None
     writes = writes or batch.Batch(session)
     if holders is None:
-        holders = list(writes.conn.execute(statement("holders_pg" if writes.pg else "holders"),
-                                           {"carnet_id": carnet.id}).all())
+        holders = list(
+            writes.conn.execute(
+                statement("holders_pg" if writes.pg else "holders"), {"carnet_id": carnet.id}
+            ).all()
+        )
     notes, messages = [], []
     for holder_id, address, given_names, surname, *pre in holders:
-        note = {"holder_id": holder_id, "carnet_id": carnet.id,
-                "voucher_id": voucher.id if voucher else None,
-                "transaction_id": transaction.id if transaction else transaction_id,
-                "kind": kind, "title": title, "body": body}
+        note = {
+            "holder_id": holder_id,
+            "carnet_id": carnet.id,
+            "voucher_id": voucher.id if voucher else None,
+            "transaction_id": transaction.id if transaction else transaction_id,
+            "kind": kind,
+            "title": title,
+            "body": body,
+        }
         if writes.pg:
             note_id = pre[0]
             notes.append({"id": note_id, **note})
         else:
             note_id = writes.insert_returning(NOTES, note)
         at = now_utc()
-        messages.append({"kind": "holder_notification", "recipient": address,
-                         "customs_id": None, "subject": "", "body": "", "status": "pending",
-                         "payload": {"holder_id": holder_id, "notification_id": note_id},
-                         "next_attempt_at": at})
+        messages.append(
+            {
+                "kind": "holder_notification",
+                "recipient": address,
+                "customs_id": None,
+                "subject": "",
+                "body": "",
+                "status": "pending",
+                "payload": {"holder_id": holder_id, "notification_id": note_id},
+                "next_attempt_at": at,
+            }
+        )
         if email:
             name = " ".join(p for p in (given_names, surname) if p).strip()
-            messages.append({"kind": "email", "recipient": address, "customs_id": None,
-                             "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
-                             "body": f"Hello {name},\n\n{body}\n\neATA\n",
-                             "status": "pending", "next_attempt_at": at,
-                             "payload": {"transaction_id": note["transaction_id"]}})
+            messages.append(
+                {
+                    "kind": "email",
+                    "recipient": address,
+                    "customs_id": None,
+                    "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
+                    "body": f"Hello {name},\n\n{body}\n\neATA\n",
+                    "status": "pending",
+                    "next_attempt_at": at,
+                    "payload": {"transaction_id": note["transaction_id"]},
+                }
+            )
     writes.insert(NOTES, notes)
     writes.insert(OUTBOX, messages)
     if own:

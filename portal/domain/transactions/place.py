@@ -1,5 +1,6 @@
 """Who acts at customs (`Officer`) and where (`place_of`: administration, country, customs
 territory of the officer's office)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,15 @@ def place_of(session: Session, officer: Officer) -> Place:
         raise PermissionDenied("Choose an office of your own administration.")
     if not office.active or not account.active:
         raise PermissionDenied("This office or account is not active.")
-    key = (account.id, account.customs_id, account.full_name, office.id, office.customs_id,
-           office.name, office.country_code)
+    key = (
+        account.id,
+        account.customs_id,
+        account.full_name,
+        office.id,
+        office.customs_id,
+        office.name,
+        office.country_code,
+    )
     hit = _PLACES.get(key)
     if hit is not None and fresh(hit[0]):
         return hit[1]
@@ -53,10 +61,17 @@ def place_of(session: Session, officer: Officer) -> Place:
     territory_id = country.territory_id or admin.territory_id
     territory = session.get(CustomsTerritory, territory_id)
     assert territory is not None
-    place = Place(customs_id=admin.id, office_id=office.id, office_name=office.name,
-                  territory_id=territory_id, territory_code=territory.code,
-                  country_code=country_code, country_name=country.name,
-                  account_id=account.id, officer_name=account.full_name)
+    place = Place(
+        customs_id=admin.id,
+        office_id=office.id,
+        office_name=office.name,
+        territory_id=territory_id,
+        territory_code=territory.code,
+        country_code=country_code,
+        country_name=country.name,
+        account_id=account.id,
+        officer_name=account.full_name,
+    )
     if len(_PLACES) > 10_000:
         _PLACES.clear()
     _PLACES[key] = (expires_at(), place)

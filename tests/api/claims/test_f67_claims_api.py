@@ -1,6 +1,7 @@
 """F-67 through the NICS API: the NGA lists and reads the claims concerning it, answers with
 pointers to recorded transactions, uploads evidence (size-limited); another NGA gets a 404.
 F-60: the reconciliation status of a carnet."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -24,12 +25,19 @@ def _claim(world):
     carnet = to_check_carnet(world)
     s = world.session
     admin = s.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "fr"))
-    account = s.scalar(select(Account).where(Account.customs_id == admin.id,
-                                             Account.role == "controller"))
-    claim = claim_domain.open_claim(s, customs_id=admin.id,
-                                    territory_id=s.get(Country, "FR").territory_id,
-                                    account=account, carnet=carnet, reason="Not re-exported",
-                                    import_duties="200", limits=claim_domain.Limits())
+    account = s.scalar(
+        select(Account).where(Account.customs_id == admin.id, Account.role == "controller")
+    )
+    claim = claim_domain.open_claim(
+        s,
+        customs_id=admin.id,
+        territory_id=s.get(Country, "FR").territory_id,
+        account=account,
+        carnet=carnet,
+        reason="Not re-exported",
+        import_duties="200",
+        limits=claim_domain.Limits(),
+    )
     s.commit()
     return carnet, claim
 
@@ -40,7 +48,9 @@ def test_f60_api_reconciliation_status_lists_unbalanced_items(app, world):
     body = api.get(f"/v1/carnets/{carnet.eata_id}/reconciliation").get_json()
     assert body["status"] == "To check"
     assert {(u["territory"], u["obligation"]) for u in body["unbalanced"]} == {
-        ("EU", "reexport"), ("CH", "reimport")}
+        ("EU", "reexport"),
+        ("CH", "reimport"),
+    }
 
 
 def test_f67_nga_lists_reads_and_answers_its_claims(app, world):
@@ -51,15 +61,18 @@ def test_f67_nga_lists_reads_and_answers_its_claims(app, world):
     detail = api.get(f"/v1/claims/{claim.id}").get_json()
     assert detail["customs"] == "FR" and len(detail["transactions"]) == 3
     import_id = next(t["id"] for t in detail["transactions"] if t["kind"] == "import")
-    r = api.post(f"/v1/claims/{claim.id}/answer",
-                 json={"text": "See the importation", "transaction_ids": [import_id]})
+    r = api.post(
+        f"/v1/claims/{claim.id}/answer",
+        json={"text": "See the importation", "transaction_ids": [import_id]},
+    )
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == "answered"
     assert r.get_json()["events"][-1]["transaction_ids"] == [import_id]
-    other = world.session.scalar(select(Transaction.id).where(
-        Transaction.carnet_id != carnet.id)) or 2_000_000
-    bad = api.post(f"/v1/claims/{claim.id}/answer", json={"text": "x",
-                                                           "transaction_ids": [other]})
+    other = (
+        world.session.scalar(select(Transaction.id).where(Transaction.carnet_id != carnet.id))
+        or 2_000_000
+    )
+    bad = api.post(f"/v1/claims/{claim.id}/answer", json={"text": "x", "transaction_ids": [other]})
     assert bad.status_code == 422
 
 
@@ -69,15 +82,27 @@ def test_f67_evidence_upload_is_typed_and_size_limited(app, world):
     app.config["CLAIM_EVIDENCE_MAX_BYTES"] = 1000
     try:
         url = f"/v1/claims/{claim.id}/evidence?kind=certificate_of_location&filename=cert.pdf"
-        ok = api.client.post(url, base_url=api.base_url, data=b"%PDF-1.4 certificate",
-                             headers=api.headers({"Content-Type": "application/pdf"}))
+        ok = api.client.post(
+            url,
+            base_url=api.base_url,
+            data=b"%PDF-1.4 certificate",
+            headers=api.headers({"Content-Type": "application/pdf"}),
+        )
         assert ok.status_code == 201, ok.get_json()
         assert ok.get_json()["evidence"][0]["kind"] == "certificate_of_location"
-        big = api.client.post(url, base_url=api.base_url, data=b"%PDF" + b"x" * 2000,
-                              headers=api.headers({"Content-Type": "application/pdf"}))
+        big = api.client.post(
+            url,
+            base_url=api.base_url,
+            data=b"%PDF" + b"x" * 2000,
+            headers=api.headers({"Content-Type": "application/pdf"}),
+        )
         assert big.status_code == 413
-        exe = api.client.post(url, base_url=api.base_url, data=b"MZ",
-                              headers=api.headers({"Content-Type": "application/octet-stream"}))
+        exe = api.client.post(
+            url,
+            base_url=api.base_url,
+            data=b"MZ",
+            headers=api.headers({"Content-Type": "application/octet-stream"}),
+        )
         assert exe.status_code == 415
     finally:
         app.config.pop("CLAIM_EVIDENCE_MAX_BYTES")

@@ -1,5 +1,6 @@
 """Fixtures of the customs API tests: the engine's world and a customs client per
 administration."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,10 +24,12 @@ def customs_client(app, world):
     session = world.session
 
     def make(cc: str, scope: str | None = None):
-        admin = session.scalar(select(CustomsAdministration).where(
-            CustomsAdministration.code == cc))
-        client, secret = api_clients.create_client(session, f"{cc} customs system",
-                                                   customs_id=admin.id)
+        admin = session.scalar(
+            select(CustomsAdministration).where(CustomsAdministration.code == cc)
+        )
+        client, secret = api_clients.create_client(
+            session, f"{cc} customs system", customs_id=admin.id
+        )
         session.commit()
         r = get_token(app, client.client_id, secret, scope)
         assert r.status_code == 200, r.get_json()

@@ -1,5 +1,6 @@
 """F-23 / F-74 / R-04: a carnet's history through both APIs, in one vocabulary of kinds, and
 receipts as absolute API URLs."""
+
 from __future__ import annotations
 
 from portal.api.openapi import validator
@@ -39,7 +40,10 @@ def test_f23_nics_history_is_the_real_one_paged_and_in_the_schema(app, world, ki
     first = nics.get(f"/v1/carnets/{carnet.eata_id}/transactions?per_page=2").get_json()
     second = nics.get(f"/v1/carnets/{carnet.eata_id}/transactions?per_page=2&page=2").get_json()
     assert [i["kind"] for i in first["items"] + second["items"]] == [
-        "validation", "export", "import"]
+        "validation",
+        "export",
+        "import",
+    ]
     past = nics.get(f"/v1/carnets/{carnet.eata_id}/transactions?page=9").get_json()
     assert past["items"] == [] and past["total"] == 3
     assert nics.get(f"/v1/carnets/{carnet.eata_id}/transactions?page=0").status_code == 422
@@ -64,12 +68,19 @@ def test_f49_one_vocabulary_of_kinds_in_both_schemas(client_for):
     doc = client_for("api").get("/v1/openapi.json").get_json()
     schemas = doc["components"]["schemas"]
     assert schemas["TransactionKind"]["enum"] == list(TRANSACTION_KINDS)
-    for name in ("HistoryItem", "CustomsCommitted", "CustomsRejected", "CustomsCancelled",
-                 "CustomsReceipt"):
+    for name in (
+        "HistoryItem",
+        "CustomsCommitted",
+        "CustomsRejected",
+        "CustomsCancelled",
+        "CustomsReceipt",
+    ):
         assert schemas[name]["properties"]["kind"] == {
-            "$ref": "#/components/schemas/TransactionKind"}, name
+            "$ref": "#/components/schemas/TransactionKind"
+        }, name
     assert schemas["CustomsVoucher"]["properties"]["history"]["items"] == {
-        "$ref": "#/components/schemas/HistoryItem"}
+        "$ref": "#/components/schemas/HistoryItem"
+    }
     assert "re_importation" not in str(doc) and "reimportation" not in str(doc)
 
 
@@ -79,14 +90,21 @@ def test_f49_receipt_link_is_an_absolute_api_url(customs_client, world, kit):
     voucher = kit.voucher(t, "validation")
     ch, office = customs_client("ch")
     be, _ = customs_client("be")
-    r = ch.post("/v1/customs/vouchers/commit", json={
-        "carnet": str(carnet.eata_id), "code": code_of(voucher), "office_id": office.id,
-        "fields": {"goods_examined": False}})
+    r = ch.post(
+        "/v1/customs/vouchers/commit",
+        json={
+            "carnet": str(carnet.eata_id),
+            "code": code_of(voucher),
+            "office_id": office.id,
+            "fields": {"goods_examined": False},
+        },
+    )
     assert r.status_code == 201, r.get_json()
     committed = r.get_json()
     link = committed["receipt"]
-    assert link == (f"http://api.eata.test/v1/customs/transactions/"
-                    f"{committed['transaction_id']}/receipt")
+    assert link == (
+        f"http://api.eata.test/v1/customs/transactions/{committed['transaction_id']}/receipt"
+    )
     receipt = ch.get(link.removeprefix("http://api.eata.test"))
     assert receipt.status_code == 200, receipt.get_json()
     validator("CustomsReceipt").validate(receipt.get_json())

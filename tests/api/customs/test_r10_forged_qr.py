@@ -1,5 +1,6 @@
 """R-10 through the customs API: forged QR payloads count against the same throttles as typed
 codes (per client, per carnet), leave an audit event, and a lock-out answers 429."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,16 +25,23 @@ def test_r10_forged_qr_is_counted_audited_and_locks_out_with_429(customs_client,
         assert r.status_code == 422 and r.get_json()["code"] == "bad_qr"
         assert r.get_json()["errors"][0]["field"] == "qr"
     world.session.expire_all()
-    events = world.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "voucher.lookup_failed")).all()
+    events = world.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "voucher.lookup_failed")
+    ).all()
     assert len(events) == MAX_FAILURES["carnet"] and all(e.data["forged_qr"] for e in events)
-    assert world.session.scalar(select(GuessThrottle.failures).where(
-        GuessThrottle.subject == f"carnet:{carnet.id}")) == MAX_FAILURES["carnet"]
+    assert (
+        world.session.scalar(
+            select(GuessThrottle.failures).where(GuessThrottle.subject == f"carnet:{carnet.id}")
+        )
+        == MAX_FAILURES["carnet"]
+    )
     # locked out: the genuine QR and the typed code are refused with a 429 problem
     r = api.post("/v1/customs/vouchers/lookup", json={"qr": genuine})
     assert r.status_code == 429 and r.mimetype == "application/problem+json"
-    r = api.post("/v1/customs/vouchers/lookup",
-                 json={"carnet": str(carnet.eata_id), "code": code_of(voucher)})
+    r = api.post(
+        "/v1/customs/vouchers/lookup",
+        json={"carnet": str(carnet.eata_id), "code": code_of(voucher)},
+    )
     assert r.status_code == 429 and "Too many wrong codes" in r.get_json()["detail"]
 
 

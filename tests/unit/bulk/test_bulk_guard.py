@@ -1,4 +1,5 @@
 """F-16 hostile spreadsheets are refused before openpyxl parses them, and nothing is stored."""
+
 from __future__ import annotations
 
 import io
@@ -45,7 +46,8 @@ def test_f16_renamed_text_file_is_refused():
 
 def test_f16_zip_that_is_not_a_spreadsheet_is_refused(good):
     types = _part(good, "[Content_Types].xml").replace(
-        b"spreadsheetml.sheet.main+xml", b"wordprocessingml.document.main+xml")
+        b"spreadsheetml.sheet.main+xml", b"wordprocessingml.document.main+xml"
+    )
     _refused(rezip(good, replace={"[Content_Types].xml": types}), "not an Excel workbook")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -57,7 +59,8 @@ def test_f16_xlsm_with_macros_is_refused(good):
     _refused(rezip(good, add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 macro"}), "macros")
     types = _part(good, "[Content_Types].xml").replace(
         b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    )
     _refused(rezip(good, replace={"[Content_Types].xml": types}), "macros")
 
 
@@ -70,8 +73,9 @@ def test_f16_zip_bomb_by_unpacked_size_is_refused(good):
     import os
 
     noise = {f"xl/media/n{i}.bin": os.urandom(300_000) for i in range(4)}
-    _refused(rezip(good, add=noise), "unpacks to more than 1 MB",
-             Limits(max_unpacked_bytes=1024 * 1024))
+    _refused(
+        rezip(good, add=noise), "unpacks to more than 1 MB", Limits(max_unpacked_bytes=1024 * 1024)
+    )
 
 
 def test_f16_zip_bomb_lying_about_its_size_is_refused(good):
@@ -80,14 +84,16 @@ def test_f16_zip_bomb_lying_about_its_size_is_refused(good):
     data = bytearray(rezip(good, add={"xl/pad.xml": big}))
     # patch the size declared in the central directory entry of xl/pad.xml down to 100 bytes
     cd = bytes(data).rfind(b"PK\x01\x02", 0, bytes(data).rfind(b"xl/pad.xml"))
-    data[cd + 24:cd + 28] = (100).to_bytes(4, "little")
+    data[cd + 24 : cd + 28] = (100).to_bytes(4, "little")
     assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/pad.xml").file_size == 100
-    _refused(bytes(data), "damaged|unpacks to more than 2 MB",
-             Limits(max_unpacked_bytes=2 * 1024 * 1024))
+    _refused(
+        bytes(data), "damaged|unpacks to more than 2 MB", Limits(max_unpacked_bytes=2 * 1024 * 1024)
+    )
 
 
-@pytest.mark.parametrize("name", ["../evil.xml", "/etc/evil.xml", "xl/../../evil.xml",
-                                  "C:/evil.xml", "xl\\..\\evil.xml"])
+@pytest.mark.parametrize(
+    "name", ["../evil.xml", "/etc/evil.xml", "xl/../../evil.xml", "C:/evil.xml", "xl\\..\\evil.xml"]
+)
 def test_f16_path_traversal_entry_names_are_refused(good, name):
     _refused(rezip(good, add={name: b"<x/>"}), "suspicious path")
 
@@ -130,8 +136,9 @@ def test_f16_too_many_columns_is_refused():
 
 
 def test_f16_formula_is_refused(good):
-    sheet = _part(good, SHEET).replace(b"</row></sheetData>",
-                                       b'<c r="D2"><f>SUM(1,2)</f><v>3</v></c></row></sheetData>')
+    sheet = _part(good, SHEET).replace(
+        b"</row></sheetData>", b'<c r="D2"><f>SUM(1,2)</f><v>3</v></c></row></sheetData>'
+    )
     _refused(rezip(good, replace={SHEET: sheet}), "formulas")
 
 
@@ -164,9 +171,14 @@ def test_f16_huge_cell_spanning_several_chunks_is_refused():
 
 
 def test_f16_prefixed_formula_elements_are_refused(good):
-    sheet = _part(good, SHEET).replace(
-        b"</row></sheetData>", b'<x:c r="D2"><x:f>1+1</x:f></x:c></row></sheetData>').replace(
-        b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ')
+    sheet = (
+        _part(good, SHEET)
+        .replace(b"</row></sheetData>", b'<x:c r="D2"><x:f>1+1</x:f></x:c></row></sheetData>')
+        .replace(
+            b"<worksheet ",
+            b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ',
+        )
+    )
     _refused(rezip(good, replace={SHEET: sheet}), "formulas")
 
 

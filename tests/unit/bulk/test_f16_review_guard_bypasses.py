@@ -2,6 +2,7 @@
 columns) ran only on parts named exactly xl/worksheets/*.xml and only on UTF-8 bytes, while
 openpyxl opens whatever part the workbook's relationships name, in whatever encoding the XML
 declares. A renamed or UTF-16 sheet carried a formula and "=cmd" values through."""
+
 from __future__ import annotations
 
 import io
@@ -60,8 +61,15 @@ def _utf16(body: bytes) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-16"?>' + text).encode("utf-16")
 
 
-@pytest.mark.parametrize("name", ["xl/worksheets/Sheet1.XML", "xl/Worksheets/sheet1.xml",
-                                  "xl/other.xml", "xl/worksheets/sheet1.bin"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "xl/worksheets/Sheet1.XML",
+        "xl/Worksheets/sheet1.xml",
+        "xl/other.xml",
+        "xl/worksheets/sheet1.bin",
+    ],
+)
 def test_f16_formula_in_a_renamed_sheet_is_refused(name):
     data = _with_sheet(name, _formula)
     assert _a2(data) == "=cmd|x"  # openpyxl opens it
@@ -89,8 +97,9 @@ def test_f16_workbook_with_a_binary_picture_still_passes():
 
 
 def test_f16_value_starting_with_equals_after_spaces_is_refused():
-    data = workbook("CustomsRegions", ["Name", "Territory", "Active"],
-                    [["  =cmd|' /C calc'!A0", "EU", "Yes"]])
+    data = workbook(
+        "CustomsRegions", ["Name", "Territory", "Active"], [["  =cmd|' /C calc'!A0", "EU", "Yes"]]
+    )
     with pytest.raises(HostileFile, match="formula"):
         check_xlsx(data)
         parse_workbook(data, SPECS["region"], Limits())

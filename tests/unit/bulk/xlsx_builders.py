@@ -1,5 +1,6 @@
 """Builders of workbooks for the bulk creation tests (good and hostile), shared by tests/unit/bulk
 and tests/web/bulk."""
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,12 @@ def workbook(sheet: str, header: list[str], rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
-          compression=zipfile.ZIP_DEFLATED) -> bytes:
+def rezip(
+    data: bytes,
+    replace: dict[str, bytes] | None = None,
+    add: dict[str, bytes] | None = None,
+    compression=zipfile.ZIP_DEFLATED,
+) -> bytes:
     """A copy of the xlsx `data` with some parts replaced or added (hostile variants)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()

@@ -1,5 +1,6 @@
 """F-26: carnet contents encrypted at rest with AES-GCM under rotating keys from the
 environment; ciphertexts bound to their row."""
+
 from __future__ import annotations
 
 import base64
@@ -47,13 +48,16 @@ def test_f26_ciphertext_is_bound_to_its_row_and_key():
         ring.decrypt(tampered, "carnet:1:holder")
 
 
-@pytest.mark.parametrize("spec,message", [
-    ("", "no data key"),
-    ("nokid", "expected kid:base64key"),
-    ("k1:" + base64.b64encode(b"short").decode(), "32 bytes"),
-    ("k1:%%%", "not base64"),
-    (_key("k1") + "," + _key("k1"), "twice"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ("", "no data key"),
+        ("nokid", "expected kid:base64key"),
+        ("k1:" + base64.b64encode(b"short").decode(), "32 bytes"),
+        ("k1:%%%", "not base64"),
+        (_key("k1") + "," + _key("k1"), "twice"),
+    ],
+)
 def test_f26_bad_key_configuration_is_refused(spec, message):
     with pytest.raises(crypto.DataKeyError, match=message):
         crypto.Keyring(spec)
@@ -76,8 +80,14 @@ def _raw_dump(session) -> str:
 def test_f26_raw_rows_hold_no_plaintext_holder_or_goods(session):
     carnet = _issue(session)
     dump = _raw_dump(session)
-    for secret in ("Studio Lumière", "Rue Haute", "Anne Peeters", "Camera body Arri Alexa",
-                   "ARRI-1001", "BE-99-1234"):
+    for secret in (
+        "Studio Lumière",
+        "Rue Haute",
+        "Anne Peeters",
+        "Camera body Arri Alexa",
+        "ARRI-1001",
+        "BE-99-1234",
+    ):
         assert secret not in dump, secret
     assert carnet.carnet_number in dump  # plain columns stay queryable
     assert domain.holder_of(carnet)["name"] == "Studio Lumière SPRL"

@@ -1,5 +1,6 @@
 """Builders for the engine tests: the demo administrations (BE, FR in the EU; CH), a Swiss NGA,
 carnets, a holder with the carnet in the wallet, travels and commits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,18 +35,25 @@ class World:
 
 def _officer(session, code: str, office_index: int = 0) -> Officer:
     admin = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == code))
-    offices = list(session.scalars(select(Office).where(Office.customs_id == admin.id)
-                                   .order_by(Office.id)))
-    account = session.scalar(select(Account).where(Account.customs_id == admin.id,
-                                                   Account.role == "officer"))
+    offices = list(
+        session.scalars(select(Office).where(Office.customs_id == admin.id).order_by(Office.id))
+    )
+    account = session.scalar(
+        select(Account).where(Account.customs_id == admin.id, Account.role == "officer")
+    )
     return Officer(account=account, office=offices[office_index])
 
 
 def make_world(session) -> World:
     load_demo_data(session)
     nga = api_clients.create_nga(session, "CH", f"ATA Suisse {secrets.token_hex(3)}")
-    holder = Holder(kind="private", given_names="Anne", surname="Peeters",
-                    email=f"anne-{secrets.token_hex(4)}@example.test", country_code="CH")
+    holder = Holder(
+        kind="private",
+        given_names="Anne",
+        surname="Peeters",
+        email=f"anne-{secrets.token_hex(4)}@example.test",
+        country_code="CH",
+    )
     session.add(holder)
     session.commit()
     world = World(session=session, nga=nga, holder=holder)
@@ -55,25 +63,39 @@ def make_world(session) -> World:
     return world
 
 
-def issue(world: World, *, items: int = 4, pieces: int = 1, sets: dict | None = None,
-          countries=("BE", "FR", "DE", "NO"), departure: str = "CH",
-          issue_date: dt.date | None = None, valid_days: int = 300, original=None,
-          in_wallet: bool = True):
+def issue(
+    world: World,
+    *,
+    items: int = 4,
+    pieces: int = 1,
+    sets: dict | None = None,
+    countries=("BE", "FR", "DE", "NO"),
+    departure: str = "CH",
+    issue_date: dt.date | None = None,
+    valid_days: int = 300,
+    original=None,
+    in_wallet: bool = True,
+):
     session = world.session
     issue_date = issue_date or now_utc().date()
-    body = carnet_body(items=items, countries=list(countries), departure_country=departure,
-                       carnet_number=f"CH{secrets.token_hex(5).upper()}", currency="CHF",
-                       issue_date=issue_date.isoformat(),
-                       valid_until=(issue_date + dt.timedelta(days=valid_days)).isoformat(),
-                       sets=sets or {"export_reimport": 3, "import_reexport": 6, "transit": 2})
+    body = carnet_body(
+        items=items,
+        countries=list(countries),
+        departure_country=departure,
+        carnet_number=f"CH{secrets.token_hex(5).upper()}",
+        currency="CHF",
+        issue_date=issue_date.isoformat(),
+        valid_until=(issue_date + dt.timedelta(days=valid_days)).isoformat(),
+        sets=sets or {"export_reimport": 3, "import_reexport": 6, "transit": 2},
+    )
     for item in body["items"]:
         item["pieces"] = pieces
     if original is not None:
-        carnet, _ = carnet_domain.issue_replacement(session, world.nga, original, body, OPERATOR,
-                                                    today=issue_date)
+        carnet, _ = carnet_domain.issue_replacement(
+            session, world.nga, original, body, OPERATOR, today=issue_date
+        )
     else:
-        carnet, _ = carnet_domain.issue_carnet(session, world.nga, body, OPERATOR,
-                                               today=issue_date)
+        carnet, _ = carnet_domain.issue_carnet(session, world.nga, body, OPERATOR, today=issue_date)
     if in_wallet:
         travels.add_to_wallet(session, world.holder, carnet)
         travels.accept_general_list(session, world.holder, carnet, HOLDER_NAME)
@@ -81,12 +103,26 @@ def issue(world: World, *, items: int = 4, pieces: int = 1, sets: dict | None = 
     return carnet
 
 
-def travel(world: World, carnet, departure: str, destination: str, *, items: dict | None = None,
-           transits=(), mode: str = "air", now: dt.datetime | None = None):
+def travel(
+    world: World,
+    carnet,
+    departure: str,
+    destination: str,
+    *,
+    items: dict | None = None,
+    transits=(),
+    mode: str = "air",
+    now: dt.datetime | None = None,
+):
     data = travels.TravelInput(
-        departure_country=departure, destination_country=destination, transport_mode=mode,
+        departure_country=departure,
+        destination_country=destination,
+        transport_mode=mode,
         items=items if items is not None else {i.item_no: i.pieces for i in carnet.items},
-        transit_countries=list(transits), signed_name=HOLDER_NAME, nickname="trip")
+        transit_countries=list(transits),
+        signed_name=HOLDER_NAME,
+        nickname="trip",
+    )
     t = travels.prepare_travel(world.session, world.holder, carnet, data, now=now)
     world.session.commit()
     return t
@@ -112,20 +148,27 @@ def add_administration(world: World, code: str, country: str) -> Officer:
 
     session = world.session
     c = session.get(Country, country)
-    admin = CustomsAdministration(code=code, name=f"{country} Customs", country_code=country,
-                                  territory_id=c.territory_id)
+    admin = CustomsAdministration(
+        code=code, name=f"{country} Customs", country_code=country, territory_id=c.territory_id
+    )
     session.add(admin)
     session.flush()
     region = Region(customs_id=admin.id, name="Main", territory_id=c.territory_id)
     session.add(region)
     session.flush()
-    office = Office(customs_id=admin.id, region_id=region.id, name=f"{country} Border",
-                    country_code=country)
+    office = Office(
+        customs_id=admin.id, region_id=region.id, name=f"{country} Border", country_code=country
+    )
     session.add(office)
     session.flush()
-    account = Account(customs_id=admin.id, email=f"officer@customs-{code}.test",
-                      full_name=f"Officer {country}", role="officer", region_id=region.id,
-                      office_id=office.id)
+    account = Account(
+        customs_id=admin.id,
+        email=f"officer@customs-{code}.test",
+        full_name=f"Officer {country}",
+        role="officer",
+        region_id=region.id,
+        office_id=office.id,
+    )
     session.add(account)
     session.commit()
     world.officers[code] = Officer(account=account, office=office)

@@ -1,4 +1,5 @@
 """F-31, F-32, F-33, F-41, F-42, F-44a, F-46, F-48 and the outbox written with the commit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,13 @@ from tests.unit.engine.factory import HOLDER_NAME, commit, issue, travel, vouche
 
 
 def _input(**kw):
-    base = dict(departure_country="CH", destination_country="FR", transport_mode="land",
-                items={1: 1, 2: 1}, signed_name=HOLDER_NAME)
+    base = dict(
+        departure_country="CH",
+        destination_country="FR",
+        transport_mode="land",
+        items={1: 1, 2: 1},
+        signed_name=HOLDER_NAME,
+    )
     base.update(kw)
     return travels.TravelInput(**base)
 
@@ -40,8 +46,9 @@ def _input(**kw):
 def test_f31_general_list_accepted_before_first_travel_and_declarations_signed(world):
     carnet = issue(world, in_wallet=False)
     travels.add_to_wallet(world.session, world.holder, carnet)
-    with pytest.raises(DomainError, match="Accept \\(sign\\) the carnet's general list before "
-                       "your first travel"):
+    with pytest.raises(
+        DomainError, match="Accept \\(sign\\) the carnet's general list before your first travel"
+    ):
         travels.prepare_travel(world.session, world.holder, carnet, _input())
     with pytest.raises(DomainError, match="Sign with your legal name"):
         travels.accept_general_list(world.session, world.holder, carnet, "A. P.")
@@ -57,16 +64,20 @@ def test_f31_general_list_accepted_before_first_travel_and_declarations_signed(w
 
 def test_f32_travel_items_quantities_and_edit_until_transacted(world):
     carnet = issue(world, items=3, pieces=2)
-    with pytest.raises(DomainError, match=r"Item 1: the general list has 2 piece\(s\); you "
-                       "declared 3"):
+    with pytest.raises(
+        DomainError,
+        match=r"Item 1: the general list has 2 piece\(s\); you "
+        "declared 3",
+    ):
         travels.prepare_travel(world.session, world.holder, carnet, _input(items={1: 3}))
     with pytest.raises(DomainError, match="Item 9 is not on the general list"):
         travels.prepare_travel(world.session, world.holder, carnet, _input(items={9: 1}))
     with pytest.raises(DomainError, match="Declare at least one item"):
         travels.prepare_travel(world.session, world.holder, carnet, _input(items={1: 0}))
     with pytest.raises(DomainError, match="no customs transaction is needed"):
-        travels.prepare_travel(world.session, world.holder, carnet,
-                               _input(destination_country="CH"))
+        travels.prepare_travel(
+            world.session, world.holder, carnet, _input(destination_country="CH")
+        )
     world.session.rollback()
     t = travels.prepare_travel(world.session, world.holder, carnet, _input())
     world.session.commit()
@@ -77,19 +88,29 @@ def test_f32_travel_items_quantities_and_edit_until_transacted(world):
     assert [(i.item_no, i.quantity) for i in t.items] == [(3, 2)]
     assert {v.kind: vouchers.code_of(v) for v in t.vouchers if v.state != "void"} == codes_before
     # another route: new vouchers, the old codes stop working
-    t = travels.edit_travel(world.session, world.holder, t.id,
-                            _input(destination_country="NO", transit_countries=["DE"]))
+    t = travels.edit_travel(
+        world.session,
+        world.holder,
+        t.id,
+        _input(destination_country="NO", transit_countries=["DE"]),
+    )
     world.session.commit()
     live = [v.kind for v in t.vouchers if v.state != "void"]
     assert live == ["validation", "export", "transit_open", "transit_close", "import"]
     with pytest.raises(DomainError, match="no longer valid"):
-        vouchers.lookup_voucher(world.session, carnet.eata_id, codes_before["export"],
-                                client_key="k")
+        vouchers.lookup_voucher(
+            world.session, carnet.eata_id, codes_before["export"], client_key="k"
+        )
     assert {s.kind: s.remaining for s in carnet.sets} == {
-        "export_reimport": 2, "import_reexport": 5, "transit": 1}
+        "export_reimport": 2,
+        "import_reexport": 5,
+        "transit": 1,
+    }
     commit(world, t, "validation", "ch")
-    with pytest.raises(DomainError, match="This travel cannot be changed: customs already "
-                       "committed one of its vouchers"):
+    with pytest.raises(
+        DomainError,
+        match="This travel cannot be changed: customs already committed one of its vouchers",
+    ):
         travels.edit_travel(world.session, world.holder, t.id, _input())
 
 
@@ -97,8 +118,12 @@ def test_f33_vouchers_per_travel_and_qr(world):
     carnet = issue(world)
     out = travel(world, carnet, "CH", "NO", transits=["FR"])
     assert [(v.kind, v.country_code) for v in out.vouchers] == [
-        ("validation", "CH"), ("export", "CH"), ("transit_open", "FR"), ("transit_close", "FR"),
-        ("import", "NO")]
+        ("validation", "CH"),
+        ("export", "CH"),
+        ("transit_open", "FR"),
+        ("transit_close", "FR"),
+        ("import", "NO"),
+    ]
     codes = [vouchers.code_of(v) for v in out.vouchers]
     assert len(set(codes)) == 5
     eata, code = vouchers.parse_qr_payload(vouchers.qr_payload(carnet.eata_id, codes[1]))
@@ -111,8 +136,13 @@ def test_f41_commit_fields_per_kind(world):
     commit(world, t, "validation", "ch", fields={"goods_examined": True, "reference": "V-1"})
     until = now_utc().date() + dt.timedelta(days=60)
     commit(world, t, "export", "ch", fields={"final_date": until, "remarks": "ok"})
-    r = commit(world, t, "transit_open", "fr", fields={"final_date": until.isoformat(),
-                                                       "customs_seals": "SEAL-77"})
+    r = commit(
+        world,
+        t,
+        "transit_open",
+        "fr",
+        fields={"final_date": until.isoformat(), "customs_seals": "SEAL-77"},
+    )
     txn = world.session.get(Transaction, r.transaction_id)
     assert txn.final_date == until and txn.customs_seals == "SEAL-77"
     with pytest.raises(DomainError, match="“customs seals” does not apply to a transit close"):
@@ -130,18 +160,35 @@ def test_f41_reexport_and_reimport_fields(world):
     commit(world, t, "export", "ch")
     commit(world, t, "import", "fr")
     back = travel(world, carnet, "FR", "CH", items={1: 2, 2: 3})
-    r = commit(world, back, "reexport", "fr", fields={
-        "action_not_reexported": "1 piece of item 1 diverted to home use, duties paid",
-        "action_not_produced": "none"})
+    r = commit(
+        world,
+        back,
+        "reexport",
+        "fr",
+        fields={
+            "action_not_reexported": "1 piece of item 1 diverted to home use, duties paid",
+            "action_not_produced": "none",
+        },
+    )
     assert world.session.get(Transaction, r.transaction_id).action_not_reexported.startswith("1 p")
-    r = commit(world, back, "reimport", "ch", fields={"not_reimported": {1: 1},
-                                                      "processed_abroad": {2: 1}})
-    lines = {(i.item_no, i.quantity, i.line) for i in world.session.scalars(
-        select(TransactionItem).where(TransactionItem.transaction_id == r.transaction_id))}
-    assert lines == {(1, 2, "cleared"), (2, 3, "cleared"), (1, 1, "not_reimported"),
-                     (2, 1, "processed_abroad")}
-    assert [x.id for x in last_commits(world.session, world.officer("ch").office.id)][0] == \
-        r.transaction_id
+    r = commit(
+        world, back, "reimport", "ch", fields={"not_reimported": {1: 1}, "processed_abroad": {2: 1}}
+    )
+    lines = {
+        (i.item_no, i.quantity, i.line)
+        for i in world.session.scalars(
+            select(TransactionItem).where(TransactionItem.transaction_id == r.transaction_id)
+        )
+    }
+    assert lines == {
+        (1, 2, "cleared"),
+        (2, 3, "cleared"),
+        (1, 1, "not_reimported"),
+        (2, 1, "processed_abroad"),
+    }
+    assert [x.id for x in last_commits(world.session, world.officer("ch").office.id)][
+        0
+    ] == r.transaction_id
 
 
 def _eu_carnet(world):
@@ -192,11 +239,13 @@ def test_f44a_rejection_scoped_to_territory_voucher_not_used_holder_told(world):
     eu = territory_of(world.session, "FR")
     ch = territory_of(world.session, "CH")
     assert [r.reason for r in rejections_for(world.session, carnet.id, eu)] == [
-        "Goods do not match the list"]
+        "Goods do not match the list"
+    ]
     assert rejections_for(world.session, carnet.id, ch) == []
     assert voucher(world, t, "import").state == "open"
-    note = world.session.scalar(select(HolderNotification).where(
-        HolderNotification.kind == "rejected"))
+    note = world.session.scalar(
+        select(HolderNotification).where(HolderNotification.kind == "rejected")
+    )
     assert note.holder_id == world.holder.id and "Goods do not match" not in note.body
     commit(world, t, "import", "be")  # still usable
 
@@ -215,7 +264,8 @@ def test_f46_hold_list_and_no_double_hold(world):
     ch = territory_of(world.session, "CH")
     assert [h.id for h in holds_of(world.session, territory_id=ch)] == [hold.id]
     assert [h.id for h in holds_of(world.session, office_id=world.officer("ch").office.id)] == [
-        hold.id]
+        hold.id
+    ]
     assert holds_of(world.session, territory_id=territory_of(world.session, "FR")) == []
 
 
@@ -226,8 +276,10 @@ def test_f48_replacement_carnets_as_the_guide_table(world):
     commit(world, t, "export", "ch")
     commit(world, t, "import", "fr")
     replacement = issue(world, original=original)
-    links = {(lk.carnet_id, lk.kind, lk.linked_carnet_id)
-             for lk in world.session.scalars(select(CarnetLink))}
+    links = {
+        (lk.carnet_id, lk.kind, lk.linked_carnet_id)
+        for lk in world.session.scalars(select(CarnetLink))
+    }
     assert (replacement.id, "replaces", original.id) in links
     assert (original.id, "replaced_by", replacement.id) in links
     # home customs: validation + exportation of the replacement, re-importation of the original
@@ -263,10 +315,12 @@ def test_outbox_rows_written_with_the_commit_and_drained(app, world):
     assert world.session.get(HolderNotification, note.id).delivered_at is not None
     assert len(os.listdir(app.config["MAIL_OUTBOX_DIR"])) == 1
     # the holder checks the officer's verification code
-    assert check_verification_code(world.session, world.holder, r.transaction_id,
-                                   r.verification_code)
-    assert not check_verification_code(world.session, world.holder, r.transaction_id,
-                                       "AAAAAAAAAAAAA")
+    assert check_verification_code(
+        world.session, world.holder, r.transaction_id, r.verification_code
+    )
+    assert not check_verification_code(
+        world.session, world.holder, r.transaction_id, "AAAAAAAAAAAAA"
+    )
 
 
 def test_f47_code_valid_until_used_even_after_a_refusal(world):
@@ -277,8 +331,10 @@ def test_f47_code_valid_until_used_even_after_a_refusal(world):
         commit_voucher(world.session, v.id, world.officer("ch"))
     world.session.rollback()
     code = vouchers.code_of(v)
-    assert vouchers.lookup_voucher(world.session, carnet.carnet_number, code,
-                                   client_key="k").id == v.id
+    assert (
+        vouchers.lookup_voucher(world.session, carnet.carnet_number, code, client_key="k").id
+        == v.id
+    )
 
 
 def test_f41_commit_writes_every_row_once_for_every_active_holder(world):
@@ -293,14 +349,30 @@ def test_f41_commit_writes_every_row_once_for_every_active_holder(world):
     s = world.session
     carnet = issue(world, items=3)
     t = travel(world, carnet, "CH", "FR")
-    second = Holder(kind="company", company_name="Peeters NV", given_names="Bert",
-                    surname="Maes", email="bert-f41@example.test", country_code="CH")
-    gone = Holder(kind="private", given_names="Old", surname="Account",
-                  email="gone-f41@example.test", country_code="CH", active=False)
+    second = Holder(
+        kind="company",
+        company_name="Peeters NV",
+        given_names="Bert",
+        surname="Maes",
+        email="bert-f41@example.test",
+        country_code="CH",
+    )
+    gone = Holder(
+        kind="private",
+        given_names="Old",
+        surname="Account",
+        email="gone-f41@example.test",
+        country_code="CH",
+        active=False,
+    )
     s.add_all([second, gone])
     s.flush()
-    s.add_all([WalletCarnet(holder_id=second.id, carnet_id=carnet.id),
-               WalletCarnet(holder_id=gone.id, carnet_id=carnet.id)])
+    s.add_all(
+        [
+            WalletCarnet(holder_id=second.id, carnet_id=carnet.id),
+            WalletCarnet(holder_id=gone.id, carnet_id=carnet.id),
+        ]
+    )
     s.commit()
 
     r = commit(world, t, "validation", "ch", commit_token="f41-rows")
@@ -310,16 +382,21 @@ def test_f41_commit_writes_every_row_once_for_every_active_holder(world):
     assert txn.signed_name == HOLDER_NAME and txn.signed_at is not None
     assert txn.verification_code_hash == keyed_hash("verification:" + r.verification_code)
     assert txn.commit_token_hash is not None
-    lines = s.scalars(select(TransactionItem).where(
-        TransactionItem.transaction_id == txn.id).order_by(TransactionItem.item_no)).all()
+    lines = s.scalars(
+        select(TransactionItem)
+        .where(TransactionItem.transaction_id == txn.id)
+        .order_by(TransactionItem.item_no)
+    ).all()
     assert [(li.item_no, li.quantity, li.line) for li in lines] == [
-        (1, 1, "cleared"), (2, 1, "cleared"), (3, 1, "cleared")]
+        (1, 1, "cleared"),
+        (2, 1, "cleared"),
+        (3, 1, "cleared"),
+    ]
     v = s.get(Voucher, txn.voucher_id)
     assert v.state == "used" and v.used_at == txn.committed_at
     c = s.get(Carnet, carnet.id)
     assert c.status == "active" and c.activated_at == txn.committed_at
-    events = s.scalars(select(AuditEvent).where(
-        AuditEvent.action == "transaction.committed")).all()
+    events = s.scalars(select(AuditEvent).where(AuditEvent.action == "transaction.committed")).all()
     assert len(events) == 1 and events[0].data["transactions"] == [txn.id]
     assert events[0].object_id == str(carnet.eata_id) and events[0].at is not None
 
@@ -327,21 +404,25 @@ def test_f41_commit_writes_every_row_once_for_every_active_holder(world):
     notes = {n.holder_id: n for n in s.scalars(select(HolderNotification))}
     assert set(notes) == {world.holder.id, second.id}  # not the disabled holder
     assert all(n.transaction_id == txn.id and n.created_at for n in notes.values())
-    signals = s.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == "holder_notification")).all()
-    assert sorted((m.payload["holder_id"], m.payload["notification_id"]) for m in signals) == \
-        sorted((hid, n.id) for hid, n in notes.items())
-    emails = {m.recipient: m for m in s.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == "email"))}
+    signals = s.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "holder_notification")
+    ).all()
+    assert sorted(
+        (m.payload["holder_id"], m.payload["notification_id"]) for m in signals
+    ) == sorted((hid, n.id) for hid, n in notes.items())
+    emails = {
+        m.recipient: m
+        for m in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email"))
+    }
     assert set(emails) == {world.holder.email, "bert-f41@example.test"}
     assert emails["bert-f41@example.test"].body.startswith("Hello Bert Maes,")
-    assert all(m.status == "pending" and m.attempts == 0 and m.created_at
-               for m in emails.values())
+    assert all(m.status == "pending" and m.attempts == 0 and m.created_at for m in emails.values())
     # each email names its transaction (the desk's receipt page reads its state)
     assert all(m.payload == {"transaction_id": txn.id} for m in emails.values())
     # the replay of the token writes nothing more
-    again = commit_voucher(s, v.id, world.officer("ch"), fields={"goods_examined": False},
-                           commit_token="f41-rows")
+    again = commit_voucher(
+        s, v.id, world.officer("ch"), fields={"goods_examined": False}, commit_token="f41-rows"
+    )
     s.commit()
     assert again.replayed and again.transaction_id == txn.id
     assert s.scalar(select(func.count()).select_from(Transaction)) == 1
@@ -363,12 +444,14 @@ def test_r11_a_failing_write_in_the_commit_batch_stores_nothing(world, monkeypat
     # the next codes repeat the first transaction's: its unique code hashes clash
     first = s.scalar(select(Transaction))
     repeat = iter([verification_code_of(first), cancellation_code_of(first)])
-    monkeypatch.setattr("portal.domain.transactions.codes.new_typable_code",
-                        lambda n=13: next(repeat))
+    monkeypatch.setattr(
+        "portal.domain.transactions.codes.new_typable_code", lambda n=13: next(repeat)
+    )
     v2 = voucher(world, t2, "validation")
-    counts = {m: s.scalar(select(func.count()).select_from(m))
-              for m in (Transaction, TransactionItem, AuditEvent, HolderNotification,
-                        OutboxMessage)}
+    counts = {
+        m: s.scalar(select(func.count()).select_from(m))
+        for m in (Transaction, TransactionItem, AuditEvent, HolderNotification, OutboxMessage)
+    }
     with pytest.raises(IntegrityError):
         commit_voucher(s, v2.id, world.officer("ch"), fields={"goods_examined": False})
     s.rollback()
@@ -388,11 +471,13 @@ def test_r11_a_late_failing_write_undoes_the_earlier_ones(world, monkeypatch):
     carnet = issue(world)
     v = voucher(world, travel(world, carnet, "CH", "FR"), "validation")
     real = audit.queue
-    monkeypatch.setattr(audit, "queue",
-                        lambda w, action, **f: real(w, action, **{**f, "actor_type": None}))
-    counts = {m: s.scalar(select(func.count()).select_from(m))
-              for m in (Transaction, TransactionItem, AuditEvent, HolderNotification,
-                        OutboxMessage)}
+    monkeypatch.setattr(
+        audit, "queue", lambda w, action, **f: real(w, action, **{**f, "actor_type": None})
+    )
+    counts = {
+        m: s.scalar(select(func.count()).select_from(m))
+        for m in (Transaction, TransactionItem, AuditEvent, HolderNotification, OutboxMessage)
+    }
     with pytest.raises(IntegrityError):
         commit_voucher(s, v.id, world.officer("ch"), fields={"goods_examined": False})
     s.rollback()

@@ -1,4 +1,5 @@
 """R-01 … R-12: one test per rule, each with its refusal message (R-12)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,11 +52,15 @@ def _abroad(world, carnet, dest="FR"):
 
 # --- R-01 -------------------------------------------------------------------------------------
 
+
 def test_r01_export_needs_validation_first(world):
     carnet = issue(world)
     t = travel(world, carnet, "CH", "FR")
-    with pytest.raises(DomainError, match="has not been validated yet: its validation must be "
-                       "committed in its departure country before the exportation"):
+    with pytest.raises(
+        DomainError,
+        match="has not been validated yet: its validation must be "
+        "committed in its departure country before the exportation",
+    ):
         commit(world, t, "export", "ch")
     commit(world, t, "validation", "ch")
     world.session.refresh(carnet)
@@ -76,19 +81,26 @@ def test_r01_validation_happens_once(world):
 
 # --- R-02 -------------------------------------------------------------------------------------
 
+
 def test_r02_only_box_p_countries_and_the_departure_country(world):
     carnet = issue(world, countries=("NO", "FR"))
     with pytest.raises(DomainError, match="not valid in United States: it is not listed in Box P"):
         travel(world, carnet, "CH", "US")
     t = travel(world, carnet, "CH", "FR")
-    with pytest.raises(DomainError, match="The validation of this carnet is made in its "
-                       "departure country, Switzerland, not in Belgium"):
+    with pytest.raises(
+        DomainError,
+        match="The validation of this carnet is made in its "
+        "departure country, Switzerland, not in Belgium",
+    ):
         commit(world, t, "validation", "be")
     world.session.rollback()
     commit(world, t, "validation", "ch")
     commit(world, t, "export", "ch")
-    with pytest.raises(DomainError, match="This voucher is for the importation in France: it "
-                       "cannot be committed in Switzerland"):
+    with pytest.raises(
+        DomainError,
+        match="This voucher is for the importation in France: it "
+        "cannot be committed in Switzerland",
+    ):
         commit(world, t, "import", "ch")
     world.session.rollback()
     # Box P is the territory's: a carnet valid in France is valid at a Belgian EU office
@@ -99,21 +111,28 @@ def test_r02_box_p_checked_again_at_commit(world):
     carnet = issue(world, countries=("NO", "FR"))
     t = _abroad(world, carnet)
     back = travel(world, carnet, "FR", "CH")
-    world.session.execute(CarnetCountry.__table__.delete().where(
-        CarnetCountry.carnet_id == carnet.id, CarnetCountry.country_code == "FR"))
+    world.session.execute(
+        CarnetCountry.__table__.delete().where(
+            CarnetCountry.carnet_id == carnet.id, CarnetCountry.country_code == "FR"
+        )
+    )
     world.session.commit()
     world.session.expire_all()
-    with pytest.raises(DomainError, match="This carnet is not valid in France: it is not listed "
-                       "in Box P"):
+    with pytest.raises(
+        DomainError, match="This carnet is not valid in France: it is not listed in Box P"
+    ):
         commit(world, back, "reexport", "fr")
     assert t is not None
 
 
-@pytest.mark.parametrize("status,message", [
-    ("blocked", "is blocked by its issuing association: no transaction is possible"),
-    ("cancelled", "has been cancelled by its issuing association"),
-    ("discharged", "has been discharged: no transaction is possible"),
-])
+@pytest.mark.parametrize(
+    "status,message",
+    [
+        ("blocked", "is blocked by its issuing association: no transaction is possible"),
+        ("cancelled", "has been cancelled by its issuing association"),
+        ("discharged", "has been discharged: no transaction is possible"),
+    ],
+)
 def test_r02_no_transaction_on_blocked_cancelled_or_discharged_carnets(world, status, message):
     carnet = issue(world)
     t = travel(world, carnet, "CH", "FR")
@@ -125,6 +144,7 @@ def test_r02_no_transaction_on_blocked_cancelled_or_discharged_carnets(world, st
 
 # --- R-03 -------------------------------------------------------------------------------------
 
+
 def test_r03_a_hold_in_belgium_blocks_france_until_released_by_the_same_office(world):
     carnet = issue(world)
     t = travel(world, carnet, "CH", "FR")
@@ -133,9 +153,12 @@ def test_r03_a_hold_in_belgium_blocks_france_until_released_by_the_same_office(w
     v = voucher(world, t, "import")
     hold = hold_carnet(world.session, v.id, world.officer("be"), "Goods to be checked later")
     world.session.commit()
-    with pytest.raises(DomainError, match="This carnet is on hold in this customs territory "
-                       r"since .* \(Antwerp Port, by Officer BE\): Goods to be checked later. An "
-                       "officer of Antwerp Port must release it first"):
+    with pytest.raises(
+        DomainError,
+        match="This carnet is on hold in this customs territory "
+        r"since .* \(Antwerp Port, by Officer BE\): Goods to be checked later. An "
+        "officer of Antwerp Port must release it first",
+    ):
         commit(world, t, "import", "fr")
     world.session.rollback()
     # another territory is not blocked: the hold is the EU's
@@ -154,6 +177,7 @@ def test_r03_a_hold_in_belgium_blocks_france_until_released_by_the_same_office(w
 
 # --- R-04 -------------------------------------------------------------------------------------
 
+
 def test_r04_a_territory_sees_what_came_before_its_own_and_the_final_reimport(world):
     add_administration(world, "no", "NO")
     carnet = issue(world)
@@ -168,46 +192,74 @@ def test_r04_a_territory_sees_what_came_before_its_own_and_the_final_reimport(wo
     from portal.domain.rules import territory_of
 
     kinds = lambda cc: [  # noqa: E731
-        (x.kind, x.country_code) for x in history_for_territory(
-            world.session, carnet.id, territory_of(world.session, cc))]
-    assert kinds("FR") == [("validation", "CH"), ("export", "CH"), ("import", "FR"),
-                           ("reexport", "FR"), ("reimport", "CH")]
-    assert kinds("NO") == [("validation", "CH"), ("export", "CH"), ("import", "FR"),
-                           ("reexport", "FR"), ("import", "NO"), ("reexport", "NO"),
-                           ("reimport", "CH")]
+        (x.kind, x.country_code)
+        for x in history_for_territory(world.session, carnet.id, territory_of(world.session, cc))
+    ]
+    assert kinds("FR") == [
+        ("validation", "CH"),
+        ("export", "CH"),
+        ("import", "FR"),
+        ("reexport", "FR"),
+        ("reimport", "CH"),
+    ]
+    assert kinds("NO") == [
+        ("validation", "CH"),
+        ("export", "CH"),
+        ("import", "FR"),
+        ("reexport", "FR"),
+        ("import", "NO"),
+        ("reexport", "NO"),
+        ("reimport", "CH"),
+    ]
     assert kinds("CH") == [("validation", "CH"), ("export", "CH"), ("reimport", "CH")]
     assert eu is not None and t is not None
 
 
 # --- R-05 -------------------------------------------------------------------------------------
 
+
 def test_r05_cancellation_needs_the_holders_code_and_is_recorded(world):
     carnet = issue(world)
     t = _abroad(world, carnet)
     txn = world.session.scalar(select(Transaction).where(Transaction.kind == "import"))
-    with pytest.raises(DomainError, match="This cancellation code is not the holder's code for "
-                       "this transaction"):
+    with pytest.raises(
+        DomainError, match="This cancellation code is not the holder's code for this transaction"
+    ):
         cancel_transaction(world.session, txn.id, world.officer("fr"), "AAAAAAAAAAAAA", "typo")
     # the wrong guess is logged and kept
-    assert world.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "transaction.cancel_code_failed")) == 1
+    assert (
+        world.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "transaction.cancel_code_failed")
+        )
+        == 1
+    )
     with pytest.raises(PermissionDenied, match="another customs territory"):
-        cancel_transaction(world.session, txn.id, world.officer("ch"),
-                           cancellation_code_of(txn), "wrong goods")
+        cancel_transaction(
+            world.session, txn.id, world.officer("ch"), cancellation_code_of(txn), "wrong goods"
+        )
     world.session.rollback()
     with pytest.raises(DomainError, match="Give the reason"):
-        cancel_transaction(world.session, txn.id, world.officer("be"),
-                           cancellation_code_of(txn), "  ")
-    record = cancel_transaction(world.session, txn.id, world.officer("be"),
-                                cancellation_code_of(txn), "wrong goods declared")
+        cancel_transaction(
+            world.session, txn.id, world.officer("be"), cancellation_code_of(txn), "  "
+        )
+    record = cancel_transaction(
+        world.session,
+        txn.id,
+        world.officer("be"),
+        cancellation_code_of(txn),
+        "wrong goods declared",
+    )
     world.session.commit()
     world.session.refresh(txn)
     assert txn.state == "cancelled" and record.reason == "wrong goods declared"
     assert world.session.get(Cancellation, record.id).transaction_id == txn.id
     assert voucher(world, t, "import").state == "open"
     with pytest.raises(DomainError, match="already been cancelled"):
-        cancel_transaction(world.session, txn.id, world.officer("fr"),
-                           cancellation_code_of(txn), "again")
+        cancel_transaction(
+            world.session, txn.id, world.officer("fr"), cancellation_code_of(txn), "again"
+        )
     world.session.rollback()
     again = commit(world, t, "import", "fr")  # the voucher can be transacted again
     assert again.transaction_id != txn.id
@@ -216,6 +268,7 @@ def test_r05_cancellation_needs_the_holders_code_and_is_recorded(world):
 
 # --- R-06 -------------------------------------------------------------------------------------
 
+
 def test_r06_split_shipments_never_below_zero(world):
     carnet = issue(world, items=4, pieces=2)
     _abroad(world, carnet)
@@ -223,15 +276,21 @@ def test_r06_split_shipments_never_below_zero(world):
     part2 = travel(world, carnet, "FR", "CH", items={2: 1, 3: 2, 4: 2})
     too_much = travel(world, carnet, "FR", "CH", items={1: 1})
     commit(world, part1, "reexport", "fr")
-    with pytest.raises(DomainError, match=r"Item 1: 1 piece\(s\) cannot be re-exported: only 0 "
-                       r"piece\(s\) were imported into the EU and not yet re-exported"):
+    with pytest.raises(
+        DomainError,
+        match=r"Item 1: 1 piece\(s\) cannot be re-exported: only 0 "
+        r"piece\(s\) were imported into the EU and not yet re-exported",
+    ):
         commit(world, too_much, "reexport", "fr")
     world.session.rollback()
     commit(world, part2, "reexport", "fr")
     commit(world, part1, "reimport", "ch")
     commit(world, part2, "reimport", "ch")
-    with pytest.raises(DomainError, match=r"Item 1: 1 piece\(s\) cannot be re-imported: only 0 "
-                       r"piece\(s\) were exported from Switzerland and not yet re-imported"):
+    with pytest.raises(
+        DomainError,
+        match=r"Item 1: 1 piece\(s\) cannot be re-imported: only 0 "
+        r"piece\(s\) were exported from Switzerland and not yet re-imported",
+    ):
         commit(world, too_much, "reimport", "ch")
 
 
@@ -239,12 +298,16 @@ def test_r06_cannot_export_more_than_is_at_home(world):
     carnet = issue(world, items=2, pieces=1)
     _abroad(world, carnet)
     again = travel(world, carnet, "CH", "BE")
-    with pytest.raises(DomainError, match=r"Item 1: 1 piece\(s\) cannot be exported again: 1 of "
-                       r"its 1 piece\(s\) are already exported from Switzerland"):
+    with pytest.raises(
+        DomainError,
+        match=r"Item 1: 1 piece\(s\) cannot be exported again: 1 of "
+        r"its 1 piece\(s\) are already exported from Switzerland",
+    ):
         commit(world, again, "export", "ch")
 
 
 # --- R-07 -------------------------------------------------------------------------------------
+
 
 def test_r07_expired_carnet_allows_only_reexport_and_reimport(world):
     issued_on = now_utc().date() - dt.timedelta(days=40)
@@ -255,8 +318,11 @@ def test_r07_expired_carnet_allows_only_reexport_and_reimport(world):
     commit(world, t, "import", "fr", today=issued_on, fields={"final_date": issued_on.isoformat()})
     stale = travel(world, carnet, "FR", "NO", now=now_utc() - dt.timedelta(days=35))
     expiry = (issued_on + dt.timedelta(days=30)).strftime("%d/%m/%Y")
-    with pytest.raises(DomainError, match=f"This carnet expired on {expiry}: only re-exportation "
-                       "and re-importation are possible"):
+    with pytest.raises(
+        DomainError,
+        match=f"This carnet expired on {expiry}: only re-exportation "
+        "and re-importation are possible",
+    ):
         travel(world, carnet, "CH", "BE")
     back = travel(world, carnet, "FR", "CH")
     commit(world, back, "reexport", "fr")
@@ -269,14 +335,18 @@ def test_r07_expired_carnet_allows_only_reexport_and_reimport(world):
 
 # --- R-08 -------------------------------------------------------------------------------------
 
+
 def test_r08_final_date_never_later_than_validity_and_extension_of_stay(world):
     carnet = issue(world, valid_days=200)
     t = travel(world, carnet, "CH", "FR")
     commit(world, t, "validation", "ch")
     commit(world, t, "export", "ch")
     late = carnet.valid_until + dt.timedelta(days=1)
-    with pytest.raises(DomainError, match=r"The final date for re-exportation \(.*\) cannot be "
-                       r"later than the carnet's validity"):
+    with pytest.raises(
+        DomainError,
+        match=r"The final date for re-exportation \(.*\) cannot be "
+        r"later than the carnet's validity",
+    ):
         commit(world, t, "import", "fr", fields={"final_date": late.isoformat()})
     world.session.rollback()
     early = now_utc().date() + dt.timedelta(days=30)
@@ -306,26 +376,43 @@ def test_r08_replacement_stay_capped_at_24_months_from_the_original(world):
     r = travel(world, replacement, "CH", "FR")
     commit(world, r, "validation", "ch")
     commit(world, r, "export", "ch", fields={"final_date": cap.isoformat()})
-    with pytest.raises(DomainError, match=f"with its original carnet {original.carnet_number} "
-                       r"issued on .*, the stay may not exceed 24 months, so "
-                       f"{cap.strftime('%d/%m/%Y')} at the latest"):
-        commit(world, r, "import", "fr",
-               fields={"final_date": (cap + dt.timedelta(days=1)).isoformat()})
+    with pytest.raises(
+        DomainError,
+        match=f"with its original carnet {original.carnet_number} "
+        r"issued on .*, the stay may not exceed 24 months, so "
+        f"{cap.strftime('%d/%m/%Y')} at the latest",
+    ):
+        commit(
+            world,
+            r,
+            "import",
+            "fr",
+            fields={"final_date": (cap + dt.timedelta(days=1)).isoformat()},
+        )
     world.session.rollback()
     commit(world, r, "import", "fr", fields={"final_date": cap.isoformat()})
 
 
 # --- R-09 -------------------------------------------------------------------------------------
 
+
 def test_r09_sets_consumed_returned_and_exhausted(world):
     carnet = issue(world, sets={"export_reimport": 1, "import_reexport": 2, "transit": 1})
     assert _sets(world, carnet) == {"export_reimport": 1, "import_reexport": 2, "transit": 1}
     t = travel(world, carnet, "CH", "NO", transits=["FR"])
-    assert [v.kind for v in t.vouchers] == ["validation", "export", "transit_open",
-                                            "transit_close", "import"]
+    assert [v.kind for v in t.vouchers] == [
+        "validation",
+        "export",
+        "transit_open",
+        "transit_close",
+        "import",
+    ]
     assert _sets(world, carnet) == {"export_reimport": 0, "import_reexport": 1, "transit": 0}
-    with pytest.raises(DomainError, match="This carnet has no export/re-import sets left, and "
-                       "this travel needs 1: ask your issuing association for additional sets"):
+    with pytest.raises(
+        DomainError,
+        match="This carnet has no export/re-import sets left, and "
+        "this travel needs 1: ask your issuing association for additional sets",
+    ):
         travel(world, carnet, "CH", "FR")
     world.session.rollback()
     assert _sets(world, carnet) == {"export_reimport": 0, "import_reexport": 1, "transit": 0}
@@ -342,6 +429,7 @@ def test_r09_sets_consumed_returned_and_exhausted(world):
 
 # --- R-10 -------------------------------------------------------------------------------------
 
+
 def test_r10_lookup_guesses_are_rate_limited_logged_and_do_not_say_what_was_wrong(world):
     carnet = issue(world)
     t = travel(world, carnet, "CH", "FR")
@@ -351,30 +439,45 @@ def test_r10_lookup_guesses_are_rate_limited_logged_and_do_not_say_what_was_wron
     # the raw code is stored nowhere in clear
     dump = " ".join(str(r) for r in world.session.execute(text("SELECT * FROM voucher")))
     assert code not in dump
-    found = vouchers.lookup_voucher(world.session, str(carnet.eata_id),
-                                    vouchers.format_code(code).lower(), client_key="acc:1")
+    found = vouchers.lookup_voucher(
+        world.session, str(carnet.eata_id), vouchers.format_code(code).lower(), client_key="acc:1"
+    )
     assert found.id == v.id
-    assert vouchers.lookup_voucher(world.session, carnet.carnet_number, code,
-                                   client_key="acc:1").id == v.id
+    assert (
+        vouchers.lookup_voucher(world.session, carnet.carnet_number, code, client_key="acc:1").id
+        == v.id
+    )
     msgs = set()
     for ref, guess in [(carnet.eata_id, "AAAAAAAAAAAAA"), ("999999999", code)] * 5:
         with pytest.raises(DomainError) as exc:
             vouchers.lookup_voucher(world.session, str(ref), guess, client_key="acc:1")
         msgs.add(exc.value.message)
-    assert msgs == {"No voucher matches this carnet and transaction code: check both and try "
-                    "again."}
-    assert world.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "voucher.lookup_failed")) == 10
+    assert msgs == {
+        "No voucher matches this carnet and transaction code: check both and try again."
+    }
+    assert (
+        world.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "voucher.lookup_failed")
+        )
+        == 10
+    )
     for _ in range(5):
         with pytest.raises(DomainError):
-            vouchers.lookup_voucher(world.session, str(carnet.eata_id), "AAAAAAAAAAAAA",
-                                    client_key=f"acc:{_ + 2}")
+            vouchers.lookup_voucher(
+                world.session, str(carnet.eata_id), "AAAAAAAAAAAAA", client_key=f"acc:{_ + 2}"
+            )
     # ten wrong guesses on this carnet: locked out, even with the right code
     with pytest.raises(vouchers.TooManyGuesses, match="Too many wrong codes: try again after"):
         vouchers.lookup_voucher(world.session, str(carnet.eata_id), code, client_key="acc:9")
     later = now_utc() + vouchers.LOCKOUT + dt.timedelta(minutes=1)
-    assert vouchers.lookup_voucher(world.session, str(carnet.eata_id), code,
-                                   client_key="acc:9", now=later).id == v.id
+    assert (
+        vouchers.lookup_voucher(
+            world.session, str(carnet.eata_id), code, client_key="acc:9", now=later
+        ).id
+        == v.id
+    )
 
 
 def test_r10_qr_payload_carries_only_id_and_code_and_refuses_forgery(world):
@@ -393,19 +496,31 @@ def test_r10_qr_payload_carries_only_id_and_code_and_refuses_forgery(world):
 
 # --- R-11 -------------------------------------------------------------------------------------
 
+
 def test_r11_replay_of_a_commit_token_returns_the_first_result(world):
     carnet = issue(world)
     t = travel(world, carnet, "CH", "FR")
     first = commit(world, t, "validation", "ch", commit_token="tok-1")
     v = world.session.get(Voucher, world.session.get(Transaction, first.transaction_id).voucher_id)
-    replay = commit_voucher(world.session, v.id, world.officer("ch"),
-                            fields={"goods_examined": False}, commit_token="tok-1")
+    replay = commit_voucher(
+        world.session,
+        v.id,
+        world.officer("ch"),
+        fields={"goods_examined": False},
+        commit_token="tok-1",
+    )
     assert replay.replayed and replay.transaction_id == first.transaction_id
     assert replay.verification_code == first.verification_code
-    with pytest.raises(DomainError, match="This voucher was already committed .*: a voucher is "
-                       "committed once"):
-        commit_voucher(world.session, v.id, world.officer("ch"),
-                       fields={"goods_examined": False}, commit_token="tok-2")
+    with pytest.raises(
+        DomainError, match="This voucher was already committed .*: a voucher is committed once"
+    ):
+        commit_voucher(
+            world.session,
+            v.id,
+            world.officer("ch"),
+            fields={"goods_examined": False},
+            commit_token="tok-2",
+        )
     world.session.rollback()
     with pytest.raises(DomainError, match="already used for another voucher"):
         commit(world, t, "export", "ch", commit_token="tok-1")
@@ -414,14 +529,17 @@ def test_r11_replay_of_a_commit_token_returns_the_first_result(world):
 
 # --- R-12 -------------------------------------------------------------------------------------
 
+
 def test_r12_a_refusal_says_why_and_changes_nothing(world):
     carnet = issue(world)
     t = travel(world, carnet, "CH", "FR")
 
     def counts():
         s = world.session
-        return tuple(s.scalar(select(func.count()).select_from(m)) for m in
-                     (Transaction, AuditEvent, OutboxMessage))
+        return tuple(
+            s.scalar(select(func.count()).select_from(m))
+            for m in (Transaction, AuditEvent, OutboxMessage)
+        )
 
     before = counts()
     with pytest.raises(DomainError) as exc:
@@ -431,18 +549,27 @@ def test_r12_a_refusal_says_why_and_changes_nothing(world):
     with pytest.raises(DomainError, match="Say whether the goods were examined"):
         commit(world, t, "validation", "ch", fields={})
     world.session.rollback()
-    with pytest.raises(DomainError, match="The field “final date” does not apply to a "
-                       "validation"):
-        commit(world, t, "validation", "ch",
-               fields={"goods_examined": True, "final_date": "2030-01-01"})
+    with pytest.raises(DomainError, match="The field “final date” does not apply to a validation"):
+        commit(
+            world,
+            t,
+            "validation",
+            "ch",
+            fields={"goods_examined": True, "final_date": "2030-01-01"},
+        )
     world.session.rollback()
     assert counts() == before
     world.session.refresh(carnet)
     assert carnet.status == "issued" and voucher(world, t, "validation").state == "open"
-    with pytest.raises(DomainError, match=f"Sign with your legal name as registered: "
-                       f"{HOLDER_NAME}"):
-        travels.prepare_travel(world.session, world.holder, carnet, travels.TravelInput(
-            "CH", "FR", "air", {1: 1}, signed_name="Someone Else"))
+    with pytest.raises(
+        DomainError, match=f"Sign with your legal name as registered: {HOLDER_NAME}"
+    ):
+        travels.prepare_travel(
+            world.session,
+            world.holder,
+            carnet,
+            travels.TravelInput("CH", "FR", "air", {1: 1}, signed_name="Someone Else"),
+        )
 
 
 def test_r05_r06_cancel_refused_while_a_later_transaction_depends_on_it(world):
@@ -451,19 +578,27 @@ def test_r05_r06_cancel_refused_while_a_later_transaction_depends_on_it(world):
     back = travel(world, carnet, "FR", "CH")
     commit(world, back, "reexport", "fr")
     imp = world.session.scalar(select(Transaction).where(Transaction.kind == "import"))
-    with pytest.raises(DomainError, match="This importation cannot be cancelled: item 1 was "
-                       "re-exported after it in the EU. Cancel that re-exportation first"):
-        cancel_transaction(world.session, imp.id, world.officer("fr"),
-                           cancellation_code_of(imp), "mistake")
+    with pytest.raises(
+        DomainError,
+        match="This importation cannot be cancelled: item 1 was "
+        "re-exported after it in the EU. Cancel that re-exportation first",
+    ):
+        cancel_transaction(
+            world.session, imp.id, world.officer("fr"), cancellation_code_of(imp), "mistake"
+        )
     world.session.rollback()
     reimp = commit(world, back, "reimport", "ch")
     again = travel(world, carnet, "CH", "FR")
     commit(world, again, "export", "ch")
     txn = world.session.get(Transaction, reimp.transaction_id)
-    with pytest.raises(DomainError, match="This re-importation cannot be cancelled: item 1 was "
-                       "exported again after it in Switzerland. Cancel that exportation first"):
-        cancel_transaction(world.session, txn.id, world.officer("ch"),
-                           cancellation_code_of(txn), "mistake")
+    with pytest.raises(
+        DomainError,
+        match="This re-importation cannot be cancelled: item 1 was "
+        "exported again after it in Switzerland. Cancel that exportation first",
+    ):
+        cancel_transaction(
+            world.session, txn.id, world.officer("ch"), cancellation_code_of(txn), "mistake"
+        )
 
 
 def test_r06_desk_quantities_change_what_is_cleared_and_are_checked(world):
@@ -478,42 +613,53 @@ def test_r06_desk_quantities_change_what_is_cleared_and_are_checked(world):
     s = world.session
     v = voucher(world, t, "export")
     officer = world.officer("ch")
-    for bad, message in (({"4": 1}, "Item 4 is not declared for this transaction"),
-                         ({"9": 1}, "Item 9 is not declared for this transaction"),
-                         ({"x": 1}, "Item x is not declared for this transaction"),
-                         ({"3": 2}, r"Item 3: give between 0 and the 1 piece\(s\) declared"),
-                         ({"1": -1}, r"Item 1: give between 0 and the 2 piece\(s\) declared"),
-                         ({"1": True}, r"Item 1: give between 0 and the 2 piece\(s\) declared"),
-                         ({"1": 1, "01": 2}, "Item 1 is given twice"),
-                         ([1, 2], "Give the quantities per item"),
-                         ({"1": 0, "2": 0, "3": 0}, "At least one item must be presented")):
+    for bad, message in (
+        ({"4": 1}, "Item 4 is not declared for this transaction"),
+        ({"9": 1}, "Item 9 is not declared for this transaction"),
+        ({"x": 1}, "Item x is not declared for this transaction"),
+        ({"3": 2}, r"Item 3: give between 0 and the 1 piece\(s\) declared"),
+        ({"1": -1}, r"Item 1: give between 0 and the 2 piece\(s\) declared"),
+        ({"1": True}, r"Item 1: give between 0 and the 2 piece\(s\) declared"),
+        ({"1": 1, "01": 2}, "Item 1 is given twice"),
+        ([1, 2], "Give the quantities per item"),
+        ({"1": 0, "2": 0, "3": 0}, "At least one item must be presented"),
+    ):
         with pytest.raises(DomainError, match=message) as err:
             commit_voucher(s, v.id, officer, fields={"quantities": bad})
         assert err.value.field == "quantities"
         s.rollback()
     assert s.scalar(select(func.count()).select_from(Transaction)) == 1
     with pytest.raises(DomainError, match="does not apply to a validation"):
-        commit_voucher(s, voucher(world, travel(world, issue(world), "CH", "FR"),
-                                  "validation").id, officer,
-                       fields={"goods_examined": True, "quantities": {"1": 1}})
+        commit_voucher(
+            s,
+            voucher(world, travel(world, issue(world), "CH", "FR"), "validation").id,
+            officer,
+            fields={"goods_examined": True, "quantities": {"1": 1}},
+        )
     s.rollback()
 
     # item 1: 1 of the 2 declared pieces presented; item 3 not presented
     r = commit_voucher(s, v.id, officer, fields={"quantities": {"1": 1, "3": 0}})
     s.commit()
-    lines = s.execute(select(TransactionItem.item_no, TransactionItem.quantity).where(
-        TransactionItem.transaction_id == r.transaction_id)
-        .order_by(TransactionItem.item_no)).all()
+    lines = s.execute(
+        select(TransactionItem.item_no, TransactionItem.quantity)
+        .where(TransactionItem.transaction_id == r.transaction_id)
+        .order_by(TransactionItem.item_no)
+    ).all()
     assert [tuple(li) for li in lines] == [(1, 1), (2, 2)]
     # R-06 counts what was cleared: the piece of item 1 left at home can be exported later,
     # not a third one
     later = travel(world, carnet, "CH", "BE", items={1: 2})
-    with pytest.raises(DomainError, match=r"Item 1: 2 piece\(s\) cannot be exported again: 1 "
-                       r"of its 2 piece\(s\) are already exported from Switzerland"):
+    with pytest.raises(
+        DomainError,
+        match=r"Item 1: 2 piece\(s\) cannot be exported again: 1 "
+        r"of its 2 piece\(s\) are already exported from Switzerland",
+    ):
         commit_voucher(s, voucher(world, later, "export").id, officer)
     s.rollback()
-    r2 = commit_voucher(s, voucher(world, later, "export").id, officer,
-                        fields={"quantities": {"1": 1}})
+    r2 = commit_voucher(
+        s, voucher(world, later, "export").id, officer, fields={"quantities": {"1": 1}}
+    )
     s.commit()
     assert r2.transaction_id
 
@@ -565,15 +711,21 @@ def test_r06_desk_quantities_of_a_pre_exportation_are_those_of_its_exit(world):
     pre = commit(world, t, "export", "be", step="export", fields={"quantities": {"2": 1}})
     v = voucher(world, t, "export")
     with pytest.raises(DomainError, match="quantities cannot change at the exit"):
-        commit_voucher(world.session, v.id, world.officer("fr"), step="exit",
-                       fields={"quantities": {"2": 2}})
+        commit_voucher(
+            world.session, v.id, world.officer("fr"), step="exit", fields={"quantities": {"2": 2}}
+        )
     world.session.rollback()
     exit_ = commit(world, t, "export", "fr", step="exit")
 
     def cleared(txn_id):
-        return [tuple(r) for r in world.session.execute(
-            select(TransactionItem.item_no, TransactionItem.quantity).where(
-                TransactionItem.transaction_id == txn_id).order_by(TransactionItem.item_no))]
+        return [
+            tuple(r)
+            for r in world.session.execute(
+                select(TransactionItem.item_no, TransactionItem.quantity)
+                .where(TransactionItem.transaction_id == txn_id)
+                .order_by(TransactionItem.item_no)
+            )
+        ]
 
     assert cleared(pre.transaction_id) == cleared(exit_.transaction_id) == [(1, 2), (2, 1)]
 

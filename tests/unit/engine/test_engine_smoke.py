@@ -1,4 +1,5 @@
 """F-32, F-33, F-41: a full outbound and return journey."""
+
 from tests.unit.engine.factory import commit, issue, travel
 
 

@@ -1,6 +1,7 @@
 """R-02 (the place of a transaction) reads reference data cached per process: an office's
 place (administration, country, customs territory) and a country's territory. A change made in
 this process is seen at once; one made by another process within REFDATA_TTL."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,9 @@ def belgium_back_in_the_eu(session):
     yield
     session.rollback()
     eu = _territory(session, "EU")
-    session.connection().execute(update(Country.__table__)
-                                 .where(Country.__table__.c.code == "BE").values(territory_id=eu))
+    session.connection().execute(
+        update(Country.__table__).where(Country.__table__.c.code == "BE").values(territory_id=eu)
+    )
     session.commit()
 
 
@@ -55,7 +57,9 @@ def test_r02_a_country_moved_to_another_territory_is_seen_at_once(world, belgium
     assert territory_of(s, "BE") == ch
 
 
-def test_r02_a_change_by_another_process_is_seen_within_the_ttl(world, monkeypatch, belgium_back_in_the_eu):
+def test_r02_a_change_by_another_process_is_seen_within_the_ttl(
+    world, monkeypatch, belgium_back_in_the_eu
+):
     s, officer = world.session, world.officer("be")
     eu, ch = _territory(s, "EU"), _territory(s, "CH")
     now = [1000.0]
@@ -63,8 +67,9 @@ def test_r02_a_change_by_another_process_is_seen_within_the_ttl(world, monkeypat
     assert place_of(s, officer).territory_id == eu
     assert territory_of(s, "BE") == eu
     # another process's write: no ORM event here
-    s.connection().execute(update(Country.__table__).where(Country.__table__.c.code == "BE")
-                           .values(territory_id=ch))
+    s.connection().execute(
+        update(Country.__table__).where(Country.__table__.c.code == "BE").values(territory_id=ch)
+    )
     s.commit()
     now[0] += refdata_cache.REFDATA_TTL - 1
     assert place_of(s, officer).territory_id == eu

@@ -1,5 +1,6 @@
 """Domain rules of identity (F-10 … F-12, R-10): password policy, lockout, TOTP without replay,
 email codes, recovery codes, encryption of TOTP secrets, session timeouts, tokens."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,8 +53,9 @@ def test_f10_lockout_counts_and_expires(officer):
 
 def test_f10_locked_account_refuses_even_the_right_password(demo, officer):
     officer.locked_until = now_utc() + dt.timedelta(minutes=5)
-    result = identity.check_password_login(demo, officer.customs_id, officer.email,
-                                           "eata-demo-passw0rd")
+    result = identity.check_password_login(
+        demo, officer.customs_id, officer.email, "eata-demo-passw0rd"
+    )
     assert result.outcome == "locked" and not result.ok
 
 
@@ -141,9 +143,15 @@ def test_f10_session_idle_and_absolute_timeouts(demo, officer):
     demo.commit()
     idle, absolute = dt.timedelta(minutes=30), dt.timedelta(hours=12)
     start = us.created_at
-    assert live_session(demo, us.id, idle=idle, absolute=absolute, now=start + dt.timedelta(minutes=29))
-    assert live_session(demo, us.id, idle=idle, absolute=absolute,
-                        now=start + dt.timedelta(minutes=29 + 31)) is None
+    assert live_session(
+        demo, us.id, idle=idle, absolute=absolute, now=start + dt.timedelta(minutes=29)
+    )
+    assert (
+        live_session(
+            demo, us.id, idle=idle, absolute=absolute, now=start + dt.timedelta(minutes=29 + 31)
+        )
+        is None
+    )
     us2 = open_session(demo, officer)
     demo.commit()
     t = us2.created_at
@@ -167,8 +175,9 @@ def test_f11_set_password_with_token_checks_the_rules_before_using_the_link(demo
     raw = issue_token(demo, officer, "invite", dt.timedelta(days=1))
     with pytest.raises(DomainError, match="at least 15"):
         identity.set_password_with_token(demo, officer.customs_id, raw, "too short")
-    purpose, account = identity.set_password_with_token(demo, officer.customs_id, raw,
-                                                        "a long enough pass phrase")
+    purpose, account = identity.set_password_with_token(
+        demo, officer.customs_id, raw, "a long enough pass phrase"
+    )
     assert purpose == "invite" and account.id == officer.id and not account.must_change_password
     with pytest.raises(DomainError, match="expired or was already used"):
         identity.set_password_with_token(demo, officer.customs_id, raw, "another long pass phrase")
@@ -209,7 +218,8 @@ def test_f12_same_email_code_in_two_racing_requests_passes_once(app, demo, offic
 
 
 def test_f10_last_seen_is_written_at_most_every_minute_and_idle_sessions_still_expire(
-        demo, officer):
+    demo, officer
+):
     """The keep-alive write is throttled (TOUCH_EVERY): requests within a minute write
     nothing, yet an idle session never lives longer than `idle` after the last write — at most
     TOUCH_EVERY less than after the last request, never more. Revocation is seen at once."""
@@ -230,8 +240,10 @@ def test_f10_last_seen_is_written_at_most_every_minute_and_idle_sessions_still_e
     assert touched == start + 61 * seconds  # after a minute: written
     # a request 30 s after the write writes nothing; idle is counted from the write
     assert live_session(demo, us.id, idle=idle, absolute=absolute, now=touched + 30 * seconds)
-    assert live_session(demo, us.id, idle=idle, absolute=absolute,
-                        now=touched + idle + seconds) is None
+    assert (
+        live_session(demo, us.id, idle=idle, absolute=absolute, now=touched + idle + seconds)
+        is None
+    )
     demo.expire_all()
     assert demo.get(type(us), us.id).revoked_at is not None
     # revocation (logout elsewhere, account disabled) is not cached: the next check refuses

@@ -1,5 +1,6 @@
 """Wallet domain rules without HTTP: PIN rules, download QR parsing, idle lock, confirmation
 tokens, share links (F-17, F-30, F-35, R-10)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,9 @@ from portal.domain import wallet as w
 from portal.models import Holder, HolderSession
 
 
-@pytest.mark.parametrize("pin", ["12345", "abcdef", "111111", "123456", "987654", "1234567890123",
-                                 "１２３４５６"])
+@pytest.mark.parametrize(
+    "pin", ["12345", "abcdef", "111111", "123456", "987654", "1234567890123", "１２３４５６"]
+)
 def test_f17_weak_or_malformed_pins_are_refused(pin):
     with pytest.raises(DomainError) as err:
         w._check_pin(pin)
@@ -25,11 +27,14 @@ def test_f17_good_pin_accepted():
     assert w._check_pin(" 482915 ") == "482915"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("EATA-DL:123456:87654321", ("123456", "87654321")),
-    ('{"eata_id": 123456, "pin": "87654321"}', ("123456", "87654321")),
-    ("CH2026ABC 87654321", ("CH2026ABC", "87654321")),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("EATA-DL:123456:87654321", ("123456", "87654321")),
+        ('{"eata_id": 123456, "pin": "87654321"}', ("123456", "87654321")),
+        ("CH2026ABC 87654321", ("CH2026ABC", "87654321")),
+    ],
+)
 def test_f30_download_qr_text_parsed(text, expected):
     assert w.parse_download_qr(text) == expected
 
@@ -52,18 +57,35 @@ def test_f17_idle_lock_boundary():
 
 def _register(session, email=None):
     email = email or f"u-{secrets.token_hex(3)}@example.test"
-    return w.register(session, {"kind": "private", "given_names": "Anne", "surname": "Peeters",
-                                "email": email, "street": "s", "postal_code": "1",
-                                "city": "c", "country_code": "CH", "phone": "+41 79 1234567"},
-                      "correct horse battery staple 42", "482915", accepted_terms=True,
-                      confirm_url="http://wallet.eata.test/my/confirm/{token}")
+    return w.register(
+        session,
+        {
+            "kind": "private",
+            "given_names": "Anne",
+            "surname": "Peeters",
+            "email": email,
+            "street": "s",
+            "postal_code": "1",
+            "city": "c",
+            "country_code": "CH",
+            "phone": "+41 79 1234567",
+        },
+        "correct horse battery staple 42",
+        "482915",
+        accepted_terms=True,
+        confirm_url="http://wallet.eata.test/my/confirm/{token}",
+    )
 
 
 def test_f17_confirmation_token_single_use_and_expiring(app, session):
     holder, token = _register(session)
     session.commit()
-    assert w.confirm_email(session, token, now=now_utc() + w.CONFIRM_LIFETIME
-                           + dt.timedelta(seconds=1)) is None
+    assert (
+        w.confirm_email(
+            session, token, now=now_utc() + w.CONFIRM_LIFETIME + dt.timedelta(seconds=1)
+        )
+        is None
+    )
     assert w.confirm_email(session, token) is not None
     assert w.confirm_email(session, token) is None
     assert w.confirm_email(session, "forged") is None
@@ -71,11 +93,24 @@ def test_f17_confirmation_token_single_use_and_expiring(app, session):
 
 def test_f17_company_needs_a_name(app, session):
     with pytest.raises(DomainError) as err:
-        w.register(session, {"kind": "company", "given_names": "A", "surname": "B",
-                             "email": "c@example.test", "street": "s", "postal_code": "1",
-                             "city": "c", "country_code": "CH", "phone": "+41 79 1234567"},
-                   "correct horse battery staple 42", "482915", accepted_terms=True,
-                   confirm_url="{token}")
+        w.register(
+            session,
+            {
+                "kind": "company",
+                "given_names": "A",
+                "surname": "B",
+                "email": "c@example.test",
+                "street": "s",
+                "postal_code": "1",
+                "city": "c",
+                "country_code": "CH",
+                "phone": "+41 79 1234567",
+            },
+            "correct horse battery staple 42",
+            "482915",
+            accepted_terms=True,
+            confirm_url="{token}",
+        )
     assert err.value.field == "company_name"
 
 

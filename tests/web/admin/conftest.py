@@ -1,4 +1,5 @@
 """Helpers of the administration screen tests: look objects up by name, read field errors."""
+
 from __future__ import annotations
 
 import email
@@ -22,8 +23,10 @@ def find(demo):
         demo.expire_all()
         column = Account.email if model is Account else model.name
         return demo.scalar(
-            select(model).join(CustomsAdministration, model.customs_id == CustomsAdministration.id)
-            .where(CustomsAdministration.code == code, column == name))
+            select(model)
+            .join(CustomsAdministration, model.customs_id == CustomsAdministration.id)
+            .where(CustomsAdministration.code == code, column == name)
+        )
 
     return lookup
 
@@ -35,9 +38,12 @@ def count(demo):
 
     def run(model, code: str, **where) -> int:
         demo.expire_all()
-        stmt = (select(func.count()).select_from(model)
-                .join(CustomsAdministration, model.customs_id == CustomsAdministration.id)
-                .where(CustomsAdministration.code == code))
+        stmt = (
+            select(func.count())
+            .select_from(model)
+            .join(CustomsAdministration, model.customs_id == CustomsAdministration.id)
+            .where(CustomsAdministration.code == code)
+        )
         for name, value in where.items():
             stmt = stmt.where(getattr(model, name) == value)
         return demo.scalar(stmt)
@@ -47,8 +53,11 @@ def count(demo):
 
 def field_error(response, field: str) -> str | None:
     """The error text shown next to `field` (the <small id="<field>-error">), or None."""
-    m = re.search(rf'<small id="{re.escape(field)}-error" class="field-error">(.*?)</small>',
-                  response.get_data(as_text=True), re.S)
+    m = re.search(
+        rf'<small id="{re.escape(field)}-error" class="field-error">(.*?)</small>',
+        response.get_data(as_text=True),
+        re.S,
+    )
     return html.unescape(m.group(1)).strip() if m else None
 
 
@@ -71,11 +80,20 @@ def office_form():
 
     def make(region_id: int, **overrides) -> dict:
         data = {
-            "region_id": str(region_id), "name": "Liège Airport", "code": "BE-LGG",
-            "street": "Rue de l'Aéroport 1", "postal_code": "4460", "city": "Grâce-Hollogne",
-            "country_code": "BE", "email": "lgg@customs-be.demo", "phone": "+32 4 234 84 11",
-            "opening_hours": "Mon–Sun 00:00–24:00", "latitude": "50.637400",
-            "longitude": "5.443200", "timezone": "Europe/Brussels", "is_airport": "y",
+            "region_id": str(region_id),
+            "name": "Liège Airport",
+            "code": "BE-LGG",
+            "street": "Rue de l'Aéroport 1",
+            "postal_code": "4460",
+            "city": "Grâce-Hollogne",
+            "country_code": "BE",
+            "email": "lgg@customs-be.demo",
+            "phone": "+32 4 234 84 11",
+            "opening_hours": "Mon–Sun 00:00–24:00",
+            "latitude": "50.637400",
+            "longitude": "5.443200",
+            "timezone": "Europe/Brussels",
+            "is_airport": "y",
             "active": "y",
         }
         data.update(overrides)

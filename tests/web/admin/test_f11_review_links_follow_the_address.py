@@ -1,6 +1,7 @@
 """Review finding: invitation and reset links stayed valid after the account's email was
 corrected or its password was set another way. An invitation typed to a wrong address could
 still be used by whoever got it, after the admin fixed the address (F-11, R-10)."""
+
 from __future__ import annotations
 
 import re
@@ -20,22 +21,39 @@ def _link_path(message) -> str:
 
 def _create(c, find, email: str) -> Account:
     antwerp, port = find(Region, "be", "Antwerp"), find(Office, "be", "Antwerp Port")
-    r = c.post("/admin/accounts/new", data={
-        "full_name": "Ana Peeters", "email": email, "role": "officer",
-        "region_id": str(antwerp.id), "office_id": str(port.id), "active": "y"})
+    r = c.post(
+        "/admin/accounts/new",
+        data={
+            "full_name": "Ana Peeters",
+            "email": email,
+            "role": "officer",
+            "region_id": str(antwerp.id),
+            "office_id": str(port.id),
+            "active": "y",
+        },
+    )
     assert r.status_code == 303
     return find(Account, "be", email)
 
 
 def test_f11_invitation_to_a_mistyped_address_dies_when_the_admin_corrects_it(
-        app, login_as, find, client_for):
+    app, login_as, find, client_for
+):
     c = login_as("be", "admin")
     account = _create(c, find, "ana.peters@wrong.example")
     [invitation] = outbox(app)
     stranger_link = _link_path(invitation)
-    r = c.post(f"/admin/accounts/{account.id}", data={
-        "full_name": account.full_name, "email": "ana.peeters@customs-be.demo", "role": "officer",
-        "region_id": str(account.region_id), "office_id": str(account.office_id), "active": "y"})
+    r = c.post(
+        f"/admin/accounts/{account.id}",
+        data={
+            "full_name": account.full_name,
+            "email": "ana.peeters@customs-be.demo",
+            "role": "officer",
+            "region_id": str(account.region_id),
+            "office_id": str(account.office_id),
+            "active": "y",
+        },
+    )
     assert r.status_code == 303
     stranger = client_for("customs", "be")
     assert stranger.get(stranger_link).status_code == 404
@@ -54,8 +72,9 @@ def test_f11_invitation_to_a_mistyped_address_dies_when_the_admin_corrects_it(
     assert r.status_code == 303
 
 
-def test_f11_password_set_by_a_reset_link_ends_the_invitation_link(app, login_as, find, client_for,
-                                                                   demo):
+def test_f11_password_set_by_a_reset_link_ends_the_invitation_link(
+    app, login_as, find, client_for, demo
+):
     c = login_as("be", "admin")
     account = _create(c, find, "ana.peeters@customs-be.demo")
     assert c.post(f"/admin/accounts/{account.id}/reset-password").status_code == 303

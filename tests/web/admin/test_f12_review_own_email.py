@@ -2,6 +2,7 @@
 link opened at the new address (F-12, "re-authentication before changing MFA or email"). The
 account edit screen let an admin or regional manager change their *own* email in one post,
 with neither: a borrowed session could move the account to another address."""
+
 from __future__ import annotations
 
 from portal.models import Account
@@ -9,9 +10,14 @@ from tests.web.admin.conftest import field_error
 
 
 def _form(me: Account, **overrides) -> dict:
-    data = {"full_name": me.full_name, "email": me.email, "role": me.role,
-            "region_id": str(me.region_id or ""), "office_id": str(me.office_id or ""),
-            "active": "y"}
+    data = {
+        "full_name": me.full_name,
+        "email": me.email,
+        "role": me.role,
+        "region_id": str(me.region_id or ""),
+        "office_id": str(me.office_id or ""),
+        "active": "y",
+    }
     data.update(overrides)
     return data
 

@@ -1,4 +1,5 @@
 """Customs settings: MFA mandatory for all accounts (F-12) and invitation lifetime (F-11)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -21,16 +22,21 @@ def test_f12_admin_sets_mfa_mandatory_and_invitation_days(login_as, demo):
     be = _be(demo)
     assert (be.mfa_mandatory, be.invitation_days) == (True, 5)
     event = demo.scalar(select(AuditEvent).where(AuditEvent.action == "settings.update"))
-    assert event.data == {"before": {"mfa_mandatory": False, "invitation_days": 14},
-                          "after": {"mfa_mandatory": True, "invitation_days": 5}}
+    assert event.data == {
+        "before": {"mfa_mandatory": False, "invitation_days": 14},
+        "after": {"mfa_mandatory": True, "invitation_days": 5},
+    }
 
 
-@pytest.mark.parametrize("days,message", [
-    ("0", "The invitation link lifetime must be between 1 and 30 days."),
-    ("31", "The invitation link lifetime must be between 1 and 30 days."),
-    ("", "Enter a number of days."),
-    ("two", "Not a valid integer value."),
-])
+@pytest.mark.parametrize(
+    "days,message",
+    [
+        ("0", "The invitation link lifetime must be between 1 and 30 days."),
+        ("31", "The invitation link lifetime must be between 1 and 30 days."),
+        ("", "Enter a number of days."),
+        ("two", "Not a valid integer value."),
+    ],
+)
 def test_f11_r12_invitation_days_out_of_range_is_refused(login_as, demo, days, message):
     c = login_as("be", "admin")
     r = c.post("/admin/settings", data={"mfa_mandatory": "y", "invitation_days": days})
@@ -43,5 +49,8 @@ def test_f11_r12_invitation_days_out_of_range_is_refused(login_as, demo, days, m
 def test_f13_settings_are_for_admins_only(login_as, demo, role):
     c = login_as("be", role)
     assert c.get("/admin/settings").status_code == 403
-    assert c.post("/admin/settings", data={"mfa_mandatory": "y", "invitation_days": "2"}).status_code == 403
+    assert (
+        c.post("/admin/settings", data={"mfa_mandatory": "y", "invitation_days": "2"}).status_code
+        == 403
+    )
     assert _be(demo).invitation_days == 14

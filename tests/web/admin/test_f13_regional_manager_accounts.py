@@ -1,4 +1,5 @@
 """F-13 / R-16: a regional manager manages the accounts of their own region only, never admins."""
+
 import io
 import re
 
@@ -14,8 +15,14 @@ from tests.web.admin.test_f14_accounts import export
 @pytest.fixture
 def brussels_officer(find, demo):
     brussels, airport = find(Region, "be", "Brussels"), find(Office, "be", "Brussels Airport")
-    account = Account(customs_id=brussels.customs_id, email="jan@customs-be.demo", full_name="Jan Brussels",
-                      role="officer", region_id=brussels.id, office_id=airport.id)
+    account = Account(
+        customs_id=brussels.customs_id,
+        email="jan@customs-be.demo",
+        full_name="Jan Brussels",
+        role="officer",
+        region_id=brussels.id,
+        office_id=airport.id,
+    )
     demo.add(account)
     demo.commit()
     return account
@@ -29,26 +36,45 @@ def test_f13_regional_manager_sees_own_region_and_no_admin(login_as, brussels_of
     assert '<option value="admin"' not in page
     exported = load_workbook(io.BytesIO(export(c))).active
     emails = {row[1] for row in exported.iter_rows(min_row=2, values_only=True)}
-    assert emails == {"officer@customs-be.demo", "controller@customs-be.demo",
-                      "regional-manager@customs-be.demo"}
+    assert emails == {
+        "officer@customs-be.demo",
+        "controller@customs-be.demo",
+        "regional-manager@customs-be.demo",
+    }
 
 
 @pytest.mark.parametrize("target", ["jan@customs-be.demo", "admin@customs-be.demo"])
-@pytest.mark.parametrize("method,suffix", [
-    ("GET", ""), ("POST", ""), ("GET", "/delete"), ("POST", "/delete"), ("POST", "/disable"),
-    ("POST", "/enable"), ("POST", "/reset-password"), ("POST", "/force-password-change"),
-])
+@pytest.mark.parametrize(
+    "method,suffix",
+    [
+        ("GET", ""),
+        ("POST", ""),
+        ("GET", "/delete"),
+        ("POST", "/delete"),
+        ("POST", "/disable"),
+        ("POST", "/enable"),
+        ("POST", "/reset-password"),
+        ("POST", "/force-password-change"),
+    ],
+)
 def test_f13_other_region_or_admin_account_is_404_for_regional_manager(
-        app, login_as, find, brussels_officer, target, method, suffix):
+    app, login_as, find, brussels_officer, target, method, suffix
+):
     c = login_as("be", "regional_manager")
     account = find(Account, "be", target)
     path = f"/admin/accounts/{account.id}{suffix}"
-    r = c.get(path) if method == "GET" else c.post(path, data={
-        "full_name": "Changed", "email": target, "role": "officer"})
+    r = (
+        c.get(path)
+        if method == "GET"
+        else c.post(path, data={"full_name": "Changed", "email": target, "role": "officer"})
+    )
     assert r.status_code == 404
     after = find(Account, "be", target)
     assert (after.full_name, after.active, after.must_change_password) == (
-        account.full_name, True, False)
+        account.full_name,
+        True,
+        False,
+    )
     assert outbox(app) == []
 
 
@@ -57,8 +83,15 @@ def test_f13_regional_manager_cannot_create_an_admin(login_as, find, count, demo
     antwerp = find(Region, "be", "Antwerp")
     form = c.get("/admin/accounts/new").get_data(as_text=True)
     assert '<option value="admin"' not in form and '<option value="officer"' in form
-    r = c.post("/admin/accounts/new", data={"full_name": "Wannabe", "email": "wannabe@customs-be.demo",
-                                            "role": "admin", "region_id": str(antwerp.id)})
+    r = c.post(
+        "/admin/accounts/new",
+        data={
+            "full_name": "Wannabe",
+            "email": "wannabe@customs-be.demo",
+            "role": "admin",
+            "region_id": str(antwerp.id),
+        },
+    )
     assert r.status_code == 403
     assert field_error(r, "role") == "You may not manage admin accounts."
     assert count(Account, "be") == 4
@@ -74,12 +107,20 @@ def test_f13_r16_regional_manager_creates_accounts_in_own_region_only(app, login
     r = c.post("/admin/accounts/new", data={**base, "region_id": str(brussels.id)})
     assert r.status_code == 422
     assert field_error(r, "region_id") == "You can only manage accounts of your own region."
-    r = c.post("/admin/accounts/new", data={**base, "region_id": str(antwerp.id),
-                                            "office_id": str(find(Office, "be", "Brussels Airport").id)})
+    r = c.post(
+        "/admin/accounts/new",
+        data={
+            **base,
+            "region_id": str(antwerp.id),
+            "office_id": str(find(Office, "be", "Brussels Airport").id),
+        },
+    )
     assert r.status_code == 422
     assert count(Account, "be") == 4 and outbox(app) == []
-    r = c.post("/admin/accounts/new", data={**base, "region_id": str(antwerp.id),
-                                            "office_id": str(port.id)})
+    r = c.post(
+        "/admin/accounts/new",
+        data={**base, "region_id": str(antwerp.id), "office_id": str(port.id)},
+    )
     assert r.status_code == 303
     assert find(Account, "be", "piet@customs-be.demo").region_id == antwerp.id
     assert len(outbox(app)) == 1
@@ -89,19 +130,34 @@ def test_f13_regional_manager_edits_own_region_account_but_cannot_move_it_out(lo
     c = login_as("be", "regional_manager")
     controller = find(Account, "be", "controller@customs-be.demo")
     brussels, antwerp = find(Region, "be", "Brussels"), find(Region, "be", "Antwerp")
-    r = c.post(f"/admin/accounts/{controller.id}", data={
-        "full_name": "Controller BE", "email": controller.email, "role": "controller",
-        "region_id": str(brussels.id)})
+    r = c.post(
+        f"/admin/accounts/{controller.id}",
+        data={
+            "full_name": "Controller BE",
+            "email": controller.email,
+            "role": "controller",
+            "region_id": str(brussels.id),
+        },
+    )
     assert r.status_code == 422
     assert find(Account, "be", "controller@customs-be.demo").region_id == antwerp.id
-    r = c.post(f"/admin/accounts/{controller.id}", data={
-        "full_name": "Controller BE", "email": controller.email, "role": "officer",
-        "region_id": str(antwerp.id), "office_id": str(find(Office, "be", "Antwerp Port").id)})
+    r = c.post(
+        f"/admin/accounts/{controller.id}",
+        data={
+            "full_name": "Controller BE",
+            "email": controller.email,
+            "role": "officer",
+            "region_id": str(antwerp.id),
+            "office_id": str(find(Office, "be", "Antwerp Port").id),
+        },
+    )
     assert r.status_code == 303
     assert find(Account, "be", "controller@customs-be.demo").role == "officer"
     # and cannot promote anyone to admin
-    r = c.post(f"/admin/accounts/{controller.id}", data={
-        "full_name": "Controller BE", "email": controller.email, "role": "admin"})
+    r = c.post(
+        f"/admin/accounts/{controller.id}",
+        data={"full_name": "Controller BE", "email": controller.email, "role": "admin"},
+    )
     assert r.status_code == 403
     assert find(Account, "be", "controller@customs-be.demo").role == "officer"
 
@@ -109,9 +165,15 @@ def test_f13_regional_manager_edits_own_region_account_but_cannot_move_it_out(lo
 def test_f13_regional_manager_cannot_change_own_region(login_as, find):
     c = login_as("be", "regional_manager")
     me = find(Account, "be", "regional-manager@customs-be.demo")
-    r = c.post(f"/admin/accounts/{me.id}", data={
-        "full_name": me.full_name, "email": me.email, "role": "regional_manager",
-        "region_id": ""})
+    r = c.post(
+        f"/admin/accounts/{me.id}",
+        data={
+            "full_name": me.full_name,
+            "email": me.email,
+            "role": "regional_manager",
+            "region_id": "",
+        },
+    )
     assert r.status_code == 422
     assert field_error(r, "region_id") == "Choose a region."
 
@@ -125,29 +187,58 @@ def peer(login_as, find):
     """A second regional manager of Antwerp, created by the first one (allowed by the guide)."""
     c = login_as("be", "regional_manager")
     antwerp = find(Region, "be", "Antwerp")
-    r = c.post("/admin/accounts/new", data={
-        "full_name": "Peer Manager", "email": "peer@customs-be.demo", "role": "regional_manager",
-        "region_id": str(antwerp.id), "active": "y"})
+    r = c.post(
+        "/admin/accounts/new",
+        data={
+            "full_name": "Peer Manager",
+            "email": "peer@customs-be.demo",
+            "role": "regional_manager",
+            "region_id": str(antwerp.id),
+            "active": "y",
+        },
+    )
     assert r.status_code == 303
     return find(Account, "be", "peer@customs-be.demo")
 
 
-@pytest.mark.parametrize("method,suffix", [
-    ("GET", ""), ("POST", ""), ("GET", "/delete"), ("POST", "/delete"), ("POST", "/disable"),
-    ("POST", "/reset-password"), ("POST", "/force-password-change"),
-])
-def test_f13_regional_manager_cannot_manage_a_peer_regional_manager(app, login_as, find, peer,
-                                                                    method, suffix):
+@pytest.mark.parametrize(
+    "method,suffix",
+    [
+        ("GET", ""),
+        ("POST", ""),
+        ("GET", "/delete"),
+        ("POST", "/delete"),
+        ("POST", "/disable"),
+        ("POST", "/reset-password"),
+        ("POST", "/force-password-change"),
+    ],
+)
+def test_f13_regional_manager_cannot_manage_a_peer_regional_manager(
+    app, login_as, find, peer, method, suffix
+):
     sent = len(outbox(app))
     c = login_as("be", "regional_manager")
     path = f"/admin/accounts/{peer.id}{suffix}"
-    r = c.get(path) if method == "GET" else c.post(path, data={
-        "full_name": "Peer Manager", "email": "attacker@evil.example", "role": "regional_manager",
-        "region_id": str(peer.region_id)})
+    r = (
+        c.get(path)
+        if method == "GET"
+        else c.post(
+            path,
+            data={
+                "full_name": "Peer Manager",
+                "email": "attacker@evil.example",
+                "role": "regional_manager",
+                "region_id": str(peer.region_id),
+            },
+        )
+    )
     assert r.status_code == 404
     after = find(Account, "be", "peer@customs-be.demo")
     assert (after.email, after.active, after.must_change_password) == (
-        "peer@customs-be.demo", True, False)
+        "peer@customs-be.demo",
+        True,
+        False,
+    )
     assert len(outbox(app)) == sent
 
 
@@ -161,9 +252,16 @@ def test_f13_regional_manager_cannot_promote_an_officer_to_regional_manager(logi
     officer = find(Account, "be", "officer@customs-be.demo")
     form = c.get(f"/admin/accounts/{officer.id}").get_data(as_text=True)
     assert '<option value="regional_manager"' not in form
-    r = c.post(f"/admin/accounts/{officer.id}", data={
-        "full_name": officer.full_name, "email": officer.email, "role": "regional_manager",
-        "region_id": str(officer.region_id), "office_id": str(officer.office_id or "")})
+    r = c.post(
+        f"/admin/accounts/{officer.id}",
+        data={
+            "full_name": officer.full_name,
+            "email": officer.email,
+            "role": "regional_manager",
+            "region_id": str(officer.region_id),
+            "office_id": str(officer.office_id or ""),
+        },
+    )
     assert r.status_code == 403
     assert field_error(r, "role") == "You may not manage regional manager accounts."
     assert find(Account, "be", "officer@customs-be.demo").role == "officer"
@@ -175,16 +273,25 @@ def _link_path(message) -> str:
 
 
 @pytest.mark.parametrize("role", ["admin", "regional_manager"])
-def test_f13_email_change_by_a_manager_waits_for_the_new_address(app, login_as, find, client_for,
-                                                                 demo, role):
+def test_f13_email_change_by_a_manager_waits_for_the_new_address(
+    app, login_as, find, client_for, demo, role
+):
     c = login_as("be", role)
     officer = find(Account, "be", "officer@customs-be.demo")
-    r = c.post(f"/admin/accounts/{officer.id}", data={
-        "full_name": officer.full_name, "email": "attacker@evil.example", "role": "officer",
-        "region_id": str(officer.region_id), "office_id": str(officer.office_id or "")})
+    r = c.post(
+        f"/admin/accounts/{officer.id}",
+        data={
+            "full_name": officer.full_name,
+            "email": "attacker@evil.example",
+            "role": "officer",
+            "region_id": str(officer.region_id),
+            "office_id": str(officer.office_id or ""),
+        },
+    )
     assert r.status_code == 303
     assert "when the link we sent there is opened" in c.get(r.headers["Location"]).get_data(
-        as_text=True)
+        as_text=True
+    )
     # nothing changed yet: the login email, and a reset still goes to the owner
     assert find(Account, "be", "officer@customs-be.demo") is not None
     assert find(Account, "be", "attacker@evil.example") is None
@@ -202,6 +309,7 @@ def test_f13_email_change_by_a_manager_waits_for_the_new_address(app, login_as, 
     assert announced["To"] == "officer@customs-be.demo"
     assert "was changed" in body_of(announced)
     demo.expire_all()
-    event = demo.scalar(select(AuditEvent).where(
-        AuditEvent.action == "account.email_change_requested"))
+    event = demo.scalar(
+        select(AuditEvent).where(AuditEvent.action == "account.email_change_requested")
+    )
     assert event.data == {"old": "officer@customs-be.demo", "new": "attacker@evil.example"}

@@ -1,5 +1,6 @@
 """Accounts (F-14): create with invitation, edit, disable/enable, delete, reset, force change,
 list with search and filters, export; roles and regions per F-13 / R-16; refusals per R-12."""
+
 import datetime as dt
 import io
 import re
@@ -15,9 +16,14 @@ from tests.web.admin.conftest import body_of, field_error, outbox
 
 
 def account_form(region=None, office=None, **overrides):
-    data = {"full_name": "Ana Peeters", "email": "ana.peeters@customs-be.demo", "role": "officer",
-            "region_id": str(region.id) if region else "", "office_id": str(office.id) if office else "",
-            "active": "y"}
+    data = {
+        "full_name": "Ana Peeters",
+        "email": "ana.peeters@customs-be.demo",
+        "role": "officer",
+        "region_id": str(region.id) if region else "",
+        "office_id": str(office.id) if office else "",
+        "active": "y",
+    }
     data.update(overrides)
     return data
 
@@ -28,12 +34,20 @@ def test_f14_f11_create_officer_sends_the_invitation(app, login_as, find, demo):
     demo.commit()
     c = login_as("be", "admin")
     antwerp, port = find(Region, "be", "Antwerp"), find(Office, "be", "Antwerp Port")
-    r = c.post("/admin/accounts/new", data=account_form(antwerp, port, email="Ana.Peeters@Customs-BE.demo"))
+    r = c.post(
+        "/admin/accounts/new", data=account_form(antwerp, port, email="Ana.Peeters@Customs-BE.demo")
+    )
     assert r.status_code == 303
-    assert "an invitation was sent to ana.peeters@customs-be.demo" in c.get(r.headers["Location"]).get_data(as_text=True)
+    assert "an invitation was sent to ana.peeters@customs-be.demo" in c.get(
+        r.headers["Location"]
+    ).get_data(as_text=True)
     account = find(Account, "be", "ana.peeters@customs-be.demo")
     assert (account.role, account.region_id, account.office_id, account.active) == (
-        "officer", antwerp.id, port.id, True)
+        "officer",
+        antwerp.id,
+        port.id,
+        True,
+    )
     assert account.password_hash is None
     [mail] = outbox(app)
     assert mail["To"] == "ana.peeters@customs-be.demo"
@@ -54,19 +68,27 @@ def test_f14_admin_creates_an_admin_without_region(login_as, find):
     assert boss.role == "admin" and boss.region_id is None
 
 
-@pytest.mark.parametrize("overrides,field,message", [
-    ({"full_name": ""}, "full_name", "Enter the full name."),
-    ({"email": ""}, "email", "Enter an email address."),
-    ({"email": "ana@"}, "email", "Enter a valid email address, like name@customs.example."),
-    ({"email": "OFFICER@customs-be.demo"}, "email", "Another account already uses this email address."),
-    ({"role": ""}, "role", "Choose a role."),
-    ({"role": "superuser"}, "role", "Choose a role."),
-    ({"region_id": ""}, "region_id", "Choose a region."),
-    ({"region_id": "abc"}, "region_id", "Choose a region from the list."),
-    ({"office_id": "BRUSSELS"}, "office_id", "Choose an office of the region “Antwerp”."),
-])
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"full_name": ""}, "full_name", "Enter the full name."),
+        ({"email": ""}, "email", "Enter an email address."),
+        ({"email": "ana@"}, "email", "Enter a valid email address, like name@customs.example."),
+        (
+            {"email": "OFFICER@customs-be.demo"},
+            "email",
+            "Another account already uses this email address.",
+        ),
+        ({"role": ""}, "role", "Choose a role."),
+        ({"role": "superuser"}, "role", "Choose a role."),
+        ({"region_id": ""}, "region_id", "Choose a region."),
+        ({"region_id": "abc"}, "region_id", "Choose a region from the list."),
+        ({"office_id": "BRUSSELS"}, "office_id", "Choose an office of the region “Antwerp”."),
+    ],
+)
 def test_f14_r16_r12_account_validation_error_next_to_field_changes_nothing(
-        app, login_as, find, count, overrides, field, message):
+    app, login_as, find, count, overrides, field, message
+):
     c = login_as("be", "admin")
     antwerp, port = find(Region, "be", "Antwerp"), find(Office, "be", "Antwerp Port")
     if overrides.get("office_id") == "BRUSSELS":
@@ -85,11 +107,19 @@ def test_f14_edit_role_office_region_with_audit(login_as, find, demo):
     brussels, airport = find(Region, "be", "Brussels"), find(Office, "be", "Brussels Airport")
     page = c.get(f"/admin/accounts/{officer.id}").get_data(as_text=True)
     assert 'value="officer@customs-be.demo"' in page and "Force password change" in page
-    r = c.post(f"/admin/accounts/{officer.id}", data=account_form(
-        brussels, airport, full_name=officer.full_name, email=officer.email, role="controller"))
+    r = c.post(
+        f"/admin/accounts/{officer.id}",
+        data=account_form(
+            brussels, airport, full_name=officer.full_name, email=officer.email, role="controller"
+        ),
+    )
     assert r.status_code == 303
     officer = find(Account, "be", "officer@customs-be.demo")
-    assert (officer.role, officer.region_id, officer.office_id) == ("controller", brussels.id, airport.id)
+    assert (officer.role, officer.region_id, officer.office_id) == (
+        "controller",
+        brussels.id,
+        airport.id,
+    )
     event = demo.scalar(select(AuditEvent).where(AuditEvent.action == "account.update"))
     assert event.data["before"]["role"] == "officer" and event.data["after"]["role"] == "controller"
     assert event.data["after"]["office_id"] == airport.id
@@ -100,8 +130,10 @@ def test_f14_r16_edit_refuses_an_office_outside_the_region(login_as, find):
     c = login_as("be", "admin")
     officer = find(Account, "be", "officer@customs-be.demo")
     antwerp, airport = find(Region, "be", "Antwerp"), find(Office, "be", "Brussels Airport")
-    r = c.post(f"/admin/accounts/{officer.id}", data=account_form(
-        antwerp, airport, full_name="Renamed", email=officer.email))
+    r = c.post(
+        f"/admin/accounts/{officer.id}",
+        data=account_form(antwerp, airport, full_name="Renamed", email=officer.email),
+    )
     assert r.status_code == 422
     assert field_error(r, "office_id") == "Choose an office of the region “Antwerp”."
     officer = find(Account, "be", "officer@customs-be.demo")
@@ -111,8 +143,10 @@ def test_f14_r16_edit_refuses_an_office_outside_the_region(login_as, find):
 def test_f14_cannot_change_own_role(login_as, find):
     c = login_as("be", "admin")
     me = find(Account, "be", "admin@customs-be.demo")
-    r = c.post(f"/admin/accounts/{me.id}", data=account_form(full_name=me.full_name, email=me.email,
-                                                               role="officer"))
+    r = c.post(
+        f"/admin/accounts/{me.id}",
+        data=account_form(full_name=me.full_name, email=me.email, role="officer"),
+    )
     assert r.status_code == 422
     assert field_error(r, "role") == "You cannot change your own role: ask another admin."
     assert find(Account, "be", "admin@customs-be.demo").role == "admin"
@@ -132,7 +166,9 @@ def test_f14_disable_kills_the_sessions_and_enable_restores_login(login_as, find
     assert after.status_code == 302 and "/login" in after.headers["Location"]
     assert find(Account, "be", "officer@customs-be.demo").active is False
     assert demo.scalar(select(AuditEvent).where(AuditEvent.action == "account.disable")).data == {
-        "before": {"active": True}, "after": {"active": False}}
+        "before": {"active": True},
+        "after": {"active": False},
+    }
 
     assert c.post(f"/admin/accounts/{officer.id}/enable").status_code == 303
     assert find(Account, "be", "officer@customs-be.demo").active is True
@@ -145,7 +181,9 @@ def test_f14_cannot_disable_or_delete_yourself(login_as, find):
     c = login_as("be", "admin")
     me = find(Account, "be", "admin@customs-be.demo")
     r = c.post(f"/admin/accounts/{me.id}/disable")
-    assert "You cannot disable your own account." in c.get(r.headers["Location"]).get_data(as_text=True)
+    assert "You cannot disable your own account." in c.get(r.headers["Location"]).get_data(
+        as_text=True
+    )
     r = c.post(f"/admin/accounts/{me.id}/delete")
     assert r.status_code == 409
     assert "You cannot delete your own account." in r.get_data(as_text=True)
@@ -173,11 +211,13 @@ def test_f14_request_password_reset_sends_a_link(app, login_as, find, demo):
     officer = find(Account, "be", "officer@customs-be.demo")
     r = c.post(f"/admin/accounts/{officer.id}/reset-password")
     assert "A password reset link was sent to officer@customs-be.demo." in c.get(
-        r.headers["Location"]).get_data(as_text=True)
+        r.headers["Location"]
+    ).get_data(as_text=True)
     [mail] = outbox(app)
     assert mail["To"] == "officer@customs-be.demo" and "/set-password/" in body_of(mail)
-    assert demo.scalar(select(AuditEvent).where(
-        AuditEvent.action == "account.password_reset_requested")).object_id == str(officer.id)
+    assert demo.scalar(
+        select(AuditEvent).where(AuditEvent.action == "account.password_reset_requested")
+    ).object_id == str(officer.id)
     # a disabled account gets no link
     c.post(f"/admin/accounts/{officer.id}/disable")
     r = c.post(f"/admin/accounts/{officer.id}/reset-password")
@@ -192,9 +232,9 @@ def test_f14_force_password_change_at_next_login(login_as, find, demo):
     r = c.post(f"/admin/accounts/{officer.id}/force-password-change")
     assert r.status_code == 303
     assert find(Account, "be", "officer@customs-be.demo").must_change_password is True
-    assert demo.scalar(select(AuditEvent).where(
-        AuditEvent.action == "account.force_password_change")).data["after"] == {
-        "must_change_password": True}
+    assert demo.scalar(
+        select(AuditEvent).where(AuditEvent.action == "account.force_password_change")
+    ).data["after"] == {"must_change_password": True}
 
 
 def test_f14_account_list_search_filters_and_htmx(login_as, find):
@@ -206,12 +246,16 @@ def test_f14_account_list_search_filters_and_htmx(login_as, find):
     frag = c.get("/admin/accounts?q=CONTROL", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in frag and "controller@customs-be.demo" in frag and "officer@" not in frag
     by_role = c.get("/admin/accounts?role=regional_manager").get_data(as_text=True)
-    assert "regional-manager@customs-be.demo" in by_role and "officer@customs-be.demo" not in by_role
+    assert (
+        "regional-manager@customs-be.demo" in by_role and "officer@customs-be.demo" not in by_role
+    )
     antwerp = find(Region, "be", "Antwerp")
     by_region = c.get(f"/admin/accounts?region_id={antwerp.id}").get_data(as_text=True)
     assert "of 3" in by_region and "admin@customs-be.demo" not in by_region
     airport = find(Office, "be", "Brussels Airport")
-    assert "No account matches." in c.get(f"/admin/accounts?office_id={airport.id}").get_data(as_text=True)
+    assert "No account matches." in c.get(f"/admin/accounts?office_id={airport.id}").get_data(
+        as_text=True
+    )
     assert "No account matches." in c.get("/admin/accounts?active=0").get_data(as_text=True)
 
 
@@ -234,17 +278,32 @@ def export(c, query: str = "") -> bytes:
 
 
 def test_f14_export_is_a_job_that_follows_the_filters_and_neutralises_formulas(
-        login_as, find, demo):
+    login_as, find, demo
+):
     c = login_as("be", "admin")
     antwerp, port = find(Region, "be", "Antwerp"), find(Office, "be", "Antwerp Port")
-    for name, mail in [("+1+2", "evil2@customs-be.demo"), ("-3", "evil3@customs-be.demo"),
-                       ("@SUM(A1)", "evil4@customs-be.demo")]:
-        assert c.post("/admin/accounts/new", data=account_form(
-            antwerp, port, full_name=name, email=mail)).status_code == 303
+    for name, mail in [
+        ("+1+2", "evil2@customs-be.demo"),
+        ("-3", "evil3@customs-be.demo"),
+        ("@SUM(A1)", "evil4@customs-be.demo"),
+    ]:
+        assert (
+            c.post(
+                "/admin/accounts/new", data=account_form(antwerp, port, full_name=name, email=mail)
+            ).status_code
+            == 303
+        )
     # text a form refuses may still be stored from before: the export neutralises it too
-    demo.add(Account(customs_id=antwerp.customs_id, email="evil1@customs-be.demo",
-                     full_name='=HYPERLINK("http://evil","x")', role="officer",
-                     region_id=antwerp.id, office_id=port.id))
+    demo.add(
+        Account(
+            customs_id=antwerp.customs_id,
+            email="evil1@customs-be.demo",
+            full_name='=HYPERLINK("http://evil","x")',
+            role="officer",
+            region_id=antwerp.id,
+            office_id=port.id,
+        )
+    )
     demo.commit()
     page = c.get("/admin/accounts?q=evil").get_data(as_text=True)
     assert 'action="/admin/accounts/export?q=evil"' in page
@@ -252,7 +311,7 @@ def test_f14_export_is_a_job_that_follows_the_filters_and_neutralises_formulas(
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:3] == ("Full name / badge number", "Email", "Role")
     names = sorted(row[0] for row in rows[1:])
-    assert names == ["'+1+2", "'-3", "'=HYPERLINK(\"http://evil\",\"x\")", "'@SUM(A1)"]
+    assert names == ["'+1+2", "'-3", '\'=HYPERLINK("http://evil","x")', "'@SUM(A1)"]
     assert all(cell.data_type == "s" for row in ws.iter_rows(min_row=2) for cell in row[:1])
     assert {row[1] for row in rows[1:]} == {f"evil{i}@customs-be.demo" for i in range(1, 5)}
     assert rows[1][3] == "Antwerp" and rows[1][4] == "Antwerp Port"
@@ -274,7 +333,9 @@ def test_f14_an_export_is_only_its_owners(login_as):
 def test_f14_office_options_follow_the_region(login_as, find):
     c = login_as("be", "admin")
     brussels = find(Region, "be", "Brussels")
-    r = c.get(f"/admin/accounts/office-options?region_id={brussels.id}", headers={"HX-Request": "true"})
+    r = c.get(
+        f"/admin/accounts/office-options?region_id={brussels.id}", headers={"HX-Request": "true"}
+    )
     text = r.get_data(as_text=True)
     assert "Brussels Airport" in text and "Antwerp Port" not in text
 
@@ -304,14 +365,23 @@ def test_r10_password_reset_requests_per_account_are_rate_limited(app, login_as,
 
 def test_f14_export_link_follows_the_htmx_filters(login_as):
     c = login_as("be", "admin")
-    frag = c.get("/admin/accounts?role=officer", headers={"HX-Request": "true"}).get_data(as_text=True)
+    frag = c.get("/admin/accounts?role=officer", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert 'action="/admin/accounts/export?role=officer"' in frag
 
 
 def test_r12_every_refused_account_field_is_shown_at_once(login_as, count):
     c = login_as("be", "admin")
-    r = c.post("/admin/accounts/new", data={"full_name": "", "email": "officer@customs-be.demo",
-                                            "role": "officer", "region_id": ""})
+    r = c.post(
+        "/admin/accounts/new",
+        data={
+            "full_name": "",
+            "email": "officer@customs-be.demo",
+            "role": "officer",
+            "region_id": "",
+        },
+    )
     assert r.status_code == 422
     assert field_error(r, "full_name") == "Enter the full name."
     assert field_error(r, "email") == "Another account already uses this email address."

@@ -1,5 +1,6 @@
 """Offices (F-15): every field of the guide, list filters, create/edit/delete, regional managers
 limited to their region (F-13, R-16), refusals next to the field that change nothing (R-12)."""
+
 from decimal import Decimal
 
 import pytest
@@ -12,44 +13,94 @@ from tests.web.admin.conftest import field_error
 def test_f15_admin_creates_an_office_with_every_field(login_as, find, office_form, demo):
     c = login_as("be", "admin")
     form = c.get("/admin/offices/new").get_data(as_text=True)
-    for label in ("Region", "Name", "Office code", "Street and number", "Postal code", "City",
-                  "Country", "Email", "Phone", "Opening hours", "Latitude", "Longitude",
-                  "Time zone", "Administrative office", "Sea port", "Airport", "Land port",
-                  "Activated"):
+    for label in (
+        "Region",
+        "Name",
+        "Office code",
+        "Street and number",
+        "Postal code",
+        "City",
+        "Country",
+        "Email",
+        "Phone",
+        "Opening hours",
+        "Latitude",
+        "Longitude",
+        "Time zone",
+        "Administrative office",
+        "Sea port",
+        "Airport",
+        "Land port",
+        "Activated",
+    ):
         assert f">{label}" in form or f"{label}\n" in form, label
     brussels = find(Region, "be", "Brussels")
     r = c.post("/admin/offices/new", data=office_form(brussels.id, is_land_port="y"))
     assert r.status_code == 303
     office = find(Office, "be", "Liège Airport")
     assert (office.region_id, office.code, office.street, office.postal_code, office.city) == (
-        brussels.id, "BE-LGG", "Rue de l'Aéroport 1", "4460", "Grâce-Hollogne")
+        brussels.id,
+        "BE-LGG",
+        "Rue de l'Aéroport 1",
+        "4460",
+        "Grâce-Hollogne",
+    )
     assert (office.country_code, office.email, office.phone, office.timezone) == (
-        "BE", "lgg@customs-be.demo", "+32 4 234 84 11", "Europe/Brussels")
+        "BE",
+        "lgg@customs-be.demo",
+        "+32 4 234 84 11",
+        "Europe/Brussels",
+    )
     assert office.opening_hours == "Mon–Sun 00:00–24:00"
     assert office.latitude == Decimal("50.637400") and office.longitude == Decimal("5.443200")
-    assert (office.is_administrative, office.is_sea_port, office.is_airport, office.is_land_port,
-            office.active) == (False, False, True, True, True)
+    assert (
+        office.is_administrative,
+        office.is_sea_port,
+        office.is_airport,
+        office.is_land_port,
+        office.active,
+    ) == (False, False, True, True, True)
     event = demo.scalar(select(AuditEvent).where(AuditEvent.action == "office.create"))
     assert event.data["after"]["name"] == "Liège Airport"
     assert event.data["after"]["latitude"] == "50.637400"
 
 
-@pytest.mark.parametrize("overrides,field,message", [
-    ({"name": ""}, "name", "Enter the office name."),
-    ({"name": "antwerp port"}, "name", "An office called “antwerp port” already exists."),
-    ({"region_id": ""}, "region_id", "Choose a region."),
-    ({"latitude": "91"}, "latitude", "The latitude must be between -90 and 90."),
-    ({"latitude": "-90.5"}, "latitude", "The latitude must be between -90 and 90."),
-    ({"longitude": "180.01"}, "longitude", "The longitude must be between -180 and 180."),
-    ({"latitude": "north"}, "latitude", "The latitude must be a number, like 50.901."),
-    ({"longitude": ""}, "longitude", "Enter the longitude too, or leave both coordinates empty."),
-    ({"email": "not-an-email"}, "email", "Enter a valid email address, like name@customs.example."),
-    ({"phone": "call me"}, "phone", "Enter a phone number with digits, spaces and + ( ) - only."),
-    ({"country_code": "XX"}, "country_code", "Choose a country from the list."),
-    ({"timezone": "Mars/Olympus"}, "timezone", "Choose a time zone from the list, like Europe/Brussels."),
-])
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"name": ""}, "name", "Enter the office name."),
+        ({"name": "antwerp port"}, "name", "An office called “antwerp port” already exists."),
+        ({"region_id": ""}, "region_id", "Choose a region."),
+        ({"latitude": "91"}, "latitude", "The latitude must be between -90 and 90."),
+        ({"latitude": "-90.5"}, "latitude", "The latitude must be between -90 and 90."),
+        ({"longitude": "180.01"}, "longitude", "The longitude must be between -180 and 180."),
+        ({"latitude": "north"}, "latitude", "The latitude must be a number, like 50.901."),
+        (
+            {"longitude": ""},
+            "longitude",
+            "Enter the longitude too, or leave both coordinates empty.",
+        ),
+        (
+            {"email": "not-an-email"},
+            "email",
+            "Enter a valid email address, like name@customs.example.",
+        ),
+        (
+            {"phone": "call me"},
+            "phone",
+            "Enter a phone number with digits, spaces and + ( ) - only.",
+        ),
+        ({"country_code": "XX"}, "country_code", "Choose a country from the list."),
+        (
+            {"timezone": "Mars/Olympus"},
+            "timezone",
+            "Choose a time zone from the list, like Europe/Brussels.",
+        ),
+    ],
+)
 def test_f15_r12_office_validation_error_next_to_field_changes_nothing(
-        login_as, find, office_form, count, overrides, field, message):
+    login_as, find, office_form, count, overrides, field, message
+):
     c = login_as("be", "admin")
     brussels = find(Region, "be", "Brussels")
     data = office_form(brussels.id)
@@ -65,14 +116,23 @@ def test_f15_edit_office_with_validation_refusal_then_success(login_as, find, of
     office = find(Office, "be", "Brussels Airport")
     page = c.get(f"/admin/offices/{office.id}").get_data(as_text=True)
     assert 'value="Brussels Airport"' in page and 'value="50.901000"' in page
-    bad = c.post(f"/admin/offices/{office.id}",
-                 data=office_form(office.region_id, name="Brussels Airport", latitude="123"))
+    bad = c.post(
+        f"/admin/offices/{office.id}",
+        data=office_form(office.region_id, name="Brussels Airport", latitude="123"),
+    )
     assert bad.status_code == 422
     assert field_error(bad, "latitude") == "The latitude must be between -90 and 90."
     assert find(Office, "be", "Brussels Airport").latitude == Decimal("50.901000")
-    ok = c.post(f"/admin/offices/{office.id}",
-                data=office_form(office.region_id, name="Brussels Airport", code="BRU",
-                                 is_airport="y", is_administrative="y"))
+    ok = c.post(
+        f"/admin/offices/{office.id}",
+        data=office_form(
+            office.region_id,
+            name="Brussels Airport",
+            code="BRU",
+            is_airport="y",
+            is_administrative="y",
+        ),
+    )
     assert ok.status_code == 303
     office = find(Office, "be", "Brussels Airport")
     assert office.code == "BRU" and office.is_administrative is True
@@ -100,7 +160,9 @@ def test_f15_r12_delete_office_refused_while_accounts_reference_it(login_as, fin
     port = find(Office, "be", "Antwerp Port")
     r = c.post(f"/admin/offices/{port.id}/delete")
     assert r.status_code == 409
-    assert "This office still has 4 accounts: move or delete them first." in r.get_data(as_text=True)
+    assert "This office still has 4 accounts: move or delete them first." in r.get_data(
+        as_text=True
+    )
     assert count(Office, "be") == 3
     airport = find(Office, "be", "Brussels Airport")
     r = c.post(f"/admin/offices/{airport.id}/delete")
@@ -108,14 +170,18 @@ def test_f15_r12_delete_office_refused_while_accounts_reference_it(login_as, fin
     assert find(Office, "be", "Brussels Airport") is None
 
 
-def test_f13_regional_manager_manages_offices_of_their_region_only(login_as, find, office_form,
-                                                                   count):
+def test_f13_regional_manager_manages_offices_of_their_region_only(
+    login_as, find, office_form, count
+):
     c = login_as("be", "regional_manager")
     listing = c.get("/admin/offices").get_data(as_text=True)
     assert "Antwerp Port" in listing and "Brussels Airport" not in listing
     airport = find(Office, "be", "Brussels Airport")
     assert c.get(f"/admin/offices/{airport.id}").status_code == 404
-    assert c.post(f"/admin/offices/{airport.id}", data=office_form(airport.region_id)).status_code == 404
+    assert (
+        c.post(f"/admin/offices/{airport.id}", data=office_form(airport.region_id)).status_code
+        == 404
+    )
     assert c.post(f"/admin/offices/{airport.id}/delete").status_code == 404
     assert find(Office, "be", "Brussels Airport") is not None
 
@@ -145,8 +211,17 @@ def test_f13_officers_and_controllers_cannot_manage_offices(login_as, find, offi
 
 def test_r12_every_refused_office_field_is_shown_at_once(login_as, count):
     c = login_as("be", "admin")
-    r = c.post("/admin/offices/new", data={"region_id": "", "name": "", "latitude": "91",
-                                           "longitude": "5", "email": "x@", "phone": "?"})
+    r = c.post(
+        "/admin/offices/new",
+        data={
+            "region_id": "",
+            "name": "",
+            "latitude": "91",
+            "longitude": "5",
+            "email": "x@",
+            "phone": "?",
+        },
+    )
     assert r.status_code == 422
     assert field_error(r, "region_id") == "Choose a region."
     assert field_error(r, "name") == "Enter the office name."

@@ -1,4 +1,5 @@
 """Regions (F-15): list with search/filter/pagination via htmx, create, edit, delete (R-12)."""
+
 from sqlalchemy import select
 
 from portal.models import AuditEvent, CustomsAdministration, Office, Region
@@ -23,22 +24,32 @@ def test_f15_region_list_full_page_and_htmx_fragment(login_as):
     assert "HX-Request" in frag.headers["Vary"]
 
     # a history restore (back button) needs the whole page
-    restore = c.get("/admin/regions?q=brus", headers={"HX-Request": "true",
-                                                      "HX-History-Restore-Request": "true"})
+    restore = c.get(
+        "/admin/regions?q=brus",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
     assert "<html" in restore.get_data(as_text=True)
 
 
 def test_f15_region_list_filters_by_status_and_paginates(login_as, demo):
     be = demo.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "be"))
     for i in range(25):
-        demo.add(Region(customs_id=be.id, name=f"Zone {i:02d}", territory_id=be.territory_id,
-                        active=i % 5 != 0))
+        demo.add(
+            Region(
+                customs_id=be.id,
+                name=f"Zone {i:02d}",
+                territory_id=be.territory_id,
+                active=i % 5 != 0,
+            )
+        )
     demo.commit()
     c = login_as("be", "admin")
     first = c.get("/admin/regions?q=zone").get_data(as_text=True)
     assert "1–20 of 25" in first and "Zone 19" in first and "Zone 20" not in first
     assert "page=2" in first
-    second = c.get("/admin/regions?q=zone&page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    second = c.get("/admin/regions?q=zone&page=2", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert "21–25 of 25" in second and "Zone 24" in second and "Zone 00" not in second
     inactive = c.get("/admin/regions?q=zone&active=0").get_data(as_text=True)
     assert "of 5" in inactive and "Zone 05" in inactive and "Zone 06" not in inactive
@@ -47,7 +58,7 @@ def test_f15_region_list_filters_by_status_and_paginates(login_as, demo):
 def test_f15_create_region_defaults_to_the_administration_territory(login_as, find):
     c = login_as("be", "admin")
     form = c.get("/admin/regions/new").get_data(as_text=True)
-    assert 'selected' in form and "EU" in form
+    assert "selected" in form and "EU" in form
     r = c.post("/admin/regions/new", data={"name": "Liège", "territory_id": "", "active": "y"})
     assert r.status_code == 303
     region = find(Region, "be", "Liège")
@@ -87,8 +98,10 @@ def test_f15_edit_region_and_audit_before_after(login_as, find, demo):
     region = find(Region, "be", "Brussels")
     r = c.get(f"/admin/regions/{region.id}")
     assert r.status_code == 200 and 'value="Brussels"' in r.get_data(as_text=True)
-    r = c.post(f"/admin/regions/{region.id}", data={"name": "Bruxelles-Brussel",
-                                                    "territory_id": str(region.territory_id)})
+    r = c.post(
+        f"/admin/regions/{region.id}",
+        data={"name": "Bruxelles-Brussel", "territory_id": str(region.territory_id)},
+    )
     assert r.status_code == 303
     region = find(Region, "be", "Bruxelles-Brussel")
     assert region is not None and region.active is False
@@ -109,7 +122,9 @@ def test_f15_r12_delete_region_refused_while_offices_reference_it(login_as, find
     demo.commit()
     c = login_as("be", "admin")
     confirm = c.get(f"/admin/regions/{lonely.id}/delete")
-    assert confirm.status_code == 200 and "Delete region “Lonely”?" in confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Delete region “Lonely”?" in confirm.get_data(
+        as_text=True
+    )
     r = c.post(f"/admin/regions/{lonely.id}/delete")
     assert r.status_code == 409
     assert "This region still has 3 offices: move or delete them first." in r.get_data(as_text=True)
@@ -118,8 +133,10 @@ def test_f15_r12_delete_region_refused_while_offices_reference_it(login_as, find
     antwerp = find(Region, "be", "Antwerp")
     r = c.post(f"/admin/regions/{antwerp.id}/delete")
     assert r.status_code == 409
-    assert ("This region still has 2 offices and 3 accounts: move or delete them first."
-            in r.get_data(as_text=True))
+    assert (
+        "This region still has 2 offices and 3 accounts: move or delete them first."
+        in r.get_data(as_text=True)
+    )
 
 
 def test_f15_delete_unused_region(login_as, find, demo):
@@ -132,7 +149,8 @@ def test_f15_delete_unused_region(login_as, find, demo):
     assert r.status_code == 303
     assert find(Region, "be", "Empty") is None
     assert demo.scalar(select(AuditEvent).where(AuditEvent.action == "region.delete")).data == {
-        "before": {"name": "Empty"}}
+        "before": {"name": "Empty"}
+    }
 
 
 def test_f13_regions_are_for_admins_only(login_as, find):

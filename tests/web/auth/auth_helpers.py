@@ -1,4 +1,5 @@
 """Helpers of the identity tests (the fixtures are in conftest.py): clock, outbox, login."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,12 @@ NEW_PASSWORD = "correct horse battery staple"  # 28 characters, not on the list
 
 # every module whose "now" the identity rules read
 CLOCK_MODULES = [
-    "portal.domain.sessions", "portal.domain.tokens", "portal.domain.identity",
-    "portal.domain.mfa", "portal.blueprints.auth.login_flow", "portal.blueprints.auth.account",
+    "portal.domain.sessions",
+    "portal.domain.tokens",
+    "portal.domain.identity",
+    "portal.domain.mfa",
+    "portal.blueprints.auth.login_flow",
+    "portal.blueprints.auth.account",
 ]
 
 
@@ -95,7 +100,9 @@ def enable_totp_for(session, account: Account, clock: Clock | None = None) -> st
     from portal.domain import mfa
 
     secret = mfa.new_totp_secret()
-    mfa.enable_totp(session, account, secret, totp_now(secret, clock), clock.now() if clock else None)
+    mfa.enable_totp(
+        session, account, secret, totp_now(secret, clock), clock.now() if clock else None
+    )
     session.commit()
     return secret
 

@@ -1,4 +1,5 @@
 """Fixtures of the identity tests: a clock to travel in time and the mail outbox."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """F-10: password login, lockout, rate limit, audit, server-side sessions and their timeouts."""
+
 from __future__ import annotations
 
 from auth_helpers import (
@@ -24,8 +25,13 @@ def test_f10_login_and_logout(client_for, demo, account_of):
     home = client.get("/")
     assert home.status_code == 200 and b"Officer BE" in home.data
     # the account menu is on every page
-    for label in (b"Change password", b"Multifactor authentication", b"Change email",
-                  b"My default office", b"Log out"):
+    for label in (
+        b"Change password",
+        b"Multifactor authentication",
+        b"Change email",
+        b"My default office",
+        b"Log out",
+    ):
         assert label in home.data
     r = client.post("/logout")
     assert r.status_code == 303 and "/login" in r.location
@@ -83,13 +89,18 @@ def test_f10_lockout_after_repeated_failures(client_for, demo, account_of, sessi
 
 def test_f10_login_is_rate_limited_per_address(client_for, demo):
     client = client_for("customs", "be")
-    statuses = [login_password(client, f"user{i}@customs-be.demo", "whatever it is").status_code
-                for i in range(11)]
+    statuses = [
+        login_password(client, f"user{i}@customs-be.demo", "whatever it is").status_code
+        for i in range(11)
+    ]
     assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
     # another address is not limited by this one's attempts
-    r = client.post("/login", data={"email": OFFICER, "password": DEMO_PASSWORD},
-                    environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    r = client.post(
+        "/login",
+        data={"email": OFFICER, "password": DEMO_PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
     assert r.status_code == 303
 
 
@@ -131,15 +142,23 @@ def test_f10_copied_cookie_stops_working_after_password_change(client_for, demo,
     thief = _copy_of(client, client_for)
     other_device = client_for("customs", "be")
     login_password(other_device, OFFICER)
-    r = client.post("/account/password", data={
-        "current_password": DEMO_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    r = client.post(
+        "/account/password",
+        data={"current_password": DEMO_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert r.status_code == 303
     assert logged_in(client)  # this browser got a new session
     assert not logged_in(thief)
     assert not logged_in(other_device)
     assert "every session was logged out" in outbox.last_body(OFFICER)
-    r = client.post("/account/password", data={
-        "current_password": "not it", "password": NEW_PASSWORD + "!", "confirm": NEW_PASSWORD + "!"})
+    r = client.post(
+        "/account/password",
+        data={
+            "current_password": "not it",
+            "password": NEW_PASSWORD + "!",
+            "confirm": NEW_PASSWORD + "!",
+        },
+    )
     assert r.status_code == 422 and b"The current password is not correct." in r.data
 
 
@@ -156,7 +175,10 @@ def test_f10_idle_timeout(client_for, demo, clock):
 
 
 def test_f10_absolute_timeout_even_when_active(client_for, demo, clock):
-    client = client_for("customs", "be", )
+    client = client_for(
+        "customs",
+        "be",
+    )
     login_password(client, OFFICER, remember=True)
     for _ in range(35):  # 11 h 40 of steady activity
         clock.advance(minutes=20)
@@ -184,10 +206,14 @@ def test_f10_back_to_the_page_asked_for_after_login_never_to_another_site(client
     client = client_for("customs", "be")
     r = client.get("/account/office")
     assert r.status_code == 302 and r.location.endswith("/login?next=/account/office")
-    r = client.post("/login?next=%2Faccount%2Foffice", data={"email": OFFICER, "password": DEMO_PASSWORD})
+    r = client.post(
+        "/login?next=%2Faccount%2Foffice", data={"email": OFFICER, "password": DEMO_PASSWORD}
+    )
     assert r.status_code == 303 and r.location.endswith("/account/office")
     client.post("/logout")
-    r = client.post("/login?next=//evil.example/x", data={"email": OFFICER, "password": DEMO_PASSWORD})
+    r = client.post(
+        "/login?next=//evil.example/x", data={"email": OFFICER, "password": DEMO_PASSWORD}
+    )
     assert r.status_code == 303 and r.location.endswith("/") and "evil" not in r.location
 
 

@@ -1,5 +1,6 @@
 """F-12: the second login step, TOTP without replays, email codes, recovery codes, enrolment
 forced for admins and when the administration makes MFA mandatory, re-authentication."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,9 @@ def _secret_on(page: bytes) -> str:
     return re.search(rb'id="totp-secret">([A-Z2-7]+)<', page).group(1).decode()
 
 
-def test_f12_login_with_totp_is_two_steps_and_a_code_works_once(client_for, demo, account_of,
-                                                                session, clock):
+def test_f12_login_with_totp_is_two_steps_and_a_code_works_once(
+    client_for, demo, account_of, session, clock
+):
     officer = account_of("be", "officer")
     secret = enable_totp_for(session, officer, clock)
     clock.advance(seconds=30)
@@ -90,7 +92,9 @@ def test_f12_pending_login_expires(client_for, demo, account_of, session, clock)
     assert not logged_in(client)
 
 
-def test_f12_admin_must_enrol_totp_before_anything_else(client_for, demo, account_of, session, clock):
+def test_f12_admin_must_enrol_totp_before_anything_else(
+    client_for, demo, account_of, session, clock
+):
     client = client_for("customs", "be")
     r = login_password(client, ADMIN)
     assert r.location.endswith("/login/enrol")
@@ -101,7 +105,10 @@ def test_f12_admin_must_enrol_totp_before_anything_else(client_for, demo, accoun
     assert client.get("/").status_code == 302  # no other page until done
     secret = _secret_on(page.data)
     assert client.get("/login/enrol/totp").data.count(secret.encode()) >= 1  # same secret on reload
-    r = client.post("/login/enrol/totp", data={"code": "123456" if totp_now(secret, clock) != "123456" else "654321"})
+    r = client.post(
+        "/login/enrol/totp",
+        data={"code": "123456" if totp_now(secret, clock) != "123456" else "654321"},
+    )
     assert r.status_code == 422 and b"This code does not match" in r.data
     r = client.post("/login/enrol/totp", data={"code": totp_now(secret, clock)})
     assert r.status_code == 200
@@ -109,7 +116,9 @@ def test_f12_admin_must_enrol_totp_before_anything_else(client_for, demo, accoun
     assert len(codes) == 10
     assert logged_in(client)
     admin = reload(session, account_of("be", "admin"))
-    assert admin.mfa_method == "totp" and admin.totp_secret_enc and secret not in admin.totp_secret_enc
+    assert (
+        admin.mfa_method == "totp" and admin.totp_secret_enc and secret not in admin.totp_secret_enc
+    )
     # a recovery code logs in once
     clock.advance(seconds=30)
     client.post("/logout")
@@ -121,8 +130,9 @@ def test_f12_admin_must_enrol_totp_before_anything_else(client_for, demo, accoun
     assert client.post("/login/verify", data={"code": codes[0].decode()}).status_code == 422
 
 
-def test_f12_mandatory_mfa_of_the_administration_applies_to_everyone(client_for, demo, account_of,
-                                                                     session):
+def test_f12_mandatory_mfa_of_the_administration_applies_to_everyone(
+    client_for, demo, account_of, session
+):
     from portal.models import CustomsAdministration
 
     officer = account_of("be", "officer")
@@ -137,15 +147,18 @@ def test_f12_mandatory_mfa_of_the_administration_applies_to_everyone(client_for,
     assert login_password(fr, demo_email("fr", "officer")).location.endswith("/")
 
 
-def test_f12_email_otp_enrolment_login_and_expiry(login_as, client_for, demo, account_of, session,
-                                                  outbox, clock):
+def test_f12_email_otp_enrolment_login_and_expiry(
+    login_as, client_for, demo, account_of, session, outbox, clock
+):
     client = login_as("be", "officer")
     # enrolment needs the password typed within 5 minutes
     r = client.get("/account/mfa/email")
     assert r.status_code == 303 and "/account/confirm-password" in r.location
     r = client.post(r.location, data={"password": "wrong"})
     assert r.status_code == 422
-    r = client.post("/account/confirm-password?next=/account/mfa/email", data={"password": DEMO_PASSWORD})
+    r = client.post(
+        "/account/confirm-password?next=/account/mfa/email", data={"password": DEMO_PASSWORD}
+    )
     assert r.status_code == 303 and r.location.endswith("/account/mfa/email")
     r = client.post("/account/mfa/email", data={"addr-address": OFFICER})
     assert r.status_code == 422 and b"Use another address than your login email" in r.data
@@ -168,8 +181,9 @@ def test_f12_email_otp_enrolment_login_and_expiry(login_as, client_for, demo, ac
     assert r.status_code == 303 and logged_in(other)
 
 
-def test_f12_email_code_expires_while_login_is_pending(client_for, demo, account_of, session,
-                                                      outbox, clock, app, monkeypatch):
+def test_f12_email_code_expires_while_login_is_pending(
+    client_for, demo, account_of, session, outbox, clock, app, monkeypatch
+):
     import portal.blueprints.auth.login_flow as login_flow
 
     monkeypatch.setattr(login_flow, "PENDING_MINUTES", 30)
@@ -195,7 +209,9 @@ def test_f12_email_code_expires_while_login_is_pending(client_for, demo, account
 
 def test_f12_reauthentication_expires_after_five_minutes(login_as, demo, clock):
     client = login_as("be", "officer")
-    client.post("/account/confirm-password?next=/account/mfa/totp", data={"password": DEMO_PASSWORD})
+    client.post(
+        "/account/confirm-password?next=/account/mfa/totp", data={"password": DEMO_PASSWORD}
+    )
     assert client.get("/account/mfa/totp").status_code == 200
     assert client.get("/account/email").status_code == 200
     clock.advance(minutes=6)
@@ -205,11 +221,15 @@ def test_f12_reauthentication_expires_after_five_minutes(login_as, demo, clock):
 
 def test_f12_reauth_refuses_an_outside_next(login_as, demo):
     client = login_as("be", "officer")
-    r = client.post("/account/confirm-password?next=//evil.example/x", data={"password": DEMO_PASSWORD})
+    r = client.post(
+        "/account/confirm-password?next=//evil.example/x", data={"password": DEMO_PASSWORD}
+    )
     assert r.status_code == 303 and r.location.endswith("/account/mfa")
 
 
-def test_f12_admin_cannot_turn_mfa_off_but_an_officer_can(login_as, demo, account_of, session, clock):
+def test_f12_admin_cannot_turn_mfa_off_but_an_officer_can(
+    login_as, demo, account_of, session, clock
+):
     admin = account_of("be", "admin")
     enable_totp_for(session, admin, clock)
     client = login_as("be", "admin", account=admin)

@@ -1,5 +1,6 @@
 """F-11: invitations and resets by single-use expiring links, forgot password, forced change,
 the password rules; the account menu's email and office changes."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,14 @@ def _invite(app, session, account_of, email="new.officer@customs-be.demo", days=
     from portal.blueprints.auth.emails import send_account_invitation, send_invitation
 
     officer = account_of("be", "officer")
-    acc = Account(customs_id=officer.customs_id, email=email, full_name="New Officer",
-                  role="officer", region_id=officer.region_id, office_id=officer.office_id)
+    acc = Account(
+        customs_id=officer.customs_id,
+        email=email,
+        full_name="New Officer",
+        role="officer",
+        region_id=officer.region_id,
+        office_id=officer.office_id,
+    )
     session.add(acc)
     session.commit()
     with app.app_context():
@@ -39,8 +46,9 @@ def _invite(app, session, account_of, email="new.officer@customs-be.demo", days=
     return acc, link
 
 
-def test_f11_invitation_link_sets_the_password_once(app, client_for, demo, account_of, session,
-                                                    outbox):
+def test_f11_invitation_link_sets_the_password_once(
+    app, client_for, demo, account_of, session, outbox
+):
     acc, link = _invite(app, session, account_of)
     assert outbox.last_link(acc.email) == link
     assert link.startswith("http://customs-be.eata.test/set-password/")
@@ -55,14 +63,17 @@ def test_f11_invitation_link_sets_the_password_once(app, client_for, demo, accou
     # single use
     again = client_for("customs", "be")
     assert again.get(path_of(link)).status_code == 404
-    r = again.post(path_of(link), data={"password": NEW_PASSWORD + "x", "confirm": NEW_PASSWORD + "x"})
+    r = again.post(
+        path_of(link), data={"password": NEW_PASSWORD + "x", "confirm": NEW_PASSWORD + "x"}
+    )
     assert r.status_code == 404
     assert login_password(client, acc.email, NEW_PASSWORD).status_code == 303
     assert "password.set" in [e.action for e in audit_actions(session)]
 
 
 def test_f11_invitation_expires_after_the_administrations_invitation_days(
-        app, client_for, demo, account_of, session, clock):
+    app, client_for, demo, account_of, session, clock
+):
     from portal.models import CustomsAdministration
 
     session.get(CustomsAdministration, account_of("be", "officer").customs_id).invitation_days = 3
@@ -79,8 +90,9 @@ def test_f11_invitation_expires_after_the_administrations_invitation_days(
     assert reload(session, acc).password_hash is None
 
 
-def test_f11_link_of_one_administration_is_dead_on_another(app, client_for, demo, account_of,
-                                                          session):
+def test_f11_link_of_one_administration_is_dead_on_another(
+    app, client_for, demo, account_of, session
+):
     _acc, link = _invite(app, session, account_of)
     fr = client_for("customs", "fr")
     assert fr.get(path_of(link)).status_code == 404
@@ -103,8 +115,10 @@ def test_f11_forgot_password_never_reveals_whether_the_email_exists(client_for, 
 
 def test_f11_forgot_password_is_rate_limited(client_for, demo):
     client = client_for("customs", "be")
-    statuses = [client.post("/forgot-password", data={"email": f"x{i}@customs-be.demo"}).status_code
-                for i in range(6)]
+    statuses = [
+        client.post("/forgot-password", data={"email": f"x{i}@customs-be.demo"}).status_code
+        for i in range(6)
+    ]
     assert statuses == [303] * 5 + [429]
 
 
@@ -143,8 +157,9 @@ def test_f11_reset_does_not_bypass_mfa(client_for, demo, account_of, session, ou
     assert logged_in(client)
 
 
-def test_f11_reset_ends_existing_sessions_and_lifts_a_lock(client_for, demo, account_of, session,
-                                                          outbox):
+def test_f11_reset_ends_existing_sessions_and_lifts_a_lock(
+    client_for, demo, account_of, session, outbox
+):
     officer = account_of("be", "officer")
     victim = client_for("customs", "be")
     login_password(victim, OFFICER)
@@ -153,7 +168,9 @@ def test_f11_reset_ends_existing_sessions_and_lifts_a_lock(client_for, demo, acc
     assert reload(session, officer).locked_until is not None
     client = client_for("customs", "be")
     client.post("/forgot-password", data={"email": OFFICER})
-    client.post(path_of(outbox.last_link(OFFICER)), data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    client.post(
+        path_of(outbox.last_link(OFFICER)), data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert not logged_in(victim)
     assert login_password(client, OFFICER, NEW_PASSWORD).status_code == 303 and logged_in(client)
 
@@ -166,9 +183,14 @@ def test_f11_forced_password_change_at_next_login(client_for, demo, account_of, 
     r = login_password(client, OFFICER)
     assert r.location.endswith("/login/new-password")
     assert not logged_in(client)
-    r = client.post("/login/new-password", data={"password": DEMO_PASSWORD + "-longer", "confirm": "other"})
+    r = client.post(
+        "/login/new-password", data={"password": DEMO_PASSWORD + "-longer", "confirm": "other"}
+    )
     assert r.status_code == 422 and b"The two passwords differ." in r.data
-    r = client.post("/login/new-password", data={"password": "1q2w3e4r5t6y7u8i9o0p", "confirm": "1q2w3e4r5t6y7u8i9o0p"})
+    r = client.post(
+        "/login/new-password",
+        data={"password": "1q2w3e4r5t6y7u8i9o0p", "confirm": "1q2w3e4r5t6y7u8i9o0p"},
+    )
     assert r.status_code == 422 and b"too common" in r.data
     r = client.post("/login/new-password", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert r.status_code == 303 and r.location.endswith("/")
@@ -177,7 +199,8 @@ def test_f11_forced_password_change_at_next_login(client_for, demo, account_of, 
 
 
 def test_f10_change_email_needs_reauth_and_a_link_sent_to_the_new_address(
-        login_as, client_for, demo, account_of, session, outbox, clock):
+    login_as, client_for, demo, account_of, session, outbox, clock
+):
     officer = account_of("be", "officer")
     client = login_as("be", "officer", account=officer)
     r = client.post("/account/email", data={"email": "officer.new@customs-be.demo"})
@@ -190,7 +213,9 @@ def test_f10_change_email_needs_reauth_and_a_link_sent_to_the_new_address(
     assert reload(session, officer).email == OFFICER  # not yet: the new address must confirm
     link = outbox.last_link("officer.new@customs-be.demo")
     visitor = client_for("customs", "be")
-    page = visitor.get(path_of(link))  # opening (or a mail scanner fetching) the link changes nothing
+    page = visitor.get(
+        path_of(link)
+    )  # opening (or a mail scanner fetching) the link changes nothing
     assert page.status_code == 200 and reload(session, officer).email == OFFICER
     assert visitor.post(path_of(link)).status_code == 303
     assert reload(session, officer).email == "officer.new@customs-be.demo"
@@ -207,8 +232,7 @@ def test_f10_change_email_needs_reauth_and_a_link_sent_to_the_new_address(
 
 def test_r16_default_office_only_in_my_region(login_as, demo, account_of, session):
     officer = account_of("be", "officer")
-    offices = session.scalars(
-        select(Office).where(Office.customs_id == officer.customs_id)).all()
+    offices = session.scalars(select(Office).where(Office.customs_id == officer.customs_id)).all()
     mine = [o for o in offices if o.region_id == officer.region_id and o.id != officer.office_id]
     elsewhere = next(o for o in offices if o.region_id != officer.region_id)
     client = login_as("be", "officer")
@@ -220,8 +244,9 @@ def test_r16_default_office_only_in_my_region(login_as, demo, account_of, sessio
     r = client.post("/account/office", data={"office_id": mine[0].id})
     assert r.status_code == 303 and reload(session, officer).office_id == mine[0].id
     # another administration's office does not exist here
-    fr_office = session.scalars(select(Office).where(
-        Office.customs_id != officer.customs_id)).first()
+    fr_office = session.scalars(
+        select(Office).where(Office.customs_id != officer.customs_id)
+    ).first()
     r = client.post("/account/office", data={"office_id": fr_office.id})
     assert r.status_code == 422 and b"does not exist" in r.data
     # an admin may pick any office of the administration
@@ -232,8 +257,13 @@ def test_r16_default_office_only_in_my_region(login_as, demo, account_of, sessio
 
 def test_f12_account_pages_need_a_login(client_for, demo):
     client = client_for("customs", "be")
-    for path in ("/account/password", "/account/mfa", "/account/email", "/account/office",
-                 "/account/mfa/totp"):
+    for path in (
+        "/account/password",
+        "/account/mfa",
+        "/account/email",
+        "/account/office",
+        "/account/mfa/totp",
+    ):
         r = client.get(path)
         assert r.status_code == 302 and "/login" in r.location, path
     assert re.search(r"/login", client.get("/account/mfa").location)

@@ -1,4 +1,5 @@
 """F-11 through a real SMTP server, and the operator's `flask customs create` (issue 2, item 10)."""
+
 from __future__ import annotations
 
 import email
@@ -19,7 +20,9 @@ class Inbox:
         self.messages: list[email.message.EmailMessage] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
         return "250 OK"
 
 
@@ -53,17 +56,38 @@ def test_f11_reset_through_a_real_smtp_server(app, client_for, demo, monkeypatch
     assert logged_in(client)
 
 
-def test_f14_customs_create_prints_an_invitation_for_the_first_admin(app, session, client_for, outbox):
+def test_f14_customs_create_prints_an_invitation_for_the_first_admin(
+    app, session, client_for, outbox
+):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["customs", "create", "--code", "NL", "--name", "Dutch Customs",
-                                 "--country", "nl", "--admin-email", "Chief@Douane.example",
-                                 "--admin-name", "Anna de Vries"])
+    result = runner.invoke(
+        args=[
+            "customs",
+            "create",
+            "--code",
+            "NL",
+            "--name",
+            "Dutch Customs",
+            "--country",
+            "nl",
+            "--admin-email",
+            "Chief@Douane.example",
+            "--admin-name",
+            "Anna de Vries",
+        ]
+    )
     assert result.exit_code == 0, result.output
     link = re.search(r"http://customs-nl\.eata\.test/set-password/\S+", result.output).group(0)
-    administration = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "nl"))
+    administration = session.scalar(
+        select(CustomsAdministration).where(CustomsAdministration.code == "nl")
+    )
     assert administration.territory.code == "EU"
     admin = session.scalar(select(Account).where(Account.customs_id == administration.id))
-    assert admin.role == "admin" and admin.email == "chief@douane.example" and admin.password_hash is None
+    assert (
+        admin.role == "admin"
+        and admin.email == "chief@douane.example"
+        and admin.password_hash is None
+    )
     assert outbox.last_link("chief@douane.example") == link
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "customs.created"))
     # the first admin sets a password, logs in and must enrol MFA

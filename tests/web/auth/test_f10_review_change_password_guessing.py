@@ -2,6 +2,7 @@
 session went on and the page kept answering, even once the account was locked. Someone holding
 a borrowed session could keep guessing the password there; the re-authentication page ends the
 session at the lockout, so this one must too."""
+
 from __future__ import annotations
 
 from auth_helpers import NEW_PASSWORD, audit_actions, logged_in, reload
@@ -9,11 +10,15 @@ from auth_helpers import NEW_PASSWORD, audit_actions, logged_in, reload
 from portal.domain.identity import LOCK_AFTER
 
 
-def test_f10_guessing_the_current_password_locks_and_ends_the_session(login_as, demo, session,
-                                                                        account_of):
+def test_f10_guessing_the_current_password_locks_and_ends_the_session(
+    login_as, demo, session, account_of
+):
     client = login_as("be", "officer")
-    data = {"current_password": "wrong password guess", "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD}
+    data = {
+        "current_password": "wrong password guess",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
     for _ in range(LOCK_AFTER - 1):
         assert client.post("/account/password", data=data).status_code == 422
     r = client.post("/account/password", data=data)

@@ -1,6 +1,7 @@
 """Review finding: "Forgot your password?" sent its mail inside the request. When the mail
 server failed, a known email got a 500 and an unknown one the usual answer: the error told
 which emails have an account (F-11: messages never reveal whether an email exists)."""
+
 from __future__ import annotations
 
 import socket
@@ -17,7 +18,8 @@ def _closed_port() -> int:
 
 
 def test_f11_forgot_password_answers_the_same_when_the_mail_server_fails(
-        app, client_for, demo, session, monkeypatch):
+    app, client_for, demo, session, monkeypatch
+):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", _closed_port())
     client = client_for("customs", "be")

@@ -1,6 +1,7 @@
 """Review finding: opening /set-password/<anything> logged the current user out before the
 link was even checked, so any page could log a customs officer out with a plain link (a
 state-changing GET)."""
+
 from __future__ import annotations
 
 from auth_helpers import logged_in

@@ -1,4 +1,5 @@
 """Fixtures of the bulk creation page tests."""
+
 from __future__ import annotations
 
 import io
@@ -23,9 +24,11 @@ class BulkPages:
         return r.data
 
     def upload(self, kind: str, data: bytes, filename: str = "filled.xlsx"):
-        return self.client.post(f"/bulk/{kind}/upload",
-                                data={"file": (io.BytesIO(data), filename)},
-                                content_type="multipart/form-data")
+        return self.client.post(
+            f"/bulk/{kind}/upload",
+            data={"file": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data",
+        )
 
     def upload_rows(self, kind: str, sheet: str, rows: list[list]) -> int:
         r = self.upload(kind, fill_template(self.template(kind), sheet, rows))

@@ -1,4 +1,5 @@
 """F-16 bulk creation through the pages: template round trips, cleaning, import, isolation."""
+
 from __future__ import annotations
 
 import io
@@ -25,15 +26,18 @@ def test_f16_region_template_round_trip(bulk_pages, session, account_of):
     assert lists[0][:6] == ("Territories", "Regions", "Offices", "Roles", "Countries", "YesNo")
     territory = lists[1][0]
     assert territory.startswith("EU")
-    sid = pages.upload_rows("region", "CustomsRegions",
-                            [["Flanders", territory, "Yes"], ["Wallonia", territory, None]])
+    sid = pages.upload_rows(
+        "region", "CustomsRegions", [["Flanders", territory, "Yes"], ["Wallonia", territory, None]]
+    )
     page = pages.import_and_wait(sid)
     assert page.status_code == 200
     assert b"2 customs regions created." in page.data
     be = account_of("be", "admin").customs_id
     names = set(session.scalars(select(Region.name).where(Region.customs_id == be)))
     assert {"Flanders", "Wallonia"} <= names
-    assert _count(session, BulkRow, BulkRow.bulk_session_id == sid, BulkRow.imported_id.is_(None)) == 0
+    assert (
+        _count(session, BulkRow, BulkRow.bulk_session_id == sid, BulkRow.imported_id.is_(None)) == 0
+    )
     job = session.scalar(select(Job).where(Job.kind == "bulk_region_import"))
     assert job.status == "done" and job.result["created"] == 2 and job.finished_at is not None
     assert _count(session, AuditEvent, AuditEvent.action == "region.created") == 2
@@ -44,13 +48,52 @@ def test_f16_office_template_round_trip(bulk_pages, session, account_of):
     template = pages.template("office")
     regions = [r[1] for r in sheet_rows(template, "ListValues")[1:] if r[1]]
     assert "Antwerp" in regions and "Brussels" in regions
-    sid = pages.upload_rows("office", "CustomsOffices", [
-        ["Antwerp", "Zeebrugge Port", "BE-ZEE", "Kustlaan 1", "8380", "Brugge", "BE",
-         "zeebrugge@customs.example", "+32 50 00 00 00", "24/7", 51.3333, 3.2, "No", "Yes",
-         "No", "No", "Europe/Brussels", "Yes"],
-        ["Brussels", "Charleroi Airport", None, None, None, None, None, None, None, None,
-         None, None, None, None, "Yes", None, None, None],
-    ])
+    sid = pages.upload_rows(
+        "office",
+        "CustomsOffices",
+        [
+            [
+                "Antwerp",
+                "Zeebrugge Port",
+                "BE-ZEE",
+                "Kustlaan 1",
+                "8380",
+                "Brugge",
+                "BE",
+                "zeebrugge@customs.example",
+                "+32 50 00 00 00",
+                "24/7",
+                51.3333,
+                3.2,
+                "No",
+                "Yes",
+                "No",
+                "No",
+                "Europe/Brussels",
+                "Yes",
+            ],
+            [
+                "Brussels",
+                "Charleroi Airport",
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "Yes",
+                None,
+                None,
+                None,
+            ],
+        ],
+    )
     page = pages.import_and_wait(sid)
     assert b"2 customs offices created." in page.data
     office = session.scalar(select(Office).where(Office.name == "Zeebrugge Port"))
@@ -61,7 +104,8 @@ def test_f16_office_template_round_trip(bulk_pages, session, account_of):
 
 
 def test_f16_account_template_round_trip_sends_invitations_through_the_outbox(
-        app, bulk_pages, session, account_of):
+    app, bulk_pages, session, account_of
+):
     pages = bulk_pages()
     template = pages.template("account")
     ws_rows = sheet_rows(template, "Accounts")
@@ -71,12 +115,23 @@ def test_f16_account_template_round_trip_sends_invitations_through_the_outbox(
     role = next(dv for dv in validations if "C2" in str(dv.sqref))
     assert str(role.sqref) == "C2:C20001" and role.formula1.startswith("ListValues!")
     assert all(dv.prompt for dv in validations)
-    sid = pages.upload_rows("account", "Accounts", [
-        ["Ann Officer", "Ann@Example.org", "Officer", "Antwerp Port", None, "Yes"],
-        ["Bob Controller", "bob@example.org", "Customs Controller", "Brussels Airport", "Brussels", None],
-        ["Carl Admin", "carl@example.org", "Admin", None, None, None],
-        ["Dora Sleeping", "dora@example.org", "Regional manager", "Antwerp Port", None, "No"],
-    ])
+    sid = pages.upload_rows(
+        "account",
+        "Accounts",
+        [
+            ["Ann Officer", "Ann@Example.org", "Officer", "Antwerp Port", None, "Yes"],
+            [
+                "Bob Controller",
+                "bob@example.org",
+                "Customs Controller",
+                "Brussels Airport",
+                "Brussels",
+                None,
+            ],
+            ["Carl Admin", "carl@example.org", "Admin", None, None, None],
+            ["Dora Sleeping", "dora@example.org", "Regional manager", "Antwerp Port", None, "No"],
+        ],
+    )
     page = pages.import_and_wait(sid)
     assert b"4 accounts created." in page.data
     ann = session.scalar(select(Account).where(Account.email == "ann@example.org"))
@@ -101,8 +156,11 @@ def test_f16_account_template_round_trip_sends_invitations_through_the_outbox(
 
 def test_f16_rows_with_errors_come_first_with_the_error_beside_the_cell(bulk_pages):
     pages = bulk_pages()
-    sid = pages.upload_rows("region", "CustomsRegions", [
-        ["Good One", "EU", "Yes"], ["Antwerp", "EU", "Yes"], ["Good Two", "EU", "Perhaps"]])
+    sid = pages.upload_rows(
+        "region",
+        "CustomsRegions",
+        [["Good One", "EU", "Yes"], ["Antwerp", "EU", "Yes"], ["Good Two", "EU", "Perhaps"]],
+    )
     html = pages.client.get(f"/bulk/sessions/{sid}").data.decode()
     assert "3</strong> rows, <strong>2</strong> with errors" in html
     first_error = html.index("This name already exists.")
@@ -113,20 +171,39 @@ def test_f16_rows_with_errors_come_first_with_the_error_beside_the_cell(bulk_pag
 
 def test_f16_edit_and_save_fixes_rows_and_survives_reload(bulk_pages, session):
     pages = bulk_pages()
-    sid = pages.upload_rows("region", "CustomsRegions",
-                            [["Antwerp", "EU", "Yes"], ["Limburg", "EU", "Yes"], ["Junk", "EU", ""]])
-    rows = {r.data["name"]: r for r in session.scalars(select(BulkRow).where(BulkRow.bulk_session_id == sid))}
+    sid = pages.upload_rows(
+        "region",
+        "CustomsRegions",
+        [["Antwerp", "EU", "Yes"], ["Limburg", "EU", "Yes"], ["Junk", "EU", ""]],
+    )
+    rows = {
+        r.data["name"]: r
+        for r in session.scalars(select(BulkRow).where(BulkRow.bulk_session_id == sid))
+    }
     bad, junk = rows["Antwerp"], rows["Junk"]
     # first save: still a duplicate of Limburg in the file
-    r = pages.client.post(f"/bulk/sessions/{sid}", data={
-        f"r-{bad.id}-name": "Limburg", f"r-{bad.id}-territory": "EU", f"r-{bad.id}-active": "Yes",
-        "page": "1"}, headers={"HX-Request": "true"})
+    r = pages.client.post(
+        f"/bulk/sessions/{sid}",
+        data={
+            f"r-{bad.id}-name": "Limburg",
+            f"r-{bad.id}-territory": "EU",
+            f"r-{bad.id}-active": "Yes",
+            "page": "1",
+        },
+        headers={"HX-Request": "true"},
+    )
     assert r.status_code == 200
     assert "appears more than once in the file" in r.data.decode()
     assert "<html" not in r.data.decode()  # the htmx answer is the fragment only
     # second save: fixed, and the junk row removed
-    r = pages.client.post(f"/bulk/sessions/{sid}", data={
-        f"r-{bad.id}-name": "Kempen", f"r-{bad.id}-territory": "EU", f"remove-{junk.id}": "on"})
+    r = pages.client.post(
+        f"/bulk/sessions/{sid}",
+        data={
+            f"r-{bad.id}-name": "Kempen",
+            f"r-{bad.id}-territory": "EU",
+            f"remove-{junk.id}": "on",
+        },
+    )
     assert r.status_code == 303
     html = pages.client.get(f"/bulk/sessions/{sid}").data.decode()
     assert "2</strong> rows, <strong>0</strong> with errors" in html
@@ -141,7 +218,9 @@ def test_f16_edit_and_save_fixes_rows_and_survives_reload(bulk_pages, session):
 
 def test_f16_import_skips_rows_with_errors_and_reports_them(bulk_pages, session):
     pages = bulk_pages()
-    sid = pages.upload_rows("region", "CustomsRegions", [["Good", "EU", "Yes"], ["Antwerp", "EU", "Yes"]])
+    sid = pages.upload_rows(
+        "region", "CustomsRegions", [["Good", "EU", "Yes"], ["Antwerp", "EU", "Yes"]]
+    )
     page = pages.import_and_wait(sid)
     assert b"1 customs regions created, 1 rows with errors not imported." in page.data
     assert b"Row 3: This name already exists." in page.data
@@ -153,16 +232,22 @@ def test_f16_import_skips_rows_with_errors_and_reports_them(bulk_pages, session)
 
 def test_f16_reupload_replaces_the_session(bulk_pages, session):
     pages = bulk_pages()
-    first = pages.upload_rows("region", "CustomsRegions", [["One", "EU", "Yes"], ["Two", "EU", "Yes"]])
+    first = pages.upload_rows(
+        "region", "CustomsRegions", [["One", "EU", "Yes"], ["Two", "EU", "Yes"]]
+    )
     second = pages.upload_rows("region", "CustomsRegions", [["Three", "EU", "Yes"]])
     assert _count(session, BulkSession) == 1
-    assert _count(session, BulkRow, BulkRow.bulk_session_id == first) == (1 if first == second else 0)
+    assert _count(session, BulkRow, BulkRow.bulk_session_id == first) == (
+        1 if first == second else 0
+    )
     names = session.scalars(select(BulkRow.data).where(BulkRow.bulk_session_id == second))
     assert [d["name"] for d in names] == ["Three"]
     html = pages.client.get(f"/bulk/sessions/{second}").data.decode()
     assert 'value="Three"' in html and 'value="One"' not in html
     # a session of another kind is kept: one per admin and kind
-    other = pages.upload_rows("account", "Accounts", [["X", "x@example.org", "Officer", "Antwerp Port", None, None]])
+    other = pages.upload_rows(
+        "account", "Accounts", [["X", "x@example.org", "Officer", "Antwerp Port", None, None]]
+    )
     assert other != second and _count(session, BulkSession) == 2
 
 
@@ -208,8 +293,13 @@ def test_f16_another_admins_session_is_404(bulk_pages, session, account_of):
     mine = bulk_pages("be")
     sid = mine.upload_rows("region", "CustomsRegions", [["Mine", "EU", "Yes"]])
     admin = account_of("be", "admin")
-    other = Account(customs_id=admin.customs_id, email="second-admin@customs-be.demo",
-                    full_name="Second Admin", role="admin", password_hash="x")
+    other = Account(
+        customs_id=admin.customs_id,
+        email="second-admin@customs-be.demo",
+        full_name="Second Admin",
+        role="admin",
+        password_hash="x",
+    )
     session.add(other)
     session.commit()
     assert bulk_pages("be", account=other).client.get(f"/bulk/sessions/{sid}").status_code == 404
@@ -261,9 +351,13 @@ def test_f16_double_import_starts_one_job(bulk_pages, session):
     assert _count(session, Job) == 0
 
 
-def test_f16_result_report_lists_every_row_and_is_stored_under_storage_dir(app, bulk_pages, session):
+def test_f16_result_report_lists_every_row_and_is_stored_under_storage_dir(
+    app, bulk_pages, session
+):
     pages = bulk_pages()
-    sid = pages.upload_rows("region", "CustomsRegions", [["Fresh", "EU", "Yes"], ["Antwerp", "EU", "Yes"]])
+    sid = pages.upload_rows(
+        "region", "CustomsRegions", [["Fresh", "EU", "Yes"], ["Antwerp", "EU", "Yes"]]
+    )
     page = pages.import_and_wait(sid)
     assert b"Download the result report" in page.data
     job = session.scalar(select(Job))
@@ -282,7 +376,9 @@ def test_f16_result_report_lists_every_row_and_is_stored_under_storage_dir(app, 
 
 def test_f16_pages_of_rows_are_fragments_for_htmx(bulk_pages):
     pages = bulk_pages()
-    sid = pages.upload_rows("region", "CustomsRegions", [[f"R{i:03d}", "EU", "Yes"] for i in range(60)])
+    sid = pages.upload_rows(
+        "region", "CustomsRegions", [[f"R{i:03d}", "EU", "Yes"] for i in range(60)]
+    )
     full = pages.client.get(f"/bulk/sessions/{sid}?page=2").data.decode()
     assert "<html" in full and 'value="R050"' in full and 'value="R000"' not in full
     fragment = pages.client.get(f"/bulk/sessions/{sid}?page=2", headers={"HX-Request": "true"})
@@ -305,5 +401,8 @@ def test_f16_posts_without_the_csrf_token_are_refused(bulk_pages, session):
     pages = bulk_pages()
     sid = pages.upload_rows("region", "CustomsRegions", [["Guarded", "EU", "Yes"]])
     assert pages.client.post(f"/bulk/sessions/{sid}/import", csrf=False).status_code == 400
-    assert pages.client.post(f"/bulk/sessions/{sid}", data={"page": "1"}, csrf=False).status_code == 400
+    assert (
+        pages.client.post(f"/bulk/sessions/{sid}", data={"page": "1"}, csrf=False).status_code
+        == 400
+    )
     assert _count(session, Job) == 0

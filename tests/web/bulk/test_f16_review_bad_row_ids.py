@@ -1,5 +1,6 @@
 """Review finding: "Save changes" took row ids from the posted field names as they came; an id
 beyond the database's integer range, or a digit int() does not read ("²"), failed in the query (a 500 on SQLite)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,8 +13,17 @@ HUGE = "99999999999999999999999"
 def test_f16_save_ignores_row_ids_out_of_range(bulk_pages, session):
     pages = bulk_pages()
     sid = pages.upload_rows("region", "CustomsRegions", [["Kept", "EU", "Yes"]])
-    r = pages.client.post(f"/bulk/sessions/{sid}", data={f"r-{HUGE}-name": "x", f"remove-{HUGE}": "1",
-                                                          "r-\u00b2-name": "x", "remove-\u00b2": "1",
-                                                          "page": HUGE})
+    r = pages.client.post(
+        f"/bulk/sessions/{sid}",
+        data={
+            f"r-{HUGE}-name": "x",
+            f"remove-{HUGE}": "1",
+            "r-\u00b2-name": "x",
+            "remove-\u00b2": "1",
+            "page": HUGE,
+        },
+    )
     assert r.status_code == 303
-    assert session.scalar(select(BulkRow.data).where(BulkRow.bulk_session_id == sid))["name"] == "Kept"
+    assert (
+        session.scalar(select(BulkRow.data).where(BulkRow.bulk_session_id == sid))["name"] == "Kept"
+    )

@@ -1,6 +1,7 @@
 """Review finding: names typed by other users (a regional manager's office, an admin's region)
 go into the template's ListValues sheet. Written as they are, a name starting with "=" became
 a formula in the workbook an admin opens (spreadsheet formula injection)."""
+
 from __future__ import annotations
 
 import io
@@ -15,8 +16,9 @@ def test_f16_template_list_values_are_text_never_formulas(bulk_pages, login_as, 
     manager = login_as("be", "regional_manager")
     region_id = manager.account.region_id
     planted = '=HYPERLINK("http://evil.example","Open")'
-    r = manager.post("/admin/offices/new", data={
-        "region_id": region_id, "name": planted, "active": "y"})
+    r = manager.post(
+        "/admin/offices/new", data={"region_id": region_id, "name": planted, "active": "y"}
+    )
     assert r.status_code == 422  # the form refuses it now (the rule of bulk cells too) …
     region = session.scalar(select(Region).where(Region.id == region_id))
     # … but a name stored before that rule must still never become a formula

@@ -1,5 +1,6 @@
 """Fixtures of the customs desk tests: the engine's world (BE, FR in the EU; CH), carnets,
 travels, and a logged-in officer's browser that drives the wizard."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,12 @@ class Desk:
         return self.officer.office.id
 
     def lookup(self, carnet, code, office_id=None, htmx=False, **extra):
-        data = {"carnet": str(carnet), "code": code,
-                "office_id": str(office_id or self.office_id), **extra}
+        data = {
+            "carnet": str(carnet),
+            "code": code,
+            "office_id": str(office_id or self.office_id),
+            **extra,
+        }
         headers = {"HX-Request": "true"} if htmx else {}
         return self.client.post("/transactions/new", data=data, headers=headers)
 
@@ -91,8 +96,13 @@ def kit(world):
 
         def transactions(self, voucher):
             world.session.expire_all()
-            return list(world.session.scalars(select(Transaction).where(
-                Transaction.voucher_id == voucher.id).order_by(Transaction.id)))
+            return list(
+                world.session.scalars(
+                    select(Transaction)
+                    .where(Transaction.voucher_id == voucher.id)
+                    .order_by(Transaction.id)
+                )
+            )
 
         def office(self, cc, index=0):
             return (world.officer(cc) if index == 0 else world.others[cc]).office

@@ -2,6 +2,7 @@
 request gets the step, a history restore the whole page; every step's form carries its CSRF
 field (a plain POST before htmx wires it goes through); a refusal's 422 is swapped by the page's
 htmx config, not by the desk's script; ids beyond range are a 404, never a 5xx."""
+
 from __future__ import annotations
 
 import pathlib
@@ -39,8 +40,7 @@ def test_f40_every_step_fragment_form_carries_its_csrf_field(kit, desk):
         body = d.client.get(url, headers=htmx).get_data(as_text=True)
         assert body.count("<form") >= 1, url
         assert body.count('name="csrf_token"') == body.count('method="post"'), url
-    step1 = d.client.post("/transactions/new", data={"carnet": "", "code": ""},
-                          headers=htmx)
+    step1 = d.client.post("/transactions/new", data={"carnet": "", "code": ""}, headers=htmx)
     assert step1.status_code == 422 and 'name="csrf_token"' in step1.get_data(as_text=True)
 
 
@@ -56,11 +56,18 @@ def test_f40_refusals_are_swapped_by_the_htmx_config_of_the_page_not_by_scan_js(
 @pytest.mark.parametrize("number", BEYOND)
 def test_f40_ids_beyond_range_at_the_desk_are_404_or_a_message(kit, desk, number):
     d = desk("be")
-    for url in (f"/transactions/{number}/receipt", f"/transactions/{number}/qr.svg",
-                f"/transactions/{number}/receipt.pdf"):
+    for url in (
+        f"/transactions/{number}/receipt",
+        f"/transactions/{number}/qr.svg",
+        f"/transactions/{number}/receipt.pdf",
+    ):
         assert d.client.get(url).status_code == 404, url
-    assert d.client.post(f"/transactions/{number}/cancel",
-                         data={"cancellation_code": "A", "reason": "x"}).status_code == 404
+    assert (
+        d.client.post(
+            f"/transactions/{number}/cancel", data={"cancellation_code": "A", "reason": "x"}
+        ).status_code
+        == 404
+    )
     assert d.client.post(f"/holds/{number}/release").status_code == 404
     assert d.client.get(f"/transactions/recent?office_id={number}").status_code == 200
     assert d.client.get(f"/transactions/last?office_id={number}").status_code == 200
@@ -76,23 +83,30 @@ def test_f40_ids_beyond_range_at_the_desk_are_404_or_a_message(kit, desk, number
 def test_f40_the_desks_per_process_caches_are_in_the_registry(app):
     from portal import caches
 
-    assert {"desk_goods", "desk_issuer_names", "receipt_qr_images",
-            "transaction_xsd"} <= set(caches.registered())
+    assert {"desk_goods", "desk_issuer_names", "receipt_qr_images", "transaction_xsd"} <= set(
+        caches.registered()
+    )
 
 
 @pytest.mark.parametrize("number", BEYOND)
 def test_f41_numbers_beyond_range_in_step4_and_step3_fields_are_refused_not_a_5xx(
-        kit, desk, number):
+    kit, desk, number
+):
     from tests.web.customs.test_f40_wizard_kinds import _prepare
 
     carnet, voucher, cc = _prepare(kit, "reimport")
     d = desk(cc)
     _, step3, step4 = d.steps(d.start(voucher))
-    for data in ({f"not_reimported_{number}": "1"}, {"not_reimported_1": number},
-                 {f"processed_abroad_{number}": number}):
+    for data in (
+        {f"not_reimported_{number}": "1"},
+        {"not_reimported_1": number},
+        {f"processed_abroad_{number}": number},
+    ):
         r = d.commit(step4, data)
         assert r.status_code == 422, (data, r.status_code)
     assert d.client.get(f"{step3}?q_1={number}").status_code in (200, 422)
-    assert d.client.post(step3, data={f"marks_{number}": "x", "action": "next"}
-                         ).status_code in (303, 422)
+    assert d.client.post(step3, data={f"marks_{number}": "x", "action": "next"}).status_code in (
+        303,
+        422,
+    )
     assert kit.transactions(voucher) == []

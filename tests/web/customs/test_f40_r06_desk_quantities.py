@@ -1,6 +1,7 @@
 """F-40 step 3 "quick edits": the officer changes the pieces presented per item before the
 commit (every kind but a validation); the engine's rules (R-06, at most the declared pieces)
 refuse bad values next to the item's field (R-12) and nothing is committed."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,9 @@ def _cleared(txn) -> dict[int, int]:
 
 
 def _error(body: str, field: str) -> str:
-    m = re.search(rf'<small id="{field}-error" class="field-error" role="alert">([^<]*)</small>',
-                  body)
+    m = re.search(
+        rf'<small id="{field}-error" class="field-error" role="alert">([^<]*)</small>', body
+    )
     return m.group(1) if m else ""
 
 
@@ -39,7 +41,8 @@ def _input(body: str, name: str) -> str:
 
 
 def test_f40_r06_partial_quantity_typed_on_step3_is_what_the_receipt_and_transaction_show(
-        kit, desk, world):
+    kit, desk, world
+):
     carnet, _, voucher = _export(kit)
     d = desk("ch")
     _, step3, step4 = d.steps(d.start(voucher))
@@ -49,8 +52,10 @@ def test_f40_r06_partial_quantity_typed_on_step3_is_what_the_receipt_and_transac
     assert 'aria-label="Pieces presented of item 1, 4 declared"' in field
     # Next (the form's default button): the marks typed are saved, the pieces presented go to
     # step 4 in its URL — only those that differ from the declaration; nothing committed yet
-    r = d.client.post(step3, data={"action": "next", "q_1": " 2 ", "q_2": "4", "q_3": "0",
-                                   "marks_1": "SEAL CH-12"})
+    r = d.client.post(
+        step3,
+        data={"action": "next", "q_1": " 2 ", "q_2": "4", "q_3": "0", "marks_1": "SEAL CH-12"},
+    )
     assert r.status_code == 303
     assert r.headers["Location"] == step4 + "?q_1=2&q_3=0"
     assert kit.transactions(voucher) == []
@@ -79,15 +84,17 @@ def test_f40_r06_partial_quantity_typed_on_step3_is_what_the_receipt_and_transac
     assert rows == [("1", "2"), ("2", "4")]
 
 
-def test_r06_more_than_declared_is_refused_next_to_the_field_and_nothing_is_committed(
-        kit, desk):
+def test_r06_more_than_declared_is_refused_next_to_the_field_and_nothing_is_committed(kit, desk):
     carnet, _, voucher = _export(kit)
     d = desk("ch")
     _, step3, step4 = d.steps(d.start(voucher))
     message = "Item 2: give between 0 and the 4 piece(s) declared."
     # leaving step 3 (htmx): the engine's refusal, re-rendered in the step next to item 2
-    r = d.client.post(step3, data={"action": "next", "q_1": "4", "q_2": "5"},
-                      headers={**HTMX, "X-Desk-Panel": str(voucher.id)})
+    r = d.client.post(
+        step3,
+        data={"action": "next", "q_1": "4", "q_2": "5"},
+        headers={**HTMX, "X-Desk-Panel": str(voucher.id)},
+    )
     body = _text(r)
     assert r.status_code == 422 and body.lstrip().startswith('<div id="step"')
     assert _error(body, "q_2") == message and _error(body, "q_1") == ""
@@ -121,8 +128,9 @@ def test_r12_non_numeric_pieces_get_a_clear_message_and_change_nothing(kit, desk
     for typed in ("two", "-1", "1.5", "", "２"):
         r = d.client.post(step3, data={"action": "update", "q_1": typed, "marks_1": "SEAL X"})
         assert r.status_code == 422, typed
-        assert _error(_text(r), "q_1") == "Item 1: type a whole number of pieces, from 0 to 4.", \
+        assert _error(_text(r), "q_1") == "Item 1: type a whole number of pieces, from 0 to 4.", (
             typed
+        )
     world.session.expire_all()
     item1 = next(i for i in world.session.get(type(carnet), carnet.id).items if i.item_no == 1)
     assert item_marks(carnet, item1) != "SEAL X"  # the marks were not saved either
@@ -248,12 +256,18 @@ def test_r11_back_after_a_commit_with_changed_pieces_shows_its_receipt(kit, desk
     r = d.commit(step4, {"final_date": carnet.valid_until.isoformat(), "q_1": "2"})
     assert r.status_code == 303
     receipt = r.headers["Location"]
-    for method, url, data in (("GET", step4 + "?q_1=2", None), ("GET", step3 + "?q_1=2", None),
-                              ("POST", step3, {"action": "next", "q_1": "2"})):
+    for method, url, data in (
+        ("GET", step4 + "?q_1=2", None),
+        ("GET", step3 + "?q_1=2", None),
+        ("POST", step3, {"action": "next", "q_1": "2"}),
+    ):
         for htmx in (False, True):
             headers = HTMX if htmx else {}
-            r = (d.client.get(url, headers=headers) if method == "GET" else
-                 d.client.post(url, data=data, headers=headers))
+            r = (
+                d.client.get(url, headers=headers)
+                if method == "GET"
+                else d.client.post(url, data=data, headers=headers)
+            )
             assert r.status_code == 303 and r.headers["Location"] == receipt, (method, url)
     (txn,) = kit.transactions(voucher)
     assert _cleared(txn) == {1: 2, 2: 4, 3: 4}
@@ -270,8 +284,17 @@ def test_r12_item_fields_spelled_otherwise_are_no_fields_and_never_fail(kit, des
     for query in ("?q_²=1", "?q_01=1", "?q_\u0661=1"):
         r = d.client.get(step3 + query)
         assert r.status_code == 200 and 'value="4"' in _input(_text(r), "q_1"), query
-    r = d.client.post(step3, data={"action": "next", "q_1": "2", "q_01": "0", "q_²": "0",
-                                   "marks_²": "X", "marks_01": "Y"})
+    r = d.client.post(
+        step3,
+        data={
+            "action": "next",
+            "q_1": "2",
+            "q_01": "0",
+            "q_²": "0",
+            "marks_²": "X",
+            "marks_01": "Y",
+        },
+    )
     assert r.status_code == 303 and r.headers["Location"] == step4 + "?q_1=2"
     world.session.expire_all()
     carnet = world.session.get(type(carnet), carnet.id)

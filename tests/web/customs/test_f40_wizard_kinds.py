@@ -1,4 +1,5 @@
 """F-40, F-41, F-43: every one of the seven kinds through the five steps of the wizard."""
+
 import pytest
 from sqlalchemy import select
 
@@ -39,10 +40,14 @@ FIELDS = {
     "validation": ({"goods_examined": "yes"}, ["Goods examined?"]),
     "export": ({"final_date": ""}, ["Final date for re-importation"]),
     "import": ({"final_date": ""}, ["Final date for re-exportation"]),
-    "reexport": ({"action_not_reexported": "None", "action_not_produced": "Sold, duty paid"},
-                 ["Action taken for goods produced but not re-exported"]),
-    "reimport": ({"not_reimported_1": "0", "processed_abroad_2": "0"},
-                 ["Goods not re-imported / processed abroad"]),
+    "reexport": (
+        {"action_not_reexported": "None", "action_not_produced": "Sold, duty paid"},
+        ["Action taken for goods produced but not re-exported"],
+    ),
+    "reimport": (
+        {"not_reimported_1": "0", "processed_abroad_2": "0"},
+        ["Goods not re-imported / processed abroad"],
+    ),
     "transit_open": ({"customs_seals": "SEAL-42"}, ["Customs seals", "Final date for the transit"]),
     "transit_close": ({}, []),
 }
@@ -83,8 +88,11 @@ def test_f40_f41_each_kind_through_the_five_steps(kit, desk, world, kind):
     if kind == "validation":
         assert txns[0].goods_examined is True
     # the engine wrote the email receipt to the holder's outbox
-    mails = world.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == "email", OutboxMessage.recipient == world.holder.email)).all()
+    mails = world.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "email", OutboxMessage.recipient == world.holder.email
+        )
+    ).all()
     assert any("committed" in m.subject and carnet.carnet_number in m.subject for m in mails)
 
 
@@ -121,8 +129,9 @@ def test_f40_steps_answer_htmx_with_a_fragment(kit, desk):
     lists = d.client.get(wizard + "/lists", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Camera body Arri Alexa" in lists and "No transactions yet." in lists
     assert "<html" not in lists
-    actions = d.client.get(wizard + "/actions",
-                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    actions = d.client.get(wizard + "/actions", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert 'id="hold-reason"' in actions and 'id="reject_reason"' in actions
     assert actions.count('name="csrf_token"') == 2  # each form carries its token (a plain
     # POST before htmx wires the form up goes through too)
@@ -133,10 +142,12 @@ def test_f40_steps_answer_htmx_with_a_fragment(kit, desk):
     assert 'data-step="3"' in body3 and 'id="steps"' not in body3
     assert "Studio Lumière SPRL" not in body3 and len(frag3.data) < len(full) * 0.6
     # back to step 1: the panel is emptied out of band
-    frag1 = d.client.get("/transactions/new",
-                         headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)})
+    frag1 = d.client.get(
+        "/transactions/new", headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)}
+    )
     assert '<div id="carnet-panel" data-key="" hx-swap-oob="true"></div>' in frag1.get_data(
-        as_text=True)
+        as_text=True
+    )
     # the parts of step 2 are the wizard's: another officer's session gets a 404
     other = desk(cc, 1) if cc != "ch" else desk("fr")
     assert other.client.get(wizard + "/lists").status_code == 404
@@ -205,4 +216,5 @@ def test_f45_step1_lists_the_offices_last_transactions(kit, desk):
     # another administration's office lists nothing of this one (tenant isolation)
     other = d.world.officer("fr" if cc != "fr" else "be").office.id
     assert carnet.carnet_number not in d.client.get(
-        f"/transactions/recent?office_id={other}").get_data(as_text=True)
+        f"/transactions/recent?office_id={other}"
+    ).get_data(as_text=True)

@@ -1,5 +1,6 @@
 """R-11, R-12, F-44, F-44a, F-45, F-46 at the desk: refusals on their step, one commit per
 token, reject, cancel, hold, release, and the permissions around them."""
+
 import html
 import re
 import zlib
@@ -18,6 +19,7 @@ def _text(r) -> str:
 
 # --- R-12: refusals on their step ---------------------------------------------------------
 
+
 def test_r12_step1_wrong_code_is_refused_next_to_the_code(kit, desk):
     carnet, voucher, cc = _prepare(kit, "validation")
     d = desk(cc)
@@ -26,8 +28,9 @@ def test_r12_step1_wrong_code_is_refused_next_to_the_code(kit, desk):
     assert NO_MATCH in _text(r) and 'id="code-error"' in _text(r)
     r = d.lookup("", "")
     assert r.status_code == 422 and "Type the transaction code." in _text(r)
-    r = d.client.post("/transactions/new", data={"qr": "EATA1:1:XXXX:bad",
-                                                 "office_id": str(d.office_id)})
+    r = d.client.post(
+        "/transactions/new", data={"qr": "EATA1:1:XXXX:bad", "office_id": str(d.office_id)}
+    )
     assert r.status_code == 422 and "not an eATA transaction code" in _text(r)
 
 
@@ -83,6 +86,7 @@ def test_r12_voucher_committed_by_another_pass_is_refused(kit, desk):
 
 # --- R-11: one commit per token -------------------------------------------------------------
 
+
 def test_r11_double_submit_and_replay_commit_once(kit, desk):
     carnet, voucher, cc = _prepare(kit, "validation")
     d = desk(cc)
@@ -105,6 +109,7 @@ def test_r11_a_tampered_wizard_token_is_a_404(kit, desk):
 
 
 # --- F-44a reject, F-46 hold and release ------------------------------------------------------
+
 
 def test_f44a_reject_needs_a_reason_and_keeps_the_voucher(kit, desk, world):
     carnet, voucher, cc = _prepare(kit, "validation")
@@ -152,8 +157,11 @@ def test_f44a_step2_shows_the_rejections_of_its_territory_in_page_and_htmx_lists
         assert "validation" in page  # the history: the validation committed before
     # a refusal of Hold from htmx re-renders step 2 with its forms open, the message next to
     # the reason and the reason kept
-    r = d.client.post(wiz + "/hold", data={"reason": " "},
-                      headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)})
+    r = d.client.post(
+        wiz + "/hold",
+        data={"reason": " "},
+        headers={"HX-Request": "true", "X-Desk-Panel": str(voucher.id)},
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 422 and '<details class="hold-reject" open>' in body
     assert 'id="reason-error"' in body and 'hx-get="actions"' not in body
@@ -168,8 +176,14 @@ def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
     r = d.client.post(wiz + "/hold", data={"reason": "Check with the NGA"})
     assert r.status_code == 303 and r.headers["Location"].endswith("/holds")
     page = _text(d.client.get("/holds"))
-    for text in ("Check with the NGA", carnet.carnet_number, "Studio Lumière SPRL", "exportation",
-                 d.officer.account.full_name, d.officer.office.name):
+    for text in (
+        "Check with the NGA",
+        carnet.carnet_number,
+        "Studio Lumière SPRL",
+        "exportation",
+        d.officer.account.full_name,
+        d.officer.office.name,
+    ):
         assert text in page
     hold = world.session.scalar(select(Hold).where(Hold.carnet_id == carnet.id))
     # a commit while held is refused on step 4
@@ -177,8 +191,12 @@ def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
     assert r.status_code in (409, 422) and "hold" in _text(r).lower()
     # from another office of the region, it cannot be released
     mine = d.officer.office
-    second = Office(customs_id=mine.customs_id, region_id=mine.region_id, name="Second post",
-                    country_code=mine.country_code)
+    second = Office(
+        customs_id=mine.customs_id,
+        region_id=mine.region_id,
+        name="Second post",
+        country_code=mine.country_code,
+    )
     world.session.add(second)
     world.session.commit()
     r = d.client.post(f"/holds/{hold.id}/release", data={"office_id": str(second.id)})
@@ -192,6 +210,7 @@ def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
 
 # --- F-44, F-45 cancel from the last transactions -------------------------------------------
 
+
 def test_f45_last_transactions_and_f44_cancel_with_the_holders_code(kit, desk, world):
     carnet, voucher, cc = _prepare(kit, "export")
     d = desk(cc)
@@ -203,17 +222,32 @@ def test_f45_last_transactions_and_f44_cancel_with_the_holders_code(kit, desk, w
     # newest first
     ids = [int(x) for x in re.findall(r'id="txn-(\d+)"', page)]
     assert ids == sorted(ids, reverse=True)
-    r = d.client.post(f"/transactions/{txn.id}/cancel",
-                      data={"cancellation_code": "AAAAAAAAAAAAA", "reason": "Typo",
-                            "office_id": str(d.office_id)})
+    r = d.client.post(
+        f"/transactions/{txn.id}/cancel",
+        data={
+            "cancellation_code": "AAAAAAAAAAAAA",
+            "reason": "Typo",
+            "office_id": str(d.office_id),
+        },
+    )
     assert r.status_code == 422 and "not the holder's code" in _text(r)
-    r = d.client.post(f"/transactions/{txn.id}/cancel",
-                      data={"cancellation_code": cancellation_code_of(txn), "reason": "",
-                            "office_id": str(d.office_id)})
+    r = d.client.post(
+        f"/transactions/{txn.id}/cancel",
+        data={
+            "cancellation_code": cancellation_code_of(txn),
+            "reason": "",
+            "office_id": str(d.office_id),
+        },
+    )
     assert r.status_code == 422 and "Give the reason for the cancellation." in _text(r)
-    r = d.client.post(f"/transactions/{txn.id}/cancel",
-                      data={"cancellation_code": cancellation_code_of(txn),
-                            "reason": "Wrong final date", "office_id": str(d.office_id)})
+    r = d.client.post(
+        f"/transactions/{txn.id}/cancel",
+        data={
+            "cancellation_code": cancellation_code_of(txn),
+            "reason": "Wrong final date",
+            "office_id": str(d.office_id),
+        },
+    )
     assert r.status_code == 303
     world.session.expire_all()
     assert world.session.get(Transaction, txn.id).state == "cancelled"
@@ -223,6 +257,7 @@ def test_f45_last_transactions_and_f44_cancel_with_the_holders_code(kit, desk, w
 
 
 # --- permissions -----------------------------------------------------------------------------
+
 
 def test_r17_another_administration_gets_404_on_holds_and_transactions(kit, desk, world):
     carnet, voucher, cc = _prepare(kit, "export")  # CH commits
@@ -236,9 +271,13 @@ def test_r17_another_administration_gets_404_on_holds_and_transactions(kit, desk
     fr = desk("fr")
     assert fr.client.get(f"/transactions/{txn.id}/receipt").status_code == 404
     assert fr.client.get(f"/transactions/{txn.id}/receipt.pdf").status_code == 404
-    assert fr.client.post(f"/transactions/{txn.id}/cancel",
-                          data={"cancellation_code": cancellation_code_of(txn),
-                                "reason": "x"}).status_code == 404
+    assert (
+        fr.client.post(
+            f"/transactions/{txn.id}/cancel",
+            data={"cancellation_code": cancellation_code_of(txn), "reason": "x"},
+        ).status_code
+        == 404
+    )
     assert fr.client.post(f"/holds/{hold.id}/release").status_code == 404
     assert "Check" not in _text(fr.client.get("/holds"))
     # a voucher is looked up globally, but from the officer's own office
@@ -253,6 +292,7 @@ def test_f13_a_role_without_process_carnet_cannot_open_the_desk(login_as):
 
 
 # --- F-43 the printable receipt --------------------------------------------------------------
+
 
 def _pdf_text(pdf: bytes) -> bytes:
     out = [pdf]
@@ -284,7 +324,12 @@ def test_f43_pdf_fetcher_serves_only_the_apps_static_files(app, tmp_path):
 
     fetch = static_url_fetcher(app.static_folder)
     assert fetch(STATIC_BASE + "css/customs.css")["string"].startswith(b"/*")
-    for url in ("file:///etc/passwd", "http://169.254.169.254/latest", STATIC_BASE + "../config.py",
-                STATIC_BASE + "css/../../config.py", "https://example.com/static/css/customs.css"):
+    for url in (
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest",
+        STATIC_BASE + "../config.py",
+        STATIC_BASE + "css/../../config.py",
+        "https://example.com/static/css/customs.css",
+    ):
         with pytest.raises(ValueError):
             fetch(url)

@@ -1,6 +1,7 @@
 """The desk's history of a carnet (step 2) as another administration of the territory sees it:
 the transactions with their state and a cancellation's reason (F-44), no officer's name or
 remarks (F-02, R-04)."""
+
 from __future__ import annotations
 
 from portal.domain.transactions import cancel_transaction, cancellation_code_of
@@ -17,12 +18,15 @@ def test_f44_f02_desk_history_shows_the_cancellation_reason_not_the_officer(kit,
     kit.commit(t, "export", "ch")
     result = kit.commit(t, "import", "fr", fields={"remarks": REMARK})
     txn = world.session.get(Transaction, result.transaction_id)
-    cancel_transaction(world.session, txn.id, world.officer("fr"), cancellation_code_of(txn),
-                       REASON)
+    cancel_transaction(
+        world.session, txn.id, world.officer("fr"), cancellation_code_of(txn), REASON
+    )
     world.session.commit()
     d = desk("be")
     step2 = d.start(kit.voucher(t, "import"))
-    for body in (d.client.get(step2).get_data(as_text=True),
-                 d.client.get(step2.rsplit("/", 1)[0] + "/lists").get_data(as_text=True)):
+    for body in (
+        d.client.get(step2).get_data(as_text=True),
+        d.client.get(step2.rsplit("/", 1)[0] + "/lists").get_data(as_text=True),
+    ):
         assert "cancelled: " + REASON in body
         assert world.officer("fr").account.full_name not in body and REMARK not in body

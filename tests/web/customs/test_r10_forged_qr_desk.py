@@ -1,6 +1,7 @@
 """R-10 at the desk: a forged or altered QR payload is a wrong guess like a wrong typed code —
 counted against the officer's account and the carnet it names, audited, and locked out with
 the same plain message."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -20,12 +21,12 @@ def test_r10_forged_qr_at_the_desk_is_counted_audited_and_locks_the_carnet(kit, 
     genuine = qr_payload(carnet.eata_id, code_of(voucher))
     forged = genuine[:-4] + ("0000" if not genuine.endswith("0000") else "1111")
     for _ in range(MAX_FAILURES["carnet"]):
-        r = d.client.post("/transactions/new", data={"qr": forged,
-                                                     "office_id": str(d.office_id)})
+        r = d.client.post("/transactions/new", data={"qr": forged, "office_id": str(d.office_id)})
         assert r.status_code == 422 and "not an eATA transaction code" in _text(r)
     world.session.expire_all()
-    events = world.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "voucher.lookup_failed")).all()
+    events = world.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "voucher.lookup_failed")
+    ).all()
     assert len(events) == MAX_FAILURES["carnet"]
     assert all(e.data["forged_qr"] and e.object_id == str(carnet.eata_id) for e in events)
     assert events[-1].actor_id == d.officer.account.id

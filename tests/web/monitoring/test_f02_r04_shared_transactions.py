@@ -1,6 +1,7 @@
 """F-02 with R-04 (F-65): inside a territory (BE and FR in the EU) an administration sees the
 transactions of another — kind, office, country, time, goods, state and a cancellation's reason
 (F-44) — never the officer's name nor the internal remarks, on every screen and in every export."""
+
 from __future__ import annotations
 
 import io
@@ -28,8 +29,9 @@ def _fr_import(world, cancelled: bool = False):
     result = commit(world, t, "import", "fr", fields={"remarks": REMARK, "reference": "FR-REF-1"})
     txn = world.session.get(Transaction, result.transaction_id)
     if cancelled:
-        cancel_transaction(world.session, txn.id, world.officer("fr"), cancellation_code_of(txn),
-                           REASON)
+        cancel_transaction(
+            world.session, txn.id, world.officer("fr"), cancellation_code_of(txn), REASON
+        )
         world.session.commit()
     return carnet, txn
 
@@ -48,7 +50,8 @@ def _download(client, job_url: str) -> bytes:
 
 
 def test_f02_r04_another_administration_of_the_territory_sees_the_transaction_not_who_or_remarks(
-        world, login_as):
+    world, login_as
+):
     carnet, txn = _fr_import(world)
     name = _officer_name(world)
     be, fr = login_as("be", "controller"), login_as("fr", "controller")
@@ -83,7 +86,8 @@ def test_f02_r04_domain_history_and_transit_views_hide_the_private_fields(world)
 
 
 def test_f02_r04_exports_of_another_administration_carry_neither_officer_nor_remarks(
-        world, login_as, app, monkeypatch):
+    world, login_as, app, monkeypatch
+):
     carnet, txn = _fr_import(world)
     name = _officer_name(world)
     pdf_html = []
@@ -123,9 +127,11 @@ def test_f44_cancellation_reason_shown_in_logs_detail_and_exports(world, login_a
         listed = client.get("/monitoring/logs?tab=transactions&status=cancelled")
         assert REASON in listed.get_data(as_text=True), cc
         assert REASON in client.get(f"/monitoring/logs/carnets/{carnet.id}").get_data(
-            as_text=True), cc
+            as_text=True
+        ), cc
         assert REASON in client.get(f"/monitoring/logs/transactions/{txn.id}").get_data(
-            as_text=True), cc
+            as_text=True
+        ), cc
     fr = login_as("fr", "controller")
     r = fr.post("/monitoring/exports/list", data={"view": "transactions", "status": "all"})
     run_queued_jobs(app)

@@ -1,6 +1,7 @@
 """The monitoring screens answer like every list: a history restore (Back after filtering) gets
 the whole page, a filter's htmx request the results block (F-62, F-63); ids beyond any range in
 a URL or form are a 404, never a 5xx; the pager and the legend say what they mean."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,10 +22,13 @@ def _transit(world):
     return carnet
 
 
-@pytest.mark.parametrize("url", [
-    "/monitoring/logs?status=to_check",
-    "/monitoring/logs?tab=transactions&kind=import",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/monitoring/logs?status=to_check",
+        "/monitoring/logs?tab=transactions&kind=import",
+    ],
+)
 def test_f63_back_after_filtering_the_logs_gets_the_whole_page(world, login_as, url):
     carnet = to_check_carnet(world)
     fr = login_as("fr", "controller")
@@ -60,15 +64,22 @@ def test_f63_back_to_a_carnets_transactions_or_a_job_gets_the_whole_page(world, 
 @pytest.mark.parametrize("number", BEYOND)
 def test_f63_ids_beyond_range_in_monitoring_urls_and_forms_are_404(world, login_as, number):
     fr = login_as("fr", "controller")
-    for url in (f"/monitoring/logs/carnets/{number}", f"/monitoring/logs/transactions/{number}",
-                f"/monitoring/transits/{number}", f"/monitoring/jobs/{number}",
-                f"/monitoring/jobs/{number}/download", f"/monitoring/claims/{number}",
-                f"/monitoring/claims/new/{number}", f"/monitoring/claims/1/evidence/{number}",
-                f"/carnets/{number}/audit"):
+    for url in (
+        f"/monitoring/logs/carnets/{number}",
+        f"/monitoring/logs/transactions/{number}",
+        f"/monitoring/transits/{number}",
+        f"/monitoring/jobs/{number}",
+        f"/monitoring/jobs/{number}/download",
+        f"/monitoring/claims/{number}",
+        f"/monitoring/claims/new/{number}",
+        f"/monitoring/claims/1/evidence/{number}",
+        f"/carnets/{number}/audit",
+    ):
         assert fr.get(url).status_code == 404, url
     assert fr.post(f"/monitoring/claims/{number}/settle", data={"text": "x"}).status_code == 404
-    assert fr.post("/monitoring/claims", data={"carnet_id": number,
-                                               "reason": "x"}).status_code == 404
+    assert (
+        fr.post("/monitoring/claims", data={"carnet_id": number, "reason": "x"}).status_code == 404
+    )
     # a filter beyond range lists nothing, it does not fail
     assert fr.get(f"/monitoring/logs?office_id={number}").status_code in (200, 422)
     assert fr.get(f"/monitoring/logs?page={number}").status_code == 200
@@ -80,7 +91,9 @@ def test_f63_pager_counts_in_words_and_reconciliation_says_what_na_means(world, 
     to_check_carnet(world)
     html = login_as("fr", "controller").get("/monitoring/logs").get_data(as_text=True)
     assert "1 item</span>" in html and "1 items" not in html
-    assert 'id="reconciliation-legend"' in html and "<strong>N/A</strong>: not reconciled yet" in html
+    assert (
+        'id="reconciliation-legend"' in html and "<strong>N/A</strong>: not reconciled yet" in html
+    )
 
 
 def test_f64_transactions_zip_pdf_never_fetches_a_local_file(world, app, tmp_path):
@@ -92,8 +105,7 @@ def test_f64_transactions_zip_pdf_never_fetches_a_local_file(world, app, tmp_pat
 
     css = tmp_path / "page.css"
     css.write_text("@page { size: 100mm 50mm; margin: 0 }")
-    html = (f'<html><head><link rel="stylesheet" href="file://{css}"></head>'
-            f'<body>x</body></html>')
+    html = f'<html><head><link rel="stylesheet" href="file://{css}"></head><body>x</body></html>'
     with app.test_request_context(), pytest.MonkeyPatch.context() as mp:
         mp.setattr(flask, "render_template", lambda *a, **k: html)
         pdf = render_transaction_pdf(type("T", (), {"kind": "export", "items": []})(), None)
@@ -120,11 +132,16 @@ def _pdf_objects(pdf: bytes) -> bytes:
 
 @pytest.mark.parametrize("value", ["²", "١٢", "٣" * 12])
 def test_f63_digits_that_are_not_ascii_in_filters_and_forms_are_refused_not_a_5xx(
-        world, login_as, value):
+    world, login_as, value
+):
     fr = login_as("fr", "controller")
-    for url in (f"/monitoring/logs?office_id={value}", f"/monitoring/logs?q={value}",
-                f"/monitoring/logs?tab=transactions&q={value}", f"/monitoring/logs?page={value}",
-                f"/carnets/audit?eata_id={value}"):
+    for url in (
+        f"/monitoring/logs?office_id={value}",
+        f"/monitoring/logs?q={value}",
+        f"/monitoring/logs?tab=transactions&q={value}",
+        f"/monitoring/logs?page={value}",
+        f"/carnets/audit?eata_id={value}",
+    ):
         assert fr.get(url).status_code in (200, 422), url
     assert fr.post("/monitoring/exports/transactions", data={"ids": [value]}).status_code == 422
     assert fr.post("/monitoring/claims", data={"carnet_id": value}).status_code == 404

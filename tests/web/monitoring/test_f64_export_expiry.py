@@ -1,5 +1,6 @@
 """F-61/F-64: the daily job reconciles (a system job row) and removes export files past
 EXPORT_TTL_HOURS; the download link then 404s."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,9 @@ def test_f64_daily_job_reconciles_and_expires_old_exports(world, login_as, app):
     first.close()
     s = world.session
     job_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
-    s.execute(update(Job).where(Job.id == job_id)
-              .values(finished_at=now_utc() - dt.timedelta(hours=25)))
+    s.execute(
+        update(Job).where(Job.id == job_id).values(finished_at=now_utc() - dt.timedelta(hours=25))
+    )
     s.commit()
     with app.app_context():
         daily_reconciliation()
@@ -34,5 +36,7 @@ def test_f64_daily_job_reconciles_and_expires_old_exports(world, login_as, app):
     assert "expired" in fr.get(r.headers["Location"]).get_data(as_text=True)
     system = s.scalar(select(Job).where(Job.kind == "reconciliation", Job.customs_id.is_(None)))
     assert system.status == "done"
-    assert s.scalar(select(ReconciliationRun).order_by(ReconciliationRun.id.desc())
-                    .limit(1)).kind == "incremental"
+    assert (
+        s.scalar(select(ReconciliationRun).order_by(ReconciliationRun.id.desc()).limit(1)).kind
+        == "incremental"
+    )

@@ -1,5 +1,6 @@
 """Customs screens of monitoring: permissions (F-13), logs with R-04 (F-63, F-65), exports as
 jobs through the real queue (F-64), transits (F-62), statistics (F-66), claims (F-67)."""
+
 from __future__ import annotations
 
 import io
@@ -35,7 +36,8 @@ def test_f63_logs_show_the_guide_status_and_expand_to_the_transactions(world, lo
     assert carnet.carnet_number in html and "To check" in html
     assert f"/carnets/{carnet.eata_id}/audit" in html
     assert carnet.carnet_number not in fr.get("/monitoring/logs?status=terminated").get_data(
-        as_text=True)
+        as_text=True
+    )
     part = fr.get(f"/monitoring/logs/carnets/{carnet.id}", headers={"HX-Request": "true"})
     body = part.get_data(as_text=True)
     assert "<html" not in body and "Importation" in body and "Imported, not re-exported" in body
@@ -50,6 +52,7 @@ def _outbound_no(world):
     """CH carnet: in and out of the EU, then on to Norway; the EU must not see Norway's
     importation nor the second exportation (made after the carnet entered the EU)."""
     from tests.unit.engine.factory import issue
+
     add_administration(world, "no", "NO")
     carnet = issue(world, items=4, countries=("DE", "FR", "NO"))
     first = travel(world, carnet, "CH", "DE", items={1: 1, 2: 1})
@@ -68,12 +71,18 @@ def _outbound_no(world):
 def test_r04_controller_of_another_territory_never_sees_hidden_lines(world, login_as, app):
     carnet = _outbound_no(world)
     s = world.session
-    txns = {(t.kind, t.country_code): t.id for t in s.scalars(
-        select(Transaction).where(Transaction.carnet_id == carnet.id))}
+    txns = {
+        (t.kind, t.country_code): t.id
+        for t in s.scalars(select(Transaction).where(Transaction.carnet_id == carnet.id))
+    }
     hidden = [txns[("import", "NO")]] + [
-        t.id for t in s.scalars(select(Transaction).where(
-            Transaction.carnet_id == carnet.id, Transaction.kind == "export")
-            .order_by(Transaction.id))][1:]
+        t.id
+        for t in s.scalars(
+            select(Transaction)
+            .where(Transaction.carnet_id == carnet.id, Transaction.kind == "export")
+            .order_by(Transaction.id)
+        )
+    ][1:]
     fr = login_as("fr", "controller")
     listing = fr.get("/monitoring/logs?tab=transactions").get_data(as_text=True)
     expanded = fr.get(f"/monitoring/logs/carnets/{carnet.id}").get_data(as_text=True)
@@ -93,7 +102,8 @@ def test_r04_controller_of_another_territory_never_sees_hidden_lines(world, logi
     # the CH controller sees its own later exportation
     ch = login_as("ch", "controller")
     assert f'value="{hidden[1]}"' in ch.get("/monitoring/logs?tab=transactions").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def fr_country(world):
@@ -110,11 +120,14 @@ def _download(client, url) -> bytes:
 
 
 def test_f64_export_list_job_through_the_queue_gives_an_xlsx_with_neutralised_cells(
-        world, login_as, app):
+    world, login_as, app
+):
     carnet = to_check_carnet(world)
-    world.session.execute(update(Transaction).where(Transaction.carnet_id == carnet.id,
-                                                    Transaction.kind == "import")
-                          .values(reference="=HYPERLINK(\"http://x\")"))
+    world.session.execute(
+        update(Transaction)
+        .where(Transaction.carnet_id == carnet.id, Transaction.kind == "import")
+        .values(reference='=HYPERLINK("http://x")')
+    )
     world.session.commit()
     fr = login_as("fr", "controller")
     r = fr.post("/monitoring/exports/list", data={"view": "transactions", "status": "all"})
@@ -128,7 +141,7 @@ def test_f64_export_list_job_through_the_queue_gives_an_xlsx_with_neutralised_ce
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][0] == "Carnet" and len(rows) == 4  # header + validation, export, import
     refs = [r[rows[0].index("Customs reference number")] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://x\")" in refs
+    assert '\'=HYPERLINK("http://x")' in refs
     assert not any(isinstance(v, str) and v.startswith("=") for row in rows for v in row)
     # another administration's export is a 404
     be = login_as("be", "controller")
@@ -138,11 +151,20 @@ def test_f64_export_list_job_through_the_queue_gives_an_xlsx_with_neutralised_ce
 
 def test_f64_export_transactions_zip_has_a_pdf_and_a_valid_xml_each(world, login_as, app):
     carnet = to_check_carnet(world)
-    ids = list(world.session.scalars(select(Transaction.id).where(
-        Transaction.carnet_id == carnet.id).order_by(Transaction.id)))
+    ids = list(
+        world.session.scalars(
+            select(Transaction.id)
+            .where(Transaction.carnet_id == carnet.id)
+            .order_by(Transaction.id)
+        )
+    )
     fr = login_as("fr", "controller")
-    assert fr.post("/monitoring/exports/transactions",
-                   data={"ids": [str(i) for i in range(1, 40)]}).status_code == 422
+    assert (
+        fr.post(
+            "/monitoring/exports/transactions", data={"ids": [str(i) for i in range(1, 40)]}
+        ).status_code
+        == 422
+    )
     assert fr.post("/monitoring/exports/transactions", data={}).status_code == 422
     r = fr.post("/monitoring/exports/transactions", data={"ids": [str(i) for i in ids]})
     run_queued_jobs(app)
@@ -160,6 +182,7 @@ def test_f64_export_transactions_zip_has_a_pdf_and_a_valid_xml_each(world, login
 
 def test_f64_xml_not_matching_the_schema_is_refused():
     import pytest
+
     bad = '<transaction xmlns="urn:eata:transaction:1"><id>0</id></transaction>'
     with pytest.raises(xmlschema.XMLSchemaValidationError):
         exports.schema().validate(bad)
@@ -169,7 +192,13 @@ def test_f64_safe_cell_neutralises_formula_starts():
     from portal.domain.cells import safe_cell
 
     assert [safe_cell(v) for v in ("=1+2", "+1", "-1", "@SUM(A1)", "ok", 5)] == [
-        "'=1+2", "'+1", "'-1", "'@SUM(A1)", "ok", 5]
+        "'=1+2",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "ok",
+        5,
+    ]
 
 
 def test_f61_reconcile_button_runs_a_job(world, login_as, app):
@@ -185,6 +214,7 @@ def test_f61_reconcile_button_runs_a_job(world, login_as, app):
 
 def _outbound_checked(world):
     from tests.monitoring.helpers import _outbound
+
     carnet = _outbound(world, ALL)
     expire(world, carnet)
     return carnet
@@ -192,6 +222,7 @@ def _outbound_checked(world):
 
 def test_f62_transit_page_lists_in_progress_transits(world, login_as):
     from tests.unit.engine.factory import issue
+
     carnet = issue(world, items=2, countries=("FR", "NO"))
     t = travel(world, carnet, "CH", "NO", transits=["FR"])
     commit(world, t, "validation", "ch")
@@ -199,27 +230,35 @@ def test_f62_transit_page_lists_in_progress_transits(world, login_as):
     r = commit(world, t, "transit_open", "fr")
     html = login_as("fr", "officer").get("/monitoring/transits").get_data(as_text=True)
     assert "Transit in progress" in html and carnet.carnet_number in html
-    assert login_as("fr", "officer").get(
-        f"/monitoring/transits/{r.transaction_id}").status_code == 200
-    assert login_as("ch", "officer").get(
-        f"/monitoring/transits/{r.transaction_id}").status_code == 404
+    assert (
+        login_as("fr", "officer").get(f"/monitoring/transits/{r.transaction_id}").status_code == 200
+    )
+    assert (
+        login_as("ch", "officer").get(f"/monitoring/transits/{r.transaction_id}").status_code == 404
+    )
 
 
 def test_f66_statistics_render_svg_charts_and_tables(world, login_as):
     to_check_carnet(world)
     html = login_as("fr", "controller").get("/monitoring/statistics").get_data(as_text=True)
     assert html.count("<svg") == 3 and "Transactions by year" in html
-    assert "<td>To check</td><td class=\"num\">1</td>" in html
+    assert '<td>To check</td><td class="num">1</td>' in html
     assert "<script>" not in html and "style=" not in html  # CSP: no inline script or style
 
 
 def test_f67_claim_opened_from_the_logs_and_other_administration_gets_404(world, login_as):
     carnet = to_check_carnet(world)
     fr = login_as("fr", "controller")
-    assert fr.post("/monitoring/claims", data={"carnet_id": carnet.id, "reason": "",
-                                              "import_duties": "10"}).status_code == 422
-    r = fr.post("/monitoring/claims", data={"carnet_id": carnet.id, "reason": "Missing",
-                                           "import_duties": "100"})
+    assert (
+        fr.post(
+            "/monitoring/claims", data={"carnet_id": carnet.id, "reason": "", "import_duties": "10"}
+        ).status_code
+        == 422
+    )
+    r = fr.post(
+        "/monitoring/claims",
+        data={"carnet_id": carnet.id, "reason": "Missing", "import_duties": "100"},
+    )
     assert r.status_code == 303
     page = fr.get(r.headers["Location"]).get_data(as_text=True)
     assert "110.00" in page and "Notify the guaranteeing association" in page
@@ -232,14 +271,22 @@ def test_f67_claim_opened_from_the_logs_and_other_administration_gets_404(world,
 
 
 def test_f63_print_receipt_gives_the_pdf_for_own_transactions_and_a_page_for_others(
-        world, login_as):
+    world, login_as
+):
     carnet = _outbound_no(world)
     s = world.session
-    own = s.scalar(select(Transaction).where(Transaction.carnet_id == carnet.id,
-                                             Transaction.kind == "import",
-                                             Transaction.country_code == fr_country(world)))
-    other = s.scalar(select(Transaction).where(Transaction.carnet_id == carnet.id,
-                                               Transaction.kind == "validation"))
+    own = s.scalar(
+        select(Transaction).where(
+            Transaction.carnet_id == carnet.id,
+            Transaction.kind == "import",
+            Transaction.country_code == fr_country(world),
+        )
+    )
+    other = s.scalar(
+        select(Transaction).where(
+            Transaction.carnet_id == carnet.id, Transaction.kind == "validation"
+        )
+    )
     fr = login_as("fr", "controller")
     listing = fr.get("/monitoring/logs?tab=transactions").get_data(as_text=True)
     assert f"/transactions/{own.id}/receipt.pdf" in listing

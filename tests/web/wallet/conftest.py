@@ -1,5 +1,6 @@
 """Wallet fixtures: registered holders (confirmed), carnets with their download PIN, and
 wallet clients logged in and unlocked through a real HolderSession."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,10 +46,23 @@ def make_holder(app, session):
     def make(given="Anne", surname="Peeters", email=None, country="CH", confirm=True) -> Holder:
         email = email or f"{given.lower()}-{secrets.token_hex(3)}@example.test"
         holder, token = wallet_domain.register(
-            session, {"kind": "private", "given_names": given, "surname": surname,
-                      "email": email, "street": "Bahnhofstrasse 1", "postal_code": "8001",
-                      "city": "Zürich", "country_code": country, "phone": "+41 79 123 45 67"},
-            PASSWORD, PIN, accepted_terms=True, confirm_url="http://wallet.eata.test/my/confirm/{token}")
+            session,
+            {
+                "kind": "private",
+                "given_names": given,
+                "surname": surname,
+                "email": email,
+                "street": "Bahnhofstrasse 1",
+                "postal_code": "8001",
+                "city": "Zürich",
+                "country_code": country,
+                "phone": "+41 79 123 45 67",
+            },
+            PASSWORD,
+            PIN,
+            accepted_terms=True,
+            confirm_url="http://wallet.eata.test/my/confirm/{token}",
+        )
         if confirm:
             wallet_domain.confirm_email(session, token)
         session.commit()
@@ -59,19 +73,26 @@ def make_holder(app, session):
 
 @pytest.fixture
 def issue(world):
-    def make(items: int = 3, pieces: int = 2, sets: dict | None = None,
-             countries=("BE", "FR", "DE", "NO")) -> Issued:
+    def make(
+        items: int = 3,
+        pieces: int = 2,
+        sets: dict | None = None,
+        countries=("BE", "FR", "DE", "NO"),
+    ) -> Issued:
         session = world["session"]
         today = now_utc().date()
-        body = carnet_body(items=items, countries=list(countries), departure_country="CH",
-                           carnet_number=f"CH{secrets.token_hex(5).upper()}", currency="CHF",
-                           valid_until=(today + dt.timedelta(days=300)).isoformat(),
-                           sets=sets or {"export_reimport": 2, "import_reexport": 4,
-                                         "transit": 1})
+        body = carnet_body(
+            items=items,
+            countries=list(countries),
+            departure_country="CH",
+            carnet_number=f"CH{secrets.token_hex(5).upper()}",
+            currency="CHF",
+            valid_until=(today + dt.timedelta(days=300)).isoformat(),
+            sets=sets or {"export_reimport": 2, "import_reexport": 4, "transit": 1},
+        )
         for item in body["items"]:
             item["pieces"] = pieces
-        carnet, pin = carnet_domain.issue_carnet(session, world["nga"], body, OPERATOR,
-                                                 today=today)
+        carnet, pin = carnet_domain.issue_carnet(session, world["nga"], body, OPERATOR, today=today)
         session.commit()
         return Issued(carnet.id, carnet.eata_id, carnet.carnet_number, pin)
 
@@ -103,12 +124,15 @@ def wallet_client(app, client_for):
 def officer(world):
     def make(code: str = "ch") -> Officer:
         session = world["session"]
-        admin = session.scalar(select(CustomsAdministration).where(
-            CustomsAdministration.code == code))
-        office = session.scalar(select(Office).where(Office.customs_id == admin.id)
-                                .order_by(Office.id))
-        account = session.scalar(select(Account).where(Account.customs_id == admin.id,
-                                                       Account.role == "officer"))
+        admin = session.scalar(
+            select(CustomsAdministration).where(CustomsAdministration.code == code)
+        )
+        office = session.scalar(
+            select(Office).where(Office.customs_id == admin.id).order_by(Office.id)
+        )
+        account = session.scalar(
+            select(Account).where(Account.customs_id == admin.id, Account.role == "officer")
+        )
         return Officer(account=account, office=office)
 
     return make

@@ -1,4 +1,5 @@
 """F-17: registration, email confirmation, login, lock-out, TOTP, wallet PIN and idle re-lock."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,15 +13,29 @@ from portal.domain import wallet as wallet_domain
 from portal.models import AuditEvent, Holder, HolderSession, OutboxMessage
 from tests.web.wallet.conftest import PASSWORD, PIN
 
-FORM = {"kind": "private", "title": "Ms", "given_names": "Anne", "surname": "Peeters",
-        "email": "Anne@Example.test", "street": "Rue Haute 12", "postal_code": "1000",
-        "city": "Bruxelles", "state": "", "country_code": "BE", "phone": "+32 470 12 34 56",
-        "password": PASSWORD, "pin": PIN, "pin_confirm": PIN, "accept_terms": "y"}
+FORM = {
+    "kind": "private",
+    "title": "Ms",
+    "given_names": "Anne",
+    "surname": "Peeters",
+    "email": "Anne@Example.test",
+    "street": "Rue Haute 12",
+    "postal_code": "1000",
+    "city": "Bruxelles",
+    "state": "",
+    "country_code": "BE",
+    "phone": "+32 470 12 34 56",
+    "password": PASSWORD,
+    "pin": PIN,
+    "pin_confirm": PIN,
+    "accept_terms": "y",
+}
 
 
 def _confirm_link(session) -> str:
-    msg = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "email")
-                         .order_by(OutboxMessage.id.desc()))
+    msg = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.kind == "email").order_by(OutboxMessage.id.desc())
+    )
     return re.search(r"http://wallet\.eata\.test(/my/confirm/\S+)", msg.body).group(1)
 
 
@@ -54,8 +69,11 @@ def test_f17_register_confirm_login_unlock(app, client_for, session):
     assert c.get("/my/carnets").status_code == 200
     # logout revokes the server session
     c.post("/my/logout")
-    assert session.scalar(select(HolderSession.revoked_at).where(
-        HolderSession.holder_id == holder.id).order_by(HolderSession.created_at.desc()))
+    assert session.scalar(
+        select(HolderSession.revoked_at)
+        .where(HolderSession.holder_id == holder.id)
+        .order_by(HolderSession.created_at.desc())
+    )
     assert "/my/login" in c.get("/my/carnets").headers["Location"]
 
 
@@ -103,12 +121,26 @@ def test_f17_register_form_keeps_what_was_typed(app, client_for, make_holder):
 def test_f17_country_of_residence_cannot_change(app, make_holder, wallet_client, session):
     holder = make_holder(country="CH")
     c = wallet_client(holder)
-    r = c.post("/my/account", data={"street": "Neue Strasse 2", "postal_code": "8002",
-                                    "city": "Zürich", "phone": "+41 79 000 00 00",
-                                    "country_code": "FR"})
+    r = c.post(
+        "/my/account",
+        data={
+            "street": "Neue Strasse 2",
+            "postal_code": "8002",
+            "city": "Zürich",
+            "phone": "+41 79 000 00 00",
+            "country_code": "FR",
+        },
+    )
     assert r.status_code == 422 and "cannot be changed" in r.text
-    r = c.post("/my/account", data={"street": "Neue Strasse 2", "postal_code": "8002",
-                                    "city": "Zürich", "phone": "+41 79 000 00 00"})
+    r = c.post(
+        "/my/account",
+        data={
+            "street": "Neue Strasse 2",
+            "postal_code": "8002",
+            "city": "Zürich",
+            "phone": "+41 79 000 00 00",
+        },
+    )
     assert r.status_code == 303
     session.expire_all()
     h = session.get(Holder, holder.id)
@@ -123,9 +155,14 @@ def test_r10_login_lockout_after_failures(app, client_for, make_holder, session)
         assert r.status_code == 422 and "Wrong email or password" in r.text
     r = _login(c, "lock@example.test", PASSWORD)  # right password, but locked
     assert r.status_code == 422 and "Too many failed logins" in r.text
-    assert session.scalar(select(AuditEvent.id).where(
-        AuditEvent.action == "holder.login_failed",
-        AuditEvent.object_id == str(holder.id))) is not None
+    assert (
+        session.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.action == "holder.login_failed", AuditEvent.object_id == str(holder.id)
+            )
+        )
+        is not None
+    )
 
 
 def test_f17_totp_second_step(app, make_holder, wallet_client, client_for, session):
@@ -164,8 +201,7 @@ def test_f17_wallet_pin_asked_again_after_idle(app, make_holder, wallet_client, 
     assert not r.data and "/my/unlock" in r.headers["HX-Redirect"]
 
 
-def test_f17_polling_does_not_keep_the_wallet_unlocked(app, make_holder, wallet_client,
-                                                        session):
+def test_f17_polling_does_not_keep_the_wallet_unlocked(app, make_holder, wallet_client, session):
     holder = make_holder()
     c = wallet_client(holder)
     hs = session.get(HolderSession, c.session_id)
@@ -193,8 +229,9 @@ def test_f17_too_many_wrong_pins_end_the_session(app, make_holder, wallet_client
     assert session.get(HolderSession, c.session_id).revoked_at is not None
 
 
-def test_f17_wallet_and_customs_hosts_are_separate(app, client_for, login_as, make_holder,
-                                                    wallet_client):
+def test_f17_wallet_and_customs_hosts_are_separate(
+    app, client_for, login_as, make_holder, wallet_client
+):
     assert client_for("customs", "be").get("/my/login").status_code == 404
     assert client_for("api").get("/my/login").status_code == 404
     officer = login_as("be", "officer")
@@ -207,15 +244,21 @@ def test_f17_wallet_and_customs_hosts_are_separate(app, client_for, login_as, ma
 
 
 def _reset_link(session, email: str) -> str | None:
-    msg = session.scalar(select(OutboxMessage).where(
-        OutboxMessage.recipient == email, OutboxMessage.subject.like("%reset your password"))
-        .order_by(OutboxMessage.id.desc()))
-    return re.search(r"http://wallet\.eata\.test(/my/password/reset/\S+)", msg.body).group(1) \
-        if msg else None
+    msg = session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.recipient == email, OutboxMessage.subject.like("%reset your password"))
+        .order_by(OutboxMessage.id.desc())
+    )
+    return (
+        re.search(r"http://wallet\.eata\.test(/my/password/reset/\S+)", msg.body).group(1)
+        if msg
+        else None
+    )
 
 
-def test_f17_password_reset_by_a_single_use_emailed_link(app, client_for, make_holder,
-                                                         wallet_client, session):
+def test_f17_password_reset_by_a_single_use_emailed_link(
+    app, client_for, make_holder, wallet_client, session
+):
     holder = make_holder(email="ann@example.test")
     other_device = wallet_client(holder)
     c = client_for("wallet")
@@ -237,12 +280,19 @@ def test_f17_password_reset_by_a_single_use_emailed_link(app, client_for, make_h
     assert _login(c, "ann@example.test", new).status_code == 303
     # every session open before the reset is ended; the holder is told by email
     assert "/my/login" in other_device.get("/my/carnets").headers["Location"]
-    assert session.scalar(select(OutboxMessage).where(
-        OutboxMessage.subject == "eATA wallet: your password was changed")) is not None
+    assert (
+        session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.subject == "eATA wallet: your password was changed"
+            )
+        )
+        is not None
+    )
 
 
-def test_r10_password_reset_tells_nothing_expires_and_is_rate_limited(app, client_for,
-                                                                      make_holder, session):
+def test_r10_password_reset_tells_nothing_expires_and_is_rate_limited(
+    app, client_for, make_holder, session
+):
     from portal.models import HolderToken
 
     make_holder(email="ann@example.test")
@@ -264,5 +314,4 @@ def test_r10_password_reset_tells_nothing_expires_and_is_rate_limited(app, clien
     # the route limits requests per client
     for _ in range(3):
         c.post("/my/password/forgot", data={"email": "ann@example.test"})
-    assert c.post("/my/password/forgot",
-                  data={"email": "ann@example.test"}).status_code == 429
+    assert c.post("/my/password/forgot", data={"email": "ann@example.test"}).status_code == 429

@@ -1,4 +1,5 @@
 """F-30, F-31, R-10: download by ID/number + PIN or QR text, the rate limit, details, signing."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -11,8 +12,9 @@ def _download(c, ref, pin):
     return c.post("/my/carnets/download", data={"carnet_ref": ref, "pin": pin})
 
 
-def test_f30_download_with_right_pin_by_id_and_by_number(app, make_holder, wallet_client,
-                                                        issue, session):
+def test_f30_download_with_right_pin_by_id_and_by_number(
+    app, make_holder, wallet_client, issue, session
+):
     holder = make_holder()
     c = wallet_client(holder)
     one, two = issue(), issue()
@@ -22,8 +24,11 @@ def test_f30_download_with_right_pin_by_id_and_by_number(app, make_holder, walle
     assert r.status_code == 303
     page = c.get("/my/carnets")
     assert one.number in page.text and two.number in page.text
-    assert session.scalar(select(AuditEvent.id).where(
-        AuditEvent.action == "carnet.downloaded", AuditEvent.object_id == str(one.eata_id)))
+    assert session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "carnet.downloaded", AuditEvent.object_id == str(one.eata_id)
+        )
+    )
 
 
 def test_f30_download_from_qr_text(app, make_holder, wallet_client, issue):
@@ -41,9 +46,9 @@ def test_f30_download_page_loads_the_scanner_only_there(app, make_holder, wallet
     assert "qr-scanner.umd.min.js" not in c.get("/my/carnets").text
 
 
-def test_r10_wrong_pin_refused_audited_and_rate_limited_per_carnet(app, make_holder,
-                                                                   wallet_client, issue,
-                                                                   session):
+def test_r10_wrong_pin_refused_audited_and_rate_limited_per_carnet(
+    app, make_holder, wallet_client, issue, session
+):
     one = issue()
     holders = [make_holder(given=f"H{i}") for i in range(2)]
     clients = [wallet_client(h) for h in holders]
@@ -53,10 +58,14 @@ def test_r10_wrong_pin_refused_audited_and_rate_limited_per_carnet(app, make_hol
         assert "do not match" in r.text or "Too many" in r.text
     # the carnet is locked for everyone, even with the right PIN
     r = _download(clients[0], str(one.eata_id), one.pin)
-    assert r.status_code == 429 and "Too many wrong PINs for this carnet or from your account" in r.text
+    assert (
+        r.status_code == 429
+        and "Too many wrong PINs for this carnet or from your account" in r.text
+    )
     assert session.scalar(select(WalletCarnet.id)) is None
-    failures = session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "carnet.download_failed")).all()
+    failures = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "carnet.download_failed")
+    ).all()
     assert len(failures) == voucher_domain.MAX_FAILURES["carnet"]
 
 
@@ -83,14 +92,18 @@ def test_f31_details_and_first_use_signature(app, make_holder, wallet_client, is
     # no travel before signing
     r = c.get(f"/my/carnets/{one.carnet_id}/travels/new")
     assert r.status_code == 302
-    r = c.post(f"/my/carnets/{one.carnet_id}/accept", data={"signed_name": "Someone Else",
-                                                           "accept": "y"})
+    r = c.post(
+        f"/my/carnets/{one.carnet_id}/accept", data={"signed_name": "Someone Else", "accept": "y"}
+    )
     assert r.status_code == 422 and "legal name as registered" in r.text
-    r = c.post(f"/my/carnets/{one.carnet_id}/accept", data={"signed_name": "anne  PEETERS",
-                                                           "accept": "y"})
+    r = c.post(
+        f"/my/carnets/{one.carnet_id}/accept", data={"signed_name": "anne  PEETERS", "accept": "y"}
+    )
     assert r.status_code == 303
-    assert session.scalar(select(Signature.kind).where(Signature.holder_id == holder.id)) \
+    assert (
+        session.scalar(select(Signature.kind).where(Signature.holder_id == holder.id))
         == "general_list"
+    )
     for tab, text in (("boxp", "Norway"), ("sets", "transit"), ("history", "No transaction")):
         assert text in c.get(f"/my/carnets/{one.carnet_id}?tab={tab}").text
     share = c.get(f"/my/carnets/{one.carnet_id}/share")
@@ -104,6 +117,11 @@ def test_f31_another_holders_carnet_is_404(app, make_holder, wallet_client, issu
     stranger = wallet_client(make_holder(given="Mallory"))
     assert stranger.get(f"/my/carnets/{one.carnet_id}").status_code == 404
     assert stranger.get(f"/my/carnets/{one.carnet_id}/travels/new").status_code == 404
-    assert stranger.post(f"/my/carnets/{one.carnet_id}/accept",
-                         data={"signed_name": "Mallory Peeters", "accept": "y"}).status_code == 404
+    assert (
+        stranger.post(
+            f"/my/carnets/{one.carnet_id}/accept",
+            data={"signed_name": "Mallory Peeters", "accept": "y"},
+        ).status_code
+        == 404
+    )
     assert one.number not in stranger.get("/my/carnets").text

@@ -1,5 +1,6 @@
 """F-32, F-33, F-34, F-35, F-38, R-09: travels with set accounting, vouchers, live state,
 notifications, verification code, share links, and holder isolation."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,10 @@ def _poll(client, path):
 
 def _sets(session, carnet_id):
     session.expire_all()
-    return {s.kind: s.remaining for s in session.scalars(
-        select(CarnetSets).where(CarnetSets.carnet_id == carnet_id))}
+    return {
+        s.kind: s.remaining
+        for s in session.scalars(select(CarnetSets).where(CarnetSets.carnet_id == carnet_id))
+    }
 
 
 @pytest.fixture
@@ -37,16 +40,31 @@ def ready(make_holder, wallet_client, issue):
     holder = make_holder()
     c = wallet_client(holder)
     one = issue(items=3, pieces=2)
-    assert c.post("/my/carnets/download", data={"carnet_ref": str(one.eata_id),
-                                                "pin": one.pin}).status_code == 303
-    assert c.post(f"/my/carnets/{one.carnet_id}/accept",
-                  data={"signed_name": NAME, "accept": "y"}).status_code == 303
+    assert (
+        c.post(
+            "/my/carnets/download", data={"carnet_ref": str(one.eata_id), "pin": one.pin}
+        ).status_code
+        == 303
+    )
+    assert (
+        c.post(
+            f"/my/carnets/{one.carnet_id}/accept", data={"signed_name": NAME, "accept": "y"}
+        ).status_code
+        == 303
+    )
     return c, holder, one
 
 
 def _travel(c, carnet_id, **over):
-    data = {"departure_country": "CH", "destination_country": "FR", "transport_mode": "air",
-            "qty-1": "2", "qty-2": "1", "signed_name": NAME, "nickname": "Paris shoot"}
+    data = {
+        "departure_country": "CH",
+        "destination_country": "FR",
+        "transport_mode": "air",
+        "qty-1": "2",
+        "qty-2": "1",
+        "signed_name": NAME,
+        "nickname": "Paris shoot",
+    }
     data.update(over)
     return c.post(f"/my/carnets/{carnet_id}/travels/new", data=data)
 
@@ -69,19 +87,41 @@ def test_f32_create_edit_delete_with_set_accounting(app, ready, session):
     assert after["export_reimport"] == before["export_reimport"] - 1
     assert after["import_reexport"] == before["import_reexport"] - 1
     # edit: add a transit country through Germany? DE is EU like FR: refused next to the field
-    r = c.post(f"/my/travels/{t.id}/edit", data={
-        "departure_country": "CH", "destination_country": "FR", "transport_mode": "land",
-        "transit_countries": "DE", "qty-1": "1", "signed_name": NAME})
+    r = c.post(
+        f"/my/travels/{t.id}/edit",
+        data={
+            "departure_country": "CH",
+            "destination_country": "FR",
+            "transport_mode": "land",
+            "transit_countries": "DE",
+            "qty-1": "1",
+            "signed_name": NAME,
+        },
+    )
     assert r.status_code == 422 and "not a transit country" in r.text
     # a valid edit: destination Norway through Germany takes the transit set
-    r = c.post(f"/my/travels/{t.id}/edit", data={
-        "departure_country": "CH", "destination_country": "NO", "transport_mode": "land",
-        "transit_countries": "DE", "qty-1": "1", "signed_name": NAME})
+    r = c.post(
+        f"/my/travels/{t.id}/edit",
+        data={
+            "departure_country": "CH",
+            "destination_country": "NO",
+            "transport_mode": "land",
+            "transit_countries": "DE",
+            "qty-1": "1",
+            "signed_name": NAME,
+        },
+    )
     assert r.status_code == 303, r.text
     assert _sets(session, one.carnet_id)["transit"] == before["transit"] - 1
     session.expire_all()
-    kinds = [v.kind for v in session.scalars(select(Voucher).where(
-        Voucher.travel_id == t.id, Voucher.state != "void").order_by(Voucher.position))]
+    kinds = [
+        v.kind
+        for v in session.scalars(
+            select(Voucher)
+            .where(Voucher.travel_id == t.id, Voucher.state != "void")
+            .order_by(Voucher.position)
+        )
+    ]
     assert kinds == ["validation", "export", "transit_open", "transit_close", "import"]
     # no transit set left: the picker hides transit countries
     assert "No transit set left" in c.get(f"/my/carnets/{one.carnet_id}/travels/new").text
@@ -160,8 +200,7 @@ def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, offic
     frag = _poll(c, f"/my/vouchers/{validation.id}?k={key}")
     assert frag.status_code == 200 and "Rejected" in frag.text and "<html" not in frag.text
     assert "Goods not presented" not in frag.text  # the reason stays with customs
-    result = commit_voucher(session, validation.id, officer("ch"),
-                            fields={"goods_examined": True})
+    result = commit_voucher(session, validation.id, officer("ch"), fields={"goods_examined": True})
     session.commit()
     frag = _poll(c, f"/my/vouchers/{validation.id}?k={key}")
     assert "Committed" in frag.text
@@ -174,28 +213,39 @@ def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, offic
     session.expire_all()
     assert session.get(Travel, t.id).deleted_at is None  # refused: transacted
     # verification code check
-    r = c.post(f"/my/transactions/{result.transaction_id}/verify", data={"code": "AAAA"},
-               follow_redirects=True)
+    r = c.post(
+        f"/my/transactions/{result.transaction_id}/verify",
+        data={"code": "AAAA"},
+        follow_redirects=True,
+    )
     assert "does NOT match" in r.text
-    r = c.post(f"/my/transactions/{result.transaction_id}/verify",
-               data={"code": result.verification_code}, follow_redirects=True)
+    r = c.post(
+        f"/my/transactions/{result.transaction_id}/verify",
+        data={"code": result.verification_code},
+        follow_redirects=True,
+    )
     assert "matches this committed transaction" in r.text
     # notifications tab and emails
     notes = c.get("/my/notifications")
     assert "rejected" in notes.text.lower() and "committed" in notes.text.lower()
-    emails = session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == "email", OutboxMessage.recipient == holder.email)).all()
+    emails = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "email", OutboxMessage.recipient == holder.email
+        )
+    ).all()
     assert any("rejected" in m.subject for m in emails)
     # cancellation
-    cancel_transaction(session, result.transaction_id, officer("ch"), result.cancellation_code,
-                       "Typing error")
+    cancel_transaction(
+        session, result.transaction_id, officer("ch"), result.cancellation_code, "Typing error"
+    )
     session.commit()
     frag = _poll(c, f"/my/vouchers/{validation.id}?k=x")
     assert "Cancelled" in frag.text or "Pending" in frag.text
 
 
-def test_f38_every_holder_of_the_carnet_sees_the_same_travels(app, ready, make_holder,
-                                                              wallet_client, session):
+def test_f38_every_holder_of_the_carnet_sees_the_same_travels(
+    app, ready, make_holder, wallet_client, session
+):
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     colleague = wallet_client(make_holder(given="Bart", surname="Claes"))
@@ -204,8 +254,9 @@ def test_f38_every_holder_of_the_carnet_sees_the_same_travels(app, ready, make_h
     assert "Paris shoot" in colleague.get("/my/travels").text
 
 
-def test_f35_isolation_other_holder_gets_404(app, ready, make_holder, wallet_client, session,
-                                             officer):
+def test_f35_isolation_other_holder_gets_404(
+    app, ready, make_holder, wallet_client, session, officer
+):
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     v = t.vouchers[0]
@@ -213,19 +264,32 @@ def test_f35_isolation_other_holder_gets_404(app, ready, make_holder, wallet_cli
     session.commit()
     stranger = wallet_client(make_holder(given="Mallory"))
     stranger.post(f"/my/travels/{t.id}/vouchers")
-    for path in (f"/my/travels/{t.id}", f"/my/travels/{t.id}/edit",
-                 f"/my/vouchers/{v.id}", f"/my/vouchers/{v.id}/qr.svg",
-                 f"/my/travels/{t.id}/vouchers"):
+    for path in (
+        f"/my/travels/{t.id}",
+        f"/my/travels/{t.id}/edit",
+        f"/my/vouchers/{v.id}",
+        f"/my/vouchers/{v.id}/qr.svg",
+        f"/my/travels/{t.id}/vouchers",
+    ):
         assert stranger.get(path).status_code == 404, path
         assert _poll(stranger, path + "?k=x").status_code == 404, path
     assert stranger.post(f"/my/travels/{t.id}/delete").status_code == 404
     assert stranger.post(f"/my/vouchers/{v.id}/share", data={"days": "7"}).status_code == 404
-    assert stranger.post(f"/my/transactions/{result.transaction_id}/verify",
-                         data={"code": result.verification_code}).status_code == 404
+    assert (
+        stranger.post(
+            f"/my/transactions/{result.transaction_id}/verify",
+            data={"code": result.verification_code},
+        ).status_code
+        == 404
+    )
     assert "committed" not in stranger.get("/my/notifications").text.lower()
     # an incomplete form tells nothing either: an existing id answers as an unknown one
-    assert stranger.post(f"/my/transactions/{result.transaction_id}/verify",
-                         data={"code": ""}).status_code == 404
+    assert (
+        stranger.post(
+            f"/my/transactions/{result.transaction_id}/verify", data={"code": ""}
+        ).status_code
+        == 404
+    )
     assert stranger.post("/my/transactions/999999/verify", data={"code": ""}).status_code == 404
 
 
@@ -281,8 +345,14 @@ def test_f35_share_link_works_expires_and_is_revoked(app, ready, client_for, ses
 
 def test_f32_travel_with_transit_country_opens(app, ready, session):
     c, holder, one = ready
-    t = _new_travel(c, session, one.carnet_id, destination_country="NO", transit_countries="DE",
-                    transport_mode="land")
+    t = _new_travel(
+        c,
+        session,
+        one.carnet_id,
+        destination_country="NO",
+        transit_countries="DE",
+        transport_mode="land",
+    )
     assert t.transit_countries == ["DE"]
     page = c.get(f"/my/travels/{t.id}")
     assert page.status_code == 200
@@ -300,22 +370,26 @@ def test_f32_destination_offers_home_only_for_the_way_back(app, ready, session):
     assert page.status_code == 200
     assert "CH" not in _destinations(page.text) and "FR" in _destinations(page.text)
     # the departure select refreshes the destination field (htmx) for a departure abroad
-    back = c.get(f"/my/carnets/{one.carnet_id}/travels/new?departure_country=FR",
-                 headers={"HX-Request": "true"})
+    back = c.get(
+        f"/my/carnets/{one.carnet_id}/travels/new?departure_country=FR",
+        headers={"HX-Request": "true"},
+    )
     assert back.status_code == 200 and "CH" in _destinations(back.text)
     t = _new_travel(c, session, one.carnet_id, departure_country="FR", destination_country="CH")
     assert [v.kind for v in t.vouchers][-1] == "reimport"
 
 
-def test_f34_the_receipt_page_says_whether_the_holder_was_emailed(app, ready, session, officer,
-                                                                 login_as):
+def test_f34_the_receipt_page_says_whether_the_holder_was_emailed(
+    app, ready, session, officer, login_as
+):
     from jobs.tasks import drain_outbox
 
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     desk_officer = officer("ch")
-    result = commit_voucher(session, t.vouchers[0].id, desk_officer,
-                            fields={"goods_examined": False})
+    result = commit_voucher(
+        session, t.vouchers[0].id, desk_officer, fields={"goods_examined": False}
+    )
     session.commit()
     desk = login_as("ch", "officer", account=desk_officer.account)
     page = desk.get(f"/transactions/{result.transaction_id}/receipt")
