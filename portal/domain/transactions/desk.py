@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
-from portal.domain.carnets import _item_aad, item_marks
+from portal.domain.carnets import item_aad, item_marks
 from portal.domain.rules import check_holds, label
 from portal.domain.transactions.checks import check_voucher_state, voucher_lines
 from portal.domain.transactions.locking import lock, lock_carnet
@@ -264,7 +264,7 @@ def mark_goods(
             raise DomainError(f"Item {no}: at most {MAX_MARKS} characters.", field=f"marks_{no}")
         if text == (item_marks(carnet, item) or ""):
             continue
-        item.marks_enc = crypto.encrypt(text, _item_aad(carnet.eata_id, item.item_no, "marks"))
+        item.marks_enc = crypto.encrypt(text, item_aad(carnet.eata_id, item.item_no, "marks"))
         changed.append(item.item_no)
     if changed:
         carnet.updated_at = now

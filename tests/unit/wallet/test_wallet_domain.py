@@ -19,12 +19,12 @@ from portal.models import Holder, HolderSession
 )
 def test_f17_weak_or_malformed_pins_are_refused(pin):
     with pytest.raises(DomainError) as err:
-        w._check_pin(pin)
+        w.check_pin(pin)
     assert err.value.field == "pin"
 
 
 def test_f17_good_pin_accepted():
-    assert w._check_pin(" 482915 ") == "482915"
+    assert w.check_pin(" 482915 ") == "482915"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,216 @@
+"""A carnet's life-cycle (F-21 … F-23): sets added, replacement, cancellation, blocking and
+discharge, each refused in words when the carnet's state forbids it (R-12).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.db import MAX_ID, now_utc
+from portal.domain import Conflict
+from portal.domain.api_clients import Actor
+from portal.domain.carnet_input import fmt_date
+from portal.domain.carnets.contents import audit_carnet, snapshot
+from portal.domain.carnets.issue import issue_carnet
+from portal.domain.carnets.vocabulary import (
+    MAX_SETS_PER_KIND,
+    SET_LABELS,
+    STATUS_LABELS,
+    ValidationFailed,
+)
+from portal.domain.passwords import verify_secret
+from portal.models import (
+    NGA,
+    Carnet,
+    CarnetSets,
+)
+
+# --- life-cycle -----------------------------------------------------------------------------
+
+
+def _refuse(carnet: Carnet, status: str, action: str) -> Conflict:
+    """Why `action` is not possible on a carnet in `status`, in words (R-12)."""
+    n = carnet.carnet_number
+    if status == "discharged":
+        msg = f"Carnet {n} has been discharged: nothing can change on it any more."
+    elif status == "cancelled":
+        msg = f"Carnet {n} has been cancelled: nothing can change on it any more."
+    elif status == "expired" and action in ("add_sets", "block", "cancel"):
+        msg = (
+            f"Carnet {n} expired on {fmt_date(carnet.valid_until)}: only re-exportation and "
+            f"re-importation remain possible; it can be replaced or discharged."
+        )
+    elif status == "blocked" and action in ("add_sets", "block", "cancel"):
+        verb = {"add_sets": "adding sets", "block": "blocking it again", "cancel": "cancelling it"}
+        msg = f"Carnet {n} is blocked: unblock it before {verb[action]}."
+    elif status == "active" and action == "cancel":
+        msg = (
+            f"Carnet {n} has already been validated by customs: it can no longer be "
+            f"cancelled. Discharge it once the goods are back."
+        )
+    elif status == "issued" and action == "discharge":
+        msg = (
+            f"Carnet {n} was never validated by customs: there is nothing to discharge. "
+            f"Cancel it instead."
+        )
+    elif status == "issued" and action == "replace":
+        msg = (
+            f"Carnet {n} was never validated by customs: cancel it and issue a new carnet "
+            f"rather than a replacement."
+        )
+    elif action == "unblock":
+        msg = f"Carnet {n} is not blocked (it is {STATUS_LABELS[status]})."
+    else:
+        msg = f"Carnet {n} is {STATUS_LABELS[status]}: this action is not possible."
+    return Conflict(msg, code=f"carnet_{status}")
+
+
+ALLOWED_FROM = {
+    "add_sets": ("issued", "active"),
+    "cancel": ("issued",),
+    "block": ("issued", "active"),
+    "unblock": ("blocked",),
+    "discharge": ("active", "blocked", "expired"),
+    "replace": ("active", "blocked", "expired"),
+}
+
+
+def check_allowed(carnet: Carnet, action: str, today: dt.date) -> str:
+    """The carnet's effective status if `action` is allowed from it; Conflict otherwise."""
+    status = carnet.effective_status(today)
+    if status not in ALLOWED_FROM[action]:
+        raise _refuse(carnet, status, action)
+    return status
+
+
+def add_sets(
+    session: Session,
+    carnet: Carnet,
+    kind: str,
+    count: int,
+    actor: Actor,
+    *,
+    today: dt.date | None = None,
+) -> Carnet:
+    today = today or now_utc().date()
+    check_allowed(carnet, "add_sets", today)
+    sets = carnet.sets_of(kind)
+    if sets is None:
+        sets = CarnetSets(kind=kind, issued=0, remaining=0)
+        carnet.sets.append(sets)
+    if count < 1 or sets.issued + count > MAX_SETS_PER_KIND:
+        raise ValidationFailed(
+            [
+                {
+                    "field": "count",
+                    "message": f"A carnet holds at most {MAX_SETS_PER_KIND} {SET_LABELS[kind]} "
+                    f"sets; it has {sets.issued}.",
+                }
+            ]
+        )
+    before = snapshot(carnet)
+    sets.issued += count
+    sets.remaining += count
+    carnet.updated_at = now_utc()
+    audit_carnet(
+        session, "carnet.sets_added", carnet, actor, before, {"kind": kind, "count": count}
+    )
+    return carnet
+
+
+def _set_status(
+    session: Session, carnet: Carnet, status: str, reason: str, action: str, actor: Actor
+) -> Carnet:
+    before = snapshot(carnet)
+    carnet.status = status
+    carnet.status_reason = reason
+    carnet.updated_at = now_utc()
+    audit_carnet(session, action, carnet, actor, before)
+    return carnet
+
+
+def cancel(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
+    check_allowed(carnet, "cancel", today or now_utc().date())
+    for s in carnet.sets:
+        s.remaining = 0
+    return _set_status(session, carnet, "cancelled", reason, "carnet.cancelled", actor)
+
+
+def block(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
+    check_allowed(carnet, "block", today or now_utc().date())
+    return _set_status(session, carnet, "blocked", reason, "carnet.blocked", actor)
+
+
+def unblock(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
+    check_allowed(carnet, "unblock", today or now_utc().date())
+    status = "active" if carnet.activated_at is not None else "issued"
+    return _set_status(session, carnet, status, reason, "carnet.unblocked", actor)
+
+
+def discharge(
+    session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
+) -> Carnet:
+    """Terminate a returned carnet; its unused vouchers are blocked (F-74)."""
+    check_allowed(carnet, "discharge", today or now_utc().date())
+    for s in carnet.sets:
+        s.remaining = 0
+    return _set_status(session, carnet, "discharged", reason, "carnet.discharged", actor)
+
+
+def issue_replacement(
+    session: Session,
+    nga: NGA,
+    original: Carnet,
+    data: dict,
+    actor: Actor,
+    *,
+    today: dt.date | None = None,
+    checked: bool = False,
+) -> tuple[Carnet, str]:
+    today = today or now_utc().date()
+    check_allowed(original, "replace", today)
+    replaced = next((link for link in original.links if link.kind == "replaced_by"), None)
+    if replaced is not None:
+        raise Conflict(
+            f"Carnet {original.carnet_number} has already been replaced by carnet "
+            f"{replaced.linked_number}.",
+            code="carnet_replaced",
+        )
+    before = snapshot(original)
+    carnet, pin = issue_carnet(
+        session, nga, data, actor, today=today, original=original, checked=checked
+    )
+    audit_carnet(
+        session,
+        "carnet.replaced",
+        original,
+        actor,
+        before,
+        {"replacement": carnet.eata_id, "replacement_number": carnet.carnet_number},
+    )
+    return carnet, pin
+
+
+def mark_activated(carnet: Carnet, at: dt.datetime | None = None) -> None:
+    """Validation by customs (R-01) — called by the transaction engine."""
+    carnet.status = "active"
+    carnet.activated_at = at or now_utc()
+
+
+def verify_download_pin(session: Session, eata_id: int, pin: str) -> Carnet | None:
+    """The carnet if `pin` is its download PIN, else None — the same time either way (the
+    caller rate-limits and logs failures, R-10)."""
+    carnet = None
+    if 0 < eata_id <= MAX_ID:
+        carnet = session.scalar(select(Carnet).where(Carnet.eata_id == eata_id))
+    ok = verify_secret(carnet.pin_hash if carnet is not None else None, pin)
+    return carnet if ok and carnet is not None else None

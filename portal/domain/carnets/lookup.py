@@ -1,0 +1,97 @@
+"""Finding carnets: by eATA ID or number, an NGA's list, the download PIN check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from portal.db import now_utc
+from portal.domain import NotFound
+from portal.domain.paging import Page, paginate
+from portal.models import (
+    Carnet,
+    CarnetLink,
+    Transaction,
+)
+
+# --- look-ups -------------------------------------------------------------------------------
+
+
+def _loaded():
+    return (
+        joinedload(Carnet.nga),
+        joinedload(Carnet.issuing_association),
+        selectinload(Carnet.items),
+        selectinload(Carnet.countries),
+        selectinload(Carnet.sets),
+        selectinload(Carnet.links).joinedload(CarnetLink.linked_carnet),
+    )
+
+
+def get_for_nga(session: Session, nga_id: int, eata_id: int, *, for_update: bool = False) -> Carnet:
+    """The carnet of this NGA; another NGA's carnet is not found, exactly like a missing one."""
+    stmt = select(Carnet).where(Carnet.eata_id == eata_id, Carnet.nga_id == nga_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Carnet)  # not the outer-joined NGA/association
+    carnet = session.scalar(stmt.options(*_loaded()))
+    if carnet is None:
+        raise NotFound(f"No carnet with eATA ID {eata_id}.")
+    return carnet
+
+
+def find_by_number(session: Session, nga_id: int, carnet_number: str) -> Carnet:
+    carnet = session.scalar(
+        select(Carnet)
+        .where(Carnet.carnet_number == carnet_number, Carnet.nga_id == nga_id)
+        .options(*_loaded())
+    )
+    if carnet is None:
+        raise NotFound(f"No carnet numbered {carnet_number}.")
+    return carnet
+
+
+def list_for_nga(
+    session: Session,
+    nga_id: int,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    status: str | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[Carnet], int]:
+    today = today or now_utc().date()
+    cond = [Carnet.nga_id == nga_id]
+    if status == "expired":
+        cond.append(
+            (Carnet.status == "expired")
+            | (Carnet.status.in_(("issued", "active")) & (Carnet.valid_until < today))
+        )
+    elif status in ("issued", "active"):
+        cond += [Carnet.status == status, Carnet.valid_until >= today]
+    elif status:
+        cond.append(Carnet.status == status)
+    total = session.scalar(select(func.count()).select_from(Carnet).where(*cond)) or 0
+    rows = session.scalars(
+        select(Carnet)
+        .where(*cond)
+        .options(selectinload(Carnet.sets))
+        .order_by(Carnet.created_at.desc(), Carnet.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def transaction_history(session: Session, carnet_id: int, page: int, per_page: int) -> Page:
+    """The carnet's transactions, oldest first, cancelled ones included (the counterfoils,
+    F-23); a page past the end is empty."""
+    stmt = (
+        select(Transaction)
+        .where(Transaction.carnet_id == carnet_id)
+        .options(selectinload(Transaction.items))
+        .order_by(Transaction.committed_at, Transaction.id)
+    )
+    result = paginate(session, stmt, page, per_page)
+    return result if result.page == page else Page([], result.total, page, per_page)

@@ -1,0 +1,312 @@
+"""Holder login, sessions and the wallet PIN; the optional TOTP second factor (F-17, R-10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import DomainError, audit, mfa
+from portal.domain.passwords import hash_secret, normalize_password, verify_secret
+from portal.domain.sessions import TOUCH_EVERY, keep_alive
+from portal.domain.wallet.accounts import check_pin, credential_of
+from portal.models import (
+    Holder,
+    HolderSession,
+)
+
+MAX_LOGIN_FAILURES = 5
+LOGIN_LOCKOUT = dt.timedelta(minutes=15)
+MAX_PIN_FAILURES = 5
+PIN_IDLE = dt.timedelta(minutes=10)  # the wallet PIN is asked again after this much idle time
+SESSION_IDLE = dt.timedelta(hours=2)
+SESSION_ABSOLUTE = dt.timedelta(hours=12)
+
+LOGIN_FAILED = "Wrong email or password."
+
+# --- login, sessions, wallet PIN ----------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    holder: Holder
+    needs_totp: bool
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Check email + password with a lock-out after repeated failures (R-10); the message does
+    not say which part was wrong. A failure is committed before the refusal."""
+    now = now or now_utc()
+    email = (email or "").strip().lower()
+    holder = session.scalar(select(Holder).where(Holder.email == email))
+    cred = credential_of(session, holder) if holder is not None else None
+    if cred is not None and cred.locked_until is not None and cred.locked_until > now:
+        verify_secret(None, password or "")
+        raise DomainError(
+            f"Too many failed logins: try again after {cred.locked_until.strftime('%H:%M')} UTC.",
+            code="locked",
+        )
+    ok = verify_secret(cred.password_hash if cred else None, normalize_password(password or ""))
+    if not ok or holder is None or not holder.active:
+        if cred is not None:
+            cred.failed_logins += 1
+            if cred.failed_logins >= MAX_LOGIN_FAILURES:
+                cred.locked_until, cred.failed_logins = now + LOGIN_LOCKOUT, 0
+        audit.record(
+            session,
+            "holder.login_failed",
+            actor_type="anonymous",
+            ip=ip,
+            actor_label=email[:254],
+            object_type="holder",
+            object_id=holder.id if holder else None,
+        )
+        session.commit()
+        raise DomainError(LOGIN_FAILED, code="login_failed")
+    if cred.email_confirmed_at is None:
+        raise DomainError(
+            "Confirm your email address first: open the link we emailed you.",
+            code="email_unconfirmed",
+        )
+    cred.failed_logins, cred.locked_until = 0, None
+    return LoginResult(holder=holder, needs_totp=cred.totp_secret_enc is not None)
+
+
+def open_holder_session(
+    session: Session,
+    holder: Holder,
+    *,
+    mfa_pending: bool,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    now: dt.datetime | None = None,
+) -> HolderSession:
+    now = now or now_utc()
+    hs = HolderSession(
+        id=secrets.token_urlsafe(32),
+        holder_id=holder.id,
+        created_at=now,
+        last_seen_at=now,
+        mfa_pending=mfa_pending,
+        ip=ip,
+        user_agent=(user_agent or "")[:255],
+    )
+    session.add(hs)
+    if not mfa_pending:
+        audit.record(
+            session,
+            "holder.login",
+            actor_type="holder",
+            actor_id=holder.id,
+            actor_label=holder.email,
+            ip=ip,
+            object_type="holder",
+            object_id=holder.id,
+        )
+    session.flush()
+    return hs
+
+
+def live_holder_session(
+    session: Session, sid: str, *, now: dt.datetime | None = None
+) -> HolderSession | None:
+    return keep_alive(
+        session,
+        session.get(HolderSession, sid),
+        "holder",
+        idle=SESSION_IDLE,
+        absolute=SESSION_ABSOLUTE,
+        now=now,
+    )
+
+
+def revoke_holder_session(session: Session, sid: str) -> None:
+    session.execute(
+        update(HolderSession)
+        .where(HolderSession.id == sid, HolderSession.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def is_unlocked(hs: HolderSession, now: dt.datetime | None = None) -> bool:
+    now = now or now_utc()
+    return hs.unlocked_at is not None and now - hs.unlocked_at <= PIN_IDLE
+
+
+def keep_unlocked(session: Session, hs: HolderSession, now: dt.datetime | None = None) -> None:
+    """Activity while unlocked pushes the re-lock back (written at most once a minute)."""
+    now = now or now_utc()
+    if is_unlocked(hs, now) and now - hs.unlocked_at > TOUCH_EVERY:
+        hs.unlocked_at = now
+        session.commit()
+
+
+def unlock(
+    session: Session,
+    hs: HolderSession,
+    pin: str,
+    *,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Unlock the wallet with its PIN. Too many wrong PINs end the session (the password is
+    needed again). Returns False on a wrong PIN (already committed)."""
+    now = now or now_utc()
+    holder = hs.holder
+    cred = credential_of(session, holder)
+    if verify_secret(cred.pin_hash, (pin or "").strip()):
+        cred.pin_failures = 0
+        hs.unlocked_at = now
+        session.flush()
+        return True
+    cred.pin_failures += 1
+    ended = cred.pin_failures >= MAX_PIN_FAILURES
+    if ended:
+        cred.pin_failures = 0
+        hs.revoked_at = now
+    audit.record(
+        session,
+        "holder.pin_failed",
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        ip=ip,
+        object_type="holder",
+        object_id=holder.id,
+        data={"session_ended": ended},
+    )
+    session.commit()
+    return False
+
+
+def change_pin(session: Session, holder: Holder, current: str, new: str) -> None:
+    cred = credential_of(session, holder)
+    if not verify_secret(cred.pin_hash, (current or "").strip()):
+        raise DomainError("This is not your current wallet PIN.", field="current_pin")
+    cred.pin_hash = hash_secret(check_pin(new))
+    audit.record(
+        session,
+        "holder.pin_changed",
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        object_type="holder",
+        object_id=holder.id,
+    )
+    session.flush()
+
+
+# --- TOTP (optional second factor) ---------------------------------------------------------------
+
+
+def new_totp() -> tuple[str, str, str]:
+    """(secret, provisioning URI, QR data URI) for enrolment."""
+    secret = mfa.new_totp_secret()
+    uri = mfa.provisioning_uri(secret, "", issuer="eATA Wallet")
+    return secret, uri, mfa.qr_data_uri(uri)
+
+
+def enable_totp(
+    session: Session, holder: Holder, secret: str, code: str, *, now: dt.datetime | None = None
+) -> None:
+    now = now or now_utc()
+    counter = mfa.totp_counter(secret, code, now, None)
+    if counter is None:
+        raise DomainError(
+            "This code does not match: type the 6 digits your app shows now.", field="code"
+        )
+    cred = credential_of(session, holder)
+    cred.totp_secret_enc, cred.totp_last_counter = mfa.encrypt(secret), counter
+    audit.record(
+        session,
+        "holder.totp_enabled",
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        object_type="holder",
+        object_id=holder.id,
+    )
+    session.flush()
+
+
+def disable_totp(session: Session, holder: Holder) -> None:
+    cred = credential_of(session, holder)
+    cred.totp_secret_enc, cred.totp_last_counter = None, None
+    audit.record(
+        session,
+        "holder.totp_disabled",
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        object_type="holder",
+        object_id=holder.id,
+    )
+    session.flush()
+
+
+def verify_totp(
+    session: Session,
+    hs: HolderSession,
+    code: str,
+    *,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """The login's second step; a code is accepted once (no replay). Failures count towards
+    the login lock-out."""
+    now = now or now_utc()
+    cred = credential_of(session, hs.holder)
+    if cred.locked_until is not None and cred.locked_until > now:
+        raise DomainError(
+            f"Too many failed logins: try again after {cred.locked_until.strftime('%H:%M')} UTC.",
+            code="locked",
+        )
+    counter = (
+        mfa.totp_counter(mfa.decrypt(cred.totp_secret_enc), code, now, cred.totp_last_counter)
+        if cred.totp_secret_enc
+        else None
+    )
+    if counter is None:
+        cred.failed_logins += 1
+        if cred.failed_logins >= MAX_LOGIN_FAILURES:
+            cred.locked_until, cred.failed_logins = now + LOGIN_LOCKOUT, 0
+            hs.revoked_at = now
+        audit.record(
+            session,
+            "holder.totp_failed",
+            actor_type="holder",
+            actor_id=hs.holder_id,
+            actor_label=hs.holder.email,
+            ip=ip,
+            object_type="holder",
+            object_id=hs.holder_id,
+        )
+        session.commit()
+        return False
+    cred.totp_last_counter, cred.failed_logins = counter, 0
+    hs.mfa_pending = False
+    audit.record(
+        session,
+        "holder.login",
+        actor_type="holder",
+        actor_id=hs.holder_id,
+        actor_label=hs.holder.email,
+        ip=ip,
+        object_type="holder",
+        object_id=hs.holder_id,
+        data={"totp": True},
+    )
+    session.flush()
+    return True
