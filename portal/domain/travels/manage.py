@@ -1,0 +1,187 @@
+"""A holder's travels: read, edit and delete until a voucher is transacted (F-32, F-33)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import Conflict, NotFound, PermissionDenied, audit
+from portal.domain.rules import country_name, territory_of
+from portal.domain.travels.entry import wallet_entry
+from portal.domain.travels.input import TravelInput
+from portal.domain.travels.prepare import (
+    check_carnet_usable,
+    chosen_items,
+    fill_travel,
+    lock_carnet,
+    needs_validation,
+    validate_travel,
+)
+from portal.domain.travels.sets import consume_sets, give_back_sets, plan, sets_needed
+from portal.domain.vouchers import new_voucher
+from portal.models import (
+    Carnet,
+    Holder,
+    Travel,
+    Voucher,
+    WalletCarnet,
+)
+
+
+def get_travel(session: Session, holder: Holder, travel_id: int) -> Travel:
+    """A travel of a carnet in the holder's wallet (any device of anyone who downloaded it sees
+    the same travels, F-38); another's is not found."""
+    travel = session.get(Travel, travel_id)
+    if (
+        travel is None
+        or travel.deleted_at is not None
+        or session.scalar(
+            select(WalletCarnet.id).where(
+                WalletCarnet.holder_id == holder.id, WalletCarnet.carnet_id == travel.carnet_id
+            )
+        )
+        is None
+    ):
+        raise NotFound("No such travel.")
+    return travel
+
+
+def travels_of(session: Session, holder: Holder, carnet: Carnet) -> list[Travel]:
+    wallet_entry(session, holder, carnet)
+    return list(
+        session.scalars(
+            select(Travel)
+            .where(Travel.carnet_id == carnet.id, Travel.deleted_at.is_(None))
+            .order_by(Travel.created_at)
+        )
+    )
+
+
+def is_transacted(travel: Travel) -> bool:
+    return any(v.state in ("used", "pre_exported") for v in travel.vouchers)
+
+
+def _check_editable(travel: Travel, action: str) -> None:
+    if is_transacted(travel):
+        raise Conflict(
+            f"This travel cannot be {action}: customs already committed one of its vouchers.",
+            code="travel_transacted",
+        )
+
+
+def edit_travel(
+    session: Session,
+    holder: Holder,
+    travel_id: int,
+    data: TravelInput,
+    *,
+    now: dt.datetime | None = None,
+) -> Travel:
+    """Change a travel until one of its vouchers is transacted. The vouchers keep their codes
+    when the route is unchanged; otherwise they are replaced (the old codes stop working)."""
+    now = now or now_utc()
+    travel = get_travel(session, holder, travel_id)
+    carnet = session.get(Carnet, travel.carnet_id)
+    validate_travel(session, holder, carnet, data)
+    lock_carnet(session, carnet)
+    session.refresh(travel)
+    for v in travel.vouchers:
+        session.refresh(v)
+    _check_editable(travel, "changed")
+    current = [(v.kind, v.country_code) for v in travel.vouchers if v.state != "void"]
+    has_validation = any(k == "validation" for k, _ in current)
+    kinds_countries = plan(
+        session,
+        carnet,
+        data.departure_country,
+        data.destination_country,
+        data.transit_countries,
+        needs_validation=has_validation
+        or needs_validation(session, carnet, except_travel=travel.id),
+    )
+    kinds = [k for k, _ in kinds_countries]
+    check_carnet_usable(carnet, kinds, now.date())
+    lines = chosen_items(session, carnet, data.items)
+    need = sets_needed(kinds)
+    if need != travel.sets_consumed:
+        give_back_sets(session, carnet, travel.sets_consumed)
+        consume_sets(session, carnet, need)
+        travel.sets_consumed = need
+    fill_travel(session, travel, data, carnet, lines, holder, now)
+    if kinds_countries != current:
+        for v in travel.vouchers:
+            v.state = "void"
+        session.flush()
+        start = max((v.position for v in travel.vouchers), default=0)
+        for position, (kind, country) in enumerate(kinds_countries, start=start + 1):
+            new_voucher(
+                session,
+                travel_id=travel.id,
+                carnet_id=carnet.id,
+                position=position,
+                kind=kind,
+                country_code=country,
+                territory_id=territory_of(session, country),
+            )
+        session.refresh(travel)
+    audit.record(
+        session,
+        "travel.changed",
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={"travel_id": travel.id, "vouchers": kinds, "sets": need},
+    )
+    session.flush()
+    return travel
+
+
+def delete_travel(
+    session: Session, holder: Holder, travel_id: int, *, now: dt.datetime | None = None
+) -> None:
+    """Delete an untransacted travel: its sets come back (R-09) and its codes stop working. The
+    row stays (soft delete) because a rejection may refer to its vouchers."""
+    travel = get_travel(session, holder, travel_id)
+    carnet = session.get(Carnet, travel.carnet_id)
+    lock_carnet(session, carnet)
+    session.refresh(travel)
+    for v in travel.vouchers:
+        session.refresh(v)
+    _check_editable(travel, "deleted")
+    give_back_sets(session, carnet, travel.sets_consumed)
+    for v in travel.vouchers:
+        v.state = "void"
+    travel.deleted_at = now or now_utc()
+    audit.record(
+        session,
+        "travel.deleted",
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={"travel_id": travel.id, "sets_returned": travel.sets_consumed},
+    )
+    session.flush()
+
+
+def active_vouchers(travel: Travel) -> list[Voucher]:
+    return [v for v in travel.vouchers if v.state != "void"]
+
+
+def check_holder(holder: Holder | None) -> Holder:
+    if holder is None or not holder.active:
+        raise PermissionDenied("Sign in to your wallet first.")
+    return holder
+
+
+def destination_label(session: Session, travel: Travel) -> str:
+    return (
+        f"{country_name(session, travel.departure_country)} → "
+        f"{country_name(session, travel.destination_country)}"
+    )
