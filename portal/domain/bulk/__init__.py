@@ -9,6 +9,7 @@ must be is `rules`, which uses the administration forms' own checks for every sh
 """
 
 from portal.domain.bulk.cleaning import page_of_rows, revalidate, save_rows
+from portal.domain.bulk.columns import SPECS, spec_of
 from portal.domain.bulk.importing import (
     begin_import,
     import_session,
@@ -18,7 +19,6 @@ from portal.domain.bulk.importing import (
 )
 from portal.domain.bulk.rules import (
     KINDS,
-    SPECS,
     Column,
     Context,
     KindSpec,
@@ -27,7 +27,6 @@ from portal.domain.bulk.rules import (
     create_office,
     create_region,
     load_context,
-    spec_of,
     validate_all,
 )
 from portal.domain.bulk.template import build_template, list_values

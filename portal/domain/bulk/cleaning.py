@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict
-from portal.domain.bulk.rules import check_cell, load_context, spec_of, validate_all
+from portal.domain.bulk.columns import spec_of
+from portal.domain.bulk.rules import check_cell, load_context, validate_all
 from portal.domain.xlsx_guard import Limits
 from portal.models import CustomsAdministration
 from portal.models.bulk import BulkRow, BulkSession

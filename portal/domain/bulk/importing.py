@@ -12,7 +12,8 @@ from portal.db import now_utc
 from portal.domain import Conflict, DomainError, outbox
 from portal.domain import audit as audit_log
 from portal.domain import jobs as domain_jobs
-from portal.domain.bulk.rules import load_context, spec_of, validate_all
+from portal.domain.bulk.columns import spec_of
+from portal.domain.bulk.rules import load_context, validate_all
 from portal.models import Account, CustomsAdministration
 from portal.models.bulk import BulkRow, BulkSession
 from portal.models.jobs import Job

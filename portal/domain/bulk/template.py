@@ -8,7 +8,8 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.domain.bulk.rules import YES_NO, _territory_label, spec_of
+from portal.domain.bulk.columns import spec_of
+from portal.domain.bulk.rules import YES_NO, _territory_label
 from portal.domain.permissions import ROLE_LABELS, ROLES
 from portal.models import Country, CustomsAdministration, CustomsTerritory, Office, Region
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError
-from portal.domain.bulk.rules import KindSpec, check_cell, load_context, spec_of, validate_all
+from portal.domain.bulk.columns import spec_of
+from portal.domain.bulk.rules import KindSpec, check_cell, load_context, validate_all
 from portal.domain.xlsx_guard import HostileFile, Limits, check_xlsx
 from portal.models import Account, CustomsAdministration
 from portal.models.bulk import BulkRow, BulkSession
