@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.models import Transaction
-from tests.unit.engine.factory import commit, issue, travel
+from tests.support.factory import commit, issue, travel
 
 ALL = {n: 1 for n in range(1, 21)}
 

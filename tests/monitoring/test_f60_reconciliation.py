@@ -9,7 +9,7 @@ import datetime as dt
 from portal.domain import reconciliation as rec
 from portal.models import Country
 from tests.engine.test_engine_reconciliation_cases import ALL, _items, _outbound
-from tests.unit.engine.factory import commit, travel
+from tests.support.factory import commit, travel
 
 
 def _after_expiry(carnet) -> dt.date:

@@ -1,5 +1,5 @@
-"""Fixtures of the customs API tests: the engine's world and a customs client per
-administration."""
+"""Fixtures of the customs API tests: a customs client per administration and the factory's
+builders bound to the root `world` fixture."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from sqlalchemy import select
 from portal.domain import api_clients
 from portal.models import CustomsAdministration
 from tests.api.conftest import ApiClient, get_token
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
+from tests.support import factory
 
 
 @pytest.fixture

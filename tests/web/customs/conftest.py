@@ -1,5 +1,5 @@
-"""Fixtures of the customs desk tests: the engine's world (BE, FR in the EU; CH), carnets,
-travels, and a logged-in officer's browser that drives the wizard."""
+"""Fixtures of the customs desk tests: the factory's builders bound to the root `world` fixture
+(carnets, travels), and a logged-in officer's browser that drives the wizard."""
 
 from __future__ import annotations
 
@@ -10,15 +10,9 @@ from sqlalchemy import select
 
 from portal.domain import vouchers as voucher_domain
 from portal.models import Office, Transaction
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
+from tests.support import factory
 
 WIZARD_URL = re.compile(r"/transactions/w/([^/]+)/carnet")
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
 
 
 class Desk:

@@ -15,7 +15,7 @@ from portal.domain import exports
 from portal.models import Transaction
 from portal.models.jobs import Job
 from tests.monitoring.helpers import ALL, commit, expire, to_check_carnet, travel
-from tests.unit.engine.factory import add_administration
+from tests.support.factory import add_administration
 
 
 def test_f13_officer_gets_403_on_logs_claims_and_statistics_but_sees_transits(world, login_as):
@@ -51,7 +51,7 @@ def test_f63_logs_show_the_guide_status_and_expand_to_the_transactions(world, lo
 def _outbound_no(world):
     """CH carnet: in and out of the EU, then on to Norway; the EU must not see Norway's
     importation nor the second exportation (made after the carnet entered the EU)."""
-    from tests.unit.engine.factory import issue
+    from tests.support.factory import issue
 
     add_administration(world, "no", "NO")
     carnet = issue(world, items=4, countries=("DE", "FR", "NO"))
@@ -221,7 +221,7 @@ def _outbound_checked(world):
 
 
 def test_f62_transit_page_lists_in_progress_transits(world, login_as):
-    from tests.unit.engine.factory import issue
+    from tests.support.factory import issue
 
     carnet = issue(world, items=2, countries=("FR", "NO"))
     t = travel(world, carnet, "CH", "NO", transits=["FR"])

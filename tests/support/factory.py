@@ -1,8 +1,14 @@
-"""Builders for the engine tests: the demo administrations (BE, FR in the EU; CH), a Swiss NGA,
-carnets, a holder with the carnet in the wallet, travels and commits."""
+"""Builders of test data shared by every layer's tests.
+
+`carnet_body()` is a valid NICS carnet (the JSON the issuance API takes). `make_world()` builds
+the world the root `world` fixture returns: the demo administrations (BE, FR in the EU; CH) with
+their offices and officers, a Swiss NGA and a holder. `issue`, `travel`, `voucher`, `commit` and
+`add_administration` build on a world: carnets (in the holder's wallet by default), travels and
+committed transactions, through the same domain functions the app uses."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
@@ -16,9 +22,51 @@ from portal.domain.api_clients import OPERATOR
 from portal.domain.demo import load_demo_data
 from portal.domain.transactions import Officer, commit_voucher
 from portal.models import Account, CustomsAdministration, Holder, Office, Voucher
-from tests.api.conftest import carnet_body
 
 HOLDER_NAME = "Anne Peeters"
+
+
+def carnet_body(items: int = 3, **overrides) -> dict:
+    """A valid NICS carnet body (Belgian, `items` general-list items); keys in `overrides`
+    replace the defaults."""
+    today = now_utc().date()
+    body = {
+        # random, not a counter: numbers stay unique whatever imported this module
+        "carnet_number": f"BE{today.year}{secrets.token_hex(5).upper()}",
+        "carnet_type": "ATA",
+        "format": "digital",
+        "issue_date": today.isoformat(),
+        "valid_until": (today + dt.timedelta(days=300)).isoformat(),
+        "intended_use": "professional_equipment",
+        "currency": "EUR",
+        "holder": {
+            "name": "Studio Lumière SPRL",
+            "address": {
+                "street": "Rue Haute 12",
+                "postal_code": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
+            },
+        },
+        "representatives": [{"name": "Anne Peeters", "id_number": "BE-99-1234"}],
+        "items": [
+            {
+                "item_no": i,
+                "pieces": 1 + i % 3,
+                "description": f"Camera body Arri Alexa SN {1000 + i}",
+                "origin_country": "DE",
+                "value": 1250.5 + i,
+                "quantity": 2.5,
+                "unit": "kg",
+                "marks": f"ARRI-{1000 + i}",
+            }
+            for i in range(1, items + 1)
+        ],
+        "countries": ["FR", "CH", "NO"],
+        "sets": {"export_reimport": 1, "import_reexport": 3, "transit": 1},
+    }
+    body.update(copy.deepcopy(overrides))
+    return body
 
 
 @dataclass
@@ -33,7 +81,9 @@ class World:
         return self.officers[cc]
 
 
-def _officer(session, code: str, office_index: int = 0) -> Officer:
+def officer_of(session, code: str, office_index: int = 0) -> Officer:
+    """The officer of administration `code`'s office number `office_index` (demo data), loaded
+    in `session`."""
     admin = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == code))
     offices = list(
         session.scalars(select(Office).where(Office.customs_id == admin.id).order_by(Office.id))
@@ -58,12 +108,17 @@ def make_world(session) -> World:
     session.commit()
     world = World(session=session, nga=nga, holder=holder)
     for cc in ("be", "fr", "ch"):
-        world.officers[cc] = _officer(session, cc, 0)
-        world.others[cc] = _officer(session, cc, 1)
+        world.officers[cc] = officer_of(session, cc, 0)
+        world.others[cc] = officer_of(session, cc, 1)
     return world
 
 
-def issue(
+def issue(world: World, **kw):
+    """A carnet issued by the world's NGA (see issue_with_pin for the options)."""
+    return issue_with_pin(world, **kw)[0]
+
+
+def issue_with_pin(
     world: World,
     *,
     items: int = 4,
@@ -75,7 +130,10 @@ def issue(
     valid_days: int = 300,
     original=None,
     in_wallet: bool = True,
-):
+) -> tuple:
+    """(carnet, download PIN): a Swiss carnet of `items` items of `pieces` pieces each; in the
+    world's holder's wallet with the general list signed unless in_wallet=False; a replacement
+    of `original` when given."""
     session = world.session
     issue_date = issue_date or now_utc().date()
     body = carnet_body(
@@ -91,16 +149,18 @@ def issue(
     for item in body["items"]:
         item["pieces"] = pieces
     if original is not None:
-        carnet, _ = carnet_domain.issue_replacement(
+        carnet, pin = carnet_domain.issue_replacement(
             session, world.nga, original, body, OPERATOR, today=issue_date
         )
     else:
-        carnet, _ = carnet_domain.issue_carnet(session, world.nga, body, OPERATOR, today=issue_date)
+        carnet, pin = carnet_domain.issue_carnet(
+            session, world.nga, body, OPERATOR, today=issue_date
+        )
     if in_wallet:
         travels.add_to_wallet(session, world.holder, carnet)
         travels.accept_general_list(session, world.holder, carnet, HOLDER_NAME)
     session.commit()
-    return carnet
+    return carnet, pin
 
 
 def travel(
