@@ -14,8 +14,8 @@ from jobs.testing import run_queued_jobs
 from portal.domain import exports
 from portal.models import Transaction
 from portal.models.jobs import Job
-from tests.monitoring.helpers import ALL, commit, expire, to_check_carnet, travel
 from tests.support.factory import add_administration
+from tests.support.monitoring import ALL, commit, expire, to_check_carnet, travel
 
 
 def test_f13_officer_gets_403_on_logs_claims_and_statistics_but_sees_transits(world, login_as):
@@ -213,7 +213,7 @@ def test_f61_reconcile_button_runs_a_job(world, login_as, app):
 
 
 def _outbound_checked(world):
-    from tests.monitoring.helpers import _outbound
+    from tests.support.monitoring import _outbound
 
     carnet = _outbound(world, ALL)
     expire(world, carnet)

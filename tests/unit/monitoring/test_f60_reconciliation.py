@@ -8,8 +8,8 @@ import datetime as dt
 
 from portal.domain import reconciliation as rec
 from portal.models import Country
-from tests.engine.test_engine_reconciliation_cases import ALL, _items, _outbound
 from tests.support.factory import commit, travel
+from tests.unit.engine.test_engine_reconciliation_cases import ALL, _items, _outbound
 
 
 def _after_expiry(carnet) -> dt.date:

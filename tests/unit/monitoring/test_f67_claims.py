@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, claims
 from portal.models import Account, Country, CustomsAdministration
-from tests.monitoring.helpers import (
+from tests.support.monitoring import (
     ALL,
     _items,
     _outbound,

@@ -8,8 +8,8 @@ from sqlalchemy import update
 
 from portal.domain import reconciliation as rec
 from portal.models import Carnet
-from tests.engine.test_engine_reconciliation_cases import ALL, _items, _outbound  # noqa: F401
 from tests.support.factory import commit, issue, travel  # noqa: F401
+from tests.unit.engine.test_engine_reconciliation_cases import ALL, _items, _outbound  # noqa: F401
 
 
 def expire(world, carnet, days_ago: int = 1) -> None:
