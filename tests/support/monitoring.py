@@ -1,4 +1,6 @@
-"""Builders shared by the monitoring tests: guide-case carnets and time travel."""
+"""Builders of the reconciliation and monitoring tests: the Customs User Guide's reconciliation
+example (a Swiss carnet of 20 items sent to the EU), time travel past the carnet's validity, and
+a reconciled "To check" carnet."""
 
 from __future__ import annotations
 
@@ -8,8 +10,25 @@ from sqlalchemy import update
 
 from portal.domain import reconciliation as rec
 from portal.models import Carnet
-from tests.support.factory import commit, issue, travel  # noqa: F401
-from tests.unit.engine.test_engine_reconciliation_cases import ALL, _items, _outbound  # noqa: F401
+from tests.support.factory import commit, issue, travel
+
+ALL = {n: 1 for n in range(1, 21)}  # every item of a 20-item carnet, one piece each
+
+
+def item_range(lo: int, hi: int) -> dict:
+    """Items lo … hi (inclusive), one piece each."""
+    return {n: 1 for n in range(lo, hi + 1)}
+
+
+def outbound(world, items: dict):
+    """The guide's outbound journey: a CH carnet of 20 items validated and exported in
+    Switzerland, then imported in the EU (by the FR administration; the guide says Berlin)."""
+    carnet = issue(world, items=20, countries=("DE", "FR", "NO"))
+    t = travel(world, carnet, "CH", "DE", items=items)
+    commit(world, t, "validation", "ch")
+    commit(world, t, "export", "ch")
+    commit(world, t, "import", "fr")
+    return carnet
 
 
 def expire(world, carnet, days_ago: int = 1) -> None:
@@ -32,7 +51,7 @@ def reconcile(world) -> None:
 
 def to_check_carnet(world):
     """Guide case 1 (re-exportation missing), expired yesterday and reconciled."""
-    carnet = _outbound(world, ALL)
+    carnet = outbound(world, ALL)
     expire(world, carnet)
     reconcile(world)
     return carnet
