@@ -59,7 +59,7 @@ VALID_CUSTOMS = {
     "/customs/vouchers/reject": {"reason": "No goods"},
 }
 SKIPPED = {
-    ("POST", "/oauth/token"),  # form-encoded, tested in test_nics_auth.py
+    ("POST", "/oauth/token"),  # form-encoded, tested in test_f18_nics_api_credentials.py
     ("POST", "/claims/{claim_id}/evidence"),
 }  # raw file bodies, test_f67_claims_api.py
 

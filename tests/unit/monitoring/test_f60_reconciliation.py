@@ -1,6 +1,6 @@
-"""F-60/F-61: the four "Example cases of reconciliation" of the Customs User Guide (replayed by
-tests/unit/engine/test_engine_reconciliation_cases.py as transaction sequences) give exactly the guide's statuses; split shipments;
-incremental runs; N/A while valid."""
+"""F-60/F-61: the four "Example cases of reconciliation" of the Customs User Guide (replayed
+as transaction sequences by tests/unit/engine/test_f60_guide_reconciliation_cases.py) give
+exactly the guide's statuses; split shipments; incremental runs; N/A while valid."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """F-60 acceptance cases: the four "Example cases of reconciliation" of the Customs User Guide,
-replayed as transaction sequences that the engine must accept (their status is computed by the
-reconciliation issue). Carnets issued in Switzerland with 20 items; Germany is in the EU."""
+replayed as transaction sequences that the engine must accept (their reconciliation status is
+checked in tests/unit/monitoring/test_f60_reconciliation.py). Carnets issued in Switzerland
+with 20 items; Germany is in the EU."""
 
 from __future__ import annotations
 
