@@ -229,3 +229,11 @@ def world(app, session):
     from tests.support.factory import make_world
 
     return make_world(session)
+
+
+@pytest.fixture
+def kit(world):
+    """The factory's builders bound to the world: kit.issue(), kit.travel(), kit.voucher()…"""
+    from tests.support.factory import Kit
+
+    return Kit(world)

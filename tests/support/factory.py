@@ -21,7 +21,7 @@ from portal.domain import carnets as carnet_domain
 from portal.domain.api_clients import OPERATOR
 from portal.domain.demo import load_demo_data
 from portal.domain.transactions import Officer, commit_voucher
-from portal.models import Account, CustomsAdministration, Holder, Office, Voucher
+from portal.models import Account, CustomsAdministration, Holder, Office, Transaction, Voucher
 
 HOLDER_NAME = "Anne Peeters"
 
@@ -233,3 +233,65 @@ def add_administration(world: World, code: str, country: str) -> Officer:
     session.commit()
     world.officers[code] = Officer(account=account, office=office)
     return world.officers[code]
+
+
+class Kit:
+    """The builders above bound to one world (the `kit` fixture): kit.issue(), kit.travel(),
+    kit.voucher(), kit.commit(); kit.prepare(kind) for a voucher of any kind ready to commit;
+    and what the desk tests read back."""
+
+    def __init__(self, world: World):
+        self.world = world
+
+    def issue(self, **kw):
+        return issue(self.world, **kw)
+
+    def travel(self, carnet, dep, dest, **kw):
+        return travel(self.world, carnet, dep, dest, **kw)
+
+    def voucher(self, t, kind):
+        return voucher(self.world, t, kind)
+
+    def commit(self, t, kind, cc, **kw):
+        return commit(self.world, t, kind, cc, **kw)
+
+    def prepare(self, kind: str):
+        """A voucher of `kind` ready to commit, and the administration whose officer commits it."""
+        carnet = self.issue(items=3)
+        out = self.travel(carnet, "CH", "FR")
+        if kind == "validation":
+            return carnet, self.voucher(out, "validation"), "ch"
+        self.commit(out, "validation", "ch")
+        if kind == "export":
+            return carnet, self.voucher(out, "export"), "ch"
+        if kind in ("transit_open", "transit_close"):
+            carnet = self.issue(items=3)
+            t = self.travel(carnet, "CH", "NO", transits=["FR"])
+            self.commit(t, "validation", "ch")
+            self.commit(t, "export", "ch")
+            if kind == "transit_close":
+                self.commit(t, "transit_open", "fr")
+            return carnet, self.voucher(t, kind), "fr"
+        self.commit(out, "export", "ch")
+        if kind == "import":
+            return carnet, self.voucher(out, "import"), "fr"
+        self.commit(out, "import", "fr")
+        back = self.travel(carnet, "FR", "CH")
+        if kind == "reexport":
+            return carnet, self.voucher(back, "reexport"), "fr"
+        self.commit(back, "reexport", "fr")
+        return carnet, self.voucher(back, "reimport"), "ch"
+
+    def transactions(self, v) -> list:
+        """The transactions of voucher `v`, oldest first, read fresh."""
+        session = self.world.session
+        session.expire_all()
+        return list(
+            session.scalars(
+                select(Transaction).where(Transaction.voucher_id == v.id).order_by(Transaction.id)
+            )
+        )
+
+    def office(self, cc: str, index: int = 0):
+        """The office of the world's officer of `cc` (index 0) or of the other one (1)."""
+        return (self.world.officer(cc) if index == 0 else self.world.others[cc]).office

@@ -1,5 +1,5 @@
-"""Fixtures of the customs API tests: a customs client per administration and the factory's
-builders bound to the root `world` fixture."""
+"""Fixtures of the customs API tests: a customs client per administration. The data comes from
+the root `world` and `kit` fixtures."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from sqlalchemy import select
 from portal.domain import api_clients
 from portal.models import CustomsAdministration
 from tests.api.conftest import ApiClient, get_token
-from tests.support import factory
 
 
 @pytest.fixture
@@ -30,14 +29,3 @@ def customs_client(app, world):
         return ApiClient(app, r.get_json()["access_token"]), world.officer(cc).office
 
     return make
-
-
-@pytest.fixture
-def kit(world):
-    class Kit:
-        issue = staticmethod(lambda **kw: factory.issue(world, **kw))
-        travel = staticmethod(lambda c, a, b, **kw: factory.travel(world, c, a, b, **kw))
-        voucher = staticmethod(lambda t, k: factory.voucher(world, t, k))
-        commit = staticmethod(lambda t, k, cc, **kw: factory.commit(world, t, k, cc, **kw))
-
-    return Kit()

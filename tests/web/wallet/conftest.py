@@ -1,6 +1,5 @@
 """Wallet fixtures: registered holders (confirmed), carnets of the root `world`'s NGA with their
-download PIN, the world's officers, and wallet clients logged in and unlocked through a real
-HolderSession."""
+download PIN, and wallet clients logged in and unlocked through a real HolderSession."""
 
 from __future__ import annotations
 
@@ -99,12 +98,6 @@ def wallet_client(app, client_for):
         return client
 
     return make
-
-
-@pytest.fixture
-def officer(world):
-    """officer("ch") → the first office's officer of that demo administration."""
-    return world.officer
 
 
 def csrf_form(client, data: dict) -> dict:
