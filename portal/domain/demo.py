@@ -150,7 +150,7 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
     logins = []
     password_hash = hash_secret(DEMO_PASSWORD)
     for code, name, country_code, tz, regions in ADMINISTRATIONS:
-        country = session.get(Country, country_code)
+        country = session.get_one(Country, country_code)
         admin = session.scalar(
             select(CustomsAdministration).where(CustomsAdministration.code == code)
         )
@@ -164,7 +164,8 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
             )
             session.add(admin)
             session.flush()
-        first_region = first_office = None
+        first_region: Region | None = None
+        first_office: Office | None = None
         for region_name, offices in regions:
             region = session.scalar(
                 select(Region).where(Region.customs_id == admin.id, Region.name == region_name)
@@ -199,6 +200,8 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
                     session.add(office)
                     session.flush()
                 first_office = first_office or office
+        if first_region is None or first_office is None:
+            raise ValueError(f"the demo administration {code} needs a region with an office")
         for role, label in ROLES:
             email = demo_email(code, role)
             account = session.scalar(

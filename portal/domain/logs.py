@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.sql import ColumnElement
 
 from portal.domain import DomainError
 from portal.domain.paging import PER_PAGE, Page, paginate
@@ -159,7 +160,7 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
         )
     if f.q:
         like = f"%{f.q.upper()}%"
-        cond = func.upper(Carnet.carnet_number).like(like)
+        cond: ColumnElement[bool] = func.upper(Carnet.carnet_number).like(like)
         if f.q.isascii() and f.q.isdigit() and len(f.q) < 10:
             cond = or_(cond, Carnet.eata_id == int(f.q))
         q = q.where(cond)

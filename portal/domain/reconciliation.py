@@ -26,6 +26,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    CompoundSelect,
+    Select,
     and_,
     case,
     delete,
@@ -159,6 +161,7 @@ def run(
 def _fill_scope(
     session: Session, run_id: int, previous: ReconciliationRun | None, today: dt.date
 ) -> None:
+    carnets: Select[tuple[int]] | CompoundSelect
     if previous is None:
         carnets = select(Carnet.id)
     else:

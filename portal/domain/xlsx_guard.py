@@ -171,9 +171,9 @@ class _Scanner:
                 "only (Paste special → Values) and upload it again."
             )
         if self.rows == 0:
-            m = _DIMENSION.search(text)
-            if m:
-                self._check_ref(m.group(1).decode("ascii", "replace"))
+            dimension = _DIMENSION.search(text)
+            if dimension:
+                self._check_ref(dimension.group(1).decode("ascii", "replace"))
         self.rows += len(_ROW.findall(text))
         if self.rows > self.limits.max_rows + 1:
             raise self._too_many_rows()

@@ -9,6 +9,7 @@ when it is edited in the cleaning session alike.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ def load_context(session: Session, customs: CustomsAdministration) -> Context:
     for code, name in session.execute(select(Country.code, Country.name)):
         countries[code.lower()] = code
         countries[name.lower()] = code
-    territory = session.get(CustomsTerritory, customs.territory_id)
+    territory = session.get_one(CustomsTerritory, customs.territory_id)
     return Context(customs, territory, regions, offices, emails, countries)
 
 
@@ -124,7 +125,8 @@ class _Row:
     """The refusals of one row, keyed by column; each check runs the shared rule."""
 
     def __init__(self, spec: KindSpec, data: dict) -> None:
-        self.spec, self.data, self.errors = spec, data, {}
+        self.spec, self.data = spec, data
+        self.errors: dict[str, str] = {}
         for col in spec.columns:
             value = data.get(col.key, "")
             if value[:1] in rules.REFUSED_START:
@@ -264,7 +266,7 @@ def validate_office(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dic
         if country is None:
             row.errors["country"] = "Choose a country from the list (ISO code or name)."
     texts = {
-        key: row.check(key, lambda key=key: rules.text_of("office", key, data.get(key)))
+        key: row.check(key, functools.partial(rules.text_of, "office", key, data.get(key)))
         for key in OFFICE_TEXTS
     }
     email = row.check("email", lambda: rules.email_address(data.get("email"), required=False))

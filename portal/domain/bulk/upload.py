@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
@@ -149,7 +150,8 @@ def upload(
     session.add(bs)
     session.flush()
     session.execute(
-        BulkRow.__table__.insert(),
+        # Core: one executemany, no ORM objects (a declarative __table__ is typed FromClause)
+        cast(Table, BulkRow.__table__).insert(),
         [
             {
                 "bulk_session_id": bs.id,

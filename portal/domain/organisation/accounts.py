@@ -86,7 +86,7 @@ def _account_values(
         )
         if clash is not None:
             raise DomainError("Another account already uses this email address.", "email")
-        if is_self and email != account.email:
+        if is_self and email != actor.email:  # is_self: account is the actor
             # the account menu's change needs the password again and the new address confirmed
             raise DomainError(
                 "Change your own login email from the account menu (Change email).", "email"
@@ -97,7 +97,7 @@ def _account_values(
         role = data.get("role") or ""
         if role not in ROLES:
             raise DomainError("Choose a role.", "role")
-        if is_self and role != account.role:
+        if is_self and role != actor.role:
             raise DomainError("You cannot change your own role: ask another admin.", "role")
         # creating follows the matrix; changing an account's role, only to a role one manages
         allowed = creatable_roles(actor.role) if account is None else manageable_roles(actor.role)
@@ -112,7 +112,7 @@ def _account_values(
         region = region_of(session, cid, data.get("region_id"), required=bound)
         if region is not None and is_regional(actor) and region.id != actor.region_id:
             raise DomainError("You can only manage accounts of your own region.", "region_id")
-        if is_self and (region.id if region else None) != account.region_id:
+        if is_self and (region.id if region else None) != actor.region_id:
             raise DomainError("You cannot change your own region: ask an admin.", "region_id")
         return region
 

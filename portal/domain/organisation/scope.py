@@ -6,7 +6,7 @@ controller accounts. `*_reach(actor)` are SQL conditions: the routes pass them t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,19 @@ def is_regional(actor: Account) -> bool:
     return actor.role != ADMIN and is_region_bound(actor.role)
 
 
+@overload
+def region_of(
+    session: Session,
+    customs_id: int,
+    region_id: Any,
+    *,
+    field: str = ...,
+    required: Literal[True] = ...,
+) -> Region: ...
+@overload
+def region_of(
+    session: Session, customs_id: int, region_id: Any, *, field: str = ..., required: bool
+) -> Region | None: ...
 def region_of(
     session: Session,
     customs_id: int,

@@ -84,7 +84,7 @@ def edit_travel(
     when the route is unchanged; otherwise they are replaced (the old codes stop working)."""
     now = now or now_utc()
     travel = get_travel(session, holder, travel_id)
-    carnet = session.get(Carnet, travel.carnet_id)
+    carnet = session.get_one(Carnet, travel.carnet_id)
     validate_travel(session, holder, carnet, data)
     lock_carnet(session, carnet)
     session.refresh(travel)
@@ -147,7 +147,7 @@ def delete_travel(
     """Delete an untransacted travel: its sets come back (R-09) and its codes stop working. The
     row stays (soft delete) because a rejection may refer to its vouchers."""
     travel = get_travel(session, holder, travel_id)
-    carnet = session.get(Carnet, travel.carnet_id)
+    carnet = session.get_one(Carnet, travel.carnet_id)
     lock_carnet(session, carnet)
     session.refresh(travel)
     for v in travel.vouchers:

@@ -58,7 +58,7 @@ def authenticate(
             code="locked",
         )
     ok = verify_secret(cred.password_hash if cred else None, normalize_password(password or ""))
-    if not ok or holder is None or not holder.active:
+    if not ok or holder is None or cred is None or not holder.active:
         if cred is not None:
             cred.failed_logins += 1
             if cred.failed_logins >= MAX_LOGIN_FAILURES:
@@ -148,7 +148,7 @@ def is_unlocked(hs: HolderSession, now: dt.datetime | None = None) -> bool:
 def keep_unlocked(session: Session, hs: HolderSession, now: dt.datetime | None = None) -> None:
     """Activity while unlocked pushes the re-lock back (written at most once a minute)."""
     now = now or now_utc()
-    if is_unlocked(hs, now) and now - hs.unlocked_at > TOUCH_EVERY:
+    if hs.unlocked_at is not None and is_unlocked(hs, now) and now - hs.unlocked_at > TOUCH_EVERY:
         hs.unlocked_at = now
         session.commit()
 
