@@ -13,7 +13,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc, rows_changed
@@ -258,8 +258,6 @@ def find_token(session: Session, access_token: str) -> ApiToken | None:
 
 
 def purge_expired_tokens(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    from sqlalchemy import delete
-
     return rows_changed(
         session, delete(ApiToken).where(ApiToken.expires_at < now_utc() - older_than)
     )

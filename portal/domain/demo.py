@@ -3,13 +3,17 @@ regions, offices and one account per role. Idempotent: running it twice changes 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.db import now_utc
+from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
+from portal.domain.carnets import issue_carnet
 from portal.domain.passwords import hash_secret
-from portal.models import Account, Country, CustomsAdministration, Office, Region
+from portal.models import NGA, Account, Carnet, Country, CustomsAdministration, Office, Region
 
 DEMO_PASSWORD = "eata-demo-passw0rd"
 
@@ -232,13 +236,6 @@ def load_demo_carnet(session: Session) -> tuple[int, str, str | None]:
     """A Belgian NGA and one digital carnet (departure BE, Box P FR, CH, NO) to try the wallet and
     the customs desk with. Returns (eATA ID, carnet number, PIN); the PIN only on the run that
     issued the carnet, since only its hash is kept."""
-    import datetime as dt
-
-    from portal.db import now_utc
-    from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
-    from portal.domain.carnets import issue_carnet
-    from portal.models import NGA, Carnet
-
     existing = session.scalar(select(Carnet).where(Carnet.carnet_number == DEMO_CARNET_NUMBER))
     if existing is not None:
         return existing.eata_id, existing.carnet_number, None

@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from portal.domain import DomainError
+from portal.domain import DomainError, NotFound
 from portal.domain.paging import PER_PAGE, Page, paginate
 from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
@@ -272,8 +272,6 @@ def get_visible_transaction(
 ) -> SeenTransaction:
     """One transaction the territory may see (R-04), as the administration `customs_id`
     sees it; any other is NotFound."""
-    from portal.domain import NotFound
-
     txn = session.scalar(
         select(Transaction).where(
             Transaction.id == transaction_id, visible_transactions(territory_id)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
+from portal.models import HolderNotification, WalletCarnet
 from portal.models.jobs import OutboxMessage
 
 MAX_ATTEMPTS = 8
@@ -135,8 +136,6 @@ def drain(
 
 
 def purge_sent(session: Session, older_than: dt.timedelta) -> int:
-    from sqlalchemy import delete
-
     return rows_changed(
         session,
         delete(OutboxMessage).where(
@@ -163,8 +162,6 @@ def add_holder_notification(
 
 def deliver_holder_notification(session: Session, message: OutboxMessage) -> None:
     """Drain handler of 'holder_notification' messages: idempotent."""
-    from portal.models import HolderNotification
-
     note = session.get(HolderNotification, (message.payload or {}).get("notification_id"))
     if note is not None and note.delivered_at is None:
         note.delivered_at = now_utc()
@@ -175,8 +172,6 @@ def receipt_email_state(session: Session, carnet_id: int, transaction_ids: list[
     outbox: 'queued' (waiting or being sent), 'failed' (given up), 'sent', or 'none' (no holder
     had the carnet in a wallet, so none was written). Reads the few unsent messages through
     the due index and the holders' notifications, never the whole outbox."""
-    from portal.models import HolderNotification, WalletCarnet
-
     unsent = set(
         session.scalars(
             select(OutboxMessage.status).where(

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import flash, request, url_for
 from flask_login import current_user
 
+from portal.blueprints.admin.forms import EmptyForm
 from portal.domain import DomainError, PermissionDenied
 from portal.domain import organisation as org
 from portal.extensions import db
@@ -84,8 +85,6 @@ def office_choices(region_id=None, blank: str | None = "— None —"):
 
 def confirm_delete(obj, *, kind: str, name: str, delete, back: str, done: str):
     """GET: the confirmation page; POST: delete, audit, back to the list."""
-    from portal.blueprints.admin.forms import EmptyForm
-
     form = EmptyForm()
     error = None
     if form.validate_on_submit():
