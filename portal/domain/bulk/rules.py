@@ -302,28 +302,11 @@ def create_office(session: Session, customs_id: int, values: dict) -> Office:
 # --- accounts ------------------------------------------------------------------------------
 
 
-def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dict]:
-    row = _Row(spec, data)
-    full_name = (
-        row.check("full_name", lambda: rules.text_of("account", "full_name", data.get("full_name")))
-        or ""
-    )
-    # the cached result when valid; the shared rule again only to say why not
-    email = (
-        row.check(
-            "email", lambda: _email(row.value("email")) or rules.email_address(data.get("email"))
-        )
-        or ""
-    )
-    if "email" not in row.errors:
-        _unique(ctx, row, email, email in ctx.emails)
-    role = None
-    if row.value("role") and "role" not in row.errors:
-        role = _role(row.value("role"))
-        if role is None:
-            row.errors["role"] = (
-                "Choose a role from the list: " + ", ".join(ROLE_LABELS.values()) + "."
-            )
+def _office_and_region(
+    ctx: Context, row: _Row, role: str | None
+) -> tuple[Office | None, Region | None]:
+    """The office and region an account row names, checked against each other and the role
+    (an admin has no region; another role an office, whose region it takes by default)."""
     office = region = None
     office_name, region_name = row.value("office"), row.value("region")
     if office_name and "office" not in row.errors:
@@ -349,6 +332,32 @@ def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, di
             )
         if region is None and office is not None:
             region = office.region
+    return office, region
+
+
+def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dict]:
+    row = _Row(spec, data)
+    full_name = (
+        row.check("full_name", lambda: rules.text_of("account", "full_name", data.get("full_name")))
+        or ""
+    )
+    # the cached result when valid; the shared rule again only to say why not
+    email = (
+        row.check(
+            "email", lambda: _email(row.value("email")) or rules.email_address(data.get("email"))
+        )
+        or ""
+    )
+    if "email" not in row.errors:
+        _unique(ctx, row, email, email in ctx.emails)
+    role = None
+    if row.value("role") and "role" not in row.errors:
+        role = _role(row.value("role"))
+        if role is None:
+            row.errors["role"] = (
+                "Choose a role from the list: " + ", ".join(ROLE_LABELS.values()) + "."
+            )
+    office, region = _office_and_region(ctx, row, role)
     values = {
         "full_name": full_name,
         "email": email,
