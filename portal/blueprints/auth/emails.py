@@ -17,7 +17,6 @@ def _customs_code(account: Account) -> str:
     tenant = getattr(g, "tenant", None)
     if tenant is not None and tenant.id == account.customs_id:
         return tenant.code
-
     return db.session.get(CustomsAdministration, account.customs_id).code
 
 
