@@ -159,15 +159,6 @@ def reset_password(
         f"every open session was ended.\n\nIf it was not you, contact your issuing "
         f"association at once.\n\neATA\n",
     )
-    audit.record(
-        session,
-        "holder.password_reset",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        ip=ip,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.password_reset", holder, ip=ip)
     session.flush()
     return holder

@@ -127,12 +127,10 @@ def edit_travel(
                 territory_id=territory_of(session, country),
             )
         session.refresh(travel)
-    audit.record(
+    audit.by_holder(
         session,
         "travel.changed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "vouchers": kinds, "sets": need},
@@ -157,12 +155,10 @@ def delete_travel(
     for v in travel.vouchers:
         v.state = "void"
     travel.deleted_at = now or now_utc()
-    audit.record(
+    audit.by_holder(
         session,
         "travel.deleted",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "sets_returned": travel.sets_consumed},

@@ -166,12 +166,10 @@ def prepare_travel(
     session.flush()
     fill_travel(session, travel, data, carnet, lines, holder, now)
     _make_vouchers(session, travel, carnet, kinds_countries)
-    audit.record(
+    audit.by_holder(
         session,
         "travel.prepared",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "vouchers": kinds, "sets": need},

@@ -116,14 +116,10 @@ def register(
         )
     )
     token = send_confirmation(session, holder, confirm_url=confirm_url, now=now)
-    audit.record(
+    audit.by_holder(
         session,
         "holder.registered",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
+        holder,
         data={"country": holder.country_code, "kind": holder.kind},
     )
     session.flush()
@@ -198,15 +194,7 @@ def confirm_email(session: Session, raw: str, *, now: dt.datetime | None = None)
         return None
     cred = credential_of(session, holder)
     cred.email_confirmed_at = cred.email_confirmed_at or now
-    audit.record(
-        session,
-        "holder.email_confirmed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.email_confirmed", holder)
     session.flush()
     return holder
 
@@ -223,15 +211,7 @@ def update_profile(session: Session, holder: Holder, data: dict) -> None:
     for name in ("street", "postal_code", "city", "phone"):
         if not getattr(holder, name):
             raise DomainError("This field is required.", field=name)
-    audit.record(
-        session,
-        "holder.profile_changed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.profile_changed", holder)
     session.flush()
 
 
