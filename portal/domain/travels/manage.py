@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict, NotFound, PermissionDenied, audit
-from portal.domain.rules import country_name, territory_of
+from portal.domain.rules import country_name
 from portal.domain.travels.entry import wallet_entry
 from portal.domain.travels.input import TravelInput
 from portal.domain.travels.prepare import (
@@ -17,11 +17,11 @@ from portal.domain.travels.prepare import (
     chosen_items,
     fill_travel,
     lock_carnet,
+    make_vouchers,
     needs_validation,
     validate_travel,
 )
 from portal.domain.travels.sets import consume_sets, give_back_sets, plan, sets_needed
-from portal.domain.vouchers import new_voucher
 from portal.models import (
     Carnet,
     Holder,
@@ -115,18 +115,8 @@ def edit_travel(
         for v in travel.vouchers:
             v.state = "void"
         session.flush()
-        start = max((v.position for v in travel.vouchers), default=0)
-        for position, (kind, country) in enumerate(kinds_countries, start=start + 1):
-            new_voucher(
-                session,
-                travel_id=travel.id,
-                carnet_id=carnet.id,
-                position=position,
-                kind=kind,
-                country_code=country,
-                territory_id=territory_of(session, country),
-            )
-        session.refresh(travel)
+        after = max((v.position for v in travel.vouchers), default=0)
+        make_vouchers(session, travel, carnet, kinds_countries, after=after)
     audit.by_holder(
         session,
         "travel.changed",

@@ -165,7 +165,7 @@ def prepare_travel(
     session.add(travel)
     session.flush()
     fill_travel(session, travel, data, carnet, lines, holder, now)
-    _make_vouchers(session, travel, carnet, kinds_countries)
+    make_vouchers(session, travel, carnet, kinds_countries)
     audit.by_holder(
         session,
         "travel.prepared",
@@ -178,10 +178,17 @@ def prepare_travel(
     return travel
 
 
-def _make_vouchers(
-    session: Session, travel: Travel, carnet: Carnet, kinds_countries: list[tuple[str, str]]
+def make_vouchers(
+    session: Session,
+    travel: Travel,
+    carnet: Carnet,
+    kinds_countries: list[tuple[str, str]],
+    *,
+    after: int = 0,
 ) -> None:
-    for position, (kind, country) in enumerate(kinds_countries, start=1):
+    """A voucher (with its transaction code) per (kind, country) of the route, numbered on
+    from position `after` (a changed route: after the voided ones)."""
+    for position, (kind, country) in enumerate(kinds_countries, start=after + 1):
         new_voucher(
             session,
             travel_id=travel.id,
