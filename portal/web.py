@@ -12,7 +12,7 @@ from jinja2_fragments.flask import render_block
 from portal.db import MAX_ID
 from portal.domain import audit
 from portal.domain.permissions import has_permission
-from portal.extensions import db, htmx
+from portal.extensions import db, htmx, login_manager
 
 
 def bounded_int(value) -> int:
@@ -108,8 +108,6 @@ def permission_required(permission: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from portal.extensions import login_manager
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not has_permission(current_user.role, permission):

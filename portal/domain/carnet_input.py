@@ -271,9 +271,9 @@ def check_carnet_input(
     body = Body(session, nga, data, today, original)
     codes = mentioned_countries(body)
     body.country_status = dict(
-        session.execute(
-            select(Country.code, Country.ata_status).where(Country.code.in_(codes))
-        ).all()
+        session.execute(select(Country.code, Country.ata_status).where(Country.code.in_(codes)))
+        .tuples()
+        .all()
     )
     for check in CHECKS:
         check(body)

@@ -3,13 +3,17 @@ regions, offices and one account per role. Idempotent: running it twice changes 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.db import now_utc
+from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
+from portal.domain.carnets import issue_carnet
 from portal.domain.passwords import hash_secret
-from portal.models import Account, Country, CustomsAdministration, Office, Region
+from portal.models import NGA, Account, Carnet, Country, CustomsAdministration, Office, Region
 
 DEMO_PASSWORD = "eata-demo-passw0rd"
 
@@ -150,7 +154,7 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
     logins = []
     password_hash = hash_secret(DEMO_PASSWORD)
     for code, name, country_code, tz, regions in ADMINISTRATIONS:
-        country = session.get(Country, country_code)
+        country = session.get_one(Country, country_code)
         admin = session.scalar(
             select(CustomsAdministration).where(CustomsAdministration.code == code)
         )
@@ -164,7 +168,8 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
             )
             session.add(admin)
             session.flush()
-        first_region = first_office = None
+        first_region: Region | None = None
+        first_office: Office | None = None
         for region_name, offices in regions:
             region = session.scalar(
                 select(Region).where(Region.customs_id == admin.id, Region.name == region_name)
@@ -199,6 +204,8 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
                     session.add(office)
                     session.flush()
                 first_office = first_office or office
+        if first_region is None or first_office is None:
+            raise ValueError(f"the demo administration {code} needs a region with an office")
         for role, label in ROLES:
             email = demo_email(code, role)
             account = session.scalar(
@@ -229,13 +236,6 @@ def load_demo_carnet(session: Session) -> tuple[int, str, str | None]:
     """A Belgian NGA and one digital carnet (departure BE, Box P FR, CH, NO) to try the wallet and
     the customs desk with. Returns (eATA ID, carnet number, PIN); the PIN only on the run that
     issued the carnet, since only its hash is kept."""
-    import datetime as dt
-
-    from portal.db import now_utc
-    from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
-    from portal.domain.carnets import issue_carnet
-    from portal.models import NGA, Carnet
-
     existing = session.scalar(select(Carnet).where(Carnet.carnet_number == DEMO_CARNET_NUMBER))
     if existing is not None:
         return existing.eata_id, existing.carnet_number, None

@@ -138,7 +138,9 @@ def record_failure(session: Session, subject: str, now: dt.datetime) -> GuessThr
             with session.begin_nested():
                 session.flush()
         except IntegrityError:  # created meanwhile by a concurrent guess
-            row = _throttle(session, subject)
+            row = session.scalars(
+                select(GuessThrottle).where(GuessThrottle.subject == subject)
+            ).one()
     if row.window_started_at + WINDOW < now:
         row.failures, row.window_started_at, row.locked_until = 0, now, None
     # atomic increment: concurrent wrong guesses all count

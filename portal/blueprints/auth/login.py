@@ -25,6 +25,8 @@ from portal.blueprints.auth.common import (
     audit_account,
     form_error,
     limit,
+    link_invalid,
+    locked_out,
     mask_email,
     password_hint,
     relative,
@@ -54,7 +56,7 @@ from portal.domain.tokens import issued_recently
 from portal.extensions import db, limiter
 from portal.login import logout_current
 from portal.models import Account
-from portal.web import audit_request, redirect_to, render_page
+from portal.web import audit_request, redirect_to
 
 # --- login and logout ---------------------------------------------------------------------
 
@@ -150,11 +152,7 @@ def login_verify(data: dict, account: Account):
         locked = identity.record_failure(account)
         audit_account("mfa.failure", account, method=account.mfa_method)
         if locked:
-            audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
-            session.pop("pending_login", None)
-            db.session.commit()
-            flash(identity.lock_message(account), "error")
-            return redirect_to(url_for("auth.login"))
+            return locked_out(account, lambda: session.pop("pending_login", None))
         db.session.commit()
         form.code.errors = ["This code is not correct, already used or expired."]
     return render(
@@ -270,9 +268,7 @@ def forgot_password():
 def set_password(token: str):
     found = identity.token_account(db.session, g.tenant.id, token)
     if found is None:
-        audit_account("token.invalid", None, page="set-password")
-        db.session.commit()
-        return render_page("auth/link_invalid.html", status=404)
+        return link_invalid("set-password")
     if current_user.is_authenticated:  # only a valid link ends the session it is opened in
         logout_current(current_user)
         db.session.commit()

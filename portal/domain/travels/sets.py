@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from portal.db import rows_changed
 from portal.domain import Conflict, DomainError
 from portal.domain.carnets import SET_LABELS
 from portal.domain.rules import territory_of
@@ -100,7 +101,8 @@ def consume_sets(session: Session, carnet: Carnet, need: dict[str, int]) -> None
     """Take the sets with a conditional UPDATE, so two devices saving at once cannot both take
     the last one (R-09)."""
     for kind, count in need.items():
-        done = session.execute(
+        done = rows_changed(
+            session,
             update(CarnetSets)
             .where(
                 CarnetSets.carnet_id == carnet.id,
@@ -108,8 +110,8 @@ def consume_sets(session: Session, carnet: Carnet, need: dict[str, int]) -> None
                 CarnetSets.remaining >= count,
             )
             .values(remaining=CarnetSets.remaining - count)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if done != 1:
             left = (
                 session.scalar(
