@@ -184,21 +184,49 @@ def paper_countries_on(session: Session, codes: list[str], day: dt.date) -> list
 
 
 def digital_legs(
-    session: Session, kinds_countries: list[tuple[str, str]], day: dt.date
+    session: Session,
+    kinds_countries: list[tuple[str, str]],
+    day: dt.date,
+    carnet: Carnet | None = None,
 ) -> list[tuple[str, str]]:
     """A digital carnet's vouchers are for digital countries: a transaction in a country still
-    paper on `day` is made on the paper carnet (use cases 2, 4–6). A travel with no digital
-    country at all is made on paper entirely (use case 1)."""
-    out = [(k, c) for k, c in kinds_countries if _digital(session, c, day)]
+    paper on `day` is made on the paper carnet (use cases 2, 4–6). The re-importation of goods
+    that left home on the paper carnet is made on it too, even once home has switched (F-72).
+    A travel with no digital transaction at all is made on paper entirely (use case 1)."""
+    paper_return = carnet is not None and departed_on_paper(session, carnet)
+    out = [
+        (k, c)
+        for k, c in kinds_countries
+        if _digital(session, c, day) and not (k == "reimport" and paper_return)
+    ]
     if not out:
         names = ", ".join(sorted({_name(session, c) for _, c in kinds_countries}))
         raise DomainError(
-            f"Every country of this travel ({names}) is a paper country: the whole travel is "
-            f"made with the paper carnet, no digital voucher is needed.",
+            f"Every transaction of this travel ({names}) is made with the paper carnet: no "
+            f"digital voucher is needed.",
             field="destination_country",
             code="paper_only",
         )
     return out
+
+
+def departed_on_paper(session: Session, carnet: Carnet) -> bool:
+    """The carnet was validated on paper (automatically, use case 2, or a recorded paper
+    validation) and nothing left home digitally since."""
+    if carnet.activated_at is None:
+        return False
+    return (
+        session.scalar(
+            select(Transaction.id)
+            .where(
+                Transaction.carnet_id == carnet.id,
+                Transaction.kind.in_(("validation", "export")),
+                Transaction.state == "committed",
+            )
+            .limit(1)
+        )
+        is None
+    )
 
 
 def _digital(session: Session, code: str, day: dt.date) -> bool:
@@ -258,14 +286,14 @@ def check_paper_accepted(
             )
             .limit(1)
         )
-        departed_on_paper = (
+        left_on_paper = (
             kind == "reimport"
             and home
             and carnet.activated_at is not None
             and carnet.activated_at.date() < switch
-            and not _validated_digitally(session, carnet)
+            and departed_on_paper(session, carnet)
         )
-        if opened is not None or departed_on_paper:
+        if opened is not None or left_on_paper:
             return
         raise Conflict(
             f"{country.name} has been a digital country since {fmt_date(switch)}: a paper "
@@ -280,21 +308,6 @@ def check_paper_accepted(
         f"{label(kind)} there is made with the digital carnet, not on paper.",
         field="kind",
         code="paper_not_accepted",
-    )
-
-
-def _validated_digitally(session: Session, carnet: Carnet) -> bool:
-    return (
-        session.scalar(
-            select(Transaction.id)
-            .where(
-                Transaction.carnet_id == carnet.id,
-                Transaction.kind == "validation",
-                Transaction.state == "committed",
-            )
-            .limit(1)
-        )
-        is not None
     )
 
 

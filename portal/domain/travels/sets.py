@@ -92,7 +92,7 @@ def plan(
         out.append(("reimport", dest.code))
     else:
         out.append(("import", dest.code))
-    return digital_legs(session, out, day or now_utc().date())
+    return digital_legs(session, out, day or now_utc().date(), carnet)
 
 
 def sets_needed(kinds: list[str]) -> dict[str, int]:
