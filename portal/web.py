@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, render_template, request
+from flask import Response, abort, current_app, g, redirect, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -126,3 +126,14 @@ def permission_required(permission: str):
         return wrapped
 
     return decorator
+
+
+def send_upload(relpath: str, filename: str, content_type: str) -> Response:
+    """A file stored by portal/domain/uploads.py, sent back as a download (attachment, nosniff,
+    a CSP that runs nothing) — the one way every site serves an uploaded document."""
+    from portal.domain import uploads
+
+    path = uploads.stored_path(current_app.config["STORAGE_DIR"], relpath)
+    with open(path, "rb") as fh:
+        body = fh.read()
+    return Response(body, headers=uploads.attachment_headers(filename, content_type))

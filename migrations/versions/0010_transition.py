@@ -65,9 +65,28 @@ def upgrade() -> None:
     )
     op.create_index("ix_paper_transaction_carnet", "paper_transaction", ["carnet_id", "made_on"])
     op.create_index("ix_paper_transaction_customs_id", "paper_transaction", ["customs_id"])
+    op.create_table(
+        "cover_page",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("carnet_id", sa.Integer(), sa.ForeignKey("carnet.id"), nullable=False),
+        sa.Column("filename", sa.String(100), nullable=False),
+        sa.Column("content_type", sa.String(40), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("path", sa.String(200), nullable=False),
+        sa.Column("uploaded_by_kind", sa.String(12), nullable=False),
+        sa.Column("uploaded_by", sa.String(254), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(
+            "uploaded_by_kind IN ('holder','api_client')",
+            name=op.f("ck_cover_page_uploaded_by_kind"),
+        ),
+    )
+    op.create_index("ix_cover_page_carnet_id", "cover_page", ["carnet_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("cover_page")
     op.drop_table("paper_transaction")
     op.drop_table("ata_status_change")
     op.drop_column("country", "provisional_from")

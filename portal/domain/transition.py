@@ -254,6 +254,18 @@ def validated_automatically(session: Session, carnet: Carnet, kind: str, today: 
 # --- F-72 and the recorded paper transactions ---------------------------------------------------
 
 OPENING = {"reexport": "import", "reimport": "export", "transit_close": "transit_open"}
+PAPER_KIND_LABELS = {
+    k: label(k)
+    for k in (
+        "validation",
+        "export",
+        "import",
+        "reexport",
+        "reimport",
+        "transit_open",
+        "transit_close",
+    )
+}
 
 
 def check_paper_accepted(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, now_utc
 
-__all__ = ["AtaStatusChange", "PaperTransaction", "STATUS_CHANGES", "PAPER_KINDS"]
+__all__ = ["AtaStatusChange", "CoverPage", "PaperTransaction", "STATUS_CHANGES", "PAPER_KINDS"]
 
 # provisional: a digital date announced, not yet confirmed (Customs Preparation Guide step 1);
 # digital: the date confirmed (step 5, at least three months ahead); paper: the date withdrawn
@@ -77,3 +77,24 @@ class PaperTransaction(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     recorded_by: Mapped[str] = mapped_column(String(254), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+
+
+class CoverPage(Base):
+    """The validated paper cover page of a carnet activated in a paper country (F-37, use case
+    2): an image or PDF that passed portal/domain/uploads.py, stored under STORAGE_DIR."""
+
+    __tablename__ = "cover_page"
+    __table_args__ = (
+        CheckConstraint("uploaded_by_kind IN ('holder','api_client')", name="uploaded_by_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carnet_id: Mapped[int] = mapped_column(ForeignKey("carnet.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(200))  # relative to STORAGE_DIR
+    uploaded_by_kind: Mapped[str] = mapped_column(String(12))
+    uploaded_by: Mapped[str] = mapped_column(String(254), default="")
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)

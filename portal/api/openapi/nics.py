@@ -776,6 +776,37 @@ SCHEMAS.update(
             },
             ["use_case", "format", "options", "reason", "legs"],
         ),
+        "CoverPages": _obj(
+            {
+                "eata_id": {"type": "integer"},
+                "items": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "id": {"type": "integer"},
+                            "filename": {"type": "string"},
+                            "content_type": {
+                                "enum": ["application/pdf", "image/png", "image/jpeg"]
+                            },
+                            "size": {"type": "integer"},
+                            "sha256": {"type": "string"},
+                            "uploaded_by": {"enum": ["holder", "api_client"]},
+                            "uploaded_at": DATETIME,
+                        },
+                        [
+                            "id",
+                            "filename",
+                            "content_type",
+                            "size",
+                            "sha256",
+                            "uploaded_by",
+                            "uploaded_at",
+                        ],
+                    ),
+                },
+            },
+            ["eata_id", "items"],
+        ),
         "PaperTransactionInput": _obj(
             {
                 "kind": {"enum": list(PAPER_KINDS)},
@@ -851,6 +882,59 @@ PATHS.update(
                     "413": _problem("Body larger than the limit"),
                     "415": _problem("Body is not application/json"),
                     "422": _problem("Invalid fields (every one is listed in `errors`)"),
+                },
+            }
+        },
+        "/carnets/{eata_id}/cover-pages": {
+            "get": _read(
+                "The paper cover pages attached to the carnet (F-37)", "CoverPages", [EATA_ID]
+            ),
+            "post": {
+                "summary": "Attach the validated paper cover page (F-37, use case 2) as the raw "
+                "body: PDF, PNG or JPEG, checked by content (not by Content-Type), at most 5 MB; "
+                "PDFs with scripts or actions and oversized images are refused",
+                "security": [{"oauth2": ["carnets:write"]}],
+                "parameters": [
+                    EATA_ID,
+                    {
+                        "name": "filename",
+                        "in": "query",
+                        "schema": {"type": "string", "maxLength": 200},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        m: {"schema": _ref("Binary")}
+                        for m in ("application/pdf", "image/png", "image/jpeg")
+                    },
+                },
+                "responses": {
+                    "201": _json("CoverPages", "Stored"),
+                    **COMMON_ERRORS,
+                    "404": _problem("No such carnet of your NGA"),
+                    "409": _problem("Not a carnet validated in a paper country, or too many files"),
+                    "413": _problem("File larger than the limit"),
+                    "415": _problem("Not a PDF, PNG or JPEG by its content"),
+                    "422": _problem("Empty, damaged or hostile file; `detail` says why"),
+                },
+            },
+        },
+        "/carnets/{eata_id}/cover-pages/{cover_page_id}": {
+            "get": {
+                "summary": "Download a cover page (Content-Disposition: attachment)",
+                "security": [{"oauth2": ["carnets:read"]}],
+                "parameters": [EATA_ID, path_id("cover_page_id")],
+                "responses": {
+                    "200": {
+                        "description": "The file",
+                        "content": {
+                            m: {"schema": {"type": "string", "format": "binary"}}
+                            for m in ("application/pdf", "image/png", "image/jpeg")
+                        },
+                    },
+                    **COMMON_ERRORS,
+                    "404": _problem("No such carnet of your NGA or cover page"),
                 },
             }
         },

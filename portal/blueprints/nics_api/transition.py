@@ -7,15 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from portal.api.bodies import json_body, validate
 from portal.api.idempotent import write
 from portal.api.problems import Problem
 from portal.blueprints.nics_api.routes import _carnet, _today, api
-from portal.domain import DomainError, ata_status, transition
+from portal.domain import DomainError, ata_status, cover_pages, transition, uploads
 from portal.domain.carnets import ValidationFailed
 from portal.extensions import db
+from portal.web import send_upload
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -205,3 +206,72 @@ def record_paper(eata_id: int):
         return 201, discharge_json(carnet, view), {}
 
     return write(handle)
+
+
+# --- F-37: the paper cover page, attached by the chamber ------------------------------------------
+
+
+def cover_pages_json(carnet) -> dict:
+    return {
+        "eata_id": carnet.eata_id,
+        "items": [
+            {
+                "id": r.id,
+                "filename": r.filename,
+                "content_type": r.content_type,
+                "size": r.size,
+                "sha256": r.sha256,
+                "uploaded_by": r.uploaded_by_kind,
+                "uploaded_at": r.uploaded_at.isoformat() + "Z",
+            }
+            for r in cover_pages.cover_pages(db.session, carnet.id)
+        ],
+    }
+
+
+@api("/v1/carnets/<int:eata_id>/cover-pages", "GET", "carnets:read")
+def list_cover_pages(eata_id: int):
+    return jsonify(cover_pages_json(_carnet(eata_id)))
+
+
+@api("/v1/carnets/<int:eata_id>/cover-pages", "POST", "carnets:write")
+def attach_cover_page(eata_id: int):
+    """The validated paper cover page as the raw body (PDF, PNG or JPEG), checked by content."""
+    limit = uploads.Limits().max_bytes
+    request.max_content_length = limit + 1
+    data = request.get_data(cache=False)
+    if len(data) > limit:
+        raise Problem(413, f"The file is larger than {limit} bytes.")
+    carnet = _carnet(eata_id, True)
+    try:
+        cover_pages.attach(
+            db.session,
+            carnet,
+            request.args.get("filename", "cover-page")[:200],
+            data,
+            current_app.config["STORAGE_DIR"],
+            by_kind="api_client",
+            by=g.actor.label,
+            actor_id=g.actor.id,
+            ip=g.actor.ip,
+        )
+    except uploads.UploadRefused as exc:
+        db.session.rollback()
+        status = {"too_large": 413, "wrong_type": 415}.get(exc.code, 422)
+        raise Problem(
+            status, exc.message, exc.code, errors=[{"field": "file", "message": exc.message}]
+        ) from None
+    db.session.commit()
+    resp = jsonify(cover_pages_json(carnet))
+    resp.status_code = 201
+    return resp
+
+
+@api("/v1/carnets/<int:eata_id>/cover-pages/<int:cover_page_id>", "GET", "carnets:read")
+def cover_page_file(eata_id: int, cover_page_id: int):
+    carnet = _carnet(eata_id)
+    try:
+        row = cover_pages.get(db.session, carnet.id, cover_page_id)
+    except DomainError:
+        raise Problem(404, "No such cover page of this carnet.") from None
+    return send_upload(row.path, row.filename, row.content_type)

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import abort, current_app, flash, g, render_template, request, url_for
 
 from portal.blueprints.wallet import bp
+from portal.blueprints.wallet.forms import EmptyForm
+from portal.blueprints.wallet.routes import or_404
+from portal.blueprints.wallet.session import holder_required
 from portal.db import now_utc
-from portal.domain import DomainError, ata_status, transition
+from portal.domain import DomainError, ata_status, cover_pages, transition
+from portal.domain import wallet as wallet_domain
 from portal.extensions import db, limiter
+from portal.web import redirect_to, send_upload
 
 MAX_VISITS = 20
 
@@ -85,3 +90,65 @@ def itinerary_advice_page():
             "date": args.get("date", "")[:10],
         },
     ), (422 if errors else 200)
+
+
+# --- F-37: the paper cover page, uploaded by the holder -----------------------------------------
+
+
+@bp.post("/carnets/<int:carnet_id>/cover-pages")
+@limiter.limit("20 per hour")
+@holder_required
+def upload_cover_page(carnet_id: int):
+    _entry, carnet = or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    file = request.files.get("file")
+    data = file.stream.read(cover_pages.uploads.Limits().max_bytes + 1) if file else b""
+    storage = current_app.config["STORAGE_DIR"]
+    try:
+        row = cover_pages.attach(
+            db.session,
+            carnet,
+            file.filename if file else None,
+            data,
+            storage,
+            by_kind="holder",
+            by=g.holder.email,
+            actor_id=g.holder.id,
+            ip=request.remote_addr,
+        )
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return render_template(
+            "wallet/cover_pages.html",
+            carnet=carnet,
+            rows=cover_pages.cover_pages(db.session, carnet.id),
+            may_attach=cover_pages.may_attach(db.session, carnet),
+            empty=EmptyForm(),
+            error=err.message,
+        ), 422
+    flash(f"Cover page {row.filename} attached.", "success")
+    return redirect_to(url_for("wallet.cover_pages_page", carnet_id=carnet.id))
+
+
+@bp.get("/carnets/<int:carnet_id>/cover-pages")
+@holder_required
+def cover_pages_page(carnet_id: int):
+    _entry, carnet = or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
+    return render_template(
+        "wallet/cover_pages.html",
+        carnet=carnet,
+        rows=cover_pages.cover_pages(db.session, carnet.id),
+        may_attach=cover_pages.may_attach(db.session, carnet),
+        empty=EmptyForm(),
+        error=None,
+    )
+
+
+@bp.get("/carnets/<int:carnet_id>/cover-pages/<int:cover_page_id>")
+@holder_required
+def cover_page_file(carnet_id: int, cover_page_id: int):
+    _entry, carnet = or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
+    row = or_404(cover_pages.get, db.session, carnet.id, cover_page_id)
+    return send_upload(row.path, row.filename, row.content_type)

@@ -201,3 +201,38 @@ def test_f71_f70_api_bad_input(world, nics):
     assert r.status_code == 200 and r.get_json()["status"] == "digital"
     later = (TODAY + dt.timedelta(days=1)).isoformat()
     assert nics.get(f"/v1/ata-statuses?on={later}").status_code == 200
+
+
+def test_f37_chamber_attaches_the_cover_page_through_the_api(app, world, nics):
+    import io
+    import os
+
+    from PIL import Image
+
+    from portal.models import CoverPage
+
+    _paper(world, "CH")
+    carnet = _issue(world, nics)
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 30), "white").save(buf, "JPEG")
+    url = f"/v1/carnets/{carnet.eata_id}/cover-pages?filename=cover.jpg"
+    for data, mimetype, status in (
+        (b"%PDF-1.4\n<< /AA << /O << /S /Launch >> >> >>", "application/pdf", 422),
+        (b"GIF89a....", "image/png", 415),
+        (b"", "image/png", 422),
+    ):
+        r = nics.post(url, data=data, headers={"Content-Type": mimetype})
+        assert r.status_code == status, r.get_json()
+        assert r.mimetype == "application/problem+json"
+    assert world.session.scalar(select(CoverPage.id)) is None
+    r = nics.post(url, data=buf.getvalue(), headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.get_json()
+    item = r.get_json()["items"][0]
+    assert (item["filename"], item["uploaded_by"]) == ("cover.jpg", "api_client")
+    got = nics.get(f"/v1/carnets/{carnet.eata_id}/cover-pages/{item['id']}")
+    assert got.status_code == 200 and got.data == buf.getvalue()
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    row = world.session.get(CoverPage, item["id"])
+    assert os.path.exists(os.path.join(app.config["STORAGE_DIR"], row.path))
+    assert "static" not in row.path

@@ -83,3 +83,70 @@ def test_f73_use_case_2_in_the_wallet(app, ready, session, officer):  # noqa: F8
         },
     )
     assert r.status_code == 422 and "made with the paper carnet" in r.text
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 20), "green").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_f37_holder_attaches_the_paper_cover_page(app, ready, session):  # noqa: F811
+    import io
+    import os
+    import time
+
+    from portal.models import CoverPage
+
+    c, holder, one = ready
+    folder = os.path.join(app.config["STORAGE_DIR"], "cover_pages")
+    # Switzerland digital: the carnet is validated digitally, no cover page is taken
+    r = c.post(
+        f"/my/carnets/{one.carnet_id}/cover-pages",
+        data={"file": (io.BytesIO(_png()), "cover.png")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422 and "paper departure country" in r.text
+    for country in session.scalars(select(Country).where(Country.code == "CH")):
+        country.ata_status, country.digital_from = "paper", None
+    session.commit()
+    before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+    hostile = (
+        (b"%PDF-1.7\n1 0 obj << /OpenAction << /S /JavaScript /JS (x) >> >> endobj", "c.pdf"),
+        (b"<svg onload=alert(1)>", "cover.png"),
+        (b"MZ\x90\x00" * 10, "cover.jpg"),
+    )
+    for data, name in hostile:
+        start = time.monotonic()
+        r = c.post(
+            f"/my/carnets/{one.carnet_id}/cover-pages",
+            data={"file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
+        assert time.monotonic() - start < 2
+        assert r.status_code == 422 and 'id="file-error"' in r.text
+    assert (set(os.listdir(folder)) if os.path.isdir(folder) else set()) == before
+    assert session.scalar(select(CoverPage.id)) is None
+    r = c.post(
+        f"/my/carnets/{one.carnet_id}/cover-pages",
+        data={"file": (io.BytesIO(_png()), "Deckblatt.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 303
+    page = c.get(f"/my/carnets/{one.carnet_id}/cover-pages")
+    assert "Deckblatt.png" in page.text  # named by its real type
+    row = session.scalar(select(CoverPage))
+    r = c.get(f"/my/carnets/{one.carnet_id}/cover-pages/{row.id}")
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.data == _png()
+    # without the CSRF token: refused
+    from tests.conftest import DOMAIN
+
+    raw = app.test_client()
+    assert raw.post(
+        f"/my/carnets/{one.carnet_id}/cover-pages", base_url=f"http://wallet.{DOMAIN}"
+    ).status_code in (302, 400, 401, 403)
