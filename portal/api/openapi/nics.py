@@ -929,7 +929,7 @@ PATHS.update(
                     "200": {
                         "description": "The file",
                         "content": {
-                            m: {"schema": {"type": "string", "format": "binary"}}
+                            m: {"schema": _ref("Binary")}
                             for m in ("application/pdf", "image/png", "image/jpeg")
                         },
                     },
