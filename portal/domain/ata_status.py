@@ -218,7 +218,7 @@ def _changed(
         actor_label=actor.label,
         ip=actor.ip,
         object_type="country",
-        object_id=",".join(codes),
+        object_id=countries[0].code if len(codes) == 1 else _named(countries),
         data={
             "status": status,
             "countries": codes,
@@ -231,6 +231,12 @@ def _changed(
     notify_network(session, countries, change)
     session.flush()
     return change
+
+
+def _named(countries: list[Country]) -> str:
+    """The audit object of a change to a whole territory: its code (e.g. EU)."""
+    territory = countries[0].territory
+    return territory.code if territory is not None else countries[0].code
 
 
 def notice_text(countries: list[Country], change: StatusChange) -> tuple[str, str]:

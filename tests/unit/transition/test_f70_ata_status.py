@@ -86,6 +86,8 @@ def test_f70_a_territory_switches_together_and_a_digital_one_cannot_change(netwo
     change = ata_status.announce_provisional(s, "FR", day)
     assert {"FR", "BE", "DE"} <= set(change.countries) and len(change.countries) == 27
     s.commit()
+    event = s.scalar(select(AuditEvent).where(AuditEvent.action == "ata_status.changed"))
+    assert event.object_id == "EU" and len(event.data["countries"]) == 27
     ata_status.withdraw_digital_date(s, "BE", reason="offices not equipped")
     s.commit()
     assert s.get(Country, "DE").provisional_from is None
