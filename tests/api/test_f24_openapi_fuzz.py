@@ -24,9 +24,9 @@ from sqlalchemy import delete
 from portal.domain import api_clients
 from portal.domain.vouchers import code_of
 from portal.models import GuessThrottle
-from tests.api.conftest import ApiClient, carnet_body, get_token
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
+from tests.api.conftest import ApiClient, get_token
+from tests.support import factory
+from tests.support.factory import carnet_body
 
 # schemathesis 3.x still uses jsonschema's deprecated RefResolver (its problem, not ours)
 with warnings.catch_warnings():
@@ -59,7 +59,7 @@ VALID_CUSTOMS = {
     "/customs/vouchers/reject": {"reason": "No goods"},
 }
 SKIPPED = {
-    ("POST", "/oauth/token"),  # form-encoded, tested in test_nics_auth.py
+    ("POST", "/oauth/token"),  # form-encoded, tested in test_f18_nics_api_credentials.py
     ("POST", "/claims/{claim_id}/evidence"),
     ("POST", "/carnets/{eata_id}/cover-pages"),
 }  # raw file bodies, test_f67_claims_api.py, tests/api/customs/test_f73_transition_api.py
@@ -142,9 +142,9 @@ class Fixture:
 
 
 @pytest.fixture
-def fixture(app, session, monkeypatch):
+def fixture(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "NICS_RATE_LIMIT", "100000/minute")
-    return Fixture(app, make_world(session))
+    return Fixture(app, world)
 
 
 @pytest.fixture
