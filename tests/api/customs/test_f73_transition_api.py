@@ -13,8 +13,8 @@ from portal.db import now_utc
 from portal.domain import api_clients, travels
 from portal.domain.vouchers import code_of
 from portal.models import Carnet, Country
-from tests.api.conftest import ApiClient, carnet_body, get_token
-from tests.unit.engine.factory import HOLDER_NAME, voucher
+from tests.api.conftest import ApiClient, get_token
+from tests.support.factory import HOLDER_NAME, carnet_body, voucher
 
 pytestmark = pytest.mark.usefixtures("ata_statuses")
 TODAY = now_utc().date()

@@ -15,7 +15,7 @@ from portal.domain import DomainError, ata_status, transition
 from portal.domain.transactions import place_of
 from portal.domain.transition import PaperInput, record_paper_transaction
 from portal.models import AuditEvent, Country, PaperTransaction, Transaction
-from tests.unit.engine.factory import commit, issue, travel
+from tests.support.factory import commit, issue, travel
 
 TODAY = now_utc().date()
 pytestmark = pytest.mark.usefixtures("ata_statuses")

@@ -46,7 +46,7 @@ def test_f71_advice_page(app, client_for, demo):
     assert r.status_code == 422 and 'id="date-error"' in r.text
 
 
-def test_f73_use_case_2_in_the_wallet(app, ready, session, officer):  # noqa: F811
+def test_f73_use_case_2_in_the_wallet(app, ready, session, world):  # noqa: F811
     c, holder, one = ready
     for country in session.scalars(select(Country).where(Country.code.in_(("CH", "NO")))):
         country.ata_status, country.digital_from = "paper", None
@@ -68,7 +68,7 @@ def test_f73_use_case_2_in_the_wallet(app, ready, session, officer):  # noqa: F8
     assert 'id="paper-warning"' in page.text and "Switzerland" in page.text
     travel = session.get(Travel, travel_id)
     assert [v.kind for v in travel.vouchers] == ["import"]
-    commit_voucher(session, travel.vouchers[0].id, officer("fr"))
+    commit_voucher(session, travel.vouchers[0].id, world.officer("fr"))
     session.commit()
     assert session.get(Carnet, one.carnet_id).status == "active"
     # a travel wholly in paper countries is refused next to the destination
