@@ -20,8 +20,8 @@ from portal.db import MAX_ID
 from portal.models import NGA, Carnet, Country, Currency, IssuingAssociation
 
 
-def fmt_date(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+def fmt_date(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day is not None else ""
 
 
 def years_after(day: dt.date, years: int) -> dt.date:

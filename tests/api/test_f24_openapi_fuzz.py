@@ -61,7 +61,8 @@ VALID_CUSTOMS = {
 SKIPPED = {
     ("POST", "/oauth/token"),  # form-encoded, tested in test_f18_nics_api_credentials.py
     ("POST", "/claims/{claim_id}/evidence"),
-}  # raw file bodies, test_f67_claims_api.py
+    ("POST", "/carnets/{eata_id}/cover-pages"),
+}  # raw file bodies, test_f67_claims_api.py, tests/api/customs/test_f73_transition_api.py
 
 
 class Fixture:

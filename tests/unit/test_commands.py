@@ -6,6 +6,7 @@ from __future__ import annotations
 EXPECTED = {
     "db": {"upgrade"},
     "refdata": {"load"},
+    "ata-status": {"list", "history", "announce", "confirm", "withdraw"},
     "demo": {"load"},
     "customs": {"create"},
     "jobs": {"worker", "scheduler"},

@@ -254,4 +254,4 @@ def carnet_reconciliation(eata_id: int):
     )
 
 
-from portal.blueprints.nics_api import claims  # noqa: E402,F401
+from portal.blueprints.nics_api import claims, transition  # noqa: E402,F401

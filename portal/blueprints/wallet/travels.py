@@ -13,11 +13,13 @@ from portal.blueprints.wallet.forms import (
 )
 from portal.blueprints.wallet.routes import POLL_SECONDS, or_404
 from portal.blueprints.wallet.session import holder_required
+from portal.db import now_utc
 from portal.domain import DomainError
 from portal.domain import travels as travel_domain
 from portal.domain import wallet as wallet_domain
 from portal.domain.carnets import item_description
 from portal.domain.rules import country_name, territory_of
+from portal.domain.transition import paper_countries_on
 from portal.extensions import db
 from portal.models import Carnet, Travel
 from portal.web import is_poll, redirect_to, render_page
@@ -173,6 +175,12 @@ def _travel_ctx(travel: Travel) -> dict:
         "key": wallet_domain.status_key(db.session, [v.id for v in vouchers]),
         "poll": POLL_SECONDS,
         "editable": not travel_domain.is_transacted(travel),
+        # F-71: the countries of the travel still paper today — the paper carnet is used there
+        "paper_countries": paper_countries_on(
+            db.session,
+            [travel.departure_country, *travel.transit_countries, travel.destination_country],
+            now_utc().date(),
+        ),
         "items": [
             (
                 ti,

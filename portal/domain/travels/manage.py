@@ -101,6 +101,7 @@ def edit_travel(
         data.transit_countries,
         needs_validation=has_validation
         or needs_validation(session, carnet, except_travel=travel.id),
+        day=now.date(),
     )
     kinds = [k for k, _ in kinds_countries]
     check_carnet_usable(carnet, kinds, now.date())

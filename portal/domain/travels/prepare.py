@@ -148,6 +148,7 @@ def prepare_travel(
         data.destination_country,
         data.transit_countries,
         needs_validation=needs_validation(session, carnet),
+        day=now.date(),
     )
     kinds = [k for k, _ in kinds_countries]
     check_carnet_usable(carnet, kinds, now.date())
