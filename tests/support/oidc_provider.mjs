@@ -72,10 +72,13 @@ function makeProvider() {
     jwks: { keys: [signingKey] },
     cookies: { keys: ['oidc-test-cookie-key'] },
     claims: {
-      openid: ['sub'],
+      acr: null,
+      amr: null,
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name'],
     },
+    acrValues: ['http://schemas.openid.net/pape/policies/2007/06/multi-factor', 'urn:eata:test:single-factor'],
     conformIdTokenClaims: false, // the ID token carries email and name, like Entra ID's
     features: {
       devInteractions: { enabled: false },

@@ -4,20 +4,9 @@ customs-be and one for customs-fr, started once per run; each test starts them c
 from __future__ import annotations
 
 import pytest
+from sso_helpers import client_of, configure
 
 from tests.support.oidc import OidcProvider
-
-SECRETS = {"be": "be-client-secret-0123456789", "fr": "fr-client-secret-9876543210"}
-
-
-def client_of(code: str) -> dict:
-    host = f"http://customs-{code}.eata.test"
-    return {
-        "client_id": f"eata-{code}",
-        "client_secret": SECRETS[code],
-        "redirect_uris": [f"{host}/login/sso/callback"],
-        "post_logout_redirect_uris": [f"{host}/login"],
-    }
 
 
 @pytest.fixture(scope="session")
@@ -32,34 +21,6 @@ def provider_fr():
     p = OidcProvider([client_of("fr")])
     yield p
     p.stop()
-
-
-def configure(session, code: str, provider: OidcProvider, **settings):
-    """Switch SSO on for the demo administration `code` with `provider`."""
-    from sqlalchemy import select
-
-    from portal.domain import sso
-    from portal.models import CustomsAdministration
-
-    administration = session.scalar(
-        select(CustomsAdministration).where(CustomsAdministration.code == code)
-    )
-    values = dict(
-        enabled=True,
-        display_name=f"Douane {code.upper()} account",
-        issuer=provider.issuer,
-        client_id=f"eata-{code}",
-        client_secret=SECRETS[code],
-        allowed_domains=f"customs-{code}.demo",
-        builtin_login=True,
-        trust_mfa=False,
-        mfa_acr_values=sso.DEFAULT_MFA_ACR,
-        allow_http=True,
-    )
-    values.update(settings)
-    provider_row, _ = sso.save_provider(session, administration, **values)
-    session.commit()
-    return provider_row
 
 
 @pytest.fixture

@@ -8,41 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
+from sso_helpers import audits, flashed, logged_in, sso_login, start
 
 from portal.domain.demo import demo_email
-from portal.models import Account, AuditEvent, SsoIdentity
+from portal.models import Account, SsoIdentity
 from tests.support.oidc import path_of
-
-
-def start(client) -> str:
-    r = client.get("/login/sso")
-    assert r.status_code == 302, r.status_code
-    return r.headers["Location"]
-
-
-def sso_login(client, provider, sub, amr=None, acr=None):
-    """The whole round trip: the portal's redirect, the provider's login, the callback."""
-    provider.next_login(sub, amr=amr, acr=acr)
-    callback = provider.authorize(start(client))
-    return client.get(path_of(callback))
-
-
-def logged_in(client) -> bool:
-    r = client.get("/")
-    return r.status_code == 200 and b"Log out" in r.data
-
-
-def flashed(client) -> str:
-    return client.get("/login").get_data(as_text=True)
-
-
-def audits(session, action: str) -> list[AuditEvent]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    )
 
 
 def test_f19_login_binds_the_account_at_first_login_then_by_subject(
