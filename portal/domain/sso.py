@@ -90,7 +90,7 @@ def check_issuer(issuer: str, allow_http: bool) -> str:
 
 
 def check_domains(text: str | None) -> list[str]:
-    domains = [d.lower().lstrip("@") for d in lines(text)]
+    domains = lines(" ".join(d.lower().lstrip("@") for d in lines(text)))
     bad = [d for d in domains if not _DOMAIN.match(d)]
     if bad:
         raise DomainError(
@@ -244,7 +244,7 @@ def match_account(
                 "to the portal."
             ),
         )
-    if claims.get("email_verified") is not True:
+    if not email_verified(claims):
         return Match(
             reason="email_unverified",
             message=(
@@ -296,6 +296,12 @@ def match_account(
     )
     session.flush()
     return Match(account=account, bound=True)
+
+
+def email_verified(claims: dict) -> bool:
+    """`email_verified` (OpenID Connect Core), or Entra ID's optional `xms_edov` ("email domain
+    owner verified": the tenant owns the email's domain); Entra ID sends no `email_verified`."""
+    return claims.get("email_verified") is True or claims.get("xms_edov") in (True, "1", "true")
 
 
 def provider_mfa(provider: SsoProvider, claims: dict) -> bool:
