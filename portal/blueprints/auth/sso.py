@@ -76,6 +76,10 @@ def sso_callback():
             f"{g.tenant.name} does not use single sign-on. Log in with your email and password.",
             "not_configured",
         )
+    returned_iss = request.args.get("iss")
+    if returned_iss is not None and returned_iss != provider.issuer:
+        # RFC 9207: the answer names another issuer (a mix-up between providers)
+        return refuse(unverified(provider), "iss", provider, returned=returned_iss[:200])
     try:
         claims = sso_client.finish(provider)
     except sso_client.OAuthError as exc:

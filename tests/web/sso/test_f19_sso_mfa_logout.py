@@ -145,9 +145,10 @@ def test_f19_two_administrations_with_their_own_providers(
     assert r.headers["Location"].endswith("/login") and not logged_in(fr)
     refused = audits(demo, "sso.failure")[-1].data
     assert (refused["reason"], refused["error"]) == ("provider_error", "invalid_grant")
-    # BE's callback URL opened on FR's host: FR has no such state
+    # BE's callback URL opened on FR's host: it names BE's provider as issuer (RFC 9207)
     r = fr.get(f"{be_callback.path}?{be_callback.query}")
     assert r.headers["Location"].endswith("/login") and not logged_in(fr)
+    assert audits(demo, "sso.failure")[-1].data["reason"] == "iss"
     # each logs in with its own provider, and the binding is per administration
     assert sso_login(fr, sso_fr, "same-sub").status_code == 303 and logged_in(fr)
     assert sso_login(be, sso_be, "same-sub").status_code == 303 and logged_in(be)
