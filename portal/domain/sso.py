@@ -180,6 +180,18 @@ def save_provider(
     return provider, changes
 
 
+def switch_off(session: Session, administration: CustomsAdministration) -> Changes:
+    """SSO off and the built-in login on (the operator's way back in); the settings stay."""
+    provider = provider_of(session, administration.id)
+    if provider is None:
+        return {}
+    changes = apply_changes(provider, {"enabled": False, "builtin_login": True})
+    if changes:
+        provider.updated_at = now_utc()
+    session.flush()
+    return changes
+
+
 def client_secret_matches(provider: SsoProvider, secret: str) -> bool:
     try:
         return client_secret(provider) == secret

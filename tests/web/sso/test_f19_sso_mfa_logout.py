@@ -165,3 +165,22 @@ def test_f19_two_administrations_with_their_own_providers(
         sess.update(cookie)
     assert not logged_in(other)
     assert demo.scalar(select(func.count(SsoIdentity.id))) == 2
+
+
+def test_f19_operator_switches_sso_off_when_it_was_the_only_login(
+    app, sso_be, provider_be, client_for, demo, account_of
+):
+    configure(demo, "be", provider_be, builtin_login=False)
+    officer = account_of("be", "officer")
+    result = app.test_cli_runner().invoke(args=["customs", "sso-off", "--code", "BE"])
+    assert result.exit_code == 0, result.output
+    client = client_for("customs", "be")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Log in with" not in page and 'name="password"' in page
+    r = client.post("/login", data={"email": officer.email, "password": "eata-demo-passw0rd"})
+    assert r.status_code == 303 and logged_in(client)
+    event = audits(demo, "sso.update")[-1]
+    assert event.actor_type == "operator"
+    assert event.data["after"] == {"enabled": False, "builtin_login": True}
+    bad = app.test_cli_runner().invoke(args=["customs", "sso-off", "--code", "zz"])
+    assert bad.exit_code == 1 and "No customs administration" in bad.output
