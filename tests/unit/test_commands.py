@@ -7,7 +7,7 @@ EXPECTED = {
     "db": {"upgrade"},
     "refdata": {"load"},
     "demo": {"load"},
-    "customs": {"create"},
+    "customs": {"create", "sso-off"},
     "jobs": {"worker", "scheduler"},
     "outbox": {"drain"},
     "nga": {"create", "add-association", "list"},
