@@ -8,7 +8,7 @@ EXPECTED = {
     "refdata": {"load"},
     "ata-status": {"list", "history", "announce", "confirm", "withdraw"},
     "demo": {"load"},
-    "customs": {"create"},
+    "customs": {"create", "sso-off"},
     "jobs": {"worker", "scheduler"},
     "outbox": {"drain"},
     "nga": {"create", "add-association", "list"},
