@@ -1,13 +1,13 @@
 """the global transition: ATA status history, recorded paper transactions, provisional dates
 
-Revision ID: 0010_transition
+Revision ID: 0010
 Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_transition"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

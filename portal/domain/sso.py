@@ -273,8 +273,8 @@ def match_account(
                 f"{provider.display_name}."
             ),
         )
-    account = identity.find_account(session, administration.id, email)
-    if account is None:
+    found = identity.find_account(session, administration.id, email)
+    if found is None:
         return Match(
             reason="unknown",
             message=(
@@ -282,6 +282,7 @@ def match_account(
                 "must create your account in the portal before you can log in."
             ),
         )
+    account = found
     if not account.active:
         return Match(reason="disabled", message=DISABLED)
     other = session.scalar(

@@ -1,13 +1,13 @@
 """OpenID Connect single sign-on per administration (F-19)
 
-Revision ID: 0010_sso
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_sso"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
