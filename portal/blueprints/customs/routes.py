@@ -78,6 +78,11 @@ def recent():
 def lookup():
     form = {k: (request.form.get(k) or "").strip() for k in ("carnet", "code", "qr", "office_id")}
     errors: dict[str, str] = {}
+    # a hardware QR scanner "types" the QR's text (and Enter) into the focused field: the same
+    # look-up as the camera's (scan.js moves it into `qr` first; this is for a page without it)
+    for field in ("carnet", "code"):
+        if not form["qr"] and voucher_domain.looks_like_qr(form[field]):
+            form["qr"], form[field] = form[field], ""
     office = office_or_none(form["office_id"])
     if office is None:
         errors["office_id"] = "Choose one of the offices of your region."
