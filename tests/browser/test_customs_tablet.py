@@ -205,3 +205,33 @@ def test_f40_landscape_panel_beside_the_step_without_summary(app, world, browser
     assert panel["x"] >= step["x"] + step["width"] and panel["y"] < step["y"] + 100
     expect(page.locator("#step .step-summary")).to_be_hidden()
     context.close()
+
+
+def test_f46_held_carnet_rescanned_at_its_office_released_after_confirming(
+    app, world, browser, live_server
+):
+    """A held carnet scanned again at the office that held it: step 2 shows the hold first,
+    no "Next"; "Release the hold…" asks for confirmation, then step 2 goes on with "Next"."""
+    from portal.domain.transactions import hold_carnet
+
+    carnet = factory.issue(world, items=2)
+    voucher = factory.voucher(world, factory.travel(world, carnet, "CH", "FR"), "validation")
+    hold_carnet(world.session, voucher.id, world.officer("ch"), "Seal broken")
+    world.session.commit()
+    context, page = _tablet(app, world, browser, live_server, "landscape")
+    page.keyboard.type(qr_payload(carnet.eata_id, code_of(voucher)))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="2. Check the carnet").wait_for()
+    alert = page.locator(".hold-alert")
+    expect(alert).to_contain_text("Seal broken")
+    assert alert.evaluate(IN_VIEW)
+    expect(page.get_by_role("button", name="Next: check goods")).to_have_count(0)
+    confirm = page.get_by_role("button", name="Yes, release the carnet")
+    expect(confirm).to_be_hidden()  # behind the confirmation
+    page.get_by_role("button", name="Release the hold…").tap()
+    confirm.tap()
+    expect(page.locator("#step")).to_contain_text("was released")
+    expect(page.locator(".hold-alert")).to_have_count(0)
+    page.get_by_role("button", name="Next: check goods").tap()
+    page.get_by_role("heading", name="3. Check the goods").wait_for()
+    context.close()

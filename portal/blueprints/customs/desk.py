@@ -67,6 +67,7 @@ WIZARD_ENDPOINTS = {
     "customs.receipt",
     "customs.hold",
     "customs.reject",
+    "customs.release_here",
 }
 
 

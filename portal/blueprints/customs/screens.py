@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, g, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.blueprints.customs import bp
 from portal.blueprints.customs.desk import (
@@ -24,7 +24,16 @@ from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain.rules import label
 from portal.extensions import db, limiter
-from portal.models import Carnet, Hold, Office, Transaction, Travel, Voucher
+from portal.models import (
+    Carnet,
+    CustomsTerritory,
+    GoodsItem,
+    Hold,
+    Office,
+    Transaction,
+    Travel,
+    Voucher,
+)
 from portal.tenancy import get_for_tenant_or_404
 from portal.web import permission_required, redirect_to
 
@@ -130,23 +139,40 @@ def cancel(transaction_id: int):
 
 
 def _holds() -> list[dict]:
-    """The administration's holds with their carnet and voucher kind: one query."""
+    """The administration's holds with their carnet, voucher and customs territory, and the
+    pieces the held voucher would clear (the guide's "Cleared goods"; a validation: the whole
+    general list)."""
     rows = db.session.execute(
-        select(Hold, Carnet, Voucher.kind)
+        select(Hold, Carnet, Voucher, CustomsTerritory.name)
         .join(Carnet, Carnet.id == Hold.carnet_id)
+        .join(CustomsTerritory, CustomsTerritory.id == Hold.territory_id)
         .outerjoin(Voucher, Voucher.id == Hold.voucher_id)
         .where(Hold.customs_id == g.tenant.id, Hold.released_at.is_(None))
         .order_by(Hold.held_at.desc())
     ).all()
-    return [
-        {
-            "hold": h,
-            "carnet": carnet,
-            "holder": carnet_domain.holder_of(carnet),
-            "kind": label(kind) if kind else "",
-        }
-        for h, carnet, kind in rows
-    ]
+    out = []
+    for h, carnet, voucher, territory in rows:
+        lines = engine.declared_goods(db.session, voucher) if voucher is not None else []
+        if lines is None:
+            pieces = db.session.scalar(
+                select(func.coalesce(func.sum(GoodsItem.pieces), 0)).where(
+                    GoodsItem.carnet_id == carnet.id
+                )
+            )
+        else:
+            pieces = sum(n for _, n in lines)
+        out.append(
+            {
+                "hold": h,
+                "carnet": carnet,
+                "holder": carnet_domain.holder_of(carnet),
+                "kind": label(voucher.kind) if voucher is not None else "",
+                "territory": territory,
+                "pieces": pieces,
+                "items": len(lines) if lines is not None else carnet.item_count,
+            }
+        )
+    return out
 
 
 @bp.get("/holds")
