@@ -68,6 +68,7 @@ WIZARD_ENDPOINTS = {
     "customs.hold",
     "customs.reject",
     "customs.release_here",
+    "customs.cancel",
 }
 
 
