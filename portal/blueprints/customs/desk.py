@@ -67,6 +67,8 @@ WIZARD_ENDPOINTS = {
     "customs.receipt",
     "customs.hold",
     "customs.reject",
+    "customs.release_here",
+    "customs.cancel",
 }
 
 

@@ -47,6 +47,8 @@ from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
 from portal.domain.rules import label
 from portal.extensions import db, limiter
+from portal.models import Hold
+from portal.tenancy import get_for_tenant_or_404
 from portal.web import bounded_int, permission_required, redirect_to, send_upload
 
 # --- step 1: scan or type --------------------------------------------------------------------
@@ -81,6 +83,11 @@ def recent():
 def lookup():
     form = {k: (request.form.get(k) or "").strip() for k in ("carnet", "code", "qr", "office_id")}
     errors: dict[str, str] = {}
+    # a hardware QR scanner "types" the QR's text (and Enter) into the focused field: the same
+    # look-up as the camera's (scan.js moves it into `qr` first; this is for a page without it)
+    for field in ("carnet", "code"):
+        if not form["qr"] and voucher_domain.looks_like_qr(form[field]):
+            form["qr"], form[field] = form[field], ""
     office = office_or_none(form["office_id"])
     if office is None:
         errors["office_id"] = "Choose one of the offices of your region."
@@ -161,6 +168,24 @@ def reject(w: str):
         "success",
     )
     return redirect_to(url_for("customs.new_transaction"))
+
+
+@bp.post("/transactions/w/<w>/release")
+@permission_required("process_carnet")
+def release_here(w: str):
+    """Release the carnet's hold from step 2, rescanned at the office that held it (F-46, the
+    guide's "rescan the transaction QR code"); the engine records it and refuses another
+    office. Back to step 2, now with "Next"."""
+    wz = Wizard(w)
+    held = get_for_tenant_or_404(Hold, request.form.get("hold_id"), Hold.carnet_id == wz.carnet.id)
+    try:
+        engine.release_hold(db.session, held.id, wz.officer)
+    except DomainError as e:
+        db.session.rollback()
+        return _step2(wz, refusal_status(e), errors={"release": e.message})
+    db.session.commit()
+    flash(f"Carnet {wz.carnet.carnet_number} was released.", "success")
+    return redirect(url_for("customs.check_carnet", w=w), 303)
 
 
 @bp.get("/transactions/w/<w>/lists")
