@@ -15,7 +15,7 @@ import pytest
 from portal.db import now_utc
 from portal.domain.vouchers import code_of
 from tests.browser.test_f40_customs_desk import _log_in
-from tests.unit.engine import factory
+from tests.support import factory
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from portal.domain.vouchers import code_of, qr_payload
 from tests.browser.test_f40_customs_desk import _log_in
-from tests.unit.engine import factory
+from tests.support import factory
 
 pytestmark = pytest.mark.browser
 
