@@ -150,8 +150,10 @@ def test_f30_wcag_wallet_pages_have_no_serious_violations(app, world, browser, l
     t = factory.travel(world, carnet, "CH", "FR")
     voucher = factory.voucher(world, t, "validation")
     with db.new_session() as s:
-        from portal.models import Holder
+        from portal.models import Holder, HolderCredential
 
+        # a wallet account (registration makes the credential with the holder)
+        s.add(HolderCredential(holder_id=world.holder.id, password_hash="x", pin_hash="x"))
         hs = wallet_domain.open_holder_session(s, s.get(Holder, world.holder.id), mfa_pending=False)
         hs.unlocked_at = now_utc()
         s.commit()

@@ -70,7 +70,8 @@ def authenticate(
     now = now or now_utc()
     email = (email or "").strip().lower()
     holder = session.scalar(select(Holder).where(Holder.email == email))
-    cred = credential_of(session, holder) if holder is not None else None
+    # a holder of a carnet without a wallet account has no credential: the same refusal
+    cred = session.get(HolderCredential, holder.id) if holder is not None else None
     if cred is not None and cred.locked_until is not None and cred.locked_until > now:
         verify_secret(None, password or "")  # as long as a real check
     _refuse_if_locked(cred, now)
