@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.domain import Conflict, DomainError, NotFound
+from portal.domain import Conflict, DomainError, NotFound, travels
 from portal.domain import predeclarations as pd
-from portal.domain import travels
 from portal.domain.transactions import hold_carnet
 from portal.models import AuditEvent, HolderNotification, OutboxMessage, Transaction
 from tests.unit.engine.factory import commit, issue, travel, voucher
