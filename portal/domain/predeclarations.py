@@ -585,6 +585,7 @@ def commit(
     officer: Officer,
     *,
     fields: dict | None = None,
+    step: str | None = None,
     commit_token: str | None = None,
     now: dt.datetime | None = None,
 ) -> CommitResult:
@@ -598,7 +599,13 @@ def commit(
     if p.state == "committed" and commit_token and p.transaction_id is not None:
         if committed_by_token(session, commit_token) == p.transaction_id:
             return commit_voucher(
-                session, p.voucher_id, officer, fields=fields, commit_token=commit_token, now=now
+                session,
+                p.voucher_id,
+                officer,
+                fields=fields,
+                step=step,
+                commit_token=commit_token,
+                now=now,
             )
     if p.option != "automatic":
         raise Conflict(
@@ -609,7 +616,13 @@ def commit(
     if p.state not in OPEN_STATES:
         raise Conflict(_acted(p) + " It cannot be committed.", code=f"predeclaration_{p.state}")
     result = commit_voucher(
-        session, p.voucher_id, officer, fields=fields, commit_token=commit_token, now=now
+        session,
+        p.voucher_id,
+        officer,
+        fields=fields,
+        step=step,
+        commit_token=commit_token,
+        now=now,
     )
     _mark(p, "committed", officer, now)
     p.transaction_id = result.transaction_id
@@ -717,3 +730,56 @@ def _tell_office(session: Session, office: Office, carnet: Carnet, p: Predeclara
         + "). Open Pre-declarations in the customs portal.\n",
         customs_id=office.customs_id,
     )
+
+
+# --- presentation (web pages and APIs) ---------------------------------------------------------
+
+
+def details(session: Session, p: Predeclaration, carnet: Carnet | None = None) -> dict:
+    """What customs see of a pre-declaration. A pre-notification "only" (sent without the
+    carnet's details) shows the carnet's number but not its holder nor its goods."""
+    from portal.domain.carnets import holder_of, item_description
+    from portal.domain.transactions.checks import voucher_lines
+
+    carnet = carnet or session.get(Carnet, p.carnet_id)
+    assert carnet is not None
+    office = session.get(Office, p.office_id)
+    out: dict = {
+        "id": p.id,
+        "type": kind_name(p),
+        "kind": p.kind,
+        "kind_label": label(p.kind),
+        "option": p.option,
+        "option_label": OPTIONS[p.option],
+        "state": p.state,
+        "reason": p.reason,
+        "carnet_number": carnet.carnet_number,
+        "eata_id": carnet.eata_id,
+        "carnet_type": carnet.carnet_type,
+        "office_id": p.office_id,
+        "office_name": office.name if office else "",
+        "expected_at": p.expected_at,
+        "carriage": p.carriage,
+        "carriage_label": CARRIAGES[p.carriage],
+        "shipment_number": p.shipment_number,
+        "transport_mode": p.transport_mode,
+        "transport_mode_label": TRANSPORT_MODES[p.transport_mode],
+        "transport_id": p.transport_id,
+        "representative": representative_of(p),
+        "acted_by": p.acted_by,
+        "acted_at": p.acted_at,
+        "transaction_id": p.transaction_id,
+        "created_at": p.created_at,
+        "with_details": p.option != "notification_only",
+        "holder": None,
+        "goods": [],
+    }
+    if out["with_details"]:
+        out["holder"] = (holder_of(carnet) or {}).get("name", "")
+        voucher = session.get(Voucher, p.voucher_id)
+        assert voucher is not None
+        out["goods"] = [
+            {"no": item.item_no, "description": item_description(carnet, item), "pieces": qty}
+            for item, qty in voucher_lines(session, carnet, voucher)
+        ]
+    return out
