@@ -82,8 +82,8 @@ def predeclarations():
 def _load(predeclaration_id: int) -> tuple[Predeclaration, Office]:
     """The pre-declaration, if it is addressed to one of the officer's offices (R-16, R-17)."""
     p = get_for_tenant_or_404(Predeclaration, predeclaration_id)
-    office = db.session.get(Office, p.office_id)
-    if office is None or not office_within_reach(current_user, office):
+    office = get_for_tenant_or_404(Office, p.office_id)
+    if not office_within_reach(current_user, office):
         abort(404)
     return p, office
 

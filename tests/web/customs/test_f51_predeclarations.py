@@ -71,7 +71,7 @@ def test_f51_list_filters_by_office_date_and_status_and_pages_by_20(world, desk)
     _, _, v = ready_import(world)
     p = _send(world, v)
     # 20 older, closed copies at the same office
-    for n in range(20):
+    for _ in range(20):
         world.session.add(
             Predeclaration(
                 **{
