@@ -493,7 +493,8 @@ def _check_officer(p: Predeclaration, officer: Officer) -> Office:
     office = officer.office
     if p.customs_id != account.customs_id or office is None or office.id != p.office_id:
         raise NotFound("No such pre-declaration.")
-    if not office_within_reach(account, office):
+    # an API client (no role) acts for its whole administration; a person within their reach
+    if getattr(account, "role", None) and not office_within_reach(account, office):
         raise PermissionDenied(
             f"Only an officer of {office.name}'s region can act on this {kind_name(p)}."
         )
@@ -783,3 +784,65 @@ def details(session: Session, p: Predeclaration, carnet: Carnet | None = None) -
             for item, qty in voucher_lines(session, carnet, voucher)
         ]
     return out
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def as_json(session: Session, p: Predeclaration, carnet: Carnet | None = None) -> dict:
+    """A pre-declaration for the customs API (schema CustomsPredeclaration)."""
+    d = details(session, p, carnet)
+    return {
+        "predeclaration_id": p.id,
+        "type": d["type"],
+        "kind": p.kind,
+        "option": p.option,
+        "state": p.state,
+        "reason": p.reason or None,
+        "eata_id": d["eata_id"],
+        "carnet_number": d["carnet_number"],
+        "holder": d["holder"],
+        "office_id": p.office_id,
+        "office": d["office_name"],
+        # the office's local time as the holder typed it: no time zone
+        "expected_at": p.expected_at.replace(microsecond=0).isoformat(),
+        "carriage": p.carriage,
+        "shipment_number": p.shipment_number,
+        "transport_mode": p.transport_mode,
+        "transport_id": p.transport_id,
+        "representative": d["representative"] or None,
+        "goods": [
+            {"item_no": g["no"], "description": g["description"], "pieces": g["pieces"]}
+            for g in d["goods"]
+        ],
+        "acted_by": p.acted_by or None,
+        "acted_at": _iso(p.acted_at),
+        "transaction_id": p.transaction_id,
+        "created_at": _iso(p.created_at),
+    }
+
+
+def of_carnet(session: Session, carnet_id: int) -> list[dict]:
+    """The carnet's pre-declarations as its NGA sees them (NICS API): where, when, what state —
+    not the representative nor the rejection's reason."""
+    rows = session.execute(
+        select(Predeclaration, Office.name, Office.country_code)
+        .join(Office, Office.id == Predeclaration.office_id)
+        .where(Predeclaration.carnet_id == carnet_id)
+        .order_by(Predeclaration.created_at, Predeclaration.id)
+    ).all()
+    return [
+        {
+            "predeclaration_id": p.id,
+            "type": kind_name(p),
+            "kind": p.kind,
+            "state": p.state,
+            "office": name,
+            "country": country,
+            "expected_at": p.expected_at.replace(microsecond=0).isoformat(),
+            "transport_mode": p.transport_mode,
+            "created_at": _iso(p.created_at),
+        }
+        for p, name, country in rows
+    ]
