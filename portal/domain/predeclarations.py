@@ -28,9 +28,11 @@ from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto, outbox
+from portal.domain.carnets import holder_of, item_description
 from portal.domain.organisation import office_within_reach
 from portal.domain.rules import active_hold, check_status, country_name, label
 from portal.domain.transactions import CommitResult, Officer, commit_voucher, committed_by_token
+from portal.domain.transactions.checks import voucher_lines
 from portal.domain.transactions.locking import is_pg, lock
 from portal.domain.transactions.notify import notify
 from portal.domain.travels import get_travel
@@ -739,9 +741,6 @@ def _tell_office(session: Session, office: Office, carnet: Carnet, p: Predeclara
 def details(session: Session, p: Predeclaration, carnet: Carnet | None = None) -> dict:
     """What customs see of a pre-declaration. A pre-notification "only" (sent without the
     carnet's details) shows the carnet's number but not its holder nor its goods."""
-    from portal.domain.carnets import holder_of, item_description
-    from portal.domain.transactions.checks import voucher_lines
-
     carnet = carnet or session.get(Carnet, p.carnet_id)
     assert carnet is not None
     office = session.get(Office, p.office_id)

@@ -97,8 +97,7 @@ def _detail(p: Predeclaration, errors: dict | None = None, values=None, status: 
         d=d,
         errors=errors or {},
         values=values,
-        commit_token=(values.get("commit_token") if hasattr(values, "get") else None)
-        or secrets.token_urlsafe(24),
+        commit_token=values.get("commit_token") or secrets.token_urlsafe(24),
         can_commit=p.option == "automatic" and p.is_open,
         status=status,
     )

@@ -130,7 +130,7 @@ def new_predeclaration(voucher_id: int):
 def edit_predeclaration(predeclaration_id: int):
     p = or_404(pd.holder_predeclaration, db.session, g.holder, predeclaration_id)
     voucher = db.session.get(Voucher, p.voucher_id)
-    if not p.state == "pending":
+    if p.state != "pending":
         flash(
             f"Customs already acted on this {pd.kind_name(p)}: it can no longer be changed.",
             "error",
