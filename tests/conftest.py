@@ -1,4 +1,5 @@
-"""Shared fixtures: the app (migrated once per run), clients per host, demo tenants, login.
+"""Shared fixtures: the app (migrated once per run), clients per host, demo tenants, login, and
+the engine's `world` (builders in tests/support/factory.py).
 
 The suite runs on SQLite by default and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are
 set (CI does both). The schema is built once per run by the Alembic migrations; after each test
@@ -218,3 +219,21 @@ def login_as(app, client_for, account_of):
         return client
 
     return login
+
+
+@pytest.fixture
+def world(app, session):
+    """The engine's world built by tests.support.factory.make_world: the demo administrations
+    (BE, FR in the EU; CH) with their officers, a Swiss NGA and a holder. Build carnets, travels
+    and commits on it with the factory's issue(world, …), travel(world, …), commit(world, …)."""
+    from tests.support.factory import make_world
+
+    return make_world(session)
+
+
+@pytest.fixture
+def kit(world):
+    """The factory's builders bound to the world: kit.issue(), kit.travel(), kit.voucher()…"""
+    from tests.support.factory import Kit
+
+    return Kit(world)

@@ -1,18 +1,15 @@
 """Fixtures of the NICS API tests: two NGAs with a client each, a bearer-token client, a
-valid carnet body."""
+carnet issued through the API (its body built by tests.support.factory.carnet_body)."""
 
 from __future__ import annotations
 
 import base64
-import copy
-import datetime as dt
-import secrets
 
 import pytest
 
-from portal.db import now_utc
 from portal.domain import api_clients
 from portal.extensions import db as database
+from tests.support.factory import carnet_body
 
 
 @pytest.fixture
@@ -84,47 +81,6 @@ def api_as(app, ngas):
 @pytest.fixture
 def api(api_as):
     return api_as("be")
-
-
-def carnet_body(items: int = 3, **overrides) -> dict:
-    today = now_utc().date()
-    body = {
-        # random, not a counter: this module may be imported twice (as conftest and by path)
-        "carnet_number": f"BE{today.year}{secrets.token_hex(5).upper()}",
-        "carnet_type": "ATA",
-        "format": "digital",
-        "issue_date": today.isoformat(),
-        "valid_until": (today + dt.timedelta(days=300)).isoformat(),
-        "intended_use": "professional_equipment",
-        "currency": "EUR",
-        "holder": {
-            "name": "Studio Lumière SPRL",
-            "address": {
-                "street": "Rue Haute 12",
-                "postal_code": "1000",
-                "city": "Bruxelles",
-                "country": "BE",
-            },
-        },
-        "representatives": [{"name": "Anne Peeters", "id_number": "BE-99-1234"}],
-        "items": [
-            {
-                "item_no": i,
-                "pieces": 1 + i % 3,
-                "description": f"Camera body Arri Alexa SN {1000 + i}",
-                "origin_country": "DE",
-                "value": 1250.5 + i,
-                "quantity": 2.5,
-                "unit": "kg",
-                "marks": f"ARRI-{1000 + i}",
-            }
-            for i in range(1, items + 1)
-        ],
-        "countries": ["FR", "CH", "NO"],
-        "sets": {"export_reimport": 1, "import_reexport": 3, "transit": 1},
-    }
-    body.update(copy.deepcopy(overrides))
-    return body
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import carnet_body
+from tests.support.factory import carnet_body
 
 BIG = 2_147_483_648  # one past PostgreSQL's integer
 HUGE = 2**63  # past bigint too

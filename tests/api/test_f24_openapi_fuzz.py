@@ -24,10 +24,10 @@ from sqlalchemy import delete
 from portal.domain import api_clients, predeclarations
 from portal.domain.vouchers import code_of
 from portal.models import GuessThrottle
-from tests.api.conftest import ApiClient, carnet_body, get_token
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
-from tests.unit.predeclarations.helpers import form
+from tests.api.conftest import ApiClient, get_token
+from tests.support import factory
+from tests.support.factory import carnet_body
+from tests.support.predeclarations import form
 
 # schemathesis 3.x still uses jsonschema's deprecated RefResolver (its problem, not ours)
 with warnings.catch_warnings():
@@ -60,7 +60,7 @@ VALID_CUSTOMS = {
     "/customs/vouchers/reject": {"reason": "No goods"},
 }
 SKIPPED = {
-    ("POST", "/oauth/token"),  # form-encoded, tested in test_nics_auth.py
+    ("POST", "/oauth/token"),  # form-encoded, tested in test_f18_nics_api_credentials.py
     ("POST", "/claims/{claim_id}/evidence"),
 }  # raw file bodies, test_f67_claims_api.py
 
@@ -155,9 +155,9 @@ class Fixture:
 
 
 @pytest.fixture
-def fixture(app, session, monkeypatch):
+def fixture(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "NICS_RATE_LIMIT", "100000/minute")
-    return Fixture(app, make_world(session))
+    return Fixture(app, world)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from portal.db import now_utc
 from portal.domain import carnets as domain
 from portal.domain.passwords import verify_secret
 from portal.models import AuditEvent, Carnet
-from tests.api.conftest import carnet_body
+from tests.support.factory import carnet_body
 
 
 def _row(session, eata_id) -> Carnet:

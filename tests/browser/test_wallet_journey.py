@@ -17,10 +17,10 @@ from portal.db import now_utc
 from portal.domain import api_clients
 from portal.domain import carnets as carnet_domain
 from portal.domain.api_clients import OPERATOR
-from portal.domain.transactions import Officer, commit_voucher
+from portal.domain.transactions import commit_voucher
 from portal.extensions import db as database
-from portal.models import Account, CustomsAdministration, Office, OutboxMessage, Voucher
-from tests.api.conftest import carnet_body
+from portal.models import OutboxMessage, Voucher
+from tests.support.factory import carnet_body, officer_of
 
 pytestmark = pytest.mark.browser
 
@@ -43,15 +43,6 @@ def _issue(session):
     carnet, pin = carnet_domain.issue_carnet(session, nga, body, OPERATOR, today=today)
     session.commit()
     return carnet, pin
-
-
-def _officer(session, code: str) -> Officer:
-    admin = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == code))
-    office = session.scalar(select(Office).where(Office.customs_id == admin.id).order_by(Office.id))
-    account = session.scalar(
-        select(Account).where(Account.customs_id == admin.id, Account.role == "officer")
-    )
-    return Officer(account=account, office=office)
 
 
 def test_f34_holder_journey_live_confirmation(page, live_server, demo):
@@ -139,7 +130,7 @@ def test_f34_holder_journey_live_confirmation(page, live_server, demo):
         vouchers = s.scalars(
             select(Voucher).where(Voucher.carnet_id == carnet.id).order_by(Voucher.position)
         ).all()
-        officer = _officer(s, "ch")
+        officer = officer_of(s, "ch")
         commit_voucher(s, vouchers[0].id, officer, fields={"goods_examined": False})
         commit_voucher(s, vouchers[1].id, officer, fields={})
         s.commit()

@@ -161,7 +161,7 @@ def pump(app, monkeypatch):
 def test_f17_without_redis_the_registration_email_is_sent_after_the_commit(
     app, client_for, session, pump, mails
 ):
-    from tests.web.wallet.test_wallet_accounts import FORM
+    from tests.web.wallet.test_f17_wallet_accounts import FORM
 
     c = client_for("wallet")
     assert c.post("/my/register", data=FORM).status_code == 303

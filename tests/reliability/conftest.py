@@ -91,7 +91,7 @@ def world(stack):
     """The engine's test world (demo administrations, a Swiss NGA, a holder) in the suite's
     database; its session stays open for arranging data."""
     from portal.extensions import db
-    from tests.unit.engine.factory import make_world
+    from tests.support.factory import make_world
 
     with db.new_session() as s:
         yield make_world(s)

@@ -47,7 +47,7 @@ class Ticket:
 
 
 def new_tickets(world, n: int, items: int = 3) -> list[Ticket]:
-    from tests.unit.engine.factory import issue, travel, voucher
+    from tests.support.factory import issue, travel, voucher
 
     out = []
     for _ in range(n):

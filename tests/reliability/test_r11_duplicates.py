@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Carnet, IdempotencyRecord
-from tests.api.conftest import carnet_body
 from tests.reliability.helpers import (
     Api,
     Desk,
@@ -26,6 +25,7 @@ from tests.reliability.helpers import (
     office_id,
     officer_cookie,
 )
+from tests.support.factory import carnet_body
 
 pytestmark = pytest.mark.reliability
 

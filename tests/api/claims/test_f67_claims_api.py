@@ -10,7 +10,7 @@ from portal.domain import api_clients
 from portal.domain import claims as claim_domain
 from portal.models import Account, Country, CustomsAdministration, Transaction
 from tests.api.conftest import ApiClient, get_token
-from tests.monitoring.helpers import to_check_carnet
+from tests.support.monitoring import to_check_carnet
 
 
 def _api(app, world, nga=None):

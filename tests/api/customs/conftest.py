@@ -1,5 +1,5 @@
-"""Fixtures of the customs API tests: the engine's world and a customs client per
-administration."""
+"""Fixtures of the customs API tests: a customs client per administration. The data comes from
+the root `world` and `kit` fixtures."""
 
 from __future__ import annotations
 
@@ -9,13 +9,6 @@ from sqlalchemy import select
 from portal.domain import api_clients
 from portal.models import CustomsAdministration
 from tests.api.conftest import ApiClient, get_token
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
 
 
 @pytest.fixture
@@ -36,14 +29,3 @@ def customs_client(app, world):
         return ApiClient(app, r.get_json()["access_token"]), world.officer(cc).office
 
     return make
-
-
-@pytest.fixture
-def kit(world):
-    class Kit:
-        issue = staticmethod(lambda **kw: factory.issue(world, **kw))
-        travel = staticmethod(lambda c, a, b, **kw: factory.travel(world, c, a, b, **kw))
-        voucher = staticmethod(lambda t, k: factory.voucher(world, t, k))
-        commit = staticmethod(lambda t, k, cc, **kw: factory.commit(world, t, k, cc, **kw))
-
-    return Kit()

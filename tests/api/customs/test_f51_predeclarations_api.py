@@ -10,7 +10,7 @@ from portal.domain import api_clients
 from portal.domain import predeclarations as pd
 from portal.models import Predeclaration, Transaction
 from tests.api.conftest import ApiClient, get_token
-from tests.unit.predeclarations.helpers import form, ready_import
+from tests.support.predeclarations import form, ready_import
 
 
 def _send(world, v, **kw) -> Predeclaration:

@@ -13,7 +13,7 @@ from portal.domain import api_clients, crypto
 from portal.domain import carnets as domain
 from portal.domain.api_clients import OPERATOR
 from portal.extensions import db as database
-from tests.api.conftest import carnet_body
+from tests.support.factory import carnet_body
 
 
 def _key(kid: str) -> str:

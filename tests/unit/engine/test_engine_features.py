@@ -28,7 +28,7 @@ from portal.models import (
     Transaction,
     TransactionItem,
 )
-from tests.unit.engine.factory import HOLDER_NAME, commit, issue, travel, voucher
+from tests.support.factory import HOLDER_NAME, commit, issue, travel, voucher
 
 
 def _input(**kw):

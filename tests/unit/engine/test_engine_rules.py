@@ -26,7 +26,7 @@ from portal.models import (
     Transaction,
     Voucher,
 )
-from tests.unit.engine.factory import (
+from tests.support.factory import (
     HOLDER_NAME,
     add_administration,
     commit,

@@ -1,6 +1,6 @@
 """F-32, F-33, F-41: a full outbound and return journey."""
 
-from tests.unit.engine.factory import commit, issue, travel
+from tests.support.factory import commit, issue, travel
 
 
 def test_f41_full_journey(world):

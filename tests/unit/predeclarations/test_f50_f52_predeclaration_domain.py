@@ -9,8 +9,8 @@ from portal.domain import Conflict, DomainError, NotFound, travels
 from portal.domain import predeclarations as pd
 from portal.domain.transactions import hold_carnet
 from portal.models import AuditEvent, HolderNotification, OutboxMessage, Transaction
-from tests.unit.engine.factory import commit, issue, travel, voucher
-from tests.unit.predeclarations.helpers import form, ready_import, send
+from tests.support.factory import commit, issue, travel, voucher
+from tests.support.predeclarations import form, ready_import, send
 
 
 def _actions(world) -> list[str]:

@@ -1,4 +1,4 @@
-"""F-11 through a real SMTP server, and the operator's `flask customs create` (issue 2, item 10)."""
+"""F-11 through a real SMTP server, and the operator's `flask customs create`."""
 
 from __future__ import annotations
 

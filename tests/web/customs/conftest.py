@@ -1,24 +1,16 @@
-"""Fixtures of the customs desk tests: the engine's world (BE, FR in the EU; CH), carnets,
-travels, and a logged-in officer's browser that drives the wizard."""
+"""Fixtures of the customs desk tests: a logged-in officer's browser that drives the wizard. The
+data (carnets, travels, commits) comes from the root `world` and `kit` fixtures."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from sqlalchemy import select
 
 from portal.domain import vouchers as voucher_domain
-from portal.models import Office, Transaction
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
+from portal.models import Office
 
 WIZARD_URL = re.compile(r"/transactions/w/([^/]+)/carnet")
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
 
 
 class Desk:
@@ -75,39 +67,6 @@ def desk(world, login_as):
         return d
 
     return make
-
-
-@pytest.fixture
-def kit(world):
-    """The engine's builders bound to the world: kit.issue(), kit.travel(), kit.voucher()…"""
-
-    class Kit:
-        def issue(self, **kw):
-            return factory.issue(world, **kw)
-
-        def travel(self, carnet, dep, dest, **kw):
-            return factory.travel(world, carnet, dep, dest, **kw)
-
-        def voucher(self, t, kind):
-            return factory.voucher(world, t, kind)
-
-        def commit(self, t, kind, cc, **kw):
-            return factory.commit(world, t, kind, cc, **kw)
-
-        def transactions(self, voucher):
-            world.session.expire_all()
-            return list(
-                world.session.scalars(
-                    select(Transaction)
-                    .where(Transaction.voucher_id == voucher.id)
-                    .order_by(Transaction.id)
-                )
-            )
-
-        def office(self, cc, index=0):
-            return (world.officer(cc) if index == 0 else world.others[cc]).office
-
-    return Kit()
 
 
 __all__ = ["Desk", "Office"]

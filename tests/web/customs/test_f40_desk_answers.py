@@ -92,9 +92,7 @@ def test_f40_the_desks_per_process_caches_are_in_the_registry(app):
 def test_f41_numbers_beyond_range_in_step4_and_step3_fields_are_refused_not_a_5xx(
     kit, desk, number
 ):
-    from tests.web.customs.test_f40_wizard_kinds import _prepare
-
-    carnet, voucher, cc = _prepare(kit, "reimport")
+    carnet, voucher, cc = kit.prepare("reimport")
     d = desk(cc)
     _, step3, step4 = d.steps(d.start(voucher))
     for data in (

@@ -7,35 +7,6 @@ from portal.domain.transactions import verification_code_of
 from portal.domain.vouchers import format_code
 from portal.models import OutboxMessage
 
-
-def _prepare(kit, kind):
-    """A voucher of `kind` ready to commit, and the administration whose officer commits it."""
-    carnet = kit.issue(items=3)
-    out = kit.travel(carnet, "CH", "FR")
-    if kind == "validation":
-        return carnet, kit.voucher(out, "validation"), "ch"
-    kit.commit(out, "validation", "ch")
-    if kind == "export":
-        return carnet, kit.voucher(out, "export"), "ch"
-    if kind in ("transit_open", "transit_close"):
-        carnet = kit.issue(items=3)
-        t = kit.travel(carnet, "CH", "NO", transits=["FR"])
-        kit.commit(t, "validation", "ch")
-        kit.commit(t, "export", "ch")
-        if kind == "transit_close":
-            kit.commit(t, "transit_open", "fr")
-        return carnet, kit.voucher(t, kind), "fr"
-    kit.commit(out, "export", "ch")
-    if kind == "import":
-        return carnet, kit.voucher(out, "import"), "fr"
-    kit.commit(out, "import", "fr")
-    back = kit.travel(carnet, "FR", "CH")
-    if kind == "reexport":
-        return carnet, kit.voucher(back, "reexport"), "fr"
-    kit.commit(back, "reexport", "fr")
-    return carnet, kit.voucher(back, "reimport"), "ch"
-
-
 FIELDS = {
     "validation": ({"goods_examined": "yes"}, ["Goods examined?"]),
     "export": ({"final_date": ""}, ["Final date for re-importation"]),
@@ -55,7 +26,7 @@ FIELDS = {
 
 @pytest.mark.parametrize("kind", list(FIELDS))
 def test_f40_f41_each_kind_through_the_five_steps(kit, desk, world, kind):
-    carnet, voucher, cc = _prepare(kit, kind)
+    carnet, voucher, cc = kit.prepare(kind)
     d = desk(cc)
     carnet_url = d.start(voucher)
     step2, step3, step4 = d.steps(carnet_url)
@@ -100,7 +71,7 @@ def test_f40_steps_answer_htmx_with_a_fragment(kit, desk):
     """The full page is the wizard's shell (stepper, carnet panel) around the step; an htmx
     request gets the step only (scan.js moves the stepper to its data-step), and the carnet
     panel only when the page shows another one (X-Desk-Panel, sent by scan.js)."""
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     from portal.domain.vouchers import code_of
 
@@ -179,7 +150,7 @@ def test_f40_step1_office_is_prefilled_and_only_the_region_offices_are_offered(k
     assert f'value="{d.office_id}" selected' in page
     assert d.officer.account.full_name in page
     assert "qr-scanner.umd.min.js" in page  # offered on step 1 only
-    carnet, voucher, _ = _prepare(kit, "validation")
+    carnet, voucher, _ = kit.prepare("validation")
     step2 = d.client.get(d.start(voucher)).get_data(as_text=True)
     assert "qr-scanner" not in step2
 
@@ -187,7 +158,7 @@ def test_f40_step1_office_is_prefilled_and_only_the_region_offices_are_offered(k
 def test_f40_step3_officer_puts_identification_marks(kit, desk, world):
     from portal.domain.carnets import item_marks
 
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     _, step3, _ = d.steps(d.start(voucher))
     r = d.client.post(step3, data={"marks_1": "SEAL CH-77", "marks_2": ""})
@@ -204,7 +175,7 @@ def test_f40_step3_officer_puts_identification_marks(kit, desk, world):
 
 def test_f45_step1_lists_the_offices_last_transactions(kit, desk):
     """Step 1 loads the office's last transactions after the step (hx-trigger=load)."""
-    carnet, voucher, cc = _prepare(kit, "export")
+    carnet, voucher, cc = kit.prepare("export")
     kit.commit(voucher.travel, "export", cc)
     d = desk(cc)
     page = d.client.get("/transactions/new").get_data(as_text=True)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from portal.domain.transactions import cancellation_code_of, verification_code_of
 from portal.domain.vouchers import NO_MATCH, code_of
 from portal.models import Hold, Office, Rejection, Transaction
-from tests.web.customs.test_f40_wizard_kinds import _prepare
 
 
 def _text(r) -> str:
@@ -21,7 +20,7 @@ def _text(r) -> str:
 
 
 def test_r12_step1_wrong_code_is_refused_next_to_the_code(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     r = d.lookup(carnet.eata_id, "AAAAAAAAAAAAA")
     assert r.status_code == 422
@@ -35,14 +34,14 @@ def test_r12_step1_wrong_code_is_refused_next_to_the_code(kit, desk):
 
 
 def test_r16_step1_office_of_another_administration_is_refused(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     r = d.lookup(carnet.eata_id, code_of(voucher), office_id=kit.office("be").id)
     assert r.status_code == 422 and "Choose one of the offices of your region." in _text(r)
 
 
 def test_r12_step4_missing_field_is_refused_next_to_it(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     _, _, step4 = d.steps(d.start(voucher))
     r = d.commit(step4, {}, htmx=True)
@@ -67,7 +66,7 @@ def test_r12_step4_engine_rule_refusal_in_plain_words(kit, desk):
 
 
 def test_r12_step4_final_date_after_validity_refused_next_to_the_field(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "export")
+    carnet, voucher, cc = kit.prepare("export")
     d = desk(cc)
     _, _, step4 = d.steps(d.start(voucher))
     r = d.commit(step4, {"final_date": "2999-01-01"})
@@ -75,7 +74,7 @@ def test_r12_step4_final_date_after_validity_refused_next_to_the_field(kit, desk
 
 
 def test_r12_voucher_committed_by_another_pass_is_refused(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     first = d.steps(d.start(voucher))[2]
     second = d.steps(d.start(voucher))[2]
@@ -88,7 +87,7 @@ def test_r12_voucher_committed_by_another_pass_is_refused(kit, desk):
 
 
 def test_r11_double_submit_and_replay_commit_once(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     _, _, step4 = d.steps(d.start(voucher))
     r1 = d.commit(step4, {"goods_examined": "yes"})
@@ -100,7 +99,7 @@ def test_r11_double_submit_and_replay_commit_once(kit, desk):
 
 
 def test_r11_a_tampered_wizard_token_is_a_404(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     url = d.start(voucher)
     assert d.client.get(url.replace("/w/", "/w/x")).status_code == 404
@@ -112,7 +111,7 @@ def test_r11_a_tampered_wizard_token_is_a_404(kit, desk):
 
 
 def test_f44a_reject_needs_a_reason_and_keeps_the_voucher(kit, desk, world):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     wiz = d.start(voucher).rsplit("/", 1)[0]
     r = d.client.post(wiz + "/reject", data={"reason": "  "})
@@ -128,7 +127,7 @@ def test_f44a_reject_needs_a_reason_and_keeps_the_voucher(kit, desk, world):
 def test_f44a_f46_reject_and_hold_from_htmx(kit, desk, world):
     """From the wizard (htmx) a refusal swaps step 2 in with the message next to the reason;
     success sends the browser to a whole page (HX-Redirect), not a fragment of it."""
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     wiz = d.start(voucher).rsplit("/", 1)[0]
     htmx = {"HX-Request": "true", "X-Desk-Panel": str(voucher.id)}
@@ -145,7 +144,7 @@ def test_f44a_f46_reject_and_hold_from_htmx(kit, desk, world):
 def test_f44a_step2_shows_the_rejections_of_its_territory_in_page_and_htmx_lists(kit, desk):
     """Step 2 shows the history and this territory's rejections: in a full page, and in the
     lists an htmx answer loads after the step."""
-    carnet, voucher, cc = _prepare(kit, "export")
+    carnet, voucher, cc = kit.prepare("export")
     d = desk(cc)
     wiz = d.start(voucher).rsplit("/", 1)[0]
     assert d.client.post(wiz + "/reject", data={"reason": "Seal broken"}).status_code == 303
@@ -168,7 +167,7 @@ def test_f44a_step2_shows_the_rejections_of_its_territory_in_page_and_htmx_lists
 
 
 def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
-    carnet, voucher, cc = _prepare(kit, "export")
+    carnet, voucher, cc = kit.prepare("export")
     d = desk(cc)
     wiz = d.start(voucher).rsplit("/", 1)[0]
     r = d.client.post(wiz + "/hold", data={"reason": ""})
@@ -212,7 +211,7 @@ def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
 
 
 def test_f45_last_transactions_and_f44_cancel_with_the_holders_code(kit, desk, world):
-    carnet, voucher, cc = _prepare(kit, "export")
+    carnet, voucher, cc = kit.prepare("export")
     d = desk(cc)
     _, _, step4 = d.steps(d.start(voucher))
     d.commit(step4, {"final_date": carnet.valid_until.isoformat()})
@@ -260,12 +259,12 @@ def test_f45_last_transactions_and_f44_cancel_with_the_holders_code(kit, desk, w
 
 
 def test_r17_another_administration_gets_404_on_holds_and_transactions(kit, desk, world):
-    carnet, voucher, cc = _prepare(kit, "export")  # CH commits
+    carnet, voucher, cc = kit.prepare("export")  # CH commits
     d = desk(cc)
     _, _, step4 = d.steps(d.start(voucher))
     d.commit(step4, {"final_date": carnet.valid_until.isoformat()})
     txn = kit.transactions(voucher)[0]
-    carnet2, voucher2, _ = _prepare(kit, "export")
+    carnet2, voucher2, _ = kit.prepare("export")
     d.client.post(d.start(voucher2).rsplit("/", 1)[0] + "/hold", data={"reason": "Check"})
     hold = world.session.scalar(select(Hold).where(Hold.carnet_id == carnet2.id))
     fr = desk("fr")
@@ -281,7 +280,7 @@ def test_r17_another_administration_gets_404_on_holds_and_transactions(kit, desk
     assert fr.client.post(f"/holds/{hold.id}/release").status_code == 404
     assert "Check" not in _text(fr.client.get("/holds"))
     # a voucher is looked up globally, but from the officer's own office
-    carnet3, voucher3, _ = _prepare(kit, "validation")
+    carnet3, voucher3, _ = kit.prepare("validation")
     assert fr.lookup(carnet3.eata_id, code_of(voucher3)).status_code == 303
 
 
@@ -305,7 +304,7 @@ def _pdf_text(pdf: bytes) -> bytes:
 
 
 def test_f43_receipt_pdf_has_the_verification_code(kit, desk):
-    carnet, voucher, cc = _prepare(kit, "validation")
+    carnet, voucher, cc = kit.prepare("validation")
     d = desk(cc)
     _, _, step4 = d.steps(d.start(voucher))
     r = d.commit(step4, {"goods_examined": "no"})

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.domain import predeclarations as pd
 from portal.models import Predeclaration, Transaction
-from tests.unit.predeclarations.helpers import form, ready_import
+from tests.support.predeclarations import form, ready_import
 
 
 def _text(r) -> str:

@@ -13,7 +13,8 @@ from jobs.testing import run_queued_jobs
 from portal.domain import visibility
 from portal.domain.transactions import cancel_transaction, cancellation_code_of
 from portal.models import Transaction
-from tests.monitoring.helpers import ALL, commit, issue, travel
+from tests.support.factory import commit, issue, travel
+from tests.support.monitoring import ALL
 
 REMARK = "Driver nervous, check next time"
 REASON = "Wrong voucher scanned at the counter"

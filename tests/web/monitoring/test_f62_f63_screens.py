@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.monitoring.helpers import commit, issue, to_check_carnet, travel
+from tests.support.factory import commit, issue, travel
+from tests.support.monitoring import to_check_carnet
 
 RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
 FILTER = {"HX-Request": "true", "HX-Trigger": "state"}

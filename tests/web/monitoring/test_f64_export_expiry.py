@@ -12,7 +12,7 @@ from jobs.testing import run_queued_jobs
 from portal.db import now_utc
 from portal.models.jobs import Job
 from portal.models.monitoring import ReconciliationRun
-from tests.monitoring.helpers import to_check_carnet
+from tests.support.monitoring import to_check_carnet
 
 
 def test_f64_daily_job_reconciles_and_expires_old_exports(world, login_as, app):

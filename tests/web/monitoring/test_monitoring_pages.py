@@ -14,8 +14,8 @@ from jobs.testing import run_queued_jobs
 from portal.domain import exports
 from portal.models import Transaction
 from portal.models.jobs import Job
-from tests.monitoring.helpers import ALL, commit, expire, to_check_carnet, travel
-from tests.unit.engine.factory import add_administration
+from tests.support.factory import add_administration, commit, issue, travel
+from tests.support.monitoring import ALL, expire, outbound, to_check_carnet
 
 
 def test_f13_officer_gets_403_on_logs_claims_and_statistics_but_sees_transits(world, login_as):
@@ -51,8 +51,6 @@ def test_f63_logs_show_the_guide_status_and_expand_to_the_transactions(world, lo
 def _outbound_no(world):
     """CH carnet: in and out of the EU, then on to Norway; the EU must not see Norway's
     importation nor the second exportation (made after the carnet entered the EU)."""
-    from tests.unit.engine.factory import issue
-
     add_administration(world, "no", "NO")
     carnet = issue(world, items=4, countries=("DE", "FR", "NO"))
     first = travel(world, carnet, "CH", "DE", items={1: 1, 2: 1})
@@ -213,16 +211,12 @@ def test_f61_reconcile_button_runs_a_job(world, login_as, app):
 
 
 def _outbound_checked(world):
-    from tests.monitoring.helpers import _outbound
-
-    carnet = _outbound(world, ALL)
+    carnet = outbound(world, ALL)
     expire(world, carnet)
     return carnet
 
 
 def test_f62_transit_page_lists_in_progress_transits(world, login_as):
-    from tests.unit.engine.factory import issue
-
     carnet = issue(world, items=2, countries=("FR", "NO"))
     t = travel(world, carnet, "CH", "NO", transits=["FR"])
     commit(world, t, "validation", "ch")

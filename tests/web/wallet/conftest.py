@@ -1,25 +1,18 @@
-"""Wallet fixtures: registered holders (confirmed), carnets with their download PIN, and
-wallet clients logged in and unlocked through a real HolderSession."""
+"""Wallet fixtures: registered holders (confirmed), carnets of the root `world`'s NGA with their
+download PIN, and wallet clients logged in and unlocked through a real HolderSession."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
 
 from portal.db import now_utc
-from portal.domain import api_clients
-from portal.domain import carnets as carnet_domain
 from portal.domain import wallet as wallet_domain
-from portal.domain.api_clients import OPERATOR
-from portal.domain.demo import load_demo_data
-from portal.domain.transactions import Officer
 from portal.extensions import db as database
-from portal.models import Account, CustomsAdministration, Holder, Office
-from tests.api.conftest import carnet_body
+from portal.models import Holder
+from tests.support import factory
 
 PASSWORD = "correct horse battery staple 42"
 PIN = "482915"
@@ -31,14 +24,6 @@ class Issued:
     eata_id: int
     number: str
     pin: str
-
-
-@pytest.fixture
-def world(app, session):
-    load_demo_data(session)
-    nga = api_clients.create_nga(session, "CH", f"ATA Suisse {secrets.token_hex(3)}")
-    session.commit()
-    return {"session": session, "nga": nga}
 
 
 @pytest.fixture
@@ -73,27 +58,22 @@ def make_holder(app, session):
 
 @pytest.fixture
 def issue(world):
+    """issue() → an Issued carnet of the world's NGA, not yet in any wallet (its PIN kept)."""
+
     def make(
         items: int = 3,
         pieces: int = 2,
         sets: dict | None = None,
         countries=("BE", "FR", "DE", "NO"),
     ) -> Issued:
-        session = world["session"]
-        today = now_utc().date()
-        body = carnet_body(
+        carnet, pin = factory.issue_with_pin(
+            world,
             items=items,
-            countries=list(countries),
-            departure_country="CH",
-            carnet_number=f"CH{secrets.token_hex(5).upper()}",
-            currency="CHF",
-            valid_until=(today + dt.timedelta(days=300)).isoformat(),
+            pieces=pieces,
             sets=sets or {"export_reimport": 2, "import_reexport": 4, "transit": 1},
+            countries=countries,
+            in_wallet=False,
         )
-        for item in body["items"]:
-            item["pieces"] = pieces
-        carnet, pin = carnet_domain.issue_carnet(session, world["nga"], body, OPERATOR, today=today)
-        session.commit()
         return Issued(carnet.id, carnet.eata_id, carnet.carnet_number, pin)
 
     return make
@@ -116,24 +96,6 @@ def wallet_client(app, client_for):
             sess["_fresh"] = True
         client.session_id = sid
         return client
-
-    return make
-
-
-@pytest.fixture
-def officer(world):
-    def make(code: str = "ch") -> Officer:
-        session = world["session"]
-        admin = session.scalar(
-            select(CustomsAdministration).where(CustomsAdministration.code == code)
-        )
-        office = session.scalar(
-            select(Office).where(Office.customs_id == admin.id).order_by(Office.id)
-        )
-        account = session.scalar(
-            select(Account).where(Account.customs_id == admin.id, Account.role == "officer")
-        )
-        return Officer(account=account, office=office)
 
     return make
 

@@ -105,7 +105,7 @@ def test_f50_bad_input_is_shown_next_to_the_field(app, ready, session):  # noqa:
     assert _sent(session, v) is None
 
 
-def test_f50_refusals_one_open_committed_and_on_hold(app, ready, session, officer):  # noqa: F811
+def test_f50_refusals_one_open_committed_and_on_hold(app, ready, session, world):  # noqa: F811
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     v = _import_voucher(session, t)
@@ -115,23 +115,23 @@ def test_f50_refusals_one_open_committed_and_on_hold(app, ready, session, office
     assert r.status_code == 422 and "one open pre-declaration at a time" in _text(r)
     # on hold in the territory: refused with the reason
     validation = next(x for x in t.vouchers if x.kind == "validation")
-    hold_carnet(session, validation.id, officer("ch"), "Check documents")
+    hold_carnet(session, validation.id, world.officer("ch"), "Check documents")
     session.commit()
     export = next(x for x in t.vouchers if x.kind == "export")
-    ch = session.get(Office, officer("ch").office.id)
+    ch = session.get(Office, world.officer("ch").office.id)
     r = c.post(f"/my/vouchers/{export.id}/predeclaration", data=_form(ch))
     assert r.status_code == 422 and "on hold" in _text(r)
 
 
-def test_f50_a_committed_voucher_is_refused(app, ready, session, officer):  # noqa: F811
+def test_f50_a_committed_voucher_is_refused(app, ready, session, world):  # noqa: F811
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     validation = next(x for x in t.vouchers if x.kind == "validation")
     form_page = c.get(f"/my/vouchers/{validation.id}/predeclaration")
     assert form_page.status_code == 200
-    commit_voucher(session, validation.id, officer("ch"), fields={"goods_examined": False})
+    commit_voucher(session, validation.id, world.officer("ch"), fields={"goods_examined": False})
     session.commit()
-    ch = session.get(Office, officer("ch").office.id)
+    ch = session.get(Office, world.officer("ch").office.id)
     r = c.post(f"/my/vouchers/{validation.id}/predeclaration", data=_form(ch))
     assert r.status_code == 422 and "already committed" in _text(r)
     assert f"/my/vouchers/{validation.id}/predeclaration" not in _text(c.get(f"/my/travels/{t.id}"))

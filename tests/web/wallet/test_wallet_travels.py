@@ -186,7 +186,7 @@ def test_f33_qr_payload_is_the_engines(app, ready, session):
     assert parse_qr_payload(payload) == (one.eata_id, code_of(v))
 
 
-def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, officer):
+def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, world):
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     c.post(f"/my/travels/{t.id}/vouchers")
@@ -195,12 +195,14 @@ def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, offic
     key = re.search(r"\?k=([0-9A-Za-z-]+)", first.text).group(1)
     # nothing changed: the poll is a cheap 204
     assert _poll(c, f"/my/vouchers/{validation.id}?k={key}").status_code == 204
-    reject_voucher(session, validation.id, officer("ch"), "Goods not presented")
+    reject_voucher(session, validation.id, world.officer("ch"), "Goods not presented")
     session.commit()
     frag = _poll(c, f"/my/vouchers/{validation.id}?k={key}")
     assert frag.status_code == 200 and "Rejected" in frag.text and "<html" not in frag.text
     assert "Goods not presented" not in frag.text  # the reason stays with customs
-    result = commit_voucher(session, validation.id, officer("ch"), fields={"goods_examined": True})
+    result = commit_voucher(
+        session, validation.id, world.officer("ch"), fields={"goods_examined": True}
+    )
     session.commit()
     frag = _poll(c, f"/my/vouchers/{validation.id}?k={key}")
     assert "Committed" in frag.text
@@ -236,7 +238,11 @@ def test_f34_commit_reject_cancel_reach_the_open_page(app, ready, session, offic
     assert any("rejected" in m.subject for m in emails)
     # cancellation
     cancel_transaction(
-        session, result.transaction_id, officer("ch"), result.cancellation_code, "Typing error"
+        session,
+        result.transaction_id,
+        world.officer("ch"),
+        result.cancellation_code,
+        "Typing error",
     )
     session.commit()
     frag = _poll(c, f"/my/vouchers/{validation.id}?k=x")
@@ -255,12 +261,12 @@ def test_f38_every_holder_of_the_carnet_sees_the_same_travels(
 
 
 def test_f35_isolation_other_holder_gets_404(
-    app, ready, make_holder, wallet_client, session, officer
+    app, ready, make_holder, wallet_client, session, world
 ):
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     v = t.vouchers[0]
-    result = commit_voucher(session, v.id, officer("ch"), fields={"goods_examined": False})
+    result = commit_voucher(session, v.id, world.officer("ch"), fields={"goods_examined": False})
     session.commit()
     stranger = wallet_client(make_holder(given="Mallory"))
     stranger.post(f"/my/travels/{t.id}/vouchers")
@@ -293,11 +299,11 @@ def test_f35_isolation_other_holder_gets_404(
     assert stranger.post("/my/transactions/999999/verify", data={"code": ""}).status_code == 404
 
 
-def test_f35_a_committed_voucher_cannot_be_shared(app, ready, session, officer):
+def test_f35_a_committed_voucher_cannot_be_shared(app, ready, session, world):
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
     v = t.vouchers[0]
-    commit_voucher(session, v.id, officer("ch"), fields={"goods_examined": False})
+    commit_voucher(session, v.id, world.officer("ch"), fields={"goods_examined": False})
     session.commit()
     c.post(f"/my/travels/{t.id}/vouchers")
     page = c.get(f"/my/vouchers/{v.id}")
@@ -380,13 +386,13 @@ def test_f32_destination_offers_home_only_for_the_way_back(app, ready, session):
 
 
 def test_f34_the_receipt_page_says_whether_the_holder_was_emailed(
-    app, ready, session, officer, login_as
+    app, ready, session, world, login_as
 ):
     from jobs.tasks import drain_outbox
 
     c, holder, one = ready
     t = _new_travel(c, session, one.carnet_id)
-    desk_officer = officer("ch")
+    desk_officer = world.officer("ch")
     result = commit_voucher(
         session, t.vouchers[0].id, desk_officer, fields={"goods_examined": False}
     )

@@ -1,6 +1,6 @@
-"""Review finding: an id beyond the database's integer range (typed in a URL, a filter or a
-posted select) reached the query and failed there (OverflowError on SQLite: a 500). It is an
-id that exists nowhere: a 404 in a URL, ignored in a filter, refused next to the field."""
+"""F-14, R-17: an id beyond the database's integer range (typed in a URL, a filter or a posted
+select) is an id that exists nowhere: a 404 in a URL, ignored in a filter, refused next to the
+field; it never reaches the query."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.domain import predeclarations as pd
-from tests.unit.engine.factory import commit, issue, travel, voucher
+from tests.support.factory import commit, issue, travel, voucher
 
 
 def form(office, **kw) -> pd.PredeclarationInput:

@@ -13,16 +13,10 @@ from portal.db import now_utc
 from portal.domain import wallet as wallet_domain
 from portal.extensions import db as database
 from portal.models import Holder
-from tests.browser.test_customs_desk import _log_in
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
+from tests.browser.test_f40_customs_desk import _log_in
+from tests.support import factory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
 
 
 def _holder_page(app, browser, live_server, holder_id: int):

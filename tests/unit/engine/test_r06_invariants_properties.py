@@ -22,7 +22,7 @@ from portal.domain.transactions import (
     commit_voucher,
 )
 from portal.models import Cancellation, Transaction, Travel, Voucher
-from tests.unit.engine.factory import HOLDER_NAME, add_administration, issue
+from tests.support.factory import HOLDER_NAME, add_administration, issue
 
 ROUTES = [
     ("CH", "FR", ()),

@@ -1,6 +1,6 @@
-"""F-60/F-61: the four "Example cases of reconciliation" of the Customs User Guide (replayed by
-tests/engine as transaction sequences) give exactly the guide's statuses; split shipments;
-incremental runs; N/A while valid."""
+"""F-60/F-61: the four "Example cases of reconciliation" of the Customs User Guide (replayed
+as transaction sequences by tests/unit/engine/test_f60_guide_reconciliation_cases.py) give
+exactly the guide's statuses; split shipments; incremental runs; N/A while valid."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import datetime as dt
 
 from portal.domain import reconciliation as rec
 from portal.models import Country
-from tests.engine.test_engine_reconciliation_cases import ALL, _items, _outbound
-from tests.unit.engine.factory import commit, travel
+from tests.support.factory import commit, travel
+from tests.support.monitoring import ALL, item_range, outbound
 
 
 def _after_expiry(carnet) -> dt.date:
@@ -43,7 +43,7 @@ def _missing(world, carnet, code):
 
 
 def test_f60_full_shipment_reexportation_missing_is_to_check(world):
-    carnet = _outbound(world, ALL)
+    carnet = outbound(world, ALL)
     _reconcile(world, carnet)
     assert _statuses(world, carnet) == ("to_check", "to_check")
     assert _missing(world, carnet, "FR") == [(n, "reexport", 1) for n in range(1, 21)]
@@ -52,8 +52,8 @@ def test_f60_full_shipment_reexportation_missing_is_to_check(world):
 
 
 def test_f60_split_shipment_partial_reexportation_is_to_check_on_items_11_to_20(world):
-    carnet = _outbound(world, ALL)
-    back = travel(world, carnet, "DE", "CH", items=_items(1, 10))
+    carnet = outbound(world, ALL)
+    back = travel(world, carnet, "DE", "CH", items=item_range(1, 10))
     commit(world, back, "reexport", "fr")
     commit(world, back, "reimport", "ch")
     _reconcile(world, carnet)
@@ -63,9 +63,9 @@ def test_f60_split_shipment_partial_reexportation_is_to_check_on_items_11_to_20(
 
 
 def test_f60_split_shipment_terminated(world):
-    carnet = _outbound(world, ALL)
-    first = travel(world, carnet, "DE", "CH", items=_items(1, 10))
-    second = travel(world, carnet, "DE", "CH", items=_items(11, 20))
+    carnet = outbound(world, ALL)
+    first = travel(world, carnet, "DE", "CH", items=item_range(1, 10))
+    second = travel(world, carnet, "DE", "CH", items=item_range(11, 20))
     commit(world, first, "reexport", "fr")
     commit(world, second, "reexport", "be")
     commit(world, first, "reimport", "ch")
@@ -76,8 +76,8 @@ def test_f60_split_shipment_terminated(world):
 
 
 def test_f60_full_shipment_terminated_with_part_of_the_list(world):
-    carnet = _outbound(world, _items(7, 10))
-    back = travel(world, carnet, "DE", "CH", items=_items(7, 10))
+    carnet = outbound(world, item_range(7, 10))
+    back = travel(world, carnet, "DE", "CH", items=item_range(7, 10))
     commit(world, back, "reexport", "fr")
     commit(world, back, "reimport", "ch")
     _reconcile(world, carnet)
@@ -85,7 +85,7 @@ def test_f60_full_shipment_terminated_with_part_of_the_list(world):
 
 
 def test_f60_valid_carnet_is_na_and_has_no_lines(world):
-    carnet = _outbound(world, ALL)
+    carnet = outbound(world, ALL)
     rec.run(world.session, full=True, today=carnet.valid_until)
     world.session.commit()
     assert (
@@ -96,7 +96,7 @@ def test_f60_valid_carnet_is_na_and_has_no_lines(world):
 
 def test_f61_incremental_run_takes_touched_and_newly_expired_carnets_only(world):
     s = world.session
-    done = _outbound(world, ALL)
+    done = outbound(world, ALL)
     back = travel(world, done, "DE", "CH", items=ALL)
     commit(world, back, "reexport", "fr")
     day = done.valid_until - dt.timedelta(days=2)
@@ -123,8 +123,8 @@ def test_f61_incremental_run_takes_touched_and_newly_expired_carnets_only(world)
 def test_f60_cancelled_reimportation_makes_a_terminated_carnet_to_check(world):
     from portal.domain.transactions import cancel_transaction, cancellation_code_of
 
-    carnet = _outbound(world, _items(7, 10))
-    back = travel(world, carnet, "DE", "CH", items=_items(7, 10))
+    carnet = outbound(world, item_range(7, 10))
+    back = travel(world, carnet, "DE", "CH", items=item_range(7, 10))
     commit(world, back, "reexport", "fr")
     result = commit(world, back, "reimport", "ch")
     rec.run(world.session, today=carnet.valid_until)

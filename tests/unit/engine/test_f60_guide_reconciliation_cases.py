@@ -1,19 +1,15 @@
 """F-60 acceptance cases: the four "Example cases of reconciliation" of the Customs User Guide,
-replayed as transaction sequences that the engine must accept (their status is computed by the
-reconciliation issue). Carnets issued in Switzerland with 20 items; Germany is in the EU."""
+replayed as transaction sequences that the engine must accept (their reconciliation status is
+checked in tests/unit/monitoring/test_f60_reconciliation.py). Carnets issued in Switzerland
+with 20 items; Germany is in the EU."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from portal.models import Transaction
-from tests.unit.engine.factory import commit, issue, travel
-
-ALL = {n: 1 for n in range(1, 21)}
-
-
-def _items(lo: int, hi: int) -> dict:
-    return {n: 1 for n in range(lo, hi + 1)}
+from tests.support.factory import commit, travel
+from tests.support.monitoring import ALL, item_range, outbound
 
 
 def _history(world, carnet) -> list[tuple[str, str, str]]:
@@ -27,21 +23,12 @@ def _history(world, carnet) -> list[tuple[str, str, str]]:
     return out
 
 
-def _outbound(world, items: dict):
-    carnet = issue(world, items=20, countries=("DE", "FR", "NO"))
-    t = travel(world, carnet, "CH", "DE", items=items)
-    commit(world, t, "validation", "ch")
-    commit(world, t, "export", "ch")
-    commit(world, t, "import", "fr")  # an office of the EU territory (the guide: Berlin)
-    return carnet
-
-
 def _fr_officer_country(world):
     return world.officer("fr").office.country_code
 
 
 def test_f60_case_full_shipment_reexportation_missing(world):
-    carnet = _outbound(world, ALL)
+    carnet = outbound(world, ALL)
     assert _history(world, carnet) == [
         ("validation", "1-20", "CH"),
         ("export", "1-20", "CH"),
@@ -50,8 +37,8 @@ def test_f60_case_full_shipment_reexportation_missing(world):
 
 
 def test_f60_case_split_shipment_partial_reexportation(world):
-    carnet = _outbound(world, ALL)
-    back = travel(world, carnet, "DE", "CH", items=_items(1, 10))
+    carnet = outbound(world, ALL)
+    back = travel(world, carnet, "DE", "CH", items=item_range(1, 10))
     commit(world, back, "reexport", "fr")
     commit(world, back, "reimport", "ch")
     assert [h[:2] for h in _history(world, carnet)] == [
@@ -64,9 +51,9 @@ def test_f60_case_split_shipment_partial_reexportation(world):
 
 
 def test_f60_case_split_shipment_terminated(world):
-    carnet = _outbound(world, ALL)
-    first = travel(world, carnet, "DE", "CH", items=_items(1, 10))
-    second = travel(world, carnet, "DE", "CH", items=_items(11, 20))
+    carnet = outbound(world, ALL)
+    first = travel(world, carnet, "DE", "CH", items=item_range(1, 10))
+    second = travel(world, carnet, "DE", "CH", items=item_range(11, 20))
     commit(world, first, "reexport", "fr")
     commit(world, second, "reexport", "be")
     commit(world, first, "reimport", "ch")
@@ -83,8 +70,8 @@ def test_f60_case_split_shipment_terminated(world):
 
 
 def test_f60_case_full_shipment_terminated_with_part_of_the_list(world):
-    carnet = _outbound(world, _items(7, 10))
-    back = travel(world, carnet, "DE", "CH", items=_items(7, 10))
+    carnet = outbound(world, item_range(7, 10))
+    back = travel(world, carnet, "DE", "CH", items=item_range(7, 10))
     commit(world, back, "reexport", "fr")
     commit(world, back, "reimport", "ch")
     assert [h[:2] for h in _history(world, carnet)] == [

@@ -14,7 +14,7 @@ from portal.domain import predeclarations as pd
 from portal.domain.transactions import Officer
 from portal.extensions import db as database
 from portal.models import Account, Holder, Office, Predeclaration, Transaction
-from tests.unit.predeclarations.helpers import ready_import, send
+from tests.support.predeclarations import ready_import, send
 
 
 def _race(actions) -> list:
@@ -107,7 +107,7 @@ def test_f51_two_officers_act_at_once_one_outcome(world):
 
 
 def test_f50_two_sends_for_one_voucher_at_once_store_one(world):
-    from tests.unit.predeclarations.helpers import form
+    from tests.support.predeclarations import form
 
     _, _, v = ready_import(world)
     office_id = world.officer("fr").office.id

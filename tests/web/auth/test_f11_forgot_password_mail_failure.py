@@ -1,6 +1,6 @@
-"""Review finding: "Forgot your password?" sent its mail inside the request. When the mail
-server failed, a known email got a 500 and an unknown one the usual answer: the error told
-which emails have an account (F-11: messages never reveal whether an email exists)."""
+"""F-11: "Forgot your password?" answers the same whether the email has an account or not, also
+when the mail server fails: the failure is logged and audited, never shown as an error that
+would tell which emails have an account."""
 
 from __future__ import annotations
 

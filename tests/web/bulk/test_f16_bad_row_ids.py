@@ -1,5 +1,6 @@
-"""Review finding: "Save changes" took row ids from the posted field names as they came; an id
-beyond the database's integer range, or a digit int() does not read ("²"), failed in the query (a 500 on SQLite)."""
+"""F-16: "Save changes" reads row ids from the posted field names and ignores those that are not
+ids: beyond the database's integer range, or a digit int() does not read ("²"); nothing
+changes and the query never sees them."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.domain.transactions import Officer, commit_voucher
 from portal.extensions import db as database
 from portal.models import Account, Office, Transaction
-from tests.unit.engine.factory import commit, issue, travel, voucher
+from tests.support.factory import commit, issue, travel, voucher
 
 THREADS = 20
 

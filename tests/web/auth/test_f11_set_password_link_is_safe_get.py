@@ -1,6 +1,6 @@
-"""Review finding: opening /set-password/<anything> logged the current user out before the
-link was even checked, so any page could log a customs officer out with a plain link (a
-state-changing GET)."""
+"""F-11: opening a /set-password/<token> link is a safe GET: an invalid link answers 404 and
+leaves the current user logged in, so a plain link on any page cannot log a customs officer
+out."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Review finding: invitation and reset links stayed valid after the account's email was
-corrected or its password was set another way. An invitation typed to a wrong address could
-still be used by whoever got it, after the admin fixed the address (F-11, R-10)."""
+"""F-11, R-10: invitation and reset links follow the account's address. Correcting the email
+of an account ends the links sent to the old address (a mistyped invitation cannot be used by
+whoever got it; a fresh one goes to the corrected address), and a password set by one link
+ends the other."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Review findings on the hostile-file guard: the sheet rules (formulas, "=" values, rows,
-columns) ran only on parts named exactly xl/worksheets/*.xml and only on UTF-8 bytes, while
-openpyxl opens whatever part the workbook's relationships name, in whatever encoding the XML
-declares. A renamed or UTF-16 sheet carried a formula and "=cmd" values through."""
+"""F-16: the hostile-file guard applies its sheet rules (formulas, "=" values, rows, columns) to
+every part openpyxl would open as a sheet, i.e. whatever part the workbook's relationships name,
+in whatever encoding the XML declares: a renamed or UTF-16 sheet carrying a formula or "=cmd"
+values is refused."""
 
 from __future__ import annotations
 

@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 
 from portal.domain.vouchers import code_of, qr_payload
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.unit.engine import factory
-from tests.unit.engine.factory import make_world
+from tests.support import factory
 
 pytestmark = pytest.mark.browser
 
@@ -23,11 +22,6 @@ def _wait_focused(page) -> None:
     polls from its own script world: a wait_for_function string would be eval'd in the page,
     which the CSP forbids (a race: it fails whenever the first check is too early)."""
     expect(page.locator("#wizard .step-heading")).to_be_focused()
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
 
 
 def _log_in(app, context, live_server, account, cc="ch"):

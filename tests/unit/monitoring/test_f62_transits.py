@@ -11,7 +11,7 @@ from portal.domain import reconciliation as rec
 from portal.domain import transits
 from portal.models import Country
 from portal.models.monitoring import TransitState
-from tests.unit.engine.factory import commit, issue, travel
+from tests.support.factory import commit, issue, travel
 
 
 def _opened(world, days: int = 5):

@@ -1,5 +1,6 @@
-"""Review findings on the login's `next` target: browsers drop tabs and newlines from a URL, so
-"/\t/evil.example" is "//evil.example" to them — another site (open redirect)."""
+"""F-10: the login's and re-authentication's `next` target stays on the site. Browsers drop tabs
+and newlines from a URL ("/\t/evil.example" is "//evil.example" to them, another site), so a
+target with control characters is never followed off the site (no open redirect)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Review finding: the account menu changes the login email only after re-authentication and a
-link opened at the new address (F-12, "re-authentication before changing MFA or email"). The
-account edit screen let an admin or regional manager change their *own* email in one post,
-with neither: a borrowed session could move the account to another address."""
+"""F-12: an account's own login email changes only after re-authentication and a link opened at
+the new address ("re-authentication before changing MFA or email"), also from the account edit
+screen of an admin or regional manager editing themselves; a borrowed session cannot move the
+account to another address in one post."""
 
 from __future__ import annotations
 

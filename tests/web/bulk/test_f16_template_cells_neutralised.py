@@ -1,6 +1,6 @@
-"""Review finding: names typed by other users (a regional manager's office, an admin's region)
-go into the template's ListValues sheet. Written as they are, a name starting with "=" became
-a formula in the workbook an admin opens (spreadsheet formula injection)."""
+"""F-16: names typed by other users (a regional manager's office, an admin's region) go into the
+template's ListValues sheet neutralised: a name starting with "=" stays text, never a formula
+in the workbook an admin opens (no spreadsheet formula injection)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ def test_f16_template_list_values_are_text_never_formulas(bulk_pages, login_as, 
     r = manager.post(
         "/admin/offices/new", data={"region_id": region_id, "name": planted, "active": "y"}
     )
-    assert r.status_code == 422  # the form refuses it now (the rule of bulk cells too) …
+    assert r.status_code == 422  # the form refuses it (the same rule as bulk cells) …
     region = session.scalar(select(Region).where(Region.id == region_id))
-    # … but a name stored before that rule must still never become a formula
+    # … and a name already in the database (stored another way) still never becomes a formula
     session.add(Office(customs_id=region.customs_id, region_id=region_id, name=planted))
     session.commit()
 

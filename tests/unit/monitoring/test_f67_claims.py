@@ -11,16 +11,8 @@ from sqlalchemy import select
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, claims
 from portal.models import Account, Country, CustomsAdministration
-from tests.monitoring.helpers import (
-    ALL,
-    _items,
-    _outbound,
-    commit,
-    expire,
-    reconcile,
-    to_check_carnet,
-    travel,
-)
+from tests.support.factory import commit, travel
+from tests.support.monitoring import ALL, expire, item_range, outbound, reconcile, to_check_carnet
 
 LIMITS = claims.Limits()
 
@@ -64,10 +56,10 @@ def test_f67_claim_on_a_to_check_carnet_lists_the_unbalanced_items_and_the_cap(w
 
 
 def test_f67_no_claim_on_a_terminated_or_valid_carnet(world):
-    carnet = _outbound(world, _items(7, 10))
+    carnet = outbound(world, item_range(7, 10))
     with pytest.raises(DomainError, match="To check"):
         _open(world, carnet)  # still valid: N/A
-    back = travel(world, carnet, "DE", "CH", items=_items(7, 10))
+    back = travel(world, carnet, "DE", "CH", items=item_range(7, 10))
     commit(world, back, "reexport", "fr")
     commit(world, back, "reimport", "ch")
     expire(world, carnet)
@@ -119,7 +111,7 @@ def test_f67_provisional_payment_becomes_final_three_months_later(world):
 
 def test_f67_answer_points_only_to_transactions_of_the_carnet_and_evidence_is_limited(world, app):
     carnet = to_check_carnet(world)
-    other = _outbound(world, ALL)
+    other = outbound(world, ALL)
     claim = _open(world, carnet)
     from portal.models import Transaction
 

@@ -1,7 +1,6 @@
-"""Review finding: wrong "current password"s on the change-password page were counted, but the
-session went on and the page kept answering, even once the account was locked. Someone holding
-a borrowed session could keep guessing the password there; the re-authentication page ends the
-session at the lockout, so this one must too."""
+"""F-10: wrong "current password"s on the change-password page count towards the lockout, and
+the lockout ends the session, as on the re-authentication page: a borrowed session cannot keep
+guessing the password there."""
 
 from __future__ import annotations
 

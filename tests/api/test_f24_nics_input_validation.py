@@ -9,7 +9,7 @@ import re
 from sqlalchemy import func, select
 
 from portal.models import Carnet, IdempotencyRecord
-from tests.api.conftest import carnet_body
+from tests.support.factory import carnet_body
 
 
 def _fields(r) -> dict[str, str]:
