@@ -10,10 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
+from portal.domain import predeclarations, travels
+from portal.domain import wallet as wallet_domain
 from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
 from portal.domain.carnets import issue_carnet
 from portal.domain.passwords import hash_secret
-from portal.models import NGA, Account, Carnet, Country, CustomsAdministration, Office, Region
+from portal.models import (
+    NGA,
+    Account,
+    Carnet,
+    Country,
+    CustomsAdministration,
+    Holder,
+    Office,
+    Region,
+)
 
 DEMO_PASSWORD = "eata-demo-passw0rd"
 
@@ -293,3 +304,80 @@ def load_demo_carnet(session: Session) -> tuple[int, str, str | None]:
     carnet, pin = issue_carnet(session, nga, body, OPERATOR, today=today)
     session.flush()
     return carnet.eata_id, carnet.carnet_number, pin
+
+
+DEMO_HOLDER_EMAIL = "holder@wallet.demo"
+DEMO_HOLDER_PIN = "482915"
+
+
+def load_demo_predeclaration(session: Session) -> str | None:
+    """A demo wallet holder with the demo carnet, a travel Belgium → Switzerland and a pending
+    pre-declaration of its validation at the first Belgian office (F-50): the customs list
+    (F-51) of the Belgian officer shows it. Returns the holder's email on the run that made
+    them (None when they exist already). Call after load_demo_data and load_demo_carnet."""
+    if session.scalar(select(Holder).where(Holder.email == DEMO_HOLDER_EMAIL)) is not None:
+        return None
+    carnet = session.scalar(select(Carnet).where(Carnet.carnet_number == DEMO_CARNET_NUMBER))
+    be = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "be"))
+    if be is None:
+        return None
+    officer = session.scalar(
+        select(Account).where(
+            Account.customs_id == be.id, Account.email == demo_email("be", "officer")
+        )
+    )
+    if carnet is None or officer is None:
+        return None
+    holder, token = wallet_domain.register(
+        session,
+        {
+            "kind": "private",
+            "given_names": "Anne",
+            "surname": "Peeters",
+            "email": DEMO_HOLDER_EMAIL,
+            "street": "Rue Haute 12",
+            "postal_code": "1000",
+            "city": "Bruxelles",
+            "country_code": "BE",
+            "phone": "+32 2 123 45 67",
+        },
+        DEMO_PASSWORD,
+        DEMO_HOLDER_PIN,
+        accepted_terms=True,
+        confirm_url="http://wallet.invalid/my/confirm/{token}",
+    )
+    wallet_domain.confirm_email(session, token)
+    travels.add_to_wallet(session, holder, carnet)
+    travels.accept_general_list(session, holder, carnet, holder.legal_name)
+    travel = travels.prepare_travel(
+        session,
+        holder,
+        carnet,
+        travels.TravelInput(
+            departure_country="BE",
+            destination_country="CH",
+            transport_mode="air",
+            items={1: 1, 2: 4},
+            signed_name=holder.legal_name,
+            nickname="Geneva shoot (demo)",
+        ),
+    )
+    session.flush()
+    validation = next(v for v in travel.vouchers if v.kind == "validation")
+    predeclarations.send(
+        session,
+        holder,
+        validation.id,
+        predeclarations.PredeclarationInput(
+            office_id=officer.office_id,
+            expected_date=(now_utc().date() + dt.timedelta(days=1)).isoformat(),
+            expected_time="09:30",
+            carriage="hand_carry",
+            transport_mode="air",
+            option="automatic",
+            shipment_number="",
+            transport_id="SN 2705",
+        ),
+    )
+    session.flush()
+    return holder.email

@@ -21,12 +21,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from portal.domain import api_clients
+from portal.domain import api_clients, predeclarations
 from portal.domain.vouchers import code_of
 from portal.models import GuessThrottle
 from tests.api.conftest import ApiClient, get_token
 from tests.support import factory
 from tests.support.factory import carnet_body
+from tests.support.predeclarations import form
 
 # schemathesis 3.x still uses jsonschema's deprecated RefResolver (its problem, not ours)
 with warnings.catch_warnings():
@@ -96,6 +97,13 @@ class Fixture:
         )
         assert hold.status_code == 201, hold.get_json()
         self.holds = [hold.get_json()["hold_id"]]
+        # pre-declarations of validations at the Swiss office, on carnets of their own
+        self.predeclarations = []
+        for carnet in [factory.issue(world, items=2) for _ in range(2)]:
+            v = factory.voucher(world, factory.travel(world, carnet, "CH", "FR"), "validation")
+            p = predeclarations.send(s, world.holder, v.id, form(world.officer("ch").office))
+            s.commit()
+            self.predeclarations.append(p.id)
 
     def office(self) -> int:
         return self.world.officer("ch").office.id
@@ -116,7 +124,11 @@ class Fixture:
         self.world.session.commit()
         coin = self.rng.random
         params = case.path_parameters or {}
-        real = {"eata_id": [c.eata_id for c in self.carnets], "hold_id": self.holds}
+        real = {
+            "eata_id": [c.eata_id for c in self.carnets],
+            "hold_id": self.holds,
+            "predeclaration_id": self.predeclarations,
+        }
         for name, values in real.items():
             if name in params and values and coin() < 0.5:
                 params[name] = self.rng.choice(values)
@@ -127,6 +139,8 @@ class Fixture:
                 currency="CHF",
                 carnet_number=f"CH{secrets.token_hex(5)}".upper(),
             )
+        if case.path == "/customs/predeclarations/{predeclaration_id}/commit" and coin() < 0.5:
+            case.body = {"fields": {"goods_examined": False}}
         if case.method == "POST" and case.path in VALID_CUSTOMS and coin() < 0.5:
             case.body = {
                 **self.ref(self.rng.choice(self.vouchers)),

@@ -211,6 +211,20 @@ SCHEMAS: dict[str, dict] = {
         },
         ["kind", "eata_id", "carnet_number"],
     ),
+    "CarnetPredeclaration": _obj(
+        {
+            "predeclaration_id": {"type": "integer"},
+            "type": {"enum": ["pre-notification", "pre-declaration"]},
+            "kind": {"type": "string"},
+            "state": {"enum": ["pending", "acknowledged", "rejected", "committed", "withdrawn"]},
+            "office": {"type": "string"},
+            "country": {"type": ["string", "null"]},
+            "expected_at": {"type": "string", "description": "the office's local time"},
+            "transport_mode": {"enum": ["air", "sea", "land"]},
+            "created_at": DATETIME,
+        },
+        ["predeclaration_id", "type", "kind", "state", "office", "expected_at", "created_at"],
+    ),
     "CarnetSummary": _obj(
         {
             "eata_id": {"type": "integer"},
@@ -270,6 +284,12 @@ SCHEMAS: dict[str, dict] = {
             "sets": _ref("Sets"),
             "totals": _ref("Totals"),
             "links": {"type": "array", "items": _ref("Link")},
+            "predeclarations": {
+                "type": "array",
+                "items": _ref("CarnetPredeclaration"),
+                "description": "the holder's pre-notifications and pre-declarations to "
+                "customs offices (F-50) and what customs did with them",
+            },
             "created_at": DATETIME,
             "updated_at": DATETIME,
         },
@@ -295,6 +315,7 @@ SCHEMAS: dict[str, dict] = {
             "sets",
             "totals",
             "links",
+            "predeclarations",
             "created_at",
             "updated_at",
         ],

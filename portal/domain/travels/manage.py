@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
@@ -25,6 +25,7 @@ from portal.domain.travels.sets import consume_sets, give_back_sets, plan, sets_
 from portal.models import (
     Carnet,
     Holder,
+    Predeclaration,
     Travel,
     Voucher,
     WalletCarnet,
@@ -115,6 +116,7 @@ def edit_travel(
     if kinds_countries != current:
         for v in travel.vouchers:
             v.state = "void"
+        _withdraw_predeclarations(session, travel, holder, now)
         session.flush()
         after = max((v.position for v in travel.vouchers), default=0)
         make_vouchers(session, travel, carnet, kinds_countries, after=after)
@@ -146,6 +148,7 @@ def delete_travel(
     for v in travel.vouchers:
         v.state = "void"
     travel.deleted_at = now or now_utc()
+    _withdraw_predeclarations(session, travel, holder, travel.deleted_at)
     audit.by_holder(
         session,
         "travel.deleted",
@@ -155,6 +158,27 @@ def delete_travel(
         data={"travel_id": travel.id, "sets_returned": travel.sets_consumed},
     )
     session.flush()
+
+
+def _withdraw_predeclarations(
+    session: Session, travel: Travel, holder: Holder, now: dt.datetime
+) -> None:
+    """The open pre-declarations of vouchers that stop working are withdrawn with them."""
+    session.execute(
+        update(Predeclaration)
+        .where(
+            Predeclaration.travel_id == travel.id,
+            Predeclaration.state.in_(("pending", "acknowledged")),
+        )
+        .values(
+            state="withdrawn",
+            acted_at=now,
+            acted_by=holder.legal_name,
+            version=Predeclaration.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def active_vouchers(travel: Travel) -> list[Voucher]:
