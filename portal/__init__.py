@@ -25,6 +25,7 @@ BLUEPRINTS = [
     ("portal.blueprints.nics_api", "api"),
     ("portal.blueprints.customs_api", "api"),
     ("portal.blueprints.wallet", "wallet"),
+    ("portal.blueprints.evidence", "wallet"),
 ]
 
 
@@ -67,13 +68,14 @@ def register_extensions(app: Flask) -> None:
 def apply_config(app: Flask) -> None:
     """The one place where settings reach the domain modules and the libraries (never at a
     blueprint's registration, never from os.environ elsewhere)."""
-    from portal.domain import codes, crypto, mfa
+    from portal.domain import codes, crypto, mfa, signing
     from portal.domain.passwords import use_fast_hashing
 
     use_fast_hashing(app.config["PASSWORD_HASH_FAST"])
     codes.configure(app.config["LOOKUP_KEY"], app.config["SECRET_KEY"])
     crypto.configure(app.config["DATA_KEYS"])  # carnet contents
     mfa.configure(app.config["DATA_KEYS"])  # TOTP secrets
+    signing.configure(app.config["SIGNING_KEYS"], app.config["SECRET_KEY"])  # receipts, audit
     # Authlib refuses OAuth over plain http unless this process-wide flag is set: only a
     # development or test deployment (http, no TLS) sets it; production requires https
     if app.config["AUTHLIB_INSECURE_TRANSPORT"]:

@@ -9,6 +9,7 @@
 | `nics` | `nga create / add-association / list`, `api-client create / create-customs / rotate / revoke / purge` |
 | `keys` | `keys new / rotate` |
 | `carnets` | `carnet audit` |
+| `evidence` | `receipts verify / keys / new-key / revocations`, `audit verify / checkpoint` |
 | `jobs` | `jobs worker / scheduler`, `outbox drain` |
 
 The app factory calls `register(app)`, which adds every group.
@@ -21,7 +22,17 @@ from flask.cli import AppGroup
 
 
 def groups() -> list[AppGroup]:
-    from portal.commands import carnets, customs, database, demo, jobs, keys, nics, refdata
+    from portal.commands import (
+        carnets,
+        customs,
+        database,
+        demo,
+        evidence,
+        jobs,
+        keys,
+        nics,
+        refdata,
+    )
 
     return [
         database.db_cli,
@@ -34,6 +45,8 @@ def groups() -> list[AppGroup]:
         nics.api_client_cli,
         keys.keys_cli,
         carnets.carnet_cli,
+        evidence.receipts_cli,
+        evidence.audit_cli,
     ]
 
 

@@ -64,6 +64,24 @@ def openapi_json():
     return jsonify(document(_today()))
 
 
+@bp.get("/v1/receipt-keys")
+def receipt_keys():
+    """The public keys that sign receipts, statements and audit checkpoints (docs/evidence.md);
+    the same document as wallet.<domain>/.well-known/eata-receipt-keys.json. No token needed."""
+    from portal.domain import signing
+
+    return jsonify(signing.keyring().published())
+
+
+@bp.get("/v1/receipt-revocations")
+@limiter.limit("60/minute")
+def receipt_revocations():
+    """The signed list of cancelled receipts (docs/evidence.md). No token needed."""
+    from portal.domain import evidence
+
+    return jsonify(evidence.revocation_list(db.session))
+
+
 @bp.get("/v1/docs")
 def docs():
     return render_template("nics_api/docs.html", doc=document(_today()))

@@ -1,0 +1,247 @@
+"""The tamper-evident audit trail (docs/evidence.md): every audit event carries the hash of
+the previous event of its chain, the chains' heads are signed at intervals (checkpoints), and
+`verify` walks the chains and names the first broken link of each.
+
+Chains: one per customs administration (`customs:<id>`), one per NGA (`nga:<id>`) and one for
+the rest (`platform`), so writers of different administrations never wait for each other. A
+writer takes its chain's head row with an upsert that locks it until the transaction ends
+(`INSERT … ON CONFLICT DO UPDATE … RETURNING`, on SQLite and PostgreSQL): the next writer of the
+same chain reads the head only once this one has committed or rolled back, so positions follow
+each other without gaps and no two events claim the same position (a unique index says so too).
+
+An event's hash is the SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of
+[chain, seq, prev_hash, at, action, actor_type, actor_id, actor_label, customs_id, object_type,
+object_id, ip, data], `at` as ISO 8601 with microseconds; the first event of a chain has
+prev_hash "".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import evidence_verify as ev
+from portal.domain import signing
+from portal.models import AuditChain, AuditCheckpoint, AuditEvent
+
+PLATFORM = "platform"
+GENESIS = ""
+_ADVANCE = text(
+    "INSERT INTO audit_chain (chain, seq, head_hash) VALUES (:chain, 1, '') "
+    "ON CONFLICT (chain) DO UPDATE SET seq = audit_chain.seq + 1 "
+    "RETURNING id, seq, head_hash"
+)
+_SET_HEAD = text("UPDATE audit_chain SET head_hash = :hash WHERE id = :id")
+HASHED = (
+    "chain",
+    "seq",
+    "prev_hash",
+    "at",
+    "action",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "customs_id",
+    "object_type",
+    "object_id",
+    "ip",
+    "data",
+)
+
+
+def chain_of(customs_id: int | None, nga_id: int | None = None) -> str:
+    if nga_id is not None:
+        return f"nga:{nga_id}"
+    if customs_id is not None:
+        return f"customs:{customs_id}"
+    return PLATFORM
+
+
+def normalise(data: Any) -> Any:
+    """The value as the JSON column gives it back (so the hash written is the hash read)."""
+    return None if data is None else json.loads(ev.canonical_json(data))
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.isoformat(timespec="microseconds")
+
+
+def event_hash(row: dict) -> str:
+    values = [_iso(row[k]) if k == "at" else row.get(k) for k in HASHED]
+    return hashlib.sha256(ev.canonical_json(values)).hexdigest()
+
+
+def link(conn: Connection, row: dict) -> int:
+    """Take the next position of the row's chain (locking the chain's head until the end of the
+    transaction) and set the row's seq, prev_hash and hash; returns the head row's id, whose
+    head_hash the caller sets to row["hash"] in the same transaction."""
+    head_id, seq, prev = conn.execute(_ADVANCE, {"chain": row["chain"]}).one()
+    row["seq"], row["prev_hash"] = seq, prev
+    row["hash"] = event_hash(row)
+    return head_id
+
+
+def set_head(conn: Connection, head_id: int, hash_: str) -> None:
+    conn.execute(_SET_HEAD, {"id": head_id, "hash": hash_})
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Break:
+    chain: str
+    position: int
+    event_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        at = f" (event id {self.event_id})" if self.event_id is not None else ""
+        return f"chain {self.chain}, position {self.position}{at}: {self.reason}"
+
+
+@dataclass
+class Report:
+    chains: int = 0
+    events: int = 0
+    unchained: int = 0
+    checkpoints: int = 0
+    breaks: list[Break] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
+
+
+def _checkpoint_expectations(session: Session, report: Report) -> dict[tuple[str, int], list]:
+    """(chain, seq) → [(checkpoint id, hash)] of every checkpoint whose signature holds; a
+    checkpoint whose signature fails is itself a break."""
+    keys = signing.keyring().verifier_keys()
+    wanted: dict[tuple[str, int], list] = {}
+    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
+        report.checkpoints += 1
+        problem = ev.verify_document(checkpoint_document(cp), keys)
+        if problem:
+            report.breaks.append(Break("checkpoints", cp.id, None, f"checkpoint {problem}"))
+            continue
+        for chain, (seq, hash_) in cp.heads.items():
+            wanted.setdefault((chain, seq), []).append((cp.id, hash_))
+    return wanted
+
+
+def verify(session: Session, batch: int = 20_000) -> Report:
+    """Walk every chain in order (one streamed query) and name the first broken link of each:
+    a changed event (its hash no longer matches its content), a missing one (a gap in the
+    positions, or fewer events than the head says), a re-linked one (prev_hash), or an event
+    that differs from what a signed checkpoint recorded."""
+    report = Report()
+    wanted = _checkpoint_expectations(session, report)
+    heads = {c.chain: (c.seq, c.head_hash) for c in session.scalars(select(AuditChain))}
+    report.unchained = session.scalar(
+        select(text("count(*)")).select_from(AuditEvent).where(AuditEvent.chain.is_(None))
+    )
+    cols = [AuditEvent.id, *(getattr(AuditEvent, k) for k in HASHED), AuditEvent.hash]
+    rows = (
+        session.connection()
+        .execution_options(stream_results=True, yield_per=batch)
+        .execute(
+            select(*cols)
+            .where(AuditEvent.chain.is_not(None))
+            .order_by(AuditEvent.chain, AuditEvent.seq)
+        )
+    )
+    chain, expected, last_hash, broken = None, 1, GENESIS, False
+    seen: set[str] = set()
+
+    def close(name: str | None) -> None:
+        if name is None or broken:
+            return
+        head_seq, head_hash = heads.get(name, (None, None))
+        if head_seq is not None and head_seq >= expected:
+            report.breaks.append(
+                Break(
+                    name,
+                    expected,
+                    None,
+                    f"missing: the chain's head is at {head_seq}, "
+                    f"the last event found is at {expected - 1} (deleted)",
+                )
+            )
+        elif head_hash is not None and head_hash != last_hash:
+            report.breaks.append(Break(name, expected - 1, None, "the chain's head hash differs"))
+
+    for row in rows:
+        event_id, values, stored = row[0], dict(zip(HASHED, row[1:-1], strict=True)), row[-1]
+        name = values["chain"]
+        if name != chain:
+            close(chain)
+            chain, expected, last_hash, broken = name, 1, GENESIS, False
+            seen.add(name)
+            report.chains += 1
+        report.events += 1
+        if broken:
+            continue
+        seq = values["seq"]
+        reason = None
+        if seq != expected:
+            reason = f"missing: positions {expected}…{seq - 1} are gone (deleted)"
+            seq = expected
+        elif values["prev_hash"] != last_hash:
+            reason = "re-linked: its previous hash is not the previous event's"
+        elif event_hash(values) != stored:
+            reason = "changed: its hash no longer matches its content"
+        else:
+            for cp_id, hash_ in wanted.pop((name, seq), []):
+                if hash_ != stored:
+                    reason = f"differs from signed checkpoint {cp_id}"
+        if reason:
+            report.breaks.append(Break(name, seq, event_id, reason))
+            broken = True
+            continue
+        expected, last_hash = expected + 1, stored
+    close(chain)
+    for name, (head_seq, _h) in heads.items():
+        if name not in seen and head_seq > 0:
+            report.breaks.append(Break(name, 1, None, "missing: every event of the chain is gone"))
+            seen.add(name)
+    for (name, seq), cps in wanted.items():
+        if not any(b.chain == name for b in report.breaks):
+            report.breaks.append(
+                Break(name, seq, None, f"missing: signed checkpoint {cps[0][0]} recorded it")
+            )
+    return report
+
+
+# --- checkpoints ------------------------------------------------------------------------------
+
+
+def checkpoint_document(cp: AuditCheckpoint) -> dict:
+    return {
+        "kind": "eata-audit-checkpoint",
+        "issued_at": cp.issued_at.isoformat(timespec="seconds") + "Z",
+        "heads": cp.heads,
+        "signature": cp.signature,
+    }
+
+
+def checkpoint(session: Session, now: dt.datetime | None = None) -> AuditCheckpoint | None:
+    """Sign the heads of every chain (the caller commits); None when nothing was written since
+    the last checkpoint."""
+    heads = {c.chain: [c.seq, c.head_hash] for c in session.scalars(select(AuditChain))}
+    last = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
+    if not heads or (last is not None and last.heads == heads):
+        return None
+    issued = (now or now_utc()).replace(microsecond=0)
+    cp = AuditCheckpoint(issued_at=issued, heads=heads, signature="")
+    body = {k: v for k, v in checkpoint_document(cp).items() if k != "signature"}
+    kid, sig = signing.keyring().sign(ev.canonical_json(body))
+    cp.signature = f"{kid}.{sig}"
+    session.add(cp)
+    return cp

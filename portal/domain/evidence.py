@@ -1,0 +1,212 @@
+"""Signed receipts, signed carnet statements and the signed list of cancelled receipts
+(docs/evidence.md). The formats and the verification are in `evidence_verify` (a file anyone
+can copy); this module builds and signs them from the database.
+
+A receipt's signed content is the canonical text
+
+    EATAR1|<eata id>|<carnet number>|<kind>|<country>|<office>|<time>|<lines>|<code>|<kid>
+
+signed with Ed25519 when the transaction is committed (`receipt_signature`, "<kid>.<sig>"); the
+receipt's verification QR carries it followed by "|<sig>".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import evidence_verify as ev
+from portal.domain import signing
+from portal.models import Cancellation, Carnet, Transaction, TransactionItem
+
+LINE_CODES = {"cleared": "", "not_reimported": "N", "processed_abroad": "P"}
+
+
+def _field(value: object) -> str:
+    """A field of the signed text: "|" and line breaks cannot occur in it."""
+    return " ".join(str(value).replace("|", "/").split())
+
+
+def lines_text(lines: Iterable[tuple[str, int, int]]) -> str:
+    """(line, item_no, pieces) → "1-4x1,5x3,N2x1": cleared lines first, each kind by item;
+    consecutive items of the same kind with the same pieces are one run "first-lastxpieces"
+    (so that a long general list still fits a QR)."""
+    order = list(LINE_CODES)
+    runs: list[list] = []  # [line, first, last, pieces]
+    for line, no, qty in sorted(lines, key=lambda x: (order.index(x[0]), x[1])):
+        last = runs[-1] if runs else None
+        if last and last[0] == line and last[2] == no - 1 and last[3] == qty:
+            last[2] = no
+        else:
+            runs.append([line, no, no, qty])
+    return ",".join(
+        f"{LINE_CODES[line]}{first}{'' if first == last else f'-{last}'}x{qty}"
+        for line, first, last, qty in runs
+    )
+
+
+def receipt_content(
+    *,
+    eata_id: int,
+    carnet_number: str,
+    kind: str,
+    country: str,
+    office: str,
+    at: dt.datetime,
+    lines: Iterable[tuple[str, int, int]],
+    verification_code: str,
+    kid: str,
+) -> str:
+    return "|".join(
+        [
+            ev.RECEIPT,
+            str(eata_id),
+            _field(carnet_number),
+            kind,
+            country,
+            _field(office),
+            at.strftime(ev.TIME_FORMAT),
+            lines_text(lines),
+            verification_code,
+            kid,
+        ]
+    )
+
+
+def sign_receipt(**content) -> str:
+    """The stored signature "<kid>.<sig>" of a receipt's content (the commit calls this)."""
+    kid = signing.keyring().signer.kid  # type: ignore[union-attr]
+    text = receipt_content(**content, kid=kid)
+    _kid, sig = signing.keyring().sign(text.encode())
+    return f"{kid}.{sig}"
+
+
+def receipt_text(
+    txn: Transaction, carnet: Carnet, items: Iterable[TransactionItem], verification_code: str
+) -> str | None:
+    """The QR text of a signed transaction's receipt (None for one committed before receipts
+    were signed)."""
+    if not txn.receipt_signature:
+        return None
+    kid, _, sig = txn.receipt_signature.partition(".")
+    content = receipt_content(
+        eata_id=carnet.eata_id,
+        carnet_number=carnet.carnet_number,
+        kind=txn.kind,
+        country=txn.country_code,
+        office=txn.office_name,
+        at=txn.committed_at,
+        lines=[(i.line, i.item_no, i.quantity) for i in items],
+        verification_code=verification_code,
+        kid=kid,
+    )
+    return f"{content}|{sig}"
+
+
+def receipt_id_of(txn: Transaction) -> str | None:
+    if not txn.receipt_signature:
+        return None
+    return ev.receipt_id(txn.receipt_signature.partition(".")[2])
+
+
+# --- cancelled receipts -----------------------------------------------------------------------
+
+
+def revocation_list(session: Session, now: dt.datetime | None = None) -> dict:
+    """The signed list of cancelled receipts (/.well-known/eata-receipt-revocations.json): each
+    by its receipt id (the first 16 bytes of SHA-256 of its signature, which reveals nothing of
+    the receipt) and the time of the cancellation."""
+    rows = session.execute(
+        select(Transaction.receipt_signature, Cancellation.at)
+        .join(Cancellation, Cancellation.transaction_id == Transaction.id)
+        .where(Transaction.receipt_signature.is_not(None))
+        .order_by(Cancellation.id)
+    ).all()
+    body = {
+        "kind": "eata-receipt-revocations",
+        "issued_at": (now or now_utc()).replace(microsecond=0).isoformat() + "Z",
+        "revoked": [
+            {
+                "receipt": ev.receipt_id(sig.partition(".")[2]),
+                "cancelled_at": at.replace(microsecond=0).isoformat() + "Z",
+            }
+            for sig, at in rows
+        ],
+    }
+    kid, sig = signing.keyring().sign(ev.canonical_json(body))
+    return {**body, "signature": f"{kid}.{sig}"}
+
+
+def revoked_ids(session: Session, receipt_ids: Iterable[str]) -> set[str]:
+    """Which of these receipts are cancelled, from the database (the online check)."""
+    wanted = set(receipt_ids)
+    if not wanted:
+        return set()
+    rows = session.scalars(
+        select(Transaction.receipt_signature).where(
+            Transaction.state == "cancelled", Transaction.receipt_signature.is_not(None)
+        )
+    )
+    return {rid for sig in rows if (rid := ev.receipt_id(sig.partition(".")[2])) in wanted}
+
+
+def verify_text(text: str, session: Session | None = None) -> ev.Verdict:
+    """Verify a receipt's or statement's QR text with this deployment's published keys; with a
+    session, a cancelled transaction's receipt is reported as revoked."""
+    keys = signing.keyring().verifier_keys()
+    verdict = ev.verify(text, keys)
+    if verdict.ok and session is not None and verdict.fields.get("format") == ev.RECEIPT:
+        rid = ev.receipt_id(verdict.fields["signature"])
+        if revoked_ids(session, [rid]):
+            return ev.verify(text, keys, {rid})
+    return verdict
+
+
+# --- the holder's signed statement of a carnet's history -------------------------------------
+
+
+def statement(
+    session: Session, carnet: Carnet, rows: list[dict], now: dt.datetime | None = None
+) -> dict:
+    """The signed statement of a carnet's history: `rows` are the transactions as the holder
+    sees them (receipt_data of each). The signed text lists each transaction (its receipt's
+    signed content, or its fields when it was committed before receipts were signed) and its
+    state; its SHA-256 is in the QR, signed with the carnet, the time and the count."""
+    issued = (now or now_utc()).replace(microsecond=0)
+    lines = [
+        "|".join(
+            [
+                r["receipt_text"] or f"UNSIGNED|{r['kind']}|{r['committed_at']:%Y%m%dT%H%M%SZ}",
+                "cancelled" if r["state"] == "cancelled" else "committed",
+            ]
+        )
+        for r in rows
+    ]
+    signed_text = "\n".join(lines)
+    digest = ev.b64u(hashlib.sha256(signed_text.encode()).digest())
+    kid = signing.keyring().signer.kid  # type: ignore[union-attr]
+    head = "|".join(
+        [
+            ev.STATEMENT,
+            str(carnet.eata_id),
+            _field(carnet.carnet_number),
+            issued.strftime(ev.TIME_FORMAT),
+            str(len(rows)),
+            digest,
+            kid,
+        ]
+    )
+    _kid, sig = signing.keyring().sign(head.encode())
+    return {"issued_at": issued, "qr_text": f"{head}|{sig}", "signed_text": signed_text}
+
+
+def statement_digest_matches(qr_text: str, signed_text: str) -> bool:
+    fields = ev.parse_statement(qr_text)
+    return fields is not None and fields["digest"] == ev.b64u(
+        hashlib.sha256(signed_text.strip().encode()).digest()
+    )
