@@ -170,23 +170,25 @@ def verify_text(text: str, session: Session | None = None) -> ev.Verdict:
 # --- the holder's signed statement of a carnet's history -------------------------------------
 
 
-def statement(
-    session: Session, carnet: Carnet, rows: list[dict], now: dt.datetime | None = None
-) -> dict:
-    """The signed statement of a carnet's history: `rows` are the transactions as the holder
-    sees them (receipt_data of each). The signed text lists each transaction (its receipt's
-    signed content, or its fields when it was committed before receipts were signed) and its
-    state; its SHA-256 is in the QR, signed with the carnet, the time and the count."""
+def statement(session: Session, carnet: Carnet, now: dt.datetime | None = None) -> dict:
+    """The signed statement of a carnet's history (the wallet's PDF). Its signed text has one
+    line per transaction, oldest first: the receipt's signed content (or, for a transaction
+    committed before receipts were signed, "UNSIGNED|<kind>|<time>") and "|committed" or
+    "|cancelled". The QR carries the carnet, the time, the number of transactions and the
+    SHA-256 of that text, signed."""
+    from portal.domain.transactions import verification_code_of
+    from portal.domain.visibility import full_history
+
     issued = (now or now_utc()).replace(microsecond=0)
-    lines = [
-        "|".join(
-            [
-                r["receipt_text"] or f"UNSIGNED|{r['kind']}|{r['committed_at']:%Y%m%dT%H%M%SZ}",
-                "cancelled" if r["state"] == "cancelled" else "committed",
-            ]
+    rows, lines = [], []
+    for txn in full_history(session, carnet.id):
+        signed = receipt_text(txn, carnet, txn.items, verification_code_of(txn))
+        head = signed.rpartition("|")[0] if signed else None
+        lines.append(
+            (head or f"UNSIGNED|{txn.kind}|{txn.committed_at.strftime(ev.TIME_FORMAT)}")
+            + ("|cancelled" if txn.state == "cancelled" else "|committed")
         )
-        for r in rows
-    ]
+        rows.append({"txn": txn, "signed": signed})
     signed_text = "\n".join(lines)
     digest = ev.b64u(hashlib.sha256(signed_text.encode()).digest())
     kid = signing.keyring().signer.kid  # type: ignore[union-attr]
@@ -196,16 +198,22 @@ def statement(
             str(carnet.eata_id),
             _field(carnet.carnet_number),
             issued.strftime(ev.TIME_FORMAT),
-            str(len(rows)),
+            str(len(lines)),
             digest,
             kid,
         ]
     )
     _kid, sig = signing.keyring().sign(head.encode())
-    return {"issued_at": issued, "qr_text": f"{head}|{sig}", "signed_text": signed_text}
+    return {
+        "issued_at": issued,
+        "rows": rows,
+        "qr_text": f"{head}|{sig}",
+        "signed_text": signed_text,
+    }
 
 
 def statement_digest_matches(qr_text: str, signed_text: str) -> bool:
+    """Whether a statement's signed text (its appendix) is the one its QR signs."""
     fields = ev.parse_statement(qr_text)
     return fields is not None and fields["digest"] == ev.b64u(
         hashlib.sha256(signed_text.strip().encode()).digest()

@@ -85,6 +85,7 @@ def accept_general_list(
         actor_type="holder",
         actor_id=holder.id,
         actor_label=holder.email,
+        nga_id=carnet.nga_id,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"signed_name": sig.signed_name},

@@ -172,6 +172,7 @@ def prepare_travel(
         actor_type="holder",
         actor_id=holder.id,
         actor_label=holder.email,
+        nga_id=carnet.nga_id,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "vouchers": kinds, "sets": need},
