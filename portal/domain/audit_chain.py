@@ -69,13 +69,17 @@ def normalise(data: Any) -> Any:
     return None if data is None else json.loads(ev.canonical_json(data))
 
 
-def _iso(at: dt.datetime) -> str:
-    return at.isoformat(timespec="microseconds")
+_AT = HASHED.index("at")
+
+
+def _hash_values(values: list) -> str:
+    """The hash of the HASHED values in order (`at` still a datetime)."""
+    values[_AT] = values[_AT].isoformat(timespec="microseconds")
+    return hashlib.sha256(ev.canonical_json(values)).hexdigest()
 
 
 def event_hash(row: dict) -> str:
-    values = [_iso(row[k]) if k == "at" else row.get(k) for k in HASHED]
-    return hashlib.sha256(ev.canonical_json(values)).hexdigest()
+    return _hash_values([row.get(k) for k in HASHED])
 
 
 def link(conn: Connection, row: dict) -> int:
@@ -178,8 +182,8 @@ def verify(session: Session, batch: int = 20_000) -> Report:
             report.breaks.append(Break(name, expected - 1, None, "the chain's head hash differs"))
 
     for row in rows:
-        event_id, values, stored = row[0], dict(zip(HASHED, row[1:-1], strict=True)), row[-1]
-        name = values["chain"]
+        event_id, stored = row[0], row[-1]
+        name, seq, prev_hash = row[1], row[2], row[3]  # HASHED begins chain, seq, prev_hash
         if name != chain:
             close(chain)
             chain, expected, last_hash, broken = name, 1, GENESIS, False
@@ -188,16 +192,15 @@ def verify(session: Session, batch: int = 20_000) -> Report:
         report.events += 1
         if broken:
             continue
-        seq = values["seq"]
         reason = None
         if seq != expected:
             reason = f"missing: positions {expected}…{seq - 1} are gone (deleted)"
             seq = expected
-        elif values["prev_hash"] != last_hash:
+        elif prev_hash != last_hash:
             reason = "re-linked: its previous hash is not the previous event's"
-        elif event_hash(values) != stored:
+        elif _hash_values(list(row[1:-1])) != stored:
             reason = "changed: its hash no longer matches its content"
-        else:
+        elif wanted:
             for cp_id, hash_ in wanted.pop((name, seq), []):
                 if hash_ != stored:
                     reason = f"differs from signed checkpoint {cp_id}"
