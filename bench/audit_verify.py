@@ -47,12 +47,12 @@ def generate(n: int, chains: int):
     from portal.domain import audit_chain
     from portal.domain import evidence_verify as ev
 
-    heads = {f"customs:{c}": (0, audit_chain.GENESIS) for c in range(1, chains + 1)}
+    heads = {f"customs:{c}": (0, "", audit_chain.GENESIS) for c in range(1, chains + 1)}
     names = list(heads)
     t0 = dt.datetime(2026, 1, 1)
     for i in range(n):
         chain = names[i % chains]
-        seq, prev = heads[chain]
+        seq, _before, prev = heads[chain]
         row = {
             "chain": chain,
             "seq": seq + 1,
@@ -69,7 +69,7 @@ def generate(n: int, chains: int):
             "data": {"transactions": [i], "kinds": ["export"], "items": {"1": 2, "2": 1}},
         }
         row["hash"] = audit_chain.event_hash(row)
-        heads[chain] = (seq + 1, row["hash"])
+        heads[chain] = (seq + 1, prev, row["hash"])
         yield tuple(ev.canonical_json(row[k]).decode() if k == "data" else row[k] for k in COLUMNS)
     yield heads
 
@@ -114,10 +114,13 @@ def main() -> None:
                 with cur.copy(copy_sql) as copy:
                     for r in batch:
                         copy.write_row(r)
-        for chain, (seq, hash_) in heads.items():
+        for chain, (seq, prev, hash_) in heads.items():
             s.execute(
-                text("INSERT INTO audit_chain (chain, seq, head_hash) VALUES (:c, :s, :h)"),
-                {"c": chain, "s": seq, "h": hash_},
+                text(
+                    "INSERT INTO audit_chain (chain, seq, prev_hash, head_hash) "
+                    "VALUES (:c, :s, :p, :h)"
+                ),
+                {"c": chain, "s": seq, "p": prev, "h": hash_},
             )
         audit_chain.checkpoint(s)
         s.commit()

@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("chain", sa.String(length=40), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("head_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain")),
         sa.UniqueConstraint("chain", name=op.f("uq_audit_chain_chain")),

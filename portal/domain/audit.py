@@ -66,17 +66,23 @@ def insert(session: Session, action: str, **fields) -> None:
     conn = session.connection()
     head_id = audit_chain.link(conn, row)
     conn.execute(_insert(AUDIT_EVENTS).values(**row))
-    audit_chain.set_head(conn, head_id, row["hash"])
+    audit_chain.set_head(conn, head_id, row)
 
 
 def queue(writes, action: str, **fields) -> None:
     """The same row as `record`, added to a `portal.domain.batch.Batch` (the engine's commit):
-    its chain position is taken now (one statement), the event and the new head are written
-    with the batch, in the caller's transaction."""
+    written with the batch, in the caller's transaction — on PostgreSQL the chain's head is
+    advanced inside the pipeline; elsewhere at once."""
     row = _row(action, **fields)
+    if writes.pg:
+        # the head advanced and the event written by one statement of the pipeline, the link
+        # hash computed by PostgreSQL (audit_chain.PG_QUEUE_SQL)
+        row["content_hash"] = audit_chain.content_hash(row)
+        writes.statement(AUDIT_EVENTS, audit_chain.PG_QUEUE_SQL, row)
+        return
     head_id = audit_chain.link(writes.conn, row)
     writes.insert(AUDIT_EVENTS, [row])
-    writes.update(AUDIT_CHAINS, head_id, {"head_hash": row["hash"]})
+    writes.update(AUDIT_CHAINS, head_id, {"prev_hash": row["prev_hash"], "head_hash": row["hash"]})
 
 
 @event.listens_for(AuditEvent, "before_insert")
@@ -92,4 +98,4 @@ def _link_at_flush(_mapper, connection, target: AuditEvent) -> None:
     row["data"] = target.data = audit_chain.normalise(target.data)
     head_id = audit_chain.link(connection, row)
     target.seq, target.prev_hash, target.hash = row["seq"], row["prev_hash"], row["hash"]
-    audit_chain.set_head(connection, head_id, row["hash"])
+    audit_chain.set_head(connection, head_id, row)

@@ -4,15 +4,22 @@ the previous event of its chain, the chains' heads are signed at intervals (chec
 
 Chains: one per customs administration (`customs:<id>`), one per NGA (`nga:<id>`) and one for
 the rest (`platform`), so writers of different administrations never wait for each other. A
-writer takes its chain's head row with an upsert that locks it until the transaction ends
+writer advances its chain's head row with an upsert that locks it until the transaction ends
 (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, on SQLite and PostgreSQL): the next writer of the
 same chain reads the head only once this one has committed or rolled back, so positions follow
 each other without gaps and no two events claim the same position (a unique index says so too).
 
-An event's hash is the SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of
-[chain, seq, prev_hash, at, action, actor_type, actor_id, actor_label, customs_id, object_type,
-object_id, ip, data], `at` as ISO 8601 with microseconds; the first event of a chain has
-prev_hash "".
+Hashes (SHA-256, hex):
+
+    content = SHA-256(canonical JSON of [chain, at, action, actor_type, actor_id, actor_label,
+                                         customs_id, object_type, object_id, ip, data])
+    hash    = SHA-256("<prev_hash>:<seq>:<content>")
+
+canonical JSON = sorted keys, no spaces, UTF-8; `at` ISO 8601 with microseconds; the first
+event of a chain has prev_hash "". The second step is simple enough for PostgreSQL to compute
+(`sha256()`), so the engine's commit advances the head and writes the event in its one
+pipelined round trip (`queue`): no extra round trip, and the head stays locked only for the
+write and the COMMIT.
 """
 
 from __future__ import annotations
@@ -34,15 +41,14 @@ from portal.models import AuditChain, AuditCheckpoint, AuditEvent
 PLATFORM = "platform"
 GENESIS = ""
 _ADVANCE = text(
-    "INSERT INTO audit_chain (chain, seq, head_hash) VALUES (:chain, 1, '') "
+    "INSERT INTO audit_chain (chain, seq, prev_hash, head_hash) VALUES (:chain, 1, '', '') "
     "ON CONFLICT (chain) DO UPDATE SET seq = audit_chain.seq + 1 "
     "RETURNING id, seq, head_hash"
 )
-_SET_HEAD = text("UPDATE audit_chain SET head_hash = :hash WHERE id = :id")
-HASHED = (
+_SET_HEAD = text("UPDATE audit_chain SET prev_hash = :prev, head_hash = :hash WHERE id = :id")
+# the chain's columns, then the content's
+CONTENT = (
     "chain",
-    "seq",
-    "prev_hash",
     "at",
     "action",
     "actor_type",
@@ -53,6 +59,26 @@ HASHED = (
     "object_id",
     "ip",
     "data",
+)
+HASHED = ("seq", "prev_hash", *CONTENT)
+_AT = CONTENT.index("at")
+# PostgreSQL: advance the head and write the event in one statement (the pipeline's), the link
+# hash computed by the server exactly as `link_hash` does
+_PG_HASH = (
+    "encode(sha256(convert_to({prev} || ':' || {seq} || ':' || %(content_hash)s, 'UTF8')), 'hex')"
+)
+PG_QUEUE_SQL = (
+    "WITH h AS (INSERT INTO audit_chain AS c (chain, seq, prev_hash, head_hash) "
+    "VALUES (%(chain)s::text, 1, '', " + _PG_HASH.format(prev="''", seq="'1'") + ") "
+    "ON CONFLICT (chain) DO UPDATE SET seq = c.seq + 1, prev_hash = c.head_hash, head_hash = "
+    + _PG_HASH.format(prev="c.head_hash", seq="(c.seq + 1)::text")
+    + " RETURNING seq, prev_hash, head_hash) "
+    "INSERT INTO audit_event (at, customs_id, actor_type, actor_id, actor_label, action, "
+    "object_type, object_id, ip, data, chain, seq, prev_hash, hash) "
+    "SELECT %(at)s::timestamp, %(customs_id)s::integer, %(actor_type)s::text, "
+    "%(actor_id)s::integer, %(actor_label)s::text, %(action)s::text, %(object_type)s::text, "
+    "%(object_id)s::text, %(ip)s::text, %(data)s::json, %(chain)s::text, h.seq, h.prev_hash, "
+    "h.head_hash FROM h"
 )
 
 
@@ -69,31 +95,37 @@ def normalise(data: Any) -> Any:
     return None if data is None else json.loads(ev.canonical_json(data))
 
 
-_AT = HASHED.index("at")
-
-
-def _hash_values(values: list) -> str:
-    """The hash of the HASHED values in order (`at` still a datetime)."""
+def _content_hash(values: list) -> str:
+    """The content hash of the CONTENT values in order (`at` still a datetime)."""
     values[_AT] = values[_AT].isoformat(timespec="microseconds")
     return hashlib.sha256(ev.canonical_json(values)).hexdigest()
 
 
+def content_hash(row: dict) -> str:
+    return _content_hash([row.get(k) for k in CONTENT])
+
+
+def link_hash(prev_hash: str, seq: int, content: str) -> str:
+    return hashlib.sha256(f"{prev_hash}:{seq}:{content}".encode()).hexdigest()
+
+
 def event_hash(row: dict) -> str:
-    return _hash_values([row.get(k) for k in HASHED])
+    """The hash an event with this chain position (seq, prev_hash) and content must carry."""
+    return link_hash(row["prev_hash"], row["seq"], content_hash(row))
 
 
 def link(conn: Connection, row: dict) -> int:
     """Take the next position of the row's chain (locking the chain's head until the end of the
-    transaction) and set the row's seq, prev_hash and hash; returns the head row's id, whose
-    head_hash the caller sets to row["hash"] in the same transaction."""
+    transaction) and set the row's seq, prev_hash and hash; returns the head row's id, which
+    the caller moves on with `set_head` in the same transaction."""
     head_id, seq, prev = conn.execute(_ADVANCE, {"chain": row["chain"]}).one()
     row["seq"], row["prev_hash"] = seq, prev
     row["hash"] = event_hash(row)
     return head_id
 
 
-def set_head(conn: Connection, head_id: int, hash_: str) -> None:
-    conn.execute(_SET_HEAD, {"id": head_id, "hash": hash_})
+def set_head(conn: Connection, head_id: int, row: dict) -> None:
+    conn.execute(_SET_HEAD, {"id": head_id, "prev": row["prev_hash"], "hash": row["hash"]})
 
 
 # --- verification -----------------------------------------------------------------------------
@@ -151,7 +183,13 @@ def verify(session: Session, batch: int = 20_000) -> Report:
     report.unchained = session.scalar(
         select(text("count(*)")).select_from(AuditEvent).where(AuditEvent.chain.is_(None))
     )
-    cols = [AuditEvent.id, *(getattr(AuditEvent, k) for k in HASHED), AuditEvent.hash]
+    cols = [
+        AuditEvent.id,
+        AuditEvent.seq,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+        *(getattr(AuditEvent, k) for k in CONTENT),
+    ]
     rows = (
         session.connection()
         .execution_options(stream_results=True, yield_per=batch)
@@ -182,8 +220,7 @@ def verify(session: Session, batch: int = 20_000) -> Report:
             report.breaks.append(Break(name, expected - 1, None, "the chain's head hash differs"))
 
     for row in rows:
-        event_id, stored = row[0], row[-1]
-        name, seq, prev_hash = row[1], row[2], row[3]  # HASHED begins chain, seq, prev_hash
+        event_id, seq, prev_hash, stored, name = row[0], row[1], row[2], row[3], row[4]
         if name != chain:
             close(chain)
             chain, expected, last_hash, broken = name, 1, GENESIS, False
@@ -198,7 +235,7 @@ def verify(session: Session, batch: int = 20_000) -> Report:
             seq = expected
         elif prev_hash != last_hash:
             reason = "re-linked: its previous hash is not the previous event's"
-        elif _hash_values(list(row[1:-1])) != stored:
+        elif link_hash(prev_hash, seq, _content_hash(list(row[4:]))) != stored:
             reason = "changed: its hash no longer matches its content"
         elif wanted:
             for cp_id, hash_ in wanted.pop((name, seq), []):

@@ -142,17 +142,23 @@ def revocation_list(session: Session, now: dt.datetime | None = None) -> dict:
     return {**body, "signature": f"{kid}.{sig}"}
 
 
-def revoked_ids(session: Session, receipt_ids: Iterable[str]) -> set[str]:
-    """Which of these receipts are cancelled, from the database (the online check)."""
-    wanted = set(receipt_ids)
-    if not wanted:
-        return set()
-    rows = session.scalars(
-        select(Transaction.receipt_signature).where(
-            Transaction.state == "cancelled", Transaction.receipt_signature.is_not(None)
+def is_cancelled(session: Session, fields: dict) -> bool:
+    """Whether the transaction of a verified receipt was cancelled (the online check): found
+    through its verification code's keyed hash (the unique index), and only if it is the very
+    receipt signed."""
+    from portal.domain.codes import keyed_hash
+
+    txn = session.scalar(
+        select(Transaction).where(
+            Transaction.verification_code_hash
+            == keyed_hash("verification:" + fields["verification_code"])
         )
     )
-    return {rid for sig in rows if (rid := ev.receipt_id(sig.partition(".")[2])) in wanted}
+    return (
+        txn is not None
+        and txn.state == "cancelled"
+        and txn.receipt_signature == f"{fields['kid']}.{fields['signature']}"
+    )
 
 
 def verify_text(text: str, session: Session | None = None) -> ev.Verdict:
@@ -161,9 +167,8 @@ def verify_text(text: str, session: Session | None = None) -> ev.Verdict:
     keys = signing.keyring().verifier_keys()
     verdict = ev.verify(text, keys)
     if verdict.ok and session is not None and verdict.fields.get("format") == ev.RECEIPT:
-        rid = ev.receipt_id(verdict.fields["signature"])
-        if revoked_ids(session, [rid]):
-            return ev.verify(text, keys, {rid})
+        if is_cancelled(session, verdict.fields):
+            return ev.verify(text, keys, {ev.receipt_id(verdict.fields["signature"])})
     return verdict
 
 

@@ -51,6 +51,7 @@ class AuditChain(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chain: Mapped[str] = mapped_column(String(40), unique=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")  # the head's prev_hash
     head_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
