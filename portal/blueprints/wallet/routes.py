@@ -134,7 +134,7 @@ def statement_pdf(carnet_id: int):
 
     from portal.domain import audit, evidence, receipts
 
-    _entry, carnet = _or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
+    _entry, carnet = or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
     st = evidence.statement(db.session, carnet)
     html = render_template(
         "wallet/statement_pdf.html", carnet=carnet, st=st, qr_svg=receipts.qr_svg(st["qr_text"])

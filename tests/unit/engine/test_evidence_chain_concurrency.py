@@ -14,7 +14,7 @@ from portal.domain import audit, audit_chain
 from portal.domain.transactions import Officer, commit_voucher
 from portal.extensions import db as database
 from portal.models import Account, AuditChain, AuditEvent, Office
-from tests.unit.engine.factory import issue, travel, voucher
+from tests.support.factory import issue, travel, voucher
 
 THREADS = 20
 

@@ -2,12 +2,6 @@ import pytest
 from sqlalchemy import text
 
 from portal.domain import signing
-from tests.unit.engine.factory import make_world
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
 
 
 @pytest.fixture

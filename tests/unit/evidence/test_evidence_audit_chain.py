@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.domain import audit, audit_chain
 from portal.models import AuditChain, AuditCheckpoint, AuditEvent, Transaction
-from tests.unit.engine.factory import commit, issue, travel
+from tests.support.factory import commit, issue, travel
 from tests.unit.evidence.conftest import bypass_triggers
 
 

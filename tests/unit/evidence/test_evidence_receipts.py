@@ -18,7 +18,7 @@ from portal.domain import evidence, receipts, signing
 from portal.domain import evidence_verify as ev
 from portal.domain.transactions import cancel_transaction
 from portal.models import Carnet, Transaction
-from tests.unit.engine.factory import commit, issue, travel
+from tests.support.factory import commit, issue, travel
 
 
 def _seed() -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-import pytest
 from sqlalchemy import select
 
 from portal.domain import evidence, receipts, signing
@@ -15,12 +14,7 @@ from portal.domain import evidence_verify as ev
 from portal.domain.transactions import cancel_transaction
 from portal.extensions import db as database
 from portal.models import AuditEvent, Holder, Transaction
-from tests.unit.engine.factory import commit, issue, make_world, travel
-
-
-@pytest.fixture
-def world(app, session):
-    return make_world(session)
+from tests.support.factory import commit, issue, travel
 
 
 def _receipt(world, kind="validation"):
