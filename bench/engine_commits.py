@@ -10,6 +10,12 @@ you care about). Each measured commit is a validation of its own carnet: lock ca
 every rule, transaction + items + audit event + holder notification + 2 outbox rows, one commit.
 "CPU ms/commit" is the Python CPU of the workers per domain commit (time.process_time), which
 a machine shared with other work disturbs less than the rates.
+
+Signed receipts and the audit chain (docs/evidence.md) are measured in the same run: each
+worker count commits once with them switched off in the worker processes ("without": no
+receipt signature, the audit event written unchained — the engine as it was before) and once
+as shipped ("with"), on distinct vouchers, and the difference in CPU ms per commit is printed;
+then the signing and hashing alone are timed in-process (µs per commit).
 """
 
 from __future__ import annotations
@@ -94,6 +100,55 @@ def setup(url: str, count: int):
 WARMUP = 5
 
 
+def _evidence_off() -> None:
+    """The commit as before signed receipts and the audit chain (this worker process only)."""
+    from portal.domain import audit, evidence
+
+    evidence.sign_receipt = lambda **content: None
+
+    def queue(writes, action: str, **fields) -> None:
+        row = audit._row(action, **fields)
+        row["chain"] = None
+        writes.insert(audit.AUDIT_EVENTS, [row])
+
+    audit.queue = queue
+
+
+def evidence_microbench(n: int = 2000) -> float:
+    """CPU µs per commit of what the evidence adds in Python: one receipt signature (Ed25519
+    over the canonical content) and one audit event's hashes (canonical JSON + SHA-256)."""
+    import datetime as dt
+
+    from portal.domain import audit, audit_chain, evidence
+
+    lines = [("cleared", i, 1) for i in range(1, 4)]
+    start = time.process_time()
+    for i in range(n):
+        evidence.sign_receipt(
+            eata_id=123456789,
+            carnet_number="CH2026/000123",
+            kind="validation",
+            country="CH",
+            office="Basel Weil am Rhein",
+            at=dt.datetime(2026, 12, 3, 13, 0, i % 60),
+            lines=lines,
+            verification_code="ABCDEFGHJKLMN",
+        )
+        row = audit._row(
+            "transaction.committed",
+            actor_type="account",
+            actor_id=1,
+            actor_label="officer@example.org",
+            customs_id=1,
+            object_type="carnet",
+            object_id=123456789,
+            data={"transactions": [i], "kinds": ["validation"], "items": {"1": 1, "2": 1}},
+        )
+        row.update(seq=i + 1, prev_hash="0" * 64)
+        audit_chain.event_hash(row)
+    return (time.process_time() - start) / n * 1e6
+
+
 def _worker(
     kind: str, url: str, voucher_ids: list[int], ids: tuple[int, int], barrier, out
 ) -> None:
@@ -110,8 +165,11 @@ def _worker(
         officer = Officer(account=s.get(Account, ids[0]), office=s.get(Office, ids[1]))
         s.commit()
 
+        if kind == "without":
+            _evidence_off()
+
         def one(vid: int) -> None:
-            if kind == "domain":
+            if kind in ("domain", "without"):
                 commit_voucher(
                     s, vid, officer, fields={"goods_examined": False}, commit_token=f"bench-{vid}"
                 )
@@ -174,26 +232,31 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
     per = args.per_worker + WARMUP
-    total = sum(w * per for w in counts)
+    total = sum(2 * w * per for w in counts)
     print(f"recreating {args.url.rsplit('/', 1)[-1]}; preparing {total} carnets …", flush=True)
     recreate_database(args.url)
     _app, vouchers, ids = setup(args.url, total)
     print(
         f"{'workers':>7} {'domain commits/s':>17} {'bare tx/s':>10} {'ratio':>6}"
-        f" {'CPU ms/commit':>14}  load average (1 min) before → after"
+        f" {'CPU ms/commit':>14} {'without: commits/s':>19} {'CPU ms':>7} {'evidence CPU ms':>16}"
+        "  load average (1 min) before → after"
     )
     offset = 0
     for w in counts:
         chunk = vouchers[offset : offset + w * per]
-        offset += len(chunk)
+        plain = vouchers[offset + w * per : offset + 2 * w * per]
+        offset += 2 * w * per
         load_before = os.getloadavg()[0]
+        without, cpu_without = run("without", args.url, plain, w, ids)
         domain, cpu = run("domain", args.url, chunk, w, ids)
         bare, _ = run("bare", args.url, chunk, w, ids)
         print(
             f"{w:>7} {domain:>17.0f} {bare:>10.0f} {domain / bare:>6.2f} {cpu:>14.2f}"
+            f" {without:>19.0f} {cpu_without:>7.2f} {cpu - cpu_without:>+16.2f}"
             f"  {load_before:.1f} → {os.getloadavg()[0]:.1f}",
             flush=True,
         )
+    print(f"signing + chaining alone, in-process: {evidence_microbench():.0f} µs CPU per commit")
 
 
 if __name__ == "__main__":

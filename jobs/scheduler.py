@@ -61,6 +61,7 @@ def register_builtin() -> None:
     periodic("outbox.drain", 60)(tasks.drain_outbox)
     periodic("jobs.fail_stale", 300)(tasks.fail_stale_jobs)
     periodic("jobs.requeue_waiting", 60)(tasks.requeue_waiting_jobs)
+    periodic("audit.checkpoint", 3600)(tasks.audit_checkpoint)  # docs/evidence.md
 
 
 class Scheduler:

@@ -163,6 +163,18 @@ def requeue_waiting_jobs() -> int:
     return requeue_waiting()
 
 
+@task(queue="low", timeout=5 * 60)
+def audit_checkpoint() -> int | None:
+    """Hourly: sign the heads of the audit chains (docs/evidence.md); the checkpoint's id, or
+    None when nothing was written since the last one."""
+    from portal.domain import audit_chain
+
+    with job_session() as session:
+        cp = audit_chain.checkpoint(session)
+        session.commit()
+        return cp.id if cp is not None else None
+
+
 @task(queue="low", timeout=10 * 60)
 def fail_stale_jobs(max_hours: int = 2) -> int:
     """Mark jobs whose worker died as failed, and give their sessions back to the user."""

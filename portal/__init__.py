@@ -18,7 +18,7 @@ from portal import api
 from portal.api.problems import from_http_error, problem_response
 from portal.commands import register as register_cli
 from portal.config import load_config
-from portal.domain import codes, crypto, mfa
+from portal.domain import codes, crypto, mfa, signing
 from portal.domain.passwords import use_fast_hashing
 from portal.extensions import csrf, db, htmx, limiter, login_manager
 from portal.tenancy import register_site, resolve_request_site
@@ -36,6 +36,7 @@ BLUEPRINTS = [
     ("portal.blueprints.nics_api", "api"),
     ("portal.blueprints.customs_api", "api"),
     ("portal.blueprints.wallet", "wallet"),
+    ("portal.blueprints.evidence", "wallet"),
 ]
 
 
@@ -78,6 +79,7 @@ def apply_config(app: Flask) -> None:
     codes.configure(app.config["LOOKUP_KEY"], app.config["SECRET_KEY"])
     crypto.configure(app.config["DATA_KEYS"])  # carnet contents
     mfa.configure(app.config["DATA_KEYS"])  # TOTP secrets
+    signing.configure(app.config["SIGNING_KEYS"], app.config["SECRET_KEY"])  # receipts, audit
     # Authlib refuses OAuth over plain http unless this process-wide flag is set: only a
     # development or test deployment (http, no TLS) sets it; production requires https
     if app.config["AUTHLIB_INSECURE_TRANSPORT"]:

@@ -46,6 +46,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # data keys: "kid:base64key[,kid:base64key…]"; the first one encrypts, all decrypt
         "DATA_KEYS": env.get("EATA_DATA_KEYS", DEV_DATA_KEYS),
         "LOOKUP_KEY": env.get("EATA_LOOKUP_KEY", ""),  # HMAC key for lookup codes; derived if empty
+        # Ed25519 signing keys of receipts and audit checkpoints (portal/domain/signing.py):
+        # "kid:base64seed[:from[:until]][,…]"; empty: a development key derived from SECRET_KEY
+        "SIGNING_KEYS": env.get("EATA_SIGNING_KEYS", ""),
         # mail
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),  # empty: write messages to MAIL_OUTBOX_DIR
         "MAIL_PORT": _int("MAIL_PORT", 25),
@@ -126,6 +129,11 @@ def check_production(cfg: dict) -> None:
         problems.append("SECRET_KEY must be set to a random value of 32+ characters")
     if not cfg["DATA_KEYS"] or cfg["DATA_KEYS"] == DEV_DATA_KEYS:
         problems.append("EATA_DATA_KEYS must be set (kid:base64-32-byte-key)")
+    if not cfg["SIGNING_KEYS"]:
+        problems.append(
+            "EATA_SIGNING_KEYS must be set (kid:base64-32-byte-Ed25519-seed; "
+            "`flask receipts new-key KID` makes one)"
+        )
     if len(cfg["LOOKUP_KEY"] or "") < MIN_LOOKUP_KEY:
         problems.append(
             f"EATA_LOOKUP_KEY must be set to a random value of {MIN_LOOKUP_KEY}+ characters"

@@ -37,6 +37,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 40,
     "DATA_KEYS": "k2:" + "A" * 43 + "=",
     "LOOKUP_KEY": "y" * 40,
+    "SIGNING_KEYS": "s1:" + "A" * 43 + "=",
     "DATABASE_URL": "postgresql+psycopg://db/eata",
     "EATA_SCHEME": "https",
     "MAIL_SERVER": "smtp.example.org",
@@ -57,6 +58,7 @@ def test_production_starts_with_real_secrets(monkeypatch):
         ({"LOOKUP_KEY": "k"}, "EATA_LOOKUP_KEY must be set to a random value of 32+"),
         ({"LOOKUP_KEY": "k" * 31}, "EATA_LOOKUP_KEY"),
         ({"MAIL_SERVER": ""}, "MAIL_SERVER must be set"),
+        ({"SIGNING_KEYS": ""}, "EATA_SIGNING_KEYS must be set"),
     ],
 )
 def test_production_refuses_http_a_short_lookup_key_and_no_smtp(monkeypatch, override, problem):

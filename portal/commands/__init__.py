@@ -10,6 +10,7 @@
 | `nics` | `nga create / add-association / list`, `api-client create / create-customs / rotate / revoke / purge` |
 | `keys` | `keys new / rotate` |
 | `carnets` | `carnet audit` |
+| `evidence` | `receipts verify / keys / new-key / revocations`, `audit verify / checkpoint` |
 | `jobs` | `jobs worker / scheduler`, `outbox drain` |
 
 The app factory calls `register(app)`, which adds every group.
@@ -28,6 +29,7 @@ def groups() -> list[AppGroup]:
         customs,
         database,
         demo,
+        evidence,
         jobs,
         keys,
         nics,
@@ -46,6 +48,8 @@ def groups() -> list[AppGroup]:
         nics.api_client_cli,
         keys.keys_cli,
         carnets.carnet_cli,
+        evidence.receipts_cli,
+        evidence.audit_cli,
     ]
 
 

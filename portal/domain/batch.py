@@ -181,6 +181,12 @@ class Batch:
         row = _pg_row(table, values, update=True)
         self._ops.append((_update_sql(table, tuple(row)), [{**row, "__id": row_id}]))
 
+    def statement(self, table: Table, sql: str, row: dict) -> None:
+        """PostgreSQL only: one fixed SQL statement of the caller's (psycopg %(name)s
+        parameters; `table`'s Python-side defaults and JSON wrapping applied to `row`)."""
+        assert self.pg
+        self._ops.append((sql, [_pg_row(table, row)]))
+
     def run(self) -> None:
         """Send what is queued (PostgreSQL): one pipeline, one synchronisation."""
         ops, self._ops = self._ops, []

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal import caches
 from portal.domain import carnets as carnet_domain
-from portal.domain import outbox
+from portal.domain import evidence, outbox
 from portal.domain.rules import label
 from portal.domain.transactions import verification_code_of
 from portal.domain.vouchers import format_code
@@ -85,6 +85,7 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
     )
     code = verification_code_of(txn)
     holder = carnet_domain.holder_of(carnet)
+    signed = evidence.receipt_text(txn, carnet, [ti for ti, _item in rows], code)
     return {
         "id": txn.id,
         "kind": txn.kind,
@@ -99,7 +100,12 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         "committed_at": txn.committed_at,
         "verification_code": code,
         "verification_code_display": format_code(code),
-        "verification_payload": f"{VERIFY_PREFIX}:{txn.id}:{code}",
+        # the signed receipt (docs/evidence.md); a transaction committed before receipts were
+        # signed keeps the unsigned "EATAV1:<id>:<code>"
+        "verification_payload": signed or f"{VERIFY_PREFIX}:{txn.id}:{code}",
+        "receipt_text": signed,
+        "receipt_id": evidence.receipt_id_of(txn),
+        "receipt_kid": (txn.receipt_signature or "").partition(".")[0],
         "goods_examined": txn.goods_examined,
         "final_date": txn.final_date,
         "customs_seals": txn.customs_seals,
@@ -132,17 +138,33 @@ def _qr_file(payload: str) -> bytes:
 caches.register("receipt_qr_images", _qr_file.cache_clear)
 
 
-def verification_qr_file(txn: Transaction) -> bytes:
+def verification_payload_of(session: Session, txn: Transaction) -> str:
+    """The verification QR's text: the signed receipt, or "EATAV1:<id>:<code>" for a
+    transaction committed before receipts were signed."""
+    code = verification_code_of(txn)
+    carnet = session.get_one(Carnet, txn.carnet_id)
+    items = session.scalars(
+        select(TransactionItem).where(TransactionItem.transaction_id == txn.id)
+    ).all()
+    return evidence.receipt_text(txn, carnet, items, code) or f"{VERIFY_PREFIX}:{txn.id}:{code}"
+
+
+def verification_qr_file(session: Session, txn: Transaction) -> bytes:
     """The verification QR as a standalone SVG image (step 5 shows it with <img>); it never
     changes for a transaction, so it is built once per process."""
-    return _qr_file(f"{VERIFY_PREFIX}:{txn.id}:{verification_code_of(txn)}")
+    return _qr_file(verification_payload_of(session, txn))
+
+
+def qr_svg(payload: str) -> str:
+    """A QR as inline SVG (receipts, statements)."""
+    return segno.make(payload, error="m").svg_inline(
+        scale=4, omitsize=True, title="Verification QR code"
+    )
 
 
 def verification_qr_svg(data: dict) -> str:
     """The verification QR as inline SVG (the holder's wallet scans it, F-34)."""
-    return segno.make(data["verification_payload"], error="m").svg_inline(
-        scale=4, omitsize=True, title="Verification QR code"
-    )
+    return qr_svg(data["verification_payload"])
 
 
 def static_url_fetcher(static_folder: str):

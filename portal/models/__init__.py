@@ -2,7 +2,7 @@
 
 # ruff: noqa: I001  (accounts and tenancy first: the other modules refer to them)
 from portal.models.accounts import Account, Office, Region, TenantOwned  # noqa: F401
-from portal.models.audit import AuditEvent  # noqa: F401
+from portal.models.audit import AuditChain, AuditCheckpoint, AuditEvent  # noqa: F401
 from portal.models.tenancy import Country, Currency, CustomsAdministration, CustomsTerritory  # noqa: F401
 from portal.models.identity import *  # noqa: F401,F403,E402
 from portal.models.carnets import *  # noqa: F401,F403,E402

@@ -249,6 +249,9 @@ class Transaction(Base):
     cancellation_code_enc: Mapped[str] = mapped_column(Text)
     # keyed hash of the wizard's one-time commit token or the API's Idempotency-Key
     commit_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # the receipt's Ed25519 signature "<kid>.<base64url>" over its canonical content
+    # (portal/domain/evidence.py; NULL on transactions committed before receipts were signed)
+    receipt_signature: Mapped[str | None] = mapped_column(String(120))
 
     items: Mapped[list[TransactionItem]] = relationship(
         back_populates="transaction", order_by="TransactionItem.id", cascade="all, delete-orphan"

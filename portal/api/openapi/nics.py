@@ -538,7 +538,73 @@ def _write(
 
 
 STATE_CONFLICT = "Not possible in the carnet's current state; `detail` says why"
+SIGNATURE = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_-]{1,16}\\.[A-Za-z0-9_-]{86}$",
+    "description": "<kid>.<base64url Ed25519 signature> over the canonical JSON "
+    "(sorted keys, no spaces, UTF-8) of the document without `signature`",
+}
+SCHEMAS.update(
+    {
+        "ReceiptKey": _obj(
+            {
+                "kid": {"type": "string"},
+                "alg": {"enum": ["Ed25519"]},
+                "public_key": {"type": "string", "description": "32 bytes, base64url"},
+                "not_before": {"type": ["string", "null"], "format": "date-time"},
+                "not_after": {"type": ["string", "null"], "format": "date-time"},
+                "status": {"enum": ["signing", "verify-only"]},
+            },
+            ["kid", "alg", "public_key", "not_before", "not_after", "status"],
+        ),
+        "ReceiptKeys": _obj(
+            {
+                "issuer": {"type": "string"},
+                "signing_kid": {"type": "string"},
+                "keys": {"type": "array", "items": _ref("ReceiptKey")},
+            },
+            ["issuer", "signing_kid", "keys"],
+        ),
+        "ReceiptRevocations": _obj(
+            {
+                "kind": {"enum": ["eata-receipt-revocations"]},
+                "issued_at": DATETIME,
+                "revoked": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "receipt": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                            "cancelled_at": DATETIME,
+                        },
+                        ["receipt", "cancelled_at"],
+                    ),
+                },
+                "signature": SIGNATURE,
+            },
+            ["kind", "issued_at", "revoked", "signature"],
+        ),
+    }
+)
 PATHS: dict = {
+    "/receipt-keys": {
+        "get": {
+            "summary": "The public keys that sign receipts, carnet statements and audit "
+            "checkpoints, with their validity (docs/evidence.md); no token needed",
+            "security": [],
+            "responses": {"200": _json("ReceiptKeys", "The published keys")},
+        }
+    },
+    "/receipt-revocations": {
+        "get": {
+            "summary": "The signed list of cancelled receipts, each by its receipt id (the "
+            "first 16 bytes of the SHA-256 of its signature, hex); no token needed",
+            "security": [],
+            "responses": {
+                "200": _json("ReceiptRevocations", "The signed list"),
+                "429": _problem("Too many requests"),
+            },
+        }
+    },
     "/oauth/token": {
         "post": {
             "summary": "Get an access token (client credentials)",

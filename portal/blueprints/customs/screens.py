@@ -82,7 +82,9 @@ def receipt(transaction_id: int):
 def receipt_qr(transaction_id: int):
     """Step 5's verification QR as an image: fetched once, kept by the browser (private)."""
     txn = get_for_tenant_or_404(Transaction, transaction_id)
-    resp = current_app.response_class(receipts.verification_qr_file(txn), mimetype="image/svg+xml")
+    resp = current_app.response_class(
+        receipts.verification_qr_file(db.session, txn), mimetype="image/svg+xml"
+    )
     resp.headers["Cache-Control"] = "private, max-age=86400"
     return resp
 

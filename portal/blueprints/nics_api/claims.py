@@ -29,6 +29,7 @@ def _audit_claim(action: str, claim) -> None:
         actor_label=a.label,
         ip=a.ip,
         customs_id=claim.customs_id,
+        nga_id=g.nga.id,  # the NGA's chain: its systems wrote it
         object_type="claim",
         object_id=claim.id,
     )

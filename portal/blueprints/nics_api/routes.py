@@ -22,7 +22,7 @@ from portal.api.paging import page_args
 from portal.api.problems import Problem
 from portal.blueprints.nics_api import bp, claims_present, present
 from portal.db import now_utc
-from portal.domain import audit
+from portal.domain import audit, evidence, signing
 from portal.domain import carnets as domain
 from portal.domain import reconciliation as rec
 from portal.domain.api_clients import Actor
@@ -63,6 +63,20 @@ def _issued(carnet, pin: str):
 @bp.get("/v1/openapi.json")
 def openapi_json():
     return jsonify(document(_today()))
+
+
+@bp.get("/v1/receipt-keys")
+def receipt_keys():
+    """The public keys that sign receipts, statements and audit checkpoints (docs/evidence.md);
+    the same document as wallet.<domain>/.well-known/eata-receipt-keys.json. No token needed."""
+    return jsonify(signing.keyring().published())
+
+
+@bp.get("/v1/receipt-revocations")
+@limiter.limit("60/minute")
+def receipt_revocations():
+    """The signed list of cancelled receipts (docs/evidence.md). No token needed."""
+    return jsonify(evidence.revocation_list(db.session))
 
 
 @bp.get("/v1/docs")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Response, abort, flash, g, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, g, render_template, request, session, url_for
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import (
@@ -18,7 +18,7 @@ from portal.blueprints.wallet.forms import (
 )
 from portal.blueprints.wallet.session import holder_required
 from portal.db import now_utc
-from portal.domain import DomainError, NotFound
+from portal.domain import DomainError, NotFound, audit, evidence, receipts
 from portal.domain import travels as travel_domain
 from portal.domain import wallet as wallet_domain
 from portal.domain.carnets import SET_LABELS, STATUS_LABELS, item_description
@@ -123,6 +123,37 @@ def carnet(carnet_id: int):
         "status": carnet.effective_status(_today()),
     }
     return render_template("wallet/carnet.html", **ctx)
+
+
+@bp.get("/carnets/<int:carnet_id>/statement.pdf")
+@limiter.limit("10 per minute")
+@holder_required
+def statement_pdf(carnet_id: int):
+    """The signed statement of the carnet's history (docs/evidence.md): every transaction, its
+    state, and a verification QR signing the whole."""
+    _entry, carnet = or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
+    st = evidence.statement(db.session, carnet)
+    html = render_template(
+        "wallet/statement_pdf.html", carnet=carnet, st=st, qr_svg=receipts.qr_svg(st["qr_text"])
+    )
+    pdf = receipts.render_pdf(html, current_app.static_folder)
+    audit.record(
+        db.session,
+        "carnet.statement_issued",
+        actor_type="holder",
+        actor_id=g.holder.id,
+        nga_id=carnet.nga_id,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        ip=request.remote_addr,
+        data={"transactions": len(st["rows"]), "qr": st["qr_text"].rpartition("|")[0]},
+    )
+    db.session.commit()
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="eata-statement-{carnet.carnet_number}.pdf"'
+    )
+    return resp
 
 
 @bp.post("/carnets/<int:carnet_id>/accept")

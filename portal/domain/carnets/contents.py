@@ -86,6 +86,7 @@ def audit_carnet(
         actor_id=actor.id,
         actor_label=actor.label,
         ip=actor.ip,
+        nga_id=carnet.nga_id,
         object_type="carnet",
         object_id=carnet.eata_id,
         data=data,

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, audit, batch
+from portal.domain import Conflict, DomainError, audit, batch, evidence
 from portal.domain.carnets import fmt_date
 from portal.domain.rules import (
     FINAL_DATE_LABELS,
@@ -297,9 +297,27 @@ def _transaction_rows(c: Commit) -> tuple[list[tuple[str, str]], list[dict]]:
                 signed_at=c.ctx["signed_at"],
                 **new.stored,
                 commit_token_hash=c.token_hash if i == len(c.kinds) - 1 else None,
+                receipt_signature=_sign(c, k, new.verification),
             )
         )
     return codes, rows
+
+
+def _sign(c: Commit, kind: str, verification_code: str) -> str:
+    """The receipt's Ed25519 signature over its canonical content (docs/evidence.md)."""
+    lines = [("cleared", item.item_no, qty) for item, qty in c.lines]
+    if kind == "reimport":
+        lines += [(line, item.item_no, qty) for item, qty, line in c.entries.extra_lines]
+    return evidence.sign_receipt(
+        eata_id=c.carnet.eata_id,
+        carnet_number=c.carnet.carnet_number,
+        kind=kind,
+        country=c.place.country_code,
+        office=c.place.office_name,
+        at=c.now,
+        lines=lines,
+        verification_code=verification_code,
+    )
 
 
 def _item_rows(c: Commit, txn_ids: list[int]) -> list[dict]:

@@ -83,6 +83,7 @@ def accept_general_list(
         session,
         "carnet.general_list_signed",
         holder,
+        nga_id=carnet.nga_id,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"signed_name": sig.signed_name},

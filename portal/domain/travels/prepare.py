@@ -171,6 +171,7 @@ def prepare_travel(
         session,
         "travel.prepared",
         holder,
+        nga_id=carnet.nga_id,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "vouchers": kinds, "sets": need},

@@ -8,7 +8,7 @@ import zipfile
 
 import xmlschema
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from jobs.testing import run_queued_jobs
 from portal.domain import exports
@@ -121,6 +121,10 @@ def test_f64_export_list_job_through_the_queue_gives_an_xlsx_with_neutralised_ce
     world, login_as, app
 ):
     carnet = to_check_carnet(world)
+    if world.session.get_bind().dialect.name == "postgresql":
+        # a committed transaction is append-only (docs/evidence.md): arrange the hostile
+        # value as the database's superuser would, triggers off
+        world.session.execute(text("SET LOCAL session_replication_role = replica"))
     world.session.execute(
         update(Transaction)
         .where(Transaction.carnet_id == carnet.id, Transaction.kind == "import")
