@@ -1,0 +1,203 @@
+"""The customs side (F-51): acknowledge, reject with a reason, commit through the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
+from portal.domain.organisation import office_within_reach
+from portal.domain.predeclarations.holder import lock_predeclaration, what_happened
+from portal.domain.predeclarations.notices import audit_officer, tell_holders
+from portal.domain.predeclarations.vocabulary import (
+    CARRIAGES,
+    MAX_REASON,
+    TRANSPORT_MODES,
+    kind_name,
+)
+from portal.domain.rules import label
+from portal.domain.transactions import CommitResult, Officer, commit_voucher, committed_by_token
+from portal.models import (
+    Carnet,
+    Office,
+    Predeclaration,
+    Transaction,
+)
+from portal.models.predeclarations import OPEN_STATES
+
+# --- the customs side -----------------------------------------------------------------------
+
+
+def _check_officer(p: Predeclaration, officer: Officer) -> Office:
+    """The officer's administration and region (R-16, R-17) — another's is not found."""
+    account = officer.account
+    office = officer.office
+    if p.customs_id != account.customs_id or office is None or office.id != p.office_id:
+        raise NotFound("No such pre-declaration.")
+    # an API client (no role) acts for its whole administration; a person within their reach
+    if getattr(account, "role", None) and not office_within_reach(account, office):
+        raise PermissionDenied(
+            f"Only an officer of {office.name}'s region can act on this {kind_name(p)}."
+        )
+    return office
+
+
+def _act(
+    session: Session, predeclaration_id: int, officer: Officer, states: tuple[str, ...], what: str
+) -> Predeclaration:
+    p = lock_predeclaration(session, predeclaration_id)
+    _check_officer(p, officer)
+    if p.state not in states:
+        raise Conflict(
+            what_happened(p) + f" It cannot be {what}.", code=f"predeclaration_{p.state}"
+        )
+    return p
+
+
+def _mark(p: Predeclaration, state: str, officer: Officer, now: dt.datetime) -> None:
+    p.state = state
+    p.acted_at = now
+    p.acted_by = officer.account.full_name
+    p.acted_by_account_id = officer.account.id
+    p.version += 1
+    p.updated_at = now
+
+
+def acknowledge(
+    session: Session, predeclaration_id: int, officer: Officer, *, now: dt.datetime | None = None
+) -> Predeclaration:
+    """Customs confirm the appointment: the holder's travel shows a green check (F-52)."""
+    now = now or now_utc()
+    p = _act(session, predeclaration_id, officer, ("pending",), "acknowledged")
+    _mark(p, "acknowledged", officer, now)
+    carnet = session.get(Carnet, p.carnet_id)
+    assert carnet is not None
+    office = session.get(Office, p.office_id)
+    audit_officer(session, "predeclaration.acknowledged", officer, carnet, p)
+    tell_holders(
+        session,
+        carnet,
+        p,
+        f"{kind_name(p).capitalize()} acknowledged",
+        f"Customs at {office.name if office else 'the office'} acknowledged your "
+        f"{kind_name(p)} for the {label(p.kind)} of carnet {carnet.carnet_number}, expected "
+        f"on {p.expected_at.strftime('%d/%m/%Y %H:%M')}.",
+    )
+    session.flush()
+    return p
+
+
+def reject(
+    session: Session,
+    predeclaration_id: int,
+    officer: Officer,
+    reason: str,
+    *,
+    now: dt.datetime | None = None,
+) -> Predeclaration:
+    """Customs refuse it: the goods must stop at the office for inspection (red cross, F-52);
+    the holder sees the reason. The voucher is untouched and can still be presented."""
+    now = now or now_utc()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for the rejection.", field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"The reason is too long: at most {MAX_REASON} characters.", "reason")
+    p = _act(session, predeclaration_id, officer, OPEN_STATES, "rejected")
+    _mark(p, "rejected", officer, now)
+    p.reason = reason
+    carnet = session.get(Carnet, p.carnet_id)
+    assert carnet is not None
+    office = session.get(Office, p.office_id)
+    audit_officer(session, "predeclaration.rejected", officer, carnet, p, reason=reason)
+    tell_holders(
+        session,
+        carnet,
+        p,
+        f"{kind_name(p).capitalize()} rejected: stop for inspection",
+        f"Customs at {office.name if office else 'the office'} rejected your {kind_name(p)} "
+        f"for the {label(p.kind)} of carnet {carnet.carnet_number}: {reason} "
+        "The goods must stop at the customs office for inspection.",
+    )
+    session.flush()
+    return p
+
+
+def commit(
+    session: Session,
+    predeclaration_id: int,
+    officer: Officer,
+    *,
+    fields: dict | None = None,
+    step: str | None = None,
+    commit_token: str | None = None,
+    now: dt.datetime | None = None,
+) -> CommitResult:
+    """Commit a pre-declaration ("allow automatic transaction") at its office: the engine's
+    `commit_voucher` with every rule (R-01 … R-11), and the pre-declaration marked committed
+    in the same database transaction. A replay of the same commit token answers the first
+    result (R-11)."""
+    now = now or now_utc()
+    p = lock_predeclaration(session, predeclaration_id)
+    _check_officer(p, officer)
+    if p.state == "committed" and commit_token and p.transaction_id is not None:
+        if committed_by_token(session, commit_token) == p.transaction_id:
+            return commit_voucher(
+                session,
+                p.voucher_id,
+                officer,
+                fields=fields,
+                step=step,
+                commit_token=commit_token,
+                now=now,
+            )
+    if p.option != "automatic":
+        raise Conflict(
+            "This is a pre-notification: the holder did not allow an automatic transaction. "
+            "Acknowledge it, and process the carnet with New transaction when it arrives.",
+            code="not_a_predeclaration",
+        )
+    if p.state not in OPEN_STATES:
+        raise Conflict(
+            what_happened(p) + " It cannot be committed.", code=f"predeclaration_{p.state}"
+        )
+    result = commit_voucher(
+        session,
+        p.voucher_id,
+        officer,
+        fields=fields,
+        step=step,
+        commit_token=commit_token,
+        now=now,
+    )
+    _mark(p, "committed", officer, now)
+    p.transaction_id = result.transaction_id
+    carnet = session.get(Carnet, p.carnet_id)
+    assert carnet is not None
+    audit_officer(
+        session,
+        "predeclaration.committed",
+        officer,
+        carnet,
+        p,
+        transaction_id=result.transaction_id,
+    )
+    session.flush()
+    return result
+
+
+def prefilled_fields(p: Predeclaration) -> dict[str, str]:
+    """The commit's fields pre-filled from what was pre-declared: the shipment and the means of
+    transport as the customs reference and remarks (the officer can change them)."""
+    remarks = (
+        f"Pre-declared: {CARRIAGES[p.carriage].lower()}, {TRANSPORT_MODES[p.transport_mode]}"
+        + (f" {p.transport_id}" if p.transport_id else "")
+        + f", expected {p.expected_at.strftime('%d/%m/%Y %H:%M')}."
+    )
+    return {"reference": p.shipment_number, "remarks": remarks}
+
+
+def transaction_of(session: Session, p: Predeclaration) -> Transaction | None:
+    return session.get(Transaction, p.transaction_id) if p.transaction_id else None
