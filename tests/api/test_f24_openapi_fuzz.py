@@ -46,12 +46,15 @@ with warnings.catch_warnings():
     from schemathesis.experimental import OPEN_API_3_1
 
 OPEN_API_3_1.enable()
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"
-)
 
 EXAMPLES = int(os.environ.get("EATA_FUZZ_EXAMPLES", "25"))
 STATEFUL = int(os.environ.get("EATA_FUZZ_STATEFUL", "10"))
+# the suite's 300 s per test, scaled for a deep run (a safety net, not a speed check)
+TIMEOUT = int(300 * max(1, EXAMPLES / 50, STATEFUL / 20))
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"),
+    pytest.mark.timeout(TIMEOUT),
+]
 CHECKS = (
     not_a_server_error,
     status_code_conformance,
