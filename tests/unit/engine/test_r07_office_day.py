@@ -15,7 +15,7 @@ from portal.db import now_utc
 from portal.domain import DomainError
 from portal.domain.rules import Place
 from portal.models import Carnet, Transaction
-from tests.unit.engine.factory import commit, issue, travel
+from tests.support.factory import commit, issue, travel
 
 ZURICH = zoneinfo.ZoneInfo("Europe/Zurich")
 
