@@ -5,7 +5,7 @@ retry), leaves no half-written file, and the database is as it was (every table'
 but the job row that says so). With the space back, the same export succeeds.
 
 Mounting needs root (the suite's machine runs as root); elsewhere the test is skipped and
-tests/jobs/test_r11_disk_full.py (the same failure raised by the work) still runs.
+tests/jobs/test_r11_job_storage_full.py (the same failure raised by the work) still runs.
 """
 
 from __future__ import annotations
