@@ -69,13 +69,12 @@ def test_r11_storage_full_during_an_export_fails_visibly_database_untouched(heal
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", exports], check=True)
     try:
         # fill it: not a byte left for the accounts file
-        with open(os.path.join(exports, "filler"), "wb") as f:
-            try:
+        try:
+            with open(os.path.join(exports, "filler"), "wb", buffering=0) as f:
                 while True:
                     f.write(b"\0" * 4096)
-                    f.flush()
-            except OSError:
-                pass
+        except OSError:
+            pass
         before = _table_counts()
         job_id = _export(world)
         job = _final(job_id)
