@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: setup run test test-postgres test-reliability assets browser-deps worker scheduler lint clean
+.PHONY: setup run test test-postgres test-reliability assets browser-deps worker scheduler lint typecheck clean
 
 setup: $(VENV)/.installed node_modules/.installed assets
 
@@ -43,9 +43,15 @@ test-postgres: setup browser-deps
 test-reliability: setup
 	$(PY) -m pytest -m reliability tests/reliability
 
+## lint: formatting, lint rules and types (CI runs it before the tests)
 lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(MAKE) --no-print-directory typecheck
+
+## typecheck: mypy over the domain and the models (settings in pyproject.toml [tool.mypy])
+typecheck: setup
+	$(VENV)/bin/mypy portal/domain portal/models
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance

@@ -95,7 +95,7 @@ def prepare(url: str, journeys: int, officers: int) -> tuple[list[tuple[int, str
     from portal.domain.vouchers import code_of
     from portal.extensions import db
     from portal.migrate import upgrade
-    from tests.unit.engine.factory import issue, make_world, travel, voucher
+    from tests.support.factory import issue, make_world, travel, voucher
 
     app = create_app({"DATABASE_URL": url})
     upgrade(url)

@@ -49,7 +49,7 @@ def setup(url: str, count: int):
     from portal.extensions import db
     from portal.migrate import upgrade
     from portal.models import Account, CustomsAdministration, Office
-    from tests.unit.engine.factory import issue, make_world, travel
+    from tests.support.factory import issue, make_world, travel
 
     app = create_app(
         {

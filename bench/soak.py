@@ -87,7 +87,7 @@ def main() -> None:
         stack.prepare()
         stack.start_all()
         from portal.extensions import db
-        from tests.unit.engine.factory import make_world
+        from tests.support.factory import make_world
 
         with db.new_session() as s:
             world = make_world(s)

@@ -8,10 +8,21 @@ import logging
 import os
 
 from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+import portal.login  # noqa: F401  (registers the user loader)
+from jobs.runtime import install_outbox_pump
+from portal import api
+from portal.api.problems import from_http_error, problem_response
+from portal.commands import register as register_cli
 from portal.config import load_config
+from portal.domain import codes, crypto, mfa
+from portal.domain.passwords import use_fast_hashing
 from portal.extensions import csrf, db, htmx, limiter, login_manager
+from portal.tenancy import register_site, resolve_request_site
+from portal.web import MAX_ID
 
 # (module, site kind) of every blueprint; the module exposes `bp`.
 BLUEPRINTS = [
@@ -39,8 +50,6 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     apply_config(app)
     register_extensions(app)
-    from jobs.runtime import install_outbox_pump
-
     install_outbox_pump(app)  # without Redis the outbox sends itself (OUTBOX_AUTODRAIN)
     register_blueprints(app)
     register_request_hooks(app)
@@ -58,8 +67,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to open this page."
     login_manager.session_protection = None  # the server-side session is the protection
-    import portal.login  # noqa: F401  (registers the user loader)
-
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     app.jinja_env.globals["SITE_NAME"] = "eATA"
 
@@ -67,9 +74,6 @@ def register_extensions(app: Flask) -> None:
 def apply_config(app: Flask) -> None:
     """The one place where settings reach the domain modules and the libraries (never at a
     blueprint's registration, never from os.environ elsewhere)."""
-    from portal.domain import codes, crypto, mfa
-    from portal.domain.passwords import use_fast_hashing
-
     use_fast_hashing(app.config["PASSWORD_HASH_FAST"])
     codes.configure(app.config["LOOKUP_KEY"], app.config["SECRET_KEY"])
     crypto.configure(app.config["DATA_KEYS"])  # carnet contents
@@ -78,17 +82,11 @@ def apply_config(app: Flask) -> None:
     # development or test deployment (http, no TLS) sets it; production requires https
     if app.config["AUTHLIB_INSECURE_TRANSPORT"]:
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
-    from portal import api
 
     api.init_app(app)  # OAuth server and token lifetime of the APIs (NICS_* settings)
 
 
 def register_blueprints(app: Flask) -> None:
-    from werkzeug.routing import IntegerConverter
-
-    from portal.tenancy import register_site
-    from portal.web import MAX_ID
-
     class IdConverter(IntegerConverter):
         """<int:…> ids beyond what the database holds match no route (a 404, not a 500)."""
 
@@ -109,8 +107,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from portal.tenancy import resolve_request_site
-
     app.before_request(resolve_request_site)
 
     @app.after_request
@@ -162,10 +158,6 @@ def register_errorhandlers(app: Flask) -> None:
         if code == 429:
             detail = "Too many attempts. Please wait a moment and try again."
         if _wants_problem_json():  # the one problem+json renderer (portal/api/problems.py)
-            from werkzeug.exceptions import HTTPException
-
-            from portal.api.problems import from_http_error, problem_response
-
             if isinstance(error, HTTPException):
                 return from_http_error(error)
             return problem_response(code, detail)
@@ -177,6 +169,4 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from portal.commands import register
-
-    register(app)
+    register_cli(app)

@@ -10,11 +10,13 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.sql import Executable
 
 # the largest id the databases hold (the id columns are INTEGER: 32 bits on PostgreSQL, which
 # refuses a larger parameter with an error): a larger number typed in a URL, filter, form or
@@ -37,6 +39,13 @@ class Base(DeclarativeBase):
 def now_utc() -> dt.datetime:
     """Naive UTC: the database stores UTC without zone on both SQLite and PostgreSQL."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed. A conditional UPDATE …
+    WHERE (still unused, still pending) is how two concurrent requests produce one success."""
+    # an UPDATE/DELETE answers a CursorResult; Session.execute is typed as the general Result
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 PING_AFTER_IDLE = 10.0  # seconds

@@ -11,6 +11,7 @@ import datetime as dt
 from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
+from portal.blueprints.wallet.session import load_holder
 from portal.domain.sessions import live_session, open_session, revoke_session
 from portal.extensions import db, login_manager
 from portal.models import Account
@@ -20,8 +21,6 @@ from portal.models import Account
 def load_user(user_id: str):
     kind, _, sid = user_id.partition(":")
     if kind == "h" and sid:  # a holder's wallet session (portal/blueprints/wallet/session.py)
-        from portal.blueprints.wallet.session import load_holder
-
         return load_holder(sid)
     if kind != "c" or not sid:
         return None

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, request
+from flask.globals import request_ctx
 from sqlalchemy import event, select
 from sqlalchemy.orm import (
     Session,
@@ -20,9 +21,12 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from portal import caches
+from portal.extensions import db
 from portal.models import CustomsAdministration, TenantOwned
+from portal.web import bounded_int
 
 _CUSTOMS_HOST = re.compile(r"^customs-([a-z]{2})$")
 
@@ -134,8 +138,6 @@ def tenant_for(session: Session, code: str) -> CustomsAdministration | None:
 
 def resolve_request_site() -> None:
     """before_request: sets g.site and, on a customs host, g.tenant; 404s what matches nothing."""
-    from portal.extensions import db
-
     g.site = None
     g.tenant = None
     if request.endpoint in ("static", "health"):
@@ -159,9 +161,6 @@ def resolve_request_site() -> None:
 def _endpoint_of_405() -> str | None:
     """The endpoint of a path asked with a method it does not answer (Flask then answers 405
     with `Allow`, if the path belongs to this site)."""
-    from flask.globals import request_ctx
-    from werkzeug.exceptions import HTTPException, MethodNotAllowed
-
     error = request.routing_exception
     if not isinstance(error, MethodNotAllowed) or not error.valid_methods:
         return None
@@ -199,9 +198,6 @@ def get_for_tenant_or_404(model, object_id, *criteria, parent=None):
     `parent=(ClaimEvidence.claim_id, claim)`. `criteria` narrow it further (the user's reach,
     a kind of job); an object outside them is a 404 too.
     """
-    from portal.extensions import db
-    from portal.web import bounded_int
-
     try:
         object_id = bounded_int(object_id)
     except (TypeError, ValueError):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, render_template, request
+from flask import Response, abort, current_app, g, redirect, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from portal.db import MAX_ID
-from portal.domain import audit
+from portal.domain import audit, uploads
 from portal.domain.permissions import has_permission
-from portal.extensions import db, htmx
+from portal.extensions import db, htmx, login_manager
 
 
 def bounded_int(value) -> int:
@@ -108,8 +108,6 @@ def permission_required(permission: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from portal.extensions import login_manager
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not has_permission(current_user.role, permission):
@@ -126,3 +124,12 @@ def permission_required(permission: str):
         return wrapped
 
     return decorator
+
+
+def send_upload(relpath: str, filename: str, content_type: str) -> Response:
+    """A file stored by portal/domain/uploads.py, sent back as a download (attachment, nosniff,
+    a CSP that runs nothing) — the one way every site serves an uploaded document."""
+    path = uploads.stored_path(current_app.config["STORAGE_DIR"], relpath)
+    with open(path, "rb") as fh:
+        body = fh.read()
+    return Response(body, headers=uploads.attachment_headers(filename, content_type))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from portal import create_app
 from portal.db import Base
@@ -111,6 +111,24 @@ def _clean_state(request):
 
         mail_dir = request.getfixturevalue("app").config["MAIL_OUTBOX_DIR"]
         shutil.rmtree(mail_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def ata_statuses(app):
+    """Tests that change countries' ATA statuses (reference data, kept between tests) get them
+    back as loaded afterwards."""
+    from portal.models import Country
+
+    with database.new_session() as s:
+        saved = {
+            c.code: (c.ata_status, c.digital_from, c.provisional_from, c.status_notified_on)
+            for c in s.scalars(select(Country))
+        }
+    yield
+    with database.new_session() as s:
+        for c in s.scalars(select(Country)):
+            c.ata_status, c.digital_from, c.provisional_from, c.status_notified_on = saved[c.code]
+        s.commit()
 
 
 @pytest.fixture

@@ -11,21 +11,20 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
+
+from portal.api import problems
+from portal.api.oauth import init_oauth
+
 
 def init_app(app) -> None:
     """Apply the API settings of portal/config.py (called by the app factory)."""
-    from portal.api.oauth import init_oauth
-
     init_oauth(app)
 
 
 def setup_blueprint(bp, bad_request_status: int = 400) -> None:
     """What every API blueprint does: errors as problem documents, bodies limited to
     NICS_MAX_BODY (an operation may lower or raise it for itself)."""
-    from flask import current_app, request
-
-    from portal.api import problems
-
     problems.register(bp, bad_request_status)
 
     @bp.before_request

@@ -4,6 +4,7 @@
 |---|---|
 | `database` | `db upgrade` |
 | `refdata` | `refdata load` |
+| `ata_status` | `ata-status list / history / announce / confirm / withdraw` |
 | `demo` | `demo load` |
 | `customs` | `customs create` |
 | `nics` | `nga create / add-association / list`, `api-client create / create-customs / rotate / revoke / purge` |
@@ -21,11 +22,22 @@ from flask.cli import AppGroup
 
 
 def groups() -> list[AppGroup]:
-    from portal.commands import carnets, customs, database, demo, jobs, keys, nics, refdata
+    from portal.commands import (
+        ata_status,
+        carnets,
+        customs,
+        database,
+        demo,
+        jobs,
+        keys,
+        nics,
+        refdata,
+    )
 
     return [
         database.db_cli,
         refdata.refdata_cli,
+        ata_status.ata_status_cli,
         demo.demo_cli,
         customs.customs_cli,
         jobs.jobs_cli,

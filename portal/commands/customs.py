@@ -57,3 +57,36 @@ def customs_create(code: str, name: str, country: str, admin_email: str, admin_n
     )
     click.echo(f"Invitation link (valid {administration.invitation_days} days, also emailed):")
     click.echo(link)
+
+
+@customs_cli.command("sso-off")
+@click.option("--code", required=True, help="Two-letter code of the administration")
+def customs_sso_off(code: str) -> None:
+    """Switch single sign-on off and the email + password login back on (F-19): the way back
+    in when the provider fails while it was the only login."""
+    from sqlalchemy import select
+
+    from portal.domain import audit, sso
+    from portal.domain.organisation.base import jsonable
+    from portal.models import CustomsAdministration
+
+    session = db.session
+    administration = session.scalar(
+        select(CustomsAdministration).where(CustomsAdministration.code == code.lower())
+    )
+    if administration is None:
+        raise click.ClickException(f"No customs administration with code {code!r}.")
+    changes = sso.switch_off(session, administration)
+    if changes:
+        audit.record(
+            session,
+            "sso.update",
+            actor_type="operator",
+            actor_label="cli",
+            customs_id=administration.id,
+            object_type="ssoprovider",
+            object_id=sso.provider_of(session, administration.id).id,
+            data=jsonable(changes),
+        )
+    session.commit()
+    click.echo(f"{administration.name}: single sign-on is off, the email and password login is on.")

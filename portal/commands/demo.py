@@ -36,3 +36,14 @@ def demo_load() -> None:
         f"{scheme}://wallet.{domain}/ "
         + (f"with the PIN {pin}" if pin else "(its PIN was printed when it was issued)")
     )
+    from portal.domain.demo import DEMO_HOLDER_EMAIL, DEMO_HOLDER_PIN, load_demo_predeclaration
+
+    with db.new_session() as session:
+        made = load_demo_predeclaration(session)
+        session.commit()
+    if made:
+        click.echo(
+            f"Demo wallet holder {DEMO_HOLDER_EMAIL} (password {DEMO_PASSWORD}, wallet PIN "
+            f"{DEMO_HOLDER_PIN}) has the demo carnet and a pending pre-declaration of its "
+            "validation at Antwerp Port: see Pre-declarations as the Belgian officer."
+        )

@@ -13,10 +13,10 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain import Conflict, DomainError, NotFound, audit
 from portal.domain.codes import keyed_hash, same
 from portal.models import NGA, ApiClient, ApiToken, Country, IssuingAssociation
@@ -166,12 +166,12 @@ def find_client(session: Session, client_id: str) -> ApiClient:
 
 
 def revoke_tokens(session: Session, client: ApiClient) -> int:
-    result = session.execute(
+    return rows_changed(
+        session,
         update(ApiToken)
         .where(ApiToken.client_pk == client.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now_utc())
+        .values(revoked_at=now_utc()),
     )
-    return result.rowcount or 0
 
 
 def rotate_secret(session: Session, client: ApiClient, *, actor: Actor = OPERATOR) -> str:
@@ -258,7 +258,6 @@ def find_token(session: Session, access_token: str) -> ApiToken | None:
 
 
 def purge_expired_tokens(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    from sqlalchemy import delete
-
-    result = session.execute(delete(ApiToken).where(ApiToken.expires_at < now_utc() - older_than))
-    return result.rowcount or 0
+    return rows_changed(
+        session, delete(ApiToken).where(ApiToken.expires_at < now_utc() - older_than)
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import Table
 from sqlalchemy import insert as _insert
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Holder
 
 AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
@@ -45,6 +45,33 @@ def record(session: Session, action: str, **fields) -> AuditEvent:
     event = AuditEvent(**_row(action, **fields))
     session.add(event)
     return event
+
+
+def by_holder(
+    session: Session,
+    action: str,
+    holder: Holder,
+    *,
+    object_type: str = "holder",
+    object_id: object = None,
+    ip: str | None = None,
+    data: dict | None = None,
+) -> AuditEvent:
+    """`record` of what a holder did in their wallet: the holder is the actor, and the object
+    unless another one is named."""
+    if object_type == "holder" and object_id is None:
+        object_id = holder.id
+    return record(
+        session,
+        action,
+        actor_type="holder",
+        actor_id=holder.id,
+        actor_label=holder.email,
+        object_type=object_type,
+        object_id=object_id,
+        ip=ip,
+        data=data,
+    )
 
 
 def insert(session: Session, action: str, **fields) -> None:

@@ -20,8 +20,8 @@ from portal.db import MAX_ID
 from portal.models import NGA, Carnet, Country, Currency, IssuingAssociation
 
 
-def fmt_date(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+def fmt_date(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day is not None else ""
 
 
 def years_after(day: dt.date, years: int) -> dt.date:
@@ -271,9 +271,9 @@ def check_carnet_input(
     body = Body(session, nga, data, today, original)
     codes = mentioned_countries(body)
     body.country_status = dict(
-        session.execute(
-            select(Country.code, Country.ata_status).where(Country.code.in_(codes))
-        ).all()
+        session.execute(select(Country.code, Country.ata_status).where(Country.code.in_(codes)))
+        .tuples()
+        .all()
     )
     for check in CHECKS:
         check(body)

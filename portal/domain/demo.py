@@ -3,13 +3,28 @@ regions, offices and one account per role. Idempotent: running it twice changes 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.db import now_utc
+from portal.domain import predeclarations, travels
+from portal.domain import wallet as wallet_domain
+from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
+from portal.domain.carnets import issue_carnet
 from portal.domain.passwords import hash_secret
-from portal.models import Account, Country, CustomsAdministration, Office, Region
+from portal.models import (
+    NGA,
+    Account,
+    Carnet,
+    Country,
+    CustomsAdministration,
+    Holder,
+    Office,
+    Region,
+)
 
 DEMO_PASSWORD = "eata-demo-passw0rd"
 
@@ -150,7 +165,7 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
     logins = []
     password_hash = hash_secret(DEMO_PASSWORD)
     for code, name, country_code, tz, regions in ADMINISTRATIONS:
-        country = session.get(Country, country_code)
+        country = session.get_one(Country, country_code)
         admin = session.scalar(
             select(CustomsAdministration).where(CustomsAdministration.code == code)
         )
@@ -164,7 +179,8 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
             )
             session.add(admin)
             session.flush()
-        first_region = first_office = None
+        first_region: Region | None = None
+        first_office: Office | None = None
         for region_name, offices in regions:
             region = session.scalar(
                 select(Region).where(Region.customs_id == admin.id, Region.name == region_name)
@@ -199,6 +215,8 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
                     session.add(office)
                     session.flush()
                 first_office = first_office or office
+        if first_region is None or first_office is None:
+            raise ValueError(f"the demo administration {code} needs a region with an office")
         for role, label in ROLES:
             email = demo_email(code, role)
             account = session.scalar(
@@ -229,13 +247,6 @@ def load_demo_carnet(session: Session) -> tuple[int, str, str | None]:
     """A Belgian NGA and one digital carnet (departure BE, Box P FR, CH, NO) to try the wallet and
     the customs desk with. Returns (eATA ID, carnet number, PIN); the PIN only on the run that
     issued the carnet, since only its hash is kept."""
-    import datetime as dt
-
-    from portal.db import now_utc
-    from portal.domain.api_clients import OPERATOR, create_issuing_association, create_nga
-    from portal.domain.carnets import issue_carnet
-    from portal.models import NGA, Carnet
-
     existing = session.scalar(select(Carnet).where(Carnet.carnet_number == DEMO_CARNET_NUMBER))
     if existing is not None:
         return existing.eata_id, existing.carnet_number, None
@@ -293,3 +304,80 @@ def load_demo_carnet(session: Session) -> tuple[int, str, str | None]:
     carnet, pin = issue_carnet(session, nga, body, OPERATOR, today=today)
     session.flush()
     return carnet.eata_id, carnet.carnet_number, pin
+
+
+DEMO_HOLDER_EMAIL = "holder@wallet.demo"
+DEMO_HOLDER_PIN = "482915"
+
+
+def load_demo_predeclaration(session: Session) -> str | None:
+    """A demo wallet holder with the demo carnet, a travel Belgium → Switzerland and a pending
+    pre-declaration of its validation at the first Belgian office (F-50): the customs list
+    (F-51) of the Belgian officer shows it. Returns the holder's email on the run that made
+    them (None when they exist already). Call after load_demo_data and load_demo_carnet."""
+    if session.scalar(select(Holder).where(Holder.email == DEMO_HOLDER_EMAIL)) is not None:
+        return None
+    carnet = session.scalar(select(Carnet).where(Carnet.carnet_number == DEMO_CARNET_NUMBER))
+    be = session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "be"))
+    if be is None:
+        return None
+    officer = session.scalar(
+        select(Account).where(
+            Account.customs_id == be.id, Account.email == demo_email("be", "officer")
+        )
+    )
+    if carnet is None or officer is None:
+        return None
+    holder, token = wallet_domain.register(
+        session,
+        {
+            "kind": "private",
+            "given_names": "Anne",
+            "surname": "Peeters",
+            "email": DEMO_HOLDER_EMAIL,
+            "street": "Rue Haute 12",
+            "postal_code": "1000",
+            "city": "Bruxelles",
+            "country_code": "BE",
+            "phone": "+32 2 123 45 67",
+        },
+        DEMO_PASSWORD,
+        DEMO_HOLDER_PIN,
+        accepted_terms=True,
+        confirm_url="http://wallet.invalid/my/confirm/{token}",
+    )
+    wallet_domain.confirm_email(session, token)
+    travels.add_to_wallet(session, holder, carnet)
+    travels.accept_general_list(session, holder, carnet, holder.legal_name)
+    travel = travels.prepare_travel(
+        session,
+        holder,
+        carnet,
+        travels.TravelInput(
+            departure_country="BE",
+            destination_country="CH",
+            transport_mode="air",
+            items={1: 1, 2: 4},
+            signed_name=holder.legal_name,
+            nickname="Geneva shoot (demo)",
+        ),
+    )
+    session.flush()
+    validation = next(v for v in travel.vouchers if v.kind == "validation")
+    predeclarations.send(
+        session,
+        holder,
+        validation.id,
+        predeclarations.PredeclarationInput(
+            office_id=officer.office_id,
+            expected_date=(now_utc().date() + dt.timedelta(days=1)).isoformat(),
+            expected_time="09:30",
+            carriage="hand_carry",
+            transport_mode="air",
+            option="automatic",
+            shipment_number="",
+            transport_id="SN 2705",
+        ),
+    )
+    session.flush()
+    return holder.email

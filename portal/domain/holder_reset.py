@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain import DomainError, audit, outbox
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
@@ -117,17 +117,18 @@ def reset_password(
     token = valid_token(session, raw, now)
     if token is None:
         return None
-    holder = session.get(Holder, token.holder_id)
+    holder = session.get_one(Holder, token.holder_id)
     problem = password_problem(password or "", email=holder.email)
     if problem:
         raise DomainError(problem, field="password")
-    used = session.execute(
+    used = rows_changed(
+        session,
         update(HolderToken)
         .where(HolderToken.id == token.id, HolderToken.used_at.is_(None))
         .values(used_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if used.rowcount != 1:  # used by a request running at the same time
+    if used != 1:  # used by a request running at the same time
         return None
     session.execute(
         update(HolderToken)
@@ -139,7 +140,7 @@ def reset_password(
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    cred = session.get(HolderCredential, holder.id)
+    cred = session.get_one(HolderCredential, holder.id)
     cred.password_hash = hash_secret(normalize_password(password))
     cred.failed_logins, cred.locked_until = 0, None
     cred.email_confirmed_at = cred.email_confirmed_at or now
@@ -158,15 +159,6 @@ def reset_password(
         f"every open session was ended.\n\nIf it was not you, contact your issuing "
         f"association at once.\n\neATA\n",
     )
-    audit.record(
-        session,
-        "holder.password_reset",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        ip=ip,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.password_reset", holder, ip=ip)
     session.flush()
     return holder

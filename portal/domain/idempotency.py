@@ -14,7 +14,7 @@ import json
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain import DomainError, crypto
 from portal.models import IdempotencyRecord
 
@@ -75,7 +75,7 @@ def remember(
 
 
 def purge(session: Session, older_than: dt.timedelta = dt.timedelta(hours=24)) -> int:
-    result = session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now_utc() - older_than)
+    return rows_changed(
+        session,
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now_utc() - older_than),
     )
-    return result.rowcount or 0

@@ -50,6 +50,9 @@ def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
 
 
 def lock_message(account: Account) -> str:
+    """The refusal shown for a locked account (is_locked)."""
+    if account.locked_until is None:
+        raise ValueError("lock_message of an account that is not locked")
     until = account.locked_until.strftime("%H:%M")
     return (
         f"This account is locked for {LOCK_MINUTES} minutes after {LOCK_AFTER} failed attempts. "
@@ -214,6 +217,8 @@ def email_change_of(session: Session, customs_id: int, raw: str) -> tuple[Accoun
         return None
     account = session.get(Account, tok.account_id)
     if account is None or account.customs_id != customs_id or not account.active:
+        return None
+    if tok.new_email is None:  # an email-change token always names the new address
         return None
     return account, tok.new_email
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.sql import ColumnElement
 
-from portal.domain import DomainError
+from portal.domain import DomainError, NotFound
 from portal.domain.paging import PER_PAGE, Page, paginate
 from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
@@ -159,7 +160,7 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
         )
     if f.q:
         like = f"%{f.q.upper()}%"
-        cond = func.upper(Carnet.carnet_number).like(like)
+        cond: ColumnElement[bool] = func.upper(Carnet.carnet_number).like(like)
         if f.q.isascii() and f.q.isdigit() and len(f.q) < 10:
             cond = or_(cond, Carnet.eata_id == int(f.q))
         q = q.where(cond)
@@ -271,8 +272,6 @@ def get_visible_transaction(
 ) -> SeenTransaction:
     """One transaction the territory may see (R-04), as the administration `customs_id`
     sees it; any other is NotFound."""
-    from portal.domain import NotFound
-
     txn = session.scalar(
         select(Transaction).where(
             Transaction.id == transaction_id, visible_transactions(territory_id)

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain import DomainError
 from portal.domain.codes import TYPABLE_ALPHABET, keyed_hash, new_digits, same
 from portal.models import Account, CustomsAdministration
@@ -121,15 +121,16 @@ def verify_totp(account: Account, code: str, now: dt.datetime | None = None) -> 
     session = object_session(account)
     if session is not None and account.id is not None:
         session.flush()
-        moved = session.execute(
+        moved = rows_changed(
+            session,
             update(Account)
             .where(
                 Account.id == account.id,
                 or_(Account.totp_last_counter.is_(None), Account.totp_last_counter < counter),
             )
             .values(totp_last_counter=counter)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if moved != 1:
             return False
         set_committed_value(account, "totp_last_counter", counter)  # no second, older write
@@ -169,10 +170,13 @@ def issue_email_otp(
     """A new six-digit code for `sent_to` (earlier ones stop working). The caller emails it."""
     now = now or now_utc()
     window_start = now - dt.timedelta(minutes=EMAIL_OTP_MINUTES)
-    recent = session.scalar(
-        select(func.count(EmailOtp.id)).where(
-            EmailOtp.account_id == account.id, EmailOtp.created_at > window_start
+    recent = (
+        session.scalar(
+            select(func.count(EmailOtp.id)).where(
+                EmailOtp.account_id == account.id, EmailOtp.created_at > window_start
+            )
         )
+        or 0
     )
     if recent >= EMAIL_OTP_MAX_SENDS:
         raise DomainError(
@@ -226,12 +230,13 @@ def check_email_otp(
         return None
     code = "".join((code or "").split())
     if same(otp.code_hash, _otp_hash(account.id, code)):
-        used = session.execute(
+        used = rows_changed(
+            session,
             update(EmailOtp)
             .where(EmailOtp.id == otp.id, EmailOtp.used_at.is_(None))
             .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if used != 1:  # a concurrent request used it first
             return None
         set_committed_value(otp, "used_at", now)
@@ -299,23 +304,27 @@ def use_recovery_code(
     session: Session, account: Account, code: str, now: dt.datetime | None = None
 ) -> bool:
     wanted = _recovery_hash(account.id, _normalize_recovery(code))
-    done = session.execute(
+    done = rows_changed(
+        session,
         update(RecoveryCode)
         .where(
             RecoveryCode.account_id == account.id,
             RecoveryCode.code_hash == wanted,
             RecoveryCode.used_at.is_(None),
         )
-        .values(used_at=now or now_utc())
-    ).rowcount
+        .values(used_at=now or now_utc()),
+    )
     return done == 1
 
 
 def recovery_codes_left(session: Session, account: Account) -> int:
-    return session.scalar(
-        select(func.count(RecoveryCode.id)).where(
-            RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None)
+    return (
+        session.scalar(
+            select(func.count(RecoveryCode.id)).where(
+                RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None)
+            )
         )
+        or 0
     )
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
+from portal.models import HolderNotification, WalletCarnet
 from portal.models.jobs import OutboxMessage
 
 MAX_ATTEMPTS = 8
@@ -61,11 +62,12 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 def release_stale_claims(session: Session, now: dt.datetime | None = None) -> int:
     now = now or now_utc()
-    return session.execute(
+    return rows_changed(
+        session,
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
-        .values(status="pending", claimed_at=None)
-    ).rowcount
+        .values(status="pending", claimed_at=None),
+    )
 
 
 def claim_due(session: Session, limit: int = 100, now: dt.datetime | None = None) -> list[int]:
@@ -82,11 +84,12 @@ def claim_due(session: Session, limit: int = 100, now: dt.datetime | None = None
     candidates = list(session.scalars(query))
     claimed = []
     for message_id in candidates:
-        done = session.execute(
+        done = rows_changed(
+            session,
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(status="sending", claimed_at=now)
-        ).rowcount
+            .values(status="sending", claimed_at=now),
+        )
         if done == 1:
             claimed.append(message_id)
     session.commit()
@@ -106,12 +109,12 @@ def drain(
     session.commit()
     sent = failed = 0
     for message_id in claim_due(session, limit, now):
-        message = session.get(OutboxMessage, message_id)
+        message = session.get_one(OutboxMessage, message_id)  # claimed, so not purged
         try:
             send(session, message)
         except Exception as exc:  # noqa: BLE001 — any failure is retried later
             session.rollback()
-            message = session.get(OutboxMessage, message_id)
+            message = session.get_one(OutboxMessage, message_id)  # claimed, so not purged
             message.attempts += 1
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             message.claimed_at = None
@@ -133,13 +136,12 @@ def drain(
 
 
 def purge_sent(session: Session, older_than: dt.timedelta) -> int:
-    from sqlalchemy import delete
-
-    return session.execute(
+    return rows_changed(
+        session,
         delete(OutboxMessage).where(
             OutboxMessage.status == "sent", OutboxMessage.sent_at < now_utc() - older_than
-        )
-    ).rowcount
+        ),
+    )
 
 
 def add_holder_notification(
@@ -160,8 +162,6 @@ def add_holder_notification(
 
 def deliver_holder_notification(session: Session, message: OutboxMessage) -> None:
     """Drain handler of 'holder_notification' messages: idempotent."""
-    from portal.models import HolderNotification
-
     note = session.get(HolderNotification, (message.payload or {}).get("notification_id"))
     if note is not None and note.delivered_at is None:
         note.delivered_at = now_utc()
@@ -172,8 +172,6 @@ def receipt_email_state(session: Session, carnet_id: int, transaction_ids: list[
     outbox: 'queued' (waiting or being sent), 'failed' (given up), 'sent', or 'none' (no holder
     had the carnet in a wallet, so none was written). Reads the few unsent messages through
     the due index and the holders' notifications, never the whole outbox."""
-    from portal.models import HolderNotification, WalletCarnet
-
     unsent = set(
         session.scalars(
             select(OutboxMessage.status).where(

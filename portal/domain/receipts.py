@@ -52,7 +52,7 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         .outerjoin(Travel, Travel.id == Voucher.travel_id)
         .outerjoin(Cancellation, Cancellation.transaction_id == txn.id)
         .where(Carnet.id == txn.carnet_id)
-    ).first()
+    ).one()
     rows = session.execute(
         select(TransactionItem, GoodsItem)
         .outerjoin(

@@ -26,6 +26,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    CompoundSelect,
+    Select,
     and_,
     case,
     delete,
@@ -38,10 +40,10 @@ from sqlalchemy import (
     text,
     union,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.db import now_utc
-from portal.models import Cancellation, Carnet, Country, Transaction, TransactionItem
+from portal.models import Cancellation, Carnet, Country, Transaction, TransactionItem, Voucher
 from portal.models.monitoring import (
     Reconciliation,
     ReconciliationLine,
@@ -159,6 +161,7 @@ def run(
 def _fill_scope(
     session: Session, run_id: int, previous: ReconciliationRun | None, today: dt.date
 ) -> None:
+    carnets: Select[tuple[int]] | CompoundSelect
     if previous is None:
         carnets = select(Carnet.id)
     else:
@@ -286,10 +289,6 @@ def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=Non
     committed transit open: closed when a committed transit close of the same travel exists,
     expired when its due date (the final date for production) has passed without a close
     (or the close came late), in progress otherwise."""
-    from sqlalchemy.orm import aliased
-
-    from portal.models import Voucher
-
     opened = aliased(Transaction)
     closed = aliased(Transaction)
     v_open = aliased(Voucher)

@@ -156,8 +156,12 @@ def check_status(carnet: Carnet, kind: str, today: dt.date) -> None:
 # --- R-01: validation (activation) happens once, before anything else -------------------------
 
 
-def check_activation(carnet: Carnet, kind: str) -> None:
+def check_activation(carnet: Carnet, kind: str, *, automatic: bool = False) -> None:
+    """`automatic`: this commit validates the carnet automatically (F-73, use case 2:
+    portal/domain/transition.py `validated_automatically`)."""
     activated_at = carnet.activated_at
+    if automatic:
+        return
     if kind == "validation" and activated_at is not None:
         raise Conflict(
             f"This carnet was already validated on {fmt_date(activated_at)}: "

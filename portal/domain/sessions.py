@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.models import Account
 from portal.models.identity import UserSession
 
@@ -98,7 +98,7 @@ def revoke_all_sessions(session: Session, account_id: int, except_sid: str | Non
     )
     if except_sid:
         stmt = stmt.where(UserSession.id != except_sid)
-    return session.execute(stmt.values(revoked_at=now_utc())).rowcount
+    return rows_changed(session, stmt.values(revoked_at=now_utc()))
 
 
 def active_sessions(session: Session, account_id: int) -> list[UserSession]:

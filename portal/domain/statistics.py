@@ -58,12 +58,14 @@ def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, in
 
 def potential_claims(session: Session, territory_id: int, today: dt.date) -> list[tuple[str, int]]:
     status = case((Carnet.valid_until >= today, literal("na")), else_=Reconciliation.status)
-    rows = dict(
+    rows: dict[str, int] = dict(
         session.execute(
             select(status, func.count())
             .join(Carnet, Carnet.id == Reconciliation.carnet_id)
             .where(Reconciliation.territory_id == territory_id)
             .group_by(status)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return [(STATUS_LABELS[s], rows.get(s, 0)) for s in ("to_check", "terminated", "na")]

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain.codes import keyed_hash, new_token
 from portal.models import Account
 from portal.models.identity import AccountToken
@@ -51,15 +51,16 @@ def issue_token(
 def end_tokens(session: Session, account_id: int, purposes: tuple[str, ...]) -> int:
     """Make the account's unused tokens of `purposes` stop working (the address they were sent
     to, or the password they would set, changed)."""
-    return session.execute(
+    return rows_changed(
+        session,
         update(AccountToken)
         .where(
             AccountToken.account_id == account_id,
             AccountToken.purpose.in_(purposes),
             AccountToken.used_at.is_(None),
         )
-        .values(used_at=now_utc())
-    ).rowcount
+        .values(used_at=now_utc()),
+    )
 
 
 def peek_token(session: Session, raw: str, purpose: str) -> AccountToken | None:
@@ -80,11 +81,12 @@ def consume_token(session: Session, raw: str, purpose: str) -> Account | None:
     tok = peek_token(session, raw, purpose)
     if tok is None:
         return None
-    done = session.execute(
+    done = rows_changed(
+        session,
         update(AccountToken)
         .where(AccountToken.id == tok.id, AccountToken.used_at.is_(None))
-        .values(used_at=now_utc())
-    ).rowcount
+        .values(used_at=now_utc()),
+    )
     return tok.account if done == 1 else None
 
 

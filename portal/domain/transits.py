@@ -102,8 +102,9 @@ def transit(
     r = session.execute(select(rows).where(rows.c.open_id == open_id)).first()
     if r is None:
         return None
-    found = [session.get(Transaction, r.open_id)]
+    found = [session.get_one(Transaction, r.open_id)]
     if r.close_id:
-        found.append(session.get(Transaction, r.close_id))
-    opened, closed = (seen_by(session, found, customs_id) + [None])[:2]
-    return TransitView(r.state, session.get(Carnet, r.carnet_id), opened, closed, r.due_date)
+        found.append(session.get_one(Transaction, r.close_id))
+    opened, *closed = seen_by(session, found, customs_id)
+    carnet = session.get_one(Carnet, r.carnet_id)
+    return TransitView(r.state, carnet, opened, closed[0] if closed else None, r.due_date)

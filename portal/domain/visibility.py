@@ -56,7 +56,9 @@ def cancellation_reasons(session: Session, transaction_ids: Iterable[int]) -> di
             select(Cancellation.transaction_id, Cancellation.reason).where(
                 Cancellation.transaction_id.in_(ids)
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 

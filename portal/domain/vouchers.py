@@ -99,6 +99,11 @@ def qr_payload(eata_id: int, code: str) -> str:
     return f"{QR_PREFIX}:{eata_id}:{code}:{_tag(eata_id, code)}"
 
 
+def looks_like_qr(text: str) -> bool:
+    """Whether typed text is a QR payload (a hardware scanner types it into a field)."""
+    return (text or "").strip().upper().startswith(QR_PREFIX + ":")
+
+
 def parse_qr_payload(payload: str) -> tuple[int, str]:
     """(eata_id, code) from a scanned QR; a forged or damaged one is refused."""
     parts = (payload or "").strip().split(":")
@@ -138,7 +143,9 @@ def record_failure(session: Session, subject: str, now: dt.datetime) -> GuessThr
             with session.begin_nested():
                 session.flush()
         except IntegrityError:  # created meanwhile by a concurrent guess
-            row = _throttle(session, subject)
+            row = session.scalars(
+                select(GuessThrottle).where(GuessThrottle.subject == subject)
+            ).one()
     if row.window_started_at + WINDOW < now:
         row.failures, row.window_started_at, row.locked_until = 0, now, None
     # atomic increment: concurrent wrong guesses all count

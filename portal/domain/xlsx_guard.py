@@ -171,9 +171,9 @@ class _Scanner:
                 "only (Paste special → Values) and upload it again."
             )
         if self.rows == 0:
-            m = _DIMENSION.search(text)
-            if m:
-                self._check_ref(m.group(1).decode("ascii", "replace"))
+            dimension = _DIMENSION.search(text)
+            if dimension:
+                self._check_ref(dimension.group(1).decode("ascii", "replace"))
         self.rows += len(_ROW.findall(text))
         if self.rows > self.limits.max_rows + 1:
             raise self._too_many_rows()
@@ -206,6 +206,14 @@ class _Scanner:
 def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
     """Raise HostileFile unless `data` looks like a plain .xlsx workbook within the limits."""
     limits = limits or Limits()
+    zf, infos = _open_zip(data, limits)
+    _check_entries(infos, limits)
+    content_types = _scan_parts(zf, infos, limits)
+    _check_content_types(content_types)
+
+
+def _open_zip(data: bytes, limits: Limits) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The archive and its entries: a zip of a size and a number of parts within the limits."""
     if len(data) > limits.max_file_bytes:
         raise HostileFile(
             f"This file is too large: at most "
@@ -225,6 +233,12 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
         ) from exc
     if len(infos) > limits.max_entries:
         raise HostileFile("This file is not a plain Excel workbook: it holds too many parts.")
+    return zf, infos
+
+
+def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """What the directory says, before anything is inflated: names, encryption, macros, the
+    declared sizes and compression ratios, the content types part."""
     names = set()
     declared = 0
     for info in infos:
@@ -239,10 +253,7 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
             )
         declared += info.file_size
         if declared > limits.max_unpacked_bytes:
-            raise HostileFile(
-                "This file is refused: it unpacks to more than "
-                f"{limits.max_unpacked_bytes // (1024 * 1024)} MB."
-            )
+            raise _too_big(limits)
         if info.file_size > RATIO_MIN_BYTES and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
         ):
@@ -252,6 +263,17 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
     if "[Content_Types].xml" not in names:
         raise HostileFile("This file is not an Excel workbook (.xlsx): it has no content types.")
 
+
+def _too_big(limits: Limits) -> HostileFile:
+    return HostileFile(
+        "This file is refused: it unpacks to more than "
+        f"{limits.max_unpacked_bytes // (1024 * 1024)} MB."
+    )
+
+
+def _scan_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits) -> bytes:
+    """Inflate every part in chunks, counting what it really unpacks to, and feed each XML
+    part to the sheet rules; returns (the start of) the content types part."""
     unpacked = 0
     content_types = b""
     for info in infos:
@@ -259,34 +281,13 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
         try:
             with zf.open(info) as fh:
                 chunk = fh.read(CHUNK)
-                # openpyxl opens whatever part the relationships name, in the encoding its XML
-                # declares: every part that is XML gets the sheet rules, and only UTF-8 is let
-                # through (the rules read bytes; Excel always writes UTF-8)
-                head = chunk[:4]
-                if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-                    b"<" in head and b"\x00" in head
-                ):
-                    raise HostileFile(
-                        "This file is not a plain Excel workbook: a part of it is "
-                        f"not UTF-8 XML ({name[:80]})."
-                    )
-                if not name.lower().endswith((".xml", ".rels", ".vml")) and not _XML_START.match(
-                    chunk
-                ):
+                if not _is_utf8_xml(name, chunk):
                     continue  # a picture or another binary part
-                if _OTHER_ENCODING.match(chunk):
-                    raise HostileFile(
-                        "This file is not a plain Excel workbook: a part of it is "
-                        f"not UTF-8 XML ({name[:80]})."
-                    )
                 scanner = _Scanner(name, limits, is_sheet=True, is_strings=True)
                 while chunk:
                     unpacked += len(chunk)
                     if unpacked > limits.max_unpacked_bytes:
-                        raise HostileFile(
-                            "This file is refused: it unpacks to more than "
-                            f"{limits.max_unpacked_bytes // (1024 * 1024)} MB."
-                        )
+                        raise _too_big(limits)
                     if name == "[Content_Types].xml" and len(content_types) < 1024 * 1024:
                         content_types += chunk
                     scanner.feed(chunk)
@@ -297,7 +298,30 @@ def check_xlsx(data: bytes, limits: Limits | None = None) -> None:
             raise HostileFile(
                 f"This file is not a valid Excel workbook: it is damaged ({name[:80]})."
             ) from exc
+    return content_types
 
+
+def _is_utf8_xml(name: str, chunk: bytes) -> bool:
+    """Whether the part starting with `chunk` is XML (False: a binary part); XML in another
+    encoding than UTF-8 is refused. openpyxl opens whatever part the relationships name, in the
+    encoding its XML declares: every part that is XML gets the sheet rules, and only UTF-8 is
+    let through (the rules read bytes; Excel always writes UTF-8)."""
+    head = chunk[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"<" in head and b"\x00" in head):
+        raise HostileFile(
+            f"This file is not a plain Excel workbook: a part of it is not UTF-8 XML ({name[:80]})."
+        )
+    if not name.lower().endswith((".xml", ".rels", ".vml")) and not _XML_START.match(chunk):
+        return False
+    if _OTHER_ENCODING.match(chunk):
+        raise HostileFile(
+            f"This file is not a plain Excel workbook: a part of it is not UTF-8 XML ({name[:80]})."
+        )
+    return True
+
+
+def _check_content_types(content_types: bytes) -> None:
+    """A spreadsheet, and no macro-enabled content type."""
     types = content_types.decode("utf-8", "replace").lower()
     if any(t in types for t in MACRO_TYPES):
         raise HostileFile(

@@ -12,3 +12,5 @@ from portal.models.transactions import *  # noqa: F401,F403,E402
 from portal.models.customs_desk import *  # noqa: F401,F403,E402
 from portal.models.wallet import *  # noqa: F401,F403,E402
 from portal.models.monitoring import *  # noqa: F401,F403,E402
+from portal.models.transition import *  # noqa: F401,F403,E402
+from portal.models.predeclarations import *  # noqa: F401,F403,E402

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, now_utc
-from portal.models.accounts import Account
+from portal.models.accounts import Account, TenantOwned
 
-__all__ = ["UserSession", "AccountToken", "RecoveryCode", "EmailOtp"]
+__all__ = ["UserSession", "AccountToken", "RecoveryCode", "EmailOtp", "SsoProvider", "SsoIdentity"]
 
 
 class UserSession(Base):
@@ -86,3 +86,44 @@ class EmailOtp(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SsoProvider(TenantOwned, Base):
+    """The OpenID Connect provider an administration federates (F-19): at most one each. The
+    client secret is encrypted at rest (portal/domain/crypto.py, bound to this row)."""
+
+    __tablename__ = "sso_provider"
+    __table_args__ = (UniqueConstraint("customs_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    display_name: Mapped[str] = mapped_column(String(80))  # the login button: "Log in with …"
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_enc: Mapped[str] = mapped_column(Text)
+    allowed_domains: Mapped[str] = mapped_column(Text, default="")  # lower-case, one per line
+    builtin_login: Mapped[bool] = mapped_column(Boolean, default=True)
+    trust_mfa: Mapped[bool] = mapped_column(Boolean, default=False)
+    mfa_acr_values: Mapped[str] = mapped_column(Text, default="")  # one per line
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+
+
+class SsoIdentity(TenantOwned, Base):
+    """An account's identity at its administration's provider: (issuer, subject), bound at the
+    first SSO login by verified email; afterwards the subject alone decides."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (
+        UniqueConstraint("customs_id", "issuer", "subject"),
+        UniqueConstraint("account_id", "issuer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    account: Mapped[Account] = relationship()

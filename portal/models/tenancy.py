@@ -32,6 +32,8 @@ class Country(Base):
     ata_status: Mapped[str] = mapped_column(String(10), default="none")
     digital_from: Mapped[dt.date | None] = mapped_column(Date)
     status_notified_on: Mapped[dt.date | None] = mapped_column(Date)
+    # a digital date announced but not confirmed yet (F-70): the country is still paper
+    provisional_from: Mapped[dt.date | None] = mapped_column(Date)
 
     territory: Mapped[CustomsTerritory | None] = relationship()
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from portal.domain import api_clients
+from portal.domain import api_clients, predeclarations
 from portal.domain import carnets as carnet_domain
 from portal.domain.api_clients import OPERATOR
 from portal.domain.transactions.codes import cancellation_code_of
@@ -34,6 +34,7 @@ from tests.api.claims.test_f67_claims_api import _claim
 from tests.api.conftest import ApiClient, get_token
 from tests.support import factory
 from tests.support.factory import carnet_body
+from tests.support.predeclarations import form
 
 # schemathesis 3.x still uses jsonschema's deprecated RefResolver (its problem, not ours)
 with warnings.catch_warnings():
@@ -82,7 +83,8 @@ FRESH = {
 SKIPPED = {
     ("POST", "/oauth/token"),  # form-encoded, tested in test_f18_nics_api_credentials.py
     ("POST", "/claims/{claim_id}/evidence"),
-}  # raw file bodies, test_f67_claims_api.py
+    ("POST", "/carnets/{eata_id}/cover-pages"),
+}  # raw file bodies, test_f67_claims_api.py, tests/api/customs/test_f73_transition_api.py
 
 
 # "METHOD /path" → Counter of answered statuses, over the whole module (printed at its end, so a
@@ -155,6 +157,13 @@ class Fixture:
         )
         assert hold.status_code == 201, hold.get_json()
         self.holds = [hold.get_json()["hold_id"]]
+        # pre-declarations of validations at the Swiss office, on carnets of their own
+        self.predeclarations = []
+        for carnet in [factory.issue(world, items=2) for _ in range(2)]:
+            v = factory.voucher(world, factory.travel(world, carnet, "CH", "FR"), "validation")
+            p = predeclarations.send(s, world.holder, v.id, form(world.officer("ch").office))
+            s.commit()
+            self.predeclarations.append(p.id)
 
     def fresh(self, case, params: dict) -> None:
         """Point the case at a new object in the state its operation needs (an issued, an
@@ -222,6 +231,7 @@ class Fixture:
             "hold_id": self.holds,
             "transaction_id": [t.id for t in self.transactions],
             "claim_id": self.claims,
+            "predeclaration_id": self.predeclarations,
         }
         for name, values in real.items():
             if name in params and values and coin() < 0.5:
@@ -233,6 +243,8 @@ class Fixture:
                 currency="CHF",
                 carnet_number=f"CH{secrets.token_hex(5)}".upper(),
             )
+        if case.path == "/customs/predeclarations/{predeclaration_id}/commit" and coin() < 0.5:
+            case.body = {"fields": {"goods_examined": False}}
         if case.method == "POST" and case.path in VALID_CUSTOMS and coin() < 0.5:
             case.body = {
                 **self.ref(self.rng.choice(self.vouchers)),

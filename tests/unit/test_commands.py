@@ -6,8 +6,9 @@ from __future__ import annotations
 EXPECTED = {
     "db": {"upgrade"},
     "refdata": {"load"},
+    "ata-status": {"list", "history", "announce", "confirm", "withdraw"},
     "demo": {"load"},
-    "customs": {"create"},
+    "customs": {"create", "sso-off"},
     "jobs": {"worker", "scheduler"},
     "outbox": {"drain"},
     "nga": {"create", "add-association", "list"},

@@ -28,3 +28,18 @@ def test_demo_load_command_prints_logins_and_the_carnet(app):
     assert result.exit_code == 0, result.output
     assert "admin@customs-be.demo" in result.output
     assert "Demo carnet BEDEMO0000001" in result.output and "with the PIN" in result.output
+
+
+def test_f50_demo_has_one_pending_predeclaration_for_the_belgian_officer(app, session):
+    from portal.domain.demo import load_demo_predeclaration
+    from portal.models import Predeclaration
+
+    load_demo_data(session)
+    load_demo_carnet(session)
+    assert load_demo_predeclaration(session) == "holder@wallet.demo"
+    assert load_demo_predeclaration(session) is None  # idempotent
+    session.commit()
+    (p,) = session.scalars(select(Predeclaration)).all()
+    assert p.state == "pending" and p.kind == "validation" and p.option == "automatic"
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output

@@ -27,7 +27,8 @@ RECEIPT_LINK = {
 }
 SCOPES = {
     "customs:read": "look up vouchers and holds (customs clients)",
-    "customs:write": "commit, reject, hold, release, cancel (customs clients)",
+    "customs:write": "commit, reject, hold, release, cancel; act on pre-declarations "
+    "(customs clients)",
 }
 
 _CODE = {"type": "string", "minLength": 1, "maxLength": 40}
@@ -210,6 +211,75 @@ SCHEMAS: dict[str, dict] = {
     },
 }
 
+_OFFICER = {"officer": _ACTING["officer"]}
+SCHEMAS.update(
+    {
+        "CustomsPredeclarationAct": _obj(dict(_OFFICER)),
+        "CustomsPredeclarationReject": _obj({**_OFFICER, "reason": TEXT}, ["reason"]),
+        "CustomsPredeclarationCommit": _obj(
+            {
+                **_OFFICER,
+                "step": SCHEMAS["CustomsCommitRequest"]["properties"]["step"],
+                "fields": SCHEMAS["CustomsCommitRequest"]["properties"]["fields"],
+            }
+        ),
+        "CustomsPredeclaration": _obj(
+            {
+                "predeclaration_id": {"type": "integer"},
+                "type": {"enum": ["pre-notification", "pre-declaration"]},
+                "kind": _ref("TransactionKind"),
+                "option": {
+                    "enum": ["", "notification_only", "automatic"],
+                    "description": "'' pre-notification with the carnet's details; "
+                    "'notification_only' without them; 'automatic' pre-declaration (allow "
+                    "automatic transaction: may be committed)",
+                },
+                "state": {
+                    "enum": ["pending", "acknowledged", "rejected", "committed", "withdrawn"]
+                },
+                "reason": {"type": ["string", "null"]},
+                "eata_id": {"type": "integer"},
+                "carnet_number": {"type": "string"},
+                "holder": {
+                    "type": ["string", "null"],
+                    "description": "null when sent without the carnet's details",
+                },
+                "office_id": {"type": "integer"},
+                "office": {"type": "string"},
+                "expected_at": {
+                    "type": "string",
+                    "description": "the expected arrival in the office's local time "
+                    "(yyyy-mm-ddThh:mm:ss, no zone)",
+                },
+                "carriage": {"enum": ["cargo", "hand_carry"]},
+                "shipment_number": {"type": "string"},
+                "transport_mode": {"enum": ["air", "sea", "land"]},
+                "transport_id": {"type": "string"},
+                "representative": {"type": ["object", "null"]},
+                "goods": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "empty when sent without the carnet's details",
+                },
+                "acted_by": {"type": ["string", "null"]},
+                "acted_at": {"type": ["string", "null"]},
+                "transaction_id": {"type": ["integer", "null"]},
+                "created_at": DATETIME,
+            },
+            ["predeclaration_id", "type", "kind", "option", "state", "eata_id", "office_id"],
+        ),
+        "CustomsPredeclarationList": _obj(
+            {
+                "items": {"type": "array", "items": _ref("CustomsPredeclaration")},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+            },
+            ["items", "page", "per_page", "total"],
+        ),
+    }
+)
+
 
 def _customs_op(
     summary: str,
@@ -349,6 +419,99 @@ PATHS: dict = {
             conflict="Already released",
         )
     },
+    "/customs/predeclarations": {
+        "get": _customs_op(
+            "Incoming pre-notifications and pre-declarations of your offices (F-51)",
+            "customs:read",
+            None,
+            "200",
+            "CustomsPredeclarationList",
+            [
+                *PAGE_PARAMS,
+                {
+                    "name": "office_id",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+                },
+                {
+                    "name": "date",
+                    "in": "query",
+                    "required": False,
+                    "description": "the expected arrival day",
+                    "schema": DATE,
+                },
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "description": "'open' = pending or acknowledged",
+                    "schema": {
+                        "enum": [
+                            "open",
+                            "pending",
+                            "acknowledged",
+                            "rejected",
+                            "committed",
+                            "withdrawn",
+                        ]
+                    },
+                },
+            ],
+            description="Newest first. Answers 422 for a filter or page out of range.",
+        )
+    },
+    "/customs/predeclarations/{predeclaration_id}": {
+        "get": _customs_op(
+            "One pre-notification or pre-declaration",
+            "customs:read",
+            None,
+            "200",
+            "CustomsPredeclaration",
+            [path_id("predeclaration_id")],
+            not_found="No such pre-declaration of your administration",
+        )
+    },
+    "/customs/predeclarations/{predeclaration_id}/acknowledge": {
+        "post": _customs_op(
+            "Acknowledge it: the holder's travel shows a green check (F-52)",
+            "customs:write",
+            "CustomsPredeclarationAct",
+            "200",
+            "CustomsPredeclaration",
+            [path_id("predeclaration_id")],
+            not_found="No such pre-declaration of your administration",
+            conflict="Customs or the holder already acted on it; `detail` says what happened",
+        )
+    },
+    "/customs/predeclarations/{predeclaration_id}/reject": {
+        "post": _customs_op(
+            "Reject it with a reason: the goods must stop for inspection (F-52)",
+            "customs:write",
+            "CustomsPredeclarationReject",
+            "200",
+            "CustomsPredeclaration",
+            [path_id("predeclaration_id")],
+            not_found="No such pre-declaration of your administration",
+            conflict="Already rejected, committed or withdrawn",
+        )
+    },
+    "/customs/predeclarations/{predeclaration_id}/commit": {
+        "post": _customs_op(
+            "Commit a pre-declaration at its office (F-51)",
+            "customs:write",
+            "CustomsPredeclarationCommit",
+            "201",
+            "CustomsCommitted",
+            [path_id("predeclaration_id")],
+            not_found="No such pre-declaration of your administration",
+            conflict="A pre-notification, already acted on, or a rule of the engine refuses "
+            "it; `detail` says why",
+            description="The same commit and rules as /customs/vouchers/commit, at the office "
+            "the pre-declaration was sent to, with the goods declared; the "
+            "Idempotency-Key is the engine's commit token (R-11).",
+        )
+    },
     "/customs/transactions/{transaction_id}/cancel": {
         "post": _customs_op(
             "Cancel a transaction with the holder's cancellation code (F-44)",
@@ -373,6 +536,10 @@ _BY_TRANSACTION = [
     ("post", "/customs/transactions/{transaction_id}/cancel"),
 ]
 LINKS = {
+    ("/customs/predeclarations/{predeclaration_id}/commit", "post", "201"): (
+        _BY_TRANSACTION,
+        {"transaction_id": "$response.body#/transaction_id"},
+    ),
     ("/customs/vouchers/commit", "post", "201"): (
         _BY_TRANSACTION,
         {"transaction_id": "$response.body#/transaction_id"},

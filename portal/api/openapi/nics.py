@@ -29,7 +29,7 @@ from portal.domain.carnets import (
     MAX_SETS_PER_KIND,
     UNITS,
 )
-from portal.models import CARNET_STATUSES, SET_KINDS
+from portal.models import CARNET_STATUSES, PAPER_KINDS, SET_KINDS, STATUS_CHANGES
 
 DECIMAL_STRING = {
     "type": "string",
@@ -211,6 +211,20 @@ SCHEMAS: dict[str, dict] = {
         },
         ["kind", "eata_id", "carnet_number"],
     ),
+    "CarnetPredeclaration": _obj(
+        {
+            "predeclaration_id": {"type": "integer"},
+            "type": {"enum": ["pre-notification", "pre-declaration"]},
+            "kind": {"type": "string"},
+            "state": {"enum": ["pending", "acknowledged", "rejected", "committed", "withdrawn"]},
+            "office": {"type": "string"},
+            "country": {"type": ["string", "null"]},
+            "expected_at": {"type": "string", "description": "the office's local time"},
+            "transport_mode": {"enum": ["air", "sea", "land"]},
+            "created_at": DATETIME,
+        },
+        ["predeclaration_id", "type", "kind", "state", "office", "expected_at", "created_at"],
+    ),
     "CarnetSummary": _obj(
         {
             "eata_id": {"type": "integer"},
@@ -270,6 +284,12 @@ SCHEMAS: dict[str, dict] = {
             "sets": _ref("Sets"),
             "totals": _ref("Totals"),
             "links": {"type": "array", "items": _ref("Link")},
+            "predeclarations": {
+                "type": "array",
+                "items": _ref("CarnetPredeclaration"),
+                "description": "the holder's pre-notifications and pre-declarations to "
+                "customs offices (F-50) and what customs did with them",
+            },
             "created_at": DATETIME,
             "updated_at": DATETIME,
         },
@@ -295,6 +315,7 @@ SCHEMAS: dict[str, dict] = {
             "sets",
             "totals",
             "links",
+            "predeclarations",
             "created_at",
             "updated_at",
         ],
@@ -688,6 +709,276 @@ PATHS: dict = {
         }
     },
 }
+
+NULL_DATE = {"oneOf": [DATE, {"type": "null"}]}
+SCHEMAS.update(
+    {
+        "AtaStatus": _obj(
+            {
+                "country": COUNTRY,
+                "name": {"type": "string"},
+                "territory": {"type": "string"},
+                "status": {"enum": ["paper", "digital"]},
+                "digital_from": NULL_DATE,
+                "provisional_from": NULL_DATE,
+            },
+            ["country", "name", "territory", "status", "digital_from", "provisional_from"],
+        ),
+        "AtaStatusList": _obj(
+            {"on": DATE, "items": {"type": "array", "items": _ref("AtaStatus")}},
+            ["on", "items"],
+        ),
+        "AtaStatusHistory": _obj(
+            {
+                "country": COUNTRY,
+                "name": {"type": "string"},
+                "territory": {"type": "string"},
+                "status": {"enum": ["paper", "digital"]},
+                "digital_from": NULL_DATE,
+                "provisional_from": NULL_DATE,
+                "history": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "status": {"enum": list(STATUS_CHANGES)},
+                            "digital_from": NULL_DATE,
+                            "notified_on": DATE,
+                            "recorded_at": DATETIME,
+                        },
+                        ["status", "digital_from", "notified_on", "recorded_at"],
+                    ),
+                },
+            },
+            ["country", "status", "history"],
+        ),
+        "ItineraryRequest": _obj(
+            {
+                "departure_country": COUNTRY,
+                "departure_date": DATE,
+                "visits": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 50,
+                    "items": _obj(
+                        {
+                            "country": COUNTRY,
+                            "date": DATE,
+                            "role": {"enum": ["destination", "transit"], "default": "destination"},
+                        },
+                        ["country"],
+                    ),
+                },
+            },
+            ["departure_country", "visits"],
+        ),
+        "ItineraryAdvice": _obj(
+            {
+                "use_case": {"type": "integer", "minimum": 1, "maximum": 6},
+                "format": {"enum": ["paper", "paper_clone", "twin", "digital"]},
+                "options": {
+                    "type": "array",
+                    "items": {"enum": ["paper", "paper_clone", "twin", "digital"]},
+                },
+                "reason": {"type": "string"},
+                "legs": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "country": COUNTRY,
+                            "role": {"enum": ["departure", "destination", "transit"]},
+                            "date": DATE,
+                            "status": {"enum": ["paper", "digital"]},
+                            "carnet": {"enum": ["paper", "digital"]},
+                            "why": {"type": "string"},
+                        },
+                        ["country", "role", "date", "status", "carnet", "why"],
+                    ),
+                },
+            },
+            ["use_case", "format", "options", "reason", "legs"],
+        ),
+        "CoverPages": _obj(
+            {
+                "eata_id": {"type": "integer"},
+                "items": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "id": {"type": "integer"},
+                            "filename": {"type": "string"},
+                            "content_type": {
+                                "enum": ["application/pdf", "image/png", "image/jpeg"]
+                            },
+                            "size": {"type": "integer"},
+                            "sha256": {"type": "string"},
+                            "uploaded_by": {"enum": ["holder", "api_client"]},
+                            "uploaded_at": DATETIME,
+                        },
+                        [
+                            "id",
+                            "filename",
+                            "content_type",
+                            "size",
+                            "sha256",
+                            "uploaded_by",
+                            "uploaded_at",
+                        ],
+                    ),
+                },
+            },
+            ["eata_id", "items"],
+        ),
+        "PaperTransactionInput": _obj(
+            {
+                "kind": {"enum": list(PAPER_KINDS)},
+                "country": COUNTRY,
+                "office": {"type": "string", "minLength": 1, "maxLength": 160},
+                "made_on": DATE,
+                "counterfoil_no": {"type": "string", "minLength": 1, "maxLength": 40},
+                "remarks": {"type": "string", "maxLength": 2000},
+            },
+            ["kind", "country", "office", "made_on", "counterfoil_no"],
+        ),
+        "DischargeView": _obj(
+            {
+                "eata_id": {"type": "integer"},
+                "status": {"enum": list(CARNET_STATUSES)},
+                "open_vouchers": {"type": "integer", "minimum": 0},
+                "items": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "date": DATE,
+                            "medium": {"enum": ["digital", "paper"]},
+                            "kind": {"type": "string"},
+                            "country": COUNTRY,
+                            "office": {"type": "string"},
+                            "reference": {"type": "string"},
+                            "state": {"enum": ["committed", "cancelled", "recorded"]},
+                        },
+                        ["date", "medium", "kind", "country", "office", "reference", "state"],
+                    ),
+                },
+            },
+            ["eata_id", "status", "open_vouchers", "items"],
+        ),
+    }
+)
+PATHS.update(
+    {
+        "/ata-statuses": {
+            "get": _read(
+                "The published list: every ATA country, paper or digital on a day (F-70)",
+                "AtaStatusList",
+                [{"name": "on", "in": "query", "schema": DATE}],
+                not_found=False,
+            )
+        },
+        "/ata-statuses/{country}": {
+            "get": {
+                **_read(
+                    "A country's ATA status and its history (F-70)",
+                    "AtaStatusHistory",
+                    [{"name": "country", "in": "path", "required": True, "schema": COUNTRY}],
+                    not_found=False,
+                ),
+                "responses": {
+                    "200": _json("AtaStatusHistory", "OK"),
+                    **COMMON_ERRORS,
+                    "404": _problem("Not an ATA country"),
+                },
+            }
+        },
+        "/itinerary-advice": {
+            "post": {
+                "summary": "Which format to issue for an itinerary, per leg, from the statuses "
+                "at the dates of travel (F-71, Global Transition Plan use cases 1–6)",
+                "description": "Reads only: no Idempotency-Key.",
+                "security": [{"oauth2": ["carnets:read"]}],
+                "requestBody": _body("ItineraryRequest"),
+                "responses": {
+                    "200": _json("ItineraryAdvice", "The advice"),
+                    **COMMON_ERRORS,
+                    "400": _problem("Malformed JSON"),
+                    "413": _problem("Body larger than the limit"),
+                    "415": _problem("Body is not application/json"),
+                    "422": _problem("Invalid fields (every one is listed in `errors`)"),
+                },
+            }
+        },
+        "/carnets/{eata_id}/cover-pages": {
+            "get": _read(
+                "The paper cover pages attached to the carnet (F-37)", "CoverPages", [EATA_ID]
+            ),
+            "post": {
+                "summary": "Attach the validated paper cover page (F-37, use case 2) as the raw "
+                "body: PDF, PNG or JPEG, checked by content (not by Content-Type), at most 5 MB; "
+                "PDFs with scripts or actions and oversized images are refused",
+                "security": [{"oauth2": ["carnets:write"]}],
+                "parameters": [
+                    EATA_ID,
+                    {
+                        "name": "filename",
+                        "in": "query",
+                        "schema": {"type": "string", "maxLength": 200},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        m: {"schema": _ref("Binary")}
+                        for m in ("application/pdf", "image/png", "image/jpeg")
+                    },
+                },
+                "responses": {
+                    "201": _json("CoverPages", "Stored"),
+                    **COMMON_ERRORS,
+                    "404": _problem("No such carnet of your NGA"),
+                    "409": _problem("Not a carnet validated in a paper country, or too many files"),
+                    "413": _problem("File larger than the limit"),
+                    "415": _problem("Not a PDF, PNG or JPEG by its content"),
+                    "422": _problem("Empty, damaged or hostile file; `detail` says why"),
+                },
+            },
+        },
+        "/carnets/{eata_id}/cover-pages/{cover_page_id}": {
+            "get": {
+                "summary": "Download a cover page (Content-Disposition: attachment)",
+                "security": [{"oauth2": ["carnets:read"]}],
+                "parameters": [EATA_ID, path_id("cover_page_id")],
+                "responses": {
+                    "200": {
+                        "description": "The file",
+                        "content": {
+                            m: {"schema": _ref("Binary")}
+                            for m in ("application/pdf", "image/png", "image/jpeg")
+                        },
+                    },
+                    **COMMON_ERRORS,
+                    "404": _problem("No such carnet of your NGA or cover page"),
+                },
+            }
+        },
+        "/carnets/{eata_id}/discharge-view": {
+            "get": _read(
+                "Digital and recorded paper transactions side by side, for discharge (F-74)",
+                "DischargeView",
+                [EATA_ID],
+            )
+        },
+        "/carnets/{eata_id}/paper-transactions": {
+            "post": _write(
+                "Record a transaction made on the paper carnet (F-72, F-74)",
+                "PaperTransactionInput",
+                "201",
+                "DischargeView",
+                [EATA_ID],
+                "Not possible in the carnet's state, or a paper carnet is not accepted there "
+                "(a digital country since that date); `detail` says why",
+            )
+        },
+    }
+)
 
 _BY_EATA_ID = [
     ("get", "/carnets/{eata_id}"),

@@ -8,4 +8,5 @@ from portal.blueprints.admin import (  # noqa: E402,F401
     offices,
     regions,
     settings,
+    sso,
 )

@@ -21,10 +21,12 @@ from portal.blueprints.admin.common import (
     audit_change,
     confirm_delete,
     filters_of,
+    form_data,
     form_status,
     office_choices,
     page_url,
     region_choices,
+    save_form,
     show_domain_error,
 )
 from portal.blueprints.admin.forms import AccountCreateForm, AccountForm, EmptyForm
@@ -90,10 +92,6 @@ def _prepare_account_form(form: AccountForm, account: Account | None) -> None:
     form.office_id.choices = office_choices(form.region_id.data)
 
 
-def _account_data(form: AccountForm) -> dict:
-    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-
-
 def list_filters() -> tuple[dict, dict[str, str]]:
     """The list's filters from the query string: (arguments of account_list, their text)."""
     args = {
@@ -150,30 +148,23 @@ def account_new():
     if request.method == "GET" and current_user.role != "admin":
         form.region_id.data = current_user.region_id
     _prepare_account_form(form, None)
-    if form.validate_on_submit():
-        try:
-            account = org.create_account(db.session, current_user, _account_data(form))
-            send_invitation(account, days=g.tenant.invitation_days)
-        except DomainError as e:
-            db.session.rollback()
-            show_domain_error(form, e)
-        else:
-            audit_change(
-                "account.create",
-                account,
-                after={
-                    "email": account.email,
-                    "full_name": account.full_name,
-                    "role": account.role,
-                    "region_id": account.region_id,
-                    "office_id": account.office_id,
-                    "active": account.active,
-                },
-            )
-            db.session.commit()
-            flash(f"Account created: an invitation was sent to {account.email}.", "success")
-            return redirect_to(url_for("admin.accounts"))
-    return render_page("admin/account_form.html", form=form, account=None, status=form_status(form))
+
+    def save() -> str:
+        account = org.create_account(db.session, current_user, form_data(form))
+        send_invitation(account, days=g.tenant.invitation_days)
+        audit_change(
+            "account.create",
+            account,
+            after={
+                key: getattr(account, key)
+                for key in ("email", "full_name", "role", "region_id", "office_id", "active")
+            },
+        )
+        return f"Account created: an invitation was sent to {account.email}."
+
+    return save_form(form, save, done=url_for("admin.accounts")) or render_page(
+        "admin/account_form.html", form=form, account=None, status=form_status(form)
+    )
 
 
 @bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
@@ -184,7 +175,7 @@ def account_edit(account_id: int):
     _prepare_account_form(form, account)
     if form.validate_on_submit():
         try:
-            update = org.update_account(db.session, current_user, account, _account_data(form))
+            update = org.update_account(db.session, current_user, account, form_data(form))
         except DomainError as e:
             db.session.rollback()
             account = account_of(account_id)

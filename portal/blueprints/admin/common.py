@@ -7,11 +7,13 @@ portal/web.py (a list URL renders the whole page, or only its `results` block fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import flash, request, url_for
+from flask import Response, flash, request, url_for
 from flask_login import current_user
 
+from portal.blueprints.admin.forms import EmptyForm
 from portal.domain import DomainError, PermissionDenied
 from portal.domain import organisation as org
 from portal.extensions import db
@@ -52,6 +54,28 @@ def show_domain_error(form, error: DomainError) -> None:
         db.session.commit()
 
 
+def form_data(form) -> dict:
+    """The form's fields by name, as the organisation domain takes them."""
+    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+def save_form(form, save: Callable[[], str], *, done: str) -> Response | None:
+    """The POST of a create or edit form: `save()` calls the domain, audits and returns the
+    message to flash; then commit and go to `done`. A refusal is rolled back and shown next to
+    its fields. None when the form is to be shown (again): render it with `form_status`."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        message = save()
+    except DomainError as e:
+        db.session.rollback()  # the object edited is reloaded from the database when shown
+        show_domain_error(form, e)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect_to(done)
+
+
 def form_status(form) -> int:
     """200 for a GET; for a refused POST 403 when a role was not the user's to give, else 422."""
     if request.method == "GET":
@@ -84,8 +108,6 @@ def office_choices(region_id=None, blank: str | None = "— None —"):
 
 def confirm_delete(obj, *, kind: str, name: str, delete, back: str, done: str):
     """GET: the confirmation page; POST: delete, audit, back to the list."""
-    from portal.blueprints.admin.forms import EmptyForm
-
     form = EmptyForm()
     error = None
     if form.validate_on_submit():

@@ -8,6 +8,8 @@ import os
 from flask import abort, current_app, g, send_file, url_for
 from flask_login import current_user
 
+from jobs import enqueue
+from jobs.tasks import export_accounts
 from portal.blueprints.admin import bp
 from portal.blueprints.admin.accounts import any_account_permission, list_filters
 from portal.blueprints.admin.forms import EmptyForm
@@ -31,9 +33,6 @@ def _own_export(job_id: int) -> Job:
 @any_account_permission
 @limiter.limit("30 per hour")
 def accounts_export():
-    from jobs import enqueue
-    from jobs.tasks import export_accounts
-
     if not EmptyForm().validate_on_submit():
         abort(400)
     args, filters = list_filters()

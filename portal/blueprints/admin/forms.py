@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -92,3 +93,17 @@ class SettingsForm(FlaskForm):
             NumberRange(1, 30, "The invitation link lifetime must be between 1 and 30 days."),
         ],
     )
+
+
+class SsoForm(FlaskForm):
+    """The administration's OpenID Connect provider (F-19); rules in portal.domain.sso."""
+
+    enabled = BooleanField("Single sign-on is on")
+    display_name = StringField("Name on the login button")
+    issuer = StringField("Issuer URL")
+    client_id = StringField("Client ID")
+    client_secret = PasswordField("Client secret")
+    allowed_domains = TextAreaField("Allowed email domains")
+    builtin_login = BooleanField("Email and password login stays available")
+    trust_mfa = BooleanField("Trust the provider's multifactor authentication")
+    mfa_acr_values = TextAreaField("ACR values that mean multifactor authentication")

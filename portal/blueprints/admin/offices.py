@@ -3,7 +3,7 @@ region."""
 
 from __future__ import annotations
 
-from flask import flash, g, request, url_for
+from flask import g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,18 +14,19 @@ from portal.blueprints.admin.common import (
     audit_change,
     confirm_delete,
     filters_of,
+    form_data,
+    form_status,
     page_url,
     region_choices,
-    show_domain_error,
+    save_form,
 )
 from portal.blueprints.admin.forms import OfficeForm
-from portal.domain import DomainError
 from portal.domain import organisation as org
 from portal.domain.paging import paginate
 from portal.extensions import db
 from portal.models import Country, Office
 from portal.tenancy import get_for_tenant_or_404
-from portal.web import int_arg, page_arg, permission_required, redirect_to, render_page
+from portal.web import int_arg, page_arg, permission_required, render_page
 
 
 def _office(office_id: int) -> Office:
@@ -41,10 +42,6 @@ def _prepare_office_form(form: OfficeForm) -> None:
     if form.timezone.data and form.timezone.data not in zones:
         zones.insert(0, form.timezone.data)  # keep an office's existing zone (e.g. "UTC")
     form.timezone.choices = [("", "—")] + [(z, z) for z in zones]
-
-
-def _office_data(form: OfficeForm) -> dict:
-    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
 
 
 @bp.get("/offices")
@@ -85,24 +82,16 @@ def office_new():
         form.timezone.data = g.tenant.timezone
         if current_user.role != "admin":
             form.region_id.data = current_user.region_id
-    if form.validate_on_submit():
-        try:
-            office = org.create_office(db.session, current_user, _office_data(form))
-        except DomainError as e:
-            db.session.rollback()
-            show_domain_error(form, e)
-        else:
-            audit_change(
-                "office.create", office, {k: (None, getattr(office, k)) for k in _office_data(form)}
-            )
-            db.session.commit()
-            flash(f"Office \u201c{office.name}\u201d created.", "success")
-            return redirect_to(url_for("admin.offices"))
-    return render_page(
-        "admin/office_form.html",
-        form=form,
-        office=None,
-        status=422 if request.method == "POST" else 200,
+
+    def save() -> str:
+        office = org.create_office(db.session, current_user, form_data(form))
+        audit_change(
+            "office.create", office, {k: (None, getattr(office, k)) for k in form_data(form)}
+        )
+        return f"Office \u201c{office.name}\u201d created."
+
+    return save_form(form, save, done=url_for("admin.offices")) or render_page(
+        "admin/office_form.html", form=form, office=None, status=form_status(form)
     )
 
 
@@ -112,24 +101,15 @@ def office_edit(office_id: int):
     office = _office(office_id)
     form = OfficeForm(obj=office)
     _prepare_office_form(form)
-    if form.validate_on_submit():
-        try:
-            changes = org.update_office(db.session, current_user, office, _office_data(form))
-        except DomainError as e:
-            db.session.rollback()
-            office = _office(office_id)
-            show_domain_error(form, e)
-        else:
-            if changes:
-                audit_change("office.update", office, changes)
-            db.session.commit()
-            flash(f"Office \u201c{office.name}\u201d saved.", "success")
-            return redirect_to(url_for("admin.offices"))
-    return render_page(
-        "admin/office_form.html",
-        form=form,
-        office=office,
-        status=422 if request.method == "POST" else 200,
+
+    def save() -> str:
+        changes = org.update_office(db.session, current_user, office, form_data(form))
+        if changes:
+            audit_change("office.update", office, changes)
+        return f"Office \u201c{office.name}\u201d saved."
+
+    return save_form(form, save, done=url_for("admin.offices")) or render_page(
+        "admin/office_form.html", form=form, office=office, status=form_status(form)
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, request, url_for
+from flask import g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,21 +13,29 @@ from portal.blueprints.admin.common import (
     audit_change,
     confirm_delete,
     filters_of,
+    form_status,
     page_url,
-    show_domain_error,
+    save_form,
 )
 from portal.blueprints.admin.forms import RegionForm
-from portal.domain import DomainError
 from portal.domain import organisation as org
 from portal.domain.paging import paginate
 from portal.extensions import db
 from portal.models import CustomsTerritory, Region
 from portal.tenancy import get_for_tenant_or_404
-from portal.web import page_arg, permission_required, redirect_to, render_page
+from portal.web import page_arg, permission_required, render_page
 
 
 def _region(region_id: int) -> Region:
     return get_for_tenant_or_404(Region, region_id, *org.region_reach(current_user))
+
+
+def _region_data(form: RegionForm) -> dict:
+    return {
+        "name": form.name.data,
+        "territory_id": form.territory_id.data,
+        "active": form.active.data,
+    }
 
 
 def _prepare_region_form(form: RegionForm) -> None:
@@ -70,36 +78,16 @@ def region_new():
     _prepare_region_form(form)
     if request.method == "GET":
         form.territory_id.data = g.tenant.territory_id
-    if form.validate_on_submit():
-        try:
-            region = org.create_region(
-                db.session,
-                g.tenant,
-                name=form.name.data,
-                territory_id=form.territory_id.data,
-                active=form.active.data,
-            )
-        except DomainError as e:
-            db.session.rollback()
-            show_domain_error(form, e)
-        else:
-            audit_change(
-                "region.create",
-                region,
-                after={
-                    "name": region.name,
-                    "territory_id": region.territory_id,
-                    "active": region.active,
-                },
-            )
-            db.session.commit()
-            flash(f"Region \u201c{region.name}\u201d created.", "success")
-            return redirect_to(url_for("admin.regions"))
-    return render_page(
-        "admin/region_form.html",
-        form=form,
-        region=None,
-        status=422 if request.method == "POST" else 200,
+
+    def save() -> str:
+        region = org.create_region(db.session, g.tenant, **_region_data(form))
+        audit_change(
+            "region.create", region, after={k: getattr(region, k) for k in _region_data(form)}
+        )
+        return f"Region \u201c{region.name}\u201d created."
+
+    return save_form(form, save, done=url_for("admin.regions")) or render_page(
+        "admin/region_form.html", form=form, region=None, status=form_status(form)
     )
 
 
@@ -109,31 +97,15 @@ def region_edit(region_id: int):
     region = _region(region_id)
     form = RegionForm(obj=region)
     _prepare_region_form(form)
-    if form.validate_on_submit():
-        try:
-            changes = org.update_region(
-                db.session,
-                g.tenant,
-                region,
-                name=form.name.data,
-                territory_id=form.territory_id.data,
-                active=form.active.data,
-            )
-        except DomainError as e:
-            db.session.rollback()
-            region = _region(region_id)
-            show_domain_error(form, e)
-        else:
-            if changes:
-                audit_change("region.update", region, changes)
-            db.session.commit()
-            flash(f"Region \u201c{region.name}\u201d saved.", "success")
-            return redirect_to(url_for("admin.regions"))
-    return render_page(
-        "admin/region_form.html",
-        form=form,
-        region=region,
-        status=422 if request.method == "POST" else 200,
+
+    def save() -> str:
+        changes = org.update_region(db.session, g.tenant, region, **_region_data(form))
+        if changes:
+            audit_change("region.update", region, changes)
+        return f"Region \u201c{region.name}\u201d saved."
+
+    return save_form(form, save, done=url_for("admin.regions")) or render_page(
+        "admin/region_form.html", form=form, region=region, status=form_status(form)
     )
 
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.blueprints.auth import account, login  # noqa: E402,F401
+from portal.blueprints.auth import account, login, sso  # noqa: E402,F401

@@ -21,6 +21,8 @@ from portal.blueprints.auth.common import (
     audit_account,
     form_error,
     limit,
+    link_invalid,
+    locked_out,
     mask_email,
     password_hint,
     relative,
@@ -85,11 +87,7 @@ def reauth():
         locked = identity.record_failure(account)
         audit_account("reauth.failure", account)
         if locked:
-            audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
-            logout_current(account)
-            db.session.commit()
-            flash(identity.lock_message(account), "error")
-            return redirect_to(url_for("auth.login"))
+            return locked_out(account, lambda: logout_current(account))
         db.session.commit()
         form.password.errors = ["The password is not correct."]
     return render("auth/reauth.html", form, target=target)
@@ -111,11 +109,7 @@ def change_password():
             audit_account("password.change_refused", account, field=exc.field)
             if exc.field == "current_password" and identity.is_locked(account):
                 # guessing the password here ends the session, as on the re-authentication page
-                audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
-                logout_current(account)
-                db.session.commit()
-                flash(identity.lock_message(account), "error")
-                return redirect_to(url_for("auth.login"))
+                return locked_out(account, lambda: logout_current(account))
             db.session.commit()
             form_error(form, exc)
         else:
@@ -230,9 +224,7 @@ def confirm_email(token: str):
     """GET shows a button (mail scanners that open links change nothing); POST confirms."""
     found = identity.email_change_of(db.session, g.tenant.id, token)
     if found is None:
-        audit_account("token.invalid", None, page="confirm-email")
-        db.session.commit()
-        return render_page("auth/link_invalid.html", email_change=True, status=404)
+        return link_invalid("confirm-email", email_change=True)
     form = ButtonForm()
     if form.validate_on_submit():
         try:

@@ -1,19 +1,24 @@
 """What the login and account pages share: rate limits, the audit of an account event, a
-refusal shown on its form, the page answer (portal/web.py), safe `next` paths."""
+refusal shown on its form, a lock-out, the answer to a dead link, the page answer
+(portal/web.py), safe `next` paths."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from flask import (
     current_app,
+    flash,
     request,
+    url_for,
 )
 
-from portal.domain import DomainError
+from portal.domain import DomainError, identity
 from portal.domain.passwords import MIN_LENGTH, MIN_LENGTH_WITH_MFA
+from portal.extensions import db
 from portal.models import Account
-from portal.web import audit_request, render_page
+from portal.web import audit_request, redirect_to, render_page
 
 RESET_MAIL_INTERVAL = dt.timedelta(minutes=1)
 
@@ -37,6 +42,23 @@ def audit_account(action: str, account: Account | None, email: str = "", **data)
         object_id=account.id if account else None,
         data=data or None,
     )
+
+
+def locked_out(account: Account, end: Callable[[], object]):
+    """Wrong passwords or codes locked the account: audit it, `end()` the session or the
+    pending login, back to the login page with the lock message."""
+    audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
+    end()
+    db.session.commit()
+    flash(identity.lock_message(account), "error")
+    return redirect_to(url_for("auth.login"))
+
+
+def link_invalid(page: str, **ctx):
+    """The answer to an unknown, used or expired emailed link (audited as token.invalid)."""
+    audit_account("token.invalid", None, page=page)
+    db.session.commit()
+    return render_page("auth/link_invalid.html", status=404, **ctx)
 
 
 def form_error(form, exc: DomainError) -> None:

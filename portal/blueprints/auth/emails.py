@@ -9,7 +9,7 @@ from flask import current_app, g
 from portal.domain.tokens import issue_token
 from portal.extensions import db
 from portal.mail import send_mail
-from portal.models import Account
+from portal.models import Account, CustomsAdministration
 from portal.tenancy import site_url
 
 
@@ -17,8 +17,6 @@ def _customs_code(account: Account) -> str:
     tenant = getattr(g, "tenant", None)
     if tenant is not None and tenant.id == account.customs_id:
         return tenant.code
-    from portal.models import CustomsAdministration
-
     return db.session.get(CustomsAdministration, account.customs_id).code
 
 
@@ -102,8 +100,6 @@ def send_password_changed(account: Account) -> None:
 def send_account_invitation(account: Account) -> str:
     """send_invitation with the lifetime of the account's administration (invitation_days),
     falling back to INVITATION_DAYS. Returns the link."""
-    from portal.models import CustomsAdministration
-
     administration = db.session.get(CustomsAdministration, account.customs_id)
     days = getattr(administration, "invitation_days", None) or current_app.config["INVITATION_DAYS"]
     return send_invitation(account, days=days)

@@ -25,6 +25,8 @@ from portal.blueprints.auth.common import (
     audit_account,
     form_error,
     limit,
+    link_invalid,
+    locked_out,
     mask_email,
     password_hint,
     relative,
@@ -49,12 +51,15 @@ from portal.blueprints.auth.login_flow import (
     start_pending,
     update_pending,
 )
-from portal.domain import DomainError, identity, mfa
+from portal.blueprints.auth.sso import LOGOUT_KEY as SSO_LOGOUT_KEY
+from portal.blueprints.auth.sso import SESSION_KEY as SSO_SESSION_KEY
+from portal.blueprints.auth.sso import end_session_url
+from portal.domain import DomainError, identity, mfa, sso
 from portal.domain.tokens import issued_recently
 from portal.extensions import db, limiter
 from portal.login import logout_current
 from portal.models import Account
-from portal.web import audit_request, redirect_to, render_page
+from portal.web import audit_request, redirect_to
 
 # --- login and logout ---------------------------------------------------------------------
 
@@ -65,7 +70,13 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
-    if form.validate_on_submit():
+    provider = sso.active_provider(db.session, g.tenant.id)
+    builtin = provider is None or provider.builtin_login
+    if not builtin and request.method == "POST":
+        form.form_errors.append(
+            f"{g.tenant.name} logs in with {provider.display_name} only: use the button below."
+        )
+    elif form.validate_on_submit():
         email = form.email.data.strip().lower()
         result = identity.check_password_login(db.session, g.tenant.id, email, form.password.data)
         account = result.account
@@ -87,18 +98,30 @@ def login():
             )
             form.form_errors.append("The email or password is not correct.")
         db.session.commit()
-    return render("auth/login.html", form, next=relative(request.args.get("next")))
+    return render(
+        "auth/login.html",
+        form,
+        next=relative(request.args.get("next")),
+        sso_provider=provider,
+        builtin_login=builtin,
+    )
 
 
 @bp.post("/logout")
 def logout():
+    provider_logout = None
     if current_user.is_authenticated:
         audit_request("logout", object_type="account", object_id=current_user.id)
+        if session.get(SSO_SESSION_KEY):
+            provider_logout = end_session_url(g.tenant.id)
         logout_current(current_user)
         db.session.commit()
     else:
         session.clear()
     flash("You are logged out.", "success")
+    if provider_logout:
+        session[SSO_LOGOUT_KEY] = provider_logout
+        return redirect_to(url_for("auth.sso_logged_out"))
     return redirect_to(url_for("auth.login"))
 
 
@@ -150,11 +173,7 @@ def login_verify(data: dict, account: Account):
         locked = identity.record_failure(account)
         audit_account("mfa.failure", account, method=account.mfa_method)
         if locked:
-            audit_account("login.lockout", account, minutes=identity.LOCK_MINUTES)
-            session.pop("pending_login", None)
-            db.session.commit()
-            flash(identity.lock_message(account), "error")
-            return redirect_to(url_for("auth.login"))
+            return locked_out(account, lambda: session.pop("pending_login", None))
         db.session.commit()
         form.code.errors = ["This code is not correct, already used or expired."]
     return render(
@@ -235,6 +254,9 @@ def login_enrol_email(data: dict, account: Account):
 @limiter.limit(FORGOT_LIMIT, methods=["POST"])
 def forgot_password():
     form = ForgotForm()
+    if not sso.builtin_login_allowed(db.session, g.tenant.id):
+        flash(f"{g.tenant.name} logs in with its own login only: no portal password.", "info")
+        return redirect_to(url_for("auth.login"))
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         account = identity.find_account(db.session, g.tenant.id, email)
@@ -270,9 +292,7 @@ def forgot_password():
 def set_password(token: str):
     found = identity.token_account(db.session, g.tenant.id, token)
     if found is None:
-        audit_account("token.invalid", None, page="set-password")
-        db.session.commit()
-        return render_page("auth/link_invalid.html", status=404)
+        return link_invalid("set-password")
     if current_user.is_authenticated:  # only a valid link ends the session it is opened in
         logout_current(current_user)
         db.session.commit()

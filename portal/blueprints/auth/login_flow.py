@@ -68,9 +68,11 @@ def update_pending(**changes) -> None:
 def next_step(data: dict, account: Account) -> str | None:
     if account.mfa_method and not data.get("mfa_ok"):
         return "auth.login_verify"
-    if account.must_change_password:
+    # a login through the administration's provider (F-19) has no portal password to change,
+    # and needs no portal MFA enrolment when the provider's trusted MFA was done
+    if account.must_change_password and data.get("via") != "sso":
         return "auth.login_new_password"
-    if mfa.mfa_required(account, g.tenant) and not account.mfa_method:
+    if mfa.mfa_required(account, g.tenant) and not account.mfa_method and not data.get("sso_mfa"):
         return "auth.login_enrol"
     return None
 
@@ -83,9 +85,16 @@ def finish_login(data: dict, account: Account) -> None:
     )
     identity.record_success(account)
     account.last_login_at = now_utc()
+    via = data.get("via", "password")
     audit_account(
-        "login.success", account, remember=data["remember"], mfa=account.mfa_method or "none"
+        "login.success",
+        account,
+        remember=data["remember"],
+        mfa="provider" if data.get("sso_mfa") else (account.mfa_method or "none"),
+        via=via,
     )
+    if via == "sso":
+        session["sso_login"] = True  # logout also ends the session at the provider
     db.session.commit()
 
 

@@ -13,6 +13,8 @@ from flask import abort, current_app, g, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from jobs import enqueue
+from jobs.tasks import import_bulk_session
 from portal.blueprints.bulk import bp
 from portal.blueprints.bulk.forms import EmptyForm, UploadForm
 from portal.domain import DomainError
@@ -234,9 +236,6 @@ def save(session_id: int):
 @bp.post("/bulk/sessions/<int:session_id>/import")
 @permission_required(PERMISSION)
 def start_import(session_id: int):
-    from jobs import enqueue
-    from jobs.tasks import import_bulk_session
-
     bs = _own_session(session_id)
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from portal import caches
 from portal.blueprints.customs import bp
 from portal.db import now_utc
-from portal.domain import DomainError
+from portal.domain import DomainError, cover_pages, transition
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain.organisation import office_within_reach, offices_for, offices_within_reach
@@ -67,6 +67,8 @@ WIZARD_ENDPOINTS = {
     "customs.receipt",
     "customs.hold",
     "customs.reject",
+    "customs.release_here",
+    "customs.cancel",
 }
 
 
@@ -307,6 +309,13 @@ def history_context(wz: Wizard) -> dict:
         "history": history_seen_by(db.session, carnet_id, territory_id, g.tenant.id),
         "rejections": engine.rejections_for(db.session, carnet_id, territory_id),
         "label": label,
+        # the transition (F-72, F-37): transactions made on the paper carnet, recorded, and
+        # the paper cover page validated in a paper departure country
+        "paper": transition.paper_transactions(db.session, wz.carnet),
+        "cover_pages": cover_pages.cover_pages(db.session, carnet_id),
+        "paper_kinds": transition.PAPER_KIND_LABELS,
+        "wizard": wz.token,
+        "eata_id": wz.carnet.eata_id,
     }
 
 

@@ -10,7 +10,9 @@ for htmx — a 303 would be followed into #step).
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+import datetime as dt
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.customs import bp
@@ -39,12 +41,15 @@ from portal.blueprints.customs.forms import (
     quantities_in,
     quantities_query,
 )
-from portal.domain import DomainError
+from portal.domain import DomainError, NotFound, cover_pages, transition
+from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
 from portal.domain.rules import label
 from portal.extensions import db, limiter
-from portal.web import bounded_int, permission_required, redirect_to
+from portal.models import Hold
+from portal.tenancy import get_for_tenant_or_404
+from portal.web import bounded_int, permission_required, redirect_to, send_upload
 
 # --- step 1: scan or type --------------------------------------------------------------------
 
@@ -78,6 +83,11 @@ def recent():
 def lookup():
     form = {k: (request.form.get(k) or "").strip() for k in ("carnet", "code", "qr", "office_id")}
     errors: dict[str, str] = {}
+    # a hardware QR scanner "types" the QR's text (and Enter) into the focused field: the same
+    # look-up as the camera's (scan.js moves it into `qr` first; this is for a page without it)
+    for field in ("carnet", "code"):
+        if not form["qr"] and voucher_domain.looks_like_qr(form[field]):
+            form["qr"], form[field] = form[field], ""
     office = office_or_none(form["office_id"])
     if office is None:
         errors["office_id"] = "Choose one of the offices of your region."
@@ -158,6 +168,24 @@ def reject(w: str):
         "success",
     )
     return redirect_to(url_for("customs.new_transaction"))
+
+
+@bp.post("/transactions/w/<w>/release")
+@permission_required("process_carnet")
+def release_here(w: str):
+    """Release the carnet's hold from step 2, rescanned at the office that held it (F-46, the
+    guide's "rescan the transaction QR code"); the engine records it and refuses another
+    office. Back to step 2, now with "Next"."""
+    wz = Wizard(w)
+    held = get_for_tenant_or_404(Hold, request.form.get("hold_id"), Hold.carnet_id == wz.carnet.id)
+    try:
+        engine.release_hold(db.session, held.id, wz.officer)
+    except DomainError as e:
+        db.session.rollback()
+        return _step2(wz, refusal_status(e), errors={"release": e.message})
+    db.session.commit()
+    flash(f"Carnet {wz.carnet.carnet_number} was released.", "success")
+    return redirect(url_for("customs.check_carnet", w=w), 303)
 
 
 @bp.get("/transactions/w/<w>/lists")
@@ -316,3 +344,52 @@ def commit(w: str):
     if result.replayed:  # a double click, a resubmitted form: the first commit stands
         flash("This pass was already committed: the receipt shows what was committed then.", "info")
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)
+
+
+# --- the transition: paper transactions and the paper cover page (F-72, F-37) -----------------
+
+
+@bp.post("/transactions/w/<w>/paper")
+@permission_required("process_carnet")
+def record_paper(w: str):
+    """A transaction made on the paper carnet, recorded from step 2 so the history is whole."""
+    wz = Wizard(w)
+    form = request.form
+    try:
+        try:
+            made_on = dt.date.fromisoformat(form.get("made_on", "")[:10])
+        except ValueError:
+            raise DomainError("Give the date of the transaction.", field="made_on") from None
+        transition.record_paper_transaction(
+            db.session,
+            wz.carnet,
+            transition.PaperInput(
+                form.get("kind", ""),
+                form.get("country_code", ""),
+                form.get("office_name", ""),
+                made_on,
+                form.get("counterfoil_no", ""),
+            ),
+            place=wz.place(),
+            recorded_by=current_user.email,
+            ip=request.remote_addr,
+        )
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect_to(url_for("customs.check_carnet", w=w))
+    db.session.commit()
+    flash("The paper transaction is recorded in the carnet's history.", "success")
+    return redirect_to(url_for("customs.check_carnet", w=w))
+
+
+@bp.get("/carnets/<int:eata_id>/cover-pages/<int:cover_page_id>")
+@permission_required("process_carnet")
+def cover_page_file(eata_id: int, cover_page_id: int):
+    """A paper cover page, as a download (F-37): every customs may see it, like the carnet."""
+    try:
+        carnet = carnet_domain.get_by_eata_id(db.session, eata_id)
+        row = cover_pages.get(db.session, carnet.id, cover_page_id)
+    except NotFound:
+        abort(404)
+    return send_upload(row.path, row.filename, row.content_type)

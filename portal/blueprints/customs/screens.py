@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, current_app, flash, g, render_template, request, url_for
-from sqlalchemy import select
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from portal.blueprints.customs import bp
 from portal.blueprints.customs.desk import (
@@ -19,14 +20,25 @@ from portal.blueprints.customs.desk import (
     refusal_status,
     render_step,
 )
+from portal.db import now_utc
 from portal.domain import DomainError, NotFound, receipts
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
+from portal.domain.paging import paginate
 from portal.domain.rules import label
 from portal.extensions import db, limiter
-from portal.models import Carnet, Hold, Office, Transaction, Travel, Voucher
+from portal.models import (
+    Carnet,
+    CustomsTerritory,
+    GoodsItem,
+    Hold,
+    Office,
+    Transaction,
+    Travel,
+    Voucher,
+)
 from portal.tenancy import get_for_tenant_or_404
-from portal.web import permission_required, redirect_to
+from portal.web import page_arg, permission_required, redirect_to
 
 # --- step 5: receipt -------------------------------------------------------------------------
 
@@ -45,13 +57,24 @@ class _ReceiptPanel:
         return SimpleNamespace(office_name=t.office_name, officer_name=t.officer_name)
 
 
+def _receipt_step(txn: Transaction, status: int = 200, errors=None):
+    data = receipts.receipt_data(db.session, txn)
+    voucher = SimpleNamespace(id=txn.voucher_id)
+    return render_step(
+        5,
+        status,
+        panel=lambda: panel_of(_ReceiptPanel(txn))(),
+        voucher=voucher,
+        r=data,
+        errors=errors or {},
+        cancel_values=request.form if errors else {},
+    )
+
+
 @bp.get("/transactions/<int:transaction_id>/receipt")
 @permission_required("process_carnet")
 def receipt(transaction_id: int):
-    txn = get_for_tenant_or_404(Transaction, transaction_id)
-    data = receipts.receipt_data(db.session, txn)
-    voucher = SimpleNamespace(id=txn.voucher_id)
-    return render_step(5, panel=lambda: panel_of(_ReceiptPanel(txn))(), voucher=voucher, r=data)
+    return _receipt_step(get_for_tenant_or_404(Transaction, transaction_id))
 
 
 @bp.get("/transactions/<int:transaction_id>/qr.svg")
@@ -83,15 +106,69 @@ def receipt_pdf(transaction_id: int):
 # --- last transactions and cancellation (F-44, F-45) -----------------------------------------
 
 
-def _last_context(office: Office | None) -> dict:
-    rows = engine.last_commits(db.session, office.id, limit=30) if office else []
-    return {"office": office, "offices": my_offices(), "rows": rows, "label": label}
+def _last_context(office: Office | None, page_no: int = 1) -> dict:
+    """F-45: the office's commits, newest first, a page at a time, each with its carnet number
+    and holder. An EU exportation committed with its exit ("Exit" at an office that is both,
+    F-42) is one row: the pre-exportation committed with it (same voucher, same instant) is
+    shown inside the exportation's row, not as a second cancellable row."""
+    ctx = {"office": office, "offices": my_offices(), "label": label, "rows": [], "page": None}
+    if office is None:
+        return ctx
+    sibling = aliased(Transaction)
+    folded = (
+        select(sibling.id)
+        .where(
+            sibling.voucher_id == Transaction.voucher_id,
+            sibling.committed_at == Transaction.committed_at,
+            sibling.kind == "export",
+        )
+        .exists()
+    )
+    stmt = (
+        select(Transaction, Carnet)
+        .join(Carnet, Carnet.id == Transaction.carnet_id)
+        .where(Transaction.office_id == office.id, ~and_(Transaction.kind == "pre_export", folded))
+        .order_by(Transaction.committed_at.desc(), Transaction.id.desc())
+    )
+    page = paginate(db.session, stmt, page_no, rows=True)
+    exports = [t.voucher_id for t, _ in page.items if t.kind == "export"]
+    with_pre = set()
+    if exports:
+        with_pre = set(
+            db.session.execute(
+                select(Transaction.voucher_id, Transaction.committed_at).where(
+                    Transaction.voucher_id.in_(exports), Transaction.kind == "pre_export"
+                )
+            ).all()
+        )
+    ctx["page"] = page
+    ctx["rows"] = [
+        SimpleNamespace(
+            txn=t,
+            carnet=carnet,
+            holder=carnet_domain.holder_of(carnet).get("name", ""),
+            also=["pre-exportation"] if (t.voucher_id, t.committed_at) in with_pre else [],
+        )
+        for t, carnet in page.items
+    ]
+    return ctx
 
 
 @bp.get("/transactions/last")
 @permission_required("process_carnet")
 def last_transactions():
-    return render_template("customs/last.html", **_last_context(current_office()), errors={})
+    return render_template(
+        "customs/last.html", **_last_context(current_office(), page_arg()), errors={}
+    )
+
+
+@bp.get("/transactions/last/print")
+@permission_required("process_carnet")
+def last_transactions_print():
+    """The same page of Last transactions as a print view: the table only, no navigation."""
+    return render_template(
+        "customs/last_print.html", **_last_context(current_office(), page_arg()), now=now_utc()
+    )
 
 
 @bp.post("/transactions/<int:transaction_id>/cancel")
@@ -104,6 +181,8 @@ def cancel(transaction_id: int):
     )
     if office is None:
         abort(404)
+    # cancelled from the receipt (step 5, the guide) or from Last transactions
+    from_receipt = request.form.get("from") == "receipt"
     try:
         engine.cancel_transaction(
             db.session,
@@ -114,6 +193,8 @@ def cancel(transaction_id: int):
         )
     except DomainError as e:
         db.session.rollback()
+        if from_receipt:  # the receipt step again, the message next to its field
+            return _receipt_step(txn, refusal_status(e), {e.field or "cancel": e.message})
         errors = {txn.id: {e.field or "cancel": e.message}}
         return render_template(
             "customs/last.html", **_last_context(office), errors=errors, values=request.form
@@ -123,6 +204,8 @@ def cancel(transaction_id: int):
         f"The {label(txn.kind)} of {txn.committed_at.strftime('%d/%m/%Y %H:%M')} was cancelled.",
         "success",
     )
+    if from_receipt:
+        return redirect(url_for("customs.receipt", transaction_id=txn.id), 303)
     return redirect_to(url_for("customs.last_transactions", office_id=office.id))
 
 
@@ -130,23 +213,40 @@ def cancel(transaction_id: int):
 
 
 def _holds() -> list[dict]:
-    """The administration's holds with their carnet and voucher kind: one query."""
+    """The administration's holds with their carnet, voucher and customs territory, and the
+    pieces the held voucher would clear (the guide's "Cleared goods"; a validation: the whole
+    general list)."""
     rows = db.session.execute(
-        select(Hold, Carnet, Voucher.kind)
+        select(Hold, Carnet, Voucher, CustomsTerritory.name)
         .join(Carnet, Carnet.id == Hold.carnet_id)
+        .join(CustomsTerritory, CustomsTerritory.id == Hold.territory_id)
         .outerjoin(Voucher, Voucher.id == Hold.voucher_id)
         .where(Hold.customs_id == g.tenant.id, Hold.released_at.is_(None))
         .order_by(Hold.held_at.desc())
     ).all()
-    return [
-        {
-            "hold": h,
-            "carnet": carnet,
-            "holder": carnet_domain.holder_of(carnet),
-            "kind": label(kind) if kind else "",
-        }
-        for h, carnet, kind in rows
-    ]
+    out = []
+    for h, carnet, voucher, territory in rows:
+        lines = engine.declared_goods(db.session, voucher) if voucher is not None else []
+        if lines is None:
+            pieces = db.session.scalar(
+                select(func.coalesce(func.sum(GoodsItem.pieces), 0)).where(
+                    GoodsItem.carnet_id == carnet.id
+                )
+            )
+        else:
+            pieces = sum(n for _, n in lines)
+        out.append(
+            {
+                "hold": h,
+                "carnet": carnet,
+                "holder": carnet_domain.holder_of(carnet),
+                "kind": label(voucher.kind) if voucher is not None else "",
+                "territory": territory,
+                "pieces": pieces,
+                "items": len(lines) if lines is not None else carnet.item_count,
+            }
+        )
+    return out
 
 
 @bp.get("/holds")

@@ -12,6 +12,7 @@ per client and per carnet (R-10).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import g, jsonify, request
@@ -24,13 +25,15 @@ from portal.api.paging import page_args
 from portal.api.present import history_item
 from portal.api.problems import Problem
 from portal.blueprints.customs_api import bp, present
-from portal.domain import receipts
+from portal.domain import predeclarations, receipts
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
 from portal.domain.carnets import ValidationFailed
+from portal.domain.paging import paginate
 from portal.extensions import db
-from portal.models import CustomsAdministration, Hold, Office, Transaction
+from portal.models import CustomsAdministration, Hold, Office, Predeclaration, Transaction
 from portal.tenancy import get_for_tenant_or_404, site_url, tenant_select
+from portal.web import bounded_int
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,126 @@ def customs_cancel(transaction_id: int):
                 "kind": txn.kind,
                 "state": "cancelled",
                 "receipt": _receipt_url(txn.id),
+            },
+            {},
+        )
+
+    return write(handle)
+
+
+# --- pre-notifications and pre-declarations (F-51) --------------------------------------------
+
+
+def _predeclaration(predeclaration_id: int, body: dict) -> tuple[Predeclaration, engine.Officer]:
+    """A pre-declaration sent to an office of the client's administration, and the client
+    acting at that office (the officer named in the body, if any)."""
+    p = _own(Predeclaration, predeclaration_id, "predeclaration")
+    name = (body.get("officer") or "").strip()
+    client = g.api_client
+    account = ApiAccount(
+        customs_id=g.customs.id,
+        email=client.client_id,
+        full_name=(f"{name} (via {client.name})" if name else client.name)[:200],
+    )
+    office = _own(Office, p.office_id, "office")
+    return p, engine.Officer(account=account, office=office, ip=request.remote_addr)
+
+
+@customs_api("/v1/customs/predeclarations", "GET", "customs:read")
+def customs_predeclarations():
+    """The administration's incoming pre-notifications/pre-declarations, newest first."""
+    page, per_page = page_args()
+    errors = []
+    office_id = request.args.get("office_id")
+    day = request.args.get("date")
+    status = request.args.get("status")
+    if office_id is not None and not (office_id.isascii() and office_id.isdigit()):
+        errors.append({"field": "office_id", "message": "Must be a whole number."})
+    try:
+        day_value = dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        day_value = None
+        errors.append({"field": "date", "message": "Must be a date (yyyy-mm-dd)."})
+    if status is not None and predeclarations.parse_state(status) is None:
+        errors.append({"field": "status", "message": "Not a known status."})
+    if errors:
+        raise ValidationFailed(errors)
+    offices = [o.id for o in db.session.scalars(tenant_select(Office))]
+    stmt = predeclarations.incoming(
+        g.customs.id,
+        offices,
+        office_id=bounded_int(office_id) if office_id else None,
+        day=day_value,
+        state=status or None,
+    )
+    result = paginate(db.session, stmt, page, per_page, rows=True)
+    return jsonify(
+        {
+            "items": [
+                predeclarations.as_json(db.session, p, carnet) for p, carnet, _ in result.items
+            ],
+            "page": result.page,
+            "per_page": per_page,
+            "total": result.total,
+        }
+    )
+
+
+@customs_api("/v1/customs/predeclarations/<int:predeclaration_id>", "GET", "customs:read")
+def customs_predeclaration(predeclaration_id: int):
+    p = _own(Predeclaration, predeclaration_id, "predeclaration")
+    return jsonify(predeclarations.as_json(db.session, p))
+
+
+@customs_api(
+    "/v1/customs/predeclarations/<int:predeclaration_id>/acknowledge", "POST", "customs:write"
+)
+def customs_acknowledge_predeclaration(predeclaration_id: int):
+    def handle(body):
+        validate("CustomsPredeclarationAct", body)
+        p, officer = _predeclaration(predeclaration_id, body)
+        predeclarations.acknowledge(db.session, p.id, officer)
+        return 200, predeclarations.as_json(db.session, p), {}
+
+    return write(handle)
+
+
+@customs_api("/v1/customs/predeclarations/<int:predeclaration_id>/reject", "POST", "customs:write")
+def customs_reject_predeclaration(predeclaration_id: int):
+    def handle(body):
+        validate("CustomsPredeclarationReject", body)
+        p, officer = _predeclaration(predeclaration_id, body)
+        predeclarations.reject(db.session, p.id, officer, body["reason"])
+        return 200, predeclarations.as_json(db.session, p), {}
+
+    return write(handle)
+
+
+@customs_api("/v1/customs/predeclarations/<int:predeclaration_id>/commit", "POST", "customs:write")
+def customs_commit_predeclaration(predeclaration_id: int):
+    """Commit a pre-declaration at its office: the engine's commit (every rule, R-01 … R-12);
+    the Idempotency-Key is the commit token (R-11)."""
+
+    def handle(body):
+        validate("CustomsPredeclarationCommit", body)
+        p, officer = _predeclaration(predeclaration_id, body)
+        key = request.headers.get("Idempotency-Key")
+        result = predeclarations.commit(
+            db.session,
+            p.id,
+            officer,
+            fields=body.get("fields") or {},
+            step=body.get("step"),
+            commit_token=f"api:{g.api_client.id}:{key}" if key else None,
+        )
+        return (
+            201,
+            {
+                "transaction_id": result.transaction_id,
+                "kind": result.kind,
+                "transaction_ids": list(result.transaction_ids),
+                "verification_code": result.verification_code,
+                "receipt": _receipt_url(result.transaction_id),
             },
             {},
         )

@@ -4,8 +4,11 @@ from flask import current_app, render_template, request
 from flask_login import current_user, login_required
 
 from portal.blueprints.home import bp
+from portal.domain import predeclarations
+from portal.domain.organisation import offices_for
 from portal.domain.permissions import has_permission
 from portal.domain.wording import plural
+from portal.extensions import db
 
 # (permission or None, endpoint, label): the side navigation, shown by role (F-13).
 # Entries whose endpoint does not exist yet are left out.
@@ -41,12 +44,21 @@ def navigation():
         return {"nav_items": []}
     views = current_app.view_functions
     items = [
-        (endpoint, label, request.endpoint == endpoint)
+        (endpoint, _with_count(endpoint, label), request.endpoint == endpoint)
         for permission, endpoint, label in NAVIGATION
         if endpoint in views
         and (permission is None or has_permission(current_user.role, permission))
     ]
     return {"nav_items": items}
+
+
+def _with_count(endpoint: str, label: str) -> str:
+    """The menu's count of pending pre-declarations at the officer's offices (F-51)."""
+    if endpoint != "customs.predeclarations":
+        return label
+    offices = [o.id for o in offices_for(db.session, current_user) if o.active]
+    n = predeclarations.pending_count(db.session, current_user.customs_id, offices)
+    return f"{label} ({n})" if n else label
 
 
 @bp.get("/")

@@ -13,6 +13,8 @@ from flask import abort, current_app, g, render_template, request, send_file, ur
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from jobs import monitoring as tasks
+from jobs.runtime import enqueue
 from portal.blueprints.monitoring import bp
 from portal.db import now_utc
 from portal.domain import DomainError, NotFound
@@ -190,8 +192,6 @@ def transaction_detail(transaction_id: int):
 
 
 def _start(kind: str, params: dict, task) -> Job:
-    from jobs.runtime import enqueue
-
     job = domain_jobs.create_job(
         db.session, kind, customs_id=g.tenant.id, account_id=current_user.id, params=params
     )
@@ -209,8 +209,6 @@ def _job_redirect(job: Job):
 @permission_required("logs")
 @limiter.limit("10 per hour")
 def reconcile():
-    from jobs import monitoring as tasks
-
     job = _start(tasks.RECONCILE, {"full": False}, tasks.reconcile)
     return _job_redirect(job)
 
@@ -219,8 +217,6 @@ def reconcile():
 @permission_required("logs")
 @limiter.limit("60 per hour")
 def export_list():
-    from jobs import monitoring as tasks
-
     view = "transactions" if request.form.get("view") == "transactions" else "carnets"
     f = log_domain.parse_filters(request.form)
     job = _start(
@@ -240,8 +236,6 @@ def export_list():
 @permission_required("logs")
 @limiter.limit("60 per hour")
 def export_transactions():
-    from jobs import monitoring as tasks
-
     raw = request.form.getlist("ids")
     ids = sorted({int(x) for x in raw if x.isascii() and x.isdigit() and len(x) < 10})
     try:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy.orm import object_session
+
 from portal.api.present import history_item  # noqa: F401  (the NICS history items)
 from portal.domain import carnets as domain
+from portal.domain import predeclarations
 from portal.models import SET_KINDS, Carnet
 
 
@@ -82,6 +85,9 @@ def full(carnet: Carnet, today: dt.date) -> dict:
             }
             for link in carnet.links
         ],
+        # the holder's pre-notifications/pre-declarations to customs offices (F-50): where,
+        # when and what customs did — not the representative nor a rejection's reason
+        "predeclarations": predeclarations.of_carnet(object_session(carnet), carnet.id),
         "created_at": _iso(carnet.created_at),
         "updated_at": _iso(carnet.updated_at),
     }

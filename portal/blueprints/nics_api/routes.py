@@ -24,6 +24,7 @@ from portal.blueprints.nics_api import bp, claims_present, present
 from portal.db import now_utc
 from portal.domain import audit
 from portal.domain import carnets as domain
+from portal.domain import reconciliation as rec
 from portal.domain.api_clients import Actor
 from portal.domain.carnets import ValidationFailed
 from portal.extensions import db, limiter
@@ -242,8 +243,6 @@ def carnet_transactions(eata_id: int):
 
 @api("/v1/carnets/<int:eata_id>/reconciliation", "GET", "carnets:read")
 def carnet_reconciliation(eata_id: int):
-    from portal.domain import reconciliation as rec
-
     carnet = _carnet(eata_id)
     return jsonify(
         claims_present.reconciliation(
@@ -255,4 +254,4 @@ def carnet_reconciliation(eata_id: int):
     )
 
 
-from portal.blueprints.nics_api import claims  # noqa: E402,F401
+from portal.blueprints.nics_api import claims, transition  # noqa: E402,F401

@@ -4,4 +4,11 @@ from flask import Blueprint
 # is the customs start page); wallet.<domain>/ redirects to the carnets list
 bp = Blueprint("wallet", __name__, url_prefix="/my")
 
-from portal.blueprints.wallet import auth, routes, share, travels  # noqa: E402,F401
+from portal.blueprints.wallet import (  # noqa: E402,F401
+    auth,
+    predeclarations,
+    routes,
+    share,
+    transition,
+    travels,
+)

@@ -29,7 +29,7 @@ from portal.blueprints.wallet.session import (
     login_holder,
     logout_holder,
 )
-from portal.domain import DomainError, holder_reset
+from portal.domain import DomainError, holder_reset, mfa
 from portal.domain import wallet as wallet_domain
 from portal.extensions import db, limiter
 from portal.models import Country
@@ -367,7 +367,6 @@ def totp():
             return redirect_to(url_for("wallet.account"))
     if not form.secret.data:
         form.secret.data = wallet_domain.new_totp()[0]
-    from portal.domain import mfa
 
     uri = mfa.provisioning_uri(form.secret.data, g.holder.email, issuer="eATA Wallet")
     status = 422 if form.errors else 200

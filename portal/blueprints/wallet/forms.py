@@ -197,3 +197,46 @@ class ShareForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     pass
+
+
+class PredeclarationForm(FlaskForm):
+    """The App User Guide's "Predeclarations" screen (F-50); the domain checks the values."""
+
+    office_id = SelectField("Customs port / office", validators=[DataRequired()], coerce=str)
+    expected_date = StringField("Date", validators=[DataRequired()], render_kw={"type": "date"})
+    expected_time = StringField(
+        "Estimated time (office's local time)",
+        validators=[DataRequired()],
+        render_kw={"type": "time"},
+    )
+    carriage = RadioField(
+        "Cargo or hand carry",
+        choices=choices([("cargo", "Cargo"), ("hand_carry", "Hand carry")]),
+        default="hand_carry",
+        validators=[DataRequired()],
+    )
+    shipment_number = StringField("Shipment number", validators=[Optional(), Length(max=100)])
+    transport_mode = RadioField(
+        "Mode of transport",
+        choices=choices([("air", "Air"), ("sea", "Sea"), ("land", "Land")]),
+        validators=[DataRequired()],
+    )
+    transport_id = StringField(
+        "Identification (flight no., vessel, plate)", validators=[Optional(), Length(max=100)]
+    )
+    rep_name = StringField("Representative: name", validators=[Optional(), Length(max=200)])
+    rep_eori = StringField("Representative: EORI / ID", validators=[Optional(), Length(max=40)])
+    rep_city = StringField("Representative: city", validators=[Optional(), Length(max=120)])
+    rep_country = SelectField("Representative: country", validators=[Optional()], coerce=str)
+    option = RadioField(
+        "Options",
+        choices=choices(
+            [
+                ("", "None: pre-notification with the carnet's details"),
+                ("notification_only", "Allow only pre-notification (without the carnet's details)"),
+                ("automatic", "Allow automatic transaction (pre-declaration)"),
+            ]
+        ),
+        default="",
+        validators=[Optional()],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import segno
 from flask import Response, abort, flash, g, render_template, request, session, url_for
 
@@ -15,6 +17,7 @@ from portal.blueprints.wallet.forms import (
     put_error,
 )
 from portal.blueprints.wallet.session import holder_required
+from portal.db import now_utc
 from portal.domain import DomainError, NotFound
 from portal.domain import travels as travel_domain
 from portal.domain import wallet as wallet_domain
@@ -69,8 +72,6 @@ def carnets():
 
 
 def _today():
-    from portal.db import now_utc
-
     return now_utc().date()
 
 
@@ -240,8 +241,6 @@ def voucher(voucher_id: int):
 
 def qr_svg(payload: str) -> Response:
     """An SVG with a viewBox only: crisp at any size (the page sizes it with CSS)."""
-    import io
-
     buf = io.BytesIO()
     segno.make(payload, error="m").save(
         buf, kind="svg", border=2, omitsize=True, xmldecl=False, svgclass="qr", lineclass=None

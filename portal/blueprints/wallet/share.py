@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import segno
 from flask import Response, abort, flash, g, render_template, url_for
 
 from portal.blueprints.wallet import bp
@@ -91,7 +92,6 @@ def shared(token: str):
 @limiter.limit("10 per minute")
 def shared_pdf(token: str):
     """The same voucher as a PDF (weasyprint), QR embedded as an SVG data URI: nothing fetched."""
-    import segno
     from weasyprint import HTML
 
     share = _open(token)

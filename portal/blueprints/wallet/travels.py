@@ -13,11 +13,13 @@ from portal.blueprints.wallet.forms import (
 )
 from portal.blueprints.wallet.routes import POLL_SECONDS, or_404
 from portal.blueprints.wallet.session import holder_required
-from portal.domain import DomainError
+from portal.db import now_utc
+from portal.domain import DomainError, predeclarations
 from portal.domain import travels as travel_domain
 from portal.domain import wallet as wallet_domain
 from portal.domain.carnets import item_description
 from portal.domain.rules import country_name, territory_of
+from portal.domain.transition import paper_countries_on
 from portal.extensions import db
 from portal.models import Carnet, Travel
 from portal.web import is_poll, redirect_to, render_page
@@ -161,6 +163,15 @@ def travels():
     )
 
 
+def _live_key(voucher_ids: list[int]) -> str:
+    """What customs did to the vouchers and their pre-declarations (F-34, F-52)."""
+    return (
+        wallet_domain.status_key(db.session, voucher_ids)
+        + "-"
+        + predeclarations.status_key(db.session, voucher_ids)
+    )
+
+
 def _travel_ctx(travel: Travel) -> dict:
     carnet = db.session.get(Carnet, travel.carnet_id)
     vouchers = travel_domain.active_vouchers(travel)
@@ -170,9 +181,16 @@ def _travel_ctx(travel: Travel) -> dict:
         "carnet": carnet,
         "vouchers": vouchers,
         "statuses": statuses,
-        "key": wallet_domain.status_key(db.session, [v.id for v in vouchers]),
+        "predeclarations": predeclarations.of_vouchers(db.session, [v.id for v in vouchers]),
+        "key": _live_key([v.id for v in vouchers]),
         "poll": POLL_SECONDS,
         "editable": not travel_domain.is_transacted(travel),
+        # F-71: the countries of the travel still paper today — the paper carnet is used there
+        "paper_countries": paper_countries_on(
+            db.session,
+            [travel.departure_country, *travel.transit_countries, travel.destination_country],
+            now_utc().date(),
+        ),
         "items": [
             (
                 ti,
@@ -191,7 +209,7 @@ def travel(travel_id: int):
     t = or_404(travel_domain.get_travel, db.session, g.holder, travel_id)
     if is_poll("live"):
         ids = [v.id for v in travel_domain.active_vouchers(t)]
-        if request.args.get("k") == wallet_domain.status_key(db.session, ids):
+        if request.args.get("k") == _live_key(ids):
             return Response(status=204)
         return render_page("wallet/travel.html", block="live", empty=EmptyForm(), **_travel_ctx(t))
     return render_page("wallet/travel.html", empty=EmptyForm(), **_travel_ctx(t))

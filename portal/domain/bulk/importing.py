@@ -8,13 +8,13 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain import Conflict, DomainError, outbox
 from portal.domain import audit as audit_log
 from portal.domain import jobs as domain_jobs
 from portal.domain.bulk.columns import spec_of
 from portal.domain.bulk.rules import load_context, validate_all
-from portal.models import Account, CustomsAdministration
+from portal.models import Account, CustomsAdministration, Office, Region
 from portal.models.bulk import BulkRow, BulkSession
 from portal.models.jobs import Job
 
@@ -30,11 +30,12 @@ def begin_import(session: Session, bs: BulkSession, account: Account) -> Job:
         account_id=account.id,
         params={"bulk_session_id": bs.id},
     )
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(BulkSession)
         .where(BulkSession.id == bs.id, BulkSession.status == "cleaning")
-        .values(status="importing", job_id=job.id)
-    ).rowcount
+        .values(status="importing", job_id=job.id),
+    )
     if claimed != 1:
         raise Conflict("An import of this session is already running.")
     session.refresh(bs)
@@ -50,7 +51,7 @@ def import_session(
     bs = session.get(BulkSession, bulk_session_id)
     if bs is None:
         raise DomainError("The cleaning session no longer exists.")
-    customs = session.get(CustomsAdministration, bs.customs_id)
+    customs = session.get_one(CustomsAdministration, bs.customs_id)
     owner = session.get(Account, bs.account_id)
     spec = spec_of(bs.kind)
     rows = list(
@@ -64,7 +65,7 @@ def import_session(
     progress(0, total, "Checking the rows again…", force=True)
     ctx = load_context(session, customs)
     results = validate_all(ctx, spec, [r.data for r in rows])
-    created: list[tuple[BulkRow, object]] = []
+    created: list[tuple[BulkRow, Region | Office | Account]] = []
     skipped = []
     for i, (row, (errs, values)) in enumerate(zip(rows, results, strict=True), start=1):
         if errs:
@@ -93,7 +94,7 @@ def import_session(
             data={"via": "bulk", "row": row.row_number},
             **actor,
         )
-        if spec.kind == "account" and obj.active:
+        if isinstance(obj, Account) and obj.active:
             outbox.add_account_invitation(
                 session, obj.id, obj.email, customs.id, customs.invitation_days
             )

@@ -9,6 +9,7 @@ when it is edited in the cleaning session alike.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ def load_context(session: Session, customs: CustomsAdministration) -> Context:
     for code, name in session.execute(select(Country.code, Country.name)):
         countries[code.lower()] = code
         countries[name.lower()] = code
-    territory = session.get(CustomsTerritory, customs.territory_id)
+    territory = session.get_one(CustomsTerritory, customs.territory_id)
     return Context(customs, territory, regions, offices, emails, countries)
 
 
@@ -124,7 +125,8 @@ class _Row:
     """The refusals of one row, keyed by column; each check runs the shared rule."""
 
     def __init__(self, spec: KindSpec, data: dict) -> None:
-        self.spec, self.data, self.errors = spec, data, {}
+        self.spec, self.data = spec, data
+        self.errors: dict[str, str] = {}
         for col in spec.columns:
             value = data.get(col.key, "")
             if value[:1] in rules.REFUSED_START:
@@ -264,7 +266,7 @@ def validate_office(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dic
         if country is None:
             row.errors["country"] = "Choose a country from the list (ISO code or name)."
     texts = {
-        key: row.check(key, lambda key=key: rules.text_of("office", key, data.get(key)))
+        key: row.check(key, functools.partial(rules.text_of, "office", key, data.get(key)))
         for key in OFFICE_TEXTS
     }
     email = row.check("email", lambda: rules.email_address(data.get("email"), required=False))
@@ -300,28 +302,11 @@ def create_office(session: Session, customs_id: int, values: dict) -> Office:
 # --- accounts ------------------------------------------------------------------------------
 
 
-def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dict]:
-    row = _Row(spec, data)
-    full_name = (
-        row.check("full_name", lambda: rules.text_of("account", "full_name", data.get("full_name")))
-        or ""
-    )
-    # the cached result when valid; the shared rule again only to say why not
-    email = (
-        row.check(
-            "email", lambda: _email(row.value("email")) or rules.email_address(data.get("email"))
-        )
-        or ""
-    )
-    if "email" not in row.errors:
-        _unique(ctx, row, email, email in ctx.emails)
-    role = None
-    if row.value("role") and "role" not in row.errors:
-        role = _role(row.value("role"))
-        if role is None:
-            row.errors["role"] = (
-                "Choose a role from the list: " + ", ".join(ROLE_LABELS.values()) + "."
-            )
+def _office_and_region(
+    ctx: Context, row: _Row, role: str | None
+) -> tuple[Office | None, Region | None]:
+    """The office and region an account row names, checked against each other and the role
+    (an admin has no region; another role an office, whose region it takes by default)."""
     office = region = None
     office_name, region_name = row.value("office"), row.value("region")
     if office_name and "office" not in row.errors:
@@ -347,6 +332,32 @@ def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, di
             )
         if region is None and office is not None:
             region = office.region
+    return office, region
+
+
+def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dict]:
+    row = _Row(spec, data)
+    full_name = (
+        row.check("full_name", lambda: rules.text_of("account", "full_name", data.get("full_name")))
+        or ""
+    )
+    # the cached result when valid; the shared rule again only to say why not
+    email = (
+        row.check(
+            "email", lambda: _email(row.value("email")) or rules.email_address(data.get("email"))
+        )
+        or ""
+    )
+    if "email" not in row.errors:
+        _unique(ctx, row, email, email in ctx.emails)
+    role = None
+    if row.value("role") and "role" not in row.errors:
+        role = _role(row.value("role"))
+        if role is None:
+            row.errors["role"] = (
+                "Choose a role from the list: " + ", ".join(ROLE_LABELS.values()) + "."
+            )
+    office, region = _office_and_region(ctx, row, role)
     values = {
         "full_name": full_name,
         "email": email,

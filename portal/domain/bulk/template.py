@@ -16,7 +16,7 @@ from portal.models import Country, CustomsAdministration, CustomsTerritory, Offi
 
 def list_values(session: Session, customs: CustomsAdministration) -> dict[str, list[str]]:
     cid = customs.id
-    territory = session.get(CustomsTerritory, customs.territory_id)
+    territory = session.get_one(CustomsTerritory, customs.territory_id)
     return {
         "Territories": [_territory_label(territory)],
         "Regions": list(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
@@ -35,6 +36,49 @@ def _header_key(text: str) -> str:
     return text.strip().rstrip("*").strip().lower()
 
 
+def _column_positions(header: tuple, spec: KindSpec) -> dict[int, str]:
+    """Column index → column key, by the header texts; every required column present."""
+    by_header = {c.header.lower(): c.key for c in spec.columns}
+    positions: dict[int, str] = {}
+    for i, h in enumerate(header):
+        key = by_header.get(_header_key(_text(h)))
+        if key:
+            positions[i] = key
+    missing = [c.header for c in spec.columns if c.required and c.key not in positions.values()]
+    if missing:
+        raise DomainError(
+            "The sheet has no column "
+            + ", ".join(f"“{m}”" for m in missing)
+            + ". Download the template again.",
+            field="file",
+        )
+    return positions
+
+
+def _read_row(number: int, row: tuple, positions: dict[int, str], limits: Limits) -> dict:
+    """{column key: text} of sheet row `number`, within the row, column and cell limits."""
+    if number - 1 > limits.max_rows:
+        raise HostileFile(
+            f"This file has too many rows: at most {limits.max_rows:,} "
+            "rows can be uploaded at once."
+        )
+    if len(row) > limits.max_columns:
+        raise HostileFile(
+            f"This file has too many columns: at most {limits.max_columns} are allowed."
+        )
+    record = {key: "" for key in positions.values()}
+    for i, key in positions.items():
+        if i < len(row):
+            try:
+                text = check_cell(_text(row[i]), limits.max_cell_chars)
+            except DomainError as exc:  # the cleaning screen refuses it alike
+                raise HostileFile(
+                    "This file is refused: " + exc.message[0].lower() + exc.message[1:]
+                ) from None
+            record[key] = text
+    return record
+
+
 def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[int, dict]]:
     """(sheet row number, {column key: text}) of every non-empty row; read-only, streaming."""
     from openpyxl import load_workbook
@@ -55,41 +99,10 @@ def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[in
         header = next(rows, None)
         if header is None:
             raise DomainError("The sheet is empty.", field="file")
-        by_header = {c.header.lower(): c.key for c in spec.columns}
-        positions: dict[int, str] = {}
-        for i, h in enumerate(header):
-            key = by_header.get(_header_key(_text(h)))
-            if key:
-                positions[i] = key
-        missing = [c.header for c in spec.columns if c.required and c.key not in positions.values()]
-        if missing:
-            raise DomainError(
-                "The sheet has no column "
-                + ", ".join(f"“{m}”" for m in missing)
-                + ". Download the template again.",
-                field="file",
-            )
+        positions = _column_positions(header, spec)
         out: list[tuple[int, dict]] = []
         for number, row in enumerate(rows, start=2):
-            if number - 1 > limits.max_rows:
-                raise HostileFile(
-                    f"This file has too many rows: at most {limits.max_rows:,} "
-                    "rows can be uploaded at once."
-                )
-            if len(row) > limits.max_columns:
-                raise HostileFile(
-                    f"This file has too many columns: at most {limits.max_columns} are allowed."
-                )
-            record = {key: "" for key in positions.values()}
-            for i, key in positions.items():
-                if i < len(row):
-                    try:
-                        text = check_cell(_text(row[i]), limits.max_cell_chars)
-                    except DomainError as exc:  # the cleaning screen refuses it alike
-                        raise HostileFile(
-                            "This file is refused: " + exc.message[0].lower() + exc.message[1:]
-                        ) from None
-                    record[key] = text
+            record = _read_row(number, row, positions, limits)
             if any(record.values()):
                 out.append((number, record))
     finally:
@@ -149,7 +162,8 @@ def upload(
     session.add(bs)
     session.flush()
     session.execute(
-        BulkRow.__table__.insert(),
+        # Core: one executemany, no ORM objects (a declarative __table__ is typed FromClause)
+        cast(Table, BulkRow.__table__).insert(),
         [
             {
                 "bulk_session_id": bs.id,

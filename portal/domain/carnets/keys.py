@@ -9,6 +9,7 @@ from portal.domain import crypto
 from portal.domain.carnets.contents import holder_aad, item_aad, reps_aad
 from portal.models import (
     Carnet,
+    IdempotencyRecord,
 )
 
 # --- key rotation ---------------------------------------------------------------------------
@@ -53,7 +54,6 @@ def rotate_keys(session: Session, batch: int = 500) -> dict[str, int]:
                         changed = True
                 counts["goods_items"] += changed
         session.commit()
-    from portal.models import IdempotencyRecord
 
     counts["idempotency_records"] = 0
     for record in session.scalars(select(IdempotencyRecord)):

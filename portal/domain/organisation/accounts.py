@@ -71,70 +71,18 @@ def visible_roles(actor: Account) -> list[str]:
 def _account_values(
     session: Session, actor: Account, account: Account | None, data: dict[str, Any]
 ) -> dict[str, Any]:
-    cid = actor.customs_id
     fields = Fields()
-    is_self = account is not None and account.id == actor.id
-
-    def check_email() -> str:
-        email = email_address(data.get("email"))
-        clash = session.scalar(
-            select(Account.id).where(
-                Account.customs_id == cid,
-                Account.email == email,
-                *([Account.id != account.id] if account is not None else []),
-            )
-        )
-        if clash is not None:
-            raise DomainError("Another account already uses this email address.", "email")
-        if is_self and email != account.email:
-            # the account menu's change needs the password again and the new address confirmed
-            raise DomainError(
-                "Change your own login email from the account menu (Change email).", "email"
-            )
-        return email
-
-    def check_role() -> str:
-        role = data.get("role") or ""
-        if role not in ROLES:
-            raise DomainError("Choose a role.", "role")
-        if is_self and role != account.role:
-            raise DomainError("You cannot change your own role: ask another admin.", "role")
-        # creating follows the matrix; changing an account's role, only to a role one manages
-        allowed = creatable_roles(actor.role) if account is None else manageable_roles(actor.role)
-        if role not in allowed and not is_self:
-            raise PermissionDenied(
-                f"You may not manage {ROLE_LABELS[role].lower()} accounts.", "role"
-            )
-        return role
-
-    def check_region() -> Region | None:
-        bound = role is None or is_region_bound(role)
-        region = region_of(session, cid, data.get("region_id"), required=bound)
-        if region is not None and is_regional(actor) and region.id != actor.region_id:
-            raise DomainError("You can only manage accounts of your own region.", "region_id")
-        if is_self and (region.id if region else None) != account.region_id:
-            raise DomainError("You cannot change your own region: ask an admin.", "region_id")
-        return region
-
-    def check_office() -> Office | None:
-        office = office_of(session, cid, data.get("office_id"))
-        if office is None:
-            return None
-        if region is not None and office.region_id != region.id:
-            raise DomainError(
-                f"Choose an office of the region \u201c{region.name}\u201d.", "office_id"
-            )
-        if is_regional(actor) and office.region_id != actor.region_id:
-            raise DomainError("Choose an office of your own region.", "office_id")
-        return office
-
     full_name = fields.check(
         "full_name", lambda: text_of("account", "full_name", data.get("full_name"))
     )
-    email = fields.check("email", check_email)
-    role = fields.check("role", check_role)
-    region = fields.check("region_id", check_region)
-    office = fields.check("office_id", check_office) if "region_id" not in fields.errors else None
+    email = fields.check("email", lambda: _checked_email(session, actor, account, data))
+    role = fields.check("role", lambda: _checked_role(actor, account, data))
+    region = fields.check("region_id", lambda: _checked_region(session, actor, account, data, role))
+    office = (
+        fields.check("office_id", lambda: _checked_office(session, actor, data, region))
+        if "region_id" not in fields.errors
+        else None
+    )
     fields.done()
     return {
         "full_name": full_name,
@@ -143,6 +91,76 @@ def _account_values(
         "region_id": region.id if region else None,
         "office_id": office.id if office else None,
     }
+
+
+def _is_self(actor: Account, account: Account | None) -> bool:
+    """The actor edits their own account (then `account` is `actor`)."""
+    return account is not None and account.id == actor.id
+
+
+def _checked_email(
+    session: Session, actor: Account, account: Account | None, data: dict[str, Any]
+) -> str:
+    email = email_address(data.get("email"))
+    clash = session.scalar(
+        select(Account.id).where(
+            Account.customs_id == actor.customs_id,
+            Account.email == email,
+            *([Account.id != account.id] if account is not None else []),
+        )
+    )
+    if clash is not None:
+        raise DomainError("Another account already uses this email address.", "email")
+    if _is_self(actor, account) and email != actor.email:
+        # the account menu's change needs the password again and the new address confirmed
+        raise DomainError(
+            "Change your own login email from the account menu (Change email).", "email"
+        )
+    return email
+
+
+def _checked_role(actor: Account, account: Account | None, data: dict[str, Any]) -> str:
+    role = data.get("role") or ""
+    if role not in ROLES:
+        raise DomainError("Choose a role.", "role")
+    is_self = _is_self(actor, account)
+    if is_self and role != actor.role:
+        raise DomainError("You cannot change your own role: ask another admin.", "role")
+    # creating follows the matrix; changing an account's role, only to a role one manages
+    allowed = creatable_roles(actor.role) if account is None else manageable_roles(actor.role)
+    if role not in allowed and not is_self:
+        raise PermissionDenied(f"You may not manage {ROLE_LABELS[role].lower()} accounts.", "role")
+    return role
+
+
+def _checked_region(
+    session: Session,
+    actor: Account,
+    account: Account | None,
+    data: dict[str, Any],
+    role: str | None,
+) -> Region | None:
+    """`role` None: the role was refused, so the region is required as for most roles."""
+    bound = role is None or is_region_bound(role)
+    region = region_of(session, actor.customs_id, data.get("region_id"), required=bound)
+    if region is not None and is_regional(actor) and region.id != actor.region_id:
+        raise DomainError("You can only manage accounts of your own region.", "region_id")
+    if _is_self(actor, account) and (region.id if region else None) != actor.region_id:
+        raise DomainError("You cannot change your own region: ask an admin.", "region_id")
+    return region
+
+
+def _checked_office(
+    session: Session, actor: Account, data: dict[str, Any], region: Region | None
+) -> Office | None:
+    office = office_of(session, actor.customs_id, data.get("office_id"))
+    if office is None:
+        return None
+    if region is not None and office.region_id != region.id:
+        raise DomainError(f"Choose an office of the region \u201c{region.name}\u201d.", "office_id")
+    if is_regional(actor) and office.region_id != actor.region_id:
+        raise DomainError("Choose an office of your own region.", "office_id")
+    return office
 
 
 def create_account(session: Session, actor: Account, data: dict[str, Any]) -> Account:

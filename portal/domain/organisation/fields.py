@@ -12,7 +12,7 @@ import functools
 import re
 import zoneinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -170,7 +170,15 @@ def longitude(value: Any, field: str = "longitude") -> Decimal | None:
     return coordinate(value, field, "longitude", 180)
 
 
-def both_coordinates(fields: Fields, lat: Any, lon: Any, names=("latitude", "longitude")) -> None:
+class Refusals(Protocol):
+    """What gathers refusals by field: a form's Fields, a bulk row."""
+
+    errors: dict[str, str]
+
+    def refuse(self, field: str, message: str) -> None: ...
+
+
+def both_coordinates(fields: Refusals, lat: Any, lon: Any, names=("latitude", "longitude")) -> None:
     """A position has both coordinates or none."""
     if names[0] in fields.errors or names[1] in fields.errors or (lat is None) == (lon is None):
         return

@@ -6,7 +6,7 @@ controller accounts. `*_reach(actor)` are SQL conditions: the routes pass them t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,19 @@ def is_regional(actor: Account) -> bool:
     return actor.role != ADMIN and is_region_bound(actor.role)
 
 
+@overload
+def region_of(
+    session: Session,
+    customs_id: int,
+    region_id: Any,
+    *,
+    field: str = ...,
+    required: Literal[True] = ...,
+) -> Region: ...
+@overload
+def region_of(
+    session: Session, customs_id: int, region_id: Any, *, field: str = ..., required: bool
+) -> Region | None: ...
 def region_of(
     session: Session,
     customs_id: int,
@@ -40,19 +53,7 @@ def region_of(
     required: bool = True,
 ) -> Region | None:
     """The region `region_id` of this administration, or a refusal on `field`."""
-    if region_id in (None, ""):
-        if required:
-            raise DomainError("Choose a region.", field)
-        return None
-    region_id = as_id(region_id)
-    if region_id is None:
-        raise DomainError("Choose a region from the list.", field)
-    region = session.scalar(
-        select(Region).where(Region.id == region_id, Region.customs_id == customs_id)
-    )
-    if region is None:
-        raise DomainError("Choose a region from the list.", field)
-    return region
+    return _chosen(session, Region, "a region", customs_id, region_id, field, required)
 
 
 def office_of(
@@ -63,27 +64,48 @@ def office_of(
     field: str = "office_id",
     required: bool = False,
 ) -> Office | None:
-    if office_id in (None, ""):
+    """The office `office_id` of this administration, or a refusal on `field`."""
+    return _chosen(session, Office, "an office", customs_id, office_id, field, required)
+
+
+_Chosen = TypeVar("_Chosen", Region, Office)
+
+
+def _chosen(
+    session: Session,
+    model: type[_Chosen],
+    noun: str,
+    customs_id: int,
+    value: Any,
+    field: str,
+    required: bool,
+) -> _Chosen | None:
+    """The object chosen in a select (its id as typed), if it is this administration's."""
+    if value in (None, ""):
         if required:
-            raise DomainError("Choose an office.", field)
+            raise DomainError(f"Choose {noun}.", field)
         return None
-    office_id = as_id(office_id)
-    if office_id is None:
-        raise DomainError("Choose an office from the list.", field)
-    office = session.scalar(
-        select(Office).where(Office.id == office_id, Office.customs_id == customs_id)
+    object_id = as_id(value)
+    found = (
+        None
+        if object_id is None
+        else session.scalar(
+            select(model).where(model.id == object_id, model.customs_id == customs_id)
+        )
     )
-    if office is None:
-        raise DomainError("Choose an office from the list.", field)
-    return office
+    if found is None:
+        raise DomainError(f"Choose {noun} from the list.", field)
+    return found
 
 
 def regions_for(session: Session, actor: Account) -> list[Region]:
     """The regions the actor may pick (a regional manager: only their own)."""
-    stmt = select(Region).where(Region.customs_id == actor.customs_id).order_by(Region.name)
-    if is_regional(actor):
-        stmt = stmt.where(Region.id == actor.region_id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(select(Region).where(*region_reach(actor)).order_by(Region.name)))
+
+
+def offices_for(session: Session, actor: Account) -> list[Office]:
+    """The offices the actor may pick, active or not (a regional manager: their region's)."""
+    return list(session.scalars(select(Office).where(*office_reach(actor)).order_by(Office.name)))
 
 
 def office_within_reach(actor: Account, office: Office | None) -> bool:
@@ -98,32 +120,24 @@ def office_within_reach(actor: Account, office: Office | None) -> bool:
 
 def offices_within_reach(actor: Account) -> list:
     """The same as SQL conditions on Office, to join in a query."""
-    cond = [Office.active.is_(True), Office.customs_id == actor.customs_id]
-    if is_regional(actor):
-        cond.append(Office.region_id == actor.region_id)
-    return cond
-
-
-def offices_for(session: Session, actor: Account) -> list[Office]:
-    stmt = select(Office).where(Office.customs_id == actor.customs_id).order_by(Office.name)
-    if is_regional(actor):
-        stmt = stmt.where(Office.region_id == actor.region_id)
-    return list(session.scalars(stmt))
+    return [Office.active.is_(True), *office_reach(actor)]
 
 
 def region_reach(actor: Account) -> list:
     """The regions the actor may open (SQL conditions on Region)."""
-    return [
-        Region.customs_id == actor.customs_id,
-        *([Region.id == actor.region_id] if is_regional(actor) else []),
-    ]
+    return _reach(actor, Region.customs_id, Region.id)
 
 
 def office_reach(actor: Account) -> list:
     """The offices the actor may open and change, active or not (SQL conditions on Office)."""
+    return _reach(actor, Office.customs_id, Office.region_id)
+
+
+def _reach(actor: Account, customs_id, region_id) -> list:
+    """The actor's administration, and for a regional manager their region."""
     return [
-        Office.customs_id == actor.customs_id,
-        *([Office.region_id == actor.region_id] if is_regional(actor) else []),
+        customs_id == actor.customs_id,
+        *([region_id == actor.region_id] if is_regional(actor) else []),
     ]
 
 

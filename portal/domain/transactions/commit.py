@@ -56,6 +56,7 @@ from portal.domain.transactions.codes import CommitResult, new_codes, result_of,
 from portal.domain.transactions.locking import commit_context, lock
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, place_of
+from portal.domain.transition import validated_automatically
 from portal.models import Carnet, GoodsItem, Hold, Transaction, TransactionItem, Voucher
 
 TRANSACTIONS = batch.table_of(Transaction)
@@ -95,6 +96,7 @@ class Commit:
     lines: Lines
     entries: Entries
     now: dt.datetime
+    auto_validated: bool = False  # F-73: this commit validates the carnet (use case 2)
 
 
 def commit_voucher(
@@ -130,13 +132,18 @@ def commit_voucher(
     step = _export_step(voucher.kind, step, place)
     check_voucher_state(voucher, step)
     check_fields(voucher.kind, fields)
-    lines = _check_rules(session, carnet, voucher, place, ctx, fields.get("quantities"), today)
+    auto = validated_automatically(session, carnet, voucher.kind, today)
+    lines = _check_rules(
+        session, carnet, voucher, place, ctx, fields.get("quantities"), today, auto=auto
+    )
     entries = _check_entries(session, carnet, voucher.kind, fields, today)
     # 4, 5. build the rows and write them
     kinds = _kinds_written(voucher.kind, step, voucher.state)
     return _write(
         session,
-        Commit(officer, place, carnet, voucher, ctx, hashed_token, kinds, lines, entries, now),
+        Commit(
+            officer, place, carnet, voucher, ctx, hashed_token, kinds, lines, entries, now, auto
+        ),
     )
 
 
@@ -194,11 +201,14 @@ def _check_rules(
     ctx: RowMapping,
     quantities: Any,
     today: dt.date,
+    *,
+    auto: bool = False,
 ) -> Lines:
-    """The rules against the locked state (R-01 … R-08); returns the goods cleared."""
+    """The rules against the locked state (R-01 … R-08); returns the goods cleared. `auto`:
+    the commit validates the carnet automatically (F-73)."""
     kind = voucher.kind
     check_status(carnet, kind, today)
-    check_activation(carnet, kind)
+    check_activation(carnet, kind, automatic=auto)
     check_place(session, carnet, kind, voucher.country_code, place, in_box_p=bool(ctx["in_box_p"]))
     check_hold(session.get(Hold, ctx["hold_id"]) if ctx["hold_id"] is not None else None)
     lines = presented_lines(session, carnet, voucher, quantities)
@@ -344,8 +354,10 @@ def _write(session: Session, c: Commit) -> CommitResult:
         "used_at": now,
     }
     carnet_values: dict[str, Any] = {"updated_at": now}
-    if kind == "validation":
+    if kind == "validation" or c.auto_validated:
         carnet_values.update(status="active", activated_at=now)  # as carnets.mark_activated
+    if c.auto_validated:
+        _queue_auto_validation(writes, c)
     writes.update(VOUCHERS, voucher.id, voucher_values)
     writes.update(CARNETS, carnet.id, carnet_values)
 
@@ -400,4 +412,19 @@ def _write(session: Session, c: Commit) -> CommitResult:
     verification, cancellation = codes[-1]
     return CommitResult(
         last_id, last_kind, verification, cancellation, transaction_ids=tuple(txn_ids)
+    )
+
+
+def _queue_auto_validation(writes: batch.Batch, c: Commit) -> None:
+    """F-73: the audit event of a carnet validated automatically by its first commit abroad
+    (its departure country is a paper country: use case 2)."""
+    audit.queue(
+        writes,
+        "carnet.validated_automatically",
+        actor_type="system",
+        actor_label="use case 2: departure from a paper country",
+        customs_id=c.place.customs_id,
+        object_type="carnet",
+        object_id=c.carnet.eata_id,
+        data={"departure_country": c.carnet.departure_country, "voucher_id": c.voucher.id},
     )

@@ -79,12 +79,10 @@ def accept_general_list(
     )
     session.add(sig)
     entry.accepted_at = entry.accepted_at or now
-    audit.record(
+    audit.by_holder(
         session,
         "carnet.general_list_signed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"signed_name": sig.signed_name},

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict, NotFound, PermissionDenied, audit
-from portal.domain.rules import country_name, territory_of
+from portal.domain.rules import country_name
 from portal.domain.travels.entry import wallet_entry
 from portal.domain.travels.input import TravelInput
 from portal.domain.travels.prepare import (
@@ -17,14 +17,15 @@ from portal.domain.travels.prepare import (
     chosen_items,
     fill_travel,
     lock_carnet,
+    make_vouchers,
     needs_validation,
     validate_travel,
 )
 from portal.domain.travels.sets import consume_sets, give_back_sets, plan, sets_needed
-from portal.domain.vouchers import new_voucher
 from portal.models import (
     Carnet,
     Holder,
+    Predeclaration,
     Travel,
     Voucher,
     WalletCarnet,
@@ -84,7 +85,7 @@ def edit_travel(
     when the route is unchanged; otherwise they are replaced (the old codes stop working)."""
     now = now or now_utc()
     travel = get_travel(session, holder, travel_id)
-    carnet = session.get(Carnet, travel.carnet_id)
+    carnet = session.get_one(Carnet, travel.carnet_id)
     validate_travel(session, holder, carnet, data)
     lock_carnet(session, carnet)
     session.refresh(travel)
@@ -101,6 +102,7 @@ def edit_travel(
         data.transit_countries,
         needs_validation=has_validation
         or needs_validation(session, carnet, except_travel=travel.id),
+        day=now.date(),
     )
     kinds = [k for k, _ in kinds_countries]
     check_carnet_usable(carnet, kinds, now.date())
@@ -114,25 +116,14 @@ def edit_travel(
     if kinds_countries != current:
         for v in travel.vouchers:
             v.state = "void"
+        _withdraw_predeclarations(session, travel, holder, now)
         session.flush()
-        start = max((v.position for v in travel.vouchers), default=0)
-        for position, (kind, country) in enumerate(kinds_countries, start=start + 1):
-            new_voucher(
-                session,
-                travel_id=travel.id,
-                carnet_id=carnet.id,
-                position=position,
-                kind=kind,
-                country_code=country,
-                territory_id=territory_of(session, country),
-            )
-        session.refresh(travel)
-    audit.record(
+        after = max((v.position for v in travel.vouchers), default=0)
+        make_vouchers(session, travel, carnet, kinds_countries, after=after)
+    audit.by_holder(
         session,
         "travel.changed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "vouchers": kinds, "sets": need},
@@ -147,7 +138,7 @@ def delete_travel(
     """Delete an untransacted travel: its sets come back (R-09) and its codes stop working. The
     row stays (soft delete) because a rejection may refer to its vouchers."""
     travel = get_travel(session, holder, travel_id)
-    carnet = session.get(Carnet, travel.carnet_id)
+    carnet = session.get_one(Carnet, travel.carnet_id)
     lock_carnet(session, carnet)
     session.refresh(travel)
     for v in travel.vouchers:
@@ -157,17 +148,37 @@ def delete_travel(
     for v in travel.vouchers:
         v.state = "void"
     travel.deleted_at = now or now_utc()
-    audit.record(
+    _withdraw_predeclarations(session, travel, holder, travel.deleted_at)
+    audit.by_holder(
         session,
         "travel.deleted",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "sets_returned": travel.sets_consumed},
     )
     session.flush()
+
+
+def _withdraw_predeclarations(
+    session: Session, travel: Travel, holder: Holder, now: dt.datetime
+) -> None:
+    """The open pre-declarations of vouchers that stop working are withdrawn with them."""
+    session.execute(
+        update(Predeclaration)
+        .where(
+            Predeclaration.travel_id == travel.id,
+            Predeclaration.state.in_(("pending", "acknowledged")),
+        )
+        .values(
+            state="withdrawn",
+            acted_at=now,
+            acted_by=holder.legal_name,
+            version=Predeclaration.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def active_vouchers(travel: Travel) -> list[Voucher]:

@@ -148,6 +148,7 @@ def prepare_travel(
         data.destination_country,
         data.transit_countries,
         needs_validation=needs_validation(session, carnet),
+        day=now.date(),
     )
     kinds = [k for k, _ in kinds_countries]
     check_carnet_usable(carnet, kinds, now.date())
@@ -165,13 +166,11 @@ def prepare_travel(
     session.add(travel)
     session.flush()
     fill_travel(session, travel, data, carnet, lines, holder, now)
-    _make_vouchers(session, travel, carnet, kinds_countries)
-    audit.record(
+    make_vouchers(session, travel, carnet, kinds_countries)
+    audit.by_holder(
         session,
         "travel.prepared",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"travel_id": travel.id, "vouchers": kinds, "sets": need},
@@ -180,10 +179,17 @@ def prepare_travel(
     return travel
 
 
-def _make_vouchers(
-    session: Session, travel: Travel, carnet: Carnet, kinds_countries: list[tuple[str, str]]
+def make_vouchers(
+    session: Session,
+    travel: Travel,
+    carnet: Carnet,
+    kinds_countries: list[tuple[str, str]],
+    *,
+    after: int = 0,
 ) -> None:
-    for position, (kind, country) in enumerate(kinds_countries, start=1):
+    """A voucher (with its transaction code) per (kind, country) of the route, numbered on
+    from position `after` (a changed route: after the voided ones)."""
+    for position, (kind, country) in enumerate(kinds_countries, start=after + 1):
         new_voucher(
             session,
             travel_id=travel.id,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from portal.db import now_utc, rows_changed
 from portal.domain import Conflict, DomainError
 from portal.domain.carnets import SET_LABELS
 from portal.domain.rules import territory_of
+from portal.domain.transition import digital_legs
 from portal.domain.travels.input import SET_OF_KIND
 from portal.models import (
     Carnet,
@@ -33,8 +37,11 @@ def plan(
     transits: list[str],
     *,
     needs_validation: bool,
+    day: dt.date | None = None,
 ) -> list[tuple[str, str]]:
-    """[(voucher kind, country)] in the order the holder meets them."""
+    """[(voucher kind, country)] in the order the holder meets them — in digital countries
+    only: what is made in a paper country on `day` (today) is made on the paper carnet
+    (`transition.digital_legs`, use cases 2, 4–6)."""
     home = territory_of(session, carnet.departure_country)
     dep = _country(session, departure, "departure_country")
     dest = _country(session, destination, "destination_country")
@@ -85,7 +92,7 @@ def plan(
         out.append(("reimport", dest.code))
     else:
         out.append(("import", dest.code))
-    return out
+    return digital_legs(session, out, day or now_utc().date(), carnet)
 
 
 def sets_needed(kinds: list[str]) -> dict[str, int]:
@@ -100,7 +107,8 @@ def consume_sets(session: Session, carnet: Carnet, need: dict[str, int]) -> None
     """Take the sets with a conditional UPDATE, so two devices saving at once cannot both take
     the last one (R-09)."""
     for kind, count in need.items():
-        done = session.execute(
+        done = rows_changed(
+            session,
             update(CarnetSets)
             .where(
                 CarnetSets.carnet_id == carnet.id,
@@ -108,8 +116,8 @@ def consume_sets(session: Session, carnet: Carnet, need: dict[str, int]) -> None
                 CarnetSets.remaining >= count,
             )
             .values(remaining=CarnetSets.remaining - count)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if done != 1:
             left = (
                 session.scalar(

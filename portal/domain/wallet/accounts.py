@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain import DomainError, audit, outbox
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
@@ -116,14 +116,10 @@ def register(
         )
     )
     token = send_confirmation(session, holder, confirm_url=confirm_url, now=now)
-    audit.record(
+    audit.by_holder(
         session,
         "holder.registered",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
+        holder,
         data={"country": holder.country_code, "kind": holder.kind},
     )
     session.flush()
@@ -187,25 +183,18 @@ def confirm_email(session: Session, raw: str, *, now: dt.datetime | None = None)
     holder = session.get(Holder, token.holder_id)
     if holder is None or holder.email != token.email:
         return None
-    done = session.execute(
+    done = rows_changed(
+        session,
         update(HolderToken)
         .where(HolderToken.id == token.id, HolderToken.used_at.is_(None))
         .values(used_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if done.rowcount != 1:
+    if done != 1:
         return None
     cred = credential_of(session, holder)
     cred.email_confirmed_at = cred.email_confirmed_at or now
-    audit.record(
-        session,
-        "holder.email_confirmed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.email_confirmed", holder)
     session.flush()
     return holder
 
@@ -222,17 +211,9 @@ def update_profile(session: Session, holder: Holder, data: dict) -> None:
     for name in ("street", "postal_code", "city", "phone"):
         if not getattr(holder, name):
             raise DomainError("This field is required.", field=name)
-    audit.record(
-        session,
-        "holder.profile_changed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.profile_changed", holder)
     session.flush()
 
 
 def credential_of(session: Session, holder: Holder) -> HolderCredential:
-    return session.get(HolderCredential, holder.id)
+    return session.get_one(HolderCredential, holder.id)  # made with the holder

@@ -116,15 +116,13 @@ def download_carnet(
     )
     add_to_wallet(session, holder, found)
     if not already:
-        audit.record(
+        audit.by_holder(
             session,
             "carnet.downloaded",
-            actor_type="holder",
-            actor_id=holder.id,
-            actor_label=holder.email,
-            ip=ip,
+            holder,
             object_type="carnet",
             object_id=found.eata_id,
+            ip=ip,
         )
     session.flush()
     return found

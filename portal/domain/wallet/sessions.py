@@ -16,6 +16,7 @@ from portal.domain.sessions import TOUCH_EVERY, keep_alive
 from portal.domain.wallet.accounts import check_pin, credential_of
 from portal.models import (
     Holder,
+    HolderCredential,
     HolderSession,
 )
 
@@ -37,6 +38,25 @@ class LoginResult:
     needs_totp: bool
 
 
+def _refuse_if_locked(cred: HolderCredential | None, now: dt.datetime) -> None:
+    """The login lock-out (R-10) of the password and of the TOTP step."""
+    if cred is not None and cred.locked_until is not None and cred.locked_until > now:
+        raise DomainError(
+            f"Too many failed logins: try again after {cred.locked_until.strftime('%H:%M')} UTC.",
+            code="locked",
+        )
+
+
+def _count_login_failure(cred: HolderCredential, now: dt.datetime) -> bool:
+    """One more failed password or TOTP code; True when it locks the login (the count starts
+    again after the lock)."""
+    cred.failed_logins += 1
+    if cred.failed_logins < MAX_LOGIN_FAILURES:
+        return False
+    cred.locked_until, cred.failed_logins = now + LOGIN_LOCKOUT, 0
+    return True
+
+
 def authenticate(
     session: Session,
     email: str,
@@ -50,19 +70,15 @@ def authenticate(
     now = now or now_utc()
     email = (email or "").strip().lower()
     holder = session.scalar(select(Holder).where(Holder.email == email))
-    cred = credential_of(session, holder) if holder is not None else None
+    # a holder of a carnet without a wallet account has no credential: the same refusal
+    cred = session.get(HolderCredential, holder.id) if holder is not None else None
     if cred is not None and cred.locked_until is not None and cred.locked_until > now:
-        verify_secret(None, password or "")
-        raise DomainError(
-            f"Too many failed logins: try again after {cred.locked_until.strftime('%H:%M')} UTC.",
-            code="locked",
-        )
+        verify_secret(None, password or "")  # as long as a real check
+    _refuse_if_locked(cred, now)
     ok = verify_secret(cred.password_hash if cred else None, normalize_password(password or ""))
-    if not ok or holder is None or not holder.active:
+    if not ok or holder is None or cred is None or not holder.active:
         if cred is not None:
-            cred.failed_logins += 1
-            if cred.failed_logins >= MAX_LOGIN_FAILURES:
-                cred.locked_until, cred.failed_logins = now + LOGIN_LOCKOUT, 0
+            _count_login_failure(cred, now)
         audit.record(
             session,
             "holder.login_failed",
@@ -104,16 +120,7 @@ def open_holder_session(
     )
     session.add(hs)
     if not mfa_pending:
-        audit.record(
-            session,
-            "holder.login",
-            actor_type="holder",
-            actor_id=holder.id,
-            actor_label=holder.email,
-            ip=ip,
-            object_type="holder",
-            object_id=holder.id,
-        )
+        audit.by_holder(session, "holder.login", holder, ip=ip)
     session.flush()
     return hs
 
@@ -148,7 +155,7 @@ def is_unlocked(hs: HolderSession, now: dt.datetime | None = None) -> bool:
 def keep_unlocked(session: Session, hs: HolderSession, now: dt.datetime | None = None) -> None:
     """Activity while unlocked pushes the re-lock back (written at most once a minute)."""
     now = now or now_utc()
-    if is_unlocked(hs, now) and now - hs.unlocked_at > TOUCH_EVERY:
+    if hs.unlocked_at is not None and is_unlocked(hs, now) and now - hs.unlocked_at > TOUCH_EVERY:
         hs.unlocked_at = now
         session.commit()
 
@@ -176,17 +183,7 @@ def unlock(
     if ended:
         cred.pin_failures = 0
         hs.revoked_at = now
-    audit.record(
-        session,
-        "holder.pin_failed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        ip=ip,
-        object_type="holder",
-        object_id=holder.id,
-        data={"session_ended": ended},
-    )
+    audit.by_holder(session, "holder.pin_failed", holder, ip=ip, data={"session_ended": ended})
     session.commit()
     return False
 
@@ -196,15 +193,7 @@ def change_pin(session: Session, holder: Holder, current: str, new: str) -> None
     if not verify_secret(cred.pin_hash, (current or "").strip()):
         raise DomainError("This is not your current wallet PIN.", field="current_pin")
     cred.pin_hash = hash_secret(check_pin(new))
-    audit.record(
-        session,
-        "holder.pin_changed",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.pin_changed", holder)
     session.flush()
 
 
@@ -229,30 +218,14 @@ def enable_totp(
         )
     cred = credential_of(session, holder)
     cred.totp_secret_enc, cred.totp_last_counter = mfa.encrypt(secret), counter
-    audit.record(
-        session,
-        "holder.totp_enabled",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.totp_enabled", holder)
     session.flush()
 
 
 def disable_totp(session: Session, holder: Holder) -> None:
     cred = credential_of(session, holder)
     cred.totp_secret_enc, cred.totp_last_counter = None, None
-    audit.record(
-        session,
-        "holder.totp_disabled",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
-        object_type="holder",
-        object_id=holder.id,
-    )
+    audit.by_holder(session, "holder.totp_disabled", holder)
     session.flush()
 
 
@@ -268,45 +241,20 @@ def verify_totp(
     the login lock-out."""
     now = now or now_utc()
     cred = credential_of(session, hs.holder)
-    if cred.locked_until is not None and cred.locked_until > now:
-        raise DomainError(
-            f"Too many failed logins: try again after {cred.locked_until.strftime('%H:%M')} UTC.",
-            code="locked",
-        )
+    _refuse_if_locked(cred, now)
     counter = (
         mfa.totp_counter(mfa.decrypt(cred.totp_secret_enc), code, now, cred.totp_last_counter)
         if cred.totp_secret_enc
         else None
     )
     if counter is None:
-        cred.failed_logins += 1
-        if cred.failed_logins >= MAX_LOGIN_FAILURES:
-            cred.locked_until, cred.failed_logins = now + LOGIN_LOCKOUT, 0
+        if _count_login_failure(cred, now):
             hs.revoked_at = now
-        audit.record(
-            session,
-            "holder.totp_failed",
-            actor_type="holder",
-            actor_id=hs.holder_id,
-            actor_label=hs.holder.email,
-            ip=ip,
-            object_type="holder",
-            object_id=hs.holder_id,
-        )
+        audit.by_holder(session, "holder.totp_failed", hs.holder, ip=ip)
         session.commit()
         return False
     cred.totp_last_counter, cred.failed_logins = counter, 0
     hs.mfa_pending = False
-    audit.record(
-        session,
-        "holder.login",
-        actor_type="holder",
-        actor_id=hs.holder_id,
-        actor_label=hs.holder.email,
-        ip=ip,
-        object_type="holder",
-        object_id=hs.holder_id,
-        data={"totp": True},
-    )
+    audit.by_holder(session, "holder.login", hs.holder, ip=ip, data={"totp": True})
     session.flush()
     return True

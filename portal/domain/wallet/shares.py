@@ -55,12 +55,10 @@ def create_share(
     )
     session.add(share)
     session.flush()
-    audit.record(
+    audit.by_holder(
         session,
         "voucher.shared",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="voucher",
         object_id=voucher.id,
         data={"share_id": share.id, "days": days},
@@ -85,12 +83,10 @@ def revoke_share(
     if share is None or share.holder_id != holder.id:
         raise NotFound("No such link.")
     share.revoked_at = share.revoked_at or now or now_utc()
-    audit.record(
+    audit.by_holder(
         session,
         "voucher.share_revoked",
-        actor_type="holder",
-        actor_id=holder.id,
-        actor_label=holder.email,
+        holder,
         object_type="voucher",
         object_id=share.voucher_id,
         data={"share_id": share.id},

@@ -1,4 +1,4 @@
-// Customs desk: camera QR scanning on step 1 (the qr-scanner library is loaded only when the
+// Customs desk: camera QR scanning on step 1 (and a hardware scanner's typed QR text) (the qr-scanner library is loaded only when the
 // officer starts the camera there), the stepper following the step htmx swapped in (fragments
 // do not repeat it), focus on the new step's heading after each htmx swap (on the first
 // refused field after a refusal; a refusal's 422 is swapped in by base.html's htmx config),
@@ -38,6 +38,25 @@
     document.getElementById("scan-status").textContent = "QR code read: looking up the carnet…";
     stop();
     form.requestSubmit();
+  }
+
+  // a hardware QR scanner is a keyboard: it "types" the QR's text and Enter into the focused
+  // field (step 1's first field has the focus). Its text goes in as the camera's does; the
+  // server recognises it too (a form sent before this script ran).
+  const QR_TEXT = /^\s*EATA1:/i;
+  function scannedIntoField(evt) {
+    const form = evt.target;
+    if (!form || form.id !== "lookup-form") return;
+    const qr = document.getElementById("qr");
+    for (const id of ["carnet", "code"]) {
+      const field = document.getElementById(id);
+      if (qr && field && !qr.value && QR_TEXT.test(field.value)) {
+        qr.value = field.value.trim();
+        field.value = "";
+        const status = document.getElementById("scan-status");
+        if (status) status.textContent = "QR code read: looking up the carnet…";
+      }
+    }
   }
 
   async function start() {
@@ -84,6 +103,9 @@
     }
   }
 
+  // capture: before htmx (listening on the form) reads the form's values
+  document.addEventListener("submit", scannedIntoField, true);
+
   document.addEventListener("DOMContentLoaded", () => {
     wire(document);
     document.body.addEventListener("htmx:configRequest", (evt) => {
@@ -115,8 +137,11 @@
       if (active && step && step.contains(active) && !active.classList.contains("step-heading")) {
         return;
       }
+      // step 1: its first field, ready for typed codes or a hardware scanner; else the heading
+      const first = document.querySelector("#step[data-step='1'] #carnet");
       const heading = document.querySelector("#wizard .step-heading");
-      if (heading) heading.focus();
+      if (first) first.focus();
+      else if (heading) heading.focus();
     });
   });
 })();

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.domain.transactions import cancellation_code_of, verification_code_of
 from portal.domain.vouchers import NO_MATCH, code_of
-from portal.models import Hold, Office, Rejection, Transaction
+from portal.models import AuditEvent, Hold, Office, Rejection, Transaction
 
 
 def _text(r) -> str:
@@ -205,6 +205,68 @@ def test_f46_hold_list_and_release_same_office_only(kit, desk, world):
     world.session.expire_all()
     assert world.session.get(Hold, hold.id).released_at is not None
     assert "No carnet is on hold." in _text(d.client.get("/holds"))
+
+
+def test_f46_held_carnet_on_step2_no_next_and_release_by_rescanning(kit, desk, world):
+    """A held carnet: step 2 shows the hold first and no "Next"; rescanned at the office that
+    held it, step 2 offers the release (behind a confirmation), which the engine records; the
+    On hold list shows the cleared goods and the customs territory."""
+    carnet, voucher, cc = kit.prepare("export")
+    d = desk(cc)
+    wiz = d.start(voucher).rsplit("/", 1)[0]
+    assert d.client.post(wiz + "/hold", data={"reason": "Seal broken"}).status_code == 303
+    hold = world.session.scalar(select(Hold).where(Hold.carnet_id == carnet.id))
+    holds = _text(d.client.get("/holds"))
+    assert "Cleared goods" in holds and "Customs territory" in holds
+    assert "Yes, release the carnet" in holds and "Release…" in holds  # a confirmation first
+    # the holder's code scanned again: step 2 with the hold, without "Next"
+    again = d.start(voucher)
+    page = _text(d.client.get(again))
+    assert 'class="hold-alert"' in page and "Seal broken" in page
+    assert "Next: check goods" not in page and "Release the hold…" in page
+    wiz2 = again.rsplit("/", 1)[0]
+    # another carnet's hold id, or none: 404
+    assert d.client.post(wiz2 + "/release", data={"hold_id": "999999"}).status_code == 404
+    assert d.client.post(wiz2 + "/release", data={}).status_code == 404
+    r = d.client.post(wiz2 + "/release", data={"hold_id": str(hold.id)})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/carnet")
+    world.session.expire_all()
+    released = world.session.get(Hold, hold.id)
+    assert released.released_at is not None and released.released_by
+    events = world.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "carnet.released")
+    ).all()
+    assert len(events) == 1
+    page = _text(d.client.get(again))
+    assert "Next: check goods" in page and 'class="hold-alert"' not in page
+    assert "was released" in page
+
+
+def test_f46_release_from_step2_refused_at_another_office(kit, desk, world):
+    """Rescanned at another office of the region: the hold shows who may release it, no
+    release form; a release posted anyway is refused by the engine, nothing changes."""
+    carnet, voucher, cc = kit.prepare("export")
+    d = desk(cc)
+    wiz = d.start(voucher).rsplit("/", 1)[0]
+    d.client.post(wiz + "/hold", data={"reason": "Seal broken"})
+    hold = world.session.scalar(select(Hold).where(Hold.carnet_id == carnet.id))
+    mine = d.officer.office
+    second = Office(
+        customs_id=mine.customs_id,
+        region_id=mine.region_id,
+        name="Second post",
+        country_code=mine.country_code,
+    )
+    world.session.add(second)
+    world.session.commit()
+    there = d.start(voucher, office_id=second.id)
+    page = _text(d.client.get(there))
+    assert "Only an officer of" in page and "Release the hold…" not in page
+    assert "Next: check goods" not in page
+    r = d.client.post(there.rsplit("/", 1)[0] + "/release", data={"hold_id": str(hold.id)})
+    assert r.status_code == 403 and "Only an officer of" in _text(r)
+    world.session.expire_all()
+    assert world.session.get(Hold, hold.id).released_at is None
 
 
 # --- F-44, F-45 cancel from the last transactions -------------------------------------------

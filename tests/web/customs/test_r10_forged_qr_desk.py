@@ -35,3 +35,27 @@ def test_r10_forged_qr_at_the_desk_is_counted_audited_and_locks_the_carnet(kit, 
     assert r.status_code == 422 and "Too many wrong codes" in _text(r)
     r = d.lookup(carnet.eata_id, code_of(voucher))
     assert r.status_code == 422 and "Too many wrong codes" in _text(r)
+
+
+def test_f40_qr_text_typed_by_a_hardware_scanner_into_a_field_is_the_qr_look_up(kit, desk, world):
+    """A hardware QR scanner "types" the QR's text and Enter into the focused field: the look-up
+    is the camera's (no "Type the transaction code."), in either field, and a forged text is
+    refused and counted like a forged scanned QR."""
+    carnet = kit.issue(items=1)
+    voucher = kit.voucher(kit.travel(carnet, "CH", "FR"), "validation")
+    d = desk("ch")
+    genuine = qr_payload(carnet.eata_id, code_of(voucher))
+    for field in ("carnet", "code"):
+        data = {"carnet": "", "code": "", "office_id": str(d.office_id), field: genuine}
+        r = d.client.post("/transactions/new", data=data)
+        assert r.status_code == 303 and "/transactions/w/" in r.headers["Location"]
+    forged = genuine[:-4] + ("0000" if not genuine.endswith("0000") else "1111")
+    r = d.client.post("/transactions/new", data={"carnet": forged, "office_id": str(d.office_id)})
+    text = _text(r)
+    assert r.status_code == 422 and "not an eATA transaction code" in text
+    assert "Type the transaction code." not in text and forged not in text
+    world.session.expire_all()
+    events = world.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "voucher.lookup_failed")
+    ).all()
+    assert len(events) == 1 and events[0].data["forged_qr"]

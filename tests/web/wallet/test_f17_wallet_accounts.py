@@ -185,6 +185,34 @@ def test_f17_totp_second_step(app, make_holder, wallet_client, client_for, sessi
     assert r.status_code == 303 and "/my/unlock" in r.headers["Location"]
 
 
+def test_r10_wrong_totp_codes_lock_the_login_and_end_the_pending_session(
+    app, make_holder, client_for, session
+):
+    holder = make_holder(email="totp-lock@example.test")
+    secret = wallet_domain.new_totp()[0]
+    wallet_domain.enable_totp(session, holder, secret, pyotp.TOTP(secret).now())
+    session.commit()
+    c2 = client_for("wallet")
+    assert "/my/login/code" in _login(c2, "totp-lock@example.test").headers["Location"]
+    totp, now = pyotp.TOTP(secret), dt.datetime.now(dt.UTC)
+    near = {totp.at(now + dt.timedelta(seconds=s)) for s in (-60, -30, 0, 30, 60)}
+    wrong = next(code for code in ("000000", "111111", "222222") if code not in near)
+    for _ in range(wallet_domain.MAX_LOGIN_FAILURES - 1):
+        assert c2.post("/my/login/code", data={"code": wrong}).status_code == 422
+    r = c2.post("/my/login/code", data={"code": wrong})  # the lock ends the pending session
+    assert r.status_code == 303 and "/my/login" in r.headers["Location"]
+    assert "/my/login" in c2.get("/my/carnets").headers["Location"]
+    # locked: even the right password is refused until the lock runs out
+    r = _login(client_for("wallet"), "totp-lock@example.test")
+    assert r.status_code == 422 and "Too many failed logins" in r.text
+    failed = session.scalars(
+        select(AuditEvent.actor_id).where(
+            AuditEvent.action == "holder.totp_failed", AuditEvent.object_id == str(holder.id)
+        )
+    ).all()
+    assert failed == [holder.id] * wallet_domain.MAX_LOGIN_FAILURES
+
+
 def test_f17_wallet_pin_asked_again_after_idle(app, make_holder, wallet_client, session):
     holder = make_holder()
     c = wallet_client(holder)

@@ -1,0 +1,529 @@
+"""Paper and digital countries side by side (F-71 … F-74): the Global Transition Plan's use
+cases as named rules (docs/transition.md).
+
+| Plan | Rule here |
+|---|---|
+| §7 table, use cases 1–6: which format to issue | `advise` (F-71) |
+| a digital carnet is used only in digital countries | `digital_legs` (the travel's vouchers) |
+| use case 2: "all digital carnets automatically validated" | `validated_automatically` (F-73) |
+| §8: paper carnets accepted before a switch stay accepted for re-exportation, re-importation, transit close | `check_paper_accepted` (F-72) |
+| use cases 2, 4–6: the carnet's history made whole | `record_paper_transaction` |
+| use cases 2, 4: "check both paper and digital transaction records to discharge" | `discharge_view` (F-74) |
+
+The ATA statuses themselves (paper / digital from a date) are portal/domain/ata_status.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import Conflict, DomainError, audit
+from portal.domain.ata_status import status_on
+from portal.domain.carnets import fmt_date
+from portal.domain.rules import HOME_KINDS, Place, label, territory_of
+from portal.models import Carnet, Country, PaperTransaction, Transaction, Voucher
+
+# --- F-71: which format to issue ---------------------------------------------------------------
+
+FORMAT_LABELS = {
+    "paper": "a paper carnet (its eATA ID and PIN are not given to the holder)",
+    "paper_clone": "a paper carnet with its eATA ID and PIN (its digital clone, same number)",
+    "twin": "twin carnets: a paper one and a digital one, their numbers cross-referenced",
+    "digital": "a digital carnet only (eATA ID and PIN, no paper)",
+}
+
+
+@dataclass(frozen=True)
+class Leg:
+    country: str
+    name: str
+    role: str  # departure, destination, transit
+    day: dt.date
+    status: str  # paper / digital on that day
+    carnet: str  # which carnet is presented there: 'paper' or 'digital'
+    why: str
+
+
+@dataclass(frozen=True)
+class Advice:
+    use_case: int
+    format: str  # the format to issue: paper, paper_clone, digital
+    options: list[str]  # every acceptable format (use cases 5 and 6: clone or twin)
+    legs: list[Leg] = field(default_factory=list)
+    reason: str = ""
+
+
+USE_CASES = {
+    1: "from a paper country to paper countries only",
+    2: "from a paper country to digital countries only",
+    3: "from a digital country to digital countries only",
+    4: "from a digital country to paper countries only",
+    5: "from a paper country to both paper and digital countries",
+    6: "from a digital country to both paper and digital countries",
+}
+
+
+def use_case(departure_digital: bool, abroad: list[bool]) -> int:
+    """The plan's §7 table: departure paper/digital × destinations paper / digital / both."""
+    any_digital, any_paper = any(abroad), not all(abroad)
+    if not departure_digital:
+        return 5 if any_digital and any_paper else (2 if any_digital else 1)
+    return 6 if any_digital and any_paper else (3 if any_digital else 4)
+
+
+def advise(
+    session: Session,
+    departure: str,
+    visits: list[tuple[str, dt.date | None, str]],
+    *,
+    departure_day: dt.date | None = None,
+) -> Advice:
+    """F-71. `visits`: (country, date, role 'destination' or 'transit'); a missing date is the
+    departure day. Each country's status is read on its own date, so a trip crossing a switch
+    date is advised by the status in force when the holder is there."""
+    today = now_utc().date()
+    departure_day = departure_day or today
+    dep = _ata_country(session, departure, "departure_country")
+    if not visits:
+        raise DomainError("Name at least one country to visit or cross.", field="visits")
+    legs: list[Leg] = []
+    dep_status = status_on(dep, departure_day)
+    legs.append(
+        Leg(
+            dep.code,
+            dep.name,
+            "departure",
+            departure_day,
+            dep_status,
+            dep_status,
+            f"{dep.name} is a {dep_status} country on {fmt_date(departure_day)}: validation, "
+            f"exportation and re-importation there are made on the {dep_status} carnet.",
+        )
+    )
+    abroad: list[bool] = []
+    home_territory = dep.territory_id
+    for i, (code, day, role) in enumerate(visits):
+        if role not in ("destination", "transit"):
+            raise DomainError(
+                "A country is visited as a destination or in transit.", field="visits"
+            )
+        c = _ata_country(session, code, f"visits[{i}]")
+        if c.territory_id == home_territory:
+            raise DomainError(
+                f"{c.name} is in the departure customs territory.", field=f"visits[{i}]"
+            )
+        day = day or departure_day
+        if day < departure_day:
+            raise DomainError(
+                f"The date in {c.name} is before the departure ({fmt_date(departure_day)}).",
+                field=f"visits[{i}]",
+            )
+        status = status_on(c, day)
+        abroad.append(status == "digital")
+        what = "importation and re-exportation" if role == "destination" else "transit"
+        if status == "digital":
+            why = f"{c.name} is digital on {fmt_date(day)}: {what} with the digital carnet."
+        elif c.digital_from and c.digital_from > day:
+            why = (
+                f"{c.name} is still paper on {fmt_date(day)} (digital from "
+                f"{fmt_date(c.digital_from)}): {what} on the paper carnet."
+            )
+        else:
+            why = f"{c.name} is a paper country on {fmt_date(day)}: {what} on the paper carnet."
+        legs.append(Leg(c.code, c.name, role, day, status, status, why))
+    case = use_case(dep_status == "digital", abroad)
+    options = {
+        1: ["paper"],
+        2: ["paper_clone"],
+        3: ["digital"],
+        4: ["paper_clone"],
+        5: ["paper_clone", "twin"],
+        6: ["paper_clone", "twin"],
+    }[case]
+    reason = {
+        1: "Issue a paper carnet as before; do not give the holder the eATA ID and PIN.",
+        2: "Issue a paper carnet with its eATA ID and PIN: the paper carnet is used at home, "
+        "the digital one (validated automatically) abroad.",
+        3: "Issue a digital carnet: every country of the itinerary is digital.",
+        4: "Issue a paper carnet with its eATA ID and PIN: the departure office validates "
+        "both, the exportation and re-importation are digital, the paper carnet is used abroad.",
+        5: "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
+        "option 2: twin carnets, paper and digital, cross-referenced.",
+        6: "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
+        "option 2: twin carnets, paper and digital, cross-referenced. The departure office "
+        "stamps the paper cover and validates the digital carnet.",
+    }[case]
+    return Advice(case, options[0], options, legs, f"Use case {case} ({USE_CASES[case]}). {reason}")
+
+
+def _ata_country(session: Session, code: str, field_name: str) -> Country:
+    country = session.get(Country, (code or "").strip().upper()) if isinstance(code, str) else None
+    if country is None:
+        raise DomainError(f"{code!r} is not an ISO 3166 country code.", field=field_name)
+    if country.ata_status == "none":
+        raise DomainError(f"{country.name} does not accept ATA carnets.", field=field_name)
+    return country
+
+
+def paper_countries_on(session: Session, codes: list[str], day: dt.date) -> list[Country]:
+    """The countries of `codes` still paper on `day` (the wallet's warning)."""
+    out = []
+    for code in codes:
+        c = session.get(Country, code)
+        if c is not None and c.ata_status != "none" and not c.is_digital_on(day):
+            out.append(c)
+    return out
+
+
+# --- the travel's vouchers: digital countries only ---------------------------------------------
+
+
+def digital_legs(
+    session: Session,
+    kinds_countries: list[tuple[str, str]],
+    day: dt.date,
+    carnet: Carnet | None = None,
+) -> list[tuple[str, str]]:
+    """A digital carnet's vouchers are for digital countries: a transaction in a country still
+    paper on `day` is made on the paper carnet (use cases 2, 4–6). The re-importation of goods
+    that left home on the paper carnet is made on it too, even once home has switched (F-72).
+    A travel with no digital transaction at all is made on paper entirely (use case 1)."""
+    paper_return = carnet is not None and departed_on_paper(session, carnet)
+    out = [
+        (k, c)
+        for k, c in kinds_countries
+        if _digital(session, c, day) and not (k == "reimport" and paper_return)
+    ]
+    if not out:
+        names = ", ".join(sorted({_name(session, c) for _, c in kinds_countries}))
+        raise DomainError(
+            f"Every transaction of this travel ({names}) is made with the paper carnet: no "
+            f"digital voucher is needed.",
+            field="destination_country",
+            code="paper_only",
+        )
+    return out
+
+
+def departed_on_paper(session: Session, carnet: Carnet) -> bool:
+    """The carnet was validated on paper (automatically, use case 2, or a recorded paper
+    validation) and nothing left home digitally since."""
+    if carnet.activated_at is None:
+        return False
+    return (
+        session.scalar(
+            select(Transaction.id)
+            .where(
+                Transaction.carnet_id == carnet.id,
+                Transaction.kind.in_(("validation", "export")),
+                Transaction.state == "committed",
+            )
+            .limit(1)
+        )
+        is None
+    )
+
+
+def _digital(session: Session, code: str, day: dt.date) -> bool:
+    c = session.get(Country, code)
+    return c is not None and c.is_digital_on(day)
+
+
+def _name(session: Session, code: str) -> str:
+    c = session.get(Country, code)
+    return c.name if c else code
+
+
+# --- F-73: automatic validation (use case 2) ---------------------------------------------------
+
+
+def validated_automatically(session: Session, carnet: Carnet, kind: str, today: dt.date) -> bool:
+    """Use case 2: a digital carnet whose departure country is a paper country was validated on
+    its paper cover there; the system validates the digital carnet automatically at its first
+    transaction abroad. True when this commit does that."""
+    if carnet.activated_at is not None or kind in HOME_KINDS:
+        return False
+    return not _digital(session, carnet.departure_country, today)
+
+
+# --- F-72 and the recorded paper transactions ---------------------------------------------------
+
+OPENING = {"reexport": "import", "reimport": "export", "transit_close": "transit_open"}
+PAPER_KIND_LABELS = {
+    k: label(k)
+    for k in (
+        "validation",
+        "export",
+        "import",
+        "reexport",
+        "reimport",
+        "transit_open",
+        "transit_close",
+    )
+}
+
+
+def check_paper_accepted(
+    session: Session, carnet: Carnet, kind: str, country: Country, made_on: dt.date
+) -> None:
+    """Which transactions a digital country still makes on a paper carnet (Plan §4, §8):
+    - in a country that was paper on that day: all of them;
+    - the validation of a carnet departing from it (use cases 4 and 6: the departure office
+      stamps the paper cover so the carnet is recognised in paper destinations);
+    - re-exportation, re-importation and transit close of a paper carnet already accepted there
+      before the switch (F-72: its importation, exportation or transit open made on paper
+      before the digital date — recorded, or for a re-importation the carnet validated on
+      paper before it).
+    Anything else in a digital country is made with the digital carnet."""
+    if not country.is_digital_on(made_on):
+        return
+    switch = country.digital_from
+    assert switch is not None
+    home = territory_of(session, carnet.departure_country) == country.territory_id
+    if kind == "validation" and home:
+        return
+    if kind in OPENING:
+        opened = session.scalar(
+            select(PaperTransaction.id)
+            .where(
+                PaperTransaction.carnet_id == carnet.id,
+                PaperTransaction.kind == OPENING[kind],
+                PaperTransaction.territory_id == country.territory_id,
+                PaperTransaction.made_on < switch,
+            )
+            .limit(1)
+        )
+        left_on_paper = (
+            kind == "reimport"
+            and home
+            and carnet.activated_at is not None
+            and carnet.activated_at.date() < switch
+            and departed_on_paper(session, carnet)
+        )
+        if opened is not None or left_on_paper:
+            return
+        raise Conflict(
+            f"{country.name} has been a digital country since {fmt_date(switch)}: a paper "
+            f"carnet is accepted there for {label(kind)} only when its {label(OPENING[kind])} "
+            f"was made there on paper before that date. Record that {label(OPENING[kind])} "
+            f"first, or use the digital carnet.",
+            field="kind",
+            code="paper_not_accepted",
+        )
+    raise Conflict(
+        f"{country.name} has been a digital country since {fmt_date(switch)}: a new "
+        f"{label(kind)} there is made with the digital carnet, not on paper.",
+        field="kind",
+        code="paper_not_accepted",
+    )
+
+
+@dataclass(frozen=True)
+class PaperInput:
+    kind: str
+    country_code: str
+    office_name: str
+    made_on: dt.date
+    counterfoil_no: str
+    remarks: str = ""
+
+
+def check_paper_input(
+    session: Session, carnet: Carnet, data: PaperInput, today: dt.date
+) -> Country:
+    if data.kind not in OPENING and data.kind not in (
+        "validation",
+        "export",
+        "import",
+        "transit_open",
+    ):
+        raise DomainError("Choose the kind of transaction.", field="kind")
+    country = session.get(Country, (data.country_code or "").strip().upper())
+    if country is None:
+        raise DomainError("Choose the country where it was made.", field="country_code")
+    office = (data.office_name or "").strip()
+    if not office or len(office) > 160:
+        raise DomainError("Give the customs office (at most 160 characters).", field="office_name")
+    number = (data.counterfoil_no or "").strip()
+    if not number or len(number) > 40:
+        raise DomainError(
+            "Give the counterfoil or voucher number (at most 40 characters).",
+            field="counterfoil_no",
+        )
+    if len(data.remarks or "") > 2000:
+        raise DomainError("The remarks are too long (2,000 characters at most).", field="remarks")
+    if data.made_on > today:
+        raise DomainError("The date cannot be in the future.", field="made_on")
+    if data.made_on < carnet.issue_date:
+        raise DomainError(
+            f"The date is before the carnet's issue ({fmt_date(carnet.issue_date)}).",
+            field="made_on",
+        )
+    home = territory_of(session, carnet.departure_country) == country.territory_id
+    if data.kind in HOME_KINDS and not home:
+        raise DomainError(
+            f"A {label(data.kind)} is made in the carnet's departure country, not in "
+            f"{country.name}.",
+            field="country_code",
+        )
+    if data.kind not in HOME_KINDS:
+        if home:
+            raise DomainError(
+                f"An {label(data.kind)} is made abroad, not in the departure country.",
+                field="country_code",
+            )
+        box_p = {territory_of(session, c.country_code) for c in carnet.countries}
+        if country.territory_id not in box_p:
+            raise DomainError(
+                f"This carnet is not valid in {country.name}: it is not listed in Box P.",
+                field="country_code",
+            )
+    return country
+
+
+def record_paper_transaction(
+    session: Session,
+    carnet: Carnet,
+    data: PaperInput,
+    *,
+    place: Place | None,
+    recorded_by: str,
+    actor_type: str = "account",
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> PaperTransaction:
+    """A digital office (or the issuing association at discharge) records a transaction made on
+    the paper carnet, so the carnet's history is whole. A paper validation in a paper departure
+    country validates the digital carnet too (use case 2). The caller commits."""
+    today = today or now_utc().date()
+    if carnet.status in ("cancelled", "discharged"):
+        raise Conflict(
+            f"Carnet {carnet.carnet_number} has been {carnet.status}: nothing can be recorded.",
+            code=f"carnet_{carnet.status}",
+        )
+    country = check_paper_input(session, carnet, data, today)
+    check_paper_accepted(session, carnet, data.kind, country, data.made_on)
+    if data.kind == "validation":
+        done = session.scalar(
+            select(PaperTransaction.id)
+            .where(PaperTransaction.carnet_id == carnet.id, PaperTransaction.kind == "validation")
+            .limit(1)
+        )
+        if done is not None:
+            raise Conflict("The paper validation of this carnet is recorded already.", field="kind")
+    row = PaperTransaction(
+        carnet_id=carnet.id,
+        kind=data.kind,
+        country_code=country.code,
+        territory_id=country.territory_id,
+        office_name=data.office_name.strip(),
+        made_on=data.made_on,
+        counterfoil_no=data.counterfoil_no.strip(),
+        remarks=(data.remarks or "").strip(),
+        customs_id=place.customs_id if place else None,
+        office_id=place.office_id if place else None,
+        account_id=place.account_id if place else None,
+        recorded_by=recorded_by[:254],
+    )
+    session.add(row)
+    activated = False
+    if (
+        data.kind == "validation"
+        and carnet.activated_at is None
+        and not country.is_digital_on(data.made_on)
+    ):
+        carnet.activated_at = dt.datetime.combine(data.made_on, dt.time())
+        carnet.status = "active" if carnet.status == "issued" else carnet.status
+        activated = True
+    session.flush()
+    audit.record(
+        session,
+        "paper_transaction.recorded",
+        actor_type=actor_type,
+        actor_id=place.account_id if place else None,
+        actor_label=recorded_by,
+        customs_id=place.customs_id if place else None,
+        ip=ip,
+        object_type="carnet",
+        object_id=carnet.eata_id,
+        data={
+            "paper_transaction": row.id,
+            "kind": data.kind,
+            "country": country.code,
+            "office": row.office_name,
+            "made_on": data.made_on.isoformat(),
+            "counterfoil_no": row.counterfoil_no,
+            "activated": activated,
+        },
+    )
+    return row
+
+
+def paper_transactions(session: Session, carnet: Carnet) -> list[PaperTransaction]:
+    return list(
+        session.scalars(
+            select(PaperTransaction)
+            .where(PaperTransaction.carnet_id == carnet.id)
+            .order_by(PaperTransaction.made_on, PaperTransaction.id)
+        )
+    )
+
+
+# --- F-74: discharge -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    day: dt.date
+    medium: str  # 'digital' or 'paper'
+    kind: str
+    country_code: str
+    office: str
+    reference: str  # paper: the counterfoil number; digital: the customs reference
+    state: str  # committed / cancelled / recorded
+
+
+@dataclass(frozen=True)
+class DischargeView:
+    lines: list[HistoryLine]
+    open_vouchers: int  # unused digital vouchers, blocked at discharge
+
+
+def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
+    """Digital and recorded paper transactions side by side, in date order (F-74)."""
+    lines = [
+        HistoryLine(
+            t.committed_at.date(),
+            "digital",
+            t.kind,
+            t.country_code,
+            t.office_name,
+            t.reference,
+            t.state,
+        )
+        for t in session.scalars(
+            select(Transaction)
+            .where(Transaction.carnet_id == carnet.id)
+            .order_by(Transaction.committed_at, Transaction.id)
+        )
+    ]
+    lines += [
+        HistoryLine(
+            p.made_on, "paper", p.kind, p.country_code, p.office_name, p.counterfoil_no, "recorded"
+        )
+        for p in paper_transactions(session, carnet)
+    ]
+    lines.sort(key=lambda h: (h.day, h.medium == "digital"))
+    open_vouchers = len(
+        session.scalars(
+            select(Voucher.id).where(
+                Voucher.carnet_id == carnet.id, Voucher.state.in_(("open", "pre_exported"))
+            )
+        ).all()
+    )
+    return DischargeView(lines, open_vouchers)
