@@ -3,6 +3,8 @@ database session of a job, and the runner that keeps the job row truthful."""
 
 from __future__ import annotations
 
+import contextvars
+import errno
 import inspect
 import logging
 import os
@@ -71,6 +73,13 @@ def job_session():
             yield session
 
 
+# the result files the running job asked for: removed when the job fails (a half-written file
+# neither stays on a full disk nor looks like a result)
+_result_files: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "eata_result_files", default=None
+)
+
+
 def storage_path(relative: str) -> str:
     """Absolute path of a result file under STORAGE_DIR (its folder created)."""
     root = os.path.realpath(get_app().config["STORAGE_DIR"])
@@ -78,7 +87,28 @@ def storage_path(relative: str) -> str:
     if not path.startswith(root + os.sep):
         raise ValueError("result files stay under STORAGE_DIR")
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    files = _result_files.get()
+    if files is not None:
+        files.append(path)
     return path
+
+
+DISK_FULL = (
+    "The storage folder is full: the result file could not be written. Nothing was changed; "
+    "free some space (or ask the administrator to) and start it again."
+)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _remove_result_files(paths: list[str]) -> None:
+    for path in paths:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
 
 
 def redis_connection(app: Flask | None = None):
@@ -206,6 +236,8 @@ def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None)
             pass
         session.commit()
         progress = ProgressReporter(job_id, session.get_bind().dialect.name)
+        files: list[str] = []
+        token = _result_files.set(files)
         try:
             outcome = work(session, job, progress)
             result, message = outcome[0], outcome[1]
@@ -216,13 +248,20 @@ def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None)
             session.commit()
         except BaseException as exc:
             session.rollback()
-            retrying = _retries_left() > 0 and isinstance(exc, Exception)
+            _remove_result_files(files)
+            # a full disk does not empty itself within a retry's minute: fail now, visibly
+            full = _disk_full(exc)
+            retrying = _retries_left() > 0 and isinstance(exc, Exception) and not full
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            domain_jobs.fail_job(session, job_id, error, retrying=retrying)
+            domain_jobs.fail_job(
+                session, job_id, error, retrying=retrying, message=DISK_FULL if full else None
+            )
             if on_failure is not None and not retrying:
                 on_failure(session, job_id)
             session.commit()
             raise
+        finally:
+            _result_files.reset(token)
 
 
 class ProgressReporter:

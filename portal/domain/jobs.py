@@ -86,7 +86,15 @@ def finish_job(
     session.flush()
 
 
-def fail_job(session: Session, job_id: int, error: str, *, retrying: bool = False) -> None:
+def fail_job(
+    session: Session,
+    job_id: int,
+    error: str,
+    *,
+    retrying: bool = False,
+    message: str | None = None,
+) -> None:
+    """`message`: what the user reads when the job fails (default: see the error below)."""
     job = session.get(Job, job_id)
     if job is None or job.status in JOB_FINAL_STATES:
         return
@@ -96,7 +104,7 @@ def fail_job(session: Session, job_id: int, error: str, *, retrying: bool = Fals
         job.message = "Failed, will be retried shortly."
     else:
         job.status = "failed"
-        job.message = "Failed. Nothing was changed; see the error below."
+        job.message = (message or "Failed. Nothing was changed; see the error below.")[:300]
         job.finished_at = now_utc()
     session.flush()
 

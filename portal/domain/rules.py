@@ -61,6 +61,18 @@ class Place:
     country_name: str
     account_id: int | None
     officer_name: str
+    timezone: str = "UTC"  # the office's (or its administration's) IANA time zone
+
+    def local_date(self, now_utc: dt.datetime) -> dt.date:
+        """The office's calendar day at `now_utc` (naive UTC): a commit at 23:59:59 office
+        time belongs to that day, one at 00:00:01 to the next, whatever the UTC date."""
+        import zoneinfo
+
+        try:
+            zone = zoneinfo.ZoneInfo(self.timezone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return now_utc.date()
+        return now_utc.replace(tzinfo=dt.UTC).astimezone(zone).date()
 
     @property
     def is_eu(self) -> bool:

@@ -4,9 +4,11 @@ no 5xx, every answer conforms to the documented schema, status code and content 
 
 Each operation gets EATA_FUZZ_EXAMPLES generated cases (default 25, so CI stays within a few
 minutes), then the stateful phase follows the document's links (issue → read/sets/block…,
-commit → receipt/cancel, hold → release) for EATA_FUZZ_STATEFUL runs (default 10). A deeper
-run: EATA_FUZZ_EXAMPLES=300 EATA_FUZZ_STATEFUL=100 (figures in docs/nics-api.md).
-Half of the generated ids and voucher references are replaced by real ones.
+commit → receipt/cancel, hold → release) for EATA_FUZZ_STATEFUL runs (default 10). The deep run:
+EATA_FUZZ_EXAMPLES=500 EATA_FUZZ_STATEFUL=100 (docs/nics-api.md). Half of the generated ids
+and voucher references are replaced by real ones, and 30 % of the write cases get a new
+object in the state their operation needs (Fixture.fresh); the answers by status per
+operation are printed at the end, so a write path never reached shows as no 2xx.
 """
 
 from __future__ import annotations
@@ -15,15 +17,20 @@ import os
 import random
 import secrets
 import warnings
+from collections import Counter, defaultdict
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from portal.domain import api_clients, predeclarations
+from portal.domain import carnets as carnet_domain
+from portal.domain.api_clients import OPERATOR
+from portal.domain.transactions.codes import cancellation_code_of
 from portal.domain.vouchers import code_of
-from portal.models import GuessThrottle
+from portal.models import Claim, GuessThrottle, Transaction
+from tests.api.claims.test_f67_claims_api import _claim
 from tests.api.conftest import ApiClient, get_token
 from tests.support import factory
 from tests.support.factory import carnet_body
@@ -42,12 +49,15 @@ with warnings.catch_warnings():
     from schemathesis.experimental import OPEN_API_3_1
 
 OPEN_API_3_1.enable()
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"
-)
 
 EXAMPLES = int(os.environ.get("EATA_FUZZ_EXAMPLES", "25"))
 STATEFUL = int(os.environ.get("EATA_FUZZ_STATEFUL", "10"))
+# the suite's 300 s per test, scaled for a deep run (a safety net, not a speed check)
+TIMEOUT = int(300 * max(1, EXAMPLES / 50, STATEFUL / 20))
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"),
+    pytest.mark.timeout(TIMEOUT),
+]
 CHECKS = (
     not_a_server_error,
     status_code_conformance,
@@ -59,11 +69,52 @@ VALID_CUSTOMS = {
     "/customs/vouchers/hold": {"reason": "Check"},
     "/customs/vouchers/reject": {"reason": "No goods"},
 }
+# the state of the object an operation needs to succeed (Fixture.fresh makes one)
+FRESH = {
+    "/carnets/{eata_id}/sets": "issued",
+    "/carnets/{eata_id}/block": "issued",
+    "/carnets/{eata_id}/cancel": "issued",
+    "/carnets/{eata_id}/unblock": "blocked",
+    "/carnets/{eata_id}/discharge": "active",
+    "/carnets/{eata_id}/replacement": "active",
+    "/customs/transactions/{transaction_id}/cancel": "transaction",
+    "/customs/holds/{hold_id}/release": "hold",
+}
 SKIPPED = {
     ("POST", "/oauth/token"),  # form-encoded, tested in test_f18_nics_api_credentials.py
     ("POST", "/claims/{claim_id}/evidence"),
     ("POST", "/carnets/{eata_id}/cover-pages"),
 }  # raw file bodies, test_f67_claims_api.py, tests/api/customs/test_f73_transition_api.py
+
+
+# "METHOD /path" → Counter of answered statuses, over the whole module (printed at its end, so a
+# run shows which write paths were reached: a 2xx count of 0 on a write path means it never ran)
+ANSWERED: defaultdict[str, Counter] = defaultdict(Counter)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _status_table(request):
+    yield
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    if not ANSWERED or reporter is None:
+        return
+    with plugins.get_plugin("capturemanager").global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(
+            f"F-24 fuzz: answers by status per operation (examples={EXAMPLES}, stateful={STATEFUL})"
+        )
+        for op in sorted(ANSWERED):
+            counts = ANSWERED[op]
+            row = " ".join(f"{code}:{n}" for code, n in sorted(counts.items()))
+            reporter.write_line(f"  {op:<50} {sum(counts.values()):>6}  {row}")
+    ANSWERED.clear()
+
+
+def _call(fixture, case):
+    response = case.call_and_validate(headers=fixture.headers(case), checks=CHECKS)
+    ANSWERED[f"{case.method} {case.path}"][response.status_code] += 1
+    return response
 
 
 class Fixture:
@@ -81,9 +132,18 @@ class Fixture:
             c, secret = api_clients.create_client(s, f"{cc} customs", customs_id=admin_id)
             s.commit()
             self.customs[cc] = get_token(app, c.client_id, secret).get_json()["access_token"]
-        self.carnets = [factory.issue(world, items=2) for _ in range(6)]
+        self.carnets = [factory.issue(world, items=2) for _ in range(8)]
         travels = [factory.travel(world, c, "CH", "FR") for c in self.carnets]
-        factory.commit(world, travels[0], "validation", "ch")
+        # committed transactions of this administration (receipt, cancel), claims of this NGA
+        for t in (travels[0], *travels[-2:]):
+            factory.commit(world, t, "validation", "ch")
+        self.transactions = list(
+            s.scalars(
+                select(Transaction).where(Transaction.carnet_id.in_([c.id for c in self.carnets]))
+            )
+        )
+        self.claims = [_claim(world)[1].id for _ in range(2)]
+        travels = travels[:-2]
         # validations to commit, an exportation to commit (or refuse), one carnet on hold
         self.vouchers = [factory.voucher(world, t, "validation") for t in travels[1:-1]]
         self.vouchers.append(factory.voucher(world, travels[0], "export"))
@@ -104,6 +164,47 @@ class Fixture:
             p = predeclarations.send(s, world.holder, v.id, form(world.officer("ch").office))
             s.commit()
             self.predeclarations.append(p.id)
+
+    def fresh(self, case, params: dict) -> None:
+        """Point the case at a new object in the state its operation needs (an issued, an
+        active or a blocked carnet, a committed transaction, a hold), so that the write path
+        succeeds many times, not only until the few prepared objects are used up."""
+        world, need = self.world, FRESH[case.path]
+        carnet = factory.issue(world, items=2)
+        self.carnets.append(carnet)
+        if need == "issued":
+            params["eata_id"] = carnet.eata_id
+            return
+        t = factory.travel(world, carnet, "CH", "FR")
+        if need == "hold":
+            hold = ApiClient(self.app, self.customs["ch"]).post(
+                "/v1/customs/vouchers/hold",
+                json={
+                    **self.ref(factory.voucher(world, t, "validation")),
+                    "office_id": self.office(),
+                    "reason": "Check",
+                },
+            )
+            self.holds.append(hold.get_json()["hold_id"])
+            params["hold_id"] = self.holds[-1]
+            return
+        result = factory.commit(world, t, "validation", "ch")
+        if need == "transaction":
+            txn = world.session.get(Transaction, result.transaction_id)
+            self.transactions.append(txn)
+            params["transaction_id"] = txn.id
+            return
+        if need == "blocked":
+            carnet_domain.block(world.session, carnet, "Lost", OPERATOR)
+            world.session.commit()
+        params["eata_id"] = carnet.eata_id
+        if case.path.endswith("/replacement") and self.rng.random() < 0.5:
+            case.body = carnet_body(
+                countries=["BE", "FR"],
+                departure_country="CH",
+                currency="CHF",
+                carnet_number=f"CH{secrets.token_hex(5)}".upper(),
+            )
 
     def office(self) -> int:
         return self.world.officer("ch").office.id
@@ -126,7 +227,10 @@ class Fixture:
         params = case.path_parameters or {}
         real = {
             "eata_id": [c.eata_id for c in self.carnets],
+            "carnet_number": [c.carnet_number for c in self.carnets],
             "hold_id": self.holds,
+            "transaction_id": [t.id for t in self.transactions],
+            "claim_id": self.claims,
             "predeclaration_id": self.predeclarations,
         }
         for name, values in real.items():
@@ -147,6 +251,21 @@ class Fixture:
                 "office_id": self.office(),
                 **VALID_CUSTOMS[case.path],
             }
+        if case.path in FRESH and coin() < 0.3:
+            self.fresh(case, params)
+        if case.path == "/customs/transactions/{transaction_id}/cancel" and coin() < 0.7:
+            txn = self.world.session.get(Transaction, params.get("transaction_id", 0))
+            if txn is not None and isinstance(case.body, dict):
+                case.body["cancellation_code"] = cancellation_code_of(txn)
+        if case.path == "/claims/{claim_id}/answer" and isinstance(case.body, dict):
+            claim = self.world.session.get(Claim, params.get("claim_id", 0))
+            if claim is not None and coin() < 0.5:
+                case.body["transaction_ids"] = list(
+                    self.world.session.scalars(
+                        select(Transaction.id).where(Transaction.carnet_id == claim.carnet_id)
+                    )
+                )[:2]
+        case.path_parameters = params or case.path_parameters
         if isinstance(case.body, dict) and case.path.startswith("/customs"):
             if "office_id" in case.body and coin() < 0.5:
                 case.body["office_id"] = self.office()
@@ -192,7 +311,7 @@ def test_f24_openapi_fuzz_no_5xx_and_answers_match_the_schema(fixture, served_sc
     @given(case=operation.as_strategy())
     def check(case):
         fixture.point(case)
-        case.call_and_validate(headers=fixture.headers(case), checks=CHECKS)
+        _call(fixture, case)
 
     check()
 
@@ -241,7 +360,7 @@ def test_f24_openapi_fuzz_stateful_follows_the_links(fixture, served_schema, met
     answered: dict[str, set[int]] = {}
 
     def call(case):
-        r = case.call_and_validate(headers=fixture.headers(case), checks=CHECKS)
+        r = _call(fixture, case)
         answered.setdefault(f"{case.method} {case.path}", set()).add(r.status_code)
         return r
 

@@ -421,6 +421,10 @@ class Stack:
             "worker", [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"]
         )
 
+    def spawn_worker(self, name: str) -> subprocess.Popen:
+        """One more RQ worker (the caller stops it with stop_group)."""
+        return self._popen(name, [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"])
+
     def start_scheduler(self) -> None:
         self.scheduler = self._popen(
             "scheduler", [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "scheduler"]

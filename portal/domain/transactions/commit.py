@@ -116,9 +116,9 @@ def commit_voucher(
     no step at an EU office means 'exit'. `commit_token` is the wizard's one-time token or the
     API's Idempotency-Key: a replay returns the first result (R-11)."""
     now = now or now_utc()
-    today = today or now.date()
     fields = dict(fields or {})
     place = place_of(session, officer)
+    today = today or place.local_date(now)  # the office's day (R-07 validity, final dates)
     hashed_token = token_hash(commit_token) if commit_token else None
 
     # 1. load and lock

@@ -49,6 +49,7 @@ def place_of(session: Session, officer: Officer) -> Place:
         office.customs_id,
         office.name,
         office.country_code,
+        office.timezone,
     )
     hit = _PLACES.get(key)
     if hit is not None and fresh(hit[0]):
@@ -71,6 +72,7 @@ def place_of(session: Session, officer: Officer) -> Place:
         country_name=country.name,
         account_id=account.id,
         officer_name=account.full_name,
+        timezone=office.timezone or admin.timezone or "UTC",
     )
     if len(_PLACES) > 10_000:
         _PLACES.clear()
