@@ -8,6 +8,7 @@ and voucher rows locked, so what they checked is still true when the transaction
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -66,8 +67,6 @@ class Place:
     def local_date(self, now_utc: dt.datetime) -> dt.date:
         """The office's calendar day at `now_utc` (naive UTC): a commit at 23:59:59 office
         time belongs to that day, one at 00:00:01 to the next, whatever the UTC date."""
-        import zoneinfo
-
         try:
             zone = zoneinfo.ZoneInfo(self.timezone or "UTC")
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
