@@ -2,12 +2,10 @@
 commits, logins and pages keep working, a job asked for meanwhile runs when Redis returns,
 nothing is lost (every commit complete, its email sent once).
 
-FAILS today (two defects, see docs/reliability.md "Not promised today"):
-- the rate limiter stores its counters in Redis with no fallback: the customs API commit,
-  the NICS API and POST /login answer 500 (flask_limiter raises redis ConnectionError);
-- with EATA_RELIABILITY_RATELIMIT=0 (limiter off) commits and logins pass, but
-  POST /monitoring/exports/list answers 500: the job row is committed, then
-  jobs.runtime.enqueue raises ConnectionError, and the row stays 'queued' for ever.
+How: the rate limiter falls back to in-memory counters while its Redis storage is unreachable
+(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), and jobs.runtime.enqueue marks a tracked job
+'waiting' instead of raising; the scheduler's jobs.requeue_waiting (every 60 s) queues it
+again once Redis is back.
 """
 
 from __future__ import annotations
