@@ -132,32 +132,42 @@ def customs_history(eata_id: int):
     )
 
 
+def _commit_token() -> str | None:
+    """The engine's commit token of an API commit: the client's Idempotency-Key (R-11)."""
+    key = request.headers.get("Idempotency-Key")
+    return f"api:{g.api_client.id}:{key}" if key else None
+
+
+def _committed(result: engine.CommitResult) -> tuple[int, dict, dict]:
+    """The 201 answer of a commit, from the wizard's voucher or a pre-declaration."""
+    return (
+        201,
+        {
+            "transaction_id": result.transaction_id,
+            "kind": result.kind,
+            "transaction_ids": list(result.transaction_ids),
+            "verification_code": result.verification_code,
+            "receipt": _receipt_url(result.transaction_id),
+        },
+        {},
+    )
+
+
 @customs_api("/v1/customs/vouchers/commit", "POST", "customs:write")
 def customs_commit():
     def handle(body):
         validate("CustomsCommitRequest", body)
         officer = _officer(body)
         voucher = _voucher(body)
-        key = request.headers.get("Idempotency-Key")
         result = engine.commit_voucher(
             db.session,
             voucher.id,
             officer,
             fields=body.get("fields") or {},
             step=body.get("step"),
-            commit_token=f"api:{g.api_client.id}:{key}" if key else None,
+            commit_token=_commit_token(),
         )
-        return (
-            201,
-            {
-                "transaction_id": result.transaction_id,
-                "kind": result.kind,
-                "transaction_ids": list(result.transaction_ids),
-                "verification_code": result.verification_code,
-                "receipt": _receipt_url(result.transaction_id),
-            },
-            {},
-        )
+        return _committed(result)
 
     return write(handle)
 
@@ -336,25 +346,14 @@ def customs_commit_predeclaration(predeclaration_id: int):
     def handle(body):
         validate("CustomsPredeclarationCommit", body)
         p, officer = _predeclaration(predeclaration_id, body)
-        key = request.headers.get("Idempotency-Key")
         result = predeclarations.commit(
             db.session,
             p.id,
             officer,
             fields=body.get("fields") or {},
             step=body.get("step"),
-            commit_token=f"api:{g.api_client.id}:{key}" if key else None,
+            commit_token=_commit_token(),
         )
-        return (
-            201,
-            {
-                "transaction_id": result.transaction_id,
-                "kind": result.kind,
-                "transaction_ids": list(result.transaction_ids),
-                "verification_code": result.verification_code,
-                "receipt": _receipt_url(result.transaction_id),
-            },
-            {},
-        )
+        return _committed(result)
 
     return write(handle)
