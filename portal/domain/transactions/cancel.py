@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
 from portal.domain.codes import keyed_hash, same
 from portal.domain.rules import check_balances_after_cancel, label
 from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
-from portal.domain.transactions.place import Officer, place_of
+from portal.domain.transactions.place import Officer, officer_event, place_of
 from portal.domain.vouchers import check_not_locked, failed_guess, normalize_code
 from portal.models import Cancellation, Holder, Transaction, WalletCarnet
 
@@ -140,14 +140,11 @@ def cancel_transaction(
         carnet.status = "issued" if carnet.status == "active" else carnet.status
         carnet.activated_at = None
     carnet.updated_at = now
-    audit.record(
+    officer_event(
         session,
         "transaction.cancelled",
-        actor_type="account",
-        actor_id=place.account_id,
-        actor_label=officer.account.email,
-        customs_id=place.customs_id,
-        ip=officer.ip,
+        officer,
+        place,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, crypto
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, crypto
 from portal.domain.carnets import item_aad, item_marks
 from portal.domain.rules import check_holds, label
 from portal.domain.transactions.checks import check_voucher_state, voucher_lines
 from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
-from portal.domain.transactions.place import Officer, place_of
+from portal.domain.transactions.place import Officer, officer_event, place_of
 from portal.models import Carnet, Hold, Rejection, Transaction
 
 # --- rejection (F-44a) ------------------------------------------------------------------------
@@ -58,14 +58,11 @@ def reject_voucher(
         at=now,
     )
     session.add(rejection)
-    audit.record(
+    officer_event(
         session,
         "transaction.rejected",
-        actor_type="account",
-        actor_id=place.account_id,
-        actor_label=officer.account.email,
-        customs_id=place.customs_id,
-        ip=officer.ip,
+        officer,
+        place,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={
@@ -137,14 +134,11 @@ def hold_carnet(
         held_at=now,
     )
     session.add(hold)
-    audit.record(
+    officer_event(
         session,
         "carnet.held",
-        actor_type="account",
-        actor_id=place.account_id,
-        actor_label=officer.account.email,
-        customs_id=place.customs_id,
-        ip=officer.ip,
+        officer,
+        place,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={
@@ -183,14 +177,11 @@ def release_hold(
     hold.released_by = place.officer_name
     carnet = session.get(Carnet, hold.carnet_id)
     assert carnet is not None  # the hold's foreign key
-    audit.record(
+    officer_event(
         session,
         "carnet.released",
-        actor_type="account",
-        actor_id=place.account_id,
-        actor_label=officer.account.email,
-        customs_id=place.customs_id,
-        ip=officer.ip,
+        officer,
+        place,
         object_type="carnet",
         object_id=carnet.eata_id,
         data={"hold_id": hold.id, "office": place.office_name},
@@ -268,14 +259,11 @@ def mark_goods(
         changed.append(item.item_no)
     if changed:
         carnet.updated_at = now
-        audit.record(
+        officer_event(
             session,
             "carnet.goods_marked",
-            actor_type="account",
-            actor_id=place.account_id,
-            actor_label=officer.account.email,
-            customs_id=place.customs_id,
-            ip=officer.ip,
+            officer,
+            place,
             object_type="carnet",
             object_id=carnet.eata_id,
             data={"voucher_id": voucher.id, "items": changed, "office": place.office_name},

@@ -7,10 +7,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from portal.domain import PermissionDenied
+from portal.domain import PermissionDenied, audit
 from portal.domain.refdata_cache import expires_at, fresh, invalidated_by_refdata
 from portal.domain.rules import Place
-from portal.models import Account, Country, CustomsAdministration, CustomsTerritory, Office
+from portal.models import (
+    Account,
+    AuditEvent,
+    Country,
+    CustomsAdministration,
+    CustomsTerritory,
+    Office,
+)
 
 
 @dataclass(frozen=True)
@@ -78,3 +85,20 @@ def place_of(session: Session, officer: Officer) -> Place:
         _PLACES.clear()
     _PLACES[key] = (expires_at(), place)
     return place
+
+
+def officer_event(
+    session: Session, action: str, officer: Officer, place: Place, **fields
+) -> AuditEvent:
+    """`audit.record` of what an officer did at their office: the account is the actor, in its
+    administration's trail (and chain); `fields` name the object and the data."""
+    return audit.record(
+        session,
+        action,
+        actor_type="account",
+        actor_id=place.account_id,
+        actor_label=officer.account.email,
+        customs_id=place.customs_id,
+        ip=officer.ip,
+        **fields,
+    )
