@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 import portal.login  # noqa: F401  (registers the user loader)
 from jobs.runtime import install_outbox_pump
-from portal import api
+from portal import api, i18n
 from portal.api.problems import from_http_error, problem_response
 from portal.commands import register as register_cli
 from portal.config import load_config
@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app)  # Flask-Babel: language, time zone and the date/number filters
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to open this page."
     login_manager.session_protection = None  # the server-side session is the protection

@@ -60,6 +60,10 @@ def load_config(overrides: dict | None = None) -> dict:
         # identity
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
+        # the shipped languages (F-83), the first is the fallback; each has a catalogue in
+        # portal/translations/<lang>/LC_MESSAGES/messages.po
+        "LANGUAGES": ["en", "fr", "es"],
+        "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(__file__), "translations"),
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "RESET_TOKEN_MINUTES": _int("RESET_TOKEN_MINUTES", 60),
         "PASSWORD_HASH_FAST": _bool(env.get("EATA_PASSWORD_HASH_FAST")),  # tests only
