@@ -4,9 +4,9 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: setup run test test-postgres test-reliability assets browser-deps worker scheduler lint typecheck clean
+.PHONY: translations i18n-extract i18n-update setup run test test-postgres test-reliability assets browser-deps worker scheduler lint typecheck clean
 
-setup: $(VENV)/.installed node_modules/.installed assets
+setup: $(VENV)/.installed node_modules/.installed assets translations
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,17 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 	npm run --silent build
+
+## translations: compile the catalogues (portal/translations/<lang>/LC_MESSAGES/messages.po → .mo)
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -d portal/translations
+
+## i18n-extract / i18n-update: collect the texts into messages.pot, then merge it into each catalogue
+i18n-extract: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o portal/translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(VENV)/bin/pybabel -q update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
 
 browser-deps:
 	sh scripts/ensure-chromium.sh
