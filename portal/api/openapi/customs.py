@@ -19,6 +19,7 @@ from portal.api.openapi.common import (
     _ref,
     path_id,
 )
+from portal.models import PAPER_KINDS
 
 RECEIPT_LINK = {
     "type": "string",
@@ -115,6 +116,37 @@ SCHEMAS: dict[str, dict] = {
         {**_VOUCHER_REF, **_ACTING, "reason": TEXT}, ["office_id", "reason"]
     ),
     "CustomsOfficeRequest": _obj(dict(_ACTING), ["office_id"]),
+    "CustomsPaperRequest": _obj(
+        {
+            **_VOUCHER_REF,
+            **_ACTING,
+            "kind": {"enum": list(PAPER_KINDS)},
+            "country": COUNTRY,
+            "office": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 160,
+                "description": "the customs office that stamped the paper carnet",
+            },
+            "made_on": DATE,
+            "counterfoil_no": {"type": "string", "minLength": 1, "maxLength": 40},
+            "remarks": {"type": "string", "maxLength": 2000},
+        },
+        ["office_id", "kind", "country", "office", "made_on", "counterfoil_no"],
+    ),
+    "CustomsPaperRecorded": _obj(
+        {
+            "paper_transaction_id": {"type": "integer"},
+            "eata_id": {"type": "integer"},
+            "kind": {"enum": list(PAPER_KINDS)},
+            "country": COUNTRY,
+            "office": {"type": "string"},
+            "made_on": DATE,
+            "counterfoil_no": {"type": "string"},
+            "carnet_status": {"type": "string"},
+        },
+        ["paper_transaction_id", "eata_id", "kind", "country", "made_on", "counterfoil_no"],
+    ),
     "CustomsCancelRequest": _obj(
         {**_ACTING, "cancellation_code": _CODE, "reason": TEXT},
         ["office_id", "cancellation_code", "reason"],
@@ -396,6 +428,23 @@ PATHS: dict = {
             "CustomsReceipt",
             [path_id("transaction_id")],
             not_found="No such transaction of your administration",
+        )
+    },
+    "/customs/paper-transactions": {
+        "post": _customs_op(
+            "Record a transaction made on the paper carnet (F-72), so the history is whole",
+            "customs:write",
+            "CustomsPaperRequest",
+            "201",
+            "CustomsPaperRecorded",
+            not_found=_NO_VOUCHER,
+            conflict="Not possible in the carnet's state, a paper validation recorded already, "
+            "or a paper carnet not accepted there (a digital country since that date); "
+            "`detail` says why",
+            description="Names the carnet by carnet + transaction code (or QR) like the other "
+            "writes; the country must be the departure country for a validation, exportation "
+            "or re-importation and a Box P country otherwise. A paper validation in a paper "
+            "departure country validates the digital carnet too (use case 2).",
         )
     },
     "/customs/holds": {

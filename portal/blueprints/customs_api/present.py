@@ -107,3 +107,16 @@ def receipt(data: dict, txn: Transaction) -> dict:
             for ln in data["lines"]
         ],
     }
+
+
+def paper_transaction(row, carnet: Carnet) -> dict:
+    return {
+        "paper_transaction_id": row.id,
+        "eata_id": carnet.eata_id,
+        "kind": row.kind,
+        "country": row.country_code,
+        "office": row.office_name,
+        "made_on": row.made_on.isoformat(),
+        "counterfoil_no": row.counterfoil_no,
+        "carnet_status": carnet.status,
+    }

@@ -25,13 +25,14 @@ from portal.api.paging import page_args
 from portal.api.present import history_item
 from portal.api.problems import Problem
 from portal.blueprints.customs_api import bp, present
-from portal.domain import predeclarations, receipts
+from portal.db import now_utc
+from portal.domain import DomainError, predeclarations, receipts, transition
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
 from portal.domain.carnets import ValidationFailed
 from portal.domain.paging import paginate
 from portal.extensions import db
-from portal.models import CustomsAdministration, Hold, Office, Predeclaration, Transaction
+from portal.models import Carnet, CustomsAdministration, Hold, Office, Predeclaration, Transaction
 from portal.tenancy import get_for_tenant_or_404, site_url, tenant_select
 from portal.web import bounded_int
 
@@ -193,6 +194,54 @@ def customs_hold():
         voucher = _voucher(body)
         hold = engine.hold_carnet(db.session, voucher.id, officer, body["reason"])
         return 201, present.hold(hold), {}
+
+    return write(handle)
+
+
+@customs_api("/v1/customs/paper-transactions", "POST", "customs:write")
+def customs_record_paper():
+    """A transaction made on the paper carnet, recorded by a digital office (F-72): the API's
+    twin of the desk's "Record a paper transaction" at step 2."""
+
+    def handle(body):
+        validate("CustomsPaperRequest", body)
+        officer = _officer(body)
+        voucher = _voucher(body)
+        try:
+            made_on = dt.date.fromisoformat(body["made_on"])
+        except ValueError:
+            raise ValidationFailed(
+                [{"field": "made_on", "message": "Must be a date (YYYY-MM-DD)."}]
+            ) from None
+        # locked, like the chamber's recording: one paper validation per carnet
+        carnet = db.session.get(Carnet, voucher.carnet_id, with_for_update=True)
+        data = transition.PaperInput(
+            body["kind"],
+            body["country"],
+            body["office"],
+            made_on,
+            body["counterfoil_no"],
+            body.get("remarks", ""),
+        )
+        try:
+            row = transition.record_paper_transaction(
+                db.session,
+                carnet,
+                data,
+                place=engine.place_of(db.session, officer),
+                recorded_by=officer.account.full_name,
+                actor_type="api_client",
+                ip=request.remote_addr,
+                today=now_utc().date(),
+            )
+        except DomainError as exc:
+            if exc.status == 400:
+                field = {"country_code": "country", "office_name": "office"}.get(
+                    exc.field or "", exc.field or "body"
+                )
+                raise ValidationFailed([{"field": field, "message": exc.message}]) from None
+            raise
+        return 201, present.paper_transaction(row, carnet), {}
 
     return write(handle)
 

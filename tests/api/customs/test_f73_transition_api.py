@@ -5,6 +5,7 @@ asks the advice and issues (NICS API), the holder travels (wallet domain), custo
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -236,3 +237,67 @@ def test_f37_chamber_attaches_the_cover_page_through_the_api(app, world, nics):
     row = world.session.get(CoverPage, item["id"])
     assert os.path.exists(os.path.join(app.config["STORAGE_DIR"], row.path))
     assert "static" not in row.path
+
+
+def _customs_paper(api, office, carnet, v, status=201, **fields):
+    body = {
+        "carnet": str(carnet.eata_id),
+        "code": code_of(v),
+        "office_id": office.id,
+        "officer": "A. Agent",
+        "kind": "export",
+        "country": "CH",
+        "office": "Basel customs",
+        "made_on": TODAY.isoformat(),
+        "counterfoil_no": "E-7",
+        **fields,
+    }
+    r = api.post(
+        "/v1/customs/paper-transactions",
+        json=body,
+        headers={"Idempotency-Key": "cp-" + uuid.uuid4().hex},
+    )
+    assert r.status_code == status, r.get_json()
+    return r.get_json()
+
+
+def test_f72_customs_api_records_a_paper_transaction(world, nics, customs_client):
+    """A digital office records, through the customs API, the exportation stamped on the paper
+    carnet in paper Switzerland; it shows at discharge beside the digital importation."""
+    _paper(world, "CH")
+    carnet = _issue(world, nics)
+    out = _travel(world, carnet, "CH", "FR")
+    v = voucher(world, out, "import")
+    api, office = customs_client("fr")
+    done = _customs_paper(api, office, carnet, v)
+    assert (done["kind"], done["country"], done["counterfoil_no"]) == ("export", "CH", "E-7")
+    _commit(customs_client, carnet, v, "fr")
+    items = nics.get(f"/v1/carnets/{carnet.eata_id}/discharge-view").get_json()["items"]
+    assert [(i["medium"], i["kind"]) for i in items] == [("paper", "export"), ("digital", "import")]
+
+
+def test_f72_customs_api_paper_transaction_refusals_change_nothing(world, nics, customs_client):
+    _paper(world, "CH")
+    carnet = _issue(world, nics)
+    v = voucher(world, _travel(world, carnet, "CH", "FR"), "import")
+    api, office = customs_client("fr")
+    # an exportation is made in the departure country, not abroad
+    r = _customs_paper(api, office, carnet, v, status=422, country="FR")
+    assert r["errors"][0]["field"] == "country"
+    # a date in the future, a country not on the carnet
+    r = _customs_paper(api, office, carnet, v, status=422, made_on="2999-01-01")
+    assert r["errors"][0]["field"] == "made_on"
+    r = _customs_paper(api, office, carnet, v, status=422, kind="import", country="JP")
+    assert "Box P" in r["errors"][0]["message"]
+    # a wrong transaction code, another administration's office
+    r = _customs_paper(api, office, carnet, v, status=422, code="WRONG-CODE")
+    assert r["code"] == "lookup_failed"
+    _, other_office = customs_client("be")
+    r = _customs_paper(api, other_office, carnet, v, status=404)
+    assert r["code"] == "office_not_found"
+    # a second paper validation
+    _customs_paper(api, office, carnet, v, kind="validation", counterfoil_no="V-1")
+    r = _customs_paper(api, office, carnet, v, status=409, kind="validation", counterfoil_no="V-2")
+    assert "recorded already" in r["detail"]
+    items = nics.get(f"/v1/carnets/{carnet.eata_id}/discharge-view").get_json()["items"]
+    assert [(i["kind"], i["reference"]) for i in items] == [("validation", "V-1")]
