@@ -16,7 +16,7 @@ from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, officer_event, place_of
 from portal.domain.vouchers import check_not_locked, failed_guess, normalize_code
-from portal.models import Cancellation, Holder, Transaction, WalletCarnet
+from portal.models import Cancellation, Holder, PaperTransaction, Transaction, WalletCarnet
 
 # --- cancellation (F-44, R-05) ----------------------------------------------------------------
 
@@ -136,7 +136,7 @@ def cancel_transaction(
         voucher.state = "open"
     if voucher.state == "open":
         voucher.used_at = None
-    if txn.kind == "validation":
+    if txn.kind == "validation" or _validated_only_by(session, carnet, txn):
         carnet.status = "issued" if carnet.status == "active" else carnet.status
         carnet.activated_at = None
     carnet.updated_at = now
@@ -212,3 +212,29 @@ def check_verification_code(
         object_id=txn.carnet_id,
     )
     return False
+
+
+def _validated_only_by(session: Session, carnet, txn: Transaction) -> bool:
+    """F-73: the cancelled commit was what validated the carnet automatically (use case 2: its
+    first commit abroad, the departure country being a paper country) — nothing else committed
+    remains and no paper validation is recorded, so the carnet is back to issued and its next
+    commit abroad validates it again."""
+    if carnet.activated_at is None:
+        return False
+    other = session.scalar(
+        select(Transaction.id)
+        .where(
+            Transaction.carnet_id == carnet.id,
+            Transaction.state == "committed",
+            Transaction.id != txn.id,
+        )
+        .limit(1)
+    )
+    if other is not None:
+        return False
+    paper = session.scalar(
+        select(PaperTransaction.id)
+        .where(PaperTransaction.carnet_id == carnet.id, PaperTransaction.kind == "validation")
+        .limit(1)
+    )
+    return paper is None

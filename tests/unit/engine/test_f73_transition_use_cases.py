@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.db import now_utc
 from portal.domain import DomainError, ata_status, transition
-from portal.domain.transactions import place_of
+from portal.domain.transactions import cancel_transaction, place_of
 from portal.domain.transition import PaperInput, record_paper_transaction
 from portal.models import AuditEvent, Country, PaperTransaction, Transaction
 from tests.support.factory import commit, issue, travel
@@ -100,6 +100,37 @@ def test_f73_use_case_2_paper_departure_validated_automatically(world):
         ("digital", "reexport"),
     ]
     assert view.open_vouchers == 0
+
+
+def test_f73_use_case_2_cancelling_the_validating_commit_undoes_the_validation(world):
+    make_paper(world, "CH")
+    carnet = issue(world, countries=BOX_P)
+    out = travel(world, carnet, "CH", "FR")
+    r = commit(world, out, "import", "fr")
+    txn = world.session.get(Transaction, r.transaction_id)
+    cancel_transaction(world.session, txn.id, world.officer("fr"), r.cancellation_code, "typo")
+    world.session.commit()
+    world.session.refresh(carnet)
+    assert (carnet.status, carnet.activated_at) == ("issued", None)
+    # the next commit abroad validates it again
+    commit(world, out, "import", "fr")
+    world.session.refresh(carnet)
+    assert carnet.status == "active" and carnet.activated_at is not None
+    assert len(events(world, "carnet.validated_automatically", carnet)) == 2
+
+
+def test_f73_use_case_2_cancel_keeps_a_validation_recorded_on_paper(world):
+    make_paper(world, "CH")
+    carnet = issue(world, countries=BOX_P)
+    record(world, carnet, "validation", "CH", number="V-1")  # the paper validation, recorded
+    out = travel(world, carnet, "CH", "FR")
+    r = commit(world, out, "import", "fr")
+    cancel_transaction(
+        world.session, r.transaction_id, world.officer("fr"), r.cancellation_code, "typo"
+    )
+    world.session.commit()
+    world.session.refresh(carnet)
+    assert carnet.status == "active" and carnet.activated_at is not None
 
 
 def test_f73_use_case_2_without_a_paper_departure_validation_is_still_required(world):
