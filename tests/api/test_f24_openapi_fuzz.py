@@ -5,7 +5,7 @@ no 5xx, every answer conforms to the documented schema, status code and content 
 Each operation gets EATA_FUZZ_EXAMPLES generated cases (default 25, so CI stays within a few
 minutes), then the stateful phase follows the document's links (issue → read/sets/block…,
 commit → receipt/cancel, hold → release) for EATA_FUZZ_STATEFUL runs (default 10). The deep run:
-EATA_FUZZ_EXAMPLES=500 EATA_FUZZ_STATEFUL=100 (docs/nics-api.md). Half of the generated ids
+EATA_FUZZ_EXAMPLES=300 EATA_FUZZ_STATEFUL=100 (docs/nics-api.md). Half of the generated ids
 and voucher references are replaced by real ones, and 30 % of the write cases get a new
 object in the state their operation needs (Fixture.fresh); the answers by status per
 operation are printed at the end, so a write path never reached shows as no 2xx.
@@ -24,12 +24,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from portal.db import now_utc
 from portal.domain import api_clients, predeclarations
 from portal.domain import carnets as carnet_domain
 from portal.domain.api_clients import OPERATOR
 from portal.domain.transactions.codes import cancellation_code_of
 from portal.domain.vouchers import code_of
-from portal.models import Claim, GuessThrottle, Transaction
+from portal.models import PAPER_KINDS, Claim, GuessThrottle, Transaction
 from tests.api.claims.test_f67_claims_api import _claim
 from tests.api.conftest import ApiClient, get_token
 from tests.support import factory
@@ -64,6 +65,7 @@ CHECKS = (
     content_type_conformance,
     response_schema_conformance,
 )
+COUNTRIES = ("CH", "FR", "BE", "TR", "NO")  # departure first, then Box P and a paper country
 VALID_CUSTOMS = {
     "/customs/vouchers/commit": {"fields": {"goods_examined": False}},
     "/customs/vouchers/hold": {"reason": "Check"},
@@ -206,6 +208,22 @@ class Fixture:
                 carnet_number=f"CH{secrets.token_hex(5)}".upper(),
             )
 
+    def paper(self, customs: bool) -> dict:
+        """A well-formed paper transaction (F-72): a validation in the departure country is
+        accepted once per carnet; most others are refused by the transition rules."""
+        body = {
+            "kind": self.rng.choice(PAPER_KINDS),
+            "country": self.rng.choice(COUNTRIES),
+            "office": "Basel Weil",
+            "made_on": now_utc().date().isoformat(),
+            "counterfoil_no": f"P-{self.rng.randrange(10**6)}",
+        }
+        if self.rng.random() < 0.3:
+            body.update(kind="validation", country="CH")
+        if customs:
+            body.update(self.ref(self.rng.choice(self.vouchers)), office_id=self.office())
+        return body
+
     def office(self) -> int:
         return self.world.officer("ch").office.id
 
@@ -243,6 +261,13 @@ class Fixture:
                 currency="CHF",
                 carnet_number=f"CH{secrets.token_hex(5)}".upper(),
             )
+        if case.path == "/itinerary-advice" and coin() < 0.5:
+            case.body = {
+                "departure_country": "CH",
+                "visits": [{"country": self.rng.choice(COUNTRIES[1:]), "role": "destination"}],
+            }
+        if case.path.endswith("/paper-transactions") and coin() < 0.5:
+            case.body = self.paper(case.path.startswith("/customs"))
         if case.path == "/customs/predeclarations/{predeclaration_id}/commit" and coin() < 0.5:
             case.body = {"fields": {"goods_examined": False}}
         if case.method == "POST" and case.path in VALID_CUSTOMS and coin() < 0.5:
