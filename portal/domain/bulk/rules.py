@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,27 +36,32 @@ from portal.models import (
 
 KINDS = ("region", "office", "account")
 YES_NO = ("Yes", "No")
-_YES = {"yes", "y", "true", "1", "x", "oui", "ja"}
+_YES = {"yes", "y", "true", "1", "x", "oui", "ja", "si", "sí"}
 _NO = {"no", "n", "false", "0", "non", "nee", "nein"}
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    header: str
+    label: str | LazyString  # lazy_gettext: the header in the language of the request
     required: bool = False
-    hint: str = ""
+    hint: str | LazyString = ""
     list_name: str | None = None  # a column of the ListValues sheet offered as a drop-down
     max_len: int = 200
     width: int = 20
     decimal_range: tuple[int, int] | None = None
+
+    @property
+    def header(self) -> str:
+        """The column's header in the current language."""
+        return str(self.label)
 
 
 @dataclass(frozen=True)
 class KindSpec:
     kind: str
     sheet: str
-    title: str
+    title: str | LazyString
     columns: tuple[Column, ...]
     unique: str  # the column unique within the file and the administration
     validate: Callable[[Context, KindSpec, dict], tuple[dict, dict]]
@@ -130,15 +137,18 @@ class _Row:
         for col in spec.columns:
             value = data.get(col.key, "")
             if value[:1] in rules.REFUSED_START:
-                self.errors[col.key] = (
-                    f'{col.header} cannot start with "=", a tab or a line '
-                    "break: type the value itself."
+                self.errors[col.key] = _(
+                    '%(column)s cannot start with "=", a tab or a line break: type the value '
+                    "itself.",
+                    column=col.header,
                 )
             elif col.required and not value.strip():
-                self.errors[col.key] = f"{col.header} is required."
+                self.errors[col.key] = _("%(column)s is required.", column=col.header)
             elif len(value) > col.max_len:
-                self.errors[col.key] = (
-                    f"{col.header} is too long (at most {col.max_len} characters)."
+                self.errors[col.key] = _(
+                    "%(column)s is too long (at most %(count)s characters).",
+                    column=col.header,
+                    count=col.max_len,
                 )
 
     def refuse(self, key: str, message: str) -> None:
@@ -163,7 +173,7 @@ class _Row:
             return default
         if v in _YES or v in _NO:
             return v in _YES
-        self.errors[key] = f"{self.spec.column(key).header} must be Yes or No."
+        self.errors[key] = _("%(column)s must be Yes or No.", column=self.spec.column(key).header)
         return default
 
 
@@ -199,9 +209,11 @@ def _unique(ctx: Context, row: _Row, key: str, existing: bool) -> None:
     if not key or spec.unique in row.errors:
         return
     if ctx.seen[key] > 1:
-        row.errors[spec.unique] = f"This {header.lower()} appears more than once in the file."
+        row.errors[spec.unique] = _(
+            "This %(what)s appears more than once in the file.", what=header.lower()
+        )
     elif existing:
-        row.errors[spec.unique] = f"This {header.lower()} already exists."
+        row.errors[spec.unique] = _("This %(what)s already exists.", what=header.lower())
 
 
 def _territory_label(t: CustomsTerritory) -> str:
