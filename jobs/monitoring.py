@@ -37,10 +37,10 @@ def reconcile(job_id: int) -> None:
                 "to_check": result.to_check,
             },
             ngettext(
-                "%(num)s carnet reconciled (%(kind)s), %(check)s to check.",
-                "%(num)s carnets reconciled (%(kind)s), %(check)s to check.",
+                "%(count)s carnet reconciled (%(kind)s), %(check)s to check.",
+                "%(count)s carnets reconciled (%(kind)s), %(check)s to check.",
                 result.carnets,
-                num=fmt_number(result.carnets),
+                count=fmt_number(result.carnets),
                 kind=result.kind,
                 check=fmt_number(result.to_check),
             ),
@@ -110,7 +110,9 @@ def export_list(job_id: int) -> None:
         )
         relative = f"exports/{job.id}/eata-{p['view']}.xlsx"
         n = exports.write_xlsx(storage_path(relative), headers, rows, progress)
-        message = ngettext("%(num)s row exported.", "%(num)s rows exported.", n, num=fmt_number(n))
+        message = ngettext(
+            "%(count)s row exported.", "%(count)s rows exported.", n, count=fmt_number(n)
+        )
         return {"rows": n}, message, relative
 
     run_tracked(job_id, work)
@@ -133,7 +135,10 @@ def export_transactions(job_id: int) -> None:
             customs_id=job.customs_id,
         )
         message = ngettext(
-            "%(num)s transaction exported.", "%(num)s transactions exported.", n, num=fmt_number(n)
+            "%(count)s transaction exported.",
+            "%(count)s transactions exported.",
+            n,
+            count=fmt_number(n),
         )
         return {"transactions": n}, message, relative
 

@@ -80,7 +80,7 @@ def export_accounts(job_id: int) -> None:
             storage_path(relative), organisation.account_rows(session, stmt), total, progress
         )
         message = ngettext(
-            "%(num)s account exported.", "%(num)s accounts exported.", n, num=fmt_number(n)
+            "%(count)s account exported.", "%(count)s accounts exported.", n, count=fmt_number(n)
         )
         return {"rows": n}, message, relative
 

@@ -9,6 +9,7 @@ import segno
 from flask import Response, abort, current_app, flash, g, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import (
@@ -44,13 +45,6 @@ def ddmmyyyy(value) -> str:
 
 
 # the words of the states the wallet shows (the values stay the machine codes in data-state)
-VOUCHER_STATES = {
-    "pending": _l("pending"),
-    "committed": _l("committed"),
-    "rejected": _l("rejected"),
-    "cancelled": _l("cancelled"),
-}
-TXN_STATES = {"committed": _l("committed"), "cancelled": _l("cancelled")}
 ATA_STATES = {"digital": _l("digital"), "paper": _l("paper")}
 LEG_ROLES = {
     "departure": _l("departure"),
@@ -71,8 +65,16 @@ def wallet_context():
         "format_code": format_code,
         "SET_LABELS": SET_LABELS,
         "STATUS_LABELS": STATUS_LABELS,
-        "VOUCHER_STATES": VOUCHER_STATES,
-        "TXN_STATES": TXN_STATES,
+        "VOUCHER_STATES": {
+            "pending": pgettext("voucher", "pending"),
+            "committed": pgettext("voucher", "committed"),
+            "rejected": pgettext("voucher", "rejected"),
+            "cancelled": pgettext("voucher", "cancelled"),
+        },
+        "TXN_STATES": {
+            "committed": pgettext("transaction", "committed"),
+            "cancelled": pgettext("transaction", "cancelled"),
+        },
         "ATA_STATES": ATA_STATES,
         "LEG_ROLES": LEG_ROLES,
         "TRANSPORT_LABELS": TRANSPORT_LABELS,

@@ -110,7 +110,7 @@ def register(
         raise DomainError(_("Accept the terms of use to create a wallet."), field="accept_terms")
     holder = Holder(**values, created_at=now)
     if language and hasattr(Holder, "language"):
-        holder.language = language
+        setattr(holder, "language", language)  # noqa: B010 — the column comes with F-83's migration
     session.add(holder)
     session.flush()
     session.add(
