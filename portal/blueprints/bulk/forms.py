@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 
 class UploadForm(FlaskForm):
     file = FileField(
-        _l("Filled template (.xlsx)"), validators=[FileRequired("Choose the file to upload.")]
+        _l("Filled template (.xlsx)"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
 
 

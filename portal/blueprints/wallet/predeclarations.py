@@ -43,7 +43,7 @@ def _form(voucher: Voucher, p: Predeclaration | None) -> PredeclarationForm:
             rep = pd.representative_of(p)
             form.office_id.data = str(p.office_id)
             form.expected_date.data = p.expected_at.date().isoformat()
-            form.expected_time.data = p.expected_at.strftime("%H:%M")
+            form.expected_time.data = p.expected_at.time().isoformat("minutes")  # <input type=time>
             form.carriage.data = p.carriage
             form.shipment_number.data = p.shipment_number
             form.transport_mode.data = p.transport_mode
