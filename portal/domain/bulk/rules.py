@@ -234,9 +234,11 @@ def validate_region(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dic
         and "territory" not in row.errors
         and territory not in (own.code.lower(), own.name.lower(), _territory_label(own).lower())
     ):
-        row.errors["territory"] = (
-            f"A region of {ctx.customs.name} belongs to its customs "
-            f"territory: choose {_territory_label(own)}."
+        row.errors["territory"] = _(
+            "A region of %(administration)s belongs to its customs territory: choose "
+            "%(territory)s.",
+            administration=ctx.customs.name,
+            territory=_territory_label(own),
         )
     active = row.yes_no("active", True)
     return row.errors, {"name": name, "territory_id": own.id, "active": active}
@@ -268,15 +270,16 @@ def validate_office(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dic
     if region_name and "region" not in row.errors:
         region = ctx.regions.get(region_name.lower())
         if region is None:
-            row.errors["region"] = (
-                f"There is no region named “{region_name}”. Create the "
-                "regions first, then download this template again."
+            row.errors["region"] = _(
+                "There is no region named “%(name)s”. Create the regions first, then download "
+                "this template again.",
+                name=region_name,
             )
     country = None
     if row.value("country") and "country" not in row.errors:
         country = ctx.countries.get(row.value("country").lower())
         if country is None:
-            row.errors["country"] = "Choose a country from the list (ISO code or name)."
+            row.errors["country"] = _("Choose a country from the list (ISO code or name).")
     texts = {
         key: row.check(key, functools.partial(rules.text_of, "office", key, data.get(key)))
         for key in OFFICE_TEXTS
@@ -324,23 +327,28 @@ def _office_and_region(
     if office_name and "office" not in row.errors:
         office = ctx.offices.get(office_name.lower())
         if office is None:
-            row.errors["office"] = (
-                f"There is no office named “{office_name}”. Create the "
-                "offices first, then download this template again."
+            row.errors["office"] = _(
+                "There is no office named “%(name)s”. Create the offices first, then download "
+                "this template again.",
+                name=office_name,
             )
     if region_name and "region" not in row.errors:
         region = ctx.regions.get(region_name.lower())
         if region is None:
-            row.errors["region"] = f"There is no region named “{region_name}”."
+            row.errors["region"] = _("There is no region named “%(name)s”.", name=region_name)
     if role == ADMIN:
         if region_name and "region" not in row.errors:
-            row.errors["region"] = "An admin acts for the whole administration: leave Region empty."
+            row.errors["region"] = _(
+                "An admin acts for the whole administration: leave Region empty."
+            )
     elif role is not None:
         if not office_name and "office" not in row.errors:
-            row.errors["office"] = "Office is required for this role."
+            row.errors["office"] = _("Office is required for this role.")
         if office is not None and region is not None and office.region_id != region.id:
-            row.errors["region"] = (
-                f"The office “{office.name}” is not in the region “{region.name}”."
+            row.errors["region"] = _(
+                "The office “%(office)s” is not in the region “%(region)s”.",
+                office=office.name,
+                region=region.name,
             )
         if region is None and office is not None:
             region = office.region
@@ -366,8 +374,8 @@ def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, di
     if row.value("role") and "role" not in row.errors:
         role = _role(row.value("role"))
         if role is None:
-            row.errors["role"] = (
-                "Choose a role from the list: " + ", ".join(ROLE_LABELS.values()) + "."
+            row.errors["role"] = _(
+                "Choose a role from the list: %(roles)s.", roles=", ".join(ROLE_LABELS.values())
             )
     office, region = _office_and_region(ctx, row, role)
     values = {
