@@ -8,7 +8,10 @@ import datetime as dt
 import logging
 import os
 
+from flask_babel import gettext, ngettext
+
 from jobs.runtime import job_session, run_tracked, storage_path, task
+from portal.i18n import fmt_number
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,6 @@ EXPORT_TRANSACTIONS = "export_transactions"
 def reconcile(job_id: int) -> None:
     """On demand (a controller's button): an incremental run, or a full one if asked."""
     from portal.domain import reconciliation
-    from portal.domain.wording import plural
 
     def work(session, job, progress):
         result = reconciliation.run(
@@ -34,8 +36,14 @@ def reconcile(job_id: int) -> None:
                 "carnets": result.carnets,
                 "to_check": result.to_check,
             },
-            f"{plural(result.carnets, 'carnet')} reconciled ({result.kind}), "
-            f"{result.to_check:,} to check.",
+            ngettext(
+                "%(count)s carnet reconciled (%(kind)s), %(check)s to check.",
+                "%(count)s carnets reconciled (%(kind)s), %(check)s to check.",
+                result.carnets,
+                count=fmt_number(result.carnets),
+                kind=result.kind,
+                check=fmt_number(result.to_check),
+            ),
         )
 
     run_tracked(job_id, work)
@@ -80,7 +88,7 @@ def purge_expired_exports() -> int:
                 os.remove(path)
                 removed += 1
             job.result_path = None
-            job.message = "The file has expired."
+            job.message = gettext("The file has expired.")
         session.commit()
     return removed
 
@@ -88,7 +96,6 @@ def purge_expired_exports() -> int:
 @task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
 def export_list(job_id: int) -> None:
     from portal.domain import exports, logs
-    from portal.domain.wording import plural
 
     def work(session, job, progress):
         p = job.params
@@ -103,7 +110,10 @@ def export_list(job_id: int) -> None:
         )
         relative = f"exports/{job.id}/eata-{p['view']}.xlsx"
         n = exports.write_xlsx(storage_path(relative), headers, rows, progress)
-        return {"rows": n}, f"{plural(n, 'row')} exported.", relative
+        message = ngettext(
+            "%(count)s row exported.", "%(count)s rows exported.", n, count=fmt_number(n)
+        )
+        return {"rows": n}, message, relative
 
     run_tracked(job_id, work)
 
@@ -111,7 +121,6 @@ def export_list(job_id: int) -> None:
 @task(queue="default", timeout=15 * 60, retry=(2, [10, 60]))
 def export_transactions(job_id: int) -> None:
     from portal.domain import exports, logs
-    from portal.domain.wording import plural
 
     def work(session, job, progress):
         p = job.params
@@ -125,7 +134,13 @@ def export_transactions(job_id: int) -> None:
             progress,
             customs_id=job.customs_id,
         )
-        return {"transactions": n}, f"{plural(n, 'transaction')} exported.", relative
+        message = ngettext(
+            "%(count)s transaction exported.",
+            "%(count)s transactions exported.",
+            n,
+            count=fmt_number(n),
+        )
+        return {"transactions": n}, message, relative
 
     run_tracked(job_id, work)
 

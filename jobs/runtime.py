@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def storage_path(relative: str) -> str:
     return path
 
 
-DISK_FULL = (
+DISK_FULL = _l(
     "The storage folder is full: the result file could not be written. Nothing was changed; "
     "free some space (or ask the administrator to) and start it again."
 )
@@ -166,14 +167,14 @@ def enqueue(func: Callable, *args, **kwargs):
         return None
 
 
-WAITING_MESSAGE = "Waiting: the job queue is unreachable; the job starts when it is back."
+WAITING_MESSAGE = _l("Waiting: the job queue is unreachable; the job starts when it is back.")
 
 
 def _mark_waiting(job_id: int, task_path: str) -> None:
     from portal.domain import jobs as domain_jobs
 
     with job_session() as session:
-        domain_jobs.mark_waiting(session, job_id, task_path, WAITING_MESSAGE)
+        domain_jobs.mark_waiting(session, job_id, task_path, str(WAITING_MESSAGE))
         session.commit()
 
 
@@ -210,6 +211,16 @@ def _retries_left() -> int:
     return rq_job.retries_left or 0
 
 
+def job_language(session, job) -> str:
+    """The language of the account that asked for the job (portal.i18n.language_of)."""
+    from portal.i18n import language_of
+    from portal.models import Account, CustomsAdministration
+
+    account = session.get(Account, job.account_id) if job.account_id else None
+    tenant = session.get(CustomsAdministration, job.customs_id) if job.customs_id else None
+    return language_of(account, tenant)
+
+
 def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None) -> None:
     """Run `work(session, job, progress)` for the job row `job_id`; it returns (result dict,
     message) or (result, message, result file path relative to STORAGE_DIR).
@@ -220,6 +231,7 @@ def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None)
     retry), `on_failure(session, job_id)` runs, and the error is re-raised for RQ.
     """
     from portal.domain import jobs as domain_jobs
+    from portal.i18n import with_locale
 
     with job_session() as session:
         job = domain_jobs.start_job(session, job_id)
@@ -235,33 +247,39 @@ def run_tracked(job_id: int, work: Callable, on_failure: Callable | None = None)
         except Exception:  # noqa: BLE001
             pass
         session.commit()
-        progress = ProgressReporter(job_id, session.get_bind().dialect.name)
-        files: list[str] = []
-        token = _result_files.set(files)
-        try:
-            outcome = work(session, job, progress)
-            result, message = outcome[0], outcome[1]
-            result_path = outcome[2] if len(outcome) > 2 else None
-            domain_jobs.finish_job(
-                session, job_id, result=result, message=message, result_path=result_path
-            )
-            session.commit()
-        except BaseException as exc:
-            session.rollback()
-            _remove_result_files(files)
-            # a full disk does not empty itself within a retry's minute: fail now, visibly
-            full = _disk_full(exc)
-            retrying = _retries_left() > 0 and isinstance(exc, Exception) and not full
-            error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            domain_jobs.fail_job(
-                session, job_id, error, retrying=retrying, message=DISK_FULL if full else None
-            )
-            if on_failure is not None and not retrying:
-                on_failure(session, job_id)
-            session.commit()
-            raise
-        finally:
-            _result_files.reset(token)
+        # the job's messages and files are written in the language of whoever asked for it
+        with with_locale(job_language(session, job)):
+            progress = ProgressReporter(job_id, session.get_bind().dialect.name)
+            files: list[str] = []
+            token = _result_files.set(files)
+            try:
+                outcome = work(session, job, progress)
+                result, message = outcome[0], outcome[1]
+                result_path = outcome[2] if len(outcome) > 2 else None
+                domain_jobs.finish_job(
+                    session, job_id, result=result, message=message, result_path=result_path
+                )
+                session.commit()
+            except BaseException as exc:
+                session.rollback()
+                _remove_result_files(files)
+                # a full disk does not empty itself within a retry's minute: fail now, visibly
+                full = _disk_full(exc)
+                retrying = _retries_left() > 0 and isinstance(exc, Exception) and not full
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                domain_jobs.fail_job(
+                    session,
+                    job_id,
+                    error,
+                    retrying=retrying,
+                    message=str(DISK_FULL) if full else None,
+                )
+                if on_failure is not None and not retrying:
+                    on_failure(session, job_id)
+                session.commit()
+                raise
+            finally:
+                _result_files.reset(token)
 
 
 class ProgressReporter:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from flask_babel import gettext, ngettext
+
 from jobs.runtime import job_session, run_tracked, storage_path, task
+from portal.i18n import fmt_number
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,14 @@ def write_import_report(session, job_id: int, bulk_session_id: int) -> str:
     spec = bulk.spec_of(bs.kind)
     relative = f"jobs/{job_id}/import-report-{bs.kind}.xlsx"
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Report")
-    ws.append(["Row", "Result", "Created id", "Errors"] + [c.header for c in spec.columns])
+    ws = wb.create_sheet(gettext("Report"))
+    ws.append(
+        [gettext("Row"), gettext("Result"), gettext("Created id"), gettext("Errors")]
+        + [str(c.header) for c in spec.columns]
+    )
+    created, not_imported = gettext("created"), gettext("not imported")
     for row in bulk.report_rows(session, bs):
-        status = "created" if row.imported_id else "not imported"
+        status = created if row.imported_id else not_imported
         errors = " ".join((row.errors or {}).values())
         ws.append(
             [row.row_number, status, row.imported_id, errors]
@@ -67,12 +74,15 @@ def export_accounts(job_id: int) -> None:
             session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0,
             organisation.EXPORT_LIMIT,
         )
-        progress(0, total, "Writing the accounts…", force=True)
+        progress(0, total, gettext("Writing the accounts…"), force=True)
         relative = f"exports/{job.id}/eata-accounts.xlsx"
         n = organisation.write_accounts_xlsx(
             storage_path(relative), organisation.account_rows(session, stmt), total, progress
         )
-        return {"rows": n}, f"{n:,} accounts exported.", relative
+        message = ngettext(
+            "%(count)s account exported.", "%(count)s accounts exported.", n, count=fmt_number(n)
+        )
+        return {"rows": n}, message, relative
 
     run_tracked(job_id, work)
 
@@ -136,6 +146,7 @@ def render_invitation(session, message) -> tuple[str, str | None]:
     token issued in the drain's transaction. None when the account is gone or already set."""
     from flask import current_app
 
+    from portal.blueprints.auth.emails import invitation_text
     from portal.domain.tokens import issue_token
     from portal.models import Account, CustomsAdministration
     from portal.tenancy import site_url
@@ -145,14 +156,9 @@ def render_invitation(session, message) -> tuple[str, str | None]:
         return "", None
     days = (message.payload or {}).get("days") or current_app.config["INVITATION_DAYS"]
     raw = issue_token(session, account, "invite", dt.timedelta(days=days))
-    code = session.get(CustomsAdministration, account.customs_id).code
-    link = site_url("customs", code, f"/set-password/{raw}")
-    body = (
-        f"Hello {account.full_name},\n\nAn account was created for you on eATA Customs.\n"
-        f"Set your password within {days} days with this single-use link:\n\n{link}\n\n"
-        'If the link has expired, use "Forgot your password?" on the login page.\n'
-    )
-    return "Your eATA customs account", body
+    administration = session.get(CustomsAdministration, account.customs_id)
+    link = site_url("customs", administration.code, f"/set-password/{raw}")
+    return invitation_text(account, days, link, administration)
 
 
 @task(queue="high", timeout=5 * 60)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,8 @@ from portal.domain import Conflict, DomainError, audit, outbox
 from portal.domain.api_clients import OPERATOR, Actor
 from portal.domain.carnets import fmt_date
 from portal.domain.rules import add_months
+from portal.i18n import fmt_date as fmt_day
+from portal.i18n import with_locale
 from portal.models import (
     NGA,
     Account,
@@ -241,36 +244,52 @@ def _named(countries: list[Country]) -> str:
 
 
 def notice_text(countries: list[Country], change: StatusChange) -> tuple[str, str]:
-    names = ", ".join(c.name for c in countries[:5]) + (
-        f" and {len(countries) - 5} more" if len(countries) > 5 else ""
-    )
+    """Subject and body of the notice, in the language of the block it is called in."""
+    names = ", ".join(c.name for c in countries[:5])
+    if len(countries) > 5:
+        names = _("%(names)s and %(count)s more", names=names, count=len(countries) - 5)
+    day = fmt_day(change.digital_from)
     if change.status == "provisional":
-        subject = f"ATA status: provisional digital date for {names}"
-        body = (
-            f"{names} announced a provisional digital date: {fmt_date(change.digital_from)}. "
-            f"Until it is confirmed (at least three months ahead) the paper procedure applies."
+        subject = _("ATA status: provisional digital date for %(names)s", names=names)
+        body = _(
+            "%(names)s announced a provisional digital date: %(day)s. Until it is confirmed "
+            "(at least three months ahead) the paper procedure applies.",
+            names=names,
+            day=day,
         )
     elif change.status == "digital":
-        subject = f"ATA status: {names} digital from {fmt_date(change.digital_from)}"
-        body = (
-            f"{names} confirmed: from {fmt_date(change.digital_from)} every carnet declaration "
-            f"there is made digitally in the ATA Carnet System. Paper carnets already accepted "
-            f"before that date remain accepted for re-exportation, re-importation and transit "
-            f"close. Issue the right format for itineraries crossing it."
+        subject = _("ATA status: %(names)s digital from %(day)s", names=names, day=day)
+        body = _(
+            "%(names)s confirmed: from %(day)s every carnet declaration there is made digitally "
+            "in the ATA Carnet System. Paper carnets already accepted before that date remain "
+            "accepted for re-exportation, re-importation and transit close. Issue the right "
+            "format for itineraries crossing it.",
+            names=names,
+            day=day,
         )
     else:
-        subject = f"ATA status: {names} stays paper"
-        body = (
-            f"{names} withdrew its digital date: the paper procedure applies until further notice."
+        subject = _("ATA status: %(names)s stays paper", names=names)
+        body = _(
+            "%(names)s withdrew its digital date: the paper procedure applies until further "
+            "notice.",
+            names=names,
         )
-    return subject, body + f"\n\nNotified on {fmt_date(change.notified_on)}."
+    notified = _("Notified on %(day)s.", day=fmt_day(change.notified_on))
+    return subject, f"{body}\n\n{notified}"
 
 
 def notify_network(session: Session, countries: list[Country], change: StatusChange) -> int:
     """One outbox email to each customs administration's administrators and to each NGA."""
-    subject, body = notice_text(countries, change)
+    texts: dict[str, tuple[str, str]] = {}
+
+    def text_in(lang: str) -> tuple[str, str]:
+        if lang not in texts:
+            with with_locale(lang):
+                texts[lang] = notice_text(countries, change)
+        return texts[lang]
+
     rows = session.execute(
-        select(Account.email, Account.customs_id)
+        select(Account.email, Account.customs_id, Account.language)
         .join(CustomsAdministration, CustomsAdministration.id == Account.customs_id)
         .where(
             Account.role == "admin",
@@ -280,13 +299,13 @@ def notify_network(session: Session, countries: list[Country], change: StatusCha
         .order_by(Account.id)
     ).all()
     sent = 0
-    for email, customs_id in rows:
-        outbox.add_email(session, email, subject, body, customs_id=customs_id)
+    for email, customs_id, lang in rows:
+        outbox.add_email(session, email, *text_in(lang or "en"), customs_id=customs_id)
         sent += 1
     for (email,) in session.execute(
         select(NGA.email).where(NGA.active.is_(True), NGA.email != "").order_by(NGA.id)
     ):
-        outbox.add_email(session, email, subject, body)
+        outbox.add_email(session, email, *text_in("en"))
         sent += 1
     return sent
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -47,15 +48,17 @@ def attach(
     commits (and removes the stored file if its commit fails: `uploads.remove`)."""
     if not may_attach(session, carnet):
         raise Conflict(
-            "A paper cover page is attached only to a carnet validated in a paper departure "
-            "country (Global Transition Plan, use case 2).",
+            _(
+                "A paper cover page is attached only to a carnet validated in a paper departure "
+                "country (Global Transition Plan, use case 2)."
+            ),
             field="file",
             code="not_paper_departure",
         )
     count = session.scalar(select(func.count(CoverPage.id)).where(CoverPage.carnet_id == carnet.id))
     if (count or 0) >= MAX_PER_CARNET:
         raise Conflict(
-            f"This carnet already has {MAX_PER_CARNET} cover-page files.",
+            _("This carnet already has %(count)s cover-page files.", count=MAX_PER_CARNET),
             field="file",
             code="too_many_files",
         )
@@ -100,5 +103,5 @@ def cover_pages(session: Session, carnet_id: int) -> list[CoverPage]:
 def get(session: Session, carnet_id: int, cover_page_id: int) -> CoverPage:
     row = session.get(CoverPage, cover_page_id)
     if row is None or row.carnet_id != carnet_id:
-        raise NotFound("No such cover page.")
+        raise NotFound(_("No such cover page."))
     return row

@@ -5,7 +5,8 @@ written). Transactions are written as the exporting administration sees them
 (visibility.seen_by: another administration's without officer name or remarks), with the
 reason of a cancellation.
 
-The PDF's HTML is produced by the caller (a template), so this module stays free of Flask.
+The PDF's HTML is produced by the caller (a template). Headers and dates are written with
+portal.i18n in the current language (the job runs in its asker's, jobs/runtime.run_tracked).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import zipfile
 from collections.abc import Callable
 
 import xmlschema
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,6 +29,7 @@ from portal.domain import logs
 from portal.domain.cells import safe_cell
 from portal.domain.reconciliation import STATUS_LABELS, item_ranges
 from portal.domain.visibility import SeenTransaction, seen_by
+from portal.i18n import fmt_date, fmt_datetime
 from portal.models import Carnet, Transaction
 
 XSD_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "transaction.xsd")
@@ -35,36 +38,37 @@ ZIP_LIMIT = 25
 
 
 def _d(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    return fmt_date(value) if value else ""
 
 
 def _dt(value) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+    return fmt_datetime(value) if value else ""
 
 
+# the column headers, in the language the export is written in (the asker's, see jobs/runtime)
 CARNET_HEADERS = [
-    "Reconciliation",
-    "Carnet ID",
-    "Carnet number",
-    "Type",
-    "Order type",
-    "Issue",
-    "Valid until",
-    "Total value",
-    "Currency",
+    _l("Reconciliation"),
+    _l("Carnet ID"),
+    _l("Carnet number"),
+    _l("Type"),
+    _l("Order type"),
+    _l("Issue"),
+    _l("Valid until"),
+    _l("Total value"),
+    _l("Currency"),
 ]
 TRANSACTION_HEADERS = [
-    "Carnet",
-    "Type",
-    "Transaction",
-    "State",
-    "Time (UTC)",
-    "Cleared goods",
-    "Final date",
-    "Customs territory",
-    "Customs office",
-    "Customs reference number",
-    "Cancellation reason",
+    _l("Carnet"),
+    _l("Type"),
+    _l("Transaction"),
+    _l("State"),
+    _l("Time"),
+    _l("Cleared goods"),
+    _l("Final date"),
+    _l("Customs territory"),
+    _l("Customs office"),
+    _l("Customs reference number"),
+    _l("Cancellation reason"),
 ]
 
 
@@ -94,7 +98,7 @@ def list_rows(
             ]
             for c, s in session.execute(q).all()
         ]
-        return CARNET_HEADERS, rows
+        return [str(h) for h in CARNET_HEADERS], rows
     q = logs.transactions_query(territory_id, f).limit(logs.EXPORT_LIMIT)
     txns = seen_by(session, session.scalars(q), customs_id)
     carnets = {
@@ -119,7 +123,7 @@ def list_rows(
                 t.cancellation_reason,
             ]
         )
-    return TRANSACTION_HEADERS, rows
+    return [str(h) for h in TRANSACTION_HEADERS], rows
 
 
 def write_xlsx(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from portal.db import now_utc, rows_changed
 from portal.domain import DomainError, audit, outbox
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
+from portal.i18n import fmt_datetime, language_of, with_locale
 from portal.models import Holder, HolderCredential, HolderSession, HolderToken
 
 PURPOSE = "reset_password"
@@ -64,16 +66,21 @@ def request_reset(
         )
     )
     minutes = int(lifetime.total_seconds() // 60)
-    outbox.add_email(
-        session,
-        holder.email,
-        "eATA wallet: reset your password",
-        f"Hello {holder.legal_name},\n\nSomebody asked to reset the password of "
-        f"your eATA wallet. Choose a new password with this link (it works once, "
-        f"for {minutes} minutes):\n\n{reset_url.replace('{token}', raw)}\n\n"
-        f"If you did not ask for it, ignore this message: your password stays as "
-        f"it is.\n\neATA\n",
-    )
+    with with_locale(language_of(holder)):
+        outbox.add_email(
+            session,
+            holder.email,
+            _("eATA wallet: reset your password"),
+            _(
+                "Hello %(name)s,\n\nSomebody asked to reset the password of your eATA wallet. "
+                "Choose a new password with this link (it works once, for %(minutes)s "
+                "minutes):\n\n%(link)s\n\nIf you did not ask for it, ignore this message: "
+                "your password stays as it is.\n\neATA\n",
+                name=holder.legal_name,
+                minutes=minutes,
+                link=reset_url.replace("{token}", raw),
+            ),
+        )
     audit.record(
         session,
         "holder.password_reset_requested",
@@ -150,15 +157,19 @@ def reset_password(
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
-    outbox.add_email(
-        session,
-        holder.email,
-        "eATA wallet: your password was changed",
-        f"Hello {holder.legal_name},\n\nThe password of your eATA wallet was "
-        f"changed with a reset link on {now.strftime('%d/%m/%Y %H:%M')} UTC, and "
-        f"every open session was ended.\n\nIf it was not you, contact your issuing "
-        f"association at once.\n\neATA\n",
-    )
+    with with_locale(language_of(holder)):
+        outbox.add_email(
+            session,
+            holder.email,
+            _("eATA wallet: your password was changed"),
+            _(
+                "Hello %(name)s,\n\nThe password of your eATA wallet was changed with a reset "
+                "link on %(when)s, and every open session was ended.\n\nIf it was not you, "
+                "contact your issuing association at once.\n\neATA\n",
+                name=holder.legal_name,
+                when=fmt_datetime(now, "medium"),
+            ),
+        )
     audit.by_holder(session, "holder.password_reset", holder, ip=ip)
     session.flush()
     return holder

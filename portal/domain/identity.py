@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
@@ -20,6 +21,7 @@ from portal.domain.passwords import (
 from portal.domain.permissions import is_region_bound
 from portal.domain.sessions import revoke_all_sessions
 from portal.domain.tokens import consume_token, end_tokens, issue_token, peek_token
+from portal.i18n import fmt_time
 from portal.models import Account, Country, CustomsAdministration, Office
 
 LOCK_AFTER = 5  # failed attempts (password or second factor) in a row …
@@ -53,10 +55,12 @@ def lock_message(account: Account) -> str:
     """The refusal shown for a locked account (is_locked)."""
     if account.locked_until is None:
         raise ValueError("lock_message of an account that is not locked")
-    until = account.locked_until.strftime("%H:%M")
-    return (
-        f"This account is locked for {LOCK_MINUTES} minutes after {LOCK_AFTER} failed attempts. "
-        f'Try again after {until} UTC, or reset your password with "Forgot your password?".'
+    return _(
+        "This account is locked for %(minutes)s minutes after %(attempts)s failed attempts. "
+        'Try again after %(time)s, or reset your password with "Forgot your password?".',
+        minutes=LOCK_MINUTES,
+        attempts=LOCK_AFTER,
+        time=fmt_time(account.locked_until, "HH:mm zzz"),
     )
 
 
@@ -132,7 +136,7 @@ def set_password(
     if problem:
         raise DomainError(problem, field="password")
     if account.password_hash and verify_secret(account.password_hash, normalize_password(password)):
-        raise DomainError("Choose a password different from the current one.", field="password")
+        raise DomainError(_("Choose a password different from the current one."), field="password")
     now = now or now_utc()
     account.password_hash = hash_secret(normalize_password(password))
     account.password_changed_at = now
@@ -147,7 +151,7 @@ def change_password(
 ) -> None:
     if not verify_password(account, current):
         record_failure(account, now)
-        raise DomainError("The current password is not correct.", field="current_password")
+        raise DomainError(_("The current password is not correct."), field="current_password")
     set_password(session, account, new, now)
 
 
@@ -171,15 +175,17 @@ def set_password_with_token(
     found = token_account(session, customs_id, raw)
     if found is None:
         raise NotFound(
-            "This link has expired or was already used. Ask for a new one with "
-            '"Forgot your password?".'
+            _(
+                "This link has expired or was already used. Ask for a new one with "
+                '"Forgot your password?".'
+            )
         )
     purpose, account = found
     problem = password_problem(password, email=account.email, mfa_enabled=bool(account.mfa_method))
     if problem:
         raise DomainError(problem, field="password")
     if consume_token(session, raw, purpose) is None:
-        raise NotFound("This link has expired or was already used.")
+        raise NotFound(_("This link has expired or was already used."))
     set_password(session, account, password, now)
     return purpose, account
 
@@ -190,13 +196,13 @@ EMAIL_CHANGE_MINUTES = 60
 def _check_new_email(session: Session, account: Account, new_email: str) -> str:
     new_email = new_email.strip().lower()
     if new_email == account.email:
-        raise DomainError("This is already your login email.", field="email")
+        raise DomainError(_("This is already your login email."), field="email")
     if find_account(session, account.customs_id, new_email) is not None:
         raise Conflict(
-            "Another account of this administration already uses this email.", field="email"
+            _("Another account of this administration already uses this email."), field="email"
         )
     if account.mfa_method == "email" and account.mfa_email == new_email:
-        raise DomainError("This is your multifactor address: use another one.", field="email")
+        raise DomainError(_("This is your multifactor address: use another one."), field="email")
     return new_email
 
 
@@ -228,13 +234,15 @@ def confirm_email_change(session: Session, customs_id: int, raw: str) -> tuple[A
     found = email_change_of(session, customs_id, raw)
     if found is None:
         raise NotFound(
-            "This link has expired or was already used. Ask for the change again "
-            "from the account menu."
+            _(
+                "This link has expired or was already used. Ask for the change again "
+                "from the account menu."
+            )
         )
     account, new_email = found
     new_email = _check_new_email(session, account, new_email)
     if consume_token(session, raw, "email") is None:
-        raise NotFound("This link has expired or was already used.")
+        raise NotFound(_("This link has expired or was already used."))
     old, account.email = account.email, new_email
     end_tokens(session, account.id, TOKEN_PURPOSES)  # links sent to the old address stop working
     return account, old
@@ -258,12 +266,15 @@ def change_default_office(session: Session, account: Account, office_id: int) ->
         )
     )
     if office is None:
-        raise NotFound("This office does not exist.", field="office_id")
+        raise NotFound(_("This office does not exist."), field="office_id")
     if office not in allowed_offices(session, account):
         if not office.active:
-            raise DomainError(f"{office.name} is not active.", field="office_id")
+            raise DomainError(_("%(office)s is not active.", office=office.name), field="office_id")
         raise PermissionDenied(
-            f"{office.name} is not in your region: choose an office of your region.",
+            _(
+                "%(office)s is not in your region: choose an office of your region.",
+                office=office.name,
+            ),
             field="office_id",
         )
     account.office_id = office.id

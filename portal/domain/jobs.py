@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ def create_job(
     customs_id: int | None = None,
     account_id: int | None = None,
     params: dict | None = None,
-    message: str = "Waiting to start…",
+    message: str | None = None,
 ) -> Job:
     job = Job(
         kind=kind,
@@ -30,7 +31,7 @@ def create_job(
         account_id=account_id,
         params=params,
         status="queued",
-        message=message,
+        message=message or _("Waiting to start…"),
     )
     session.add(job)
     session.flush()
@@ -45,7 +46,7 @@ def start_job(session: Session, job_id: int) -> Job | None:
     job.status = "running"
     job.started_at = now_utc()
     job.attempts = (job.attempts or 0) + 1
-    job.message = "Running…"
+    job.message = _("Running…")
     session.flush()
     return job
 
@@ -101,10 +102,10 @@ def fail_job(
     job.error = error[-4000:]
     if retrying:
         job.status = "queued"
-        job.message = "Failed, will be retried shortly."
+        job.message = _("Failed, will be retried shortly.")
     else:
         job.status = "failed"
-        job.message = (message or "Failed. Nothing was changed; see the error below.")[:300]
+        job.message = (message or _("Failed. Nothing was changed; see the error below."))[:300]
         job.finished_at = now_utc()
     session.flush()
 
@@ -126,7 +127,7 @@ def fail_stale_jobs(
             job.error = "The job never started (no worker took it)."
         else:
             job.error = "The worker stopped before the job finished."
-        job.message = "Failed: the job did not finish. Nothing was changed."
+        job.message = _("Failed: the job did not finish. Nothing was changed.")
         job.finished_at = now
     session.flush()
     return jobs

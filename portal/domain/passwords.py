@@ -9,6 +9,7 @@ import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 
 # OWASP's argon2id baseline (m=19 MiB, t=2, p=1); the fast profile is for tests only.
 _STRONG = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -79,14 +80,19 @@ def password_problem(password: str, *, email: str = "", mfa_enabled: bool = Fals
     password = normalize_password(password)
     minimum = MIN_LENGTH_WITH_MFA if mfa_enabled else MIN_LENGTH
     if len(password) < minimum:
-        extra = "" if mfa_enabled else " (8 once multifactor authentication is on)"
-        return f"Use at least {minimum} characters{extra}."
+        if mfa_enabled:
+            return _("Use at least %(count)s characters.", count=minimum)
+        return _(
+            "Use at least %(count)s characters (%(mfa)s once multifactor authentication is on).",
+            count=minimum,
+            mfa=MIN_LENGTH_WITH_MFA,
+        )
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(count)s characters.", count=MAX_LENGTH)
     lowered = password.lower()
     if lowered in common_passwords() or lowered.strip() in common_passwords():
-        return "This password is too common: it is on a list of passwords attackers try first."
+        return _("This password is too common: it is on a list of passwords attackers try first.")
     local_part = email.split("@")[0].lower()
     if len(local_part) >= 3 and local_part in lowered:
-        return "The password must not contain your email name."
+        return _("The password must not contain your email name.")
     return None

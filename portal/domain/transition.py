@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,10 +33,10 @@ from portal.models import Carnet, Country, PaperTransaction, Transaction, Vouche
 # --- F-71: which format to issue ---------------------------------------------------------------
 
 FORMAT_LABELS = {
-    "paper": "a paper carnet (its eATA ID and PIN are not given to the holder)",
-    "paper_clone": "a paper carnet with its eATA ID and PIN (its digital clone, same number)",
-    "twin": "twin carnets: a paper one and a digital one, their numbers cross-referenced",
-    "digital": "a digital carnet only (eATA ID and PIN, no paper)",
+    "paper": _l("a paper carnet (its eATA ID and PIN are not given to the holder)"),
+    "paper_clone": _l("a paper carnet with its eATA ID and PIN (its digital clone, same number)"),
+    "twin": _l("twin carnets: a paper one and a digital one, their numbers cross-referenced"),
+    "digital": _l("a digital carnet only (eATA ID and PIN, no paper)"),
 }
 
 
@@ -59,12 +61,33 @@ class Advice:
 
 
 USE_CASES = {
-    1: "from a paper country to paper countries only",
-    2: "from a paper country to digital countries only",
-    3: "from a digital country to digital countries only",
-    4: "from a digital country to paper countries only",
-    5: "from a paper country to both paper and digital countries",
-    6: "from a digital country to both paper and digital countries",
+    1: _l("from a paper country to paper countries only"),
+    2: _l("from a paper country to digital countries only"),
+    3: _l("from a digital country to digital countries only"),
+    4: _l("from a digital country to paper countries only"),
+    5: _l("from a paper country to both paper and digital countries"),
+    6: _l("from a digital country to both paper and digital countries"),
+}
+REASONS = {
+    1: _l("Issue a paper carnet as before; do not give the holder the eATA ID and PIN."),
+    2: _l(
+        "Issue a paper carnet with its eATA ID and PIN: the paper carnet is used at home, "
+        "the digital one (validated automatically) abroad."
+    ),
+    3: _l("Issue a digital carnet: every country of the itinerary is digital."),
+    4: _l(
+        "Issue a paper carnet with its eATA ID and PIN: the departure office validates "
+        "both, the exportation and re-importation are digital, the paper carnet is used abroad."
+    ),
+    5: _l(
+        "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
+        "option 2: twin carnets, paper and digital, cross-referenced."
+    ),
+    6: _l(
+        "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
+        "option 2: twin carnets, paper and digital, cross-referenced. The departure office "
+        "stamps the paper cover and validates the digital carnet."
+    ),
 }
 
 
@@ -90,7 +113,7 @@ def advise(
     departure_day = departure_day or today
     dep = _ata_country(session, departure, "departure_country")
     if not visits:
-        raise DomainError("Name at least one country to visit or cross.", field="visits")
+        raise DomainError(_("Name at least one country to visit or cross."), field="visits")
     legs: list[Leg] = []
     dep_status = status_on(dep, departure_day)
     legs.append(
@@ -101,8 +124,19 @@ def advise(
             departure_day,
             dep_status,
             dep_status,
-            f"{dep.name} is a {dep_status} country on {fmt_date(departure_day)}: validation, "
-            f"exportation and re-importation there are made on the {dep_status} carnet.",
+            _(
+                "%(country)s is a digital country on %(day)s: validation, exportation and "
+                "re-importation there are made on the digital carnet.",
+                country=dep.name,
+                day=fmt_date(departure_day),
+            )
+            if dep_status == "digital"
+            else _(
+                "%(country)s is a paper country on %(day)s: validation, exportation and "
+                "re-importation there are made on the paper carnet.",
+                country=dep.name,
+                day=fmt_date(departure_day),
+            ),
         )
     )
     abroad: list[bool] = []
@@ -115,26 +149,38 @@ def advise(
         c = _ata_country(session, code, f"visits[{i}]")
         if c.territory_id == home_territory:
             raise DomainError(
-                f"{c.name} is in the departure customs territory.", field=f"visits[{i}]"
+                _("%(country)s is in the departure customs territory.", country=c.name),
+                field=f"visits[{i}]",
             )
         day = day or departure_day
         if day < departure_day:
             raise DomainError(
-                f"The date in {c.name} is before the departure ({fmt_date(departure_day)}).",
+                _(
+                    "The date in %(country)s is before the departure (%(day)s).",
+                    country=c.name,
+                    day=fmt_date(departure_day),
+                ),
                 field=f"visits[{i}]",
             )
         status = status_on(c, day)
         abroad.append(status == "digital")
-        what = "importation and re-exportation" if role == "destination" else "transit"
+        what = _("importation and re-exportation") if role == "destination" else _("transit")
+        values = {"country": c.name, "day": fmt_date(day), "what": what}
         if status == "digital":
-            why = f"{c.name} is digital on {fmt_date(day)}: {what} with the digital carnet."
+            why = _(
+                "%(country)s is digital on %(day)s: %(what)s with the digital carnet.", **values
+            )
         elif c.digital_from and c.digital_from > day:
-            why = (
-                f"{c.name} is still paper on {fmt_date(day)} (digital from "
-                f"{fmt_date(c.digital_from)}): {what} on the paper carnet."
+            why = _(
+                "%(country)s is still paper on %(day)s (digital from %(from)s): %(what)s on the "
+                "paper carnet.",
+                **values,
+                **{"from": fmt_date(c.digital_from)},
             )
         else:
-            why = f"{c.name} is a paper country on {fmt_date(day)}: {what} on the paper carnet."
+            why = _(
+                "%(country)s is a paper country on %(day)s: %(what)s on the paper carnet.", **values
+            )
         legs.append(Leg(c.code, c.name, role, day, status, status, why))
     case = use_case(dep_status == "digital", abroad)
     options = {
@@ -145,28 +191,25 @@ def advise(
         5: ["paper_clone", "twin"],
         6: ["paper_clone", "twin"],
     }[case]
-    reason = {
-        1: "Issue a paper carnet as before; do not give the holder the eATA ID and PIN.",
-        2: "Issue a paper carnet with its eATA ID and PIN: the paper carnet is used at home, "
-        "the digital one (validated automatically) abroad.",
-        3: "Issue a digital carnet: every country of the itinerary is digital.",
-        4: "Issue a paper carnet with its eATA ID and PIN: the departure office validates "
-        "both, the exportation and re-importation are digital, the paper carnet is used abroad.",
-        5: "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
-        "option 2: twin carnets, paper and digital, cross-referenced.",
-        6: "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
-        "option 2: twin carnets, paper and digital, cross-referenced. The departure office "
-        "stamps the paper cover and validates the digital carnet.",
-    }[case]
-    return Advice(case, options[0], options, legs, f"Use case {case} ({USE_CASES[case]}). {reason}")
+    reason = _(
+        "Use case %(case)s (%(what)s). %(reason)s",
+        case=case,
+        what=USE_CASES[case],
+        reason=REASONS[case],
+    )
+    return Advice(case, options[0], options, legs, reason)
 
 
 def _ata_country(session: Session, code: str, field_name: str) -> Country:
     country = session.get(Country, (code or "").strip().upper()) if isinstance(code, str) else None
     if country is None:
-        raise DomainError(f"{code!r} is not an ISO 3166 country code.", field=field_name)
+        raise DomainError(
+            _("%(code)s is not an ISO 3166 country code.", code=repr(code)), field=field_name
+        )
     if country.ata_status == "none":
-        raise DomainError(f"{country.name} does not accept ATA carnets.", field=field_name)
+        raise DomainError(
+            _("%(country)s does not accept ATA carnets.", country=country.name), field=field_name
+        )
     return country
 
 

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.blueprints.auth import bp
@@ -89,7 +90,7 @@ def reauth():
         if locked:
             return locked_out(account, lambda: logout_current(account))
         db.session.commit()
-        form.password.errors = ["The password is not correct."]
+        form.password.errors = [_("The password is not correct.")]
     return render("auth/reauth.html", form, target=target)
 
 
@@ -118,7 +119,7 @@ def change_password():
             audit_account("password.changed", account)
             db.session.commit()
             send_password_changed(account)
-            flash("Your password is changed. Your other sessions were logged out.", "success")
+            flash(_("Your password is changed. Your other sessions were logged out."), "success")
             return redirect_to(url_for("home.index"))
     return render("auth/change_password.html", form, hint=password_hint(current_user))
 
@@ -185,8 +186,11 @@ def mfa_disable():
     audit_account("mfa.disabled", account)
     db.session.commit()
     flash(
-        "Multifactor authentication is off. Your password must now have at least "
-        f"{MIN_LENGTH} characters when you next change it.",
+        _(
+            "Multifactor authentication is off. Your password must now have at least "
+            "%(count)s characters when you next change it.",
+            count=MIN_LENGTH,
+        ),
         "success",
     )
     return redirect_to(url_for("auth.mfa_settings"))
@@ -210,8 +214,12 @@ def change_email():
             db.session.commit()
             send_email_change_link(account, new_email, raw, identity.EMAIL_CHANGE_MINUTES)
             flash(
-                f"We sent a link to {new_email}. Your login email changes when you open it "
-                f"(within {identity.EMAIL_CHANGE_MINUTES} minutes).",
+                _(
+                    "We sent a link to %(email)s. Your login email changes when you open it "
+                    "(within %(minutes)s minutes).",
+                    email=new_email,
+                    minutes=identity.EMAIL_CHANGE_MINUTES,
+                ),
                 "success",
             )
             return redirect_to(url_for("home.index"))
@@ -239,8 +247,10 @@ def confirm_email(token: str):
         db.session.commit()
         send_email_changed(account, old)
         flash(
-            f"Your login email is now {account.email}."
-            + ("" if account.password_hash else " We sent you a link to set your password."),
+            _("Your login email is now %(email)s.", email=account.email)
+            + (
+                "" if account.password_hash else " " + _("We sent you a link to set your password.")
+            ),
             "success",
         )
         return redirect_to(url_for("home.index" if current_user.is_authenticated else "auth.login"))
@@ -276,6 +286,6 @@ def default_office():
             else:
                 audit_account("account.office_changed", account, office_id=office.id)
                 db.session.commit()
-                flash(f"Your default office is now {office.name}.", "success")
+                flash(_("Your default office is now %(office)s.", office=office.name), "success")
                 return redirect_to(url_for("home.index"))
     return render("auth/office.html", form, offices=offices)

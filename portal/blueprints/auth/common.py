@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 
 from portal.domain import DomainError, identity
 from portal.domain.passwords import MIN_LENGTH, MIN_LENGTH_WITH_MFA
@@ -77,9 +78,10 @@ def render(template: str, form=None, status: int | None = None, **ctx):
 
 def password_hint(account: Account | None) -> str:
     n = MIN_LENGTH_WITH_MFA if account is not None and account.mfa_method else MIN_LENGTH
-    return (
-        f"At least {n} characters. A few unrelated words make a good one; no need for digits "
-        "or symbols. Common passwords and your email name are refused."
+    return _(
+        "At least %(count)s characters. A few unrelated words make a good one; no need for "
+        "digits or symbols. Common passwords and your email name are refused.",
+        count=n,
     )
 
 

@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from portal.blueprints.auth.common import audit_account, form_error, render
 from portal.blueprints.auth.emails import (
@@ -80,7 +81,7 @@ def enrol_email(account: Account, action: str, in_login: bool):
                 send_mfa_code(account, address, code, mfa.EMAIL_OTP_MINUTES)
                 session["email_enrol"] = {"aid": account.id, "address": address}
                 db.session.commit()
-                flash(f"A code was sent to {address}.", "success")
+                flash(_("A code was sent to %(address)s.", address=address), "success")
                 return redirect_to(action)
     elif request.method == "POST" and "otp-code" in request.form and sent_to:
         if code_form.validate():
@@ -112,7 +113,7 @@ def enrolled(account: Account, codes: list[str], in_login: bool):
         data = found[0] if found else None
         if data is None:
             db.session.rollback()
-            flash("Your login took too long. Please log in again.", "warning")
+            flash(_("Your login took too long. Please log in again."), "warning")
             return redirect_to(url_for("auth.login"))
         data = dict(data, mfa_ok=True)
         update_pending(mfa_ok=True)

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -7,14 +8,14 @@ from portal.web import bounded_int
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    remember = BooleanField("Remember me")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Remember me"))
 
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=32)],
         render_kw={
             "autocomplete": "one-time-code",
@@ -27,32 +28,32 @@ class CodeForm(FlaskForm):
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", "The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
-        "Current password",
+        _l("Current password"),
         validators=[DataRequired(), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class ReauthForm(FlaskForm):
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
@@ -60,16 +61,16 @@ class ReauthForm(FlaskForm):
 
 class EmailMfaForm(FlaskForm):
     address = EmailField(
-        "Alternative email address", validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Alternative email address"), validators=[DataRequired(), Email(), Length(max=254)]
     )
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField("New login email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("New login email"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class OfficeForm(FlaskForm):
-    office_id = SelectField("Default office", coerce=bounded_int, validators=[DataRequired()])
+    office_id = SelectField(_l("Default office"), coerce=bounded_int, validators=[DataRequired()])
 
 
 class ButtonForm(FlaskForm):

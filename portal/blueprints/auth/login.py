@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.auth import bp
@@ -96,7 +97,7 @@ def login():
             audit_account(
                 "login.failure", account, email, reason="password" if account else "unknown"
             )
-            form.form_errors.append("The email or password is not correct.")
+            form.form_errors.append(_("The email or password is not correct."))
         db.session.commit()
     return render(
         "auth/login.html",
@@ -118,7 +119,7 @@ def logout():
         db.session.commit()
     else:
         session.clear()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     if provider_logout:
         session[SSO_LOGOUT_KEY] = provider_logout
         return redirect_to(url_for("auth.sso_logged_out"))
@@ -165,8 +166,11 @@ def login_verify(data: dict, account: Account):
             if how == "recovery":
                 left = mfa.recovery_codes_left(db.session, account)
                 flash(
-                    f"Recovery code used: {left} left. Make new ones from the account menu "
-                    "when you run low.",
+                    _(
+                        "Recovery code used: %(left)s left. Make new ones from the account menu "
+                        "when you run low.",
+                        left=left,
+                    ),
                     "warning",
                 )
             return continue_login()
@@ -175,7 +179,7 @@ def login_verify(data: dict, account: Account):
         if locked:
             return locked_out(account, lambda: session.pop("pending_login", None))
         db.session.commit()
-        form.code.errors = ["This code is not correct, already used or expired."]
+        form.code.errors = [_("This code is not correct, already used or expired.")]
     return render(
         "auth/verify.html", form, account=account, notice=notice, resend_form=ButtonForm()
     )
@@ -188,7 +192,8 @@ def login_verify_resend(data: dict, account: Account):
     if ButtonForm().validate_on_submit() and account.mfa_method == "email":
         problem = email_otp_for_login(account, resend=True)
         flash(
-            problem or f"A new code was sent to {mask_email(account.mfa_email)}.",
+            problem
+            or _("A new code was sent to %(address)s.", address=mask_email(account.mfa_email)),
             "warning" if problem else "success",
         )
     return redirect_to(url_for("auth.login_verify"))
@@ -210,7 +215,7 @@ def login_new_password(data: dict, account: Account):
         else:
             audit_account("password.changed", account, forced=True)
             db.session.commit()
-            flash("Your new password is saved.", "success")
+            flash(_("Your new password is saved."), "success")
             return continue_login()
     return render(
         "auth/new_password.html",
@@ -255,7 +260,13 @@ def login_enrol_email(data: dict, account: Account):
 def forgot_password():
     form = ForgotForm()
     if not sso.builtin_login_allowed(db.session, g.tenant.id):
-        flash(f"{g.tenant.name} logs in with its own login only: no portal password.", "info")
+        flash(
+            _(
+                "%(administration)s logs in with its own login only: no portal password.",
+                administration=g.tenant.name,
+            ),
+            "info",
+        )
         return redirect_to(url_for("auth.login"))
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
@@ -279,8 +290,11 @@ def forgot_password():
             audit_account("password.reset_requested", None, email, known=False)
         db.session.commit()
         flash(
-            "If an account uses this email, a message with a link to set a new password is on "
-            f"its way. The link works for {current_app.config['RESET_TOKEN_MINUTES']} minutes.",
+            _(
+                "If an account uses this email, a message with a link to set a new password is "
+                "on its way. The link works for %(minutes)s minutes.",
+                minutes=current_app.config["RESET_TOKEN_MINUTES"],
+            ),
             "success",
         )
         return redirect_to(url_for("auth.login"))
@@ -308,7 +322,7 @@ def set_password(token: str):
             audit_account("password.set", account, via=purpose)
             db.session.commit()
             session.clear()
-            flash("Your password is saved. Log in with it now.", "success")
+            flash(_("Your password is saved. Log in with it now."), "success")
             return redirect_to(url_for("auth.login"))
     return render(
         "auth/new_password.html",

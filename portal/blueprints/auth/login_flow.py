@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from portal.blueprints.auth.common import audit_account
 from portal.db import now_utc
@@ -102,7 +103,7 @@ def continue_login():
     """Go to the next step of the pending login, or finish it."""
     found = pending()
     if found is None:
-        flash("Your login took too long or was interrupted. Please log in again.", "warning")
+        flash(_("Your login took too long or was interrupted. Please log in again."), "warning")
         return redirect_to(url_for("auth.login"))
     data, account = found
     step = next_step(data, account)
@@ -117,7 +118,7 @@ def pending_required(view):
     def wrapped(*args, **kwargs):
         found = pending()
         if found is None:
-            flash("Your login took too long or was interrupted. Please log in again.", "warning")
+            flash(_("Your login took too long or was interrupted. Please log in again."), "warning")
             return redirect_to(url_for("auth.login"))
         return view(*found, *args, **kwargs)
 

@@ -9,6 +9,7 @@ login."""
 from __future__ import annotations
 
 from flask import flash, g, request, session, url_for
+from flask_babel import gettext as _
 
 from portal import sso as sso_client
 from portal.blueprints.auth import bp
@@ -25,9 +26,10 @@ LOGOUT_KEY = "sso_logout"  # after the logout: the provider's end-session URL
 
 
 def unverified(provider: SsoProvider) -> str:
-    return (
-        f"Your login with {provider.display_name} could not be verified, so you are not logged "
-        "in. Please try again; if it keeps failing, tell your administrator."
+    return _(
+        "Your login with %(provider)s could not be verified, so you are not logged in. "
+        "Please try again; if it keeps failing, tell your administrator.",
+        provider=provider.display_name,
     )
 
 
@@ -85,13 +87,18 @@ def sso_callback():
     except sso_client.OAuthError as exc:
         if isinstance(exc, sso_client.MismatchingStateError):
             return refuse(
-                "This login link was already used, has expired or belongs to another browser. "
-                "Please log in again.",
+                _(
+                    "This login link was already used, has expired or belongs to another "
+                    "browser. Please log in again."
+                ),
                 "state",
                 provider,
             )
         if exc.error == "access_denied":
-            message = f"The login at {provider.display_name} was cancelled. You are not logged in."
+            message = _(
+                "The login at %(provider)s was cancelled. You are not logged in.",
+                provider=provider.display_name,
+            )
         else:
             message = unverified(provider)
         return refuse(message, "provider_error", provider, error=str(exc.error)[:100])

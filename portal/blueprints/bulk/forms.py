@@ -1,10 +1,11 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "Filled template (.xlsx)", validators=[FileRequired("Choose the file to upload.")]
+        _l("Filled template (.xlsx)"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
 
 

@@ -10,6 +10,7 @@ import io
 import os
 
 from flask import abort, current_app, g, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -22,6 +23,7 @@ from portal.domain import bulk as bulk_domain
 from portal.domain.permissions import has_permission
 from portal.domain.xlsx_guard import HostileFile, Limits
 from portal.extensions import db, limiter
+from portal.i18n import fmt_number
 from portal.models.bulk import BulkSession
 from portal.tenancy import get_for_tenant_or_404, resolve_request_site
 from portal.web import (
@@ -87,7 +89,11 @@ def _too_large(_error):
     server's page (the body was not read, so the form is built without it)."""
     kind = (request.view_args or {}).get("kind")
     generic = render_page(
-        "error.html", code=413, title="Too large", detail="The request is too large.", status=413
+        "error.html",
+        code=413,
+        title=_("Too large"),
+        detail=_("The request is too large."),
+        status=413,
     )
     if request.endpoint != "bulk.upload" or kind not in bulk_domain.KINDS:
         return generic
@@ -105,7 +111,10 @@ def _too_large(_error):
         _limits().max_file_bytes,
     )
     form.file.errors = [
-        f"This file is too large: at most {limit / (1024 * 1024):.0f} MB can be uploaded."
+        _(
+            "This file is too large: at most %(size)s MB can be uploaded.",
+            size=fmt_number(round(limit / (1024 * 1024))),
+        )
     ]
     return _render_index(kind, form, 413)
 

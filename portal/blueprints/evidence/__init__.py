@@ -5,6 +5,7 @@ where anyone pastes a receipt's QR text."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from portal.domain import evidence, signing
 from portal.extensions import db, limiter
@@ -41,9 +42,12 @@ def verify():
     verdict, error = None, None
     if request.method == "POST":
         if not text:
-            error = "Paste the text of the receipt's QR code."
+            error = _("Paste the text of the receipt's QR code.")
         elif len(text) > MAX_QR_TEXT:
-            error = f"That is longer than any eATA QR code ({MAX_QR_TEXT} characters at most)."
+            error = _(
+                "That is longer than any eATA QR code (%(count)s characters at most).",
+                count=MAX_QR_TEXT,
+            )
         else:
             verdict = evidence.verify_text(text, db.session)
     status = 422 if error else 200

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -65,10 +68,10 @@ def country_choices() -> list[tuple[str, str]]:
 @limiter.limit("10 per hour", methods=["POST"])
 def register():
     form = RegisterForm()
-    form.country_code.choices = choices([("", "Choose…")] + country_choices())
+    form.country_code.choices = choices([("", _("Choose…"))] + country_choices())
     if form.validate_on_submit():
         if form.pin.data != form.pin_confirm.data:
-            form.pin_confirm.errors = ["The two PINs differ: type the same PIN twice."]
+            form.pin_confirm.errors = [_("The two PINs differ: type the same PIN twice.")]
         else:
             try:
                 wallet_domain.register(
@@ -78,6 +81,7 @@ def register():
                     form.pin.data,
                     accepted_terms=form.accept_terms.data,
                     confirm_url=site_url("wallet", path="/my/confirm/{token}"),
+                    language=str(get_locale() or "en"),
                 )
             except DomainError as err:
                 db.session.rollback()
@@ -95,9 +99,11 @@ def register():
 def registered():
     return render_template(
         "wallet/message.html",
-        title="Check your email",
-        message="We sent you a link to confirm your email address. Open it, "
-        "then log in with your email and password.",
+        title=_("Check your email"),
+        message=_(
+            "We sent you a link to confirm your email address. Open it, "
+            "then log in with your email and password."
+        ),
     )
 
 
@@ -109,12 +115,14 @@ def confirm(token: str):
         db.session.rollback()
         return render_template(
             "wallet/message.html",
-            title="Link not valid",
-            message="This link is not valid any more: it was used already or "
-            "has expired. Log in to ask for a new one.",
+            title=_("Link not valid"),
+            message=_(
+                "This link is not valid any more: it was used already or "
+                "has expired. Log in to ask for a new one."
+            ),
         ), 404
     db.session.commit()
-    flash("Your email address is confirmed: you can log in.", "success")
+    flash(_("Your email address is confirmed: you can log in."), "success")
     return redirect_to(url_for("wallet.login"))
 
 
@@ -161,14 +169,14 @@ def _resend_confirmation(email: str) -> None:
             db.session, holder, confirm_url=site_url("wallet", path="/my/confirm/{token}")
         )
         db.session.commit()
-        flash("We sent you a new confirmation link.", "info")
+        flash(_("We sent you a new confirmation link."), "info")
 
 
 # --- password reset ------------------------------------------------------------------------------
 
-RESET_SENT = (
+RESET_SENT = _l(
     "If a wallet exists for this address, we emailed it a link to choose a new "
-    "password. The link works once, for {minutes} minutes."
+    "password. The link works once, for %(minutes)s minutes."
 )
 
 
@@ -189,8 +197,8 @@ def forgot_password():
         db.session.commit()
         return render_template(
             "wallet/message.html",
-            title="Check your email",
-            message=RESET_SENT.format(minutes=minutes),
+            title=_("Check your email"),
+            message=RESET_SENT % {"minutes": minutes},
         )
     status = 422 if form.errors else 200
     return render_template("wallet/forgot.html", form=form), status
@@ -202,14 +210,16 @@ def reset_password(token: str):
     if holder_reset.valid_token(db.session, token) is None:
         return render_template(
             "wallet/message.html",
-            title="Link not valid",
-            message="This link is not valid any more: it was used already or "
-            "has expired. Ask for a new one from the login page.",
+            title=_("Link not valid"),
+            message=_(
+                "This link is not valid any more: it was used already or "
+                "has expired. Ask for a new one from the login page."
+            ),
         ), 404
     form = ResetForm()
     if form.validate_on_submit():
         if form.password.data != form.password_confirm.data:
-            form.password_confirm.errors = ["The two passwords differ: type the same twice."]
+            form.password_confirm.errors = [_("The two passwords differ: type the same twice.")]
         else:
             try:
                 holder = holder_reset.reset_password(
@@ -224,7 +234,7 @@ def reset_password(token: str):
                     abort(404)
                 db.session.commit()
                 logout_holder()
-                flash("Your password is changed: log in with it.", "success")
+                flash(_("Your password is changed: log in with it."), "success")
                 return redirect_to(url_for("wallet.login"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("wallet/reset.html", form=form), status
@@ -255,9 +265,9 @@ def login_totp():
                 )
             if user.hs.revoked_at is not None:
                 logout_holder()
-                flash("Too many wrong codes: log in again later.", "error")
+                flash(_("Too many wrong codes: log in again later."), "error")
                 return redirect_to(url_for("wallet.login"))
-            form.code.errors = ["This code does not match: type the 6 digits your app shows."]
+            form.code.errors = [_("This code does not match: type the 6 digits your app shows.")]
     status = 422 if form.errors or form.form_errors else 200
     return render_template("wallet/login_code.html", form=form), status
 
@@ -275,9 +285,9 @@ def unlock():
             return redirect_to(safe_next(url_for("wallet.carnets")))
         if g.holder_session.revoked_at is not None:
             logout_holder()
-            flash("Too many wrong PINs: log in again with your password.", "error")
+            flash(_("Too many wrong PINs: log in again with your password."), "error")
             return redirect_to(url_for("wallet.login"))
-        form.pin.errors = ["Wrong wallet PIN."]
+        form.pin.errors = [_("Wrong wallet PIN.")]
     status = 422 if form.errors else 200
     return render_template("wallet/unlock.html", form=form), status
 
@@ -285,7 +295,7 @@ def unlock():
 @bp.post("/logout")
 def logout():
     logout_holder()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect_to(url_for("wallet.login"))
 
 
@@ -318,7 +328,7 @@ def account():
             put_error(form, err)
         else:
             db.session.commit()
-            flash("Your details are saved.", "success")
+            flash(_("Your details are saved."), "success")
             return redirect_to(url_for("wallet.account"))
     cred = wallet_domain.credential_of(db.session, holder)
     status = 422 if form.errors or form.form_errors else 200
@@ -346,7 +356,7 @@ def change_pin():
             flash(err.message, "error")
         else:
             db.session.commit()
-            flash("Your wallet PIN is changed.", "success")
+            flash(_("Your wallet PIN is changed."), "success")
     return redirect_to(url_for("wallet.account"))
 
 
@@ -363,7 +373,7 @@ def totp():
             put_error(form, err)
         else:
             db.session.commit()
-            flash("Two-step login with your authenticator app is on.", "success")
+            flash(_("Two-step login with your authenticator app is on."), "success")
             return redirect_to(url_for("wallet.account"))
     if not form.secret.data:
         form.secret.data = wallet_domain.new_totp()[0]
@@ -382,5 +392,5 @@ def totp_off():
         abort(400)
     wallet_domain.disable_totp(db.session, g.holder)
     db.session.commit()
-    flash("Two-step login is off.", "info")
+    flash(_("Two-step login is off."), "info")
     return redirect_to(url_for("wallet.account"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -37,49 +38,51 @@ def put_error(form: FlaskForm, err: DomainError) -> None:
 
 class RegisterForm(FlaskForm):
     kind = RadioField(
-        "I register as",
-        choices=choices([("private", "Private person"), ("company", "Company")]),
+        _l("I register as"),
+        choices=choices([("private", _l("Private person")), ("company", _l("Company"))]),
         default="private",
     )
-    company_name = StringField("Company name", validators=[Optional(), Length(max=200)])
+    company_name = StringField(_l("Company name"), validators=[Optional(), Length(max=200)])
     title = SelectField(
-        "Title",
-        choices=choices([("", "—"), ("Mr", "Mr"), ("Ms", "Ms"), ("Mx", "Mx"), ("Dr", "Dr")]),
+        _l("Title"),
+        choices=choices(
+            [("", "—"), ("Mr", _l("Mr")), ("Ms", _l("Ms")), ("Mx", _l("Mx")), ("Dr", _l("Dr"))]
+        ),
         validators=[Optional()],
     )
     given_names = StringField(
-        "Given names (as on your passport)", validators=[DataRequired(), Length(max=120)]
+        _l("Given names (as on your passport)"), validators=[DataRequired(), Length(max=120)]
     )
     surname = StringField(
-        "Surname (as on your passport)", validators=[DataRequired(), Length(max=120)]
+        _l("Surname (as on your passport)"), validators=[DataRequired(), Length(max=120)]
     )
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    street = StringField("Street", validators=[DataRequired(), Length(max=200)])
-    postal_code = StringField("Postal code", validators=[DataRequired(), Length(max=20)])
-    city = StringField("City", validators=[DataRequired(), Length(max=120)])
-    state = StringField("State / province", validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    street = StringField(_l("Street"), validators=[DataRequired(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
+    state = StringField(_l("State / province"), validators=[Optional(), Length(max=120)])
     country_code = SelectField(
-        "Country of residence (cannot be changed later)", validators=[DataRequired()]
+        _l("Country of residence (cannot be changed later)"), validators=[DataRequired()]
     )
-    phone = StringField("Cell phone", validators=[DataRequired(), Length(max=40)])
+    phone = StringField(_l("Cell phone"), validators=[DataRequired(), Length(max=40)])
     # after a refusal about another field the password and PIN are given back (the answer is
     # never cached: Cache-Control no-store); a refused password or PIN is emptied (keep_secrets)
     password = PasswordField(
-        "Password (at least 15 characters)",
+        _l("Password (at least 15 characters)"),
         validators=[DataRequired(), Length(max=128)],
         widget=PasswordInput(hide_value=False),
     )
     pin = PasswordField(
-        "Wallet PIN (6 to 12 digits, to unlock your wallet)",
+        _l("Wallet PIN (6 to 12 digits, to unlock your wallet)"),
         validators=[DataRequired(), Length(max=12)],
         widget=PasswordInput(hide_value=False),
     )
     pin_confirm = PasswordField(
-        "Re-enter the wallet PIN",
+        _l("Re-enter the wallet PIN"),
         validators=[DataRequired(), Length(max=12)],
         widget=PasswordInput(hide_value=False),
     )
-    accept_terms = BooleanField("I accept the terms of use of the eATA wallet")
+    accept_terms = BooleanField(_l("I accept the terms of use of the eATA wallet"))
 
     def keep_secrets(self) -> None:
         """Before showing the form again: empty the password or PINs that were refused."""
@@ -90,26 +93,26 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField("Email of your wallet", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email of your wallet"), validators=[DataRequired(), Length(max=254)])
 
 
 class ResetForm(FlaskForm):
     password = PasswordField(
-        "New password (at least 15 characters)", validators=[DataRequired(), Length(max=128)]
+        _l("New password (at least 15 characters)"), validators=[DataRequired(), Length(max=128)]
     )
     password_confirm = PasswordField(
-        "Type the new password again", validators=[DataRequired(), Length(max=128)]
+        _l("Type the new password again"), validators=[DataRequired(), Length(max=128)]
     )
 
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "6-digit code from your authenticator app", validators=[DataRequired(), Length(max=10)]
+        _l("6-digit code from your authenticator app"), validators=[DataRequired(), Length(max=10)]
     )
 
 
@@ -118,80 +121,89 @@ class TotpEnrolForm(CodeForm):
 
 
 class PinForm(FlaskForm):
-    pin = PasswordField("Wallet PIN", validators=[DataRequired(), Length(max=12)])
+    pin = PasswordField(_l("Wallet PIN"), validators=[DataRequired(), Length(max=12)])
 
 
 class ChangePinForm(FlaskForm):
-    current_pin = PasswordField("Current wallet PIN", validators=[DataRequired(), Length(max=12)])
+    current_pin = PasswordField(
+        _l("Current wallet PIN"), validators=[DataRequired(), Length(max=12)]
+    )
     pin = PasswordField(
-        "New wallet PIN (6 to 12 digits)", validators=[DataRequired(), Length(max=12)]
+        _l("New wallet PIN (6 to 12 digits)"), validators=[DataRequired(), Length(max=12)]
     )
 
 
 class ProfileForm(FlaskForm):
-    title = StringField("Title", validators=[Optional(), Length(max=20)])
-    street = StringField("Street", validators=[DataRequired(), Length(max=200)])
-    postal_code = StringField("Postal code", validators=[DataRequired(), Length(max=20)])
-    city = StringField("City", validators=[DataRequired(), Length(max=120)])
-    state = StringField("State / province", validators=[Optional(), Length(max=120)])
-    phone = StringField("Cell phone", validators=[DataRequired(), Length(max=40)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=20)])
+    street = StringField(_l("Street"), validators=[DataRequired(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
+    state = StringField(_l("State / province"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Cell phone"), validators=[DataRequired(), Length(max=40)])
 
 
 class DownloadForm(FlaskForm):
-    carnet_ref = StringField("eATA ID or carnet number", validators=[Optional(), Length(max=40)])
-    pin = PasswordField("Carnet PIN", validators=[Optional(), Length(max=20)])
+    carnet_ref = StringField(
+        _l("eATA ID or carnet number"), validators=[Optional(), Length(max=40)]
+    )
+    pin = PasswordField(_l("Carnet PIN"), validators=[Optional(), Length(max=20)])
     qr_text = TextAreaField(
-        "…or paste the text of the carnet's QR code", validators=[Optional(), Length(max=200)]
+        _l("…or paste the text of the carnet's QR code"), validators=[Optional(), Length(max=200)]
     )
 
 
 class SignForm(FlaskForm):
     signed_name = StringField(
-        "Your legal name (as signature)", validators=[DataRequired(), Length(max=250)]
+        _l("Your legal name (as signature)"), validators=[DataRequired(), Length(max=250)]
     )
-    accept = BooleanField("I accept the general list and my liability as carnet holder")
+    accept = BooleanField(_l("I accept the general list and my liability as carnet holder"))
 
 
 class TravelForm(FlaskForm):
     nickname = StringField(
-        "Name of this travel (optional)", validators=[Optional(), Length(max=120)]
+        _l("Name of this travel (optional)"), validators=[Optional(), Length(max=120)]
     )
-    departure_country = SelectField("Departure country", validators=[DataRequired()])
+    departure_country = SelectField(_l("Departure country"), validators=[DataRequired()])
     # the choices follow the departure; the domain says why another destination is refused
     destination_country = SelectField(
-        "Destination country", validators=[DataRequired()], validate_choice=False
+        _l("Destination country"), validators=[DataRequired()], validate_choice=False
     )
-    transit_countries = SelectMultipleField("Transit countries (optional)", validators=[Optional()])
+    transit_countries = SelectMultipleField(
+        _l("Transit countries (optional)"), validators=[Optional()]
+    )
     transport_mode = SelectField(
-        "Mode of transport",
-        choices=choices([("air", "Air"), ("sea", "Sea"), ("land", "Land")]),
+        _l("Mode of transport"),
+        choices=choices([("air", _l("Air")), ("sea", _l("Sea")), ("land", _l("Land"))]),
         validators=[DataRequired()],
     )
-    location = StringField("Location / city / event", validators=[Optional(), Length(max=200)])
+    location = StringField(_l("Location / city / event"), validators=[Optional(), Length(max=200)])
     extra_details = StringField(
-        "Extra details (flight number, vehicle…)", validators=[Optional(), Length(max=500)]
+        _l("Extra details (flight number, vehicle…)"), validators=[Optional(), Length(max=500)]
     )
-    packaging_details = StringField("Packaging details", validators=[Optional(), Length(max=500)])
+    packaging_details = StringField(
+        _l("Packaging details"), validators=[Optional(), Length(max=500)]
+    )
     items = HiddenField()  # errors of the item picker are shown on this field
     signed_name = StringField(
-        "Sign the declaration with your legal name", validators=[DataRequired(), Length(max=250)]
+        _l("Sign the declaration with your legal name"),
+        validators=[DataRequired(), Length(max=250)],
     )
 
 
 class VerifyForm(FlaskForm):
     code = StringField(
-        "Verification code given by the officer", validators=[DataRequired(), Length(max=40)]
+        _l("Verification code given by the officer"), validators=[DataRequired(), Length(max=40)]
     )
 
 
 class ShareForm(FlaskForm):
     days = SelectField(
-        "Link works for",
-        choices=choices([("1", "1 day"), ("7", "7 days"), ("30", "30 days")]),
+        _l("Link works for"),
+        choices=choices([("1", _l("1 day")), ("7", _l("7 days")), ("30", _l("30 days"))]),
         default="7",
     )
     label = StringField(
-        "For (name of your representative, optional)", validators=[Optional(), Length(max=120)]
+        _l("For (name of your representative, optional)"), validators=[Optional(), Length(max=120)]
     )
 
 
@@ -202,39 +214,42 @@ class EmptyForm(FlaskForm):
 class PredeclarationForm(FlaskForm):
     """The App User Guide's "Predeclarations" screen (F-50); the domain checks the values."""
 
-    office_id = SelectField("Customs port / office", validators=[DataRequired()], coerce=str)
-    expected_date = StringField("Date", validators=[DataRequired()], render_kw={"type": "date"})
+    office_id = SelectField(_l("Customs port / office"), validators=[DataRequired()], coerce=str)
+    expected_date = StringField(_l("Date"), validators=[DataRequired()], render_kw={"type": "date"})
     expected_time = StringField(
-        "Estimated time (office's local time)",
+        _l("Estimated time (office's local time)"),
         validators=[DataRequired()],
         render_kw={"type": "time"},
     )
     carriage = RadioField(
-        "Cargo or hand carry",
-        choices=choices([("cargo", "Cargo"), ("hand_carry", "Hand carry")]),
+        _l("Cargo or hand carry"),
+        choices=choices([("cargo", _l("Cargo")), ("hand_carry", _l("Hand carry"))]),
         default="hand_carry",
         validators=[DataRequired()],
     )
-    shipment_number = StringField("Shipment number", validators=[Optional(), Length(max=100)])
+    shipment_number = StringField(_l("Shipment number"), validators=[Optional(), Length(max=100)])
     transport_mode = RadioField(
-        "Mode of transport",
-        choices=choices([("air", "Air"), ("sea", "Sea"), ("land", "Land")]),
+        _l("Mode of transport"),
+        choices=choices([("air", _l("Air")), ("sea", _l("Sea")), ("land", _l("Land"))]),
         validators=[DataRequired()],
     )
     transport_id = StringField(
-        "Identification (flight no., vessel, plate)", validators=[Optional(), Length(max=100)]
+        _l("Identification (flight no., vessel, plate)"), validators=[Optional(), Length(max=100)]
     )
-    rep_name = StringField("Representative: name", validators=[Optional(), Length(max=200)])
-    rep_eori = StringField("Representative: EORI / ID", validators=[Optional(), Length(max=40)])
-    rep_city = StringField("Representative: city", validators=[Optional(), Length(max=120)])
-    rep_country = SelectField("Representative: country", validators=[Optional()], coerce=str)
+    rep_name = StringField(_l("Representative: name"), validators=[Optional(), Length(max=200)])
+    rep_eori = StringField(_l("Representative: EORI / ID"), validators=[Optional(), Length(max=40)])
+    rep_city = StringField(_l("Representative: city"), validators=[Optional(), Length(max=120)])
+    rep_country = SelectField(_l("Representative: country"), validators=[Optional()], coerce=str)
     option = RadioField(
-        "Options",
+        _l("Options"),
         choices=choices(
             [
-                ("", "None: pre-notification with the carnet's details"),
-                ("notification_only", "Allow only pre-notification (without the carnet's details)"),
-                ("automatic", "Allow automatic transaction (pre-declaration)"),
+                ("", _l("None: pre-notification with the carnet's details")),
+                (
+                    "notification_only",
+                    _l("Allow only pre-notification (without the carnet's details)"),
+                ),
+                ("automatic", _l("Allow automatic transaction (pre-declaration)")),
             ]
         ),
         default="",

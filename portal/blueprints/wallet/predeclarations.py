@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, g, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.blueprints.wallet import bp
@@ -25,7 +26,7 @@ from portal.web import redirect_to
 def _form(voucher: Voucher, p: Predeclaration | None) -> PredeclarationForm:
     form = PredeclarationForm()
     form.office_id.choices = choices(
-        [("", "Choose an office")]
+        [("", _("Choose an office"))]
         + [
             (str(o.id), f"{o.name} ({country_name(db.session, o.country_code)})")
             if o.country_code
@@ -42,7 +43,7 @@ def _form(voucher: Voucher, p: Predeclaration | None) -> PredeclarationForm:
             rep = pd.representative_of(p)
             form.office_id.data = str(p.office_id)
             form.expected_date.data = p.expected_at.date().isoformat()
-            form.expected_time.data = p.expected_at.strftime("%H:%M")
+            form.expected_time.data = p.expected_at.time().isoformat("minutes")  # <input type=time>
             form.carriage.data = p.carriage
             form.shipment_number.data = p.shipment_number
             form.transport_mode.data = p.transport_mode
@@ -105,7 +106,9 @@ def _save(voucher: Voucher, p: Predeclaration | None):
         else:
             db.session.commit()
             flash(
-                f"Your {pd.kind_name(saved)} is sent to customs: the travel shows their answer.",
+                _("Your pre-declaration is sent to customs: the travel shows their answer.")
+                if saved.option == "automatic"
+                else _("Your pre-notification is sent to customs: the travel shows their answer."),
                 "success",
             )
             return _back(voucher)
@@ -132,7 +135,9 @@ def edit_predeclaration(predeclaration_id: int):
     voucher = db.session.get(Voucher, p.voucher_id)
     if p.state != "pending":
         flash(
-            f"Customs already acted on this {pd.kind_name(p)}: it can no longer be changed.",
+            _("Customs already acted on this pre-declaration: it can no longer be changed.")
+            if p.option == "automatic"
+            else _("Customs already acted on this pre-notification: it can no longer be changed."),
             "error",
         )
         return _back(voucher)
@@ -153,5 +158,10 @@ def withdraw_predeclaration(predeclaration_id: int):
         flash(err.message, "error")
         return _back(voucher)
     db.session.commit()
-    flash(f"Your {pd.kind_name(p)} is withdrawn.", "success")
+    flash(
+        _("Your pre-declaration is withdrawn.")
+        if p.option == "automatic"
+        else _("Your pre-notification is withdrawn."),
+        "success",
+    )
     return _back(voucher)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import segno
 from flask import Response, abort, current_app, flash, g, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import (
@@ -27,6 +31,7 @@ from portal.domain.transactions import cancellation_code_of, check_verification_
 from portal.domain.visibility import full_history
 from portal.domain.vouchers import code_of, format_code, qr_payload
 from portal.extensions import db, limiter
+from portal.i18n import fmt_date, fmt_datetime
 from portal.models import Carnet
 from portal.web import is_poll, redirect_to, render_page
 
@@ -35,9 +40,18 @@ POLL_SECONDS = 3
 
 @bp.app_template_filter("ddmmyyyy")
 def ddmmyyyy(value) -> str:
-    if value is None:
-        return ""
-    return value.strftime("%d/%m/%Y %H:%M" if hasattr(value, "hour") else "%d/%m/%Y")
+    """Kept for the templates not moved to |date / |datetime yet: the same formatters."""
+    return fmt_datetime(value) if isinstance(value, dt.datetime) else fmt_date(value)
+
+
+# the words of the states the wallet shows (the values stay the machine codes in data-state)
+ATA_STATES = {"digital": _l("digital"), "paper": _l("paper")}
+LEG_ROLES = {
+    "departure": _l("departure"),
+    "destination": _l("destination"),
+    "transit": _l("transit"),
+}
+TRANSPORT_LABELS = {"air": _l("Air"), "sea": _l("Sea"), "land": _l("Land")}
 
 
 @bp.context_processor
@@ -51,6 +65,19 @@ def wallet_context():
         "format_code": format_code,
         "SET_LABELS": SET_LABELS,
         "STATUS_LABELS": STATUS_LABELS,
+        "VOUCHER_STATES": {
+            "pending": pgettext("voucher", "pending"),
+            "committed": pgettext("voucher", "committed"),
+            "rejected": pgettext("voucher", "rejected"),
+            "cancelled": pgettext("voucher", "cancelled"),
+        },
+        "TXN_STATES": {
+            "committed": pgettext("transaction", "committed"),
+            "cancelled": pgettext("transaction", "cancelled"),
+        },
+        "ATA_STATES": ATA_STATES,
+        "LEG_ROLES": LEG_ROLES,
+        "TRANSPORT_LABELS": TRANSPORT_LABELS,
     }
 
 
@@ -86,9 +113,9 @@ def download():
             if form.qr_text.data and not (ref and pin):
                 ref, pin = wallet_domain.parse_download_qr(form.qr_text.data)
             if not ref:
-                raise DomainError("Give the eATA ID or the carnet number.", field="carnet_ref")
+                raise DomainError(_("Give the eATA ID or the carnet number."), field="carnet_ref")
             if not pin:
-                raise DomainError("Give the carnet PIN.", field="pin")
+                raise DomainError(_("Give the carnet PIN."), field="pin")
             carnet = wallet_domain.download_carnet(
                 db.session, g.holder, ref, pin, ip=request.remote_addr
             )
@@ -99,7 +126,7 @@ def download():
                 "wallet/download.html", form=form
             ), err.status if err.status == 429 else 422
         db.session.commit()
-        flash(f"Carnet {carnet.carnet_number} is in your wallet.", "success")
+        flash(_("Carnet %(number)s is in your wallet.", number=carnet.carnet_number), "success")
         return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id))
     status = 422 if form.errors else 200
     return render_template("wallet/download.html", form=form), status
@@ -163,7 +190,7 @@ def accept(carnet_id: int):
     form = SignForm()
     if form.validate_on_submit():
         if not form.accept.data:
-            form.accept.errors = ["Tick the box to accept the general list and your liability."]
+            form.accept.errors = [_("Tick the box to accept the general list and your liability.")]
         else:
             try:
                 travel_domain.accept_general_list(
@@ -174,7 +201,7 @@ def accept(carnet_id: int):
                 put_error(form, err)
             else:
                 db.session.commit()
-                flash("You signed the general list: you can now prepare travels.", "success")
+                flash(_("You signed the general list: you can now prepare travels."), "success")
                 return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id))
     ctx = {
         "entry": entry,
@@ -306,11 +333,13 @@ def verify(transaction_id: int):
         else:
             db.session.commit()
             if ok:
-                flash("The verification code matches this committed transaction.", "success")
+                flash(_("The verification code matches this committed transaction."), "success")
             else:
                 flash(
-                    "This verification code does NOT match the transaction: ask the officer "
-                    "again, and contact your issuing association if in doubt.",
+                    _(
+                        "This verification code does NOT match the transaction: ask the officer "
+                        "again, and contact your issuing association if in doubt."
+                    ),
                     "error",
                 )
     return redirect_to(url_for("wallet.voucher", voucher_id=txn.voucher_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from flask import Response, abort, flash, g, render_template, url_for
+from flask_babel import gettext as _
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import EmptyForm, ShareForm
@@ -53,7 +54,7 @@ def revoke_share(share_id: int):
     except NotFound:
         abort(404)
     db.session.commit()
-    flash("The link no longer works.", "success")
+    flash(_("The link no longer works."), "success")
     return redirect_to(url_for("wallet.voucher", voucher_id=share.voucher_id))
 
 
@@ -61,7 +62,7 @@ def _open(token: str):
     try:
         return wallet_domain.open_share(db.session, token)
     except NotFound:
-        abort(404, description="This link has expired or was withdrawn by the carnet holder.")
+        abort(404, description=_("This link has expired or was withdrawn by the carnet holder."))
 
 
 @bp.get("/s/<token>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import EmptyForm
@@ -31,7 +32,7 @@ def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
             raise ValueError(raw)
         return dt.date.fromisoformat(raw), None
     except ValueError:
-        return None, "Give the date as YYYY-MM-DD."
+        return None, _("Give the date as YYYY-MM-DD.")
 
 
 @bp.get("/ata-status")
@@ -69,7 +70,7 @@ def itinerary_advice_page():
     advice = None
     if departure and not errors:
         if len(visits) > MAX_VISITS:
-            errors["destinations"] = f"At most {MAX_VISITS} countries."
+            errors["destinations"] = _("At most %(count)s countries.", count=MAX_VISITS)
         else:
             try:
                 advice = transition.advise(db.session, departure, visits, departure_day=day)
@@ -128,7 +129,7 @@ def upload_cover_page(carnet_id: int):
             empty=EmptyForm(),
             error=err.message,
         ), 422
-    flash(f"Cover page {row.filename} attached.", "success")
+    flash(_("Cover page %(name)s attached.", name=row.filename), "success")
     return redirect_to(url_for("wallet.cover_pages_page", carnet_id=carnet.id))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import (
@@ -69,7 +70,9 @@ def _quantities(carnet: Carnet) -> dict[int, int]:
         if not raw:
             continue
         if not raw.isdigit() or not raw.isascii() or len(raw) > 6:
-            raise DomainError(f"Item {item.item_no}: give a whole number of pieces.", field="items")
+            raise DomainError(
+                _("Item %(item)s: give a whole number of pieces.", item=item.item_no), field="items"
+            )
         if int(raw):
             out[item.item_no] = int(raw)
     return out
@@ -108,7 +111,7 @@ def _save_travel(carnet: Carnet, travel: Travel | None):
             transits = form.transit_countries.data or []
             if transits and _transits_left(carnet, travel) < len(transits):
                 form.transit_countries.errors = [
-                    "This carnet has not enough transit sets left for these transit countries."
+                    _("This carnet has not enough transit sets left for these transit countries.")
                 ]
             else:
                 data = travel_domain.TravelInput(
@@ -134,7 +137,7 @@ def _save_travel(carnet: Carnet, travel: Travel | None):
                     put_error(form, err)
                 else:
                     db.session.commit()
-                    flash("Your travel is saved: open its vouchers at customs.", "success")
+                    flash(_("Your travel is saved: open its vouchers at customs."), "success")
                     return redirect_to(url_for("wallet.travel", travel_id=saved.id))
         return _render_travel_form(form, carnet, travel, quantities, 422)
     return _render_travel_form(form, carnet, travel, quantities)
@@ -145,7 +148,7 @@ def _save_travel(carnet: Carnet, travel: Travel | None):
 def new_travel(carnet_id: int):
     entry, carnet = or_404(wallet_domain.wallet_carnet, db.session, g.holder, carnet_id)
     if entry.accepted_at is None:
-        flash("Sign the carnet's general list before your first travel.", "error")
+        flash(_("Sign the carnet's general list before your first travel."), "error")
         return redirect_to(url_for("wallet.carnet", carnet_id=carnet.id), 302)
     return _save_travel(carnet, None)
 
@@ -221,7 +224,8 @@ def edit_travel(travel_id: int):
     t = or_404(travel_domain.get_travel, db.session, g.holder, travel_id)
     if travel_domain.is_transacted(t):
         flash(
-            "This travel cannot be changed: customs already committed one of its vouchers.", "error"
+            _("This travel cannot be changed: customs already committed one of its vouchers."),
+            "error",
         )
         return redirect_to(url_for("wallet.travel", travel_id=t.id), 302)
     carnet = db.session.get(Carnet, t.carnet_id)
@@ -242,5 +246,5 @@ def delete_travel(travel_id: int):
         flash(err.message, "error")
         return redirect_to(url_for("wallet.travel", travel_id=travel_id))
     db.session.commit()
-    flash("The travel is deleted; its sets are back on the carnet.", "success")
+    flash(_("The travel is deleted; its sets are back on the carnet."), "success")
     return redirect_to(url_for("wallet.carnet", carnet_id=carnet_id, tab="travels"))

@@ -4,6 +4,7 @@ counts kept up to date."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,7 @@ def save_rows(
     Only rows of this session that are not imported yet can change. Every edited cell is
     checked as at the upload (`check_cell`): a refused one changes nothing."""
     if bs.status != "cleaning":
-        raise Conflict("The import is running: wait until it ends to change rows.")
+        raise Conflict(_("The import is running: wait until it ends to change rows."))
     spec = spec_of(bs.kind)
     keys = {c.key: c for c in spec.columns}
     ids = set(edits) | set(removed or ())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from portal.domain import audit as audit_log
 from portal.domain import jobs as domain_jobs
 from portal.domain.bulk.columns import spec_of
 from portal.domain.bulk.rules import load_context, validate_all
+from portal.i18n import fmt_number
 from portal.models import Account, CustomsAdministration, Office, Region
 from portal.models.bulk import BulkRow, BulkSession
 from portal.models.jobs import Job
@@ -22,7 +24,7 @@ from portal.models.jobs import Job
 def begin_import(session: Session, bs: BulkSession, account: Account) -> Job:
     """Claim the session for one import (a double click starts one job) and create its job."""
     if bs.row_count - bs.imported_count <= 0:
-        raise DomainError("There is nothing left to import in this session.")
+        raise DomainError(_("There is nothing left to import in this session."))
     job = domain_jobs.create_job(
         session,
         f"bulk_{bs.kind}_import",
@@ -37,7 +39,7 @@ def begin_import(session: Session, bs: BulkSession, account: Account) -> Job:
         .values(status="importing", job_id=job.id),
     )
     if claimed != 1:
-        raise Conflict("An import of this session is already running.")
+        raise Conflict(_("An import of this session is already running."))
     session.refresh(bs)
     return job
 
@@ -50,7 +52,7 @@ def import_session(
     the report. Running it again creates nothing twice: imported rows are marked."""
     bs = session.get(BulkSession, bulk_session_id)
     if bs is None:
-        raise DomainError("The cleaning session no longer exists.")
+        raise DomainError(_("The cleaning session no longer exists."))
     customs = session.get_one(CustomsAdministration, bs.customs_id)
     owner = session.get(Account, bs.account_id)
     spec = spec_of(bs.kind)
@@ -62,7 +64,7 @@ def import_session(
         )
     )
     total = len(rows)
-    progress(0, total, "Checking the rows again…", force=True)
+    progress(0, total, _("Checking the rows again…"), force=True)
     ctx = load_context(session, customs)
     results = validate_all(ctx, spec, [r.data for r in rows])
     created: list[tuple[BulkRow, Region | Office | Account]] = []
@@ -76,7 +78,15 @@ def import_session(
         created.append((row, spec.create(session, customs.id, values)))
         if i % 500 == 0:
             session.flush()
-            progress(i, total, f"Created {len(created):,} of {total:,}…")
+            progress(
+                i,
+                total,
+                _(
+                    "Created %(done)s of %(total)s…",
+                    done=fmt_number(len(created)),
+                    total=fmt_number(total),
+                ),
+            )
     session.flush()
     actor = {
         "actor_type": "account",
@@ -111,10 +121,17 @@ def import_session(
     bs.status = "cleaning"
     bs.updated_at = now_utc()
     session.flush()
-    progress(total, total, "Saving…", force=True)
-    noun = spec.title.lower()
-    message = f"{len(created):,} {noun} created"
-    message += f", {len(skipped):,} rows with errors not imported." if skipped else "."
+    progress(total, total, _("Saving…"), force=True)
+    values = {
+        "created": fmt_number(len(created)),
+        "what": str(spec.title).lower(),
+        "skipped": fmt_number(len(skipped)),
+    }
+    message = (
+        _("%(created)s %(what)s created, %(skipped)s rows with errors not imported.", **values)
+        if skipped
+        else _("%(created)s %(what)s created.", **values)
+    )
     return {
         "kind": spec.kind,
         "created": len(created),

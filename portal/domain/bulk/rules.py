@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,27 +36,32 @@ from portal.models import (
 
 KINDS = ("region", "office", "account")
 YES_NO = ("Yes", "No")
-_YES = {"yes", "y", "true", "1", "x", "oui", "ja"}
+_YES = {"yes", "y", "true", "1", "x", "oui", "ja", "si", "sí"}
 _NO = {"no", "n", "false", "0", "non", "nee", "nein"}
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    header: str
+    label: str | LazyString  # lazy_gettext: the header in the language of the request
     required: bool = False
-    hint: str = ""
+    hint: str | LazyString = ""
     list_name: str | None = None  # a column of the ListValues sheet offered as a drop-down
     max_len: int = 200
     width: int = 20
     decimal_range: tuple[int, int] | None = None
+
+    @property
+    def header(self) -> str:
+        """The column's header in the current language."""
+        return str(self.label)
 
 
 @dataclass(frozen=True)
 class KindSpec:
     kind: str
     sheet: str
-    title: str
+    title: str | LazyString
     columns: tuple[Column, ...]
     unique: str  # the column unique within the file and the administration
     validate: Callable[[Context, KindSpec, dict], tuple[dict, dict]]
@@ -130,15 +137,18 @@ class _Row:
         for col in spec.columns:
             value = data.get(col.key, "")
             if value[:1] in rules.REFUSED_START:
-                self.errors[col.key] = (
-                    f'{col.header} cannot start with "=", a tab or a line '
-                    "break: type the value itself."
+                self.errors[col.key] = _(
+                    '%(column)s cannot start with "=", a tab or a line break: type the value '
+                    "itself.",
+                    column=col.header,
                 )
             elif col.required and not value.strip():
-                self.errors[col.key] = f"{col.header} is required."
+                self.errors[col.key] = _("%(column)s is required.", column=col.header)
             elif len(value) > col.max_len:
-                self.errors[col.key] = (
-                    f"{col.header} is too long (at most {col.max_len} characters)."
+                self.errors[col.key] = _(
+                    "%(column)s is too long (at most %(count)s characters).",
+                    column=col.header,
+                    count=col.max_len,
                 )
 
     def refuse(self, key: str, message: str) -> None:
@@ -163,7 +173,7 @@ class _Row:
             return default
         if v in _YES or v in _NO:
             return v in _YES
-        self.errors[key] = f"{self.spec.column(key).header} must be Yes or No."
+        self.errors[key] = _("%(column)s must be Yes or No.", column=self.spec.column(key).header)
         return default
 
 
@@ -199,9 +209,11 @@ def _unique(ctx: Context, row: _Row, key: str, existing: bool) -> None:
     if not key or spec.unique in row.errors:
         return
     if ctx.seen[key] > 1:
-        row.errors[spec.unique] = f"This {header.lower()} appears more than once in the file."
+        row.errors[spec.unique] = _(
+            "This %(what)s appears more than once in the file.", what=header.lower()
+        )
     elif existing:
-        row.errors[spec.unique] = f"This {header.lower()} already exists."
+        row.errors[spec.unique] = _("This %(what)s already exists.", what=header.lower())
 
 
 def _territory_label(t: CustomsTerritory) -> str:
@@ -222,9 +234,11 @@ def validate_region(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dic
         and "territory" not in row.errors
         and territory not in (own.code.lower(), own.name.lower(), _territory_label(own).lower())
     ):
-        row.errors["territory"] = (
-            f"A region of {ctx.customs.name} belongs to its customs "
-            f"territory: choose {_territory_label(own)}."
+        row.errors["territory"] = _(
+            "A region of %(administration)s belongs to its customs territory: choose "
+            "%(territory)s.",
+            administration=ctx.customs.name,
+            territory=_territory_label(own),
         )
     active = row.yes_no("active", True)
     return row.errors, {"name": name, "territory_id": own.id, "active": active}
@@ -256,15 +270,16 @@ def validate_office(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, dic
     if region_name and "region" not in row.errors:
         region = ctx.regions.get(region_name.lower())
         if region is None:
-            row.errors["region"] = (
-                f"There is no region named “{region_name}”. Create the "
-                "regions first, then download this template again."
+            row.errors["region"] = _(
+                "There is no region named “%(name)s”. Create the regions first, then download "
+                "this template again.",
+                name=region_name,
             )
     country = None
     if row.value("country") and "country" not in row.errors:
         country = ctx.countries.get(row.value("country").lower())
         if country is None:
-            row.errors["country"] = "Choose a country from the list (ISO code or name)."
+            row.errors["country"] = _("Choose a country from the list (ISO code or name).")
     texts = {
         key: row.check(key, functools.partial(rules.text_of, "office", key, data.get(key)))
         for key in OFFICE_TEXTS
@@ -312,23 +327,28 @@ def _office_and_region(
     if office_name and "office" not in row.errors:
         office = ctx.offices.get(office_name.lower())
         if office is None:
-            row.errors["office"] = (
-                f"There is no office named “{office_name}”. Create the "
-                "offices first, then download this template again."
+            row.errors["office"] = _(
+                "There is no office named “%(name)s”. Create the offices first, then download "
+                "this template again.",
+                name=office_name,
             )
     if region_name and "region" not in row.errors:
         region = ctx.regions.get(region_name.lower())
         if region is None:
-            row.errors["region"] = f"There is no region named “{region_name}”."
+            row.errors["region"] = _("There is no region named “%(name)s”.", name=region_name)
     if role == ADMIN:
         if region_name and "region" not in row.errors:
-            row.errors["region"] = "An admin acts for the whole administration: leave Region empty."
+            row.errors["region"] = _(
+                "An admin acts for the whole administration: leave Region empty."
+            )
     elif role is not None:
         if not office_name and "office" not in row.errors:
-            row.errors["office"] = "Office is required for this role."
+            row.errors["office"] = _("Office is required for this role.")
         if office is not None and region is not None and office.region_id != region.id:
-            row.errors["region"] = (
-                f"The office “{office.name}” is not in the region “{region.name}”."
+            row.errors["region"] = _(
+                "The office “%(office)s” is not in the region “%(region)s”.",
+                office=office.name,
+                region=region.name,
             )
         if region is None and office is not None:
             region = office.region
@@ -354,8 +374,8 @@ def validate_account(ctx: Context, spec: KindSpec, data: dict) -> tuple[dict, di
     if row.value("role") and "role" not in row.errors:
         role = _role(row.value("role"))
         if role is None:
-            row.errors["role"] = (
-                "Choose a role from the list: " + ", ".join(ROLE_LABELS.values()) + "."
+            row.errors["role"] = _(
+                "Choose a role from the list: %(roles)s.", roles=", ".join(ROLE_LABELS.values())
             )
     office, region = _office_and_region(ctx, row, role)
     values = {

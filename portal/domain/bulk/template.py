@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,16 +65,18 @@ def build_template(
     last = max_rows + 1
     for idx, col in enumerate(spec.columns, start=1):
         letter = get_column_letter(idx)
-        cell = ws.cell(row=1, column=idx, value=col.header + (" *" if col.required else ""))
+        cell = ws.cell(row=1, column=idx, value=str(col.header) + (" *" if col.required else ""))
         cell.font = Font(bold=True)
         ws.column_dimensions[letter].width = col.width
-        hint = col.hint or ("Required." if col.required else "Optional.")
+        hint = str(col.hint) or (_("Required.") if col.required else _("Optional."))
         if col.list_name:
             dv = DataValidation(
                 type="list", formula1=list_ranges[col.list_name], allow_blank=not col.required
             )
-            dv.error = f"Choose a value from the list ({col.list_name} in ListValues)."
-            dv.errorTitle = col.header
+            dv.error = _(
+                "Choose a value from the list (%(list)s in ListValues).", list=col.list_name
+            )
+            dv.errorTitle = str(col.header)
             dv.showErrorMessage = col.list_name in ("YesNo", "Roles", "Territories")
         elif col.decimal_range:
             low, high = col.decimal_range
@@ -84,8 +87,13 @@ def build_template(
                 formula2=str(high),
                 allow_blank=True,
             )
-            dv.error = f"{col.header} must be between {low} and {high}."
-            dv.errorTitle = col.header
+            dv.error = _(
+                "%(column)s must be between %(low)s and %(high)s.",
+                column=col.header,
+                low=low,
+                high=high,
+            )
+            dv.errorTitle = str(col.header)
             dv.showErrorMessage = True
         else:
             dv = DataValidation(
@@ -94,9 +102,9 @@ def build_template(
                 formula1=str(col.max_len),
                 allow_blank=not col.required,
             )
-            dv.error = f"At most {col.max_len} characters."
+            dv.error = _("At most %(count)s characters.", count=col.max_len)
             dv.showErrorMessage = True
-        dv.promptTitle = col.header[:32]
+        dv.promptTitle = str(col.header)[:32]
         dv.prompt = hint[:255]
         dv.showInputMessage = True
         dv.add(f"{letter}2:{letter}{last}")

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from typing import cast
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from portal.domain import Conflict, DomainError
 from portal.domain.bulk.columns import spec_of
 from portal.domain.bulk.rules import KindSpec, check_cell, load_context, validate_all
 from portal.domain.xlsx_guard import HostileFile, Limits, check_xlsx
+from portal.i18n import shipped_languages, with_locale
 from portal.models import Account, CustomsAdministration
 from portal.models.bulk import BulkRow, BulkSession
 
@@ -38,7 +40,10 @@ def _header_key(text: str) -> str:
 
 def _column_positions(header: tuple, spec: KindSpec) -> dict[int, str]:
     """Column index → column key, by the header texts; every required column present."""
-    by_header = {c.header.lower(): c.key for c in spec.columns}
+    by_header: dict[str, str] = {}
+    for lang in shipped_languages():  # a template downloaded in any language is read back
+        with with_locale(lang):
+            by_header.update({str(c.header).lower(): c.key for c in spec.columns})
     positions: dict[int, str] = {}
     for i, h in enumerate(header):
         key = by_header.get(_header_key(_text(h)))
@@ -47,9 +52,10 @@ def _column_positions(header: tuple, spec: KindSpec) -> dict[int, str]:
     missing = [c.header for c in spec.columns if c.required and c.key not in positions.values()]
     if missing:
         raise DomainError(
-            "The sheet has no column "
-            + ", ".join(f"“{m}”" for m in missing)
-            + ". Download the template again.",
+            _(
+                "The sheet has no column %(columns)s. Download the template again.",
+                columns=", ".join(f"“{m}”" for m in missing),
+            ),
             field="file",
         )
     return positions
@@ -86,19 +92,22 @@ def parse_workbook(data: bytes, spec: KindSpec, limits: Limits) -> list[tuple[in
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # noqa: BLE001 — any parse failure is a refused file
-        raise HostileFile("This file is not a valid Excel workbook (.xlsx).") from exc
+        raise HostileFile(_("This file is not a valid Excel workbook (.xlsx).")) from exc
     try:
         if spec.sheet not in wb.sheetnames:
             raise DomainError(
-                f"This file has no sheet named “{spec.sheet}”. Use the "
-                f"{spec.title.lower()} template.",
+                _(
+                    "This file has no sheet named “%(sheet)s”. Use the %(what)s template.",
+                    sheet=spec.sheet,
+                    what=str(spec.title).lower(),
+                ),
                 field="file",
             )
         ws = wb[spec.sheet]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise DomainError("The sheet is empty.", field="file")
+            raise DomainError(_("The sheet is empty."), field="file")
         positions = _column_positions(header, spec)
         out: list[tuple[int, dict]] = []
         for number, row in enumerate(rows, start=2):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -38,12 +40,27 @@ from portal.models.predeclarations import OPEN_STATES
 # --- the holder's side ----------------------------------------------------------------------
 
 
-def _text(value: Any, name: str, what: str, max_len: int) -> str:
+# the fields' names inside the refusals of _text
+FIELD_NAMES = {
+    "rep_name": _l("representative's name"),
+    "rep_eori": _l("representative's EORI or ID"),
+    "rep_city": _l("representative's city"),
+    "rep_country": _l("representative's country"),
+    "shipment_number": _l("shipment number"),
+    "transport_id": _l("identification"),
+}
+
+
+def _text(value: Any, name: str, max_len: int) -> str:
     text = str(value or "").strip()
+    what = FIELD_NAMES[name]
     if len(text) > max_len:
-        raise DomainError(f"The {what} is too long: at most {max_len} characters.", field=name)
+        raise DomainError(
+            _("The %(what)s is too long: at most %(count)s characters.", what=what, count=max_len),
+            field=name,
+        )
     if any(ord(c) < 32 for c in text):
-        raise DomainError(f"The {what} cannot hold control characters.", field=name)
+        raise DomainError(_("The %(what)s cannot hold control characters.", what=what), field=name)
     return text
 
 
@@ -58,7 +75,7 @@ def _parse_date(value: Any) -> dt.date:
             return dt.datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
-    raise DomainError("Give the expected date as dd/mm/yyyy.", field="expected_date")
+    raise DomainError(_("Give the expected date as dd/mm/yyyy."), field="expected_date")
 
 
 def _parse_time(value: Any) -> dt.time:
@@ -69,7 +86,7 @@ def _parse_time(value: Any) -> dt.time:
         return dt.datetime.strptime(raw, "%H:%M").time()
     except ValueError:
         raise DomainError(
-            "Give the estimated time as HH:MM (24 hours).", field="expected_time"
+            _("Give the estimated time as HH:MM (24 hours)."), field="expected_time"
         ) from None
 
 
@@ -83,43 +100,45 @@ def _checked(session: Session, voucher: Voucher, data: PredeclarationInput, toda
     office = offices.get(office_id)
     if office is None:
         raise DomainError(
-            f"Choose a customs office in {country_name(session, voucher.country_code)}'s "
-            "customs territory.",
+            _(
+                "Choose a customs office in %(country)s's customs territory.",
+                country=country_name(session, voucher.country_code),
+            ),
             field="office_id",
         )
     day = _parse_date(data.expected_date)
     if day < today - dt.timedelta(days=1):
-        raise DomainError("The expected date is in the past.", field="expected_date")
+        raise DomainError(_("The expected date is in the past."), field="expected_date")
     if day > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise DomainError("The expected date is more than a year ahead.", field="expected_date")
+        raise DomainError(_("The expected date is more than a year ahead."), field="expected_date")
     at = dt.datetime.combine(day, _parse_time(data.expected_time))
     if data.carriage not in CARRIAGES:
-        raise DomainError("Choose cargo or hand carry.", field="carriage")
+        raise DomainError(_("Choose cargo or hand carry."), field="carriage")
     if data.transport_mode not in TRANSPORT_MODES:
-        raise DomainError("Choose the mode of transport: air, sea or land.", field="transport_mode")
+        raise DomainError(
+            _("Choose the mode of transport: air, sea or land."), field="transport_mode"
+        )
     if data.option not in OPTIONS:
-        raise DomainError("Choose one of the options.", field="option")
+        raise DomainError(_("Choose one of the options."), field="option")
     rep_in = data.representative or {}
     rep = {
-        "name": _text(rep_in.get("name"), "rep_name", "representative's name", 200),
-        "eori": _text(rep_in.get("eori"), "rep_eori", "representative's EORI or ID", 40),
-        "city": _text(rep_in.get("city"), "rep_city", "representative's city", 120),
-        "country": _text(
-            rep_in.get("country"), "rep_country", "representative's country", 2
-        ).upper(),
+        "name": _text(rep_in.get("name"), "rep_name", 200),
+        "eori": _text(rep_in.get("eori"), "rep_eori", 40),
+        "city": _text(rep_in.get("city"), "rep_city", 120),
+        "country": _text(rep_in.get("country"), "rep_country", 2).upper(),
     }
     if rep["country"] and session.get(Country, rep["country"]) is None:
-        raise DomainError("Choose the representative's country.", field="rep_country")
+        raise DomainError(_("Choose the representative's country."), field="rep_country")
     if any(rep.values()) and not rep["name"]:
-        raise DomainError("Give the representative's name.", field="rep_name")
+        raise DomainError(_("Give the representative's name."), field="rep_name")
     return {
         "office": office,
         "expected_at": at,
         "carriage": data.carriage,
         "transport_mode": data.transport_mode,
         "option": data.option,
-        "shipment_number": _text(data.shipment_number, "shipment_number", "shipment number", 100),
-        "transport_id": _text(data.transport_id, "transport_id", "identification", 100),
+        "shipment_number": _text(data.shipment_number, "shipment_number", 100),
+        "transport_id": _text(data.transport_id, "transport_id", 100),
         "representative": rep if rep["name"] else {},
     }
 
@@ -135,8 +154,10 @@ def _check_voucher(session: Session, carnet: Carnet, voucher: Voucher, today: dt
         )
     if voucher.state == "void":
         raise Conflict(
-            "This voucher was cancelled when the travel was changed or deleted: open the "
-            "travel's current vouchers.",
+            _(
+                "This voucher was cancelled when the travel was changed or deleted: open the "
+                "travel's current vouchers."
+            ),
             code="voucher_void",
         )
     check_status(carnet, voucher.kind, today)
@@ -179,7 +200,7 @@ def send(
     now = now or now_utc()
     voucher = session.get(Voucher, voucher_id)
     if voucher is None:
-        raise NotFound("No such voucher.")
+        raise NotFound(_("No such voucher."))
     get_travel(session, holder, voucher.travel_id)  # NotFound when not the holder's
     carnet, voucher = lock(session, voucher.id)
     _check_voucher(session, carnet, voucher, now.date())
@@ -235,7 +256,7 @@ def lock_predeclaration(session: Session, predeclaration_id: int) -> Predeclarat
         stmt = stmt.with_for_update()
     p = session.scalar(stmt)
     if p is None:
-        raise NotFound("No such pre-declaration.")
+        raise NotFound(_("No such pre-declaration."))
     return p
 
 

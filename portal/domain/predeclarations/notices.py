@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.domain import audit, outbox
-from portal.domain.predeclarations.vocabulary import CARRIAGES, TRANSPORT_MODES, kind_name
 from portal.domain.rules import label
 from portal.domain.transactions import Officer
 from portal.domain.transactions.notify import notify
+from portal.i18n import fmt_date, fmt_time, language_of, with_locale
 from portal.models import (
     Carnet,
+    CustomsAdministration,
     Holder,
     Office,
     Predeclaration,
@@ -72,6 +75,11 @@ def audit_officer(
     )
 
 
+# the words of the office's email (lower case, inside a sentence)
+OFFICE_CARRIAGES = {"cargo": _l("cargo"), "hand_carry": _l("hand carry")}
+OFFICE_TRANSPORT = {"air": _l("Air"), "sea": _l("Sea"), "land": _l("Land")}
+
+
 def tell_holders(session: Session, carnet: Carnet, p: Predeclaration, title: str, body: str):
     """A wallet notification for every holder of the carnet, with its outbox signal and an
     email through the outbox (F-52)."""
@@ -83,14 +91,38 @@ def tell_office(session: Session, office: Office, carnet: Carnet, p: Predeclarat
     """An email to the office's address, when it has one (the list is the office's inbox)."""
     if not office.email:
         return
-    outbox.add_email(
-        session,
-        office.email,
-        f"eATA: {kind_name(p)} for carnet {carnet.carnet_number}",
-        f"A {kind_name(p)} for the {label(p.kind)} of carnet {carnet.carnet_number} is "
-        f"expected at {office.name} on {p.expected_at.strftime('%d/%m/%Y %H:%M')} "
-        f"({CARRIAGES[p.carriage].lower()}, {TRANSPORT_MODES[p.transport_mode]}"
-        + (f" {p.transport_id}" if p.transport_id else "")
-        + "). Open Pre-declarations in the customs portal.\n",
-        customs_id=office.customs_id,
-    )
+    administration = session.get(CustomsAdministration, office.customs_id)
+    with with_locale(language_of(None, administration)):
+        auto = p.option == "automatic"
+        values = {
+            "number": carnet.carnet_number,
+            "transaction": label(p.kind),
+            "office": office.name,
+            # the expected time is the office's local time: shown as typed, never converted
+            "when": f"{fmt_date(p.expected_at.date())} {fmt_time(p.expected_at.time())}",
+            "carriage": str(OFFICE_CARRIAGES[p.carriage]),
+            "transport": " ".join(
+                x for x in (str(OFFICE_TRANSPORT[p.transport_mode]), p.transport_id) if x
+            ),
+        }
+        subject = (
+            _("eATA: pre-declaration for carnet %(number)s", **values)
+            if auto
+            else _("eATA: pre-notification for carnet %(number)s", **values)
+        )
+        body = (
+            _(
+                "A pre-declaration for the %(transaction)s of carnet %(number)s is expected at "
+                "%(office)s on %(when)s (%(carriage)s, %(transport)s). Open Pre-declarations in "
+                "the customs portal.\n",
+                **values,
+            )
+            if auto
+            else _(
+                "A pre-notification for the %(transaction)s of carnet %(number)s is expected at "
+                "%(office)s on %(when)s (%(carriage)s, %(transport)s). Open Pre-declarations in "
+                "the customs portal.\n",
+                **values,
+            )
+        )
+    outbox.add_email(session, office.email, subject, body, customs_id=office.customs_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,10 +26,11 @@ def _norm_name(name: str) -> str:
 
 def check_signature(holder: Holder, signed_name: str) -> None:
     if not _norm_name(signed_name):
-        raise DomainError("Sign the declaration with your legal name.", field="signed_name")
+        raise DomainError(_("Sign the declaration with your legal name."), field="signed_name")
     if _norm_name(signed_name) != _norm_name(holder.legal_name):
         raise DomainError(
-            f"Sign with your legal name as registered: {holder.legal_name}.", field="signed_name"
+            _("Sign with your legal name as registered: %(name)s.", name=holder.legal_name),
+            field="signed_name",
         )
 
 
@@ -39,7 +41,7 @@ def wallet_entry(session: Session, holder: Holder, carnet: Carnet) -> WalletCarn
         )
     )
     if entry is None:
-        raise NotFound("This carnet is not in your wallet.")
+        raise NotFound(_("This carnet is not in your wallet."))
     return entry
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -46,7 +47,7 @@ def get_travel(session: Session, holder: Holder, travel_id: int) -> Travel:
         )
         is None
     ):
-        raise NotFound("No such travel.")
+        raise NotFound(_("No such travel."))
     return travel
 
 
@@ -68,7 +69,9 @@ def is_transacted(travel: Travel) -> bool:
 def _check_editable(travel: Travel, action: str) -> None:
     if is_transacted(travel):
         raise Conflict(
-            f"This travel cannot be {action}: customs already committed one of its vouchers.",
+            _("This travel cannot be changed: customs already committed one of its vouchers.")
+            if action == "changed"
+            else _("This travel cannot be deleted: customs already committed one of its vouchers."),
             code="travel_transacted",
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,37 +36,54 @@ def chosen_items(
     for no, qty in sorted((wanted or {}).items()):
         item = by_no.get(int(no))
         if item is None:
-            raise DomainError(f"Item {no} is not on the general list.", field="items")
+            raise DomainError(
+                _("Item %(item)s is not on the general list.", item=no), field="items"
+            )
         if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
-            raise DomainError(f"Item {no}: give a whole number of pieces.", field="items")
+            raise DomainError(
+                _("Item %(item)s: give a whole number of pieces.", item=no), field="items"
+            )
         if qty > item.pieces:
             raise DomainError(
-                f"Item {no}: the general list has {item.pieces} piece(s); you declared {qty}.",
+                _(
+                    "Item %(item)s: the general list has %(pieces)s piece(s); you declared "
+                    "%(declared)s.",
+                    item=no,
+                    pieces=item.pieces,
+                    declared=qty,
+                ),
                 field="items",
             )
         if qty:
             lines.append((item, qty))
     if not lines:
-        raise DomainError("Declare at least one item of the general list.", field="items")
+        raise DomainError(_("Declare at least one item of the general list."), field="items")
     return lines
 
 
 def check_carnet_usable(carnet: Carnet, kinds: list[str], today: dt.date) -> None:
     n = carnet.carnet_number
     if carnet.status in ("cancelled", "blocked", "discharged"):
-        what = {
-            "cancelled": "has been cancelled",
-            "blocked": "is blocked",
-            "discharged": "has been discharged",
+        message = {
+            "cancelled": _l(
+                "Carnet %(number)s has been cancelled: it cannot be used for a new travel."
+            ),
+            "blocked": _l("Carnet %(number)s is blocked: it cannot be used for a new travel."),
+            "discharged": _l(
+                "Carnet %(number)s has been discharged: it cannot be used for a new travel."
+            ),
         }[carnet.status]
         raise Conflict(
-            f"Carnet {n} {what}: it cannot be used for a new travel.",
+            str(message) % {"number": n},
             code=f"carnet_{carnet.status}",
         )
     if carnet.effective_status(today) == "expired" and any(k not in EXPIRED_KINDS for k in kinds):
         raise Conflict(
-            f"This carnet expired on {fmt_date(carnet.valid_until)}: only "
-            f"re-exportation and re-importation are possible.",
+            _(
+                "This carnet expired on %(day)s: only re-exportation and re-importation are "
+                "possible.",
+                day=fmt_date(carnet.valid_until),
+            ),
             code="carnet_expired",
         )
 
@@ -120,11 +139,13 @@ def validate_travel(session: Session, holder: Holder, carnet: Carnet, data: Trav
     entry = wallet_entry(session, holder, carnet)
     if entry.accepted_at is None:
         raise DomainError(
-            "Accept (sign) the carnet's general list before your first travel.",
+            _("Accept (sign) the carnet's general list before your first travel."),
             code="general_list_not_accepted",
         )
     if data.transport_mode not in TRANSPORT_MODES:
-        raise DomainError("Choose the mode of transport: air, sea or land.", field="transport_mode")
+        raise DomainError(
+            _("Choose the mode of transport: air, sea or land."), field="transport_mode"
+        )
     check_signature(holder, data.signed_name)
 
 

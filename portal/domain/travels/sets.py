@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -25,7 +27,7 @@ from portal.models import (
 def _country(session: Session, code: str, field_name: str) -> Country:
     country = session.get(Country, (code or "").upper())
     if country is None:
-        raise DomainError(f"{code!r} is not a country.", field=field_name)
+        raise DomainError(_("%(code)s is not a country.", code=repr(code)), field=field_name)
     return country
 
 
@@ -55,14 +57,21 @@ def plan(
     def abroad_ok(country: Country, field_name: str) -> None:
         if country.territory_id not in box_p_territories:
             raise DomainError(
-                f"This carnet is not valid in {country.name}: it is not listed in Box P.",
+                _(
+                    "This carnet is not valid in %(country)s: it is not listed in Box P.",
+                    country=country.name,
+                ),
                 field=field_name,
             )
 
     if dep.territory_id == home and dest.territory_id == home:
         raise DomainError(
-            f"{dep.name} and {dest.name} are in the carnet's home customs "
-            f"territory: no customs transaction is needed.",
+            _(
+                "%(departure)s and %(destination)s are in the carnet's home customs territory: "
+                "no customs transaction is needed.",
+                departure=dep.name,
+                destination=dest.name,
+            ),
             field="destination_country",
         )
     out: list[tuple[str, str]] = []
@@ -78,12 +87,17 @@ def plan(
     for code in transits:
         country = _country(session, code, "transit_countries")
         if country.code in seen:
-            raise DomainError(f"{country.name} is listed twice.", field="transit_countries")
+            raise DomainError(
+                _("%(country)s is listed twice.", country=country.name), field="transit_countries"
+            )
         seen.add(country.code)
         if country.territory_id in (home, dep.territory_id, dest.territory_id):
             raise DomainError(
-                f"{country.name} is not a transit country on this travel: it is "
-                f"in the departure or destination customs territory.",
+                _(
+                    "%(country)s is not a transit country on this travel: it is in the "
+                    "departure or destination customs territory.",
+                    country=country.name,
+                ),
                 field="transit_countries",
             )
         abroad_ok(country, "transit_countries")
@@ -128,9 +142,22 @@ def consume_sets(session: Session, carnet: Carnet, need: dict[str, int]) -> None
                 or 0
             )
             raise Conflict(
-                f"This carnet has {'no' if left == 0 else f'only {left}'} {SET_LABELS[kind]} "
-                f"set{'s' if left != 1 else ''} left, and this travel needs {count}: ask your "
-                f"issuing association for additional sets.",
+                _(
+                    "This carnet has no %(sets)s sets left, and this travel needs %(count)s: "
+                    "ask your issuing association for additional sets.",
+                    sets=SET_LABELS[kind],
+                    count=count,
+                )
+                if left == 0
+                else ngettext(
+                    "This carnet has only %(num)s %(sets)s set left, and this travel needs "
+                    "%(count)s: ask your issuing association for additional sets.",
+                    "This carnet has only %(num)s %(sets)s sets left, and this travel needs "
+                    "%(count)s: ask your issuing association for additional sets.",
+                    left,
+                    sets=SET_LABELS[kind],
+                    count=count,
+                ),
                 code="no_sets_left",
             )
     _refresh_sets(session, carnet)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from portal.db import now_utc, rows_changed
 from portal.domain import DomainError, audit, outbox
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
+from portal.i18n import language_of, with_locale
 from portal.models import (
     Country,
     Holder,
@@ -38,16 +41,26 @@ HOLDER_FIELDS = (
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# the refusal when a required field of the registration is empty
+REQUIRED_FIELDS = {
+    "given_names": _l("Give your given names as on your passport."),
+    "surname": _l("Give your surname as on your passport."),
+    "street": _l("Give your street."),
+    "postal_code": _l("Give your postal code."),
+    "city": _l("Give your city."),
+    "phone": _l("Give your cell phone number."),
+}
+
 # --- registration -------------------------------------------------------------------------------
 
 
 def check_pin(pin: str) -> str:
     pin = (pin or "").strip()
     if not pin.isdigit() or not pin.isascii() or not 6 <= len(pin) <= 12:
-        raise DomainError("The wallet PIN is 6 to 12 digits.", field="pin")
+        raise DomainError(_("The wallet PIN is 6 to 12 digits."), field="pin")
     if len(set(pin)) == 1 or pin in "01234567890123" or pin in "98765432109876":
         raise DomainError(
-            "This PIN is too easy to guess: avoid repeated or consecutive digits.", field="pin"
+            _("This PIN is too easy to guess: avoid repeated or consecutive digits."), field="pin"
         )
     return pin
 
@@ -61,49 +74,43 @@ def register(
     confirm_url: str,
     accepted_terms: bool,
     now: dt.datetime | None = None,
+    language: str | None = None,
 ) -> tuple[Holder, str]:
     """Create a holder with password and wallet PIN, and email a single-use confirmation link
-    (`confirm_url` has "{token}" in it). Returns the holder and the raw token."""
+        (`confirm_url` has "{token}" in it), written in `language` (the one the holder registered
+    in; stored on the holder when the model has the column). Returns the holder and the raw token."""
     now = now or now_utc()
     values = {k: (data.get(k) or "").strip() for k in HOLDER_FIELDS}
     values["email"] = values["email"].lower()
     values["country_code"] = values["country_code"].upper()
     if values["kind"] not in ("company", "private"):
-        raise DomainError("Choose company or private.", field="kind")
+        raise DomainError(_("Choose company or private."), field="kind")
     if values["kind"] == "company" and not values["company_name"]:
-        raise DomainError("Give the company name.", field="company_name")
-    for name, label in (
-        ("given_names", "your given names"),
-        ("surname", "your surname"),
-        ("street", "your street"),
-        ("postal_code", "your postal code"),
-        ("city", "your city"),
-        ("phone", "your cell phone number"),
-    ):
+        raise DomainError(_("Give the company name."), field="company_name")
+    for name in REQUIRED_FIELDS:
         if not values[name]:
-            raise DomainError(
-                f"Give {label} as on your passport."
-                if name in ("given_names", "surname")
-                else f"Give {label}.",
-                field=name,
-            )
+            raise DomainError(str(REQUIRED_FIELDS[name]), field=name)
     if not EMAIL_RE.match(values["email"]) or len(values["email"]) > 254:
-        raise DomainError("Give a valid email address.", field="email")
+        raise DomainError(_("Give a valid email address."), field="email")
     if not re.fullmatch(r"\+?[0-9 ()./-]{6,40}", values["phone"]):
         raise DomainError(
-            "Give the cell phone number with digits only, e.g. +32 470 12 34 56.", field="phone"
+            _("Give the cell phone number with digits only, e.g. +32 470 12 34 56."), field="phone"
         )
     if session.get(Country, values["country_code"]) is None:
-        raise DomainError("Choose your country of residence.", field="country_code")
+        raise DomainError(_("Choose your country of residence."), field="country_code")
     if session.scalar(select(Holder.id).where(Holder.email == values["email"])) is not None:
-        raise DomainError("A wallet already exists for this email: log in instead.", field="email")
+        raise DomainError(
+            _("A wallet already exists for this email: log in instead."), field="email"
+        )
     problem = password_problem(password or "", email=values["email"])
     if problem:
         raise DomainError(problem, field="password")
     pin = check_pin(pin)
     if not accepted_terms:
-        raise DomainError("Accept the terms of use to create a wallet.", field="accept_terms")
+        raise DomainError(_("Accept the terms of use to create a wallet."), field="accept_terms")
     holder = Holder(**values, created_at=now)
+    if language and hasattr(Holder, "language"):
+        setattr(holder, "language", language)  # noqa: B010 — the column comes with F-83's migration
     session.add(holder)
     session.flush()
     session.add(
@@ -115,7 +122,7 @@ def register(
             pin_failures=0,
         )
     )
-    token = send_confirmation(session, holder, confirm_url=confirm_url, now=now)
+    token = send_confirmation(session, holder, confirm_url=confirm_url, now=now, language=language)
     audit.by_holder(
         session,
         "holder.registered",
@@ -127,8 +134,14 @@ def register(
 
 
 def send_confirmation(
-    session: Session, holder: Holder, *, confirm_url: str, now: dt.datetime | None = None
+    session: Session,
+    holder: Holder,
+    *,
+    confirm_url: str,
+    now: dt.datetime | None = None,
+    language: str | None = None,
 ) -> str:
+    """The confirmation link, emailed in the holder's language (`language` when given)."""
     now = now or now_utc()
     raw = new_token()
     session.add(
@@ -141,15 +154,19 @@ def send_confirmation(
             expires_at=now + CONFIRM_LIFETIME,
         )
     )
-    outbox.add_email(
-        session,
-        holder.email,
-        "eATA wallet: confirm your email address",
-        f"Hello {holder.legal_name},\n\nConfirm your email address to use your eATA "
-        f"wallet (the link works once, for 48 hours):\n\n"
-        f"{confirm_url.replace('{token}', raw)}\n\n"
-        f"If you did not create a wallet, ignore this message.\n\neATA\n",
-    )
+    with with_locale(language or language_of(holder)):
+        outbox.add_email(
+            session,
+            holder.email,
+            _("eATA wallet: confirm your email address"),
+            _(
+                "Hello %(name)s,\n\nConfirm your email address to use your eATA wallet (the "
+                "link works once, for 48 hours):\n\n%(link)s\n\nIf you did not create a "
+                "wallet, ignore this message.\n\neATA\n",
+                name=holder.legal_name,
+                link=confirm_url.replace("{token}", raw),
+            ),
+        )
     return raw
 
 
@@ -203,14 +220,15 @@ def update_profile(session: Session, holder: Holder, data: dict) -> None:
     """Change the contact details; the country of residence (and email) stay as registered."""
     if (data.get("country_code") or holder.country_code).upper() != holder.country_code:
         raise DomainError(
-            "The country of residence cannot be changed after registration.", field="country_code"
+            _("The country of residence cannot be changed after registration."),
+            field="country_code",
         )
     for name in ("title", "street", "postal_code", "city", "state", "phone"):
         if name in data:
             setattr(holder, name, (data[name] or "").strip()[:200])
     for name in ("street", "postal_code", "city", "phone"):
         if not getattr(holder, name):
-            raise DomainError("This field is required.", field=name)
+            raise DomainError(_("This field is required."), field=name)
     audit.by_holder(session, "holder.profile_changed", holder)
     session.flush()
 

@@ -8,6 +8,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from portal.domain import DomainError, NotFound, audit
 from portal.domain.carnets import verify_download_pin
 from portal.domain.travels import add_to_wallet, get_travel
 from portal.domain.vouchers import TooManyGuesses, check_not_locked, failed_guess, find_carnet
+from portal.i18n import fmt_time
 from portal.models import (
     Carnet,
     Holder,
@@ -26,7 +29,7 @@ from portal.models import (
     WalletCarnet,
 )
 
-DOWNLOAD_FAILED = (
+DOWNLOAD_FAILED = _l(
     "The carnet ID or number and the PIN do not match: check both (the PIN is "
     "the 8-digit code your issuing association gave you) and try again."
 )
@@ -48,7 +51,7 @@ def parse_download_qr(text: str) -> tuple[str, str]:
     ]
     if len(parts) != 2 or not parts[1].isdigit():
         raise DomainError(
-            "This QR code does not hold a carnet ID and PIN: type them instead.", field="qr_text"
+            _("This QR code does not hold a carnet ID and PIN: type them instead."), field="qr_text"
         )
     return parts[0], parts[1]
 
@@ -57,10 +60,10 @@ def _check_download_lock(session: Session, subjects: list[str], now: dt.datetime
     try:
         check_not_locked(session, subjects, now)
     except TooManyGuesses as err:
-        err.message = (
-            f"Too many wrong PINs for this carnet or from your account: downloading "
-            f"is blocked until {err.until.strftime('%H:%M')} UTC. If you lost the "
-            f"PIN, ask your issuing association."
+        err.message = _(
+            "Too many wrong PINs for this carnet or from your account: downloading "
+            "is blocked until %(time)s. If you lost the PIN, ask your issuing association.",
+            time=fmt_time(err.until, "HH:mm zzz"),
         )
         err.field = "pin"
         err.args = (err.message,)
@@ -81,7 +84,7 @@ def download_carnet(
     now = now or now_utc()
     ref = (ref or "").strip().upper()[:40]
     if not ref:
-        raise DomainError("Give the eATA ID or the carnet number.", field="carnet_ref")
+        raise DomainError(_("Give the eATA ID or the carnet number."), field="carnet_ref")
     carnet = find_carnet(session, ref)
     subjects = [
         f"carnet:download:{carnet.id if carnet is not None else 'ref:' + ref}"[:120],
@@ -105,7 +108,7 @@ def download_carnet(
             object_id=carnet.eata_id if carnet is not None else None,
         )
         _check_download_lock(session, subjects, now)
-        raise DomainError(DOWNLOAD_FAILED, field="pin", code="download_failed")
+        raise DomainError(str(DOWNLOAD_FAILED), field="pin", code="download_failed")
     already = (
         session.scalar(
             select(WalletCarnet.id).where(
@@ -147,7 +150,7 @@ def wallet_carnet(session: Session, holder: Holder, carnet_id: int) -> tuple[Wal
         .where(WalletCarnet.holder_id == holder.id, Carnet.id == carnet_id)
     ).first()
     if row is None:
-        raise NotFound("This carnet is not in your wallet.")
+        raise NotFound(_("This carnet is not in your wallet."))
     return row[0], row[1]
 
 
@@ -157,7 +160,7 @@ def wallet_carnet(session: Session, holder: Holder, carnet_id: int) -> tuple[Wal
 def holder_voucher(session: Session, holder: Holder, voucher_id: int) -> Voucher:
     voucher = session.get(Voucher, voucher_id)
     if voucher is None or voucher.state == "void":
-        raise NotFound("No such voucher.")
+        raise NotFound(_("No such voucher."))
     get_travel(session, holder, voucher.travel_id)  # NotFound unless the carnet is in the wallet
     return voucher
 
@@ -171,7 +174,7 @@ def holder_transaction(session: Session, holder: Holder, transaction_id: int) ->
         .where(Transaction.id == transaction_id, WalletCarnet.holder_id == holder.id)
     )
     if txn is None:
-        raise NotFound("No such transaction.")
+        raise NotFound(_("No such transaction."))
     return txn
 
 

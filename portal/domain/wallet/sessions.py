@@ -6,6 +6,8 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,7 @@ from portal.domain import DomainError, audit, mfa
 from portal.domain.passwords import hash_secret, normalize_password, verify_secret
 from portal.domain.sessions import TOUCH_EVERY, keep_alive
 from portal.domain.wallet.accounts import check_pin, credential_of
+from portal.i18n import fmt_time
 from portal.models import (
     Holder,
     HolderCredential,
@@ -27,7 +30,7 @@ PIN_IDLE = dt.timedelta(minutes=10)  # the wallet PIN is asked again after this 
 SESSION_IDLE = dt.timedelta(hours=2)
 SESSION_ABSOLUTE = dt.timedelta(hours=12)
 
-LOGIN_FAILED = "Wrong email or password."
+LOGIN_FAILED = _l("Wrong email or password.")
 
 # --- login, sessions, wallet PIN ----------------------------------------------------------------
 
@@ -42,7 +45,10 @@ def _refuse_if_locked(cred: HolderCredential | None, now: dt.datetime) -> None:
     """The login lock-out (R-10) of the password and of the TOTP step."""
     if cred is not None and cred.locked_until is not None and cred.locked_until > now:
         raise DomainError(
-            f"Too many failed logins: try again after {cred.locked_until.strftime('%H:%M')} UTC.",
+            _(
+                "Too many failed logins: try again after %(time)s.",
+                time=fmt_time(cred.locked_until, "HH:mm zzz"),
+            ),
             code="locked",
         )
 
@@ -89,10 +95,10 @@ def authenticate(
             object_id=holder.id if holder else None,
         )
         session.commit()
-        raise DomainError(LOGIN_FAILED, code="login_failed")
+        raise DomainError(str(LOGIN_FAILED), code="login_failed")
     if cred.email_confirmed_at is None:
         raise DomainError(
-            "Confirm your email address first: open the link we emailed you.",
+            _("Confirm your email address first: open the link we emailed you."),
             code="email_unconfirmed",
         )
     cred.failed_logins, cred.locked_until = 0, None
@@ -191,7 +197,7 @@ def unlock(
 def change_pin(session: Session, holder: Holder, current: str, new: str) -> None:
     cred = credential_of(session, holder)
     if not verify_secret(cred.pin_hash, (current or "").strip()):
-        raise DomainError("This is not your current wallet PIN.", field="current_pin")
+        raise DomainError(_("This is not your current wallet PIN."), field="current_pin")
     cred.pin_hash = hash_secret(check_pin(new))
     audit.by_holder(session, "holder.pin_changed", holder)
     session.flush()
@@ -214,7 +220,7 @@ def enable_totp(
     counter = mfa.totp_counter(secret, code, now, None)
     if counter is None:
         raise DomainError(
-            "This code does not match: type the 6 digits your app shows now.", field="code"
+            _("This code does not match: type the 6 digits your app shows now."), field="code"
         )
     cred = credential_of(session, holder)
     cred.totp_secret_enc, cred.totp_last_counter = mfa.encrypt(secret), counter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,12 +39,14 @@ def create_share(
     voucher = holder_voucher(session, holder, voucher_id)
     if voucher.state != "open":
         raise DomainError(
-            "Customs already committed this voucher: there is nothing left to "
-            "present, so it cannot be shared.",
+            _(
+                "Customs already committed this voucher: there is nothing left to "
+                "present, so it cannot be shared."
+            ),
             code="voucher_committed",
         )
     if days not in SHARE_DAYS:
-        raise DomainError("Choose how long the link works: 1, 7 or 30 days.", field="days")
+        raise DomainError(_("Choose how long the link works: 1, 7 or 30 days."), field="days")
     raw = new_token()
     share = VoucherShare(
         voucher_id=voucher.id,
@@ -81,7 +84,7 @@ def revoke_share(
 ) -> VoucherShare:
     share = session.get(VoucherShare, share_id)
     if share is None or share.holder_id != holder.id:
-        raise NotFound("No such link.")
+        raise NotFound(_("No such link."))
     share.revoked_at = share.revoked_at or now or now_utc()
     audit.by_holder(
         session,
@@ -106,5 +109,5 @@ def open_share(session: Session, raw: str, *, now: dt.datetime | None = None) ->
         or share.expires_at < now
         or share.voucher.state == "void"
     ):
-        raise NotFound("This link has expired or was withdrawn by the carnet holder.")
+        raise NotFound(_("This link has expired or was withdrawn by the carnet holder."))
     return share
