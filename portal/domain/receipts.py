@@ -39,6 +39,7 @@ LINE_LABELS = {
     "cleared": "Cleared",
     "not_reimported": "Not re-imported",
     "processed_abroad": "Processed abroad",
+    "not_reexported": "Not re-exported (home use)",
 }
 
 
@@ -113,6 +114,10 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         "remarks": txn.remarks,
         "action_not_reexported": txn.action_not_reexported,
         "action_not_produced": txn.action_not_produced,
+        # the travel's holder-filled fields as committed (amended by the officer at step 3)
+        "transport_mode": txn.transport_mode or "",
+        "packaging_details": txn.packaging_details or "",
+        "holder_remarks": txn.holder_remarks or "",
         "signed_name": txn.signed_name,
         "signed_at": txn.signed_at,
         "departure": travel.departure_country if travel else "",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    MultipleFileField,
     PasswordField,
     RadioField,
     SelectField,
@@ -239,4 +241,9 @@ class PredeclarationForm(FlaskForm):
         ),
         default="",
         validators=[Optional()],
+    )
+    # checked by the upload guard (portal/domain/uploads.py) in the domain, not here
+    attachments = MultipleFileField(
+        _l("Attachments (PDF, PNG or JPEG; at most 5 files of 5 MB)"),
+        render_kw={"accept": "application/pdf,image/png,image/jpeg"},
     )
