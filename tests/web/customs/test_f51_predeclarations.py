@@ -158,9 +158,7 @@ def _open_wizard(d, p) -> str:
     return r.headers["Location"]
 
 
-def test_f51_commit_from_the_list_opens_the_wizard_prefilled_and_lands_on_the_receipt(
-    world, desk
-):
+def test_f51_commit_from_the_list_opens_the_wizard_prefilled_and_lands_on_the_receipt(world, desk):
     _, _, v = ready_import(world)
     p = _send(world, v)
     d = desk("fr")
