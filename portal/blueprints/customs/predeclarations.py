@@ -181,7 +181,7 @@ def commit_predeclaration(predeclaration_id: int):
     p, office = _load(predeclaration_id)
     if p.option != "automatic" or not p.is_open:
         what = (
-            pd.what_happened(p) + " It cannot be committed."
+            pd.what_happened(p) + " " + _("It cannot be committed.")
             if not p.is_open
             else _(
                 "This is a pre-notification: the holder did not allow an automatic transaction. "
