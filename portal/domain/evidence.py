@@ -27,7 +27,12 @@ from portal.domain.transactions.codes import verification_code_of
 from portal.domain.visibility import full_history
 from portal.models import Cancellation, Carnet, Transaction, TransactionItem
 
-LINE_CODES = {"cleared": "", "not_reimported": "N", "processed_abroad": "P"}
+LINE_CODES = {
+    "cleared": "",
+    "not_reimported": "N",
+    "processed_abroad": "P",
+    "not_reexported": "H",  # home use in the territory of importation
+}
 
 
 def _field(value: object) -> str:

@@ -40,6 +40,7 @@ LINE_LABELS = {
     "cleared": _l("Cleared"),
     "not_reimported": _l("Not re-imported"),
     "processed_abroad": _l("Processed abroad"),
+    "not_reexported": _l("Not re-exported (home use)"),
 }
 
 
@@ -114,6 +115,10 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
         "remarks": txn.remarks,
         "action_not_reexported": txn.action_not_reexported,
         "action_not_produced": txn.action_not_produced,
+        # the travel's holder-filled fields as committed (amended by the officer at step 3)
+        "transport_mode": txn.transport_mode or "",
+        "packaging_details": txn.packaging_details or "",
+        "holder_remarks": txn.holder_remarks or "",
         "signed_name": txn.signed_name,
         "signed_at": txn.signed_at,
         "departure": travel.departure_country if travel else "",

@@ -6,7 +6,7 @@ obligation, per carnet, general-list item and customs territory:
     exportation        +q  reimport  (in the territory of exportation: the home territory)
     re-importation     -q  reimport  (cleared and not-re-imported lines alike: both regularise)
     importation        +q  reexport  (in the territory of importation)
-    re-exportation     -q  reexport
+    re-exportation     -q  reexport  (cleared and not-re-exported (home use) lines alike)
     transit open       +q  transit
     transit close      -q  transit
 

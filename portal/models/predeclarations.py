@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.db import Base, now_utc
 from portal.models.accounts import TenantOwned
 
-__all__ = ["Predeclaration", "PREDECLARATION_STATES", "OPEN_STATES"]
+__all__ = ["Predeclaration", "PredeclarationAttachment", "PREDECLARATION_STATES", "OPEN_STATES"]
 
 PREDECLARATION_STATES = ("pending", "acknowledged", "rejected", "committed", "withdrawn")
 # a voucher has at most one open pre-declaration (pending or acknowledged)
@@ -82,3 +82,22 @@ class Predeclaration(TenantOwned, Base):
     @property
     def is_predeclaration(self) -> bool:
         return self.option == "automatic"
+
+
+class PredeclarationAttachment(Base):
+    """A document the holder attached to a pre-declaration (F-50: PDF or images, size-limited):
+    it passed portal/domain/uploads.py and is stored under STORAGE_DIR (outside the web root).
+    Reached only through its pre-declaration (tenant-scoped)."""
+
+    __tablename__ = "predeclaration_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    predeclaration_id: Mapped[int] = mapped_column(
+        ForeignKey("predeclaration.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(200))  # relative to STORAGE_DIR
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)

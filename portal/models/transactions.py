@@ -47,6 +47,7 @@ __all__ = [
     "GuessThrottle",
     "VOUCHER_KINDS",
     "TRANSACTION_KINDS",
+    "TRANSACTION_LINES",
 ]
 
 VOUCHER_KINDS = (
@@ -240,6 +241,11 @@ class Transaction(Base):
     action_not_produced: Mapped[str] = mapped_column(Text, default="")  # re-export
     reference: Mapped[str] = mapped_column(String(100), default="")
     remarks: Mapped[str] = mapped_column(Text, default="")
+    # the travel's holder-filled fields as committed (the officer may amend them at step 3:
+    # transactions.amend_travel); NULL on transactions committed before they were recorded
+    transport_mode: Mapped[str | None] = mapped_column(String(5))
+    packaging_details: Mapped[str | None] = mapped_column(String(500))
+    holder_remarks: Mapped[str | None] = mapped_column(String(500))
     # who signed the declaration (F-31), copied from the travel's signature
     signed_name: Mapped[str] = mapped_column(String(250), default="")
     signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -259,14 +265,18 @@ class Transaction(Base):
     voucher: Mapped[Voucher] = relationship()
 
 
+TRANSACTION_LINES = ("cleared", "not_reimported", "processed_abroad", "not_reexported")
+
+
 class TransactionItem(Base):
     """A line of a transaction: `cleared` goods, or on a re-importation the goods `not_reimported`
-    (diverted to home use abroad) and the goods `processed_abroad`."""
+    (diverted to home use abroad) and the goods `processed_abroad`, or on a re-exportation the
+    goods `not_reexported` (diverted to home use in the territory of importation)."""
 
     __tablename__ = "transaction_item"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("line IN ('cleared','not_reimported','processed_abroad')", name="line"),
+        CheckConstraint(f"line IN {_in(TRANSACTION_LINES)}", name="line"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,6 +308,8 @@ class Hold(Base):
     held_by: Mapped[str] = mapped_column(String(200), default="")
     office_name: Mapped[str] = mapped_column(String(160), default="")
     reason: Mapped[str] = mapped_column(String(1000))
+    # the customs reference the officer gave when holding (a case or seizure number)
+    reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
     held_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     released_by_account_id: Mapped[int | None] = mapped_column(

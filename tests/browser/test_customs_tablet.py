@@ -1,6 +1,7 @@
 """F-40 on a real tablet (1280×800 landscape, 800×1280 portrait, touch): the clean journey in at
 most five interactions — scan, Next, Next, Commit (a validation: + "Goods examined") — with
-each step's main action inside the viewport without scrolling; step 1's first field focused and
+each step's main action inside the viewport without scrolling; step 1's transaction-code field
+focused when the page opens (the guide's first action is scanning) and
 a hardware QR scanner (a keyboard typing the QR's text and Enter) recognised like the camera;
 in portrait the step before the carnet panel and the goods table whole."""
 
@@ -69,8 +70,8 @@ def test_f40_clean_journey_in_five_taps_with_each_main_action_in_view(
     context, page = _tablet(app, world, browser, live_server, orientation)
     _assert_main_action_in_view(page, 1)
     taps = 0
-    # 1: the scanner types into the focused field (no tap needed to focus it)
-    expect(page.locator("#carnet")).to_be_focused()
+    # 1: the scanner types into the focused transaction-code field (no tap needed to focus it)
+    expect(page.locator("#code")).to_be_focused()
     page.keyboard.type(qr_payload(carnet.eata_id, code_of(voucher)))
     page.keyboard.press("Enter")
     taps += 1
@@ -119,8 +120,8 @@ def test_f40_commit_without_goods_examined_is_refused_next_to_commit(
 def test_f40_hardware_scanner_after_new_transaction_and_forged_text(
     app, world, browser, live_server
 ):
-    """After "New transaction" (an htmx swap) the first field has the focus again, ready for the
-    scanner; a damaged QR text is refused with the QR's message, not "Type the transaction
+    """After "New transaction" (an htmx swap) the transaction-code field has the focus again,
+    ready for the scanner; a damaged QR text is refused with the QR's message, not "Type the transaction
     code."."""
     carnet = factory.issue(world, items=2)
     t = factory.travel(world, carnet, "CH", "FR")
@@ -131,13 +132,15 @@ def test_f40_hardware_scanner_after_new_transaction_and_forged_text(
     page.keyboard.press("Enter")
     expect(page.locator("#step")).to_contain_text("not an eATA transaction code")
     assert "Type the transaction code." not in page.locator("#step").inner_text()
+    # the scanner typing into the carnet field instead (the officer tapped it) lands right too
+    page.get_by_label("Transaction code").fill("")
     page.get_by_label("Carnet eATA ID or carnet number").fill("")
     page.get_by_label("Carnet eATA ID or carnet number").focus()
     page.keyboard.type(genuine)
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="2. Check the carnet").wait_for()
     page.goto(live_server.url("customs", "ch", "/transactions/new"))
-    expect(page.locator("#carnet")).to_be_focused()
+    expect(page.locator("#code")).to_be_focused()
     context.close()
 
 

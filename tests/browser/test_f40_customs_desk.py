@@ -164,6 +164,7 @@ def test_f40_f43_journey_from_typed_code_to_receipt_pdf(app, world, browser, liv
     # a new transaction: step 1 without a carnet panel, the office's last transactions below
     page.get_by_role("button", name="New transaction").click()
     page.get_by_role("heading", name="1. Scan the transaction code").wait_for()
+    expect(page.locator("#code")).to_be_focused()  # ready for the scanner again
     page.locator("#recent table").wait_for()
     assert carnet.carnet_number in page.locator("#recent").inner_text()
     assert page.locator("#carnet-panel").inner_text().strip() == ""

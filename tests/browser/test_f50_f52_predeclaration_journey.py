@@ -1,6 +1,7 @@
-"""F-50 … F-52 in real browsers: the holder sends a pre-declaration from the travel page, the
-officer acknowledges it in the customs list, the holder's open travel page turns green without a
-reload, the officer commits from the list and lands on the receipt."""
+"""F-50 … F-52 in real browsers: the holder sends a pre-declaration with an attachment from the
+travel page, the officer opens the attachment and acknowledges it in the customs list, the
+holder's open travel page turns green without a reload, the officer commits from the list —
+through the desk's wizard, pre-filled — and lands on the receipt."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from tests.browser.test_f40_customs_desk import _log_in
 from tests.support import factory
 
 pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _holder_page(app, browser, live_server, holder_id: int):
@@ -59,8 +62,12 @@ def test_f50_f52_holder_predeclares_officer_acknowledges_and_commits(
     holder.get_by_label("Estimated time").fill("10:30")
     holder.get_by_label("Hand carry").check()
     holder.get_by_label("Air", exact=True).check()
+    holder.get_by_label("Shipment number").fill("AWB 777")
     holder.get_by_label("Identification").fill("LX1234")
     holder.get_by_label("Allow automatic transaction").check()
+    holder.get_by_label("Attachments").set_input_files(
+        [{"name": "waybill.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
     holder.get_by_role("button", name="Send").click()
     holder.get_by_text("is sent to customs").wait_for()
     expect(holder.locator(".predeclaration")).to_have_attribute("data-state", "pending")
@@ -74,6 +81,9 @@ def test_f50_f52_holder_predeclares_officer_acknowledges_and_commits(
     officer.goto(live_server.url("customs", "ch", "/predeclarations"))
     expect(officer.get_by_role("link", name="Pre-declarations (1)")).to_be_visible()
     officer.get_by_role("link", name="Details").click()
+    with officer.expect_download() as download:
+        officer.get_by_role("link", name="waybill.pdf").click()
+    assert download.value.suggested_filename == "waybill.pdf"
     officer.get_by_role("button", name="Acknowledge").click()
     officer.get_by_text("was acknowledged").wait_for()
 
@@ -84,10 +94,17 @@ def test_f50_f52_holder_predeclares_officer_acknowledges_and_commits(
     expect(holder.locator(".check-green")).to_be_visible()
     assert holder.evaluate("window.__noReload") == "still here"
 
-    # the officer commits from the list and lands on the receipt
-    officer.get_by_text("Commit", exact=True).click()
-    officer.get_by_label("No").check()  # goods examined?
-    officer.get_by_role("button", name="Commit the validation").click()
+    # the officer commits from the list: the desk's wizard for this voucher (no code to scan),
+    # step 4 pre-filled with what was pre-declared; then the receipt
+    officer.get_by_role("button", name="Commit…").click()
+    officer.get_by_role("heading", name="2. Check the carnet").wait_for()
+    officer.get_by_role("button", name="Next: check goods").click()
+    officer.get_by_role("button", name="Next: commit").click()
+    officer.get_by_role("heading", name="4. Commit the validation").wait_for()
+    expect(officer.get_by_label("Customs reference number")).to_have_value("AWB 777")
+    expect(officer.get_by_label("Customs remarks")).to_contain_text("Pre-declared: hand carry")
+    officer.get_by_label("No", exact=True).check()  # goods examined?
+    officer.get_by_role("button", name="Commit", exact=True).click()
     officer.get_by_text("Verification code").first.wait_for()
     assert "/receipt" in officer.url
     expect(holder.locator(".predeclaration")).to_have_attribute(

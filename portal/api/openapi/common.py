@@ -100,7 +100,14 @@ SCHEMAS: dict[str, dict] = {
                     {
                         "item_no": {"type": "integer"},
                         "pieces": {"type": "integer"},
-                        "line": {"enum": ["cleared", "not_reimported", "processed_abroad"]},
+                        "line": {
+                            "enum": [
+                                "cleared",
+                                "not_reimported",
+                                "processed_abroad",
+                                "not_reexported",
+                            ]
+                        },
                     },
                     ["item_no", "pieces", "line"],
                 ),

@@ -93,6 +93,13 @@ SCHEMAS: dict[str, dict] = {
                         "additionalProperties": {"type": "integer", "minimum": 0},
                         "propertyNames": {"pattern": "^[0-9]{1,4}$"},
                     },
+                    "not_reexported": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                        "propertyNames": {"pattern": "^[0-9]{1,4}$"},
+                        "description": "re-export: goods not re-exported (home use), "
+                        "{item_no: pieces}",
+                    },
                     "processed_abroad": {
                         "type": "object",
                         "additionalProperties": {"type": "integer", "minimum": 0},
@@ -114,6 +121,19 @@ SCHEMAS: dict[str, dict] = {
     ),
     "CustomsReasonRequest": _obj(
         {**_VOUCHER_REF, **_ACTING, "reason": TEXT}, ["office_id", "reason"]
+    ),
+    "CustomsHoldRequest": _obj(
+        {
+            **_VOUCHER_REF,
+            **_ACTING,
+            "reason": TEXT,
+            "reference": {
+                "type": "string",
+                "maxLength": 100,
+                "description": "the customs reference of the hold (a case number), if any",
+            },
+        },
+        ["office_id", "reason"],
     ),
     "CustomsOfficeRequest": _obj(dict(_ACTING), ["office_id"]),
     "CustomsPaperRequest": _obj(
@@ -222,6 +242,7 @@ SCHEMAS: dict[str, dict] = {
             "held_by": {"type": "string"},
             "held_at": DATETIME,
             "reason": {"type": "string"},
+            "reference": {"type": "string", "description": "the customs reference of the hold"},
             "released_at": {"type": ["string", "null"]},
             "released_by": {"type": ["string", "null"]},
         },
@@ -375,7 +396,8 @@ PATHS: dict = {
             not_found=_NO_VOUCHER,
             conflict="Already committed, on hold, or another rule refuses it; `detail` says why",
             description="The fields of each kind: validation goods_examined; export/import "
-            "final_date; re-export action_not_reexported/action_not_produced; "
+            "final_date; re-export action_not_reexported/action_not_produced and "
+            "not_reexported {item_no: pieces} (home use); "
             "re-import not_reimported/processed_abroad {item_no: pieces}; transit "
             "open final_date/customs_seals; every kind but validation: quantities "
             "{item_no: pieces} when the goods presented differ from the declaration. "
@@ -398,7 +420,7 @@ PATHS: dict = {
         "post": _customs_op(
             "Put the carnet on hold in your territory (F-46)",
             "customs:write",
-            "CustomsReasonRequest",
+            "CustomsHoldRequest",
             "201",
             "CustomsHold",
             not_found=_NO_VOUCHER,
@@ -576,7 +598,7 @@ PATHS: dict = {
 }
 
 
-for _name in ("CustomsCommitRequest", "CustomsReasonRequest"):
+for _name in ("CustomsCommitRequest", "CustomsReasonRequest", "CustomsHoldRequest"):
     SCHEMAS[_name]["description"] = _NAMES_VOUCHER
 
 # (source path, method, status) → (target operations, their parameters from the answer)

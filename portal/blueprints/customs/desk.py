@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from portal import caches
 from portal.blueprints.customs import bp
 from portal.db import now_utc
-from portal.domain import DomainError, cover_pages, transition
+from portal.domain import DomainError, cover_pages, predeclarations, transition
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain.organisation import office_within_reach, offices_for, offices_within_reach
@@ -37,6 +37,7 @@ from portal.models import (
     Hold,
     IssuingAssociation,
     Office,
+    Predeclaration,
     Transaction,
     TransactionItem,
     Travel,
@@ -181,6 +182,8 @@ class Wizard:
             abort(404)
         self.token = token
         self.commit_token = data["t"]
+        # opened from a pre-declaration's Commit (F-51): its id; the commit goes through it
+        self.predeclaration_id: int | None = data.get("p")
         row = db.session.execute(
             select(Voucher, Carnet, Travel, Office)
             .join(Carnet, Carnet.id == Voucher.carnet_id)
@@ -194,10 +197,16 @@ class Wizard:
         self._place = None
 
     @staticmethod
-    def start(voucher: Voucher, office: Office) -> str:
-        return _serializer().dumps(
-            {"v": voucher.id, "o": office.id, "a": current_user.id, "t": secrets.token_urlsafe(18)}
-        )
+    def start(voucher: Voucher, office: Office, predeclaration_id: int | None = None) -> str:
+        data = {
+            "v": voucher.id,
+            "o": office.id,
+            "a": current_user.id,
+            "t": secrets.token_urlsafe(18),
+        }
+        if predeclaration_id is not None:
+            data["p"] = predeclaration_id
+        return _serializer().dumps(data)
 
     def receipt_url(self) -> str | None:
         """The receipt of what this pass through the wizard committed (its one-time commit
@@ -391,3 +400,12 @@ def recent_rows(office_id: int | None) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def prefilled_of(wz: Wizard) -> dict[str, str]:
+    """Step 4's fields pre-filled from the pre-declaration the wizard was opened from (F-51:
+    the shipment number as the customs reference, the transport in the remarks)."""
+    p = db.session.scalar(
+        tenant_select(Predeclaration).where(Predeclaration.id == wz.predeclaration_id)
+    )
+    return predeclarations.prefilled_fields(p) if p is not None else {}

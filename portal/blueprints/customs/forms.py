@@ -55,6 +55,8 @@ def goods_errors(e: DomainError, declared: list[dict]) -> dict[str, str]:
     """An engine refusal on step 3, next to the field it concerns: an item's marks or pieces
     presented, else above the goods."""
     nos = {i["no"] for i in declared}
+    if e.field in TRAVEL_FIELDS:  # the holder-filled fields (quick edits)
+        return {e.field: e.message}
     if e.field and e.field.startswith("marks_"):
         m = MARKS_KEY.fullmatch(e.field)
         return {e.field if m and int(m.group(1)) in nos else "marks": e.message}
@@ -65,6 +67,32 @@ def goods_errors(e: DomainError, declared: list[dict]) -> dict[str, str]:
 
 def about_quantities(e: DomainError) -> bool:
     return e.field == "quantities" or e.code == "quantity" or e.item is not None
+
+
+# the item lines of a kind besides the goods cleared, typed at step 4 as <name>_<item no>
+LINE_FIELDS = {
+    "reimport": ("not_reimported", "processed_abroad"),
+    "reexport": ("not_reexported",),
+}
+
+
+def item_pieces(f, name: str) -> dict[int, int]:
+    """{item no: pieces} of the fields `<name>_<item no>` of a form (blank ones ignored). An
+    item number that is not one (ASCII digits, no leading zero) or pieces that are not a whole
+    number are refused naming the field; which items exist is the engine's to say."""
+    key_re = re.compile(re.escape(name) + r"_(.*)")
+    lines: dict[int, int] = {}
+    for key, value in f.items():
+        m = key_re.fullmatch(key)
+        if m is None or not (value or "").strip():
+            continue
+        no, raw = m.group(1), value.strip()
+        if not re.fullmatch(r"[1-9][0-9]{0,8}", no):
+            raise DomainError("No such item on the general list.", field=name)
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+            raise DomainError(f"Item {no}: give a whole number of pieces.", field=name)
+        lines[int(no)] = int(raw)
+    return lines
 
 
 def commit_fields(kind: str, f) -> tuple[dict, str | None]:
@@ -83,16 +111,24 @@ def commit_fields(kind: str, f) -> tuple[dict, str | None]:
     if kind == "reexport":
         fields["action_not_reexported"] = f.get("action_not_reexported", "")
         fields["action_not_produced"] = f.get("action_not_produced", "")
-    if kind == "reimport":
-        for name in ("not_reimported", "processed_abroad"):
-            lines = {}
-            for key, value in f.items():
-                if key.startswith(name + "_") and value.strip():
-                    try:
-                        lines[int(key[len(name) + 1 :])] = int(value)
-                    except ValueError:
-                        raise DomainError("Give a whole number of pieces.", field=name) from None
-            if lines:
-                fields[name] = lines
+    for name in LINE_FIELDS.get(kind, ()):
+        lines = item_pieces(f, name)
+        if lines:
+            fields[name] = lines
     step = f.get("step") or None
     return fields, step
+
+
+# the holder-filled fields of the travel the officer may change at step 3 (the guide's Update):
+# the engine's names (transactions.AMENDABLE)
+TRAVEL_FIELDS = ("transport_mode", "packaging_details", "extra_details")
+
+
+def travel_changes(travel, f) -> dict[str, str]:
+    """The travel's holder-filled fields that step 3's form changes (whitespace aside); sent to
+    the engine (`amend_travel`), which checks them and records the officer's change."""
+    out = {}
+    for name in TRAVEL_FIELDS:
+        if name in f and " ".join(f[name].split()) != (getattr(travel, name) or ""):
+            out[name] = f[name]
+    return out

@@ -5,25 +5,32 @@ reason) and — for a pre-declaration — Commit through the engine, landing on 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from urllib.parse import urlencode
 
 from flask import abort, flash, g, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.customs import bp
-from portal.blueprints.customs.desk import my_offices, officer_at, refusal_status
-from portal.blueprints.customs.forms import commit_fields
+from portal.blueprints.customs.desk import Wizard, my_offices, officer_at, refusal_status
 from portal.domain import DomainError, NotFound
 from portal.domain import predeclarations as pd
 from portal.domain.carnets import holder_of
 from portal.domain.organisation import office_within_reach
 from portal.domain.paging import paginate
+from portal.domain.predeclarations import attachments
 from portal.domain.rules import label
 from portal.extensions import db, limiter
-from portal.models import Office, Predeclaration
+from portal.models import Office, Predeclaration, Voucher
 from portal.tenancy import get_for_tenant_or_404
-from portal.web import int_arg, page_arg, permission_required, redirect_to, render_page
+from portal.web import (
+    int_arg,
+    page_arg,
+    permission_required,
+    redirect_to,
+    render_page,
+    send_upload,
+)
 
 STATUS_FILTERS = ("open", "pending", "acknowledged", "rejected", "committed", "withdrawn")
 
@@ -97,8 +104,8 @@ def _detail(p: Predeclaration, errors: dict | None = None, values=None, status: 
         d=d,
         errors=errors or {},
         values=values,
-        commit_token=values.get("commit_token") or secrets.token_urlsafe(24),
         can_commit=p.option == "automatic" and p.is_open,
+        attached=attachments.attachments_of(db.session, p.id),
         status=status,
     )
 
@@ -116,6 +123,20 @@ def _refused(p: Predeclaration, e: DomainError, field: str):
         abort(404)
     db.session.refresh(p)
     return _detail(p, {e.field or field: e.message}, request.form, refusal_status(e))
+
+
+@bp.get("/predeclarations/<int:predeclaration_id>/attachments/<int:attachment_id>")
+@permission_required("process_carnet")
+def predeclaration_attachment(predeclaration_id: int, attachment_id: int):
+    """A document the holder attached, as a download (`send_upload`: attachment, nosniff, a CSP
+    that runs nothing) — through its pre-declaration: another administration's, or an office
+    outside the officer's reach, is a 404, and so is another pre-declaration's attachment."""
+    p, _office = _load(predeclaration_id)
+    try:
+        row = attachments.get(db.session, p.id, attachment_id)
+    except NotFound:
+        abort(404)
+    return send_upload(row.path, row.filename, row.content_type)
 
 
 @bp.post("/predeclarations/<int:predeclaration_id>/acknowledge")
@@ -151,21 +172,25 @@ def reject_predeclaration(predeclaration_id: int):
 @permission_required("process_carnet")
 @limiter.limit("30/minute")
 def commit_predeclaration(predeclaration_id: int):
-    """Commit from the list: the engine's `commit_voucher` (every rule, R-01 … R-12) with the
-    form's one-time commit token (a double click or a reload answers the first result, R-11),
-    then the receipt."""
+    """Commit from the list (the guide: "Commit redirects the Customs officer to … a new
+    transaction with the fields prefilled"): the desk's wizard for the pre-declared voucher at
+    the pre-declaration's office, opened at step 2 (the pre-declaration names the voucher: no
+    code to scan), its step 4 pre-filled with the pre-declared fields; its Commit goes through
+    `predeclarations.commit` (the engine's `commit_voucher`, R-01 … R-12) to the receipt.
+    Refused on Details when the pre-declaration can no longer be committed."""
     p, office = _load(predeclaration_id)
-    try:
-        fields, step = commit_fields(p.kind, request.form)
-        result = pd.commit(
-            db.session,
-            p.id,
-            officer_at(office),
-            fields=fields,
-            step=step,
-            commit_token=request.form.get("commit_token") or None,
+    if p.option != "automatic" or not p.is_open:
+        what = (
+            pd.what_happened(p) + " " + _("It cannot be committed.")
+            if not p.is_open
+            else _(
+                "This is a pre-notification: the holder did not allow an automatic transaction. "
+                "Acknowledge it, and process the carnet with New transaction when it arrives."
+            )
         )
-    except DomainError as e:
-        return _refused(p, e, "commit")
-    db.session.commit()
-    return redirect_to(url_for("customs.receipt", transaction_id=result.transaction_id))
+        return _detail(p, {"commit": what}, request.form, 409)
+    voucher = db.session.get(Voucher, p.voucher_id)
+    if voucher is None:  # the foreign key
+        abort(404)
+    token = Wizard.start(voucher, office, predeclaration_id=p.id)
+    return redirect_to(url_for("customs.check_carnet", w=token))

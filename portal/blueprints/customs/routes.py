@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.customs import bp
@@ -27,6 +28,7 @@ from portal.blueprints.customs.desk import (
     my_offices,
     office_or_none,
     panel_of,
+    prefilled_of,
     recent_rows,
     refusal_status,
     render_step,
@@ -40,9 +42,11 @@ from portal.blueprints.customs.forms import (
     goods_errors,
     quantities_in,
     quantities_query,
+    travel_changes,
 )
 from portal.domain import DomainError, NotFound, cover_pages, transition
 from portal.domain import carnets as carnet_domain
+from portal.domain import predeclarations as pd
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
 from portal.domain.rules import label
@@ -138,12 +142,20 @@ def check_carnet(w: str):
 def hold(w: str):
     wz = Wizard(w)
     reason = request.form.get("reason", "")
+    reference = request.form.get("reference", "")
     try:
-        held = engine.hold_carnet(db.session, wz.voucher.id, wz.officer, reason)
+        held = engine.hold_carnet(
+            db.session, wz.voucher.id, wz.officer, reason, reference=reference
+        )
     except DomainError as e:
         db.session.rollback()
+        field = "hold_reference" if e.field == "reference" else (e.field or "hold")
         return _step2(
-            wz, refusal_status(e), errors={e.field or "hold": e.message}, hold_reason=reason
+            wz,
+            refusal_status(e),
+            errors={field: e.message},
+            hold_reason=reason,
+            hold_reference=reference,
         )
     db.session.commit()
     flash(f"Carnet {wz.carnet.carnet_number} is on hold at {held.office_name}.", "success")
@@ -253,18 +265,23 @@ def check_goods(w: str):
         if (m := MARKS_KEY.fullmatch(k)) is not None
     }
     current = {i["no"]: i["marks"] for i in declared}
+    amended = travel_changes(wz.travel, request.form)
     try:
         if editable and (changes or going_on):
             engine.check_presented(db.session, wz.voucher.id, wz.officer, changes or None)
         changed = []
         if any(v.strip() and v.strip() != current.get(no) for no, v in marks.items()):
             changed = engine.mark_goods(db.session, wz.voucher.id, wz.officer, marks)
+        if amended:
+            amended = engine.amend_travel(db.session, wz.voucher.id, wz.officer, amended)
     except DomainError as e:
         db.session.rollback()
         return _step3(wz, declared, refusal_status(e), goods_errors(e, declared), request.form)
     db.session.commit()
     if changed:
-        flash("Identification marks saved.", "success")
+        flash(_("Identification marks saved."), "success")
+    if amended:
+        flash(_("Your changes to the holder's details are saved and recorded."), "success")
     endpoint = "customs.commit" if going_on else "customs.check_goods"
     return redirect(url_for(endpoint, w=w) + quantities_query(changes), 303)
 
@@ -276,17 +293,45 @@ def _step4(
     wz: Wizard, declared: list[dict], changes: dict[int, int], status: int = 200, errors=None
 ):
     goods = [{**i, "presented": changes.get(i["no"], i["qty"])} for i in declared]
+    values = request.form
+    if request.method == "GET" and wz.predeclaration_id is not None:
+        values = prefilled_of(wz)  # opened from a pre-declaration: its fields pre-filled
     return render_step(
         4,
         status,
         panel=panel_of(wz),
         **wizard_context(wz),
         goods=goods,
+        # a re-exportation's goods not re-exported (home use): any item of the general list
+        general=goods_of(wz.carnet)[0] if wz.voucher.kind == "reexport" else [],
         changes=sorted(changes.items()),
         back="goods" + quantities_query(changes),
         eu_export=is_eu_export(wz),
-        values=request.form,
+        values=values,
         errors=errors or {},
+    )
+
+
+def _commit(wz: Wizard, fields: dict, step: str | None) -> engine.CommitResult:
+    """The engine's one commit (`commit_voucher`): the voucher's open pre-declaration is closed
+    with it in the same database transaction; a wizard opened from a pre-declaration's Commit
+    (F-51) commits through that pre-declaration (still open, its office, R-01 … R-11)."""
+    if wz.predeclaration_id is not None:
+        return pd.commit(
+            db.session,
+            wz.predeclaration_id,
+            wz.officer,
+            fields=fields,
+            step=step,
+            commit_token=wz.commit_token,
+        )
+    return pd.commit_closing_open(
+        db.session,
+        wz.voucher.id,
+        wz.officer,
+        fields=fields,
+        step=step,
+        commit_token=wz.commit_token,
     )
 
 
@@ -325,14 +370,7 @@ def commit(w: str):
         fields, step = commit_fields(wz.voucher.kind, request.form)
         if changes:
             fields["quantities"] = changes
-        result = engine.commit_voucher(
-            db.session,
-            wz.voucher.id,
-            wz.officer,
-            fields=fields,
-            step=step,
-            commit_token=wz.commit_token,
-        )
+        result = _commit(wz, fields, step)
     except DomainError as e:
         db.session.rollback()
         if editable and about_quantities(e):

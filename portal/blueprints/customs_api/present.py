@@ -81,6 +81,7 @@ def hold(h: Hold) -> dict:
         "held_by": h.held_by,
         "held_at": _iso(h.held_at),
         "reason": h.reason,
+        "reference": h.reference,
         "released_at": _iso(h.released_at),
         "released_by": h.released_by or None,
     }

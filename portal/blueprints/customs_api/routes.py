@@ -160,7 +160,8 @@ def customs_commit():
         validate("CustomsCommitRequest", body)
         officer = _officer(body)
         voucher = _voucher(body)
-        result = engine.commit_voucher(
+        # the voucher's open pre-declaration, if any, is closed with the commit
+        result = predeclarations.commit_closing_open(
             db.session,
             voucher.id,
             officer,
@@ -189,10 +190,12 @@ def customs_reject():
 @customs_api("/v1/customs/vouchers/hold", "POST", "customs:write")
 def customs_hold():
     def handle(body):
-        validate("CustomsReasonRequest", body)
+        validate("CustomsHoldRequest", body)
         officer = _officer(body)
         voucher = _voucher(body)
-        hold = engine.hold_carnet(db.session, voucher.id, officer, body["reason"])
+        hold = engine.hold_carnet(
+            db.session, voucher.id, officer, body["reason"], reference=body.get("reference", "")
+        )
         return 201, present.hold(hold), {}
 
     return write(handle)

@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    MultipleFileField,
     PasswordField,
     RadioField,
     SelectField,
@@ -254,4 +255,9 @@ class PredeclarationForm(FlaskForm):
         ),
         default="",
         validators=[Optional()],
+    )
+    # checked by the upload guard (portal/domain/uploads.py) in the domain, not here
+    attachments = MultipleFileField(
+        _l("Attachments (PDF, PNG or JPEG; at most 5 files of 5 MB)"),
+        render_kw={"accept": "application/pdf,image/png,image/jpeg"},
     )

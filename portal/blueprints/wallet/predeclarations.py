@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, g, render_template, request, url_for
+from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,9 +14,10 @@ from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import EmptyForm, PredeclarationForm, choices, put_error
 from portal.blueprints.wallet.routes import or_404
 from portal.blueprints.wallet.session import holder_required
-from portal.domain import DomainError
+from portal.domain import DomainError, uploads
 from portal.domain import predeclarations as pd
 from portal.domain import wallet as wallet_domain
+from portal.domain.predeclarations import attachments
 from portal.domain.rules import country_name, label
 from portal.extensions import db
 from portal.models import Carnet, Country, Predeclaration, Voucher
@@ -89,22 +90,46 @@ def _render(form, voucher: Voucher, p: Predeclaration | None, status: int = 200)
         carnet=carnet,
         p=p,
         kind=label(voucher.kind),
+        attached=attachments.attachments_of(db.session, p.id) if p is not None else [],
     ), status
+
+
+def _files() -> list[tuple[str | None, bytes]]:
+    """The attached files, each read up to one byte over the guard's limit (enough to refuse
+    it as too large without reading more)."""
+    limit = uploads.Limits().max_bytes + 1
+    return [
+        (f.filename, f.stream.read(limit))
+        for f in request.files.getlist("attachments")
+        if f and f.filename
+    ]
 
 
 def _save(voucher: Voucher, p: Predeclaration | None):
     form = _form(voucher, p)
     if request.method == "POST" and form.validate_on_submit():
+        storage = current_app.config["STORAGE_DIR"]
+        stored: list = []
         try:
+            # every file passes the upload guard before anything is saved
+            checked = attachments.check_files(
+                _files(), attachments.count(db.session, p.id) if p is not None else 0
+            )
             if p is None:
                 saved = pd.send(db.session, g.holder, voucher.id, _input(form))
             else:
                 saved = pd.edit(db.session, g.holder, p.id, _input(form))
+            stored = attachments.attach(db.session, saved, checked, storage)
+            db.session.commit()
         except DomainError as err:
             db.session.rollback()
+            attachments.remove_stored(storage, stored)
             put_error(form, err)
+        except Exception:
+            db.session.rollback()
+            attachments.remove_stored(storage, stored)
+            raise
         else:
-            db.session.commit()
             flash(
                 _("Your pre-declaration is sent to customs: the travel shows their answer.")
                 if saved.option == "automatic"

@@ -27,6 +27,7 @@ from __future__ import annotations
 from portal.domain.predeclarations.customs import (
     acknowledge,
     commit,
+    commit_closing_open,
     prefilled_fields,
     reject,
     transaction_of,
@@ -86,6 +87,7 @@ __all__ = [
     "audit_holder",
     "audit_officer",
     "commit",
+    "commit_closing_open",
     "details",
     "edit",
     "holder_predeclaration",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
@@ -19,6 +20,7 @@ from portal.domain.predeclarations.vocabulary import (
 )
 from portal.domain.rules import label
 from portal.domain.transactions import CommitResult, Officer, commit_voucher, committed_by_token
+from portal.domain.transactions.locking import is_pg
 from portal.models import (
     Carnet,
     Office,
@@ -172,6 +174,15 @@ def commit(
         commit_token=commit_token,
         now=now,
     )
+    _close(session, p, officer, result, now)
+    return result
+
+
+def _close(
+    session: Session, p: Predeclaration, officer: Officer, result: CommitResult, now: dt.datetime
+) -> None:
+    """Mark the (locked, open) pre-declaration committed by `result`, audited; the holder's
+    notification and email are the engine's commit notice."""
     _mark(p, "committed", officer, now)
     p.transaction_id = result.transaction_id
     carnet = session.get(Carnet, p.carnet_id)
@@ -185,6 +196,58 @@ def commit(
         transaction_id=result.transaction_id,
     )
     session.flush()
+
+
+def _lock_open_of_voucher(session: Session, voucher_id: int) -> Predeclaration | None:
+    """The voucher's open pre-declaration, locked (as `lock_predeclaration`), whichever
+    administration it was sent to (a voucher of the EU may be committed at an office of
+    another member state than the one pre-notified)."""
+    is_open = (Predeclaration.voucher_id == voucher_id, Predeclaration.state.in_(OPEN_STATES))
+    stmt = (
+        select(Predeclaration)
+        .where(*is_open)
+        .execution_options(all_tenants=True, populate_existing=True)
+    )
+    if is_pg(session):
+        stmt = stmt.with_for_update()
+    else:
+        session.execute(
+            update(Predeclaration)
+            .where(*is_open)
+            .values(version=Predeclaration.version)
+            .execution_options(synchronize_session=False)
+        )
+    return session.scalar(stmt)
+
+
+def commit_closing_open(
+    session: Session,
+    voucher_id: int,
+    officer: Officer,
+    *,
+    fields: dict | None = None,
+    step: str | None = None,
+    commit_token: str | None = None,
+    now: dt.datetime | None = None,
+) -> CommitResult:
+    """`commit_voucher` for a commit made without the pre-declaration (the wizard with the
+    transaction code, the customs API): the voucher's open pre-declaration, if any, is closed
+    as committed in the same database transaction. Its row is locked before the commit's
+    carnet and voucher, the lock order of `commit` (no deadlock with an officer committing
+    from the list or the holder withdrawing). A replay (R-11) changes nothing."""
+    now = now or now_utc()
+    p = _lock_open_of_voucher(session, voucher_id)
+    result = commit_voucher(
+        session,
+        voucher_id,
+        officer,
+        fields=fields,
+        step=step,
+        commit_token=commit_token,
+        now=now,
+    )
+    if p is not None and not result.replayed:
+        _close(session, p, officer, result, now)
     return result
 
 

@@ -43,7 +43,9 @@ from portal.domain.transactions.codes import (
 )
 from portal.domain.transactions.commit import commit_voucher
 from portal.domain.transactions.desk import (
+    AMENDABLE,
     MAX_MARKS,
+    amend_travel,
     hold_carnet,
     holds_of,
     last_commits,
@@ -82,4 +84,6 @@ __all__ = [
     "FIELD_LABELS",
     "EXPORT_STEPS",
     "MAX_MARKS",
+    "AMENDABLE",
+    "amend_travel",
 ]

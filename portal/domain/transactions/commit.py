@@ -63,6 +63,11 @@ TRANSACTIONS = batch.table_of(Transaction)
 TRANSACTION_ITEMS = batch.table_of(TransactionItem)
 VOUCHERS = batch.table_of(Voucher)
 CARNETS = batch.table_of(Carnet)
+# the item lines a kind records besides the goods cleared (F-41): the goods diverted to home use
+EXTRA_LINES = {
+    "reimport": ("not_reimported", "processed_abroad"),
+    "reexport": ("not_reexported",),
+}
 TEXT_FIELDS = (
     "reference",
     "remarks",
@@ -78,7 +83,8 @@ class Entries:
 
     goods_examined: bool | None
     final_date: dt.date | None
-    extra_lines: list[tuple[GoodsItem, int, str]]  # a re-importation's other lines
+    # a re-importation's other lines, a re-exportation's goods not re-exported (home use)
+    extra_lines: list[tuple[GoodsItem, int, str]]
     text: dict[str, str]
 
 
@@ -137,6 +143,7 @@ def commit_voucher(
         session, carnet, voucher, place, ctx, fields.get("quantities"), today, auto=auto
     )
     entries = _check_entries(session, carnet, voucher.kind, fields, today)
+    _check_not_reexported(lines, entries.extra_lines)
     # 4, 5. build the rows and write them
     kinds = _kinds_written(voucher.kind, step, voucher.state)
     return _write(
@@ -240,15 +247,27 @@ def _check_entries(
         final_date = parse_date(fields.get("final_date"), "final_date") or carnet.valid_until
         check_final_date(session, carnet, kind, final_date, today)
     extra_lines: list[tuple[GoodsItem, int, str]] = []
-    if kind == "reimport":
-        for name in ("not_reimported", "processed_abroad"):
-            extra_lines += [
-                (item, qty, name) for item, qty in item_lines(carnet, fields.get(name), name)
-            ]
+    for name in EXTRA_LINES.get(kind, ()):
+        extra_lines += [
+            (item, qty, name) for item, qty in item_lines(carnet, fields.get(name), name)
+        ]
     text = {k: str(fields.get(k) or "").strip() for k in TEXT_FIELDS}
     if len(text["reference"]) > 100 or len(text["customs_seals"]) > 300:
         raise DomainError("The reference number or seals are too long.", field="reference")
     return Entries(goods_examined, final_date, extra_lines, text)
+
+
+def _check_not_reexported(lines: Lines, extra_lines: list[tuple[GoodsItem, int, str]]) -> None:
+    """A re-exportation's goods not re-exported (home use) and the goods it re-exports together
+    are at most the item's pieces."""
+    cleared = {item.id: qty for item, qty in lines}
+    for item, qty, line in extra_lines:
+        if line == "not_reexported" and cleared.get(item.id, 0) + qty > item.pieces:
+            raise DomainError(
+                f"Item {item.item_no}: {cleared.get(item.id, 0)} re-exported and {qty} not "
+                f"re-exported are more than its {item.pieces} piece(s).",
+                field="not_reexported",
+            )
 
 
 def _kinds_written(kind: str, step: str | None, voucher_state: str) -> list[str]:
@@ -293,6 +312,9 @@ def _transaction_rows(c: Commit) -> tuple[list[tuple[str, str]], list[dict]]:
                 customs_seals=text["customs_seals"] if kind == "transit_open" else "",
                 action_not_reexported=text["action_not_reexported"],
                 action_not_produced=text["action_not_produced"],
+                transport_mode=c.ctx["transport_mode"],
+                packaging_details=c.ctx["packaging_details"],
+                holder_remarks=c.ctx["holder_remarks"],
                 signed_name=c.ctx["signed_name"] or "",
                 signed_at=c.ctx["signed_at"],
                 **new.stored,
@@ -306,7 +328,7 @@ def _transaction_rows(c: Commit) -> tuple[list[tuple[str, str]], list[dict]]:
 def _sign(c: Commit, kind: str, verification_code: str) -> str:
     """The receipt's Ed25519 signature over its canonical content (docs/evidence.md)."""
     lines = [("cleared", item.item_no, qty) for item, qty in c.lines]
-    if kind == "reimport":
+    if kind in EXTRA_LINES:
         lines += [(line, item.item_no, qty) for item, qty, line in c.entries.extra_lines]
     return evidence.sign_receipt(
         eata_id=c.carnet.eata_id,
@@ -333,7 +355,7 @@ def _item_rows(c: Commit, txn_ids: list[int]) -> list[dict]:
             }
             for item, qty in c.lines
         ]
-        if k == "reimport":
+        if k in EXTRA_LINES:
             rows += [
                 {
                     "transaction_id": txn_id,

@@ -17,7 +17,7 @@ from portal.domain.transactions.checks import check_voucher_state, voucher_lines
 from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, officer_event, place_of
-from portal.models import Carnet, Hold, Rejection, Transaction
+from portal.models import Carnet, Hold, Rejection, Transaction, Travel
 
 # --- rejection (F-44a) ------------------------------------------------------------------------
 
@@ -102,6 +102,8 @@ def rejections_for(session: Session, carnet_id: int, territory_id: int) -> list[
 
 # --- holds (F-46, R-03) -----------------------------------------------------------------------
 
+MAX_HOLD_REFERENCE = 100
+
 
 def hold_carnet(
     session: Session,
@@ -109,14 +111,22 @@ def hold_carnet(
     officer: Officer,
     reason: str,
     *,
+    reference: str = "",
     now: dt.datetime | None = None,
 ) -> Hold:
     """Hold the transaction: the carnet is blocked for every transaction in this customs
-    territory until an officer of the same office releases it."""
+    territory until an officer of the same office releases it. `reference`: the customs
+    reference of the hold (a case or seizure number), shown on the On hold list."""
     now = now or now_utc()
     reason = (reason or "").strip()
+    reference = (reference or "").strip()
     if not reason:
         raise DomainError("Give the reason for holding the carnet.", field="reason")
+    if len(reference) > MAX_HOLD_REFERENCE:
+        raise DomainError(
+            f"The customs reference is too long: at most {MAX_HOLD_REFERENCE} characters.",
+            field="reference",
+        )
     place = place_of(session, officer)
     carnet, voucher = lock(session, voucher_id)
     check_voucher_state(voucher, None)
@@ -131,6 +141,7 @@ def hold_carnet(
         held_by=place.officer_name,
         office_name=place.office_name,
         reason=reason[:1000],
+        reference=reference,
         held_at=now,
     )
     session.add(hold)
@@ -145,6 +156,7 @@ def hold_carnet(
             "voucher_id": voucher.id,
             "kind": voucher.kind,
             "reason": reason[:1000],
+            "reference": reference,
             "office": place.office_name,
         },
     )
@@ -270,3 +282,70 @@ def mark_goods(
         )
     session.flush()
     return changed
+
+
+# --- quick edits of the holder's fields at the desk (F-40 step 3, the guide's Update) -------
+
+TRANSPORT_MODES = ("air", "sea", "land")
+# what the officer may amend: the travel's holder-filled fields (the wallet's names)
+AMENDABLE = {
+    "transport_mode": "means of transport",
+    "packaging_details": "packaging details",
+    "extra_details": "holder remarks",
+}
+MAX_AMENDED = 500
+
+
+def amend_travel(
+    session: Session,
+    voucher_id: int,
+    officer: Officer,
+    values: dict[str, str],
+    *,
+    now: dt.datetime | None = None,
+) -> dict[str, list[str]]:
+    """The officer's quick change of the fields the holder filled in (the guide's step 3:
+    "other fields might be already populated by the holder … the officer can apply quick
+    changes from here using the Update button"): means of transport, packaging details, holder
+    remarks. Only while the voucher can still be committed; recorded as the officer's change
+    (audit `travel.amended`, old and new values) and, at the commit, on the transaction (its
+    receipt shows them). Returns {field: [old, new]} of what changed."""
+    now = now or now_utc()
+    place = place_of(session, officer)
+    carnet, voucher = lock(session, voucher_id)
+    check_voucher_state(voucher, None)
+    travel = session.get(Travel, voucher.travel_id)
+    assert travel is not None  # the voucher's foreign key
+    changes: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if name not in AMENDABLE:
+            raise DomainError(f"The field “{name}” cannot be changed here.", field=name)
+        value = " ".join((value or "").split())
+        if name == "transport_mode" and value not in TRANSPORT_MODES:
+            raise DomainError("Choose air, sea or land.", field=name)
+        if len(value) > MAX_AMENDED:
+            raise DomainError(
+                f"The {AMENDABLE[name]}: at most {MAX_AMENDED} characters.", field=name
+            )
+        old = getattr(travel, name) or ""
+        if value != old:
+            changes[name] = [old, value]
+            setattr(travel, name, value)
+    if changes:
+        travel.updated_at = now
+        officer_event(
+            session,
+            "travel.amended",
+            officer,
+            place,
+            object_type="carnet",
+            object_id=carnet.eata_id,
+            data={
+                "voucher_id": voucher.id,
+                "travel_id": travel.id,
+                "office": place.office_name,
+                "changes": changes,
+            },
+        )
+    session.flush()
+    return changes

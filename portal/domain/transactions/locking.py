@@ -26,6 +26,7 @@ from portal.models import (
     HolderNotification,
     Signature,
     Transaction,
+    Travel,
     Voucher,
     WalletCarnet,
 )
@@ -40,7 +41,7 @@ def context_columns(carnet_id: Any, travel_id: Any, pg: bool) -> list:
     statement run right after the locks are taken: the transaction
     stored under this commit token (R-11), the active hold in the territory (R-03), whether
     the territory is in Box P (R-02), the holder's latest signature of the travel's declaration
-    (F-31) and, on PostgreSQL, the id of the transaction to write. Parameters: territory_id,
+    (F-31), the travel's transport, packaging and remarks and, on PostgreSQL, the id of the transaction to write. Parameters: territory_id,
     token_hash (None: no token)."""
     T, H, S = Transaction, Hold, Signature
     territory_id = bindparam("territory_id", type_=Integer)
@@ -71,6 +72,14 @@ def context_columns(carnet_id: Any, travel_id: Any, pg: bool) -> list:
         sig.with_only_columns(S.signed_name).scalar_subquery().label("signed_name"),
         sig.with_only_columns(S.signed_at).scalar_subquery().label("signed_at"),
     ]
+    # the travel's holder-filled fields (as the officer may have amended them at step 3),
+    # recorded on the transaction
+    for column, name in (
+        (Travel.transport_mode, "transport_mode"),
+        (Travel.packaging_details, "packaging_details"),
+        (Travel.extra_details, "holder_remarks"),
+    ):
+        cols.append(select(column).where(Travel.id == travel_id).scalar_subquery().label(name))
     if pg:
         # the id of the transaction to write, and the holders to notify with the ids of their
         # notifications (each subquery runs once: the statement has no FROM of its own)

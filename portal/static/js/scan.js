@@ -41,7 +41,7 @@
   }
 
   // a hardware QR scanner is a keyboard: it "types" the QR's text and Enter into the focused
-  // field (step 1's first field has the focus). Its text goes in as the camera's does; the
+  // field (step 1's transaction-code field has the focus). Its text goes in as the camera's does; the
   // server recognises it too (a form sent before this script ran).
   const QR_TEXT = /^\s*EATA1:/i;
   function scannedIntoField(evt) {
@@ -137,8 +137,8 @@
       if (active && step && step.contains(active) && !active.classList.contains("step-heading")) {
         return;
       }
-      // step 1: its first field, ready for typed codes or a hardware scanner; else the heading
-      const first = document.querySelector("#step[data-step='1'] #carnet");
+      // step 1: the transaction-code field, ready for a hardware scanner; else the heading
+      const first = document.querySelector("#step[data-step='1'] #code");
       const heading = document.querySelector("#wizard .step-heading");
       if (first) first.focus();
       else if (heading) heading.focus();

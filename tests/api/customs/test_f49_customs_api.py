@@ -84,11 +84,17 @@ def test_f49_reject_hold_release(customs_client, kit, world):
     assert r.status_code == 201, r.get_json()
     r = api.post(
         "/v1/customs/vouchers/hold",
-        json={**_ref(carnet, voucher), "office_id": office.id, "reason": "Check"},
+        json={
+            **_ref(carnet, voucher),
+            "office_id": office.id,
+            "reason": "Check",
+            "reference": "CASE-9",
+        },
     )
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.get_json()["reference"] == "CASE-9"
     hold_id = r.get_json()["hold_id"]
-    assert [h["hold_id"] for h in api.get("/v1/customs/holds").get_json()["holds"]] == [hold_id]
+    holds = api.get("/v1/customs/holds").get_json()["holds"]
+    assert [(h["hold_id"], h["reference"]) for h in holds] == [(hold_id, "CASE-9")]
     r = api.post(
         "/v1/customs/vouchers/commit",
         json={**_ref(carnet, voucher), "office_id": office.id, "fields": {"goods_examined": False}},

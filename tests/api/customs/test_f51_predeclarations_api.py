@@ -95,6 +95,22 @@ def test_f51_api_commit_through_the_engine_with_idempotency(customs_client, worl
     assert r.status_code == 200
 
 
+def test_f51_api_voucher_commit_with_the_code_closes_the_open_predeclaration(customs_client, world):
+    """/v1/customs/vouchers/commit (carnet + code, not the pre-declaration): the voucher's open
+    pre-declaration is marked committed in the same transaction."""
+    from portal.domain.vouchers import code_of
+
+    carnet, _, v = ready_import(world)
+    p = _send(world, v)
+    api, office = customs_client("fr")
+    body = {"carnet": str(carnet.eata_id), "code": code_of(v), "office_id": office.id}
+    r = api.post("/v1/customs/vouchers/commit", json=body, headers={"Idempotency-Key": "v-1"})
+    assert r.status_code == 201, r.get_json()
+    world.session.expire_all()
+    closed = world.session.get(Predeclaration, p.id)
+    assert closed.state == "committed" and closed.transaction_id == r.get_json()["transaction_id"]
+
+
 def test_f51_api_commit_refused_by_a_rule_is_a_problem(customs_client, world):
     _, _, v = ready_import(world, exported=False)
     p = _send(world, v)

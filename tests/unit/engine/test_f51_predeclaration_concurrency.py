@@ -128,3 +128,47 @@ def test_f50_two_sends_for_one_voucher_at_once_store_one(world):
         )
         == 1
     )
+
+
+def _commit_with_code(world, voucher_id, token):
+    """The wizard (or the API) committing the voucher with its code, not the pre-declaration."""
+
+    def prepare(s):
+        me = _officer(world, s)
+        return lambda: pd.commit_closing_open(s, voucher_id, me, commit_token=token)
+
+    return prepare
+
+
+def test_f51_wizard_commit_with_the_code_while_the_holder_withdraws_one_outcome(world):
+    """The voucher is committed either way (its code needs no pre-declaration); the
+    pre-declaration ends committed with the transaction's id (the holder's withdrawal refused)
+    or withdrawn without one — never open after the commit, never both."""
+    for n in range(3):
+        _, _, v = ready_import(world)
+        p = send(world, v)
+        results = _race([_commit_with_code(world, v.id, f"code-{n}"), _withdraw(world, p.id)])
+        assert not isinstance(results[0], Exception), results
+        assert _imports(world, v.id) == 1
+        world.session.expire_all()
+        closed = world.session.get(Predeclaration, p.id)
+        if isinstance(results[1], Exception):  # the commit came first: it closed it
+            assert "already committed" in results[1].message
+            assert closed.state == "committed" and closed.transaction_id is not None
+        else:  # the withdrawal came first: nothing left open to close
+            assert closed.state == "withdrawn" and closed.transaction_id is None
+
+
+def test_f51_commit_from_the_list_and_with_the_code_at_once_one_transaction(world):
+    """Two officers, one from the list (pre-declaration first, then the carnet), one with the
+    code (the open pre-declaration first too): the same lock order, no deadlock, one commit."""
+    for n in range(3):
+        _, _, v = ready_import(world)
+        p = send(world, v)
+        results = _race(
+            [_commit(world, p.id, f"list-{n}"), _commit_with_code(world, v.id, f"desk-{n}")]
+        )
+        errors = [r for r in results if isinstance(r, Exception)]
+        assert len(errors) == 1 and isinstance(errors[0], DomainError), results
+        assert "already committed" in errors[0].message
+        assert _imports(world, v.id) == 1 and _state(world, p.id) == "committed"

@@ -150,35 +150,55 @@ def test_f51_reject_needs_a_reason_next_to_the_field(world, desk):
     assert "Documents missing" in body and 'id="reject"' not in body
 
 
-def test_f51_commit_from_the_list_lands_on_the_receipt(world, desk):
+def _open_wizard(d, p) -> str:
+    """Details → Commit: the desk's wizard for the pre-declared voucher, at step 2."""
+    r = d.client.post(f"/predeclarations/{p.id}/commit")
+    assert r.status_code == 303, _text(r)[-1500:]
+    assert re.search(r"/transactions/w/[^/]+/carnet$", r.headers["Location"])
+    return r.headers["Location"]
+
+
+def test_f51_commit_from_the_list_opens_the_wizard_prefilled_and_lands_on_the_receipt(world, desk):
     _, _, v = ready_import(world)
     p = _send(world, v)
     d = desk("fr")
     page = _text(d.client.get(f"/predeclarations/{p.id}"))
-    assert 'value="AWB 123-456"' in page  # pre-filled from the pre-declaration
-    token = re.search(r'name="commit_token" value="([^"]+)"', page).group(1)
-    data = {"commit_token": token, "reference": "AWB 123-456", "remarks": "fast lane"}
-    r = d.client.post(f"/predeclarations/{p.id}/commit", data=data)
+    assert 'id="commit"' in page and 'name="commit_token"' not in page  # no one-page form
+    step2 = _open_wizard(d, p)
+    step2, step3, step4 = d.steps(step2)
+    assert "2. Check the carnet" in _text(d.client.get(step2))
+    r = d.client.post(step3, data={"action": "next"})
+    assert r.status_code == 303 and r.headers["Location"] == step4
+    body = _text(d.client.get(step4))
+    assert 'value="AWB 123-456"' in body  # the shipment number as the customs reference
+    assert "Pre-declared: hand carry, Air LX1234" in body  # the transport in the remarks
+    data = {"reference": "AWB 123-456", "remarks": "fast lane"}
+    r = d.commit(step4, data)
     assert r.status_code == 303 and "/receipt" in r.headers["Location"]
     world.session.expire_all()
     txn = world.session.scalar(select(Transaction).where(Transaction.voucher_id == v.id))
     assert txn.reference == "AWB 123-456" and txn.remarks == "fast lane"
     assert _state(world, p) == "committed"
+    assert world.session.get(Predeclaration, p.id).transaction_id == txn.id
     assert d.client.get(r.headers["Location"]).status_code == 200
     # a double click replays the first result (R-11)
-    again = d.client.post(f"/predeclarations/{p.id}/commit", data=data)
+    again = d.commit(step4, data)
     assert again.status_code == 303 and again.headers["Location"] == r.headers["Location"]
     assert (
         len(list(world.session.scalars(select(Transaction).where(Transaction.voucher_id == v.id))))
         == 1
     )
+    # the pre-declaration is no longer open: Commit on Details is refused
+    r = d.client.post(f"/predeclarations/{p.id}/commit")
+    assert r.status_code == 409 and "It cannot be committed" in _text(r)
 
 
 def test_f51_commit_refused_by_the_engine_says_why_and_commits_nothing(world, desk):
     _, _, v = ready_import(world, exported=False)  # R-01: not validated yet
     p = _send(world, v)
     d = desk("fr")
-    r = d.client.post(f"/predeclarations/{p.id}/commit", data={"commit_token": "x1"})
+    _, _, step4 = d.steps(_open_wizard(d, p))
+    r = d.commit(step4, {"reference": "x"})
     assert r.status_code == 409 and "has not been validated yet" in _text(r)
     assert _state(world, p) == "pending"
     assert world.session.scalar(select(Transaction).where(Transaction.voucher_id == v.id)) is None
@@ -188,7 +208,7 @@ def test_f51_a_pre_notification_cannot_be_committed(world, desk):
     _, _, v = ready_import(world)
     p = _send(world, v, option="")
     d = desk("fr")
-    r = d.client.post(f"/predeclarations/{p.id}/commit", data={"commit_token": "x2"})
+    r = d.client.post(f"/predeclarations/{p.id}/commit")
     assert r.status_code == 409 and "did not allow an automatic transaction" in _text(r)
 
 
@@ -198,8 +218,60 @@ def test_f51_withdrawn_by_the_holder_is_refused_to_the_officer(world, desk):
     pd.withdraw(world.session, world.holder, p.id)
     world.session.commit()
     d = desk("fr")
-    r = d.client.post(f"/predeclarations/{p.id}/commit", data={"commit_token": "x3"})
+    r = d.client.post(f"/predeclarations/{p.id}/commit")
     assert r.status_code == 409 and "withdrawn by the holder" in _text(r)
+
+
+def test_f51_withdrawn_while_the_officer_is_in_the_wizard_commits_nothing(world, desk):
+    """The wizard opened from a pre-declaration has no transaction code: its commit goes through
+    the pre-declaration, which the holder withdrew meanwhile — refused, nothing committed."""
+    _, _, v = ready_import(world)
+    p = _send(world, v)
+    d = desk("fr")
+    _, _, step4 = d.steps(_open_wizard(d, p))
+    pd.withdraw(world.session, world.holder, p.id)
+    world.session.commit()
+    r = d.commit(step4, {"reference": "x"})
+    assert r.status_code == 409 and "withdrawn by the holder" in _text(r)
+    assert world.session.scalar(select(Transaction).where(Transaction.voucher_id == v.id)) is None
+
+
+def test_f51_a_wizard_commit_with_the_code_closes_the_open_predeclaration(world, desk):
+    """A voucher pre-declared, then committed through New transaction (its code): the same
+    database transaction marks the pre-declaration committed, with the transaction's id; the
+    holder gets the commit's notification; the list no longer offers it as open."""
+    from portal.models import HolderNotification
+
+    _, _, v = ready_import(world)
+    p = _send(world, v)
+    pd.acknowledge(world.session, p.id, world.officer("fr"))
+    world.session.commit()
+    d = desk("fr")
+    _, _, step4 = d.steps(d.start(v))
+    r = d.commit(step4, {"reference": "R-1"})
+    assert r.status_code == 303 and "/receipt" in r.headers["Location"]
+    world.session.expire_all()
+    txn = world.session.scalar(select(Transaction).where(Transaction.voucher_id == v.id))
+    closed = world.session.get(Predeclaration, p.id)
+    assert closed.state == "committed" and closed.transaction_id == txn.id
+    assert closed.acted_by == world.officer("fr").account.full_name
+    notes = world.session.scalars(
+        select(HolderNotification.kind).where(HolderNotification.voucher_id == v.id)
+    ).all()
+    assert "committed" in notes
+    body = _text(d.client.get("/predeclarations?status=open"))
+    assert f'id="predeclaration-{p.id}"' not in body
+
+
+def test_f51_a_refused_wizard_commit_leaves_the_predeclaration_open(world, desk):
+    _, _, v = ready_import(world)
+    p = _send(world, v)
+    d = desk("fr")
+    _, _, step4 = d.steps(d.start(v))
+    r = d.commit(step4, {"final_date": "1999-01-01"})  # R-08: refused by the engine
+    assert r.status_code in (409, 422)
+    assert _state(world, p) == "pending"
+    assert world.session.scalar(select(Transaction).where(Transaction.voucher_id == v.id)) is None
 
 
 def test_f51_needs_login(world, client_for):
