@@ -1,14 +1,14 @@
 """desk: pre-declaration attachments, a hold's customs reference, the travel's holder-filled
 fields recorded on the transaction, and goods not re-exported as transaction lines
 
-Revision ID: 0017_desk
+Revision ID: 0014
 Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_desk"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
