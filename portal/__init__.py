@@ -37,6 +37,8 @@ BLUEPRINTS = [
     ("portal.blueprints.customs_api", "api"),
     ("portal.blueprints.wallet", "wallet"),
     ("portal.blueprints.evidence", "wallet"),
+    ("portal.blueprints.language", "customs"),  # the language switch (F-83)
+    ("portal.blueprints.language.wallet", "wallet"),
 ]
 
 
