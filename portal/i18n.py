@@ -22,6 +22,7 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     Babel,
@@ -30,6 +31,7 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     format_time,
+    get_locale,
     get_timezone,
 )
 from flask_login import current_user
@@ -153,8 +155,25 @@ def fmt_time(value: dt.datetime | dt.time | None, fmt: str = "short") -> str:
     return format_time(value, fmt)
 
 
-def fmt_number(value) -> str:
-    return "" if value is None else format_decimal(value)
+def fmt_local(value: dt.datetime | None, fmt: str = "short") -> str:
+    """A wall-clock time that is already local (a pre-declaration's expected arrival, given in
+    the office's time): formatted by the language, never moved to another zone."""
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(value.replace(tzinfo=None), fmt, locale=get_locale())
+
+
+def fmt_number(value, decimals: int | None = None) -> str:
+    """`{{ n|number }}`; `{{ amount|number(2) }}` with exactly two decimals (1 234,50 in fr)."""
+    if value is None:
+        return ""
+    if decimals is None:
+        return format_decimal(value)
+    return (
+        format_decimal(value, format="#,##0." + "0" * decimals)
+        if decimals
+        else format_decimal(value, format="#,##0")
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -163,5 +182,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_time, "time")
     app.add_template_filter(fmt_number, "number")
+    app.add_template_filter(fmt_local, "format_local")
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGE_NAMES, "LANGUAGE_NAMES")

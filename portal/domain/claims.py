@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,10 +31,10 @@ from portal.models.monitoring import Claim, ClaimEvent, ClaimEvidence
 EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 ACTIVE = ("open", "answered")
 STATUS_LABELS = {
-    "open": "Open",
-    "answered": "Answered",
-    "settled": "Settled",
-    "withdrawn": "Withdrawn",
+    "open": _l("Open"),
+    "answered": _l("Answered"),
+    "settled": _l("Settled"),
+    "withdrawn": _l("Withdrawn"),
 }
 
 
@@ -74,14 +75,16 @@ def deadlines(claim: Claim, carnet: Carnet, limits: Limits, today: dt.date) -> l
     notify_by = add_months(carnet.valid_until, limits.notify_months)
     opened = claim.opened_at.date()
     out.append(
-        Deadline("Notify the guaranteeing association", notify_by, opened, opened > notify_by)
+        Deadline(
+            str(_l("Notify the guaranteeing association")), notify_by, opened, opened > notify_by
+        )
     )
     proof_by = add_months(opened, limits.proof_months)
     answered = claim.answered_at.date() if claim.answered_at else None
     active = claim.status in ACTIVE
     out.append(
         Deadline(
-            "Guaranteeing association furnishes proof",
+            str(_l("Guaranteeing association furnishes proof")),
             proof_by,
             answered,
             answered is None and active and today > proof_by,
@@ -92,7 +95,10 @@ def deadlines(claim: Claim, carnet: Carnet, limits: Limits, today: dt.date) -> l
         closed = claim.closed_at.date() if claim.closed_at else None
         out.append(
             Deadline(
-                "Provisional payment becomes final", final_on, closed, active and today > final_on
+                str(_l("Provisional payment becomes final")),
+                final_on,
+                closed,
+                active and today > final_on,
             )
         )
     return out

@@ -7,16 +7,18 @@ so the admin has it here.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 OFFICER = "officer"
 CONTROLLER = "controller"
 REGIONAL_MANAGER = "regional_manager"
 ADMIN = "admin"
 ROLES = (OFFICER, CONTROLLER, REGIONAL_MANAGER, ADMIN)
 ROLE_LABELS = {
-    OFFICER: "Officer",
-    CONTROLLER: "Controller",
-    REGIONAL_MANAGER: "Regional manager",
-    ADMIN: "Admin",
+    OFFICER: _l("Officer"),
+    CONTROLLER: _l("Controller"),
+    REGIONAL_MANAGER: _l("Regional manager"),
+    ADMIN: _l("Admin"),
 }
 
 _ALL = frozenset(ROLES)

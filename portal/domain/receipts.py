@@ -14,6 +14,7 @@ import mimetypes
 import os
 
 import segno
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -36,9 +37,9 @@ from portal.models import (
 STATIC_BASE = "https://eata-static.invalid/static/"
 VERIFY_PREFIX = "EATAV1"
 LINE_LABELS = {
-    "cleared": "Cleared",
-    "not_reimported": "Not re-imported",
-    "processed_abroad": "Processed abroad",
+    "cleared": _l("Cleared"),
+    "not_reimported": _l("Not re-imported"),
+    "processed_abroad": _l("Processed abroad"),
 }
 
 

@@ -12,6 +12,7 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,14 +30,14 @@ from portal.models import (
 )
 
 KIND_LABELS = {
-    "validation": "validation",
-    "export": "exportation",
-    "pre_export": "pre-exportation",
-    "import": "importation",
-    "reexport": "re-exportation",
-    "reimport": "re-importation",
-    "transit_open": "transit open",
-    "transit_close": "transit close",
+    "validation": _l("validation"),
+    "export": _l("exportation"),
+    "pre_export": _l("pre-exportation"),
+    "import": _l("importation"),
+    "reexport": _l("re-exportation"),
+    "reimport": _l("re-importation"),
+    "transit_open": _l("transit open"),
+    "transit_close": _l("transit close"),
 }
 # made in the carnet's departure country (R-02); the rest in a Box P country
 HOME_KINDS = ("validation", "export", "pre_export", "reimport")
@@ -46,7 +47,8 @@ STAY_MONTHS_CAP = 24
 
 
 def label(kind: str) -> str:
-    return KIND_LABELS[kind]
+    """The kind's name in the reader's language ("exportation", "exportation", "exportación")."""
+    return str(KIND_LABELS[kind])
 
 
 @dataclass(frozen=True)
@@ -394,10 +396,10 @@ def stay_cap(session: Session, carnet: Carnet) -> tuple[dt.date, Carnet] | None:
 
 
 FINAL_DATE_LABELS = {
-    "export": "final date for duty-free re-importation",
-    "import": "final date for re-exportation",
-    "transit_open": "final date for production to customs",
-    "pre_export": "final date for duty-free re-importation",
+    "export": _l("final date for duty-free re-importation"),
+    "import": _l("final date for re-exportation"),
+    "transit_open": _l("final date for production to customs"),
+    "pre_export": _l("final date for duty-free re-importation"),
 }
 
 

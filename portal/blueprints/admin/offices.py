@@ -4,6 +4,7 @@ region."""
 from __future__ import annotations
 
 from flask import g, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -64,7 +65,7 @@ def offices():
         q=q,
         filters=filters,
         active_choices=ACTIVE_CHOICES,
-        region_choices=region_choices(blank="All regions"),
+        region_choices=region_choices(blank=_("All regions")),
         region_id=region_id,
         office_types=org.OFFICE_TYPES,
         office_type=office_type,
@@ -88,7 +89,7 @@ def office_new():
         audit_change(
             "office.create", office, {k: (None, getattr(office, k)) for k in form_data(form)}
         )
-        return f"Office \u201c{office.name}\u201d created."
+        return _("Office “%(name)s” created.", name=office.name)
 
     return save_form(form, save, done=url_for("admin.offices")) or render_page(
         "admin/office_form.html", form=form, office=None, status=form_status(form)
@@ -106,7 +107,7 @@ def office_edit(office_id: int):
         changes = org.update_office(db.session, current_user, office, form_data(form))
         if changes:
             audit_change("office.update", office, changes)
-        return f"Office \u201c{office.name}\u201d saved."
+        return _("Office “%(name)s” saved.", name=office.name)
 
     return save_form(form, save, done=url_for("admin.offices")) or render_page(
         "admin/office_form.html", form=form, office=office, status=form_status(form)

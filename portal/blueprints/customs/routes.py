@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.customs import bp
@@ -90,13 +91,13 @@ def lookup():
             form["qr"], form[field] = form[field], ""
     office = office_or_none(form["office_id"])
     if office is None:
-        errors["office_id"] = "Choose one of the offices of your region."
+        errors["office_id"] = _("Choose one of the offices of your region.")
     carnet_ref, code = form["carnet"], form["code"]
     if not form["qr"]:
         if not carnet_ref:
-            errors["carnet"] = "Type the carnet's eATA ID or carnet number."
+            errors["carnet"] = _("Type the carnet's eATA ID or carnet number.")
         if not code:
-            errors["code"] = "Type the transaction code."
+            errors["code"] = _("Type the transaction code.")
     if not errors:
         # one look-up for a typed code or a scanned QR: both count wrong guesses
         who = {
@@ -146,7 +147,14 @@ def hold(w: str):
             wz, refusal_status(e), errors={e.field or "hold": e.message}, hold_reason=reason
         )
     db.session.commit()
-    flash(f"Carnet {wz.carnet.carnet_number} is on hold at {held.office_name}.", "success")
+    flash(
+        _(
+            "Carnet %(number)s is on hold at %(office)s.",
+            number=wz.carnet.carnet_number,
+            office=held.office_name,
+        ),
+        "success",
+    )
     return redirect_to(url_for("customs.on_hold"))
 
 
@@ -163,8 +171,12 @@ def reject(w: str):
         return _step2(wz, refusal_status(e), errors={field: e.message}, reject_reason=reason)
     db.session.commit()
     flash(
-        f"The {label(wz.voucher.kind)} of carnet {wz.carnet.carnet_number} was rejected. "
-        f"The holder was told; the voucher stays usable.",
+        _(
+            "The %(kind)s of carnet %(number)s was rejected. The holder was told; the voucher "
+            "stays usable.",
+            kind=label(wz.voucher.kind),
+            number=wz.carnet.carnet_number,
+        ),
         "success",
     )
     return redirect_to(url_for("customs.new_transaction"))
@@ -184,7 +196,7 @@ def release_here(w: str):
         db.session.rollback()
         return _step2(wz, refusal_status(e), errors={"release": e.message})
     db.session.commit()
-    flash(f"Carnet {wz.carnet.carnet_number} was released.", "success")
+    flash(_("Carnet %(number)s was released.", number=wz.carnet.carnet_number), "success")
     return redirect(url_for("customs.check_carnet", w=w), 303)
 
 
@@ -264,7 +276,7 @@ def check_goods(w: str):
         return _step3(wz, declared, refusal_status(e), goods_errors(e, declared), request.form)
     db.session.commit()
     if changed:
-        flash("Identification marks saved.", "success")
+        flash(_("Identification marks saved."), "success")
     endpoint = "customs.commit" if going_on else "customs.check_goods"
     return redirect(url_for(endpoint, w=w) + quantities_query(changes), 303)
 
@@ -342,7 +354,10 @@ def commit(w: str):
         return _step4(wz, declared, changes, refusal_status(e), {e.field or "commit": e.message})
     db.session.commit()
     if result.replayed:  # a double click, a resubmitted form: the first commit stands
-        flash("This pass was already committed: the receipt shows what was committed then.", "info")
+        flash(
+            _("This pass was already committed: the receipt shows what was committed then."),
+            "info",
+        )
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)
 
 
@@ -359,7 +374,7 @@ def record_paper(w: str):
         try:
             made_on = dt.date.fromisoformat(form.get("made_on", "")[:10])
         except ValueError:
-            raise DomainError("Give the date of the transaction.", field="made_on") from None
+            raise DomainError(_("Give the date of the transaction."), field="made_on") from None
         transition.record_paper_transaction(
             db.session,
             wz.carnet,
@@ -379,7 +394,7 @@ def record_paper(w: str):
         flash(e.message, "error")
         return redirect_to(url_for("customs.check_carnet", w=w))
     db.session.commit()
-    flash("The paper transaction is recorded in the carnet's history.", "success")
+    flash(_("The paper transaction is recorded in the carnet's history."), "success")
     return redirect_to(url_for("customs.check_carnet", w=w))
 
 

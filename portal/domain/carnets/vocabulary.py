@@ -4,6 +4,8 @@ refusal that lists every failing field.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from portal.domain import DomainError
 
 CARNET_TYPES = ("ATA", "CPD")
@@ -11,17 +13,17 @@ FORMATS = ("digital", "paper_clone", "twin")
 INTENDED_USES = ("professional_equipment", "commercial_samples", "exhibitions_fairs")
 UNITS = ("kg", "g", "t", "l", "m3")
 SET_LABELS = {
-    "export_reimport": "export/re-import",
-    "import_reexport": "import/re-export",
-    "transit": "transit",
+    "export_reimport": _l("export/re-import"),
+    "import_reexport": _l("import/re-export"),
+    "transit": _l("transit"),
 }
 STATUS_LABELS = {
-    "issued": "issued",
-    "active": "active",
-    "cancelled": "cancelled",
-    "blocked": "blocked",
-    "discharged": "discharged",
-    "expired": "expired",
+    "issued": _l("issued"),
+    "active": _l("active"),
+    "cancelled": _l("cancelled"),
+    "blocked": _l("blocked"),
+    "discharged": _l("discharged"),
+    "expired": _l("expired"),
 }
 MAX_SETS_PER_KIND = 99
 PIN_DIGITS = 8

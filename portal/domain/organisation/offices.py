@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -31,10 +32,10 @@ from portal.domain.organisation.scope import get_office, is_regional, region_of
 from portal.models import Account, Country, Office
 
 OFFICE_TYPES = {
-    "is_administrative": "Administrative",
-    "is_sea_port": "Sea port",
-    "is_airport": "Airport",
-    "is_land_port": "Land port",
+    "is_administrative": _l("Administrative"),
+    "is_sea_port": _l("Sea port"),
+    "is_airport": _l("Airport"),
+    "is_land_port": _l("Land port"),
 }
 
 

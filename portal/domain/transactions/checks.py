@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,16 +37,16 @@ KIND_FIELDS = {
     "transit_close": {"quantities"},
 }
 FIELD_LABELS = {
-    "goods_examined": "goods examined",
-    "final_date": "final date",
-    "action_not_reexported": "action taken for goods produced but not re-exported",
-    "action_not_produced": "action taken for goods not produced",
-    "not_reimported": "goods not re-imported",
-    "processed_abroad": "goods processed abroad",
-    "customs_seals": "customs seals",
-    "reference": "customs reference number",
-    "remarks": "customs remarks",
-    "quantities": "quantities presented",
+    "goods_examined": _l("goods examined"),
+    "final_date": _l("final date"),
+    "action_not_reexported": _l("action taken for goods produced but not re-exported"),
+    "action_not_produced": _l("action taken for goods not produced"),
+    "not_reimported": _l("goods not re-imported"),
+    "processed_abroad": _l("goods processed abroad"),
+    "customs_seals": _l("customs seals"),
+    "reference": _l("customs reference number"),
+    "remarks": _l("customs remarks"),
+    "quantities": _l("quantities presented"),
 }
 EXPORT_STEPS = ("export", "exit")
 
