@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar, overload
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -83,7 +84,7 @@ def _chosen(
     """The object chosen in a select (its id as typed), if it is this administration's."""
     if value in (None, ""):
         if required:
-            raise DomainError(f"Choose {noun}.", field)
+            raise DomainError(_("Choose %(noun)s.", noun=noun), field)
         return None
     object_id = as_id(value)
     found = (
@@ -94,7 +95,7 @@ def _chosen(
         )
     )
     if found is None:
-        raise DomainError(f"Choose {noun} from the list.", field)
+        raise DomainError(_("Choose %(noun)s from the list.", noun=noun), field)
     return found
 
 
