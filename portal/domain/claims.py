@@ -218,7 +218,7 @@ def open_claim(
 def _active(claim: Claim) -> None:
     if claim.status not in ACTIVE:
         raise Conflict(
-            _("The claim is already %(lower)s.", lower=STATUS_LABELS[claim.status].lower())
+            _("The claim is already %(status)s.", status=STATUS_LABELS[claim.status].lower())
         )
 
 

@@ -436,10 +436,16 @@ def record_paper_transaction(
     today = today or now_utc().date()
     if carnet.status in ("cancelled", "discharged"):
         raise Conflict(
-            _(
-                "Carnet %(carnet_number)s has been %(status)s: nothing can be recorded.",
-                carnet_number=carnet.carnet_number,
-                status=carnet.status,
+            (
+                _(
+                    "Carnet %(number)s has been cancelled: nothing can be recorded.",
+                    number=carnet.carnet_number,
+                )
+                if carnet.status == "cancelled"
+                else _(
+                    "Carnet %(number)s has been discharged: nothing can be recorded.",
+                    number=carnet.carnet_number,
+                )
             ),
             code=f"carnet_{carnet.status}",
         )

@@ -131,7 +131,7 @@ def _checked_role(actor: Account, account: Account | None, data: dict[str, Any])
     allowed = creatable_roles(actor.role) if account is None else manageable_roles(actor.role)
     if role not in allowed and not is_self:
         raise PermissionDenied(
-            _("You may not manage %(lower)s accounts.", lower=ROLE_LABELS[role].lower()), "role"
+            _("You may not manage %(role)s accounts.", role=ROLE_LABELS[role].lower()), "role"
         )
     return role
 

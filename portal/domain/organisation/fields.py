@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import caches
 from portal.domain import DomainError, PermissionDenied
@@ -151,16 +152,16 @@ class Fields:
 
 
 # the text values of an organisation: (object, field) → (label, max length, required)
-TEXTS: dict[tuple[str, str], tuple[str, int, bool]] = {
-    ("region", "name"): ("region name", 120, True),
-    ("office", "name"): ("office name", 160, True),
-    ("office", "code"): ("office code", 32, False),
-    ("office", "street"): ("street", 200, False),
-    ("office", "postal_code"): ("postal code", 20, False),
-    ("office", "city"): ("city", 120, False),
-    ("office", "phone"): ("phone number", 40, False),
-    ("office", "opening_hours"): ("opening hours", 2000, False),
-    ("account", "full_name"): ("full name", 200, True),
+TEXTS: dict[tuple[str, str], tuple[Any, int, bool]] = {
+    ("region", "name"): (_l("region name"), 120, True),
+    ("office", "name"): (_l("office name"), 160, True),
+    ("office", "code"): (_l("office code"), 32, False),
+    ("office", "street"): (_l("street"), 200, False),
+    ("office", "postal_code"): (_l("postal code"), 20, False),
+    ("office", "city"): (_l("city"), 120, False),
+    ("office", "phone"): (_l("phone number"), 40, False),
+    ("office", "opening_hours"): (_l("opening hours"), 2000, False),
+    ("account", "full_name"): (_l("full name"), 200, True),
 }
 
 

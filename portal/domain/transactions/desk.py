@@ -169,8 +169,8 @@ def release_hold(
     if hold.released_at is not None:
         raise Conflict(
             _(
-                "This hold was already released on %(strftime)s by %(released_by)s.",
-                strftime=hold.released_at.strftime("%d/%m/%Y %H:%M"),
+                "This hold was already released on %(when)s by %(released_by)s.",
+                when=hold.released_at.strftime("%d/%m/%Y %H:%M UTC"),
                 released_by=hold.released_by,
             ),
             code="already_released",
