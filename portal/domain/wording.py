@@ -24,6 +24,8 @@ CODE_LABELS = {
     "professional_equipment": _l("professional equipment"),
     "commercial_samples": _l("commercial samples"),
     "exhibitions_fairs": _l("exhibitions and fairs"),
+    "original": _l("original"),
+    "replacement": _l("replacement"),
     # pre-declarations
     "pending": _l("pending"),
     "acknowledged": _l("acknowledged"),

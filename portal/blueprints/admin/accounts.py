@@ -90,7 +90,7 @@ def _prepare_account_form(form: AccountForm, account: Account | None) -> None:
     if account is not None and account.role not in roles:
         roles = [account.role]  # one's own account: the role is shown, never changed here
     form.role.choices = _role_choices(roles)
-    form.region_id.choices = region_choices(blank="— None (admins only) —")
+    form.region_id.choices = region_choices(blank=_("— None (admins only) —"))
     form.office_id.choices = office_choices(form.region_id.data)
 
 

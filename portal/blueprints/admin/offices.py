@@ -3,7 +3,10 @@ region."""
 
 from __future__ import annotations
 
+from locale import strxfrm
+
 from flask import g, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -35,10 +38,11 @@ def _office(office_id: int) -> Office:
 
 
 def _prepare_office_form(form: OfficeForm) -> None:
-    form.region_id.choices = region_choices(blank="— Choose a region —")
-    form.country_code.choices = [("", "—")] + [
-        (c.code, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))
-    ]
+    form.region_id.choices = region_choices(blank=_("— Choose a region —"))
+    # the countries by their name in the reader's language (Babel's names), in that order
+    names = get_locale().territories
+    countries = [(c.code, names.get(c.code) or c.name) for c in db.session.scalars(select(Country))]
+    form.country_code.choices = [("", "—")] + sorted(countries, key=lambda c: strxfrm(c[1]))
     zones = list(org.timezones())
     if form.timezone.data and form.timezone.data not in zones:
         zones.insert(0, form.timezone.data)  # keep an office's existing zone (e.g. "UTC")
