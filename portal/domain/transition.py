@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,16 +27,16 @@ from portal.db import now_utc
 from portal.domain import Conflict, DomainError, audit
 from portal.domain.ata_status import status_on
 from portal.domain.carnets import fmt_date
-from portal.domain.rules import HOME_KINDS, Place, label, territory_of
+from portal.domain.rules import HOME_KINDS, KIND_LABELS, Place, label, territory_of
 from portal.models import Carnet, Country, PaperTransaction, Transaction, Voucher
 
 # --- F-71: which format to issue ---------------------------------------------------------------
 
 FORMAT_LABELS = {
-    "paper": "a paper carnet (its eATA ID and PIN are not given to the holder)",
-    "paper_clone": "a paper carnet with its eATA ID and PIN (its digital clone, same number)",
-    "twin": "twin carnets: a paper one and a digital one, their numbers cross-referenced",
-    "digital": "a digital carnet only (eATA ID and PIN, no paper)",
+    "paper": _l("a paper carnet (its eATA ID and PIN are not given to the holder)"),
+    "paper_clone": _l("a paper carnet with its eATA ID and PIN (its digital clone, same number)"),
+    "twin": _l("twin carnets: a paper one and a digital one, their numbers cross-referenced"),
+    "digital": _l("a digital carnet only (eATA ID and PIN, no paper)"),
 }
 
 
@@ -60,12 +61,12 @@ class Advice:
 
 
 USE_CASES = {
-    1: "from a paper country to paper countries only",
-    2: "from a paper country to digital countries only",
-    3: "from a digital country to digital countries only",
-    4: "from a digital country to paper countries only",
-    5: "from a paper country to both paper and digital countries",
-    6: "from a digital country to both paper and digital countries",
+    1: _l("from a paper country to paper countries only"),
+    2: _l("from a paper country to digital countries only"),
+    3: _l("from a digital country to digital countries only"),
+    4: _l("from a digital country to paper countries only"),
+    5: _l("from a paper country to both paper and digital countries"),
+    6: _l("from a digital country to both paper and digital countries"),
 }
 
 
@@ -131,16 +132,30 @@ def advise(
             )
         status = status_on(c, day)
         abroad.append(status == "digital")
-        what = "importation and re-exportation" if role == "destination" else "transit"
+        what = _("importation and re-exportation") if role == "destination" else _("transit")
         if status == "digital":
-            why = f"{c.name} is digital on {fmt_date(day)}: {what} with the digital carnet."
+            why = _(
+                "%(name)s is digital on %(date)s: %(what)s with the digital carnet.",
+                name=c.name,
+                date=fmt_date(day),
+                what=what,
+            )
         elif c.digital_from and c.digital_from > day:
-            why = (
-                f"{c.name} is still paper on {fmt_date(day)} (digital from "
-                f"{fmt_date(c.digital_from)}): {what} on the paper carnet."
+            why = _(
+                "%(name)s is still paper on %(date)s (digital from %(since)s): %(what)s on the "
+                "paper carnet.",
+                name=c.name,
+                date=fmt_date(day),
+                since=fmt_date(c.digital_from),
+                what=what,
             )
         else:
-            why = f"{c.name} is a paper country on {fmt_date(day)}: {what} on the paper carnet."
+            why = _(
+                "%(name)s is a paper country on %(date)s: %(what)s on the paper carnet.",
+                name=c.name,
+                date=fmt_date(day),
+                what=what,
+            )
         legs.append(Leg(c.code, c.name, role, day, status, status, why))
     case = use_case(dep_status == "digital", abroad)
     options = {
@@ -152,19 +167,33 @@ def advise(
         6: ["paper_clone", "twin"],
     }[case]
     reason = {
-        1: "Issue a paper carnet as before; do not give the holder the eATA ID and PIN.",
-        2: "Issue a paper carnet with its eATA ID and PIN: the paper carnet is used at home, "
-        "the digital one (validated automatically) abroad.",
-        3: "Issue a digital carnet: every country of the itinerary is digital.",
-        4: "Issue a paper carnet with its eATA ID and PIN: the departure office validates "
-        "both, the exportation and re-importation are digital, the paper carnet is used abroad.",
-        5: "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
-        "option 2: twin carnets, paper and digital, cross-referenced.",
-        6: "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
-        "option 2: twin carnets, paper and digital, cross-referenced. The departure office "
-        "stamps the paper cover and validates the digital carnet.",
+        1: _l("Issue a paper carnet as before; do not give the holder the eATA ID and PIN."),
+        2: _l(
+            "Issue a paper carnet with its eATA ID and PIN: the paper carnet is used at home, "
+            "the digital one (validated automatically) abroad."
+        ),
+        3: _l("Issue a digital carnet: every country of the itinerary is digital."),
+        4: _l(
+            "Issue a paper carnet with its eATA ID and PIN: the departure office validates "
+            "both, the exportation and re-importation are digital, the paper carnet is used abroad."
+        ),
+        5: _l(
+            "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
+            "option 2: twin carnets, paper and digital, cross-referenced."
+        ),
+        6: _l(
+            "Option 1: a paper carnet with its eATA ID and PIN (digital clone, same number); "
+            "option 2: twin carnets, paper and digital, cross-referenced. The departure office "
+            "stamps the paper cover and validates the digital carnet."
+        ),
     }[case]
-    return Advice(case, options[0], options, legs, f"Use case {case} ({USE_CASES[case]}). {reason}")
+    summary = _(
+        "Use case %(case)s (%(use_case)s). %(reason)s",
+        case=case,
+        use_case=USE_CASES[case],
+        reason=reason,
+    )
+    return Advice(case, options[0], options, legs, summary)
 
 
 def _ata_country(session: Session, code: str, field_name: str) -> Country:
@@ -264,8 +293,8 @@ def validated_automatically(session: Session, carnet: Carnet, kind: str, today: 
 # --- F-72 and the recorded paper transactions ---------------------------------------------------
 
 OPENING = {"reexport": "import", "reimport": "export", "transit_close": "transit_open"}
-PAPER_KIND_LABELS = {
-    k: label(k)
+PAPER_KIND_LABELS = {  # lazy: each reader sees them in their language
+    k: KIND_LABELS[k]
     for k in (
         "validation",
         "export",

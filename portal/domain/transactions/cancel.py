@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
 from portal.domain.codes import keyed_hash, same
-from portal.domain.rules import check_balances_after_cancel, label
+from portal.domain.rules import check_balances_after_cancel, country_name, label
 from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, officer_event, place_of
@@ -79,7 +79,7 @@ def cancel_transaction(
     session.refresh(txn)
     if txn.state == "cancelled":
         raise Conflict(_("This transaction has already been cancelled."), code="already_cancelled")
-    territory_label = "the EU" if place.is_eu else place.country_name
+    territory_label = _("the EU") if place.is_eu else country_name(session, place.country_code)
     if txn.kind == "pre_export":
         later = session.scalar(
             select(Transaction.id).where(

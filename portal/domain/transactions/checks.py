@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.domain import Conflict, DomainError, NotFound
-from portal.domain.rules import check_quantities, label
+from portal.domain.rules import check_quantities, country_name, label
 from portal.domain.transactions.place import Officer, place_of
 from portal.models import (
     Carnet,
@@ -301,7 +301,7 @@ def check_presented(
         carnet,
         voucher.kind,
         place.territory_id,
-        "the EU" if place.is_eu else place.country_name,
+        _("the EU") if place.is_eu else country_name(session, place.country_code),
         lines,
     )
     return [(item.item_no, qty) for item, qty in lines]

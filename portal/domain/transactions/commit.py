@@ -41,6 +41,7 @@ from portal.domain.rules import (
     check_place,
     check_quantities,
     check_status,
+    country_name,
     label,
 )
 from portal.domain.transactions.checks import (
@@ -219,7 +220,7 @@ def _check_rules(
         carnet,
         kind,
         place.territory_id,
-        "the EU" if place.is_eu else place.country_name,
+        _("the EU") if place.is_eu else country_name(session, place.country_code),
         lines,
     )
     return lines
