@@ -44,7 +44,7 @@ from portal.domain.identity import EMAIL_CHANGE_MINUTES
 from portal.domain.paging import paginate
 from portal.domain.permissions import (
     ACCOUNT_ROLE_PERMISSION,
-    ROLE_LABELS,
+    ROLE_NAMES,
     creatable_roles,
     manageable_roles,
 )
@@ -78,7 +78,7 @@ def account_of(account_id: int) -> Account:
 
 
 def _role_choices(roles: list[str]):
-    return [(r, ROLE_LABELS[r]) for r in roles]
+    return [(r, ROLE_NAMES[r]) for r in roles]
 
 
 def _prepare_account_form(form: AccountForm, account: Account | None) -> None:
@@ -128,7 +128,7 @@ def accounts():
         role_choices=[("", _("All roles"))] + _role_choices(manageable_roles(current_user.role)),
         region_choices=region_choices(blank=_("All regions")),
         office_choices=office_choices(blank=_("All offices")),
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_NAMES,
         page_url=page_url("admin.accounts", filters),
         export_url=url_for("admin.accounts_export") + query,
     )
@@ -212,7 +212,7 @@ def account_edit(account_id: int):
         form=form,
         account=account,
         action_form=EmptyForm(),
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_NAMES,
         status=form_status(form),
     )
 

@@ -29,7 +29,7 @@ from portal.domain.organisation.scope import (
     region_of,
 )
 from portal.domain.permissions import (
-    ROLE_LABELS,
+    ROLE_NAMES,
     ROLES,
     creatable_roles,
     is_region_bound,
@@ -131,7 +131,7 @@ def _checked_role(actor: Account, account: Account | None, data: dict[str, Any])
     allowed = creatable_roles(actor.role) if account is None else manageable_roles(actor.role)
     if role not in allowed and not is_self:
         raise PermissionDenied(
-            _("You may not manage %(role)s accounts.", role=ROLE_LABELS[role].lower()), "role"
+            _("You may not manage %(role)s accounts.", role=ROLE_NAMES[role].lower()), "role"
         )
     return role
 

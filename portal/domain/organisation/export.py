@@ -57,7 +57,7 @@ def account_rows(session: Session, stmt: Select) -> Iterator[list]:
         yield [
             name,
             email,
-            str(ROLE_LABELS.get(role, role)),
+            ROLE_LABELS.get(role, role),
             region or "",
             office or "",
             "Activated" if active else "Disabled",
