@@ -27,7 +27,7 @@ translations: $(VENV)/.installed
 
 ## i18n-extract / i18n-update: collect the texts into messages.pot, then merge it into each catalogue
 i18n-extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o portal/translations/messages.pot .
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --ignore-dirs=".*" --no-location --sort-output -o portal/translations/messages.pot .
 
 i18n-update: i18n-extract
 	$(VENV)/bin/pybabel -q update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete

@@ -8,6 +8,7 @@ import logging
 import os
 
 from flask import Flask, g, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -37,6 +38,8 @@ BLUEPRINTS = [
     ("portal.blueprints.customs_api", "api"),
     ("portal.blueprints.wallet", "wallet"),
     ("portal.blueprints.evidence", "wallet"),
+    ("portal.blueprints.language", "customs"),  # the language switch (F-83)
+    ("portal.blueprints.language.wallet", "wallet"),
 ]
 
 
@@ -67,7 +70,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)  # Flask-Babel: language, time zone and the date/number filters
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to open this page."
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.localize_callback = str  # the lazy text, in the request's language
     login_manager.session_protection = None  # the server-side session is the protection
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     app.jinja_env.globals["SITE_NAME"] = "eATA"
@@ -139,31 +143,43 @@ def _wants_problem_json() -> bool:
 
 def register_errorhandlers(app: Flask) -> None:
     titles = {
-        400: "Bad request",
-        403: "Not allowed",
-        404: "Page not found",
-        405: "Method not allowed",
-        413: "Too large",
-        414: "Request line too long",
-        415: "Unsupported media type",
-        431: "Request headers too large",
-        422: "Unprocessable content",
-        429: "Too many attempts",
-        500: "Something went wrong",
+        400: _l("Bad request"),
+        403: _l("Not allowed"),
+        404: _l("Page not found"),
+        405: _l("Method not allowed"),
+        413: _l("Too large"),
+        414: _l("Request line too long"),
+        415: _l("Unsupported media type"),
+        431: _l("Request headers too large"),
+        422: _l("Unprocessable content"),
+        429: _l("Too many attempts"),
+        500: _l("Something went wrong"),
+    }
+    # the page's sentence when the error carries werkzeug's own (English) description
+    details = {
+        400: _l("The request could not be understood."),
+        403: _l("You are not allowed to open this page."),
+        404: _l("This page does not exist, or you cannot see it."),
+        405: _l("This page cannot be used this way."),
+        413: _l("What was sent is too large."),
+        500: _l("An error occurred on our side. Please try again in a moment."),
     }
 
     def handle(error):
         code = getattr(error, "code", 500) or 500
         if code == 500:
             db.session.rollback()
-        title = titles.get(code, "Error")
-        detail = getattr(error, "description", None) or title
+        title = titles.get(code, _l("Error"))
+        description = getattr(error, "description", None)
+        if description is None or description == getattr(type(error), "description", None):
+            description = None  # werkzeug's default text
+        detail = description or details.get(code) or title
         if code == 429:
-            detail = "Too many attempts. Please wait a moment and try again."
+            detail = _l("Too many attempts. Please wait a moment and try again.")
         if _wants_problem_json():  # the one problem+json renderer (portal/api/problems.py)
             if isinstance(error, HTTPException):
                 return from_http_error(error)
-            return problem_response(code, detail)
+            return problem_response(code, str(detail))
         allow = {k: v for k, v in getattr(error, "get_headers", lambda: [])() if k == "Allow"}
         return render_template("error.html", code=code, title=title, detail=detail), code, allow
 

@@ -1,19 +1,31 @@
 """Languages and local time (F-83): the one place that chooses the language and the time zone
 of a request and formats dates, times and numbers for people.
 
+The choice (`choose`, once per request, when the first text or date is formatted — after the
+login is known):
+- a customs account: the language it chose, else its administration's default; times in the
+  zone of its office, else its administration's zone, written with the zone ("14:05 CET");
+- a holder on the wallet: the language they chose, else the browser's; their zone, else UTC;
+- nobody logged in: the browser's Accept-Language among the shipped languages, else (on a
+  customs host) the administration's default language, else the first shipped language.
+`g.locale` / `g.timezone`, when set before, win (code that knows better, e.g. a test).
+
 Templates format only through the filters registered here (`|datetime`, `|date`, `|time`,
 `|number`); Python code formats through the functions of this module. Stored times are UTC.
+Code that writes for someone else (an email) wraps it in `with_locale(their_language)`.
+Outside an application (plain domain code, scripts) the formats are English (en_GB) and UTC.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import (
     Babel,
     force_locale,
@@ -22,97 +34,84 @@ from flask_babel import (
     format_decimal,
     format_time,
     get_locale,
+    get_timezone,
 )
+from flask_login import current_user
 
 babel = Babel()
 
+# the name of each language in itself, for the language switch (not translated)
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+# the locale whose formats a language's dates use: English as written in Europe (03/12/2026 14:05)
+FORMAT_LOCALES = {"en": "en_GB"}
+_PLAIN = FORMAT_LOCALES["en"]  # outside an application
+
+
+def _shipped(lang: str | None) -> str | None:
+    return lang if lang in current_app.config["LANGUAGES"] else None
+
+
+def _browser_language() -> str | None:
+    if not has_request_context():
+        return None
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def _user():
+    """The logged-in account or holder of the request, or None (never loads one off-request)."""
+    if not has_request_context():
+        return None
+    user = current_user
+    return user if user and user.is_authenticated else None
+
+
+def choose() -> tuple[str, str, bool]:
+    """(language, time zone, whether times name their zone) of the request; chosen once."""
+    chosen = g.get("_i18n_choice")
+    if chosen is not None:
+        return chosen
+    tenant = g.get("tenant")
+    site = g.get("site")
+    user = _user()
+    lang: str | None = None
+    zone: str | None = None
+    if getattr(user, "is_holder", False):
+        holder = user.holder
+        lang, zone = _shipped(holder.language), holder.timezone
+    elif user is not None and hasattr(user, "role") and tenant is not None:
+        office = user.office
+        lang = _shipped(user.language) or _shipped(tenant.language)
+        zone = (office.timezone if office is not None else None) or tenant.timezone
+    lang = lang or _browser_language()
+    if lang is None and tenant is not None and getattr(site, "kind", None) == "customs":
+        lang = _shipped(tenant.language)
+    if zone is None and tenant is not None and getattr(site, "kind", None) == "customs":
+        zone = tenant.timezone
+    choice = (
+        _shipped(g.get("locale")) or lang or current_app.config["LANGUAGES"][0],
+        g.get("timezone") or zone or "UTC",
+        getattr(site, "kind", None) == "customs",
+    )
+    g._i18n_choice = choice
+    return choice
+
 
 def select_locale() -> str:
-    """The request's language: the one chosen for it (g.locale, set by whoever knows the
-    account), else the browser's Accept-Language among the shipped languages, else the first."""
-    languages = current_app.config["LANGUAGES"]
-    chosen = g.get("locale")
-    if chosen in languages:
-        return chosen
-    if request:
-        best = request.accept_languages.best_match(languages)
-        if best:
-            return best
-    return languages[0]
-
-
-def current_language() -> str:
-    """The language texts are rendered in now (the request's, or the one forced by
-    with_locale), e.g. for <html lang> of a PDF."""
-    locale = get_locale()
-    return locale.language if locale is not None else current_app.config["LANGUAGES"][0]
+    lang = choose()[0]
+    return FORMAT_LOCALES.get(lang, lang)
 
 
 def select_timezone() -> str:
-    """The zone times are shown in: the one chosen for the request (g.timezone), else UTC."""
-    return g.get("timezone") or "UTC"
+    return choose()[1]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-# outside an application (plain domain code, scripts) the formats are English and UTC
-def fmt_datetime(value: dt.datetime | None, fmt: str = "short") -> str:
-    if value is None:
-        return ""
+def current_language() -> str:
+    """The language texts are rendered in now ("en", "fr", "es"): the request's, or the one
+    forced by with_locale — `<html lang>` of a page or a PDF, the switch."""
     if not has_app_context():
-        return babel_dates.format_datetime(_aware(value), fmt, tzinfo=dt.UTC, locale="en")
-    return format_datetime(_aware(value), fmt)
-
-
-def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "short") -> str:
-    if value is None:
-        return ""
-    day = _aware(value) if isinstance(value, dt.datetime) else value
-    if not has_app_context():
-        return babel_dates.format_date(day, fmt, locale="en")
-    return format_date(day, fmt)
-
-
-def fmt_time(value: dt.datetime | dt.time | None, fmt: str = "short") -> str:
-    if value is None:
-        return ""
-    moment = _aware(value) if isinstance(value, dt.datetime) else value
-    if not has_app_context():
-        return babel_dates.format_time(moment, fmt, tzinfo=dt.UTC, locale="en")
-    return format_time(moment, fmt)
-
-
-def fmt_number(value) -> str:
-    if value is None:
-        return ""
-    return (
-        format_decimal(value)
-        if has_app_context()
-        else babel_numbers.format_decimal(value, locale="en")
-    )
-
-
-def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.add_template_filter(fmt_datetime, "datetime")
-    app.add_template_filter(fmt_date, "date")
-    app.add_template_filter(fmt_time, "time")
-    app.add_template_filter(fmt_number, "number")
-    app.context_processor(lambda: {"lang_code": current_language()})
-
-
-@contextmanager
-def with_locale(lang: str | None) -> Iterator[None]:
-    """Render for someone else than the request's user (an email, a PDF for a holder): the
-    texts and formats inside the block are in `lang` (a shipped language, else the first)."""
-    if not has_app_context():  # plain domain code (unit tests, scripts): English as written
-        yield
-        return
-    languages = current_app.config["LANGUAGES"]
-    with force_locale(lang if lang in languages else languages[0]):
-        yield
+        return "en"
+    locale = get_locale()
+    return locale.language if locale is not None else current_app.config["LANGUAGES"][0]
 
 
 def shipped_languages() -> list[str]:
@@ -128,3 +127,90 @@ def language_of(recipient: object | None, tenant: object | None = None) -> str:
         if lang:
             return str(lang)
     return "en"
+
+
+@contextmanager
+def with_locale(lang: str | None) -> Iterator[None]:
+    """Texts and formats in `lang` inside the block (an email to someone who chose it); an
+    unknown or missing language is the first shipped one. Outside an application: English."""
+    if not has_app_context():
+        yield
+        return
+    lang = _shipped(lang) or current_app.config["LANGUAGES"][0]
+    with force_locale(FORMAT_LOCALES.get(lang, lang)):
+        yield
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def zone_name(value: dt.datetime) -> str:
+    """The abbreviation of the request's zone at that moment: "CET", "CEST", "JST", "UTC"."""
+    zone = zoneinfo.ZoneInfo(str(get_timezone()))
+    return _aware(value).astimezone(zone).tzname() or str(zone)
+
+
+def _named(value: dt.datetime, text: str) -> str:
+    """On customs screens a time names its zone (F-83)."""
+    show = has_request_context() and choose()[2]
+    return f"{text} {zone_name(value)}" if show else text
+
+
+def fmt_datetime(value: dt.datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    if not has_app_context():
+        return babel_dates.format_datetime(_aware(value), fmt, tzinfo=dt.UTC, locale=_PLAIN)
+    return _named(value, format_datetime(_aware(value), fmt))
+
+
+def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    day = _aware(value) if isinstance(value, dt.datetime) else value
+    if not has_app_context():
+        return babel_dates.format_date(day, fmt, locale=_PLAIN)
+    return format_date(day, fmt)
+
+
+def fmt_time(value: dt.datetime | dt.time | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    moment = _aware(value) if isinstance(value, dt.datetime) else value
+    if not has_app_context():
+        return babel_dates.format_time(moment, fmt, tzinfo=dt.UTC, locale=_PLAIN)
+    if isinstance(moment, dt.datetime):
+        return _named(moment, format_time(moment, fmt))
+    return format_time(moment, fmt)
+
+
+def fmt_local(value: dt.datetime | None, fmt: str = "short") -> str:
+    """A wall-clock time that is already local (a pre-declaration's expected arrival, given in
+    the office's time): formatted by the language, never moved to another zone."""
+    if value is None:
+        return ""
+    locale = get_locale() if has_app_context() else _PLAIN
+    return babel_dates.format_datetime(value.replace(tzinfo=None), fmt, locale=locale)
+
+
+def fmt_number(value, decimals: int | None = None) -> str:
+    """`{{ n|number }}`; `{{ amount|number(2) }}` with exactly two decimals (1 234,50 in fr)."""
+    if value is None:
+        return ""
+    fmt = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    if not has_app_context():
+        return babel_numbers.format_decimal(value, format=fmt, locale=_PLAIN)
+    return format_decimal(value, format=fmt)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.add_template_filter(fmt_datetime, "datetime")
+    app.add_template_filter(fmt_date, "date")
+    app.add_template_filter(fmt_time, "time")
+    app.add_template_filter(fmt_number, "number")
+    app.add_template_filter(fmt_local, "format_local")
+    app.add_template_global(current_language)
+    app.add_template_global(LANGUAGE_NAMES, "LANGUAGE_NAMES")
+    app.context_processor(lambda: {"lang_code": current_language()})

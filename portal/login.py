@@ -79,5 +79,5 @@ def unauthorized():
     )
     if request.headers.get("HX-Request"):
         return Response(status=401, headers={"HX-Redirect": login_url})
-    flash(login_manager.login_message, "info")
+    flash(str(login_manager.login_message), "info")
     return redirect(login_url)

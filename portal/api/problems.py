@@ -74,7 +74,7 @@ def problem_response(
         "type": PROBLEM_BASE + code,
         "title": TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),  # a lazy translation, in the language of Accept-Language
         "code": code,
     }
     if errors is not None:

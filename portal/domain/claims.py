@@ -18,6 +18,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,10 +32,10 @@ from portal.models.monitoring import Claim, ClaimEvent, ClaimEvidence
 EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 ACTIVE = ("open", "answered")
 STATUS_LABELS = {
-    "open": "Open",
-    "answered": "Answered",
-    "settled": "Settled",
-    "withdrawn": "Withdrawn",
+    "open": _l("Open"),
+    "answered": _l("Answered"),
+    "settled": _l("Settled"),
+    "withdrawn": _l("Withdrawn"),
 }
 
 
@@ -74,14 +76,16 @@ def deadlines(claim: Claim, carnet: Carnet, limits: Limits, today: dt.date) -> l
     notify_by = add_months(carnet.valid_until, limits.notify_months)
     opened = claim.opened_at.date()
     out.append(
-        Deadline("Notify the guaranteeing association", notify_by, opened, opened > notify_by)
+        Deadline(
+            str(_l("Notify the guaranteeing association")), notify_by, opened, opened > notify_by
+        )
     )
     proof_by = add_months(opened, limits.proof_months)
     answered = claim.answered_at.date() if claim.answered_at else None
     active = claim.status in ACTIVE
     out.append(
         Deadline(
-            "Guaranteeing association furnishes proof",
+            str(_l("Guaranteeing association furnishes proof")),
             proof_by,
             answered,
             answered is None and active and today > proof_by,
@@ -92,7 +96,10 @@ def deadlines(claim: Claim, carnet: Carnet, limits: Limits, today: dt.date) -> l
         closed = claim.closed_at.date() if claim.closed_at else None
         out.append(
             Deadline(
-                "Provisional payment becomes final", final_on, closed, active and today > final_on
+                str(_l("Provisional payment becomes final")),
+                final_on,
+                closed,
+                active and today > final_on,
             )
         )
     return out
@@ -119,10 +126,10 @@ def _parse_amount(raw) -> Decimal:
         value = Decimal(str(raw or "0").strip().replace(",", "."))
     except InvalidOperation:
         raise DomainError(
-            "Give the import duties as an amount, e.g. 1250.00.", field="import_duties"
+            _("Give the import duties as an amount, e.g. 1250.00."), field="import_duties"
         ) from None
     if value < 0 or value >= Decimal("1e14") or not value.is_finite():
-        raise DomainError("Give the import duties as a positive amount.", field="import_duties")
+        raise DomainError(_("Give the import duties as a positive amount."), field="import_duties")
     return value.quantize(Decimal("0.01"))
 
 
@@ -163,16 +170,19 @@ def open_claim(
     today = now.date()
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say what the claim is about.", field="reason")
+        raise DomainError(_("Say what the claim is about."), field="reason")
     duties = _parse_amount(import_duties)
     if rec.status_for(session, carnet, territory_id, today) != "to_check":
         raise DomainError(
-            'A claim can only be opened on a carnet whose reconciliation is "To check".'
+            _('A claim can only be opened on a carnet whose reconciliation is "To check".')
         )
     notify_by = add_months(carnet.valid_until, limits.notify_months)
     if today > notify_by:
         raise DomainError(
-            f"The time limit to notify the guaranteeing association passed on {notify_by:%d/%m/%Y}."
+            _(
+                "The time limit to notify the guaranteeing association passed on %(date)s.",
+                date=notify_by.strftime("%d/%m/%Y"),
+            )
         )
     existing = session.scalar(
         select(Claim.id).where(
@@ -180,7 +190,7 @@ def open_claim(
         )
     )
     if existing:
-        raise Conflict("A claim on this carnet is already open.")
+        raise Conflict(_("A claim on this carnet is already open."))
     lines = rec.lines_for(session, carnet.id, territory_id)
     claim = Claim(
         customs_id=customs_id,
@@ -207,7 +217,9 @@ def open_claim(
 
 def _active(claim: Claim) -> None:
     if claim.status not in ACTIVE:
-        raise Conflict(f"The claim is already {STATUS_LABELS[claim.status].lower()}.")
+        raise Conflict(
+            _("The claim is already %(status)s.", status=STATUS_LABELS[claim.status].lower())
+        )
 
 
 def answer(
@@ -224,7 +236,7 @@ def answer(
     text = (text or "").strip()
     ids = [int(i) for i in (transaction_ids or [])]
     if not text and not ids:
-        raise Invalid("Give an explanation or point to recorded transactions.", field="text")
+        raise Invalid(_("Give an explanation or point to recorded transactions."), field="text")
     if ids:
         found = set(
             session.scalars(
@@ -236,8 +248,10 @@ def answer(
         missing = [i for i in ids if i not in found]
         if missing:
             raise Invalid(
-                "These transactions are not recorded on the carnet: "
-                + ", ".join(map(str, missing)),
+                _(
+                    "These transactions are not recorded on the carnet: %(ids)s",
+                    ids=", ".join(map(str, missing)),
+                ),
                 field="transaction_ids",
             )
     now = now or now_utc()
@@ -264,15 +278,16 @@ def add_evidence(
     """A document or certificate of location, size-limited, stored under STORAGE_DIR."""
     _active(claim)
     if kind not in ("document", "certificate_of_location"):
-        raise Invalid("The evidence kind is document or certificate_of_location.", field="kind")
+        raise Invalid(_("The evidence kind is document or certificate_of_location."), field="kind")
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type not in EVIDENCE_TYPES:
-        raise Invalid("Send a PDF, PNG or JPEG file.", field="file")
+        raise Invalid(_("Send a PDF, PNG or JPEG file."), field="file")
     if not data:
-        raise Invalid("The file is empty.", field="file")
+        raise Invalid(_("The file is empty."), field="file")
     if len(data) > limits.evidence_max_bytes:
         raise Invalid(
-            f"The file is larger than {limits.evidence_max_bytes // 1024} KB.", field="file"
+            _("The file is larger than %(value)s KB.", value=limits.evidence_max_bytes // 1024),
+            field="file",
         )
     now = now or now_utc()
     relative = f"claims/{claim.id}/{secrets.token_hex(8)}{EVIDENCE_TYPES[content_type]}"
@@ -306,7 +321,7 @@ def record_provisional_payment(
 ) -> None:
     _active(claim)
     if claim.provisional_payment_at:
-        raise Conflict("The provisional payment is already recorded.")
+        raise Conflict(_("The provisional payment is already recorded."))
     now = now or now_utc()
     claim.provisional_payment_at = now
     _event(claim, "provisional_payment", "customs", account.full_name, now=now)
@@ -330,7 +345,7 @@ def withdraw(
     _active(claim)
     text = (text or "").strip()
     if not text:
-        raise DomainError("Say why the claim is withdrawn.", field="text")
+        raise DomainError(_("Say why the claim is withdrawn."), field="text")
     now = now or now_utc()
     claim.status = "withdrawn"
     claim.closed_at = now
@@ -350,5 +365,5 @@ def for_nga(session: Session, nga_id: int, page: int, per_page: int) -> tuple[li
 def get_for_nga(session: Session, nga_id: int, claim_id: int) -> Claim:
     claim = session.get(Claim, claim_id)
     if claim is None or claim.nga_id != nga_id:
-        raise NotFound("No such claim.")
+        raise NotFound(_("No such claim."))
     return claim

@@ -86,7 +86,7 @@ def list_rows(
         q = logs.carnets_query(territory_id, f, today).limit(logs.EXPORT_LIMIT)
         rows = [
             [
-                STATUS_LABELS[s],
+                str(STATUS_LABELS[s]),
                 c.eata_id,
                 c.carnet_number,
                 c.carnet_type,
@@ -112,7 +112,7 @@ def list_rows(
             [
                 c.carnet_number,
                 c.carnet_type,
-                logs.KIND_LABELS.get(t.kind, t.kind),
+                str(logs.KIND_LABELS.get(t.kind, t.kind)),
                 t.state,
                 _dt(t.committed_at),
                 item_ranges(i.item_no for i in t.items),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import ColumnElement
@@ -23,14 +24,14 @@ from portal.models.monitoring import Reconciliation
 EXPORT_LIMIT = 500
 STATUS_FILTERS = ("all", "na", "terminated", "to_check", "valid", "expired")
 KIND_LABELS = {
-    "validation": "Validation",
-    "export": "Exportation",
-    "import": "Importation",
-    "reexport": "ReExportation",
-    "reimport": "ReImportation",
-    "transit_open": "Transit open",
-    "transit_close": "Transit close",
-    "pre_export": "Pre-exportation",
+    "validation": _l("Validation"),
+    "export": _l("Exportation"),
+    "import": _l("Importation"),
+    "reexport": _l("ReExportation"),
+    "reimport": _l("ReImportation"),
+    "transit_open": _l("Transit open"),
+    "transit_close": _l("Transit close"),
+    "pre_export": _l("Pre-exportation"),
 }
 
 

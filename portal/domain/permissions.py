@@ -7,16 +7,26 @@ so the admin has it here.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 OFFICER = "officer"
 CONTROLLER = "controller"
 REGIONAL_MANAGER = "regional_manager"
 ADMIN = "admin"
 ROLES = (OFFICER, CONTROLLER, REGIONAL_MANAGER, ADMIN)
+# the roles' names in English: the bulk creation templates and the accounts export use them
 ROLE_LABELS = {
     OFFICER: "Officer",
     CONTROLLER: "Controller",
     REGIONAL_MANAGER: "Regional manager",
     ADMIN: "Admin",
+}
+# the roles' names on the screens, in the reader's language (F-83)
+ROLE_NAMES = {
+    OFFICER: _l("Officer"),
+    CONTROLLER: _l("Controller"),
+    REGIONAL_MANAGER: _l("Regional manager"),
+    ADMIN: _l("Admin"),
 }
 
 _ALL = frozenset(ROLES)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CompoundSelect,
     Select,
@@ -52,11 +53,11 @@ from portal.models.monitoring import (
     TransitState,
 )
 
-STATUS_LABELS = {"na": "N/A", "terminated": "Terminated", "to_check": "To check"}
+STATUS_LABELS = {"na": _l("N/A"), "terminated": _l("Terminated"), "to_check": _l("To check")}
 OBLIGATION_LABELS = {
-    "reimport": "Exported, not re-imported",
-    "reexport": "Imported, not re-exported",
-    "transit": "Transit opened, not closed",
+    "reimport": _l("Exported, not re-imported"),
+    "reexport": _l("Imported, not re-exported"),
+    "transit": _l("Transit opened, not closed"),
 }
 
 _OBLIGATION = case(

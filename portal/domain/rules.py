@@ -12,6 +12,9 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,14 +32,14 @@ from portal.models import (
 )
 
 KIND_LABELS = {
-    "validation": "validation",
-    "export": "exportation",
-    "pre_export": "pre-exportation",
-    "import": "importation",
-    "reexport": "re-exportation",
-    "reimport": "re-importation",
-    "transit_open": "transit open",
-    "transit_close": "transit close",
+    "validation": _l("validation"),
+    "export": _l("exportation"),
+    "pre_export": _l("pre-exportation"),
+    "import": _l("importation"),
+    "reexport": _l("re-exportation"),
+    "reimport": _l("re-importation"),
+    "transit_open": _l("transit open"),
+    "transit_close": _l("transit close"),
 }
 # made in the carnet's departure country (R-02); the rest in a Box P country
 HOME_KINDS = ("validation", "export", "pre_export", "reimport")
@@ -46,7 +49,8 @@ STAY_MONTHS_CAP = 24
 
 
 def label(kind: str) -> str:
-    return KIND_LABELS[kind]
+    """The kind's name in the reader's language ("exportation", "exportation", "exportación")."""
+    return str(KIND_LABELS[kind])
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,10 @@ def box_p_territories(session: Session, carnet_id: int) -> set[int]:
 
 
 def country_name(session: Session, code: str) -> str:
-    return session.scalar(select(Country.name).where(Country.code == code)) or code
+    """The country's name in the reader's language (Babel's names), else the stored one."""
+    locale = get_locale()
+    named = locale.territories.get(code) if locale is not None and code else None
+    return named or session.scalar(select(Country.name).where(Country.code == code)) or code
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -130,24 +137,34 @@ def check_status(carnet: Carnet, kind: str, today: dt.date) -> None:
     n = carnet.carnet_number
     if carnet.status == "cancelled":
         raise Conflict(
-            f"Carnet {n} has been cancelled by its issuing association: no "
-            f"transaction is possible.",
+            _(
+                "Carnet %(number)s has been cancelled by its issuing association: no "
+                "transaction is possible.",
+                number=n,
+            ),
             code="carnet_cancelled",
         )
     if carnet.status == "blocked":
         raise Conflict(
-            f"Carnet {n} is blocked by its issuing association: no transaction is "
-            f"possible until it is unblocked.",
+            _(
+                "Carnet %(number)s is blocked by its issuing association: no transaction is "
+                "possible until it is unblocked.",
+                number=n,
+            ),
             code="carnet_blocked",
         )
     if carnet.status == "discharged":
         raise Conflict(
-            f"Carnet {n} has been discharged: no transaction is possible.", code="carnet_discharged"
+            _("Carnet %(number)s has been discharged: no transaction is possible.", number=n),
+            code="carnet_discharged",
         )
     if carnet.effective_status(today) == "expired" and kind not in EXPIRED_KINDS:
         raise Conflict(
-            f"This carnet expired on {fmt_date(carnet.valid_until)}: only "
-            f"re-exportation and re-importation are possible.",
+            _(
+                "This carnet expired on %(date)s: only re-exportation and re-importation are "
+                "possible.",
+                date=fmt_date(carnet.valid_until),
+            ),
             code="carnet_expired",
         )
 
@@ -163,14 +180,19 @@ def check_activation(carnet: Carnet, kind: str, *, automatic: bool = False) -> N
         return
     if kind == "validation" and activated_at is not None:
         raise Conflict(
-            f"This carnet was already validated on {fmt_date(activated_at)}: "
-            f"validation happens only once.",
+            _(
+                "This carnet was already validated on %(date)s: validation happens only once.",
+                date=fmt_date(activated_at),
+            ),
             code="already_validated",
         )
     if kind != "validation" and activated_at is None:
         raise Conflict(
-            f"This carnet has not been validated yet: its validation must be "
-            f"committed in its departure country before the {label(kind)}.",
+            _(
+                "This carnet has not been validated yet: its validation must be committed in "
+                "its departure country before the %(kind)s.",
+                kind=label(kind),
+            ),
             code="not_validated",
         )
 
@@ -190,15 +212,24 @@ def check_place(
     already read it (the engine folds it into its locking query); read here otherwise."""
     if kind in HOME_KINDS and territory_of(session, carnet.departure_country) != place.territory_id:
         raise DomainError(
-            f"The {label(kind)} of this carnet is made in its departure country, "
-            f"{country_name(session, carnet.departure_country)}, not in "
-            f"{place.country_name}.",
+            _(
+                "The %(kind)s of this carnet is made in its departure country, %(departure)s, "
+                "not in %(country)s.",
+                kind=label(kind),
+                departure=country_name(session, carnet.departure_country),
+                country=country_name(session, place.country_code),
+            ),
             code="not_departure_country",
         )
     if territory_of(session, voucher_country) != place.territory_id:
         raise DomainError(
-            f"This voucher is for the {label(kind)} in {country_name(session, voucher_country)}: "
-            f"it cannot be committed in {place.country_name}.",
+            _(
+                "This voucher is for the %(kind)s in %(voucher_country)s: it cannot be "
+                "committed in %(country)s.",
+                kind=label(kind),
+                voucher_country=country_name(session, voucher_country),
+                country=country_name(session, place.country_code),
+            ),
             code="wrong_place",
         )
     if kind in HOME_KINDS:
@@ -207,7 +238,10 @@ def check_place(
         in_box_p = place.territory_id in box_p_territories(session, carnet.id)
     if not in_box_p:
         raise DomainError(
-            f"This carnet is not valid in {place.country_name}: it is not listed in Box P.",
+            _(
+                "This carnet is not valid in %(country)s: it is not listed in Box P.",
+                country=country_name(session, place.country_code),
+            ),
             code="not_in_box_p",
         )
 
@@ -236,9 +270,14 @@ def check_hold(hold: Hold | None) -> None:
     """R-03: refuse while `hold` — the carnet's active hold in this territory — exists."""
     if hold is not None:
         raise Conflict(
-            f"This carnet is on hold in this customs territory since "
-            f"{hold.held_at.strftime('%d/%m/%Y %H:%M')} ({hold.office_name}, by {hold.held_by}): "
-            f"{hold.reason}. An officer of {hold.office_name} must release it first.",
+            _(
+                "This carnet is on hold in this customs territory since %(when)s (%(office)s, "
+                "by %(officer)s): %(reason)s. An officer of %(office)s must release it first.",
+                when=hold.held_at.strftime("%d/%m/%Y %H:%M UTC"),
+                office=hold.office_name,
+                officer=hold.held_by,
+                reason=hold.reason,
+            ),
             code="on_hold",
         )
 
@@ -274,10 +313,60 @@ def balances(
 # (kind that adds, kind that removes): the pairs whose running balance must stay within
 # 0 … pieces in one territory
 PAIRS = (("export", "reimport"), ("import", "reexport"), ("transit_open", "transit_close"))
-WHERE = {
-    "export": "exported from",
-    "import": "imported into",
-    "transit_open": "opened in transit in",
+# R-06's refusals, one sentence per direction so each language words it whole
+TOO_MANY = {
+    "export": _l(
+        "Item %(no)s: %(qty)s piece(s) cannot be exported again: %(out)s of its %(pieces)s "
+        "piece(s) are already exported from %(territory)s and not back yet."
+    ),
+    "import": _l(
+        "Item %(no)s: %(qty)s piece(s) cannot be imported again: %(out)s of its %(pieces)s "
+        "piece(s) are already imported into %(territory)s and not back yet."
+    ),
+    "transit_open": _l(
+        "Item %(no)s: %(qty)s piece(s) cannot be opened in transit again: %(out)s of its "
+        "%(pieces)s piece(s) are already opened in transit in %(territory)s and not back yet."
+    ),
+}
+NOT_THAT_MANY = {
+    "reimport": _l(
+        "Item %(no)s: %(qty)s piece(s) cannot be re-imported: only %(out)s piece(s) were "
+        "exported from %(territory)s and not yet re-imported."
+    ),
+    "reexport": _l(
+        "Item %(no)s: %(qty)s piece(s) cannot be re-exported: only %(out)s piece(s) were "
+        "imported into %(territory)s and not yet re-exported."
+    ),
+    "transit_close": _l(
+        "Item %(no)s: %(qty)s piece(s) cannot be closed in transit: only %(out)s piece(s) were "
+        "opened in transit in %(territory)s and not yet closed in transit."
+    ),
+}
+CANCEL_FIRST = {
+    "reimport": _l(
+        "This %(kind)s cannot be cancelled: item %(no)s was re-imported after it in "
+        "%(territory)s. Cancel that %(later)s first."
+    ),
+    "reexport": _l(
+        "This %(kind)s cannot be cancelled: item %(no)s was re-exported after it in "
+        "%(territory)s. Cancel that %(later)s first."
+    ),
+    "transit_close": _l(
+        "This %(kind)s cannot be cancelled: item %(no)s was closed in transit after it in "
+        "%(territory)s. Cancel that %(later)s first."
+    ),
+    "export": _l(
+        "This %(kind)s cannot be cancelled: item %(no)s was exported again after it in "
+        "%(territory)s. Cancel that %(later)s first."
+    ),
+    "import": _l(
+        "This %(kind)s cannot be cancelled: item %(no)s was imported again after it in "
+        "%(territory)s. Cancel that %(later)s first."
+    ),
+    "transit_open": _l(
+        "This %(kind)s cannot be cancelled: item %(no)s was opened in transit again after it "
+        "in %(territory)s. Cancel that %(later)s first."
+    ),
 }
 
 
@@ -305,21 +394,21 @@ def check_quantities(
             out = outstanding(bal, add, remove, territory_id, item.id)
             if kind == add and out + qty > item.pieces:
                 raise Conflict(
-                    f"Item {item.item_no}: {qty} piece(s) cannot be {WHERE[add].split()[0]} "
-                    f"again: {out} of its {item.pieces} piece(s) are already {WHERE[add]} "
-                    f"{territory_label} and not back yet.",
+                    str(TOO_MANY[add])
+                    % {
+                        "no": item.item_no,
+                        "qty": qty,
+                        "out": out,
+                        "pieces": item.pieces,
+                        "territory": territory_label,
+                    },
                     code="quantity",
                     item=item.item_no,
                 )
             if kind == remove and qty > out:
-                verb = {
-                    "reimport": "re-imported",
-                    "reexport": "re-exported",
-                    "transit_close": "closed in transit",
-                }[remove]
                 raise Conflict(
-                    f"Item {item.item_no}: {qty} piece(s) cannot be {verb}: only {out} "
-                    f"piece(s) were {WHERE[add]} {territory_label} and not yet {verb}.",
+                    str(NOT_THAT_MANY[remove])
+                    % {"no": item.item_no, "qty": qty, "out": out, "territory": territory_label},
                     code="quantity",
                     item=item.item_no,
                 )
@@ -334,14 +423,6 @@ def check_balances_after_cancel(session: Session, txn: Transaction, territory_la
         i.id: i.pieces
         for i in session.scalars(select(GoodsItem).where(GoodsItem.carnet_id == txn.carnet_id))
     }
-    done = {
-        "reimport": "re-imported",
-        "reexport": "re-exported",
-        "transit_close": "closed in transit",
-        "export": "exported again",
-        "import": "imported again",
-        "transit_open": "opened in transit again",
-    }
     for add, remove in PAIRS:
         if txn.kind not in (add, remove):
             continue
@@ -352,9 +433,13 @@ def check_balances_after_cancel(session: Session, txn: Transaction, territory_la
             if out < 0 or out > pieces[line.goods_item_id]:
                 later = remove if out < 0 else add
                 raise Conflict(
-                    f"This {label(txn.kind)} cannot be cancelled: item {line.item_no} was "
-                    f"{done[later]} after it in {territory_label}. Cancel that "
-                    f"{label(later)} first.",
+                    str(CANCEL_FIRST[later])
+                    % {
+                        "kind": label(txn.kind),
+                        "no": line.item_no,
+                        "territory": territory_label,
+                        "later": label(later),
+                    },
                     code="cancel_order",
                 )
 
@@ -394,20 +479,20 @@ def stay_cap(session: Session, carnet: Carnet) -> tuple[dt.date, Carnet] | None:
 
 
 FINAL_DATE_LABELS = {
-    "export": "final date for duty-free re-importation",
-    "import": "final date for re-exportation",
-    "transit_open": "final date for production to customs",
-    "pre_export": "final date for duty-free re-importation",
+    "export": _l("final date for duty-free re-importation"),
+    "import": _l("final date for re-exportation"),
+    "transit_open": _l("final date for production to customs"),
+    "pre_export": _l("final date for duty-free re-importation"),
 }
 
 
 def check_final_date(
     session: Session, carnet: Carnet, kind: str, final_date: dt.date, today: dt.date
 ) -> None:
-    what = FINAL_DATE_LABELS[kind]
+    what = str(FINAL_DATE_LABELS[kind])
     if final_date < today:
         raise DomainError(
-            f"The {what} ({fmt_date(final_date)}) is already past.",
+            _("The %(what)s (%(date)s) is already past.", what=what, date=fmt_date(final_date)),
             field="final_date",
             code="final_date",
         )
@@ -415,16 +500,29 @@ def check_final_date(
     if cap is not None and final_date > cap[0]:
         limit, original = cap
         raise DomainError(
-            f"The {what} ({fmt_date(final_date)}) is too late: with its original carnet "
-            f"{original.carnet_number} issued on {fmt_date(original.issue_date)}, the stay may "
-            f"not exceed {STAY_MONTHS_CAP} months, so {fmt_date(limit)} at the latest.",
+            _(
+                "The %(what)s (%(date)s) is too late: with its original carnet %(original)s "
+                "issued on %(issued)s, the stay may not exceed %(months)s months, so %(limit)s "
+                "at the latest.",
+                what=what,
+                date=fmt_date(final_date),
+                original=original.carnet_number,
+                issued=fmt_date(original.issue_date),
+                months=STAY_MONTHS_CAP,
+                limit=fmt_date(limit),
+            ),
             field="final_date",
             code="stay_cap",
         )
     if final_date > carnet.valid_until:
         raise DomainError(
-            f"The {what} ({fmt_date(final_date)}) cannot be later than the carnet's validity "
-            f"({fmt_date(carnet.valid_until)}).",
+            _(
+                "The %(what)s (%(date)s) cannot be later than the carnet's validity "
+                "(%(valid_until)s).",
+                what=what,
+                date=fmt_date(final_date),
+                valid_until=fmt_date(carnet.valid_until),
+            ),
             field="final_date",
             code="final_date",
         )

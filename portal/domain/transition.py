@@ -27,7 +27,7 @@ from portal.db import now_utc
 from portal.domain import Conflict, DomainError, audit
 from portal.domain.ata_status import status_on
 from portal.domain.carnets import fmt_date
-from portal.domain.rules import HOME_KINDS, Place, label, territory_of
+from portal.domain.rules import HOME_KINDS, KIND_LABELS, Place, label, territory_of
 from portal.models import Carnet, Country, PaperTransaction, Transaction, Voucher
 
 # --- F-71: which format to issue ---------------------------------------------------------------
@@ -144,7 +144,7 @@ def advise(
     for i, (code, day, role) in enumerate(visits):
         if role not in ("destination", "transit"):
             raise DomainError(
-                "A country is visited as a destination or in transit.", field="visits"
+                _("A country is visited as a destination or in transit."), field="visits"
             )
         c = _ata_country(session, code, f"visits[{i}]")
         if c.territory_id == home_territory:
@@ -245,8 +245,10 @@ def digital_legs(
     if not out:
         names = ", ".join(sorted({_name(session, c) for _, c in kinds_countries}))
         raise DomainError(
-            f"Every transaction of this travel ({names}) is made with the paper carnet: no "
-            f"digital voucher is needed.",
+            _(
+                "Every transaction of this travel (%(names)s) is made with the paper carnet: no digital voucher is needed.",
+                names=names,
+            ),
             field="destination_country",
             code="paper_only",
         )
@@ -297,8 +299,8 @@ def validated_automatically(session: Session, carnet: Carnet, kind: str, today: 
 # --- F-72 and the recorded paper transactions ---------------------------------------------------
 
 OPENING = {"reexport": "import", "reimport": "export", "transit_close": "transit_open"}
-PAPER_KIND_LABELS = {
-    k: label(k)
+PAPER_KIND_LABELS = {  # lazy: each reader sees them in their language
+    k: KIND_LABELS[k]
     for k in (
         "validation",
         "export",
@@ -351,16 +353,23 @@ def check_paper_accepted(
         if opened is not None or left_on_paper:
             return
         raise Conflict(
-            f"{country.name} has been a digital country since {fmt_date(switch)}: a paper "
-            f"carnet is accepted there for {label(kind)} only when its {label(OPENING[kind])} "
-            f"was made there on paper before that date. Record that {label(OPENING[kind])} "
-            f"first, or use the digital carnet.",
+            _(
+                "%(name)s has been a digital country since %(date)s: a paper carnet is accepted there for %(kind)s only when its %(kind2)s was made there on paper before that date. Record that %(kind2)s first, or use the digital carnet.",
+                name=country.name,
+                date=fmt_date(switch),
+                kind=label(kind),
+                kind2=label(OPENING[kind]),
+            ),
             field="kind",
             code="paper_not_accepted",
         )
     raise Conflict(
-        f"{country.name} has been a digital country since {fmt_date(switch)}: a new "
-        f"{label(kind)} there is made with the digital carnet, not on paper.",
+        _(
+            "%(name)s has been a digital country since %(date)s: a new %(kind)s there is made with the digital carnet, not on paper.",
+            name=country.name,
+            date=fmt_date(switch),
+            kind=label(kind),
+        ),
         field="kind",
         code="paper_not_accepted",
     )
@@ -385,45 +394,61 @@ def check_paper_input(
         "import",
         "transit_open",
     ):
-        raise DomainError("Choose the kind of transaction.", field="kind")
+        raise DomainError(_("Choose the kind of transaction."), field="kind")
     country = session.get(Country, (data.country_code or "").strip().upper())
     if country is None:
-        raise DomainError("Choose the country where it was made.", field="country_code")
+        raise DomainError(_("Choose the country where it was made."), field="country_code")
     office = (data.office_name or "").strip()
     if not office or len(office) > 160:
-        raise DomainError("Give the customs office (at most 160 characters).", field="office_name")
+        raise DomainError(
+            _("Give the customs office (at most 160 characters)."), field="office_name"
+        )
     number = (data.counterfoil_no or "").strip()
     if not number or len(number) > 40:
         raise DomainError(
-            "Give the counterfoil or voucher number (at most 40 characters).",
+            _("Give the counterfoil or voucher number (at most 40 characters)."),
             field="counterfoil_no",
         )
     if len(data.remarks or "") > 2000:
-        raise DomainError("The remarks are too long (2,000 characters at most).", field="remarks")
+        raise DomainError(
+            _("The remarks are too long (2,000 characters at most)."), field="remarks"
+        )
     if data.made_on > today:
-        raise DomainError("The date cannot be in the future.", field="made_on")
+        raise DomainError(_("The date cannot be in the future."), field="made_on")
     if data.made_on < carnet.issue_date:
         raise DomainError(
-            f"The date is before the carnet's issue ({fmt_date(carnet.issue_date)}).",
+            _(
+                "The date is before the carnet's issue (%(date)s).",
+                date=fmt_date(carnet.issue_date),
+            ),
             field="made_on",
         )
     home = territory_of(session, carnet.departure_country) == country.territory_id
     if data.kind in HOME_KINDS and not home:
         raise DomainError(
-            f"A {label(data.kind)} is made in the carnet's departure country, not in "
-            f"{country.name}.",
+            _(
+                "A %(kind)s is made in the carnet's departure country, not in %(name)s.",
+                kind=label(data.kind),
+                name=country.name,
+            ),
             field="country_code",
         )
     if data.kind not in HOME_KINDS:
         if home:
             raise DomainError(
-                f"An {label(data.kind)} is made abroad, not in the departure country.",
+                _(
+                    "An %(kind)s is made abroad, not in the departure country.",
+                    kind=label(data.kind),
+                ),
                 field="country_code",
             )
         box_p = {territory_of(session, c.country_code) for c in carnet.countries}
         if country.territory_id not in box_p:
             raise DomainError(
-                f"This carnet is not valid in {country.name}: it is not listed in Box P.",
+                _(
+                    "This carnet is not valid in %(name)s: it is not listed in Box P.",
+                    name=country.name,
+                ),
                 field="country_code",
             )
     return country
@@ -446,7 +471,17 @@ def record_paper_transaction(
     today = today or now_utc().date()
     if carnet.status in ("cancelled", "discharged"):
         raise Conflict(
-            f"Carnet {carnet.carnet_number} has been {carnet.status}: nothing can be recorded.",
+            (
+                _(
+                    "Carnet %(number)s has been cancelled: nothing can be recorded.",
+                    number=carnet.carnet_number,
+                )
+                if carnet.status == "cancelled"
+                else _(
+                    "Carnet %(number)s has been discharged: nothing can be recorded.",
+                    number=carnet.carnet_number,
+                )
+            ),
             code=f"carnet_{carnet.status}",
         )
     country = check_paper_input(session, carnet, data, today)
@@ -458,7 +493,9 @@ def record_paper_transaction(
             .limit(1)
         )
         if done is not None:
-            raise Conflict("The paper validation of this carnet is recorded already.", field="kind")
+            raise Conflict(
+                _("The paper validation of this carnet is recorded already."), field="kind"
+            )
     row = PaperTransaction(
         carnet_id=carnet.id,
         kind=data.kind,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,9 +20,9 @@ from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
 
 STATE_LABELS = {
-    "in_progress": "Transit in progress",
-    "closed": "Transit closed in due time",
-    "expired": "Transit expired",
+    "in_progress": _l("Transit in progress"),
+    "closed": _l("Transit closed in due time"),
+    "expired": _l("Transit expired"),
 }
 STATES = tuple(STATE_LABELS)
 

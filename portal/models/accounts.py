@@ -79,7 +79,8 @@ class Account(TenantOwned, Base):
     role: Mapped[str] = mapped_column(String(20))  # officer | controller | regional_manager | admin
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
-    language: Mapped[str] = mapped_column(String(5), default="en")
+    # the language the account chose (F-83); None: its administration's default language
+    language: Mapped[str | None] = mapped_column(String(5))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)

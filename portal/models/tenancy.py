@@ -64,6 +64,8 @@ class CustomsAdministration(Base):
     country_code: Mapped[str] = mapped_column(ForeignKey("country.code"))
     territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # the default language of its accounts and of its pages before login (F-83)
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     mfa_mandatory: Mapped[bool] = mapped_column(Boolean, default=False)
     invitation_days: Mapped[int] = mapped_column(Integer, default=14)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

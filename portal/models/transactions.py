@@ -86,6 +86,9 @@ class Holder(Base):
     state: Mapped[str] = mapped_column(String(120), default="")
     country_code: Mapped[str] = mapped_column(ForeignKey("country.code"))  # residence, fixed
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # the wallet's language and time zone the holder chose (F-83); None: the browser's / UTC
+    language: Mapped[str | None] = mapped_column(String(5))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
 

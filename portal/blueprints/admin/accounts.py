@@ -12,6 +12,8 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from flask import abort, flash, g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.blueprints.admin import bp
@@ -42,7 +44,7 @@ from portal.domain.identity import EMAIL_CHANGE_MINUTES
 from portal.domain.paging import paginate
 from portal.domain.permissions import (
     ACCOUNT_ROLE_PERMISSION,
-    ROLE_LABELS,
+    ROLE_NAMES,
     creatable_roles,
     manageable_roles,
 )
@@ -76,7 +78,7 @@ def account_of(account_id: int) -> Account:
 
 
 def _role_choices(roles: list[str]):
-    return [(r, ROLE_LABELS[r]) for r in roles]
+    return [(r, ROLE_NAMES[r]) for r in roles]
 
 
 def _prepare_account_form(form: AccountForm, account: Account | None) -> None:
@@ -88,7 +90,7 @@ def _prepare_account_form(form: AccountForm, account: Account | None) -> None:
     if account is not None and account.role not in roles:
         roles = [account.role]  # one's own account: the role is shown, never changed here
     form.role.choices = _role_choices(roles)
-    form.region_id.choices = region_choices(blank="— None (admins only) —")
+    form.region_id.choices = region_choices(blank=_("— None (admins only) —"))
     form.office_id.choices = office_choices(form.region_id.data)
 
 
@@ -123,10 +125,10 @@ def accounts():
         page=page,
         filters=filters,
         active_choices=ACTIVE_CHOICES,
-        role_choices=[("", "All roles")] + _role_choices(manageable_roles(current_user.role)),
-        region_choices=region_choices(blank="All regions"),
-        office_choices=office_choices(blank="All offices"),
-        role_labels=ROLE_LABELS,
+        role_choices=[("", _("All roles"))] + _role_choices(manageable_roles(current_user.role)),
+        region_choices=region_choices(blank=_("All regions")),
+        office_choices=office_choices(blank=_("All offices")),
+        role_labels=ROLE_NAMES,
         page_url=page_url("admin.accounts", filters),
         export_url=url_for("admin.accounts_export") + query,
     )
@@ -160,7 +162,7 @@ def account_new():
                 for key in ("email", "full_name", "role", "region_id", "office_id", "active")
             },
         )
-        return f"Account created: an invitation was sent to {account.email}."
+        return _("Account created: an invitation was sent to %(email)s.", email=account.email)
 
     return save_form(form, save, done=url_for("admin.accounts")) or render_page(
         "admin/account_form.html", form=form, account=None, status=form_status(form)
@@ -193,25 +195,29 @@ def account_edit(account_id: int):
                 send_email_change_link(account, change.new, change.token, EMAIL_CHANGE_MINUTES)
                 send_email_change_requested(account, change.new)
                 flash(
-                    f"Account of {account.full_name} saved. Its login email becomes "
-                    f"{change.new} when the link we sent there is opened (within "
-                    f"{EMAIL_CHANGE_MINUTES} minutes).",
+                    _(
+                        "Account of %(name)s saved. Its login email becomes %(email)s when "
+                        "the link we sent there is opened (within %(minutes)s minutes).",
+                        name=account.full_name,
+                        email=change.new,
+                        minutes=EMAIL_CHANGE_MINUTES,
+                    ),
                     "success",
                 )
             else:
-                flash(f"Account of {account.full_name} saved.", "success")
+                flash(_("Account of %(name)s saved.", name=account.full_name), "success")
             return redirect_to(url_for("admin.accounts"))
     return render_page(
         "admin/account_form.html",
         form=form,
         account=account,
         action_form=EmptyForm(),
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_NAMES,
         status=form_status(form),
     )
 
 
-def _account_action(account_id: int, action: str, run, success: str):
+def _account_action(account_id: int, action: str, run, success):
     """A button-only POST on an account: run, audit, commit, back to the account with a flash."""
     account = account_of(account_id)
     if not EmptyForm().validate_on_submit():
@@ -224,7 +230,7 @@ def _account_action(account_id: int, action: str, run, success: str):
     else:
         audit_change(action, account, changes)
         db.session.commit()
-        flash(success.format(account=account), "success")
+        flash(str(success) % {"name": account.full_name, "email": account.email}, "success")
     return redirect_to(url_for("admin.account_edit", account_id=account_id))
 
 
@@ -235,7 +241,7 @@ def account_disable(account_id: int):
         account_id,
         "account.disable",
         lambda a: org.set_account_active(db.session, current_user, a, False),
-        "Account of {account.full_name} disabled: its sessions are closed.",
+        _l("Account of %(name)s disabled: its sessions are closed."),
     )
 
 
@@ -246,7 +252,7 @@ def account_enable(account_id: int):
         account_id,
         "account.enable",
         lambda a: org.set_account_active(db.session, current_user, a, True),
-        "Account of {account.full_name} enabled.",
+        _l("Account of %(name)s enabled."),
     )
 
 
@@ -257,7 +263,7 @@ def account_force_password_change(account_id: int):
         account_id,
         "account.force_password_change",
         lambda a: org.force_password_change(db.session, current_user, a),
-        "{account.full_name} must change their password at next login.",
+        _l("%(name)s must change their password at next login."),
     )
 
 
@@ -278,7 +284,7 @@ def account_reset_password(account_id: int):
         account_id,
         "account.password_reset_requested",
         run,
-        "A password reset link was sent to {account.email}.",
+        _l("A password reset link was sent to %(email)s."),
     )
 
 

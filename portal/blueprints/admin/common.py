@@ -11,6 +11,8 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from flask import Response, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.blueprints.admin.forms import EmptyForm
@@ -19,7 +21,26 @@ from portal.domain import organisation as org
 from portal.extensions import db
 from portal.web import audit_request, redirect_to, render_page
 
-ACTIVE_CHOICES = [("", "All"), ("1", "Activated"), ("0", "Deactivated")]
+ACTIVE_CHOICES = [("", _l("All")), ("1", _l("Activated")), ("0", _l("Deactivated"))]
+# what the delete confirmation of each kind of object says (F-83: a sentence per kind, so each
+# language can agree its words)
+DELETE_TEXTS = {
+    "account": (
+        _l("Delete account"),
+        _l("Delete account “%(name)s”?"),
+        _l("Account “%(name)s” deleted."),
+    ),
+    "office": (
+        _l("Delete office"),
+        _l("Delete office “%(name)s”?"),
+        _l("Office “%(name)s” deleted."),
+    ),
+    "region": (
+        _l("Delete region"),
+        _l("Delete region “%(name)s”?"),
+        _l("Region “%(name)s” deleted."),
+    ),
+}
 
 
 def active_arg() -> bool | None:
@@ -92,18 +113,20 @@ def audit_change(action: str, obj, changes: dict | None = None, **data) -> None:
 
 def region_choices(blank: str | None = None):
     choices = [
-        (r.id, r.name + ("" if r.active else " (deactivated)"))
+        (r.id, r.name if r.active else _("%(name)s (deactivated)", name=r.name))
         for r in org.regions_for(db.session, current_user)
     ]
     return ([("", blank)] if blank is not None else []) + choices
 
 
-def office_choices(region_id=None, blank: str | None = "— None —"):
+def office_choices(region_id=None, blank: str | None = None):
     offices = org.offices_for(db.session, current_user)
     if region_id:
         offices = [o for o in offices if o.region_id == region_id]
-    choices = [(o.id, o.name + ("" if o.active else " (deactivated)")) for o in offices]
-    return ([("", blank)] if blank is not None else []) + choices
+    choices = [
+        (o.id, o.name if o.active else _("%(name)s (deactivated)", name=o.name)) for o in offices
+    ]
+    return [("", blank if blank is not None else _("— None —"))] + choices
 
 
 def confirm_delete(obj, *, kind: str, name: str, delete, back: str, done: str):
@@ -125,13 +148,15 @@ def confirm_delete(obj, *, kind: str, name: str, delete, back: str, done: str):
                 data={"before": result or {"name": name}},
             )
             db.session.commit()
-            flash(f"{kind.capitalize()} \u201c{name}\u201d deleted.", "success")
+            flash(str(DELETE_TEXTS[kind][2]) % {"name": name}, "success")
             return redirect_to(done)
     status = 200 if request.method == "GET" else (409 if error else 422)
     return render_page(
         "admin/confirm_delete.html",
         form=form,
         kind=kind,
+        title=DELETE_TEXTS[kind][0],
+        question=str(DELETE_TEXTS[kind][1]) % {"name": name},
         name=name,
         error=error,
         back=back,

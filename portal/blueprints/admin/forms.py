@@ -4,6 +4,7 @@ portal.domain.organisation, which reports all refused fields at once, each put n
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -44,53 +45,55 @@ class EmptyForm(FlaskForm):
 
 
 class RegionForm(FlaskForm):
-    name = StringField("Name", validators=[Required()])
-    territory_id = SelectField("Customs territory", coerce=optional_id, validate_choice=False)
-    active = BooleanField("Activated", default=True)
+    name = StringField(_l("Name"), validators=[Required()])
+    territory_id = SelectField(_l("Customs territory"), coerce=optional_id, validate_choice=False)
+    active = BooleanField(_l("Activated"), default=True)
 
 
 class OfficeForm(FlaskForm):
     region_id = SelectField(
-        "Region", coerce=optional_id, validate_choice=False, validators=[Required()]
+        _l("Region"), coerce=optional_id, validate_choice=False, validators=[Required()]
     )
-    name = StringField("Name", validators=[Required()])
-    code = StringField("Office code")
-    street = StringField("Street and number")
-    postal_code = StringField("Postal code")
-    city = StringField("City")
-    country_code = SelectField("Country", validate_choice=False)
-    email = EmailField("Email")
-    phone = StringField("Phone")
-    opening_hours = TextAreaField("Opening hours")
-    latitude = StringField("Latitude")
-    longitude = StringField("Longitude")
-    timezone = SelectField("Time zone", validate_choice=False)
-    is_administrative = BooleanField("Administrative office")
-    is_sea_port = BooleanField("Sea port")
-    is_airport = BooleanField("Airport")
-    is_land_port = BooleanField("Land port")
-    active = BooleanField("Activated", default=True)
+    name = StringField(_l("Name"), validators=[Required()])
+    code = StringField(_l("Office code"))
+    street = StringField(_l("Street and number"))
+    postal_code = StringField(_l("Postal code"))
+    city = StringField(_l("City"))
+    country_code = SelectField(_l("Country"), validate_choice=False)
+    email = EmailField(_l("Email"))
+    phone = StringField(_l("Phone"))
+    opening_hours = TextAreaField(_l("Opening hours"))
+    latitude = StringField(_l("Latitude"))
+    longitude = StringField(_l("Longitude"))
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    is_administrative = BooleanField(_l("Administrative office"))
+    is_sea_port = BooleanField(_l("Sea port"))
+    is_airport = BooleanField(_l("Airport"))
+    is_land_port = BooleanField(_l("Land port"))
+    active = BooleanField(_l("Activated"), default=True)
 
 
 class AccountForm(FlaskForm):
-    full_name = StringField("Full name / badge number", validators=[Required()])
-    email = EmailField("Email", validators=[Required()])
-    role = SelectField("Role", validate_choice=False, validators=[Required()])
-    region_id = SelectField("Region", coerce=optional_id, validate_choice=False)
-    office_id = SelectField("Customs office", coerce=optional_id, validate_choice=False)
+    full_name = StringField(_l("Full name / badge number"), validators=[Required()])
+    email = EmailField(_l("Email"), validators=[Required()])
+    role = SelectField(_l("Role"), validate_choice=False, validators=[Required()])
+    region_id = SelectField(_l("Region"), coerce=optional_id, validate_choice=False)
+    office_id = SelectField(_l("Customs office"), coerce=optional_id, validate_choice=False)
 
 
 class AccountCreateForm(AccountForm):
-    active = BooleanField("Activated", default=True)
+    active = BooleanField(_l("Activated"), default=True)
 
 
 class SettingsForm(FlaskForm):
-    mfa_mandatory = BooleanField("MFA mandatory for all accounts")
+    # the administration's default language (F-83): choices are the shipped languages
+    language = SelectField(_l("Default language"), validate_choice=True)
+    mfa_mandatory = BooleanField(_l("MFA mandatory for all accounts"))
     invitation_days = IntegerField(
-        "Invitation link lifetime (days)",
+        _l("Invitation link lifetime (days)"),
         validators=[
-            InputRequired("Enter a number of days."),
-            NumberRange(1, 30, "The invitation link lifetime must be between 1 and 30 days."),
+            InputRequired(_l("Enter a number of days.")),
+            NumberRange(1, 30, _l("The invitation link lifetime must be between 1 and 30 days.")),
         ],
     )
 
@@ -98,12 +101,12 @@ class SettingsForm(FlaskForm):
 class SsoForm(FlaskForm):
     """The administration's OpenID Connect provider (F-19); rules in portal.domain.sso."""
 
-    enabled = BooleanField("Single sign-on is on")
-    display_name = StringField("Name on the login button")
-    issuer = StringField("Issuer URL")
-    client_id = StringField("Client ID")
-    client_secret = PasswordField("Client secret")
-    allowed_domains = TextAreaField("Allowed email domains")
-    builtin_login = BooleanField("Email and password login stays available")
-    trust_mfa = BooleanField("Trust the provider's multifactor authentication")
-    mfa_acr_values = TextAreaField("ACR values that mean multifactor authentication")
+    enabled = BooleanField(_l("Single sign-on is on"))
+    display_name = StringField(_l("Name on the login button"))
+    issuer = StringField(_l("Issuer URL"))
+    client_id = StringField(_l("Client ID"))
+    client_secret = PasswordField(_l("Client secret"))
+    allowed_domains = TextAreaField(_l("Allowed email domains"))
+    builtin_login = BooleanField(_l("Email and password login stays available"))
+    trust_mfa = BooleanField(_l("Trust the provider's multifactor authentication"))
+    mfa_acr_values = TextAreaField(_l("ACR values that mean multifactor authentication"))

@@ -3,7 +3,11 @@ region."""
 
 from __future__ import annotations
 
+from locale import strxfrm
+
 from flask import g, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,10 +38,11 @@ def _office(office_id: int) -> Office:
 
 
 def _prepare_office_form(form: OfficeForm) -> None:
-    form.region_id.choices = region_choices(blank="— Choose a region —")
-    form.country_code.choices = [("", "—")] + [
-        (c.code, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))
-    ]
+    form.region_id.choices = region_choices(blank=_("— Choose a region —"))
+    # the countries by their name in the reader's language (Babel's names), in that order
+    names = get_locale().territories
+    countries = [(c.code, names.get(c.code) or c.name) for c in db.session.scalars(select(Country))]
+    form.country_code.choices = [("", "—")] + sorted(countries, key=lambda c: strxfrm(c[1]))
     zones = list(org.timezones())
     if form.timezone.data and form.timezone.data not in zones:
         zones.insert(0, form.timezone.data)  # keep an office's existing zone (e.g. "UTC")
@@ -64,7 +69,7 @@ def offices():
         q=q,
         filters=filters,
         active_choices=ACTIVE_CHOICES,
-        region_choices=region_choices(blank="All regions"),
+        region_choices=region_choices(blank=_("All regions")),
         region_id=region_id,
         office_types=org.OFFICE_TYPES,
         office_type=office_type,
@@ -88,7 +93,7 @@ def office_new():
         audit_change(
             "office.create", office, {k: (None, getattr(office, k)) for k in form_data(form)}
         )
-        return f"Office \u201c{office.name}\u201d created."
+        return _("Office “%(name)s” created.", name=office.name)
 
     return save_form(form, save, done=url_for("admin.offices")) or render_page(
         "admin/office_form.html", form=form, office=None, status=form_status(form)
@@ -106,7 +111,7 @@ def office_edit(office_id: int):
         changes = org.update_office(db.session, current_user, office, form_data(form))
         if changes:
             audit_change("office.update", office, changes)
-        return f"Office \u201c{office.name}\u201d saved."
+        return _("Office “%(name)s” saved.", name=office.name)
 
     return save_form(form, save, done=url_for("admin.offices")) or render_page(
         "admin/office_form.html", form=form, office=office, status=form_status(form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -84,7 +85,7 @@ def region_new():
         audit_change(
             "region.create", region, after={k: getattr(region, k) for k in _region_data(form)}
         )
-        return f"Region \u201c{region.name}\u201d created."
+        return _("Region “%(name)s” created.", name=region.name)
 
     return save_form(form, save, done=url_for("admin.regions")) or render_page(
         "admin/region_form.html", form=form, region=None, status=form_status(form)
@@ -102,7 +103,7 @@ def region_edit(region_id: int):
         changes = org.update_region(db.session, g.tenant, region, **_region_data(form))
         if changes:
             audit_change("region.update", region, changes)
-        return f"Region \u201c{region.name}\u201d saved."
+        return _("Region “%(name)s” saved.", name=region.name)
 
     return save_form(form, save, done=url_for("admin.regions")) or render_page(
         "admin/region_form.html", form=form, region=region, status=form_status(form)

@@ -1,8 +1,10 @@
-"""The administration's settings (F-12): mandatory MFA, invitation link lifetime. Admins only."""
+"""The administration's settings (F-12): mandatory MFA, invitation link lifetime, default
+language (F-83). Admins only."""
 
 from __future__ import annotations
 
-from flask import flash, g, request, url_for
+from flask import current_app, flash, g, request, url_for
+from flask_babel import gettext as _
 
 from portal.blueprints.admin import bp
 from portal.blueprints.admin.common import audit_change, show_domain_error
@@ -10,6 +12,7 @@ from portal.blueprints.admin.forms import SettingsForm
 from portal.domain import DomainError
 from portal.domain import organisation as org
 from portal.extensions import db
+from portal.i18n import LANGUAGE_NAMES
 from portal.web import permission_required, redirect_to, render_page
 
 
@@ -18,6 +21,8 @@ from portal.web import permission_required, redirect_to, render_page
 def settings():
     administration = g.tenant
     form = SettingsForm(obj=administration)
+    languages = tuple(current_app.config["LANGUAGES"])
+    form.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]
     if form.validate_on_submit():
         try:
             changes = org.update_settings(
@@ -25,6 +30,8 @@ def settings():
                 administration,
                 mfa_mandatory=form.mfa_mandatory.data,
                 invitation_days=form.invitation_days.data,
+                language=form.language.data,
+                languages=languages,
             )
         except DomainError as e:
             db.session.rollback()
@@ -33,7 +40,7 @@ def settings():
             if changes:
                 audit_change("settings.update", administration, changes)
             db.session.commit()
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect_to(url_for("admin.settings"))
     return render_page(
         "admin/settings.html", form=form, status=422 if request.method == "POST" else 200

@@ -4,6 +4,7 @@ only; every change is audited (`sso.update`, never with the secret)."""
 from __future__ import annotations
 
 from flask import current_app, flash, g, request, url_for
+from flask_babel import gettext as _
 
 from portal import sso as sso_client
 from portal.blueprints.admin import bp
@@ -44,8 +45,12 @@ def sso_settings():
                 problem = sso_client.check_discovery(provider.issuer, allow_http)
                 if problem:
                     raise DomainError(
-                        "The portal could not read the provider's discovery document "
-                        f"({sso.discovery_url(provider.issuer)}): {problem}",
+                        _(
+                            "The portal could not read the provider's discovery document "
+                            "(%(url)s): %(problem)s",
+                            url=sso.discovery_url(provider.issuer),
+                            problem=problem,
+                        ),
                         "issuer",
                     )
         except DomainError as e:
@@ -55,7 +60,7 @@ def sso_settings():
             if changes:
                 audit_change("sso.update", provider, changes)
             db.session.commit()
-            flash("Single sign-on settings saved.", "success")
+            flash(_("Single sign-on settings saved."), "success")
             return redirect_to(url_for("admin.sso_settings"))
     return render_page(
         "admin/sso.html",

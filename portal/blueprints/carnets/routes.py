@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal.blueprints.carnets import bp
 from portal.db import now_utc
@@ -21,7 +22,7 @@ def find_audit():
     if raw:
         if raw.isascii() and raw.isdigit() and len(raw) <= 10:
             return redirect(url_for("carnets.audit", eata_id=int(raw)), 303)
-        error = "Type the carnet's eATA ID: digits only."
+        error = _("Type the carnet's eATA ID: digits only.")
     return render_template("carnets/find.html", value=raw, error=error), 422 if error else 200
 
 

@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 
 from flask import abort, current_app, g, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -48,7 +49,7 @@ from portal.web import MAX_ID, render_page, wants_fragment
 
 WIZARD_SALT = "customs-wizard"
 WIZARD_MAX_AGE = 12 * 3600
-STEPS = ("Scan", "Check carnet", "Check goods", "Commit", "Receipt")
+STEPS = (_l("Scan"), _l("Check carnet"), _l("Check goods"), _l("Commit"), _l("Receipt"))
 
 
 # The qr-scanner library decodes in a Web Worker that it creates from a blob: URL; the wizard's

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from flask_babel import gettext as _
+
 from portal.domain import DomainError
 
 # an item's field on step 3: q_<item no> (pieces presented), marks_<item no> (identification
@@ -38,8 +40,14 @@ def quantities_in(source, declared: list[dict]) -> tuple[dict[int, int], dict[st
         no, raw = int(m.group(1)), (raw or "").strip()
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             limit = declared_qty.get(no)
-            errors[key] = f"Item {no}: type a whole number of pieces" + (
-                f", from 0 to {limit}." if limit is not None else "."
+            errors[key] = (
+                _(
+                    "Item %(no)s: type a whole number of pieces, from 0 to %(limit)s.",
+                    no=no,
+                    limit=limit,
+                )
+                if limit is not None
+                else _("Item %(no)s: type a whole number of pieces.", no=no)
             )
         elif int(raw) != declared_qty.get(no):
             changes[no] = int(raw)
@@ -88,9 +96,9 @@ def item_pieces(f, name: str) -> dict[int, int]:
             continue
         no, raw = m.group(1), value.strip()
         if not re.fullmatch(r"[1-9][0-9]{0,8}", no):
-            raise DomainError("No such item on the general list.", field=name)
+            raise DomainError(_("No such item on the general list."), field=name)
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-            raise DomainError(f"Item {no}: give a whole number of pieces.", field=name)
+            raise DomainError(_("Item %(no)s: give a whole number of pieces.", no=no), field=name)
         lines[int(no)] = int(raw)
     return lines
 

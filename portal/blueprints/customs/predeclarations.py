@@ -148,7 +148,12 @@ def acknowledge_predeclaration(predeclaration_id: int):
     except DomainError as e:
         return _refused(p, e, "acknowledge")
     db.session.commit()
-    flash(f"The {pd.kind_name(p)} was acknowledged; the holder is told.", "success")
+    flash(
+        _("The pre-declaration was acknowledged; the holder is told.")
+        if p.option == "automatic"
+        else _("The pre-notification was acknowledged; the holder is told."),
+        "success",
+    )
     return redirect_to(url_for("customs.predeclaration", predeclaration_id=p.id))
 
 
@@ -162,7 +167,9 @@ def reject_predeclaration(predeclaration_id: int):
         return _refused(p, e, "reason")
     db.session.commit()
     flash(
-        f"The {pd.kind_name(p)} was rejected; the holder is told to stop for inspection.",
+        _("The pre-declaration was rejected; the holder is told to stop for inspection.")
+        if p.option == "automatic"
+        else _("The pre-notification was rejected; the holder is told to stop for inspection."),
         "success",
     )
     return redirect_to(url_for("customs.predeclaration", predeclaration_id=p.id))

@@ -94,13 +94,13 @@ def lookup():
             form["qr"], form[field] = form[field], ""
     office = office_or_none(form["office_id"])
     if office is None:
-        errors["office_id"] = "Choose one of the offices of your region."
+        errors["office_id"] = _("Choose one of the offices of your region.")
     carnet_ref, code = form["carnet"], form["code"]
     if not form["qr"]:
         if not carnet_ref:
-            errors["carnet"] = "Type the carnet's eATA ID or carnet number."
+            errors["carnet"] = _("Type the carnet's eATA ID or carnet number.")
         if not code:
-            errors["code"] = "Type the transaction code."
+            errors["code"] = _("Type the transaction code.")
     if not errors:
         # one look-up for a typed code or a scanned QR: both count wrong guesses
         who = {
@@ -158,7 +158,14 @@ def hold(w: str):
             hold_reference=reference,
         )
     db.session.commit()
-    flash(f"Carnet {wz.carnet.carnet_number} is on hold at {held.office_name}.", "success")
+    flash(
+        _(
+            "Carnet %(number)s is on hold at %(office)s.",
+            number=wz.carnet.carnet_number,
+            office=held.office_name,
+        ),
+        "success",
+    )
     return redirect_to(url_for("customs.on_hold"))
 
 
@@ -175,8 +182,12 @@ def reject(w: str):
         return _step2(wz, refusal_status(e), errors={field: e.message}, reject_reason=reason)
     db.session.commit()
     flash(
-        f"The {label(wz.voucher.kind)} of carnet {wz.carnet.carnet_number} was rejected. "
-        f"The holder was told; the voucher stays usable.",
+        _(
+            "The %(kind)s of carnet %(number)s was rejected. The holder was told; the voucher "
+            "stays usable.",
+            kind=label(wz.voucher.kind),
+            number=wz.carnet.carnet_number,
+        ),
         "success",
     )
     return redirect_to(url_for("customs.new_transaction"))
@@ -196,7 +207,7 @@ def release_here(w: str):
         db.session.rollback()
         return _step2(wz, refusal_status(e), errors={"release": e.message})
     db.session.commit()
-    flash(f"Carnet {wz.carnet.carnet_number} was released.", "success")
+    flash(_("Carnet %(number)s was released.", number=wz.carnet.carnet_number), "success")
     return redirect(url_for("customs.check_carnet", w=w), 303)
 
 
@@ -380,7 +391,10 @@ def commit(w: str):
         return _step4(wz, declared, changes, refusal_status(e), {e.field or "commit": e.message})
     db.session.commit()
     if result.replayed:  # a double click, a resubmitted form: the first commit stands
-        flash("This pass was already committed: the receipt shows what was committed then.", "info")
+        flash(
+            _("This pass was already committed: the receipt shows what was committed then."),
+            "info",
+        )
     return redirect(url_for("customs.receipt", transaction_id=result.transaction_id), 303)
 
 
@@ -397,7 +411,7 @@ def record_paper(w: str):
         try:
             made_on = dt.date.fromisoformat(form.get("made_on", "")[:10])
         except ValueError:
-            raise DomainError("Give the date of the transaction.", field="made_on") from None
+            raise DomainError(_("Give the date of the transaction."), field="made_on") from None
         transition.record_paper_transaction(
             db.session,
             wz.carnet,
@@ -417,7 +431,7 @@ def record_paper(w: str):
         flash(e.message, "error")
         return redirect_to(url_for("customs.check_carnet", w=w))
     db.session.commit()
-    flash("The paper transaction is recorded in the carnet's history.", "success")
+    flash(_("The paper transaction is recorded in the carnet's history."), "success")
     return redirect_to(url_for("customs.check_carnet", w=w))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -27,6 +28,7 @@ from portal.domain import transactions as engine
 from portal.domain.paging import paginate
 from portal.domain.rules import label
 from portal.extensions import db, limiter
+from portal.i18n import fmt_datetime
 from portal.models import (
     Carnet,
     CustomsTerritory,
@@ -203,7 +205,11 @@ def cancel(transaction_id: int):
         ), refusal_status(e)
     db.session.commit()
     flash(
-        f"The {label(txn.kind)} of {txn.committed_at.strftime('%d/%m/%Y %H:%M')} was cancelled.",
+        _(
+            "The %(kind)s of %(when)s was cancelled.",
+            kind=label(txn.kind),
+            when=fmt_datetime(txn.committed_at),
+        ),
         "success",
     )
     if from_receipt:
@@ -264,7 +270,7 @@ def release(hold_id: int):
     office = office_or_none(request.form.get("office_id") or default_office_id())
     try:
         if office is None:
-            raise DomainError("Choose one of the offices of your region.")
+            raise DomainError(_("Choose one of the offices of your region."))
         engine.release_hold(db.session, held.id, officer_at(office))
     except NotFound:
         abort(404)
@@ -274,5 +280,5 @@ def release(hold_id: int):
             "customs/holds.html", rows=_holds(), errors={held.id: e.message}
         ), refusal_status(e)
     db.session.commit()
-    flash("The carnet was released.", "success")
+    flash(_("The carnet was released."), "success")
     return redirect_to(url_for("customs.on_hold"))

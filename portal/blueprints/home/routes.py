@@ -1,41 +1,42 @@
 """The customs portal's start page and its navigation."""
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.blueprints.home import bp
 from portal.domain import predeclarations
 from portal.domain.organisation import offices_for
 from portal.domain.permissions import has_permission
-from portal.domain.wording import plural
+from portal.domain.wording import code_label
 from portal.extensions import db
 
 # (permission or None, endpoint, label): the side navigation, shown by role (F-13).
 # Entries whose endpoint does not exist yet are left out.
 NAVIGATION = [
-    (None, "home.index", "Home"),
-    ("process_carnet", "customs.new_transaction", "New transaction"),
-    ("process_carnet", "customs.on_hold", "On hold"),
-    ("process_carnet", "customs.predeclarations", "Pre-declarations"),
-    ("process_carnet", "customs.last_transactions", "Last transactions"),
-    ("transit_monitoring", "monitoring.transits", "Transit monitoring"),
-    ("logs", "monitoring.logs", "Logs"),
-    ("logs", "monitoring.claims", "Claims"),
-    ("statistics", "monitoring.statistics", "Statistics"),
-    ("news", "info.news", "News"),
-    ("directory", "info.directory", "Directory"),
-    ("create_office", "admin.offices", "Offices"),
-    ("create_region", "admin.regions", "Regions"),
-    ("create_officer_account", "admin.accounts", "Accounts"),
-    ("bulk_creation", "bulk.index", "Bulk creation"),
-    ("customs_settings", "admin.settings", "Settings"),
+    (None, "home.index", _l("Home")),
+    ("process_carnet", "customs.new_transaction", _l("New transaction")),
+    ("process_carnet", "customs.on_hold", _l("On hold")),
+    ("process_carnet", "customs.predeclarations", _l("Pre-declarations")),
+    ("process_carnet", "customs.last_transactions", _l("Last transactions")),
+    ("transit_monitoring", "monitoring.transits", _l("Transit monitoring")),
+    ("logs", "monitoring.logs", _l("Logs")),
+    ("logs", "monitoring.claims", _l("Claims")),
+    ("statistics", "monitoring.statistics", _l("Statistics")),
+    ("news", "info.news", _l("News")),
+    ("directory", "info.directory", _l("Directory")),
+    ("create_office", "admin.offices", _l("Offices")),
+    ("create_region", "admin.regions", _l("Regions")),
+    ("create_officer_account", "admin.accounts", _l("Accounts")),
+    ("bulk_creation", "bulk.index", _l("Bulk creation")),
+    ("customs_settings", "admin.settings", _l("Settings")),
 ]
 
 
-@bp.app_template_filter("plural")
-def plural_filter(n: int, word: str, words: str | None = None) -> str:
-    """`{{ n | plural("carnet") }}` → "1 carnet", "2 carnets"."""
-    return plural(n, word, words)
+@bp.app_template_filter("state")
+def state_filter(code: str | None) -> str:
+    """`{{ t.state|state }}`: a stored code (state, status, mode) in the reader's language."""
+    return code_label(code)
 
 
 @bp.app_context_processor

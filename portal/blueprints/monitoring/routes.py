@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 
 from flask import abort, current_app, g, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -132,6 +134,7 @@ def logs():
         kinds=log_domain.KIND_LABELS,
         item_ranges=rec.item_ranges,
         last_run=rec.last_run(db.session),
+        run_kinds=RUN_KINDS,
     )
 
 
@@ -250,6 +253,26 @@ def export_transactions():
     return _job_redirect(job)
 
 
+# what the pages call the reconciliation runs, the jobs, a claim's events and evidence (F-83)
+RUN_KINDS = {"full": _l("full"), "incremental": _l("incremental")}
+JOB_TITLES = {
+    "export_list": _l("Export list"),
+    "export_transactions": _l("Export transactions"),
+    "reconciliation": _l("Reconciliation"),
+}
+CLAIM_EVENTS = {
+    "opened": _l("opened"),
+    "answered": _l("answered"),
+    "evidence": _l("evidence sent"),
+    "provisional_payment": _l("provisional payment"),
+    "settled": _l("settled"),
+    "withdrawn": _l("withdrawn"),
+}
+EVIDENCE_KINDS = {
+    "document": _l("document"),
+    "certificate_of_location": _l("certificate of location"),
+}
+
 # the jobs these pages show: the administration's exports and reconciliations (another is a 404)
 MONITORING_JOB = or_(Job.kind.startswith("export_"), Job.kind.startswith("reconciliation"))
 
@@ -263,6 +286,7 @@ def job(job_id: int):
         "monitoring/job.html",
         fragment="monitoring/_job.html",
         job=job,
+        job_title=JOB_TITLES.get(job.kind) or job.kind.replace("_", " ").capitalize(),
         expires_at=export_domain.expires_at(job.finished_at, ttl),
     )
 
@@ -288,9 +312,9 @@ def download(job_id: int):
 def statistics():
     t = _territory()
     charts = [
-        ("by-year", "Transactions by year", stats.transactions_by_year(db.session, t)),
-        ("countries", "Carnet issuing countries", stats.issuing_countries(db.session, t)),
-        ("claims", "Carnet potential claims", stats.potential_claims(db.session, t, _today())),
+        ("by-year", _("Transactions by year"), stats.transactions_by_year(db.session, t)),
+        ("countries", _("Carnet issuing countries"), stats.issuing_countries(db.session, t)),
+        ("claims", _("Carnet potential claims"), stats.potential_claims(db.session, t, _today())),
     ]
     return render_template(
         "monitoring/statistics.html",
@@ -373,6 +397,8 @@ def _render_claim(c: Claim, error=None, status: int = 200):
         cap=claim_domain.liability_cap(c),
         labels=claim_domain.STATUS_LABELS,
         obligations=rec.OBLIGATION_LABELS,
+        event_labels=CLAIM_EVENTS,
+        evidence_labels=EVIDENCE_KINDS,
     ), status
 
 

@@ -22,7 +22,7 @@ def territory_codes(session) -> dict[int, str]:
 def reconciliation(carnet: Carnet, status: str, lines, codes: dict[int, str]) -> dict:
     return {
         "eata_id": carnet.eata_id,
-        "status": STATUS_LABELS[status],
+        "status": str(STATUS_LABELS[status]),
         "unbalanced": [
             {
                 "item_no": ln.item_no,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -181,8 +182,11 @@ def issue_replacement(
     replaced = next((link for link in original.links if link.kind == "replaced_by"), None)
     if replaced is not None:
         raise Conflict(
-            f"Carnet {original.carnet_number} has already been replaced by carnet "
-            f"{replaced.linked_number}.",
+            _(
+                "Carnet %(carnet_number)s has already been replaced by carnet %(linked_number)s.",
+                carnet_number=original.carnet_number,
+                linked_number=replaced.linked_number,
+            ),
             code="carnet_replaced",
         )
     before = snapshot(original)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from portal.domain.organisation.scope import (
     region_of,
 )
 from portal.domain.permissions import (
-    ROLE_LABELS,
+    ROLE_NAMES,
     ROLES,
     creatable_roles,
     is_region_bound,
@@ -110,11 +111,11 @@ def _checked_email(
         )
     )
     if clash is not None:
-        raise DomainError("Another account already uses this email address.", "email")
+        raise DomainError(_("Another account already uses this email address."), "email")
     if _is_self(actor, account) and email != actor.email:
         # the account menu's change needs the password again and the new address confirmed
         raise DomainError(
-            "Change your own login email from the account menu (Change email).", "email"
+            _("Change your own login email from the account menu (Change email)."), "email"
         )
     return email
 
@@ -122,14 +123,16 @@ def _checked_email(
 def _checked_role(actor: Account, account: Account | None, data: dict[str, Any]) -> str:
     role = data.get("role") or ""
     if role not in ROLES:
-        raise DomainError("Choose a role.", "role")
+        raise DomainError(_("Choose a role."), "role")
     is_self = _is_self(actor, account)
     if is_self and role != actor.role:
-        raise DomainError("You cannot change your own role: ask another admin.", "role")
+        raise DomainError(_("You cannot change your own role: ask another admin."), "role")
     # creating follows the matrix; changing an account's role, only to a role one manages
     allowed = creatable_roles(actor.role) if account is None else manageable_roles(actor.role)
     if role not in allowed and not is_self:
-        raise PermissionDenied(f"You may not manage {ROLE_LABELS[role].lower()} accounts.", "role")
+        raise PermissionDenied(
+            _("You may not manage %(role)s accounts.", role=ROLE_NAMES[role].lower()), "role"
+        )
     return role
 
 
@@ -144,9 +147,9 @@ def _checked_region(
     bound = role is None or is_region_bound(role)
     region = region_of(session, actor.customs_id, data.get("region_id"), required=bound)
     if region is not None and is_regional(actor) and region.id != actor.region_id:
-        raise DomainError("You can only manage accounts of your own region.", "region_id")
+        raise DomainError(_("You can only manage accounts of your own region."), "region_id")
     if _is_self(actor, account) and (region.id if region else None) != actor.region_id:
-        raise DomainError("You cannot change your own region: ask an admin.", "region_id")
+        raise DomainError(_("You cannot change your own region: ask an admin."), "region_id")
     return region
 
 
@@ -157,9 +160,11 @@ def _checked_office(
     if office is None:
         return None
     if region is not None and office.region_id != region.id:
-        raise DomainError(f"Choose an office of the region \u201c{region.name}\u201d.", "office_id")
+        raise DomainError(
+            _("Choose an office of the region “%(name)s”.", name=region.name), "office_id"
+        )
     if is_regional(actor) and office.region_id != actor.region_id:
-        raise DomainError("Choose an office of your own region.", "office_id")
+        raise DomainError(_("Choose an office of your own region."), "office_id")
     return office
 
 
@@ -173,7 +178,7 @@ def create_account(session: Session, actor: Account, data: dict[str, Any]) -> Ac
         **values,
     )
     session.add(account)
-    flush_or_conflict(session, "Another account already uses this email address.", "email")
+    flush_or_conflict(session, _("Another account already uses this email address."), "email")
     return account
 
 
@@ -214,7 +219,7 @@ def set_account_active(session: Session, actor: Account, account: Account, activ
     """Enable or disable; disabling ends every open session of the account on the server."""
     get_account(session, actor, account.id)
     if account.id == actor.id and not active:
-        raise DomainError("You cannot disable your own account.")
+        raise DomainError(_("You cannot disable your own account."))
     changes = apply_changes(account, {"active": bool(active)})
     if not active:
         revoke_all_sessions(session, account.id)
@@ -232,14 +237,14 @@ def force_password_change(session: Session, actor: Account, account: Account) ->
 def check_can_reset(session: Session, actor: Account, account: Account) -> None:
     get_account(session, actor, account.id)
     if not account.active:
-        raise DomainError("This account is disabled: enable it before sending a reset link.")
+        raise DomainError(_("This account is disabled: enable it before sending a reset link."))
 
 
 def delete_account(session: Session, actor: Account, account: Account) -> dict[str, Any]:
     """Delete the account (its sessions and tokens go with it); refuses deleting yourself."""
     get_account(session, actor, account.id)
     if account.id == actor.id:
-        raise DomainError("You cannot delete your own account.")
+        raise DomainError(_("You cannot delete your own account."))
     snapshot = {
         "email": account.email,
         "full_name": account.full_name,
@@ -251,6 +256,6 @@ def delete_account(session: Session, actor: Account, account: Account) -> dict[s
     delete_or_conflict(
         session,
         account,
-        "This account is still referenced by transactions or other records: disable it instead.",
+        _("This account is still referenced by transactions or other records: disable it instead."),
     )
     return snapshot

@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import caches
 from portal.domain import DomainError, PermissionDenied
@@ -51,9 +53,16 @@ def _forget_zones() -> None:
 def text(value: Any, field: str, label: str, *, required: bool = False, max_len: int) -> str:
     value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
     if required and not value:
-        raise DomainError(f"Enter the {label}.", field)
+        raise DomainError(_("Enter the %(label)s.", label=label), field)
     if len(value) > max_len:
-        raise DomainError(f"The {label} can have at most {max_len} characters.", field)
+        raise DomainError(
+            _(
+                "The %(label)s can have at most %(max_len)s characters.",
+                label=label,
+                max_len=max_len,
+            ),
+            field,
+        )
     refuse_formula(value, field, label)
     return value
 
@@ -62,7 +71,10 @@ def refuse_formula(value: Any, field: str, label: str) -> None:
     """Refuse text starting with "=", a tab or a carriage return (a spreadsheet would run it)."""
     if isinstance(value, str) and value[:1] in REFUSED_START:
         raise DomainError(
-            f'The {label} cannot start with "=", a tab or a line break: type the value itself.',
+            _(
+                'The %(label)s cannot start with "=", a tab or a line break: type the value itself.',
+                label=label,
+            ),
             field,
         )
 
@@ -71,15 +83,15 @@ def email_address(value: Any, field: str = "email", *, required: bool = True) ->
     value = (value or "").strip()
     if not value:
         if required:
-            raise DomainError("Enter an email address.", field)
+            raise DomainError(_("Enter an email address."), field)
         return ""
     if len(value) > 254:
-        raise DomainError("The email address can have at most 254 characters.", field)
+        raise DomainError(_("The email address can have at most 254 characters."), field)
     try:
         info = validate_email(value, check_deliverability=False)
     except EmailNotValidError:
         raise DomainError(
-            "Enter a valid email address, like name@customs.example.", field
+            _("Enter a valid email address, like name@customs.example."), field
         ) from None
     return info.normalized.lower()
 
@@ -90,9 +102,14 @@ def coordinate(value: Any, field: str, label: str, limit: int) -> Decimal | None
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
-        raise DomainError(f"The {label} must be a number, like 50.901.", field) from None
+        raise DomainError(
+            _("The %(label)s must be a number, like 50.901.", label=label), field
+        ) from None
     if not number.is_finite() or not -limit <= number <= limit:
-        raise DomainError(f"The {label} must be between -{limit} and {limit}.", field)
+        raise DomainError(
+            _("The %(label)s must be between -%(limit)s and %(limit)s.", label=label, limit=limit),
+            field,
+        )
     return number.quantize(Decimal("0.000001"))
 
 
@@ -135,16 +152,16 @@ class Fields:
 
 
 # the text values of an organisation: (object, field) → (label, max length, required)
-TEXTS: dict[tuple[str, str], tuple[str, int, bool]] = {
-    ("region", "name"): ("region name", 120, True),
-    ("office", "name"): ("office name", 160, True),
-    ("office", "code"): ("office code", 32, False),
-    ("office", "street"): ("street", 200, False),
-    ("office", "postal_code"): ("postal code", 20, False),
-    ("office", "city"): ("city", 120, False),
-    ("office", "phone"): ("phone number", 40, False),
-    ("office", "opening_hours"): ("opening hours", 2000, False),
-    ("account", "full_name"): ("full name", 200, True),
+TEXTS: dict[tuple[str, str], tuple[Any, int, bool]] = {
+    ("region", "name"): (_l("region name"), 120, True),
+    ("office", "name"): (_l("office name"), 160, True),
+    ("office", "code"): (_l("office code"), 32, False),
+    ("office", "street"): (_l("street"), 200, False),
+    ("office", "postal_code"): (_l("postal code"), 20, False),
+    ("office", "city"): (_l("city"), 120, False),
+    ("office", "phone"): (_l("phone number"), 40, False),
+    ("office", "opening_hours"): (_l("opening hours"), 2000, False),
+    ("account", "full_name"): (_l("full name"), 200, True),
 }
 
 
@@ -158,7 +175,7 @@ def text_of(kind: str, name: str, value: Any, field: str | None = None) -> str:
 def phone(value: Any, field: str = "phone") -> str:
     number = text_of("office", "phone", value, field)
     if number and not re.fullmatch(r"[0-9+()./ -]{3,40}", number):
-        raise DomainError("Enter a phone number with digits, spaces and + ( ) - only.", field)
+        raise DomainError(_("Enter a phone number with digits, spaces and + ( ) - only."), field)
     return number
 
 
@@ -192,5 +209,5 @@ def both_coordinates(fields: Refusals, lat: Any, lon: Any, names=("latitude", "l
 def timezone(value: Any, field: str = "timezone") -> str | None:
     zone = (value or "").strip() or None
     if zone is not None and zone not in known_zones():
-        raise DomainError("Choose a time zone from the list, like Europe/Brussels.", field)
+        raise DomainError(_("Choose a time zone from the list, like Europe/Brussels."), field)
     return zone

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -14,7 +17,6 @@ from portal.domain.organisation.base import (
     apply_changes,
     delete_or_conflict,
     flush_or_conflict,
-    plural,
     search,
 )
 from portal.domain.organisation.fields import (
@@ -31,10 +33,10 @@ from portal.domain.organisation.scope import get_office, is_regional, region_of
 from portal.models import Account, Country, Office
 
 OFFICE_TYPES = {
-    "is_administrative": "Administrative",
-    "is_sea_port": "Sea port",
-    "is_airport": "Airport",
-    "is_land_port": "Land port",
+    "is_administrative": _l("Administrative"),
+    "is_sea_port": _l("Sea port"),
+    "is_airport": _l("Airport"),
+    "is_land_port": _l("Land port"),
 }
 
 
@@ -70,7 +72,7 @@ def _office_values(
     def check_region() -> int:
         region = region_of(session, cid, data.get("region_id"))
         if is_regional(actor) and region.id != actor.region_id:
-            raise DomainError("You can only manage offices of your own region.", "region_id")
+            raise DomainError(_("You can only manage offices of your own region."), "region_id")
         return region.id
 
     def check_name() -> str:
@@ -83,13 +85,13 @@ def _office_values(
             )
         )
         if clash is not None:
-            raise DomainError(f"An office called \u201c{name}\u201d already exists.", "name")
+            raise DomainError(_("An office called “%(name)s” already exists.", name=name), "name")
         return name
 
     def check_country() -> str | None:
         code = (data.get("country_code") or "").strip().upper() or None
         if code is not None and session.get(Country, code) is None:
-            raise DomainError("Choose a country from the list.", "country_code")
+            raise DomainError(_("Choose a country from the list."), "country_code")
         return code
 
     def plain(name: str):
@@ -122,7 +124,7 @@ def create_office(session: Session, actor: Account, data: dict[str, Any]) -> Off
     values = _office_values(session, actor, None, data)
     office = Office(customs_id=actor.customs_id, **values)
     session.add(office)
-    flush_or_conflict(session, "An office with this name already exists.", "name")
+    flush_or_conflict(session, _("An office with this name already exists."), "name")
     return office
 
 
@@ -132,7 +134,7 @@ def update_office(
     get_office(session, actor, office.id)
     values = _office_values(session, actor, office, data)
     changes = apply_changes(office, values)
-    flush_or_conflict(session, "An office with this name already exists.", "name")
+    flush_or_conflict(session, _("An office with this name already exists."), "name")
     return changes
 
 
@@ -149,8 +151,11 @@ def delete_office(session: Session, actor: Account, office: Office) -> None:
     )
     if accounts:
         raise Conflict(
-            f"This office still has {plural(accounts, 'account')}: move or delete them first."
+            _(
+                "This office still has %(count)s: move or delete them first.",
+                count=ngettext("%(num)d account", "%(num)d accounts", accounts),
+            )
         )
     delete_or_conflict(
-        session, office, "This office is still used elsewhere and cannot be deleted."
+        session, office, _("This office is still used elsewhere and cannot be deleted.")
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,6 @@ from portal.domain.organisation.base import (
     apply_changes,
     delete_or_conflict,
     flush_or_conflict,
-    plural,
     search,
 )
 from portal.domain.organisation.fields import Fields, text_of
@@ -52,7 +53,7 @@ def _region_values(
             )
         )
         if clash is not None:
-            raise DomainError(f"A region called \u201c{value}\u201d already exists.", "name")
+            raise DomainError(_("A region called “%(value)s” already exists.", value=value), "name")
         return value
 
     def check_territory() -> int:
@@ -60,7 +61,7 @@ def _region_values(
         territory_key = as_id(wanted)
         territory = None if territory_key is None else session.get(CustomsTerritory, territory_key)
         if territory is None:
-            raise DomainError("Choose a customs territory from the list.", "territory_id")
+            raise DomainError(_("Choose a customs territory from the list."), "territory_id")
         return territory.id
 
     values = {
@@ -83,7 +84,7 @@ def create_region(
     values = _region_values(session, administration, None, name, territory_id, active)
     region = Region(customs_id=administration.id, **values)
     session.add(region)
-    flush_or_conflict(session, "A region with this name already exists.", "name")
+    flush_or_conflict(session, _("A region with this name already exists."), "name")
     return region
 
 
@@ -100,7 +101,7 @@ def update_region(
         raise NotFound()
     values = _region_values(session, administration, region, name, territory_id, active)
     changes = apply_changes(region, values)
-    flush_or_conflict(session, "A region with this name already exists.", "name")
+    flush_or_conflict(session, _("A region with this name already exists."), "name")
     return changes
 
 
@@ -123,15 +124,22 @@ def delete_region(session: Session, region: Region) -> None:
         or 0
     )
     if offices or accounts:
-        parts = [
-            p
-            for p in (
-                offices and plural(offices, "office"),
-                accounts and plural(accounts, "account"),
-            )
-            if p
+        counts = [
+            ngettext("%(num)d office", "%(num)d offices", offices) if offices else "",
+            ngettext("%(num)d account", "%(num)d accounts", accounts) if accounts else "",
         ]
-        raise Conflict(f"This region still has {' and '.join(parts)}: move or delete them first.")
+        raise Conflict(
+            _(
+                "This region still has %(offices)s and %(accounts)s: move or delete them first.",
+                offices=counts[0],
+                accounts=counts[1],
+            )
+            if offices and accounts
+            else _(
+                "This region still has %(what)s: move or delete them first.",
+                what=counts[0] or counts[1],
+            )
+        )
     delete_or_conflict(
-        session, region, "This region is still used elsewhere and cannot be deleted."
+        session, region, _("This region is still used elsewhere and cannot be deleted.")
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar, overload
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -71,6 +72,13 @@ def office_of(
 _Chosen = TypeVar("_Chosen", Region, Office)
 
 
+# the refusals of a missing or unknown choice, per kind of object (whole sentences per language)
+CHOOSE = {
+    "a region": (_l("Choose a region."), _l("Choose a region from the list.")),
+    "an office": (_l("Choose an office."), _l("Choose an office from the list.")),
+}
+
+
 def _chosen(
     session: Session,
     model: type[_Chosen],
@@ -83,7 +91,7 @@ def _chosen(
     """The object chosen in a select (its id as typed), if it is this administration's."""
     if value in (None, ""):
         if required:
-            raise DomainError(f"Choose {noun}.", field)
+            raise DomainError(str(CHOOSE[noun][0]), field)
         return None
     object_id = as_id(value)
     found = (
@@ -94,7 +102,7 @@ def _chosen(
         )
     )
     if found is None:
-        raise DomainError(f"Choose {noun} from the list.", field)
+        raise DomainError(str(CHOOSE[noun][1]), field)
     return found
 
 

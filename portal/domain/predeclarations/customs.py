@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -37,11 +38,15 @@ def _check_officer(p: Predeclaration, officer: Officer) -> Office:
     account = officer.account
     office = officer.office
     if p.customs_id != account.customs_id or office is None or office.id != p.office_id:
-        raise NotFound("No such pre-declaration.")
+        raise NotFound(_("No such pre-declaration."))
     # an API client (no role) acts for its whole administration; a person within their reach
     if getattr(account, "role", None) and not office_within_reach(account, office):
         raise PermissionDenied(
-            f"Only an officer of {office.name}'s region can act on this {kind_name(p)}."
+            _(
+                "Only an officer of %(name)s's region can act on this %(kind_name)s.",
+                name=office.name,
+                kind_name=kind_name(p),
+            )
         )
     return office
 
@@ -52,9 +57,12 @@ def _act(
     p = lock_predeclaration(session, predeclaration_id)
     _check_officer(p, officer)
     if p.state not in states:
-        raise Conflict(
-            what_happened(p) + f" It cannot be {what}.", code=f"predeclaration_{p.state}"
+        cannot = (
+            _("It cannot be acknowledged.")
+            if what == "acknowledged"
+            else _("It cannot be rejected.")
         )
+        raise Conflict(what_happened(p) + " " + cannot, code=f"predeclaration_{p.state}")
     return p
 
 
@@ -104,9 +112,12 @@ def reject(
     now = now or now_utc()
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give the reason for the rejection.", field="reason")
+        raise DomainError(_("Give the reason for the rejection."), field="reason")
     if len(reason) > MAX_REASON:
-        raise DomainError(f"The reason is too long: at most {MAX_REASON} characters.", "reason")
+        raise DomainError(
+            _("The reason is too long: at most %(MAX_REASON)s characters.", MAX_REASON=MAX_REASON),
+            "reason",
+        )
     p = _act(session, predeclaration_id, officer, OPEN_STATES, "rejected")
     _mark(p, "rejected", officer, now)
     p.reason = reason
@@ -157,8 +168,9 @@ def commit(
             )
     if p.option != "automatic":
         raise Conflict(
-            "This is a pre-notification: the holder did not allow an automatic transaction. "
-            "Acknowledge it, and process the carnet with New transaction when it arrives.",
+            _(
+                "This is a pre-notification: the holder did not allow an automatic transaction. Acknowledge it, and process the carnet with New transaction when it arrives."
+            ),
             code="not_a_predeclaration",
         )
     if p.state not in OPEN_STATES:

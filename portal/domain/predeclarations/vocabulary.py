@@ -5,24 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from portal.domain import crypto
 from portal.models import (
     Predeclaration,
 )
 
 OPTIONS = {
-    "": "Pre-notification with the carnet's details",
-    "notification_only": "Pre-notification only (without the carnet's details)",
-    "automatic": "Pre-declaration (allow automatic transaction)",
+    "": _l("Pre-notification with the carnet's details"),
+    "notification_only": _l("Pre-notification only (without the carnet's details)"),
+    "automatic": _l("Pre-declaration (allow automatic transaction)"),
 }
-CARRIAGES = {"cargo": "Cargo", "hand_carry": "Hand carry"}
-TRANSPORT_MODES = {"air": "Air", "sea": "Sea", "land": "Land"}
+CARRIAGES = {"cargo": _l("Cargo"), "hand_carry": _l("Hand carry")}
+TRANSPORT_MODES = {"air": _l("Air"), "sea": _l("Sea"), "land": _l("Land")}
 STATE_LABELS = {
-    "pending": "pending",
-    "acknowledged": "acknowledged",
-    "rejected": "rejected",
-    "committed": "committed",
-    "withdrawn": "withdrawn",
+    "pending": _l("pending"),
+    "acknowledged": _l("acknowledged"),
+    "rejected": _l("rejected"),
+    "committed": _l("committed"),
+    "withdrawn": _l("withdrawn"),
 }
 REPRESENTATIVE_FIELDS = ("name", "eori", "city", "country")
 MAX_REASON = 1000
@@ -46,7 +48,7 @@ class PredeclarationInput:
 
 
 def kind_name(p: Predeclaration) -> str:
-    return "pre-declaration" if p.option == "automatic" else "pre-notification"
+    return str(_l("pre-declaration") if p.option == "automatic" else _l("pre-notification"))
 
 
 def representative_aad(p: Predeclaration) -> str:

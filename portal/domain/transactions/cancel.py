@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
 from portal.domain.codes import keyed_hash, same
-from portal.domain.rules import check_balances_after_cancel, label
+from portal.domain.rules import check_balances_after_cancel, country_name, label
 from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, officer_event, place_of
@@ -37,15 +38,16 @@ def cancel_transaction(
     now = now or now_utc()
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give the reason for the cancellation.", field="reason")
+        raise DomainError(_("Give the reason for the cancellation."), field="reason")
     place = place_of(session, officer)
     txn = session.get(Transaction, transaction_id)
     if txn is None:
-        raise NotFound("No such transaction.")
+        raise NotFound(_("No such transaction."))
     if txn.territory_id != place.territory_id:
         raise PermissionDenied(
-            "This transaction was committed in another customs territory: "
-            "only an officer of that territory can cancel it."
+            _(
+                "This transaction was committed in another customs territory: only an officer of that territory can cancel it."
+            )
         )
     client = client_key or f"account:{place.account_id}"
     subjects = [f"transaction:{txn.id}", f"client:{client}"]
@@ -68,16 +70,16 @@ def cancel_transaction(
             object_id=txn.id,
         )
         raise DomainError(
-            "This cancellation code is not the holder's code for this transaction.",
+            _("This cancellation code is not the holder's code for this transaction."),
             field="cancellation_code",
             code="wrong_code",
         )
     carnet = lock_carnet(session, txn.carnet_id)
-    _, voucher = lock(session, txn.voucher_id)
+    _carnet, voucher = lock(session, txn.voucher_id)
     session.refresh(txn)
     if txn.state == "cancelled":
-        raise Conflict("This transaction has already been cancelled.", code="already_cancelled")
-    territory_label = "the EU" if place.is_eu else place.country_name
+        raise Conflict(_("This transaction has already been cancelled."), code="already_cancelled")
+    territory_label = _("the EU") if place.is_eu else country_name(session, place.country_code)
     if txn.kind == "pre_export":
         later = session.scalar(
             select(Transaction.id).where(
@@ -88,7 +90,7 @@ def cancel_transaction(
         )
         if later is not None:
             raise Conflict(
-                "Cancel the exit (exportation) first: this pre-exportation belongs to it.",
+                _("Cancel the exit (exportation) first: this pre-exportation belongs to it."),
                 code="cancel_order",
             )
     if txn.kind == "validation":
@@ -103,8 +105,9 @@ def cancel_transaction(
         )
         if later is not None:
             raise Conflict(
-                "This validation cannot be cancelled: later transactions of the "
-                "carnet depend on it. Cancel them first.",
+                _(
+                    "This validation cannot be cancelled: later transactions of the carnet depend on it. Cancel them first."
+                ),
                 code="cancel_order",
             )
     check_balances_after_cancel(session, txn, territory_label)
@@ -194,7 +197,7 @@ def check_verification_code(
         )
         is None
     ):
-        raise NotFound("No such transaction.")
+        raise NotFound(_("No such transaction."))
     subjects = [f"holder:{holder.id}"]
     check_not_locked(session, subjects, now)
     if same(keyed_hash("verification:" + normalize_code(code)), txn.verification_code_hash):

@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.domain import Conflict, DomainError, NotFound
-from portal.domain.rules import check_quantities, label
+from portal.domain.rules import check_quantities, country_name, label
 from portal.domain.transactions.place import Officer, place_of
 from portal.models import (
     Carnet,
@@ -36,17 +38,17 @@ KIND_FIELDS = {
     "transit_close": {"quantities"},
 }
 FIELD_LABELS = {
-    "goods_examined": "goods examined",
-    "final_date": "final date",
-    "action_not_reexported": "action taken for goods produced but not re-exported",
-    "action_not_produced": "action taken for goods not produced",
-    "not_reimported": "goods not re-imported",
-    "not_reexported": "goods not re-exported (home use)",
-    "processed_abroad": "goods processed abroad",
-    "customs_seals": "customs seals",
-    "reference": "customs reference number",
-    "remarks": "customs remarks",
-    "quantities": "quantities presented",
+    "goods_examined": _l("goods examined"),
+    "final_date": _l("final date"),
+    "action_not_reexported": _l("action taken for goods produced but not re-exported"),
+    "action_not_produced": _l("action taken for goods not produced"),
+    "not_reimported": _l("goods not re-imported"),
+    "not_reexported": _l("goods not re-exported (home use)"),
+    "processed_abroad": _l("goods processed abroad"),
+    "customs_seals": _l("customs seals"),
+    "reference": _l("customs reference number"),
+    "remarks": _l("customs remarks"),
+    "quantities": _l("quantities presented"),
 }
 EXPORT_STEPS = ("export", "exit")
 
@@ -56,20 +58,25 @@ Lines = list[tuple[GoodsItem, int]]
 def check_voucher_state(voucher: Voucher, step: str | None) -> None:
     if voucher.state == "void":
         raise DomainError(
-            "This transaction code is no longer valid: the holder changed or "
-            "deleted the travel. Ask for the current code.",
+            _(
+                "This transaction code is no longer valid: the holder changed or deleted the travel. Ask for the current code."
+            ),
             code="voucher_void",
         )
     if voucher.state == "used":
         when = voucher.used_at.strftime("%d/%m/%Y %H:%M") if voucher.used_at else ""
         raise Conflict(
-            f"This voucher was already committed ({when} UTC): a voucher is committed once.",
+            _(
+                "This voucher was already committed (%(when)s UTC): a voucher is committed once.",
+                when=when,
+            ),
             code="already_committed",
         )
     if voucher.state == "pre_exported" and step == "export":
         raise Conflict(
-            "This exportation is already pre-exported: commit the exit when the "
-            "goods leave the EU.",
+            _(
+                "This exportation is already pre-exported: commit the exit when the goods leave the EU."
+            ),
             code="already_pre_exported",
         )
 
@@ -80,7 +87,11 @@ def check_fields(kind: str, fields: dict) -> None:
         if name not in allowed:
             what = FIELD_LABELS.get(name, name)
             raise DomainError(
-                f"The field “{what}” does not apply to a {label(kind)}.",
+                _(
+                    "The field “%(what)s” does not apply to a %(kind)s.",
+                    what=what,
+                    kind=label(kind),
+                ),
                 field=name,
                 code="field_not_applicable",
             )
@@ -96,7 +107,7 @@ def parse_date(value: Any, field_name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise DomainError("Give the date as dd/mm/yyyy.", field=field_name) from None
+        raise DomainError(_("Give the date as dd/mm/yyyy."), field=field_name) from None
 
 
 def item_lines(carnet: Carnet, value: Any, field_name: str) -> Lines:
@@ -106,10 +117,15 @@ def item_lines(carnet: Carnet, value: Any, field_name: str) -> Lines:
     for no, qty in sorted((value or {}).items(), key=lambda kv: int(kv[0])):
         item = by_no.get(int(no))
         if item is None:
-            raise DomainError(f"Item {no} is not on the general list.", field=field_name)
+            raise DomainError(_("Item %(no)s is not on the general list.", no=no), field=field_name)
         if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0 or qty > item.pieces:
             raise DomainError(
-                f"Item {no}: give between 0 and {item.pieces} piece(s).", field=field_name
+                _(
+                    "Item %(no)s: give between 0 and %(pieces)s piece(s).",
+                    no=no,
+                    pieces=item.pieces,
+                ),
+                field=field_name,
             )
         if qty:
             out.append((item, qty))
@@ -161,7 +177,7 @@ def desk_quantities(declared: Lines, value: Any) -> Lines:
     quantity; at least one piece in all. The rules (R-06) then check these quantities.
     A refusal about one item names it (`DomainError.item`)."""
     if not isinstance(value, dict):
-        raise DomainError("Give the quantities per item.", field="quantities")
+        raise DomainError(_("Give the quantities per item."), field="quantities")
     by_no = {item.item_no: (item, qty) for item, qty in declared}
     out = {no: qty for no, (_, qty) in by_no.items()}
     seen = set()
@@ -173,15 +189,21 @@ def desk_quantities(declared: Lines, value: Any) -> Lines:
             no = None
         if no is None or no not in by_no:
             raise DomainError(
-                f"Item {key} is not declared for this transaction.", field="quantities", item=no
+                _("Item %(key)s is not declared for this transaction.", key=key),
+                field="quantities",
+                item=no,
             )
         if no in seen:
-            raise DomainError(f"Item {no} is given twice.", field="quantities", item=no)
+            raise DomainError(_("Item %(no)s is given twice.", no=no), field="quantities", item=no)
         seen.add(no)
         limit = by_no[no][1]
         if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= limit:
             raise DomainError(
-                f"Item {no}: give between 0 and the {limit} piece(s) declared.",
+                _(
+                    "Item %(no)s: give between 0 and the %(limit)s piece(s) declared.",
+                    no=no,
+                    limit=limit,
+                ),
                 field="quantities",
                 item=no,
             )
@@ -189,8 +211,9 @@ def desk_quantities(declared: Lines, value: Any) -> Lines:
     lines = [(by_no[no][0], qty) for no, qty in sorted(out.items()) if qty]
     if not lines:
         raise DomainError(
-            "At least one item must be presented: to clear nothing, reject the "
-            "declaration instead.",
+            _(
+                "At least one item must be presented: to clear nothing, reject the declaration instead."
+            ),
             field="quantities",
         )
     return lines
@@ -203,8 +226,9 @@ def presented_lines(session: Session, carnet: Carnet, voucher: Voucher, quantiti
     if quantities is not None:
         if voucher.state == "pre_exported":
             raise DomainError(
-                "The goods of a pre-exported exportation are those of its "
-                "pre-exportation: the quantities cannot change at the exit.",
+                _(
+                    "The goods of a pre-exported exportation are those of its pre-exportation: the quantities cannot change at the exit."
+                ),
                 field="quantities",
             )
         lines = desk_quantities(lines, quantities)
@@ -257,12 +281,13 @@ def check_presented(
     goods the commit would clear, [(item_no, pieces)]; refuses with a DomainError otherwise."""
     voucher = session.get(Voucher, voucher_id)
     if voucher is None:
-        raise NotFound("No such voucher.")
+        raise NotFound(_("No such voucher."))
     check_voucher_state(voucher, None)
     if quantities is not None and not quantities_editable(voucher):
         raise Conflict(
-            "The pieces presented can no longer be changed for this voucher: it "
-            "clears the goods listed below. Check them and commit again.",
+            _(
+                "The pieces presented can no longer be changed for this voucher: it clears the goods listed below. Check them and commit again."
+            ),
             field="quantities",
             code="pieces_fixed",
         )
@@ -277,7 +302,7 @@ def check_presented(
         carnet,
         voucher.kind,
         place.territory_id,
-        "the EU" if place.is_eu else place.country_name,
+        _("the EU") if place.is_eu else country_name(session, place.country_code),
         lines,
     )
     return [(item.item_no, qty) for item, qty in lines]

@@ -24,6 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import RowMapping, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -40,6 +41,7 @@ from portal.domain.rules import (
     check_place,
     check_quantities,
     check_status,
+    country_name,
     label,
 )
 from portal.domain.transactions.checks import (
@@ -167,7 +169,7 @@ def _replay(session: Session, voucher: Voucher, ctx: RowMapping) -> CommitResult
         return None
     if first.voucher_id != voucher.id:
         raise Conflict(
-            "This commit token was already used for another voucher.", code="token_reused"
+            _("This commit token was already used for another voucher."), code="token_reused"
         )
     ids = tuple(
         session.scalars(
@@ -190,10 +192,11 @@ def _export_step(kind: str, step: str | None, place: Place) -> str | None:
     """The step of an exportation at an EU office (F-42): 'export' or 'exit' (the default);
     no step for anything else."""
     if step is not None and step not in EXPORT_STEPS:
-        raise DomainError("Choose Export or Exit.", field="step")
+        raise DomainError(_("Choose Export or Exit."), field="step")
     if step is not None and not (kind == "export" and place.is_eu):
         raise DomainError(
-            "The Export and Exit steps exist only for an exportation at an EU office.", field="step"
+            _("The Export and Exit steps exist only for an exportation at an EU office."),
+            field="step",
         )
     if kind == "export" and place.is_eu and step is None:
         return "exit"
@@ -224,7 +227,7 @@ def _check_rules(
         carnet,
         kind,
         place.territory_id,
-        "the EU" if place.is_eu else place.country_name,
+        _("the EU") if place.is_eu else country_name(session, place.country_code),
         lines,
     )
     return lines
@@ -240,7 +243,7 @@ def _check_entries(
         goods_examined = fields.get("goods_examined")
         if not isinstance(goods_examined, bool):
             raise DomainError(
-                "Say whether the goods were examined (yes or no).", field="goods_examined"
+                _("Say whether the goods were examined (yes or no)."), field="goods_examined"
             )
     final_date = None
     if "final_date" in KIND_FIELDS[kind]:
@@ -253,7 +256,7 @@ def _check_entries(
         ]
     text = {k: str(fields.get(k) or "").strip() for k in TEXT_FIELDS}
     if len(text["reference"]) > 100 or len(text["customs_seals"]) > 300:
-        raise DomainError("The reference number or seals are too long.", field="reference")
+        raise DomainError(_("The reference number or seals are too long."), field="reference")
     return Entries(goods_examined, final_date, extra_lines, text)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,14 +36,17 @@ def reject_voucher(
     now = now or now_utc()
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give the reason for the rejection.", field="reason")
+        raise DomainError(_("Give the reason for the rejection."), field="reason")
     place = place_of(session, officer)
     carnet, voucher = lock(session, voucher_id)
     check_voucher_state(voucher, None)
     if voucher.territory_id is not None and voucher.territory_id != place.territory_id:
         raise DomainError(
-            f"This voucher is for the {label(voucher.kind)} in another customs "
-            f"territory: it cannot be rejected in {place.country_name}.",
+            _(
+                "This voucher is for the %(kind)s in another customs territory: it cannot be rejected in %(country_name)s.",
+                kind=label(voucher.kind),
+                country_name=place.country_name,
+            ),
             code="wrong_place",
         )
     rejection = Rejection(
@@ -121,10 +125,13 @@ def hold_carnet(
     reason = (reason or "").strip()
     reference = (reference or "").strip()
     if not reason:
-        raise DomainError("Give the reason for holding the carnet.", field="reason")
+        raise DomainError(_("Give the reason for holding the carnet."), field="reason")
     if len(reference) > MAX_HOLD_REFERENCE:
         raise DomainError(
-            f"The customs reference is too long: at most {MAX_HOLD_REFERENCE} characters.",
+            _(
+                "The customs reference is too long: at most %(max)s characters.",
+                max=MAX_HOLD_REFERENCE,
+            ),
             field="reference",
         )
     place = place_of(session, officer)
@@ -171,18 +178,24 @@ def release_hold(
     place = place_of(session, officer)
     hold = session.get(Hold, hold_id)
     if hold is None or hold.territory_id != place.territory_id:
-        raise NotFound("No such hold.")
+        raise NotFound(_("No such hold."))
     lock_carnet(session, hold.carnet_id)
     session.refresh(hold)
     if hold.released_at is not None:
         raise Conflict(
-            f"This hold was already released on "
-            f"{hold.released_at.strftime('%d/%m/%Y %H:%M')} by {hold.released_by}.",
+            _(
+                "This hold was already released on %(when)s by %(released_by)s.",
+                when=hold.released_at.strftime("%d/%m/%Y %H:%M UTC"),
+                released_by=hold.released_by,
+            ),
             code="already_released",
         )
     if hold.office_id != place.office_id:
         raise PermissionDenied(
-            f"Only an officer of {hold.office_name}, where the carnet was held, can release it."
+            _(
+                "Only an officer of %(office_name)s, where the carnet was held, can release it.",
+                office_name=hold.office_name,
+            )
         )
     hold.released_at = now
     hold.released_by_account_id = place.account_id
@@ -261,10 +274,13 @@ def mark_goods(
         item = allowed.get(int(no))
         if item is None:
             raise DomainError(
-                f"Item {no} is not among the goods of this voucher.", field=f"marks_{no}"
+                _("Item %(no)s is not among the goods of this voucher.", no=no), field=f"marks_{no}"
             )
         if len(text) > MAX_MARKS:
-            raise DomainError(f"Item {no}: at most {MAX_MARKS} characters.", field=f"marks_{no}")
+            raise DomainError(
+                _("Item %(no)s: at most %(MAX_MARKS)s characters.", no=no, MAX_MARKS=MAX_MARKS),
+                field=f"marks_{no}",
+            )
         if text == (item_marks(carnet, item) or ""):
             continue
         item.marks_enc = crypto.encrypt(text, item_aad(carnet.eata_id, item.item_no, "marks"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Integer, RowMapping, String, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -163,7 +164,7 @@ def lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
             session.execute(statement("lock_pg"), {"voucher_id": voucher_id}).unique().one_or_none()
         )
         if row is None:
-            raise NotFound("No such voucher.")
+            raise NotFound(_("No such voucher."))
         carnet, voucher = row
     else:
         session.execute(
@@ -174,7 +175,7 @@ def lock(session: Session, voucher_id: int) -> tuple[Carnet, Voucher]:
         )
         carnet_id = session.scalar(select(Voucher.carnet_id).where(Voucher.id == voucher_id))
         if carnet_id is None:
-            raise NotFound("No such voucher.")
+            raise NotFound(_("No such voucher."))
         carnet = session.scalar(
             select(Carnet).where(Carnet.id == carnet_id).execution_options(populate_existing=True)
         )
@@ -223,5 +224,5 @@ def lock_carnet(session: Session, carnet_id: int) -> Carnet:
         )
     carnet = session.scalar(stmt)
     if carnet is None:
-        raise NotFound("No such carnet.")
+        raise NotFound(_("No such carnet."))
     return carnet

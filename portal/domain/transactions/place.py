@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal.domain import PermissionDenied, audit
@@ -45,9 +46,9 @@ def place_of(session: Session, officer: Officer) -> Place:
     per process (reference data); the active flags are checked on every call."""
     account, office = officer.account, officer.office
     if office is None or office.customs_id != account.customs_id:
-        raise PermissionDenied("Choose an office of your own administration.")
+        raise PermissionDenied(_("Choose an office of your own administration."))
     if not office.active or not account.active:
-        raise PermissionDenied("This office or account is not active.")
+        raise PermissionDenied(_("This office or account is not active."))
     key = (
         account.id,
         account.customs_id,

@@ -20,3 +20,34 @@ def test_f83_filters_follow_the_browser_language(app):
 
 def test_f83_unshipped_language_falls_back_to_the_first(app):
     assert _render(app, "de-DE") == _render(app, "en")
+
+
+def test_f83_with_locale_writes_for_someone_else(app):
+    """An email to a holder who chose Spanish, sent while the request is in French."""
+    from flask_babel import gettext
+
+    from portal.i18n import with_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert gettext("Yes") == "Oui"
+        with with_locale("es"):
+            assert gettext("Yes") == "Sí"
+            assert render_template_string("{{ d|date }}", d=WHEN) == "3/12/26"
+        with with_locale("xx"):  # not shipped: the first language
+            assert gettext("Yes") == "Yes"
+        assert gettext("Yes") == "Oui"
+
+
+def test_f83_customs_screens_name_the_zone(app):
+    from flask import g
+
+    from portal.tenancy import Site
+
+    with app.test_request_context("/"):
+        g.site = Site(kind="customs", code="be")
+        g.timezone = "Asia/Tokyo"
+        assert render_template_string("{{ d|datetime }}", d=WHEN) == "03/12/2026, 23:05 JST"
+        assert render_template_string("{{ d|time }}", d=WHEN) == "23:05 JST"
+    with app.test_request_context("/"):  # elsewhere (wallet, API) no zone is added
+        g.timezone = "Europe/Brussels"
+        assert render_template_string("{{ d|datetime }}", d=WHEN) == "03/12/2026, 15:05"
