@@ -79,7 +79,8 @@ def list_rows(
     """The rows of the Logs list as filtered, at most EXPORT_LIMIT, as the administration
     `customs_id` sees them."""
     if view == "carnets":
-        q = logs.carnets_query(territory_id, f, today).limit(logs.EXPORT_LIMIT)
+        q = logs.newest_first(logs.carnets_query(territory_id, f, today), logs.CARNET_KEYS)
+        q = q.limit(logs.EXPORT_LIMIT)
         rows = [
             [
                 STATUS_LABELS[s],
@@ -95,7 +96,8 @@ def list_rows(
             for c, s in session.execute(q).all()
         ]
         return CARNET_HEADERS, rows
-    q = logs.transactions_query(territory_id, f).limit(logs.EXPORT_LIMIT)
+    q = logs.newest_first(logs.transactions_query(territory_id, f), logs.TRANSACTION_KEYS)
+    q = q.limit(logs.EXPORT_LIMIT)
     txns = seen_by(session, session.scalars(q), customs_id)
     carnets = {
         c.id: c

@@ -1,0 +1,64 @@
+"""history at scale: the R-04 read model `carnet_territory` (filled from the transactions) and
+the indexes the Logs lists read by (docs/monitoring.md "The history read model")
+
+Revision ID: 0016_hist
+Revises: 0013
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016_hist"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+# the same facts as portal/domain/history.py rebuild(): one set-based statement
+FILL = """
+INSERT INTO carnet_territory (carnet_id, territory_id, entered_at, final_reimport_id)
+SELECT e.carnet_id, e.territory_id, e.entered_at, f.final_id
+FROM (SELECT carnet_id, territory_id, min(committed_at) AS entered_at
+      FROM carnet_transaction GROUP BY carnet_id, territory_id) e
+LEFT JOIN (SELECT carnet_id, max(id) AS final_id FROM carnet_transaction
+           WHERE kind = 'reimport' AND state = 'committed' GROUP BY carnet_id) f
+       ON f.carnet_id = e.carnet_id
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "carnet_territory",
+        sa.Column("carnet_id", sa.Integer(), nullable=False),
+        sa.Column("territory_id", sa.Integer(), nullable=False),
+        sa.Column("entered_at", sa.DateTime(), nullable=False),
+        sa.Column("final_reimport_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["carnet_id"],
+            ["carnet.id"],
+            name=op.f("fk_carnet_territory_carnet_id_carnet"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["territory_id"],
+            ["customs_territory.id"],
+            name=op.f("fk_carnet_territory_territory_id_customs_territory"),
+        ),
+        sa.PrimaryKeyConstraint("carnet_id", "territory_id", name=op.f("pk_carnet_territory")),
+    )
+    op.execute(FILL)
+    op.create_index(
+        "ix_carnet_territory_territory_carnet", "carnet_territory", ["territory_id", "carnet_id"]
+    )
+    # the Transactions tab's order (newest first) and the keyset pager's cursor
+    op.create_index("ix_transaction_committed_id", "carnet_transaction", ["committed_at", "id"])
+    # a territory's own transactions by time (statistics, own-territory filters)
+    op.create_index(
+        "ix_transaction_territory_committed", "carnet_transaction", ["territory_id", "committed_at"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_transaction_territory_committed", table_name="carnet_transaction")
+    op.drop_index("ix_transaction_committed_id", table_name="carnet_transaction")
+    op.drop_index("ix_carnet_territory_territory_carnet", table_name="carnet_territory")
+    op.drop_table("carnet_territory")
