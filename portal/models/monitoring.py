@@ -58,16 +58,12 @@ class CarnetTerritory(Base):
     aggregating the transactions."""
 
     __tablename__ = "carnet_territory"
-    __table_args__ = (
-        Index("ix_carnet_territory_territory_carnet", "territory_id", "carnet_id"),
-    )
+    __table_args__ = (Index("ix_carnet_territory_territory_carnet", "territory_id", "carnet_id"),)
 
     carnet_id: Mapped[int] = mapped_column(
         ForeignKey("carnet.id", ondelete="CASCADE"), primary_key=True
     )
-    territory_id: Mapped[int] = mapped_column(
-        ForeignKey("customs_territory.id"), primary_key=True
-    )
+    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), primary_key=True)
     # the first transaction of the carnet in the territory (cancelled ones included)
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # the carnet's last committed re-importation (the same on every row of the carnet)
