@@ -77,14 +77,14 @@ CHUNK_SQL = [
                :nga, 'CH', (:t0 + (i::float / :n) * interval '1825 days')::date - 20,
                CASE WHEN i % 2 = 0 THEN current_date - 10 ELSE current_date + 200 END,
                'exhibition', 'CHF', 'x', 'x', 2, 1000, 'issued', '', 'x', now(), now()
-        FROM generate_series(:a, :b) AS i""",
+        FROM generate_series(CAST(:a AS int), CAST(:b AS int)) AS i""",
     ),
     (
         "goods items",
         """INSERT INTO goods_item (id, carnet_id, item_no, pieces, description_enc,
         origin_country, value)
         SELECT 2 * (i - 1) + k, i, k, 1, 'x', 'CH', 500
-        FROM generate_series(:a, :b) AS i, generate_series(1, 2) AS k""",
+        FROM generate_series(CAST(:a AS int), CAST(:b AS int)) AS i, generate_series(1, 2) AS k""",
     ),
     (
         "travels",
@@ -92,7 +92,7 @@ CHUNK_SQL = [
         destination_country, transit_countries, location, transport_mode, extra_details,
         packaging_details, sets_consumed, created_at, updated_at)
         SELECT i, i, :holder, '', 'CH', 'FR', '[]', '', 'air', '', '', '{}', now(), now()
-        FROM generate_series(:a, :b) AS i""",
+        FROM generate_series(CAST(:a AS int), CAST(:b AS int)) AS i""",
     ),
     (
         "vouchers",
@@ -102,7 +102,7 @@ CHUNK_SQL = [
                CASE WHEN k IN (3, 4, 6, 7) THEN 'FR' ELSE 'CH' END,
                CASE WHEN k IN (3, 4, 6, 7) THEN :eu ELSE :ch END,
                md5('v' || i || '-' || k), 'x', 'used', 0, now()
-        FROM generate_series(:a, :b) AS i, generate_series(1, 7) AS k
+        FROM generate_series(CAST(:a AS int), CAST(:b AS int)) AS i, generate_series(1, 7) AS k
         WHERE NOT (i % 10 = 0 AND k IN (4, 5))""",
     ),
     (
@@ -133,7 +133,7 @@ CHUNK_SQL = [
 ]
 
 
-def _setup_world(s) -> dict:
+def setup_world(s) -> dict:
     """The NGA, the holder, and an office in CH and DE (existing ones on a second run)."""
     from portal.domain import api_clients
     from portal.models import Country
@@ -177,6 +177,30 @@ def _offices(s) -> dict:
     return out
 
 
+def fill(s, first: int, last: int, target: int, world: dict) -> None:
+    """Carnets `first` … `last` (of `target`: their commits are spread over five years by
+    their id) with their goods, travel, vouchers, transactions, lines and — when the schema
+    has it — the read model; then the id sequences past them. Set-based; the caller commits.
+    Also used by tests/unit/monitoring/test_f63_list_queries_use_indexes.py."""
+    t0 = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1835)
+    params = {**world, "n": target, "kinds": KINDS, "t0": t0, "a": first, "b": last}
+    params["days"] = [DAY_OF[k] for k in range(1, 8)]
+    for _label, sql in CHUNK_SQL:
+        s.execute(text(sql), params)
+    if "carnet_territory" in inspect(s.get_bind()).get_table_names():
+        from portal.domain import history
+
+        history.rebuild(s, carnet_ids=(first, last))
+    for seq, table in (
+        ("carnet_id_seq", "carnet"),
+        ("goods_item_id_seq", "goods_item"),
+        ("travel_id_seq", "travel"),
+        ("voucher_id_seq", "voucher"),
+        ("carnet_transaction_id_seq", "carnet_transaction"),
+    ):
+        s.execute(text(f"SELECT setval('{seq}', (SELECT max(id) FROM {table}))"))
+
+
 def generate(url: str, target: int, chunk: int, do_reset: bool) -> None:
     if do_reset:
         reset(url)
@@ -190,38 +214,20 @@ def generate(url: str, target: int, chunk: int, do_reset: bool) -> None:
         if not s.execute(text("SELECT count(*) FROM country")).scalar():
             load_reference_data(s)
             s.commit()
-        world = _setup_world(s)
+        world = setup_world(s)
         s.execute(text("SET synchronous_commit = off"))
         start = (s.execute(text("SELECT max(id) FROM carnet")).scalar() or 0) + 1
-        t0 = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1835)
-        params = {**world, "n": target, "kinds": KINDS, "t0": t0}
-        params["days"] = [DAY_OF[k] for k in range(1, 8)]
-        read_model = "carnet_territory" in inspect(s.get_bind()).get_table_names()
         began = time.perf_counter()
         for a in range(start, target + 1, chunk):
             b = min(target, a + chunk - 1)
             c0 = time.perf_counter()
-            for _label, sql in CHUNK_SQL:
-                s.execute(text(sql), {**params, "a": a, "b": b})
-            if read_model:
-                from portal.domain import history
-
-                history.rebuild(s, carnet_ids=(a, b))
+            fill(s, a, b, target, world)
             s.commit()
             print(
                 f"  carnets {a:>9,}–{b:>9,}: {time.perf_counter() - c0:6.1f} s "
                 f"(total {time.perf_counter() - began:7.0f} s, {load()})",
                 flush=True,
             )
-        for seq, table in (
-            ("carnet_id_seq", "carnet"),
-            ("goods_item_id_seq", "goods_item"),
-            ("travel_id_seq", "travel"),
-            ("voucher_id_seq", "voucher"),
-            ("carnet_transaction_id_seq", "carnet_transaction"),
-        ):
-            s.execute(text(f"SELECT setval('{seq}', (SELECT max(id) FROM {table}))"))
-        s.commit()
         c0 = time.perf_counter()
         s.execute(text("ANALYZE"))
         s.commit()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import os
 import xml.etree.ElementTree as etree
 import zipfile
@@ -225,8 +224,10 @@ def write_zip(
         c.id: c
         for c in session.scalars(select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+    # straight to the file, each entry as it is made: memory holds one PDF at a time; the
+    # file gets its name once complete (a failed job leaves no half archive under it)
+    partial = f"{path}.part"
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, t in enumerate(txns, 1):
             c = carnets[t.carnet_id]
             stem = f"{c.carnet_number}-{t.id}-{t.kind}"
@@ -234,8 +235,7 @@ def write_zip(
             zf.writestr(f"{stem}.pdf", render_pdf(t, c))
             if progress:
                 progress(n, len(txns))
-    with open(path, "wb") as fh:
-        fh.write(buffer.getvalue())
+    os.replace(partial, path)
     return len(txns)
 
 

@@ -124,8 +124,10 @@ def rebuild(session: Session, carnet_ids: tuple[int, int] | None = None) -> int:
     if carnet_ids is not None:
         scope, params = "range", {"lo": carnet_ids[0], "hi": carnet_ids[1]}
     session.execute(_delete(scope), params)
-    result = session.execute(_insert(scope), params)
-    return int(getattr(result, "rowcount", 0) or 0)
+    session.execute(_insert(scope), params)
+    count = select(func.count()).select_from(TABLE)
+    cond = _scope(TABLE.c.carnet_id, scope)
+    return session.scalar(count if cond is None else count.where(cond), params) or 0
 
 
 def visible(territory_id: int, txn=Transaction):

@@ -66,11 +66,15 @@ class Page:
         return self.page < self.pages
 
 
-def capped_count(session: Session, stmt: Select, cap: int | None) -> tuple[int, bool]:
-    """(number of rows of `stmt`, whether it is more than that): counts at most cap + 1 rows."""
+def capped_count(
+    session: Session, stmt: Select, cap: int | None, order: Sequence[Any] = ()
+) -> tuple[int, bool]:
+    """(number of rows of `stmt`, whether it is more than that): counts at most cap + 1 rows,
+    taken in `order` when given (the list's own index order: the count then reads the index
+    the list reads, never the whole table)."""
     inner = stmt.order_by(None)
     if cap is not None:
-        inner = inner.limit(cap + 1)
+        inner = inner.order_by(*order).limit(cap + 1)
     n = session.scalar(select(func.count()).select_from(inner.subquery())) or 0
     if cap is not None and n > cap:
         return cap, True
@@ -147,9 +151,9 @@ def keyset_page(
     (Previous), or else by `page` number (OFFSET, clamped to the count cap). `key_of` gives
     the key values of an item. The count stops at `count_cap`."""
     per_page = max(1, per_page)
-    total, more = capped_count(session, stmt, count_cap)
-    last_page = max(1, -(-total // per_page))
     desc = [k.desc() for k in keys]
+    total, more = capped_count(session, stmt, count_cap, desc)
+    last_page = max(1, -(-total // per_page))
     after_key = decode_cursor(after, len(keys))
     before_key = decode_cursor(before, len(keys)) if after_key is None else None
     if after_key is not None:
