@@ -28,13 +28,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
-import statistics
 import sys
 import tempfile
 import time
 
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import func as sa_func
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -45,7 +44,7 @@ DAY_OF = {1: 0, 2: 1, 3: 2, 4: 6, 5: 8, 6: 3, 7: 5}
 
 
 def load() -> str:
-    return "load %.2f" % os.getloadavg()[0]
+    return f"load {os.getloadavg()[0]:.2f}"
 
 
 def url_of() -> str:
@@ -268,16 +267,234 @@ def main() -> None:
     g.add_argument("--reset", action="store_true")
     m = sub.add_parser("measure")
     m.add_argument("--repeat", type=int, default=50)
+    m.add_argument("--no-upgrade", action="store_true")
+    m.add_argument("--full", action="store_true", help="also a full reconciliation")
     args = ap.parse_args()
     url = url_of()
     if args.cmd == "generate":
         generate(url, args.carnets, args.chunk, args.reset)
     else:
-        measure(url, args.repeat)
+        measure(url, args.repeat, not args.no_upgrade, args.full)
 
 
-def measure(url: str, repeat: int) -> None:  # filled in below
-    raise SystemExit("not yet")
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def timed_pages(client, base: str, pages: list[tuple[str, str]], repeat: int) -> None:
+    print(f"\nLogs and other pages, {repeat} requests each (ms):")
+    print(f"| page | p50 | p95 | max | status, bytes | {load()} at start |")
+    for label, url in pages:
+        times, status, size = [], None, 0
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            r = client.get(url, base_url=base)
+            times.append(1000 * (time.perf_counter() - t0))
+            status, size = r.status_code, len(r.data)
+        print(
+            f"| {label} | {pct(times, 0.5):.0f} | {pct(times, 0.95):.0f} | {max(times):.0f} "
+            f"| {status}, {size:,} | {load()} |",
+            flush=True,
+        )
+
+
+def in_child(label: str, work) -> None:
+    """Run `work()` in a forked process: its time and its peak RSS (ru_maxrss of the child:
+    the app as forked plus what the export adds)."""
+    from portal.extensions import db
+
+    db.engine.dispose(close=False)
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            print(f"  {label}: {work()}", flush=True)
+        except Exception as exc:  # noqa: BLE001 — report and exit non-zero
+            print(f"  {label} FAILED: {exc!r}", flush=True)
+            code = 1
+        os._exit(code)
+    _, status, usage = os.wait4(pid, 0)
+    print(
+        f"| {label} | {time.perf_counter() - t0:.2f} s | peak RSS {usage.ru_maxrss / 1024:.0f} MB "
+        f"| exit {status >> 8} | {load()} |",
+        flush=True,
+    )
+
+
+def add_accounts(s, n: int) -> None:
+    """n accounts in the FR administration (set-based copies of its controller)."""
+    have = s.execute(text("SELECT count(*) FROM account")).scalar()
+    if have >= n:
+        return
+    cols = [c["name"] for c in inspect(s.get_bind()).get_columns("account") if c["name"] != "id"]
+    values = ["'bench' || i || '@customs-fr.bench'" if c == "email" else c for c in cols]
+    s.execute(
+        text(
+            f"INSERT INTO account ({', '.join(cols)}) SELECT {', '.join(values)} FROM account, "
+            "generate_series(1, :n) AS i WHERE account.email = 'controller@customs-fr.demo'"
+        ),
+        {"n": n},
+    )
+    s.commit()
+
+
+def measure(url: str, repeat: int, upgrade_first: bool, full: bool) -> None:
+    from portal.migrate import upgrade
+
+    if upgrade_first:
+        t0 = time.perf_counter()
+        upgrade(url)
+        print(
+            f"migration to the head (fills the read model, builds the indexes): "
+            f"{time.perf_counter() - t0:.1f} s ({load()})",
+            flush=True,
+        )
+    app, db = make_app(url)
+    app.config.update(EATA_DOMAIN="eata.test", WTF_CSRF_ENABLED=False)
+    base = "http://customs-fr.eata.test"
+    from sqlalchemy import select
+
+    from portal.domain import exports, logs, organisation
+    from portal.domain import reconciliation as rec
+    from portal.domain.sessions import open_session
+    from portal.models import Account, Carnet, Transaction
+
+    with app.app_context():
+        s = db.session
+        print_sizes(s)
+        size = s.execute(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))
+        print(f"database: {size.scalar()} ({load()})")
+        acc = s.scalar(select(Account).where(Account.email == "controller@customs-fr.demo"))
+        us = open_session(s, acc)
+        s.commit()
+        client = app.test_client()
+        with client.session_transaction(base_url=base) as sess:
+            sess["_user_id"] = f"c:{us.id}"
+            sess["_fresh"] = True
+        eu = s.execute(
+            text("SELECT territory_id FROM customs_administration WHERE id = :i"),
+            {"i": acc.customs_id},
+        ).scalar()
+        office = s.execute(
+            text("SELECT min(id) FROM office WHERE customs_id = :i"), {"i": acc.customs_id}
+        ).scalar()
+        number = s.scalar(select(Carnet.carnet_number).order_by(Carnet.id.desc()).limit(1))
+        mid = s.scalar(select(sa_func.max(Carnet.id))) // 2
+        mid_txn = s.scalar(
+            select(Transaction).where(Transaction.carnet_id == mid).order_by(Transaction.id)
+        )
+        year_ago = (dt.date.today() - dt.timedelta(days=365)).isoformat()
+        month_after = (dt.date.today() - dt.timedelta(days=335)).isoformat()
+        cursor = f"{mid_txn.committed_at.isoformat()}~{mid_txn.id}"
+        L = "/monitoring/logs"
+        T = L + "?tab=transactions"
+        pages = [
+            ("Carnets, page 1", L),
+            ("Carnets, To check", L + "?status=to_check"),
+            ("Carnets, valid", L + "?status=valid"),
+            ("Carnets, expired", L + "?status=expired"),
+            ("Carnets, type CPD", L + "?carnet_type=CPD"),
+            ("Carnets, issued in a month", L + f"?date_from={year_ago}&date_to={month_after}"),
+            ("Carnets, office", L + f"?office_id={office}"),
+            ("Carnets, search by number", L + f"?q={number}"),
+            ("Carnets, page 400 (offset)", L + "?page=400"),
+            ("Carnets, deep page (cursor)", L + f"?page=30000&after={mid}"),
+            ("Transactions, page 1", T),
+            ("Transactions, kind import", T + "&kind=import"),
+            ("Transactions, cancelled", T + "&status=cancelled"),
+            ("Transactions, a month", T + f"&date_from={year_ago}&date_to={month_after}"),
+            ("Transactions, office", T + f"&office_id={office}"),
+            ("Transactions, type CPD", T + "&carnet_type=CPD"),
+            ("Transactions, search by number", T + f"&q={number}"),
+            ("Transactions, page 400 (offset)", T + "&page=400"),
+            ("Transactions, deep page (cursor)", T + f"&page=200000&after={cursor}"),
+            ("A carnet's transactions", f"/monitoring/logs/carnets/{mid}"),
+            ("A transaction's details", f"/monitoring/logs/transactions/{mid_txn.id}"),
+            ("Transit monitoring", "/monitoring/transits"),
+            ("Transit monitoring, in progress", "/monitoring/transits?state=in_progress"),
+            ("Statistics", "/monitoring/statistics"),
+        ]
+        s.commit()
+        timed_pages(client, base, pages, repeat)
+
+        print("\nExports (each in a forked process):")
+        today = dt.date.today()
+        storage = app.config["STORAGE_DIR"]
+        os.makedirs(storage, exist_ok=True)
+
+        def xlsx():
+            f = logs.parse_filters({"status": "all"})
+            headers, rows = exports.list_rows(
+                db.session, "transactions", eu, f, today, acc.customs_id
+            )
+            path = os.path.join(storage, "list.xlsx")
+            return exports.write_xlsx(path, headers, rows), os.path.getsize(path)
+
+        def zip25():
+            from jobs.monitoring import render_transaction_pdf
+
+            ids = list(
+                db.session.scalars(
+                    select(Transaction.id)
+                    .where(Transaction.carnet_id > mid)
+                    .order_by(Transaction.id)
+                    .limit(25)
+                )
+            )
+            ids = logs.visible_transaction_ids(db.session, eu, ids)
+            path = os.path.join(storage, "tx.zip")
+            with app.test_request_context(base_url=base):
+                n = exports.write_zip(
+                    db.session, path, ids, render_transaction_pdf, customs_id=acc.customs_id
+                )
+            return n, os.path.getsize(path)
+
+        in_child("XLSX, 500 rows of the EU Transactions list", xlsx)
+        in_child("ZIP, 25 transactions (PDF + XML)", zip25)
+        add_accounts(db.session, 10_000)
+
+        def accounts():
+            actor = db.session.get(Account, acc.id)
+            admin = db.session.scalar(
+                select(Account).where(Account.customs_id == acc.customs_id, Account.role == "admin")
+            )
+            stmt = organisation.account_list(admin or actor)
+            path = os.path.join(storage, "accounts.xlsx")
+            rows = organisation.account_rows(db.session, stmt)
+            return organisation.write_accounts_xlsx(path, rows, 10_000), os.path.getsize(path)
+
+        in_child("Accounts export (10,000 accounts)", accounts)
+
+        print("\nReconciliation:")
+        s = db.session
+        if full or rec.last_run(s) is None:
+            t0 = time.perf_counter()
+            r = rec.run(s, full=True)
+            s.commit()
+            print(
+                f"| full | {r.carnets:,} carnets, {r.to_check:,} to check | "
+                f"{time.perf_counter() - t0:.1f} s | {load()} |",
+                flush=True,
+            )
+        # 1 % of the carnets get a new (re-dated) transaction, as bench/monitoring_reconcile.py
+        s.execute(text("SET LOCAL session_replication_role = replica"))  # evidence triggers off
+        s.execute(
+            text(
+                "UPDATE carnet_transaction SET committed_at = now() WHERE id IN (SELECT min(id) "
+                "FROM carnet_transaction WHERE carnet_id % 100 = 7 GROUP BY carnet_id)"
+            )
+        )
+        s.commit()
+        t0 = time.perf_counter()
+        r = rec.run(s)
+        s.commit()
+        print(
+            f"| incremental | {r.carnets:,} carnets | {time.perf_counter() - t0:.2f} s "
+            f"| {load()} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
