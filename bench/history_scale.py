@@ -35,7 +35,10 @@ import time
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy import func as sa_func
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# BENCH_CODE_ROOT: measure another checkout's code (e.g. /work/main for the "before" figures)
+ROOT = os.environ.get("BENCH_CODE_ROOT") or os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))
+)
 sys.path.insert(0, ROOT)
 
 KINDS = ["validation", "export", "import", "reexport", "reimport", "transit_open", "transit_close"]
@@ -269,12 +272,15 @@ def main() -> None:
     m.add_argument("--repeat", type=int, default=50)
     m.add_argument("--no-upgrade", action="store_true")
     m.add_argument("--full", action="store_true", help="also a full reconciliation")
+    m.add_argument("--pages", default="", help="only the pages whose label contains this")
+    m.add_argument("--no-exports", action="store_true")
+    m.add_argument("--no-reconcile", action="store_true")
     args = ap.parse_args()
     url = url_of()
     if args.cmd == "generate":
         generate(url, args.carnets, args.chunk, args.reset)
     else:
-        measure(url, args.repeat, not args.no_upgrade, args.full)
+        measure(url, args, not args.no_upgrade)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -340,7 +346,8 @@ def add_accounts(s, n: int) -> None:
     s.commit()
 
 
-def measure(url: str, repeat: int, upgrade_first: bool, full: bool) -> None:
+def measure(url: str, args, upgrade_first: bool) -> None:
+    repeat, full = args.repeat, args.full
     from portal.migrate import upgrade
 
     if upgrade_first:
@@ -417,7 +424,9 @@ def measure(url: str, repeat: int, upgrade_first: bool, full: bool) -> None:
             ("Statistics", "/monitoring/statistics"),
         ]
         s.commit()
-        timed_pages(client, base, pages, repeat)
+        timed_pages(client, base, [p for p in pages if args.pages in p[0]], repeat)
+        if args.no_exports:
+            return
 
         print("\nExports (each in a forked process):")
         today = dt.date.today()
@@ -466,6 +475,8 @@ def measure(url: str, repeat: int, upgrade_first: bool, full: bool) -> None:
             return organisation.write_accounts_xlsx(path, rows, 10_000), os.path.getsize(path)
 
         in_child("Accounts export (10,000 accounts)", accounts)
+        if args.no_reconcile:
+            return
 
         print("\nReconciliation:")
         s = db.session

@@ -284,7 +284,7 @@ def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) 
 # --- transits (F-62) ---------------------------------------------------------------------
 
 
-def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=None):
+def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=None, open_ids=None):
     """A SELECT of (open id, carnet id, territory id, close id, due date, state) for every
     committed transit open: closed when a committed transit close of the same travel exists,
     expired when its due date (the final date for production) has passed without a close
@@ -343,6 +343,8 @@ def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=Non
         q = q.where(opened.territory_id == territory_id)
     if carnets is not None:
         q = q.where(opened.carnet_id.in_(carnets))
+    if open_ids is not None:
+        q = q.where(opened.id.in_(open_ids))
     return q
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from portal.domain.reconciliation import STATUS_LABELS
 from portal.models import NGA, Carnet, Transaction
-from portal.models.monitoring import Reconciliation
+from portal.models.monitoring import CarnetTerritory, Reconciliation
 
 
 @dataclass
@@ -45,10 +45,12 @@ def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, in
     rows = session.execute(
         select(NGA.country_code, func.count(Carnet.id))
         .join(NGA, NGA.id == Carnet.nga_id)
-        .where(
-            exists().where(
-                Transaction.carnet_id == Carnet.id, Transaction.territory_id == territory_id
-            )
+        .join(
+            CarnetTerritory,
+            and_(
+                CarnetTerritory.carnet_id == Carnet.id,
+                CarnetTerritory.territory_id == territory_id,
+            ),
         )
         .group_by(NGA.country_code)
         .order_by(func.count(Carnet.id).desc(), NGA.country_code)
