@@ -92,7 +92,7 @@ def _pg_statements() -> list[tuple[str, dict]]:
     """The per-carnet pair compiled once for the commit's psycopg pipeline: (SQL with
     %(name)s parameters, the constant parameters)."""
     if not _PG_SQL:
-        dialect = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
+        dialect = postgresql.psycopg.dialect()
         for stmt in (_delete("one"), _insert("one")):
             compiled = stmt.compile(dialect=dialect)
             _PG_SQL.append((str(compiled), dict(compiled.params)))

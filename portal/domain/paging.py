@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 PER_PAGE = 20
@@ -135,7 +135,7 @@ def decode_cursor(raw: str | None, n: int) -> tuple | None:
 def keyset_page(
     session: Session,
     stmt: Select,
-    keys: Sequence[ColumnElement],
+    keys: Sequence[Any],
     key_of: Callable[[Any], Sequence[Any]],
     *,
     page: int = 1,
