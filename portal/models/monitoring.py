@@ -33,6 +33,7 @@ from portal.models.accounts import TenantOwned
 
 __all__ = [
     "CarnetTerritory",
+    "TransactionYearCount",
     "ReconciliationRun",
     "ReconciliationScope",
     "Reconciliation",
@@ -68,6 +69,18 @@ class CarnetTerritory(Base):
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # the carnet's last committed re-importation (the same on every row of the carnet)
     final_reimport_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class TransactionYearCount(Base):
+    """Statistics (F-66) at scale: a territory's committed transactions per year as they stood
+    at the start of the last reconciliation run (written by that run, set-based); the
+    statistics page adds what changed since by index (portal/domain/statistics.py)."""
+
+    __tablename__ = "transaction_year_count"
+
+    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    committed: Mapped[int] = mapped_column(Integer)
 
 
 class ReconciliationRun(Base):
