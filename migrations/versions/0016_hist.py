@@ -91,9 +91,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_transaction_territory_committed", "carnet_transaction", ["territory_id", "committed_at"]
     )
+    # the Logs search box: a customs reference number given whole
+    op.create_index("ix_transaction_reference", "carnet_transaction", ["reference"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_transaction_reference", table_name="carnet_transaction")
     op.drop_index("ix_transaction_territory_committed", table_name="carnet_transaction")
     op.drop_index("ix_transaction_committed_id", table_name="carnet_transaction")
     op.drop_index("ix_carnet_territory_territory_carnet", table_name="carnet_territory")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import ColumnElement
 
 from portal.domain import DomainError, NotFound, history
+from portal.domain.organisation.base import escape_like
 from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
@@ -96,6 +97,18 @@ def visible_transactions(territory_id: int):
     return history.visible(territory_id)
 
 
+def _carnet_search(text: str) -> ColumnElement[bool]:
+    """The search box: carnet numbers starting with the text (any case; by the unique index of
+    carnet_number) or the eATA ID. The Transactions tab also finds a customs reference number
+    given whole (index ix_transaction_reference)."""
+    cond: ColumnElement[bool] = Carnet.carnet_number.like(
+        escape_like(text.upper()) + "%", escape="\\"
+    )
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        cond = or_(cond, Carnet.eata_id == int(text))
+    return cond
+
+
 def status_expr(territory_id: int, today: dt.date):
     return case(
         (Carnet.valid_until >= today, literal("na")),
@@ -138,11 +151,7 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
             exists().where(Transaction.carnet_id == Carnet.id, Transaction.office_id == f.office_id)
         )
     if f.q:
-        like = f"%{f.q.upper()}%"
-        cond: ColumnElement[bool] = func.upper(Carnet.carnet_number).like(like)
-        if f.q.isascii() and f.q.isdigit() and len(f.q) < 10:
-            cond = or_(cond, Carnet.eata_id == int(f.q))
-        q = q.where(cond)
+        q = q.where(_carnet_search(f.q))
     return q
 
 
@@ -188,11 +197,10 @@ def transactions_query(territory_id: int, f: Filters):
     if f.office_id:
         q = q.where(Transaction.office_id == f.office_id)
     if f.q:
-        like = f"%{f.q.upper()}%"
         q = q.where(
             or_(
-                func.upper(Carnet.carnet_number).like(like),
-                func.upper(Transaction.reference).like(like),
+                Transaction.carnet_id.in_(select(Carnet.id).where(_carnet_search(f.q))),
+                Transaction.reference == f.q,
             )
         )
     return q

@@ -217,6 +217,7 @@ class Transaction(Base):
         # the Logs Transactions list (newest first, keyset cursor) and a territory's own by time
         Index("ix_transaction_committed_id", "committed_at", "id"),
         Index("ix_transaction_territory_committed", "territory_id", "committed_at"),
+        Index("ix_transaction_reference", "reference"),  # the Logs search box
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

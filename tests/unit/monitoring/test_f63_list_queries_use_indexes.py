@@ -53,6 +53,8 @@ def _queries(territory: int, office: int, carnet_id: int) -> dict:
             "transactions dates": _filters(date_from="2026-01-01", date_to="2026-02-01"),
             "transactions office": _filters(office_id=str(office)),
             "transactions type": _filters(carnet_type="CPD"),
+            "transactions search": _filters(q="chb00000012"),
+            "transactions search reference": _filters(q="REF77"),
         }.items()
     }
     cq = {
@@ -64,6 +66,8 @@ def _queries(territory: int, office: int, carnet_id: int) -> dict:
             "carnets expired": _filters(status="expired"),
             "carnets issued": _filters(date_from="2026-01-01"),
             "carnets office": _filters(office_id=str(office)),
+            "carnets search": _filters(q="CHB00000012"),
+            "carnets search eATA ID": _filters(q="100123"),
         }.items()
     }
     out = {k: q.limit(page) for k, q in {**tq, **cq}.items()}
