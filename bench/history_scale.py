@@ -272,7 +272,11 @@ def main() -> None:
     m.add_argument("--repeat", type=int, default=50)
     m.add_argument("--no-upgrade", action="store_true")
     m.add_argument("--full", action="store_true", help="also a full reconciliation")
-    m.add_argument("--pages", default="", help="only the pages whose label contains one of these (comma-separated)")
+    m.add_argument(
+        "--pages",
+        default="",
+        help="only the pages whose label contains one of these (comma-separated)",
+    )
     m.add_argument("--no-exports", action="store_true")
     m.add_argument("--no-reconcile", action="store_true")
     args = ap.parse_args()
@@ -424,7 +428,12 @@ def measure(url: str, args, upgrade_first: bool) -> None:
             ("Statistics", "/monitoring/statistics"),
         ]
         s.commit()
-        timed_pages(client, base, [p for p in pages if any(w in p[0] for w in args.pages.split(','))], repeat)
+        timed_pages(
+            client,
+            base,
+            [p for p in pages if any(w in p[0] for w in args.pages.split(","))],
+            repeat,
+        )
         if args.no_exports:
             return
 

@@ -134,7 +134,11 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
             ),
         )
     )
-    if f.status in ("na", "terminated", "to_check"):
+    if f.status in ("terminated", "to_check"):
+        # the same as status_expr == f.status, written so the reconciliation's
+        # (territory_id, status) index can drive the query
+        q = q.where(Carnet.valid_until < today, Reconciliation.status == f.status)
+    elif f.status == "na":
         q = q.where(status_expr(territory_id, today) == f.status)
     elif f.status == "valid":
         q = q.where(Carnet.valid_until >= today)

@@ -9,7 +9,8 @@ Two ways to reach a page, both here:
   cap.
 
 Counts can be capped (`count_cap`): the count stops after that many rows and the pager says
-"more than 10,000 items" instead of counting millions of rows on every page view.
+"more than 1,000 items" instead of counting millions of rows on every page view (a count
+reads up to that many matching rows: with a selective filter, many more rows than that).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 PER_PAGE = 20
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 _CURSOR_SEP = "~"
 
 

@@ -66,7 +66,7 @@ def transits(
     if state in STATES:
         q = q.where(rows.c.state == state)
     order = rows.c.open_id.desc()
-    # the count stops at the cap, read newest first like the page ("more than 10,000")
+    # the count stops at the cap, read newest first like the page ("more than 1,000")
     total, more = capped_count(session, q, COUNT_CAP, [order])
     result = paginate(session, q.order_by(order), page, per_page, rows=True, total=total)
     result.more = more
