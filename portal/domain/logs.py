@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import ColumnElement
 
 from portal.domain import DomainError, NotFound, history
-from portal.domain.organisation.base import escape_like
 from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
@@ -98,15 +97,25 @@ def visible_transactions(territory_id: int):
 
 
 def _carnet_search(text: str) -> ColumnElement[bool]:
-    """The search box: carnet numbers starting with the text (any case; by the unique index of
-    carnet_number) or the eATA ID. The Transactions tab also finds a customs reference number
-    given whole (index ix_transaction_reference)."""
-    cond: ColumnElement[bool] = Carnet.carnet_number.like(
-        escape_like(text.upper()) + "%", escape="\\"
-    )
+    """The search box: a carnet number given whole (any case; the unique index of
+    carnet_number) or the eATA ID."""
+    cond: ColumnElement[bool] = Carnet.carnet_number == text.upper()
     if text.isascii() and text.isdigit() and len(text) < 10:
         cond = or_(cond, Carnet.eata_id == int(text))
     return cond
+
+
+def _transaction_search(text: str) -> ColumnElement[bool]:
+    """The Transactions tab's search box: the transactions of the carnet searched for, or the
+    ones with that customs reference number (given whole; ix_transaction_reference) — as a set
+    of ids, so the database looks them up by index before ordering them."""
+    found = union(
+        select(Transaction.id).where(
+            Transaction.carnet_id.in_(select(Carnet.id).where(_carnet_search(text)))
+        ),
+        select(Transaction.id).where(Transaction.reference == text),
+    )
+    return Transaction.id.in_(found)
 
 
 def status_expr(territory_id: int, today: dt.date):
@@ -201,12 +210,7 @@ def transactions_query(territory_id: int, f: Filters):
     if f.office_id:
         q = q.where(Transaction.office_id == f.office_id)
     if f.q:
-        q = q.where(
-            or_(
-                Transaction.carnet_id.in_(select(Carnet.id).where(_carnet_search(f.q))),
-                Transaction.reference == f.q,
-            )
-        )
+        q = q.where(_transaction_search(f.q))
     return q
 
 
