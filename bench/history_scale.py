@@ -279,6 +279,12 @@ def main() -> None:
     )
     m.add_argument("--no-exports", action="store_true")
     m.add_argument("--no-reconcile", action="store_true")
+    m.add_argument(
+        "--reconcile-first",
+        action="store_true",
+        help="the full reconciliation before the pages (transit filters and statistics read its"
+        " snapshot)",
+    )
     args = ap.parse_args()
     url = url_of()
     if args.cmd == "generate":
@@ -428,6 +434,16 @@ def measure(url: str, args, upgrade_first: bool) -> None:
             ("Statistics", "/monitoring/statistics"),
         ]
         s.commit()
+        if args.reconcile_first:
+            t0 = time.perf_counter()
+            r = rec.run(s, full=True)
+            s.commit()
+            print(
+                f"| full reconciliation | {r.carnets:,} carnets, {r.to_check:,} to check | "
+                f"{time.perf_counter() - t0:.1f} s | {load()} |",
+                flush=True,
+            )
+            full = False
         timed_pages(
             client,
             base,
