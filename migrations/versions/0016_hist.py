@@ -59,6 +59,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("carnet_id", "territory_id", name=op.f("pk_carnet_territory")),
     )
     op.execute(FILL)
+    if op.get_bind().dialect.name == "postgresql":
+        # the planner's statistics of the new table at once (the Logs' first views otherwise
+        # wait for autovacuum to find it)
+        op.execute("ANALYZE carnet_territory")
     op.create_index(
         "ix_carnet_territory_territory_carnet", "carnet_territory", ["territory_id", "carnet_id"]
     )
