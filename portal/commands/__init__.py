@@ -12,6 +12,7 @@
 | `carnets` | `carnet audit` |
 | `evidence` | `receipts verify / keys / new-key / revocations`, `audit verify / checkpoint` |
 | `jobs` | `jobs worker / scheduler`, `outbox drain` |
+| `monitoring` | `monitoring rebuild-history` |
 
 The app factory calls `register(app)`, which adds every group.
 """
@@ -32,6 +33,7 @@ def groups() -> list[AppGroup]:
         evidence,
         jobs,
         keys,
+        monitoring,
         nics,
         refdata,
     )
@@ -50,6 +52,7 @@ def groups() -> list[AppGroup]:
         carnets.carnet_cli,
         evidence.receipts_cli,
         evidence.audit_cli,
+        monitoring.monitoring_cli,
     ]
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import os
 import xml.etree.ElementTree as etree
 import zipfile
@@ -83,7 +82,8 @@ def list_rows(
     """The rows of the Logs list as filtered, at most EXPORT_LIMIT, as the administration
     `customs_id` sees them."""
     if view == "carnets":
-        q = logs.carnets_query(territory_id, f, today).limit(logs.EXPORT_LIMIT)
+        q = logs.newest_first(logs.carnets_query(territory_id, f, today), logs.CARNET_KEYS)
+        q = q.limit(logs.EXPORT_LIMIT)
         rows = [
             [
                 str(STATUS_LABELS[s]),
@@ -99,7 +99,8 @@ def list_rows(
             for c, s in session.execute(q).all()
         ]
         return [str(h) for h in CARNET_HEADERS], rows
-    q = logs.transactions_query(territory_id, f).limit(logs.EXPORT_LIMIT)
+    q = logs.newest_first(logs.transactions_query(territory_id, f), logs.TRANSACTION_KEYS)
+    q = q.limit(logs.EXPORT_LIMIT)
     txns = seen_by(session, session.scalars(q), customs_id)
     carnets = {
         c.id: c
@@ -227,8 +228,10 @@ def write_zip(
         c.id: c
         for c in session.scalars(select(Carnet).where(Carnet.id.in_({t.carnet_id for t in txns})))
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+    # straight to the file, each entry as it is made: memory holds one PDF at a time; the
+    # file gets its name once complete (a failed job leaves no half archive under it)
+    partial = f"{path}.part"
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, t in enumerate(txns, 1):
             c = carnets[t.carnet_id]
             stem = f"{c.carnet_number}-{t.id}-{t.kind}"
@@ -236,8 +239,7 @@ def write_zip(
             zf.writestr(f"{stem}.pdf", render_pdf(t, c))
             if progress:
                 progress(n, len(txns))
-    with open(path, "wb") as fh:
-        fh.write(buffer.getvalue())
+    os.replace(partial, path)
     return len(txns)
 
 

@@ -2,7 +2,9 @@
 filtered and paginated, under the visibility rule (R-04, portal/domain/visibility.py).
 
 R-04 in SQL: of a carnet that entered the territory, the territory sees the transactions made
-before the carnet first entered it, its own, and the final re-importation.
+before the carnet first entered it, its own, and the final re-importation — read from the
+read model `carnet_territory` (portal/domain/history.py) by index. The lists page by keyset
+(portal/domain/paging.py) and count up to paging.COUNT_CAP rows.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from portal.domain import DomainError, NotFound
-from portal.domain.paging import PER_PAGE, Page, paginate
+from portal.domain import DomainError, NotFound, history
+from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
-from portal.models.monitoring import Reconciliation
+from portal.models.monitoring import CarnetTerritory, Reconciliation
 
 EXPORT_LIMIT = 500
 STATUS_FILTERS = ("all", "na", "terminated", "to_check", "valid", "expired")
@@ -89,35 +91,32 @@ def parse_filters(args) -> Filters:
     return f
 
 
-def _entered(territory_id: int, carnet_col):
-    t2 = aliased(Transaction)
-    return (
-        select(func.min(t2.committed_at))
-        .where(t2.carnet_id == carnet_col, t2.territory_id == territory_id)
-        .scalar_subquery()
-    )
-
-
-def _final_reimport(carnet_col):
-    t3 = aliased(Transaction)
-    return (
-        select(func.max(t3.id))
-        .where(t3.carnet_id == carnet_col, t3.kind == "reimport", t3.state == "committed")
-        .scalar_subquery()
-    )
-
-
 def visible_transactions(territory_id: int):
-    """A WHERE clause: the transactions `territory_id` sees in its logs (R-04)."""
-    entered = _entered(territory_id, Transaction.carnet_id)
-    return and_(
-        entered.is_not(None),
-        or_(
-            Transaction.territory_id == territory_id,
-            Transaction.committed_at < entered,
-            Transaction.id == _final_reimport(Transaction.carnet_id),
+    """A WHERE clause: the transactions `territory_id` sees in its logs (R-04), read from the
+    read model (portal/domain/history.py) by its primary key."""
+    return history.visible(territory_id)
+
+
+def _carnet_search(text: str) -> ColumnElement[bool]:
+    """The search box: a carnet number given whole (any case; the unique index of
+    carnet_number) or the eATA ID."""
+    cond: ColumnElement[bool] = Carnet.carnet_number == text.upper()
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        cond = or_(cond, Carnet.eata_id == int(text))
+    return cond
+
+
+def _transaction_search(text: str) -> ColumnElement[bool]:
+    """The Transactions tab's search box: the transactions of the carnet searched for, or the
+    ones with that customs reference number (given whole; ix_transaction_reference) — as a set
+    of ids, so the database looks them up by index before ordering them."""
+    found = union(
+        select(Transaction.id).where(
+            Transaction.carnet_id.in_(select(Carnet.id).where(_carnet_search(text)))
         ),
+        select(Transaction.id).where(Transaction.reference == text),
     )
+    return Transaction.id.in_(found)
 
 
 def status_expr(territory_id: int, today: dt.date):
@@ -137,13 +136,19 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
                 Reconciliation.carnet_id == Carnet.id, Reconciliation.territory_id == territory_id
             ),
         )
-        .where(
-            exists().where(
-                Transaction.carnet_id == Carnet.id, Transaction.territory_id == territory_id
-            )
+        .join(
+            CarnetTerritory,
+            and_(
+                CarnetTerritory.carnet_id == Carnet.id,
+                CarnetTerritory.territory_id == territory_id,
+            ),
         )
     )
-    if f.status in ("na", "terminated", "to_check"):
+    if f.status in ("terminated", "to_check"):
+        # the same as status_expr == f.status, written so the reconciliation's
+        # (territory_id, status) index can drive the query
+        q = q.where(Carnet.valid_until < today, Reconciliation.status == f.status)
+    elif f.status == "na":
         q = q.where(status_expr(territory_id, today) == f.status)
     elif f.status == "valid":
         q = q.where(Carnet.valid_until >= today)
@@ -160,42 +165,32 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
             exists().where(Transaction.carnet_id == Carnet.id, Transaction.office_id == f.office_id)
         )
     if f.q:
-        like = f"%{f.q.upper()}%"
-        cond: ColumnElement[bool] = func.upper(Carnet.carnet_number).like(like)
-        if f.q.isascii() and f.q.isdigit() and len(f.q) < 10:
-            cond = or_(cond, Carnet.eata_id == int(f.q))
-        q = q.where(cond)
-    return q.order_by(Carnet.id.desc())
+        q = q.where(_carnet_search(f.q))
+    return q
+
+
+CARNET_KEYS = (CarnetTerritory.carnet_id,)
+TRANSACTION_KEYS = (Transaction.committed_at, Transaction.id)
+
+
+def newest_first(q, keys):
+    """`q` in the lists' order (descending `keys`): what the exports take the first rows of."""
+    return q.order_by(*(k.desc() for k in keys))
 
 
 def transactions_query(territory_id: int, f: Filters):
-    """The list's query: R-04 as joins on two aggregates (when each carnet entered the
-    territory, its final re-importation) — one pass over the table instead of a subquery per
-    row, which matters with millions of transactions."""
-    t2 = aliased(Transaction)
-    t3 = aliased(Transaction)
-    entered = (
-        select(t2.carnet_id.label("carnet_id"), func.min(t2.committed_at).label("entered_at"))
-        .where(t2.territory_id == territory_id)
-        .group_by(t2.carnet_id)
-        .subquery()
-    )
-    final = (
-        select(t3.carnet_id.label("carnet_id"), func.max(t3.id).label("final_id"))
-        .where(t3.kind == "reimport", t3.state == "committed")
-        .group_by(t3.carnet_id)
-        .subquery()
-    )
+    """The list's query (without its order: TRANSACTION_KEYS, newest first): R-04 as a join
+    on the read model by its primary key — no aggregate over the transactions table."""
+    ct = CarnetTerritory
     q = (
         select(Transaction)
         .join(Carnet, Carnet.id == Transaction.carnet_id)
-        .join(entered, entered.c.carnet_id == Transaction.carnet_id)
-        .outerjoin(final, final.c.carnet_id == Transaction.carnet_id)
+        .join(ct, and_(ct.carnet_id == Transaction.carnet_id, ct.territory_id == territory_id))
         .where(
             or_(
                 Transaction.territory_id == territory_id,
-                Transaction.committed_at < entered.c.entered_at,
-                Transaction.id == final.c.final_id,
+                Transaction.committed_at < ct.entered_at,
+                Transaction.id == ct.final_reimport_id,
             )
         )
         .options(selectinload(Transaction.items))
@@ -216,40 +211,60 @@ def transactions_query(territory_id: int, f: Filters):
     if f.office_id:
         q = q.where(Transaction.office_id == f.office_id)
     if f.q:
-        like = f"%{f.q.upper()}%"
-        q = q.where(
-            or_(
-                func.upper(Carnet.carnet_number).like(like),
-                func.upper(Transaction.reference).like(like),
-            )
-        )
-    return q.order_by(Transaction.committed_at.desc(), Transaction.id.desc())
+        q = q.where(_transaction_search(f.q))
+    return q
 
 
 def carnets_page(
-    session: Session, territory_id: int, f: Filters, today: dt.date, per_page: int = PER_PAGE
+    session: Session,
+    territory_id: int,
+    f: Filters,
+    today: dt.date,
+    per_page: int = PER_PAGE,
+    *,
+    after: str | None = None,
+    before: str | None = None,
 ) -> Page:
-    """A page of the Carnets tab: items are (carnet, reconciliation status) pairs."""
-    page = paginate(session, carnets_query(territory_id, f, today), f.page, per_page, rows=True)
-    page.items = [(c, s) for c, s in page.items]
+    """A page of the Carnets tab, newest carnet first (keyset on the read model's
+    (territory, carnet) index): items are (carnet, reconciliation status) pairs."""
+    page = keyset_page(
+        session,
+        carnets_query(territory_id, f, today).add_columns(CarnetTerritory.carnet_id),
+        CARNET_KEYS,
+        lambda row: (row[2],),
+        page=f.page,
+        after=after,
+        before=before,
+        per_page=per_page,
+        rows=True,
+    )
+    page.items = [(c, s) for c, s, _ in page.items]
     return page
 
 
 def transactions_page(
-    session: Session, territory_id: int, f: Filters, customs_id: int, per_page: int = PER_PAGE
+    session: Session,
+    territory_id: int,
+    f: Filters,
+    customs_id: int,
+    per_page: int = PER_PAGE,
+    *,
+    after: str | None = None,
+    before: str | None = None,
 ) -> Page:
-    """A page of the Transactions tab, as the administration `customs_id` sees them
-    (visibility.seen_by: another administration's without officer name or remarks)."""
-    q = transactions_query(territory_id, f)
-    total = (
-        session.scalar(
-            select(func.count()).select_from(
-                q.with_only_columns(Transaction.id).order_by(None).subquery()
-            )
-        )
-        or 0
+    """A page of the Transactions tab, newest first (keyset on committed_at, id), as the
+    administration `customs_id` sees them (visibility.seen_by: another administration's
+    without officer name or remarks)."""
+    page = keyset_page(
+        session,
+        transactions_query(territory_id, f),
+        TRANSACTION_KEYS,
+        lambda t: (t.committed_at, t.id),
+        page=f.page,
+        after=after,
+        before=before,
+        per_page=per_page,
     )
-    page = paginate(session, q, f.page, per_page, total=total)
     page.items = seen_by(session, page.items, customs_id)
     return page
 

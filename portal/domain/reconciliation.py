@@ -50,6 +50,7 @@ from portal.models.monitoring import (
     ReconciliationLine,
     ReconciliationRun,
     ReconciliationScope,
+    TransactionYearCount,
     TransitState,
 )
 
@@ -151,6 +152,7 @@ def run(
         or 0
     )
     session.execute(delete(ReconciliationScope).where(ReconciliationScope.run_id == run_id))
+    refresh_year_counts(session, now, previous.started_at if previous else None)
     the_run.carnets = carnets
     the_run.to_check = to_check
     the_run.finished_at = now_utc()
@@ -285,7 +287,7 @@ def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) 
 # --- transits (F-62) ---------------------------------------------------------------------
 
 
-def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=None):
+def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=None, open_ids=None):
     """A SELECT of (open id, carnet id, territory id, close id, due date, state) for every
     committed transit open: closed when a committed transit close of the same travel exists,
     expired when its due date (the final date for production) has passed without a close
@@ -344,6 +346,8 @@ def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=Non
         q = q.where(opened.territory_id == territory_id)
     if carnets is not None:
         q = q.where(opened.carnet_id.in_(carnets))
+    if open_ids is not None:
+        q = q.where(opened.id.in_(open_ids))
     return q
 
 
@@ -372,6 +376,66 @@ def refresh_transits(session: Session, scope, today: dt.date, now: dt.datetime) 
             ),
         )
     )
+
+
+# --- statistics (F-66): transactions by year as of the run ---------------------------------
+
+
+def year_of(column):
+    return func.extract("year", column)
+
+
+def _committed_as_of(at: dt.datetime):
+    """Transactions committed before `at` and still committed at `at` (not cancelled, or
+    cancelled since): what a count as of `at` counts."""
+    return and_(
+        Transaction.committed_at < at,
+        or_(Transaction.state == "committed", Cancellation.at >= at),
+    )
+
+
+def refresh_year_counts(session: Session, at: dt.datetime, since: dt.datetime | None) -> None:
+    """The reconciliation run's part (set-based): `transaction_year_count` as of `at` (the
+    run's start) — every (territory, year) when `since` is None, else only those with a
+    transaction committed or cancelled since the previous run (the others did not change)."""
+    counted = (
+        select(Transaction.territory_id, year_of(Transaction.committed_at), func.count())
+        .outerjoin(Cancellation, Cancellation.transaction_id == Transaction.id)
+        .where(_committed_as_of(at))
+        .group_by(Transaction.territory_id, year_of(Transaction.committed_at))
+    )
+    columns = ["territory_id", "year", "committed"]
+    if since is None:
+        session.execute(delete(TransactionYearCount))
+        session.execute(insert(TransactionYearCount).from_select(columns, counted))
+        return
+    touched = union(
+        select(Transaction.territory_id, year_of(Transaction.committed_at)).where(
+            Transaction.committed_at >= since
+        ),
+        select(Transaction.territory_id, year_of(Transaction.committed_at))
+        .join(Cancellation, Cancellation.transaction_id == Transaction.id)
+        .where(Cancellation.at >= since),
+    )
+    for territory_id, year in session.execute(touched).all():
+        year = int(year)
+        start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+        session.execute(
+            delete(TransactionYearCount).where(
+                TransactionYearCount.territory_id == territory_id,
+                TransactionYearCount.year == year,
+            )
+        )
+        session.execute(
+            insert(TransactionYearCount).from_select(
+                columns,
+                counted.where(
+                    Transaction.territory_id == territory_id,
+                    Transaction.committed_at >= start,
+                    Transaction.committed_at < end,
+                ),
+            )
+        )
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from portal.domain.reconciliation import STATUS_LABELS
-from portal.models import NGA, Carnet, Transaction
-from portal.models.monitoring import Reconciliation
+from portal.domain.reconciliation import STATUS_LABELS, last_run, year_of
+from portal.models import NGA, Cancellation, Carnet, Transaction
+from portal.models.monitoring import CarnetTerritory, Reconciliation, TransactionYearCount
 
 
 @dataclass
@@ -31,7 +31,51 @@ def bars(pairs: list[tuple[str, int]], step: int = 28) -> list[Bar]:
 
 
 def transactions_by_year(session: Session, territory_id: int) -> list[tuple[str, int]]:
-    year = func.extract("year", Transaction.committed_at)
+    """Committed transactions of the territory by year, exact at any moment: the last run's
+    counts plus the transactions committed since, less those committed before it and
+    cancelled since — both read by index. Before any run: one aggregate."""
+    last = last_run(session)
+    if last is None:
+        return _live_by_year(session, territory_id)
+    at = last.started_at
+    counts: dict[int, int] = dict(
+        session.execute(
+            select(TransactionYearCount.year, TransactionYearCount.committed).where(
+                TransactionYearCount.territory_id == territory_id
+            )
+        )
+        .tuples()
+        .all()
+    )
+    year = year_of(Transaction.committed_at)
+    since = session.execute(
+        select(year, func.count())
+        .where(
+            Transaction.territory_id == territory_id,
+            Transaction.committed_at >= at,
+            Transaction.state == "committed",
+        )
+        .group_by(year)
+    ).all()
+    gone = session.execute(
+        select(year, func.count())
+        .join(Cancellation, Cancellation.transaction_id == Transaction.id)
+        .where(
+            Cancellation.at >= at,
+            Transaction.territory_id == territory_id,
+            Transaction.committed_at < at,
+        )
+        .group_by(year)
+    ).all()
+    for y, n in since:
+        counts[int(y)] = counts.get(int(y), 0) + n
+    for y, n in gone:
+        counts[int(y)] = counts.get(int(y), 0) - n
+    return [(str(y), n) for y, n in sorted(counts.items()) if n > 0]
+
+
+def _live_by_year(session: Session, territory_id: int) -> list[tuple[str, int]]:
+    year = year_of(Transaction.committed_at)
     rows = session.execute(
         select(year, func.count())
         .where(Transaction.territory_id == territory_id, Transaction.state == "committed")
@@ -45,10 +89,12 @@ def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, in
     rows = session.execute(
         select(NGA.country_code, func.count(Carnet.id))
         .join(NGA, NGA.id == Carnet.nga_id)
-        .where(
-            exists().where(
-                Transaction.carnet_id == Carnet.id, Transaction.territory_id == territory_id
-            )
+        .join(
+            CarnetTerritory,
+            and_(
+                CarnetTerritory.carnet_id == Carnet.id,
+                CarnetTerritory.territory_id == territory_id,
+            ),
         )
         .group_by(NGA.country_code)
         .order_by(func.count(Carnet.id).desc(), NGA.country_code)

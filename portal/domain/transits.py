@@ -11,13 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
-from portal.domain.paging import PER_PAGE, Page, paginate
-from portal.domain.reconciliation import item_ranges, transit_rows
+from portal.domain.paging import COUNT_CAP, PER_PAGE, Page, capped_count, paginate
+from portal.domain.reconciliation import item_ranges, last_run, transit_rows
 from portal.domain.visibility import SeenTransaction, seen_by
-from portal.models import Carnet, Transaction
+from portal.models import Cancellation, Carnet, Transaction
+from portal.models.monitoring import TransitState
 
 STATE_LABELS = {
     "in_progress": _l("Transit in progress"),
@@ -60,11 +61,16 @@ def transits(
 ) -> Page:
     """A page of the territory's transits (items are TransitView), newest first, as the
     administration `customs_id` sees them (visibility.seen_by)."""
-    rows = transit_rows(today, territory_id=territory_id).subquery()
+    candidates = _candidates(session, territory_id, state) if state in STATES else None
+    rows = transit_rows(today, territory_id=territory_id, open_ids=candidates).subquery()
     q = select(rows)
     if state in STATES:
         q = q.where(rows.c.state == state)
-    result = paginate(session, q.order_by(rows.c.open_id.desc()), page, per_page, rows=True)
+    order = rows.c.open_id.desc()
+    # the count stops at the cap, read newest first like the page ("more than 1,000")
+    total, more = capped_count(session, q, COUNT_CAP, [order])
+    result = paginate(session, q.order_by(order), page, per_page, rows=True, total=total)
+    result.more = more
     found = result.items
     ids = {r.open_id for r in found} | {r.close_id for r in found if r.close_id}
     txns = {
@@ -94,6 +100,45 @@ def transits(
         for r in found
     ]
     return result
+
+
+# the states a transit could have had at the last run and be in `state` now without its carnet
+# being touched since (a close or its cancellation touches the carnet)
+_COULD_BECOME = {
+    "in_progress": ("in_progress",),
+    "expired": ("in_progress", "expired"),
+    "closed": ("in_progress", "closed"),
+}
+
+
+def _candidates(session: Session, territory_id: int, state: str):
+    """The transit opens that can be in `state` now, read by index: those in a state that can
+    lead there at the last reconciliation run (its `transit_state` snapshot), and those of
+    carnets with a transaction committed or cancelled since. None (all of them) before any
+    run. The state itself is then computed live on these only, so a filtered page does not
+    compute the state of every transit the territory ever opened."""
+    last = last_run(session)
+    if last is None:
+        return None
+    since = last.started_at
+    return union(
+        select(TransitState.open_transaction_id).where(
+            TransitState.territory_id == territory_id,
+            TransitState.state.in_(_COULD_BECOME[state]),
+        ),
+        select(Transaction.id).where(
+            Transaction.kind == "transit_open",
+            Transaction.territory_id == territory_id,
+            Transaction.carnet_id.in_(
+                union(
+                    select(Transaction.carnet_id).where(Transaction.committed_at >= since),
+                    select(Transaction.carnet_id)
+                    .join(Cancellation, Cancellation.transaction_id == Transaction.id)
+                    .where(Cancellation.at >= since),
+                )
+            ),
+        ),
+    )
 
 
 def transit(

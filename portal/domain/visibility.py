@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Cancellation, Transaction
+from portal.models.monitoring import CarnetTerritory
 
 # what stays with the administration that committed a transaction (F-02)
 PRIVATE_FIELDS = frozenset({"officer_name", "remarks"})
@@ -83,10 +84,10 @@ def history_for_territory(session: Session, carnet_id: int, territory_id: int) -
             .order_by(Transaction.committed_at, Transaction.id)
         )
     )
-    entered = next((t.committed_at for t in rows if t.territory_id == territory_id), None)
-    final_reimport = next(
-        (t.id for t in reversed(rows) if t.kind == "reimport" and t.state == "committed"), None
-    )
+    # R-04's two facts, from the read model (portal/domain/history.py) by its primary key
+    facts = session.get(CarnetTerritory, (carnet_id, territory_id))
+    entered = facts.entered_at if facts else None
+    final_reimport = facts.final_reimport_id if facts else None
     return [
         t
         for t in rows

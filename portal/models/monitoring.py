@@ -32,6 +32,8 @@ from portal.db import Base, now_utc
 from portal.models.accounts import TenantOwned
 
 __all__ = [
+    "CarnetTerritory",
+    "TransactionYearCount",
     "ReconciliationRun",
     "ReconciliationScope",
     "Reconciliation",
@@ -46,6 +48,39 @@ __all__ = [
 
 RECONCILIATION_STATUSES = ("na", "terminated", "to_check")
 CLAIM_STATUSES = ("open", "answered", "settled", "withdrawn")
+
+
+class CarnetTerritory(Base):
+    """The R-04 read model (docs/monitoring.md): per carnet and customs territory it was
+    transacted in, when it first entered the territory and the carnet's final re-importation.
+    Written by portal/domain/history.py in the same database transaction as the engine's
+    commit or cancellation, rebuilt by `flask monitoring rebuild-history`; the Logs lists,
+    their exports, the customs history and the reconciliation read it by index instead of
+    aggregating the transactions."""
+
+    __tablename__ = "carnet_territory"
+    __table_args__ = (Index("ix_carnet_territory_territory_carnet", "territory_id", "carnet_id"),)
+
+    carnet_id: Mapped[int] = mapped_column(
+        ForeignKey("carnet.id", ondelete="CASCADE"), primary_key=True
+    )
+    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), primary_key=True)
+    # the first transaction of the carnet in the territory (cancelled ones included)
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # the carnet's last committed re-importation (the same on every row of the carnet)
+    final_reimport_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class TransactionYearCount(Base):
+    """Statistics (F-66) at scale: a territory's committed transactions per year as they stood
+    at the start of the last reconciliation run (written by that run, set-based); the
+    statistics page adds what changed since by index (portal/domain/statistics.py)."""
+
+    __tablename__ = "transaction_year_count"
+
+    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    committed: Mapped[int] = mapped_column(Integer)
 
 
 class ReconciliationRun(Base):

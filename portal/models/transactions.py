@@ -218,6 +218,10 @@ class Transaction(Base):
         CheckConstraint("state IN ('committed','cancelled')", name="state"),
         Index("ix_transaction_carnet_committed", "carnet_id", "committed_at"),
         Index("ix_transaction_office_committed", "office_id", "committed_at"),
+        # the Logs Transactions list (newest first, keyset cursor) and a territory's own by time
+        Index("ix_transaction_committed_id", "committed_at", "id"),
+        Index("ix_transaction_territory_committed", "territory_id", "committed_at"),
+        Index("ix_transaction_reference", "reference"),  # the Logs search box
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -111,10 +111,11 @@ def logs():
     tab = "transactions" if request.args.get("tab") == "transactions" else "carnets"
     f = log_domain.parse_filters(request.args)
     carnets: dict = {}
+    cursor = {"after": request.args.get("after"), "before": request.args.get("before")}
     if tab == "carnets":
-        page = log_domain.carnets_page(db.session, _territory(), f, _today())
+        page = log_domain.carnets_page(db.session, _territory(), f, _today(), **cursor)
     else:
-        page = log_domain.transactions_page(db.session, _territory(), f, g.tenant.id)
+        page = log_domain.transactions_page(db.session, _territory(), f, g.tenant.id, **cursor)
         carnets = {
             c.id: c
             for c in db.session.scalars(

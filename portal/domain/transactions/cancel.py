@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, history
 from portal.domain.codes import keyed_hash, same
 from portal.domain.rules import check_balances_after_cancel, country_name, label
 from portal.domain.transactions.locking import lock, lock_carnet
@@ -125,6 +125,7 @@ def cancel_transaction(
         at=now,
     )
     session.add(record)
+    history.refresh(session, txn.carnet_id)  # the R-04 read model (its final re-importation)
     # the voucher can be transacted again: back to where it was before this transaction
     if txn.kind == "export":
         pre = session.scalar(

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, audit, batch, evidence
+from portal.domain import Conflict, DomainError, audit, batch, evidence, history
 from portal.domain.carnets import fmt_date
 from portal.domain.rules import (
     FINAL_DATE_LABELS,
@@ -388,6 +388,8 @@ def _write(session: Session, c: Commit) -> CommitResult:
     else:
         txn_ids = [writes.insert_returning(TRANSACTIONS, row) for row in txn_rows]
     writes.insert(TRANSACTION_ITEMS, _item_rows(c, txn_ids))
+    # the R-04 read model of the carnet, in the same database transaction (docs/monitoring.md)
+    history.queue_refresh(writes, c.carnet.id)
 
     # the voucher and the carnet rows (locked above); the new values are then set on the
     # loaded objects as their committed state

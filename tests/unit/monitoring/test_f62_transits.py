@@ -78,3 +78,43 @@ def test_f62_daily_job_snapshot_follows_the_due_date(world):
     s.commit()
     # the close is dated today, before the due date: closed in due time
     assert s.scalar(select(TransitState.state)) == "closed"
+
+
+def _filtered(world, state, today):
+    eu = world.session.get(Country, "FR").territory_id
+    return [v.opened.id for v in transits.transits(world.session, eu, today, state=state).items]
+
+
+def test_f62_state_filter_after_a_run_sees_what_changed_since(world):
+    """A filtered page computes the live state of the transits the last run's snapshot says
+    can be in that state, plus those of carnets touched since: a close committed or cancelled
+    after the run, and a transit opened after it, are filtered right."""
+    from portal.domain.transactions import cancel_transaction, cancellation_code_of
+    from portal.models import Transaction
+
+    carnet, t, due = _opened(world)
+    rec.run(world.session, full=True)
+    world.session.commit()
+    open_id = (
+        transits.transits(world.session, world.session.get(Country, "FR").territory_id, due)
+        .items[0]
+        .opened.id
+    )
+    assert _filtered(world, "in_progress", due) == [open_id]
+    assert _filtered(world, "closed", due) == []
+    close = commit(world, t, "transit_close", "be")  # after the run
+    assert _filtered(world, "in_progress", due) == []
+    assert _filtered(world, "closed", due) == [open_id]
+    rec.run(world.session)  # the snapshot now says closed
+    world.session.commit()
+    txn = world.session.get(Transaction, close.transaction_id)
+    cancel_transaction(
+        world.session, txn.id, world.officer("be"), cancellation_code_of(txn), "Wrong carnet"
+    )
+    world.session.commit()
+    assert _filtered(world, "closed", due) == []
+    assert _filtered(world, "in_progress", due) == [open_id]
+    assert _filtered(world, "expired", due + dt.timedelta(days=1)) == [open_id]
+    # a transit opened after the last run
+    _, _, due2 = _opened(world, days=9)
+    assert len(_filtered(world, "in_progress", due)) == 2
