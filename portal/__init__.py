@@ -37,6 +37,9 @@ BLUEPRINTS = [
     ("portal.blueprints.customs_api", "api"),
     ("portal.blueprints.wallet", "wallet"),
     ("portal.blueprints.evidence", "wallet"),
+    ("portal.blueprints.ops.app", "ops"),
+    ("portal.blueprints.info", "customs"),
+    ("portal.blueprints.info.wallet", "wallet"),
 ]
 
 

@@ -12,6 +12,7 @@
 | `carnets` | `carnet audit` |
 | `evidence` | `receipts verify / keys / new-key / revocations`, `audit verify / checkpoint` |
 | `jobs` | `jobs worker / scheduler`, `outbox drain` |
+| `ops` | `ops create-operator`, `info reindex` |
 
 The app factory calls `register(app)`, which adds every group.
 """
@@ -33,6 +34,7 @@ def groups() -> list[AppGroup]:
         jobs,
         keys,
         nics,
+        ops,
         refdata,
     )
 
@@ -50,6 +52,8 @@ def groups() -> list[AppGroup]:
         carnets.carnet_cli,
         evidence.receipts_cli,
         evidence.audit_cli,
+        ops.ops_cli,
+        ops.info_cli,
     ]
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from portal.domain import Conflict, DomainError
+from portal.domain.info import directory
+from portal.domain.info import search as info_search
 from portal.domain.organisation.base import (
     Changes,
     apply_changes,
@@ -123,6 +125,7 @@ def create_office(session: Session, actor: Account, data: dict[str, Any]) -> Off
     office = Office(customs_id=actor.customs_id, **values)
     session.add(office)
     flush_or_conflict(session, "An office with this name already exists.", "name")
+    directory.index_office(session, office)  # the directory's search entry (F-81)
     return office
 
 
@@ -133,6 +136,7 @@ def update_office(
     values = _office_values(session, actor, office, data)
     changes = apply_changes(office, values)
     flush_or_conflict(session, "An office with this name already exists.", "name")
+    directory.index_office(session, office)
     return changes
 
 
@@ -151,6 +155,7 @@ def delete_office(session: Session, actor: Account, office: Office) -> None:
         raise Conflict(
             f"This office still has {plural(accounts, 'account')}: move or delete them first."
         )
+    info_search.remove(session, "office", office.id)
     delete_or_conflict(
         session, office, "This office is still used elsewhere and cannot be deleted."
     )
