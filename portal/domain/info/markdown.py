@@ -4,6 +4,8 @@ handlers, `javascript:` links and styles come out inert whatever the text holds.
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -20,9 +22,9 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 def render(text: str) -> Markup:
     """Safe HTML of `text` (Markdown); h1 is kept for the page title, so headings start at h2."""
-    html = _md.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    rendered = _md.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     clean = nh3.clean(
-        html,
+        rendered,
         tags=TAGS,
         attributes=ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -34,4 +36,4 @@ def render(text: str) -> Markup:
 
 def plain(text: str) -> str:
     """The words of `text` without markup (search index, summaries)."""
-    return nh3.clean(_md.render(text or ""), tags=set()).replace("&amp;", "&").strip()
+    return html.unescape(nh3.clean(_md.render(text or ""), tags=set())).strip()
