@@ -23,9 +23,14 @@ CREATE FUNCTION eata_search_tsv() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   cfg regconfig := CASE NEW.language WHEN 'en' THEN 'english' WHEN 'fr' THEN 'french'
                    WHEN 'es' THEN 'spanish' ELSE 'simple' END;
+  title text := coalesce(NEW.title, '');
+  body text := coalesce(NEW.body, '');
 BEGIN
-  NEW.tsv := setweight(to_tsvector(cfg, coalesce(NEW.title, '')), 'A')
-          || setweight(to_tsvector(cfg, coalesce(NEW.body, '')), 'B');
+  -- each text also without its accents (no unaccent extension needed): "geneve" finds "Genève"
+  NEW.tsv := setweight(to_tsvector(cfg, title), 'A')
+          || setweight(to_tsvector(cfg, translate(title, 'àáâãäåçèéêëìíîïñòóôõöùúûüýÿœæÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŒÆ', 'aaaaaaceeeeiiiinooooouuuuyyoaAAAAAACEEEEIIIINOOOOOUUUUYOA')), 'A')
+          || setweight(to_tsvector(cfg, body), 'B')
+          || setweight(to_tsvector(cfg, translate(body, 'àáâãäåçèéêëìíîïñòóôõöùúûüýÿœæÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŒÆ', 'aaaaaaceeeeiiiinooooouuuuyyoaAAAAAACEEEEIIIINOOOOOUUUUYOA')), 'B');
   RETURN NEW;
 END $$""",
     "CREATE TRIGGER search_entry_tsv BEFORE INSERT OR UPDATE ON search_entry "

@@ -1,6 +1,7 @@
 """The customs portal's start page and its navigation."""
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.blueprints.home import bp
@@ -25,8 +26,8 @@ NAVIGATION = [
     ("statistics", "monitoring.statistics", "Statistics"),
     ("news", "info.news", "News"),
     ("directory", "info.directory", "Directory"),
-    ("news", "info.help_index", "Help"),
-    ("news", "info.search", "Search"),
+    ("news", "info.help_index", _l("Help")),
+    ("news", "info.search", _l("Search")),
     ("create_office", "admin.offices", "Offices"),
     ("create_region", "admin.regions", "Regions"),
     ("create_officer_account", "admin.accounts", "Accounts"),

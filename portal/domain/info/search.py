@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, text
@@ -69,6 +70,10 @@ def remove(session: Session, kind: str, ref: object, language: str | None = None
     session.execute(stmt)
 
 
+def without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _words(query: str) -> list[str]:
     return WORD.findall((query or "")[:MAX_QUERY].lower())[:12]
 
@@ -121,7 +126,12 @@ def search(
         names.append(f":a{i}")
     if session.get_bind().dialect.name == "postgresql":
         params["q"] = " ".join(words)
-        tsquery = " || ".join(f"plainto_tsquery('{c}', :q)" for c in PG_CONFIGS)
+        variants = ["q"]
+        bare = without_accents(params["q"])  # entries are indexed without accents too
+        if bare != params["q"]:
+            params["bare"] = bare
+            variants.append("bare")
+        tsquery = " || ".join(f"plainto_tsquery('{c}', :{p})" for c in PG_CONFIGS for p in variants)
         sql = _POSTGRES.format(tsquery=tsquery, audiences=", ".join(names))
     else:
         params["q"] = " ".join(f'"{w}"*' for w in words)
