@@ -125,10 +125,11 @@ def search(
         params[f"a{i}"] = audience
         names.append(f":a{i}")
     if session.get_bind().dialect.name == "postgresql":
-        params["q"] = " ".join(words)
+        joined = " ".join(words)
+        params["q"] = joined
         variants = ["q"]
-        bare = without_accents(params["q"])  # entries are indexed without accents too
-        if bare != params["q"]:
+        bare = without_accents(joined)  # entries are indexed without accents too
+        if bare != joined:
             params["bare"] = bare
             variants.append("bare")
         tsquery = " || ".join(f"plainto_tsquery('{c}', :{p})" for c in PG_CONFIGS for p in variants)

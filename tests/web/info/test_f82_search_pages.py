@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.domain.info import directory, help as help_domain
+from portal.domain.info import directory
+from portal.domain.info import help as help_domain
 
 
 def test_f82_customs_search_page(login_as, session, demo):
