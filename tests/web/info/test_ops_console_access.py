@@ -193,3 +193,57 @@ def test_ops_writes_news_with_audit(operator_client, session):
     )
     assert refused.status_code == 422
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "news.created"))
+
+
+def test_ops_every_console_page_answers(operator_client, session):
+    from portal.domain.api_clients import create_issuing_association, create_nga
+    from portal.domain.info import help as help_domain
+    from portal.domain.info import news
+
+    nga = create_nga(session, "BE", "NGA pages (t)")
+    ia = create_issuing_association(session, nga, "IA pages (t)")
+    item = news.save_news(session, None, title="N", body="b", audience="all", language="en",
+                          publish_at=None, expires_at=None)  # fmt: skip
+    page = help_domain.save_page(session, None, {"title": "P", "body": "b"})
+    session.commit()
+    for path in (
+        "/console/",
+        "/console/ngas",
+        f"/console/ngas/{nga.id}",
+        "/console/associations/new",
+        f"/console/associations/{ia.id}",
+        "/console/api-clients",
+        "/console/administrations",
+        "/console/ata-status",
+        "/console/news",
+        "/console/news/new",
+        f"/console/news/{item.id}",
+        "/console/help-pages",
+        "/console/help-pages/new",
+        f"/console/help-pages/{page.id}",
+    ):
+        assert operator_client.get(path).status_code == 200, path
+    assert operator_client.get("/console/ngas/999999").status_code == 404
+
+
+def test_ops_changes_an_ata_status(operator_client, session, ata_statuses):
+    import datetime as dt
+
+    from portal.models import Country
+
+    country = session.scalar(select(Country).where(Country.ata_status == "paper"))
+    day = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    c = operator_client
+    response = c.post(
+        "/console/ata-status",
+        data=_csrf_form(c, {"country": country.code, "action": "announce", "digital_from": day,
+                            "reason": "notified"}),
+    )  # fmt: skip
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    session.expire_all()
+    assert session.get(Country, country.code).provisional_from.isoformat() == day
+    bad = c.post(
+        "/console/ata-status",
+        data=_csrf_form(c, {"country": country.code, "action": "announce", "digital_from": "x"}),
+    )
+    assert bad.status_code == 422
