@@ -53,7 +53,7 @@ def directory_map():
         "info/map.html",
         countries=worldmap.country_paths(),
         markers=markers,
-        view_box=worldmap.view_box(markers),
+        view=worldmap.view_of(markers),
         width=worldmap.WIDTH,
         height=worldmap.HEIGHT,
         without_coordinates=[o for o in offices if o.latitude is None or o.longitude is None],

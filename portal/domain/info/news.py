@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
@@ -158,8 +159,11 @@ def mark_read(session: Session, reader: str, item: NewsItem) -> None:
         select(NewsRead.id).where(NewsRead.news_id == item.id, NewsRead.reader == reader)
     )
     if exists is None:
-        session.add(NewsRead(news_id=item.id, reader=reader))
-        session.flush()
+        try:
+            with session.begin_nested():  # the same reader in two tabs at once: one row
+                session.add(NewsRead(news_id=item.id, reader=reader))
+        except IntegrityError:
+            pass
 
 
 def all_news(session: Session) -> list[NewsItem]:

@@ -98,16 +98,29 @@ def markers(offices) -> list[Marker]:
     return out
 
 
-def view_box(points: list[Marker], margin: float = 12.0) -> str:
-    """The part of the world around the markers (the whole world without any)."""
+@dataclass(frozen=True)
+class View:
+    box: str  # the SVG viewBox
+    marker_radius: float  # a dot of about the same size on the screen, whatever the zoom
+
+
+MIN_WIDTH = 120.0  # 60 degrees of longitude at least: the offices' region, not a street
+
+
+def view_of(points: list[Marker], margin: float = 12.0) -> View:
+    """The part of the world around the markers, 2:1 like the whole map (the whole world
+    without any marker)."""
     if not points:
-        return f"0 0 {WIDTH} {HEIGHT}"
+        return View(f"0 0 {WIDTH} {HEIGHT}", WIDTH / 300)
     xs = [p.x for p in points]
     ys = [p.y for p in points]
-    x0, x1 = max(0.0, min(xs) - margin), min(float(WIDTH), max(xs) + margin)
-    y0, y1 = max(0.0, min(ys) - margin), min(float(HEIGHT), max(ys) + margin)
-    w, h = max(x1 - x0, 40.0), max(y1 - y0, 20.0)
-    return f"{x0:g} {y0:g} {w:g} {h:g}"
+    w = max(max(xs) - min(xs) + 2 * margin, 2 * (max(ys) - min(ys) + 2 * margin), MIN_WIDTH)
+    w = min(w, float(WIDTH))
+    h = w / 2
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    x0 = min(max(cx - w / 2, 0.0), WIDTH - w)
+    y0 = min(max(cy - h / 2, 0.0), HEIGHT - h)
+    return View(f"{x0:g} {y0:g} {w:g} {h:g}", round(w / 300, 2))
 
 
 TILE_ZOOM = 13
