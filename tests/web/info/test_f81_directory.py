@@ -143,3 +143,14 @@ def test_f81_operator_edits_an_nga(operator_client, session):
     directory.reindex(session)  # idempotent
     session.commit()
     assert len(search.search(session, "edited", language="en", audiences=("all",))) == 1
+
+
+def test_f81_wallet_directory_has_the_chain_not_the_offices(holder_client, session):
+    from portal.domain.api_clients import create_nga
+
+    create_nga(session, "CH", "Swiss NGA (wallet t)", phone="+41 1")
+    session.commit()
+    html = holder_client.get("/info/directory").get_data(as_text=True)
+    assert "Swiss NGA (wallet t)" in html and "+41 1" in html
+    assert "Customs offices" not in html
+    assert holder_client.get("/directory").status_code == 404  # the customs page is not here
