@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 
 from portal import models  # noqa: F401  (fills the metadata)
 from portal.db import Base
+from portal.models.info import include_in_migrations
 
 config = context.config
 target_metadata = Base.metadata
@@ -45,6 +46,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_in_migrations,  # the search index (migration 0015)
     )
     with context.begin_transaction():
         context.run_migrations()

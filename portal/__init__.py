@@ -40,6 +40,9 @@ BLUEPRINTS = [
     ("portal.blueprints.evidence", "wallet"),
     ("portal.blueprints.language", "customs"),  # the language switch (F-83)
     ("portal.blueprints.language.wallet", "wallet"),
+    ("portal.blueprints.ops.app", "ops"),
+    ("portal.blueprints.info", "customs"),
+    ("portal.blueprints.info.wallet", "wallet"),
 ]
 
 

@@ -99,6 +99,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "NICS_BAD_TOKEN_RATE_LIMIT": env.get("NICS_BAD_TOKEN_RATE_LIMIT", "120/minute"),
         "NICS_TOKEN_SECONDS": _int("NICS_TOKEN_SECONDS", 900),
         "NICS_MAX_BODY": _int("NICS_MAX_BODY", 2 * 1024 * 1024),
+        # the directory's map (F-81): drawn from the packaged world outlines; with a tile URL
+        # ("https://tiles.example/{z}/{x}/{y}.png") the page also offers that tile server
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", ""),
         "JOBS_INLINE": not env.get("REDIS_URL"),
         # without Redis: a thread of each process sends the outbox right after the commit that
         # wrote to it, and every OUTBOX_DRAIN_SECONDS (off in tests, which drain explicitly)

@@ -11,6 +11,7 @@ import datetime as dt
 from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
+from portal.blueprints.ops.session import load_operator
 from portal.blueprints.wallet.session import load_holder
 from portal.domain.sessions import live_session, open_session, revoke_session
 from portal.extensions import db, login_manager
@@ -22,6 +23,8 @@ def load_user(user_id: str):
     kind, _, sid = user_id.partition(":")
     if kind == "h" and sid:  # a holder's wallet session (portal/blueprints/wallet/session.py)
         return load_holder(sid)
+    if kind == "o" and sid:  # an operator's console session (portal/blueprints/ops/session.py)
+        return load_operator(sid)
     if kind != "c" or not sid:
         return None
     tenant = getattr(g, "tenant", None)

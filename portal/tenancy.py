@@ -1,7 +1,7 @@
 """Tenancy by host (F-01, F-02): the one place that turns a Host header into a site and tenant.
 
 customs-<cc>.<domain> → that customs administration; wallet.<domain> → holder wallet;
-api.<domain> → machine APIs. Anything else is a 404, never a fallback to a default tenant.
+api.<domain> → machine APIs; ops.<domain> → the operator's console. Anything else is a 404, never a fallback to a default tenant.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _CUSTOMS_HOST = re.compile(r"^customs-([a-z]{2})$")
 
 @dataclass(frozen=True)
 class Site:
-    kind: str  # 'customs' | 'wallet' | 'api'
+    kind: str  # 'customs' | 'wallet' | 'api' | 'ops'
     code: str | None = None  # the administration code for 'customs'
 
 
@@ -53,6 +53,8 @@ def parse_host(host: str, domain: str) -> Site | None:
         return Site("wallet")
     if label == "api":
         return Site("api")
+    if label == "ops":
+        return Site("ops")
     m = _CUSTOMS_HOST.match(label)
     if m:
         return Site("customs", m.group(1))

@@ -13,6 +13,8 @@ const assets = [
   // loaded only on the pages that scan
   ["node_modules/qr-scanner/qr-scanner.umd.min.js", "qr-scanner.umd.min.js"],
   ["node_modules/qr-scanner/qr-scanner-worker.min.js", "qr-scanner-worker.min.js"],
+  // Natural Earth countries (TopoJSON): the directory's map is drawn from it on the server (F-81)
+  ["node_modules/world-atlas/countries-110m.json", "countries-110m.json"],
 ];
 // a symlink left here (e.g. from a worktree) is replaced by a real folder
 try {

@@ -20,9 +20,12 @@ def test_models_and_migrations_agree(app):
 
     from portal.db import Base
     from portal.extensions import db
+    from portal.models.info import include_in_migrations
 
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_in_migrations}
+        )
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == [], f"models differ from the migrations: {diff}"
 

@@ -13,6 +13,7 @@
 | `evidence` | `receipts verify / keys / new-key / revocations`, `audit verify / checkpoint` |
 | `jobs` | `jobs worker / scheduler`, `outbox drain` |
 | `monitoring` | `monitoring rebuild-history` |
+| `ops` | `ops create-operator`, `info reindex` |
 
 The app factory calls `register(app)`, which adds every group.
 """
@@ -35,6 +36,7 @@ def groups() -> list[AppGroup]:
         keys,
         monitoring,
         nics,
+        ops,
         refdata,
     )
 
@@ -53,6 +55,8 @@ def groups() -> list[AppGroup]:
         evidence.receipts_cli,
         evidence.audit_cli,
         monitoring.monitoring_cli,
+        ops.ops_cli,
+        ops.info_cli,
     ]
 
 

@@ -47,3 +47,12 @@ def demo_load() -> None:
             f"{DEMO_HOLDER_PIN}) has the demo carnet and a pending pre-declaration of its "
             "validation at Antwerp Port: see Pre-declarations as the Belgian officer."
         )
+    from portal.domain.info.demo import load_demo_info
+
+    with db.new_session() as session:
+        operator = load_demo_info(session)
+        session.commit()
+    click.echo(
+        f"News, directory, help and search: operator console at {scheme}://ops.{domain}/console/ "
+        f"as {operator} (password {DEMO_PASSWORD}; enrol TOTP at the first login)."
+    )

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from portal.blueprints.home import bp
 from portal.domain import predeclarations
+from portal.domain.info import news
 from portal.domain.organisation import offices_for
 from portal.domain.permissions import has_permission
 from portal.domain.wording import code_label
@@ -25,6 +26,8 @@ NAVIGATION = [
     ("statistics", "monitoring.statistics", _l("Statistics")),
     ("news", "info.news", _l("News")),
     ("directory", "info.directory", _l("Directory")),
+    ("news", "info.help_index", _l("Help")),
+    ("news", "info.search", _l("Search")),
     ("create_office", "admin.offices", _l("Offices")),
     ("create_region", "admin.regions", _l("Regions")),
     ("create_officer_account", "admin.accounts", _l("Accounts")),
@@ -54,7 +57,11 @@ def navigation():
 
 
 def _with_count(endpoint: str, label: str) -> str:
-    """The menu's count of pending pre-declarations at the officer's offices (F-51)."""
+    """The menu's count of pending pre-declarations at the officer's offices (F-51), and of
+    unread news (F-80)."""
+    if endpoint == "info.news":
+        unread = news.unread_count(db.session, "customs", f"c:{current_user.id}")
+        return f"{label} ({unread})" if unread else label
     if endpoint != "customs.predeclarations":
         return label
     offices = [o.id for o in offices_for(db.session, current_user) if o.active]
@@ -65,4 +72,10 @@ def _with_count(endpoint: str, label: str) -> str:
 @bp.get("/")
 @login_required
 def index():
-    return render_template("home/index.html")
+    latest = news.visible_news(db.session, "customs", limit=5)
+    return render_template(
+        "home/index.html",
+        latest_news=latest,
+        read_news=news.read_ids(db.session, f"c:{current_user.id}", latest),
+        news_ep="info",
+    )

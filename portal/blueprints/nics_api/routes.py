@@ -27,6 +27,7 @@ from portal.domain import carnets as domain
 from portal.domain import reconciliation as rec
 from portal.domain.api_clients import Actor
 from portal.domain.carnets import ValidationFailed
+from portal.domain.info import news
 from portal.extensions import db, limiter
 
 CARNET_NUMBER_RE = re.compile(CARNET_NUMBER["pattern"])
@@ -81,7 +82,11 @@ def receipt_revocations():
 
 @bp.get("/v1/docs")
 def docs():
-    return render_template("nics_api/docs.html", doc=document(_today()))
+    return render_template(
+        "nics_api/docs.html",
+        doc=document(_today()),
+        news=news.visible_news(db.session, "chambers", limit=10),  # F-80
+    )
 
 
 @bp.post("/v1/oauth/token")

@@ -15,6 +15,7 @@ from portal.domain import audit as audit_log
 from portal.domain import jobs as domain_jobs
 from portal.domain.bulk.columns import spec_of
 from portal.domain.bulk.rules import load_context, validate_all
+from portal.domain.info import directory
 from portal.i18n import fmt_number
 from portal.models import Account, CustomsAdministration, Office, Region
 from portal.models.bulk import BulkRow, BulkSession
@@ -104,6 +105,8 @@ def import_session(
             data={"via": "bulk", "row": row.row_number},
             **actor,
         )
+        if isinstance(obj, Office):
+            directory.index_office(session, obj)  # the directory's search entry (F-81)
         if isinstance(obj, Account) and obj.active:
             outbox.add_account_invitation(
                 session, obj.id, obj.email, customs.id, customs.invitation_days

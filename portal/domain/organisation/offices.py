@@ -12,6 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from portal.domain import Conflict, DomainError
+from portal.domain.info import directory
+from portal.domain.info import search as info_search
 from portal.domain.organisation.base import (
     Changes,
     apply_changes,
@@ -125,6 +127,7 @@ def create_office(session: Session, actor: Account, data: dict[str, Any]) -> Off
     office = Office(customs_id=actor.customs_id, **values)
     session.add(office)
     flush_or_conflict(session, _("An office with this name already exists."), "name")
+    directory.index_office(session, office)  # the directory's search entry (F-81)
     return office
 
 
@@ -135,6 +138,7 @@ def update_office(
     values = _office_values(session, actor, office, data)
     changes = apply_changes(office, values)
     flush_or_conflict(session, _("An office with this name already exists."), "name")
+    directory.index_office(session, office)
     return changes
 
 
@@ -156,6 +160,7 @@ def delete_office(session: Session, actor: Account, office: Office) -> None:
                 count=ngettext("%(num)d account", "%(num)d accounts", accounts),
             )
         )
+    info_search.remove(session, "office", office.id)
     delete_or_conflict(
         session, office, _("This office is still used elsewhere and cannot be deleted.")
     )

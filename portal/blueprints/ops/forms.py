@@ -1,0 +1,116 @@
+"""The console's forms (labels translated lazily)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Optional
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """SelectField choices (wtforms deprecates plain tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+AUDIENCE_PAIRS = [
+    ("all", _l("Everyone")),
+    ("customs", _l("Customs")),
+    ("holders", _l("Holders")),
+    ("chambers", _l("Chambers of commerce")),
+]
+LANGUAGE_PAIRS = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired()])
+
+
+class ButtonForm(FlaskForm):
+    pass
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    street = StringField(_l("Street and number"))
+    postal_code = StringField(_l("Postal code"))
+    city = StringField(_l("City"))
+    email = StringField(_l("Email"))
+    phone = StringField(_l("Phone"))
+
+
+class NgaForm(ContactForm):
+    country = StringField(_l("Country (ISO code)"), validators=[DataRequired()])
+    website = StringField(_l("Website"))
+
+
+class AssociationForm(ContactForm):
+    nga_id = SelectField(_l("National guaranteeing association"), coerce=int)
+
+
+class ApiClientForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    owner = SelectField(_l("Belongs to"))
+
+
+class AdministrationForm(FlaskForm):
+    code = StringField(_l("Code (two letters)"), validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    country = StringField(_l("Country (ISO code)"), validators=[DataRequired()])
+    admin_email = EmailField(_l("First admin's email"), validators=[DataRequired()])
+    admin_name = StringField(_l("First admin's name"), validators=[DataRequired()])
+
+
+class AtaStatusForm(FlaskForm):
+    country = StringField(_l("Country (ISO code)"), validators=[DataRequired()])
+    action = SelectField(
+        _l("Change"),
+        choices=choices(
+            [
+                ("announce", _l("Announce a provisional digital date")),
+                ("confirm", _l("Confirm the digital date")),
+                ("withdraw", _l("Withdraw the digital date")),
+            ]
+        ),
+    )
+    digital_from = StringField(_l("Digital from (YYYY-MM-DD)"))
+    reason = StringField(_l("Reason"))
+
+
+class NewsForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired()])
+    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 12})
+    audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_PAIRS))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_PAIRS))
+    publish_at = DateTimeLocalField(
+        _l("Publish at (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    expires_at = DateTimeLocalField(
+        _l("Expires at (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+
+
+class HelpPageForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired()])
+    slug = StringField(_l("Address (letters, digits, hyphens)"))
+    kind = SelectField(
+        _l("Kind"), choices=choices([("faq", _l("FAQ entry")), ("page", _l("Help page"))])
+    )
+    audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_PAIRS))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_PAIRS))
+    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 12})

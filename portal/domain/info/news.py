@@ -1,0 +1,170 @@
+"""News (F-80): written by operators, shown to their audience between publish and expiry, in
+the customs portal, the wallet and the NICS documentation; read markers per reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.domain import DomainError, audit
+from portal.domain.info import markdown, search
+from portal.models import NewsItem, NewsRead
+
+AUDIENCES = ("customs", "holders", "chambers", "all")
+LANGUAGES = ("en", "fr", "es")
+# who sees which audiences: a site's readers see their own and 'all'
+READERS = {
+    "customs": ("customs", "all"),
+    "holders": ("holders", "all"),
+    "chambers": ("chambers", "all"),
+    "operator": AUDIENCES,
+}
+
+
+def save_news(
+    session: Session,
+    item: NewsItem | None,
+    *,
+    title: str,
+    body: str,
+    audience: str,
+    language: str,
+    publish_at: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    actor_id: int | None = None,
+    actor_label: str = "",
+) -> NewsItem:
+    """Create (item None) or change a news item; its search entry follows."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("Give the news a title.", field="title")
+    if audience not in AUDIENCES:
+        raise DomainError("Choose who the news is for.", field="audience")
+    if language not in LANGUAGES:
+        raise DomainError("Choose the language of the news.", field="language")
+    publish_at = publish_at or now_utc()
+    if expires_at is not None and expires_at <= publish_at:
+        raise DomainError("The expiry date must come after the publication date.", "expires_at")
+    created = item is None
+    if item is None:
+        item = NewsItem(author_id=actor_id)
+        session.add(item)
+    item.title, item.body, item.audience, item.language = (
+        title[:200],
+        body or "",
+        audience,
+        language,
+    )
+    item.publish_at, item.expires_at, item.updated_at = publish_at, expires_at, now_utc()
+    session.flush()
+    search.upsert(
+        session,
+        "news",
+        item.id,
+        title=item.title,
+        body=markdown.plain(item.body),
+        language=language,
+        audience=audience,
+        publish_at=publish_at,
+        expires_at=expires_at,
+    )
+    audit.record(
+        session,
+        "news.created" if created else "news.changed",
+        actor_type="operator",
+        actor_id=actor_id,
+        actor_label=actor_label,
+        object_type="news",
+        object_id=item.id,
+        data={"title": item.title, "audience": audience},
+    )
+    return item
+
+
+def delete_news(
+    session: Session, item: NewsItem, *, actor_id: int | None, actor_label: str
+) -> None:
+    search.remove(session, "news", item.id)
+    audit.record(
+        session,
+        "news.deleted",
+        actor_type="operator",
+        actor_id=actor_id,
+        actor_label=actor_label,
+        object_type="news",
+        object_id=item.id,
+        data={"title": item.title},
+    )
+    session.delete(item)
+
+
+def _visible(reader_kind: str, now: dt.datetime):
+    return select(NewsItem).where(
+        NewsItem.audience.in_(READERS[reader_kind]),
+        NewsItem.publish_at <= now,
+        (NewsItem.expires_at.is_(None)) | (NewsItem.expires_at > now),
+    )
+
+
+def visible_news(
+    session: Session,
+    reader_kind: str,
+    *,
+    language: str | None = None,
+    limit: int = 50,
+    now: dt.datetime | None = None,
+) -> list[NewsItem]:
+    """Published, unexpired news for `reader_kind` ('customs', 'holders', 'chambers'), newest
+    first; those in `language` before the others."""
+    stmt = _visible(reader_kind, now or now_utc())
+    order = [NewsItem.publish_at.desc(), NewsItem.id.desc()]
+    if language:
+        order.insert(0, (NewsItem.language != language))
+    return list(session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+def visible_item(
+    session: Session, reader_kind: str, news_id: int, now: dt.datetime | None = None
+) -> NewsItem | None:
+    return session.scalar(_visible(reader_kind, now or now_utc()).where(NewsItem.id == news_id))
+
+
+def read_ids(session: Session, reader: str, items: list[NewsItem]) -> set[int]:
+    if not items:
+        return set()
+    return set(
+        session.scalars(
+            select(NewsRead.news_id).where(
+                NewsRead.reader == reader, NewsRead.news_id.in_([i.id for i in items])
+            )
+        )
+    )
+
+
+def unread_count(session: Session, reader_kind: str, reader: str) -> int:
+    visible = _visible(reader_kind, now_utc()).with_only_columns(NewsItem.id).subquery()
+    read = select(NewsRead.news_id).where(NewsRead.reader == reader)
+    return (
+        session.scalar(select(func.count()).select_from(visible).where(visible.c.id.not_in(read)))
+        or 0
+    )
+
+
+def mark_read(session: Session, reader: str, item: NewsItem) -> None:
+    exists = session.scalar(
+        select(NewsRead.id).where(NewsRead.news_id == item.id, NewsRead.reader == reader)
+    )
+    if exists is None:
+        try:
+            with session.begin_nested():  # the same reader in two tabs at once: one row
+                session.add(NewsRead(news_id=item.id, reader=reader))
+        except IntegrityError:
+            pass
+
+
+def all_news(session: Session) -> list[NewsItem]:
+    return list(session.scalars(select(NewsItem).order_by(NewsItem.publish_at.desc())))

@@ -1,0 +1,148 @@
+"""The directory's map drawn on the server as SVG (F-81), so it works with no internet access:
+country outlines from Natural Earth (the npm package world-atlas, TopoJSON, copied into
+portal/static/vendor by the build step), offices as dots, both projected equirectangularly."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+WIDTH, HEIGHT = 720, 360  # 2 SVG units per degree
+ATLAS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    "static",
+    "vendor",
+    "countries-110m.json",
+)
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    """Equirectangular: longitude → x, latitude → y (north up)."""
+    lon = max(-180.0, min(180.0, lon))
+    lat = max(-90.0, min(90.0, lat))
+    return round((lon + 180.0) * WIDTH / 360.0, 2), round((90.0 - lat) * HEIGHT / 180.0, 2)
+
+
+def _decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
+    transform = topology.get("transform")
+    arcs = []
+    for arc in topology["arcs"]:
+        points, x, y = [], 0, 0
+        for dx, dy in arc:
+            if transform:
+                x, y = x + dx, y + dy
+                sx, sy = transform["scale"]
+                tx, ty = transform["translate"]
+                points.append((x * sx + tx, y * sy + ty))
+            else:
+                points.append((dx, dy))
+        arcs.append(points)
+    return arcs
+
+
+def _ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> str:
+    points: list[tuple[float, float]] = []
+    for index in indexes:
+        arc = arcs[index] if index >= 0 else list(reversed(arcs[~index]))
+        points.extend(arc if not points else arc[1:])
+    if len(points) < 3:
+        return ""
+    projected = [project(lon, lat) for lon, lat in points]
+    return "M" + "L".join(f"{x:g},{y:g}" for x, y in projected) + "Z"
+
+
+@lru_cache(maxsize=1)
+def country_paths() -> tuple[str, ...]:
+    """One SVG path (d attribute) per country; empty when the atlas was not built (the map
+    then shows the offices on a plain background)."""
+    try:
+        with open(ATLAS, encoding="utf-8") as fh:
+            topology = json.load(fh)
+    except OSError:
+        return ()
+    arcs = _decode_arcs(topology)
+    paths = []
+    for geometry in topology["objects"]["countries"]["geometries"]:
+        if geometry.get("type") == "Polygon":
+            polygons = [geometry["arcs"]]
+        elif geometry.get("type") == "MultiPolygon":
+            polygons = geometry["arcs"]
+        else:
+            continue
+        d = "".join(_ring(arcs, ring) for polygon in polygons for ring in polygon)
+        if d:
+            paths.append(d)
+    return tuple(paths)
+
+
+@dataclass(frozen=True)
+class Marker:
+    id: int
+    name: str
+    x: float
+    y: float
+
+
+def markers(offices) -> list[Marker]:
+    """The offices with coordinates, as points on the map."""
+    out = []
+    for office in offices:
+        if office.latitude is None or office.longitude is None:
+            continue
+        x, y = project(float(office.longitude), float(office.latitude))
+        out.append(Marker(office.id, office.name, x, y))
+    return out
+
+
+@dataclass(frozen=True)
+class View:
+    box: str  # the SVG viewBox
+    marker_radius: float  # a dot of about the same size on the screen, whatever the zoom
+
+
+MIN_WIDTH = 120.0  # 60 degrees of longitude at least: the offices' region, not a street
+
+
+def view_of(points: list[Marker], margin: float = 12.0) -> View:
+    """The part of the world around the markers, 2:1 like the whole map (the whole world
+    without any marker)."""
+    if not points:
+        return View(f"0 0 {WIDTH} {HEIGHT}", WIDTH / 300)
+    xs = [p.x for p in points]
+    ys = [p.y for p in points]
+    w = max(max(xs) - min(xs) + 2 * margin, 2 * (max(ys) - min(ys) + 2 * margin), MIN_WIDTH)
+    w = min(w, float(WIDTH))
+    h = w / 2
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    x0 = min(max(cx - w / 2, 0.0), WIDTH - w)
+    y0 = min(max(cy - h / 2, 0.0), HEIGHT - h)
+    return View(f"{x0:g} {y0:g} {w:g} {h:g}", round(w / 300, 2))
+
+
+TILE_ZOOM = 13
+
+
+def tile_url(template: str, lat: float, lon: float, zoom: int = TILE_ZOOM) -> str:
+    """The slippy-map tile ({z}/{x}/{y}, web Mercator) holding the point, from the
+    deployment's MAP_TILE_URL."""
+    n = 2**zoom
+    lat = max(-85.0511, min(85.0511, lat))
+    x = int((lon + 180.0) / 360.0 * n) % n
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return template.replace("{z}", str(zoom)).replace("{x}", str(x)).replace("{y}", str(y))
+
+
+def csp_with_tiles(url: str) -> str:
+    """The portal's Content-Security-Policy with the tile server allowed as an image source."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob: {origin}; media-src 'self' blob:; connect-src 'self'; "
+        "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        "form-action 'self'"
+    )

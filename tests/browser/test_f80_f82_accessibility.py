@@ -1,0 +1,72 @@
+"""WCAG 2.2 AA on the information pages (news, directory and its map, help, search) and the
+operator's console: axe-core finds no serious or critical violation, one h1, one main landmark
+(the same audit as tests/browser/test_accessibility.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.db import now_utc
+from portal.domain.info import demo as info_demo
+from portal.domain.info import operators
+from portal.extensions import db
+from portal.models import Operator
+from tests.browser.test_accessibility import _audit, _context
+from tests.browser.test_f40_customs_desk import _log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_f80_f82_wcag_information_and_console_pages(app, world, browser, live_server):
+    from portal.domain.demo import demo_email
+    from portal.models import Account
+
+    with db.new_session() as s:
+        info_demo.load_demo_info(s)
+        operator = s.query(Operator).one()
+        row = operators.open_session(s, operator, "127.0.0.1")
+        row.mfa_at = now_utc()
+        s.commit()
+        sid = row.id
+    officer = world.session.query(Account).filter_by(email=demo_email("ch", "officer")).one()
+    context = _context(browser)
+    page = context.new_page()
+    _log_in(app, context, live_server, officer)
+    cookie = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": f"o:{sid}", "_fresh": True}
+    )
+    context.add_cookies(
+        [
+            {
+                "name": app.config["SESSION_COOKIE_NAME"],
+                "value": cookie,
+                "url": live_server.url("ops", path="/"),
+            }
+        ]
+    )
+    found: dict = {}
+    for path in (
+        "/",
+        "/news",
+        "/directory",
+        "/directory/map",
+        "/help",
+        "/help/guides/customs",
+        "/search?q=office",
+    ):
+        page.goto(live_server.url("customs", "ch", path))
+        _audit(page, found)
+    for path in (
+        "/console/",
+        "/console/ngas",
+        "/console/api-clients",
+        "/console/administrations",
+        "/console/ata-status",
+        "/console/news",
+        "/console/news/new",
+        "/console/help-pages",
+    ):
+        page.goto(live_server.url("ops", path=path))
+        _audit(page, found)
+    assert not found, "\n".join(f"{p}: {v}" for p, v in found.items())
+    context.close()
