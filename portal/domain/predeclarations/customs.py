@@ -22,6 +22,7 @@ from portal.domain.predeclarations.vocabulary import (
 from portal.domain.rules import label
 from portal.domain.transactions import CommitResult, Officer, commit_voucher, committed_by_token
 from portal.domain.transactions.locking import is_pg
+from portal.i18n import fmt_local
 from portal.models import (
     Carnet,
     Office,
@@ -90,10 +91,18 @@ def acknowledge(
         session,
         carnet,
         p,
-        f"{kind_name(p).capitalize()} acknowledged",
-        f"Customs at {office.name if office else 'the office'} acknowledged your "
-        f"{kind_name(p)} for the {label(p.kind)} of carnet {carnet.carnet_number}, expected "
-        f"on {p.expected_at.strftime('%d/%m/%Y %H:%M')}.",
+        lambda: (
+            _("%(what)s acknowledged", what=kind_name(p).capitalize()),
+            _(
+                "Customs at %(office)s acknowledged your %(what)s for the %(kind)s of carnet "
+                "%(number)s, expected on %(when)s.",
+                office=office.name if office else "—",
+                what=kind_name(p),
+                kind=label(p.kind),
+                number=carnet.carnet_number,
+                when=fmt_local(p.expected_at),
+            ),
+        ),
     )
     session.flush()
     return p
@@ -129,10 +138,19 @@ def reject(
         session,
         carnet,
         p,
-        f"{kind_name(p).capitalize()} rejected: stop for inspection",
-        f"Customs at {office.name if office else 'the office'} rejected your {kind_name(p)} "
-        f"for the {label(p.kind)} of carnet {carnet.carnet_number}: {reason} "
-        "The goods must stop at the customs office for inspection.",
+        lambda: (
+            _("%(what)s rejected: stop for inspection", what=kind_name(p).capitalize()),
+            _(
+                "Customs at %(office)s rejected your %(what)s for the %(kind)s of carnet "
+                "%(number)s: %(reason)s The goods must stop at the customs office for "
+                "inspection.",
+                office=office.name if office else "—",
+                what=kind_name(p),
+                kind=label(p.kind),
+                number=carnet.carnet_number,
+                reason=reason,
+            ),
+        ),
     )
     session.flush()
     return p

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -80,11 +81,20 @@ OFFICE_CARRIAGES = {"cargo": _l("cargo"), "hand_carry": _l("hand carry")}
 OFFICE_TRANSPORT = {"air": _l("Air"), "sea": _l("Sea"), "land": _l("Land")}
 
 
-def tell_holders(session: Session, carnet: Carnet, p: Predeclaration, title: str, body: str):
+def tell_holders(
+    session: Session, carnet: Carnet, p: Predeclaration, words: Callable[[], tuple[str, str]]
+):
     """A wallet notification for every holder of the carnet, with its outbox signal and an
     email through the outbox (F-52)."""
     voucher = session.get(Voucher, p.voucher_id)
-    notify(session, carnet, "predeclaration", title=title, body=body, voucher=voucher, email=True)
+    notify(
+        session,
+        carnet,
+        "predeclaration",
+        words=words,
+        voucher=voucher,
+        email=True,
+    )
 
 
 def tell_office(session: Session, office: Office, carnet: Carnet, p: Predeclaration) -> None:

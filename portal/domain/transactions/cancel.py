@@ -17,6 +17,7 @@ from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, officer_event, place_of
 from portal.domain.vouchers import check_not_locked, failed_guess, normalize_code
+from portal.i18n import fmt_datetime
 from portal.models import Cancellation, Holder, PaperTransaction, Transaction, WalletCarnet
 
 # --- cancellation (F-44, R-05) ----------------------------------------------------------------
@@ -165,11 +166,16 @@ def cancel_transaction(
         "cancelled",
         voucher=voucher,
         transaction=txn,
-        title=f"{label(txn.kind).capitalize()} cancelled",
-        body=(
-            f"The {label(txn.kind)} of carnet {carnet.carnet_number} committed on "
-            f"{txn.committed_at.strftime('%d/%m/%Y %H:%M')} UTC was cancelled at "
-            f"{place.office_name}. Its voucher can be used again."
+        words=lambda: (
+            _("%(kind)s cancelled", kind=label(txn.kind).capitalize()),
+            _(
+                "The %(kind)s of carnet %(number)s committed on %(when)s was cancelled at "
+                "%(office)s. Its voucher can be used again.",
+                kind=label(txn.kind),
+                number=carnet.carnet_number,
+                when=fmt_datetime(txn.committed_at),
+                office=place.office_name,
+            ),
         ),
         email=True,
     )

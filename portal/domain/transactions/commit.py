@@ -59,6 +59,7 @@ from portal.domain.transactions.locking import commit_context, lock
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, place_of
 from portal.domain.transition import validated_automatically
+from portal.i18n import fmt_datetime
 from portal.models import Carnet, GoodsItem, Hold, Transaction, TransactionItem, Voucher
 
 TRANSACTIONS = batch.table_of(Transaction)
@@ -428,24 +429,34 @@ def _write(session: Session, c: Commit) -> CommitResult:
             "final_date": final_date.isoformat() if final_date else None,
         },
     )
+
+    def words() -> tuple[str, str]:
+        what = label(last_kind)
+        body = _(
+            "The %(kind)s of carnet %(number)s was committed at %(office)s (%(country)s) on "
+            "%(when)s.",
+            kind=what,
+            number=carnet.carnet_number,
+            office=place.office_name,
+            country=country_name(session, place.country_code),
+            when=fmt_datetime(now),
+        )
+        if final_date and kind in FINAL_DATE_LABELS:
+            body += " " + _(
+                "%(what)s: %(date)s.",
+                what=str(FINAL_DATE_LABELS[kind]).capitalize(),
+                date=fmt_date(final_date),
+            )
+        body += " " + _("Open your wallet to check the officer's verification code.")
+        return _("%(kind)s committed", kind=what.capitalize()), body
+
     notify(
         session,
         carnet,
         "committed",
         voucher=voucher,
         transaction_id=last_id,
-        title=f"{label(last_kind).capitalize()} committed",
-        body=(
-            f"The {label(last_kind)} of carnet {carnet.carnet_number} was committed at "
-            f"{place.office_name} ({place.country_name}) on "
-            f"{now.strftime('%d/%m/%Y %H:%M')} UTC"
-            + (
-                f"; {FINAL_DATE_LABELS[kind]}: {fmt_date(final_date)}"
-                if final_date and kind in FINAL_DATE_LABELS
-                else ""
-            )
-            + ". Open your wallet to check the officer's verification code."
-        ),
+        words=words,
         email=True,
         writes=writes,
         holders=(c.ctx["holders"] or []) if writes.pg else None,

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, crypto
 from portal.domain.carnets import item_aad, item_marks
-from portal.domain.rules import check_holds, label
+from portal.domain.rules import check_holds, country_name, label
 from portal.domain.transactions.checks import check_voucher_state, voucher_lines
 from portal.domain.transactions.locking import lock, lock_carnet
 from portal.domain.transactions.notify import notify
 from portal.domain.transactions.place import Officer, officer_event, place_of
+from portal.i18n import fmt_datetime
 from portal.models import Carnet, Hold, Rejection, Transaction, Travel
 
 # --- rejection (F-44a) ------------------------------------------------------------------------
@@ -81,12 +82,17 @@ def reject_voucher(
         carnet,
         "rejected",
         voucher=voucher,
-        title=f"{label(voucher.kind).capitalize()} rejected",
-        body=(
-            f"Customs at {place.office_name} ({place.country_name}) rejected the "
-            f"{label(voucher.kind)} of carnet {carnet.carnet_number} on "
-            f"{now.strftime('%d/%m/%Y %H:%M')} UTC. Nothing was committed; ask the "
-            f"officer what to correct."
+        words=lambda: (
+            _("%(kind)s rejected", kind=label(voucher.kind).capitalize()),
+            _(
+                "Customs at %(office)s (%(country)s) rejected the %(kind)s of carnet %(number)s "
+                "on %(when)s. Nothing was committed; ask the officer what to correct.",
+                office=place.office_name,
+                country=country_name(session, place.country_code),
+                kind=label(voucher.kind),
+                number=carnet.carnet_number,
+                when=fmt_datetime(now),
+            ),
         ),
         email=True,
     )

@@ -93,6 +93,7 @@ def context_columns(carnet_id: Any, travel_id: Any, pg: bool) -> list:
                         Holder.email,
                         Holder.given_names,
                         Holder.surname,
+                        Holder.language,
                         batch.nextval(batch.table_of(HolderNotification)),
                     )
                 )
@@ -137,7 +138,13 @@ def statement(name: str) -> Any:
             )
         )
     elif name in ("holders", "holders_pg"):
-        cols: list[Any] = [Holder.id, Holder.email, Holder.given_names, Holder.surname]
+        cols: list[Any] = [
+            Holder.id,
+            Holder.email,
+            Holder.given_names,
+            Holder.surname,
+            Holder.language,
+        ]
         if name == "holders_pg":
             # the notification's id, taken with the read (one per holder row)
             cols.append(batch.nextval(batch.table_of(HolderNotification)).label("note_id"))

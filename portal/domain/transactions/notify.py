@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
 from portal.domain import batch
 from portal.domain.transactions.locking import statement
+from portal.i18n import with_locale
 from portal.models import Carnet, HolderNotification, Transaction, Voucher
 from portal.models.jobs import OutboxMessage
 
@@ -19,8 +23,7 @@ def notify(
     carnet: Carnet,
     kind: str,
     *,
-    title: str,
-    body: str,
+    words: Callable[[], tuple[str, str]],
     voucher: Voucher | None = None,
     transaction: Transaction | None = None,
     transaction_id: int | None = None,
@@ -30,8 +33,10 @@ def notify(
 ) -> None:
     """A notification for every holder who has the carnet in their wallet, with its outbox
     signal, and an email receipt when asked — the same rows outbox.add_holder_notification /
-    outbox.add_email would store, written through `writes` (or at once). `holders`: rows of
-    (id, email, given_names, surname, notification id) when the caller read them already."""
+    outbox.add_email would store, written through `writes` (or at once). `words()` gives the
+    (title, body), called once per language of the holders, in that language (F-83).
+    `holders`: rows of (id, email, given_names, surname, language, notification id) when the
+    caller read them already."""
     own = writes is None
     writes = writes or batch.Batch(session)
     if holders is None:
@@ -41,7 +46,23 @@ def notify(
             ).all()
         )
     notes, messages = [], []
-    for holder_id, address, given_names, surname, *pre in holders:
+    said: dict[str | None, tuple[str, str, str, str]] = {}
+    for holder_id, address, given_names, surname, language, *pre in holders:
+        if language not in said:
+            with with_locale(language):
+                title, body = words()
+                # the email's subject and greeting in the same language; {name} filled below
+                said[language] = (
+                    title,
+                    body,
+                    _(
+                        "eATA: %(title)s — carnet %(number)s",
+                        title=title,
+                        number=carnet.carnet_number,
+                    ),
+                    _("Hello %(name)s,", name="{name}"),
+                )
+        title, body, subject, hello = said[language]
         note = {
             "holder_id": holder_id,
             "carnet_id": carnet.id,
@@ -76,8 +97,8 @@ def notify(
                     "kind": "email",
                     "recipient": address,
                     "customs_id": None,
-                    "subject": f"eATA: {title} — carnet {carnet.carnet_number}",
-                    "body": f"Hello {name},\n\n{body}\n\neATA\n",
+                    "subject": subject,
+                    "body": f"{hello.replace('{name}', name)}\n\n{body}\n\neATA\n",
                     "status": "pending",
                     "next_attempt_at": at,
                     "payload": {"transaction_id": note["transaction_id"]},
