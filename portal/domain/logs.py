@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
@@ -294,15 +295,18 @@ def get_visible_transaction(
         )
     )
     if txn is None:
-        raise NotFound("No such transaction.")
+        raise NotFound(_("No such transaction."))
     return seen_by(session, [txn], customs_id)[0]
 
 
 def check_selection(ids: list[int], limit: int = 25) -> None:
     if not ids:
-        raise DomainError("Select at least one transaction to export.", field="ids")
+        raise DomainError(_("Select at least one transaction to export."), field="ids")
     if len(ids) > limit:
         raise DomainError(
-            f"Select at most {limit} transactions; use the filters to narrow down your export.",
+            _(
+                "Select at most %(limit)s transactions; use the filters to narrow down your export.",
+                limit=limit,
+            ),
             field="ids",
         )

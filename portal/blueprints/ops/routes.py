@@ -159,7 +159,7 @@ def _owner_choices() -> list:
     ngas_ = db.session.scalars(select(NGA).order_by(NGA.name))
     admins = db.session.scalars(select(CustomsAdministration).order_by(CustomsAdministration.name))
     return choices(
-        [(f"nga:{n.id}", f"NGA · {n.name}") for n in ngas_]
+        [(f"nga:{n.id}", _("NGA · %(name)s", name=n.name)) for n in ngas_]
         + [(f"customs:{a.id}", _("Customs · %(name)s", name=a.name)) for a in admins]
     )
 

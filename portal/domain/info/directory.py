@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -104,7 +105,7 @@ def update_contact(
     """The operator changes an NGA's or a chamber's name and contact details."""
     name = (data.get("name") or "").strip()
     if not name:
-        raise DomainError("Give the name.", field="name")
+        raise DomainError(_("Give the name."), field="name")
     fields = ("name", *CONTACT_FIELDS) + (("website",) if isinstance(obj, NGA) else ())
     changes = {}
     for key in fields:

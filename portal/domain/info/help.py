@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -124,16 +125,16 @@ def save_page(
     audience = data.get("audience") or "all"
     language = data.get("language") or "en"
     if not title:
-        raise DomainError("Give the page a title.", field="title")
+        raise DomainError(_("Give the page a title."), field="title")
     if not SLUG.match(slug):
-        raise DomainError("The address may hold only letters, digits and hyphens.", field="slug")
+        raise DomainError(_("The address may hold only letters, digits and hyphens."), field="slug")
     if kind not in ("faq", "page") or audience not in AUDIENCES:
-        raise DomainError("Choose the kind and the audience of the page.", field="kind")
+        raise DomainError(_("Choose the kind and the audience of the page."), field="kind")
     clash = session.scalar(
         select(HelpPage).where(HelpPage.slug == slug, HelpPage.language == language)
     )
     if clash is not None and clash is not page:
-        raise Conflict("Another page in this language has this address.", field="slug")
+        raise Conflict(_("Another page in this language has this address."), field="slug")
     created = page is None
     if page is None:
         page = HelpPage()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,14 +42,14 @@ def save_news(
     """Create (item None) or change a news item; its search entry follows."""
     title = (title or "").strip()
     if not title:
-        raise DomainError("Give the news a title.", field="title")
+        raise DomainError(_("Give the news a title."), field="title")
     if audience not in AUDIENCES:
-        raise DomainError("Choose who the news is for.", field="audience")
+        raise DomainError(_("Choose who the news is for."), field="audience")
     if language not in LANGUAGES:
-        raise DomainError("Choose the language of the news.", field="language")
+        raise DomainError(_("Choose the language of the news."), field="language")
     publish_at = publish_at or now_utc()
     if expires_at is not None and expires_at <= publish_at:
-        raise DomainError("The expiry date must come after the publication date.", "expires_at")
+        raise DomainError(_("The expiry date must come after the publication date."), "expires_at")
     created = item is None
     if item is None:
         item = NewsItem(author_id=actor_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -23,9 +24,11 @@ ABSOLUTE = dt.timedelta(hours=8)
 def create_operator(session: Session, email: str, full_name: str, password: str) -> Operator:
     email = (email or "").strip().lower()
     if "@" not in email or not full_name.strip():
-        raise DomainError("Give the operator's email and name.", field="email")
+        raise DomainError(_("Give the operator's email and name."), field="email")
     if session.scalar(select(Operator).where(Operator.email == email)):
-        raise Conflict(f"An operator with email {email} already exists.", field="email")
+        raise Conflict(
+            _("An operator with email %(email)s already exists.", email=email), field="email"
+        )
     problem = password_problem(password, email=email, mfa_enabled=True)
     if problem:
         raise DomainError(problem, field="password")
@@ -143,8 +146,10 @@ def enrol_totp(operator: Operator, secret: str, code: str, now: dt.datetime | No
     counter = mfa.totp_counter(secret, code, now or now_utc())
     if counter is None:
         raise DomainError(
-            "This code does not match. Check the time on your phone and type the code your app "
-            "shows now.",
+            _(
+                "This code does not match. Check the time on your phone and type the code your "
+                "app shows now."
+            ),
             field="code",
         )
     operator.totp_secret_enc = mfa.encrypt(secret)

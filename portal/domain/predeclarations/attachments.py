@@ -6,6 +6,7 @@ only through its pre-declaration, as a download (`portal.web.send_upload`)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,9 @@ def check_files(
     refusal (`uploads.UploadRefused`, field "attachments", naming the file) refuses them all."""
     files = [(name, data) for name, data in files if name or data]
     if already + len(files) > MAX_FILES:
-        refused = uploads.UploadRefused(f"At most {MAX_FILES} attachments per pre-declaration.")
+        refused = uploads.UploadRefused(
+            _("At most %(max)s attachments per pre-declaration.", max=MAX_FILES)
+        )
         refused.field = "attachments"
         raise refused
     checked = []
@@ -39,7 +42,10 @@ def check_files(
 
 
 def _named(e: uploads.UploadRefused, name: str | None) -> uploads.UploadRefused:
-    refused = uploads.UploadRefused(f"{(name or 'The file')[:100]}: {e.message}", code=e.code)
+    refused = uploads.UploadRefused(
+        _("%(file)s: %(problem)s", file=(name or _("The file"))[:100], problem=e.message),
+        code=e.code,
+    )
     refused.field = "attachments"
     return refused
 
@@ -96,5 +102,5 @@ def get(session: Session, predeclaration_id: int, attachment_id: int) -> Predecl
     not found."""
     row = session.get(PredeclarationAttachment, attachment_id)
     if row is None or row.predeclaration_id != predeclaration_id:
-        raise NotFound("No such attachment.")
+        raise NotFound(_("No such attachment."))
     return row

@@ -193,7 +193,8 @@ def commit(
         )
     if p.state not in OPEN_STATES:
         raise Conflict(
-            what_happened(p) + " It cannot be committed.", code=f"predeclaration_{p.state}"
+            what_happened(p) + " " + _("It cannot be committed."),
+            code=f"predeclaration_{p.state}",
         )
     result = commit_voucher(
         session,

@@ -268,8 +268,14 @@ def _check_not_reexported(lines: Lines, extra_lines: list[tuple[GoodsItem, int, 
     for item, qty, line in extra_lines:
         if line == "not_reexported" and cleared.get(item.id, 0) + qty > item.pieces:
             raise DomainError(
-                f"Item {item.item_no}: {cleared.get(item.id, 0)} re-exported and {qty} not "
-                f"re-exported are more than its {item.pieces} piece(s).",
+                _(
+                    "Item %(no)s: %(cleared)s re-exported and %(qty)s not re-exported are more "
+                    "than its %(pieces)s piece(s).",
+                    no=item.item_no,
+                    cleared=cleared.get(item.id, 0),
+                    qty=qty,
+                    pieces=item.pieces,
+                ),
                 field="not_reexported",
             )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -311,9 +312,9 @@ def mark_goods(
 TRANSPORT_MODES = ("air", "sea", "land")
 # what the officer may amend: the travel's holder-filled fields (the wallet's names)
 AMENDABLE = {
-    "transport_mode": "means of transport",
-    "packaging_details": "packaging details",
-    "extra_details": "holder remarks",
+    "transport_mode": _l("means of transport"),
+    "packaging_details": _l("packaging details"),
+    "extra_details": _l("holder remarks"),
 }
 MAX_AMENDED = 500
 
@@ -341,13 +342,20 @@ def amend_travel(
     changes: dict[str, list[str]] = {}
     for name, value in values.items():
         if name not in AMENDABLE:
-            raise DomainError(f"The field “{name}” cannot be changed here.", field=name)
+            raise DomainError(
+                _("The field “%(name)s” cannot be changed here.", name=name), field=name
+            )
         value = " ".join((value or "").split())
         if name == "transport_mode" and value not in TRANSPORT_MODES:
-            raise DomainError("Choose air, sea or land.", field=name)
+            raise DomainError(_("Choose air, sea or land."), field=name)
         if len(value) > MAX_AMENDED:
             raise DomainError(
-                f"The {AMENDABLE[name]}: at most {MAX_AMENDED} characters.", field=name
+                _(
+                    "The %(what)s: at most %(max)s characters.",
+                    what=AMENDABLE[name],
+                    max=MAX_AMENDED,
+                ),
+                field=name,
             )
         old = getattr(travel, name) or ""
         if value != old:
