@@ -92,20 +92,17 @@ class AtaStatusForm(FlaskForm):
 
 
 class NewsForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired()])
+    title = StringField(_l("Heading"), validators=[DataRequired()])
     body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 12})
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_PAIRS))
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_PAIRS))
-    publish_at = DateTimeLocalField(
-        _l("Publish at (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
-    )
-    expires_at = DateTimeLocalField(
-        _l("Expires at (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
-    )
+    # WTForms' default formats read what a browser's datetime-local input sends
+    publish_at = DateTimeLocalField(_l("Publish at (UTC)"), validators=[Optional()])
+    expires_at = DateTimeLocalField(_l("Expires at (UTC)"), validators=[Optional()])
 
 
 class HelpPageForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired()])
+    title = StringField(_l("Heading"), validators=[DataRequired()])
     slug = StringField(_l("Address (letters, digits, hyphens)"))
     kind = SelectField(
         _l("Kind"), choices=choices([("faq", _l("FAQ entry")), ("page", _l("Help page"))])

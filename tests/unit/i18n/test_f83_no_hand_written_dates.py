@@ -9,16 +9,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)
 SCANNED = ("portal/templates", "portal/blueprints")
 # a strftime call, or a strptime-style format written out by hand
 HAND_WRITTEN = re.compile(r"strftime\(|%d/%m/%Y|%H:%M")
-# the other half of the texts (wallet, bulk) is moved onto the filters on its own branch
-# (issue 16); a file leaves this list when its last hand-written format goes — the second
-# test below fails until it does, so the list only shrinks
-PENDING = {
-    "portal/templates/bulk/_job.html",
-    "portal/templates/bulk/index.html",
-    "portal/templates/bulk/session.html",
-    "portal/blueprints/wallet/predeclarations.py",
-    "portal/blueprints/wallet/routes.py",
-}
+# files still allowed a hand-written format (none: a file may join only with a reason)
+PENDING: set[str] = set()
 
 
 def offenders(roots=SCANNED) -> set[str]:

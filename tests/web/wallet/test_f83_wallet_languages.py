@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from portal.domain.carnets import item_description
+from portal.i18n import LANGUAGE_NAMES
 from portal.models import Carnet, Country, Office, Voucher
 from tests.web.wallet.test_f17_wallet_accounts import FORM
 
@@ -97,6 +98,8 @@ def _data_values(session, holder, carnet) -> set[str]:
     values |= {"validation", "exportation", "re-importation", "importation", "re-exportation"}
     values |= {"Validation", "Exportation", "Re-importation", "Importation", "Re-exportation"}
     values |= {"Valid", "Issued", "Expired", "Active"}
+    # the language switch names each language in itself (portal/i18n.py LANGUAGE_NAMES)
+    values |= set(LANGUAGE_NAMES.values())
     return values
 
 
