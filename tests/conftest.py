@@ -10,9 +10,11 @@ live server see the same clean database as the others.
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from portal import create_app
 from portal.db import Base
@@ -75,7 +77,20 @@ def app(tmp_path_factory):
     database.engine.dispose()
 
 
-def _truncate_all() -> None:
+def _truncate_all(attempts: int = 5) -> None:
+    """Empty every table but the reference data. A browser test's live server may still be
+    answering the page's last request (a poll) while the TRUNCATE takes its locks: PostgreSQL
+    then breaks the deadlock by failing one of the two — when it is the TRUNCATE, try again."""
+    for attempt in range(attempts):
+        try:
+            return _truncate_once()
+        except OperationalError as exc:
+            if "deadlock" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _truncate_once() -> None:
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with database.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -3,7 +3,7 @@ matches the request's endpoint gives the guide and its section. The layouts show
 
 from __future__ import annotations
 
-from flask import g, request, url_for
+from flask import g, has_request_context, request, url_for
 from flask_login import current_user
 
 # (endpoint prefix, guide slug, section anchor) for the customs portal, first match wins
@@ -47,6 +47,8 @@ def help_link(endpoint: str, site: str) -> str | None:
 
 
 def help_url() -> dict:
+    if not has_request_context():  # a template rendered by a job (an export's PDF)
+        return {"help_url": None}
     site = getattr(g, "site", None)
     endpoint = request.endpoint or ""
     if site is None or site.kind not in ("customs", "wallet") or not endpoint:

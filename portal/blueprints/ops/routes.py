@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, has_request_context, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -411,7 +411,8 @@ def help_page_delete(page_id: int):
 
 @bp.app_context_processor
 def ops_navigation():
-    if request.blueprint != "ops":
+    # templates rendered outside a request (a job's PDF) have no blueprint
+    if not has_request_context() or request.blueprint != "ops":
         return {}
     return {
         "ops_nav": [
