@@ -234,7 +234,7 @@ def run_journey(
     page.add_init_script(MARKS)
     t0 = time.perf_counter()
     page.goto(server.url(cc, "/transactions/new"))
-    page.locator("#carnet:focus").wait_for()
+    page.locator("#code:focus").wait_for()  # step 1 opens on the transaction code
     times["open step 1 (cold)"] = time.perf_counter() - t0
     # 1: the scanner types the QR text and Enter into the focused field
     page.keyboard.insert_text(payload)
