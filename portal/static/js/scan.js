@@ -29,13 +29,21 @@
     if (stopBtn) stopBtn.hidden = true;
   }
 
+  // the status line's messages come translated in its data-* attributes (the page's language)
+  function say(name, error) {
+    const status = document.getElementById("scan-status");
+    if (status && status.dataset[name]) {
+      status.textContent = status.dataset[name].replace("{error}", error || "");
+    }
+  }
+
   function onResult(result) {
     const text = typeof result === "string" ? result : result.data;
     const form = document.getElementById("lookup-form");
     const qr = document.getElementById("qr");
     if (!form || !qr || !text) return;
     qr.value = text;
-    document.getElementById("scan-status").textContent = "QR code read: looking up the carnet…";
+    say("read");
     stop();
     form.requestSubmit();
   }
@@ -53,15 +61,13 @@
       if (qr && field && !qr.value && QR_TEXT.test(field.value)) {
         qr.value = field.value.trim();
         field.value = "";
-        const status = document.getElementById("scan-status");
-        if (status) status.textContent = "QR code read: looking up the carnet…";
+        say("read");
       }
     }
   }
 
   async function start() {
     const box = document.getElementById("scanner");
-    const status = document.getElementById("scan-status");
     const video = document.getElementById("scan-video");
     try {
       const QrScanner = await loadLibrary(box.dataset.lib);
@@ -73,11 +79,10 @@
       await scanner.start();
       document.getElementById("scan-start").hidden = true;
       document.getElementById("scan-stop").hidden = false;
-      status.textContent = "Point the camera at the QR code.";
+      say("aim");
     } catch (e) {
       stop();
-      status.textContent = "The camera could not be started (" + (e && e.message ? e.message : e) +
-        "). Type the carnet and transaction code instead.";
+      say("failed", String(e && e.message ? e.message : e));
     }
   }
 

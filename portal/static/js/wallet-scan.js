@@ -20,14 +20,14 @@
         text.value = typeof result === "string" ? result : result.data;
         scanner.stop();
         video.hidden = true;
-        message.textContent = "QR code read: press Download.";
+        message.textContent = message.dataset.read;
       }, { returnDetailedScanResult: true });
       try {
         await scanner.start();
-        message.textContent = "Point the camera at the carnet's QR code.";
+        message.textContent = message.dataset.aim;
       } catch (err) {
         video.hidden = true;
-        message.textContent = "The camera is not available: paste the QR text or type the ID and PIN.";
+        message.textContent = message.dataset.failed;
       }
     });
   });

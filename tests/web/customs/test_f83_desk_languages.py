@@ -33,6 +33,7 @@ STEPS = {
         "menu": "Dernières opérations",
         "refusal": "ne peut pas dépasser la validité du carnet",
         "print": "Imprimer le récépissé",
+        "scanner": 'data-read="Code QR lu : recherche du carnet…"',
     },
     "es": {
         "lang": 'lang="es"',
@@ -44,6 +45,7 @@ STEPS = {
         "menu": "Últimas operaciones",
         "refusal": "no puede ser posterior a la validez del cuaderno",
         "print": "Imprimir el justificante",
+        "scanner": 'data-read="Código QR leído: buscando el cuaderno…"',
     },
 }
 
@@ -58,6 +60,8 @@ def test_f83_officer_five_steps_and_a_refusal_in_the_chosen_language(kit, desk, 
     step1 = _text(d.client.get("/transactions/new"))
     assert words["lang"] in step1 and words[1] in step1 and words["menu"] in step1
     assert "Scan the transaction code" not in step1 and "Last transactions" not in step1
+    # the camera scanner's messages (written by scan.js) come in the page's language too
+    assert words["scanner"] in step1 and "looking up the carnet" not in step1
     step2_url, step3_url, step4_url = d.steps(d.start(voucher))
     step2 = _text(d.client.get(step2_url))
     assert words[2] in step2 and carnet.carnet_number in step2
