@@ -39,11 +39,14 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from portal.domain import DomainError
 
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg"}
-NAMES = {"pdf": "PDF", "png": "PNG image", "jpeg": "JPEG image"}
+NAMES = {"pdf": _l("PDF"), "png": _l("PNG image"), "jpeg": _l("JPEG image")}
 PDF_ACTIVE = (
     b"JavaScript",
     b"JS",
@@ -122,16 +125,19 @@ def check_upload(
 ) -> Upload:
     limits = limits or Limits()
     if not data:
-        raise UploadRefused("The file is empty.")
+        raise UploadRefused(_("The file is empty."))
     if len(data) > limits.max_bytes:
         raise UploadRefused(
-            f"The file is larger than {limits.max_bytes // (1024 * 1024)} MB.", code="too_large"
+            _("The file is larger than %(mb)s MB.", mb=limits.max_bytes // (1024 * 1024)),
+            code="too_large",
         )
     kind = sniff(data)
     if kind is None or kind not in allowed:
         raise UploadRefused(
-            "Send " + " or ".join(NAMES[k] for k in allowed) + " file (checked by its content, "
-            "not its name).",
+            _(
+                "Send %(kinds)s file (checked by its content, not its name).",
+                kinds=_(" or ").join(str(NAMES[k]) for k in allowed),
+            ),
             code="wrong_type",
         )
     if kind == "png":
@@ -154,11 +160,16 @@ def check_upload(
 
 def _check_size(width: int, height: int, limits: Limits) -> None:
     if width <= 0 or height <= 0:
-        raise UploadRefused("The image has no size: it is damaged.")
+        raise UploadRefused(_("The image has no size: it is damaged."))
     if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
         raise UploadRefused(
-            f"The image is too large ({width} × {height} pixels; at most "
-            f"{limits.max_pixels // 1_000_000} million pixels): scan it at a lower resolution.",
+            _(
+                "The image is too large (%(width)s × %(height)s pixels; at most %(millions)s "
+                "million pixels): scan it at a lower resolution.",
+                width=width,
+                height=height,
+                millions=limits.max_pixels // 1_000_000,
+            ),
             code="image_too_large",
         )
 
@@ -166,7 +177,7 @@ def _check_size(width: int, height: int, limits: Limits) -> None:
 def png_size(data: bytes) -> tuple[int, int]:
     """Width and height from the IHDR chunk, which must come first."""
     if len(data) < 33 or data[12:16] != b"IHDR":
-        raise UploadRefused("The PNG image is damaged (no header).")
+        raise UploadRefused(_("The PNG image is damaged (no header)."))
     width, height = struct.unpack(">II", data[16:24])
     return width, height
 
@@ -198,7 +209,7 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
             height, width = struct.unpack(">HH", data[i + 5 : i + 9])
             return width, height
         i += 2 + length
-    raise UploadRefused("The JPEG image is damaged (no frame header).")
+    raise UploadRefused(_("The JPEG image is damaged (no frame header)."))
 
 
 # --- PDFs: no active content ----------------------------------------------------------------
@@ -213,8 +224,11 @@ def _refuse_active(chunk: bytes) -> None:
     if found:
         what = ", ".join(sorted("/" + f.decode("latin-1") for f in found))
         raise UploadRefused(
-            f"The PDF contains active content ({what}): send a plain scan or print it to a new "
-            f"PDF first.",
+            _(
+                "The PDF contains active content (%(what)s): send a plain scan or print it to a "
+                "new PDF first.",
+                what=what,
+            ),
             code="pdf_active_content",
         )
 
@@ -223,7 +237,7 @@ def check_pdf(data: bytes, limits: Limits) -> None:
     _refuse_active(data)
     if b"/Encrypt" in data or any(n == b"Encrypt" for n in _names(data)):
         raise UploadRefused(
-            "The PDF is encrypted and cannot be checked: send it without a password.",
+            _("The PDF is encrypted and cannot be checked: send it without a password."),
             code="pdf_encrypted",
         )
     budget = limits.max_inflated_bytes
@@ -248,7 +262,7 @@ def _inflate_and_scan(raw: bytes, budget: int) -> int:
             budget -= len(out)
             if budget < 0:
                 raise UploadRefused(
-                    "The PDF unpacks to too much data to be checked.", code="pdf_too_big"
+                    _("The PDF unpacks to too much data to be checked."), code="pdf_too_big"
                 )
             _refuse_active(tail + out)
             tail = out[-64:]
@@ -277,7 +291,7 @@ def stored_path(storage_dir: str, relpath: str) -> str:
     root = os.path.realpath(storage_dir)
     path = os.path.realpath(os.path.join(root, relpath))
     if not path.startswith(root + os.sep):
-        raise UploadRefused("No such file.", code="not_found")
+        raise UploadRefused(_("No such file."), code="not_found")
     return path
 
 

@@ -1,0 +1,21 @@
+"""F-83: the upload guard's refusals (cover pages, pre-declaration attachments) follow the
+reader's language; English outside a request."""
+
+import pytest
+
+from portal.domain.uploads import UploadRefused, check_upload
+
+
+def _refusal(data: bytes) -> str:
+    with pytest.raises(UploadRefused) as err:
+        check_upload("scan.pdf", data)
+    return err.value.message
+
+
+def test_f83_upload_refusals_in_french_and_spanish(app):
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert _refusal(b"") == "Le fichier est vide."
+        assert _refusal(b"#!/bin/sh\n").startswith("Envoyez un PDF ou une image PNG")
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        assert _refusal(b"#!/bin/sh\n").startswith("Envíe un PDF o una imagen PNG")
+    assert _refusal(b"#!/bin/sh\n").startswith("Send PDF or PNG image or JPEG image file")
