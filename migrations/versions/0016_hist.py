@@ -97,9 +97,17 @@ def upgrade() -> None:
     )
     # the Logs search box: a customs reference number given whole
     op.create_index("ix_transaction_reference", "carnet_transaction", ["reference"])
+    op.create_index(
+        "ix_transaction_cancelled",
+        "carnet_transaction",
+        ["committed_at", "id"],
+        sqlite_where=sa.text("state = 'cancelled'"),
+        postgresql_where=sa.text("state = 'cancelled'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_transaction_cancelled", table_name="carnet_transaction")
     op.drop_index("ix_transaction_reference", table_name="carnet_transaction")
     op.drop_index("ix_transaction_territory_committed", table_name="carnet_transaction")
     op.drop_index("ix_transaction_committed_id", table_name="carnet_transaction")

@@ -25,7 +25,17 @@ from portal.models import Carnet, Transaction
 from portal.models.monitoring import CarnetTerritory, Reconciliation
 
 EXPORT_LIMIT = 500
-STATUS_FILTERS = ("all", "na", "terminated", "to_check", "valid", "expired")
+# the Carnets tab filters on the carnet's status, the Transactions tab on the transaction's state
+STATUS_FILTERS = (
+    "all",
+    "na",
+    "terminated",
+    "to_check",
+    "valid",
+    "expired",
+    "committed",
+    "cancelled",
+)
 KIND_LABELS = {
     "validation": _l("Validation"),
     "export": _l("Exportation"),

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -222,6 +223,14 @@ class Transaction(Base):
         Index("ix_transaction_committed_id", "committed_at", "id"),
         Index("ix_transaction_territory_committed", "territory_id", "committed_at"),
         Index("ix_transaction_reference", "reference"),  # the Logs search box
+        # the Transactions tab's "Cancelled" filter: few rows, newest first
+        Index(
+            "ix_transaction_cancelled",
+            "committed_at",
+            "id",
+            sqlite_where=text("state = 'cancelled'"),
+            postgresql_where=text("state = 'cancelled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -127,6 +127,9 @@ def test_f44_cancellation_reason_shown_in_logs_detail_and_exports(world, login_a
         client = login_as(cc, "controller")
         listed = client.get("/monitoring/logs?tab=transactions&status=cancelled")
         assert REASON in listed.get_data(as_text=True), cc
+        # the state filter of the Transactions tab: committed ones only leave it out
+        committed = client.get("/monitoring/logs?tab=transactions&status=committed")
+        assert REASON not in committed.get_data(as_text=True), cc
         assert REASON in client.get(f"/monitoring/logs/carnets/{carnet.id}").get_data(
             as_text=True
         ), cc
