@@ -213,4 +213,3 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(fmt_local, "format_local")
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGE_NAMES, "LANGUAGE_NAMES")
-    app.context_processor(lambda: {"lang_code": current_language()})

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, audit
 from portal.domain.ata_status import status_on
-from portal.domain.carnets import fmt_date
+from portal.domain.carnets import ValidationFailed, fmt_date
 from portal.domain.rules import HOME_KINDS, KIND_LABELS, Place, label, territory_of
 from portal.models import Carnet, Country, PaperTransaction, Transaction, Voucher
 
@@ -383,6 +383,24 @@ class PaperInput:
     made_on: dt.date
     counterfoil_no: str
     remarks: str = ""
+
+    @classmethod
+    def from_api(cls, body: dict) -> PaperInput:
+        """The paper transaction of an API body (NICS and customs APIs, schema-checked)."""
+        try:
+            made_on = dt.date.fromisoformat(body["made_on"])
+        except ValueError:
+            raise ValidationFailed(
+                [{"field": "made_on", "message": "Must be a date (YYYY-MM-DD)."}]
+            ) from None
+        return cls(
+            body["kind"],
+            body["country"],
+            body["office"],
+            made_on,
+            body["counterfoil_no"],
+            body.get("remarks", ""),
+        )
 
 
 def check_paper_input(

@@ -210,22 +210,9 @@ def customs_record_paper():
         validate("CustomsPaperRequest", body)
         officer = _officer(body)
         voucher = _voucher(body)
-        try:
-            made_on = dt.date.fromisoformat(body["made_on"])
-        except ValueError:
-            raise ValidationFailed(
-                [{"field": "made_on", "message": "Must be a date (YYYY-MM-DD)."}]
-            ) from None
+        data = transition.PaperInput.from_api(body)
         # locked, like the chamber's recording: one paper validation per carnet
         carnet = db.session.get(Carnet, voucher.carnet_id, with_for_update=True)
-        data = transition.PaperInput(
-            body["kind"],
-            body["country"],
-            body["office"],
-            made_on,
-            body["counterfoil_no"],
-            body.get("remarks", ""),
-        )
         try:
             row = transition.record_paper_transaction(
                 db.session,

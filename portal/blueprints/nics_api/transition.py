@@ -173,23 +173,10 @@ def record_paper(eata_id: int):
         validate("PaperTransactionInput", body)
         carnet = _carnet(eata_id, True)
         try:
-            made_on = dt.date.fromisoformat(body["made_on"])
-        except ValueError:
-            raise ValidationFailed(
-                [{"field": "made_on", "message": "Must be a date (YYYY-MM-DD)."}]
-            ) from None
-        try:
             transition.record_paper_transaction(
                 db.session,
                 carnet,
-                transition.PaperInput(
-                    body["kind"],
-                    body["country"],
-                    body["office"],
-                    made_on,
-                    body["counterfoil_no"],
-                    body.get("remarks", ""),
-                ),
+                transition.PaperInput.from_api(body),
                 place=None,
                 recorded_by=g.actor.label,
                 actor_type=g.actor.type,

@@ -51,7 +51,8 @@ def notify(
         if language not in said:
             with with_locale(language):
                 title, body = words()
-                # the email's subject and greeting in the same language; {name} filled below
+                # the email's subject and greeting in the same language (the greeting's
+                # %(name)s filled per holder below)
                 said[language] = (
                     title,
                     body,
@@ -60,7 +61,7 @@ def notify(
                         title=title,
                         number=carnet.carnet_number,
                     ),
-                    _("Hello %(name)s,", name="{name}"),
+                    _("Hello %(name)s,"),
                 )
         title, body, subject, hello = said[language]
         note = {
@@ -98,7 +99,7 @@ def notify(
                     "recipient": address,
                     "customs_id": None,
                     "subject": subject,
-                    "body": f"{hello.replace('{name}', name)}\n\n{body}\n\neATA\n",
+                    "body": f"{hello % {'name': name}}\n\n{body}\n\neATA\n",
                     "status": "pending",
                     "next_attempt_at": at,
                     "payload": {"transaction_id": note["transaction_id"]},
