@@ -85,17 +85,23 @@ def _delete(scope: str | None) -> Delete:
     return stmt if cond is None else stmt.where(cond)
 
 
-_PG_SQL: list[tuple[str, dict]] = []
+_PG_SQL: tuple[tuple[str, dict], ...] = ()
 
 
-def _pg_statements() -> list[tuple[str, dict]]:
+def _pg_statements() -> tuple[tuple[str, dict], ...]:
     """The per-carnet pair compiled once for the commit's psycopg pipeline: (SQL with
-    %(name)s parameters, the constant parameters)."""
+    %(name)s parameters, the constant parameters). Built whole, then published in one
+    assignment: threads of a worker that compile it at the same time each publish the same
+    pair (appending to a shared list let two threads interleave delete, delete, insert,
+    insert, and every commit of that process then failed on the duplicate insert)."""
+    global _PG_SQL
     if not _PG_SQL:
         dialect = postgresql.psycopg.dialect()
+        built = []
         for stmt in (_delete("one"), _insert("one")):
             compiled = stmt.compile(dialect=dialect)
-            _PG_SQL.append((str(compiled), dict(compiled.params)))
+            built.append((str(compiled), dict(compiled.params)))
+        _PG_SQL = tuple(built)
     return _PG_SQL
 
 
