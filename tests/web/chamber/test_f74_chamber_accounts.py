@@ -1,0 +1,182 @@
+"""The chamber portal's accounts (F-74 "the issuing association … on a page"): its own host,
+staff accounts with password and TOTP always, the operator invites an association's first staff
+admin, who invites colleagues; other sites' sessions get nothing there; audited."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.models import AuditEvent, ChamberStaff
+from tests.web.chamber.conftest import STAFF_PASSWORD, totp_now
+
+
+def _form(client, data: dict) -> dict:
+    return {"csrf_token": client.csrf_token(), **data}
+
+
+def test_f74_chamber_portal_only_on_its_host(client_for, demo, chamber_client):
+    assert client_for("customs", "be").get("/chamber/login").status_code == 404
+    assert client_for("wallet").get("/chamber/login").status_code == 404
+    assert client_for("ops").get("/chamber/carnets").status_code == 404
+    assert chamber_client.get("/login").status_code == 404  # the customs login is not here
+    assert chamber_client.get("/console/login").status_code == 404
+    assert client_for("chamber").get("/chamber/login").status_code == 200
+    assert chamber_client.get("/chamber/carnets").status_code == 200
+
+
+def test_f74_login_enrols_totp_then_asks_for_it(app, client_for, make_staff, session):
+    staff_id, _ = make_staff(totp=False)
+    client = client_for("chamber")
+    bad = client.post(
+        "/chamber/login", data=_form(client, {"email": "chloe@cci.test", "password": "nope"})
+    )
+    assert bad.status_code == 422 and "not correct" in bad.text
+    assert client.get("/chamber/carnets").headers["Location"].endswith("/chamber/login")
+    ok = client.post(
+        "/chamber/login",
+        data=_form(client, {"email": "chloe@cci.test", "password": STAFF_PASSWORD}),
+    )
+    assert ok.headers["Location"].endswith("/chamber/mfa")
+    # the password alone opens nothing: every page sends to the second factor
+    assert client.get("/chamber/carnets").headers["Location"].endswith("/chamber/mfa")
+    assert client.get("/chamber/advice").headers["Location"].endswith("/chamber/mfa")
+    page = client.get("/chamber/mfa").text
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    wrong = client.post("/chamber/mfa", data=_form(client, {"code": "000000"}))
+    assert wrong.status_code == 422
+    done = client.post("/chamber/mfa", data=_form(client, {"code": totp_now(secret)}))
+    assert done.headers["Location"].endswith("/chamber/carnets")
+    assert client.get("/chamber/carnets").status_code == 200
+    staff = session.get(ChamberStaff, staff_id)
+    assert staff.totp_secret_enc and secret not in staff.totp_secret_enc
+    actions = set(session.scalars(select(AuditEvent.action)))
+    assert {"chamber_staff.login_failed", "chamber_staff.login"} <= actions
+
+
+def test_f74_no_mfa_no_carnet(make_staff, staff_session, associations, issue_for):
+    staff_id, _ = make_staff()
+    carnet = issue_for(associations[0], in_wallet=False)
+    client = staff_session(staff_id, mfa_done=False)
+    for path in ("/chamber/carnets", f"/chamber/carnets/{carnet.id}", "/chamber/staff"):
+        r = client.get(path)
+        assert r.status_code == 302 and r.headers["Location"].endswith("/chamber/mfa")
+    r = client.post(f"/chamber/carnets/{carnet.id}/discharge", data=_form(client, {}))
+    assert r.status_code == 302 and r.headers["Location"].endswith("/chamber/mfa")
+
+
+def test_f74_lockout_after_failed_passwords(client_for, make_staff):
+    make_staff()
+    client = client_for("chamber")
+    for _ in range(5):
+        client.post(
+            "/chamber/login", data=_form(client, {"email": "chloe@cci.test", "password": "x"})
+        )
+    r = client.post(
+        "/chamber/login",
+        data=_form(client, {"email": "chloe@cci.test", "password": STAFF_PASSWORD}),
+    )
+    assert r.status_code == 422 and "locked" in r.text
+
+
+def test_f74_other_sites_sessions_get_nothing(login_as, client_for, chamber_client, demo):
+    customs = login_as("be", "admin")
+    chamber = client_for("chamber")
+    with chamber.session_transaction() as sess:  # a customs session's cookie replayed here
+        sess["_user_id"] = f"c:{customs.session_id}"
+        sess["_fresh"] = True
+    assert chamber.get("/chamber/carnets").headers["Location"].endswith("/chamber/login")
+    be = client_for("customs", "be")
+    with be.session_transaction() as sess:  # a staff session's cookie replayed on customs
+        sess["_user_id"] = f"s:{chamber_client.session_id}"
+        sess["_fresh"] = True
+    r = be.get("/")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_f74_logout_ends_the_session(chamber_client):
+    r = chamber_client.post("/chamber/logout", data=_form(chamber_client, {}))
+    assert r.headers["Location"].endswith("/chamber/login")
+    assert chamber_client.get("/chamber/carnets").headers["Location"].endswith("/chamber/login")
+
+
+def test_f74_console_invites_the_first_staff_admin(
+    app, operator_client, associations, session, client_for
+):
+    ours, _theirs = associations
+    page = operator_client.get("/console/ngas")
+    assert f"/console/associations/{ours.id}/staff" in page.text
+    r = operator_client.post(
+        f"/console/associations/{ours.id}/staff",
+        data=_form(operator_client, {"email": "First@CCI.test", "full_name": "Fanny First"}),
+    )
+    assert r.status_code == 200, r.text
+    link = re.search(r"<code>(http://chamber\.[^<]+/chamber/invitation/[^<]+)</code>", r.text)
+    assert link
+    staff = session.scalar(select(ChamberStaff).where(ChamberStaff.email == "first@cci.test"))
+    assert staff.staff_role == "admin" and staff.association_id == ours.id
+    assert staff.password_hash is None
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "chamber_staff.invited"))
+    assert event.actor_type == "operator" and event.object_id == str(staff.id)
+    # a second "first" admin: refused next to the field (the admin invites colleagues)
+    again = operator_client.post(
+        f"/console/associations/{ours.id}/staff",
+        data=_form(operator_client, {"email": "second@cci.test", "full_name": "S"}),
+    )
+    assert again.status_code == 422 and "already has a staff admin" in again.text
+    # the link sets the password once; then the person logs in (and enrols TOTP)
+    path = link.group(1).split("chamber.", 1)[1].split("/", 1)[1]
+    chamber = client_for("chamber")
+    assert chamber.get(f"/{path}").status_code == 200
+    short = chamber.post(f"/{path}", data=_form(chamber, {"password": "x", "confirm": "x"}))
+    assert short.status_code == 422
+    done = chamber.post(
+        f"/{path}", data=_form(chamber, {"password": STAFF_PASSWORD, "confirm": STAFF_PASSWORD})
+    )
+    assert done.status_code == 303 and done.headers["Location"].endswith("/chamber/login")
+    assert chamber.get(f"/{path}").status_code == 404  # used up
+    r = chamber.post(
+        "/chamber/login",
+        data=_form(chamber, {"email": "first@cci.test", "password": STAFF_PASSWORD}),
+    )
+    assert r.headers["Location"].endswith("/chamber/mfa")
+
+
+def test_f74_staff_admin_invites_a_colleague_staff_cannot(
+    make_staff, staff_session, session, chamber_client
+):
+    r = chamber_client.post(
+        "/chamber/staff",
+        data=_form(
+            chamber_client, {"email": "colleague@cci.test", "full_name": "Cole", "role": "staff"}
+        ),
+    )
+    assert r.status_code == 303, r.text
+    colleague = session.scalar(
+        select(ChamberStaff).where(ChamberStaff.email == "colleague@cci.test")
+    )
+    assert colleague.staff_role == "staff"
+    assert "colleague@cci.test" in chamber_client.get("/chamber/staff").text
+    dup = chamber_client.post(
+        "/chamber/staff",
+        data=_form(
+            chamber_client, {"email": "colleague@cci.test", "full_name": "Cole", "role": "staff"}
+        ),
+    )
+    assert dup.status_code == 422 and "already exists" in dup.text
+    # a staff member (not an admin): the staff page is refused, and the refusal audited
+    staff_id, _ = make_staff("plain@cci.test", role="staff")
+    plain = staff_session(staff_id)
+    assert plain.get("/chamber/staff").status_code == 403
+    assert (
+        plain.post(
+            "/chamber/staff",
+            data=_form(plain, {"email": "x@cci.test", "full_name": "X", "role": "admin"}),
+        ).status_code
+        == 403
+    )
+    assert 'href="/chamber/staff"' not in plain.get("/chamber/carnets").text
+    denied = session.scalar(select(AuditEvent).where(AuditEvent.action == "permission.denied"))
+    assert denied.actor_type == "chamber_staff" and denied.actor_id == staff_id
+    assert session.scalar(select(ChamberStaff).where(ChamberStaff.email == "x@cci.test")) is None
