@@ -24,7 +24,7 @@ from portal.domain.api_clients import Actor
 from portal.domain.carnets import lifecycle
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.identity import LOCK_AFTER, LOCK_MINUTES
-from portal.domain.paging import Page, keyset_page
+from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.passwords import hash_secret, normalize_password, password_problem, verify_secret
 from portal.domain.transition import DischargeView, discharge_view
 from portal.models import Carnet, ChamberSession, ChamberStaff, ChamberToken, IssuingAssociation
@@ -161,7 +161,9 @@ def accept_invitation(session: Session, raw: str, password: str) -> ChamberStaff
     person is not logged in by it: they log in next, with TOTP."""
     staff = invitation_staff(session, raw)
     if staff is None:
-        raise NotFound(_("This link has expired or was already used. Ask your admin for a new one."))
+        raise NotFound(
+            _("This link has expired or was already used. Ask your admin for a new one.")
+        )
     problem = password_problem(password, email=staff.email, mfa_enabled=True)
     if problem:
         raise DomainError(problem, field="password")
@@ -340,6 +342,7 @@ def carnets_page(
     *,
     after: str | None = None,
     before: str | None = None,
+    per_page: int = PER_PAGE,
 ) -> Page:
     """A page of the association's carnets, newest first (keyset on the association's index)."""
     stmt = select(Carnet).where(Carnet.issuing_association_id == association_id)
@@ -350,7 +353,14 @@ def carnets_page(
     if f.status in CARNET_STATUSES:
         stmt = stmt.where(Carnet.status == f.status)
     return keyset_page(
-        session, stmt, CARNET_KEYS, lambda c: (c.id,), page=f.page, after=after, before=before
+        session,
+        stmt,
+        CARNET_KEYS,
+        lambda c: (c.id,),
+        page=f.page,
+        after=after,
+        before=before,
+        per_page=per_page,
     )
 
 

@@ -20,6 +20,7 @@ from portal.domain import wallet as wallet_domain
 from portal.extensions import db, limiter
 from portal.web import redirect_to, send_upload
 
+
 def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
     raw = (request.args.get(name) or "").strip()
     if not raw:
@@ -53,9 +54,9 @@ def ata_status_page():
 def itinerary_advice_page():
     """F-71 for people: departure, the countries (destinations, transits) and their dates."""
     form = transition.advice_form(db.session, request.args)
-    return render_template(
-        "wallet/itinerary_advice.html", form=form, **advice_labels()
-    ), (422 if form.errors else 200)
+    return render_template("wallet/itinerary_advice.html", form=form, **advice_labels()), (
+        422 if form.errors else 200
+    )
 
 
 def advice_labels() -> dict:
