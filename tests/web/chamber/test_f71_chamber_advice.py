@@ -30,11 +30,14 @@ def test_f71_chamber_advice_refusals_next_to_their_fields(chamber_client):
     assert r.status_code == 422 and 'id="date-error"' in r.text
 
 
-def test_f71_chamber_advice_in_french(chamber_client):
+def test_f71_chamber_pages_in_french_and_spanish(chamber_client):
     r = chamber_client.get(
         "/chamber/advice?departure=CH&destinations=TR", headers={"Accept-Language": "fr"}
     )
     assert r.status_code == 200 and '<html lang="fr">' in r.text
+    assert "Quel carnet pour cet itinéraire ?" in r.text and "Conseil d&#39;itinéraire" in r.text
+    r = chamber_client.get("/chamber/carnets", headers={"Accept-Language": "es"})
+    assert "Número de cuaderno o identificador eATA" in r.text
 
 
 def test_f71_chamber_advice_needs_a_login(client_for, demo):
