@@ -1,7 +1,7 @@
 """Public pages of the global transition on the wallet host, no login (F-70, F-71):
 the published list of digital and paper countries, and the itinerary advice — which carnet
-format to issue or use, per leg — for holders and the staff of issuing associations (who have
-no account in this system; their issuing systems ask the same through the NICS API)."""
+format to issue or use, per leg — for holders and anyone (the issuing associations' staff have
+the same page on their portal, chamber.<domain>, and their issuing systems the NICS API)."""
 
 from __future__ import annotations
 

@@ -180,3 +180,29 @@ def test_f74_staff_admin_invites_a_colleague_staff_cannot(
     denied = session.scalar(select(AuditEvent).where(AuditEvent.action == "permission.denied"))
     assert denied.actor_type == "chamber_staff" and denied.actor_id == staff_id
     assert session.scalar(select(ChamberStaff).where(ChamberStaff.email == "x@cci.test")) is None
+
+
+def test_f74_demo_chamber_staff_sees_the_demo_carnet(demo, client_for, staff_session):
+    from portal.domain.demo import (
+        DEMO_CARNET_NUMBER,
+        DEMO_CHAMBER_EMAIL,
+        DEMO_PASSWORD,
+        load_demo_carnet,
+        load_demo_chamber,
+    )
+
+    load_demo_carnet(demo)
+    assert load_demo_chamber(demo) == DEMO_CHAMBER_EMAIL
+    demo.commit()
+    assert load_demo_chamber(demo) == DEMO_CHAMBER_EMAIL  # idempotent
+    demo.commit()
+    assert len(demo.scalars(select(ChamberStaff)).all()) == 1
+    client = client_for("chamber")
+    r = client.post(
+        "/chamber/login",
+        data=_form(client, {"email": DEMO_CHAMBER_EMAIL, "password": DEMO_PASSWORD}),
+    )
+    assert r.headers["Location"].endswith("/chamber/mfa")
+    staff = demo.scalar(select(ChamberStaff).where(ChamberStaff.email == DEMO_CHAMBER_EMAIL))
+    page = staff_session(staff.id).get("/chamber/carnets")
+    assert f'data-carnet="{DEMO_CARNET_NUMBER}"' in page.text
