@@ -138,6 +138,9 @@ def test_f74_discharge_refused_in_words_next_to_the_button(
     )
     assert r.status_code == 409
     assert re.search(r'id="discharge-error"[^>]*>[^<]*Cancel it instead', r.text)
+    # in the reader's language
+    fr = chamber_client.get(f"/chamber/carnets/{carnet.id}", headers={"Accept-Language": "fr"})
+    assert "jamais été validé par la douane : il n&#39;y a rien à apurer" in fr.text
     session.expire_all()
     assert session.get(Carnet, carnet.id).status == "issued"
     assert (
