@@ -222,10 +222,10 @@ def get_for_tenant_or_404(model, object_id, *criteria, parent=None):
     return obj
 
 
-def get_for_association_or_404(model, object_id):
+def get_for_association_or_404(model, object_id, *, owner=None):
     """The chamber portal's get_for_tenant_or_404: an object of the logged-in staff member's
-    issuing association (`model.issuing_association_id`) by id; another association's object
-    (or none, or no association) is a 404."""
+    issuing association (`model.issuing_association_id`, or the column `owner`) by id; another
+    association's object (or none, or no association) is a 404."""
     association = g.get("association")
     try:
         object_id = bounded_int(object_id)
@@ -233,9 +233,8 @@ def get_for_association_or_404(model, object_id):
         abort(404)
     if association is None:
         abort(404)
-    obj = db.session.scalar(
-        select(model).where(model.id == object_id, model.issuing_association_id == association.id)
-    )
+    column = owner if owner is not None else model.issuing_association_id
+    obj = db.session.scalar(select(model).where(model.id == object_id, column == association.id))
     if obj is None:
         abort(404)
     return obj

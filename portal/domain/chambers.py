@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
@@ -182,6 +182,44 @@ def accept_invitation(session: Session, raw: str, password: str) -> ChamberStaff
     return staff
 
 
+def record_staff_change(session: Session, person: ChamberStaff, what: str, actor: Actor) -> None:
+    _record(
+        session,
+        f"chamber_staff.{what}",
+        actor,
+        person.association,
+        object_type="chamber_staff",
+        object_id=person.id,
+        data={"email": person.email},
+    )
+
+
+def check_reinvite(person: ChamberStaff) -> None:
+    """A new invitation link only for an active colleague who has no password yet (a person
+    with a password who forgot it asks their admin to disable and invite them anew)."""
+    if not person.active:
+        raise Conflict(_("%(email)s is disabled: enable them first.", email=person.email))
+    if person.password_hash:
+        raise Conflict(_("%(email)s has already set a password.", email=person.email))
+
+
+def set_active(
+    session: Session, by: ChamberStaff, person: ChamberStaff, active: bool, actor: Actor
+) -> None:
+    """A staff admin disables (every session of the person ends) or enables a colleague of
+    their own association; never themselves (an association keeps an admin who can log in)."""
+    if by.staff_role != "admin" or by.association_id != person.association_id:
+        raise PermissionDenied(_("Only your association's staff admins manage its staff."))
+    if by.id == person.id:
+        raise Conflict(_("You cannot disable your own account."))
+    if person.active == active:
+        return
+    person.active = active
+    if not active:
+        revoke_sessions(session, person.id)
+    record_staff_change(session, person, "enabled" if active else "disabled", actor)
+
+
 def staff_of(session: Session, association_id: int) -> list[ChamberStaff]:
     return list(
         session.scalars(
@@ -343,6 +381,7 @@ def carnets_page(
     after: str | None = None,
     before: str | None = None,
     per_page: int = PER_PAGE,
+    today: dt.date | None = None,
 ) -> Page:
     """A page of the association's carnets, newest first (keyset on the association's index)."""
     stmt = select(Carnet).where(Carnet.issuing_association_id == association_id)
@@ -350,8 +389,7 @@ def carnets_page(
     if q:
         by_number = Carnet.carnet_number.startswith(q, autoescape=True)
         stmt = stmt.where(or_(by_number, Carnet.eata_id == int(q)) if q.isdigit() else by_number)
-    if f.status in CARNET_STATUSES:
-        stmt = stmt.where(Carnet.status == f.status)
+    stmt = stmt.where(*status_filter(f.status, today or now_utc().date()))
     return keyset_page(
         session,
         stmt,
@@ -362,6 +400,19 @@ def carnets_page(
         before=before,
         per_page=per_page,
     )
+
+
+def status_filter(status: str, today: dt.date) -> list:
+    """The carnets whose status as people see it (Carnet.effective_status: a live carnet past
+    its validity is expired) is `status`; any other value filters nothing."""
+    live = Carnet.status.in_(("issued", "active"))
+    if status == "expired":
+        return [or_(Carnet.status == "expired", and_(live, Carnet.valid_until < today))]
+    if status in ("issued", "active"):
+        return [Carnet.status == status, Carnet.valid_until >= today]
+    if status in CARNET_STATUSES:
+        return [Carnet.status == status]
+    return []
 
 
 @dataclass

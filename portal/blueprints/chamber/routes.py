@@ -14,11 +14,12 @@ from portal.blueprints.chamber.forms import ButtonForm, CoverPageForm, Discharge
 from portal.blueprints.chamber.invitations import send_staff_invitation
 from portal.blueprints.chamber.session import actor, staff_required
 from portal.blueprints.wallet.transition import advice_labels
+from portal.db import now_utc
 from portal.domain import DomainError, chambers, cover_pages, transition, uploads
 from portal.domain.carnets import STATUS_LABELS
 from portal.domain.rules import country_name, label
 from portal.extensions import db, limiter
-from portal.models import Carnet
+from portal.models import Carnet, ChamberStaff
 from portal.tenancy import get_for_association_or_404, site_url
 from portal.web import page_arg, redirect_to, render_page, send_upload
 
@@ -28,6 +29,7 @@ def chamber_context():
     if not has_request_context() or request.blueprint != "chamber":
         return {}
     return {
+        "today": now_utc().date(),
         "STATUS_LABELS": STATUS_LABELS,
         "kind_label": label,
         "country_name": lambda code: country_name(db.session, code),
@@ -226,3 +228,32 @@ def staff():
         buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,
     )
+
+
+@bp.post("/staff/<int:staff_id>/<any(deactivate, reactivate, invite):action>")
+@staff_required(admin=True)
+def staff_action(staff_id: int, action: str):
+    """A staff admin disables a colleague (their sessions end at once), enables them again, or
+    sends a new invitation link to a colleague who has not set a password yet."""
+    person = get_for_association_or_404(ChamberStaff, staff_id, owner=ChamberStaff.association_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "invite":
+            chambers.check_reinvite(person)
+            send_staff_invitation(person)
+            chambers.record_staff_change(db.session, person, "invitation_resent", actor())
+            message = _("A new invitation link was sent to %(email)s.", email=person.email)
+        else:
+            chambers.set_active(db.session, current_user, person, action == "reactivate", actor())
+            message = (
+                _("%(email)s can log in again.", email=person.email)
+                if person.active
+                else _("%(email)s can no longer log in.", email=person.email)
+            )
+        db.session.commit()
+        flash(message, "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect_to(url_for("chamber.staff"))

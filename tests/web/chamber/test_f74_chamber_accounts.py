@@ -206,3 +206,47 @@ def test_f74_demo_chamber_staff_sees_the_demo_carnet(demo, client_for, staff_ses
     staff = demo.scalar(select(ChamberStaff).where(ChamberStaff.email == DEMO_CHAMBER_EMAIL))
     page = staff_session(staff.id).get("/chamber/carnets")
     assert f'data-carnet="{DEMO_CARNET_NUMBER}"' in page.text
+
+
+def test_f74_staff_admin_disables_enables_and_reinvites(
+    make_staff, staff_session, associations, session, chamber_client
+):
+    colleague_id, _ = make_staff("colleague@cci.test", role="staff")
+    colleague = staff_session(colleague_id)
+    assert colleague.get("/chamber/carnets").status_code == 200
+    r = chamber_client.post(
+        f"/chamber/staff/{colleague_id}/deactivate", data=_form(chamber_client, {})
+    )
+    assert r.status_code == 303
+    # disabled: the running session ends at once, and the password no longer opens anything
+    assert colleague.get("/chamber/carnets").headers["Location"].endswith("/chamber/login")
+    fresh = colleague.post(
+        "/chamber/login",
+        data=_form(colleague, {"email": "colleague@cci.test", "password": STAFF_PASSWORD}),
+    )
+    assert fresh.status_code == 422
+    assert 'data-staff="colleague@cci.test"' in chamber_client.get("/chamber/staff").text
+    chamber_client.post(f"/chamber/staff/{colleague_id}/reactivate", data=_form(chamber_client, {}))
+    session.expire_all()
+    assert session.get(ChamberStaff, colleague_id).active
+    actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert "chamber_staff.disabled" in actions and "chamber_staff.enabled" in actions
+    # a new invitation only for someone without a password
+    r = chamber_client.post(f"/chamber/staff/{colleague_id}/invite", data=_form(chamber_client, {}))
+    assert "already set a password" in chamber_client.get("/chamber/staff").text
+    invited_id, _ = make_staff("new@cci.test", role="staff", password=False)
+    r = chamber_client.post(f"/chamber/staff/{invited_id}/invite", data=_form(chamber_client, {}))
+    assert r.status_code == 303
+    assert "A new invitation link was sent" in chamber_client.get("/chamber/staff").text
+    # never oneself; another association's staff is a 404
+    me = chamber_client.staff_id
+    chamber_client.post(f"/chamber/staff/{me}/deactivate", data=_form(chamber_client, {}))
+    session.expire_all()
+    assert session.get(ChamberStaff, me).active
+    theirs_id, _ = make_staff("vaud@cci.test", association=associations[1])
+    r = chamber_client.post(
+        f"/chamber/staff/{theirs_id}/deactivate", data=_form(chamber_client, {})
+    )
+    assert r.status_code == 404
+    session.expire_all()
+    assert session.get(ChamberStaff, theirs_id).active

@@ -5,6 +5,7 @@ association's carnet is a 404 everywhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -43,6 +44,14 @@ def test_f74_list_search_filter_and_pages(chamber_client, associations, issue_fo
     r = chamber_client.get("/chamber/carnets?status=active", headers={"HX-Request": "true"})
     assert re.findall(r'data-carnet="([^"]+)"', r.text) == [mine[0].carnet_number]
     assert "<html" not in r.text
+    # the status people see: an active carnet past its validity is expired
+    stale = session.get(Carnet, mine[0].id)
+    stale.valid_until = now_utc().date() - dt.timedelta(days=1)
+    session.commit()
+    r = chamber_client.get("/chamber/carnets?status=expired", headers={"HX-Request": "true"})
+    assert re.findall(r'data-carnet="([^"]+)"', r.text) == [mine[0].carnet_number]
+    r = chamber_client.get("/chamber/carnets?status=active", headers={"HX-Request": "true"})
+    assert 'id="no-carnets"' in r.text
     # keyset pages, newest first, the cursor carried by Next
     first = chambers.carnets_page(session, ours.id, chambers.CarnetFilter(), per_page=2)
     assert [c.id for c in first.items] == [mine[2].id, mine[1].id] and first.keyset
