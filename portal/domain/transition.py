@@ -394,6 +394,22 @@ class PaperInput:
     remarks: str = ""
 
     @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> PaperInput:
+        """The paper transaction of a page's form (_partials/paper_transaction_form.html: the
+        customs desk's step 2 and the chamber portal's carnet page)."""
+        try:
+            made_on = dt.date.fromisoformat((form.get("made_on") or "")[:10])
+        except ValueError:
+            raise DomainError(_("Give the date of the transaction."), field="made_on") from None
+        return cls(
+            form.get("kind") or "",
+            form.get("country_code") or "",
+            form.get("office_name") or "",
+            made_on,
+            form.get("counterfoil_no") or "",
+        )
+
+    @classmethod
     def from_api(cls, body: dict) -> PaperInput:
         """The paper transaction of an API body (NICS and customs APIs, schema-checked)."""
         try:

@@ -84,8 +84,10 @@ def _carnet_page(carnet: Carnet, *, status: int = 200, **ctx):
     ctx.setdefault("discharge_error", None)
     ctx.setdefault("upload_error", None)
     ctx.setdefault("confirming", False)
+    ctx.setdefault("paper_error", None)
     return render_page(
         "chamber/carnet.html",
+        paper_kinds=transition.PAPER_KIND_LABELS,
         screen=chambers.carnet_screen(db.session, carnet),
         rows=cover_pages.cover_pages(db.session, carnet.id),
         may_attach=cover_pages.may_attach(db.session, carnet),
@@ -124,6 +126,36 @@ def discharge(carnet_id: int):
             carnet, status=exc.status if exc.status != 400 else 422, discharge_error=exc.message
         )
     flash(_("Carnet %(number)s is discharged.", number=carnet.carnet_number), "success")
+    return redirect_to(url_for("chamber.carnet", carnet_id=carnet.id))
+
+
+@bp.post("/carnets/<int:carnet_id>/paper-transactions")
+@limiter.limit("120 per hour")
+@staff_required
+def record_paper(carnet_id: int):
+    """A transaction read on the returned paper carnet (kind, country, office, date,
+    counterfoil or voucher number), recorded so the history beside the digital one is whole."""
+    carnet = get_for_association_or_404(Carnet, carnet_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    who = actor()
+    try:
+        transition.record_paper_transaction(
+            db.session,
+            carnet,
+            transition.PaperInput.from_form(request.form),
+            place=None,
+            recorded_by=who.label,
+            actor_type=who.type,
+            ip=who.ip,
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return _carnet_page(
+            carnet, status=exc.status if exc.status != 400 else 422, paper_error=exc.message
+        )
+    flash(_("The paper transaction is recorded in the carnet's history."), "success")
     return redirect_to(url_for("chamber.carnet", carnet_id=carnet.id))
 
 

@@ -162,3 +162,53 @@ def test_f74_discharge_refused_in_words_next_to_the_button(
         base_url=chamber_client.base_url,
     )
     assert raw.status_code == 400
+
+
+@pytest.mark.usefixtures("ata_statuses")
+def test_f74_chamber_records_the_returned_paper_carnets_transactions(
+    chamber_client, associations, issue_for, session
+):
+    """The chamber reads the returned paper carnet and records its counterfoils: they stand in
+    the Paper column; a refusal stands next to the form; audited as the staff member."""
+    ours, theirs = associations
+    for country in session.scalars(select(Country).where(Country.code == "CH")):
+        country.ata_status, country.digital_from = "paper", None
+    session.commit()
+    carnet = issue_for(ours, in_wallet=False)
+    today = now_utc().date().isoformat()
+    paper = {
+        "kind": "validation",
+        "country_code": "CH",
+        "office_name": "Genève Cornavin",
+        "made_on": today,
+        "counterfoil_no": "V-0007",
+    }
+    r = chamber_client.post(
+        f"/chamber/carnets/{carnet.id}/paper-transactions", data=_form(chamber_client, paper)
+    )
+    assert r.status_code == 303, r.text
+    page = chamber_client.get(f"/chamber/carnets/{carnet.id}")
+    assert re.search(r'<tr data-medium="paper" data-kind="validation">.*?V-0007', page.text, re.S)
+    session.expire_all()
+    assert session.get(Carnet, carnet.id).status == "active"  # use case 2: validated on paper
+    event = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "paper_transaction.recorded")
+    )
+    assert event.actor_type == "chamber_staff" and event.actor_label == "chloe@cci.test"
+    # twice the validation, or no date: refused next to the form, nothing recorded
+    again = chamber_client.post(
+        f"/chamber/carnets/{carnet.id}/paper-transactions", data=_form(chamber_client, paper)
+    )
+    assert again.status_code == 409
+    assert re.search(r'id="paper-error"[^>]*>[^<]*recorded already', again.text)
+    undated = chamber_client.post(
+        f"/chamber/carnets/{carnet.id}/paper-transactions",
+        data=_form(chamber_client, {**paper, "kind": "export", "made_on": "soon"}),
+    )
+    assert undated.status_code == 422 and 'id="paper-error"' in undated.text
+    # another association's carnet: a 404
+    other = issue_for(theirs, in_wallet=False)
+    r = chamber_client.post(
+        f"/chamber/carnets/{other.id}/paper-transactions", data=_form(chamber_client, paper)
+    )
+    assert r.status_code == 404
