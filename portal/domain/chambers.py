@@ -108,11 +108,14 @@ def create_staff(
 def first_admin(
     session: Session, association: IssuingAssociation, email: str, full_name: str, actor: Actor
 ) -> ChamberStaff:
-    """The operator's part: an association's first staff account, an admin. Once one exists,
-    further accounts are invited by the association's own admins."""
+    """The operator's part: an association's first staff account, an admin. While an active
+    admin exists, further accounts are invited by the association's own admins (the operator
+    steps in again only for an association left without one)."""
     if session.scalar(
         select(ChamberStaff.id).where(
-            ChamberStaff.association_id == association.id, ChamberStaff.staff_role == "admin"
+            ChamberStaff.association_id == association.id,
+            ChamberStaff.staff_role == "admin",
+            ChamberStaff.active.is_(True),
         )
     ):
         raise Conflict(
@@ -241,7 +244,7 @@ def check_login(
     staff = session.scalar(
         select(ChamberStaff).where(ChamberStaff.email == (email or "").strip().lower())
     )
-    if staff is None or not staff.active or not staff.password_hash:
+    if staff is None or not staff.active or not staff.password_hash or not staff.association.active:
         verify_secret(None, password)
         return "bad", None
     if staff.locked_until is not None and staff.locked_until > now:

@@ -125,6 +125,16 @@ def test_f74_console_invites_the_first_staff_admin(
         data=_form(operator_client, {"email": "second@cci.test", "full_name": "S"}),
     )
     assert again.status_code == 422 and "already has a staff admin" in again.text
+    # an association left without an active admin: the operator invites one again
+    staff.active = False
+    session.commit()
+    third = operator_client.post(
+        f"/console/associations/{ours.id}/staff",
+        data=_form(operator_client, {"email": "third@cci.test", "full_name": "T"}),
+    )
+    assert third.status_code == 200 and "third@cci.test" in third.text
+    staff.active = True
+    session.commit()
     # the link sets the password once; then the person logs in (and enrols TOTP)
     path = link.group(1).split("chamber.", 1)[1].split("/", 1)[1]
     chamber = client_for("chamber")
