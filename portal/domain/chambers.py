@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc, rows_changed
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, mfa
 from portal.domain.api_clients import Actor
-from portal.domain.carnets import lifecycle
+from portal.domain.carnets import holder_of, lifecycle
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.identity import LOCK_AFTER, LOCK_MINUTES
 from portal.domain.paging import PER_PAGE, Page, keyset_page
@@ -423,6 +423,7 @@ class CarnetScreen:
     """What the carnet page shows: the transactions side by side (F-74) and the cover pages."""
 
     carnet: Carnet
+    holder_name: str  # decrypted for the page (the holder's name, as issued)
     view: DischargeView
     may_discharge: bool
     refusal: str | None  # why it cannot be discharged now, in words
@@ -435,7 +436,14 @@ def carnet_screen(session: Session, carnet: Carnet, today: dt.date | None = None
         refusal = None
     except DomainError as exc:
         refusal = exc.message
-    return CarnetScreen(carnet, discharge_view(session, carnet), refusal is None, refusal)
+    holder = holder_of(carnet)
+    return CarnetScreen(
+        carnet,
+        str(holder.get("name", "")),
+        discharge_view(session, carnet),
+        refusal is None,
+        refusal,
+    )
 
 
 def discharge(

@@ -109,6 +109,7 @@ def test_f74_side_by_side_confirm_then_discharge(
     assert ("digital", "import") in rows
     assert "V-0001" in page.text and "E-0002" in page.text
     assert "1 unused digital voucher." in page.text
+    assert 'id="carnet-holder">Studio Lumière SPRL<' in page.text
 
     # first the confirmation: what it does, how many vouchers it blocks; nothing changed yet
     ask = chamber_client.post(
