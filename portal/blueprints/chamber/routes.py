@@ -179,6 +179,7 @@ def upload_cover_page(carnet_id: int):
             data,
             current_app.config["STORAGE_DIR"],
             by_kind="chamber",
+            actor_type=who.type,
             by=who.label,
             actor_id=who.id,
             ip=who.ip,

@@ -74,7 +74,7 @@ def test_f37_chamber_attaches_then_downloads_as_attachment(
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in r.headers["Content-Security-Policy"]
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "cover_page.attached"))
-    assert event.actor_type == "chamber" and event.actor_id == chamber_client.staff_id
+    assert event.actor_type == "chamber_staff" and event.actor_id == chamber_client.staff_id
 
 
 def test_f37_cover_page_of_another_association_is_a_404(
