@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc, rows_changed
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, mfa
 from portal.domain.api_clients import Actor
-from portal.domain.carnets import holder_of, lifecycle
+from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, holder_of, lifecycle
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.identity import LOCK_AFTER, LOCK_MINUTES
 from portal.domain.paging import PER_PAGE, Page, keyset_page
@@ -391,7 +391,8 @@ def carnets_page(
     q = f.q.strip().upper()[:32]
     if q:
         by_number = Carnet.carnet_number.startswith(q, autoescape=True)
-        stmt = stmt.where(or_(by_number, Carnet.eata_id == int(q)) if q.isdigit() else by_number)
+        is_id = q.isdigit() and EATA_ID_MIN <= int(q) <= EATA_ID_MAX
+        stmt = stmt.where(or_(by_number, Carnet.eata_id == int(q)) if is_id else by_number)
     stmt = stmt.where(*status_filter(f.status, today or now_utc().date()))
     return keyset_page(
         session,

@@ -38,6 +38,8 @@ def test_f74_list_search_filter_and_pages(chamber_client, associations, issue_fo
     assert re.findall(r'data-carnet="([^"]+)"', r.text) == [mine[2].carnet_number]
     r = chamber_client.get(f"/chamber/carnets?q={other.eata_id}")
     assert 'id="no-carnets"' in r.text
+    r = chamber_client.get("/chamber/carnets?q=" + "9" * 40)  # no eATA ID: a number, no error
+    assert r.status_code == 200 and 'id="no-carnets"' in r.text
     # the status filter; htmx gets the results only
     session.get(Carnet, mine[0].id).status = "active"
     session.commit()
