@@ -198,12 +198,11 @@ def record_staff_change(session: Session, person: ChamberStaff, what: str, actor
 
 
 def check_reinvite(person: ChamberStaff) -> None:
-    """A new invitation link only for an active colleague who has no password yet (a person
-    with a password who forgot it asks their admin to disable and invite them anew)."""
+    """A new link for an active colleague: an invitation not used in time, or a forgotten
+    password (the link sets a new one; the authenticator app stays: a link never bypasses the
+    second factor)."""
     if not person.active:
         raise Conflict(_("%(email)s is disabled: enable them first.", email=person.email))
-    if person.password_hash:
-        raise Conflict(_("%(email)s has already set a password.", email=person.email))
 
 
 def set_active(

@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from portal.models import AuditEvent, ChamberStaff
+from portal.models import AuditEvent, ChamberStaff, ChamberToken
 from tests.web.chamber.conftest import STAFF_PASSWORD, totp_now
 
 
@@ -241,9 +241,14 @@ def test_f74_staff_admin_disables_enables_and_reinvites(
     assert session.get(ChamberStaff, colleague_id).active
     actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert "chamber_staff.disabled" in actions and "chamber_staff.enabled" in actions
-    # a new invitation only for someone without a password
+    # a new link: an invitation not used in time, or a forgotten password (the link sets a new
+    # password, the authenticator app stays); never for a disabled colleague
     r = chamber_client.post(f"/chamber/staff/{colleague_id}/invite", data=_form(chamber_client, {}))
-    assert "already set a password" in chamber_client.get("/chamber/staff").text
+    assert r.status_code == 303
+    assert session.scalar(select(ChamberToken).where(ChamberToken.staff_id == colleague_id))
+    chamber_client.post(f"/chamber/staff/{colleague_id}/deactivate", data=_form(chamber_client, {}))
+    chamber_client.post(f"/chamber/staff/{colleague_id}/invite", data=_form(chamber_client, {}))
+    assert "is disabled: enable them first" in chamber_client.get("/chamber/staff").text
     invited_id, _ = make_staff("new@cci.test", role="staff", password=False)
     r = chamber_client.post(f"/chamber/staff/{invited_id}/invite", data=_form(chamber_client, {}))
     assert r.status_code == 303
