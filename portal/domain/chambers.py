@@ -210,16 +210,30 @@ def set_active(
 ) -> None:
     """A staff admin disables (every session of the person ends) or enables a colleague of
     their own association; never themselves (an association keeps an admin who can log in)."""
-    if by.staff_role != "admin" or by.association_id != person.association_id:
-        raise PermissionDenied(_("Only your association's staff admins manage its staff."))
-    if by.id == person.id:
-        raise Conflict(_("You cannot disable your own account."))
+    _check_admin_of(by, person)
     if person.active == active:
         return
     person.active = active
     if not active:
         revoke_sessions(session, person.id)
     record_staff_change(session, person, "enabled" if active else "disabled", actor)
+
+
+def reset_totp(session: Session, by: ChamberStaff, person: ChamberStaff, actor: Actor) -> None:
+    """A colleague lost their authenticator app: a staff admin of their association removes it
+    (their sessions end); the person enrols a new one at their next login, after the password."""
+    _check_admin_of(by, person)
+    person.totp_secret_enc = None
+    person.totp_last_counter = None
+    revoke_sessions(session, person.id)
+    record_staff_change(session, person, "totp_reset", actor)
+
+
+def _check_admin_of(by: ChamberStaff, person: ChamberStaff) -> None:
+    if by.staff_role != "admin" or by.association_id != person.association_id:
+        raise PermissionDenied(_("Only your association's staff admins manage its staff."))
+    if by.id == person.id:
+        raise Conflict(_("An admin does not change their own account here."))
 
 
 def staff_of(session: Session, association_id: int) -> list[ChamberStaff]:

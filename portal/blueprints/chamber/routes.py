@@ -263,16 +263,23 @@ def staff():
     )
 
 
-@bp.post("/staff/<int:staff_id>/<any(deactivate, reactivate, invite):action>")
+@bp.post("/staff/<int:staff_id>/<any(deactivate, reactivate, invite, reset_totp):action>")
 @staff_required(admin=True)
 def staff_action(staff_id: int, action: str):
-    """A staff admin disables a colleague (their sessions end at once), enables them again, or
-    sends a new invitation link to a colleague who has not set a password yet."""
+    """A staff admin disables a colleague (their sessions end at once), enables them again,
+    sends them a new link (an invitation not used in time, a forgotten password) or removes
+    their lost authenticator app (they enrol a new one at their next login)."""
     person = get_for_association_or_404(ChamberStaff, staff_id, owner=ChamberStaff.association_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        if action == "invite":
+        if action == "reset_totp":
+            chambers.reset_totp(db.session, current_user, person, actor())
+            message = _(
+                "%(email)s sets up a new authenticator app at their next login.",
+                email=person.email,
+            )
+        elif action == "invite":
             chambers.check_reinvite(person)
             send_staff_invitation(person)
             chambers.record_staff_change(db.session, person, "invitation_resent", actor())

@@ -265,3 +265,36 @@ def test_f74_staff_admin_disables_enables_and_reinvites(
     assert r.status_code == 404
     session.expire_all()
     assert session.get(ChamberStaff, theirs_id).active
+
+
+def test_f74_staff_admin_resets_a_lost_authenticator_app(
+    make_staff, staff_session, session, chamber_client, client_for
+):
+    colleague_id, _ = make_staff("colleague@cci.test", role="staff")
+    colleague = staff_session(colleague_id)
+    r = chamber_client.post(
+        f"/chamber/staff/{colleague_id}/reset_totp", data=_form(chamber_client, {})
+    )
+    assert r.status_code == 303
+    session.expire_all()
+    assert session.get(ChamberStaff, colleague_id).totp_secret_enc is None
+    # their session ended; after the password they enrol a new app before anything else
+    assert colleague.get("/chamber/carnets").headers["Location"].endswith("/chamber/login")
+    fresh = client_for("chamber")
+    fresh.post(
+        "/chamber/login",
+        data=_form(fresh, {"email": "colleague@cci.test", "password": STAFF_PASSWORD}),
+    )
+    assert 'id="totp-secret"' in fresh.get("/chamber/mfa").text
+    assert fresh.get("/chamber/carnets").headers["Location"].endswith("/chamber/mfa")
+    event = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "chamber_staff.totp_reset")
+    )
+    assert event.actor_id == chamber_client.staff_id and event.object_id == str(colleague_id)
+    # not one's own, not as a plain staff member
+    me = chamber_client.staff_id
+    chamber_client.post(f"/chamber/staff/{me}/reset_totp", data=_form(chamber_client, {}))
+    session.expire_all()
+    assert session.get(ChamberStaff, me).totp_secret_enc is not None
+    plain = staff_session(make_staff("plain@cci.test", role="staff")[0])
+    assert plain.post(f"/chamber/staff/{me}/reset_totp", data=_form(plain, {})).status_code == 403
