@@ -33,12 +33,7 @@ def chamber_context():
         "STATUS_LABELS": STATUS_LABELS,
         "kind_label": label,
         "country_name": lambda code: country_name(db.session, code),
-        "MEDIUM_LABELS": {"digital": _("digital"), "paper": _("paper")},
-        "LINE_STATES": {
-            "committed": pgettext("transaction", "committed"),
-            "cancelled": pgettext("transaction", "cancelled"),
-            "recorded": _("recorded"),
-        },
+        "CANCELLED": pgettext("transaction", "cancelled"),
         "chamber_nav": [
             ("chamber.carnets", _("Carnets")),
             ("chamber.advice", _("Itinerary advice")),
