@@ -64,6 +64,6 @@ def demo_load() -> None:
     if staff:
         click.echo(
             f"Issuing association staff ({DEMO_ASSOCIATION}, issuer of the demo carnet): "
-            f"{scheme}://chamber.{domain}/ as {staff} (password {DEMO_PASSWORD}; enrol TOTP at "
-            "the first login)."
+            f"{scheme}://chamber.{domain}/chamber/login as {staff} (password {DEMO_PASSWORD}; "
+            "enrol TOTP at the first login)."
         )
