@@ -656,6 +656,13 @@ def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
 
 MAX_VISITS = 20
 
+# the words the page's partial (_partials/itinerary_advice.html) needs besides the form
+ADVICE_WORDS = {
+    "labels": FORMAT_LABELS,
+    "leg_roles": LEG_ROLE_LABELS,
+    "ata_states": ATA_STATE_LABELS,
+}
+
 
 @dataclass
 class AdviceForm:

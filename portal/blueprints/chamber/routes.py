@@ -13,7 +13,6 @@ from portal.blueprints.chamber.app import bp
 from portal.blueprints.chamber.forms import ButtonForm, CoverPageForm, DischargeForm, InviteForm
 from portal.blueprints.chamber.invitations import send_staff_invitation
 from portal.blueprints.chamber.session import actor, staff_required
-from portal.blueprints.wallet.transition import advice_labels
 from portal.db import now_utc
 from portal.domain import DomainError, chambers, cover_pages, transition, uploads
 from portal.domain.carnets import STATUS_LABELS
@@ -211,7 +210,7 @@ def advice():
         form=form,
         ata_list_url=site_url("wallet", path=url_for("wallet.ata_status_page")),
         status=422 if form.errors else 200,
-        **advice_labels(),
+        **transition.ADVICE_WORDS,
     )
 
 

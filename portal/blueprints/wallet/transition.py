@@ -54,18 +54,9 @@ def ata_status_page():
 def itinerary_advice_page():
     """F-71 for people: departure, the countries (destinations, transits) and their dates."""
     form = transition.advice_form(db.session, request.args)
-    return render_template("wallet/itinerary_advice.html", form=form, **advice_labels()), (
+    return render_template("wallet/itinerary_advice.html", form=form, **transition.ADVICE_WORDS), (
         422 if form.errors else 200
     )
-
-
-def advice_labels() -> dict:
-    """The words the itinerary advice partial (_partials/itinerary_advice.html) needs."""
-    return {
-        "labels": transition.FORMAT_LABELS,
-        "leg_roles": transition.LEG_ROLE_LABELS,
-        "ata_states": transition.ATA_STATE_LABELS,
-    }
 
 
 # --- F-37: the paper cover page, uploaded by the holder -----------------------------------------
