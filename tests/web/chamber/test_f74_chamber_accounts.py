@@ -80,6 +80,17 @@ def test_f74_lockout_after_failed_passwords(client_for, make_staff):
     assert r.status_code == 422 and "locked" in r.text
 
 
+def test_f74_login_is_rate_limited(client_for, make_staff):
+    client = client_for("chamber")
+    statuses = [
+        client.post(
+            "/chamber/login", data=_form(client, {"email": f"x{i}@cci.test", "password": "x"})
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses == [422] * 10 + [429]
+
+
 def test_f74_other_sites_sessions_get_nothing(login_as, client_for, chamber_client, demo):
     customs = login_as("be", "admin")
     chamber = client_for("chamber")
