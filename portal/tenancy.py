@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from portal import caches
 from portal.extensions import db
-from portal.models import CustomsAdministration, TenantOwned
+from portal.models import Carnet, CustomsAdministration, TenantOwned
 from portal.web import bounded_int
 
 _CUSTOMS_HOST = re.compile(r"^customs-([a-z]{2})$")
@@ -188,6 +188,20 @@ def _scope_tenant_owned(state) -> None:
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantOwned, lambda cls: cls.customs_id == customs_id, include_aliases=True
+        )
+    )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_association_carnets(state) -> None:
+    """The chamber portal's safety net: a session bound to an issuing association (set by
+    blueprints/chamber/session.staff_required) only ever loads that association's carnets."""
+    association_id = state.session.info.get("association_id")
+    if association_id is None or not state.is_select:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            Carnet, lambda cls: cls.issuing_association_id == association_id, include_aliases=True
         )
     )
 

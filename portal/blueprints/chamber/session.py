@@ -59,6 +59,7 @@ def staff_required(view=None, *, admin: bool = False):
                     return redirect(url_for("chamber.mfa"))
                 return redirect(url_for("chamber.login"))
             g.association = staff.association
+            db.session.info["association_id"] = staff.association_id  # tenancy's safety net
             if admin and staff.staff_role != "admin":
                 audit_request(
                     "permission.denied",

@@ -215,3 +215,20 @@ def test_f74_chamber_records_the_returned_paper_carnets_transactions(
         f"/chamber/carnets/{other.id}/paper-transactions", data=_form(chamber_client, paper)
     )
     assert r.status_code == 404
+
+
+def test_f74_safety_net_a_session_bound_to_an_association_loads_only_its_carnets(
+    app, associations, issue_for
+):
+    """Besides get_for_association_or_404: a session bound to an association (as every staff
+    request's is) gets no carnet of another association, whatever the query."""
+    from portal.extensions import db as database
+
+    ours, theirs = associations
+    mine, other = issue_for(ours, in_wallet=False), issue_for(theirs, in_wallet=False)
+    with database.new_session() as s:
+        s.info["association_id"] = ours.id
+        assert s.scalars(select(Carnet.id)).all() == [mine.id]
+        assert s.scalar(select(Carnet).where(Carnet.id == other.id)) is None
+        s.info.pop("association_id")
+        assert s.scalar(select(Carnet).where(Carnet.id == other.id)) is not None
