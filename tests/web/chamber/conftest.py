@@ -5,6 +5,11 @@ carnets issued by an association."""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import glob
+import os
+import re
 
 import pyotp
 import pytest
@@ -98,6 +103,21 @@ def issue_for(world):
         return carnet
 
     return make
+
+
+def last_link(app, address: str) -> str:
+    """The path of the link in the last email sent to `address` (the mail outbox folder)."""
+    messages = []
+    for path in sorted(
+        glob.glob(os.path.join(app.config["MAIL_OUTBOX_DIR"], "*.eml")), key=os.path.getmtime
+    ):
+        with open(path, "rb") as fh:
+            message = email.message_from_bytes(fh.read(), policy=email.policy.default)
+        if message["To"] == address:
+            messages.append(message)
+    assert messages, f"no message to {address}"
+    body = messages[-1].get_body(("plain",)).get_content()
+    return "/" + re.search(r"https?://\S+", body).group(0).split("/", 3)[3]
 
 
 def totp_now(secret: str) -> str:

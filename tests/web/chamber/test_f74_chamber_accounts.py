@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from portal.models import AuditEvent, ChamberStaff, ChamberToken
-from tests.web.chamber.conftest import STAFF_PASSWORD, totp_now
+from tests.web.chamber.conftest import STAFF_PASSWORD, last_link, totp_now
 
 
 def _form(client, data: dict) -> dict:
@@ -148,6 +148,7 @@ def test_f74_console_invites_the_first_staff_admin(
     session.commit()
     # the link sets the password once; then the person logs in (and enrols TOTP)
     path = link.group(1).split("chamber.", 1)[1].split("/", 1)[1]
+    assert last_link(app, "first@cci.test") == f"/{path}"  # the same link, emailed
     chamber = client_for("chamber")
     assert chamber.get(f"/{path}").status_code == 200
     short = chamber.post(f"/{path}", data=_form(chamber, {"password": "x", "confirm": "x"}))
@@ -230,7 +231,7 @@ def test_f74_demo_chamber_staff_sees_the_demo_carnet(demo, client_for, staff_ses
 
 
 def test_f74_staff_admin_disables_enables_and_reinvites(
-    make_staff, staff_session, associations, session, chamber_client
+    app, make_staff, staff_session, associations, session, chamber_client, client_for
 ):
     colleague_id, _ = make_staff("colleague@cci.test", role="staff")
     colleague = staff_session(colleague_id)
@@ -257,6 +258,19 @@ def test_f74_staff_admin_disables_enables_and_reinvites(
     r = chamber_client.post(f"/chamber/staff/{colleague_id}/invite", data=_form(chamber_client, {}))
     assert r.status_code == 303
     assert session.scalar(select(ChamberToken).where(ChamberToken.staff_id == colleague_id))
+    link = last_link(app, "colleague@cci.test")
+    reset = client_for("chamber")
+    assert "the code of your authenticator app" in reset.get(link).text
+    new_password = "another-chamber-passw0rd"
+    r = reset.post(link, data=_form(reset, {"password": new_password, "confirm": new_password}))
+    assert r.status_code == 303
+    session.expire_all()
+    assert session.get(ChamberStaff, colleague_id).totp_secret_enc is not None  # stays
+    r = reset.post(
+        "/chamber/login",
+        data=_form(reset, {"email": "colleague@cci.test", "password": new_password}),
+    )
+    assert r.headers["Location"].endswith("/chamber/mfa")
     chamber_client.post(f"/chamber/staff/{colleague_id}/deactivate", data=_form(chamber_client, {}))
     chamber_client.post(f"/chamber/staff/{colleague_id}/invite", data=_form(chamber_client, {}))
     assert "is disabled: enable them first" in chamber_client.get("/chamber/staff").text
