@@ -41,6 +41,7 @@ BLUEPRINTS = [
     ("portal.blueprints.language", "customs"),  # the language switch (F-83)
     ("portal.blueprints.language.wallet", "wallet"),
     ("portal.blueprints.ops.app", "ops"),
+    ("portal.blueprints.chamber.app", "chamber"),
     ("portal.blueprints.info", "customs"),
     ("portal.blueprints.info.wallet", "wallet"),
 ]

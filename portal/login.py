@@ -11,6 +11,7 @@ import datetime as dt
 from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
+from portal.blueprints.chamber.session import load_staff
 from portal.blueprints.ops.session import load_operator
 from portal.blueprints.wallet.session import load_holder
 from portal.domain.sessions import live_session, open_session, revoke_session
@@ -25,6 +26,8 @@ def load_user(user_id: str):
         return load_holder(sid)
     if kind == "o" and sid:  # an operator's console session (portal/blueprints/ops/session.py)
         return load_operator(sid)
+    if kind == "s" and sid:  # an issuing association's staff (portal/blueprints/chamber/session.py)
+        return load_staff(sid)
     if kind != "c" or not sid:
         return None
     tenant = getattr(g, "tenant", None)

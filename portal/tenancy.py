@@ -1,7 +1,10 @@
 """Tenancy by host (F-01, F-02): the one place that turns a Host header into a site and tenant.
 
 customs-<cc>.<domain> → that customs administration; wallet.<domain> → holder wallet;
-api.<domain> → machine APIs; ops.<domain> → the operator's console. Anything else is a 404, never a fallback to a default tenant.
+api.<domain> → machine APIs; ops.<domain> → the operator's console; chamber.<domain> → the
+issuing associations' staff (their tenant is the association of the person logged in:
+g.association, get_for_association_or_404). Anything else is a 404, never a fallback to a
+default tenant.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from portal import caches
 from portal.extensions import db
-from portal.models import CustomsAdministration, TenantOwned
+from portal.models import Carnet, CustomsAdministration, TenantOwned
 from portal.web import bounded_int
 
 _CUSTOMS_HOST = re.compile(r"^customs-([a-z]{2})$")
@@ -33,7 +36,7 @@ _CUSTOMS_HOST = re.compile(r"^customs-([a-z]{2})$")
 
 @dataclass(frozen=True)
 class Site:
-    kind: str  # 'customs' | 'wallet' | 'api' | 'ops'
+    kind: str  # 'customs' | 'wallet' | 'api' | 'ops' | 'chamber'
     code: str | None = None  # the administration code for 'customs'
 
 
@@ -55,6 +58,8 @@ def parse_host(host: str, domain: str) -> Site | None:
         return Site("api")
     if label == "ops":
         return Site("ops")
+    if label == "chamber":
+        return Site("chamber")
     m = _CUSTOMS_HOST.match(label)
     if m:
         return Site("customs", m.group(1))
@@ -142,6 +147,7 @@ def resolve_request_site() -> None:
     """before_request: sets g.site and, on a customs host, g.tenant; 404s what matches nothing."""
     g.site = None
     g.tenant = None
+    g.association = None  # chamber.<domain>: set by the staff loader (blueprints/chamber)
     if request.endpoint in ("static", "health"):
         return
     site = parse_host(request.host, current_app.config["EATA_DOMAIN"])
@@ -186,6 +192,20 @@ def _scope_tenant_owned(state) -> None:
     )
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _scope_association_carnets(state) -> None:
+    """The chamber portal's safety net: a session bound to an issuing association (set by
+    blueprints/chamber/session.staff_required) only ever loads that association's carnets."""
+    association_id = state.session.info.get("association_id")
+    if association_id is None or not state.is_select:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            Carnet, lambda cls: cls.issuing_association_id == association_id, include_aliases=True
+        )
+    )
+
+
 def tenant_select(model):
     """select(model) limited to the current administration — the way routes query tenant tables."""
     return select(model).where(model.customs_id == g.tenant.id)
@@ -211,6 +231,24 @@ def get_for_tenant_or_404(model, object_id, *criteria, parent=None):
     else:
         stmt = stmt.where(model.customs_id == g.tenant.id)
     obj = db.session.scalar(stmt)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def get_for_association_or_404(model, object_id, *, owner=None):
+    """The chamber portal's get_for_tenant_or_404: an object of the logged-in staff member's
+    issuing association (`model.issuing_association_id`, or the column `owner`) by id; another
+    association's object (or none, or no association) is a 404."""
+    association = g.get("association")
+    try:
+        object_id = bounded_int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    if association is None:
+        abort(404)
+    column = owner if owner is not None else model.issuing_association_id
+    obj = db.session.scalar(select(model).where(model.id == object_id, column == association.id))
     if obj is None:
         abort(404)
     return obj

@@ -56,3 +56,14 @@ def demo_load() -> None:
         f"News, directory, help and search: operator console at {scheme}://ops.{domain}/console/ "
         f"as {operator} (password {DEMO_PASSWORD}; enrol TOTP at the first login)."
     )
+    from portal.domain.demo import DEMO_ASSOCIATION, load_demo_chamber
+
+    with db.new_session() as session:
+        staff = load_demo_chamber(session)
+        session.commit()
+    if staff:
+        click.echo(
+            f"Issuing association staff ({DEMO_ASSOCIATION}, issuer of the demo carnet): "
+            f"{scheme}://chamber.{domain}/chamber/login as {staff} (password {DEMO_PASSWORD}; "
+            "enrol TOTP at the first login)."
+        )

@@ -43,9 +43,12 @@ def attach(
     actor_id: int | None = None,
     ip: str | None = None,
     limits: uploads.Limits | None = None,
+    actor_type: str | None = None,
 ) -> CoverPage:
     """Check the file, store it, record it. Nothing is stored when it is refused. The caller
-    commits (and removes the stored file if its commit fails: `uploads.remove`)."""
+    commits (and removes the stored file if its commit fails: `uploads.remove`). `by_kind` is
+    who uploaded it as the cover page keeps it (holder, api_client, chamber); `actor_type` the
+    audit's actor type when it differs (the chamber's staff: chamber_staff)."""
     if not may_attach(session, carnet):
         raise Conflict(
             _(
@@ -79,7 +82,7 @@ def attach(
     audit.record(
         session,
         "cover_page.attached",
-        actor_type=by_kind,
+        actor_type=actor_type or by_kind,
         actor_id=actor_id,
         actor_label=by,
         ip=ip,

@@ -19,9 +19,11 @@ from portal.models import (
     NGA,
     Account,
     Carnet,
+    ChamberStaff,
     Country,
     CustomsAdministration,
     Holder,
+    IssuingAssociation,
     Office,
     Region,
 )
@@ -381,3 +383,38 @@ def load_demo_predeclaration(session: Session) -> str | None:
     )
     session.flush()
     return holder.email
+
+
+DEMO_CHAMBER_EMAIL = "staff@chamber.demo"
+DEMO_ASSOCIATION = "Chambre de commerce de Bruxelles (demo)"
+
+
+def load_demo_chamber(session: Session) -> str | None:
+    """A staff admin of the demo issuing association on chamber.<domain> (password
+    DEMO_PASSWORD, TOTP enrolled at the first login), whose association issued the demo
+    carnet. Returns the staff email (None without the demo association). Call after
+    load_demo_carnet."""
+    association = session.scalar(
+        select(IssuingAssociation).where(IssuingAssociation.name == DEMO_ASSOCIATION)
+    )
+    if association is None:
+        return None
+    carnet = session.scalar(select(Carnet).where(Carnet.carnet_number == DEMO_CARNET_NUMBER))
+    if carnet is not None and carnet.issuing_association_id is None:
+        carnet.issuing_association_id = association.id
+    if session.scalar(select(ChamberStaff).where(ChamberStaff.email == DEMO_CHAMBER_EMAIL)):
+        return DEMO_CHAMBER_EMAIL
+    session.add(
+        ChamberStaff(
+            association_id=association.id,
+            email=DEMO_CHAMBER_EMAIL,
+            full_name="Chloé Chambre",
+            staff_role="admin",
+            password_hash=hash_secret(DEMO_PASSWORD),
+            invited_by="demo",
+            failed_logins=0,
+            active=True,
+        )
+    )
+    session.flush()
+    return DEMO_CHAMBER_EMAIL

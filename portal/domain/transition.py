@@ -16,6 +16,7 @@ The ATA statuses themselves (paper / digital from a date) are portal/domain/ata_
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -31,6 +32,14 @@ from portal.domain.rules import HOME_KINDS, KIND_LABELS, Place, label, territory
 from portal.models import Carnet, Country, PaperTransaction, Transaction, Voucher
 
 # --- F-71: which format to issue ---------------------------------------------------------------
+
+# the words of a leg's role and of a country's status (the values stay machine codes)
+LEG_ROLE_LABELS = {
+    "departure": _l("departure"),
+    "destination": _l("destination"),
+    "transit": _l("transit"),
+}
+ATA_STATE_LABELS = {"digital": _l("digital"), "paper": _l("paper")}
 
 FORMAT_LABELS = {
     "paper": _l("a paper carnet (its eATA ID and PIN are not given to the holder)"),
@@ -385,6 +394,22 @@ class PaperInput:
     remarks: str = ""
 
     @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> PaperInput:
+        """The paper transaction of a page's form (_partials/paper_transaction_form.html: the
+        customs desk's step 2 and the chamber portal's carnet page)."""
+        try:
+            made_on = dt.date.fromisoformat((form.get("made_on") or "")[:10])
+        except ValueError:
+            raise DomainError(_("Give the date of the transaction."), field="made_on") from None
+        return cls(
+            form.get("kind") or "",
+            form.get("country_code") or "",
+            form.get("office_name") or "",
+            made_on,
+            form.get("counterfoil_no") or "",
+        )
+
+    @classmethod
     def from_api(cls, body: dict) -> PaperInput:
         """The paper transaction of an API body (NICS and customs APIs, schema-checked)."""
         try:
@@ -625,3 +650,67 @@ def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
         ).all()
     )
     return DischargeView(lines, open_vouchers)
+
+
+# --- F-71 for people: the advice form of the wallet and of the chamber portal ----------------
+
+MAX_VISITS = 20
+
+# the words the page's partial (_partials/itinerary_advice.html) needs besides the form
+ADVICE_WORDS = {
+    "labels": FORMAT_LABELS,
+    "leg_roles": LEG_ROLE_LABELS,
+    "ata_states": ATA_STATE_LABELS,
+}
+
+
+@dataclass
+class AdviceForm:
+    """The itinerary advice page's form read from its query arguments, and its answer."""
+
+    values: dict[str, str]
+    errors: dict[str, str]
+    advice: Advice | None = None
+
+
+def _form_date(raw: str) -> dt.date:
+    if len(raw) != 10:
+        raise ValueError(raw)
+    return dt.date.fromisoformat(raw)
+
+
+def advice_form(session: Session, args: Mapping[str, str]) -> AdviceForm:
+    """`departure`, `destinations` and `transits` (codes separated by commas), `date` (the
+    day of travel, default today) → the advice (`advise`), or the refusals per field."""
+    form = AdviceForm(
+        values={
+            "departure": (args.get("departure") or "").strip().upper()[:2],
+            "destinations": (args.get("destinations") or "")[:100],
+            "transits": (args.get("transits") or "")[:100],
+            "date": (args.get("date") or "")[:10],
+        },
+        errors={},
+    )
+    day = None
+    if form.values["date"].strip():
+        try:
+            day = _form_date(form.values["date"].strip())
+        except ValueError:
+            form.errors["date"] = _("Give the date as YYYY-MM-DD.")
+    visits = []
+    for role in ("destination", "transit"):
+        for code in form.values[role + "s"].replace(";", ",").split(","):
+            code = code.strip().upper()
+            if code:
+                visits.append((code[:3], day, role))
+    departure = form.values["departure"]
+    if departure and not form.errors:
+        if len(visits) > MAX_VISITS:
+            form.errors["destinations"] = _("At most %(count)s countries.", count=MAX_VISITS)
+        else:
+            try:
+                form.advice = advise(session, departure, visits, departure_day=day)
+            except DomainError as exc:
+                name = {"departure_country": "departure"}.get(exc.field or "", "destinations")
+                form.errors[name] = exc.message
+    return form

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -156,6 +157,8 @@ class Carnet(Base):
         ),
         CheckConstraint("order_type IN ('original','replacement')", name="order_type"),
         CheckConstraint("format IN ('digital','paper_clone','twin')", name="format"),
+        # the chamber portal's list of an association's carnets, newest first (keyset)
+        Index("ix_carnet_association_id", "issuing_association_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

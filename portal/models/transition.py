@@ -85,7 +85,9 @@ class CoverPage(Base):
 
     __tablename__ = "cover_page"
     __table_args__ = (
-        CheckConstraint("uploaded_by_kind IN ('holder','api_client')", name="uploaded_by_kind"),
+        CheckConstraint(
+            "uploaded_by_kind IN ('holder','api_client','chamber')", name="uploaded_by_kind"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

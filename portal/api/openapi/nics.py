@@ -877,7 +877,7 @@ SCHEMAS.update(
                             },
                             "size": {"type": "integer"},
                             "sha256": {"type": "string"},
-                            "uploaded_by": {"enum": ["holder", "api_client"]},
+                            "uploaded_by": {"enum": ["holder", "api_client", "chamber"]},
                             "uploaded_at": DATETIME,
                         },
                         [

@@ -10,8 +10,6 @@ for htmx — a 303 would be followed into #step).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -406,22 +404,11 @@ def commit(w: str):
 def record_paper(w: str):
     """A transaction made on the paper carnet, recorded from step 2 so the history is whole."""
     wz = Wizard(w)
-    form = request.form
     try:
-        try:
-            made_on = dt.date.fromisoformat(form.get("made_on", "")[:10])
-        except ValueError:
-            raise DomainError(_("Give the date of the transaction."), field="made_on") from None
         transition.record_paper_transaction(
             db.session,
             wz.carnet,
-            transition.PaperInput(
-                form.get("kind", ""),
-                form.get("country_code", ""),
-                form.get("office_name", ""),
-                made_on,
-                form.get("counterfoil_no", ""),
-            ),
+            transition.PaperInput.from_form(request.form),
             place=wz.place(),
             recorded_by=current_user.email,
             ip=request.remote_addr,

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("ops", __name__, url_prefix="/console")
 
-from portal.blueprints.ops import auth, routes  # noqa: E402,F401
+from portal.blueprints.ops import auth, chamber_staff, routes  # noqa: E402,F401

@@ -22,7 +22,7 @@ from portal.blueprints.wallet.forms import (
 )
 from portal.blueprints.wallet.session import holder_required
 from portal.db import now_utc
-from portal.domain import DomainError, NotFound, audit, evidence, receipts
+from portal.domain import DomainError, NotFound, audit, evidence, receipts, transition
 from portal.domain import travels as travel_domain
 from portal.domain import wallet as wallet_domain
 from portal.domain.carnets import SET_LABELS, STATUS_LABELS, item_description
@@ -45,12 +45,8 @@ def ddmmyyyy(value) -> str:
 
 
 # the words of the states the wallet shows (the values stay the machine codes in data-state)
-ATA_STATES = {"digital": _l("digital"), "paper": _l("paper")}
-LEG_ROLES = {
-    "departure": _l("departure"),
-    "destination": _l("destination"),
-    "transit": _l("transit"),
-}
+ATA_STATES = transition.ATA_STATE_LABELS
+LEG_ROLES = transition.LEG_ROLE_LABELS
 TRANSPORT_LABELS = {"air": _l("Air"), "sea": _l("Sea"), "land": _l("Land")}
 
 

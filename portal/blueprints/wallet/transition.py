@@ -1,7 +1,7 @@
 """Public pages of the global transition on the wallet host, no login (F-70, F-71):
 the published list of digital and paper countries, and the itinerary advice — which carnet
-format to issue or use, per leg — for holders and the staff of issuing associations (who have
-no account in this system; their issuing systems ask the same through the NICS API)."""
+format to issue or use, per leg — for holders and anyone (the issuing associations' staff have
+the same page on their portal, chamber.<domain>, and their issuing systems the NICS API)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from portal.domain import DomainError, ata_status, cover_pages, transition
 from portal.domain import wallet as wallet_domain
 from portal.extensions import db, limiter
 from portal.web import redirect_to, send_upload
-
-MAX_VISITS = 20
 
 
 def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
@@ -55,42 +53,10 @@ def ata_status_page():
 @limiter.limit("30 per minute")
 def itinerary_advice_page():
     """F-71 for people: departure, the countries (destinations, transits) and their dates."""
-    args = request.args
-    departure = (args.get("departure") or "").strip().upper()[:2]
-    day, date_error = _date_arg("date")
-    errors: dict[str, str] = {}
-    if date_error:
-        errors["date"] = date_error
-    visits = []
-    for role in ("destination", "transit"):
-        for code in (args.get(role + "s") or "").replace(";", ",").split(","):
-            code = code.strip().upper()
-            if code:
-                visits.append((code[:3], day, role))
-    advice = None
-    if departure and not errors:
-        if len(visits) > MAX_VISITS:
-            errors["destinations"] = _("At most %(count)s countries.", count=MAX_VISITS)
-        else:
-            try:
-                advice = transition.advise(db.session, departure, visits, departure_day=day)
-            except DomainError as exc:
-                name = {"departure_country": "departure"}.get(exc.field or "", "destinations")
-                errors[name] = exc.message
-    countries = [r for r in ata_status.status_list(db.session)]
-    return render_template(
-        "wallet/itinerary_advice.html",
-        advice=advice,
-        errors=errors,
-        countries=countries,
-        labels=transition.FORMAT_LABELS,
-        values={
-            "departure": departure,
-            "destinations": args.get("destinations", "")[:100],
-            "transits": args.get("transits", "")[:100],
-            "date": args.get("date", "")[:10],
-        },
-    ), (422 if errors else 200)
+    form = transition.advice_form(db.session, request.args)
+    return render_template("wallet/itinerary_advice.html", form=form, **transition.ADVICE_WORDS), (
+        422 if form.errors else 200
+    )
 
 
 # --- F-37: the paper cover page, uploaded by the holder -----------------------------------------

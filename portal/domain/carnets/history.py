@@ -49,6 +49,7 @@ ACTOR_LABELS = {
     "account": "customs account",
     "holder": "holder",
     "operator": "operator",
+    "chamber_staff": "issuing association staff",
     "system": "system",
 }
 

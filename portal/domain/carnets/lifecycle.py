@@ -33,39 +33,63 @@ from portal.models import (
 
 
 def _refuse(carnet: Carnet, status: str, action: str) -> Conflict:
-    """Why `action` is not possible on a carnet in `status`, in words (R-12)."""
+    """Why `action` is not possible on a carnet in `status`, in words, in the reader's language
+    (R-12, F-83): the chamber portal shows it next to its button, the API in its problem."""
     n = carnet.carnet_number
     if status == "discharged":
-        msg = f"Carnet {n} has been discharged: nothing can change on it any more."
+        msg = _(
+            "Carnet %(number)s has been discharged: nothing can change on it any more.", number=n
+        )
     elif status == "cancelled":
-        msg = f"Carnet {n} has been cancelled: nothing can change on it any more."
+        msg = _(
+            "Carnet %(number)s has been cancelled: nothing can change on it any more.", number=n
+        )
     elif status == "expired" and action in ("add_sets", "block", "cancel"):
-        msg = (
-            f"Carnet {n} expired on {fmt_date(carnet.valid_until)}: only re-exportation and "
-            f"re-importation remain possible; it can be replaced or discharged."
+        msg = _(
+            "Carnet %(number)s expired on %(date)s: only re-exportation and re-importation "
+            "remain possible; it can be replaced or discharged.",
+            number=n,
+            date=fmt_date(carnet.valid_until),
         )
     elif status == "blocked" and action in ("add_sets", "block", "cancel"):
-        verb = {"add_sets": "adding sets", "block": "blocking it again", "cancel": "cancelling it"}
-        msg = f"Carnet {n} is blocked: unblock it before {verb[action]}."
+        verb = {
+            "add_sets": _("Carnet %(number)s is blocked: unblock it before adding sets.", number=n),
+            "block": _(
+                "Carnet %(number)s is blocked: unblock it before blocking it again.", number=n
+            ),
+            "cancel": _("Carnet %(number)s is blocked: unblock it before cancelling it.", number=n),
+        }
+        msg = verb[action]
     elif status == "active" and action == "cancel":
-        msg = (
-            f"Carnet {n} has already been validated by customs: it can no longer be "
-            f"cancelled. Discharge it once the goods are back."
+        msg = _(
+            "Carnet %(number)s has already been validated by customs: it can no longer be "
+            "cancelled. Discharge it once the goods are back.",
+            number=n,
         )
     elif status == "issued" and action == "discharge":
-        msg = (
-            f"Carnet {n} was never validated by customs: there is nothing to discharge. "
-            f"Cancel it instead."
+        msg = _(
+            "Carnet %(number)s was never validated by customs: there is nothing to discharge. "
+            "Cancel it instead.",
+            number=n,
         )
     elif status == "issued" and action == "replace":
-        msg = (
-            f"Carnet {n} was never validated by customs: cancel it and issue a new carnet "
-            f"rather than a replacement."
+        msg = _(
+            "Carnet %(number)s was never validated by customs: cancel it and issue a new carnet "
+            "rather than a replacement.",
+            number=n,
         )
     elif action == "unblock":
-        msg = f"Carnet {n} is not blocked (it is {STATUS_LABELS[status]})."
+        msg = _(
+            "Carnet %(number)s is not blocked (it is %(status)s).",
+            number=n,
+            status=STATUS_LABELS[status],
+        )
     else:
-        msg = f"Carnet {n} is {STATUS_LABELS[status]}: this action is not possible."
+        msg = _(
+            "Carnet %(number)s is %(status)s: this action is not possible.",
+            number=n,
+            status=STATUS_LABELS[status],
+        )
     return Conflict(msg, code=f"carnet_{status}")
 
 

@@ -1,0 +1,52 @@
+"""The chamber portal's forms (labels translated lazily)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired()])
+
+
+class ButtonForm(FlaskForm):
+    pass
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class DischargeForm(FlaskForm):
+    reason = StringField(_l("Note (optional)"))
+    confirm = StringField()  # "yes" once the person confirmed
+
+
+class CoverPageForm(FlaskForm):
+    file = FileField(_l("Cover page (PDF, PNG or JPEG, at most 5 MB)"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    full_name = StringField(_l("Name"), validators=[DataRequired()])
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("staff", _l("Staff")),
+            SelectChoice("admin", _l("Staff admin (also invites colleagues)")),
+        ],
+    )

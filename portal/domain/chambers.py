@@ -1,0 +1,477 @@
+"""The issuing associations' staff (chamber.<domain>, docs/transition.md "The chamber portal").
+
+Staff of an issuing association (a chamber of commerce) sign in with the built-in identity of
+the other portals — the customs password policy and hashing, the same lockout, TOTP always, as
+for operators (portal/domain/info/operators.py) — and see their association's carnets only: the
+association is their tenant. The operator creates an association's first staff account (an
+admin); a staff admin invites colleagues. Both get a single-use invitation link to set their
+password. Every change is audited on the NGA's chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc, rows_changed
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, mfa
+from portal.domain.api_clients import Actor
+from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, holder_of, lifecycle
+from portal.domain.codes import keyed_hash, new_token
+from portal.domain.identity import LOCK_AFTER, LOCK_MINUTES
+from portal.domain.paging import PER_PAGE, Page, keyset_page
+from portal.domain.passwords import hash_secret, normalize_password, password_problem, verify_secret
+from portal.domain.transition import DischargeView, discharge_view
+from portal.models import Carnet, ChamberSession, ChamberStaff, ChamberToken, IssuingAssociation
+from portal.models.chambers import STAFF_ROLES
+
+IDLE = dt.timedelta(minutes=30)
+ABSOLUTE = dt.timedelta(hours=10)
+INVITATION_DAYS = 14
+CARNET_STATUSES = ("issued", "active", "blocked", "expired", "discharged", "cancelled")
+
+
+def actor_of(staff: ChamberStaff, ip: str | None = None) -> Actor:
+    """The staff member as the audit trail records them (domain functions taking an Actor)."""
+    return Actor("chamber_staff", staff.id, staff.email, ip)
+
+
+def _record(session: Session, action: str, actor: Actor, association: IssuingAssociation, **kw):
+    audit.record(
+        session,
+        action,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        ip=actor.ip,
+        nga_id=association.nga_id,
+        **kw,
+    )
+
+
+# --- accounts and invitations -----------------------------------------------------------------
+
+
+def create_staff(
+    session: Session,
+    association: IssuingAssociation,
+    email: str,
+    full_name: str,
+    role: str,
+    *,
+    actor: Actor,
+    by: ChamberStaff | None = None,
+) -> ChamberStaff:
+    """A new staff account without a password: the caller sends its invitation. `by` is the
+    staff admin who invites (None: the operator, who creates an association's first admin)."""
+    if by is not None and (by.staff_role != "admin" or by.association_id != association.id):
+        raise PermissionDenied(_("Only your association's staff admins invite colleagues."))
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254 or not (full_name or "").strip():
+        raise DomainError(_("Give the person's email and name."), field="email")
+    if role not in STAFF_ROLES:
+        raise DomainError(_("Choose a role."), field="role")
+    if not association.active:
+        raise Conflict(_("This issuing association is not active."), field="email")
+    if session.scalar(select(ChamberStaff.id).where(ChamberStaff.email == email)):
+        raise Conflict(
+            _("A staff account with email %(email)s already exists.", email=email), field="email"
+        )
+    staff = ChamberStaff(
+        association_id=association.id,
+        email=email,
+        full_name=full_name.strip()[:200],
+        staff_role=role,
+        invited_by=actor.label[:254],
+        failed_logins=0,
+        active=True,
+    )
+    session.add(staff)
+    session.flush()
+    _record(
+        session,
+        "chamber_staff.invited",
+        actor,
+        association,
+        object_type="chamber_staff",
+        object_id=staff.id,
+        data={"email": email, "role": role, "association_id": association.id},
+    )
+    return staff
+
+
+def first_admin(
+    session: Session, association: IssuingAssociation, email: str, full_name: str, actor: Actor
+) -> ChamberStaff:
+    """The operator's part: an association's first staff account, an admin. While an active
+    admin exists, further accounts are invited by the association's own admins (the operator
+    steps in again only for an association left without one)."""
+    if session.scalar(
+        select(ChamberStaff.id).where(
+            ChamberStaff.association_id == association.id,
+            ChamberStaff.staff_role == "admin",
+            ChamberStaff.active.is_(True),
+        )
+    ):
+        raise Conflict(
+            _(
+                "%(name)s already has a staff admin: they invite their colleagues themselves.",
+                name=association.name,
+            ),
+            field="email",
+        )
+    return create_staff(session, association, email, full_name, "admin", actor=actor)
+
+
+def issue_invitation(session: Session, staff: ChamberStaff, days: int = INVITATION_DAYS) -> str:
+    """A new single-use link token for `staff` (earlier unused ones stop working); only its
+    keyed hash is stored. Returns the raw token."""
+    now = now_utc()
+    session.execute(
+        update(ChamberToken)
+        .where(ChamberToken.staff_id == staff.id, ChamberToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    raw = new_token()
+    session.add(
+        ChamberToken(
+            staff_id=staff.id,
+            token_hash=keyed_hash(raw),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+    )
+    session.flush()
+    return raw
+
+
+def invitation_staff(session: Session, raw: str) -> ChamberStaff | None:
+    """The active staff account of a valid (unused, unexpired) invitation token."""
+    tok = session.scalar(select(ChamberToken).where(ChamberToken.token_hash == keyed_hash(raw)))
+    if tok is None or tok.used_at is not None or tok.expires_at <= now_utc():
+        return None
+    staff = session.get(ChamberStaff, tok.staff_id)
+    return staff if staff is not None and staff.active else None
+
+
+def accept_invitation(session: Session, raw: str, password: str) -> ChamberStaff:
+    """Set the password with an invitation link (used up once: two uses, one success). The
+    person is not logged in by it: they log in next, with TOTP."""
+    staff = invitation_staff(session, raw)
+    if staff is None:
+        raise NotFound(
+            _("This link has expired or was already used. Ask your admin for a new one.")
+        )
+    problem = password_problem(password, email=staff.email, mfa_enabled=True)
+    if problem:
+        raise DomainError(problem, field="password")
+    used = rows_changed(
+        session,
+        update(ChamberToken)
+        .where(ChamberToken.token_hash == keyed_hash(raw), ChamberToken.used_at.is_(None))
+        .values(used_at=now_utc()),
+    )
+    if used != 1:
+        raise NotFound(_("This link has expired or was already used."))
+    staff.password_hash = hash_secret(normalize_password(password))
+    staff.failed_logins = 0
+    staff.locked_until = None
+    revoke_sessions(session, staff.id)
+    return staff
+
+
+def record_staff_change(session: Session, person: ChamberStaff, what: str, actor: Actor) -> None:
+    _record(
+        session,
+        f"chamber_staff.{what}",
+        actor,
+        person.association,
+        object_type="chamber_staff",
+        object_id=person.id,
+        data={"email": person.email},
+    )
+
+
+def check_reinvite(person: ChamberStaff) -> None:
+    """A new link for an active colleague: an invitation not used in time, or a forgotten
+    password (the link sets a new one; the authenticator app stays: a link never bypasses the
+    second factor)."""
+    if not person.active:
+        raise Conflict(_("%(email)s is disabled: enable them first.", email=person.email))
+
+
+def set_active(
+    session: Session, by: ChamberStaff, person: ChamberStaff, active: bool, actor: Actor
+) -> None:
+    """A staff admin disables (every session of the person ends) or enables a colleague of
+    their own association; never themselves (an association keeps an admin who can log in)."""
+    _check_admin_of(by, person)
+    if person.active == active:
+        return
+    person.active = active
+    if not active:
+        revoke_sessions(session, person.id)
+    record_staff_change(session, person, "enabled" if active else "disabled", actor)
+
+
+def reset_totp(session: Session, by: ChamberStaff, person: ChamberStaff, actor: Actor) -> None:
+    """A colleague lost their authenticator app: a staff admin of their association removes it
+    (their sessions end); the person enrols a new one at their next login, after the password."""
+    _check_admin_of(by, person)
+    person.totp_secret_enc = None
+    person.totp_last_counter = None
+    revoke_sessions(session, person.id)
+    record_staff_change(session, person, "totp_reset", actor)
+
+
+def _check_admin_of(by: ChamberStaff, person: ChamberStaff) -> None:
+    if by.staff_role != "admin" or by.association_id != person.association_id:
+        raise PermissionDenied(_("Only your association's staff admins manage its staff."))
+    if by.id == person.id:
+        raise Conflict(_("An admin does not change their own account here."))
+
+
+def staff_of(session: Session, association_id: int) -> list[ChamberStaff]:
+    return list(
+        session.scalars(
+            select(ChamberStaff)
+            .where(ChamberStaff.association_id == association_id)
+            .order_by(ChamberStaff.full_name, ChamberStaff.id)
+        )
+    )
+
+
+# --- login: password, then TOTP (always) ------------------------------------------------------
+
+
+def check_login(
+    session: Session, email: str, password: str, now: dt.datetime | None = None
+) -> tuple[str, ChamberStaff | None]:
+    """('ok' | 'bad' | 'locked', staff) of the password step."""
+    now = now or now_utc()
+    staff = session.scalar(
+        select(ChamberStaff).where(ChamberStaff.email == (email or "").strip().lower())
+    )
+    if staff is None or not staff.active or not staff.password_hash or not staff.association.active:
+        verify_secret(None, password)
+        return "bad", None
+    if staff.locked_until is not None and staff.locked_until > now:
+        verify_secret(None, password)
+        return "locked", staff
+    if verify_secret(staff.password_hash, normalize_password(password)):
+        return "ok", staff
+    record_failure(session, staff, now)
+    return "bad", staff
+
+
+def record_failure(session: Session, staff: ChamberStaff, now: dt.datetime | None = None) -> None:
+    now = now or now_utc()
+    session.flush()
+    session.execute(
+        update(ChamberStaff)
+        .where(ChamberStaff.id == staff.id)
+        .values(failed_logins=ChamberStaff.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(staff, ["failed_logins"])
+    if staff.failed_logins >= LOCK_AFTER:
+        staff.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        staff.failed_logins = 0
+
+
+def open_session(session: Session, staff: ChamberStaff, ip: str | None) -> ChamberSession:
+    now = now_utc()
+    row = ChamberSession(
+        id=secrets.token_urlsafe(32), staff_id=staff.id, created_at=now, last_seen_at=now, ip=ip
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def live_session(
+    session: Session, sid: str, now: dt.datetime | None = None
+) -> ChamberSession | None:
+    now = now or now_utc()
+    row = session.get(ChamberSession, sid)
+    if row is None or row.revoked_at is not None or not row.staff.active:
+        return None
+    if not row.staff.association.active:
+        return None
+    if now - row.created_at > ABSOLUTE or now - row.last_seen_at > IDLE:
+        row.revoked_at = now
+        session.commit()
+        return None
+    if now - row.last_seen_at > dt.timedelta(seconds=60):
+        row.last_seen_at = now
+        session.commit()
+    return row
+
+
+def revoke_session(session: Session, sid: str) -> None:
+    row = session.get(ChamberSession, sid)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now_utc()
+
+
+def revoke_sessions(session: Session, staff_id: int) -> None:
+    session.execute(
+        update(ChamberSession)
+        .where(ChamberSession.staff_id == staff_id, ChamberSession.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+    )
+
+
+def verify_totp(
+    session: Session, staff: ChamberStaff, code: str, now: dt.datetime | None = None
+) -> bool:
+    """The staff member's TOTP code, accepted once per time-step (mfa.totp_counter)."""
+    if not staff.totp_secret_enc:
+        return False
+    counter = mfa.totp_counter(
+        mfa.decrypt(staff.totp_secret_enc), code, now or now_utc(), staff.totp_last_counter
+    )
+    if counter is None:
+        return False
+    session.flush()
+    moved = rows_changed(
+        session,
+        update(ChamberStaff)
+        .where(
+            ChamberStaff.id == staff.id,
+            or_(ChamberStaff.totp_last_counter.is_(None), ChamberStaff.totp_last_counter < counter),
+        )
+        .values(totp_last_counter=counter)
+        .execution_options(synchronize_session=False),
+    )
+    if moved != 1:
+        return False
+    session.refresh(staff, ["totp_last_counter"])
+    return True
+
+
+def enrol_totp(staff: ChamberStaff, secret: str, code: str, now: dt.datetime | None = None) -> None:
+    counter = mfa.totp_counter(secret, code, now or now_utc())
+    if counter is None:
+        raise DomainError(
+            _(
+                "This code does not match. Check the time on your phone and type the code your "
+                "app shows now."
+            ),
+            field="code",
+        )
+    staff.totp_secret_enc = mfa.encrypt(secret)
+    staff.totp_last_counter = counter
+
+
+def passed_mfa(row: ChamberSession, staff: ChamberStaff) -> None:
+    now = now_utc()
+    row.mfa_at = now
+    staff.failed_logins = 0
+    staff.locked_until = None
+    staff.last_login_at = now
+
+
+# --- the association's carnets ----------------------------------------------------------------
+
+CARNET_KEYS = (Carnet.id,)
+
+
+@dataclass
+class CarnetFilter:
+    q: str = ""  # a carnet number (or its beginning) or an eATA ID
+    status: str = ""  # one of CARNET_STATUSES, or all
+    page: int = 1
+
+
+def carnets_page(
+    session: Session,
+    association_id: int,
+    f: CarnetFilter,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    per_page: int = PER_PAGE,
+    today: dt.date | None = None,
+) -> Page:
+    """A page of the association's carnets, newest first (keyset on the association's index)."""
+    stmt = select(Carnet).where(Carnet.issuing_association_id == association_id)
+    q = f.q.strip().upper()[:32]
+    if q:
+        by_number = Carnet.carnet_number.startswith(q, autoescape=True)
+        is_id = q.isdigit() and EATA_ID_MIN <= int(q) <= EATA_ID_MAX
+        stmt = stmt.where(or_(by_number, Carnet.eata_id == int(q)) if is_id else by_number)
+    stmt = stmt.where(*status_filter(f.status, today or now_utc().date()))
+    return keyset_page(
+        session,
+        stmt,
+        CARNET_KEYS,
+        lambda c: (c.id,),
+        page=f.page,
+        after=after,
+        before=before,
+        per_page=per_page,
+    )
+
+
+def status_filter(status: str, today: dt.date) -> list:
+    """The carnets whose status as people see it (Carnet.effective_status: a live carnet past
+    its validity is expired) is `status`; any other value filters nothing."""
+    live = Carnet.status.in_(("issued", "active"))
+    if status == "expired":
+        return [or_(Carnet.status == "expired", and_(live, Carnet.valid_until < today))]
+    if status in ("issued", "active"):
+        return [Carnet.status == status, Carnet.valid_until >= today]
+    if status in CARNET_STATUSES:
+        return [Carnet.status == status]
+    return []
+
+
+@dataclass
+class CarnetScreen:
+    """What the carnet page shows: the transactions side by side (F-74) and the cover pages."""
+
+    carnet: Carnet
+    holder_name: str  # decrypted for the page (the holder's name, as issued)
+    view: DischargeView
+    may_discharge: bool
+    refusal: str | None  # why it cannot be discharged now, in words
+
+
+def carnet_screen(session: Session, carnet: Carnet, today: dt.date | None = None) -> CarnetScreen:
+    today = today or now_utc().date()
+    try:
+        lifecycle.check_allowed(carnet, "discharge", today)
+        refusal = None
+    except DomainError as exc:
+        refusal = exc.message
+    holder = holder_of(carnet)
+    return CarnetScreen(
+        carnet,
+        str(holder.get("name", "")),
+        discharge_view(session, carnet),
+        refusal is None,
+        refusal,
+    )
+
+
+def discharge(
+    session: Session,
+    staff: ChamberStaff,
+    carnet: Carnet,
+    reason: str,
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Carnet:
+    """F-74 from the chamber's page: the carnet of the staff member's own association is
+    discharged (its unused vouchers blocked: lifecycle.discharge), audited as this person."""
+    if carnet.issuing_association_id != staff.association_id:
+        raise NotFound(_("No such carnet."))
+    return lifecycle.discharge(
+        session, carnet, (reason or "").strip()[:500], actor_of(staff, ip), today=today
+    )
