@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain.api_clients import create_issuing_association, create_nga
+from portal.domain.api_clients import Actor, create_issuing_association, create_nga
 from portal.domain.demo import DEMO_PASSWORD
 from portal.domain.info import directory, help, news, operators
 from portal.models import NGA, HelpPage, NewsItem, Operator
@@ -125,8 +125,7 @@ def load_demo_info(session: Session) -> str:
                 language=language,
                 publish_at=now - dt.timedelta(days=days_ago),
                 expires_at=None,
-                actor_id=operator.id,
-                actor_label=operator.email,
+                actor=Actor("operator", operator.id, operator.email),
             )
     for position, (audience, slug, title, body) in enumerate(FAQ):
         page = session.scalar(select(HelpPage).where(HelpPage.slug == slug))
@@ -135,8 +134,7 @@ def load_demo_info(session: Session) -> str:
             page,
             {"slug": slug, "title": title, "body": body, "audience": audience,
              "kind": "faq", "language": "en", "position": position},
-            actor_id=operator.id,
-            actor_label=operator.email,
+            actor=Actor("operator", operator.id, operator.email),
         )  # fmt: skip
     help.index_guides(session)
     directory.reindex(session)

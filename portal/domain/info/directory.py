@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.domain import DomainError, audit
+from portal.domain.api_clients import OPERATOR, Actor
 from portal.domain.info import search
 from portal.models import NGA, CustomsAdministration, IssuingAssociation, Office
 
@@ -100,7 +101,7 @@ def office(session: Session, office_id: int) -> Office | None:
 
 
 def update_contact(
-    session: Session, obj: NGA | IssuingAssociation, data: dict, *, actor_id: int, actor_label: str
+    session: Session, obj: NGA | IssuingAssociation, data: dict, *, actor: Actor = OPERATOR
 ) -> dict:
     """The operator changes an NGA's or a chamber's name and contact details."""
     name = (data.get("name") or "").strip()
@@ -116,15 +117,8 @@ def update_contact(
     session.flush()
     kind = "nga" if isinstance(obj, NGA) else "issuing_association"
     if changes:
-        audit.record(
-            session,
-            f"{kind}.changed",
-            actor_type="operator",
-            actor_id=actor_id,
-            actor_label=actor_label,
-            object_type=kind,
-            object_id=obj.id,
-            data=changes,
+        audit.by_actor(
+            session, f"{kind}.changed", actor, object_type=kind, object_id=obj.id, data=changes
         )
     if isinstance(obj, NGA):
         index_nga(session, obj)

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, audit
-from portal.domain.info import markdown, search
+from portal.domain import Conflict, DomainError
+from portal.domain.api_clients import OPERATOR, Actor
+from portal.domain.info import markdown, search, texts
 from portal.models import HelpPage
 
 HELP_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "help")
@@ -25,7 +26,6 @@ GUIDES = {
     "chambers": "chambers",
     "support": "all",
 }
-AUDIENCES = ("customs", "holders", "chambers", "all")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 
@@ -112,12 +112,7 @@ def pages(session: Session, audiences: tuple[str, ...], kind: str | None = None)
 
 
 def save_page(
-    session: Session,
-    page: HelpPage | None,
-    data: dict,
-    *,
-    actor_id: int | None = None,
-    actor_label: str = "",
+    session: Session, page: HelpPage | None, data: dict, *, actor: Actor = OPERATOR
 ) -> HelpPage:
     title = (data.get("title") or "").strip()
     slug = (data.get("slug") or anchor_of(title)).strip().lower()
@@ -128,8 +123,9 @@ def save_page(
         raise DomainError(_("Give the page a title."), field="title")
     if not SLUG.match(slug):
         raise DomainError(_("The address may hold only letters, digits and hyphens."), field="slug")
-    if kind not in ("faq", "page") or audience not in AUDIENCES:
+    if kind not in ("faq", "page"):
         raise DomainError(_("Choose the kind and the audience of the page."), field="kind")
+    texts.check_audience_language(audience, language)
     clash = session.scalar(
         select(HelpPage).where(HelpPage.slug == slug, HelpPage.language == language)
     )
@@ -140,48 +136,19 @@ def save_page(
         page = HelpPage()
         session.add(page)
     else:
-        search.remove(session, "help", page.slug, language=page.language)
+        texts.unindex(session, page)  # its address or language may change
     page.slug, page.kind, page.audience, page.language = slug, kind, audience, language
     page.title, page.body, page.updated_at = title[:200], data.get("body") or "", now_utc()
     page.position = int(data.get("position") or 0)
     session.flush()
-    search.upsert(
-        session,
-        "help",
-        page.slug,
-        title=page.title,
-        body=markdown.plain(page.body),
-        language=language,
-        audience=audience,
-    )
-    audit.record(
-        session,
-        "help.created" if created else "help.changed",
-        actor_type="operator",
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type="help_page",
-        object_id=page.id,
-        data={"title": page.title, "slug": slug},
+    texts.saved(
+        session, page, created=created, actor=actor, data={"title": page.title, "slug": slug}
     )
     return page
 
 
-def delete_page(
-    session: Session, page: HelpPage, *, actor_id: int | None, actor_label: str
-) -> None:
-    search.remove(session, "help", page.slug, language=page.language)
-    audit.record(
-        session,
-        "help.deleted",
-        actor_type="operator",
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type="help_page",
-        object_id=page.id,
-        data={"title": page.title},
-    )
-    session.delete(page)
+def delete_page(session: Session, page: HelpPage, *, actor: Actor = OPERATOR) -> None:
+    texts.delete(session, page, actor=actor)
 
 
 def page_by_slug(
