@@ -407,6 +407,7 @@ def ops_navigation():
     return {
         "ops_nav": [
             ("ops.index", _("Console")),
+            ("ops.operator_list", _("Operator accounts")),
             ("ops.ngas", _("NGAs and chambers")),
             ("ops.api_client_list", _("API clients")),
             ("ops.administrations", _("Customs administrations")),
