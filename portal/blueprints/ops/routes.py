@@ -255,8 +255,29 @@ def administrations():
         form=form,
         administrations=rows,
         link=link,
+        buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,
     )
+
+
+@bp.post("/administrations/<int:customs_id>/<any(deactivate, reactivate):action>")
+@operator_required
+def administration_action(customs_id: int, action: str):
+    """Deactivate (portal 404, offices out of the directory and the search) or reactivate."""
+    administration = _get(CustomsAdministration, customs_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    identity.set_administration_active(
+        db.session, administration, action == "reactivate", actor=actor()
+    )
+    db.session.commit()
+    flash(
+        _("%(name)s is active again.", name=administration.name)
+        if action == "reactivate"
+        else _("%(name)s is deactivated.", name=administration.name),
+        "success",
+    )
+    return redirect_to(url_for("ops.administrations"))
 
 
 # --- ATA statuses --------------------------------------------------------------------------
