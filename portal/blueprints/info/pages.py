@@ -63,15 +63,15 @@ def help_page(reader: Reader):
     return render_page(
         "info/help.html",
         layout=reader.layout,
-        guides=help_domain.guides_for(reader.audiences),
-        pages=help_domain.pages(db.session, reader.audiences, "page"),
-        faq=help_domain.pages(db.session, reader.audiences, "faq"),
+        guides=help_domain.guides_for(reader.audiences, language()),
+        pages=help_domain.pages(db.session, reader.audiences, "page", language()),
+        faq=help_domain.pages(db.session, reader.audiences, "faq", language()),
         ep=reader.endpoint,
     )
 
 
 def guide_page(reader: Reader, slug: str):
-    guide = help_domain.guide(slug)
+    guide = help_domain.guide(slug, language())
     if guide is None or guide.audience not in reader.audiences:
         abort(404)
     return render_page(
