@@ -127,7 +127,7 @@ def index_guides(session: Session) -> int:
                     session,
                     "guide",
                     f"{slug}#{section.anchor}",
-                    title=f"{g.title}: {section.title}",
+                    title=f"{g.title} — {section.title}",
                     body=markdown.plain(section.text),
                     language=language,
                     audience=audience,
