@@ -104,3 +104,13 @@ def test_f82_guides_are_indexed_per_language_and_found_in_the_readers_first(
         assert all(lang == language for lang, _u in guides[:first_others])
         assert all(lang != language for lang, _u in guides[first_others:])
         assert guides[0][1].startswith("/help/guides/")
+
+
+def test_f82_search_count_is_singular_for_one_result(login_as, session, account_of):
+    help_domain.index_guides(session)
+    session.commit()
+    client = login_as("be", "officer")
+    _speak(session, account_of, "be", "officer", "fr")
+    page = client.get("/search?q=mainlevée").get_data(as_text=True)
+    assert "1 résultat pour « mainlevée »." in page
+    assert "Guide de l&#39;utilisateur douanier — Nouvelle opération" in page
