@@ -114,3 +114,17 @@ def test_f82_search_count_is_singular_for_one_result(login_as, session, account_
     page = client.get("/search?q=mainlevée").get_data(as_text=True)
     assert "1 résultat pour « mainlevée »." in page
     assert "Guide de l&#39;utilisateur douanier — Nouvelle opération" in page
+
+
+def test_f82_faq_once_per_address_in_the_readers_language(login_as, session, account_of):
+    for language, title in (("en", "Lost receipt?"), ("fr", "Reçu perdu ?")):
+        help_domain.save_page(session, None, {"title": title, "slug": "lost-receipt",
+                              "audience": "customs", "kind": "faq", "language": language})  # fmt: skip
+    session.commit()
+    client = login_as("be", "officer")
+    _speak(session, account_of, "be", "officer", "fr")
+    page = client.get("/help").get_data(as_text=True)
+    assert '<details lang="fr"><summary>Reçu perdu ?' in page and "Lost receipt?" not in page
+    _speak(session, account_of, "be", "officer", "es")  # no Spanish entry: the English one
+    page = client.get("/help").get_data(as_text=True)
+    assert '<details lang="en"><summary>Lost receipt?' in page and "Reçu perdu" not in page
