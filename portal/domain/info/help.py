@@ -93,12 +93,10 @@ def guide(slug: str, language: str = "en") -> Guide | None:
 
 def guide_languages(slug: str) -> list[str]:
     """English and the languages the guide is translated into."""
-    found = sorted(
-        d
-        for d in os.listdir(HELP_DIR)
-        if os.path.isdir(os.path.join(HELP_DIR, d)) and os.path.exists(_path(slug, d))
-    )
-    return ["en", *found]
+    return [
+        "en",
+        *(lang for lang in LANGUAGES if lang != "en" and os.path.exists(_path(slug, lang))),
+    ]
 
 
 def guides_for(audiences: tuple[str, ...], language: str = "en") -> list[Guide]:
