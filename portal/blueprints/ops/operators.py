@@ -40,6 +40,17 @@ def _send_invitation(operator: Operator, raw: str) -> str:
     return link
 
 
+def _page(form: OperatorInviteForm | None = None, link: str | None = None, status: int = 200):
+    return render_page(
+        "ops/operators.html",
+        form=form if form is not None else OperatorInviteForm(formdata=None),
+        operators=operators.all_operators(db.session),
+        link=link,
+        buttons=ButtonForm(),
+        status=status,
+    )
+
+
 @bp.route("/operators", methods=["GET", "POST"])
 @operator_required
 def operator_list():
@@ -56,14 +67,7 @@ def operator_list():
             form = OperatorInviteForm(formdata=None)
         except DomainError as exc:
             _refused(form, exc)
-    return render_page(
-        "ops/operators.html",
-        form=form,
-        operators=operators.all_operators(db.session),
-        link=link,
-        buttons=ButtonForm(),
-        status=422 if form.errors or form.form_errors else 200,
-    )
+    return _page(form, link, 422 if form.errors or form.form_errors else 200)
 
 
 @bp.post("/operators/<int:operator_id>/<any(deactivate, reactivate, 'reset-mfa', invite):action>")
@@ -97,23 +101,10 @@ def operator_action(operator_id: int, action: str):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return render_page(
-            "ops/operators.html",
-            form=OperatorInviteForm(formdata=None),
-            operators=operators.all_operators(db.session),
-            link=None,
-            buttons=ButtonForm(),
-            status=422,
-        )
+        return _page(status=422)
     flash(message, "success")
-    if link:
-        return render_page(
-            "ops/operators.html",
-            form=OperatorInviteForm(formdata=None),
-            operators=operators.all_operators(db.session),
-            link=link,
-            buttons=ButtonForm(),
-        )
+    if link:  # shown once, as when inviting
+        return _page(link=link)
     return redirect_to(url_for("ops.operator_list"))
 
 

@@ -175,3 +175,27 @@ def test_ops_operator_actions_need_csrf_and_a_known_operator(operator_client):
     c = operator_client
     assert c.post(f"/console/operators/{c.operator_id}/reset-mfa", csrf=False).status_code == 400
     assert c.post("/console/operators/999999/deactivate", data=_csrf_form(c, {})).status_code == 404
+
+
+def test_ops_new_link_replaces_the_old_one_only_before_the_password(
+    operator_client, client_for, session
+):
+    from portal.domain.api_clients import OPERATOR
+
+    op, old = operators.invite_operator(session, "slow@ops.test", "Slow", actor=OPERATOR)
+    session.commit()
+    c = operator_client
+    page = c.post(f"/console/operators/{op.id}/invite", data=_csrf_form(c, {}))
+    assert page.status_code == 200
+    new = re.search(r"/console/welcome/([^<\s]+)</code>", page.get_data(as_text=True)).group(1)
+    visitor = client_for("ops")
+    assert visitor.get(f"/console/welcome/{old}").status_code == 404
+    assert visitor.get(f"/console/welcome/{new}").status_code == 200
+    member_id, _secret = (
+        operators.create_operator(session, "member@ops.test", "Member", OPERATOR_PASSWORD).id,
+        None,
+    )
+    session.commit()
+    refused = c.post(f"/console/operators/{member_id}/invite", data=_csrf_form(c, {}))
+    assert refused.status_code == 422
+    assert "already set a password" in refused.get_data(as_text=True)
