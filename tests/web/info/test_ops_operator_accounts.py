@@ -191,10 +191,8 @@ def test_ops_new_link_replaces_the_old_one_only_before_the_password(
     visitor = client_for("ops")
     assert visitor.get(f"/console/welcome/{old}").status_code == 404
     assert visitor.get(f"/console/welcome/{new}").status_code == 200
-    member_id, _secret = (
-        operators.create_operator(session, "member@ops.test", "Member", OPERATOR_PASSWORD).id,
-        None,
-    )
+    member = operators.create_operator(session, "member@ops.test", "Member", OPERATOR_PASSWORD)
+    member_id = member.id
     session.commit()
     refused = c.post(f"/console/operators/{member_id}/invite", data=_csrf_form(c, {}))
     assert refused.status_code == 422
