@@ -64,6 +64,12 @@ NEWS = [
     ("holders", "en", 1, "Pre-declare your arrival at the border",
      "You can now announce your arrival at a customs office from the wallet: open a travel "
      "and choose *Pre-declare*."),
+    ("holders", "fr", 1, "Prédéclarez votre arrivée à la frontière",
+     "Vous pouvez désormais annoncer votre arrivée à un bureau de douane depuis le "
+     "portefeuille : ouvrez un voyage et envoyez une **prédéclaration**."),
+    ("holders", "es", 1, "Anuncie su llegada a la frontera",
+     "Ya puede anunciar su llegada a una aduana desde el monedero: abra un viaje y envíe una "
+     "**declaración previa**."),
     ("chambers", "en", 3, "Sandbox of the NICS API",
      "The NICS API documentation lists the digital and paper countries; test your integration "
      "with a demo API client."),
