@@ -24,21 +24,12 @@ info_cli = AppGroup("info", help="News, directory, help and their search (F-80 â
 )
 def create_operator(email: str, full_name: str, password: str) -> None:
     """Create an operator; they enrol their authenticator app at the first login."""
-    from portal.domain import DomainError, audit
+    from portal.domain import DomainError
     from portal.domain.info.operators import create_operator as create
 
     session = db.session
     try:
-        operator = create(session, email, full_name, password)
-        audit.record(
-            session,
-            "operator.created",
-            actor_type="operator",
-            actor_label="cli",
-            object_type="operator",
-            object_id=operator.id,
-            data={"email": operator.email},
-        )
+        operator = create(session, email, full_name, password)  # audited as the command line
         session.commit()
     except DomainError as exc:
         session.rollback()

@@ -42,18 +42,6 @@ class Actor:
 OPERATOR = Actor("operator", None, "operator (command line)")
 
 
-def _record(session: Session, action: str, actor: Actor, **kw) -> None:
-    audit.record(
-        session,
-        action,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        ip=actor.ip,
-        **kw,
-    )
-
-
 def create_nga(
     session: Session, country_code: str, name: str, *, actor: Actor = OPERATOR, **contact: str
 ) -> NGA:
@@ -65,7 +53,7 @@ def create_nga(
     nga = NGA(country_code=country_code, name=name, **contact)
     session.add(nga)
     session.flush()
-    _record(
+    audit.by_actor(
         session,
         "nga.created",
         actor,
@@ -88,7 +76,7 @@ def create_issuing_association(
     ia = IssuingAssociation(nga=nga, name=name, **contact)
     session.add(ia)
     session.flush()
-    _record(
+    audit.by_actor(
         session,
         "issuing_association.created",
         actor,
@@ -146,7 +134,7 @@ def create_client(
     )
     session.add(client)
     session.flush()
-    _record(
+    audit.by_actor(
         session,
         "api_client.created",
         actor,
@@ -182,7 +170,7 @@ def rotate_secret(session: Session, client: ApiClient, *, actor: Actor = OPERATO
     client.secret_hash = keyed_hash(secret)
     client.rotated_at = now_utc()
     revoked = revoke_tokens(session, client)
-    _record(
+    audit.by_actor(
         session,
         "api_client.rotated",
         actor,
@@ -200,7 +188,7 @@ def revoke_client(session: Session, client: ApiClient, *, actor: Actor = OPERATO
     client.active = False
     client.revoked_at = now_utc()
     revoked = revoke_tokens(session, client)
-    _record(
+    audit.by_actor(
         session,
         "api_client.revoked",
         actor,

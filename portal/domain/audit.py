@@ -8,7 +8,7 @@ the platform's chain is used.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, event
 from sqlalchemy import insert as _insert
@@ -57,6 +57,33 @@ def record(session: Session, action: str, **fields) -> AuditEvent:
     event = AuditEvent(**_row(action, **fields))
     session.add(event)
     return event
+
+
+class Who(Protocol):
+    """Who acted, as the trail records it (portal.domain.api_clients.Actor)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def ip(self) -> str | None: ...
+
+
+def by_actor(session: Session, action: str, actor: Who, **fields) -> AuditEvent:
+    """`record` of what `actor` did (an operator in the console or on the command line, an
+    API client): its type, id, label and client address; `fields` as for `record`."""
+    return record(
+        session,
+        action,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        ip=actor.ip,
+        **fields,
+    )
 
 
 def by_holder(

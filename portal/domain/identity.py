@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from portal.db import MAX_ID, now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit
+from portal.domain.info import directory
 from portal.domain.passwords import (
     hash_secret,
     normalize_password,
@@ -316,3 +317,26 @@ def create_administration(
     session.add(admin)
     session.flush()
     return administration, admin
+
+
+def set_administration_active(
+    session: Session, administration: CustomsAdministration, active: bool, *, actor: audit.Who
+) -> bool:
+    """The operator deactivates an administration (its portal answers 404, its offices leave
+    the directory and the search) or reactivates it (they come back). `actor`: an
+    api_clients.Actor. Returns whether anything changed."""
+    if administration.active == active:
+        return False
+    administration.active = active
+    session.flush()
+    directory.index_offices_of(session, administration)
+    audit.by_actor(
+        session,
+        "customs.reactivated" if active else "customs.deactivated",
+        actor,
+        customs_id=administration.id,
+        object_type="customs_administration",
+        object_id=administration.id,
+        data={"code": administration.code},
+    )
+    return True

@@ -48,6 +48,9 @@ class Operator(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    # invited in the console: the link's keyed hash until the password is set (migration 0019)
+    invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     # flask-login's user protocol (the loader sets session_id; portal/blueprints/ops)
     actor_type = "operator"

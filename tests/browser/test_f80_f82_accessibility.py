@@ -1,6 +1,7 @@
 """WCAG 2.2 AA on the information pages (news, directory and its map, help, search) and the
 operator's console: axe-core finds no serious or critical violation, one h1, one main landmark
-(the same audit as tests/browser/test_accessibility.py)."""
+(the same audit as tests/browser/test_accessibility.py); at 800×1280 no page scrolls
+sideways."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ def test_f80_f82_wcag_information_and_console_pages(app, world, browser, live_se
         _audit(page, found)
     for path in (
         "/console/",
+        "/console/operators",
         "/console/ngas",
         "/console/api-clients",
         "/console/administrations",
@@ -69,4 +71,21 @@ def test_f80_f82_wcag_information_and_console_pages(app, world, browser, live_se
         page.goto(live_server.url("ops", path=path))
         _audit(page, found)
     assert not found, "\n".join(f"{p}: {v}" for p, v in found.items())
+    # on a tablet held upright, nothing makes the page scroll sideways (wide tables scroll
+    # inside it)
+    page.set_viewport_size({"width": 800, "height": 1280})
+    wide = []
+    for url in (
+        live_server.url("customs", "ch", "/"),
+        live_server.url("customs", "ch", "/directory"),
+        live_server.url("customs", "ch", "/help/guides/customs"),
+        live_server.url("ops", path="/console/operators"),
+        live_server.url("ops", path="/console/news"),
+        live_server.url("ops", path="/console/administrations"),
+    ):
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 800:
+            wide.append((url, width))
+    assert not wide
     context.close()

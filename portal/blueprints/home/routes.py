@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.blueprints.home import bp
+from portal.blueprints.info import pages
 from portal.domain import predeclarations
 from portal.domain.info import news
 from portal.domain.organisation import offices_for
@@ -72,10 +73,6 @@ def _with_count(endpoint: str, label: str) -> str:
 @bp.get("/")
 @login_required
 def index():
-    latest = news.visible_news(db.session, "customs", limit=5)
     return render_template(
-        "home/index.html",
-        latest_news=latest,
-        read_news=news.read_ids(db.session, f"c:{current_user.id}", latest),
-        news_ep="info",
+        "home/index.html", **pages.latest_news("customs", f"c:{current_user.id}", "info")
     )

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, g, request, url_for
-from flask_babel import get_locale
 
 from portal.domain.info import help as help_domain
 from portal.domain.info import news, search
 from portal.extensions import db
+from portal.i18n import current_language
 from portal.web import render_page
 
 
@@ -27,7 +27,19 @@ class Reader:
 
 
 def language() -> str:
-    return str(get_locale() or "en")
+    # "en", "fr", "es" — not the format locale (English pages format dates as en_GB)
+    return current_language()
+
+
+def latest_news(kind: str, reader_id: str, endpoint: str, limit: int = 5) -> dict:
+    """The context of info/_latest_news.html on a home page (the customs home, the wallet's
+    carnets): the reader's latest news in their language first, and which ones they read."""
+    items = news.visible_news(db.session, kind, language=language(), limit=limit)
+    return {
+        "latest_news": items,
+        "read_news": news.read_ids(db.session, reader_id, items),
+        "news_ep": endpoint,
+    }
 
 
 def news_page(reader: Reader):
@@ -51,15 +63,15 @@ def help_page(reader: Reader):
     return render_page(
         "info/help.html",
         layout=reader.layout,
-        guides=help_domain.guides_for(reader.audiences),
-        pages=help_domain.pages(db.session, reader.audiences, "page"),
-        faq=help_domain.pages(db.session, reader.audiences, "faq"),
+        guides=help_domain.guides_for(reader.audiences, language()),
+        pages=help_domain.pages(db.session, reader.audiences, "page", language()),
+        faq=help_domain.pages(db.session, reader.audiences, "faq", language()),
         ep=reader.endpoint,
     )
 
 
 def guide_page(reader: Reader, slug: str):
-    guide = help_domain.guide(slug)
+    guide = help_domain.guide(slug, language())
     if guide is None or guide.audience not in reader.audiences:
         abort(404)
     return render_page(

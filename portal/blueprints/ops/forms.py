@@ -111,3 +111,8 @@ class HelpPageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_PAIRS))
     position = IntegerField(_l("Position"), default=0, validators=[Optional()])
     body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 12})
+
+
+class OperatorInviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    full_name = StringField(_l("Full name"), validators=[DataRequired()])

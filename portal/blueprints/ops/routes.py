@@ -7,7 +7,6 @@ import datetime as dt
 
 from flask import abort, flash, has_request_context, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from portal.blueprints.auth.emails import send_account_invitation
@@ -57,10 +56,6 @@ def _refused(form, exc: DomainError) -> None:
         form.form_errors.append(exc.message)
 
 
-def _label() -> str:
-    return current_user.email
-
-
 @bp.get("/")
 @operator_required
 def index():
@@ -99,9 +94,7 @@ def _contact_edit(obj, form, template: str, done: str):
     if form.validate_on_submit():
         try:
             data = {k: f.data for k, f in form._fields.items()}
-            directory.update_contact(
-                db.session, obj, data, actor_id=current_user.id, actor_label=_label()
-            )
+            directory.update_contact(db.session, obj, data, actor=actor())
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect_to(done)
@@ -262,8 +255,29 @@ def administrations():
         form=form,
         administrations=rows,
         link=link,
+        buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,
     )
+
+
+@bp.post("/administrations/<int:customs_id>/<any(deactivate, reactivate):action>")
+@operator_required
+def administration_action(customs_id: int, action: str):
+    """Deactivate (portal 404, offices out of the directory and the search) or reactivate."""
+    administration = _get(CustomsAdministration, customs_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    identity.set_administration_active(
+        db.session, administration, action == "reactivate", actor=actor()
+    )
+    db.session.commit()
+    flash(
+        _("%(name)s is active again.", name=administration.name)
+        if action == "reactivate"
+        else _("%(name)s is deactivated.", name=administration.name),
+        "success",
+    )
+    return redirect_to(url_for("ops.administrations"))
 
 
 # --- ATA statuses --------------------------------------------------------------------------
@@ -335,8 +349,7 @@ def news_edit(news_id: int | None):
                 language=form.language.data,
                 publish_at=form.publish_at.data,
                 expires_at=form.expires_at.data,
-                actor_id=current_user.id,
-                actor_label=_label(),
+                actor=actor(),
             )
             db.session.commit()
             flash(_("News saved."), "success")
@@ -359,7 +372,7 @@ def news_delete(news_id: int):
     item = _get(NewsItem, news_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    news.delete_news(db.session, item, actor_id=current_user.id, actor_label=_label())
+    news.delete_news(db.session, item, actor=actor())
     db.session.commit()
     flash(_("News deleted."), "success")
     return redirect_to(url_for("ops.news_list"))
@@ -384,9 +397,7 @@ def help_page_edit(page_id: int | None):
     if form.validate_on_submit():
         try:
             data = {k: f.data for k, f in form._fields.items()}
-            help_domain.save_page(
-                db.session, page, data, actor_id=current_user.id, actor_label=_label()
-            )
+            help_domain.save_page(db.session, page, data, actor=actor())
             db.session.commit()
             flash(_("Help page saved."), "success")
             return redirect_to(url_for("ops.help_pages"))
@@ -403,7 +414,7 @@ def help_page_delete(page_id: int):
     page = _get(HelpPage, page_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    help_domain.delete_page(db.session, page, actor_id=current_user.id, actor_label=_label())
+    help_domain.delete_page(db.session, page, actor=actor())
     db.session.commit()
     flash(_("Help page deleted."), "success")
     return redirect_to(url_for("ops.help_pages"))
@@ -417,6 +428,7 @@ def ops_navigation():
     return {
         "ops_nav": [
             ("ops.index", _("Console")),
+            ("ops.operator_list", _("Operator accounts")),
             ("ops.ngas", _("NGAs and chambers")),
             ("ops.api_client_list", _("API clients")),
             ("ops.administrations", _("Customs administrations")),

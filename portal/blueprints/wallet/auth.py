@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, current_app, flash, g, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,6 +34,7 @@ from portal.blueprints.wallet.session import (
 from portal.domain import DomainError, holder_reset, mfa
 from portal.domain import wallet as wallet_domain
 from portal.extensions import db, limiter
+from portal.i18n import current_language
 from portal.models import Country
 from portal.tenancy import parse_host, site_url
 from portal.web import redirect_to
@@ -81,7 +81,7 @@ def register():
                     form.pin.data,
                     accepted_terms=form.accept_terms.data,
                     confirm_url=site_url("wallet", path="/my/confirm/{token}"),
-                    language=str(get_locale() or "en"),
+                    language=current_language(),
                 )
             except DomainError as err:
                 db.session.rollback()

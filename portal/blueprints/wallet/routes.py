@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 
+from portal.blueprints.info import pages
 from portal.blueprints.wallet import bp
 from portal.blueprints.wallet.forms import (
     DownloadForm,
@@ -91,7 +92,12 @@ def or_404(fn, *args, **kwargs):
 @holder_required
 def carnets():
     rows = wallet_domain.wallet_carnets(db.session, g.holder)
-    return render_template("wallet/carnets.html", rows=rows, today=_today())
+    return render_template(
+        "wallet/carnets.html",
+        rows=rows,
+        today=_today(),
+        **pages.latest_news("holders", f"h:{g.holder.id}", "info_wallet"),
+    )
 
 
 def _today():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain.api_clients import create_issuing_association, create_nga
+from portal.domain.api_clients import Actor, create_issuing_association, create_nga
 from portal.domain.demo import DEMO_PASSWORD
 from portal.domain.info import directory, help, news, operators
 from portal.models import NGA, HelpPage, NewsItem, Operator
@@ -64,6 +64,12 @@ NEWS = [
     ("holders", "en", 1, "Pre-declare your arrival at the border",
      "You can now announce your arrival at a customs office from the wallet: open a travel "
      "and choose *Pre-declare*."),
+    ("holders", "fr", 1, "Prédéclarez votre arrivée à la frontière",
+     "Vous pouvez désormais annoncer votre arrivée à un bureau de douane depuis le "
+     "portefeuille : ouvrez un voyage et envoyez une **prédéclaration**."),
+    ("holders", "es", 1, "Anuncie su llegada a la frontera",
+     "Ya puede anunciar su llegada a una aduana desde el monedero: abra un viaje y envíe una "
+     "**declaración previa**."),
     ("chambers", "en", 3, "Sandbox of the NICS API",
      "The NICS API documentation lists the digital and paper countries; test your integration "
      "with a demo API client."),
@@ -71,17 +77,41 @@ NEWS = [
      "Cada oficina con coordenadas aparece ahora en el **mapa del directorio**."),
 ]  # fmt: skip
 
+# (audience, address, language, title, body): each entry in English, French and Spanish
 FAQ = [
-    ("customs", "scan-fails", "The QR code does not scan: what can I do?",
+    ("customs", "scan-fails", "en", "The QR code does not scan: what can I do?",
      "Type the voucher code shown under the QR code in *New transaction*. Check that the "
      "camera is allowed for the portal in the browser."),
-    ("customs", "wrong-office", "I am at another office today",
+    ("customs", "scan-fails", "fr", "Le code QR ne se scanne pas : que faire ?",
+     "Saisissez le code du volet affiché sous le code QR dans *Nouvelle opération*. Vérifiez "
+     "que le navigateur autorise la caméra pour le portail."),
+    ("customs", "scan-fails", "es", "El código QR no se escanea: ¿qué hago?",
+     "Teclee el código de la hoja que aparece bajo el código QR en *Nueva operación*. "
+     "Compruebe que el navegador permite la cámara para el portal."),
+    ("customs", "wrong-office", "en", "I am at another office today",
      "Change your default office from the menu at the top right (*My default office*)."),
-    ("holders", "lost-phone", "I lost my phone with the authenticator app",
+    ("customs", "wrong-office", "fr", "Je travaille aujourd'hui dans un autre bureau",
+     "Changez votre bureau par défaut dans le menu en haut à droite (*Mon bureau par défaut*)."),
+    ("customs", "wrong-office", "es", "Hoy trabajo en otra aduana",
+     "Cambie su aduana por defecto en el menú de arriba a la derecha (*Mi aduana por "
+     "defecto*)."),
+    ("holders", "lost-phone", "en", "I lost my phone with the authenticator app",
      "Ask your chamber of commerce: they check who you are and reset the second factor."),
-    ("all", "report-incident", "How do I report an incident?",
+    ("holders", "lost-phone", "fr", "J'ai perdu le téléphone de mon application d'authentification",
+     "Adressez-vous à votre chambre de commerce : elle vérifie votre identité et réinitialise "
+     "le second facteur."),
+    ("holders", "lost-phone", "es", "He perdido el teléfono con la aplicación de autenticación",
+     "Diríjase a su cámara de comercio: comprobará su identidad y restablecerá el segundo "
+     "factor."),
+    ("all", "report-incident", "en", "How do I report an incident?",
      "Write to your national guaranteeing association with **[INCIDENT]** at the start of the "
      "subject; see *Support* in the help."),
+    ("all", "report-incident", "fr", "Comment signaler un incident ?",
+     "Écrivez à votre association garante nationale en commençant l'objet par "
+     "**[INCIDENT]** ; voir *Assistance* dans l'aide."),
+    ("all", "report-incident", "es", "¿Cómo informo de un incidente?",
+     "Escriba a su asociación garante nacional empezando el asunto por **[INCIDENT]**; "
+     "consulte *Asistencia* en la ayuda."),
 ]  # fmt: skip
 
 
@@ -125,18 +155,18 @@ def load_demo_info(session: Session) -> str:
                 language=language,
                 publish_at=now - dt.timedelta(days=days_ago),
                 expires_at=None,
-                actor_id=operator.id,
-                actor_label=operator.email,
+                actor=Actor("operator", operator.id, operator.email),
             )
-    for position, (audience, slug, title, body) in enumerate(FAQ):
-        page = session.scalar(select(HelpPage).where(HelpPage.slug == slug))
+    for position, (audience, slug, language, title, body) in enumerate(FAQ):
+        page = session.scalar(
+            select(HelpPage).where(HelpPage.slug == slug, HelpPage.language == language)
+        )
         help.save_page(
             session,
             page,
             {"slug": slug, "title": title, "body": body, "audience": audience,
-             "kind": "faq", "language": "en", "position": position},
-            actor_id=operator.id,
-            actor_label=operator.email,
+             "kind": "faq", "language": language, "position": position // 3},
+            actor=Actor("operator", operator.id, operator.email),
         )  # fmt: skip
     help.index_guides(session)
     directory.reindex(session)

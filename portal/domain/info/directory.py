@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.domain import DomainError, audit
+from portal.domain.api_clients import OPERATOR, Actor
 from portal.domain.info import search
 from portal.models import NGA, CustomsAdministration, IssuingAssociation, Office
 
@@ -20,8 +21,16 @@ def address_of(obj) -> str:
     return ", ".join(p for p in (obj.street, f"{obj.postal_code} {obj.city}".strip()) if p)
 
 
-def index_office(session: Session, office: Office) -> None:
+def _listed(session: Session, office: Office) -> bool:
+    """In the directory: an active office of an active administration."""
     if not office.active:
+        return False
+    administration = session.get(CustomsAdministration, office.customs_id)
+    return administration is not None and administration.active
+
+
+def index_office(session: Session, office: Office) -> None:
+    if not _listed(session, office):
         search.remove(session, "office", office.id)
         return
     body = " ".join(
@@ -53,6 +62,19 @@ def reindex(session: Session) -> int:
         index_association(session, ia)
         n += 1
     return n
+
+
+def index_offices_of(session: Session, administration: CustomsAdministration) -> int:
+    """The search entries of an administration's offices written again (or removed) after it
+    was deactivated or reactivated."""
+    rows = session.scalars(
+        select(Office)
+        .where(Office.customs_id == administration.id)
+        .execution_options(all_tenants=True)
+    ).all()
+    for row in rows:
+        index_office(session, row)
+    return len(rows)
 
 
 def ngas(session: Session) -> list[NGA]:
@@ -92,15 +114,21 @@ def offices(session: Session) -> list[AdministrationOffices]:
 
 
 def office(session: Session, office_id: int) -> Office | None:
+    """An office of the directory: active, of an active administration."""
     return session.scalar(
         select(Office)
-        .where(Office.id == office_id, Office.active.is_(True))
+        .join(CustomsAdministration, CustomsAdministration.id == Office.customs_id)
+        .where(
+            Office.id == office_id,
+            Office.active.is_(True),
+            CustomsAdministration.active.is_(True),
+        )
         .execution_options(all_tenants=True)
     )
 
 
 def update_contact(
-    session: Session, obj: NGA | IssuingAssociation, data: dict, *, actor_id: int, actor_label: str
+    session: Session, obj: NGA | IssuingAssociation, data: dict, *, actor: Actor = OPERATOR
 ) -> dict:
     """The operator changes an NGA's or a chamber's name and contact details."""
     name = (data.get("name") or "").strip()
@@ -116,15 +144,8 @@ def update_contact(
     session.flush()
     kind = "nga" if isinstance(obj, NGA) else "issuing_association"
     if changes:
-        audit.record(
-            session,
-            f"{kind}.changed",
-            actor_type="operator",
-            actor_id=actor_id,
-            actor_label=actor_label,
-            object_type=kind,
-            object_id=obj.id,
-            data=changes,
+        audit.by_actor(
+            session, f"{kind}.changed", actor, object_type=kind, object_id=obj.id, data=changes
         )
     if isinstance(obj, NGA):
         index_nga(session, obj)

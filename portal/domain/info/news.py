@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import DomainError, audit
-from portal.domain.info import markdown, search
+from portal.domain import DomainError
+from portal.domain.api_clients import OPERATOR, Actor
+from portal.domain.info import texts
+from portal.domain.info.texts import AUDIENCES
 from portal.models import NewsItem, NewsRead
 
-AUDIENCES = ("customs", "holders", "chambers", "all")
-LANGUAGES = ("en", "fr", "es")
 # who sees which audiences: a site's readers see their own and 'all'
 READERS = {
     "customs": ("customs", "all"),
@@ -36,24 +36,22 @@ def save_news(
     language: str,
     publish_at: dt.datetime | None,
     expires_at: dt.datetime | None,
-    actor_id: int | None = None,
-    actor_label: str = "",
+    actor: Actor = OPERATOR,
 ) -> NewsItem:
     """Create (item None) or change a news item; its search entry follows."""
     title = (title or "").strip()
     if not title:
         raise DomainError(_("Give the news a title."), field="title")
-    if audience not in AUDIENCES:
-        raise DomainError(_("Choose who the news is for."), field="audience")
-    if language not in LANGUAGES:
-        raise DomainError(_("Choose the language of the news."), field="language")
+    texts.check_audience_language(audience, language)
     publish_at = publish_at or now_utc()
     if expires_at is not None and expires_at <= publish_at:
         raise DomainError(_("The expiry date must come after the publication date."), "expires_at")
     created = item is None
     if item is None:
-        item = NewsItem(author_id=actor_id)
+        item = NewsItem(author_id=actor.id)
         session.add(item)
+    else:
+        texts.unindex(session, item)  # its language may change
     item.title, item.body, item.audience, item.language = (
         title[:200],
         body or "",
@@ -62,45 +60,20 @@ def save_news(
     )
     item.publish_at, item.expires_at, item.updated_at = publish_at, expires_at, now_utc()
     session.flush()
-    search.upsert(
+    texts.saved(
         session,
-        "news",
-        item.id,
-        title=item.title,
-        body=markdown.plain(item.body),
-        language=language,
-        audience=audience,
+        item,
+        created=created,
+        actor=actor,
+        data={"title": item.title, "audience": audience},
         publish_at=publish_at,
         expires_at=expires_at,
-    )
-    audit.record(
-        session,
-        "news.created" if created else "news.changed",
-        actor_type="operator",
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type="news",
-        object_id=item.id,
-        data={"title": item.title, "audience": audience},
     )
     return item
 
 
-def delete_news(
-    session: Session, item: NewsItem, *, actor_id: int | None, actor_label: str
-) -> None:
-    search.remove(session, "news", item.id)
-    audit.record(
-        session,
-        "news.deleted",
-        actor_type="operator",
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type="news",
-        object_id=item.id,
-        data={"title": item.title},
-    )
-    session.delete(item)
+def delete_news(session: Session, item: NewsItem, *, actor: Actor = OPERATOR) -> None:
+    texts.delete(session, item, actor=actor)
 
 
 def _visible(reader_kind: str, now: dt.datetime):

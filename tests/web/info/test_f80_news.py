@@ -96,3 +96,66 @@ def test_f80_news_refusals(session):
         now = now_utc()
         news.save_news(session, None, title="x", body="", audience="all", language="en",
                        publish_at=now, expires_at=now - dt.timedelta(hours=1))  # fmt: skip
+
+
+def _latest_ids(html: str) -> list[int]:
+    import re
+
+    block = html.split('class="latest-news"', 1)[1]
+    return [int(n) for n in re.findall(r'data-news="(\d+)"', block)]
+
+
+def test_f80_wallet_home_shows_the_latest_holders_news_with_unread_markers(holder_client, items):
+    page = holder_client.get("/my/carnets").get_data(as_text=True)
+    assert "Latest news" in page
+    assert _latest_ids(page) == [items["all"].id, items["holders"].id]  # newest first
+    for hidden in ("For customs", "For chambers", "Not yet", "Gone"):
+        assert hidden not in page
+    block = page.split('class="latest-news"', 1)[1]
+    assert block.count("data-unread") == 2
+    holder_client.get(f"/info/news/{items['holders'].id}")
+    again = holder_client.get("/my/carnets").get_data(as_text=True).split('class="latest-news"')[1]
+    assert again.count("data-unread") == 1
+
+
+def test_f80_home_pages_put_the_readers_language_first(
+    holder_client, login_as, items, session, account_of
+):
+    from portal.models import Account, Holder
+
+    now = now_utc()
+    older = dict(body="", publish_at=now - dt.timedelta(days=3), expires_at=None)
+    fr_all = news.save_news(
+        session, None, title="Pour tous", audience="all", language="fr", **older
+    )
+    es_all = news.save_news(
+        session, None, title="Para todos", audience="all", language="es", **older
+    )
+    session.get(Holder, holder_client.holder_id).language = "fr"
+    session.commit()
+    wallet = holder_client.get("/my/carnets").get_data(as_text=True)
+    assert _latest_ids(wallet)[0] == fr_all.id  # older, but in the holder's language
+    assert f'lang="fr" data-news="{fr_all.id}"' in wallet
+    officer = login_as("be", "officer")
+    session.get(Account, account_of("be", "officer").id).language = "es"
+    session.commit()
+    home = officer.get("/").get_data(as_text=True)
+    assert _latest_ids(home)[0] == es_all.id
+    # an English reader: English first (the page's format locale en_GB is not its language)
+    session.get(Account, account_of("be", "officer").id).language = "en"
+    session.commit()
+    old_en = news.save_news(session, None, title="Old", audience="all", language="en", body="",
+                            publish_at=now - dt.timedelta(days=5), expires_at=None)  # fmt: skip
+    session.commit()
+    ids = _latest_ids(officer.get("/").get_data(as_text=True))
+    english = {items["customs"].id, items["all"].id, items["evil"].id, old_en.id}
+    assert set(ids[:4]) == english  # the five days old English item before the newer fr/es
+
+
+def test_f80_controllers_home_has_the_search_bar_and_latest_news(login_as, items):
+    """The controller's guide: a search bar over news, help and directory, and the news with
+    "See all news" on the home page."""
+    page = login_as("be", "controller").get("/").get_data(as_text=True)
+    assert 'role="search"' in page and 'action="/search"' in page
+    assert set(_latest_ids(page)) == {items["customs"].id, items["all"].id, items["evil"].id}
+    assert "See all news" in page and 'href="/news"' in page

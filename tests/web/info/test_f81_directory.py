@@ -154,3 +154,87 @@ def test_f81_wallet_directory_has_the_chain_not_the_offices(holder_client, sessi
     assert "Swiss NGA (wallet t)" in html and "+41 1" in html
     assert "Customs offices" not in html
     assert holder_client.get("/directory").status_code == 404  # the customs page is not here
+
+
+def _office_hits(session, office: Office) -> list:
+    session.expire_all()
+    return [
+        h
+        for h in search.search(session, office.name, language="en", audiences=("customs", "all"))
+        if h.kind == "office" and h.ref == str(office.id)
+    ]
+
+
+def test_f81_deactivated_administration_leaves_the_directory_and_comes_back(
+    login_as, operator_client, session
+):
+    from portal.models import AuditEvent, CustomsAdministration
+
+    directory.reindex(session)
+    session.commit()
+    fr_office = _office(session, "fr")
+    fr = session.get(CustomsAdministration, fr_office.customs_id)
+    officer = login_as("be", "officer")
+    assert fr_office.name in officer.get("/directory").get_data(as_text=True)
+    assert _office_hits(session, fr_office)
+    c = operator_client
+    done = c.post(
+        f"/console/administrations/{fr.id}/deactivate", data={"csrf_token": c.csrf_token()}
+    )
+    assert done.status_code == 303
+    session.expire_all()
+    assert session.get(CustomsAdministration, fr.id).active is False
+    assert fr_office.name not in officer.get("/directory").get_data(as_text=True)
+    assert f'data-office="{fr_office.id}"' not in officer.get("/directory/map").get_data(
+        as_text=True
+    )
+    assert officer.get(f"/directory/offices/{fr_office.id}").status_code == 404
+    assert _office_hits(session, fr_office) == []
+    # saving the office meanwhile does not bring it back while its administration is inactive
+    directory.index_office(session, session.get(Office, fr_office.id))
+    session.commit()
+    assert _office_hits(session, fr_office) == []
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "customs.deactivated"))
+    assert event.actor_type == "operator" and event.actor_id == c.operator_id
+    c.post(f"/console/administrations/{fr.id}/reactivate", data={"csrf_token": c.csrf_token()})
+    session.expire_all()
+    assert fr_office.name in officer.get("/directory").get_data(as_text=True)
+    assert officer.get(f"/directory/offices/{fr_office.id}").status_code == 200
+    assert _office_hits(session, fr_office)
+
+
+def test_f81_deactivated_office_leaves_the_directory_and_comes_back(login_as, session, demo):
+    be_office = _office(session, "be")
+    admin = login_as("be", "admin")
+    data = {
+        "region_id": be_office.region_id,
+        "name": be_office.name,
+        "city": be_office.city or "",
+        "country_code": be_office.country_code or "",
+        "timezone": be_office.timezone or "",
+    }
+    directory.reindex(session)
+    session.commit()
+    assert _office_hits(session, be_office)
+    off = admin.post(f"/admin/offices/{be_office.id}", data=data)  # "active" unticked
+    assert off.status_code in (200, 303)
+    session.expire_all()
+    assert session.get(Office, be_office.id).active is False
+    officer = login_as("be", "officer")
+    assert officer.get(f"/directory/offices/{be_office.id}").status_code == 404
+    assert _office_hits(session, be_office) == []
+    on = admin.post(f"/admin/offices/{be_office.id}", data={**data, "active": "y"})
+    assert on.status_code in (200, 303)
+    assert officer.get(f"/directory/offices/{be_office.id}").status_code == 200
+    assert _office_hits(session, be_office)
+
+
+def test_f81_administration_action_needs_csrf_and_an_existing_administration(operator_client):
+    c = operator_client
+    assert (
+        c.post(
+            "/console/administrations/999999/deactivate", data={"csrf_token": c.csrf_token()}
+        ).status_code
+        == 404
+    )
+    assert c.post("/console/administrations/1/deactivate", csrf=False).status_code == 400
