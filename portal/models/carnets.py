@@ -188,6 +188,9 @@ class Carnet(Base):
     created_by_client_pk: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, onupdate=now_utc)
+    # set when the carnet's transactions were moved to the archive tables (closed long ago:
+    # portal/domain/archive.py); NULL while they are in the live tables
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     nga: Mapped[NGA] = relationship()
     issuing_association: Mapped[IssuingAssociation | None] = relationship()
