@@ -154,7 +154,7 @@ def archived_match(session: Session, search: str, territory_id: int) -> Carnet |
     if not text_:
         return None
     cond = func.upper(Carnet.carnet_number) == text_.upper()
-    if text_.isdigit() and len(text_) < 10:
+    if text_.isascii() and text_.isdigit() and len(text_) < 10:
         cond = or_(cond, Carnet.eata_id == int(text_))
     return session.scalar(
         select(Carnet)
