@@ -118,6 +118,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('carnet', schema=None) as batch_op:
         batch_op.add_column(sa.Column('archived_at', sa.DateTime(), nullable=True))
+    op.create_index(
+        "ix_carnet_unarchived_valid_until",
+        "carnet",
+        ["valid_until", "id"],
+        sqlite_where=sa.text("archived_at IS NULL"),
+        postgresql_where=sa.text("archived_at IS NULL"),
+    )
 
     with op.batch_alter_table('holder_notification', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_holder_notification_transaction_id_carnet_transaction'), type_='foreignkey')
@@ -134,6 +141,7 @@ def downgrade() -> None:
     with op.batch_alter_table('holder_notification', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_holder_notification_transaction_id_carnet_transaction'), 'carnet_transaction', ['transaction_id'], ['id'])
 
+    op.drop_index("ix_carnet_unarchived_valid_until", table_name="carnet")
     with op.batch_alter_table('carnet', schema=None) as batch_op:
         batch_op.drop_column('archived_at')
 

@@ -286,9 +286,16 @@ def move_batch(session: Session, carnet_ids: list[int], now: dt.datetime) -> int
     _add_year_counts(session, where[Transaction], params)
     # the transit snapshot of these carnets goes (their transits are final; it points at the
     # live transactions), then the live rows, children first
-    session.execute(delete(TransitState).where(TransitState.carnet_id.in_(ids)), params)
+    session.execute(
+        delete(TransitState)
+        .where(TransitState.carnet_id.in_(ids))
+        .execution_options(synchronize_session=False),
+        params,
+    )
     for live, _archived in reversed(ARCHIVED_TABLES):
-        session.execute(delete(live).where(where[live]), params)
+        session.execute(
+            delete(live).where(where[live]).execution_options(synchronize_session=False), params
+        )
     session.execute(
         update(Carnet)
         .where(Carnet.id.in_(ids))
@@ -388,10 +395,11 @@ def run(
         return result
     today = today or now_utc().date()
     pg = session.get_bind().dialect.name == "postgresql"
+    after = 0  # keyset: a batch starts past the previous one (the skipped stay skipped)
     while True:
         if pg:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        pick = closed_carnets(today, days).limit(batch_size)
+        pick = closed_carnets(today, days).where(Carnet.id > after).limit(batch_size)
         if pg:
             # the carnets' row locks: a commit on one of them waits, then sees it archived
             pick = pick.with_for_update(of=Carnet, skip_locked=True)
@@ -401,6 +409,7 @@ def run(
             return result
         result.transactions += move_batch(session, ids, now_utc())
         session.commit()
+        after = ids[-1]
         result.carnets += len(ids)
         result.batches += 1
         if progress:

@@ -17,11 +17,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -156,6 +158,15 @@ class Carnet(Base):
         ),
         CheckConstraint("order_type IN ('original','replacement')", name="order_type"),
         CheckConstraint("format IN ('digital','paper_clone','twin')", name="format"),
+        # the archive's pick of closed carnets (portal/domain/archive.py): the carnets not
+        # archived yet, by end of validity
+        Index(
+            "ix_carnet_unarchived_valid_until",
+            "valid_until",
+            "id",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
