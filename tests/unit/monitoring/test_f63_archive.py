@@ -303,6 +303,29 @@ def test_f44_archived_carnet_refuses_cancellation_and_new_commit(world):
     )
 
 
+def test_f73_archived_carnet_refuses_a_paper_transaction_and_keeps_its_discharge_view(world):
+    from portal.domain.transactions.place import place_of
+    from portal.domain.transition import PaperInput, discharge_view, record_paper_transaction
+
+    carnet, _ids, _c = closed_carnet(world)
+    in_use(world)
+    s = world.session
+    before = [(h.kind, h.medium, h.state) for h in discharge_view(s, carnet).lines]
+    run_archive(world)
+    carnet = s.get(Carnet, carnet.id)
+    assert [(h.kind, h.medium, h.state) for h in discharge_view(s, carnet).lines] == before
+    assert len(before) == 6
+    with pytest.raises(Conflict) as refused:
+        record_paper_transaction(
+            s,
+            carnet,
+            PaperInput("import", "NO", "NO border office", now_utc().date(), "0001"),
+            place=place_of(s, world.officer("fr")),
+            recorded_by=world.officer("fr").account.email,
+        )
+    assert refused.value.code == "carnet_archived"
+
+
 def test_f63_archive_daily_job_and_command(world, app):
     from jobs import scheduler
     from jobs.monitoring import daily_archive
