@@ -153,7 +153,7 @@ def archived_match(session: Session, search: str, territory_id: int) -> Carnet |
     text_ = (search or "").strip()
     if not text_:
         return None
-    cond = func.upper(Carnet.carnet_number) == text_.upper()
+    cond = Carnet.carnet_number == text_.upper()  # stored upper case: the unique index
     if text_.isascii() and text_.isdigit() and len(text_) < 10:
         cond = or_(cond, Carnet.eata_id == int(text_))
     return session.scalar(
