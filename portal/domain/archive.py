@@ -66,7 +66,9 @@ from portal.models.monitoring import (
 
 DEFAULT_AFTER_DAYS = 3 * 365
 DEFAULT_BATCH = 500
-_LOCK_KEY = 6063  # pg_advisory_xact_lock key of an archive batch (one mover at a time)
+# a batch takes the reconciliation's advisory lock (PostgreSQL): a run that had taken a carnet
+# into its scope before the carnet moved would recompute its results from no transaction
+_LOCK_KEY = 6061
 
 _after_days: int | None = DEFAULT_AFTER_DAYS
 
