@@ -39,7 +39,7 @@ def monitoring_archive(dry_run: bool, days: int | None, batch_size: int) -> None
     from portal.db import now_utc
     from portal.domain import archive
 
-    days = archive.after_days() if days is None else (days or None)
+    days = archive.after_days() if days is None else archive.days_or_none(days)
     if days is None:
         click.echo("Archiving is off (ARCHIVE_AFTER_DAYS=0): nothing to do.")
         return

@@ -74,9 +74,14 @@ _after_days: int | None = DEFAULT_AFTER_DAYS
 
 
 def configure(after_days: int | None) -> None:
-    """`ARCHIVE_AFTER_DAYS` (portal.apply_config): 0 or None never archives."""
+    """`ARCHIVE_AFTER_DAYS` (portal.apply_config): 0, a negative number or None never
+    archives."""
     global _after_days
-    _after_days = after_days or None
+    _after_days = days_or_none(after_days)
+
+
+def days_or_none(days: int | None) -> int | None:
+    return days if days is not None and days > 0 else None
 
 
 def after_days() -> int | None:
@@ -391,7 +396,7 @@ def run(
     function COMMITS after each batch (a job's or command's loop), so a stop between batches
     keeps what was done and loses nothing. `days` defaults to `ARCHIVE_AFTER_DAYS`; None/0:
     nothing is archived."""
-    days = after_days() if days is None else (days or None)
+    days = after_days() if days is None else days_or_none(days)
     result = Result()
     if days is None:
         return result

@@ -150,6 +150,9 @@ def test_f63_archive_after_days_zero_or_none_never_archives(world, app):
         assert archive.after_days() is None
         assert run_archive(world, days=None).carnets == 0
         assert run_archive(world, days=0).carnets == 0
+        assert run_archive(world, days=-5).carnets == 0  # no cut-off in the future
+        archive.configure(-1)
+        assert archive.after_days() is None
         assert world.session.get(Carnet, carnet.id).archived_at is None
     finally:
         archive.configure(app.config["ARCHIVE_AFTER_DAYS"])
