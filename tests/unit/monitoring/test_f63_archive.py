@@ -259,12 +259,25 @@ def test_f66_statistics_count_archived_transactions(world):
 
 
 def test_f44_evidence_archived_cancelled_receipt_stays_revoked(world):
-    closed_carnet(world)
+    from portal.domain import receipts
+    from portal.domain.evidence_verify import parse_receipt
+
+    _carnet, ids, cancelled = closed_carnet(world)
     in_use(world)
-    revoked = evidence.revocation_list(world.session)["revoked"]
+    s = world.session
+    revoked = evidence.revocation_list(s)["revoked"]
     assert len(revoked) == 2  # the closed carnet's cancelled import, and the one in use
+    qr = {
+        i: receipts.verification_payload_of(s, s.get(Transaction, i))
+        for i in (cancelled, ids["import"])
+    }
     run_archive(world)
-    assert evidence.revocation_list(world.session)["revoked"] == revoked
+    assert evidence.revocation_list(s)["revoked"] == revoked
+    # the online check of a scanned receipt finds the archived transaction (the receipts'
+    # signing times were moved years back with the carnet, before the key's validity: the
+    # check of the cancellation is the one of evidence.verify_text)
+    assert evidence.is_cancelled(s, parse_receipt(qr[cancelled]))
+    assert not evidence.is_cancelled(s, parse_receipt(qr[ids["import"]]))
 
 
 def test_f25_audit_trail_verifies_after_archiving(world):
