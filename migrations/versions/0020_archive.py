@@ -16,6 +16,58 @@ branch_labels = None
 depends_on = None
 
 
+# PostgreSQL's evidence triggers (0013, docs/evidence.md): a committed transaction and its lines
+# still never change, and leave the live tables only when an identical row (same id, same
+# content) is in their archive table — the archive's move, INSERT … SELECT then DELETE in one
+# database transaction; the archive tables get the live tables' guards (no DELETE; an archived
+# transaction changes only by the SET NULL of a deleted account or its codes' re-encryption).
+PG_UP = """
+CREATE FUNCTION eata_moved_to_archive() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  copied boolean;
+BEGIN
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I a WHERE a.id = $1.id '
+                 'AND to_jsonb(a) = to_jsonb($1))', TG_TABLE_NAME || '_archive')
+    INTO copied USING OLD;
+  IF NOT copied THEN
+    RAISE EXCEPTION 'eATA evidence: DELETE of % is refused (append-only; only an archived row leaves)',
+      TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN OLD;
+END $$;
+
+DROP TRIGGER transaction_item_append_only ON transaction_item;
+CREATE TRIGGER transaction_item_append_only BEFORE UPDATE ON transaction_item
+  FOR EACH ROW EXECUTE FUNCTION eata_append_only();
+CREATE TRIGGER transaction_item_archived BEFORE DELETE ON transaction_item
+  FOR EACH ROW EXECUTE FUNCTION eata_moved_to_archive();
+DROP TRIGGER carnet_transaction_guard ON carnet_transaction;
+CREATE TRIGGER carnet_transaction_guard BEFORE UPDATE ON carnet_transaction
+  FOR EACH ROW EXECUTE FUNCTION eata_transaction_guard();
+CREATE TRIGGER carnet_transaction_archived BEFORE DELETE ON carnet_transaction
+  FOR EACH ROW EXECUTE FUNCTION eata_moved_to_archive();
+
+CREATE TRIGGER transaction_item_archive_append_only BEFORE UPDATE OR DELETE
+  ON transaction_item_archive FOR EACH ROW EXECUTE FUNCTION eata_append_only();
+CREATE TRIGGER carnet_transaction_archive_guard BEFORE UPDATE OR DELETE
+  ON carnet_transaction_archive FOR EACH ROW EXECUTE FUNCTION eata_transaction_guard();
+"""
+
+PG_DOWN = """
+DROP TRIGGER IF EXISTS carnet_transaction_archive_guard ON carnet_transaction_archive;
+DROP TRIGGER IF EXISTS transaction_item_archive_append_only ON transaction_item_archive;
+DROP TRIGGER IF EXISTS carnet_transaction_archived ON carnet_transaction;
+DROP TRIGGER IF EXISTS carnet_transaction_guard ON carnet_transaction;
+CREATE TRIGGER carnet_transaction_guard BEFORE UPDATE OR DELETE ON carnet_transaction
+  FOR EACH ROW EXECUTE FUNCTION eata_transaction_guard();
+DROP TRIGGER IF EXISTS transaction_item_archived ON transaction_item;
+DROP TRIGGER IF EXISTS transaction_item_append_only ON transaction_item;
+CREATE TRIGGER transaction_item_append_only BEFORE UPDATE OR DELETE ON transaction_item
+  FOR EACH ROW EXECUTE FUNCTION eata_append_only();
+DROP FUNCTION IF EXISTS eata_moved_to_archive();
+"""
+
+
 def upgrade() -> None:
     op.create_table('carnet_territory_archive',
     sa.Column('carnet_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -126,6 +178,9 @@ def upgrade() -> None:
         postgresql_where=sa.text("archived_at IS NULL"),
     )
 
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_UP)
+
     with op.batch_alter_table('holder_notification', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_holder_notification_transaction_id_carnet_transaction'), type_='foreignkey')
 
@@ -135,6 +190,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_DOWN)
     with op.batch_alter_table('predeclaration', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_predeclaration_transaction_id_carnet_transaction'), 'carnet_transaction', ['transaction_id'], ['id'])
 
