@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 RECONCILE = "reconciliation"
 EXPORT_LIST = "export_list"
 EXPORT_TRANSACTIONS = "export_transactions"
+ARCHIVE = "archive"
 
 
 @task(queue="low", timeout=60 * 60, retry=(2, [60, 300]))
@@ -61,6 +62,53 @@ def daily_reconciliation() -> None:
         job_id = job.id
     reconcile(job_id)
     purge_expired_exports()
+
+
+@task(queue="low", timeout=6 * 60 * 60, retry=(2, [60, 300]))
+def daily_archive() -> None:
+    """Daily at 04:00 UTC (before the reconciliation): a system job moving the closed carnets
+    older than ARCHIVE_AFTER_DAYS to the archive tables, one database transaction per batch
+    (portal/domain/archive.py); nothing when the setting is 0."""
+    from portal.domain import archive
+    from portal.domain import jobs as domain_jobs
+
+    if archive.after_days() is None:
+        return
+    with job_session() as session:
+        job = domain_jobs.create_job(session, ARCHIVE, params={"days": archive.after_days()})
+        session.commit()
+        job_id = job.id
+    archive_closed(job_id)
+
+
+@task(queue="low", timeout=6 * 60 * 60, retry=(2, [60, 300]))
+def archive_closed(job_id: int) -> None:
+    """The archive run of a job row (safe to run again: archived carnets are not selected
+    again, and each batch is all or nothing)."""
+    from portal.db import now_utc
+    from portal.domain import archive
+
+    def work(session, job, progress):
+        days = (job.params or {}).get("days") or archive.after_days()
+        total = archive.plan(session, now_utc().date(), days).carnets if days else 0
+
+        def report(done):
+            message = gettext("Archiving closed carnets…")
+            progress(done.carnets, max(total, done.carnets), message, force=True)
+
+        result = archive.run(session, days=days or 0, progress=report)
+        return (
+            {"carnets": result.carnets, "transactions": result.transactions},
+            ngettext(
+                "%(count)s closed carnet archived (%(transactions)s transactions).",
+                "%(count)s closed carnets archived (%(transactions)s transactions).",
+                result.carnets,
+                count=fmt_number(result.carnets),
+                transactions=fmt_number(result.transactions),
+            ),
+        )
+
+    run_tracked(job_id, work)
 
 
 def purge_expired_exports() -> int:

@@ -58,6 +58,7 @@ def register_builtin() -> None:
 
     daily("jobs.cleanup")(tasks.cleanup)
     daily("monitoring.reconciliation", hour=5)(monitoring.daily_reconciliation)
+    daily("monitoring.archive", hour=4)(monitoring.daily_archive)  # docs/monitoring.md
     periodic("outbox.drain", 60)(tasks.drain_outbox)
     periodic("jobs.fail_stale", 300)(tasks.fail_stale_jobs)
     periodic("jobs.requeue_waiting", 60)(tasks.requeue_waiting_jobs)

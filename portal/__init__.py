@@ -19,7 +19,7 @@ from portal import api, i18n
 from portal.api.problems import from_http_error, problem_response
 from portal.commands import register as register_cli
 from portal.config import load_config
-from portal.domain import codes, crypto, mfa, signing
+from portal.domain import archive, codes, crypto, mfa, signing
 from portal.domain.passwords import use_fast_hashing
 from portal.extensions import csrf, db, htmx, limiter, login_manager
 from portal.tenancy import register_site, resolve_request_site
@@ -89,6 +89,7 @@ def apply_config(app: Flask) -> None:
     crypto.configure(app.config["DATA_KEYS"])  # carnet contents
     mfa.configure(app.config["DATA_KEYS"])  # TOTP secrets
     signing.configure(app.config["SIGNING_KEYS"], app.config["SECRET_KEY"])  # receipts, audit
+    archive.configure(app.config["ARCHIVE_AFTER_DAYS"])  # closed carnets' retention
     # Authlib refuses OAuth over plain http unless this process-wide flag is set: only a
     # development or test deployment (http, no TLS) sets it; production requires https
     if app.config["AUTHLIB_INSECURE_TRANSPORT"]:

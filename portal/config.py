@@ -102,6 +102,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # the directory's map (F-81): drawn from the packaged world outlines; with a tile URL
         # ("https://tiles.example/{z}/{x}/{y}.png") the page also offers that tile server
         "MAP_TILE_URL": env.get("MAP_TILE_URL", ""),
+        # closed carnets older than this many days move to the archive tables (daily job,
+        # `flask monitoring archive`; docs/monitoring.md "Archive"); 0: never
+        "ARCHIVE_AFTER_DAYS": _int("ARCHIVE_AFTER_DAYS", 3 * 365),
         "JOBS_INLINE": not env.get("REDIS_URL"),
         # without Redis: a thread of each process sends the outbox right after the commit that
         # wrote to it, and every OUTBOX_DRAIN_SECONDS (off in tests, which drain explicitly)

@@ -12,7 +12,7 @@
 | `carnets` | `carnet audit` |
 | `evidence` | `receipts verify / keys / new-key / revocations`, `audit verify / checkpoint` |
 | `jobs` | `jobs worker / scheduler`, `outbox drain` |
-| `monitoring` | `monitoring rebuild-history` |
+| `monitoring` | `monitoring rebuild-history / archive` |
 | `ops` | `ops create-operator`, `info reindex` |
 
 The app factory calls `register(app)`, which adds every group.

@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
+from portal.domain import archive, signing
 from portal.domain import evidence_verify as ev
-from portal.domain import signing
 from portal.domain.codes import keyed_hash
 from portal.domain.transactions.codes import verification_code_of
 from portal.domain.visibility import full_history
-from portal.models import Cancellation, Carnet, Transaction, TransactionItem
+from portal.models import Carnet, Transaction, TransactionItem
 
 LINE_CODES = {
     "cleared": "",
@@ -129,21 +129,28 @@ def revocation_list(session: Session, now: dt.datetime | None = None) -> dict:
     """The signed list of cancelled receipts (/.well-known/eata-receipt-revocations.json): each
     by its receipt id (the first 16 bytes of SHA-256 of its signature, which reveals nothing of
     the receipt) and the time of the cancellation."""
-    rows = session.execute(
-        select(Transaction.receipt_signature, Cancellation.at)
-        .join(Cancellation, Cancellation.transaction_id == Transaction.id)
-        .where(Transaction.receipt_signature.is_not(None))
-        .order_by(Cancellation.id)
-    ).all()
+    # archived carnets' cancellations too: an archived receipt stays revoked
+    rows = sorted(
+        (
+            (cid, sig, at)
+            for store in (archive.LIVE, archive.ARCHIVE)
+            for cid, sig, at in session.execute(
+                select(store.cancellation.id, store.txn.receipt_signature, store.cancellation.at)
+                .join(store.cancellation, store.cancellation.transaction_id == store.txn.id)
+                .where(store.txn.receipt_signature.is_not(None))
+            ).tuples()
+        ),
+        key=lambda r: r[0],
+    )
     body = {
         "kind": "eata-receipt-revocations",
         "issued_at": (now or now_utc()).replace(microsecond=0).isoformat() + "Z",
         "revoked": [
             {
-                "receipt": ev.receipt_id(sig.partition(".")[2]),
+                "receipt": ev.receipt_id((sig or "").partition(".")[2]),
                 "cancelled_at": at.replace(microsecond=0).isoformat() + "Z",
             }
-            for sig, at in rows
+            for _id, sig, at in rows
         ],
     }
     kid, sig = signing.keyring().sign(ev.canonical_json(body))
@@ -154,12 +161,12 @@ def is_cancelled(session: Session, fields: dict) -> bool:
     """Whether the transaction of a verified receipt was cancelled (the online check): found
     through its verification code's keyed hash (the unique index), and only if it is the very
     receipt signed."""
-    txn = session.scalar(
-        select(Transaction).where(
-            Transaction.verification_code_hash
-            == keyed_hash("verification:" + fields["verification_code"])
-        )
-    )
+    code_hash = keyed_hash("verification:" + fields["verification_code"])
+    txn = None
+    for store in (archive.LIVE, archive.ARCHIVE):  # an archived carnet's receipt too
+        txn = session.scalar(select(store.txn).where(store.txn.verification_code_hash == code_hash))
+        if txn is not None:
+            break
     return (
         txn is not None
         and txn.state == "cancelled"

@@ -136,10 +136,11 @@ def rebuild(session: Session, carnet_ids: tuple[int, int] | None = None) -> int:
     return session.scalar(count if cond is None else count.where(cond), params) or 0
 
 
-def visible(territory_id: int, txn=Transaction):
+def visible(territory_id: int, txn=Transaction, facts=CarnetTerritory):
     """A WHERE clause on `txn` (Transaction or an alias): the transactions `territory_id`
-    sees (R-04), read from the read model by its primary key."""
-    ct = aliased(CarnetTerritory)
+    sees (R-04), read from the read model by its primary key (`facts`: the archive's for
+    archived transactions, portal/domain/archive.py)."""
+    ct = aliased(facts)
     return (
         select(ct.carnet_id)
         .where(

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from portal.domain import DomainError, NotFound, history
+from portal.domain import DomainError, NotFound, archive, history
 from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.visibility import SeenTransaction, seen_by
 from portal.models import Carnet, Transaction
@@ -304,6 +304,13 @@ def get_visible_transaction(
             Transaction.id == transaction_id, visible_transactions(territory_id)
         )
     )
+    if txn is None:  # an archived carnet's (portal/domain/archive.py)
+        a = archive.ARCHIVE
+        txn = session.scalar(
+            select(a.txn).where(
+                a.txn.id == transaction_id, history.visible(territory_id, a.txn, a.facts)
+            )
+        )
     if txn is None:
         raise NotFound(_("No such transaction."))
     return seen_by(session, [txn], customs_id)[0]

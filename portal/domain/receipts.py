@@ -19,17 +19,15 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from portal import caches
+from portal.domain import archive, evidence, outbox
 from portal.domain import carnets as carnet_domain
-from portal.domain import evidence, outbox
 from portal.domain.rules import label
 from portal.domain.transactions import verification_code_of
 from portal.domain.vouchers import format_code
 from portal.models import (
-    Cancellation,
     Carnet,
     GoodsItem,
     Transaction,
-    TransactionItem,
     Travel,
     Voucher,
 )
@@ -44,26 +42,31 @@ LINE_LABELS = {
 }
 
 
+def _store(txn: Transaction) -> archive.Store:
+    return archive.ARCHIVE if archive.is_archived(txn) else archive.LIVE
+
+
 def receipt_data(session: Session, txn: Transaction) -> dict:
     # the carnet, voucher, travel and cancellation in one query; the committed lines with their
-    # goods item in another (the step-5 page, the PDF and the wallet read this)
+    # goods item in another (the step-5 page, the PDF and the wallet read this); an archived
+    # carnet's from the archive tables (portal/domain/archive.py)
+    store = _store(txn)
+    c, ti_ = store.cancellation, store.item
     carnet, voucher, travel, cancelled_at = session.execute(
-        select(Carnet, Voucher, Travel, Cancellation.at)
+        select(Carnet, Voucher, Travel, c.at)
         .select_from(Carnet)
         .outerjoin(Voucher, Voucher.id == txn.voucher_id)
         .outerjoin(Travel, Travel.id == Voucher.travel_id)
-        .outerjoin(Cancellation, Cancellation.transaction_id == txn.id)
+        .outerjoin(c, c.transaction_id == txn.id)
         .where(Carnet.id == txn.carnet_id)
     ).one()
     rows = session.execute(
-        select(TransactionItem, GoodsItem)
+        select(ti_, GoodsItem)
         .outerjoin(
             GoodsItem,
-            and_(
-                GoodsItem.carnet_id == txn.carnet_id, GoodsItem.item_no == TransactionItem.item_no
-            ),
+            and_(GoodsItem.carnet_id == txn.carnet_id, GoodsItem.item_no == ti_.item_no),
         )
-        .where(TransactionItem.transaction_id == txn.id)
+        .where(ti_.transaction_id == txn.id)
     ).all()
     lines = []
     for ti, item in sorted(rows, key=lambda r: (r[0].line, r[0].item_no)):
@@ -76,12 +79,13 @@ def receipt_data(session: Session, txn: Transaction) -> dict:
                 "marks": (carnet_domain.item_marks(carnet, item) or "") if item else "",
             }
         )
+    t = store.txn
     siblings = list(
         session.scalars(
-            select(Transaction).where(
-                Transaction.voucher_id == txn.voucher_id,
-                Transaction.committed_at == txn.committed_at,
-                Transaction.id != txn.id,
+            select(t).where(
+                t.voucher_id == txn.voucher_id,
+                t.committed_at == txn.committed_at,
+                t.id != txn.id,
             )
         )
     )
@@ -149,9 +153,8 @@ def verification_payload_of(session: Session, txn: Transaction) -> str:
     transaction committed before receipts were signed."""
     code = verification_code_of(txn)
     carnet = session.get_one(Carnet, txn.carnet_id)
-    items = session.scalars(
-        select(TransactionItem).where(TransactionItem.transaction_id == txn.id)
-    ).all()
+    ti_ = _store(txn).item
+    items = session.scalars(select(ti_).where(ti_.transaction_id == txn.id)).all()
     return evidence.receipt_text(txn, carnet, items, code) or f"{VERIFY_PREFIX}:{txn.id}:{code}"
 
 

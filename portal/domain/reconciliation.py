@@ -166,7 +166,8 @@ def _fill_scope(
 ) -> None:
     carnets: Select[tuple[int]] | CompoundSelect
     if previous is None:
-        carnets = select(Carnet.id)
+        # archived carnets' results are final (portal/domain/archive.py): never recomputed
+        carnets = select(Carnet.id).where(Carnet.archived_at.is_(None))
     else:
         since = previous.started_at
         touched = select(Transaction.carnet_id).where(Transaction.committed_at >= since)
@@ -177,7 +178,9 @@ def _fill_scope(
         )
         # expired since the previous run: valid on its day, no longer valid today
         expired = select(Carnet.id).where(
-            Carnet.valid_until >= previous.today, Carnet.valid_until < today
+            Carnet.valid_until >= previous.today,
+            Carnet.valid_until < today,
+            Carnet.archived_at.is_(None),
         )
         open_transits = select(TransitState.carnet_id).where(TransitState.state == "in_progress")
         carnets = union(touched, cancelled, expired, open_transits)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from portal.domain import archive
 from portal.domain.reconciliation import STATUS_LABELS, last_run, year_of
 from portal.models import NGA, Cancellation, Carnet, Transaction
-from portal.models.monitoring import CarnetTerritory, Reconciliation, TransactionYearCount
+from portal.models.monitoring import Reconciliation, TransactionYearCount
 
 
 @dataclass
@@ -67,6 +68,8 @@ def transactions_by_year(session: Session, territory_id: int) -> list[tuple[str,
         )
         .group_by(year)
     ).all()
+    for y, n in archive.archived_by_year(session, territory_id).items():
+        counts[y] = counts.get(y, 0) + n  # archived carnets' (portal/domain/archive.py)
     for y, n in since:
         counts[int(y)] = counts.get(int(y), 0) + n
     for y, n in gone:
@@ -82,20 +85,24 @@ def _live_by_year(session: Session, territory_id: int) -> list[tuple[str, int]]:
         .group_by(year)
         .order_by(year)
     ).all()
-    return [(str(int(y)), n) for y, n in rows]
+    counts = archive.archived_by_year(session, territory_id)
+    for y, n in rows:
+        counts[int(y)] = counts.get(int(y), 0) + n
+    return [(str(y), n) for y, n in sorted(counts.items()) if n > 0]
 
 
 def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, int]]:
+    # the carnets that entered the territory, live or archived (portal/domain/archive.py)
+    entered = union_all(
+        *(
+            select(facts.carnet_id).where(facts.territory_id == territory_id)
+            for facts in (archive.LIVE.facts, archive.ARCHIVE.facts)
+        )
+    ).subquery()
     rows = session.execute(
         select(NGA.country_code, func.count(Carnet.id))
         .join(NGA, NGA.id == Carnet.nga_id)
-        .join(
-            CarnetTerritory,
-            and_(
-                CarnetTerritory.carnet_id == Carnet.id,
-                CarnetTerritory.territory_id == territory_id,
-            ),
-        )
+        .join(entered, entered.c.carnet_id == Carnet.id)
         .group_by(NGA.country_code)
         .order_by(func.count(Carnet.id).desc(), NGA.country_code)
     ).all()

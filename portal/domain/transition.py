@@ -25,11 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, audit
+from portal.domain import Conflict, DomainError, archive, audit
 from portal.domain.ata_status import status_on
 from portal.domain.carnets import ValidationFailed, fmt_date
 from portal.domain.rules import HOME_KINDS, KIND_LABELS, Place, label, territory_of
-from portal.models import Carnet, Country, PaperTransaction, Transaction, Voucher
+from portal.models import Carnet, Country, PaperTransaction, Voucher
 
 # --- F-71: which format to issue ---------------------------------------------------------------
 
@@ -269,13 +269,14 @@ def departed_on_paper(session: Session, carnet: Carnet) -> bool:
     validation) and nothing left home digitally since."""
     if carnet.activated_at is None:
         return False
+    t = archive.store_of(carnet).txn
     return (
         session.scalar(
-            select(Transaction.id)
+            select(t.id)
             .where(
-                Transaction.carnet_id == carnet.id,
-                Transaction.kind.in_(("validation", "export")),
-                Transaction.state == "committed",
+                t.carnet_id == carnet.id,
+                t.kind.in_(("validation", "export")),
+                t.state == "committed",
             )
             .limit(1)
         )
@@ -527,6 +528,7 @@ def record_paper_transaction(
             ),
             code=f"carnet_{carnet.status}",
         )
+    archive.check_open(carnet)  # closed and archived: its history is final
     country = check_paper_input(session, carnet, data, today)
     check_paper_accepted(session, carnet, data.kind, country, data.made_on)
     if data.kind == "validation":
@@ -618,7 +620,9 @@ class DischargeView:
 
 
 def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
-    """Digital and recorded paper transactions side by side, in date order (F-74)."""
+    """Digital and recorded paper transactions side by side, in date order (F-74); an archived
+    carnet's digital ones from the archive."""
+    txn = archive.store_of(carnet).txn
     lines = [
         HistoryLine(
             t.committed_at.date(),
@@ -630,9 +634,7 @@ def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
             t.state,
         )
         for t in session.scalars(
-            select(Transaction)
-            .where(Transaction.carnet_id == carnet.id)
-            .order_by(Transaction.committed_at, Transaction.id)
+            select(txn).where(txn.carnet_id == carnet.id).order_by(txn.committed_at, txn.id)
         )
     ]
     lines += [

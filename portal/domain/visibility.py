@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.models import Cancellation, Transaction
-from portal.models.monitoring import CarnetTerritory
+from portal.domain import archive
+from portal.models import Transaction
 
 # what stays with the administration that committed a transaction (F-02)
 PRIVATE_FIELDS = frozenset({"officer_name", "remarks"})
@@ -47,17 +47,17 @@ class SeenTransaction:
         return f"<SeenTransaction {self._txn.id} own={self.own}>"
 
 
-def cancellation_reasons(session: Session, transaction_ids: Iterable[int]) -> dict[int, str]:
-    """The reason of each cancelled transaction among `transaction_ids` (F-44): one query."""
+def cancellation_reasons(
+    session: Session, transaction_ids: Iterable[int], store: archive.Store = archive.LIVE
+) -> dict[int, str]:
+    """The reason of each cancelled transaction among `transaction_ids` (F-44): one query
+    (in the archive's cancellations for an archived carnet's transactions)."""
     ids = set(transaction_ids)
     if not ids:
         return {}
+    c = store.cancellation
     return dict(
-        session.execute(
-            select(Cancellation.transaction_id, Cancellation.reason).where(
-                Cancellation.transaction_id.in_(ids)
-            )
-        )
+        session.execute(select(c.transaction_id, c.reason).where(c.transaction_id.in_(ids)))
         .tuples()
         .all()
     )
@@ -69,23 +69,24 @@ def seen_by(
     """`txns` as the administration `customs_id` may see them (None: no administration's own,
     e.g. a system export — every private field blank)."""
     txns = list(txns)
-    reasons = cancellation_reasons(session, (t.id for t in txns if t.state == "cancelled"))
+    cancelled = [t for t in txns if t.state == "cancelled"]
+    reasons = cancellation_reasons(session, (t.id for t in cancelled if not archive.is_archived(t)))
+    reasons.update(
+        cancellation_reasons(
+            session, (t.id for t in cancelled if archive.is_archived(t)), archive.ARCHIVE
+        )
+    )
     return [SeenTransaction(t, customs_id, reasons.get(t.id, "")) for t in txns]
 
 
 def history_for_territory(session: Session, carnet_id: int, territory_id: int) -> list[Transaction]:
     """The carnet's transactions as `territory_id` may see them, oldest first (the rows
-    themselves: a screen of an administration shows `history_seen_by`)."""
-    rows = list(
-        session.scalars(
-            select(Transaction)
-            .where(Transaction.carnet_id == carnet_id)
-            .options(selectinload(Transaction.items))
-            .order_by(Transaction.committed_at, Transaction.id)
-        )
-    )
+    themselves: a screen of an administration shows `history_seen_by`). An archived
+    carnet's are read from the archive (portal/domain/archive.py)."""
+    store = archive.store_for(session, carnet_id)
+    rows = _transactions(session, carnet_id, store)
     # R-04's two facts, from the read model (portal/domain/history.py) by its primary key
-    facts = session.get(CarnetTerritory, (carnet_id, territory_id))
+    facts = session.get(store.facts, (carnet_id, territory_id))
     entered = facts.entered_at if facts else None
     final_reimport = facts.final_reimport_id if facts else None
     return [
@@ -99,13 +100,19 @@ def history_for_territory(session: Session, carnet_id: int, territory_id: int) -
 
 
 def full_history(session: Session, carnet_id: int) -> list[Transaction]:
-    """Every transaction of a carnet (the NGA's counterfoil view, discharge, reconciliation)."""
+    """Every transaction of a carnet (the NGA's counterfoil view, discharge, reconciliation),
+    from the archive when the carnet is archived."""
+    return _transactions(session, carnet_id, archive.store_for(session, carnet_id))
+
+
+def _transactions(session: Session, carnet_id: int, store: archive.Store) -> list[Transaction]:
+    t = store.txn
     return list(
         session.scalars(
-            select(Transaction)
-            .where(Transaction.carnet_id == carnet_id)
-            .options(selectinload(Transaction.items))
-            .order_by(Transaction.committed_at, Transaction.id)
+            select(t)
+            .where(t.carnet_id == carnet_id)
+            .options(selectinload(t.items))
+            .order_by(t.committed_at, t.id)
         )
     )
 

@@ -16,3 +16,4 @@ from portal.models.transition import *  # noqa: F401,F403,E402
 from portal.models.predeclarations import *  # noqa: F401,F403,E402
 from portal.models.info import *  # noqa: F401,F403,E402
 from portal.models.chambers import *  # noqa: F401,F403,E402
+from portal.models.archive import *  # noqa: F401,F403,E402

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -159,6 +160,15 @@ class Carnet(Base):
         CheckConstraint("format IN ('digital','paper_clone','twin')", name="format"),
         # the chamber portal's list of an association's carnets, newest first (keyset)
         Index("ix_carnet_association_id", "issuing_association_id", "id"),
+        # the archive's pick of closed carnets (portal/domain/archive.py): the carnets not
+        # archived yet, by end of validity
+        Index(
+            "ix_carnet_unarchived_valid_until",
+            "valid_until",
+            "id",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,6 +201,9 @@ class Carnet(Base):
     created_by_client_pk: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, onupdate=now_utc)
+    # set when the carnet's transactions were moved to the archive tables (closed long ago:
+    # portal/domain/archive.py); NULL while they are in the live tables
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     nga: Mapped[NGA] = relationship()
     issuing_association: Mapped[IssuingAssociation | None] = relationship()

@@ -381,7 +381,8 @@ class HolderNotification(Base):
     holder_id: Mapped[int] = mapped_column(ForeignKey("holder.id", ondelete="CASCADE"))
     carnet_id: Mapped[int] = mapped_column(ForeignKey("carnet.id"))
     voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"))
-    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("carnet_transaction.id"))
+    # no foreign key: the transaction may have moved to the archive (same id; portal/domain/archive.py)
+    transaction_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))  # committed | rejected | cancelled
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from portal.blueprints.customs import bp
 from portal.blueprints.customs.desk import (
@@ -22,7 +23,7 @@ from portal.blueprints.customs.desk import (
     render_step,
 )
 from portal.db import now_utc
-from portal.domain import DomainError, NotFound, receipts
+from portal.domain import DomainError, NotFound, archive, receipts
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain.paging import paginate
@@ -76,14 +77,23 @@ def _receipt_step(txn: Transaction, status: int = 200, errors=None):
 @bp.get("/transactions/<int:transaction_id>/receipt")
 @permission_required("process_carnet")
 def receipt(transaction_id: int):
-    return _receipt_step(get_for_tenant_or_404(Transaction, transaction_id))
+    return _receipt_step(_own_transaction(transaction_id))
+
+
+def _own_transaction(transaction_id: int) -> Transaction:
+    """The administration's transaction by id: live, else an archived carnet's
+    (portal/domain/archive.py) — its receipt stays available."""
+    try:
+        return get_for_tenant_or_404(Transaction, transaction_id)
+    except HTTPNotFound:
+        return get_for_tenant_or_404(archive.ARCHIVE.txn, transaction_id)
 
 
 @bp.get("/transactions/<int:transaction_id>/qr.svg")
 @permission_required("process_carnet")
 def receipt_qr(transaction_id: int):
     """Step 5's verification QR as an image: fetched once, kept by the browser (private)."""
-    txn = get_for_tenant_or_404(Transaction, transaction_id)
+    txn = _own_transaction(transaction_id)
     resp = current_app.response_class(
         receipts.verification_qr_file(db.session, txn), mimetype="image/svg+xml"
     )
@@ -94,7 +104,7 @@ def receipt_qr(transaction_id: int):
 @bp.get("/transactions/<int:transaction_id>/receipt.pdf")
 @permission_required("process_carnet")
 def receipt_pdf(transaction_id: int):
-    txn = get_for_tenant_or_404(Transaction, transaction_id)
+    txn = _own_transaction(transaction_id)
     data = receipts.receipt_data(db.session, txn)
     html = render_template(
         "customs/receipt_pdf.html", r=data, qr_svg=receipts.verification_qr_svg(data)
@@ -179,7 +189,7 @@ def last_transactions_print():
 @permission_required("process_carnet")
 @limiter.limit("30/minute")
 def cancel(transaction_id: int):
-    txn = get_for_tenant_or_404(Transaction, transaction_id)
+    txn = _own_transaction(transaction_id)
     office = office_or_none(request.form.get("office_id") or txn.office_id) or office_or_none(
         default_office_id()
     )

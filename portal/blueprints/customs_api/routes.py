@@ -26,7 +26,7 @@ from portal.api.present import history_item
 from portal.api.problems import Problem
 from portal.blueprints.customs_api import bp, present
 from portal.db import now_utc
-from portal.domain import DomainError, predeclarations, receipts, transition
+from portal.domain import DomainError, archive, predeclarations, receipts, transition
 from portal.domain import transactions as engine
 from portal.domain import vouchers as voucher_domain
 from portal.domain.carnets import ValidationFailed
@@ -70,6 +70,15 @@ def _own(model, object_id: int, what: str):
         return get_for_tenant_or_404(model, object_id)
     except HttpNotFound:
         raise Problem(404, f"No such {what} of your administration.", f"{what}_not_found") from None
+
+
+def _own_transaction(transaction_id: int) -> Transaction:
+    """A transaction of the client's administration: live, else an archived carnet's
+    (portal/domain/archive.py: its receipt stays readable, its cancellation is refused)."""
+    try:
+        return get_for_tenant_or_404(Transaction, transaction_id)
+    except HttpNotFound:
+        return _own(archive.ARCHIVE.txn, transaction_id, "transaction")
 
 
 def _officer(body: dict) -> engine.Officer:
@@ -258,7 +267,7 @@ def customs_release(hold_id: int):
 @customs_api("/v1/customs/transactions/<int:transaction_id>/receipt", "GET", "customs:read")
 def customs_receipt(transaction_id: int):
     """The receipt of a transaction committed by the client's administration."""
-    txn = _own(Transaction, transaction_id, "transaction")
+    txn = _own_transaction(transaction_id)
     return jsonify(present.receipt(receipts.receipt_data(db.session, txn), txn))
 
 
@@ -266,7 +275,7 @@ def customs_receipt(transaction_id: int):
 def customs_cancel(transaction_id: int):
     def handle(body):
         validate("CustomsCancelRequest", body)
-        txn = _own(Transaction, transaction_id, "transaction")
+        txn = _own_transaction(transaction_id)
         engine.cancel_transaction(
             db.session,
             txn.id,

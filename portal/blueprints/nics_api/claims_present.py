@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from portal.domain import archive
 from portal.domain import claims as claim_domain
 from portal.domain.reconciliation import STATUS_LABELS
-from portal.models import Carnet, CustomsAdministration, CustomsTerritory, Transaction
+from portal.models import Carnet, CustomsAdministration, CustomsTerritory
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -95,6 +96,7 @@ def claim(session, c, limits: claim_domain.Limits, today: dt.date, detail: bool 
             for ev in c.evidence
         ]
         # the pointers an answer may use: the carnet's recorded transactions
+        txn = archive.store_of(carnet).txn  # an archived carnet's from the archive
         out["transactions"] = [
             {
                 "id": t.id,
@@ -104,9 +106,7 @@ def claim(session, c, limits: claim_domain.Limits, today: dt.date, detail: bool 
                 "committed_at": _iso(t.committed_at),
             }
             for t in session.scalars(
-                select(Transaction)
-                .where(Transaction.carnet_id == carnet.id)
-                .order_by(Transaction.committed_at, Transaction.id)
+                select(txn).where(txn.carnet_id == carnet.id).order_by(txn.committed_at, txn.id)
             )
         ]
     return out

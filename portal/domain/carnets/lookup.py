@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.db import now_utc
-from portal.domain import NotFound
+from portal.domain import NotFound, archive
 from portal.domain.paging import Page, paginate
 from portal.models import (
     Carnet,
     CarnetLink,
-    Transaction,
 )
 
 # --- look-ups -------------------------------------------------------------------------------
@@ -86,12 +85,13 @@ def list_for_nga(
 
 def transaction_history(session: Session, carnet_id: int, page: int, per_page: int) -> Page:
     """The carnet's transactions, oldest first, cancelled ones included (the counterfoils,
-    F-23); a page past the end is empty."""
+    F-23); a page past the end is empty. An archived carnet's from the archive."""
+    t = archive.store_for(session, carnet_id).txn
     stmt = (
-        select(Transaction)
-        .where(Transaction.carnet_id == carnet_id)
-        .options(selectinload(Transaction.items))
-        .order_by(Transaction.committed_at, Transaction.id)
+        select(t)
+        .where(t.carnet_id == carnet_id)
+        .options(selectinload(t.items))
+        .order_by(t.committed_at, t.id)
     )
     result = paginate(session, stmt, page, per_page)
     return result if result.page == page else Page([], result.total, page, per_page)

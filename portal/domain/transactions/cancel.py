@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, history
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, archive, history
 from portal.domain.codes import keyed_hash, same
 from portal.domain.rules import check_balances_after_cancel, country_name, label
 from portal.domain.transactions.locking import lock, lock_carnet
@@ -43,6 +43,7 @@ def cancel_transaction(
     place = place_of(session, officer)
     txn = session.get(Transaction, transaction_id)
     if txn is None:
+        archive.refuse_if_archived(session, transaction_id)  # closed: refused, whatever the code
         raise NotFound(_("No such transaction."))
     if txn.territory_id != place.territory_id:
         raise PermissionDenied(
@@ -76,6 +77,7 @@ def cancel_transaction(
             code="wrong_code",
         )
     carnet = lock_carnet(session, txn.carnet_id)
+    archive.check_open(carnet)  # archived meanwhile: its transactions have moved
     _carnet, voucher = lock(session, txn.voucher_id)
     session.refresh(txn)
     if txn.state == "cancelled":

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc
-from portal.domain import Conflict, DomainError, audit, batch, evidence, history
+from portal.domain import Conflict, DomainError, archive, audit, batch, evidence, history
 from portal.domain.carnets import fmt_date
 from portal.domain.rules import (
     FINAL_DATE_LABELS,
@@ -138,6 +138,7 @@ def commit_voucher(
     if replayed is not None:
         return replayed
     # 3. checks
+    archive.check_open(carnet)  # a closed, archived carnet takes no new transaction
     step = _export_step(voucher.kind, step, place)
     check_voucher_state(voucher, step)
     check_fields(voucher.kind, fields)

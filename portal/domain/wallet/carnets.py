@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
-from portal.domain import DomainError, NotFound, audit
+from portal.domain import DomainError, NotFound, archive, audit
 from portal.domain.carnets import verify_download_pin
 from portal.domain.travels import add_to_wallet, get_travel
 from portal.domain.vouchers import TooManyGuesses, check_not_locked, failed_guess, find_carnet
@@ -168,14 +168,16 @@ def holder_voucher(session: Session, holder: Holder, voucher_id: int) -> Voucher
 def holder_transaction(session: Session, holder: Holder, transaction_id: int) -> Transaction:
     """A transaction of a carnet in this holder's wallet; any other id is NotFound (the holder
     learns nothing about which transaction ids exist)."""
-    txn = session.scalar(
-        select(Transaction)
-        .join(WalletCarnet, WalletCarnet.carnet_id == Transaction.carnet_id)
-        .where(Transaction.id == transaction_id, WalletCarnet.holder_id == holder.id)
-    )
-    if txn is None:
-        raise NotFound(_("No such transaction."))
-    return txn
+    for store in (archive.LIVE, archive.ARCHIVE):  # an archived carnet's receipt too
+        t = store.txn
+        txn = session.scalar(
+            select(t)
+            .join(WalletCarnet, WalletCarnet.carnet_id == t.carnet_id)
+            .where(t.id == transaction_id, WalletCarnet.holder_id == holder.id)
+        )
+        if txn is not None:
+            return txn
+    raise NotFound(_("No such transaction."))
 
 
 @dataclass
@@ -186,10 +188,11 @@ class VoucherStatus:
 
 
 def voucher_status(session: Session, voucher: Voucher) -> VoucherStatus:
+    t = archive.store_for(session, voucher.carnet_id).txn
     txn = session.scalar(
-        select(Transaction)
-        .where(Transaction.voucher_id == voucher.id)
-        .order_by(Transaction.committed_at.desc(), Transaction.id.desc())
+        select(t)
+        .where(t.voucher_id == voucher.id)
+        .order_by(t.committed_at.desc(), t.id.desc())
         .limit(1)
     )
     rejection = session.scalar(
