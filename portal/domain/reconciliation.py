@@ -40,16 +40,28 @@ from sqlalchemy import (
     select,
     text,
     union,
+    update,
 )
 from sqlalchemy.orm import Session, aliased
 
 from portal.db import now_utc
-from portal.models import Cancellation, Carnet, Country, Transaction, TransactionItem, Voucher
+from portal.models import (
+    NGA,
+    Cancellation,
+    Carnet,
+    Country,
+    Transaction,
+    TransactionItem,
+    Voucher,
+)
 from portal.models.monitoring import (
+    CarnetCountryCount,
+    CarnetTerritory,
     Reconciliation,
     ReconciliationLine,
     ReconciliationRun,
     ReconciliationScope,
+    ReconciliationStatusCount,
     TransactionYearCount,
     TransitState,
 )
@@ -72,6 +84,10 @@ _SIGNED = case(
 )
 _LOCK_KEY = 6061  # pg_advisory_xact_lock key of the reconciliation
 _MOVES = ("export", "reimport", "import", "reexport", "transit_open", "transit_close")
+# the statistics' counts of a run stand as of its start less this lag: a commit stamped
+# before that instant has long finished when the run counts (a commit takes milliseconds), so
+# none is missed by both the run's count and the page's "since" (docs/monitoring.md)
+COUNT_LAG = dt.timedelta(minutes=10)
 
 
 @dataclass
@@ -80,6 +96,12 @@ class RunResult:
     kind: str
     carnets: int
     to_check: int
+
+
+def counted_until(the_run: ReconciliationRun) -> dt.datetime:
+    """The instant the statistics' counts of `the_run` stand at (runs made before migration
+    0021 counted the years as of their start)."""
+    return the_run.counted_until or the_run.started_at
 
 
 def last_run(session: Session) -> ReconciliationRun | None:
@@ -114,6 +136,7 @@ def run(
         kind=kind,
         since=previous.started_at if previous else None,
         started_at=now,
+        counted_until=now - COUNT_LAG,
         today=today,
         job_id=job_id,
     )
@@ -128,10 +151,15 @@ def run(
     report(1, 4, "Computing the balances…", force=True)
 
     session.execute(delete(ReconciliationLine).where(ReconciliationLine.carnet_id.in_(scope)))
+    if previous is not None:
+        _add_status_counts(session, scope, -1)
     session.execute(delete(Reconciliation).where(Reconciliation.carnet_id.in_(scope)))
     _insert_lines(session, scope, today)
     report(2, 4, "Writing the statuses…", force=True)
     _insert_statuses(session, scope, today, now)
+    if previous is None:
+        session.execute(delete(ReconciliationStatusCount))
+    _add_status_counts(session, None if previous is None else scope, 1)
     report(3, 4, "Refreshing transit states…", force=True)
     refresh_transits(session, scope, today, now)
 
@@ -152,7 +180,10 @@ def run(
         or 0
     )
     session.execute(delete(ReconciliationScope).where(ReconciliationScope.run_id == run_id))
-    refresh_year_counts(session, now, previous.started_at if previous else None)
+    until = now - COUNT_LAG
+    since = counted_until(previous) if previous else None
+    refresh_year_counts(session, until, since)
+    refresh_country_counts(session, until, since)
     the_run.carnets = carnets
     the_run.to_check = to_check
     the_run.finished_at = now_utc()
@@ -385,6 +416,31 @@ def year_of(column):
     return func.extract("year", column)
 
 
+def _merge_counts(session: Session, model, keys: tuple[str, ...], value: str, rows) -> None:
+    """Add each row's (keys…, n) to `model`'s counter of those keys (created when missing).
+    The rows are a handful (territories × years or countries or statuses), never per carnet."""
+    column = getattr(model, value)
+    for *key, n in rows:
+        if not n:
+            continue
+        where = [getattr(model, k) == v for k, v in zip(keys, key, strict=True)]
+        done = session.execute(update(model).where(*where).values({value: column + n}))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            session.execute(insert(model).values({**dict(zip(keys, key, strict=True)), value: n}))
+
+
+def _add_status_counts(session: Session, scope, sign: int) -> None:
+    """The statistics' potential claims: add (sign 1) or take away (sign -1) the
+    `reconciliation` rows of the scope's carnets (every row when `scope` is None) from
+    `reconciliation_status_count` — before the run deletes a scope's rows and after it
+    inserts them, so the counts follow the table without counting it whole."""
+    q = select(Reconciliation.territory_id, Reconciliation.status, sign * func.count())
+    if scope is not None:
+        q = q.where(Reconciliation.carnet_id.in_(scope))
+    rows = session.execute(q.group_by(Reconciliation.territory_id, Reconciliation.status)).all()
+    _merge_counts(session, ReconciliationStatusCount, ("territory_id", "status"), "carnets", rows)
+
+
 def _committed_as_of(at: dt.datetime):
     """Transactions committed before `at` and still committed at `at` (not cancelled, or
     cancelled since): what a count as of `at` counts."""
@@ -395,47 +451,74 @@ def _committed_as_of(at: dt.datetime):
 
 
 def refresh_year_counts(session: Session, at: dt.datetime, since: dt.datetime | None) -> None:
-    """The reconciliation run's part (set-based): `transaction_year_count` as of `at` (the
-    run's start) — every (territory, year) when `since` is None, else only those with a
-    transaction committed or cancelled since the previous run (the others did not change)."""
-    counted = (
-        select(Transaction.territory_id, year_of(Transaction.committed_at), func.count())
-        .outerjoin(Cancellation, Cancellation.transaction_id == Transaction.id)
-        .where(_committed_as_of(at))
-        .group_by(Transaction.territory_id, year_of(Transaction.committed_at))
-    )
+    """The reconciliation run's part (set-based): `transaction_year_count` as of `at` — every
+    (territory, year) counted when `since` is None; else the counts as of `since` (the
+    previous run's) moved to `at` by what happened in between, read by index: the
+    transactions committed in [since, at) and not cancelled by `at`, less those committed
+    before `since` and cancelled in [since, at)."""
+    year = year_of(Transaction.committed_at)
     columns = ["territory_id", "year", "committed"]
     if since is None:
+        counted = (
+            select(Transaction.territory_id, year, func.count())
+            .outerjoin(Cancellation, Cancellation.transaction_id == Transaction.id)
+            .where(_committed_as_of(at))
+            .group_by(Transaction.territory_id, year)
+        )
         session.execute(delete(TransactionYearCount))
         session.execute(insert(TransactionYearCount).from_select(columns, counted))
         return
-    touched = union(
-        select(Transaction.territory_id, year_of(Transaction.committed_at)).where(
-            Transaction.committed_at >= since
-        ),
-        select(Transaction.territory_id, year_of(Transaction.committed_at))
+    added = session.execute(
+        select(Transaction.territory_id, year, func.count())
+        .outerjoin(Cancellation, Cancellation.transaction_id == Transaction.id)
+        .where(Transaction.committed_at >= since, _committed_as_of(at))
+        .group_by(Transaction.territory_id, year)
+    ).all()
+    removed = session.execute(
+        select(Transaction.territory_id, year, -func.count())
         .join(Cancellation, Cancellation.transaction_id == Transaction.id)
-        .where(Cancellation.at >= since),
+        .where(Cancellation.at >= since, Cancellation.at < at, Transaction.committed_at < since)
+        .group_by(Transaction.territory_id, year)
+    ).all()
+    rows = [(t, int(y), n) for t, y, n in [*added, *removed]]
+    _merge_counts(session, TransactionYearCount, ("territory_id", "year"), "committed", rows)
+
+
+def entered_by_country(territory_id=None):
+    """SELECT (territory, NGA country, carnets) of the read model's rows: the carnets that
+    entered a territory, by issuing country (the caller adds its WHERE and GROUP BY)."""
+    ct = CarnetTerritory
+    q = (
+        select(ct.territory_id, NGA.country_code, func.count())
+        .join(Carnet, Carnet.id == ct.carnet_id)
+        .join(NGA, NGA.id == Carnet.nga_id)
     )
-    for territory_id, year in session.execute(touched).all():
-        year = int(year)
-        start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    if territory_id is not None:
+        q = q.where(ct.territory_id == territory_id)
+    return q.group_by(ct.territory_id, NGA.country_code)
+
+
+def refresh_country_counts(session: Session, at: dt.datetime, since: dt.datetime | None) -> None:
+    """The reconciliation run's part: `carnet_country_count` as of `at` — the carnets that
+    entered each territory before `at`, by issuing country; counted whole when `since` is
+    None, else moved from `since` by the carnets that entered in [since, at) (the
+    (territory, entered_at) index). A carnet's row keeps its entered_at once written."""
+    ct = CarnetTerritory
+    if since is None:
+        session.execute(delete(CarnetCountryCount))
         session.execute(
-            delete(TransactionYearCount).where(
-                TransactionYearCount.territory_id == territory_id,
-                TransactionYearCount.year == year,
+            insert(CarnetCountryCount).from_select(
+                ["territory_id", "country_code", "carnets"],
+                entered_by_country().where(ct.entered_at < at),
             )
         )
-        session.execute(
-            insert(TransactionYearCount).from_select(
-                columns,
-                counted.where(
-                    Transaction.territory_id == territory_id,
-                    Transaction.committed_at >= start,
-                    Transaction.committed_at < end,
-                ),
-            )
-        )
+        return
+    rows = session.execute(
+        entered_by_country().where(ct.entered_at >= since, ct.entered_at < at)
+    ).all()
+    _merge_counts(
+        session, CarnetCountryCount, ("territory_id", "country_code"), "carnets", rows
+    )
 
 
 # --- reading ------------------------------------------------------------------------------
