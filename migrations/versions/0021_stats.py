@@ -1,9 +1,10 @@
 """statistics at scale (F-66): the carnets that entered each territory by issuing country
 (`carnet_country_count`) and the reconciliation statuses per territory
 (`reconciliation_status_count`), written by the reconciliation runs as of their new
-`counted_until`, filled here as of the last finished run; the (territory, entered_at) index of
-the read model and the cancellations' time index the page and the runs read what changed since
-by (docs/monitoring.md "Statistics")
+`counted_until`, filled here as of the last finished run; the entered_at index of the read
+model and the cancellations' time index the page and the runs read what changed since by; the
+reconciliation's (territory, status) index extended by the carnet for the Carnets tab's status
+filters (docs/monitoring.md "Statistics", "Lists at scale")
 
 Revision ID: 0021
 Revises: 0017
@@ -69,15 +70,24 @@ def upgrade() -> None:
     if at is not None:
         bind.execute(sa.text(COUNTRY_COUNTS), {"at": at})
         bind.execute(sa.text(STATUS_COUNTS))
-    op.create_index(
-        "ix_carnet_territory_territory_entered", "carnet_territory", ["territory_id", "entered_at"]
-    )
+    op.create_index("ix_carnet_territory_entered", "carnet_territory", ["entered_at"])
     op.create_index(op.f("ix_cancellation_at"), "cancellation", ["at"])
+    # the Carnets tab's status filters read the statuses in the list's order (newest first)
+    op.drop_index("ix_reconciliation_territory_status", table_name="reconciliation")
+    op.create_index(
+        "ix_reconciliation_territory_status",
+        "reconciliation",
+        ["territory_id", "status", "carnet_id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reconciliation_territory_status", table_name="reconciliation")
+    op.create_index(
+        "ix_reconciliation_territory_status", "reconciliation", ["territory_id", "status"]
+    )
     op.drop_index(op.f("ix_cancellation_at"), table_name="cancellation")
-    op.drop_index("ix_carnet_territory_territory_entered", table_name="carnet_territory")
+    op.drop_index("ix_carnet_territory_entered", table_name="carnet_territory")
     op.drop_table("reconciliation_status_count")
     op.drop_table("carnet_country_count")
     with op.batch_alter_table("reconciliation_run") as batch:

@@ -103,7 +103,7 @@ def _live_by_year(session: Session, territory_id: int) -> list[tuple[str, int]]:
 
 def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, int]]:
     """Carnets that entered the territory by issuing country, most first: the last run's
-    counts plus the carnets that entered since (the (territory, entered_at) index)."""
+    counts plus the carnets that entered since (the entered_at index)."""
     last = last_run(session)
     if last is None:
         return _live_countries(session, territory_id)

@@ -63,8 +63,8 @@ class CarnetTerritory(Base):
     __tablename__ = "carnet_territory"
     __table_args__ = (
         Index("ix_carnet_territory_territory_carnet", "territory_id", "carnet_id"),
-        # the statistics' carnets that entered a territory since the last run (F-66)
-        Index("ix_carnet_territory_territory_entered", "territory_id", "entered_at"),
+        # the carnets that entered a territory since the last run (statistics, F-66)
+        Index("ix_carnet_territory_entered", "entered_at"),
     )
 
     carnet_id: Mapped[int] = mapped_column(
@@ -153,7 +153,8 @@ class Reconciliation(Base):
     __tablename__ = "reconciliation"
     __table_args__ = (
         CheckConstraint("status IN ('na','terminated','to_check')", name="status"),
-        Index("ix_reconciliation_territory_status", "territory_id", "status"),
+        # a status filter of the Carnets tab in its order (newest carnet first)
+        Index("ix_reconciliation_territory_status", "territory_id", "status", "carnet_id"),
     )
 
     carnet_id: Mapped[int] = mapped_column(
