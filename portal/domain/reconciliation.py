@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    CompoundSelect,
-    Select,
+    ColumnElement,
     and_,
     case,
     delete,
@@ -146,20 +146,24 @@ def run(
     report = progress or (lambda *a, **k: None)
     report(0, 4, "Selecting the carnets to reconcile…", force=True)
 
-    _fill_scope(session, run_id, previous, today)
-    scope = select(ReconciliationScope.carnet_id).where(ReconciliationScope.run_id == run_id)
+    # the statements below read "the scope's carnets"; on a full run that is every carnet:
+    # no scope rows, they read the tables whole instead of carnet by carnet (scope None)
+    scope = None
+    if previous is not None:
+        _fill_scope(session, run_id, previous, today)
+        scope = select(ReconciliationScope.carnet_id).where(ReconciliationScope.run_id == run_id)
     report(1, 4, "Computing the balances…", force=True)
 
-    if previous is not None:
+    if scope is not None:
         _add_status_counts(session, scope, -1)
     for model in (ReconciliationLine, Reconciliation, TransitState):
-        _delete_results(session, model, None if previous is None else scope)
+        _delete_results(session, model, scope)
     _insert_lines(session, scope, today)
     report(2, 4, "Writing the statuses…", force=True)
     _insert_statuses(session, scope, today, now)
-    if previous is None:
+    if scope is None:
         session.execute(delete(ReconciliationStatusCount))
-    _add_status_counts(session, None if previous is None else scope, 1)
+    _add_status_counts(session, scope, 1)
     report(3, 4, "Refreshing transit states…", force=True)
     _insert_transits(session, scope, today, now)
 
@@ -168,13 +172,15 @@ def run(
             select(func.count())
             .select_from(ReconciliationScope)
             .where(ReconciliationScope.run_id == run_id)
+            if scope is not None
+            else select(func.count()).select_from(Carnet)
         )
         or 0
     )
     to_check = (
         session.scalar(
             select(func.count(func.distinct(Reconciliation.carnet_id))).where(
-                Reconciliation.carnet_id.in_(scope), Reconciliation.status == "to_check"
+                *_within(Reconciliation.carnet_id, scope), Reconciliation.status == "to_check"
             )
         )
         or 0
@@ -197,38 +203,37 @@ def run(
     return RunResult(run_id, kind, carnets, to_check)
 
 
+def _within(column, scope) -> list:
+    """The condition "`column` is a carnet of the scope" (none when the scope is every carnet:
+    None)."""
+    return [] if scope is None else [column.in_(scope)]
+
+
 def _delete_results(session: Session, model, scope) -> None:
     """Delete the scope's rows of a result table (every row on a full run: the scope is every
     carnet), without the ORM fetching them back to synchronise the session (millions on a
     full run); the session's objects are expired instead."""
-    stmt = delete(model)
-    if scope is not None:
-        stmt = stmt.where(model.carnet_id.in_(scope))
+    stmt = delete(model).where(*_within(model.carnet_id, scope))
     session.execute(stmt, execution_options={"synchronize_session": False})
     session.expire_all()
 
 
-def _fill_scope(
-    session: Session, run_id: int, previous: ReconciliationRun | None, today: dt.date
-) -> None:
-    carnets: Select[tuple[int]] | CompoundSelect
-    if previous is None:
-        carnets = select(Carnet.id)
-    else:
-        since = previous.started_at
-        touched = select(Transaction.carnet_id).where(Transaction.committed_at >= since)
-        cancelled = (
-            select(Transaction.carnet_id)
-            .join(Cancellation, Cancellation.transaction_id == Transaction.id)
-            .where(Cancellation.at >= since)
-        )
-        # expired since the previous run: valid on its day, no longer valid today
-        expired = select(Carnet.id).where(
-            Carnet.valid_until >= previous.today, Carnet.valid_until < today
-        )
-        open_transits = select(TransitState.carnet_id).where(TransitState.state == "in_progress")
-        carnets = union(touched, cancelled, expired, open_transits)
-    sub = carnets.subquery()
+def _fill_scope(session: Session, run_id: int, previous: ReconciliationRun, today: dt.date) -> None:
+    """An incremental run's carnets: those with a transaction committed or cancelled since
+    the previous run, those that expired since, and those with a transit still in progress."""
+    since = previous.started_at
+    touched = select(Transaction.carnet_id).where(Transaction.committed_at >= since)
+    cancelled = (
+        select(Transaction.carnet_id)
+        .join(Cancellation, Cancellation.transaction_id == Transaction.id)
+        .where(Cancellation.at >= since)
+    )
+    # expired since the previous run: valid on its day, no longer valid today
+    expired = select(Carnet.id).where(
+        Carnet.valid_until >= previous.today, Carnet.valid_until < today
+    )
+    open_transits = select(TransitState.carnet_id).where(TransitState.state == "in_progress")
+    sub = union(touched, cancelled, expired, open_transits).subquery()
     session.execute(
         insert(ReconciliationScope).from_select(
             ["run_id", "carnet_id"], select(literal(run_id), sub.c[0]).distinct()
@@ -249,7 +254,7 @@ def _insert_lines(session: Session, scope, today: dt.date) -> None:
         .join(TransactionItem, TransactionItem.transaction_id == Transaction.id)
         .join(Carnet, Carnet.id == Transaction.carnet_id)
         .where(
-            Transaction.carnet_id.in_(scope),
+            *_within(Transaction.carnet_id, scope),
             Transaction.state == "committed",
             Transaction.kind.in_(_MOVES),
             Carnet.valid_until < today,
@@ -294,36 +299,51 @@ def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) 
     territory (where it must come back)."""
     transacted = select(
         Transaction.carnet_id.label("carnet_id"), Transaction.territory_id.label("territory_id")
-    ).where(Transaction.carnet_id.in_(scope), Transaction.state == "committed")
+    ).where(*_within(Transaction.carnet_id, scope), Transaction.state == "committed")
     home = (
         select(Carnet.id.label("carnet_id"), Country.territory_id.label("territory_id"))
         .join(Country, Country.code == Carnet.departure_country)
         .where(
-            Carnet.id.in_(scope),
+            *_within(Carnet.id, scope),
             Country.territory_id.is_not(None),
             exists().where(Transaction.carnet_id == Carnet.id),
         )
     )
     pairs = union(transacted, home).subquery()
-    unbalanced = (
-        select(func.count())
-        .where(
-            ReconciliationLine.carnet_id == pairs.c.carnet_id,
-            ReconciliationLine.territory_id == pairs.c.territory_id,
+    # the scope's unbalanced lines per (carnet, territory), joined once — not a correlated
+    # count per pair (a full run writes millions of pairs)
+    lines = (
+        select(
+            ReconciliationLine.carnet_id.label("carnet_id"),
+            ReconciliationLine.territory_id.label("territory_id"),
+            func.count().label("n"),
         )
-        .scalar_subquery()
+        .where(*_within(ReconciliationLine.carnet_id, scope))
+        .group_by(ReconciliationLine.carnet_id, ReconciliationLine.territory_id)
+        .subquery()
     )
-    rows = select(
-        pairs.c.carnet_id,
-        pairs.c.territory_id,
-        case(
-            (Carnet.valid_until >= today, literal("na")),
-            (unbalanced > 0, literal("to_check")),
-            else_=literal("terminated"),
-        ),
-        unbalanced,
-        literal(now),
-    ).join(Carnet, Carnet.id == pairs.c.carnet_id)
+    unbalanced = func.coalesce(lines.c.n, 0)
+    rows = (
+        select(
+            pairs.c.carnet_id,
+            pairs.c.territory_id,
+            case(
+                (Carnet.valid_until >= today, literal("na")),
+                (unbalanced > 0, literal("to_check")),
+                else_=literal("terminated"),
+            ),
+            unbalanced,
+            literal(now),
+        )
+        .join(Carnet, Carnet.id == pairs.c.carnet_id)
+        .outerjoin(
+            lines,
+            and_(
+                lines.c.carnet_id == pairs.c.carnet_id,
+                lines.c.territory_id == pairs.c.territory_id,
+            ),
+        )
+    )
     session.execute(
         insert(Reconciliation).from_select(
             ["carnet_id", "territory_id", "status", "unbalanced", "computed_at"], rows
@@ -334,37 +354,68 @@ def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) 
 # --- transits (F-62) ---------------------------------------------------------------------
 
 
-def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=None, open_ids=None):
+def transit_rows(
+    today: dt.date,
+    *,
+    territory_id: int | None = None,
+    carnets=None,
+    open_ids=None,
+    grouped: bool = False,
+):
     """A SELECT of (open id, carnet id, territory id, close id, due date, state) for every
     committed transit open: closed when a committed transit close of the same travel exists,
     expired when its due date (the final date for production) has passed without a close
-    (or the close came late), in progress otherwise."""
+    (or the close came late), in progress otherwise. `grouped` (the run: its scope's
+    `carnets`, or every carnet) groups the closes once per travel and joins them; otherwise
+    each open looks its close up by index (a page reads a few)."""
     opened = aliased(Transaction)
     closed = aliased(Transaction)
     v_open = aliased(Voucher)
     v_close = aliased(Voucher)
-    close_id = (
-        select(func.min(closed.id))
-        .join(v_close, v_close.id == closed.voucher_id)
-        .where(
-            closed.carnet_id == opened.carnet_id,
-            closed.kind == "transit_close",
-            closed.state == "committed",
-            v_close.travel_id == v_open.travel_id,
+    closes = None
+    close_id: ColumnElement[Any]
+    close_at: ColumnElement[Any]
+    if grouped:
+        closes = (
+            select(
+                closed.carnet_id.label("carnet_id"),
+                v_close.travel_id.label("travel_id"),
+                func.min(closed.id).label("close_id"),
+                func.min(closed.committed_at).label("close_at"),
+            )
+            .join(v_close, v_close.id == closed.voucher_id)
+            .where(
+                *_within(closed.carnet_id, carnets),
+                closed.kind == "transit_close",
+                closed.state == "committed",
+            )
+            .group_by(closed.carnet_id, v_close.travel_id)
+            .subquery()
         )
-        .scalar_subquery()
-    )
-    close_at = (
-        select(func.min(closed.committed_at))
-        .join(v_close, v_close.id == closed.voucher_id)
-        .where(
-            closed.carnet_id == opened.carnet_id,
-            closed.kind == "transit_close",
-            closed.state == "committed",
-            v_close.travel_id == v_open.travel_id,
+        close_id, close_at = closes.c.close_id, closes.c.close_at
+    else:
+        close_id = (
+            select(func.min(closed.id))
+            .join(v_close, v_close.id == closed.voucher_id)
+            .where(
+                closed.carnet_id == opened.carnet_id,
+                closed.kind == "transit_close",
+                closed.state == "committed",
+                v_close.travel_id == v_open.travel_id,
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
+        close_at = (
+            select(func.min(closed.committed_at))
+            .join(v_close, v_close.id == closed.voucher_id)
+            .where(
+                closed.carnet_id == opened.carnet_id,
+                closed.kind == "transit_close",
+                closed.state == "committed",
+                v_close.travel_id == v_open.travel_id,
+            )
+            .scalar_subquery()
+        )
     state = case(
         (
             and_(
@@ -389,6 +440,11 @@ def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=Non
         .join(v_open, v_open.id == opened.voucher_id)
         .where(opened.kind == "transit_open", opened.state == "committed")
     )
+    if closes is not None:
+        q = q.outerjoin(
+            closes,
+            and_(closes.c.carnet_id == opened.carnet_id, closes.c.travel_id == v_open.travel_id),
+        )
     if territory_id is not None:
         q = q.where(opened.territory_id == territory_id)
     if carnets is not None:
@@ -399,7 +455,7 @@ def transit_rows(today: dt.date, *, territory_id: int | None = None, carnets=Non
 
 
 def _insert_transits(session: Session, scope, today: dt.date, now: dt.datetime) -> None:
-    rows = transit_rows(today, carnets=scope).subquery()
+    rows = transit_rows(today, carnets=scope, grouped=True).subquery()
     session.execute(
         insert(TransitState).from_select(
             [
@@ -531,9 +587,7 @@ def refresh_country_counts(session: Session, at: dt.datetime, since: dt.datetime
     rows = session.execute(
         entered_by_country().where(ct.entered_at >= since, ct.entered_at < at)
     ).all()
-    _merge_counts(
-        session, CarnetCountryCount, ("territory_id", "country_code"), "carnets", rows
-    )
+    _merge_counts(session, CarnetCountryCount, ("territory_id", "country_code"), "carnets", rows)
 
 
 # --- reading ------------------------------------------------------------------------------
