@@ -80,9 +80,9 @@ def _check_countries_and_claims(world, today: dt.date) -> None:
     """Issuing countries and potential claims of both territories equal the live aggregates."""
     for cc in ("FR", "CH"):
         territory = world.session.get(Country, cc).territory_id
-        assert statistics.issuing_countries(
+        assert statistics.issuing_countries(world.session, territory) == statistics._live_countries(
             world.session, territory
-        ) == statistics._live_countries(world.session, territory)
+        )
         assert statistics.potential_claims(
             world.session, territory, today
         ) == statistics._live_claims(world.session, territory, today)
