@@ -316,8 +316,9 @@ def timed_pages(client, base: str, pages: list[tuple[str, str]], repeat: int) ->
 
 
 def in_child(label: str, work) -> None:
-    """Run `work()` in a forked process: its time and its peak RSS (ru_maxrss of the child:
-    the app as forked plus what the export adds)."""
+    """Run `work()` in a forked process: its time, its CPU time (user + system: what the
+    export costs whatever else the shared machine runs; the database's share excluded) and
+    its peak RSS (ru_maxrss of the child: the app as forked plus what the export adds)."""
     from portal.extensions import db
 
     db.engine.dispose(close=False)
@@ -333,8 +334,8 @@ def in_child(label: str, work) -> None:
         os._exit(code)
     _, status, usage = os.wait4(pid, 0)
     print(
-        f"| {label} | {time.perf_counter() - t0:.2f} s | peak RSS {usage.ru_maxrss / 1024:.0f} MB "
-        f"| exit {status >> 8} | {load()} |",
+        f"| {label} | {time.perf_counter() - t0:.2f} s | CPU {usage.ru_utime + usage.ru_stime:.2f} s "
+        f"| peak RSS {usage.ru_maxrss / 1024:.0f} MB | exit {status >> 8} | {load()} |",
         flush=True,
     )
 

@@ -137,27 +137,31 @@ def status_expr(territory_id: int, today: dt.date):
     )
 
 
-def carnets_query(territory_id: int, f: Filters, today: dt.date):
-    status = status_expr(territory_id, today).label("recon_status")
-    q = (
-        select(Carnet, status)
-        .outerjoin(
-            Reconciliation,
-            and_(
-                Reconciliation.carnet_id == Carnet.id, Reconciliation.territory_id == territory_id
-            ),
-        )
-        .join(
-            CarnetTerritory,
-            and_(
-                CarnetTerritory.carnet_id == Carnet.id,
-                CarnetTerritory.territory_id == territory_id,
-            ),
-        )
+def carnets_query(territory_id: int, f: Filters, today: dt.date, *, count: bool = False):
+    """The Carnets tab's query: (carnet, its status) pairs; with `count`, only the read
+    model's carnet ids, joined to the carnet and to its status only when a filter reads them
+    (each join keeps one row per carnet): the capped count of an unfiltered list then reads
+    the (territory, carnet) index alone."""
+    ct = CarnetTerritory
+    on_status = and_(
+        Reconciliation.carnet_id == ct.carnet_id, Reconciliation.territory_id == territory_id
     )
+    if count:
+        q = select(ct.carnet_id).where(ct.territory_id == territory_id)
+        if f.status != "all" or f.carnet_type or f.date_from or f.date_to or f.q:
+            q = q.join(Carnet, Carnet.id == ct.carnet_id)
+        if f.status in ("na", "terminated", "to_check"):
+            q = q.outerjoin(Reconciliation, on_status)
+    else:
+        status = status_expr(territory_id, today).label("recon_status")
+        q = (
+            select(Carnet, status)
+            .join(ct, and_(ct.carnet_id == Carnet.id, ct.territory_id == territory_id))
+            .outerjoin(Reconciliation, on_status)
+        )
     if f.status in ("terminated", "to_check"):
         # the same as status_expr == f.status, written so the reconciliation's
-        # (territory_id, status) index can drive the query
+        # (territory_id, status, carnet_id) index drives the query in the list's order
         q = q.where(Carnet.valid_until < today, Reconciliation.status == f.status)
     elif f.status == "na":
         q = q.where(status_expr(territory_id, today) == f.status)
@@ -173,7 +177,10 @@ def carnets_query(territory_id: int, f: Filters, today: dt.date):
         q = q.where(Carnet.issue_date <= f.date_to)
     if f.office_id:
         q = q.where(
-            exists().where(Transaction.carnet_id == Carnet.id, Transaction.office_id == f.office_id)
+            exists().where(
+                Transaction.carnet_id == CarnetTerritory.carnet_id,
+                Transaction.office_id == f.office_id,
+            )
         )
     if f.q:
         q = q.where(_carnet_search(f.q))
@@ -243,6 +250,7 @@ def carnets_page(
         carnets_query(territory_id, f, today).add_columns(CarnetTerritory.carnet_id),
         CARNET_KEYS,
         lambda row: (row[2],),
+        count_stmt=carnets_query(territory_id, f, today, count=True),
         page=f.page,
         after=after,
         before=before,

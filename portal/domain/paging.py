@@ -145,15 +145,17 @@ def keyset_page(
     per_page: int = PER_PAGE,
     rows: bool = False,
     count_cap: int | None = COUNT_CAP,
+    count_stmt: Select | None = None,
 ) -> Page:
     """A page of `stmt` (no ORDER BY of its own) in descending order of `keys` (unique
     together, the last one the primary key), reached by cursor: `after` the key of the last
     row of the previous page (Next), `before` the key of the first row of the next page
     (Previous), or else by `page` number (OFFSET, clamped to the count cap). `key_of` gives
-    the key values of an item. The count stops at `count_cap`."""
+    the key values of an item. The count stops at `count_cap`; `count_stmt` counts instead
+    of `stmt` (the same rows, fewer joins: the caller's own lighter query)."""
     per_page = max(1, per_page)
     desc = [k.desc() for k in keys]
-    total, more = capped_count(session, stmt, count_cap, desc)
+    total, more = capped_count(session, stmt if count_stmt is None else count_stmt, count_cap, desc)
     last_page = max(1, -(-total // per_page))
     after_key = decode_cursor(after, len(keys))
     before_key = decode_cursor(before, len(keys)) if after_key is None else None

@@ -1,6 +1,10 @@
 """Statistics (F-66) of one customs territory: transactions by year, carnet issuing countries
-(the NGA's country) and potential claims (reconciliation statuses) — aggregate queries, and the
-geometry of server-rendered SVG bar charts."""
+(the NGA's country) and potential claims (reconciliation statuses), and the geometry of
+server-rendered SVG bar charts.
+
+At scale none aggregates on a page view: each reads the counts the last reconciliation run
+wrote (as of its `counted_until`) and adds what changed since by index; before any run (or
+when the page's day is before the run's) the same figures come from one aggregate."""
 
 from __future__ import annotations
 
@@ -11,9 +15,21 @@ from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.domain import archive
-from portal.domain.reconciliation import STATUS_LABELS, last_run, year_of
+from portal.domain.reconciliation import (
+    STATUS_LABELS,
+    counted_until,
+    entered_by_country,
+    last_run,
+    year_of,
+)
 from portal.models import NGA, Cancellation, Carnet, Transaction
-from portal.models.monitoring import Reconciliation, TransactionYearCount
+from portal.models.monitoring import (
+    CarnetCountryCount,
+    CarnetTerritory,
+    Reconciliation,
+    ReconciliationStatusCount,
+    TransactionYearCount,
+)
 
 
 @dataclass
@@ -38,7 +54,7 @@ def transactions_by_year(session: Session, territory_id: int) -> list[tuple[str,
     last = last_run(session)
     if last is None:
         return _live_by_year(session, territory_id)
-    at = last.started_at
+    at = counted_until(last)
     counts: dict[int, int] = dict(
         session.execute(
             select(TransactionYearCount.year, TransactionYearCount.committed).where(
@@ -92,7 +108,30 @@ def _live_by_year(session: Session, territory_id: int) -> list[tuple[str, int]]:
 
 
 def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, int]]:
-    # the carnets that entered the territory, live or archived (portal/domain/archive.py)
+    """Carnets that entered the territory by issuing country, most first: the last run's
+    counts plus the carnets that entered since (the entered_at index)."""
+    last = last_run(session)
+    if last is None:
+        return _live_countries(session, territory_id)
+    at = counted_until(last)
+    counts: dict[str, int] = dict(
+        session.execute(
+            select(CarnetCountryCount.country_code, CarnetCountryCount.carnets).where(
+                CarnetCountryCount.territory_id == territory_id
+            )
+        )
+        .tuples()
+        .all()
+    )
+    for _t, country, n in session.execute(
+        entered_by_country(territory_id).where(CarnetTerritory.entered_at >= at)
+    ):
+        counts[country] = counts.get(country, 0) + n
+    return sorted(((c, n) for c, n in counts.items() if n > 0), key=lambda p: (-p[1], p[0]))
+
+
+def _live_countries(session: Session, territory_id: int) -> list[tuple[str, int]]:
+    """Before any run: counted from the facts, live or archived (portal/domain/archive.py)."""
     entered = union_all(
         *(
             select(facts.carnet_id).where(facts.territory_id == territory_id)
@@ -110,6 +149,26 @@ def issuing_countries(session: Session, territory_id: int) -> list[tuple[str, in
 
 
 def potential_claims(session: Session, territory_id: int, today: dt.date) -> list[tuple[str, int]]:
+    """The territory's reconciliation statuses as a controller sees them on `today` (N/A while
+    the carnet is valid). Only a run writes them, and it writes N/A for a carnet valid on
+    its day — and a carnet's validity never grows — so from the run's day on, the run's
+    counts (`reconciliation_status_count`) are the figures."""
+    last = last_run(session)
+    if last is None or today < last.today:
+        return _live_claims(session, territory_id, today)
+    rows: dict[str, int] = dict(
+        session.execute(
+            select(ReconciliationStatusCount.status, ReconciliationStatusCount.carnets).where(
+                ReconciliationStatusCount.territory_id == territory_id
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [(STATUS_LABELS[s], rows.get(s, 0)) for s in ("to_check", "terminated", "na")]
+
+
+def _live_claims(session: Session, territory_id: int, today: dt.date) -> list[tuple[str, int]]:
     status = case((Carnet.valid_until >= today, literal("na")), else_=Reconciliation.status)
     rows: dict[str, int] = dict(
         session.execute(

@@ -34,6 +34,8 @@ from portal.models.accounts import TenantOwned
 __all__ = [
     "CarnetTerritory",
     "TransactionYearCount",
+    "CarnetCountryCount",
+    "ReconciliationStatusCount",
     "ReconciliationRun",
     "ReconciliationScope",
     "Reconciliation",
@@ -59,7 +61,11 @@ class CarnetTerritory(Base):
     aggregating the transactions."""
 
     __tablename__ = "carnet_territory"
-    __table_args__ = (Index("ix_carnet_territory_territory_carnet", "territory_id", "carnet_id"),)
+    __table_args__ = (
+        Index("ix_carnet_territory_territory_carnet", "territory_id", "carnet_id"),
+        # the carnets that entered a territory since the last run (statistics, F-66)
+        Index("ix_carnet_territory_entered", "entered_at"),
+    )
 
     carnet_id: Mapped[int] = mapped_column(
         ForeignKey("carnet.id", ondelete="CASCADE"), primary_key=True
@@ -83,6 +89,29 @@ class TransactionYearCount(Base):
     committed: Mapped[int] = mapped_column(Integer)
 
 
+class CarnetCountryCount(Base):
+    """Statistics (F-66) at scale: the carnets that entered a territory (`carnet_territory`)
+    per issuing country (the NGA's), as they stood at the last reconciliation run's
+    `counted_until`; the page adds the carnets that entered since by index."""
+
+    __tablename__ = "carnet_country_count"
+
+    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    carnets: Mapped[int] = mapped_column(Integer)
+
+
+class ReconciliationStatusCount(Base):
+    """Statistics (F-66) at scale: a territory's `reconciliation` rows per status, kept by
+    every reconciliation run (the only writer of `reconciliation`) with the rows it replaces."""
+
+    __tablename__ = "reconciliation_status_count"
+
+    territory_id: Mapped[int] = mapped_column(ForeignKey("customs_territory.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    carnets: Mapped[int] = mapped_column(Integer)
+
+
 class ReconciliationRun(Base):
     """One run of the reconciliation (full or incremental): its watermark for the next run."""
 
@@ -94,6 +123,10 @@ class ReconciliationRun(Base):
     since: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # the next incremental run starts from here (taken before reading)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, index=True)
+    # the statistics' counts written by the run stand as of this instant (started_at less
+    # reconciliation.COUNT_LAG: every commit stamped before it has finished); NULL on runs
+    # made before migration 0021, whose year counts stand as of started_at
+    counted_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     today: Mapped[dt.date] = mapped_column(Date)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     carnets: Mapped[int] = mapped_column(Integer, default=0)
@@ -120,7 +153,8 @@ class Reconciliation(Base):
     __tablename__ = "reconciliation"
     __table_args__ = (
         CheckConstraint("status IN ('na','terminated','to_check')", name="status"),
-        Index("ix_reconciliation_territory_status", "territory_id", "status"),
+        # a status filter of the Carnets tab in its order (newest carnet first)
+        Index("ix_reconciliation_territory_status", "territory_id", "status", "carnet_id"),
     )
 
     carnet_id: Mapped[int] = mapped_column(

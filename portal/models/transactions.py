@@ -367,7 +367,8 @@ class Cancellation(Base):
     officer_name: Mapped[str] = mapped_column(String(200), default="")
     office_name: Mapped[str] = mapped_column(String(160), default="")
     reason: Mapped[str] = mapped_column(String(1000))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    # indexed: the statistics read the cancellations since the last reconciliation run
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, index=True)
 
 
 class HolderNotification(Base):

@@ -67,12 +67,26 @@ def account_rows(session: Session, stmt: Select) -> Iterator[list]:
         ]
 
 
+def _cell(ws, value):
+    """A value as the write-only sheet takes it: a date with its format; no cell for empty
+    text; text through safe_cell, so none starts with "=" and openpyxl never types it a
+    formula — plain values, not a cell object each (a third of the writing time)."""
+    if isinstance(value, dt.datetime):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "dd/mm/yyyy hh:mm"
+        return cell
+    if value == "":
+        return None
+    return safe_cell(value)
+
+
 def write_accounts_xlsx(
     path: str, rows: Iterator[list], total: int, progress: Callable[..., None] | None = None
 ) -> int:
     """Write the rows into `path`; text is never a formula (portal/domain/cells.py)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
@@ -83,15 +97,7 @@ def write_accounts_xlsx(
     ws.append(HEADERS)
     n = 0
     for n, row in enumerate(rows, start=1):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(ws, value=safe_cell(value))
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            elif isinstance(value, dt.datetime):
-                cell.number_format = "dd/mm/yyyy hh:mm"
-            cells.append(cell)
-        ws.append(cells)
+        ws.append([_cell(ws, value) for value in row])
         if progress is not None and n % 1000 == 0:
             progress(n, total, f"{n:,} of {total:,} accounts written…")
     wb.save(path)

@@ -30,6 +30,7 @@ def _rows(session) -> tuple:
 
 def test_f63_archive_migration_upgrades_a_populated_database(world, app):
     carnet, _ids, _c = closed_carnet(world)
+    carnet_id = carnet.id
     _c2, _t, v = ready_import(world)
     send(world, v)
     expected = _rows(world.session)
@@ -56,8 +57,12 @@ def test_f63_archive_migration_upgrades_a_populated_database(world, app):
             )
             == 0
         )
+    # the world's officers were detached when its session closed for the migration
+    for officer in (*world.officers.values(), *world.others.values()):
+        world.session.add(officer.account)
+        world.session.add(officer.office)
     world.session.expire_all()
     in_use(world)
-    age(world, world.session.get(Carnet, carnet.id))
+    age(world, world.session.get(Carnet, carnet_id))
     reconcile(world)
     assert run_archive(world).carnets == 1

@@ -1,7 +1,8 @@
 """F-63 at scale (F-62, F-65): every main list query of the controller's screens reads by index —
 on 3,000 generated carnets (21,000 transactions, 42,000 lines, the bench's set-based
 generator) after ANALYZE, PostgreSQL's EXPLAIN of each shows no Seq Scan on the transactions,
-their lines or the read model. PostgreSQL only (DATABASE_URL): SQLite has no comparable
+their lines or the read model — nor do the statistics' reads of what changed since the last
+reconciliation run, nor the run's own. PostgreSQL only (DATABASE_URL): SQLite has no comparable
 planner."""
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from sqlalchemy.dialects import postgresql
 
 from bench.history_scale import fill, setup_world
 from portal.domain import logs, transits
-from portal.domain.reconciliation import transit_rows
+from portal.domain.paging import COUNT_CAP
+from portal.domain.reconciliation import entered_by_country, transit_rows, year_of
 from portal.models import Country, CustomsAdministration, Transaction
+from portal.models.monitoring import CarnetTerritory
 from tests.support.monitoring import to_check_carnet
 
 pytestmark = pytest.mark.postgres
@@ -77,15 +80,43 @@ def _queries(territory: int, office: int, carnet_id: int) -> dict:
         .order_by(*(k.desc() for k in logs.TRANSACTION_KEYS))
         .limit(page)
     )
-    for name in ("transactions", "carnets to check"):
-        q = out[name]
-        out[f"{name} count (capped)"] = select(func.count()).select_from(q.limit(10_001).subquery())
+    # the capped counts as paging.keyset_page runs them (the Carnets tab counts its lighter
+    # query: the read model's ids, joined only to what a filter reads)
+    counted = {
+        "transactions": out["transactions"],
+        "carnets": logs.carnets_query(territory, _filters(), TODAY, count=True),
+        "carnets to check": logs.carnets_query(
+            territory, _filters(status="to_check"), TODAY, count=True
+        ),
+    }
+    for name, q in counted.items():
+        keys = logs.TRANSACTION_KEYS if name == "transactions" else logs.CARNET_KEYS
+        inner = q.order_by(None).order_by(*(k.desc() for k in keys)).limit(COUNT_CAP + 1)
+        out[f"{name} count (capped)"] = select(func.count()).select_from(inner.subquery())
     out["a carnet's history"] = select(Transaction).where(Transaction.carnet_id == carnet_id)
     out["visible ids (exports)"] = select(Transaction.id).where(
         Transaction.id.in_([1, 2, 3]), logs.visible_transactions(territory)
     )
     rows = transit_rows(TODAY, territory_id=territory).subquery()
     out["transits"] = select(rows).order_by(rows.c.open_id.desc()).limit(page)
+    # statistics (F-66): what changed since the last run's counts, and a run's interval
+    since, until = dt.datetime(2026, 12, 1), dt.datetime(2026, 12, 2)
+    out["statistics: carnets entered since"] = entered_by_country(territory).where(
+        CarnetTerritory.entered_at >= since
+    )
+    out["statistics: committed since"] = (
+        select(year_of(Transaction.committed_at), func.count())
+        .where(Transaction.territory_id == territory, Transaction.committed_at >= since)
+        .group_by(year_of(Transaction.committed_at))
+    )
+    out["reconciliation: committed in the interval"] = (
+        select(Transaction.territory_id, year_of(Transaction.committed_at), func.count())
+        .where(Transaction.committed_at >= since, Transaction.committed_at < until)
+        .group_by(Transaction.territory_id, year_of(Transaction.committed_at))
+    )
+    out["reconciliation: entered in the interval"] = entered_by_country().where(
+        CarnetTerritory.entered_at >= since, CarnetTerritory.entered_at < until
+    )
     return out
 
 
