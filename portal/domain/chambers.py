@@ -11,7 +11,6 @@ password. Every change is audited on the NGA's chain.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -19,13 +18,13 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, mfa
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit
 from portal.domain.api_clients import Actor
 from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, holder_of, lifecycle
 from portal.domain.codes import keyed_hash, new_token
-from portal.domain.identity import LOCK_AFTER, LOCK_MINUTES
 from portal.domain.paging import PER_PAGE, Page, keyset_page
-from portal.domain.passwords import hash_secret, normalize_password, password_problem, verify_secret
+from portal.domain.passwords import hash_secret, normalize_password, password_problem
+from portal.domain.portal_identity import PortalIdentity
 from portal.domain.transition import DischargeView, discharge_view
 from portal.models import Carnet, ChamberSession, ChamberStaff, ChamberToken, IssuingAssociation
 from portal.models.chambers import STAFF_ROLES
@@ -249,132 +248,26 @@ def staff_of(session: Session, association_id: int) -> list[ChamberStaff]:
 # --- login: password, then TOTP (always) ------------------------------------------------------
 
 
-def check_login(
-    session: Session, email: str, password: str, now: dt.datetime | None = None
-) -> tuple[str, ChamberStaff | None]:
-    """('ok' | 'bad' | 'locked', staff) of the password step."""
-    now = now or now_utc()
-    staff = session.scalar(
-        select(ChamberStaff).where(ChamberStaff.email == (email or "").strip().lower())
-    )
-    if staff is None or not staff.active or not staff.password_hash or not staff.association.active:
-        verify_secret(None, password)
-        return "bad", None
-    if staff.locked_until is not None and staff.locked_until > now:
-        verify_secret(None, password)
-        return "locked", staff
-    if verify_secret(staff.password_hash, normalize_password(password)):
-        return "ok", staff
-    record_failure(session, staff, now)
-    return "bad", staff
-
-
-def record_failure(session: Session, staff: ChamberStaff, now: dt.datetime | None = None) -> None:
-    now = now or now_utc()
-    session.flush()
-    session.execute(
-        update(ChamberStaff)
-        .where(ChamberStaff.id == staff.id)
-        .values(failed_logins=ChamberStaff.failed_logins + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(staff, ["failed_logins"])
-    if staff.failed_logins >= LOCK_AFTER:
-        staff.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-        staff.failed_logins = 0
-
-
-def open_session(session: Session, staff: ChamberStaff, ip: str | None) -> ChamberSession:
-    now = now_utc()
-    row = ChamberSession(
-        id=secrets.token_urlsafe(32), staff_id=staff.id, created_at=now, last_seen_at=now, ip=ip
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def live_session(
-    session: Session, sid: str, now: dt.datetime | None = None
-) -> ChamberSession | None:
-    now = now or now_utc()
-    row = session.get(ChamberSession, sid)
-    if row is None or row.revoked_at is not None or not row.staff.active:
-        return None
-    if not row.staff.association.active:
-        return None
-    if now - row.created_at > ABSOLUTE or now - row.last_seen_at > IDLE:
-        row.revoked_at = now
-        session.commit()
-        return None
-    if now - row.last_seen_at > dt.timedelta(seconds=60):
-        row.last_seen_at = now
-        session.commit()
-    return row
-
-
-def revoke_session(session: Session, sid: str) -> None:
-    row = session.get(ChamberSession, sid)
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = now_utc()
-
-
-def revoke_sessions(session: Session, staff_id: int) -> None:
-    session.execute(
-        update(ChamberSession)
-        .where(ChamberSession.staff_id == staff_id, ChamberSession.revoked_at.is_(None))
-        .values(revoked_at=now_utc())
-    )
-
-
-def verify_totp(
-    session: Session, staff: ChamberStaff, code: str, now: dt.datetime | None = None
-) -> bool:
-    """The staff member's TOTP code, accepted once per time-step (mfa.totp_counter)."""
-    if not staff.totp_secret_enc:
-        return False
-    counter = mfa.totp_counter(
-        mfa.decrypt(staff.totp_secret_enc), code, now or now_utc(), staff.totp_last_counter
-    )
-    if counter is None:
-        return False
-    session.flush()
-    moved = rows_changed(
-        session,
-        update(ChamberStaff)
-        .where(
-            ChamberStaff.id == staff.id,
-            or_(ChamberStaff.totp_last_counter.is_(None), ChamberStaff.totp_last_counter < counter),
-        )
-        .values(totp_last_counter=counter)
-        .execution_options(synchronize_session=False),
-    )
-    if moved != 1:
-        return False
-    session.refresh(staff, ["totp_last_counter"])
-    return True
-
-
-def enrol_totp(staff: ChamberStaff, secret: str, code: str, now: dt.datetime | None = None) -> None:
-    counter = mfa.totp_counter(secret, code, now or now_utc())
-    if counter is None:
-        raise DomainError(
-            _(
-                "This code does not match. Check the time on your phone and type the code your "
-                "app shows now."
-            ),
-            field="code",
-        )
-    staff.totp_secret_enc = mfa.encrypt(secret)
-    staff.totp_last_counter = counter
-
-
-def passed_mfa(row: ChamberSession, staff: ChamberStaff) -> None:
-    now = now_utc()
-    row.mfa_at = now
-    staff.failed_logins = 0
-    staff.locked_until = None
-    staff.last_login_at = now
+# the portal's identity (portal/domain/portal_identity.py), bound to the staff's models: a
+# staff member signs in, and keeps a session, only while the association is active
+IDENTITY = PortalIdentity(
+    ChamberStaff,
+    ChamberSession,
+    "staff_id",
+    "staff",
+    IDLE,
+    ABSOLUTE,
+    may_sign_in=lambda staff: staff.association.active,
+)
+check_login = IDENTITY.check_login
+record_failure = IDENTITY.record_failure
+open_session = IDENTITY.open_session
+live_session = IDENTITY.live_session
+revoke_session = IDENTITY.revoke_session
+revoke_sessions = IDENTITY.revoke_all
+verify_totp = IDENTITY.verify_totp
+enrol_totp = IDENTITY.enrol_totp
+passed_mfa = IDENTITY.passed_mfa
 
 
 # --- the association's carnets ----------------------------------------------------------------
