@@ -18,11 +18,16 @@ down_revision = "0020"
 branch_labels = None
 depends_on = None
 
-# the same rows as portal/domain/reconciliation.py refresh_country_counts (a full run)
+# the same rows as portal/domain/reconciliation.py refresh_country_counts (a full run):
+# the carnets that entered each territory, live or archived (0020)
 COUNTRY_COUNTS = """
 INSERT INTO carnet_country_count (territory_id, country_code, carnets)
 SELECT ct.territory_id, n.country_code, count(*)
-FROM carnet_territory ct JOIN carnet c ON c.id = ct.carnet_id JOIN nga n ON n.id = c.nga_id
+FROM (
+    SELECT carnet_id, territory_id, entered_at FROM carnet_territory
+    UNION ALL
+    SELECT carnet_id, territory_id, entered_at FROM carnet_territory_archive
+) ct JOIN carnet c ON c.id = ct.carnet_id JOIN nga n ON n.id = c.nga_id
 WHERE ct.entered_at < :at
 GROUP BY ct.territory_id, n.country_code
 """

@@ -160,6 +160,25 @@ class PortalIdentity:
         return True
 
     @staticmethod
+    def is_locked(person: Any, now: dt.datetime | None = None) -> bool:
+        return person.locked_until is not None and person.locked_until > (now or now_utc())
+
+    def check_code(
+        self, session: Session, person: Any, code: str, now: dt.datetime | None = None
+    ) -> str:
+        """The code step after the password: 'ok', 'bad' (counted like a wrong password) or
+        'locked' — the lock that wrong passwords and wrong codes set also stops the session
+        waiting for its code (the caller ends it), so a known password does not buy unlimited
+        guesses at the code."""
+        now = now or now_utc()
+        if self.is_locked(person, now):
+            return "locked"
+        if self.verify_totp(session, person, code, now):
+            return "ok"
+        self.record_failure(session, person, now)
+        return "locked" if self.is_locked(person, now) else "bad"
+
+    @staticmethod
     def enrol_totp(person: Any, secret: str, code: str, now: dt.datetime | None = None) -> None:
         counter = mfa.totp_counter(secret, code, now or now_utc())
         if counter is None:

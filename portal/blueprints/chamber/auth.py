@@ -82,9 +82,21 @@ def mfa_step():
             except DomainError as exc:
                 form.code.errors = [exc.message]
         else:
-            ok = chambers.verify_totp(db.session, staff, form.code.data)
+            outcome = chambers.IDENTITY.check_code(db.session, staff, form.code.data)
+            if outcome == "locked":
+                # too many wrong codes (or passwords): this session ends, the lock holds
+                chambers.IDENTITY.revoke_session(db.session, g.chamber_session.id)
+                audit_request("chamber_staff.login_locked", nga_id=_nga_of(staff))
+                db.session.commit()
+                logout_user()
+                session.clear()
+                flash(
+                    _("This account is locked for a while after too many failed attempts."),
+                    "error",
+                )
+                return redirect(url_for("chamber.login"))
+            ok = outcome == "ok"
             if not ok:
-                chambers.record_failure(db.session, staff)
                 form.code.errors = [_("This code is not correct.")]
         if ok:
             session.pop(TOTP_KEY, None)

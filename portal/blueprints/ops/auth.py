@@ -71,9 +71,21 @@ def mfa_step():
             except DomainError as exc:
                 form.code.errors = [exc.message]
         else:
-            ok = operators.verify_totp(db.session, operator, form.code.data)
+            outcome = operators.IDENTITY.check_code(db.session, operator, form.code.data)
+            if outcome == "locked":
+                # too many wrong codes (or passwords): this session ends, the lock holds
+                operators.IDENTITY.revoke_session(db.session, g.operator_session.id)
+                audit_request("operator.login_locked")
+                db.session.commit()
+                logout_user()
+                session.clear()
+                flash(
+                    _("This account is locked for a while after too many failed attempts."),
+                    "error",
+                )
+                return redirect(url_for("ops.login"))
+            ok = outcome == "ok"
             if not ok:
-                operators.record_failure(db.session, operator)
                 form.code.errors = [_("This code is not correct.")]
         if ok:
             session.pop(TOTP_KEY, None)

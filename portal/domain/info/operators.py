@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.db import now_utc
+from portal.db import now_utc, rows_changed
 from portal.domain import Conflict, DomainError, audit
 from portal.domain.api_clients import OPERATOR, Actor
 from portal.domain.codes import keyed_hash, new_token
@@ -154,8 +154,26 @@ def accept_invitation(session: Session, raw: str, password: str, ip: str | None)
     problem = password_problem(password, email=operator.email, mfa_enabled=True)
     if problem:
         raise DomainError(problem, field="password")
-    operator.password_hash = hash_secret(normalize_password(password))
-    operator.invite_hash = operator.invite_expires_at = None
+    # the link is used once: the first of two simultaneous submits claims it, the other
+    # finds it gone (a conditional UPDATE, not a read then a write)
+    session.flush()
+    claimed = rows_changed(
+        session,
+        update(Operator)
+        .where(Operator.id == operator.id, Operator.invite_hash == operator.invite_hash)
+        .values(
+            password_hash=hash_secret(normalize_password(password)),
+            invite_hash=None,
+            invite_expires_at=None,
+        )
+        .execution_options(synchronize_session=False),
+    )
+    if claimed != 1:
+        raise DomainError(
+            _("This link is not valid any more. Ask another operator for a new one."),
+            field="password",
+        )
+    session.refresh(operator)
     audit.by_actor(
         session,
         "operator.password_set",
@@ -187,10 +205,14 @@ def set_active(session: Session, operator: Operator, active: bool, *, actor: Act
                 _("You cannot deactivate your own account. Ask another operator."),
                 field="operator",
             )
-        others = session.scalar(
-            select(func.count())
-            .select_from(Operator)
-            .where(Operator.active.is_(True), Operator.id != operator.id)
+        # the active operators' rows locked before counting: two operators deactivating each
+        # other at the same moment cannot leave nobody (the second waits, then counts)
+        others = len(
+            session.scalars(
+                select(Operator.id)
+                .where(Operator.active.is_(True), Operator.id != operator.id)
+                .with_for_update()
+            ).all()
         )
         if not others:
             raise DomainError(

@@ -5,9 +5,10 @@ the upgraded data (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from portal.extensions import db
 from portal.migrate import alembic_config, upgrade
@@ -66,3 +67,39 @@ def test_f63_archive_migration_upgrades_a_populated_database(world, app):
     age(world, world.session.get(Carnet, carnet_id))
     reconcile(world)
     assert run_archive(world).carnets == 1
+
+
+def test_f63_archive_downgrade_refused_while_carnets_are_archived(world, app):
+    """Archived transactions are committed records: a downgrade below 0020 (which drops the
+    archive tables) is refused while any carnet is archived, and nothing is lost."""
+    carnet, _ids, _c = closed_carnet(world)
+    carnet_id = carnet.id
+    in_use(world)
+    age(world, world.session.get(Carnet, carnet_id))
+    reconcile(world)
+    assert run_archive(world).carnets == 1
+    world.session.close()
+    db.session.remove()
+
+    url = app.config["DATABASE_URL"]
+    cfg = alembic_config(url)
+    previous = ScriptDirectory.from_config(cfg).get_revision(REVISION).down_revision
+    counted = "SELECT count(*) FROM carnet_transaction_archive"
+    with db.engine.connect() as conn:
+        archived_rows = conn.execute(text(counted)).scalar()
+    assert archived_rows
+    try:
+        command.downgrade(cfg, REVISION)  # what comes after 0020 first
+        with pytest.raises(RuntimeError, match="archived"):
+            command.downgrade(cfg, previous)
+        with db.engine.connect() as conn:
+            assert conn.execute(text(counted)).scalar() == archived_rows
+            assert (
+                conn.execute(
+                    text("SELECT count(*) FROM carnet WHERE archived_at IS NOT NULL")
+                ).scalar()
+                == 1
+            )
+    finally:
+        db.engine.dispose()
+        upgrade(url)

@@ -323,3 +323,36 @@ def test_f74_staff_admin_resets_a_lost_authenticator_app(
     assert session.get(ChamberStaff, me).totp_secret_enc is not None
     plain = staff_session(make_staff("plain@cci.test", role="staff")[0])
     assert plain.post(f"/chamber/staff/{me}/reset_totp", data=_form(plain, {})).status_code == 403
+
+
+def _wrong(code: str) -> str:
+    return code[:-1] + str((int(code[-1]) + 1) % 10)
+
+
+def test_f74_wrong_codes_lock_the_waiting_session_too(client_for, make_staff):
+    """A known password buys no unlimited guesses at the code: the lock that five wrong codes
+    set ends the session waiting for its code, and the right code after it opens nothing."""
+    _, secret = make_staff()
+    client = client_for("chamber")
+    ok = client.post(
+        "/chamber/login",
+        data=_form(client, {"email": "chloe@cci.test", "password": STAFF_PASSWORD}),
+    )
+    assert ok.headers["Location"].endswith("/chamber/mfa")
+    answers = [
+        client.post("/chamber/mfa", data=_form(client, {"code": _wrong(totp_now(secret))}))
+        for _ in range(5)
+    ]
+    assert [r.status_code for r in answers[:4]] == [422] * 4
+    assert answers[4].status_code == 302
+    assert answers[4].headers["Location"].endswith("/chamber/login")
+    # the right code now: the session is gone, nothing opens
+    client.get("/chamber/login")
+    late = client.post("/chamber/mfa", data=_form(client, {"code": totp_now(secret)}))
+    assert late.headers["Location"].endswith("/chamber/login")
+    assert client.get("/chamber/carnets").headers["Location"].endswith("/chamber/login")
+    again = client.post(
+        "/chamber/login",
+        data=_form(client, {"email": "chloe@cci.test", "password": STAFF_PASSWORD}),
+    )
+    assert again.status_code == 422 and "locked" in again.text

@@ -247,3 +247,29 @@ def test_ops_changes_an_ata_status(operator_client, session, ata_statuses):
         data=_csrf_form(c, {"country": country.code, "action": "announce", "digital_from": "x"}),
     )
     assert bad.status_code == 422
+
+
+def test_ops_wrong_codes_lock_the_waiting_session_too(client_for, make_operator):
+    """Five wrong codes after the right password lock the operator and end the session that
+    waited for the code: the right code after that opens nothing."""
+    _, secret = make_operator()
+    client = client_for("ops")
+    ok = client.post(
+        "/console/login",
+        data=_csrf_form(client, {"email": "op@ops.test", "password": OPERATOR_PASSWORD}),
+    )
+    assert ok.headers["Location"].endswith("/console/mfa")
+
+    def wrong() -> str:
+        code = totp_now(secret)
+        return code[:-1] + str((int(code[-1]) + 1) % 10)
+
+    answers = [
+        client.post("/console/mfa", data=_csrf_form(client, {"code": wrong()})) for _ in range(5)
+    ]
+    assert [r.status_code for r in answers[:4]] == [422] * 4
+    assert answers[4].headers["Location"].endswith("/console/login")
+    client.get("/console/login")
+    late = client.post("/console/mfa", data=_csrf_form(client, {"code": totp_now(secret)}))
+    assert late.headers["Location"].endswith("/console/login")
+    assert client.get("/console/").headers["Location"].endswith("/console/login")
