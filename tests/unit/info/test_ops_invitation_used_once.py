@@ -33,4 +33,6 @@ def test_ops_invitation_link_used_once_even_when_read_twice_at_once(app, monkeyp
         row = s.get(Operator, operator_id)
         assert row.invite_hash is None
         # the first password stands
-        assert operators.check_login(s, "nina@ops.test", "correct horse battery staple 42")[0] == "ok"
+        assert (
+            operators.check_login(s, "nina@ops.test", "correct horse battery staple 42")[0] == "ok"
+        )
