@@ -15,7 +15,7 @@ EXPECTED = {
     "api-client": {"create", "create-customs", "rotate", "revoke", "purge"},
     "keys": {"new", "rotate"},
     "carnet": {"audit"},
-    "monitoring": {"rebuild-history"},
+    "monitoring": {"archive", "rebuild-history"},
 }
 
 
