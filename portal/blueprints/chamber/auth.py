@@ -1,20 +1,18 @@
-"""Staff login: password, then TOTP — enrolled at the first login, asked at every login; the
-invitation link that sets the password."""
+"""Staff login: password, then TOTP — the small portals' sign-in (portal/portal_login.py) bound
+to the staff's identity; the invitation link that sets the password."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.chamber.app import bp
-from portal.blueprints.chamber.forms import ButtonForm, CodeForm, LoginForm, PasswordForm
-from portal.blueprints.chamber.session import pending_staff
-from portal.domain import DomainError, chambers, mfa
+from portal.blueprints.chamber.forms import PasswordForm
+from portal.domain import DomainError, chambers
 from portal.extensions import db, limiter
+from portal.portal_login import PortalLogin
 from portal.web import audit_request, redirect_to, render_page
-
-TOTP_KEY = "chamber_totp_secret"
 
 
 def _nga_of(staff) -> int | None:
@@ -26,117 +24,25 @@ def index():
     return redirect(url_for("chamber.carnets"))
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
-def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        outcome, staff = chambers.check_login(db.session, form.email.data, form.password.data)
-        if outcome == "ok" and staff is not None:
-            row = chambers.open_session(db.session, staff, request.remote_addr)
-            staff.session_id = row.id
-            session.clear()
-            login_user(staff, fresh=True)
-            audit_request(
-                "chamber_staff.password_ok",
-                actor_type="chamber_staff",
-                actor_id=staff.id,
-                actor_label=staff.email,
-                nga_id=_nga_of(staff),
-            )
-            db.session.commit()
-            return redirect(url_for("chamber.mfa"))
-        audit_request(
-            "chamber_staff.login_failed",
-            actor_type="chamber_staff",
-            actor_id=staff.id if staff else None,
-            actor_label=(form.email.data or "")[:254],
-            nga_id=_nga_of(staff),
-        )
-        db.session.commit()
-        form.form_errors.append(
-            _("This account is locked for a while after too many failed attempts.")
-            if outcome == "locked"
-            else _("The email or the password is not correct.")
-        )
-    return render_page("chamber/login.html", form=form, status=422 if form.errors else 200)
-
-
-@limiter.limit("10/minute", methods=["POST"])
-def mfa_step():
-    staff = pending_staff()
-    if staff is None:
-        return redirect(url_for("chamber.login"))
-    form = CodeForm()
-    enrolling = not staff.totp_secret_enc
-    secret = None
-    if enrolling:
-        secret = session.get(TOTP_KEY) or mfa.new_totp_secret()
-        session[TOTP_KEY] = secret
-    if form.validate_on_submit():
-        ok = False
-        if enrolling and secret:
-            try:
-                chambers.enrol_totp(staff, secret, form.code.data)
-                ok = True
-            except DomainError as exc:
-                form.code.errors = [exc.message]
-        else:
-            outcome = chambers.IDENTITY.check_code(db.session, staff, form.code.data)
-            if outcome == "locked":
-                # too many wrong codes (or passwords): this session ends, the lock holds
-                chambers.IDENTITY.revoke_session(db.session, g.chamber_session.id)
-                audit_request("chamber_staff.login_locked", nga_id=_nga_of(staff))
-                db.session.commit()
-                logout_user()
-                session.clear()
-                flash(
-                    _("This account is locked for a while after too many failed attempts."),
-                    "error",
-                )
-                return redirect(url_for("chamber.login"))
-            ok = outcome == "ok"
-            if not ok:
-                form.code.errors = [_("This code is not correct.")]
-        if ok:
-            session.pop(TOTP_KEY, None)
-            chambers.passed_mfa(g.chamber_session, staff)
-            audit_request(
-                "chamber_staff.login", nga_id=_nga_of(staff), data={"enrolled_totp": enrolling}
-            )
-            db.session.commit()
-            return redirect(url_for("chamber.carnets"))
-        audit_request("chamber_staff.mfa_failed", nga_id=_nga_of(staff))
-        db.session.commit()
-    qr = uri = None
-    if enrolling and secret:
-        uri = mfa.provisioning_uri(secret, staff.email, issuer="eATA Chamber")
-        qr = mfa.qr_data_uri(uri)
-    return render_page(
-        "chamber/mfa.html",
-        form=form,
-        enrolling=enrolling,
-        qr=qr,
-        secret=secret,
-        status=422 if form.errors else 200,
-    )
-
-
-bp.add_url_rule("/mfa", endpoint="mfa", view_func=mfa_step, methods=["GET", "POST"])
-
-
-@bp.post("/logout")
-def logout():
-    form = ButtonForm()
-    staff = pending_staff()
-    if form.validate_on_submit() and staff is not None:
-        chambers.revoke_session(db.session, current_user.session_id)
-        audit_request("chamber_staff.logout", nga_id=_nga_of(staff))
-        db.session.commit()
-    logout_user()
-    session.clear()
-    flash(_("You are logged out."), "info")
-    return redirect(url_for("chamber.login"))
+LOGIN = PortalLogin(
+    bp=bp,
+    identity=chambers.IDENTITY,
+    actor="chamber_staff",
+    session_attr="chamber_session",
+    layout="chamber/layout.html",
+    title=_l("Issuing association staff"),
+    enrol_intro=_l(
+        "Issuing associations' staff always log in with an authenticator app. Scan this code "
+        "with the app, then type the code it shows."
+    ),
+    hint=_l(
+        "Forgot your password or lost your authenticator app? Ask your association's staff admin."
+    ),
+    issuer="eATA Chamber",
+    landing="chamber.carnets",
+    scope=lambda staff: {"nga_id": _nga_of(staff)},
+)
+LOGIN.register()
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -9,18 +9,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo
 
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-
-
-class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired()])
-
-
-class ButtonForm(FlaskForm):
-    pass
+from portal.portal_login import ButtonForm as ButtonForm  # one button form for both portals
 
 
 class PasswordForm(FlaskForm):

@@ -8,13 +8,14 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
+
+from portal.portal_login import ButtonForm as ButtonForm  # one button form for both portals
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -29,19 +30,6 @@ AUDIENCE_PAIRS = [
     ("chambers", _l("Chambers of commerce")),
 ]
 LANGUAGE_PAIRS = [("en", "English"), ("fr", "Français"), ("es", "Español")]
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-
-
-class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired()])
-
-
-class ButtonForm(FlaskForm):
-    pass
 
 
 class ContactForm(FlaskForm):

@@ -356,3 +356,29 @@ def test_f74_wrong_codes_lock_the_waiting_session_too(client_for, make_staff):
         data=_form(client, {"email": "chloe@cci.test", "password": STAFF_PASSWORD}),
     )
     assert again.status_code == 422 and "locked" in again.text
+
+
+def test_f74_each_small_portal_counts_its_own_login_attempts(client_for, make_staff):
+    """The chamber portal and the operator console share their sign-in views
+    (portal/portal_login.py) but not their rate-limit buckets: ten refused chamber logins
+    block the chamber's eleventh, not the console's first; each portal's second-factor step is
+    limited as well."""
+    chamber = client_for("chamber")
+    for i in range(10):
+        chamber.post(
+            "/chamber/login", data=_form(chamber, {"email": f"x{i}@cci.test", "password": "x"})
+        )
+    assert (
+        chamber.post(
+            "/chamber/login", data=_form(chamber, {"email": "y@cci.test", "password": "x"})
+        ).status_code
+        == 429
+    )
+    ops = client_for("ops")
+    r = ops.post("/console/login", data=_form(ops, {"email": "y@ops.test", "password": "x"}))
+    assert r.status_code == 422 and "not correct" in r.text
+    mfa = [
+        chamber.post("/chamber/mfa", data=_form(chamber, {"code": "1"})).status_code
+        for _ in range(11)
+    ]
+    assert mfa[-1] == 429 and 429 not in mfa[:10]
