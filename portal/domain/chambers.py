@@ -263,11 +263,7 @@ check_login = IDENTITY.check_login
 record_failure = IDENTITY.record_failure
 open_session = IDENTITY.open_session
 live_session = IDENTITY.live_session
-revoke_session = IDENTITY.revoke_session
 revoke_sessions = IDENTITY.revoke_all
-verify_totp = IDENTITY.verify_totp
-enrol_totp = IDENTITY.enrol_totp
-passed_mfa = IDENTITY.passed_mfa
 
 
 # --- the association's carnets ----------------------------------------------------------------

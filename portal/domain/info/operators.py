@@ -54,13 +54,6 @@ check_login = IDENTITY.check_login
 record_failure = IDENTITY.record_failure
 open_session = IDENTITY.open_session
 live_session = IDENTITY.live_session
-revoke_session = IDENTITY.revoke_session
-verify_totp = IDENTITY.verify_totp
-enrol_totp = IDENTITY.enrol_totp
-
-
-def passed_mfa(session: Session, row: OperatorSession, operator: Operator) -> None:
-    IDENTITY.passed_mfa(row, operator)
 
 
 # --- operator accounts in the console -------------------------------------------------------
