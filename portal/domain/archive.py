@@ -60,6 +60,7 @@ from portal.models.monitoring import (
     CarnetTerritory,
     Claim,
     Reconciliation,
+    ReconciliationRun,
     TransactionYearCount,
     TransitState,
 )
@@ -186,13 +187,20 @@ def cutoff(today: dt.date, days: int) -> dt.date:
 def closed_carnets(today: dt.date, days: int):
     """A SELECT of the ids of the carnets to archive, oldest id first: validity ended before
     the cut-off, transacted (it has R-04 facts), reconciled after its expiry and after its
-    last transaction and cancellation, nothing committed since the cut-off, no active claim,
+    last transaction and cancellation (by the runs), nothing committed since the cut-off, no active claim,
     and not the holder of the largest id of a moved table (`_newest_carnets`)."""
     limit_day = cutoff(today, days)
     since = dt.datetime.combine(limit_day, dt.time())
     t = aliased(Transaction)
     r = aliased(Reconciliation)
     c = aliased(Cancellation)
+    # the start of the last finished run: it reconciled everything committed or cancelled
+    # before (an incremental run's scope is what changed since the run before it)
+    reconciled = (
+        select(func.max(ReconciliationRun.started_at))
+        .where(ReconciliationRun.finished_at.is_not(None))
+        .scalar_subquery()
+    )
     return (
         select(Carnet.id)
         .where(
@@ -202,12 +210,8 @@ def closed_carnets(today: dt.date, days: int):
             exists().where(Reconciliation.carnet_id == Carnet.id),
             ~exists().where(r.carnet_id == Carnet.id, r.status == "na"),
             ~exists().where(t.carnet_id == Carnet.id, t.committed_at >= since),
-            ~exists()
-            .where(t.carnet_id == Carnet.id, r.carnet_id == Carnet.id)
-            .where(t.committed_at >= r.computed_at),
-            ~exists()
-            .where(t.carnet_id == Carnet.id, r.carnet_id == Carnet.id)
-            .where(c.transaction_id == t.id, c.at >= r.computed_at),
+            ~exists().where(t.carnet_id == Carnet.id, t.committed_at >= reconciled),
+            ~exists().where(t.carnet_id == Carnet.id, c.transaction_id == t.id, c.at >= reconciled),
             ~exists().where(Claim.carnet_id == Carnet.id, Claim.status.in_(("open", "answered"))),
             Carnet.id.not_in(_newest_carnets()),
         )

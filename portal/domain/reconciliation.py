@@ -15,9 +15,12 @@ is "To check" when it has one, "Terminated" otherwise; before expiry it is N/A.
 
 A run works on a *scope* of carnets — all of them (full) or those touched since the last run
 (a transaction committed or cancelled since) plus those that expired since — written into
-`reconciliation_scope` with INSERT … SELECT; then the old results of the scope are deleted and
-the new ones inserted with INSERT … SELECT … GROUP BY. Portable SQLAlchemy Core: SQLite and
-PostgreSQL run the same statements, with no loop per carnet.
+`reconciliation_scope` with INSERT … SELECT. A full run deletes the results and inserts them
+anew with INSERT … SELECT … GROUP BY; an incremental run writes only what changed: it deletes
+the scope's rows that no longer exist and upserts the others (INSERT … SELECT … ON CONFLICT DO
+UPDATE … WHERE the values differ), so a carnet whose statuses and transits stand as they were
+costs a read, not a rewrite of its rows, their indexes and their foreign-key checks. Portable
+SQLAlchemy Core: SQLite and PostgreSQL run the same statements, with no loop per carnet.
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from portal.db import now_utc
@@ -157,7 +162,9 @@ def run(
 
     if scope is not None:
         _add_status_counts(session, scope, -1)
-    for model in (ReconciliationLine, Reconciliation, TransitState):
+    # a full run rewrites the tables whole; an incremental run replaces the scope's unbalanced
+    # lines (a few: expired carnets only) and upserts its statuses and transits
+    for model in (ReconciliationLine,) if scope is not None else _RESULTS:
         _delete_results(session, model, scope)
     _insert_lines(session, scope, today)
     report(2, 4, "Writing the statuses…", force=True)
@@ -202,6 +209,31 @@ def run(
             session.execute(text(f"ANALYZE {table}"))
     report(4, 4, "Done.", force=True)
     return RunResult(run_id, kind, carnets, to_check)
+
+
+_RESULTS = (ReconciliationLine, Reconciliation, TransitState)
+
+
+def _write(session: Session, model, columns: list[str], rows, keys: tuple[str, ...], scope):
+    """INSERT … SELECT `rows` into `model`; on an incremental run (a `scope`) an upsert on
+    the primary key `keys` that updates a row only when one of its values other than
+    `computed_at` differs (the row's computed_at is then when its values last changed)."""
+    if scope is None:
+        session.execute(insert(model).from_select(columns, rows))
+        return
+    session.expire_all()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # SQLite reads "INSERT … SELECT … ON CONFLICT" well only with a WHERE in the SELECT
+    stmt = dialect.insert(model).from_select(columns, rows.where(true()))
+    table = model.__table__
+    values = [c for c in columns if c not in keys]
+    compared = [c for c in values if c != "computed_at"]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in values},
+        where=or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)),
+    )
+    session.execute(stmt)
 
 
 def _within(column, scope) -> list:
@@ -317,6 +349,16 @@ def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) 
         )
     )
     pairs = union(transacted, home).subquery()
+    if scope is not None:
+        # the scope's statuses of a territory no longer transacted (a cancellation)
+        stmt = delete(Reconciliation).where(
+            Reconciliation.carnet_id.in_(scope),
+            ~exists().where(
+                pairs.c.carnet_id == Reconciliation.carnet_id,
+                pairs.c.territory_id == Reconciliation.territory_id,
+            ),
+        )
+        session.execute(stmt, execution_options={"synchronize_session": False})
     # the scope's unbalanced lines per (carnet, territory), joined once — not a correlated
     # count per pair (a full run writes millions of pairs)
     lines = (
@@ -351,10 +393,13 @@ def _insert_statuses(session: Session, scope, today: dt.date, now: dt.datetime) 
             ),
         )
     )
-    session.execute(
-        insert(Reconciliation).from_select(
-            ["carnet_id", "territory_id", "status", "unbalanced", "computed_at"], rows
-        )
+    _write(
+        session,
+        Reconciliation,
+        ["carnet_id", "territory_id", "status", "unbalanced", "computed_at"],
+        rows,
+        ("carnet_id", "territory_id"),
+        scope,
     )
 
 
@@ -462,28 +507,42 @@ def transit_rows(
 
 
 def _insert_transits(session: Session, scope, today: dt.date, now: dt.datetime) -> None:
-    rows = transit_rows(today, carnets=scope, grouped=True).subquery()
-    session.execute(
-        insert(TransitState).from_select(
-            [
-                "open_transaction_id",
-                "carnet_id",
-                "territory_id",
-                "close_transaction_id",
-                "due_date",
-                "state",
-                "computed_at",
-            ],
-            select(
-                rows.c.open_id,
-                rows.c.carnet_id,
-                rows.c.territory_id,
-                rows.c.close_id,
-                rows.c.due_date,
-                rows.c.state,
-                literal(now),
+    if scope is not None:
+        # the scope's transit states whose opening is no longer committed (cancelled)
+        opened = aliased(Transaction)
+        stmt = delete(TransitState).where(
+            TransitState.carnet_id.in_(scope),
+            ~exists().where(
+                opened.id == TransitState.open_transaction_id,
+                opened.kind == "transit_open",
+                opened.state == "committed",
             ),
         )
+        session.execute(stmt, execution_options={"synchronize_session": False})
+    rows = transit_rows(today, carnets=scope, grouped=True).subquery()
+    _write(
+        session,
+        TransitState,
+        [
+            "open_transaction_id",
+            "carnet_id",
+            "territory_id",
+            "close_transaction_id",
+            "due_date",
+            "state",
+            "computed_at",
+        ],
+        select(
+            rows.c.open_id,
+            rows.c.carnet_id,
+            rows.c.territory_id,
+            rows.c.close_id,
+            rows.c.due_date,
+            rows.c.state,
+            literal(now),
+        ),
+        ("open_transaction_id",),
+        scope,
     )
 
 

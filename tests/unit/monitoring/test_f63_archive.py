@@ -142,6 +142,31 @@ def test_f63_archive_takes_only_closed_carnets(world, app):
     assert archived == {closed.id}
 
 
+def test_f63_archive_waits_for_a_run_after_the_last_cancellation(world, app):
+    """Reconciled means "a run started after the carnet's last transaction and cancellation"
+    (the runs know it; a row's computed_at is when its values last changed)."""
+    from sqlalchemy import text, update
+
+    from portal.models import Cancellation
+
+    closed, _ids, cancelled = closed_carnet(world)
+    in_use(world)
+    reconcile(world)
+    s = world.session
+    today = now_utc().date()
+    assert archive.plan(s, today, 3 * 365).carnets == 1
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SET LOCAL session_replication_role = replica"))
+    s.execute(
+        update(Cancellation).where(Cancellation.transaction_id == cancelled).values(at=now_utc())
+    )
+    s.commit()
+    assert archive.plan(s, today, 3 * 365).carnets == 0
+    rec.run(s)  # incremental: the carnet's statuses stand as they were
+    s.commit()
+    assert archive.plan(s, today, 3 * 365).carnets == 1
+
+
 def test_f63_archive_after_days_zero_or_none_never_archives(world, app):
     carnet, _ids, _c = closed_carnet(world)
     in_use(world)
