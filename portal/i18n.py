@@ -28,6 +28,7 @@ from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import (
     Babel,
+    Domain,
     force_locale,
     format_date,
     format_datetime,
@@ -38,7 +39,26 @@ from flask_babel import (
 )
 from flask_login import current_user
 
+
+class _RequestCatalogue(Domain):
+    """flask_babel's domain, whose catalogue is looked up once per request: flask_babel looks
+    it up again for every text (the language, its identifier, the catalogues' cache — a page
+    has a few hundred texts). Kept where flask_babel keeps the request's language, which
+    `force_locale` (with_locale) and `refresh` reset and restore with it."""
+
+    def get_translations(self):
+        ctx = g.get("_flask_babel") if has_app_context() else None
+        found = getattr(ctx, "babel_translations", None)
+        if found is None:
+            found = super().get_translations()
+            ctx = g.get("_flask_babel") if has_app_context() else None
+            if ctx is not None:
+                ctx.babel_translations = found
+        return found
+
+
 babel = Babel()
+babel.domain_instance = _RequestCatalogue()  # the domain every _() and template text uses
 
 # the name of each language in itself, for the language switch (not translated)
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
@@ -206,6 +226,14 @@ def fmt_number(value, decimals: int | None = None) -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    catalogue = babel.domain_instance.get_translations
+    app.jinja_env.install_gettext_callables(  # as flask_babel's, on the request's catalogue
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.add_template_filter(fmt_datetime, "datetime")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_time, "time")
