@@ -1,14 +1,18 @@
 """The customs portal's start page and its navigation."""
 
+import functools
+from types import SimpleNamespace
+
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import DateTime, Select, bindparam, select
 
 from portal.blueprints.home import bp
 from portal.blueprints.info import pages
+from portal.db import now_utc
 from portal.domain import predeclarations
 from portal.domain.info import news
-from portal.domain.organisation import offices_for
 from portal.domain.permissions import has_permission
 from portal.domain.wording import code_label
 from portal.extensions import db
@@ -47,27 +51,80 @@ def state_filter(code: str | None) -> str:
 def navigation():
     if not current_user or not current_user.is_authenticated or not hasattr(current_user, "role"):
         return {"nav_items": []}
+    # worked out when a template shows the menu (a page, not an htmx fragment), once
+    return {"nav_items": Deferred(_navigation)}
+
+
+def _navigation() -> list[tuple[str, str, bool]]:
     views = current_app.view_functions
-    items = [
-        (endpoint, _with_count(endpoint, label), request.endpoint == endpoint)
+    shown = [
+        (endpoint, label)
         for permission, endpoint, label in NAVIGATION
         if endpoint in views
         and (permission is None or has_permission(current_user.role, permission))
     ]
-    return {"nav_items": items}
+    counts = _menu_counts({endpoint for endpoint, _label in shown})
+    here = request.endpoint
+    return [
+        (
+            endpoint,
+            f"{label} ({counts[endpoint]})" if counts.get(endpoint) else label,
+            endpoint == here,
+        )
+        for endpoint, label in shown
+    ]
 
 
-def _with_count(endpoint: str, label: str) -> str:
-    """The menu's count of pending pre-declarations at the officer's offices (F-51), and of
-    unread news (F-80)."""
-    if endpoint == "info.news":
-        unread = news.unread_count(db.session, "customs", f"c:{current_user.id}")
-        return f"{label} ({unread})" if unread else label
-    if endpoint != "customs.predeclarations":
-        return label
-    offices = [o.id for o in offices_for(db.session, current_user) if o.active]
-    n = predeclarations.pending_count(db.session, current_user.customs_id, offices)
-    return f"{label} ({n})" if n else label
+# the menu's counts (F-51, F-80), read in one statement built once per role and set of counts
+MENU_COUNTS = ("customs.predeclarations", "info.news")
+
+
+def _menu_counts(endpoints: set[str]) -> dict[str, int]:
+    """The menu's counts: pending pre-declarations at the officer's offices (F-51) and unread
+    news (F-80)."""
+    wanted = tuple(endpoint for endpoint in MENU_COUNTS if endpoint in endpoints)
+    if not wanted:
+        return {}
+    user = current_user
+    row = db.session.execute(
+        _menu_statement(wanted, user.role),
+        {
+            "menu_customs_id": user.customs_id,
+            "menu_region_id": user.region_id,
+            "menu_reader": f"c:{user.id}",
+            "menu_now": now_utc(),
+        },
+    ).one()
+    return dict(zip(wanted, row, strict=True))
+
+
+@functools.cache
+def _menu_statement(wanted: tuple[str, ...], role: str) -> Select:
+    """The statement of the menu's counts for an account of `role`, its values bind parameters
+    (building it is as costly as running it: it is built once per shape)."""
+    actor = SimpleNamespace(
+        customs_id=bindparam("menu_customs_id"), region_id=bindparam("menu_region_id"), role=role
+    )
+    counts = {
+        "customs.predeclarations": lambda: predeclarations.pending_count(actor),
+        "info.news": lambda: news.unread(
+            "customs", bindparam("menu_reader"), bindparam("menu_now", type_=DateTime)
+        ),
+    }
+    return select(*(counts[endpoint]() for endpoint in wanted))
+
+
+class Deferred:
+    """A list a template iterates, made by `make` the first time it is read."""
+
+    def __init__(self, make):
+        self._make = make
+        self._items = None
+
+    def __iter__(self):
+        if self._items is None:
+            self._items = self._make()
+        return iter(self._items)
 
 
 @bp.get("/")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,13 +119,20 @@ def read_ids(session: Session, reader: str, items: list[NewsItem]) -> set[int]:
     )
 
 
-def unread_count(session: Session, reader_kind: str, reader: str) -> int:
-    visible = _visible(reader_kind, now_utc()).with_only_columns(NewsItem.id).subquery()
+def unread(reader_kind: str, reader, now=None) -> ScalarSelect[int]:
+    """How many news the reader can see and has not opened, as a scalar subquery (the customs
+    menu reads it with its other counts in one statement; `reader` and `now` may be bind
+    parameters there)."""
+    now = now_utc() if now is None else now
+    visible = _visible(reader_kind, now).with_only_columns(NewsItem.id).subquery()
     read = select(NewsRead.news_id).where(NewsRead.reader == reader)
     return (
-        session.scalar(select(func.count()).select_from(visible).where(visible.c.id.not_in(read)))
-        or 0
+        select(func.count()).select_from(visible).where(visible.c.id.not_in(read)).scalar_subquery()
     )
+
+
+def unread_count(session: Session, reader_kind: str, reader: str) -> int:
+    return session.scalar(select(unread(reader_kind, reader))) or 0
 
 
 def mark_read(session: Session, reader: str, item: NewsItem) -> None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.orm import Session
 
 from portal.domain import NotFound
+from portal.domain.organisation.scope import offices_within_reach
 from portal.domain.travels import get_travel
 from portal.models import (
+    Account,
     Carnet,
     Country,
     CustomsAdministration,
@@ -115,19 +117,19 @@ def incoming(
     return stmt
 
 
-def pending_count(session: Session, customs_id: int, office_ids: list[int]) -> int:
-    """The menu's count: pending ones at the officer's offices."""
-    if not office_ids:
-        return 0
+def pending_count(actor: Account) -> ScalarSelect[int]:
+    """The menu's count (F-51): the pending ones at the active offices within the officer's
+    reach (R-16), as a scalar subquery — the menu reads it with its other counts at once (its
+    `actor` may carry bind parameters as customs_id and region_id there)."""
     return (
-        session.scalar(
-            select(func.count(Predeclaration.id)).where(
-                Predeclaration.customs_id == customs_id,
-                Predeclaration.office_id.in_(office_ids),
-                Predeclaration.state == "pending",
-            )
+        select(func.count(Predeclaration.id))
+        .join(Office, Office.id == Predeclaration.office_id)
+        .where(
+            Predeclaration.customs_id == actor.customs_id,
+            Predeclaration.state == "pending",
+            *offices_within_reach(actor),
         )
-        or 0
+        .scalar_subquery()
     )
 
 
