@@ -78,9 +78,12 @@ def live_session(
     absolute: dt.timedelta,
     now: dt.datetime | None = None,
 ) -> UserSession | None:
-    """The customs session `sid` if it is still valid (see keep_alive). The row and its account
-    come in one query; the validity is checked on every request (never cached)."""
-    row = session.get(UserSession, sid, options=[joinedload(UserSession.account)])
+    """The customs session `sid` if it is still valid (see keep_alive). The row, its account
+    and the account's office (its time zone: i18n) come in one query; the validity is checked
+    on every request (never cached)."""
+    row = session.get(
+        UserSession, sid, options=[joinedload(UserSession.account).joinedload(Account.office)]
+    )
     return keep_alive(session, row, "account", idle=idle, absolute=absolute, now=now)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc
 from portal.domain import DomainError, audit, mfa
@@ -134,9 +134,11 @@ def open_holder_session(
 def live_holder_session(
     session: Session, sid: str, *, now: dt.datetime | None = None
 ) -> HolderSession | None:
+    """The holder's session `sid` if it is still valid (see keep_alive); the row and its
+    holder come in one query, checked on every request."""
     return keep_alive(
         session,
-        session.get(HolderSession, sid),
+        session.get(HolderSession, sid, options=[joinedload(HolderSession.holder)]),
         "holder",
         idle=SESSION_IDLE,
         absolute=SESSION_ABSOLUTE,
