@@ -119,26 +119,33 @@ def _forget_tenants_at_transaction_end(session) -> None:
 
 def tenant_for(session: Session, code: str) -> CustomsAdministration | None:
     """The active administration `code` as an object of `session` (no query while cached)."""
+    return _cached_tenant(session, code, CustomsAdministration.code == code)
+
+
+def tenant_by_id(session: Session, customs_id: int) -> CustomsAdministration | None:
+    """The active administration `customs_id` (a customs API client's), like tenant_for."""
+    return _cached_tenant(session, f"#{customs_id}", CustomsAdministration.id == customs_id)
+
+
+def _cached_tenant(session: Session, key: str, criterion) -> CustomsAdministration | None:
     now = time.monotonic()
-    hit = _TENANTS.get(code)
+    hit = _TENANTS.get(key)
     if hit is None or hit[0] < now:
         tenant = session.scalar(
-            select(CustomsAdministration).where(
-                CustomsAdministration.code == code, CustomsAdministration.active.is_(True)
-            )
+            select(CustomsAdministration).where(criterion, CustomsAdministration.active.is_(True))
         )
         values = None if tenant is None else {k: getattr(tenant, k) for k in _COLUMNS}
         with _TENANTS_LOCK:
             if len(_TENANTS) > 1000:
                 _TENANTS.clear()
-            _TENANTS[code] = (now + TENANT_TTL, values)
+            _TENANTS[key] = (now + TENANT_TTL, values)
         return tenant
     if hit[1] is None:
         return None
     # merge(load=False) puts a clean detached copy into the session without a query
     copy = CustomsAdministration.__mapper__.class_manager.new_instance()
-    for key, value in hit[1].items():
-        set_committed_value(copy, key, value)
+    for column, value in hit[1].items():
+        set_committed_value(copy, column, value)
     make_transient_to_detached(copy)
     return session.merge(copy, load=False)
 

@@ -127,10 +127,19 @@ def _throttle(session: Session, subject: str) -> GuessThrottle | None:
 
 
 def check_not_locked(session: Session, subjects: list[str], now: dt.datetime) -> None:
+    """TooManyGuesses if one of `subjects` (the first one, in order) is locked out now."""
+    locked: dict[str, dt.datetime] = {
+        subject: until
+        for subject, until in session.execute(
+            select(GuessThrottle.subject, GuessThrottle.locked_until).where(
+                GuessThrottle.subject.in_(subjects), GuessThrottle.locked_until > now
+            )
+        )
+        if until is not None
+    }
     for subject in subjects:
-        row = _throttle(session, subject)
-        if row is not None and row.locked_until is not None and row.locked_until > now:
-            raise TooManyGuesses(row.locked_until)
+        if subject in locked:
+            raise TooManyGuesses(locked[subject])
 
 
 def record_failure(session: Session, subject: str, now: dt.datetime) -> GuessThrottle:

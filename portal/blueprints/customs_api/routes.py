@@ -32,8 +32,8 @@ from portal.domain import vouchers as voucher_domain
 from portal.domain.carnets import ValidationFailed
 from portal.domain.paging import paginate
 from portal.extensions import db
-from portal.models import Carnet, CustomsAdministration, Hold, Office, Predeclaration, Transaction
-from portal.tenancy import get_for_tenant_or_404, site_url, tenant_select
+from portal.models import Carnet, Hold, Office, Predeclaration, Transaction
+from portal.tenancy import get_for_tenant_or_404, site_url, tenant_by_id, tenant_select
 from portal.web import bounded_int
 
 
@@ -54,8 +54,8 @@ def admit_customs(client) -> None:
     request's tenant."""
     if client.owner_kind != "customs" or client.customs_id is None:
         raise Problem(403, "This API is for the systems of customs administrations.")
-    admin = db.session.get(CustomsAdministration, client.customs_id)
-    if admin is None or not admin.active:
+    admin = tenant_by_id(db.session, client.customs_id)  # active ones only, cached
+    if admin is None:
         raise Problem(403, "This customs administration is not active.")
     g.customs = g.tenant = admin
 
