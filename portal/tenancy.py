@@ -9,6 +9,7 @@ default tenant.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -192,10 +193,15 @@ def _scope_tenant_owned(state) -> None:
     customs_id = state.session.info.get("customs_id")
     if customs_id is None or not state.is_select or state.execution_options.get("all_tenants"):
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantOwned, lambda cls: cls.customs_id == customs_id, include_aliases=True
-        )
+    state.statement = state.statement.options(_tenant_criteria(customs_id))
+
+
+@functools.lru_cache(maxsize=1024)
+def _tenant_criteria(customs_id: int):
+    """The safety net's option for one administration, built once (building it analyses the
+    lambda; the option itself is immutable, as any loader option)."""
+    return with_loader_criteria(
+        TenantOwned, lambda cls: cls.customs_id == customs_id, include_aliases=True
     )
 
 

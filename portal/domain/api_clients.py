@@ -13,7 +13,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc, rows_changed
@@ -237,12 +237,16 @@ def token_is_live(token: ApiToken | None) -> bool:
     )
 
 
+# built once: the statement of every API request
+_TOKEN = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(joinedload(ApiToken.client).joinedload(ApiClient.nga))
+)
+
+
 def find_token(session: Session, access_token: str) -> ApiToken | None:
-    return session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == keyed_hash(access_token))
-        .options(joinedload(ApiToken.client).joinedload(ApiClient.nga))
-    )
+    return session.execute(_TOKEN, {"token_hash": keyed_hash(access_token)}).scalar_one_or_none()
 
 
 def purge_expired_tokens(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:

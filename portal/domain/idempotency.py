@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
@@ -43,16 +43,18 @@ def _aad(client_pk: int, key: str) -> str:
     return f"idempotency:{client_pk}:{key}"
 
 
+# built once: the statement of every API write
+_RECORD = select(IdempotencyRecord).where(
+    IdempotencyRecord.client_pk == bindparam("client_pk"), IdempotencyRecord.key == bindparam("key")
+)
+
+
 def find_replay(
     session: Session, client_pk: int, key: str, request_hash: str
 ) -> tuple[int, dict] | None:
     """The stored (status, body) for this key, None if the key is new; KeyReused if the key
     was used for another request."""
-    record = session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.client_pk == client_pk, IdempotencyRecord.key == key
-        )
-    )
+    record = session.execute(_RECORD, {"client_pk": client_pk, "key": key}).scalar_one_or_none()
     if record is None:
         return None
     if record.request_hash != request_hash:

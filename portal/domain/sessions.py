@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc, rows_changed
@@ -70,6 +70,14 @@ def keep_alive(
     return row
 
 
+# built once (the statement of every customs request; building it costs as much as running it)
+_LIVE_SESSION = (
+    select(UserSession)
+    .where(UserSession.id == bindparam("sid"))
+    .options(joinedload(UserSession.account).joinedload(Account.office))
+)
+
+
 def live_session(
     session: Session,
     sid: str,
@@ -81,9 +89,7 @@ def live_session(
     """The customs session `sid` if it is still valid (see keep_alive). The row, its account
     and the account's office (its time zone: i18n) come in one query; the validity is checked
     on every request (never cached)."""
-    row = session.get(
-        UserSession, sid, options=[joinedload(UserSession.account).joinedload(Account.office)]
-    )
+    row = session.execute(_LIVE_SESSION, {"sid": sid}).scalar_one_or_none()
     return keep_alive(session, row, "account", idle=idle, absolute=absolute, now=now)
 
 

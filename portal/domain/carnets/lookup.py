@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.db import now_utc
@@ -18,23 +18,29 @@ from portal.models import (
 # --- look-ups -------------------------------------------------------------------------------
 
 
-def _loaded():
-    return (
-        joinedload(Carnet.nga),
-        joinedload(Carnet.issuing_association),
-        selectinload(Carnet.items),
-        selectinload(Carnet.countries),
-        selectinload(Carnet.sets),
-        selectinload(Carnet.links).joinedload(CarnetLink.linked_carnet),
-    )
+# what the NICS API presents of a carnet, loaded with it (options are immutable: built once)
+_LOADED = (
+    joinedload(Carnet.nga),
+    joinedload(Carnet.issuing_association),
+    selectinload(Carnet.items),
+    selectinload(Carnet.countries),
+    selectinload(Carnet.sets),
+    selectinload(Carnet.links).joinedload(CarnetLink.linked_carnet),
+)
+# an NGA's carnet by eATA ID, built once (the statement of every NICS read): plain, and locked
+_OF_NGA = (
+    select(Carnet)
+    .where(Carnet.eata_id == bindparam("eata_id"), Carnet.nga_id == bindparam("nga_id"))
+    .options(*_LOADED)
+)
+_OF_NGA_FOR_UPDATE = _OF_NGA.with_for_update(of=Carnet)  # not the outer-joined NGA/association
 
 
 def get_for_nga(session: Session, nga_id: int, eata_id: int, *, for_update: bool = False) -> Carnet:
     """The carnet of this NGA; another NGA's carnet is not found, exactly like a missing one."""
-    stmt = select(Carnet).where(Carnet.eata_id == eata_id, Carnet.nga_id == nga_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Carnet)  # not the outer-joined NGA/association
-    carnet = session.scalar(stmt.options(*_loaded()))
+    carnet = session.execute(
+        _OF_NGA_FOR_UPDATE if for_update else _OF_NGA, {"eata_id": eata_id, "nga_id": nga_id}
+    ).scalar_one_or_none()
     if carnet is None:
         raise NotFound(f"No carnet with eATA ID {eata_id}.")
     return carnet
@@ -44,7 +50,7 @@ def find_by_number(session: Session, nga_id: int, carnet_number: str) -> Carnet:
     carnet = session.scalar(
         select(Carnet)
         .where(Carnet.carnet_number == carnet_number, Carnet.nga_id == nga_id)
-        .options(*_loaded())
+        .options(*_LOADED)
     )
     if carnet is None:
         raise NotFound(f"No carnet numbered {carnet_number}.")

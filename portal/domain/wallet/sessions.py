@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc
@@ -131,6 +131,14 @@ def open_holder_session(
     return hs
 
 
+# built once: the statement of every wallet request
+_LIVE_SESSION = (
+    select(HolderSession)
+    .where(HolderSession.id == bindparam("sid"))
+    .options(joinedload(HolderSession.holder))
+)
+
+
 def live_holder_session(
     session: Session, sid: str, *, now: dt.datetime | None = None
 ) -> HolderSession | None:
@@ -138,7 +146,7 @@ def live_holder_session(
     holder come in one query, checked on every request."""
     return keep_alive(
         session,
-        session.get(HolderSession, sid, options=[joinedload(HolderSession.holder)]),
+        session.execute(_LIVE_SESSION, {"sid": sid}).scalar_one_or_none(),
         "holder",
         idle=SESSION_IDLE,
         absolute=SESSION_ABSOLUTE,

@@ -118,3 +118,15 @@ def test_f62_state_filter_after_a_run_sees_what_changed_since(world):
     # a transit opened after the last run
     _, _, due2 = _opened(world, days=9)
     assert len(_filtered(world, "in_progress", due)) == 2
+
+
+def test_f62_the_list_stays_live_while_its_statement_is_built_once_a_day(world):
+    """The statement of a territory's transits is built once per day (it is costly to build);
+    what it reads is not kept: a transit opened or closed since shows on the next read."""
+    today = now_utc().date()
+    _, t, _ = _opened(world)
+    assert _states(world, today) == ["in_progress"]
+    commit(world, t, "transit_close", "be")
+    assert _states(world, today) == ["closed"]
+    _opened(world)
+    assert _states(world, today) == ["in_progress", "closed"]  # newest first
