@@ -13,6 +13,7 @@ import functools
 import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, request
@@ -193,7 +194,27 @@ def _scope_tenant_owned(state) -> None:
     customs_id = state.session.info.get("customs_id")
     if customs_id is None or not state.is_select or state.execution_options.get("all_tenants"):
         return
-    state.statement = state.statement.options(_tenant_criteria(customs_id))
+    state.statement = _scoped(state.statement, customs_id)
+
+
+# statement → {customs_id: the statement with the safety net's option}, for as long as the
+# statement lives: a statement built once keeps its scoped copy, and with it the cache key
+# SQLAlchemy works out per statement object (a new copy per execution costs that again)
+_SCOPED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SCOPED_LOCK = threading.Lock()
+
+
+def _scoped(statement, customs_id: int):
+    try:
+        with _SCOPED_LOCK:
+            scoped = _SCOPED.get(statement, {}).get(customs_id)
+    except TypeError:  # a statement that cannot be weakly referenced: scoped each time
+        return statement.options(_tenant_criteria(customs_id))
+    if scoped is None:
+        scoped = statement.options(_tenant_criteria(customs_id))
+        with _SCOPED_LOCK:
+            _SCOPED.setdefault(statement, {})[customs_id] = scoped
+    return scoped
 
 
 @functools.lru_cache(maxsize=1024)
