@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, g, request
 from flask.globals import request_ctx
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import (
     Session,
     make_transient_to_detached,
@@ -258,16 +258,26 @@ def get_for_tenant_or_404(model, object_id, *criteria, parent=None):
         object_id = bounded_int(object_id)
     except (TypeError, ValueError):
         abort(404)
-    stmt = select(model).where(model.id == object_id, *criteria)
     if parent is not None:
         column, owner = parent
-        stmt = stmt.where(column == owner.id)
+        stmt, values = _by_id(model, column.key), {"object_id": object_id, "owner": owner.id}
     else:
-        stmt = stmt.where(model.customs_id == g.tenant.id)
-    obj = db.session.scalar(stmt)
+        stmt, values = _by_id(model), {"object_id": object_id, "owner": g.tenant.id}
+    if criteria:
+        stmt = stmt.where(*criteria)
+    obj = db.session.execute(stmt, values).scalar_one_or_none()
     if obj is None:
         abort(404)
     return obj
+
+
+@functools.cache
+def _by_id(model, owner: str = "customs_id"):
+    """get_for_tenant_or_404's statement for `model`, built once: by id, and owned by the
+    tenant (`customs_id`) or by the parent (the column named `owner`)."""
+    return select(model).where(
+        model.id == bindparam("object_id"), getattr(model, owner) == bindparam("owner")
+    )
 
 
 def get_for_association_or_404(model, object_id, *, owner=None):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,11 +130,7 @@ def check_not_locked(session: Session, subjects: list[str], now: dt.datetime) ->
     """TooManyGuesses if one of `subjects` (the first one, in order) is locked out now."""
     locked: dict[str, dt.datetime] = {
         subject: until
-        for subject, until in session.execute(
-            select(GuessThrottle.subject, GuessThrottle.locked_until).where(
-                GuessThrottle.subject.in_(subjects), GuessThrottle.locked_until > now
-            )
-        )
+        for subject, until in session.execute(_LOCKED, {"subjects": subjects, "now": now})
         if until is not None
     }
     for subject in subjects:
@@ -210,6 +206,18 @@ def failed_guess(
 # --- look-up for customs (F-40 step 1) -------------------------------------------------------
 
 
+# the statements of every look-up, built once
+_BY_EATA_ID = select(Carnet).where(Carnet.eata_id == bindparam("ref"))
+_BY_NUMBER = select(Carnet).where(Carnet.carnet_number == bindparam("ref"))
+_VOUCHER = select(Voucher).where(
+    Voucher.code_hash == bindparam("code_hash"), Voucher.carnet_id == bindparam("carnet_id")
+)
+_LOCKED = select(GuessThrottle.subject, GuessThrottle.locked_until).where(
+    GuessThrottle.subject.in_(bindparam("subjects", expanding=True)),
+    GuessThrottle.locked_until > bindparam("now"),
+)
+
+
 def find_carnet(session: Session, carnet_ref: str | int) -> Carnet | None:
     ref = str(carnet_ref).strip().upper()
     if not ref.isprintable():  # e.g. a NUL byte, which PostgreSQL refuses in a string
@@ -217,10 +225,10 @@ def find_carnet(session: Session, carnet_ref: str | int) -> Carnet | None:
     if (
         ref.isascii() and ref.isdigit() and int(ref) <= MAX_EATA_ID
     ):  # a larger number is no eATA ID (int4)
-        carnet = session.scalar(select(Carnet).where(Carnet.eata_id == int(ref)))
+        carnet = session.execute(_BY_EATA_ID, {"ref": int(ref)}).scalar_one_or_none()
         if carnet is not None:
             return carnet
-    return session.scalar(select(Carnet).where(Carnet.carnet_number == ref))
+    return session.execute(_BY_NUMBER, {"ref": ref}).scalar_one_or_none()
 
 
 def _guess_subjects(carnet: Carnet | None, ref: str, client_key: str) -> list[str]:
@@ -255,11 +263,9 @@ def lookup_voucher(
     normalized = normalize_code(code)
     voucher = None
     if carnet is not None and len(normalized) == CODE_LENGTH:
-        voucher = session.scalar(
-            select(Voucher).where(
-                Voucher.code_hash == code_hash(normalized), Voucher.carnet_id == carnet.id
-            )
-        )
+        voucher = session.execute(
+            _VOUCHER, {"code_hash": code_hash(normalized), "carnet_id": carnet.id}
+        ).scalar_one_or_none()
     if voucher is None:
         failed_guess(
             session,
