@@ -4,9 +4,10 @@ the customs portal, the wallet and the NICS documentation; read markers per read
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask_babel import gettext as _
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import DateTime, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -132,7 +133,14 @@ def unread(reader_kind: str, reader, now=None) -> ScalarSelect[int]:
 
 
 def unread_count(session: Session, reader_kind: str, reader: str) -> int:
-    return session.scalar(select(unread(reader_kind, reader))) or 0
+    params = {"reader": reader, "now": now_utc()}
+    return session.execute(_unread_statement(reader_kind), params).scalar() or 0
+
+
+@functools.cache
+def _unread_statement(reader_kind: str) -> Select:
+    """unread_count's statement, built once per kind of reader (every wallet page reads it)."""
+    return select(unread(reader_kind, bindparam("reader"), bindparam("now", type_=DateTime)))
 
 
 def mark_read(session: Session, reader: str, item: NewsItem) -> None:

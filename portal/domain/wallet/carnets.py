@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
@@ -246,15 +246,14 @@ def notifications_of(
     )
 
 
+# the wallet menu's count, built once (every wallet page reads it)
+_UNREAD = select(func.count(HolderNotification.id)).where(
+    HolderNotification.holder_id == bindparam("holder_id"), HolderNotification.read_at.is_(None)
+)
+
+
 def unread_count(session: Session, holder: Holder) -> int:
-    return (
-        session.scalar(
-            select(func.count(HolderNotification.id)).where(
-                HolderNotification.holder_id == holder.id, HolderNotification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+    return session.execute(_UNREAD, {"holder_id": holder.id}).scalar() or 0
 
 
 def mark_read(session: Session, holder: Holder, now: dt.datetime | None = None) -> None:
