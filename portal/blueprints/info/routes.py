@@ -49,11 +49,13 @@ def directory_map():
     groups = directory.offices(db.session)
     offices = [o for group in groups for o in group.offices]
     markers = worldmap.markers(offices)
+    view = worldmap.view_of(markers)
     return render_page(
         "info/map.html",
         countries=worldmap.country_paths(),
         markers=markers,
-        view=worldmap.view_of(markers),
+        placed=worldmap.place(markers, view),
+        view=view,
         width=worldmap.WIDTH,
         height=worldmap.HEIGHT,
         without_coordinates=[o for o in offices if o.latitude is None or o.longitude is None],
