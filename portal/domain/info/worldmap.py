@@ -106,6 +106,7 @@ MIN_SCREEN_WIDTH = 600
 DOT_PX = 7  # the visible dot's radius
 HIT_PX = 14  # the radius of what a finger or a pointer hits: a 28 px target (WCAG 2.5.8: 24)
 GAP = 1.05  # offices drawn around a common spot: their targets 5 % further apart than touching
+SPOT_REACH = 2  # a spot gathers offices at most two targets from its centre
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class View:
     hit_radius: float  # the target around it (transparent)
 
 
-MIN_WIDTH = 120.0  # 60 degrees of longitude at least: the offices' region, not a street
+MIN_WIDTH = 60.0  # 30 degrees of longitude at least: the offices' region, not a street
 
 
 def _view(box: str, w: float) -> View:
@@ -174,36 +175,69 @@ class _Spot:
 
 def place(points: list[Marker], view: View) -> list[Placed]:
     """Every marker where its whole target can be hit: offices whose targets would overlap
-    (Antwerp's port and its administrative centre) share a spot and are drawn around it, the
-    first at the top, clockwise by name."""
+    (Antwerp's port and its administrative centre) share a spot and are drawn around it. A spot gathers only offices near each other (within
+    SPOT_REACH targets of its centre): in a region too dense for that at this scale, targets
+    may still touch, and the list under the map is the way to each office."""
     hit = view.hit_radius
     spots = [_Spot([m]) for m in sorted(points, key=lambda m: (m.name, m.id))]
     merged = True
-    while merged:  # until no two spots' circles of targets overlap
+    while merged:  # until no two spots' circles of targets overlap, or they may not merge
         merged = False
         for i, a in enumerate(spots):
             for b in spots[i + 1 :]:
                 reach = a.spread(hit) + b.spread(hit) + 2 * hit
-                if math.hypot(a.x - b.x, a.y - b.y) < reach:
-                    a.members.extend(b.members)
-                    spots.remove(b)
-                    merged = True
-                    break
+                if math.hypot(a.x - b.x, a.y - b.y) >= reach:
+                    continue
+                both = _Spot(a.members + b.members)
+                if max(math.hypot(m.x - both.x, m.y - both.y) for m in both.members) > (
+                    SPOT_REACH * 2 * hit
+                ):
+                    continue  # not one place: drawn where they are
+                a.members.extend(b.members)
+                spots.remove(b)
+                merged = True
+                break
             if merged:
                 break
     placed = []
     for spot in spots:
-        members = sorted(spot.members, key=lambda m: (m.name, m.id))
-        radius = spot.spread(hit)
-        for k, m in enumerate(members):
-            if len(members) == 1:
-                placed.append(Placed(m, m.x, m.y, m.x, m.y, False))
-                continue
-            angle = 2 * math.pi * k / len(members) - math.pi / 2
-            mx = round(spot.x + radius * math.cos(angle), 3)
-            my = round(spot.y + radius * math.sin(angle), 3)
-            placed.append(Placed(m, m.x, m.y, mx, my, True))
+        if len(spot.members) == 1:
+            m = spot.members[0]
+            placed.append(Placed(m, m.x, m.y, m.x, m.y, False))
+            continue
+        placed.extend(_around(spot, spot.spread(hit)))
     return placed
+
+
+def _around(spot: _Spot, radius: float) -> list[Placed]:
+    """The spot's offices on a circle, in the order they lie around it, the circle turned so
+    that the leader lines are shortest: each drawn on the side where it is (offices at the
+    very same point clockwise by name)."""
+    members = sorted(
+        spot.members,
+        key=lambda m: (
+            round((math.atan2(m.y - spot.y, m.x - spot.x) + math.pi / 2) % (2 * math.pi), 6),
+            m.name,
+            m.id,
+        ),
+    )
+    n = len(members)
+    slots = [
+        (
+            round(spot.x + radius * math.cos(2 * math.pi * k / n - math.pi / 2), 3),
+            round(spot.y + radius * math.sin(2 * math.pi * k / n - math.pi / 2), 3),
+        )
+        for k in range(n)
+    ]
+
+    def length(turn: int) -> float:
+        return sum(
+            math.hypot(m.x - slots[(k + turn) % n][0], m.y - slots[(k + turn) % n][1])
+            for k, m in enumerate(members)
+        )
+
+    turn = min(range(n), key=length)
+    return [Placed(m, m.x, m.y, *slots[(k + turn) % n], True) for k, m in enumerate(members)]
 
 
 TILE_ZOOM = 13

@@ -69,3 +69,15 @@ def test_f81_map_page_draws_a_target_per_office(login_as, demo):
     # and listed under the map, each once
     legend = html.split('class="map-legend"', 1)[1].split("</ul>", 1)[0]
     assert "Antwerp Port" in legend and "Antwerp Administrative Centre" in legend
+
+
+def test_f81_a_dense_row_of_offices_is_not_gathered_into_one_far_ring():
+    """Thirty offices along a coast, closer than a target to each other: a spot gathers
+    neighbours only (two targets around its centre), so no office is drawn far from where it
+    is — one ring of all thirty would put some 14 targets away."""
+    view = worldmap.view_of([Marker(0, "x", 300, 100), Marker(1, "y", 420, 160)])
+    hit = view.hit_radius
+    row = [Marker(i, f"Office {i:02}", 330 + i * 0.8 * hit, 120.0) for i in range(30)]
+    placed = worldmap.place(row, view)
+    assert len(placed) == 30
+    assert max(math.hypot(p.mx - p.x, p.my - p.y) for p in placed) <= 6 * hit
