@@ -148,7 +148,7 @@ def resolve_request_site() -> None:
     g.site = None
     g.tenant = None
     g.association = None  # chamber.<domain>: set by the staff loader (blueprints/chamber)
-    if request.endpoint in ("static", "health"):
+    if request.endpoint in ("static", "health", "favicon"):
         return
     site = parse_host(request.host, current_app.config["EATA_DOMAIN"])
     if site is None:

@@ -98,18 +98,19 @@ def audit_request(action: str, **kwargs) -> None:
     audit.record(db.session, action, **kwargs)
 
 
-def permission_required(permission: str):
+def permission_required(permission: str, *, public: bool = False):
     """The one decorator that enforces the role matrix on customs pages (F-13).
 
-    Not logged in → the login manager's redirect; logged in without the permission → 403,
-    written to the audit log.
+    Not logged in → the login manager's redirect (with `public`: the page, which then shows
+    only what is for everyone); logged in without the permission → 403, written to the audit
+    log.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                return view(*args, **kwargs) if public else login_manager.unauthorized()
             if not has_permission(current_user.role, permission):
                 audit_request(
                     "permission.denied",

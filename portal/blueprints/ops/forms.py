@@ -87,6 +87,8 @@ class NewsForm(FlaskForm):
     # WTForms' default formats read what a browser's datetime-local input sends
     publish_at = DateTimeLocalField(_l("Publish at (UTC)"), validators=[Optional()])
     expires_at = DateTimeLocalField(_l("Expires at (UTC)"), validators=[Optional()])
+    # the news this one translates (choices: the news of their own, set by the route)
+    version_of = SelectField(_l("Version in another language of"), default="")
 
 
 class HelpPageForm(FlaskForm):

@@ -329,7 +329,11 @@ def ata_statuses():
 @bp.get("/news")
 @operator_required
 def news_list():
-    return render_page("ops/news.html", items=news.all_news(db.session), buttons=ButtonForm())
+    items = news.all_news(db.session)
+    first_titles = {n.id: n.title for n in items if n.version_of is None}
+    return render_page(
+        "ops/news.html", items=items, first_titles=first_titles, buttons=ButtonForm()
+    )
 
 
 @bp.route("/news/new", methods=["GET", "POST"], defaults={"news_id": None})
@@ -338,8 +342,16 @@ def news_list():
 def news_edit(news_id: int | None):
     item = _get(NewsItem, news_id) if news_id else None
     form = NewsForm(obj=item)
+    firsts = news.first_versions(db.session, but=item)
+    form.version_of.choices = choices(
+        [("", _("None: a news of its own"))]
+        + [(str(n.id), f"{n.title} ({n.language})") for n in firsts]
+    )
+    if request.method == "GET" and item is not None:
+        form.version_of.data = str(item.version_of or "")
     if form.validate_on_submit():
         try:
+            chosen = form.version_of.data
             news.save_news(
                 db.session,
                 item,
@@ -349,6 +361,7 @@ def news_edit(news_id: int | None):
                 language=form.language.data,
                 publish_at=form.publish_at.data,
                 expires_at=form.expires_at.data,
+                version_of=db.session.get(NewsItem, int(chosen)) if chosen else None,
                 actor=actor(),
             )
             db.session.commit()

@@ -1,14 +1,16 @@
 """News (F-80): written by operators, shown to their audience between publish and expiry, in
-the customs portal, the wallet and the NICS documentation; read markers per reader."""
+the customs portal, the wallet and the NICS documentation; read markers per reader. A news in
+several languages is one item per language, the others versions of the first (`version_of`):
+a reader sees one version of each, in their language, else English, else the first written."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.db import now_utc
 from portal.domain import DomainError
@@ -17,13 +19,17 @@ from portal.domain.info import texts
 from portal.domain.info.texts import AUDIENCES
 from portal.models import NewsItem, NewsRead
 
-# who sees which audiences: a site's readers see their own and 'all'
+# who sees which audiences: a site's readers see their own and 'all' (Everyone); someone not
+# signed in ('public': a visitor of the customs portal or the wallet) only 'all'
 READERS = {
     "customs": ("customs", "all"),
     "holders": ("holders", "all"),
     "chambers": ("chambers", "all"),
+    "public": ("all",),
     "operator": AUDIENCES,
 }
+# the id a news' versions share
+STORY = func.coalesce(NewsItem.version_of, NewsItem.id)
 
 
 def save_news(
@@ -36,13 +42,24 @@ def save_news(
     language: str,
     publish_at: dt.datetime | None,
     expires_at: dt.datetime | None,
+    version_of: NewsItem | None = None,
     actor: Actor = OPERATOR,
 ) -> NewsItem:
-    """Create (item None) or change a news item; its search entry follows."""
+    """Create (item None) or change a news item; its search entry follows. `version_of`: the
+    news this item is another language's version of (one version per language)."""
     title = (title or "").strip()
     if not title:
         raise DomainError(_("Give the news a title."), field="title")
     texts.check_audience_language(audience, language)
+    story = _story_of(session, item, version_of)
+    if story is not None:
+        others = select(NewsItem.id).where(STORY == story, NewsItem.language == language)
+        if item is not None:
+            others = others.where(NewsItem.id != item.id)
+        if session.scalar(others) is not None:
+            raise DomainError(
+                _("This news already has a version in this language."), field="language"
+            )
     publish_at = publish_at or now_utc()
     if expires_at is not None and expires_at <= publish_at:
         raise DomainError(_("The expiry date must come after the publication date."), "expires_at")
@@ -59,6 +76,7 @@ def save_news(
         language,
     )
     item.publish_at, item.expires_at, item.updated_at = publish_at, expires_at, now_utc()
+    item.version_of = story if story != item.id else None
     session.flush()
     texts.saved(
         session,
@@ -72,7 +90,51 @@ def save_news(
     return item
 
 
+def _story_of(session: Session, item: NewsItem | None, version_of: NewsItem | None) -> int | None:
+    """The story the saved item belongs to (None: a new item of its own)."""
+    if version_of is None:
+        return item.id if item is not None else None
+    story = version_of.story
+    if item is not None and story != item.story:
+        has_versions = session.scalar(select(NewsItem.id).where(NewsItem.version_of == item.id))
+        if has_versions is not None:
+            raise DomainError(
+                _("This news has versions in other languages: it cannot become a version."),
+                field="version_of",
+            )
+    if item is not None and story == item.id:
+        return item.id
+    return story
+
+
+def versions(session: Session, item: NewsItem) -> list[NewsItem]:
+    """Every version of the item's news, itself included, the first written first."""
+    return list(session.scalars(select(NewsItem).where(STORY == item.story).order_by(NewsItem.id)))
+
+
+def first_versions(session: Session, *, but: NewsItem | None = None) -> list[NewsItem]:
+    """The news a version can be added to (their first versions), newest first, but the item
+    `but` (the one being edited)."""
+    stmt = select(NewsItem).where(NewsItem.version_of.is_(None))
+    if but is not None:
+        stmt = stmt.where(NewsItem.id != but.id)
+    return list(session.scalars(stmt.order_by(NewsItem.publish_at.desc(), NewsItem.id.desc())))
+
+
 def delete_news(session: Session, item: NewsItem, *, actor: Actor = OPERATOR) -> None:
+    """The item gone; when it was the first version, the next one becomes the first."""
+    others = [v for v in versions(session, item) if v.id != item.id]
+    if item.version_of is None and others:
+        first, rest = others[0], others[1:]
+        first.version_of = None
+        if rest:
+            session.execute(
+                update(NewsItem)
+                .where(NewsItem.id.in_([v.id for v in rest]))
+                .values(version_of=first.id)
+                .execution_options(synchronize_session="fetch")
+            )
+        session.flush()
     texts.delete(session, item, actor=actor)
 
 
@@ -92,13 +154,31 @@ def visible_news(
     limit: int = 50,
     now: dt.datetime | None = None,
 ) -> list[NewsItem]:
-    """Published, unexpired news for `reader_kind` ('customs', 'holders', 'chambers'), newest
-    first; those in `language` before the others."""
-    stmt = _visible(reader_kind, now or now_utc())
-    order = [NewsItem.publish_at.desc(), NewsItem.id.desc()]
-    if language:
-        order.insert(0, (NewsItem.language != language))
-    return list(session.scalars(stmt.order_by(*order).limit(limit)))
+    """Published, unexpired news for `reader_kind` ('customs', 'holders', 'chambers',
+    'public'), one version of each: in `language`, else English, else the first written; those
+    in `language` first, then newest first."""
+    language = language or "en"
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=STORY,
+            order_by=(
+                NewsItem.language != language,
+                NewsItem.language != "en",
+                NewsItem.id,
+            ),
+        )
+        .label("rank")
+    )
+    ranked = _visible(reader_kind, now or now_utc()).add_columns(rank).subquery()
+    shown = aliased(NewsItem, ranked)
+    stmt = (
+        select(shown)
+        .where(ranked.c.rank == 1)
+        .order_by(shown.language != language, shown.publish_at.desc(), shown.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def visible_item(
@@ -107,23 +187,33 @@ def visible_item(
     return session.scalar(_visible(reader_kind, now or now_utc()).where(NewsItem.id == news_id))
 
 
-def read_ids(session: Session, reader: str, items: list[NewsItem]) -> set[int]:
-    if not items:
-        return set()
-    return set(
-        session.scalars(
-            select(NewsRead.news_id).where(
-                NewsRead.reader == reader, NewsRead.news_id.in_([i.id for i in items])
-            )
-        )
+def _read_stories(reader: str):
+    """The news (any version of which) `reader` opened."""
+    return (
+        select(STORY)
+        .select_from(NewsRead)
+        .join(NewsItem, NewsItem.id == NewsRead.news_id)
+        .where(NewsRead.reader == reader)
     )
 
 
+def read_ids(session: Session, reader: str, items: list[NewsItem]) -> set[int]:
+    """Those of `items` the reader read — in this or in another language."""
+    if not items:
+        return set()
+    stories = set(session.scalars(_read_stories(reader).where(STORY.in_({i.story for i in items}))))
+    return {i.id for i in items if i.story in stories}
+
+
 def unread_count(session: Session, reader_kind: str, reader: str) -> int:
-    visible = _visible(reader_kind, now_utc()).with_only_columns(NewsItem.id).subquery()
-    read = select(NewsRead.news_id).where(NewsRead.reader == reader)
+    """How many news the reader can see and opened in no language."""
+    visible = _visible(reader_kind, now_utc()).with_only_columns(STORY.label("story")).subquery()
     return (
-        session.scalar(select(func.count()).select_from(visible).where(visible.c.id.not_in(read)))
+        session.scalar(
+            select(func.count(func.distinct(visible.c.story))).where(
+                visible.c.story.not_in(_read_stories(reader))
+            )
+        )
         or 0
     )
 
