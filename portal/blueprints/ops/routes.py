@@ -35,7 +35,7 @@ from portal.models import (
     IssuingAssociation,
     NewsItem,
 )
-from portal.web import audit_request, redirect_to, render_page
+from portal.web import audit_request, redirect_to, render_page, show_refusal
 
 CONTACT = ("street", "postal_code", "city", "email", "phone")
 
@@ -49,11 +49,7 @@ def _get(model, object_id: int):
 
 def _refused(form, exc: DomainError) -> None:
     db.session.rollback()
-    target = getattr(form, exc.field or "", None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*list(target.errors), exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    show_refusal(form, exc)
 
 
 @bp.get("/")
