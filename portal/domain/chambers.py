@@ -18,10 +18,11 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, values
 from portal.domain.api_clients import Actor
 from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, holder_of, lifecycle
 from portal.domain.codes import keyed_hash, new_token
+from portal.domain.organisation.fields import Fields
 from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
 from portal.domain.portal_identity import PortalIdentity
@@ -70,11 +71,12 @@ def create_staff(
     staff admin who invites (None: the operator, who creates an association's first admin)."""
     if by is not None and (by.staff_role != "admin" or by.association_id != association.id):
         raise PermissionDenied(_("Only your association's staff admins invite colleagues."))
-    email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254 or not (full_name or "").strip():
-        raise DomainError(_("Give the person's email and name."), field="email")
+    fields = Fields()
+    email = fields.check("email", lambda: values.email_address(email))
+    name = fields.check("full_name", lambda: values.full_name(full_name))
     if role not in STAFF_ROLES:
-        raise DomainError(_("Choose a role."), field="role")
+        fields.refuse("role", _("Choose a role."))
+    fields.done()
     if not association.active:
         raise Conflict(_("This issuing association is not active."), field="email")
     if session.scalar(select(ChamberStaff.id).where(ChamberStaff.email == email)):
@@ -84,7 +86,7 @@ def create_staff(
     staff = ChamberStaff(
         association_id=association.id,
         email=email,
-        full_name=full_name.strip()[:200],
+        full_name=name,
         staff_role=role,
         invited_by=actor.label[:254],
         failed_logins=0,

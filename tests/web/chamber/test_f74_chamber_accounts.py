@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select
 
 from portal.models import AuditEvent, ChamberStaff, ChamberToken
+from tests.web.admin.conftest import field_error, outbox
 from tests.web.chamber.conftest import STAFF_PASSWORD, last_link, totp_now
 
 
@@ -382,3 +383,71 @@ def test_f74_each_small_portal_counts_its_own_login_attempts(client_for, make_st
         for _ in range(11)
     ]
     assert mfa[-1] == 429 and 429 not in mfa[:10]
+
+
+# --- refusals of a new staff account, and the staff's states (issue 14) ----------------------
+
+INVALID_EMAIL = "Enter a valid email address, like name@example.com."
+
+
+def _staff_emails(session) -> set[str]:
+    session.expire_all()
+    return set(session.scalars(select(ChamberStaff.email)))
+
+
+def _invitations(session) -> int:
+    return len(
+        session.scalars(
+            select(AuditEvent.id).where(AuditEvent.action == "chamber_staff.invited")
+        ).all()
+    )
+
+
+def test_r12_staff_admin_invite_refuses_an_invalid_email_next_to_the_field(
+    app, session, chamber_client
+):
+    before, invited_before = _staff_emails(session), _invitations(session)
+    r = chamber_client.post(
+        "/chamber/staff",
+        data=_form(chamber_client, {"email": "anna@", "full_name": "Anna", "role": "staff"}),
+    )
+    assert r.status_code == 422
+    assert field_error(r, "email") == INVALID_EMAIL
+    assert field_error(r, "full_name") is None
+    # both fields wrong: both messages at once, each next to its field
+    r = chamber_client.post(
+        "/chamber/staff",
+        data=_form(chamber_client, {"email": "anna@cci", "full_name": "=1+1", "role": "staff"}),
+    )
+    assert r.status_code == 422
+    assert field_error(r, "email") == INVALID_EMAIL
+    assert field_error(r, "full_name").startswith('The full name cannot start with "="')
+    assert _staff_emails(session) == before  # nothing created
+    assert outbox(app) == []  # and nothing sent
+    assert _invitations(session) == invited_before  # nor audited
+    # the same form with a good address invites
+    r = chamber_client.post(
+        "/chamber/staff",
+        data=_form(
+            chamber_client, {"email": " Anna@CCI.test ", "full_name": "Anna", "role": "staff"}
+        ),
+    )
+    assert r.status_code == 303
+    assert "anna@cci.test" in _staff_emails(session)
+    assert [m["To"] for m in outbox(app)] == ["anna@cci.test"]
+
+
+def test_r12_console_first_staff_admin_refuses_an_invalid_email_next_to_the_field(
+    app, operator_client, associations, session
+):
+    ours, _theirs = associations
+    r = operator_client.post(
+        f"/console/associations/{ours.id}/staff",
+        data=_form(operator_client, {"email": "anna@", "full_name": "Anna"}),
+    )
+    assert r.status_code == 422
+    assert field_error(r, "email") == INVALID_EMAIL
+    assert _staff_emails(session) == set()
+    assert outbox(app) == []
+    # the form is still there to correct the address
+    assert 'name="email"' in r.text and 'value="anna@"' in r.text
