@@ -243,10 +243,12 @@ def staff():
         except DomainError as exc:
             db.session.rollback()
             show_refusal(form, exc)
+    people = chambers.staff_of(db.session, g.association.id)
     return render_page(
         "chamber/staff.html",
         form=form,
-        people=chambers.staff_of(db.session, g.association.id),
+        people=people,
+        states=chambers.staff_states(db.session, people),
         link=link,
         buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,
