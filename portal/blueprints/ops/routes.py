@@ -12,6 +12,8 @@ from sqlalchemy import select
 from portal.blueprints.auth.emails import send_account_invitation
 from portal.blueprints.ops.app import bp
 from portal.blueprints.ops.forms import (
+    AUDIENCE_PAIRS,
+    KIND_PAIRS,
     AdministrationForm,
     ApiClientForm,
     AssociationForm,
@@ -325,7 +327,12 @@ def ata_statuses():
 @bp.get("/news")
 @operator_required
 def news_list():
-    return render_page("ops/news.html", items=news.all_news(db.session), buttons=ButtonForm())
+    return render_page(
+        "ops/news.html",
+        items=news.all_news(db.session),
+        audiences=dict(AUDIENCE_PAIRS),
+        buttons=ButtonForm(),
+    )
 
 
 @bp.route("/news/new", methods=["GET", "POST"], defaults={"news_id": None})
@@ -381,7 +388,13 @@ def news_delete(news_id: int):
 @operator_required
 def help_pages():
     rows = db.session.scalars(select(HelpPage).order_by(HelpPage.kind, HelpPage.position)).all()
-    return render_page("ops/help_pages.html", pages=rows, buttons=ButtonForm())
+    return render_page(
+        "ops/help_pages.html",
+        pages=rows,
+        audiences=dict(AUDIENCE_PAIRS),
+        kinds=dict(KIND_PAIRS),
+        buttons=ButtonForm(),
+    )
 
 
 @bp.route("/help-pages/new", methods=["GET", "POST"], defaults={"page_id": None})
