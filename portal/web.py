@@ -1,5 +1,6 @@
 """Helpers shared by the page blueprints: the permission decorator, audit from a request, the
-one way to answer htmx (page or fragment, redirects) and the request arguments of lists."""
+one way to answer htmx (page or fragment, redirects), a domain refusal shown on its form and
+the request arguments of lists."""
 
 from __future__ import annotations
 
@@ -80,6 +81,18 @@ def redirect_to(url: str, code: int = 303):
     if htmx:
         return current_app.response_class(status=200, headers={"HX-Redirect": url})
     return redirect(url, code)
+
+
+def show_refusal(form, error) -> None:
+    """A domain refusal (DomainError) on its form (R-12): each refused field's message next to
+    that field — every field of one that gathered several (organisation.fields.Invalid) —, a
+    refusal of no field of the form above it."""
+    for name, message in getattr(error, "errors", {error.field: error.message}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def audit_request(action: str, **kwargs) -> None:

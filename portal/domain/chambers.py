@@ -14,14 +14,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, values
 from portal.domain.api_clients import Actor
 from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, holder_of, lifecycle
 from portal.domain.codes import keyed_hash, new_token
+from portal.domain.organisation.fields import Fields
 from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
 from portal.domain.portal_identity import PortalIdentity
@@ -70,11 +71,12 @@ def create_staff(
     staff admin who invites (None: the operator, who creates an association's first admin)."""
     if by is not None and (by.staff_role != "admin" or by.association_id != association.id):
         raise PermissionDenied(_("Only your association's staff admins invite colleagues."))
-    email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254 or not (full_name or "").strip():
-        raise DomainError(_("Give the person's email and name."), field="email")
+    fields = Fields()
+    email = fields.check("email", lambda: values.email_address(email))
+    name = fields.check("full_name", lambda: values.full_name(full_name))
     if role not in STAFF_ROLES:
-        raise DomainError(_("Choose a role."), field="role")
+        fields.refuse("role", _("Choose a role."))
+    fields.done()
     if not association.active:
         raise Conflict(_("This issuing association is not active."), field="email")
     if session.scalar(select(ChamberStaff.id).where(ChamberStaff.email == email)):
@@ -84,7 +86,7 @@ def create_staff(
     staff = ChamberStaff(
         association_id=association.id,
         email=email,
-        full_name=full_name.strip()[:200],
+        full_name=name,
         staff_role=role,
         invited_by=actor.label[:254],
         failed_logins=0,
@@ -110,13 +112,7 @@ def first_admin(
     """The operator's part: an association's first staff account, an admin. While an active
     admin exists, further accounts are invited by the association's own admins (the operator
     steps in again only for an association left without one)."""
-    if session.scalar(
-        select(ChamberStaff.id).where(
-            ChamberStaff.association_id == association.id,
-            ChamberStaff.staff_role == "admin",
-            ChamberStaff.active.is_(True),
-        )
-    ):
+    if has_admin(session, association):
         raise Conflict(
             _(
                 "%(name)s already has a staff admin: they invite their colleagues themselves.",
@@ -125,6 +121,23 @@ def first_admin(
             field="email",
         )
     return create_staff(session, association, email, full_name, "admin", actor=actor)
+
+
+def has_admin(session: Session, association: IssuingAssociation) -> bool:
+    """Whether the association has an active staff admin (then they invite their colleagues,
+    and the operator's console offers no first admin)."""
+    return (
+        session.scalar(
+            select(ChamberStaff.id)
+            .where(
+                ChamberStaff.association_id == association.id,
+                ChamberStaff.staff_role == "admin",
+                ChamberStaff.active.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def issue_invitation(session: Session, staff: ChamberStaff, days: int = INVITATION_DAYS) -> str:
@@ -243,6 +256,53 @@ def staff_of(session: Session, association_id: int) -> list[ChamberStaff]:
             .order_by(ChamberStaff.full_name, ChamberStaff.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class StaffState:
+    """Where a staff account stands, as its row in a staff list says: "invited" (no password
+    yet; the link expires at `until`), "invitation_expired" (no password, no link that works:
+    send a new one), "active", "locked" (wrong passwords or codes, until `until`) or
+    "disabled"."""
+
+    kind: str
+    until: dt.datetime | None = None
+
+
+def staff_states(
+    session: Session, people: list[ChamberStaff], now: dt.datetime | None = None
+) -> dict[int, StaffState]:
+    """The state of each of `people` by id (one query for the invitation links)."""
+    now = now or now_utc()
+    waiting = [p.id for p in people if p.password_hash is None]
+    expires: dict[int, dt.datetime] = {}
+    if waiting:
+        expires = {
+            staff_id: until
+            for staff_id, until in session.execute(
+                select(ChamberToken.staff_id, func.max(ChamberToken.expires_at))
+                .where(
+                    ChamberToken.staff_id.in_(waiting),
+                    ChamberToken.used_at.is_(None),
+                    ChamberToken.expires_at > now,
+                )
+                .group_by(ChamberToken.staff_id)
+            )
+        }
+    states = {}
+    for p in people:
+        if not p.active:
+            states[p.id] = StaffState("disabled")
+        elif p.password_hash is None:
+            until = expires.get(p.id)
+            states[p.id] = (
+                StaffState("invited", until) if until else StaffState("invitation_expired")
+            )
+        elif IDENTITY.is_locked(p, now):
+            states[p.id] = StaffState("locked", p.locked_until)
+        else:
+            states[p.id] = StaffState("active")
+    return states
 
 
 # --- login: password, then TOTP (always) ------------------------------------------------------

@@ -20,7 +20,7 @@ from portal.domain.rules import country_name, label
 from portal.extensions import db, limiter
 from portal.models import Carnet, ChamberStaff
 from portal.tenancy import get_for_association_or_404, site_url
-from portal.web import page_arg, redirect_to, render_page, send_upload
+from portal.web import page_arg, redirect_to, render_page, send_upload, show_refusal
 
 
 @bp.app_context_processor
@@ -242,15 +242,13 @@ def staff():
             return redirect_to(url_for("chamber.staff"))
         except DomainError as exc:
             db.session.rollback()
-            field = getattr(form, exc.field or "", None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = [*field.errors, exc.message]
-            else:
-                form.form_errors.append(exc.message)
+            show_refusal(form, exc)
+    people = chambers.staff_of(db.session, g.association.id)
     return render_page(
         "chamber/staff.html",
         form=form,
-        people=chambers.staff_of(db.session, g.association.id),
+        people=people,
+        states=chambers.staff_states(db.session, people),
         link=link,
         buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,

@@ -4,7 +4,7 @@ admin to chamber.<domain>; that admin invites colleagues there."""
 
 from __future__ import annotations
 
-from flask import abort, flash
+from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired
 
 from portal.blueprints.chamber.invitations import send_staff_invitation
 from portal.blueprints.ops.app import bp
+from portal.blueprints.ops.routes import _get, _refused
 from portal.blueprints.ops.session import actor, operator_required
 from portal.domain import DomainError, chambers
 from portal.extensions import db
@@ -28,9 +29,9 @@ class FirstStaffForm(FlaskForm):
 @bp.route("/associations/<int:ia_id>/staff", methods=["GET", "POST"])
 @operator_required
 def association_staff(ia_id: int):
-    association = db.session.get(IssuingAssociation, ia_id)
-    if association is None:
-        abort(404)
+    """The association's staff with their state and, while it has no active staff admin, the
+    form inviting its first one (afterwards its admins invite their colleagues themselves)."""
+    association = _get(IssuingAssociation, ia_id)
     form = FirstStaffForm()
     link = None
     if form.validate_on_submit():
@@ -44,14 +45,17 @@ def association_staff(ia_id: int):
                 _("The invitation was sent to %(email)s.", email=staff.email),
                 "success",
             )
+            form = FirstStaffForm(formdata=None)
         except DomainError as exc:
-            db.session.rollback()
-            form.email.errors = [*form.email.errors, exc.message]
+            _refused(form, exc)
+    people = chambers.staff_of(db.session, association.id)
     return render_page(
         "ops/association_staff.html",
         form=form,
         association=association,
-        people=chambers.staff_of(db.session, association.id),
+        people=people,
+        states=chambers.staff_states(db.session, people),
+        has_admin=chambers.has_admin(db.session, association),
         link=link,
-        status=422 if form.errors else 200,
+        status=422 if form.errors or form.form_errors else 200,
     )

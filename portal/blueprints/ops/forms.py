@@ -30,6 +30,7 @@ AUDIENCE_PAIRS = [
     ("chambers", _l("Chambers of commerce")),
 ]
 LANGUAGE_PAIRS = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+KIND_PAIRS = [("faq", _l("FAQ entry")), ("page", _l("Help page"))]
 
 
 class ContactForm(FlaskForm):
@@ -94,9 +95,7 @@ class NewsForm(FlaskForm):
 class HelpPageForm(FlaskForm):
     title = StringField(_l("Heading"), validators=[DataRequired()])
     slug = StringField(_l("Address (letters, digits, hyphens)"))
-    kind = SelectField(
-        _l("Kind"), choices=choices([("faq", _l("FAQ entry")), ("page", _l("Help page"))])
-    )
+    kind = SelectField(_l("Kind"), choices=choices(KIND_PAIRS))
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_PAIRS))
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_PAIRS))
     position = IntegerField(_l("Position"), default=0, validators=[Optional()])

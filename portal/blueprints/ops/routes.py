@@ -12,6 +12,8 @@ from sqlalchemy import select
 from portal.blueprints.auth.emails import send_account_invitation
 from portal.blueprints.ops.app import bp
 from portal.blueprints.ops.forms import (
+    AUDIENCE_PAIRS,
+    KIND_PAIRS,
     AdministrationForm,
     ApiClientForm,
     AssociationForm,
@@ -35,7 +37,7 @@ from portal.models import (
     IssuingAssociation,
     NewsItem,
 )
-from portal.web import audit_request, redirect_to, render_page
+from portal.web import audit_request, redirect_to, render_page, show_refusal
 
 CONTACT = ("street", "postal_code", "city", "email", "phone")
 
@@ -49,11 +51,7 @@ def _get(model, object_id: int):
 
 def _refused(form, exc: DomainError) -> None:
     db.session.rollback()
-    target = getattr(form, exc.field or "", None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*list(target.errors), exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    show_refusal(form, exc)
 
 
 @bp.get("/")
@@ -332,7 +330,11 @@ def news_list():
     items = news.all_news(db.session)
     first_titles = {n.id: n.title for n in items if n.version_of is None}
     return render_page(
-        "ops/news.html", items=items, first_titles=first_titles, buttons=ButtonForm()
+        "ops/news.html",
+        items=items,
+        first_titles=first_titles,
+        audiences=dict(AUDIENCE_PAIRS),
+        buttons=ButtonForm(),
     )
 
 
@@ -398,7 +400,13 @@ def news_delete(news_id: int):
 @operator_required
 def help_pages():
     rows = db.session.scalars(select(HelpPage).order_by(HelpPage.kind, HelpPage.position)).all()
-    return render_page("ops/help_pages.html", pages=rows, buttons=ButtonForm())
+    return render_page(
+        "ops/help_pages.html",
+        pages=rows,
+        audiences=dict(AUDIENCE_PAIRS),
+        kinds=dict(KIND_PAIRS),
+        buttons=ButtonForm(),
+    )
 
 
 @bp.route("/help-pages/new", methods=["GET", "POST"], defaults={"page_id": None})

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from portal.models import ApiClient, AuditEvent, CustomsAdministration, NewsItem, Operator
+from tests.web.admin.conftest import field_error, outbox
 from tests.web.info.conftest import OPERATOR_PASSWORD, totp_now
 
 
@@ -174,6 +175,43 @@ def test_ops_creates_an_administration_and_invites_its_admin(operator_client, se
     again = c.post("/console/administrations", data=_csrf_form(c, data))
     assert again.status_code == 422
     assert "already exists" in again.get_data(as_text=True)
+
+
+def test_r12_new_administration_refuses_an_invalid_first_admin_email(operator_client, session, app):
+    from portal.models import Account
+
+    c = operator_client
+    data = {
+        "code": "de",
+        "name": "German Customs",
+        "country": "DE",
+        "admin_email": "anna@",
+        "admin_name": "Anna Admin",
+    }
+    response = c.post("/console/administrations", data=_csrf_form(c, data))
+    assert response.status_code == 422
+    assert field_error(response, "admin_email") == (
+        "Enter a valid email address, like name@example.com."
+    )
+    # nothing created, nothing sent
+    assert (
+        session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "de"))
+        is None
+    )
+    assert session.scalar(select(Account).where(Account.email.like("anna%"))) is None
+    assert outbox(app) == []
+    refused = c.post(
+        "/console/administrations",
+        data=_csrf_form(c, {**data, "admin_email": "anna@zoll.test", "admin_name": "=cmd"}),
+    )
+    assert refused.status_code == 422
+    assert field_error(refused, "admin_name").startswith('The full name cannot start with "="')
+    ok = c.post(
+        "/console/administrations",
+        data=_csrf_form(c, {**data, "admin_email": "Anna@Zoll.test"}),
+    )
+    assert ok.status_code == 200
+    assert [m["To"] for m in outbox(app)] == ["anna@zoll.test"]
 
 
 def test_ops_writes_news_with_audit(operator_client, session):

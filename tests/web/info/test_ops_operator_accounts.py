@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.domain.info import operators
 from portal.models import AuditEvent, Operator, OperatorSession
-from tests.web.admin.conftest import body_of, outbox
+from tests.web.admin.conftest import body_of, field_error, outbox
 from tests.web.info.conftest import OPERATOR_PASSWORD
 
 
@@ -86,6 +86,33 @@ def test_ops_invitation_refuses_a_known_email(operator_client):
     )
     assert response.status_code == 422
     assert "already exists" in response.get_data(as_text=True)
+
+
+def test_r12_operator_invitation_says_which_field_is_wrong(app, operator_client, session):
+    c = operator_client
+
+    def invite(email: str, name: str):
+        return c.post("/console/operators", data=_csrf_form(c, {"email": email, "full_name": name}))
+
+    for email in ("anna@", "anna", "anna@ops"):
+        response = invite(email, "Anna")
+        assert response.status_code == 422, email
+        assert field_error(response, "email") == (
+            "Enter a valid email address, like name@example.com."
+        )
+        assert field_error(response, "full_name") is None
+    # a name the domain refuses: said next to the name, the address is fine
+    response = invite("anna@ops.test", "=HYPERLINK()")
+    assert response.status_code == 422
+    assert field_error(response, "email") is None
+    assert field_error(response, "full_name").startswith('The full name cannot start with "="')
+    # both: each next to its field
+    response = invite("anna@", "=x")
+    assert field_error(response, "email") and field_error(response, "full_name")
+    assert "email and name" not in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(Operator).where(Operator.email.like("anna%"))) is None
+    assert outbox(app) == [] and _events(session, "operator.invited") == []
 
 
 def test_ops_unknown_or_expired_invitation_link_is_refused(client_for, session):
