@@ -58,7 +58,7 @@ def page_url(endpoint: str, filters: dict[str, str]):
 
 def show_domain_error(form, error: DomainError) -> None:
     """Each refused field's message goes next to that field; the rest above the form."""
-    for name, message in getattr(error, "errors", {error.field: error.message}).items():
+    for name, message in error.by_field().items():
         field = getattr(form, name, None) if name else None
         if field is not None:
             field.errors = [*field.errors, message]
