@@ -87,7 +87,7 @@ def show_refusal(form, error) -> None:
     """A domain refusal (DomainError) on its form (R-12): each refused field's message next to
     that field — every field of one that gathered several (organisation.fields.Invalid) —, a
     refusal of no field of the form above it."""
-    for name, message in getattr(error, "errors", {error.field: error.message}).items():
+    for name, message in error.by_field().items():
         field = getattr(form, name, None) if name else None
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, message]

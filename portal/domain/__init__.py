@@ -22,6 +22,17 @@ class DomainError(Exception):
         self.code = code
         self.item = item
 
+    def by_field(self) -> dict[str, str]:
+        """The refusal's messages by form field ("" for the form as a whole): every field of
+        a refusal that gathered several (organisation.Invalid's dict, ValidationFailed's
+        list), else this one message under its field."""
+        errors = getattr(self, "errors", None)
+        if isinstance(errors, dict):
+            return dict(errors)
+        if isinstance(errors, list):
+            return {str(e.get("field") or ""): str(e.get("message")) for e in errors}
+        return {self.field or "": self.message}
+
 
 class NotFound(DomainError):
     status = 404

@@ -64,13 +64,19 @@ def earliest_digital_date(notified_on: dt.date) -> dt.date:
 
 
 def check_notice(digital_from: dt.date, notified_on: dt.date) -> None:
-    """F-70: a digital date takes effect three months after the notification's receipt."""
+    """F-70: a digital date takes effect three months after the notification's receipt. The
+    dates are quoted as they are typed (YYYY-MM-DD: the console's form, the command line)."""
     earliest = earliest_digital_date(notified_on)
     if digital_from < earliest:
         raise DomainError(
-            f"A digital date must be notified at least three months ahead: with a notification "
-            f"received on {fmt_date(notified_on)}, the earliest digital date is "
-            f"{fmt_date(earliest)} (not {fmt_date(digital_from)}).",
+            _(
+                "A digital date must be notified at least three months ahead: with a "
+                "notification received on %(notified)s, the earliest digital date is "
+                "%(earliest)s (not %(day)s).",
+                notified=notified_on.isoformat(),
+                earliest=earliest.isoformat(),
+                day=digital_from.isoformat(),
+            ),
             field="digital_from",
             code="short_notice",
         )
@@ -158,8 +164,12 @@ def confirm_digital(
     digital_from = digital_from or provisional
     if digital_from != provisional:
         raise Conflict(
-            f"The provisional digital date is {fmt_date(provisional)}: confirm that date, or "
-            f"announce {fmt_date(digital_from)} as the new provisional date first.",
+            _(
+                "The provisional digital date is %(provisional)s: confirm that date, or "
+                "announce %(day)s as the new provisional date first.",
+                provisional=provisional.isoformat(),
+                day=digital_from.isoformat(),
+            ),
             field="digital_from",
             code="not_the_provisional_date",
         )

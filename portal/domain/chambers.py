@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc, rows_changed
 from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, values
 from portal.domain.api_clients import Actor
-from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, holder_of, lifecycle
+from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, fmt_date, holder_of, lifecycle
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.organisation.fields import Fields
 from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
 from portal.domain.portal_identity import PortalIdentity
-from portal.domain.transition import DischargeView, discharge_view
+from portal.domain.rules import country_name, label
+from portal.domain.transition import DischargeView, discharge_view, goods_away
 from portal.models import Carnet, ChamberSession, ChamberStaff, ChamberToken, IssuingAssociation
 from portal.models.chambers import STAFF_ROLES
 
@@ -383,30 +384,72 @@ def status_filter(status: str, today: dt.date) -> list:
 
 @dataclass
 class CarnetScreen:
-    """What the carnet page shows: the transactions side by side (F-74) and the cover pages."""
+    """What the carnet page shows: the transactions side by side (F-74), and which of the two
+    ends of a carnet applies — its discharge or its cancellation — with why the other does not."""
 
     carnet: Carnet
     holder_name: str  # decrypted for the page (the holder's name, as issued)
     view: DischargeView
-    may_discharge: bool
-    refusal: str | None  # why it cannot be discharged now, in words
+    validated_on: dt.date | None  # validated by customs: digitally, or on paper (recorded)
+    discharge_refusal: str | None  # why it cannot be discharged now, in words
+    cancel_refusal: str | None  # why it cannot be cancelled, in words
+
+    @property
+    def action(self) -> str | None:
+        """The action the page offers: "discharge", "cancel", or None (neither applies)."""
+        if self.discharge_refusal is None:
+            return "discharge"
+        return "cancel" if self.cancel_refusal is None else None
+
+
+def _refusal(check) -> str | None:
+    try:
+        check()
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+def discharge_refusal(
+    session: Session, carnet: Carnet, view: DischargeView, today: dt.date
+) -> str | None:
+    """Why the chamber cannot discharge `carnet` now, or None. Besides the life-cycle rule
+    (validated by customs, digitally or on paper; not cancelled or discharged already), the
+    goods must be back home (transition.goods_away): otherwise the security is maintained."""
+    refusal = _refusal(lambda: lifecycle.check_allowed(carnet, "discharge", today, session))
+    if refusal is not None:
+        return refusal
+    away = goods_away(view)
+    if away is None:
+        return None
+    return _(
+        "The goods are not back: after the %(kind)s in %(country)s on %(date)s no re-importation "
+        "is recorded. Record the re-importation read on the returned paper carnet first; until "
+        "then the security stays.",
+        kind=label(away.kind),
+        country=country_name(session, away.country_code),
+        date=fmt_date(away.day),
+    )
 
 
 def carnet_screen(session: Session, carnet: Carnet, today: dt.date | None = None) -> CarnetScreen:
     today = today or now_utc().date()
-    try:
-        lifecycle.check_allowed(carnet, "discharge", today)
-        refusal = None
-    except DomainError as exc:
-        refusal = exc.message
+    view = discharge_view(session, carnet)
     holder = holder_of(carnet)
+    validated = carnet.activated_at.date() if carnet.activated_at else None
     return CarnetScreen(
         carnet,
         str(holder.get("name", "")),
-        discharge_view(session, carnet),
-        refusal is None,
-        refusal,
+        view,
+        validated or lifecycle.paper_validation(session, carnet),
+        discharge_refusal(session, carnet, view, today),
+        _refusal(lambda: lifecycle.check_allowed(carnet, "cancel", today, session)),
     )
+
+
+def _check_own(staff: ChamberStaff, carnet: Carnet) -> None:
+    if carnet.issuing_association_id != staff.association_id:
+        raise NotFound(_("No such carnet."))
 
 
 def discharge(
@@ -417,10 +460,31 @@ def discharge(
     ip: str | None = None,
     today: dt.date | None = None,
 ) -> Carnet:
-    """F-74 from the chamber's page: the carnet of the staff member's own association is
-    discharged (its unused vouchers blocked: lifecycle.discharge), audited as this person."""
-    if carnet.issuing_association_id != staff.association_id:
-        raise NotFound(_("No such carnet."))
+    """F-74 from the chamber's page: the carnet of the staff member's own association, its
+    goods back home, is discharged (its unused vouchers blocked: lifecycle.discharge), audited
+    as this person."""
+    _check_own(staff, carnet)
+    today = today or now_utc().date()
+    refusal = discharge_refusal(session, carnet, discharge_view(session, carnet), today)
+    if refusal is not None:
+        raise Conflict(refusal, code="discharge_refused")
     return lifecycle.discharge(
+        session, carnet, (reason or "").strip()[:500], actor_of(staff, ip), today=today
+    )
+
+
+def cancel(
+    session: Session,
+    staff: ChamberStaff,
+    carnet: Carnet,
+    reason: str,
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Carnet:
+    """F-23 from the chamber's page: a carnet of the staff member's own association that
+    customs never validated (digitally or on paper) is cancelled — the issuing association's
+    right, as through its NICS (lifecycle.cancel: its sets and unused vouchers end with it)."""
+    _check_own(staff, carnet)
+    return lifecycle.cancel(
         session, carnet, (reason or "").strip()[:500], actor_of(staff, ip), today=today
     )

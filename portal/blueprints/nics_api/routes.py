@@ -205,7 +205,7 @@ def add_sets(eata_id: int):
 def replace_carnet(eata_id: int):
     def handle(body):
         original = _carnet(eata_id, True)
-        domain.check_allowed(original, "replace", _today())
+        domain.check_allowed(original, "replace", _today(), db.session)
         _validate_carnet(body, original)
         carnet, pin = domain.issue_replacement(
             db.session, g.nga, original, body, g.actor, today=_today(), checked=True

@@ -184,9 +184,9 @@ def record_paper(eata_id: int):
                 today=_today(),
             )
         except DomainError as exc:
-            if exc.status == 400:
+            if exc.status == 400:  # every refused field (check_paper_input gathers them)
                 raise ValidationFailed(
-                    [{"field": exc.field or "body", "message": exc.message}]
+                    [{"field": f or "body", "message": m} for f, m in exc.by_field().items()]
                 ) from None
             raise
         view = transition.discharge_view(db.session, carnet)

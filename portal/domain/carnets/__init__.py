@@ -53,7 +53,9 @@ from portal.domain.carnets.lifecycle import (
     check_allowed,
     discharge,
     issue_replacement,
+    lifecycle_status,
     mark_activated,
+    paper_validation,
     unblock,
     verify_download_pin,
 )
@@ -98,6 +100,8 @@ __all__ = [
     "block",
     "cancel",
     "check_allowed",
+    "lifecycle_status",
+    "paper_validation",
     "check_carnet_input",
     "describe_changes",
     "discharge",

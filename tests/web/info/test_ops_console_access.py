@@ -8,6 +8,7 @@ import re
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from portal.domain.rules import add_months
 from portal.models import ApiClient, AuditEvent, CustomsAdministration, NewsItem, Operator
 from tests.web.admin.conftest import field_error, outbox
 from tests.web.info.conftest import OPERATOR_PASSWORD, totp_now
@@ -285,6 +286,37 @@ def test_ops_changes_an_ata_status(operator_client, session, ata_statuses):
         data=_csrf_form(c, {"country": country.code, "action": "announce", "digital_from": "x"}),
     )
     assert bad.status_code == 422
+
+
+def test_f70_short_notice_quotes_the_dates_as_they_are_typed(
+    operator_client, session, ata_statuses
+):
+    """The digital date is typed YYYY-MM-DD: the refusal quotes its dates the same way, next to
+    the field."""
+    import datetime as dt
+
+    from portal.models import Country
+
+    country = session.scalar(select(Country).where(Country.ata_status == "paper"))
+    before = country.provisional_from
+    today = dt.date.today()
+    day = today + dt.timedelta(days=30)
+    c = operator_client
+    r = c.post(
+        "/console/ata-status",
+        data=_csrf_form(c, {"country": country.code, "action": "announce",
+                            "digital_from": day.isoformat()}),
+    )  # fmt: skip
+    assert r.status_code == 422
+    earliest = add_months(today, 3)
+    message = re.search(r'<small id="digital_from-error" class="field-error">([^<]*)<', r.text)
+    assert message.group(1) == (
+        "A digital date must be notified at least three months ahead: with a notification "
+        f"received on {today.isoformat()}, the earliest digital date is {earliest.isoformat()} "
+        f"(not {day.isoformat()})."
+    )
+    session.expire_all()
+    assert session.get(Country, country.code).provisional_from == before
 
 
 def test_ops_wrong_codes_lock_the_waiting_session_too(client_for, make_operator):
