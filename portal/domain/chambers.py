@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
@@ -371,14 +371,10 @@ def carnets_page(
 
 def status_filter(status: str, today: dt.date) -> list:
     """The carnets whose status as people see it (Carnet.effective_status: a live carnet past
-    its validity is expired) is `status`; any other value filters nothing."""
-    live = Carnet.status.in_(("issued", "active"))
-    if status == "expired":
-        return [or_(Carnet.status == "expired", and_(live, Carnet.valid_until < today))]
-    if status in ("issued", "active"):
-        return [Carnet.status == status, Carnet.valid_until >= today]
+    its validity is expired, an issued one validated on paper is active) is `status`; any
+    other value filters nothing."""
     if status in CARNET_STATUSES:
-        return [Carnet.status == status]
+        return Carnet.status_is(status, today)
     return []
 
 

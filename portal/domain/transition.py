@@ -569,6 +569,7 @@ def record_paper_transaction(
         carnet.status = "active" if carnet.status == "issued" else carnet.status
         activated = True
     session.flush()
+    session.expire(carnet, ["paper_validated"])  # Carnet.effective_status reads it
     audit.record(
         session,
         "paper_transaction.recorded",

@@ -241,6 +241,9 @@ def render_step(step: int, status: int = 200, panel=None, **ctx):
     shows another one. `panel` is a callable giving the panel's context (or None: no panel)."""
     ctx.update(step=step, steps=STEPS)
     key = str(ctx["voucher"].id) if panel is not None else ""
+    if key and step == 5:  # after the commit: the carnet may have changed (validated, F-73)
+        key += ":committed"
+    ctx["panel_key"] = key
     fragment = wants_fragment(boosted=True)
     if not fragment or key != _panel_shown():
         ctx["panel_oob"] = fragment

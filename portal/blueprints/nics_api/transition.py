@@ -141,7 +141,7 @@ def itinerary_advice():
 def discharge_json(carnet, view: transition.DischargeView) -> dict:
     return {
         "eata_id": carnet.eata_id,
-        "status": carnet.status,
+        "status": carnet.effective_status(_today()),
         "open_vouchers": view.open_vouchers,
         "items": [
             {

@@ -115,14 +115,10 @@ def paper_validation(session: Session, carnet: Carnet) -> dt.date | None:
 
 
 def lifecycle_status(carnet: Carnet, today: dt.date, session: Session | None = None) -> str:
-    """The status the life-cycle rules go by: the effective status, except that a carnet whose
-    paper validation is recorded counts as validated (active) — customs validated it, on paper
-    (in a digital departure country that stamp does not activate the digital carnet: use cases
-    4 and 6), so it is discharged, never cancelled. Without `session` the stored status only."""
-    status = carnet.effective_status(today)
-    if status == "issued" and session is not None and paper_validation(session, carnet):
-        return "active"
-    return status
+    """The status the life-cycle rules go by: Carnet.effective_status, the one every screen
+    and API shows (a carnet whose paper validation is recorded counts as active). `session`
+    is accepted for the callers that passed it."""
+    return carnet.effective_status(today)
 
 
 def check_allowed(

@@ -62,15 +62,8 @@ def list_for_nga(
 ) -> tuple[list[Carnet], int]:
     today = today or now_utc().date()
     cond = [Carnet.nga_id == nga_id]
-    if status == "expired":
-        cond.append(
-            (Carnet.status == "expired")
-            | (Carnet.status.in_(("issued", "active")) & (Carnet.valid_until < today))
-        )
-    elif status in ("issued", "active"):
-        cond += [Carnet.status == status, Carnet.valid_until >= today]
-    elif status:
-        cond.append(Carnet.status == status)
+    if status:  # the status people see (Carnet.effective_status)
+        cond += Carnet.status_is(status, today)
     total = session.scalar(select(func.count()).select_from(Carnet).where(*cond)) or 0
     rows = session.scalars(
         select(Carnet)
