@@ -433,6 +433,16 @@ class PaperInput:
         )
 
 
+# the API bodies' names of PaperInput's fields (NICS and customs APIs: PaperTransactionInput)
+API_FIELDS = {"country_code": "country", "office_name": "office", "": "body"}
+
+
+def api_field_errors(error: DomainError) -> list[dict]:
+    """A refusal of the paper input as an API's `errors`: each field under the name the
+    request's body gives it (`country`, not the domain's `country_code`)."""
+    return [{"field": API_FIELDS.get(f, f), "message": m} for f, m in error.by_field().items()]
+
+
 def check_paper_input(
     session: Session, carnet: Carnet, data: PaperInput, today: dt.date
 ) -> tuple[Country, dt.date]:

@@ -235,10 +235,7 @@ def customs_record_paper():
             )
         except DomainError as exc:
             if exc.status == 400:  # every refused field, named as in the API's body
-                names = {"country_code": "country", "office_name": "office", "": "body"}
-                raise ValidationFailed(
-                    [{"field": names.get(f, f), "message": m} for f, m in exc.by_field().items()]
-                ) from None
+                raise ValidationFailed(transition.api_field_errors(exc)) from None
             raise
         return 201, present.paper_transaction(row, carnet), {}
 

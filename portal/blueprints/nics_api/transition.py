@@ -184,10 +184,8 @@ def record_paper(eata_id: int):
                 today=_today(),
             )
         except DomainError as exc:
-            if exc.status == 400:  # every refused field (check_paper_input gathers them)
-                raise ValidationFailed(
-                    [{"field": f or "body", "message": m} for f, m in exc.by_field().items()]
-                ) from None
+            if exc.status == 400:  # every refused field, named as in the API's body
+                raise ValidationFailed(transition.api_field_errors(exc)) from None
             raise
         view = transition.discharge_view(db.session, carnet)
         return 201, discharge_json(carnet, view), {}
