@@ -110,7 +110,9 @@ def carnet(carnet_id: int):
     return _carnet_page(get_for_association_or_404(Carnet, carnet_id))
 
 
-@bp.get("/carnets/<int:carnet_id>/<any(discharge, cancel, 'paper-transactions'):_action>")
+@bp.get(
+    "/carnets/<int:carnet_id>/<any(discharge, cancel, 'paper-transactions', 'cover-pages'):_action>"
+)
 @staff_required
 def carnet_form_address(carnet_id: int, _action: str):
     """The address a form of the page posts to, opened (Enter in the address bar after a
@@ -212,7 +214,8 @@ def upload_cover_page(carnet_id: int):
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        return _carnet_page(carnet, status=422, upload_error=exc.message)
+        # htmx swaps the section back in place (the address stays the carnet page's)
+        return _carnet_page(carnet, block="cover_pages", status=422, upload_error=exc.message)
     flash(_("Cover page %(name)s attached.", name=row.filename), "success")
     return redirect_to(url_for("chamber.carnet", carnet_id=carnet.id))
 
