@@ -248,10 +248,16 @@ def digital_legs(
     that left home on the paper carnet is made on it too, even once home has switched (F-72).
     A travel with no digital transaction at all is made on paper entirely (use case 1)."""
     paper_return = carnet is not None and departed_on_paper(session, carnet)
+    # goods that left home on the paper carnet (a recorded paper exportation, not back since)
+    # are abroad: the travel starts from there, with no validation or exportation at home
+    # (F-72; Plan §8: home accepts that paper carnet for its re-importation only)
+    out_on_paper = carnet is not None and left_home_on_paper(session, carnet)
     out = [
         (k, c)
         for k, c in kinds_countries
-        if _digital(session, c, day) and not (k == "reimport" and paper_return)
+        if _digital(session, c, day)
+        and not (k == "reimport" and paper_return)
+        and not (k in ("validation", "export", "pre_export") and out_on_paper)
     ]
     if not out:
         names = ", ".join(sorted({_name(session, c) for _, c in kinds_countries}))
@@ -283,6 +289,14 @@ def departed_on_paper(session: Session, carnet: Carnet) -> bool:
             .limit(1)
         )
         is None
+    )
+
+
+def left_home_on_paper(session: Session, carnet: Carnet) -> bool:
+    """The goods left home on the paper carnet: a recorded paper exportation with no
+    re-importation (paper or digital) on or after its day (goods_away's movements)."""
+    return any(
+        h.medium == "paper" and h.kind == "export" for h in _away(discharge_view(session, carnet))
     )
 
 
@@ -674,10 +688,15 @@ def goods_away(view: DischargeView) -> HistoryLine | None:
     day — the issuing association maintains the security rather than discharge (Plan §7, use
     cases 1, 2 and 4: "check both paper and digital transaction records to discharge or
     maintain the security"). None when nothing left home or the goods came back."""
+    away = _away(view)
+    return away[-1] if away else None
+
+
+def _away(view: DischargeView) -> list[HistoryLine]:
+    """The movements (not cancelled; a validation moves nothing) after the last re-importation."""
     moves = [h for h in view.lines if h.state != "cancelled" and h.kind != "validation"]
     back = max((h.day for h in moves if h.kind == "reimport"), default=None)
-    away = [h for h in moves if h.kind != "reimport" and (back is None or h.day > back)]
-    return away[-1] if away else None
+    return [h for h in moves if h.kind != "reimport" and (back is None or h.day > back)]
 
 
 # --- F-71 for people: the advice form of the wallet and of the chamber portal ----------------
