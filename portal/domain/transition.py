@@ -507,7 +507,8 @@ def _check_where(session: Session, carnet: Carnet, kind: str, country: Country) 
     if kind in HOME_KINDS and not home:
         raise DomainError(
             _(
-                "A %(kind)s is made in the carnet's departure country, not in %(name)s.",
+                "This transaction (%(kind)s) is made in the carnet's departure country, not "
+                "in %(name)s.",
                 kind=label(kind),
                 name=country.name,
             ),
@@ -517,7 +518,7 @@ def _check_where(session: Session, carnet: Carnet, kind: str, country: Country) 
         if home:
             raise DomainError(
                 _(
-                    "An %(kind)s is made abroad, not in the departure country.",
+                    "This transaction (%(kind)s) is made abroad, not in the departure country.",
                     kind=label(kind),
                 ),
                 field="country_code",

@@ -292,6 +292,8 @@ def panel_of(wz: Wizard):
             "holder": carnet_domain.holder_of(carnet),
             "representatives": carnet_domain.representatives_of(carnet),
             "carnet_status": carnet.effective_status(now_utc().date()),
+            "type_label": carnet_domain.TYPE_LABELS.get(carnet.carnet_type, carnet.carnet_type),
+            "format_label": carnet_domain.FORMAT_SHORT_LABELS.get(carnet.format, carnet.format),
             "countries": goods_of(carnet)[1],
             "issuer": _name_of(NGA, carnet.nga_id),
             "association": _name_of(IssuingAssociation, carnet.issuing_association_id),
