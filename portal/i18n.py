@@ -6,6 +6,7 @@ login is known):
 - a customs account: the language it chose, else its administration's default; times in the
   zone of its office, else its administration's zone;
 - a holder on the wallet: the language they chose, else the browser's; their zone, else UTC;
+- chamber staff (the chamber portal): the language they chose, else the browser's;
 - nobody logged in: the browser's Accept-Language among the shipped languages, else (on a
   customs host) the administration's default language, else the first shipped language.
 `g.locale` / `g.timezone`, when set before, win (code that knows better, e.g. a test).
@@ -87,6 +88,8 @@ def choose() -> tuple[str, str]:
         office = user.office
         lang = _shipped(user.language) or _shipped(tenant.language)
         zone = (office.timezone if office is not None else None) or tenant.timezone
+    elif getattr(user, "actor_type", None) == "chamber_staff":  # the chamber portal's staff
+        lang = _shipped(user.language)
     lang = lang or _browser_language()
     if lang is None and tenant is not None and getattr(site, "kind", None) == "customs":
         lang = _shipped(tenant.language)

@@ -198,7 +198,9 @@ def accept_invitation(session: Session, raw: str, password: str) -> ChamberStaff
     return staff
 
 
-def record_staff_change(session: Session, person: ChamberStaff, what: str, actor: Actor) -> None:
+def record_staff_change(
+    session: Session, person: ChamberStaff, what: str, actor: Actor, **data: str
+) -> None:
     _record(
         session,
         f"chamber_staff.{what}",
@@ -206,7 +208,7 @@ def record_staff_change(session: Session, person: ChamberStaff, what: str, actor
         person.association,
         object_type="chamber_staff",
         object_id=person.id,
-        data={"email": person.email},
+        data={"email": person.email, **data},
     )
 
 

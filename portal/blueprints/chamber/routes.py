@@ -23,11 +23,14 @@ from portal.blueprints.chamber.app import bp
 from portal.blueprints.chamber.forms import ButtonForm, CoverPageForm, EndCarnetForm, InviteForm
 from portal.blueprints.chamber.invitations import send_staff_invitation
 from portal.blueprints.chamber.session import actor, staff_required
+from portal.blueprints.language import switched
 from portal.db import now_utc
 from portal.domain import DomainError, chambers, cover_pages, transition, uploads
 from portal.domain.carnets import STATUS_LABELS
+from portal.domain.info import help as help_domain
 from portal.domain.rules import country_name, label
 from portal.extensions import db, limiter
+from portal.i18n import current_language
 from portal.models import Carnet, ChamberStaff
 from portal.tenancy import get_for_association_or_404, site_url
 from portal.web import page_arg, redirect_to, render_page, send_upload, show_refusal
@@ -229,6 +232,33 @@ def cover_page_file(carnet_id: int, cover_page_id: int):
     except DomainError:
         abort(404)
     return send_upload(row.path, row.filename, row.content_type)
+
+
+# --- the language switch (F-83) and the help (F-82) ---------------------------------------------
+
+
+@bp.post("/language")
+@staff_required
+def language():
+    """The app's one language switch (portal/blueprints/language), stored on the staff member."""
+    person = current_user._get_current_object()
+    return switched(
+        person,
+        url_for("chamber.carnets"),
+        lambda lang: chambers.record_staff_change(
+            db.session, person, "language_changed", actor(), language=lang
+        ),
+    )
+
+
+@bp.get("/help")
+def help_page():
+    """The chamber guide (portal/help/chambers.md, in the reader's language), public like the
+    other sites' help: the login page links to it too."""
+    guide = help_domain.guide("chambers", current_language())
+    if guide is None:
+        abort(404)
+    return render_page("chamber/help.html", guide=guide, html=help_domain.render_guide(guide))
 
 
 # --- 3. itinerary advice (F-71) ---------------------------------------------------------------

@@ -38,7 +38,13 @@ WALLET = [
 ]
 
 
+# the chamber portal (chamber.<domain>): its guide, served there (chamber.help_page)
+CHAMBER_SECTION = "the-chamber-portal"
+
+
 def help_link(endpoint: str, site: str) -> str | None:
+    if site == "chamber":
+        return url_for("chamber.help_page", _anchor=CHAMBER_SECTION)
     rules, blueprint = (CUSTOMS, "info") if site == "customs" else (WALLET, "info_wallet")
     for prefix, slug, anchor in rules:
         if endpoint.startswith(prefix):
@@ -51,7 +57,7 @@ def help_url() -> dict:
         return {"help_url": None}
     site = getattr(g, "site", None)
     endpoint = request.endpoint or ""
-    if site is None or site.kind not in ("customs", "wallet") or not endpoint:
+    if site is None or site.kind not in ("customs", "wallet", "chamber") or not endpoint:
         return {"help_url": None}
     # signed in or not: the help is public (the login page's link leads to "Logging in")
     return {"help_url": help_link(endpoint, site.kind)}
