@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from portal.db import now_utc
 from portal.domain import NotFound, archive
@@ -68,7 +68,7 @@ def list_for_nga(
     rows = session.scalars(
         select(Carnet)
         .where(*cond)
-        .options(selectinload(Carnet.sets))
+        .options(selectinload(Carnet.sets), undefer(Carnet.paper_validated))
         .order_by(Carnet.created_at.desc(), Carnet.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
