@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, has_request_context, request, url_for
+from flask import abort, flash, has_request_context, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -24,8 +24,8 @@ from portal.blueprints.ops.forms import (
     NgaForm,
     choices,
 )
-from portal.blueprints.ops.session import actor, operator_required
-from portal.domain import DomainError, api_clients, ata_status, identity
+from portal.blueprints.ops.session import actor, current_operator, operator_required
+from portal.domain import DomainError, api_clients, ata_status, crypto, identity
 from portal.domain.info import directory, markdown, news
 from portal.domain.info import help as help_domain
 from portal.extensions import db
@@ -155,12 +155,34 @@ def _owner_choices() -> list:
     )
 
 
+def _keep_once(kind: str, **values: str) -> None:
+    """A secret to show once on the page after the redirect (PRG): kept in the session,
+    encrypted for this operator session, never in the address; `_take_once` pops it."""
+    sealed = crypto.encrypt_json(values, _once_aad(kind))
+    session["ops_once"] = {"kind": kind, "sealed": sealed}
+
+
+def _take_once(kind: str) -> dict | None:
+    kept = session.get("ops_once")
+    if not kept or kept.get("kind") != kind:
+        return None
+    session.pop("ops_once", None)
+    try:
+        return crypto.decrypt_json(kept["sealed"], _once_aad(kind))
+    except (crypto.DataKeyError, ValueError):  # another session's value: show nothing
+        return None
+
+
+def _once_aad(kind: str) -> str:
+    operator = current_operator()
+    return f"ops-once:{kind}:{getattr(operator, 'session_id', '')}"
+
+
 @bp.route("/api-clients", methods=["GET", "POST"])
 @operator_required
 def api_client_list():
     form = ApiClientForm()
     form.owner.choices = _owner_choices()
-    secret = client = None
     if form.validate_on_submit():
         kind, _sep, ref = (form.owner.data or "").partition(":")
         try:
@@ -174,15 +196,26 @@ def api_client_list():
                     db.session, form.name.data, customs_id=admin.id, actor=actor()
                 )
             db.session.commit()
+            _keep_once("secret", client=client.client_id, secret=secret)
+            return redirect_to(url_for("ops.api_client_list"))
         except DomainError as exc:
             _refused(form, exc)
+    return _api_client_page(form=form)
+
+
+def _api_client_page(form=None, confirming=None, action: str | None = None):
+    if form is None:
+        form = ApiClientForm(formdata=None)
+        form.owner.choices = _owner_choices()
+    shown = _take_once("secret") if request.method == "GET" else None
     clients = db.session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc())).all()
     return render_page(
         "ops/api_clients.html",
         form=form,
         clients=clients,
-        new_client=client,
-        secret=secret,
+        shown=shown,
+        confirming=confirming,
+        confirm_action=action,
         buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,
     )
@@ -191,14 +224,19 @@ def api_client_list():
 @bp.post("/api-clients/<int:client_pk>/<any(rotate, revoke):action>")
 @operator_required
 def api_client_action(client_pk: int, action: str):
+    """A new secret or the revocation cut off the client's system: first the confirmation
+    (what it does), then — with confirm=yes — the change, and a redirect (PRG)."""
     client = _get(ApiClient, client_pk)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != "yes":
+        return _api_client_page(confirming=client, action=action)
     try:
         if action == "rotate":
             secret = api_clients.rotate_secret(db.session, client, actor=actor())
             db.session.commit()
-            return render_page("ops/secret.html", client=client, secret=secret)
+            _keep_once("secret", client=client.client_id, secret=secret)
+            return redirect_to(url_for("ops.api_client_list"))
         api_clients.revoke_client(db.session, client, actor=actor())
         db.session.commit()
         flash(_("API client %(id)s revoked.", id=client.client_id), "success")
@@ -215,7 +253,6 @@ def api_client_action(client_pk: int, action: str):
 @operator_required
 def administrations():
     form = AdministrationForm()
-    link = None
     if form.validate_on_submit():
         try:
             administration, admin = identity.create_administration(
@@ -243,8 +280,12 @@ def administrations():
                 ),
                 "success",
             )
+            _keep_once("invitation", link=link)
+            return redirect_to(url_for("ops.administrations"))
         except DomainError as exc:
             _refused(form, exc)
+    kept = _take_once("invitation") if request.method == "GET" else None
+    link = kept["link"] if kept else None
     rows = db.session.scalars(
         select(CustomsAdministration).order_by(CustomsAdministration.name)
     ).all()
