@@ -7,6 +7,7 @@ import datetime as dt
 
 from flask import abort, flash, has_request_context, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal.blueprints.auth.emails import send_account_invitation
@@ -368,6 +369,10 @@ def ata_statuses():
 @bp.get("/news")
 @operator_required
 def news_list():
+    return _news_page()
+
+
+def _news_page(confirming: NewsItem | None = None):
     items = news.all_news(db.session)
     first_titles = {n.id: n.title for n in items if n.version_of is None}
     return render_page(
@@ -376,6 +381,8 @@ def news_list():
         first_titles=first_titles,
         audiences=dict(AUDIENCE_PAIRS),
         buttons=ButtonForm(),
+        confirming=confirming,
+        going=news.versions_gone_with(db.session, confirming) if confirming else [],
     )
 
 
@@ -392,6 +399,9 @@ def news_edit(news_id: int | None):
     )
     if request.method == "GET" and item is not None:
         form.version_of.data = str(item.version_of or "")
+    if item is not None and item.version_of is not None:  # its news' audience and dates
+        for name in ("audience", "publish_at", "expires_at"):
+            getattr(form, name).render_kw = {"disabled": True}
     if form.validate_on_submit():
         try:
             chosen = form.version_of.data
@@ -425,12 +435,25 @@ def news_edit(news_id: int | None):
 @bp.post("/news/<int:news_id>/delete")
 @operator_required
 def news_delete(news_id: int):
+    """A news with versions in other languages goes with them: first the confirmation naming
+    them, then — with confirm=yes — the deletion."""
     item = _get(NewsItem, news_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    news.delete_news(db.session, item, actor=actor())
+    if news.versions_gone_with(db.session, item) and request.form.get("confirm") != "yes":
+        return _news_page(confirming=item)
+    gone = news.delete_news(db.session, item, actor=actor())
     db.session.commit()
-    flash(_("News deleted."), "success")
+    flash(
+        ngettext(
+            "News deleted, with its %(num)s version in another language.",
+            "News deleted, with its %(num)s versions in other languages.",
+            len(gone),
+        )
+        if gone
+        else _("News deleted."),
+        "success",
+    )
     return redirect_to(url_for("ops.news_list"))
 
 
