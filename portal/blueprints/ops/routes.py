@@ -30,9 +30,11 @@ from portal.domain import DomainError, api_clients, ata_status, crypto, identity
 from portal.domain.info import directory, markdown, news
 from portal.domain.info import help as help_domain
 from portal.extensions import db
+from portal.i18n import fmt_date
 from portal.models import (
     NGA,
     ApiClient,
+    Country,
     CustomsAdministration,
     HelpPage,
     IssuingAssociation,
@@ -323,7 +325,8 @@ def administration_action(customs_id: int, action: str):
 # --- ATA statuses --------------------------------------------------------------------------
 
 
-def _date_of(value: str | None, form) -> dt.date | None:
+def _date_of(value: str | None) -> dt.date | None:
+    """The date of the form's date input (YYYY-MM-DD, as browsers send it)."""
     if not value:
         return None
     try:
@@ -338,20 +341,24 @@ def ata_statuses():
     form = AtaStatusForm()
     if form.validate_on_submit():
         try:
-            day = _date_of(form.digital_from.data, form)
+            day = _date_of(form.digital_from.data)
             country, reason = form.country.data.strip().upper(), form.reason.data or ""
             if form.action.data == "announce":
                 if day is None:
                     raise DomainError(_("Give the digital date."), field="digital_from")
-                ata_status.announce_provisional(
+                change = ata_status.announce_provisional(
                     db.session, country, day, reason=reason, actor=actor()
                 )
             elif form.action.data == "confirm":
-                ata_status.confirm_digital(db.session, country, day, reason=reason, actor=actor())
+                change = ata_status.confirm_digital(
+                    db.session, country, day, reason=reason, actor=actor()
+                )
             else:
-                ata_status.withdraw_digital_date(db.session, country, reason=reason, actor=actor())
+                change = ata_status.withdraw_digital_date(
+                    db.session, country, reason=reason, actor=actor()
+                )
             db.session.commit()
-            flash(_("The ATA status of %(country)s was changed.", country=country), "success")
+            flash(_status_changed(change), "success")
             return redirect_to(url_for("ops.ata_statuses"))
         except DomainError as exc:
             _refused(form, exc)
@@ -361,6 +368,28 @@ def ata_statuses():
         statuses=ata_status.status_list(db.session),
         status=422 if form.errors or form.form_errors else 200,
     )
+
+
+def _status_changed(change: ata_status.StatusChange) -> str:
+    """ "France: digital from 01/06/2026 (confirmed)": the typed country and its new state,
+    the date as the table shows it; the other countries of its customs territory counted."""
+    name = db.session.get(Country, change.countries[0]).name
+    if change.status == "provisional":
+        said = _("%(country)s: digital from %(day)s (provisional)", country=name,
+                 day=fmt_date(change.digital_from))  # fmt: skip
+    elif change.status == "digital":
+        said = _("%(country)s: digital from %(day)s (confirmed)", country=name,
+                 day=fmt_date(change.digital_from))  # fmt: skip
+    else:
+        said = _("%(country)s: paper (the digital date is withdrawn)", country=name)
+    others = len(change.countries) - 1
+    if others:
+        said += " " + ngettext(
+            "The other country of its customs territory changed with it.",
+            "The %(num)s other countries of its customs territory changed with it.",
+            others,
+        )
+    return said
 
 
 # --- news ----------------------------------------------------------------------------------

@@ -293,13 +293,14 @@ def test_ops_changes_an_ata_status(operator_client, session, ata_statuses):
     assert bad.status_code == 422
 
 
-def test_f70_short_notice_quotes_the_dates_as_they_are_typed(
-    operator_client, session, ata_statuses
+def test_f70_short_notice_quotes_the_dates_as_the_table_shows_them(
+    operator_client, session, ata_statuses, app
 ):
-    """The digital date is typed YYYY-MM-DD: the refusal quotes its dates the same way, next to
-    the field."""
+    """The digital date is picked in a date input: the refusal quotes its dates as the table
+    of statuses shows them (the app's date format), next to the field."""
     import datetime as dt
 
+    from portal.i18n import fmt_date
     from portal.models import Country
 
     country = session.scalar(select(Country).where(Country.ata_status == "paper"))
@@ -315,10 +316,11 @@ def test_f70_short_notice_quotes_the_dates_as_they_are_typed(
     assert r.status_code == 422
     earliest = add_months(today, 3)
     message = re.search(r'<small id="digital_from-error" class="field-error">([^<]*)<', r.text)
+    with app.test_request_context():
+        today_, earliest_, day_ = fmt_date(today), fmt_date(earliest), fmt_date(day)
     assert message.group(1) == (
         "A digital date must be notified at least three months ahead: with a notification "
-        f"received on {today.isoformat()}, the earliest digital date is {earliest.isoformat()} "
-        f"(not {day.isoformat()})."
+        f"received on {today_}, the earliest digital date is {earliest_} (not {day_})."
     )
     session.expire_all()
     assert session.get(Country, country.code).provisional_from == before
