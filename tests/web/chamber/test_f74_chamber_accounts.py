@@ -495,7 +495,7 @@ def test_f74_console_first_admin_form_only_while_the_association_has_no_admin(
 def _state(page_html: str, email: str) -> str:
     """The text of the State column (the 4th) in the console's row of `email`."""
     row = re.search(rf'<tr data-staff="{re.escape(email)}">(.*?)</tr>', page_html, re.S).group(1)
-    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     return html.unescape(re.sub(r"<[^>]+>", "", cells[3])).strip()
 
 
