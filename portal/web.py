@@ -85,7 +85,7 @@ def redirect_to(url: str, code: int = 303):
 
 def show_refusal(form, error) -> None:
     """A domain refusal (DomainError) on its form (R-12): each refused field's message next to
-    that field — every field of one that gathered several (organisation.fields.Invalid) —, a
+    that field — every field of one that gathered several (portal.domain.Invalid) —, a
     refusal of no field of the form above it."""
     for name, message in error.by_field().items():
         field = getattr(form, name, None) if name else None

@@ -34,6 +34,16 @@ class DomainError(Exception):
         return {self.field or "": self.message}
 
 
+class Invalid(DomainError):
+    """Several fields refused at once: `errors` maps each field to its message (the first one is
+    also `field`/`message`), so a form shows every error in one round trip."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field, code="invalid")
+        self.errors = dict(errors)
+
+
 class NotFound(DomainError):
     status = 404
 

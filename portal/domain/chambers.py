@@ -113,7 +113,7 @@ def first_admin(
     """The operator's part: an association's first staff account, an admin. While an active
     admin exists, further accounts are invited by the association's own admins (the operator
     steps in again only for an association left without one)."""
-    if has_admin(session, association):
+    if has_admin(session, association, accepted=True):
         raise Conflict(
             _(
                 "%(name)s already has a staff admin: they invite their colleagues themselves.",
@@ -121,24 +121,30 @@ def first_admin(
             ),
             field="email",
         )
+    if has_admin(session, association):
+        raise Conflict(
+            _(
+                "%(name)s's first staff admin has not set a password yet: send them a new "
+                "invitation.",
+                name=association.name,
+            ),
+            field="email",
+        )
     return create_staff(session, association, email, full_name, "admin", actor=actor)
 
 
-def has_admin(session: Session, association: IssuingAssociation) -> bool:
-    """Whether the association has an active staff admin (then they invite their colleagues,
-    and the operator's console offers no first admin)."""
-    return (
-        session.scalar(
-            select(ChamberStaff.id)
-            .where(
-                ChamberStaff.association_id == association.id,
-                ChamberStaff.staff_role == "admin",
-                ChamberStaff.active.is_(True),
-            )
-            .limit(1)
-        )
-        is not None
+def has_admin(session: Session, association: IssuingAssociation, *, accepted: bool = False) -> bool:
+    """Whether the association has an active staff admin (then the operator's console offers
+    no second first admin). `accepted`: one who set their password, so who can invite their
+    colleagues; an admin invited who never accepted gets a new link from the operator."""
+    stmt = select(ChamberStaff.id).where(
+        ChamberStaff.association_id == association.id,
+        ChamberStaff.staff_role == "admin",
+        ChamberStaff.active.is_(True),
     )
+    if accepted:
+        stmt = stmt.where(ChamberStaff.password_hash.is_not(None))
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def issue_invitation(session: Session, staff: ChamberStaff, days: int = INVITATION_DAYS) -> str:
@@ -210,6 +216,32 @@ def record_staff_change(
         object_id=person.id,
         data={"email": person.email, **data},
     )
+
+
+def check_first_admin_reinvite(
+    session: Session, association: IssuingAssociation, person: ChamberStaff
+) -> None:
+    """The operator's new link for a first staff admin who never accepted (the earlier link
+    stops working): only an admin of this association without a password, while it has no
+    admin who could send the link themselves."""
+    if person.association_id != association.id:
+        raise NotFound(_("No such staff account."))
+    if person.staff_role != "admin" or person.password_hash is not None:
+        raise Conflict(
+            _(
+                "%(email)s has already set a password: the association's staff admins send "
+                "them a new link.",
+                email=person.email,
+            )
+        )
+    check_reinvite(person)
+    if has_admin(session, association, accepted=True):
+        raise Conflict(
+            _(
+                "%(name)s already has a staff admin: they invite their colleagues themselves.",
+                name=association.name,
+            )
+        )
 
 
 def check_reinvite(person: ChamberStaff) -> None:

@@ -7,7 +7,9 @@ organisation's fields (portal/domain/organisation/fields.py) build on them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -70,6 +72,38 @@ def email_address(value: Any, field: str = "email", *, required: bool = True) ->
     except EmailNotValidError:
         raise DomainError(_("Enter a valid email address, like name@example.com."), field) from None
     return info.normalized.lower()
+
+
+PHONE_LABEL = _l("phone number")
+
+
+def phone(value: Any, field: str = "phone") -> str:
+    """A phone number shown as a tel: link (an office's, an NGA's, a chamber's): optional;
+    digits, spaces and + ( ) - . / only, at most 40 characters."""
+    number = text(value, field, PHONE_LABEL, max_len=40)
+    if number and not re.fullmatch(r"[0-9+()./ -]{3,40}", number):
+        raise DomainError(_("Enter a phone number with digits, spaces and + ( ) - only."), field)
+    return number
+
+
+def website(value: Any, field: str = "website", *, max_len: int = 254) -> str:
+    """A web address shown as a link (an NGA's site): http or https with a host; a bare
+    host ("www.x.org") gets https://. Optional: empty stays empty."""
+    value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or "." not in host
+        or any(c.isspace() for c in value)
+        or len(value) > max_len
+    ):
+        raise DomainError(_("Enter a web address, like https://www.example.org."), field)
+    return value
 
 
 def full_name(value: Any, field: str = "full_name") -> str:

@@ -76,7 +76,7 @@ class AtaStatusForm(FlaskForm):
             ]
         ),
     )
-    digital_from = StringField(_l("Digital from (YYYY-MM-DD)"))
+    digital_from = StringField(_l("Digital from"), render_kw={"type": "date"})
     reason = StringField(_l("Reason"))
 
 

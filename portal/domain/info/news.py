@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -46,12 +46,25 @@ def save_news(
     actor: Actor = OPERATOR,
 ) -> NewsItem:
     """Create (item None) or change a news item; its search entry follows. `version_of`: the
-    news this item is another language's version of (one version per language)."""
+    news this item is another language's version of (one version per language). A version
+    has its news' audience and dates whatever was given (a Spanish version of a customs news
+    reaches customs, never others); a news' new audience or dates reach its versions."""
     title = (title or "").strip()
     if not title:
         raise DomainError(_("Give the news a title."), field="title")
-    texts.check_audience_language(audience, language)
     story = _story_of(session, item, version_of)
+    original = (
+        session.get(NewsItem, story)
+        if story is not None and (item is None or story != item.id)
+        else None
+    )
+    if original is not None:
+        audience, publish_at, expires_at = (
+            original.audience,
+            original.publish_at,
+            original.expires_at,
+        )
+    texts.check_audience_language(audience, language)
     if story is not None:
         others = select(NewsItem.id).where(STORY == story, NewsItem.language == language)
         if item is not None:
@@ -87,7 +100,28 @@ def save_news(
         publish_at=publish_at,
         expires_at=expires_at,
     )
+    if item.version_of is None and not created:
+        _versions_follow(session, item, actor)
     return item
+
+
+def _versions_follow(session: Session, first: NewsItem, actor: Actor) -> None:
+    """The versions of `first` take its audience and dates (and their search entries)."""
+    own = (first.audience, first.publish_at, first.expires_at)
+    for version in session.scalars(select(NewsItem).where(NewsItem.version_of == first.id)):
+        if (version.audience, version.publish_at, version.expires_at) == own:
+            continue
+        version.audience, version.publish_at, version.expires_at = own
+        session.flush()
+        texts.saved(
+            session,
+            version,
+            created=False,
+            actor=actor,
+            data={"audience": first.audience, "version_of": first.id},
+            publish_at=first.publish_at,
+            expires_at=first.expires_at,
+        )
 
 
 def _story_of(session: Session, item: NewsItem | None, version_of: NewsItem | None) -> int | None:
@@ -121,21 +155,23 @@ def first_versions(session: Session, *, but: NewsItem | None = None) -> list[New
     return list(session.scalars(stmt.order_by(NewsItem.publish_at.desc(), NewsItem.id.desc())))
 
 
-def delete_news(session: Session, item: NewsItem, *, actor: Actor = OPERATOR) -> None:
-    """The item gone; when it was the first version, the next one becomes the first."""
-    others = [v for v in versions(session, item) if v.id != item.id]
-    if item.version_of is None and others:
-        first, rest = others[0], others[1:]
-        first.version_of = None
-        if rest:
-            session.execute(
-                update(NewsItem)
-                .where(NewsItem.id.in_([v.id for v in rest]))
-                .values(version_of=first.id)
-                .execution_options(synchronize_session="fetch")
-            )
-        session.flush()
+def versions_gone_with(session: Session, item: NewsItem) -> list[NewsItem]:
+    """The versions deleted with `item`: all of its news' others when it is the first (a
+    version never becomes a news of its own, with an audience of its own), else none."""
+    if item.version_of is not None:
+        return []
+    return [v for v in versions(session, item) if v.id != item.id]
+
+
+def delete_news(session: Session, item: NewsItem, *, actor: Actor = OPERATOR) -> list[NewsItem]:
+    """The item gone, and with the first version every other version of its news (the caller
+    asked for a confirmation naming them). Returns the versions deleted with it."""
+    gone = versions_gone_with(session, item)
+    for version in gone:
+        texts.delete(session, version, actor=actor)
+    session.flush()
     texts.delete(session, item, actor=actor)
+    return gone
 
 
 def _visible(reader_kind: str, now: dt.datetime):

@@ -9,7 +9,6 @@ raises DomainError naming that field.
 from __future__ import annotations
 
 import functools
-import re
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -19,12 +18,14 @@ from flask_babel import lazy_gettext as _l
 
 from portal import caches
 from portal.domain import DomainError, PermissionDenied
+from portal.domain import Invalid as Invalid
 
 # the checks of a text and of an email address are shared with the other portals' accounts
 # (portal/domain/values.py): the same words wherever a person types them
 from portal.domain.values import FULL_NAME_LABEL, FULL_NAME_MAX
 from portal.domain.values import REFUSED_START as REFUSED_START
 from portal.domain.values import email_address as email_address
+from portal.domain.values import phone as phone
 from portal.domain.values import refuse_formula as refuse_formula
 from portal.domain.values import text as text
 
@@ -67,16 +68,6 @@ def coordinate(value: Any, field: str, label: str, limit: int) -> Decimal | None
             field,
         )
     return number.quantize(Decimal("0.000001"))
-
-
-class Invalid(DomainError):
-    """Several fields refused at once: `errors` maps each field to its message (the first one is
-    also `field`/`message`), so a form shows every error in one round trip."""
-
-    def __init__(self, errors: dict[str, str]):
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field, code="invalid")
-        self.errors = dict(errors)
 
 
 class Fields:
@@ -126,13 +117,6 @@ def text_of(kind: str, name: str, value: Any, field: str | None = None) -> str:
     refusals name `field` (the form field, or the bulk column)."""
     label, max_len, required = TEXTS[(kind, name)]
     return text(value, field or name, label, required=required, max_len=max_len)
-
-
-def phone(value: Any, field: str = "phone") -> str:
-    number = text_of("office", "phone", value, field)
-    if number and not re.fullmatch(r"[0-9+()./ -]{3,40}", number):
-        raise DomainError(_("Enter a phone number with digits, spaces and + ( ) - only."), field)
-    return number
 
 
 def latitude(value: Any, field: str = "latitude") -> Decimal | None:

@@ -121,14 +121,18 @@ def test_f80_one_version_per_language_and_no_versions_of_versions(session, stori
     assert session.get(NewsItem, stories["map_en"].id).version_of is None
 
 
-def test_f80_deleting_the_first_version_keeps_the_others_together(session, stories):
-    news.delete_news(session, session.get(NewsItem, stories["map_en"].id))
+def test_f80_deleting_the_first_version_deletes_its_versions(session, stories):
+    gone = news.delete_news(session, session.get(NewsItem, stories["map_en"].id))
     session.commit()
-    fr = session.get(NewsItem, stories["map_fr"].id)
-    es = session.get(NewsItem, stories["map_es"].id)
-    assert fr.version_of is None and es.version_of == fr.id
+    assert {v.title for v in gone} == {"Map fr", "Map es"}
+    assert session.get(NewsItem, stories["map_fr"].id) is None
+    assert session.get(NewsItem, stories["map_es"].id) is None
     shown = news.visible_news(session, "holders", language="en")
-    assert [i.title for i in shown if i.title.startswith("Map")] == ["Map fr"]  # the first left
+    assert [i.title for i in shown if i.title.startswith("Map")] == []
+    # a version alone goes alone
+    assert news.delete_news(session, session.get(NewsItem, stories["fees_en"].id)) == []
+    session.commit()
+    assert session.get(NewsItem, stories["fees_fr"].id) is not None
 
 
 def test_f80_operator_writes_a_version(operator_client, session, stories):
