@@ -285,6 +285,12 @@ def main() -> None:
         help="the full reconciliation before the pages (transit filters and statistics read its"
         " snapshot)",
     )
+    m.add_argument(
+        "--expire-residue",
+        type=int,
+        default=3,
+        help="the carnets made to expire: id %% 100 = this (pick another on a second run)",
+    )
     args = ap.parse_args()
     url = url_of()
     if args.cmd == "generate":
@@ -537,9 +543,10 @@ def measure(url: str, args, upgrade_first: bool) -> None:
         s.execute(text("SET LOCAL session_replication_role = replica"))
         s.execute(
             text(
-                "UPDATE carnet SET valid_until = current_date WHERE id % 100 = 3 "
+                "UPDATE carnet SET valid_until = current_date WHERE id % 100 = :residue "
                 "AND valid_until > current_date AND archived_at IS NULL"
-            )
+            ),
+            {"residue": args.expire_residue},
         )
         s.commit()
         t0 = time.perf_counter()

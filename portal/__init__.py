@@ -7,7 +7,7 @@ import importlib
 import logging
 import os
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, send_from_directory
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -116,6 +116,11 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     def health():
         return {"status": "ok"}
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Every site's icon (the pages link it; a browser asks for it anyway)."""
+        return send_from_directory(app.static_folder or "static", "favicon.ico", max_age=86400)
 
 
 def register_request_hooks(app: Flask) -> None:

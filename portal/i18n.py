@@ -4,11 +4,14 @@ of a request and formats dates, times and numbers for people.
 The choice (`choose`, once per request, when the first text or date is formatted — after the
 login is known):
 - a customs account: the language it chose, else its administration's default; times in the
-  zone of its office, else its administration's zone, written with the zone ("14:05 CET");
+  zone of its office, else its administration's zone;
 - a holder on the wallet: the language they chose, else the browser's; their zone, else UTC;
+- chamber staff (the chamber portal): the language they chose, else the browser's;
 - nobody logged in: the browser's Accept-Language among the shipped languages, else (on a
   customs host) the administration's default language, else the first shipped language.
 `g.locale` / `g.timezone`, when set before, win (code that knows better, e.g. a test).
+A time shown on a page names its zone on every site ("14:05 CET", "14:05 UTC"); a short date
+has a four-digit year in every language (03/12/2026).
 
 Templates format only through the filters registered here (`|datetime`, `|date`, `|time`,
 `|number`); Python code formats through the functions of this module. Stored times are UTC.
@@ -23,6 +26,7 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -64,6 +68,8 @@ babel.domain_instance = _RequestCatalogue()  # the domain every _() and template
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 # the locale whose formats a language's dates use: English as written in Europe (03/12/2026 14:05)
 FORMAT_LOCALES = {"en": "en_GB"}
+# a language whose own short date has a two-digit year (Spanish: 3/12/26) writes it this way
+SHORT_DATES = {"es": "dd/MM/y"}
 _PLAIN = FORMAT_LOCALES["en"]  # outside an application
 
 
@@ -85,8 +91,8 @@ def _user():
     return user if user and user.is_authenticated else None
 
 
-def choose() -> tuple[str, str, bool]:
-    """(language, time zone, whether times name their zone) of the request; chosen once."""
+def choose() -> tuple[str, str]:
+    """(language, time zone) of the request; chosen once."""
     chosen = g.get("_i18n_choice")
     if chosen is not None:
         return chosen
@@ -102,6 +108,8 @@ def choose() -> tuple[str, str, bool]:
         office = user.office
         lang = _shipped(user.language) or _shipped(tenant.language)
         zone = (office.timezone if office is not None else None) or tenant.timezone
+    elif getattr(user, "actor_type", None) == "chamber_staff":  # the chamber portal's staff
+        lang = _shipped(user.language)
     lang = lang or _browser_language()
     if lang is None and tenant is not None and getattr(site, "kind", None) == "customs":
         lang = _shipped(tenant.language)
@@ -110,7 +118,6 @@ def choose() -> tuple[str, str, bool]:
     choice = (
         _shipped(g.get("locale")) or lang or current_app.config["LANGUAGES"][0],
         g.get("timezone") or zone or "UTC",
-        getattr(site, "kind", None) == "customs",
     )
     g._i18n_choice = choice
     return choice
@@ -172,9 +179,23 @@ def zone_name(value: dt.datetime) -> str:
 
 
 def _named(value: dt.datetime, text: str) -> str:
-    """On customs screens a time names its zone (F-83)."""
-    show = has_request_context() and choose()[2]
-    return f"{text} {zone_name(value)}" if show else text
+    """A time shown to someone names its zone (F-83): on every site, not in a job's file."""
+    return f"{text} {zone_name(value)}" if has_request_context() else text
+
+
+def _short(fmt: str, kind: str, locale) -> str:
+    """The pattern of `fmt` for a date or a datetime ("date" | "datetime") in `locale`: the
+    language's own, but a short date always with a four-digit year (SHORT_DATES)."""
+    if fmt != "short" or locale is None:
+        return fmt
+    loc = Locale.parse(locale)
+    date_pattern = SHORT_DATES.get(loc.language)
+    if date_pattern is None:
+        return fmt
+    if kind == "date":
+        return date_pattern
+    time_pattern = loc.time_formats["short"].pattern
+    return str(loc.datetime_formats["short"]).format(time_pattern, date_pattern)
 
 
 def fmt_datetime(value: dt.datetime | None, fmt: str = "short") -> str:
@@ -182,7 +203,7 @@ def fmt_datetime(value: dt.datetime | None, fmt: str = "short") -> str:
         return ""
     if not has_app_context():
         return babel_dates.format_datetime(_aware(value), fmt, tzinfo=dt.UTC, locale=_PLAIN)
-    return _named(value, format_datetime(_aware(value), fmt))
+    return _named(value, format_datetime(_aware(value), _short(fmt, "datetime", get_locale())))
 
 
 def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "short") -> str:
@@ -191,7 +212,7 @@ def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "short") -> str:
     day = _aware(value) if isinstance(value, dt.datetime) else value
     if not has_app_context():
         return babel_dates.format_date(day, fmt, locale=_PLAIN)
-    return format_date(day, fmt)
+    return format_date(day, _short(fmt, "date", get_locale()))
 
 
 def fmt_time(value: dt.datetime | dt.time | None, fmt: str = "short") -> str:
@@ -211,7 +232,9 @@ def fmt_local(value: dt.datetime | None, fmt: str = "short") -> str:
     if value is None:
         return ""
     locale = get_locale() if has_app_context() else _PLAIN
-    return babel_dates.format_datetime(value.replace(tzinfo=None), fmt, locale=locale)
+    return babel_dates.format_datetime(
+        value.replace(tzinfo=None), _short(fmt, "datetime", locale), locale=locale
+    )
 
 
 def fmt_number(value, decimals: int | None = None) -> str:

@@ -157,7 +157,7 @@ def resolve_request_site() -> None:
     g.site = None
     g.tenant = None
     g.association = None  # chamber.<domain>: set by the staff loader (blueprints/chamber)
-    if request.endpoint in ("static", "health"):
+    if request.endpoint in ("static", "health", "favicon"):
         return
     site = parse_host(request.host, current_app.config["EATA_DOMAIN"])
     if site is None:
@@ -280,10 +280,11 @@ def _by_id(model, owner: str = "customs_id"):
     )
 
 
-def get_for_association_or_404(model, object_id, *, owner=None):
+def get_for_association_or_404(model, object_id, *, owner=None, for_update: bool = False):
     """The chamber portal's get_for_tenant_or_404: an object of the logged-in staff member's
     issuing association (`model.issuing_association_id`, or the column `owner`) by id; another
-    association's object (or none, or no association) is a 404."""
+    association's object (or none, or no association) is a 404. `for_update`: its row locked
+    until the commit (a write that checks its state first: two at once, one wins)."""
     association = g.get("association")
     try:
         object_id = bounded_int(object_id)
@@ -292,7 +293,8 @@ def get_for_association_or_404(model, object_id, *, owner=None):
     if association is None:
         abort(404)
     column = owner if owner is not None else model.issuing_association_id
-    obj = db.session.scalar(select(model).where(model.id == object_id, column == association.id))
+    stmt = select(model).where(model.id == object_id, column == association.id)
+    obj = db.session.scalar(stmt.with_for_update() if for_update else stmt)
     if obj is None:
         abort(404)
     return obj

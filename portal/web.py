@@ -1,5 +1,6 @@
 """Helpers shared by the page blueprints: the permission decorator, audit from a request, the
-one way to answer htmx (page or fragment, redirects) and the request arguments of lists."""
+one way to answer htmx (page or fragment, redirects), a domain refusal shown on its form and
+the request arguments of lists."""
 
 from __future__ import annotations
 
@@ -82,6 +83,18 @@ def redirect_to(url: str, code: int = 303):
     return redirect(url, code)
 
 
+def show_refusal(form, error) -> None:
+    """A domain refusal (DomainError) on its form (R-12): each refused field's message next to
+    that field — every field of one that gathered several (portal.domain.Invalid) —, a
+    refusal of no field of the form above it."""
+    for name, message in error.by_field().items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
 def audit_request(action: str, **kwargs) -> None:
     """Record an audit event with the request's tenant, actor and client address."""
     actor_type, actor_id, label = "anonymous", None, ""
@@ -98,18 +111,19 @@ def audit_request(action: str, **kwargs) -> None:
     audit.record(db.session, action, **kwargs)
 
 
-def permission_required(permission: str):
+def permission_required(permission: str, *, public: bool = False):
     """The one decorator that enforces the role matrix on customs pages (F-13).
 
-    Not logged in → the login manager's redirect; logged in without the permission → 403,
-    written to the audit log.
+    Not logged in → the login manager's redirect (with `public`: the page, which then shows
+    only what is for everyone); logged in without the permission → 403, written to the audit
+    log.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                return view(*args, **kwargs) if public else login_manager.unauthorized()
             if not has_permission(current_user.role, permission):
                 audit_request(
                     "permission.denied",

@@ -112,8 +112,8 @@ def from_domain_error(error: DomainError, bad_request_status: int = 400):
     db.session.rollback()
     status = bad_request_status if error.status == 400 else error.status
     errors = getattr(error, "errors", None)
-    if errors is None and status == 422 and error.field:
-        errors = [{"field": error.field, "message": error.message}]
+    if isinstance(errors, dict) or (errors is None and status == 422 and error.field):
+        errors = [{"field": f or "body", "message": m} for f, m in error.by_field().items()]
     return problem_response(status, error.message, error.code, errors)
 
 

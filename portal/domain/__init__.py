@@ -22,6 +22,27 @@ class DomainError(Exception):
         self.code = code
         self.item = item
 
+    def by_field(self) -> dict[str, str]:
+        """The refusal's messages by form field ("" for the form as a whole): every field of
+        a refusal that gathered several (organisation.Invalid's dict, ValidationFailed's
+        list), else this one message under its field."""
+        errors = getattr(self, "errors", None)
+        if isinstance(errors, dict):
+            return dict(errors)
+        if isinstance(errors, list):
+            return {str(e.get("field") or ""): str(e.get("message")) for e in errors}
+        return {self.field or "": self.message}
+
+
+class Invalid(DomainError):
+    """Several fields refused at once: `errors` maps each field to its message (the first one is
+    also `field`/`message`), so a form shows every error in one round trip."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field, code="invalid")
+        self.errors = dict(errors)
+
 
 class NotFound(DomainError):
     status = 404

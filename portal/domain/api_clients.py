@@ -10,14 +10,18 @@ endpoint and every API call must check it quickly. The HMAC key lives outside th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.db import now_utc, rows_changed
-from portal.domain import Conflict, DomainError, NotFound, audit
+from portal.domain import Conflict, DomainError, Invalid, NotFound, audit, values
 from portal.domain.codes import keyed_hash, same
 from portal.models import NGA, ApiClient, ApiToken, Country, IssuingAssociation
 
@@ -41,6 +45,40 @@ class Actor:
 
 OPERATOR = Actor("operator", None, "operator (command line)")
 
+ADDRESS_LINES = {
+    "street": (_l("street"), 200),
+    "postal_code": (_l("postal code"), 20),
+    "city": (_l("city"), 120),
+}
+
+
+def contact_details(data: dict, *, website: bool = False) -> dict[str, str]:
+    """The checked contact details of an NGA (`website`) or an issuing association, as the
+    public directory shows them (mailto:, tel:, a link): every field optional, the address
+    lines as an office's, the email through the one email check, the phone digits, spaces and
+    + ( ) - . only, the website an http(s) address with a host. Every refused field at once
+    (Invalid), nothing changed."""
+    email = functools.partial(values.email_address, field="email", required=False)
+    checks: dict[str, Callable[[Any], str]] = {
+        **{
+            key: functools.partial(values.text, field=key, label=label, max_len=max_len)
+            for key, (label, max_len) in ADDRESS_LINES.items()
+        },
+        "email": email,
+        "phone": values.phone,
+        **({"website": values.website} if website else {}),
+    }
+    clean: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for key, check in checks.items():
+        try:
+            clean[key] = check(data.get(key))
+        except DomainError as exc:
+            errors[key] = exc.message
+    if errors:  # shown next to each field (DomainError.by_field)
+        raise Invalid(errors)
+    return {k: v or "" for k, v in clean.items()}
+
 
 def create_nga(
     session: Session, country_code: str, name: str, *, actor: Actor = OPERATOR, **contact: str
@@ -50,7 +88,7 @@ def create_nga(
         raise DomainError(f"{country_code} is not an ISO 3166 country code.", "country")
     if session.scalar(select(NGA).where(NGA.name == name)):
         raise Conflict(f"An NGA named {name!r} already exists.", "name")
-    nga = NGA(country_code=country_code, name=name, **contact)
+    nga = NGA(country_code=country_code, name=name, **contact_details(contact, website=True))
     session.add(nga)
     session.flush()
     audit.by_actor(
@@ -73,7 +111,7 @@ def create_issuing_association(
         )
     ):
         raise Conflict(f"{nga.name} already has an issuing association named {name!r}.", "name")
-    ia = IssuingAssociation(nga=nga, name=name, **contact)
+    ia = IssuingAssociation(nga=nga, name=name, **contact_details(contact))
     session.add(ia)
     session.flush()
     audit.by_actor(

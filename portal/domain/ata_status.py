@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, audit, outbox
 from portal.domain.api_clients import OPERATOR, Actor
-from portal.domain.carnets import fmt_date
 from portal.domain.rules import add_months
 from portal.i18n import fmt_date as fmt_day
 from portal.i18n import with_locale
@@ -64,41 +63,72 @@ def earliest_digital_date(notified_on: dt.date) -> dt.date:
 
 
 def check_notice(digital_from: dt.date, notified_on: dt.date) -> None:
-    """F-70: a digital date takes effect three months after the notification's receipt."""
+    """F-70: a digital date takes effect three months after the notification's receipt. The
+    dates are quoted as the statuses table shows them (the app's date format)."""
     earliest = earliest_digital_date(notified_on)
     if digital_from < earliest:
         raise DomainError(
-            f"A digital date must be notified at least three months ahead: with a notification "
-            f"received on {fmt_date(notified_on)}, the earliest digital date is "
-            f"{fmt_date(earliest)} (not {fmt_date(digital_from)}).",
+            _(
+                "A digital date must be notified at least three months ahead: with a "
+                "notification received on %(notified)s, the earliest digital date is "
+                "%(earliest)s (not %(day)s).",
+                notified=fmt_day(notified_on),
+                earliest=fmt_day(earliest),
+                day=fmt_day(digital_from),
+            ),
             field="digital_from",
             code="short_notice",
         )
 
 
 def _territory_countries(session: Session, country_code: str) -> list[Country]:
-    country = session.get(Country, (country_code or "").upper())
+    """The countries of `country_code`'s customs territory, the typed country first (the
+    messages name it)."""
+    country = session.get(Country, (country_code or "").strip().upper())
     if country is None:
-        raise DomainError(f"{country_code!r} is not a country.", field="country")
+        raise DomainError(
+            _("%(code)s is not a country code (two letters, like FR).", code=country_code),
+            field="country",
+        )
     if country.ata_status == "none":
         raise DomainError(
-            f"{country.name} is not a party to the ATA or Istanbul Convention.", field="country"
+            _(
+                "%(country)s is not a party to the ATA or Istanbul Convention.",
+                country=country.name,
+            ),
+            field="country",
         )
-    return list(
+    others = list(
         session.scalars(
             select(Country)
             .where(Country.territory_id == country.territory_id, Country.ata_status != "none")
             .order_by(Country.code)
         )
     )
+    return [country, *(c for c in others if c.code != country.code)]
 
 
 def _check_not_digital_yet(countries: list[Country], today: dt.date) -> None:
+    """Refused once digital: the message names the typed country (countries[0])."""
+    typed = countries[0]
     for c in countries:
         if c.is_digital_on(today):
             raise Conflict(
-                f"{c.name} has been a digital country since {fmt_date(c.digital_from)}: its "
-                f"status can no longer change.",
+                _(
+                    "%(country)s has been a digital country since %(day)s: its status can no "
+                    "longer change.",
+                    country=typed.name,
+                    day=fmt_day(c.digital_from),
+                )
+                if c is typed
+                else _(
+                    "%(country)s shares its customs territory with %(other)s, a digital country "
+                    "since %(day)s: its status can no longer change.",
+                    country=typed.name,
+                    other=c.name,
+                    day=fmt_day(c.digital_from),
+                ),
+                field="country",
                 code="already_digital",
             )
 
@@ -152,14 +182,22 @@ def confirm_digital(
     provisional = countries[0].provisional_from
     if provisional is None:
         raise Conflict(
-            f"{countries[0].name} has no provisional digital date: announce one first.",
+            _(
+                "%(country)s has no provisional digital date: announce one first.",
+                country=countries[0].name,
+            ),
+            field="country",
             code="no_provisional_date",
         )
     digital_from = digital_from or provisional
     if digital_from != provisional:
         raise Conflict(
-            f"The provisional digital date is {fmt_date(provisional)}: confirm that date, or "
-            f"announce {fmt_date(digital_from)} as the new provisional date first.",
+            _(
+                "The provisional digital date is %(provisional)s: confirm that date, or "
+                "announce %(day)s as the new provisional date first.",
+                provisional=fmt_day(provisional),
+                day=fmt_day(digital_from),
+            ),
             field="digital_from",
             code="not_the_provisional_date",
         )
@@ -183,11 +221,15 @@ def withdraw_digital_date(
     today = today or now_utc().date()
     notified_on = notified_on or today
     if not (reason or "").strip():
-        raise DomainError("Give the reason the digital date is withdrawn.", field="reason")
+        raise DomainError(_("Give the reason the digital date is withdrawn."), field="reason")
     countries = _territory_countries(session, country_code)
     _check_not_digital_yet(countries, today)
     if all(c.provisional_from is None and c.digital_from is None for c in countries):
-        raise Conflict(f"{countries[0].name} has no digital date to withdraw.", code="no_date")
+        raise Conflict(
+            _("%(country)s has no digital date to withdraw.", country=countries[0].name),
+            field="country",
+            code="no_date",
+        )
     for c in countries:
         c.ata_status, c.digital_from, c.provisional_from = "paper", None, None
     return _changed(session, countries, "paper", None, notified_on, reason, actor)

@@ -14,18 +14,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, undefer
 
 from portal.db import now_utc, rows_changed
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, values
 from portal.domain.api_clients import Actor
-from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, holder_of, lifecycle
+from portal.domain.carnets import EATA_ID_MAX, EATA_ID_MIN, fmt_date, holder_of, lifecycle
 from portal.domain.codes import keyed_hash, new_token
+from portal.domain.organisation.fields import Fields
 from portal.domain.paging import PER_PAGE, Page, keyset_page
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
 from portal.domain.portal_identity import PortalIdentity
-from portal.domain.transition import DischargeView, discharge_view
+from portal.domain.rules import country_name, label
+from portal.domain.transition import DischargeView, discharge_view, goods_away
 from portal.models import Carnet, ChamberSession, ChamberStaff, ChamberToken, IssuingAssociation
 from portal.models.chambers import STAFF_ROLES
 
@@ -70,11 +72,12 @@ def create_staff(
     staff admin who invites (None: the operator, who creates an association's first admin)."""
     if by is not None and (by.staff_role != "admin" or by.association_id != association.id):
         raise PermissionDenied(_("Only your association's staff admins invite colleagues."))
-    email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254 or not (full_name or "").strip():
-        raise DomainError(_("Give the person's email and name."), field="email")
+    fields = Fields()
+    email = fields.check("email", lambda: values.email_address(email))
+    name = fields.check("full_name", lambda: values.full_name(full_name))
     if role not in STAFF_ROLES:
-        raise DomainError(_("Choose a role."), field="role")
+        fields.refuse("role", _("Choose a role."))
+    fields.done()
     if not association.active:
         raise Conflict(_("This issuing association is not active."), field="email")
     if session.scalar(select(ChamberStaff.id).where(ChamberStaff.email == email)):
@@ -84,7 +87,7 @@ def create_staff(
     staff = ChamberStaff(
         association_id=association.id,
         email=email,
-        full_name=full_name.strip()[:200],
+        full_name=name,
         staff_role=role,
         invited_by=actor.label[:254],
         failed_logins=0,
@@ -110,13 +113,7 @@ def first_admin(
     """The operator's part: an association's first staff account, an admin. While an active
     admin exists, further accounts are invited by the association's own admins (the operator
     steps in again only for an association left without one)."""
-    if session.scalar(
-        select(ChamberStaff.id).where(
-            ChamberStaff.association_id == association.id,
-            ChamberStaff.staff_role == "admin",
-            ChamberStaff.active.is_(True),
-        )
-    ):
+    if has_admin(session, association, accepted=True):
         raise Conflict(
             _(
                 "%(name)s already has a staff admin: they invite their colleagues themselves.",
@@ -124,7 +121,30 @@ def first_admin(
             ),
             field="email",
         )
+    if has_admin(session, association):
+        raise Conflict(
+            _(
+                "%(name)s's first staff admin has not set a password yet: send them a new "
+                "invitation.",
+                name=association.name,
+            ),
+            field="email",
+        )
     return create_staff(session, association, email, full_name, "admin", actor=actor)
+
+
+def has_admin(session: Session, association: IssuingAssociation, *, accepted: bool = False) -> bool:
+    """Whether the association has an active staff admin (then the operator's console offers
+    no second first admin). `accepted`: one who set their password, so who can invite their
+    colleagues; an admin invited who never accepted gets a new link from the operator."""
+    stmt = select(ChamberStaff.id).where(
+        ChamberStaff.association_id == association.id,
+        ChamberStaff.staff_role == "admin",
+        ChamberStaff.active.is_(True),
+    )
+    if accepted:
+        stmt = stmt.where(ChamberStaff.password_hash.is_not(None))
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def issue_invitation(session: Session, staff: ChamberStaff, days: int = INVITATION_DAYS) -> str:
@@ -184,7 +204,9 @@ def accept_invitation(session: Session, raw: str, password: str) -> ChamberStaff
     return staff
 
 
-def record_staff_change(session: Session, person: ChamberStaff, what: str, actor: Actor) -> None:
+def record_staff_change(
+    session: Session, person: ChamberStaff, what: str, actor: Actor, **data: str
+) -> None:
     _record(
         session,
         f"chamber_staff.{what}",
@@ -192,8 +214,34 @@ def record_staff_change(session: Session, person: ChamberStaff, what: str, actor
         person.association,
         object_type="chamber_staff",
         object_id=person.id,
-        data={"email": person.email},
+        data={"email": person.email, **data},
     )
+
+
+def check_first_admin_reinvite(
+    session: Session, association: IssuingAssociation, person: ChamberStaff
+) -> None:
+    """The operator's new link for a first staff admin who never accepted (the earlier link
+    stops working): only an admin of this association without a password, while it has no
+    admin who could send the link themselves."""
+    if person.association_id != association.id:
+        raise NotFound(_("No such staff account."))
+    if person.staff_role != "admin" or person.password_hash is not None:
+        raise Conflict(
+            _(
+                "%(email)s has already set a password: the association's staff admins send "
+                "them a new link.",
+                email=person.email,
+            )
+        )
+    check_reinvite(person)
+    if has_admin(session, association, accepted=True):
+        raise Conflict(
+            _(
+                "%(name)s already has a staff admin: they invite their colleagues themselves.",
+                name=association.name,
+            )
+        )
 
 
 def check_reinvite(person: ChamberStaff) -> None:
@@ -245,6 +293,53 @@ def staff_of(session: Session, association_id: int) -> list[ChamberStaff]:
     )
 
 
+@dataclass(frozen=True)
+class StaffState:
+    """Where a staff account stands, as its row in a staff list says: "invited" (no password
+    yet; the link expires at `until`), "invitation_expired" (no password, no link that works:
+    send a new one), "active", "locked" (wrong passwords or codes, until `until`) or
+    "disabled"."""
+
+    kind: str
+    until: dt.datetime | None = None
+
+
+def staff_states(
+    session: Session, people: list[ChamberStaff], now: dt.datetime | None = None
+) -> dict[int, StaffState]:
+    """The state of each of `people` by id (one query for the invitation links)."""
+    now = now or now_utc()
+    waiting = [p.id for p in people if p.password_hash is None]
+    expires: dict[int, dt.datetime] = {}
+    if waiting:
+        expires = {
+            staff_id: until
+            for staff_id, until in session.execute(
+                select(ChamberToken.staff_id, func.max(ChamberToken.expires_at))
+                .where(
+                    ChamberToken.staff_id.in_(waiting),
+                    ChamberToken.used_at.is_(None),
+                    ChamberToken.expires_at > now,
+                )
+                .group_by(ChamberToken.staff_id)
+            )
+        }
+    states = {}
+    for p in people:
+        if not p.active:
+            states[p.id] = StaffState("disabled")
+        elif p.password_hash is None:
+            until = expires.get(p.id)
+            states[p.id] = (
+                StaffState("invited", until) if until else StaffState("invitation_expired")
+            )
+        elif IDENTITY.is_locked(p, now):
+            states[p.id] = StaffState("locked", p.locked_until)
+        else:
+            states[p.id] = StaffState("active")
+    return states
+
+
 # --- login: password, then TOTP (always) ------------------------------------------------------
 
 
@@ -289,7 +384,11 @@ def carnets_page(
     today: dt.date | None = None,
 ) -> Page:
     """A page of the association's carnets, newest first (keyset on the association's index)."""
-    stmt = select(Carnet).where(Carnet.issuing_association_id == association_id)
+    stmt = (
+        select(Carnet)
+        .where(Carnet.issuing_association_id == association_id)
+        .options(undefer(Carnet.paper_validated))  # the status shown, in the same query
+    )
     q = f.q.strip().upper()[:32]
     if q:
         by_number = Carnet.carnet_number.startswith(q, autoescape=True)
@@ -310,43 +409,81 @@ def carnets_page(
 
 def status_filter(status: str, today: dt.date) -> list:
     """The carnets whose status as people see it (Carnet.effective_status: a live carnet past
-    its validity is expired) is `status`; any other value filters nothing."""
-    live = Carnet.status.in_(("issued", "active"))
-    if status == "expired":
-        return [or_(Carnet.status == "expired", and_(live, Carnet.valid_until < today))]
-    if status in ("issued", "active"):
-        return [Carnet.status == status, Carnet.valid_until >= today]
+    its validity is expired, an issued one validated on paper is active) is `status`; any
+    other value filters nothing."""
     if status in CARNET_STATUSES:
-        return [Carnet.status == status]
+        return Carnet.status_is(status, today)
     return []
 
 
 @dataclass
 class CarnetScreen:
-    """What the carnet page shows: the transactions side by side (F-74) and the cover pages."""
+    """What the carnet page shows: the transactions side by side (F-74), and which of the two
+    ends of a carnet applies — its discharge or its cancellation — with why the other does not."""
 
     carnet: Carnet
     holder_name: str  # decrypted for the page (the holder's name, as issued)
     view: DischargeView
-    may_discharge: bool
-    refusal: str | None  # why it cannot be discharged now, in words
+    validated_on: dt.date | None  # validated by customs: digitally, or on paper (recorded)
+    discharge_refusal: str | None  # why it cannot be discharged now, in words
+    cancel_refusal: str | None  # why it cannot be cancelled, in words
+
+    @property
+    def action(self) -> str | None:
+        """The action the page offers: "discharge", "cancel", or None (neither applies)."""
+        if self.discharge_refusal is None:
+            return "discharge"
+        return "cancel" if self.cancel_refusal is None else None
+
+
+def _refusal(check) -> str | None:
+    try:
+        check()
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+def discharge_refusal(
+    session: Session, carnet: Carnet, view: DischargeView, today: dt.date
+) -> str | None:
+    """Why the chamber cannot discharge `carnet` now, or None. Besides the life-cycle rule
+    (validated by customs, digitally or on paper; not cancelled or discharged already), the
+    goods must be back home (transition.goods_away): otherwise the security is maintained."""
+    refusal = _refusal(lambda: lifecycle.check_allowed(carnet, "discharge", today, session))
+    if refusal is not None:
+        return refusal
+    away = goods_away(view)
+    if away is None:
+        return None
+    return _(
+        "The goods are not back: after the %(kind)s in %(country)s on %(date)s no re-importation "
+        "is recorded. Record the re-importation read on the returned paper carnet first; until "
+        "then the security stays.",
+        kind=label(away.kind),
+        country=country_name(session, away.country_code),
+        date=fmt_date(away.day),
+    )
 
 
 def carnet_screen(session: Session, carnet: Carnet, today: dt.date | None = None) -> CarnetScreen:
     today = today or now_utc().date()
-    try:
-        lifecycle.check_allowed(carnet, "discharge", today)
-        refusal = None
-    except DomainError as exc:
-        refusal = exc.message
+    view = discharge_view(session, carnet)
     holder = holder_of(carnet)
+    validated = carnet.activated_at.date() if carnet.activated_at else None
     return CarnetScreen(
         carnet,
         str(holder.get("name", "")),
-        discharge_view(session, carnet),
-        refusal is None,
-        refusal,
+        view,
+        validated or lifecycle.paper_validation(session, carnet),
+        discharge_refusal(session, carnet, view, today),
+        _refusal(lambda: lifecycle.check_allowed(carnet, "cancel", today, session)),
     )
+
+
+def _check_own(staff: ChamberStaff, carnet: Carnet) -> None:
+    if carnet.issuing_association_id != staff.association_id:
+        raise NotFound(_("No such carnet."))
 
 
 def discharge(
@@ -357,10 +494,31 @@ def discharge(
     ip: str | None = None,
     today: dt.date | None = None,
 ) -> Carnet:
-    """F-74 from the chamber's page: the carnet of the staff member's own association is
-    discharged (its unused vouchers blocked: lifecycle.discharge), audited as this person."""
-    if carnet.issuing_association_id != staff.association_id:
-        raise NotFound(_("No such carnet."))
+    """F-74 from the chamber's page: the carnet of the staff member's own association, its
+    goods back home, is discharged (its unused vouchers blocked: lifecycle.discharge), audited
+    as this person."""
+    _check_own(staff, carnet)
+    today = today or now_utc().date()
+    refusal = discharge_refusal(session, carnet, discharge_view(session, carnet), today)
+    if refusal is not None:
+        raise Conflict(refusal, code="discharge_refused")
     return lifecycle.discharge(
+        session, carnet, (reason or "").strip()[:500], actor_of(staff, ip), today=today
+    )
+
+
+def cancel(
+    session: Session,
+    staff: ChamberStaff,
+    carnet: Carnet,
+    reason: str,
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Carnet:
+    """F-23 from the chamber's page: a carnet of the staff member's own association that
+    customs never validated (digitally or on paper) is cancelled — the issuing association's
+    right, as through its NICS (lifecycle.cancel: its sets and unused vouchers end with it)."""
+    _check_own(staff, carnet)
+    return lifecycle.cancel(
         session, carnet, (reason or "").strip()[:500], actor_of(staff, ip), today=today
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from portal.db import MAX_ID, now_utc
-from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit
+from portal.domain import Conflict, DomainError, NotFound, PermissionDenied, audit, values
 from portal.domain.info import directory
 from portal.domain.passwords import (
     hash_secret,
@@ -195,7 +195,7 @@ EMAIL_CHANGE_MINUTES = 60
 
 
 def _check_new_email(session: Session, account: Account, new_email: str) -> str:
-    new_email = new_email.strip().lower()
+    new_email = values.email_address(new_email)
     if new_email == account.email:
         raise DomainError(_("This is already your login email."), field="email")
     if find_account(session, account.customs_id, new_email) is not None:
@@ -303,17 +303,14 @@ def create_administration(
         raise DomainError(
             f"{country.name} has no customs territory in the reference data.", field="country"
         )
-    email = admin_email.strip().lower()
-    if "@" not in email or not admin_name.strip():
-        raise DomainError("Give the first admin's email and name.", field="admin_email")
+    email = values.email_address(admin_email, "admin_email")
+    admin_name = values.full_name(admin_name, "admin_name")
     administration = CustomsAdministration(
         code=code, name=name.strip(), country_code=country.code, territory_id=country.territory_id
     )
     session.add(administration)
     session.flush()
-    admin = Account(
-        customs_id=administration.id, email=email, full_name=admin_name.strip(), role="admin"
-    )
+    admin = Account(customs_id=administration.id, email=email, full_name=admin_name, role="admin")
     session.add(admin)
     session.flush()
     return administration, admin

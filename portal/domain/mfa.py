@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import now_utc, rows_changed
-from portal.domain import DomainError
+from portal.domain import DomainError, values
 from portal.domain.codes import TYPABLE_ALPHABET, keyed_hash, new_digits, same
 from portal.models import Account, CustomsAdministration
 from portal.models.identity import EmailOtp, RecoveryCode
@@ -267,7 +267,7 @@ def enable_email_mfa(
 
 
 def check_alternative_email(account: Account, address: str) -> str:
-    address = address.strip().lower()
+    address = values.email_address(address, "address")
     if address == account.email.lower():
         raise DomainError(
             "Use another address than your login email: a second factor must be "

@@ -9,6 +9,7 @@ cases as named rules (docs/transition.md).
 | §8: paper carnets accepted before a switch stay accepted for re-exportation, re-importation, transit close | `check_paper_accepted` (F-72) |
 | use cases 2, 4–6: the carnet's history made whole | `record_paper_transaction` |
 | use cases 2, 4: "check both paper and digital transaction records to discharge" | `discharge_view` (F-74) |
+| use cases 1, 2, 4: "… to discharge or maintain the security" | `goods_away` (F-74) |
 
 The ATA statuses themselves (paper / digital from a date) are portal/domain/ata_status.py.
 """
@@ -27,7 +28,8 @@ from sqlalchemy.orm import Session
 from portal.db import now_utc
 from portal.domain import Conflict, DomainError, archive, audit
 from portal.domain.ata_status import status_on
-from portal.domain.carnets import ValidationFailed, fmt_date
+from portal.domain.carnets import ValidationFailed, fmt_date, paper_validation
+from portal.domain.organisation.fields import Fields
 from portal.domain.rules import HOME_KINDS, KIND_LABELS, Place, label, territory_of
 from portal.models import Carnet, Country, PaperTransaction, Voucher
 
@@ -246,10 +248,16 @@ def digital_legs(
     that left home on the paper carnet is made on it too, even once home has switched (F-72).
     A travel with no digital transaction at all is made on paper entirely (use case 1)."""
     paper_return = carnet is not None and departed_on_paper(session, carnet)
+    # goods that left home on the paper carnet (a recorded paper exportation, not back since)
+    # are abroad: the travel starts from there, with no validation or exportation at home
+    # (F-72; Plan §8: home accepts that paper carnet for its re-importation only)
+    out_on_paper = carnet is not None and left_home_on_paper(session, carnet)
     out = [
         (k, c)
         for k, c in kinds_countries
-        if _digital(session, c, day) and not (k == "reimport" and paper_return)
+        if _digital(session, c, day)
+        and not (k == "reimport" and paper_return)
+        and not (k in ("validation", "export", "pre_export") and out_on_paper)
     ]
     if not out:
         names = ", ".join(sorted({_name(session, c) for _, c in kinds_countries}))
@@ -281,6 +289,14 @@ def departed_on_paper(session: Session, carnet: Carnet) -> bool:
             .limit(1)
         )
         is None
+    )
+
+
+def left_home_on_paper(session: Session, carnet: Carnet) -> bool:
+    """The goods left home on the paper carnet: a recorded paper exportation with no
+    re-importation (paper or digital) on or after its day (goods_away's movements)."""
+    return any(
+        h.medium == "paper" and h.kind == "export" for h in _away(discharge_view(session, carnet))
     )
 
 
@@ -390,18 +406,20 @@ class PaperInput:
     kind: str
     country_code: str
     office_name: str
-    made_on: dt.date
+    made_on: dt.date | None  # None: no date, or not one (refused next to the date field)
     counterfoil_no: str
     remarks: str = ""
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> PaperInput:
         """The paper transaction of a page's form (_partials/paper_transaction_form.html: the
-        customs desk's step 2 and the chamber portal's carnet page)."""
+        customs desk's step 2 and the chamber portal's carnet page). Nothing is refused here:
+        `check_paper_input` refuses every field at once, each next to its own field."""
+        raw = (form.get("made_on") or "").strip()
         try:
-            made_on = dt.date.fromisoformat((form.get("made_on") or "")[:10])
+            made_on = dt.date.fromisoformat(raw) if len(raw) == 10 else None
         except ValueError:
-            raise DomainError(_("Give the date of the transaction."), field="made_on") from None
+            made_on = None
         return cls(
             form.get("kind") or "",
             form.get("country_code") or "",
@@ -429,60 +447,79 @@ class PaperInput:
         )
 
 
+# the API bodies' names of PaperInput's fields (NICS and customs APIs: PaperTransactionInput)
+API_FIELDS = {"country_code": "country", "office_name": "office", "": "body"}
+
+
+def api_field_errors(error: DomainError) -> list[dict]:
+    """A refusal of the paper input as an API's `errors`: each field under the name the
+    request's body gives it (`country`, not the domain's `country_code`)."""
+    return [{"field": API_FIELDS.get(f, f), "message": m} for f, m in error.by_field().items()]
+
+
 def check_paper_input(
     session: Session, carnet: Carnet, data: PaperInput, today: dt.date
-) -> Country:
-    if data.kind not in OPENING and data.kind not in (
-        "validation",
-        "export",
-        "import",
-        "transit_open",
-    ):
-        raise DomainError(_("Choose the kind of transaction."), field="kind")
-    country = session.get(Country, (data.country_code or "").strip().upper())
+) -> tuple[Country, dt.date]:
+    """The recorded paper transaction's fields: every refusal at once, each naming its own
+    field (a DomainError, or organisation.Invalid when several fields are refused); the
+    country and the date when all are right."""
+    fields = Fields()
+    if data.kind not in PAPER_KIND_LABELS:
+        fields.refuse("kind", _("Choose the kind of transaction."))
+    country = session.get(Country, (data.country_code or "").strip().upper()[:3])
     if country is None:
-        raise DomainError(_("Choose the country where it was made."), field="country_code")
+        fields.refuse("country_code", _("Choose the country where it was made."))
     office = (data.office_name or "").strip()
     if not office or len(office) > 160:
-        raise DomainError(
-            _("Give the customs office (at most 160 characters)."), field="office_name"
-        )
-    number = (data.counterfoil_no or "").strip()
-    if not number or len(number) > 40:
-        raise DomainError(
-            _("Give the counterfoil or voucher number (at most 40 characters)."),
-            field="counterfoil_no",
-        )
-    if len(data.remarks or "") > 2000:
-        raise DomainError(
-            _("The remarks are too long (2,000 characters at most)."), field="remarks"
-        )
-    if data.made_on > today:
-        raise DomainError(_("The date cannot be in the future."), field="made_on")
-    if data.made_on < carnet.issue_date:
-        raise DomainError(
+        fields.refuse("office_name", _("Give the customs office (at most 160 characters)."))
+    made_on = data.made_on
+    if made_on is None:
+        fields.refuse("made_on", _("Give the date of the transaction."))
+    elif made_on > today:
+        fields.refuse("made_on", _("The date cannot be in the future."))
+    elif made_on < carnet.issue_date:
+        fields.refuse(
+            "made_on",
             _(
                 "The date is before the carnet's issue (%(date)s).",
                 date=fmt_date(carnet.issue_date),
             ),
-            field="made_on",
         )
+    number = (data.counterfoil_no or "").strip()
+    if not number or len(number) > 40:
+        fields.refuse(
+            "counterfoil_no",
+            _("Give the counterfoil or voucher number (at most 40 characters)."),
+        )
+    if len(data.remarks or "") > 2000:
+        fields.refuse("remarks", _("The remarks are too long (2,000 characters at most)."))
+    if country is not None and "kind" not in fields.errors:
+        fields.check("country_code", lambda: _check_where(session, carnet, data.kind, country))
+    fields.done()
+    assert country is not None and made_on is not None
+    return country, made_on
+
+
+def _check_where(session: Session, carnet: Carnet, kind: str, country: Country) -> None:
+    """A validation, exportation or re-importation is made at home; the rest abroad, in a
+    country of Box P."""
     home = territory_of(session, carnet.departure_country) == country.territory_id
-    if data.kind in HOME_KINDS and not home:
+    if kind in HOME_KINDS and not home:
         raise DomainError(
             _(
-                "A %(kind)s is made in the carnet's departure country, not in %(name)s.",
-                kind=label(data.kind),
+                "This transaction (%(kind)s) is made in the carnet's departure country, not "
+                "in %(name)s.",
+                kind=label(kind),
                 name=country.name,
             ),
             field="country_code",
         )
-    if data.kind not in HOME_KINDS:
+    if kind not in HOME_KINDS:
         if home:
             raise DomainError(
                 _(
-                    "An %(kind)s is made abroad, not in the departure country.",
-                    kind=label(data.kind),
+                    "This transaction (%(kind)s) is made abroad, not in the departure country.",
+                    kind=label(kind),
                 ),
                 field="country_code",
             )
@@ -495,7 +532,6 @@ def check_paper_input(
                 ),
                 field="country_code",
             )
-    return country
 
 
 def record_paper_transaction(
@@ -529,25 +565,17 @@ def record_paper_transaction(
             code=f"carnet_{carnet.status}",
         )
     archive.check_open(carnet)  # closed and archived: its history is final
-    country = check_paper_input(session, carnet, data, today)
-    check_paper_accepted(session, carnet, data.kind, country, data.made_on)
-    if data.kind == "validation":
-        done = session.scalar(
-            select(PaperTransaction.id)
-            .where(PaperTransaction.carnet_id == carnet.id, PaperTransaction.kind == "validation")
-            .limit(1)
-        )
-        if done is not None:
-            raise Conflict(
-                _("The paper validation of this carnet is recorded already."), field="kind"
-            )
+    country, made_on = check_paper_input(session, carnet, data, today)
+    check_paper_accepted(session, carnet, data.kind, country, made_on)
+    if data.kind == "validation" and paper_validation(session, carnet) is not None:
+        raise Conflict(_("The paper validation of this carnet is recorded already."), field="kind")
     row = PaperTransaction(
         carnet_id=carnet.id,
         kind=data.kind,
         country_code=country.code,
         territory_id=country.territory_id,
         office_name=data.office_name.strip(),
-        made_on=data.made_on,
+        made_on=made_on,
         counterfoil_no=data.counterfoil_no.strip(),
         remarks=(data.remarks or "").strip(),
         customs_id=place.customs_id if place else None,
@@ -560,12 +588,13 @@ def record_paper_transaction(
     if (
         data.kind == "validation"
         and carnet.activated_at is None
-        and not country.is_digital_on(data.made_on)
+        and not country.is_digital_on(made_on)
     ):
-        carnet.activated_at = dt.datetime.combine(data.made_on, dt.time())
+        carnet.activated_at = dt.datetime.combine(made_on, dt.time())
         carnet.status = "active" if carnet.status == "issued" else carnet.status
         activated = True
     session.flush()
+    session.expire(carnet, ["paper_validated"])  # Carnet.effective_status reads it
     audit.record(
         session,
         "paper_transaction.recorded",
@@ -581,7 +610,7 @@ def record_paper_transaction(
             "kind": data.kind,
             "country": country.code,
             "office": row.office_name,
-            "made_on": data.made_on.isoformat(),
+            "made_on": made_on.isoformat(),
             "counterfoil_no": row.counterfoil_no,
             "activated": activated,
         },
@@ -652,6 +681,23 @@ def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
         ).all()
     )
     return DischargeView(lines, open_vouchers)
+
+
+def goods_away(view: DischargeView) -> HistoryLine | None:
+    """The goods are not all back home: the last movement recorded (digital or paper, not
+    cancelled; a validation moves nothing) when no re-importation is recorded on or after its
+    day — the issuing association maintains the security rather than discharge (Plan §7, use
+    cases 1, 2 and 4: "check both paper and digital transaction records to discharge or
+    maintain the security"). None when nothing left home or the goods came back."""
+    away = _away(view)
+    return away[-1] if away else None
+
+
+def _away(view: DischargeView) -> list[HistoryLine]:
+    """The movements (not cancelled; a validation moves nothing) after the last re-importation."""
+    moves = [h for h in view.lines if h.state != "cancelled" and h.kind != "validation"]
+    back = max((h.day for h in moves if h.kind == "reimport"), default=None)
+    return [h for h in moves if h.kind != "reimport" and (back is None or h.day > back)]
 
 
 # --- F-71 for people: the advice form of the wallet and of the chamber portal ----------------

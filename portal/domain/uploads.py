@@ -40,13 +40,21 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from portal.domain import DomainError
 
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg"}
-NAMES = {"pdf": _l("PDF"), "png": _l("PNG image"), "jpeg": _l("JPEG image")}
+NAMES = {"pdf": "PDF", "png": "PNG", "jpeg": "JPEG"}  # the same in every language
+
+
+def _kinds_list(names: list[str]) -> str:
+    """ "PDF, PNG or JPEG" in the reader's language."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s or %(last)s", first=", ".join(names[:-1]), last=names[-1])
+
+
 PDF_ACTIVE = (
     b"JavaScript",
     b"JS",
@@ -135,8 +143,8 @@ def check_upload(
     if kind is None or kind not in allowed:
         raise UploadRefused(
             _(
-                "Send %(kinds)s file (checked by its content, not its name).",
-                kinds=_(" or ").join(str(NAMES[k]) for k in allowed),
+                "Send a %(kinds)s file (checked by its content, not its name).",
+                kinds=_kinds_list([str(NAMES[k]) for k in allowed]),
             ),
             code="wrong_type",
         )

@@ -23,9 +23,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    column,
+    exists,
+    or_,
+    table,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.db import Base, now_utc
 
@@ -147,6 +152,11 @@ class ApiToken(Base):
     client: Mapped[ApiClient] = relationship()
 
 
+# the recorded paper transactions (portal/models/transition.py PaperTransaction), as far as
+# Carnet.paper_validated needs them (that module is loaded after this one)
+_PAPER_TXN = table("paper_transaction", column("carnet_id"), column("kind"))
+
+
 class Carnet(Base):
     """One ATA carnet (F-20). `eata_id` is the public number; `id` is internal."""
 
@@ -220,11 +230,44 @@ class Carnet(Base):
         foreign_keys="CarnetLink.carnet_id", cascade="all, delete-orphan"
     )
 
+    # a paper validation is recorded (portal/domain/transition.py record_paper_transaction):
+    # loaded on first access only
+    paper_validated: Mapped[bool] = column_property(
+        exists()
+        .where(
+            _PAPER_TXN.c.carnet_id == id,
+            _PAPER_TXN.c.kind == "validation",
+        )
+        .correlate_except(_PAPER_TXN),
+        deferred=True,
+    )
+
     def effective_status(self, today: dt.date) -> str:
-        """The stored status, or 'expired' once the validity has passed on a live carnet."""
+        """The status people see and the life-cycle goes by: the stored status; 'active' for
+        an issued carnet whose paper validation is recorded (customs validated it on paper:
+        in a digital departure country that stamp does not activate the digital carnet — use
+        cases 4 and 6 — yet it is validated: discharged, never cancelled); 'expired' once the
+        validity has passed on a live carnet. SQL twin: Carnet.status_is."""
         if self.status in ("issued", "active") and self.valid_until < today:
             return "expired"
+        if self.status == "issued" and self.paper_validated:
+            return "active"
         return self.status
+
+    @classmethod
+    def status_is(cls, status: str, today: dt.date) -> list:
+        """WHERE clauses: the carnets whose effective_status on `today` is `status`."""
+        live = cls.status.in_(("issued", "active"))
+        if status == "expired":
+            return [or_(cls.status == "expired", and_(live, cls.valid_until < today))]
+        if status == "issued":
+            return [cls.status == "issued", ~cls.paper_validated, cls.valid_until >= today]
+        if status == "active":
+            return [
+                or_(cls.status == "active", and_(cls.status == "issued", cls.paper_validated)),
+                cls.valid_until >= today,
+            ]
+        return [cls.status == status]
 
     def sets_of(self, kind: str) -> CarnetSets | None:
         return next((s for s in self.sets if s.kind == kind), None)

@@ -39,6 +39,8 @@ class ChamberStaff(Base):
     invited_by: Mapped[str] = mapped_column(String(254), default="")
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+    # the language the person chose (F-83, the language switch); None: the browser's
+    language: Mapped[str | None] = mapped_column(String(5))
 
     association: Mapped[IssuingAssociation] = relationship()
 

@@ -97,8 +97,18 @@ class NewsItem(Base):
     publish_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc, index=True)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
+    # another language's version of the item `version_of` (the first written, never itself a
+    # version): a reader sees one version of each news, in their language, else English
+    version_of: Mapped[int | None] = mapped_column(
+        ForeignKey("news_item.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_utc)
+
+    @property
+    def story(self) -> int:
+        """The news this item tells, whatever its language: the id its versions share."""
+        return self.version_of or self.id
 
 
 class NewsRead(Base):

@@ -27,9 +27,10 @@ WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('#main *')]
   .map(e => e.tagName + '#' + e.id)"""
 
 
-def _returned_carnet(world) -> tuple[int, int]:
+def _returned_carnet(world, back: bool = True) -> tuple[int, int]:
     """(staff id, carnet id): an association's staff admin, and its carnet that left paper
-    Switzerland on paper (recorded) and was imported digitally in France."""
+    Switzerland on paper (recorded), was imported digitally in France and (`back`) came home,
+    re-imported on paper (recorded)."""
     s = world.session
     ia = api_clients.create_issuing_association(s, world.nga, "CCI Genève (browser)")
     staff = chambers.create_staff(
@@ -55,6 +56,17 @@ def _returned_carnet(world) -> tuple[int, int]:
     out = factory.travel(world, carnet, "CH", "FR")
     commit_voucher(s, factory.voucher(world, out, "import").id, world.officer("fr"))
     s.commit()
+    if back:  # the goods came home: their re-importation read on the paper carnet
+        transition.record_paper_transaction(
+            s,
+            carnet,
+            transition.PaperInput("reimport", "CH", "Genève Cornavin", today, "R-0002"),
+            place=None,
+            recorded_by="chamber",
+            actor_type="api_client",
+            today=today,
+        )
+        s.commit()
     return staff.id, carnet.id
 
 
@@ -100,7 +112,7 @@ def test_f74_wcag_chamber_pages(app, world, browser, live_server):
     # the confirmation and a refusal shown next to the button
     page.goto(live_server.url("chamber", path=f"/chamber/carnets/{carnet_id}"))
     page.get_by_role("button", name="Discharge", exact=True).click()
-    page.locator("#discharge-confirm").wait_for()
+    page.locator("#end-confirm").wait_for()
     _audit(page, found)
     context.close()
     assert found == {}
@@ -126,4 +138,43 @@ def test_f74_discharge_on_a_tablet_in_portrait(app, world, browser, live_server,
     expect(page.get_by_text("This carnet is discharged.")).to_be_visible()
     session.expire_all()
     assert session.get(Carnet, carnet_id).status == "discharged"
+    context.close()
+
+
+def test_f74_paper_form_refusal_stays_in_place_on_a_tablet(
+    app, world, browser, live_server, session
+):
+    """The paper-transaction form refused (a re-importation typed in the wrong country): the
+    page stays the carnet's (htmx swaps the form in place), what was typed is kept, the message
+    stands under the country; corrected, it is recorded and the discharge is offered."""
+    staff_id, carnet_id = _returned_carnet(world, back=False)
+    context = browser.new_context(
+        locale="en-GB", timezone_id="UTC", has_touch=True, viewport={"width": 768, "height": 1024}
+    )
+    context.set_default_timeout(15_000)
+    _logged_in(app, context, live_server, staff_id)
+    page = context.new_page()
+    url = live_server.url("chamber", path=f"/chamber/carnets/{carnet_id}")
+    page.goto(url)
+    # the goods are in France: no discharge offered, and why
+    expect(page.locator("#discharge-refusal")).to_contain_text("The goods are not back")
+    expect(page.get_by_role("button", name="Discharge", exact=True)).to_have_count(0)
+    page.locator("#record-paper summary").tap()
+    page.select_option("#paper-kind", "reimport")
+    page.fill("#paper-country", "FR")
+    page.fill("#paper-office", "Genève Cornavin")
+    page.fill("#paper-date", now_utc().date().isoformat())
+    page.fill("#paper-number", "R-0009")
+    page.get_by_role("button", name="Record").tap()
+    error = page.locator("#paper-country_code-error")
+    expect(error).to_contain_text("made in the carnet's departure country")
+    assert page.url == url  # not the form's address: a reload shows the carnet again
+    expect(page.locator("#paper-number")).to_have_value("R-0009")
+    expect(page.locator("#paper-kind")).to_have_value("reimport")
+    expect(page.locator("#paper-counterfoil_no-error")).to_have_count(0)
+    assert page.evaluate(WIDER_THAN_SCREEN) == []
+    page.fill("#paper-country", "CH")
+    page.get_by_role("button", name="Record").tap()
+    expect(page.locator('tr[data-medium="paper"][data-kind="reimport"]')).to_be_visible()
+    expect(page.get_by_role("button", name="Discharge", exact=True)).to_be_visible()
     context.close()

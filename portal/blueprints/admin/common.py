@@ -19,7 +19,7 @@ from portal.blueprints.admin.forms import EmptyForm
 from portal.domain import DomainError, PermissionDenied
 from portal.domain import organisation as org
 from portal.extensions import db
-from portal.web import audit_request, redirect_to, render_page
+from portal.web import audit_request, redirect_to, render_page, show_refusal
 
 ACTIVE_CHOICES = [("", _l("All")), ("1", _l("Activated")), ("0", _l("Deactivated"))]
 # what the delete confirmation of each kind of object says (F-83: a sentence per kind, so each
@@ -58,12 +58,7 @@ def page_url(endpoint: str, filters: dict[str, str]):
 
 def show_domain_error(form, error: DomainError) -> None:
     """Each refused field's message goes next to that field; the rest above the form."""
-    for name, message in getattr(error, "errors", {error.field: error.message}).items():
-        field = getattr(form, name, None) if name else None
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)
+    show_refusal(form, error)
     form._denied = isinstance(error, PermissionDenied)
     if form._denied:
         audit_request(

@@ -20,7 +20,6 @@ from portal.blueprints.auth import bp
 from portal.blueprints.auth.common import (
     CODE_LIMIT,
     audit_account,
-    form_error,
     limit,
     link_invalid,
     locked_out,
@@ -49,7 +48,7 @@ from portal.domain.passwords import MIN_LENGTH
 from portal.domain.sessions import recently_verified
 from portal.extensions import db, limiter
 from portal.login import login_account, logout_current
-from portal.web import audit_request, redirect_to, render_page
+from portal.web import audit_request, redirect_to, render_page, show_refusal
 
 
 def _safe_next(target: str | None) -> str:
@@ -112,7 +111,7 @@ def change_password():
                 # guessing the password here ends the session, as on the re-authentication page
                 return locked_out(account, lambda: logout_current(account))
             db.session.commit()
-            form_error(form, exc)
+            show_refusal(form, exc)
         else:
             # every session of the account is revoked; this browser gets a fresh one
             login_account(account, remember=remember, password_verified_at=now_utc())
@@ -208,7 +207,7 @@ def change_email():
             new_email, raw = identity.request_email_change(db.session, account, form.email.data)
         except DomainError as exc:
             db.session.rollback()
-            form_error(form, exc)
+            show_refusal(form, exc)
         else:
             audit_account("account.email_change_requested", account, new=new_email)
             db.session.commit()
@@ -282,7 +281,7 @@ def default_office():
                         data={"path": request.path},
                     )
                     db.session.commit()
-                form_error(form, exc)
+                show_refusal(form, exc)
             else:
                 audit_account("account.office_changed", account, office_id=office.id)
                 db.session.commit()

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from portal.domain import DomainError, identity
+from portal.domain import identity
 from portal.domain.passwords import MIN_LENGTH, MIN_LENGTH_WITH_MFA
 from portal.extensions import db
 from portal.models import Account
@@ -60,14 +60,6 @@ def link_invalid(page: str, **ctx):
     audit_account("token.invalid", None, page=page)
     db.session.commit()
     return render_page("auth/link_invalid.html", status=404, **ctx)
-
-
-def form_error(form, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def render(template: str, form=None, status: int | None = None, **ctx):

@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from portal.blueprints.auth.common import audit_account, form_error, render
+from portal.blueprints.auth.common import audit_account, render
 from portal.blueprints.auth.emails import (
     send_mfa_code,
 )
@@ -24,7 +24,7 @@ from portal.blueprints.auth.login_flow import finish_login, next_step, pending, 
 from portal.domain import DomainError, mfa
 from portal.extensions import db
 from portal.models import Account
-from portal.web import redirect_to, render_page
+from portal.web import redirect_to, render_page, show_refusal
 
 # --- MFA enrolment (at login when MFA is required, and from the account menu) --------------
 
@@ -44,7 +44,7 @@ def enrol_totp(account: Account, action: str, in_login: bool):
         try:
             codes = mfa.enable_totp(db.session, account, secret, form.code.data)
         except DomainError as exc:
-            form_error(form, exc)
+            show_refusal(form, exc)
         else:
             session.pop("totp_enrol", None)
             audit_account("mfa.enabled", account, method="totp")
@@ -76,7 +76,7 @@ def enrol_email(account: Account, action: str, in_login: bool):
                 code = mfa.issue_email_otp(db.session, account, address)
             except DomainError as exc:
                 db.session.rollback()
-                form_error(address_form, exc)
+                show_refusal(address_form, exc)
             else:
                 send_mfa_code(account, address, code, mfa.EMAIL_OTP_MINUTES)
                 session["email_enrol"] = {"aid": account.id, "address": address}
@@ -89,7 +89,7 @@ def enrol_email(account: Account, action: str, in_login: bool):
                 codes = mfa.enable_email_mfa(db.session, account, code_form.code.data)
             except DomainError as exc:
                 db.session.commit()  # the attempt is counted on the code
-                form_error(code_form, exc)
+                show_refusal(code_form, exc)
             else:
                 session.pop("email_enrol", None)
                 audit_account("mfa.enabled", account, method="email")

@@ -60,13 +60,12 @@ class ReauthForm(FlaskForm):
 
 
 class EmailMfaForm(FlaskForm):
-    address = EmailField(
-        _l("Alternative email address"), validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    # the address is checked by the domain (portal/domain/values.py), with its words
+    address = EmailField(_l("Alternative email address"), validators=[DataRequired()])
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField(_l("New login email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("New login email"), validators=[DataRequired()])  # checked as above
 
 
 class OfficeForm(FlaskForm):

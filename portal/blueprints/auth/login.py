@@ -24,7 +24,6 @@ from portal.blueprints.auth.common import (
     LOGIN_LIMIT,
     RESET_MAIL_INTERVAL,
     audit_account,
-    form_error,
     limit,
     link_invalid,
     locked_out,
@@ -60,7 +59,7 @@ from portal.domain.tokens import issued_recently
 from portal.extensions import db, limiter
 from portal.login import logout_current
 from portal.models import Account
-from portal.web import audit_request, redirect_to
+from portal.web import audit_request, redirect_to, show_refusal
 
 # --- login and logout ---------------------------------------------------------------------
 
@@ -211,7 +210,7 @@ def login_new_password(data: dict, account: Account):
             identity.set_password(db.session, account, form.password.data)
         except DomainError as exc:
             db.session.rollback()
-            form_error(form, exc)
+            show_refusal(form, exc)
         else:
             audit_account("password.changed", account, forced=True)
             db.session.commit()
@@ -317,7 +316,7 @@ def set_password(token: str):
             identity.set_password_with_token(db.session, g.tenant.id, token, form.password.data)
         except DomainError as exc:
             db.session.rollback()
-            form_error(form, exc)
+            show_refusal(form, exc)
         else:
             audit_account("password.set", account, via=purpose)
             db.session.commit()

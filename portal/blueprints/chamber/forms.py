@@ -20,7 +20,9 @@ class PasswordForm(FlaskForm):
     )
 
 
-class DischargeForm(FlaskForm):
+class EndCarnetForm(FlaskForm):
+    """A carnet's discharge or cancellation: a note, then the confirmation."""
+
     reason = StringField(_l("Note (optional)"))
     confirm = StringField()  # "yes" once the person confirmed
 

@@ -1,26 +1,39 @@
-"""The chamber portal's pages: the association's carnets, a carnet (F-74 side by side, F-37
-cover pages, discharge), the itinerary advice (F-71) and the staff (invitations). Every carnet
-is loaded through get_for_association_or_404: another association's carnet is a 404."""
+"""The chamber portal's pages: the association's carnets, a carnet (F-74 side by side, the
+paper transactions read on the returned carnet, F-37 cover pages, discharge or cancellation),
+the itinerary advice (F-71) and the staff (invitations). Every carnet is loaded through
+get_for_association_or_404: another association's carnet is a 404."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, has_request_context, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user
 
 from portal.blueprints.chamber.app import bp
-from portal.blueprints.chamber.forms import ButtonForm, CoverPageForm, DischargeForm, InviteForm
+from portal.blueprints.chamber.forms import ButtonForm, CoverPageForm, EndCarnetForm, InviteForm
 from portal.blueprints.chamber.invitations import send_staff_invitation
 from portal.blueprints.chamber.session import actor, staff_required
+from portal.blueprints.language import switched
 from portal.db import now_utc
 from portal.domain import DomainError, chambers, cover_pages, transition, uploads
 from portal.domain.carnets import STATUS_LABELS
+from portal.domain.info import help as help_domain
 from portal.domain.rules import country_name, label
 from portal.extensions import db, limiter
+from portal.i18n import current_language
 from portal.models import Carnet, ChamberStaff
 from portal.tenancy import get_for_association_or_404, site_url
-from portal.web import page_arg, redirect_to, render_page, send_upload
+from portal.web import page_arg, redirect_to, render_page, send_upload, show_refusal
 
 
 @bp.app_context_processor
@@ -69,18 +82,21 @@ def carnets():
     )
 
 
-# --- 2. a carnet: side by side, cover pages, discharge ----------------------------------------
+# --- 2. a carnet: side by side, paper transactions, cover pages, discharge or cancellation ---
 
 
-def _carnet_page(carnet: Carnet, *, status: int = 200, **ctx):
-    ctx.setdefault("discharge_form", DischargeForm())
+def _carnet_page(carnet: Carnet, *, status: int = 200, block: str | None = None, **ctx):
+    """The carnet page, or for htmx its `block` (the section a form of it swaps)."""
+    ctx.setdefault("end_form", EndCarnetForm())
     ctx.setdefault("upload_form", CoverPageForm())
-    ctx.setdefault("discharge_error", None)
+    ctx.setdefault("end_error", None)
     ctx.setdefault("upload_error", None)
-    ctx.setdefault("confirming", False)
-    ctx.setdefault("paper_error", None)
+    ctx.setdefault("confirming", None)  # "discharge" or "cancel" while asking
+    ctx.setdefault("paper_values", {})
+    ctx.setdefault("paper_errors", {})
     return render_page(
         "chamber/carnet.html",
+        block=block,
         paper_kinds=transition.PAPER_KIND_LABELS,
         screen=chambers.carnet_screen(db.session, carnet),
         rows=cover_pages.cover_pages(db.session, carnet.id),
@@ -97,29 +113,43 @@ def carnet(carnet_id: int):
     return _carnet_page(get_for_association_or_404(Carnet, carnet_id))
 
 
-@bp.post("/carnets/<int:carnet_id>/discharge")
+@bp.get(
+    "/carnets/<int:carnet_id>/<any(discharge, cancel, 'paper-transactions', 'cover-pages'):_action>"
+)
+@staff_required
+def carnet_form_address(carnet_id: int, _action: str):
+    """The address a form of the page posts to, opened (Enter in the address bar after a
+    refusal shown without JavaScript): the carnet page."""
+    carnet = get_for_association_or_404(Carnet, carnet_id)
+    return redirect(url_for("chamber.carnet", carnet_id=carnet.id), 303)
+
+
+ENDED = {
+    "discharge": lambda number: _("Carnet %(number)s is discharged.", number=number),
+    "cancel": lambda number: _("Carnet %(number)s is cancelled.", number=number),
+}
+
+
+@bp.post("/carnets/<int:carnet_id>/<any(discharge, cancel):action>")
 @limiter.limit("30 per hour")
 @staff_required
-def discharge(carnet_id: int):
-    """F-74: first the confirmation (what the discharge does, how many unused vouchers it
-    blocks), then the discharge; a refusal is shown next to the button."""
-    carnet = get_for_association_or_404(Carnet, carnet_id)
-    form = DischargeForm()
+def end_carnet(carnet_id: int, action: str):
+    """F-74 discharge, F-23 cancellation: first the confirmation (what it does, how many unused
+    vouchers it blocks), then the change; a refusal is shown in the section, in words."""
+    carnet = get_for_association_or_404(Carnet, carnet_id, for_update=True)
+    form = EndCarnetForm()
     if not form.validate_on_submit():
         abort(400)
     if form.confirm.data != "yes":
-        return _carnet_page(carnet, discharge_form=form, confirming=True)
+        return _carnet_page(carnet, block="actions", end_form=form, confirming=action)
+    end = chambers.discharge if action == "discharge" else chambers.cancel
     try:
-        chambers.discharge(
-            db.session, current_user, carnet, form.reason.data or "", ip=request.remote_addr
-        )
+        end(db.session, current_user, carnet, form.reason.data or "", ip=request.remote_addr)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        return _carnet_page(
-            carnet, status=exc.status if exc.status != 400 else 422, discharge_error=exc.message
-        )
-    flash(_("Carnet %(number)s is discharged.", number=carnet.carnet_number), "success")
+        return _carnet_page(carnet, block="actions", status=422, end_error=exc.message)
+    flash(ENDED[action](carnet.carnet_number), "success")
     return redirect_to(url_for("chamber.carnet", carnet_id=carnet.id))
 
 
@@ -128,8 +158,9 @@ def discharge(carnet_id: int):
 @staff_required
 def record_paper(carnet_id: int):
     """A transaction read on the returned paper carnet (kind, country, office, date,
-    counterfoil or voucher number), recorded so the history beside the digital one is whole."""
-    carnet = get_for_association_or_404(Carnet, carnet_id)
+    counterfoil or voucher number), recorded so the history beside the digital one is whole.
+    A refusal shows the form again as typed, each message next to its field."""
+    carnet = get_for_association_or_404(Carnet, carnet_id, for_update=True)
     if not ButtonForm().validate_on_submit():
         abort(400)
     who = actor()
@@ -147,9 +178,14 @@ def record_paper(carnet_id: int):
     except DomainError as exc:
         db.session.rollback()
         return _carnet_page(
-            carnet, status=exc.status if exc.status != 400 else 422, paper_error=exc.message
+            carnet,
+            block="record_paper",
+            status=422,
+            paper_values=request.form,
+            paper_errors=exc.by_field(),
         )
     flash(_("The paper transaction is recorded in the carnet's history."), "success")
+    # no #fragment: for htmx the same address with one would only scroll, not load the page
     return redirect_to(url_for("chamber.carnet", carnet_id=carnet.id))
 
 
@@ -181,7 +217,8 @@ def upload_cover_page(carnet_id: int):
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        return _carnet_page(carnet, status=422, upload_error=exc.message)
+        # htmx swaps the section back in place (the address stays the carnet page's)
+        return _carnet_page(carnet, block="cover_pages", status=422, upload_error=exc.message)
     flash(_("Cover page %(name)s attached.", name=row.filename), "success")
     return redirect_to(url_for("chamber.carnet", carnet_id=carnet.id))
 
@@ -195,6 +232,33 @@ def cover_page_file(carnet_id: int, cover_page_id: int):
     except DomainError:
         abort(404)
     return send_upload(row.path, row.filename, row.content_type)
+
+
+# --- the language switch (F-83) and the help (F-82) ---------------------------------------------
+
+
+@bp.post("/language")
+@staff_required
+def language():
+    """The app's one language switch (portal/blueprints/language), stored on the staff member."""
+    person = current_user._get_current_object()
+    return switched(
+        person,
+        url_for("chamber.carnets"),
+        lambda lang: chambers.record_staff_change(
+            db.session, person, "language_changed", actor(), language=lang
+        ),
+    )
+
+
+@bp.get("/help")
+def help_page():
+    """The chamber guide (portal/help/chambers.md, in the reader's language), public like the
+    other sites' help: the login page links to it too."""
+    guide = help_domain.guide("chambers", current_language())
+    if guide is None:
+        abort(404)
+    return render_page("chamber/help.html", guide=guide, html=help_domain.render_guide(guide))
 
 
 # --- 3. itinerary advice (F-71) ---------------------------------------------------------------
@@ -242,15 +306,13 @@ def staff():
             return redirect_to(url_for("chamber.staff"))
         except DomainError as exc:
             db.session.rollback()
-            field = getattr(form, exc.field or "", None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = [*field.errors, exc.message]
-            else:
-                form.form_errors.append(exc.message)
+            show_refusal(form, exc)
+    people = chambers.staff_of(db.session, g.association.id)
     return render_page(
         "chamber/staff.html",
         form=form,
-        people=chambers.staff_of(db.session, g.association.id),
+        people=people,
+        states=chambers.staff_states(db.session, people),
         link=link,
         buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,

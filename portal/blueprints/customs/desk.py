@@ -247,6 +247,9 @@ def render_step(step: int, status: int = 200, panel=None, **ctx):
     shows another one. `panel` is a callable giving the panel's context (or None: no panel)."""
     ctx.update(step=step, steps=STEPS)
     key = str(ctx["voucher"].id) if panel is not None else ""
+    if key and step == 5:  # after the commit: the carnet may have changed (validated, F-73)
+        key += ":committed"
+    ctx["panel_key"] = key
     fragment = wants_fragment(boosted=True)
     if not fragment or key != _panel_shown():
         ctx["panel_oob"] = fragment
@@ -295,6 +298,8 @@ def panel_of(wz: Wizard):
             "holder": carnet_domain.holder_of(carnet),
             "representatives": carnet_domain.representatives_of(carnet),
             "carnet_status": carnet.effective_status(now_utc().date()),
+            "type_label": carnet_domain.TYPE_LABELS.get(carnet.carnet_type, carnet.carnet_type),
+            "format_label": carnet_domain.FORMAT_SHORT_LABELS.get(carnet.format, carnet.format),
             "countries": goods_of(carnet)[1],
             "issuer": _name_of(NGA, carnet.nga_id),
             "association": _name_of(IssuingAssociation, carnet.issuing_association_id),

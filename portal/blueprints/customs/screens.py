@@ -51,7 +51,8 @@ class _ReceiptPanel:
 
     def __init__(self, txn: Transaction):
         self.voucher = db.session.get(Voucher, txn.voucher_id)
-        self.carnet = db.session.get(Carnet, txn.carnet_id)
+        # as committed: the commit may have validated it (F-73), written row by row
+        self.carnet = db.session.get(Carnet, txn.carnet_id, populate_existing=True)
         self.travel = db.session.get(Travel, self.voucher.travel_id)
         self._txn = txn
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.api.present import history_item
+from portal.db import now_utc
 from portal.domain import carnets as carnet_domain
 from portal.domain import transactions as engine
 from portal.domain.rules import label
@@ -119,5 +120,5 @@ def paper_transaction(row, carnet: Carnet) -> dict:
         "office": row.office_name,
         "made_on": row.made_on.isoformat(),
         "counterfoil_no": row.counterfoil_no,
-        "carnet_status": carnet.status,
+        "carnet_status": carnet.effective_status(now_utc().date()),
     }

@@ -234,11 +234,8 @@ def customs_record_paper():
                 today=now_utc().date(),
             )
         except DomainError as exc:
-            if exc.status == 400:
-                field = {"country_code": "country", "office_name": "office"}.get(
-                    exc.field or "", exc.field or "body"
-                )
-                raise ValidationFailed([{"field": field, "message": exc.message}]) from None
+            if exc.status == 400:  # every refused field, named as in the API's body
+                raise ValidationFailed(transition.api_field_errors(exc)) from None
             raise
         return 201, present.paper_transaction(row, carnet), {}
 

@@ -3,7 +3,7 @@
 import functools
 from types import SimpleNamespace
 
-from flask import current_app, render_template, request
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import DateTime, Select, bindparam, select
@@ -47,9 +47,25 @@ def state_filter(code: str | None) -> str:
     return code_label(code)
 
 
+# the menu of someone not signed in, on the public information pages (F-80 … F-82)
+PUBLIC_NAVIGATION = [
+    ("info.news", _l("News")),
+    ("info.directory", _l("Directory")),
+    ("info.help_index", _l("Help")),
+    ("info.search", _l("Search")),
+]
+
+
 @bp.app_context_processor
 def navigation():
     if not current_user or not current_user.is_authenticated or not hasattr(current_user, "role"):
+        if has_request_context() and (request.endpoint or "").startswith("info."):
+            return {
+                "nav_items": [
+                    (endpoint, label, request.endpoint == endpoint)
+                    for endpoint, label in PUBLIC_NAVIGATION
+                ]
+            }
         return {"nav_items": []}
     # worked out when a template shows the menu (a page, not an htmx fragment), once
     return {"nav_items": Deferred(_navigation)}

@@ -1,10 +1,10 @@
 """The help link of every screen (F-82), in one place: the first rule whose endpoint prefix
-matches the request's endpoint gives the guide and its section. The layouts show it."""
+matches the request's endpoint gives the guide and its section. The layouts show it, to
+everyone: the help is public."""
 
 from __future__ import annotations
 
 from flask import g, has_request_context, request, url_for
-from flask_login import current_user
 
 # (endpoint prefix, guide slug, section anchor) for the customs portal, first match wins
 CUSTOMS = [
@@ -38,7 +38,13 @@ WALLET = [
 ]
 
 
+# the chamber portal (chamber.<domain>): its guide, served there (chamber.help_page)
+CHAMBER_SECTION = "the-chamber-portal"
+
+
 def help_link(endpoint: str, site: str) -> str | None:
+    if site == "chamber":
+        return url_for("chamber.help_page", _anchor=CHAMBER_SECTION)
     rules, blueprint = (CUSTOMS, "info") if site == "customs" else (WALLET, "info_wallet")
     for prefix, slug, anchor in rules:
         if endpoint.startswith(prefix):
@@ -51,13 +57,7 @@ def help_url() -> dict:
         return {"help_url": None}
     site = getattr(g, "site", None)
     endpoint = request.endpoint or ""
-    if site is None or site.kind not in ("customs", "wallet") or not endpoint:
+    if site is None or site.kind not in ("customs", "wallet", "chamber") or not endpoint:
         return {"help_url": None}
-    user = current_user
-    if not user or not user.is_authenticated:
-        return {"help_url": None}
-    if site.kind == "customs" and not hasattr(user, "role"):
-        return {"help_url": None}
-    if site.kind == "wallet" and g.get("holder") is None:
-        return {"help_url": None}
+    # signed in or not: the help is public (the login page's link leads to "Logging in")
     return {"help_url": help_link(endpoint, site.kind)}

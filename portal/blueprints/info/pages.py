@@ -1,5 +1,7 @@
 """The information views shared by the customs portal and the wallet: each site passes who
-reads (the reader kind and id for the unread markers) and its layout."""
+reads (the reader kind and id for the unread markers) and its layout. Someone not signed in
+reads them too (a locked-out holder needs the help most): the site's help and guides, and of
+the news, the directory and the search only what is for everyone."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from dataclasses import dataclass
 
 from flask import abort, g, request, url_for
 
+from portal.domain.info import directory, news, search
 from portal.domain.info import help as help_domain
-from portal.domain.info import news, search
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.web import render_page
@@ -16,13 +18,28 @@ from portal.web import render_page
 
 @dataclass(frozen=True)
 class Reader:
-    kind: str  # 'customs' | 'holders'
-    id: str  # 'c:<account id>' | 'h:<holder id>'
+    kind: str  # the site's readers: 'customs' | 'holders'
+    id: str | None  # 'c:<account id>' | 'h:<holder id>'; None: nobody signed in
     layout: str  # the site's layout template
     endpoint: str  # the blueprint's name: 'info' | 'info_wallet'
 
     @property
+    def signed_in(self) -> bool:
+        return self.id is not None
+
+    @property
+    def news_kind(self) -> str:
+        """Whose news they read: the site's readers', or 'public' (for everyone)."""
+        return self.kind if self.signed_in else "public"
+
+    @property
     def audiences(self) -> tuple[str, ...]:
+        """The audiences of the news, directory and search entries they may read."""
+        return news.READERS[self.news_kind]
+
+    @property
+    def help_audiences(self) -> tuple[str, ...]:
+        """The audiences of the help pages and guides: the site's, signed in or not."""
         return news.READERS[self.kind]
 
 
@@ -43,36 +60,53 @@ def latest_news(kind: str, reader_id: str, endpoint: str, limit: int = 5) -> dic
 
 
 def news_page(reader: Reader):
-    items = news.visible_news(db.session, reader.kind, language=language())
-    read = news.read_ids(db.session, reader.id, items)
+    items = news.visible_news(db.session, reader.news_kind, language=language())
+    # someone not signed in has no unread markers
+    read = news.read_ids(db.session, reader.id, items) if reader.id else {i.id for i in items}
     return render_page(
         "info/news.html", layout=reader.layout, items=items, read=read, ep=reader.endpoint
     )
 
 
 def news_item_page(reader: Reader, news_id: int):
-    item = news.visible_item(db.session, reader.kind, news_id)
+    item = news.visible_item(db.session, reader.news_kind, news_id)
     if item is None:
         abort(404)
-    news.mark_read(db.session, reader.id, item)
-    db.session.commit()
+    if reader.id:
+        news.mark_read(db.session, reader.id, item)
+        db.session.commit()
     return render_page("info/news_item.html", layout=reader.layout, item=item, ep=reader.endpoint)
 
 
+def directory_page(reader: Reader):
+    """NGAs and chambers for everyone; the customs offices (each administration's own data,
+    shared in the directory between customs users) only for a signed-in customs user."""
+    with_offices = reader.kind == "customs" and reader.signed_in
+    return render_page(
+        "info/directory.html",
+        layout=reader.layout,
+        ngas=directory.ngas(db.session),
+        administrations=directory.offices(db.session) if with_offices else [],
+        ep=reader.endpoint,
+        with_offices=with_offices,
+    )
+
+
 def help_page(reader: Reader):
+    audiences = reader.help_audiences
     return render_page(
         "info/help.html",
         layout=reader.layout,
-        guides=help_domain.guides_for(reader.audiences, language()),
-        pages=help_domain.pages(db.session, reader.audiences, "page", language()),
-        faq=help_domain.pages(db.session, reader.audiences, "faq", language()),
+        guides=help_domain.guides_for(audiences, language()),
+        pages=help_domain.pages(db.session, audiences, "page", language()),
+        faq=help_domain.pages(db.session, audiences, "faq", language()),
         ep=reader.endpoint,
     )
 
 
 def guide_page(reader: Reader, slug: str):
     guide = help_domain.guide(slug, language())
-    if guide is None or guide.audience not in reader.audiences:
+    if guide is None or guide.audience not in reader.help_audiences:
         abort(404)
     return render_page(
         "info/guide.html",
@@ -84,7 +118,7 @@ def guide_page(reader: Reader, slug: str):
 
 
 def help_item_page(reader: Reader, slug: str):
-    page = help_domain.page_by_slug(db.session, slug, reader.audiences, language())
+    page = help_domain.page_by_slug(db.session, slug, reader.help_audiences, language())
     if page is None:
         abort(404)
     return render_page("info/help_page.html", layout=reader.layout, page=page, ep=reader.endpoint)
@@ -108,7 +142,15 @@ def hit_url(hit: search.Hit, endpoint: str) -> str | None:
 def search_page(reader: Reader):
     q = request.args.get("q", "").strip()[: search.MAX_QUERY]
     hits = (
-        search.search(db.session, q, language=language(), audiences=reader.audiences) if q else []
+        search.search(
+            db.session,
+            q,
+            language=language(),
+            audiences=reader.audiences,
+            help_audiences=reader.help_audiences,
+        )
+        if q
+        else []
     )
     results = [(h, hit_url(h, reader.endpoint)) for h in hits]
     g.search_q = q

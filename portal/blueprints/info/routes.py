@@ -1,4 +1,6 @@
-"""The customs portal's News, Directory (with its map), Help and Search (F-80 … F-82)."""
+"""The customs portal's News, Directory (with its map), Help and Search (F-80 … F-82). News,
+the directory, help and search are public (what is for everyone, to someone not signed in);
+the map and the offices' pages are for signed-in customs users."""
 
 from __future__ import annotations
 
@@ -15,32 +17,26 @@ bp.add_app_template_filter(markdown.render, "markdown")
 
 
 def _reader() -> pages.Reader:
-    return pages.Reader("customs", f"c:{current_user.id}", "customs_layout.html", "info")
+    reader = f"c:{current_user.id}" if current_user.is_authenticated else None
+    return pages.Reader("customs", reader, "customs_layout.html", "info")
 
 
 @bp.get("/news")
-@permission_required("news")
+@permission_required("news", public=True)
 def news():
     return pages.news_page(_reader())
 
 
 @bp.get("/news/<int:news_id>")
-@permission_required("news")
+@permission_required("news", public=True)
 def news_item(news_id: int):
     return pages.news_item_page(_reader(), news_id)
 
 
 @bp.get("/directory", endpoint="directory")
-@permission_required("directory")
+@permission_required("directory", public=True)
 def directory_page():
-    return render_page(
-        "info/directory.html",
-        layout="customs_layout.html",
-        ngas=directory.ngas(db.session),
-        administrations=directory.offices(db.session),
-        ep="info",
-        with_offices=True,
-    )
+    return pages.directory_page(_reader())
 
 
 @bp.get("/directory/map")
@@ -49,11 +45,13 @@ def directory_map():
     groups = directory.offices(db.session)
     offices = [o for group in groups for o in group.offices]
     markers = worldmap.markers(offices)
+    view = worldmap.view_of(markers)
     return render_page(
         "info/map.html",
         countries=worldmap.country_paths(),
         markers=markers,
-        view=worldmap.view_of(markers),
+        placed=worldmap.place(markers, view),
+        view=view,
         width=worldmap.WIDTH,
         height=worldmap.HEIGHT,
         without_coordinates=[o for o in offices if o.latitude is None or o.longitude is None],
@@ -78,24 +76,24 @@ def office(office_id: int):
 
 
 @bp.get("/help")
-@permission_required("news")
+@permission_required("news", public=True)
 def help_index():
     return pages.help_page(_reader())
 
 
 @bp.get("/help/guides/<slug>")
-@permission_required("news")
+@permission_required("news", public=True)
 def guide(slug: str):
     return pages.guide_page(_reader(), slug)
 
 
 @bp.get("/help/<slug>")
-@permission_required("news")
+@permission_required("news", public=True)
 def help_item(slug: str):
     return pages.help_item_page(_reader(), slug)
 
 
 @bp.get("/search")
-@permission_required("news")
+@permission_required("news", public=True)
 def search():
     return pages.search_page(_reader())

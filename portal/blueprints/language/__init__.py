@@ -2,7 +2,7 @@
 customs account (this blueprint, customs hosts) or on the holder (`wallet.py`, the wallet
 host), then goes back to the page it came from — which, like every next page and every email
 to them, is in that language. Form fields: `language` (a shipped one), `next` (a path of the
-site) and `csrf_token`."""
+site, with its query: the search page comes back with its search) and `csrf_token`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ from portal.extensions import db
 from portal.web import audit_request, redirect_to
 
 bp = Blueprint("language", __name__)
+
+
+@bp.app_template_global("language_next")
+def back_here() -> str:
+    """The switch's `next`: the page it is on, query string included; none after a POST."""
+    return request.full_path.rstrip("?") if request.method == "GET" else ""
 
 
 def switched(owner, default_next: str, record: Callable[[str], object]):

@@ -29,6 +29,7 @@ from portal.domain.api_clients import Actor
 from portal.domain.carnets import ValidationFailed
 from portal.domain.info import news
 from portal.extensions import db, limiter
+from portal.i18n import current_language
 
 CARNET_NUMBER_RE = re.compile(CARNET_NUMBER["pattern"])
 
@@ -85,7 +86,9 @@ def docs():
     return render_template(
         "nics_api/docs.html",
         doc=document(_today()),
-        news=news.visible_news(db.session, "chambers", limit=10),  # F-80
+        news=news.visible_news(
+            db.session, "chambers", language=current_language(), limit=10
+        ),  # F-80
     )
 
 
@@ -202,7 +205,7 @@ def add_sets(eata_id: int):
 def replace_carnet(eata_id: int):
     def handle(body):
         original = _carnet(eata_id, True)
-        domain.check_allowed(original, "replace", _today())
+        domain.check_allowed(original, "replace", _today(), db.session)
         _validate_carnet(body, original)
         carnet, pin = domain.issue_replacement(
             db.session, g.nga, original, body, g.actor, today=_today(), checked=True

@@ -141,7 +141,7 @@ def itinerary_advice():
 def discharge_json(carnet, view: transition.DischargeView) -> dict:
     return {
         "eata_id": carnet.eata_id,
-        "status": carnet.status,
+        "status": carnet.effective_status(_today()),
         "open_vouchers": view.open_vouchers,
         "items": [
             {
@@ -184,10 +184,8 @@ def record_paper(eata_id: int):
                 today=_today(),
             )
         except DomainError as exc:
-            if exc.status == 400:
-                raise ValidationFailed(
-                    [{"field": exc.field or "body", "message": exc.message}]
-                ) from None
+            if exc.status == 400:  # every refused field, named as in the API's body
+                raise ValidationFailed(transition.api_field_errors(exc)) from None
             raise
         view = transition.discharge_view(db.session, carnet)
         return 201, discharge_json(carnet, view), {}

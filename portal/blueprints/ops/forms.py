@@ -30,6 +30,7 @@ AUDIENCE_PAIRS = [
     ("chambers", _l("Chambers of commerce")),
 ]
 LANGUAGE_PAIRS = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+KIND_PAIRS = [("faq", _l("FAQ entry")), ("page", _l("Help page"))]
 
 
 class ContactForm(FlaskForm):
@@ -75,7 +76,7 @@ class AtaStatusForm(FlaskForm):
             ]
         ),
     )
-    digital_from = StringField(_l("Digital from (YYYY-MM-DD)"))
+    digital_from = StringField(_l("Digital from"), render_kw={"type": "date"})
     reason = StringField(_l("Reason"))
 
 
@@ -87,14 +88,14 @@ class NewsForm(FlaskForm):
     # WTForms' default formats read what a browser's datetime-local input sends
     publish_at = DateTimeLocalField(_l("Publish at (UTC)"), validators=[Optional()])
     expires_at = DateTimeLocalField(_l("Expires at (UTC)"), validators=[Optional()])
+    # the news this one translates (choices: the news of their own, set by the route)
+    version_of = SelectField(_l("Version in another language of"), default="")
 
 
 class HelpPageForm(FlaskForm):
     title = StringField(_l("Heading"), validators=[DataRequired()])
     slug = StringField(_l("Address (letters, digits, hyphens)"))
-    kind = SelectField(
-        _l("Kind"), choices=choices([("faq", _l("FAQ entry")), ("page", _l("Help page"))])
-    )
+    kind = SelectField(_l("Kind"), choices=choices(KIND_PAIRS))
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_PAIRS))
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_PAIRS))
     position = IntegerField(_l("Position"), default=0, validators=[Optional()])

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from portal.blueprints.auth.forms import NewPasswordForm
 from portal.blueprints.ops.app import bp
 from portal.blueprints.ops.forms import ButtonForm, OperatorInviteForm
-from portal.blueprints.ops.routes import _get, _refused
+from portal.blueprints.ops.routes import _get, _keep_once, _refused, _take_once
 from portal.blueprints.ops.session import actor, operator_required
 from portal.domain import DomainError
 from portal.domain.info import operators
@@ -40,7 +40,9 @@ def _send_invitation(operator: Operator, raw: str) -> str:
     return link
 
 
-def _page(form: OperatorInviteForm | None = None, link: str | None = None, status: int = 200):
+def _page(form: OperatorInviteForm | None = None, status: int = 200):
+    kept = _take_once("operator_invitation") if request.method == "GET" else None
+    link = kept["link"] if kept else None
     return render_page(
         "ops/operators.html",
         form=form if form is not None else OperatorInviteForm(formdata=None),
@@ -55,7 +57,6 @@ def _page(form: OperatorInviteForm | None = None, link: str | None = None, statu
 @operator_required
 def operator_list():
     form = OperatorInviteForm()
-    link = None
     if form.validate_on_submit():
         try:
             operator, raw = operators.invite_operator(
@@ -64,10 +65,11 @@ def operator_list():
             link = _send_invitation(operator, raw)
             db.session.commit()
             flash(_("%(email)s is invited; the link was emailed.", email=operator.email), "success")
-            form = OperatorInviteForm(formdata=None)
+            _keep_once("operator_invitation", link=link)  # shown once after the redirect
+            return redirect_to(url_for("ops.operator_list"))
         except DomainError as exc:
             _refused(form, exc)
-    return _page(form, link, 422 if form.errors or form.form_errors else 200)
+    return _page(form, 422 if form.errors or form.form_errors else 200)
 
 
 @bp.post("/operators/<int:operator_id>/<any(deactivate, reactivate, 'reset-mfa', invite):action>")
@@ -103,8 +105,8 @@ def operator_action(operator_id: int, action: str):
         flash(exc.message, "error")
         return _page(status=422)
     flash(message, "success")
-    if link:  # shown once, as when inviting
-        return _page(link=link)
+    if link:  # shown once after the redirect, as when inviting
+        _keep_once("operator_invitation", link=link)
     return redirect_to(url_for("ops.operator_list"))
 
 

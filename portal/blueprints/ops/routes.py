@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, has_request_context, request, url_for
+from flask import abort, flash, has_request_context, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal.blueprints.auth.emails import send_account_invitation
 from portal.blueprints.ops.app import bp
 from portal.blueprints.ops.forms import (
+    AUDIENCE_PAIRS,
+    KIND_PAIRS,
     AdministrationForm,
     ApiClientForm,
     AssociationForm,
@@ -22,20 +25,22 @@ from portal.blueprints.ops.forms import (
     NgaForm,
     choices,
 )
-from portal.blueprints.ops.session import actor, operator_required
-from portal.domain import DomainError, api_clients, ata_status, identity
+from portal.blueprints.ops.session import actor, current_operator, operator_required
+from portal.domain import DomainError, api_clients, ata_status, crypto, identity
 from portal.domain.info import directory, markdown, news
 from portal.domain.info import help as help_domain
 from portal.extensions import db
+from portal.i18n import fmt_date
 from portal.models import (
     NGA,
     ApiClient,
+    Country,
     CustomsAdministration,
     HelpPage,
     IssuingAssociation,
     NewsItem,
 )
-from portal.web import audit_request, redirect_to, render_page
+from portal.web import audit_request, redirect_to, render_page, show_refusal
 
 CONTACT = ("street", "postal_code", "city", "email", "phone")
 
@@ -49,11 +54,7 @@ def _get(model, object_id: int):
 
 def _refused(form, exc: DomainError) -> None:
     db.session.rollback()
-    target = getattr(form, exc.field or "", None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*list(target.errors), exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    show_refusal(form, exc)
 
 
 @bp.get("/")
@@ -157,12 +158,34 @@ def _owner_choices() -> list:
     )
 
 
+def _keep_once(kind: str, **values: str) -> None:
+    """A secret to show once on the page after the redirect (PRG): kept in the session,
+    encrypted for this operator session, never in the address; `_take_once` pops it."""
+    sealed = crypto.encrypt_json(values, _once_aad(kind))
+    session["ops_once"] = {"kind": kind, "sealed": sealed}
+
+
+def _take_once(kind: str) -> dict | None:
+    kept = session.get("ops_once")
+    if not kept or kept.get("kind") != kind:
+        return None
+    session.pop("ops_once", None)
+    try:
+        return crypto.decrypt_json(kept["sealed"], _once_aad(kind))
+    except (crypto.DataKeyError, ValueError):  # another session's value: show nothing
+        return None
+
+
+def _once_aad(kind: str) -> str:
+    operator = current_operator()
+    return f"ops-once:{kind}:{getattr(operator, 'session_id', '')}"
+
+
 @bp.route("/api-clients", methods=["GET", "POST"])
 @operator_required
 def api_client_list():
     form = ApiClientForm()
     form.owner.choices = _owner_choices()
-    secret = client = None
     if form.validate_on_submit():
         kind, _sep, ref = (form.owner.data or "").partition(":")
         try:
@@ -176,15 +199,26 @@ def api_client_list():
                     db.session, form.name.data, customs_id=admin.id, actor=actor()
                 )
             db.session.commit()
+            _keep_once("secret", client=client.client_id, secret=secret)
+            return redirect_to(url_for("ops.api_client_list"))
         except DomainError as exc:
             _refused(form, exc)
+    return _api_client_page(form=form)
+
+
+def _api_client_page(form=None, confirming=None, action: str | None = None):
+    if form is None:
+        form = ApiClientForm(formdata=None)
+        form.owner.choices = _owner_choices()
+    shown = _take_once("secret") if request.method == "GET" else None
     clients = db.session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc())).all()
     return render_page(
         "ops/api_clients.html",
         form=form,
         clients=clients,
-        new_client=client,
-        secret=secret,
+        shown=shown,
+        confirming=confirming,
+        confirm_action=action,
         buttons=ButtonForm(),
         status=422 if form.errors or form.form_errors else 200,
     )
@@ -193,14 +227,19 @@ def api_client_list():
 @bp.post("/api-clients/<int:client_pk>/<any(rotate, revoke):action>")
 @operator_required
 def api_client_action(client_pk: int, action: str):
+    """A new secret or the revocation cut off the client's system: first the confirmation
+    (what it does), then — with confirm=yes — the change, and a redirect (PRG)."""
     client = _get(ApiClient, client_pk)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != "yes":
+        return _api_client_page(confirming=client, action=action)
     try:
         if action == "rotate":
             secret = api_clients.rotate_secret(db.session, client, actor=actor())
             db.session.commit()
-            return render_page("ops/secret.html", client=client, secret=secret)
+            _keep_once("secret", client=client.client_id, secret=secret)
+            return redirect_to(url_for("ops.api_client_list"))
         api_clients.revoke_client(db.session, client, actor=actor())
         db.session.commit()
         flash(_("API client %(id)s revoked.", id=client.client_id), "success")
@@ -217,7 +256,6 @@ def api_client_action(client_pk: int, action: str):
 @operator_required
 def administrations():
     form = AdministrationForm()
-    link = None
     if form.validate_on_submit():
         try:
             administration, admin = identity.create_administration(
@@ -245,8 +283,12 @@ def administrations():
                 ),
                 "success",
             )
+            _keep_once("invitation", link=link)
+            return redirect_to(url_for("ops.administrations"))
         except DomainError as exc:
             _refused(form, exc)
+    kept = _take_once("invitation") if request.method == "GET" else None
+    link = kept["link"] if kept else None
     rows = db.session.scalars(
         select(CustomsAdministration).order_by(CustomsAdministration.name)
     ).all()
@@ -283,7 +325,8 @@ def administration_action(customs_id: int, action: str):
 # --- ATA statuses --------------------------------------------------------------------------
 
 
-def _date_of(value: str | None, form) -> dt.date | None:
+def _date_of(value: str | None) -> dt.date | None:
+    """The date of the form's date input (YYYY-MM-DD, as browsers send it)."""
     if not value:
         return None
     try:
@@ -298,20 +341,24 @@ def ata_statuses():
     form = AtaStatusForm()
     if form.validate_on_submit():
         try:
-            day = _date_of(form.digital_from.data, form)
+            day = _date_of(form.digital_from.data)
             country, reason = form.country.data.strip().upper(), form.reason.data or ""
             if form.action.data == "announce":
                 if day is None:
                     raise DomainError(_("Give the digital date."), field="digital_from")
-                ata_status.announce_provisional(
+                change = ata_status.announce_provisional(
                     db.session, country, day, reason=reason, actor=actor()
                 )
             elif form.action.data == "confirm":
-                ata_status.confirm_digital(db.session, country, day, reason=reason, actor=actor())
+                change = ata_status.confirm_digital(
+                    db.session, country, day, reason=reason, actor=actor()
+                )
             else:
-                ata_status.withdraw_digital_date(db.session, country, reason=reason, actor=actor())
+                change = ata_status.withdraw_digital_date(
+                    db.session, country, reason=reason, actor=actor()
+                )
             db.session.commit()
-            flash(_("The ATA status of %(country)s was changed.", country=country), "success")
+            flash(_status_changed(change), "success")
             return redirect_to(url_for("ops.ata_statuses"))
         except DomainError as exc:
             _refused(form, exc)
@@ -323,13 +370,49 @@ def ata_statuses():
     )
 
 
+def _status_changed(change: ata_status.StatusChange) -> str:
+    """ "France: digital from 01/06/2026 (confirmed)": the typed country and its new state,
+    the date as the table shows it; the other countries of its customs territory counted."""
+    name = db.session.get(Country, change.countries[0]).name
+    if change.status == "provisional":
+        said = _("%(country)s: digital from %(day)s (provisional)", country=name,
+                 day=fmt_date(change.digital_from))  # fmt: skip
+    elif change.status == "digital":
+        said = _("%(country)s: digital from %(day)s (confirmed)", country=name,
+                 day=fmt_date(change.digital_from))  # fmt: skip
+    else:
+        said = _("%(country)s: paper (the digital date is withdrawn)", country=name)
+    others = len(change.countries) - 1
+    if others:
+        said += " " + ngettext(
+            "The other country of its customs territory changed with it.",
+            "The %(num)s other countries of its customs territory changed with it.",
+            others,
+        )
+    return said
+
+
 # --- news ----------------------------------------------------------------------------------
 
 
 @bp.get("/news")
 @operator_required
 def news_list():
-    return render_page("ops/news.html", items=news.all_news(db.session), buttons=ButtonForm())
+    return _news_page()
+
+
+def _news_page(confirming: NewsItem | None = None):
+    items = news.all_news(db.session)
+    first_titles = {n.id: n.title for n in items if n.version_of is None}
+    return render_page(
+        "ops/news.html",
+        items=items,
+        first_titles=first_titles,
+        audiences=dict(AUDIENCE_PAIRS),
+        buttons=ButtonForm(),
+        confirming=confirming,
+        going=news.versions_gone_with(db.session, confirming) if confirming else [],
+    )
 
 
 @bp.route("/news/new", methods=["GET", "POST"], defaults={"news_id": None})
@@ -338,8 +421,19 @@ def news_list():
 def news_edit(news_id: int | None):
     item = _get(NewsItem, news_id) if news_id else None
     form = NewsForm(obj=item)
+    firsts = news.first_versions(db.session, but=item)
+    form.version_of.choices = choices(
+        [("", _("None: a news of its own"))]
+        + [(str(n.id), f"{n.title} ({n.language})") for n in firsts]
+    )
+    if request.method == "GET" and item is not None:
+        form.version_of.data = str(item.version_of or "")
+    if item is not None and item.version_of is not None:  # its news' audience and dates
+        for name in ("audience", "publish_at", "expires_at"):
+            getattr(form, name).render_kw = {"disabled": True}
     if form.validate_on_submit():
         try:
+            chosen = form.version_of.data
             news.save_news(
                 db.session,
                 item,
@@ -349,6 +443,7 @@ def news_edit(news_id: int | None):
                 language=form.language.data,
                 publish_at=form.publish_at.data,
                 expires_at=form.expires_at.data,
+                version_of=db.session.get(NewsItem, int(chosen)) if chosen else None,
                 actor=actor(),
             )
             db.session.commit()
@@ -369,12 +464,25 @@ def news_edit(news_id: int | None):
 @bp.post("/news/<int:news_id>/delete")
 @operator_required
 def news_delete(news_id: int):
+    """A news with versions in other languages goes with them: first the confirmation naming
+    them, then — with confirm=yes — the deletion."""
     item = _get(NewsItem, news_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    news.delete_news(db.session, item, actor=actor())
+    if news.versions_gone_with(db.session, item) and request.form.get("confirm") != "yes":
+        return _news_page(confirming=item)
+    gone = news.delete_news(db.session, item, actor=actor())
     db.session.commit()
-    flash(_("News deleted."), "success")
+    flash(
+        ngettext(
+            "News deleted, with its %(num)s version in another language.",
+            "News deleted, with its %(num)s versions in other languages.",
+            len(gone),
+        )
+        if gone
+        else _("News deleted."),
+        "success",
+    )
     return redirect_to(url_for("ops.news_list"))
 
 
@@ -385,7 +493,13 @@ def news_delete(news_id: int):
 @operator_required
 def help_pages():
     rows = db.session.scalars(select(HelpPage).order_by(HelpPage.kind, HelpPage.position)).all()
-    return render_page("ops/help_pages.html", pages=rows, buttons=ButtonForm())
+    return render_page(
+        "ops/help_pages.html",
+        pages=rows,
+        audiences=dict(AUDIENCE_PAIRS),
+        kinds=dict(KIND_PAIRS),
+        buttons=ButtonForm(),
+    )
 
 
 @bp.route("/help-pages/new", methods=["GET", "POST"], defaults={"page_id": None})

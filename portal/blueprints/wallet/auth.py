@@ -23,7 +23,6 @@ from portal.blueprints.wallet.forms import (
     ResetForm,
     TotpEnrolForm,
     choices,
-    put_error,
 )
 from portal.blueprints.wallet.session import (
     current_holder,
@@ -37,7 +36,7 @@ from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.models import Country
 from portal.tenancy import parse_host, site_url
-from portal.web import redirect_to
+from portal.web import redirect_to, show_refusal
 
 LOGIN_LIMIT = "10 per minute;50 per hour"
 
@@ -85,7 +84,7 @@ def register():
                 )
             except DomainError as err:
                 db.session.rollback()
-                put_error(form, err)
+                show_refusal(form, err)
             else:
                 db.session.commit()
                 return redirect_to(url_for("wallet.registered"))
@@ -227,7 +226,7 @@ def reset_password(token: str):
                 )
             except DomainError as err:
                 db.session.rollback()
-                put_error(form, err)
+                show_refusal(form, err)
             else:
                 if holder is None:
                     db.session.rollback()
@@ -325,7 +324,7 @@ def account():
             wallet_domain.update_profile(db.session, holder, data)
         except DomainError as err:
             db.session.rollback()
-            put_error(form, err)
+            show_refusal(form, err)
         else:
             db.session.commit()
             flash(_("Your details are saved."), "success")
@@ -370,7 +369,7 @@ def totp():
             wallet_domain.enable_totp(db.session, g.holder, form.secret.data, form.code.data)
         except DomainError as err:
             db.session.rollback()
-            put_error(form, err)
+            show_refusal(form, err)
         else:
             db.session.commit()
             flash(_("Two-step login with your authenticator app is on."), "success")

@@ -20,21 +20,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import PasswordInput
 
-from portal.domain import DomainError
-
 
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as wtforms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def put_error(form: FlaskForm, err: DomainError) -> None:
-    """Show a domain refusal next to its field (or above the form)."""
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = list(field.errors or []) + [err.message]
-    else:
-        form.form_errors.append(err.message)
 
 
 class RegisterForm(FlaskForm):

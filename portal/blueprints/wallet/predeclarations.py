@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.blueprints.wallet import bp
-from portal.blueprints.wallet.forms import EmptyForm, PredeclarationForm, choices, put_error
+from portal.blueprints.wallet.forms import EmptyForm, PredeclarationForm, choices
 from portal.blueprints.wallet.routes import or_404
 from portal.blueprints.wallet.session import holder_required
 from portal.domain import DomainError, uploads
@@ -21,7 +21,7 @@ from portal.domain.predeclarations import attachments
 from portal.domain.rules import country_name, label
 from portal.extensions import db
 from portal.models import Carnet, Country, Predeclaration, Voucher
-from portal.web import redirect_to
+from portal.web import redirect_to, show_refusal
 
 
 def _form(voucher: Voucher, p: Predeclaration | None) -> PredeclarationForm:
@@ -124,7 +124,7 @@ def _save(voucher: Voucher, p: Predeclaration | None):
         except DomainError as err:
             db.session.rollback()
             attachments.remove_stored(storage, stored)
-            put_error(form, err)
+            show_refusal(form, err)
         except Exception:
             db.session.rollback()
             attachments.remove_stored(storage, stored)

@@ -19,7 +19,6 @@ from portal.blueprints.wallet.forms import (
     ShareForm,
     SignForm,
     VerifyForm,
-    put_error,
 )
 from portal.blueprints.wallet.session import holder_required
 from portal.db import now_utc
@@ -34,7 +33,7 @@ from portal.domain.vouchers import code_of, format_code, qr_payload
 from portal.extensions import db, limiter
 from portal.i18n import fmt_date, fmt_datetime
 from portal.models import Carnet
-from portal.web import is_poll, redirect_to, render_page
+from portal.web import is_poll, redirect_to, render_page, show_refusal
 
 POLL_SECONDS = 3
 
@@ -123,7 +122,7 @@ def download():
             )
         except DomainError as err:
             db.session.rollback()
-            put_error(form, err)
+            show_refusal(form, err)
             return render_template(
                 "wallet/download.html", form=form
             ), err.status if err.status == 429 else 422
@@ -200,7 +199,7 @@ def accept(carnet_id: int):
                 )
             except DomainError as err:
                 db.session.rollback()
-                put_error(form, err)
+                show_refusal(form, err)
             else:
                 db.session.commit()
                 flash(_("You signed the general list: you can now prepare travels."), "success")

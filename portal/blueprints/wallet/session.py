@@ -62,22 +62,24 @@ def _to(endpoint: str, keep_next: bool = True):
     return redirect_to(url_for(endpoint, next=target) if target else url_for(endpoint), 302)
 
 
-def holder_required(view=None, *, unlocked: bool = True, touch: bool = True):
+def holder_required(view=None, *, unlocked: bool = True, touch: bool = True, public: bool = False):
     """Logged in (password + TOTP when enabled); with `unlocked`, the wallet PIN was typed
-    within the idle time (activity on a page keeps it open; `touch=False` for polling)."""
+    within the idle time (activity on a page keeps it open; `touch=False` for polling).
+    With `public` the page is shown anyway — to someone not logged in without `g.holder`, and
+    to a locked wallet with it (the information pages: no carnet on them)."""
     if view is None:
-        return functools.partial(holder_required, unlocked=unlocked, touch=touch)
+        return functools.partial(holder_required, unlocked=unlocked, touch=touch, public=public)
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         holder = current_holder()
         if holder is None:
-            return _to("wallet.login")
+            return view(*args, **kwargs) if public else _to("wallet.login")
         g.holder = holder
         g.holder_session = current_user.hs
         if unlocked:
             if not wallet_domain.is_unlocked(current_user.hs):
-                return _to("wallet.unlock")
+                return view(*args, **kwargs) if public else _to("wallet.unlock")
             if touch and not is_poll("live"):  # polling is not the holder's activity
                 wallet_domain.keep_unlocked(db.session, current_user.hs)
         return view(*args, **kwargs)

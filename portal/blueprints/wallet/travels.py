@@ -10,7 +10,6 @@ from portal.blueprints.wallet.forms import (
     EmptyForm,
     TravelForm,
     choices,
-    put_error,
 )
 from portal.blueprints.wallet.routes import POLL_SECONDS, or_404
 from portal.blueprints.wallet.session import holder_required
@@ -23,7 +22,7 @@ from portal.domain.rules import country_name, territory_of
 from portal.domain.transition import paper_countries_on
 from portal.extensions import db
 from portal.models import Carnet, Travel
-from portal.web import is_poll, redirect_to, render_page
+from portal.web import is_poll, redirect_to, render_page, show_refusal
 
 # --- travels (F-32, F-38, R-09) ----------------------------------------------------------------
 
@@ -105,7 +104,7 @@ def _save_travel(carnet: Carnet, travel: Travel | None):
         try:
             quantities = _quantities(carnet)
         except DomainError as err:
-            put_error(form, err)
+            show_refusal(form, err)
             ok = False
         if ok:
             transits = form.transit_countries.data or []
@@ -134,7 +133,7 @@ def _save_travel(carnet: Carnet, travel: Travel | None):
                 except DomainError as err:
                     db.session.rollback()
                     db.session.refresh(carnet)
-                    put_error(form, err)
+                    show_refusal(form, err)
                 else:
                     db.session.commit()
                     flash(_("Your travel is saved: open its vouchers at customs."), "success")

@@ -27,6 +27,7 @@ from portal.models import (
     NGA,
     Carnet,
     CarnetSets,
+    PaperTransaction,
 )
 
 # --- life-cycle -----------------------------------------------------------------------------
@@ -103,9 +104,29 @@ ALLOWED_FROM = {
 }
 
 
-def check_allowed(carnet: Carnet, action: str, today: dt.date) -> str:
-    """The carnet's effective status if `action` is allowed from it; Conflict otherwise."""
-    status = carnet.effective_status(today)
+def paper_validation(session: Session, carnet: Carnet) -> dt.date | None:
+    """The day of the carnet's recorded paper validation (the green cover stamped by customs
+    of departure, transition.record_paper_transaction), if any."""
+    return session.scalar(
+        select(PaperTransaction.made_on)
+        .where(PaperTransaction.carnet_id == carnet.id, PaperTransaction.kind == "validation")
+        .limit(1)
+    )
+
+
+def lifecycle_status(carnet: Carnet, today: dt.date, session: Session | None = None) -> str:
+    """The status the life-cycle rules go by: Carnet.effective_status, the one every screen
+    and API shows (a carnet whose paper validation is recorded counts as active). `session`
+    is accepted for the callers that passed it."""
+    return carnet.effective_status(today)
+
+
+def check_allowed(
+    carnet: Carnet, action: str, today: dt.date, session: Session | None = None
+) -> str:
+    """The carnet's life-cycle status (lifecycle_status) if `action` is allowed from it;
+    Conflict otherwise. Pass the session so a recorded paper validation counts."""
+    status = lifecycle_status(carnet, today, session)
     if status not in ALLOWED_FROM[action]:
         raise _refuse(carnet, status, action)
     return status
@@ -121,7 +142,7 @@ def add_sets(
     today: dt.date | None = None,
 ) -> Carnet:
     today = today or now_utc().date()
-    check_allowed(carnet, "add_sets", today)
+    check_allowed(carnet, "add_sets", today, session)
     sets = carnet.sets_of(kind)
     if sets is None:
         sets = CarnetSets(kind=kind, issued=0, remaining=0)
@@ -160,7 +181,7 @@ def _set_status(
 def cancel(
     session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
 ) -> Carnet:
-    check_allowed(carnet, "cancel", today or now_utc().date())
+    check_allowed(carnet, "cancel", today or now_utc().date(), session)
     for s in carnet.sets:
         s.remaining = 0
     return _set_status(session, carnet, "cancelled", reason, "carnet.cancelled", actor)
@@ -169,7 +190,7 @@ def cancel(
 def block(
     session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
 ) -> Carnet:
-    check_allowed(carnet, "block", today or now_utc().date())
+    check_allowed(carnet, "block", today or now_utc().date(), session)
     return _set_status(session, carnet, "blocked", reason, "carnet.blocked", actor)
 
 
@@ -185,7 +206,7 @@ def discharge(
     session: Session, carnet: Carnet, reason: str, actor: Actor, *, today: dt.date | None = None
 ) -> Carnet:
     """Terminate a returned carnet; its unused vouchers are blocked (F-74)."""
-    check_allowed(carnet, "discharge", today or now_utc().date())
+    check_allowed(carnet, "discharge", today or now_utc().date(), session)
     for s in carnet.sets:
         s.remaining = 0
     return _set_status(session, carnet, "discharged", reason, "carnet.discharged", actor)
@@ -202,7 +223,7 @@ def issue_replacement(
     checked: bool = False,
 ) -> tuple[Carnet, str]:
     today = today or now_utc().date()
-    check_allowed(original, "replace", today)
+    check_allowed(original, "replace", today, session)
     replaced = next((link for link in original.links if link.kind == "replaced_by"), None)
     if replaced is not None:
         raise Conflict(

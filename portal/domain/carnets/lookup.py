@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from portal.db import now_utc
 from portal.domain import NotFound, archive
@@ -68,20 +68,13 @@ def list_for_nga(
 ) -> tuple[list[Carnet], int]:
     today = today or now_utc().date()
     cond = [Carnet.nga_id == nga_id]
-    if status == "expired":
-        cond.append(
-            (Carnet.status == "expired")
-            | (Carnet.status.in_(("issued", "active")) & (Carnet.valid_until < today))
-        )
-    elif status in ("issued", "active"):
-        cond += [Carnet.status == status, Carnet.valid_until >= today]
-    elif status:
-        cond.append(Carnet.status == status)
+    if status:  # the status people see (Carnet.effective_status)
+        cond += Carnet.status_is(status, today)
     total = session.scalar(select(func.count()).select_from(Carnet).where(*cond)) or 0
     rows = session.scalars(
         select(Carnet)
         .where(*cond)
-        .options(selectinload(Carnet.sets))
+        .options(selectinload(Carnet.sets), undefer(Carnet.paper_validated))
         .order_by(Carnet.created_at.desc(), Carnet.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

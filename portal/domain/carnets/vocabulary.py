@@ -17,6 +17,13 @@ SET_LABELS = {
     "import_reexport": _l("import/re-export"),
     "transit": _l("transit"),
 }
+TYPE_LABELS = {"ATA": _l("ATA carnet"), "CPD": _l("CPD carnet")}
+FORMAT_SHORT_LABELS = {
+    "digital": _l("digital"),
+    "paper": _l("paper"),
+    "paper_clone": _l("paper, with its digital clone"),
+    "twin": _l("paper and digital twins"),
+}
 STATUS_LABELS = {
     "issued": _l("issued"),
     "active": _l("active"),

@@ -52,29 +52,31 @@ NGAS: list[tuple[str, str, dict[str, Any], list[tuple[str, dict[str, Any]]]]] = 
     ),
 ]  # fmt: skip
 
+# (audience, language, days ago, title, body); the items of one inner list are one news in
+# several languages (the first written first, the others its versions)
 NEWS = [
-    ("all", "en", 2, "eATA demo is open",
-     "The demonstration platform is open. Try the **customs desk**, the wallet and the NICS "
-     "API with the demo accounts.\n\nSee the [help](/help) for the guides."),
-    ("customs", "en", 1, "New: the directory map of customs offices",
-     "Every office with coordinates now appears on the **directory map**. Admins: give your "
-     "offices their latitude and longitude in *Offices*."),
-    ("customs", "fr", 1, "Nouveau : la carte des bureaux de douane",
-     "Chaque bureau avec ses coordonnées apparaît désormais sur la **carte de l'annuaire**."),
-    ("holders", "en", 1, "Pre-declare your arrival at the border",
-     "You can now announce your arrival at a customs office from the wallet: open a travel "
-     "and choose *Pre-declare*."),
-    ("holders", "fr", 1, "Prédéclarez votre arrivée à la frontière",
-     "Vous pouvez désormais annoncer votre arrivée à un bureau de douane depuis le "
-     "portefeuille : ouvrez un voyage et envoyez une **prédéclaration**."),
-    ("holders", "es", 1, "Anuncie su llegada a la frontera",
-     "Ya puede anunciar su llegada a una aduana desde el monedero: abra un viaje y envíe una "
-     "**declaración previa**."),
-    ("chambers", "en", 3, "Sandbox of the NICS API",
-     "The NICS API documentation lists the digital and paper countries; test your integration "
-     "with a demo API client."),
-    ("customs", "es", 1, "Nuevo: el mapa de las aduanas",
-     "Cada oficina con coordenadas aparece ahora en el **mapa del directorio**."),
+    [("all", "en", 2, "eATA demo is open",
+      "The demonstration platform is open. Try the **customs desk**, the wallet and the NICS "
+      "API with the demo accounts.\n\nSee the [help](/help) for the guides.")],
+    [("customs", "en", 1, "New: the directory map of customs offices",
+      "Every office with coordinates now appears on the **directory map**. Admins: give your "
+      "offices their latitude and longitude in *Offices*."),
+     ("customs", "fr", 1, "Nouveau : la carte des bureaux de douane",
+      "Chaque bureau avec ses coordonnées apparaît désormais sur la **carte de l'annuaire**."),
+     ("customs", "es", 1, "Nuevo: el mapa de las aduanas",
+      "Cada oficina con coordenadas aparece ahora en el **mapa del directorio**.")],
+    [("holders", "en", 1, "Pre-declare your arrival at the border",
+      "You can now announce your arrival at a customs office from the wallet: open a travel "
+      "and choose *Pre-declare*."),
+     ("holders", "fr", 1, "Prédéclarez votre arrivée à la frontière",
+      "Vous pouvez désormais annoncer votre arrivée à un bureau de douane depuis le "
+      "portefeuille : ouvrez un voyage et envoyez une **prédéclaration**."),
+     ("holders", "es", 1, "Anuncie su llegada a la frontera",
+      "Ya puede anunciar su llegada a una aduana desde el monedero: abra un viaje y envíe una "
+      "**declaración previa**.")],
+    [("chambers", "en", 3, "Sandbox of the NICS API",
+      "The NICS API documentation lists the digital and paper countries; test your "
+      "integration with a demo API client.")],
 ]  # fmt: skip
 
 # (audience, address, language, title, body): each entry in English, French and Spanish
@@ -145,18 +147,22 @@ def load_demo_info(session: Session) -> str:
     _ngas(session)
     now = now_utc()
     if session.scalar(select(NewsItem.id).limit(1)) is None:
-        for audience, language, days_ago, title, body in NEWS:
-            news.save_news(
-                session,
-                None,
-                title=title,
-                body=body,
-                audience=audience,
-                language=language,
-                publish_at=now - dt.timedelta(days=days_ago),
-                expires_at=None,
-                actor=Actor("operator", operator.id, operator.email),
-            )
+        for versions in NEWS:
+            first = None
+            for audience, language, days_ago, title, body in versions:
+                item = news.save_news(
+                    session,
+                    None,
+                    title=title,
+                    body=body,
+                    audience=audience,
+                    language=language,
+                    publish_at=now - dt.timedelta(days=days_ago),
+                    expires_at=None,
+                    version_of=first,
+                    actor=Actor("operator", operator.id, operator.email),
+                )
+                first = first or item
     for position, (audience, slug, language, title, body) in enumerate(FAQ):
         page = session.scalar(
             select(HelpPage).where(HelpPage.slug == slug, HelpPage.language == language)

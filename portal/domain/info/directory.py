@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.domain import DomainError, audit
+from portal.domain import DomainError, api_clients, audit
 from portal.domain.api_clients import OPERATOR, Actor
 from portal.domain.info import search
 from portal.models import NGA, CustomsAdministration, IssuingAssociation, Office
@@ -134,10 +134,9 @@ def update_contact(
     name = (data.get("name") or "").strip()
     if not name:
         raise DomainError(_("Give the name."), field="name")
-    fields = ("name", *CONTACT_FIELDS) + (("website",) if isinstance(obj, NGA) else ())
+    clean = {"name": name, **api_clients.contact_details(data, website=isinstance(obj, NGA))}
     changes = {}
-    for key in fields:
-        value = name if key == "name" else (data.get(key) or "").strip()
+    for key, value in clean.items():
         if getattr(obj, key) != value:
             changes[key] = [getattr(obj, key), value]
             setattr(obj, key, value)

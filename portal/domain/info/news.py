@@ -1,5 +1,7 @@
 """News (F-80): written by operators, shown to their audience between publish and expiry, in
-the customs portal, the wallet and the NICS documentation; read markers per reader."""
+the customs portal, the wallet and the NICS documentation; read markers per reader. A news in
+several languages is one item per language, the others versions of the first (`version_of`):
+a reader sees one version of each, in their language, else English, else the first written."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import functools
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.db import now_utc
 from portal.domain import DomainError
@@ -18,13 +20,17 @@ from portal.domain.info import texts
 from portal.domain.info.texts import AUDIENCES
 from portal.models import NewsItem, NewsRead
 
-# who sees which audiences: a site's readers see their own and 'all'
+# who sees which audiences: a site's readers see their own and 'all' (Everyone); someone not
+# signed in ('public': a visitor of the customs portal or the wallet) only 'all'
 READERS = {
     "customs": ("customs", "all"),
     "holders": ("holders", "all"),
     "chambers": ("chambers", "all"),
+    "public": ("all",),
     "operator": AUDIENCES,
 }
+# the id a news' versions share
+STORY = func.coalesce(NewsItem.version_of, NewsItem.id)
 
 
 def save_news(
@@ -37,13 +43,37 @@ def save_news(
     language: str,
     publish_at: dt.datetime | None,
     expires_at: dt.datetime | None,
+    version_of: NewsItem | None = None,
     actor: Actor = OPERATOR,
 ) -> NewsItem:
-    """Create (item None) or change a news item; its search entry follows."""
+    """Create (item None) or change a news item; its search entry follows. `version_of`: the
+    news this item is another language's version of (one version per language). A version
+    has its news' audience and dates whatever was given (a Spanish version of a customs news
+    reaches customs, never others); a news' new audience or dates reach its versions."""
     title = (title or "").strip()
     if not title:
         raise DomainError(_("Give the news a title."), field="title")
+    story = _story_of(session, item, version_of)
+    original = (
+        session.get(NewsItem, story)
+        if story is not None and (item is None or story != item.id)
+        else None
+    )
+    if original is not None:
+        audience, publish_at, expires_at = (
+            original.audience,
+            original.publish_at,
+            original.expires_at,
+        )
     texts.check_audience_language(audience, language)
+    if story is not None:
+        others = select(NewsItem.id).where(STORY == story, NewsItem.language == language)
+        if item is not None:
+            others = others.where(NewsItem.id != item.id)
+        if session.scalar(others) is not None:
+            raise DomainError(
+                _("This news already has a version in this language."), field="language"
+            )
     publish_at = publish_at or now_utc()
     if expires_at is not None and expires_at <= publish_at:
         raise DomainError(_("The expiry date must come after the publication date."), "expires_at")
@@ -60,6 +90,7 @@ def save_news(
         language,
     )
     item.publish_at, item.expires_at, item.updated_at = publish_at, expires_at, now_utc()
+    item.version_of = story if story != item.id else None
     session.flush()
     texts.saved(
         session,
@@ -70,11 +101,78 @@ def save_news(
         publish_at=publish_at,
         expires_at=expires_at,
     )
+    if item.version_of is None and not created:
+        _versions_follow(session, item, actor)
     return item
 
 
-def delete_news(session: Session, item: NewsItem, *, actor: Actor = OPERATOR) -> None:
+def _versions_follow(session: Session, first: NewsItem, actor: Actor) -> None:
+    """The versions of `first` take its audience and dates (and their search entries)."""
+    own = (first.audience, first.publish_at, first.expires_at)
+    for version in session.scalars(select(NewsItem).where(NewsItem.version_of == first.id)):
+        if (version.audience, version.publish_at, version.expires_at) == own:
+            continue
+        version.audience, version.publish_at, version.expires_at = own
+        session.flush()
+        texts.saved(
+            session,
+            version,
+            created=False,
+            actor=actor,
+            data={"audience": first.audience, "version_of": first.id},
+            publish_at=first.publish_at,
+            expires_at=first.expires_at,
+        )
+
+
+def _story_of(session: Session, item: NewsItem | None, version_of: NewsItem | None) -> int | None:
+    """The story the saved item belongs to (None: a new item of its own)."""
+    if version_of is None:
+        return item.id if item is not None else None
+    story = version_of.story
+    if item is not None and story != item.story:
+        has_versions = session.scalar(select(NewsItem.id).where(NewsItem.version_of == item.id))
+        if has_versions is not None:
+            raise DomainError(
+                _("This news has versions in other languages: it cannot become a version."),
+                field="version_of",
+            )
+    if item is not None and story == item.id:
+        return item.id
+    return story
+
+
+def versions(session: Session, item: NewsItem) -> list[NewsItem]:
+    """Every version of the item's news, itself included, the first written first."""
+    return list(session.scalars(select(NewsItem).where(STORY == item.story).order_by(NewsItem.id)))
+
+
+def first_versions(session: Session, *, but: NewsItem | None = None) -> list[NewsItem]:
+    """The news a version can be added to (their first versions), newest first, but the item
+    `but` (the one being edited)."""
+    stmt = select(NewsItem).where(NewsItem.version_of.is_(None))
+    if but is not None:
+        stmt = stmt.where(NewsItem.id != but.id)
+    return list(session.scalars(stmt.order_by(NewsItem.publish_at.desc(), NewsItem.id.desc())))
+
+
+def versions_gone_with(session: Session, item: NewsItem) -> list[NewsItem]:
+    """The versions deleted with `item`: all of its news' others when it is the first (a
+    version never becomes a news of its own, with an audience of its own), else none."""
+    if item.version_of is not None:
+        return []
+    return [v for v in versions(session, item) if v.id != item.id]
+
+
+def delete_news(session: Session, item: NewsItem, *, actor: Actor = OPERATOR) -> list[NewsItem]:
+    """The item gone, and with the first version every other version of its news (the caller
+    asked for a confirmation naming them). Returns the versions deleted with it."""
+    gone = versions_gone_with(session, item)
+    for version in gone:
+        texts.delete(session, version, actor=actor)
+    session.flush()
     texts.delete(session, item, actor=actor)
+    return gone
 
 
 def _visible(reader_kind: str, now: dt.datetime):
@@ -93,13 +191,31 @@ def visible_news(
     limit: int = 50,
     now: dt.datetime | None = None,
 ) -> list[NewsItem]:
-    """Published, unexpired news for `reader_kind` ('customs', 'holders', 'chambers'), newest
-    first; those in `language` before the others."""
-    stmt = _visible(reader_kind, now or now_utc())
-    order = [NewsItem.publish_at.desc(), NewsItem.id.desc()]
-    if language:
-        order.insert(0, (NewsItem.language != language))
-    return list(session.scalars(stmt.order_by(*order).limit(limit)))
+    """Published, unexpired news for `reader_kind` ('customs', 'holders', 'chambers',
+    'public'), one version of each: in `language`, else English, else the first written; those
+    in `language` first, then newest first."""
+    language = language or "en"
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=STORY,
+            order_by=(
+                NewsItem.language != language,
+                NewsItem.language != "en",
+                NewsItem.id,
+            ),
+        )
+        .label("rank")
+    )
+    ranked = _visible(reader_kind, now or now_utc()).add_columns(rank).subquery()
+    shown = aliased(NewsItem, ranked)
+    stmt = (
+        select(shown)
+        .where(ranked.c.rank == 1)
+        .order_by(shown.language != language, shown.publish_at.desc(), shown.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def visible_item(
@@ -108,27 +224,34 @@ def visible_item(
     return session.scalar(_visible(reader_kind, now or now_utc()).where(NewsItem.id == news_id))
 
 
-def read_ids(session: Session, reader: str, items: list[NewsItem]) -> set[int]:
-    if not items:
-        return set()
-    return set(
-        session.scalars(
-            select(NewsRead.news_id).where(
-                NewsRead.reader == reader, NewsRead.news_id.in_([i.id for i in items])
-            )
-        )
+def _read_stories(reader: str):
+    """The news (any version of which) `reader` opened."""
+    return (
+        select(STORY)
+        .select_from(NewsRead)
+        .join(NewsItem, NewsItem.id == NewsRead.news_id)
+        .where(NewsRead.reader == reader)
     )
 
 
+def read_ids(session: Session, reader: str, items: list[NewsItem]) -> set[int]:
+    """Those of `items` the reader read — in this or in another language."""
+    if not items:
+        return set()
+    stories = set(session.scalars(_read_stories(reader).where(STORY.in_({i.story for i in items}))))
+    return {i.id for i in items if i.story in stories}
+
+
 def unread(reader_kind: str, reader, now=None) -> ScalarSelect[int]:
-    """How many news the reader can see and has not opened, as a scalar subquery (the customs
-    menu reads it with its other counts in one statement; `reader` and `now` may be bind
-    parameters there)."""
+    """How many news the reader can see and opened in no language, as a scalar subquery (the
+    customs menu reads it with its other counts in one statement; `reader` and `now` may be
+    bind parameters there)."""
     now = now_utc() if now is None else now
-    visible = _visible(reader_kind, now).with_only_columns(NewsItem.id).subquery()
-    read = select(NewsRead.news_id).where(NewsRead.reader == reader)
+    visible = _visible(reader_kind, now).with_only_columns(STORY.label("story")).subquery()
     return (
-        select(func.count()).select_from(visible).where(visible.c.id.not_in(read)).scalar_subquery()
+        select(func.count(func.distinct(visible.c.story)))
+        .where(visible.c.story.not_in(_read_stories(reader)))
+        .scalar_subquery()
     )
 
 

@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc, rows_changed
-from portal.domain import Conflict, DomainError, audit
+from portal.domain import Conflict, DomainError, audit, values
 from portal.domain.api_clients import OPERATOR, Actor
 from portal.domain.codes import keyed_hash, new_token
+from portal.domain.organisation.fields import Fields
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
 from portal.domain.portal_identity import PortalIdentity
 from portal.models import Operator, OperatorSession
@@ -62,10 +63,10 @@ INVITATION_DAYS = 7
 
 
 def _new_account(session: Session, email: str, full_name: str) -> tuple[str, str]:
-    email = (email or "").strip().lower()
-    full_name = (full_name or "").strip()
-    if "@" not in email or not full_name:
-        raise DomainError(_("Give the operator's email and name."), field="email")
+    fields = Fields()
+    email = fields.check("email", lambda: values.email_address(email))
+    full_name = fields.check("full_name", lambda: values.full_name(full_name))
+    fields.done()
     if session.scalar(select(Operator).where(Operator.email == email)):
         raise Conflict(
             _("An operator with email %(email)s already exists.", email=email), field="email"

@@ -9,22 +9,25 @@ raises DomainError naming that field.
 from __future__ import annotations
 
 import functools
-import re
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import caches
 from portal.domain import DomainError, PermissionDenied
+from portal.domain import Invalid as Invalid
 
-# what a person may not type at the start of a text: "=" (a spreadsheet formula), and a tab or
-# carriage return (hidden, and run as a formula start by spreadsheets); + - @ stay allowed
-# (phone numbers, names) — exports neutralise them (portal/domain/cells.py)
-REFUSED_START = ("=", "\t", "\r")
+# the checks of a text and of an email address are shared with the other portals' accounts
+# (portal/domain/values.py): the same words wherever a person types them
+from portal.domain.values import FULL_NAME_LABEL, FULL_NAME_MAX
+from portal.domain.values import REFUSED_START as REFUSED_START
+from portal.domain.values import email_address as email_address
+from portal.domain.values import phone as phone
+from portal.domain.values import refuse_formula as refuse_formula
+from portal.domain.values import text as text
 
 
 @functools.cache
@@ -50,52 +53,6 @@ def _forget_zones() -> None:
     timezones.cache_clear()
 
 
-def text(value: Any, field: str, label: str, *, required: bool = False, max_len: int) -> str:
-    value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
-    if required and not value:
-        raise DomainError(_("Enter the %(label)s.", label=label), field)
-    if len(value) > max_len:
-        raise DomainError(
-            _(
-                "The %(label)s can have at most %(max_len)s characters.",
-                label=label,
-                max_len=max_len,
-            ),
-            field,
-        )
-    refuse_formula(value, field, label)
-    return value
-
-
-def refuse_formula(value: Any, field: str, label: str) -> None:
-    """Refuse text starting with "=", a tab or a carriage return (a spreadsheet would run it)."""
-    if isinstance(value, str) and value[:1] in REFUSED_START:
-        raise DomainError(
-            _(
-                'The %(label)s cannot start with "=", a tab or a line break: type the value itself.',
-                label=label,
-            ),
-            field,
-        )
-
-
-def email_address(value: Any, field: str = "email", *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise DomainError(_("Enter an email address."), field)
-        return ""
-    if len(value) > 254:
-        raise DomainError(_("The email address can have at most 254 characters."), field)
-    try:
-        info = validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        raise DomainError(
-            _("Enter a valid email address, like name@customs.example."), field
-        ) from None
-    return info.normalized.lower()
-
-
 def coordinate(value: Any, field: str, label: str, limit: int) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -111,16 +68,6 @@ def coordinate(value: Any, field: str, label: str, limit: int) -> Decimal | None
             field,
         )
     return number.quantize(Decimal("0.000001"))
-
-
-class Invalid(DomainError):
-    """Several fields refused at once: `errors` maps each field to its message (the first one is
-    also `field`/`message`), so a form shows every error in one round trip."""
-
-    def __init__(self, errors: dict[str, str]):
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field, code="invalid")
-        self.errors = dict(errors)
 
 
 class Fields:
@@ -161,7 +108,7 @@ TEXTS: dict[tuple[str, str], tuple[Any, int, bool]] = {
     ("office", "city"): (_l("city"), 120, False),
     ("office", "phone"): (_l("phone number"), 40, False),
     ("office", "opening_hours"): (_l("opening hours"), 2000, False),
-    ("account", "full_name"): (_l("full name"), 200, True),
+    ("account", "full_name"): (FULL_NAME_LABEL, FULL_NAME_MAX, True),
 }
 
 
@@ -170,13 +117,6 @@ def text_of(kind: str, name: str, value: Any, field: str | None = None) -> str:
     refusals name `field` (the form field, or the bulk column)."""
     label, max_len, required = TEXTS[(kind, name)]
     return text(value, field or name, label, required=required, max_len=max_len)
-
-
-def phone(value: Any, field: str = "phone") -> str:
-    number = text_of("office", "phone", value, field)
-    if number and not re.fullmatch(r"[0-9+()./ -]{3,40}", number):
-        raise DomainError(_("Enter a phone number with digits, spaces and + ( ) - only."), field)
-    return number
 
 
 def latitude(value: Any, field: str = "latitude") -> Decimal | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from portal.domain.wallet.accounts import (
     CONFIRM_LIFETIME,
-    EMAIL_RE,
     HOLDER_FIELDS,
     check_pin,
     confirm_email,
@@ -78,7 +77,6 @@ __all__ = [
     "check_pin",
     "CONFIRM_LIFETIME",
     "DOWNLOAD_FAILED",
-    "EMAIL_RE",
     "HOLDER_FIELDS",
     "LOGIN_FAILED",
     "LOGIN_LOCKOUT",

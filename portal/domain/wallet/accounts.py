@@ -14,6 +14,7 @@ from portal.db import now_utc, rows_changed
 from portal.domain import DomainError, audit, outbox
 from portal.domain.codes import keyed_hash, new_token
 from portal.domain.passwords import hash_secret, normalize_password, password_problem
+from portal.domain.values import email_address
 from portal.i18n import language_of, with_locale
 from portal.models import (
     Country,
@@ -38,7 +39,6 @@ HOLDER_FIELDS = (
     "country_code",
     "phone",
 )
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # the refusal when a required field of the registration is empty
@@ -81,7 +81,6 @@ def register(
     in; stored on the holder when the model has the column). Returns the holder and the raw token."""
     now = now or now_utc()
     values = {k: (data.get(k) or "").strip() for k in HOLDER_FIELDS}
-    values["email"] = values["email"].lower()
     values["country_code"] = values["country_code"].upper()
     if values["kind"] not in ("company", "private"):
         raise DomainError(_("Choose company or private."), field="kind")
@@ -90,8 +89,7 @@ def register(
     for name in REQUIRED_FIELDS:
         if not values[name]:
             raise DomainError(str(REQUIRED_FIELDS[name]), field=name)
-    if not EMAIL_RE.match(values["email"]) or len(values["email"]) > 254:
-        raise DomainError(_("Give a valid email address."), field="email")
+    values["email"] = email_address(values["email"])
     if not re.fullmatch(r"\+?[0-9 ()./-]{6,40}", values["phone"]):
         raise DomainError(
             _("Give the cell phone number with digits only, e.g. +32 470 12 34 56."), field="phone"

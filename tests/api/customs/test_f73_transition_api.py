@@ -132,7 +132,7 @@ def test_f73_use_case_2_end_to_end_through_the_apis(world, nics, customs_client)
 
     _paper_record(nics, carnet, "export", "CH", "E-1")
     refused = _paper_record(nics, carnet, "reimport", "FR", "R-0", status=422)
-    assert refused["errors"][0]["field"] == "country_code"
+    assert refused["errors"][0]["field"] == "country"  # the body's name
     view = _paper_record(nics, carnet, "reimport", "CH", "R-1")
     assert [(i["medium"], i["kind"]) for i in view["items"]] == [
         ("paper", "export"),

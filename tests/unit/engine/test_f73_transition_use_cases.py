@@ -274,3 +274,28 @@ def test_f71_advice_across_a_switch_date(world):
         )
     with pytest.raises(DomainError, match="departure customs territory"):
         transition.advise(world.session, "FR", [("BE", None, "destination")])
+
+
+def test_f72_goods_exported_on_paper_get_no_digital_exportation(world):
+    """Paper CH (validated and exported on paper, recorded) → CH digital since: the goods are
+    abroad, so the next travel from CH to digital France starts from there — its importation
+    only, no digital exportation (nor validation) at home; back home, the re-importation is on
+    paper (F-72). Once the goods are back (re-importation recorded), a new exportation from
+    digital Switzerland is digital again."""
+    make_paper(world, "CH")
+    t0 = TODAY - dt.timedelta(days=150)
+    switch = TODAY - dt.timedelta(days=10)
+    carnet = issue(world, countries=BOX_P, issue_date=t0 - dt.timedelta(days=1), valid_days=360)
+    ata_status.announce_provisional(world.session, "CH", switch, today=t0)
+    ata_status.confirm_digital(world.session, "CH", switch, today=t0)
+    world.session.commit()
+    record(world, carnet, "validation", "CH", by="ch", made_on=t0, number="V-1")
+    record(world, carnet, "export", "CH", by="ch", made_on=t0, number="E-1")
+    assert transition.left_home_on_paper(world.session, carnet)
+    out = travel(world, carnet, "CH", "FR")
+    assert kinds(out) == [("import", "FR")]
+    # the goods come back (recorded on paper): a new exportation is digital
+    record(world, carnet, "reimport", "CH", by="ch", made_on=t0 + dt.timedelta(days=5))
+    assert not transition.left_home_on_paper(world.session, carnet)
+    again = travel(world, carnet, "CH", "FR")
+    assert ("export", "CH") in kinds(again)

@@ -14,7 +14,7 @@ def _render(app, accept_language):
 
 
 def test_f83_filters_follow_the_browser_language(app):
-    assert _render(app, "fr-BE,fr;q=0.9") == "03/12/2026|14:05|1\u202f234,5"
+    assert _render(app, "fr-BE,fr;q=0.9") == "03/12/2026|14:05 UTC|1\u202f234,5"
     assert _render(app, "en-US,en;q=0.9").endswith("|1,234.5")
 
 
@@ -32,13 +32,13 @@ def test_f83_with_locale_writes_for_someone_else(app):
         assert gettext("Yes") == "Oui"
         with with_locale("es"):
             assert gettext("Yes") == "Sí"
-            assert render_template_string("{{ d|date }}", d=WHEN) == "3/12/26"
+            assert render_template_string("{{ d|date }}", d=WHEN) == "03/12/2026"
         with with_locale("xx"):  # not shipped: the first language
             assert gettext("Yes") == "Yes"
         assert gettext("Yes") == "Oui"
 
 
-def test_f83_customs_screens_name_the_zone(app):
+def test_f83_every_site_names_the_zone(app):
     from flask import g
 
     from portal.tenancy import Site
@@ -48,6 +48,23 @@ def test_f83_customs_screens_name_the_zone(app):
         g.timezone = "Asia/Tokyo"
         assert render_template_string("{{ d|datetime }}", d=WHEN) == "03/12/2026, 23:05 JST"
         assert render_template_string("{{ d|time }}", d=WHEN) == "23:05 JST"
-    with app.test_request_context("/"):  # elsewhere (wallet, API) no zone is added
+    with app.test_request_context("/"):  # the wallet (a holder's zone, else UTC) too
+        g.site = Site(kind="wallet", code=None)
         g.timezone = "Europe/Brussels"
-        assert render_template_string("{{ d|datetime }}", d=WHEN) == "03/12/2026, 15:05"
+        assert render_template_string("{{ d|datetime }}", d=WHEN) == "03/12/2026, 15:05 CET"
+    with app.test_request_context("/"):
+        g.site = Site(kind="wallet", code=None)
+        assert render_template_string("{{ d|datetime }}", d=WHEN) == "03/12/2026, 14:05 UTC"
+
+
+def test_f83_short_dates_have_four_digit_years_in_every_language(app):
+    """Babel's own Spanish short date is 3/12/26; every language writes 03/12/2026."""
+    from flask import g
+
+    for lang, expected in (("en", "03/12/2026"), ("fr", "03/12/2026"), ("es", "03/12/2026")):
+        with app.test_request_context("/"):
+            g.locale, g.timezone = lang, "UTC"
+            assert render_template_string("{{ d|date }}", d=WHEN) == expected
+            shown = render_template_string("{{ d|datetime }}", d=WHEN)
+            assert shown.startswith(expected) and shown.endswith(" UTC")
+            assert render_template_string("{{ d|format_local }}", d=WHEN).startswith(expected)

@@ -15,7 +15,7 @@ def _refusal(data: bytes) -> str:
 def test_f83_upload_refusals_in_french_and_spanish(app):
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         assert _refusal(b"") == "Le fichier est vide."
-        assert _refusal(b"#!/bin/sh\n").startswith("Envoyez un PDF ou une image PNG")
+        assert _refusal(b"#!/bin/sh\n").startswith("Envoyez un fichier PDF, PNG ou JPEG (")
     with app.test_request_context("/", headers={"Accept-Language": "es"}):
-        assert _refusal(b"#!/bin/sh\n").startswith("Envíe un PDF o una imagen PNG")
-    assert _refusal(b"#!/bin/sh\n").startswith("Send PDF or PNG image or JPEG image file")
+        assert _refusal(b"#!/bin/sh\n").startswith("Envíe un archivo PDF, PNG o JPEG (")
+    assert _refusal(b"#!/bin/sh\n").startswith("Send a PDF, PNG or JPEG file (")

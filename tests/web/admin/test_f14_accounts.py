@@ -73,7 +73,7 @@ def test_f14_admin_creates_an_admin_without_region(login_as, find):
     [
         ({"full_name": ""}, "full_name", "Enter the full name."),
         ({"email": ""}, "email", "Enter an email address."),
-        ({"email": "ana@"}, "email", "Enter a valid email address, like name@customs.example."),
+        ({"email": "ana@"}, "email", "Enter a valid email address, like name@example.com."),
         (
             {"email": "OFFICER@customs-be.demo"},
             "email",

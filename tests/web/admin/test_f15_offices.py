@@ -83,7 +83,7 @@ def test_f15_admin_creates_an_office_with_every_field(login_as, find, office_for
         (
             {"email": "not-an-email"},
             "email",
-            "Enter a valid email address, like name@customs.example.",
+            "Enter a valid email address, like name@example.com.",
         ),
         (
             {"phone": "call me"},
@@ -227,6 +227,6 @@ def test_r12_every_refused_office_field_is_shown_at_once(login_as, count):
     assert field_error(r, "name") == "Enter the office name."
     assert field_error(r, "latitude") == "The latitude must be between -90 and 90."
     assert field_error(r, "longitude") is None
-    assert field_error(r, "email") == "Enter a valid email address, like name@customs.example."
+    assert field_error(r, "email") == "Enter a valid email address, like name@example.com."
     assert field_error(r, "phone") == "Enter a phone number with digits, spaces and + ( ) - only."
     assert count(Office, "be") == 3

@@ -97,3 +97,29 @@ def test_f37_digitally_validated_carnet_takes_no_cover_page(
     r = _upload(chamber_client, carnet.id, png(), "cover.png")
     assert r.status_code == 422 and "paper departure country" in r.text
     assert session.scalar(select(CoverPage.id)) is None
+
+
+@pytest.mark.usefixtures("paper_departure")
+def test_f37_a_refused_upload_keeps_the_carnet_page_address(
+    chamber_client, associations, issue_for, session
+):
+    """htmx: the refusal swaps the cover-page section in place (the address stays the carnet
+    page's); without JavaScript the address of the form, opened, leads to the carnet page;
+    another association's carnet stays a 404 there."""
+    carnet = issue_for(associations[0], in_wallet=False)
+    r = chamber_client.post(
+        f"/chamber/carnets/{carnet.id}/cover-pages",
+        data=_form(chamber_client, {"file": (io.BytesIO(b"MZ\x90\x00"), "cover.exe")}),
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 422
+    assert r.text.lstrip().startswith('<section id="cover-pages"') and "<html" not in r.text
+    assert 'id="file-error"' in r.text and 'hx-target="#cover-pages"' in r.text
+    assert "HX-Push-Url" not in r.headers
+    assert session.scalar(select(CoverPage.id)) is None
+    opened = chamber_client.get(f"/chamber/carnets/{carnet.id}/cover-pages")
+    assert opened.status_code == 303
+    assert opened.headers["Location"].endswith(f"/chamber/carnets/{carnet.id}")
+    theirs = issue_for(associations[1], in_wallet=False)
+    assert chamber_client.get(f"/chamber/carnets/{theirs.id}/cover-pages").status_code == 404

@@ -4,11 +4,14 @@ admin, who invites colleagues; other sites' sessions get nothing there; audited.
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import re
 
 from sqlalchemy import select
 
 from portal.models import AuditEvent, ChamberStaff, ChamberToken
+from tests.web.admin.conftest import field_error, outbox
 from tests.web.chamber.conftest import STAFF_PASSWORD, last_link, totp_now
 
 
@@ -122,7 +125,8 @@ def test_f74_console_invites_the_first_staff_admin(
         f"/console/associations/{ours.id}/staff",
         data=_form(operator_client, {"email": "First@CCI.test", "full_name": "Fanny First"}),
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 303, r.text
+    r = operator_client.get(f"/console/associations/{ours.id}/staff")
     link = re.search(r"<code>(http://chamber\.[^<]+/chamber/invitation/[^<]+)</code>", r.text)
     assert link
     staff = session.scalar(select(ChamberStaff).where(ChamberStaff.email == "first@cci.test"))
@@ -135,7 +139,7 @@ def test_f74_console_invites_the_first_staff_admin(
         f"/console/associations/{ours.id}/staff",
         data=_form(operator_client, {"email": "second@cci.test", "full_name": "S"}),
     )
-    assert again.status_code == 422 and "already has a staff admin" in again.text
+    assert again.status_code == 422 and "has not set a password yet" in again.text
     # an association left without an active admin: the operator invites one again
     staff.active = False
     session.commit()
@@ -143,7 +147,8 @@ def test_f74_console_invites_the_first_staff_admin(
         f"/console/associations/{ours.id}/staff",
         data=_form(operator_client, {"email": "third@cci.test", "full_name": "T"}),
     )
-    assert third.status_code == 200 and "third@cci.test" in third.text
+    assert third.status_code == 303
+    assert "third@cci.test" in operator_client.get(third.headers["Location"]).text
     staff.active = True
     session.commit()
     # the link sets the password once; then the person logs in (and enrols TOTP)
@@ -382,3 +387,163 @@ def test_f74_each_small_portal_counts_its_own_login_attempts(client_for, make_st
         for _ in range(11)
     ]
     assert mfa[-1] == 429 and 429 not in mfa[:10]
+
+
+# --- refusals of a new staff account, and the staff's states (issue 14) ----------------------
+
+INVALID_EMAIL = "Enter a valid email address, like name@example.com."
+
+
+def _staff_emails(session) -> set[str]:
+    session.expire_all()
+    return set(session.scalars(select(ChamberStaff.email)))
+
+
+def _invitations(session) -> int:
+    return len(
+        session.scalars(
+            select(AuditEvent.id).where(AuditEvent.action == "chamber_staff.invited")
+        ).all()
+    )
+
+
+def test_r12_staff_admin_invite_refuses_an_invalid_email_next_to_the_field(
+    app, session, chamber_client
+):
+    before, invited_before = _staff_emails(session), _invitations(session)
+    r = chamber_client.post(
+        "/chamber/staff",
+        data=_form(chamber_client, {"email": "anna@", "full_name": "Anna", "role": "staff"}),
+    )
+    assert r.status_code == 422
+    assert field_error(r, "email") == INVALID_EMAIL
+    assert field_error(r, "full_name") is None
+    # both fields wrong: both messages at once, each next to its field
+    r = chamber_client.post(
+        "/chamber/staff",
+        data=_form(chamber_client, {"email": "anna@cci", "full_name": "=1+1", "role": "staff"}),
+    )
+    assert r.status_code == 422
+    assert field_error(r, "email") == INVALID_EMAIL
+    assert field_error(r, "full_name").startswith('The full name cannot start with "="')
+    assert _staff_emails(session) == before  # nothing created
+    assert outbox(app) == []  # and nothing sent
+    assert _invitations(session) == invited_before  # nor audited
+    # the same form with a good address invites
+    r = chamber_client.post(
+        "/chamber/staff",
+        data=_form(
+            chamber_client, {"email": " Anna@CCI.test ", "full_name": "Anna", "role": "staff"}
+        ),
+    )
+    assert r.status_code == 303
+    assert "anna@cci.test" in _staff_emails(session)
+    assert [m["To"] for m in outbox(app)] == ["anna@cci.test"]
+
+
+def test_r12_console_first_staff_admin_refuses_an_invalid_email_next_to_the_field(
+    app, operator_client, associations, session
+):
+    ours, _theirs = associations
+    r = operator_client.post(
+        f"/console/associations/{ours.id}/staff",
+        data=_form(operator_client, {"email": "anna@", "full_name": "Anna"}),
+    )
+    assert r.status_code == 422
+    assert field_error(r, "email") == INVALID_EMAIL
+    assert _staff_emails(session) == set()
+    assert outbox(app) == []
+    # the form is still there to correct the address
+    assert 'name="email"' in r.text and 'value="anna@"' in r.text
+
+
+def test_f74_console_first_admin_form_only_while_the_association_has_no_admin(
+    operator_client, associations, session, make_staff
+):
+    ours, _theirs = associations
+    page = operator_client.get(f"/console/associations/{ours.id}/staff")
+    assert 'name="email"' in page.text and 'id="admins-invite"' not in page.text
+    r = operator_client.post(
+        f"/console/associations/{ours.id}/staff",
+        data=_form(operator_client, {"email": "first@cci.test", "full_name": "Fanny First"}),
+    )
+    assert r.status_code == 303
+    # invited: the page shows the link once, and no second "first admin" form
+    r = operator_client.get(f"/console/associations/{ours.id}/staff")
+    assert "/chamber/invitation/" in r.text
+    assert 'name="email"' not in r.text and 'id="admin-pending"' in r.text
+    page = operator_client.get(f"/console/associations/{ours.id}/staff")
+    assert "/chamber/invitation/" not in page.text
+    assert 'name="email"' not in page.text and 'id="admin-pending"' in page.text
+    # once they set a password: their association's admins invite their colleagues
+    first = session.scalar(select(ChamberStaff).where(ChamberStaff.email == "first@cci.test"))
+    first.password_hash = "set"
+    session.commit()
+    page = operator_client.get(f"/console/associations/{ours.id}/staff")
+    sentence = f"{ours.name} already has a staff admin: they invite their colleagues themselves."
+    assert sentence in html.unescape(page.text) and 'id="admins-invite"' in page.text
+    assert "Send a new invitation" not in page.text
+    # a staff member who is not an admin does not count; a disabled admin neither
+    first = session.scalar(select(ChamberStaff).where(ChamberStaff.email == "first@cci.test"))
+    first.active = False
+    session.commit()
+    make_staff("plain@cci.test", role="staff")
+    page = operator_client.get(f"/console/associations/{ours.id}/staff")
+    assert 'name="email"' in page.text and 'id="admins-invite"' not in page.text
+
+
+def _state(page_html: str, email: str) -> str:
+    """The text of the State column (the 4th) in the console's row of `email`."""
+    row = re.search(rf'<tr data-staff="{re.escape(email)}">(.*?)</tr>', page_html, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", cells[3])).strip()
+
+
+def test_f74_console_staff_list_says_where_each_account_stands(
+    app, operator_client, associations, session, make_staff, staff_session
+):
+    from portal.db import now_utc
+    from portal.domain import chambers
+    from portal.i18n import fmt_date, fmt_datetime
+
+    ours, _theirs = associations
+    active_id, _ = make_staff("active@cci.test", role="admin")
+    locked_id, _ = make_staff("locked@cci.test", role="staff")
+    disabled_id, _ = make_staff("disabled@cci.test", role="staff")
+    invited_id, _ = make_staff("invited@cci.test", role="staff", password=False)
+    late_id, _ = make_staff("late@cci.test", role="staff", password=False)
+    now = now_utc()
+    invited = session.get(ChamberStaff, invited_id)
+    chambers.issue_invitation(session, invited, days=14)
+    late = session.get(ChamberStaff, late_id)
+    chambers.issue_invitation(session, late, days=14)
+    for token in session.scalars(select(ChamberToken).where(ChamberToken.staff_id == late_id)):
+        token.expires_at = now - dt.timedelta(hours=1)
+    locked = session.get(ChamberStaff, locked_id)
+    locked.locked_until = now + dt.timedelta(minutes=15)
+    session.get(ChamberStaff, disabled_id).active = False
+    session.commit()
+    expires = session.scalar(
+        select(ChamberToken.expires_at).where(
+            ChamberToken.staff_id == invited_id, ChamberToken.used_at.is_(None)
+        )
+    )
+    page = operator_client.get(f"/console/associations/{ours.id}/staff")
+    assert page.status_code == 200
+    assert "<th>State</th>" in page.text
+    with app.test_request_context():
+        expires_text, locked_text = fmt_date(expires), fmt_datetime(locked.locked_until)
+    assert _state(page.text, "active@cci.test") == "active"
+    assert _state(page.text, "invited@cci.test") == f"invited — link expires {expires_text}"
+    assert _state(page.text, "late@cci.test") == "invitation expired"
+    assert _state(page.text, "locked@cci.test") == f"locked until {locked_text}"
+    assert _state(page.text, "disabled@cci.test") == "disabled"
+    # the chamber portal's staff page says the same to the association's admin
+    mine = staff_session(active_id).get("/chamber/staff")
+    for email, state in (
+        ("invited@cci.test", f"invited — link expires {expires_text}"),
+        ("late@cci.test", "invitation expired"),
+        ("locked@cci.test", f"locked until {locked_text}"),
+        ("disabled@cci.test", "disabled"),
+    ):
+        assert _state(mine.text, email) == state

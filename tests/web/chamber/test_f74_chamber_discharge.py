@@ -1,6 +1,6 @@
 """F-74 on the chamber portal: the association's carnets (search, status filter, keyset
 pages), a returned carnet's digital and recorded paper transactions side by side, and its
-discharge — confirmed first, refused in words next to the button, audited; another
+discharge — confirmed first, refused in words in its section, audited; another
 association's carnet is a 404 everywhere."""
 
 from __future__ import annotations
@@ -112,13 +112,36 @@ def test_f74_side_by_side_confirm_then_discharge(
     assert "V-0001" in page.text and "E-0002" in page.text
     assert "1 unused digital voucher." in page.text
     assert 'id="carnet-holder">Studio Lumière SPRL<' in page.text
+    # the goods are still in France: no discharge offered yet, and why
+    assert 'data-action=""' in page.text
+    assert re.search(r'id="discharge-refusal">.*?The goods are not back', page.text, re.S)
+
+    # the re-importation read on the returned paper carnet, recorded: now it is discharged
+    back = chamber_client.post(
+        f"/chamber/carnets/{carnet.id}/paper-transactions",
+        data=_form(
+            chamber_client,
+            {
+                "kind": "reimport",
+                "country_code": "CH",
+                "office_name": "Genève Cornavin",
+                "made_on": today.isoformat(),
+                "counterfoil_no": "R-0003",
+            },
+        ),
+    )
+    assert back.status_code == 303, back.text
+    page = chamber_client.get(f"/chamber/carnets/{carnet.id}")
+    assert 'data-action="discharge"' in page.text and 'id="discharge-refusal"' not in page.text
+    # why not a cancellation, beside it
+    assert re.search(r'id="cancel-refusal">.*?already been validated by customs', page.text, re.S)
 
     # first the confirmation: what it does, how many vouchers it blocks; nothing changed yet
     ask = chamber_client.post(
         f"/chamber/carnets/{carnet.id}/discharge",
         data=_form(chamber_client, {"reason": "returned complete"}),
     )
-    assert ask.status_code == 200 and 'id="discharge-confirm"' in ask.text
+    assert ask.status_code == 200 and 'id="end-confirm"' in ask.text
     assert "Its 1 unused digital voucher will be blocked." in ask.text
     session.expire_all()
     assert session.get(Carnet, carnet.id).status == "active"
@@ -143,13 +166,15 @@ def test_f74_discharge_refused_in_words_next_to_the_button(
     ours, _ = associations
     carnet = issue_for(ours, in_wallet=False)  # never validated by customs
     page = chamber_client.get(f"/chamber/carnets/{carnet.id}")
-    assert re.search(r'id="discharge-error"[^>]*>[^<]*never validated by customs', page.text)
+    # the page offers the cancellation only, and says why not the discharge
+    assert 'data-action="cancel"' in page.text and ">Discharge</button>" not in page.text
+    assert re.search(r'id="discharge-refusal">.*?never validated by customs', page.text, re.S)
     r = chamber_client.post(
         f"/chamber/carnets/{carnet.id}/discharge",
         data=_form(chamber_client, {"confirm": "yes"}),
     )
-    assert r.status_code == 409
-    assert re.search(r'id="discharge-error"[^>]*>[^<]*Cancel it instead', r.text)
+    assert r.status_code == 422
+    assert re.search(r'id="end-error"[^>]*>[^<]*Cancel it instead', r.text)
     # in the reader's language
     fr = chamber_client.get(f"/chamber/carnets/{carnet.id}", headers={"Accept-Language": "fr"})
     assert "jamais été validé par la douane : il n&#39;y a rien à apurer" in fr.text
@@ -198,17 +223,18 @@ def test_f74_chamber_records_the_returned_paper_carnets_transactions(
         select(AuditEvent).where(AuditEvent.action == "paper_transaction.recorded")
     )
     assert event.actor_type == "chamber_staff" and event.actor_label == "chloe@cci.test"
-    # twice the validation, or no date: refused next to the form, nothing recorded
+    # twice the validation, or no date: refused next to the field, nothing recorded
     again = chamber_client.post(
         f"/chamber/carnets/{carnet.id}/paper-transactions", data=_form(chamber_client, paper)
     )
-    assert again.status_code == 409
-    assert re.search(r'id="paper-error"[^>]*>[^<]*recorded already', again.text)
+    assert again.status_code == 422
+    assert re.search(r'id="paper-kind-error"[^>]*>[^<]*recorded already', again.text)
     undated = chamber_client.post(
         f"/chamber/carnets/{carnet.id}/paper-transactions",
         data=_form(chamber_client, {**paper, "kind": "export", "made_on": "soon"}),
     )
-    assert undated.status_code == 422 and 'id="paper-error"' in undated.text
+    assert undated.status_code == 422 and 'id="paper-made_on-error"' in undated.text
+    assert len(transition.paper_transactions(session, carnet)) == 1
     # another association's carnet: a 404
     other = issue_for(theirs, in_wallet=False)
     r = chamber_client.post(

@@ -4,6 +4,8 @@ docs page); the unread marker is per account."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 
@@ -159,3 +161,30 @@ def test_f80_controllers_home_has_the_search_bar_and_latest_news(login_as, items
     assert 'role="search"' in page and 'action="/search"' in page
     assert set(_latest_ids(page)) == {items["customs"].id, items["all"].id, items["evil"].id}
     assert "See all news" in page and 'href="/news"' in page
+
+
+def _cells(page_html: str, column: int) -> list[str]:
+    """The texts of one column of a console list's rows."""
+    rows = re.findall(r"<tr>(.*?)</tr>", page_html, re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
+    return [html.unescape(re.sub(r"<[^>]+>", "", c[column])).strip() for c in cells if c]
+
+
+def test_f80_console_lists_say_the_audience_in_words(operator_client, items, session):
+    from portal.domain.info import help as help_domain
+
+    help_domain.save_page(
+        session, None, {"title": "Q", "body": "b", "kind": "faq", "audience": "chambers"}
+    )
+    session.commit()
+    page = operator_client.get("/console/news").get_data(as_text=True)
+    audiences = _cells(page, 1)
+    assert {"Customs", "Holders", "Chambers of commerce", "Everyone"} <= set(audiences)
+    assert not {"customs", "holders", "chambers", "all"} & set(audiences)  # not the stored values
+    assert set(_cells(page, 2)) == {"English"}
+    french = operator_client.get("/console/news", headers={"Accept-Language": "fr"})
+    assert {"Douane", "Titulaires", "Chambres de commerce", "Tout le monde"} <= set(
+        _cells(french.get_data(as_text=True), 1)
+    )
+    pages = operator_client.get("/console/help-pages").get_data(as_text=True)
+    assert _cells(pages, 1) == ["FAQ entry"] and _cells(pages, 2) == ["Chambers of commerce"]

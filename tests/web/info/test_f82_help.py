@@ -62,9 +62,17 @@ def test_f82_every_help_rule_points_at_a_real_section():
         assert not anchor or anchor in {s.anchor for s in guide.sections}, (slug, anchor)
 
 
-def test_f82_no_help_link_before_login(client_for, demo):
-    html = client_for("customs", "be").get("/login").get_data(as_text=True)
-    assert "data-help" not in html
+def test_f82_login_page_links_to_the_public_help(client_for, demo):
+    """Someone who cannot log in (a lost authenticator app) finds the help from the login
+    page: the top bar's link to the guide's "Logging in" and the link to the FAQ both open."""
+    client = client_for("customs", "be")
+    html = client.get("/login").get_data(as_text=True)
+    top = re.search(r'<a href="([^"]+)" class="help-link" data-help>', html)
+    assert top and top.group(1) == "/help/guides/customs#logging-in"
+    assert 'href="/help#faq"' in html
+    guide = client.get("/help/guides/customs")
+    assert guide.status_code == 200 and 'id="logging-in"' in guide.get_data(as_text=True)
+    assert client.get("/help").status_code == 200
 
 
 def test_f82_operator_writes_faq(operator_client, session, login_as):

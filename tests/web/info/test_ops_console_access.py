@@ -8,7 +8,9 @@ import re
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from portal.domain.rules import add_months
 from portal.models import ApiClient, AuditEvent, CustomsAdministration, NewsItem, Operator
+from tests.web.admin.conftest import field_error, outbox
 from tests.web.info.conftest import OPERATOR_PASSWORD, totp_now
 
 
@@ -133,14 +135,19 @@ def test_ops_api_clients_create_rotate_revoke(operator_client, session):
     created = c.post(
         "/console/api-clients", data=_csrf_form(c, {"name": "NICS BE", "owner": f"nga:{nga.id}"})
     )
-    assert created.status_code == 200
-    secret = re.search(r'id="client-secret">([^<]+)<', created.get_data(as_text=True)).group(1)
+    assert created.status_code == 303
+    shown = c.get("/console/api-clients").get_data(as_text=True)
+    secret = re.search(r'id="client-secret">([^<]+)<', shown).group(1)
     client = session.scalar(select(ApiClient).where(ApiClient.name == "NICS BE"))
     old_hash = client.secret_hash
-    rotated = c.post(f"/console/api-clients/{client.id}/rotate", data=_csrf_form(c, {}))
-    new_secret = re.search(r'id="client-secret">([^<]+)<', rotated.get_data(as_text=True)).group(1)
+    rotated = c.post(
+        f"/console/api-clients/{client.id}/rotate", data=_csrf_form(c, {"confirm": "yes"})
+    )
+    assert rotated.status_code == 303
+    shown = c.get("/console/api-clients").get_data(as_text=True)
+    new_secret = re.search(r'id="client-secret">([^<]+)<', shown).group(1)
     assert new_secret != secret
-    c.post(f"/console/api-clients/{client.id}/revoke", data=_csrf_form(c, {}))
+    c.post(f"/console/api-clients/{client.id}/revoke", data=_csrf_form(c, {"confirm": "yes"}))
     session.expire_all()
     client = session.get(ApiClient, client.id)
     assert client.secret_hash != old_hash and client.active is False
@@ -168,12 +175,49 @@ def test_ops_creates_an_administration_and_invites_its_admin(operator_client, se
         "admin_name": "First Admin",
     }
     response = c.post("/console/administrations", data=_csrf_form(c, data))
-    assert response.status_code == 200
-    assert "set-password" in response.get_data(as_text=True)
+    assert response.status_code == 303
+    assert "set-password" in c.get("/console/administrations").get_data(as_text=True)
     assert session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "de"))
     again = c.post("/console/administrations", data=_csrf_form(c, data))
     assert again.status_code == 422
     assert "already exists" in again.get_data(as_text=True)
+
+
+def test_r12_new_administration_refuses_an_invalid_first_admin_email(operator_client, session, app):
+    from portal.models import Account
+
+    c = operator_client
+    data = {
+        "code": "de",
+        "name": "German Customs",
+        "country": "DE",
+        "admin_email": "anna@",
+        "admin_name": "Anna Admin",
+    }
+    response = c.post("/console/administrations", data=_csrf_form(c, data))
+    assert response.status_code == 422
+    assert field_error(response, "admin_email") == (
+        "Enter a valid email address, like name@example.com."
+    )
+    # nothing created, nothing sent
+    assert (
+        session.scalar(select(CustomsAdministration).where(CustomsAdministration.code == "de"))
+        is None
+    )
+    assert session.scalar(select(Account).where(Account.email.like("anna%"))) is None
+    assert outbox(app) == []
+    refused = c.post(
+        "/console/administrations",
+        data=_csrf_form(c, {**data, "admin_email": "anna@zoll.test", "admin_name": "=cmd"}),
+    )
+    assert refused.status_code == 422
+    assert field_error(refused, "admin_name").startswith('The full name cannot start with "="')
+    ok = c.post(
+        "/console/administrations",
+        data=_csrf_form(c, {**data, "admin_email": "Anna@Zoll.test"}),
+    )
+    assert ok.status_code == 303
+    assert [m["To"] for m in outbox(app)] == ["anna@zoll.test"]
 
 
 def test_ops_writes_news_with_audit(operator_client, session):
@@ -247,6 +291,39 @@ def test_ops_changes_an_ata_status(operator_client, session, ata_statuses):
         data=_csrf_form(c, {"country": country.code, "action": "announce", "digital_from": "x"}),
     )
     assert bad.status_code == 422
+
+
+def test_f70_short_notice_quotes_the_dates_as_the_table_shows_them(
+    operator_client, session, ata_statuses, app
+):
+    """The digital date is picked in a date input: the refusal quotes its dates as the table
+    of statuses shows them (the app's date format), next to the field."""
+    import datetime as dt
+
+    from portal.i18n import fmt_date
+    from portal.models import Country
+
+    country = session.scalar(select(Country).where(Country.ata_status == "paper"))
+    before = country.provisional_from
+    today = dt.date.today()
+    day = today + dt.timedelta(days=30)
+    c = operator_client
+    r = c.post(
+        "/console/ata-status",
+        data=_csrf_form(c, {"country": country.code, "action": "announce",
+                            "digital_from": day.isoformat()}),
+    )  # fmt: skip
+    assert r.status_code == 422
+    earliest = add_months(today, 3)
+    message = re.search(r'<small id="digital_from-error" class="field-error">([^<]*)<', r.text)
+    with app.test_request_context():
+        today_, earliest_, day_ = fmt_date(today), fmt_date(earliest), fmt_date(day)
+    assert message.group(1) == (
+        "A digital date must be notified at least three months ahead: with a notification "
+        f"received on {today_}, the earliest digital date is {earliest_} (not {day_})."
+    )
+    session.expire_all()
+    assert session.get(Country, country.code).provisional_from == before
 
 
 def test_ops_wrong_codes_lock_the_waiting_session_too(client_for, make_operator):

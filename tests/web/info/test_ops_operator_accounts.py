@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.domain.info import operators
 from portal.models import AuditEvent, Operator, OperatorSession
-from tests.web.admin.conftest import body_of, outbox
+from tests.web.admin.conftest import body_of, field_error, outbox
 from tests.web.info.conftest import OPERATOR_PASSWORD
 
 
@@ -41,9 +41,11 @@ def test_ops_invited_operator_sets_password_then_enrols_totp(
         "/console/operators",
         data=_csrf_form(c, {"email": "New@Ops.Test", "full_name": "Nina New"}),
     )
-    assert response.status_code == 200
+    assert response.status_code == 303  # PRG: a reload invites nobody twice
+    response = c.get("/console/operators")
     link = re.search(r"<code>(https?://[^<]+/console/welcome/[^<]+)</code>", response.get_data(
         as_text=True)).group(1)  # fmt: skip
+    assert "/console/welcome/" not in c.get("/console/operators").get_data(as_text=True)
     [mail] = outbox(app)
     assert mail["To"] == "new@ops.test" and link in body_of(mail)
     new = session.scalar(select(Operator).where(Operator.email == "new@ops.test"))
@@ -86,6 +88,33 @@ def test_ops_invitation_refuses_a_known_email(operator_client):
     )
     assert response.status_code == 422
     assert "already exists" in response.get_data(as_text=True)
+
+
+def test_r12_operator_invitation_says_which_field_is_wrong(app, operator_client, session):
+    c = operator_client
+
+    def invite(email: str, name: str):
+        return c.post("/console/operators", data=_csrf_form(c, {"email": email, "full_name": name}))
+
+    for email in ("anna@", "anna", "anna@ops"):
+        response = invite(email, "Anna")
+        assert response.status_code == 422, email
+        assert field_error(response, "email") == (
+            "Enter a valid email address, like name@example.com."
+        )
+        assert field_error(response, "full_name") is None
+    # a name the domain refuses: said next to the name, the address is fine
+    response = invite("anna@ops.test", "=HYPERLINK()")
+    assert response.status_code == 422
+    assert field_error(response, "email") is None
+    assert field_error(response, "full_name").startswith('The full name cannot start with "="')
+    # both: each next to its field
+    response = invite("anna@", "=x")
+    assert field_error(response, "email") and field_error(response, "full_name")
+    assert "email and name" not in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(Operator).where(Operator.email.like("anna%"))) is None
+    assert outbox(app) == [] and _events(session, "operator.invited") == []
 
 
 def test_ops_unknown_or_expired_invitation_link_is_refused(client_for, session):
@@ -185,8 +214,9 @@ def test_ops_new_link_replaces_the_old_one_only_before_the_password(
     op, old = operators.invite_operator(session, "slow@ops.test", "Slow", actor=OPERATOR)
     session.commit()
     c = operator_client
-    page = c.post(f"/console/operators/{op.id}/invite", data=_csrf_form(c, {}))
-    assert page.status_code == 200
+    sent = c.post(f"/console/operators/{op.id}/invite", data=_csrf_form(c, {}))
+    assert sent.status_code == 303
+    page = c.get("/console/operators")
     new = re.search(r"/console/welcome/([^<\s]+)</code>", page.get_data(as_text=True)).group(1)
     visitor = client_for("ops")
     assert visitor.get(f"/console/welcome/{old}").status_code == 404

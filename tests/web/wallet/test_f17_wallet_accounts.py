@@ -6,11 +6,12 @@ import datetime as dt
 import re
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.db import now_utc
 from portal.domain import wallet as wallet_domain
 from portal.models import AuditEvent, Holder, HolderSession, OutboxMessage
+from tests.web.admin.conftest import field_error
 from tests.web.wallet.conftest import PASSWORD, PIN
 
 FORM = {
@@ -92,6 +93,19 @@ def test_f17_registration_refusals_next_to_the_field(app, client_for, make_holde
     assert r.status_code == 422 and "Accept the terms" in r.text
     r = c.post("/my/register", data=FORM, headers={"X-CSRFToken": "bad"})
     assert r.status_code == 400
+
+
+def test_r12_registration_refuses_an_invalid_email_next_to_the_field(app, client_for, session):
+    c = client_for("wallet")
+    for email in ("anne@", "anne@example", "anne@@example.test"):
+        r = c.post("/my/register", data={**FORM, "email": email})
+        assert r.status_code == 422, email
+        assert field_error(r, "email") == "Enter a valid email address, like name@example.com."
+    assert session.scalar(select(func.count(Holder.id))) == 0
+    assert session.scalar(select(func.count(OutboxMessage.id))) == 0
+    r = c.post("/my/register", data=FORM)
+    assert r.status_code == 303
+    assert session.scalar(select(Holder.email)) == "anne@example.test"
 
 
 def _value(html: str, name: str) -> str | None:
