@@ -147,6 +147,8 @@ def carnet(carnet_id: int):
         "sign_form": SignForm(),
         "items": [(i, item_description(carnet, i)) for i in carnet.items],
         "history": full_history(db.session, carnet.id),
+        "paper": transition.paper_transactions(db.session, carnet) if tab == "history" else [],
+        "paper_kinds": transition.PAPER_KIND_LABELS,
         "travels": travel_domain.travels_of(db.session, g.holder, carnet),
         "status": carnet.effective_status(_today()),
     }

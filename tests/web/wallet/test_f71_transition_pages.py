@@ -150,3 +150,23 @@ def test_f37_holder_attaches_the_paper_cover_page(app, ready, session):  # noqa:
     assert raw.post(
         f"/my/carnets/{one.carnet_id}/cover-pages", base_url=f"http://wallet.{DOMAIN}"
     ).status_code in (302, 400, 401, 403)
+
+
+def test_f72_wallet_history_shows_the_recorded_paper_transactions(app, ready, session, world):  # noqa: F811
+    """The holder's History tab lists what customs or the chamber recorded from the paper
+    carnet beside the digital transactions, so the holder sees the whole history."""
+    from tests.unit.engine.test_f73_transition_use_cases import record
+
+    c, holder, one = ready
+    carnet = session.get(Carnet, one.carnet_id)
+    page = c.get(f"/my/carnets/{carnet.id}?tab=history")
+    assert page.status_code == 200 and 'id="paper-transactions"' not in page.text
+    for country in session.scalars(select(Country).where(Country.code == "CH")):
+        country.ata_status, country.digital_from = "paper", None
+    session.commit()
+    record(world, carnet, "validation", "CH", by="ch", number="V-CH-77")
+    page = c.get(f"/my/carnets/{carnet.id}?tab=history")
+    table = page.text.split('id="paper-transactions"', 1)[1].split("</table>", 1)[0]
+    assert "Validation" in table and "Switzerland" in table and "V-CH-77" in table
+    # the other tabs do not read them
+    assert 'id="paper-transactions"' not in c.get(f"/my/carnets/{carnet.id}").text
