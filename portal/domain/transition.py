@@ -648,8 +648,16 @@ class DischargeView:
     open_vouchers: int  # unused digital vouchers, blocked at discharge
 
 
+_TRIP_ORDER = {
+    kind: n
+    for n, kind in enumerate(
+        ("validation", "export", "import", "transit_open", "transit_close", "reexport", "reimport")
+    )
+}
+
+
 def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
-    """Digital and recorded paper transactions side by side, in date order (F-74); an archived
+    """Digital and recorded paper transactions side by side, in date order and within a day in the order of a trip (F-74); an archived
     carnet's digital ones from the archive."""
     txn = archive.store_of(carnet).txn
     lines = [
@@ -672,7 +680,10 @@ def discharge_view(session: Session, carnet: Carnet) -> DischargeView:
         )
         for p in paper_transactions(session, carnet)
     ]
-    lines.sort(key=lambda h: (h.day, h.medium == "digital"))
+    # a paper transaction has only a day: within a day, the order a trip makes them in (a
+    # paper validation and exportation before the digital importation abroad, a digital
+    # re-exportation before the paper re-importation at home)
+    lines.sort(key=lambda h: (h.day, _TRIP_ORDER.get(h.kind, len(_TRIP_ORDER))))
     open_vouchers = len(
         session.scalars(
             select(Voucher.id).where(

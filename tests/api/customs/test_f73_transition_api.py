@@ -134,11 +134,11 @@ def test_f73_use_case_2_end_to_end_through_the_apis(world, nics, customs_client)
     refused = _paper_record(nics, carnet, "reimport", "FR", "R-0", status=422)
     assert refused["errors"][0]["field"] == "country"  # the body's name
     view = _paper_record(nics, carnet, "reimport", "CH", "R-1")
-    assert [(i["medium"], i["kind"]) for i in view["items"]] == [
+    assert [(i["medium"], i["kind"]) for i in view["items"]] == [  # a day: the trip's order
         ("paper", "export"),
-        ("paper", "reimport"),
         ("digital", "import"),
         ("digital", "reexport"),
+        ("paper", "reimport"),
     ]
     r = nics.get(f"/v1/carnets/{carnet.eata_id}/discharge-view")
     assert r.status_code == 200 and r.get_json()["open_vouchers"] == 0
