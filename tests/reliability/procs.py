@@ -466,3 +466,27 @@ class Stack:
             finally:
                 self._ctx.pop()
                 self._ctx = None
+
+
+def low_queue_idle() -> bool:
+    """Nothing queued or running on the "low" queue, and the scheduler claimed every daily job
+    due by now (its catch-up run at the stack's start is over). Before a daily job's hour
+    (05:00 UTC for the reconciliation) there is nothing of it to wait for."""
+    import datetime as dt
+
+    from rq.registry import StartedJobRegistry
+
+    from jobs import scheduler
+    from jobs.runtime import queue, redis_connection
+
+    if not scheduler.DAILY:
+        scheduler.register_builtin()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    due = [
+        f"eata:daily:{job.name}:{now.date().isoformat()}"
+        for job in scheduler.DAILY.values()
+        if now >= dt.datetime.combine(now.date(), job.at)
+    ]
+    claimed = all(redis_connection().exists(key) for key in due)
+    low = queue("low")
+    return claimed and len(low) == 0 and StartedJobRegistry(queue=low).count == 0

@@ -30,7 +30,7 @@ from portal.models import Account, AuditEvent, CustomsAdministration, OutboxMess
 from portal.models.bulk import BulkSession
 from portal.models.jobs import Job
 from portal.models.monitoring import ReconciliationRun
-from tests.reliability.procs import children_of, stop_group, wait_for
+from tests.reliability.procs import children_of, low_queue_idle, stop_group, wait_for
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
 
@@ -173,30 +173,6 @@ def _rq_state(jobs: dict) -> dict:
     return state
 
 
-def _low_queue_idle() -> bool:
-    """Nothing queued or running on the "low" queue, and the scheduler claimed every daily job
-    due by now (its catch-up run at the stack's start is over). Before a daily job's hour
-    (05:00 UTC for the reconciliation) there is nothing of it to wait for."""
-    import datetime as dt
-
-    from rq.registry import StartedJobRegistry
-
-    from jobs import scheduler
-    from jobs.runtime import queue, redis_connection
-
-    if not scheduler.DAILY:
-        scheduler.register_builtin()
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    due = [
-        f"eata:daily:{job.name}:{now.date().isoformat()}"
-        for job in scheduler.DAILY.values()
-        if now >= dt.datetime.combine(now.date(), job.at)
-    ]
-    claimed = all(redis_connection().exists(key) for key in due)
-    low = queue("low")
-    return claimed and len(low) == 0 and StartedJobRegistry(queue=low).count == 0
-
-
 def test_r11_rq_worker_killed_mid_import_export_and_reconciliation_reruns_once(healthy, world):
     from jobs.monitoring import RECONCILE, reconcile
     from jobs.runtime import enqueue
@@ -217,7 +193,7 @@ def test_r11_rq_worker_killed_mid_import_export_and_reconciliation_reruns_once(h
     s.commit()
     jobs = {"import": import_job.id, "export": export_job.id, "reconcile": run_job.id}
 
-    wait_for(_low_queue_idle, 120, "the daily reconciliation of the stack's start done", 0.5)
+    wait_for(low_queue_idle, 120, "the daily reconciliation of the stack's start done", 0.5)
     # three workers, so the three jobs run at the same time
     extra = [stack.spawn_worker(f"worker-extra-{i}") for i in (1, 2)]
     lock = db.engine.connect()
